@@ -1,0 +1,98 @@
+/* Layout of the per-thread switch context shared by the C signal handlers,
+ * the assembly trampolines and Go. Offsets are checked at compile time. */
+#ifndef ELFLOADER_INPROC_CTX_H
+#define ELFLOADER_INPROC_CTX_H
+
+#define EP_SELF 0
+#define EP_STATE 8
+#define EP_SELECTOR 16
+#define EP_HOST_RSP 24
+#define EP_HOST_FS 32
+#define EP_EVENT 40
+#define EP_HOST_MASK 48
+#define EP_APP_MASK 56
+#define EP_SIGNO 64
+#define EP_CODE 68
+#define EP_ADDR 72
+#define EP_TRAPNO 80
+#define EP_ERR 88
+#define EP_REGS 96
+/* offsets inside the register block (Linux user_regs_struct order) */
+#define R_R15 0
+#define R_R14 8
+#define R_R13 16
+#define R_R12 24
+#define R_RBP 32
+#define R_RBX 40
+#define R_R11 48
+#define R_R10 56
+#define R_R9 64
+#define R_R8 72
+#define R_RAX 80
+#define R_RCX 88
+#define R_RDX 96
+#define R_RSI 104
+#define R_RDI 112
+#define R_ORIG_RAX 120
+#define R_RIP 128
+#define R_CS 136
+#define R_EFLAGS 144
+#define R_RSP 152
+#define R_SS 160
+#define R_FS_BASE 168
+#define R_GS_BASE 176
+#define EP_KICKS 320
+#define EP_FP_APP 384
+#define EP_FP_SIZE 8192
+#define EP_FP_HOST (EP_FP_APP + EP_FP_SIZE)
+#define EP_SIZE (EP_FP_HOST + EP_FP_SIZE)
+
+#define EP_STATE_HOST 0
+#define EP_STATE_APP 1
+
+#define EP_EVENT_SYSCALL 1
+#define EP_EVENT_FAULT 2
+#define EP_EVENT_KICK 3
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct ep_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx,
+		rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss, fs_base, gs_base, ds,
+		es, fs, gs;
+};
+
+struct ep_ctx {
+	struct ep_ctx *self;
+	uint64_t state;
+	uint8_t selector;
+	uint8_t pad0[7];
+	uint64_t host_rsp;
+	uint64_t host_fs;
+	uint64_t event;
+	uint64_t host_mask;
+	uint64_t app_mask;
+	int32_t signo;
+	int32_t code;
+	uint64_t addr;
+	uint64_t trapno;
+	uint64_t err;
+	struct ep_regs regs;
+	uint64_t pad1[1];
+	uint64_t kicks;
+	uint8_t pad2[EP_FP_APP - EP_KICKS - 8];
+	uint8_t fp_app[EP_FP_SIZE] __attribute__((aligned(64)));
+	uint8_t fp_host[EP_FP_SIZE] __attribute__((aligned(64)));
+};
+
+struct ep_ctx *ep_ctx_new(void);
+void ep_ctx_free(struct ep_ctx *c);
+uint64_t ep_enter(struct ep_ctx *c);
+int ep_install(int kick_signal);
+int ep_sud_on(struct ep_ctx *c);
+int ep_sud_off(void);
+uint64_t ep_text_start(void);
+uint64_t ep_text_end(void);
+#endif
+#endif

@@ -1,0 +1,150 @@
+package inproc
+
+/*
+#cgo CFLAGS: -O2 -fno-stack-protector -fno-omit-frame-pointer
+#include "ctx.h"
+*/
+import "C"
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/arch/amd64"
+	"github.com/elfloader/elfloader/plat"
+)
+
+// KickSignal is the host real-time signal reserved to interrupt app code.
+// Go's runtime and glibc do not use it for themselves.
+const KickSignal = unix.Signal(62)
+
+const (
+	atHWCAP2        = 26
+	hwcap2FSGSBASE  = 1 << 1
+	sigsetSyscall   = uint64(1) << (unix.SIGSYS - 1)
+	sigsetFaults    = uint64(1)<<(unix.SIGSEGV-1) | uint64(1)<<(unix.SIGBUS-1) | uint64(1)<<(unix.SIGFPE-1) | uint64(1)<<(unix.SIGILL-1) | uint64(1)<<(unix.SIGTRAP-1)
+	sigsetKick      = uint64(1) << (KickSignal - 1)
+	sigsetAppOpen   = sigsetSyscall | sigsetFaults | sigsetKick
+	appSignalMask   = ^sigsetAppOpen
+	initialAppFlags = 0x202
+)
+
+// Platform is the in-process platform.
+type Platform struct{}
+
+var installOnce struct {
+	sync.Once
+	err error
+}
+
+// New checks that the host can run apps in process and installs the signal
+// handlers (once per process).
+func New() (*Platform, error) {
+	if err := checkHost(); err != nil {
+		return nil, err
+	}
+	installOnce.Do(func() {
+		if C.ep_install(C.int(KickSignal)) != 0 {
+			installOnce.err = errors.New("inproc: installing signal handlers failed")
+		}
+	})
+	if installOnce.err != nil {
+		return nil, installOnce.err
+	}
+	return &Platform{}, nil
+}
+
+func checkHost() error {
+	auxv, err := os.ReadFile("/proc/self/auxv")
+	if err != nil {
+		return fmt.Errorf("inproc: reading auxv: %w", err)
+	}
+	for i := 0; i+16 <= len(auxv); i += 16 {
+		if binary.LittleEndian.Uint64(auxv[i:]) == atHWCAP2 {
+			if binary.LittleEndian.Uint64(auxv[i+8:])&hwcap2FSGSBASE != 0 {
+				return nil
+			}
+			break
+		}
+	}
+	return errors.New("inproc: the CPU or kernel does not allow FSGSBASE instructions in user space")
+}
+
+// Name implements plat.Platform.
+func (*Platform) Name() string { return "inproc" }
+
+// Context is an app thread's state on this platform.
+type Context struct {
+	c   *C.struct_ep_ctx
+	tid int
+}
+
+// NewContext implements plat.Platform. The caller must have locked its OS thread.
+func (*Platform) NewContext() (plat.Context, error) {
+	c := C.ep_ctx_new()
+	if c == nil {
+		return nil, errors.New("inproc: out of memory for a thread context")
+	}
+	c.app_mask = C.uint64_t(appSignalMask)
+	if r, err := C.ep_sud_on(c); r != 0 {
+		C.ep_ctx_free(c)
+		return nil, fmt.Errorf("inproc: enabling Syscall User Dispatch (Linux 5.11 or later): %w", err)
+	}
+	return &Context{c: c, tid: unix.Gettid()}, nil
+}
+
+// Kick implements plat.Platform.
+func (*Platform) Kick(ctx plat.Context) error {
+	cc, ok := ctx.(*Context)
+	if !ok {
+		return errors.New("inproc: foreign context")
+	}
+	return unix.Tgkill(unix.Getpid(), cc.tid, KickSignal)
+}
+
+// Switch implements plat.Context.
+func (ctx *Context) Switch() plat.Event {
+	return plat.Event(C.ep_enter(ctx.c))
+}
+
+// Regs implements plat.Context.
+func (ctx *Context) Regs() *amd64.Regs {
+	return (*amd64.Regs)(unsafe.Pointer(&ctx.c.regs))
+}
+
+// Fault implements plat.Context.
+func (ctx *Context) Fault() plat.Fault {
+	return plat.Fault{
+		Signo:  int(ctx.c.signo),
+		Code:   int(ctx.c.code),
+		Addr:   uint64(ctx.c.addr),
+		Trapno: uint64(ctx.c.trapno),
+		Err:    uint64(ctx.c.err),
+	}
+}
+
+// ExtendedState returns the app thread's saved XSAVE area (standard format).
+func (ctx *Context) ExtendedState() []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(&ctx.c.fp_app[0])), C.EP_FP_SIZE)
+}
+
+// Release implements plat.Context.
+func (ctx *Context) Release() {
+	if ctx.c == nil {
+		return
+	}
+	C.ep_sud_off()
+	C.ep_ctx_free(ctx.c)
+	ctx.c = nil
+}
+
+// TextRange is the address range of the platform's trampolines (for reports).
+func TextRange() (start, end uint64) {
+	return uint64(C.ep_text_start()), uint64(C.ep_text_end())
+}

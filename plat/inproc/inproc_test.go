@@ -1,0 +1,99 @@
+package inproc
+
+import (
+	"runtime"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/plat"
+)
+
+// code: getpid; exit(result); ud2
+var testCode = []byte{
+	0xb8, 0x27, 0x00, 0x00, 0x00, // mov $39,%eax
+	0x0f, 0x05, // syscall
+	0x48, 0x89, 0xc7, // mov %rax,%rdi
+	0xb8, 0x3c, 0x00, 0x00, 0x00, // mov $60,%eax
+	0x0f, 0x05, // syscall
+	0x0f, 0x0b, // ud2
+	0x48, 0x8b, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00, // mov 0x10,%rax
+}
+
+func mapCode(t *testing.T) (code, stack []byte) {
+	t.Helper()
+	code, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(code, testCode)
+	stack, err = unix.Mmap(-1, 0, 65536, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Munmap(code); unix.Munmap(stack) })
+	return code, stack
+}
+
+func TestSwitchSyscallAndFault(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p, err := New()
+	if err != nil {
+		t.Skip(err)
+	}
+	code, stack := mapCode(t)
+	ctx, err := p.NewContext()
+	if err != nil {
+		t.Skip(err)
+	}
+	defer ctx.Release()
+	base := uint64(uintptr(unsafe.Pointer(&code[0])))
+	r := ctx.Regs()
+	r.Rip = base
+	r.Rsp = uint64(uintptr(unsafe.Pointer(&stack[len(stack)-64])))
+	if ev := ctx.Switch(); ev != plat.EventSyscall || r.OrigRax != 39 {
+		t.Fatalf("first event %v nr %d, want syscall 39", ev, r.OrigRax)
+	}
+	if r.Rip != base+7 {
+		t.Fatalf("rip %#x want %#x", r.Rip, base+7)
+	}
+	r.SetSyscallReturn(1234)
+	if ev := ctx.Switch(); ev != plat.EventSyscall || r.OrigRax != 60 || r.Rdi != 1234 {
+		t.Fatalf("second event %v nr %d rdi %d", ev, r.OrigRax, r.Rdi)
+	}
+	if ev := ctx.Switch(); ev != plat.EventFault || ctx.Fault().Signo != int(unix.SIGILL) {
+		t.Fatalf("third event %v fault %+v", ev, ctx.Fault())
+	}
+	r.Rip = base + 19
+	if ev := ctx.Switch(); ev != plat.EventFault || ctx.Fault().Signo != int(unix.SIGSEGV) || ctx.Fault().Addr != 0x10 {
+		t.Fatalf("fourth event %v fault %+v", ev, ctx.Fault())
+	}
+	// Go still works on this thread, including its own nil checks.
+	func() {
+		defer func() { recover() }()
+		var p *int
+		_ = *p
+	}()
+}
+
+func BenchmarkTrapRoundTrip(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p, err := New()
+	if err != nil {
+		b.Skip(err)
+	}
+	code, _ := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
+	// loop: mov $39,%eax; syscall; jmp loop
+	copy(code, []byte{0xb8, 0x27, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7})
+	ctx, _ := p.NewContext()
+	defer ctx.Release()
+	r := ctx.Regs()
+	r.Rip = uint64(uintptr(unsafe.Pointer(&code[0])))
+	for i := 0; i < b.N; i++ {
+		ctx.Switch()
+		r.SetSyscallReturn(1)
+	}
+}

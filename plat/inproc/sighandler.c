@@ -1,0 +1,202 @@
+// Signal handlers of the in-process platform.
+//
+// These run on the thread's alternate signal stack (Go's gsignal stack) with
+// whatever FS base the interrupted code had. They must not touch TLS, call libc
+// functions that may, or make system calls while the Syscall User Dispatch
+// selector blocks them. The per-thread context is found through the GS base,
+// which ep_enter points at it.
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "ctx.h"
+
+_Static_assert(offsetof(struct ep_ctx, state) == EP_STATE, "state");
+_Static_assert(offsetof(struct ep_ctx, selector) == EP_SELECTOR, "selector");
+_Static_assert(offsetof(struct ep_ctx, host_rsp) == EP_HOST_RSP, "host_rsp");
+_Static_assert(offsetof(struct ep_ctx, host_fs) == EP_HOST_FS, "host_fs");
+_Static_assert(offsetof(struct ep_ctx, event) == EP_EVENT, "event");
+_Static_assert(offsetof(struct ep_ctx, host_mask) == EP_HOST_MASK, "host_mask");
+_Static_assert(offsetof(struct ep_ctx, app_mask) == EP_APP_MASK, "app_mask");
+_Static_assert(offsetof(struct ep_ctx, signo) == EP_SIGNO, "signo");
+_Static_assert(offsetof(struct ep_ctx, addr) == EP_ADDR, "addr");
+_Static_assert(offsetof(struct ep_ctx, err) == EP_ERR, "err");
+_Static_assert(offsetof(struct ep_ctx, regs) == EP_REGS, "regs");
+_Static_assert(offsetof(struct ep_regs, rip) == R_RIP, "rip");
+_Static_assert(offsetof(struct ep_regs, rsp) == R_RSP, "rsp");
+_Static_assert(offsetof(struct ep_regs, fs_base) == R_FS_BASE, "fs_base");
+_Static_assert(offsetof(struct ep_regs, eflags) == R_EFLAGS, "eflags");
+_Static_assert(offsetof(struct ep_ctx, kicks) == EP_KICKS, "kicks");
+_Static_assert(offsetof(struct ep_ctx, fp_app) == EP_FP_APP, "fp_app");
+_Static_assert(offsetof(struct ep_ctx, fp_host) == EP_FP_HOST, "fp_host");
+_Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#endif
+#define SYS_USER_DISPATCH 2
+
+extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[];
+
+static struct sigaction prev[65];
+static int kick_sig;
+
+static inline uint64_t rdgs(void) {
+	uint64_t v;
+	__asm__ volatile("rdgsbase %0" : "=r"(v));
+	return v;
+}
+static inline uint64_t rdfs(void) {
+	uint64_t v;
+	__asm__ volatile("rdfsbase %0" : "=r"(v));
+	return v;
+}
+static inline void wrfs(uint64_t v) { __asm__ volatile("wrfsbase %0" ::"r"(v)); }
+
+static void chain(int sig, siginfo_t *si, void *uc) {
+	struct sigaction *p = &prev[sig];
+	if (p->sa_flags & SA_SIGINFO) {
+		if (p->sa_sigaction != NULL) {
+			p->sa_sigaction(sig, si, uc);
+			return;
+		}
+	} else if (p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN) {
+		p->sa_handler(sig);
+		return;
+	}
+	if (p->sa_handler == SIG_IGN)
+		return;
+	/* Default action: restore it and let the signal happen again. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void save_regs(struct ep_regs *r, const greg_t *g) {
+	r->r15 = g[REG_R15];
+	r->r14 = g[REG_R14];
+	r->r13 = g[REG_R13];
+	r->r12 = g[REG_R12];
+	r->rbp = g[REG_RBP];
+	r->rbx = g[REG_RBX];
+	r->r11 = g[REG_R11];
+	r->r10 = g[REG_R10];
+	r->r9 = g[REG_R9];
+	r->r8 = g[REG_R8];
+	r->rax = g[REG_RAX];
+	r->rcx = g[REG_RCX];
+	r->rdx = g[REG_RDX];
+	r->rsi = g[REG_RSI];
+	r->rdi = g[REG_RDI];
+	r->rip = g[REG_RIP];
+	r->eflags = g[REG_EFL];
+	r->rsp = g[REG_RSP];
+}
+
+static void to_host(struct ep_ctx *c, ucontext_t *uc, void *target) {
+	greg_t *g = uc->uc_mcontext.gregs;
+	c->state = EP_STATE_HOST;
+	wrfs(c->host_fs);
+	g[REG_RIP] = (greg_t)target;
+	g[REG_RSP] = (greg_t)c->host_rsp;
+	g[REG_EFL] = 0x246;
+	memcpy(&uc->uc_sigmask, &c->host_mask, sizeof(c->host_mask));
+}
+
+static void ep_handler(int sig, siginfo_t *si, void *ucv) {
+	ucontext_t *uc = ucv;
+	struct ep_ctx *c = (struct ep_ctx *)rdgs();
+	if (c == NULL || c->self != c || c->state != EP_STATE_APP) {
+		chain(sig, si, ucv);
+		return;
+	}
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t rip = (uint64_t)g[REG_RIP];
+	c->selector = 0;
+	if (rip >= (uint64_t)ep_text_begin && rip < (uint64_t)ep_text_finish) {
+		/* Interrupted between "state = app" and the jump: the app has not run. */
+		if (sig == kick_sig) {
+			c->kicks++;
+			c->event = EP_EVENT_KICK;
+			to_host(c, uc, ep_abort);
+			return;
+		}
+		c->state = EP_STATE_HOST;
+		wrfs(c->host_fs);
+		chain(sig, si, ucv);
+		return;
+	}
+	save_regs(&c->regs, g);
+	c->regs.fs_base = rdfs();
+	c->signo = sig;
+	c->code = si->si_code;
+	c->addr = (uint64_t)si->si_addr;
+	c->trapno = g[REG_TRAPNO];
+	c->err = g[REG_ERR];
+	if (sig == SIGSYS && si->si_code == SYS_USER_DISPATCH) {
+		c->event = EP_EVENT_SYSCALL;
+		c->regs.orig_rax = c->regs.rax;
+	} else if (sig == kick_sig) {
+		c->kicks++;
+		c->event = EP_EVENT_KICK;
+	} else {
+		c->event = EP_EVENT_FAULT;
+	}
+	to_host(c, uc, ep_resume);
+}
+
+int ep_install(int ks) {
+	static const int sigs[] = {SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = ep_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	kick_sig = ks;
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], &sa, &prev[sigs[i]]) != 0)
+			return -1;
+	}
+	if (ks > 0 && sigaction(ks, &sa, &prev[ks]) != 0)
+		return -1;
+	return 0;
+}
+
+struct ep_ctx *ep_ctx_new(void) {
+	struct ep_ctx *c;
+	if (posix_memalign((void **)&c, 64, sizeof(*c)) != 0)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->self = c;
+	c->regs.eflags = 0x202;
+	/* A valid initial xsave image: every component in its init state, MXCSR default. */
+	uint32_t mxcsr = 0x1f80;
+	memcpy(c->fp_app + 24, &mxcsr, 4);
+	uint16_t fcw = 0x37f;
+	memcpy(c->fp_app, &fcw, 2);
+	return c;
+}
+
+void ep_ctx_free(struct ep_ctx *c) { free(c); }
+
+int ep_sud_on(struct ep_ctx *c) {
+	c->selector = 0;
+	return prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+		     (unsigned long)ep_text_begin,
+		     (unsigned long)(ep_text_finish - ep_text_begin), &c->selector);
+}
+
+int ep_sud_off(void) {
+	return prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+}
+
+uint64_t ep_text_start(void) { return (uint64_t)ep_text_begin; }
+uint64_t ep_text_end(void) { return (uint64_t)ep_text_finish; }

@@ -1,0 +1,119 @@
+/* Trampolines between Go (through cgo) and application code.
+ *
+ * ep_enter(ctx) saves the host's callee-saved registers, stack, FS base and
+ * extended state in ctx, blocks asynchronous signals, loads the app's extended
+ * state, FS base and registers and jumps to the app. It "returns" when a signal
+ * handler (sighandler.c) rewrites the signal context to ep_resume (after a trap
+ * or fault in app code) or to ep_abort (a kick arrived before the app ran). */
+#include "ctx.h"
+
+	.text
+	.globl ep_text_begin
+	.hidden ep_text_begin
+ep_text_begin:
+
+	.globl ep_enter
+	.hidden ep_enter
+	.type ep_enter,@function
+	.p2align 4
+ep_enter:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	subq $8, %rsp
+	movq %rdi, %r12
+	movq %rsp, EP_HOST_RSP(%r12)
+	rdfsbase %rax
+	movq %rax, EP_HOST_FS(%r12)
+	movl $-1, %eax
+	movl $-1, %edx
+	xsave64 EP_FP_HOST(%r12)
+	/* rt_sigprocmask(SIG_SETMASK, &app_mask, &host_mask, 8) */
+	movl $14, %eax
+	movl $2, %edi
+	leaq EP_APP_MASK(%r12), %rsi
+	leaq EP_HOST_MASK(%r12), %rdx
+	movl $8, %r10d
+	syscall
+	wrgsbase %r12
+	movl $-1, %eax
+	movl $-1, %edx
+	xrstor64 EP_FP_APP(%r12)
+	movq $EP_STATE_APP, EP_STATE(%r12)
+	movb $1, EP_SELECTOR(%r12)
+	movq EP_REGS+R_FS_BASE(%r12), %rax
+	wrfsbase %rax
+	pushq EP_REGS+R_EFLAGS(%r12)
+	popfq
+	movq %gs:EP_REGS+R_R15, %r15
+	movq %gs:EP_REGS+R_R14, %r14
+	movq %gs:EP_REGS+R_R13, %r13
+	movq %gs:EP_REGS+R_R12, %r12
+	movq %gs:EP_REGS+R_RBP, %rbp
+	movq %gs:EP_REGS+R_RBX, %rbx
+	movq %gs:EP_REGS+R_R11, %r11
+	movq %gs:EP_REGS+R_R10, %r10
+	movq %gs:EP_REGS+R_R9, %r9
+	movq %gs:EP_REGS+R_R8, %r8
+	movq %gs:EP_REGS+R_RAX, %rax
+	movq %gs:EP_REGS+R_RCX, %rcx
+	movq %gs:EP_REGS+R_RDX, %rdx
+	movq %gs:EP_REGS+R_RSI, %rsi
+	movq %gs:EP_REGS+R_RDI, %rdi
+	movq %gs:EP_REGS+R_RSP, %rsp
+	.globl ep_enter_jump
+	.hidden ep_enter_jump
+ep_enter_jump:
+	jmpq *%gs:EP_REGS+R_RIP
+	.size ep_enter, .-ep_enter
+
+/* Reached through sigreturn from the trap handler: the kernel restored the
+ * app's extended state into the CPU; keep it in ctx and bring back the host's. */
+	.globl ep_resume
+	.hidden ep_resume
+	.p2align 4
+ep_resume:
+	movq %gs:EP_SELF, %r12
+	movl $-1, %eax
+	movl $-1, %edx
+	xsave64 EP_FP_APP(%r12)
+	xrstor64 EP_FP_HOST(%r12)
+	movq EP_HOST_RSP(%r12), %rsp
+	movq EP_EVENT(%r12), %rax
+	addq $8, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+
+/* Reached when a kick interrupted ep_enter before the app ran: the app's
+ * registers in ctx are untouched. The CPU holds either state; restore host's. */
+	.globl ep_abort
+	.hidden ep_abort
+	.p2align 4
+ep_abort:
+	movq %gs:EP_SELF, %r12
+	movl $-1, %eax
+	movl $-1, %edx
+	xrstor64 EP_FP_HOST(%r12)
+	movq EP_HOST_RSP(%r12), %rsp
+	movq EP_EVENT(%r12), %rax
+	addq $8, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+
+	.globl ep_text_finish
+	.hidden ep_text_finish
+ep_text_finish:
+	.section .note.GNU-stack,"",@progbits

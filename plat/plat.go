@@ -1,0 +1,59 @@
+package plat
+
+import "github.com/elfloader/elfloader/arch/amd64"
+
+// Event says why application code stopped running.
+type Event int
+
+const (
+	// EventSyscall: the app executed a system call; Regs().OrigRax is its
+	// number and Rip points after the instruction.
+	EventSyscall Event = iota + 1
+	// EventFault: the app raised a synchronous fault; see Fault().
+	EventFault
+	// EventKick: the kernel interrupted the app (Kick) to deliver something.
+	EventKick
+)
+
+func (e Event) String() string {
+	switch e {
+	case EventSyscall:
+		return "syscall"
+	case EventFault:
+		return "fault"
+	case EventKick:
+		return "kick"
+	}
+	return "unknown"
+}
+
+// Fault describes a synchronous fault in application code.
+type Fault struct {
+	Signo  int    // SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP
+	Code   int    // si_code
+	Addr   uint64 // si_addr
+	Trapno uint64 // CPU trap number
+	Err    uint64 // CPU error code (page-fault bits)
+}
+
+// Context is one application thread's execution state on a platform. It is
+// bound to the OS thread that created it.
+type Context interface {
+	// Switch runs application code from Regs() until the next event.
+	Switch() Event
+	// Regs is the thread's register set; the kernel edits it between Switch calls.
+	Regs() *amd64.Regs
+	// Fault is valid after Switch returned EventFault.
+	Fault() Fault
+	// Release frees the context; the OS thread must not run app code again.
+	Release()
+}
+
+// Platform creates contexts.
+type Platform interface {
+	Name() string
+	// NewContext must be called on the locked OS thread that will run the app thread.
+	NewContext() (Context, error)
+	// Kick interrupts the thread running ctx so that Switch returns EventKick soon.
+	Kick(ctx Context) error
+}
