@@ -5,7 +5,7 @@ import "fmt"
 // Regs is an application thread's general register set, laid out like Linux's
 // struct user_regs_struct (the layout ptrace uses), so platforms can share it.
 type Regs struct {
-	R15, R14, R13, R12, Rbp, Rbx, R11, R10, R9, R8 uint64
+	R15, R14, R13, R12, Rbp, Rbx, R11, R10, R9, R8             uint64
 	Rax, Rcx, Rdx, Rsi, Rdi, OrigRax, Rip, Cs, Eflags, Rsp, Ss uint64
 	FsBase, GsBase, Ds, Es, Fs, Gs                             uint64
 }

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/elfloader/elfloader/elfloader"
+)
+
+func cmdInspect(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print JSON instead of text")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: elfloader inspect [--json] PROGRAM
+
+Describes an ELF program: its kind (static, static-pie, dynamic, dynamic-pie),
+interpreter, entry point, loadable segments, TLS, stack, needed libraries.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if st, ok := parseFlags(fs, args); !ok {
+		return st
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	b, err := elfloader.ParseFile(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(b); err != nil {
+			fmt.Fprintf(stderr, "elfloader: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	if err := b.Describe(stdout); err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 1
+	}
+	return 0
+}

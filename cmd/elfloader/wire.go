@@ -1,0 +1,26 @@
+package main
+
+import (
+	"github.com/elfloader/elfloader/posix/fdio"
+	"github.com/elfloader/elfloader/posix/mm"
+	"github.com/elfloader/elfloader/posix/process"
+	"github.com/elfloader/elfloader/posix/random"
+	"github.com/elfloader/elfloader/posix/signal"
+	"github.com/elfloader/elfloader/posix/sysinfo"
+	"github.com/elfloader/elfloader/posix/timer"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// newSyscallTable registers every handler library: the set of libraries
+// linked here is the set of syscalls that exist for the app.
+func newSyscallTable() *shim.Table {
+	tb := shim.New()
+	process.Register(tb)
+	mm.Register(tb)
+	timer.Register(tb)
+	random.Register(tb)
+	signal.Register(tb)
+	sysinfo.Register(tb)
+	fdio.Register(tb)
+	return tb
+}

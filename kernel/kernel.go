@@ -1,0 +1,109 @@
+package kernel
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/elfloader/elfloader/plat"
+)
+
+// Dispatcher serves one system call of a task: it reads the number and
+// arguments from the task's registers and stores the result. The shim
+// implements it.
+type Dispatcher interface {
+	Dispatch(t *Task)
+}
+
+// Config is what a Kernel is built from.
+type Config struct {
+	Platform plat.Platform
+	Syscalls Dispatcher
+	// Stdin, Stdout, Stderr become the app's fds 0, 1 and 2.
+	Stdin, Stdout, Stderr *os.File
+	// Report receives elfloader's own diagnostics (crash reports, ENOSYS
+	// notices); usually os.Stderr.
+	Report   io.Writer
+	Log      *slog.Logger
+	Hostname string
+}
+
+// Kernel is the root of the state an app sees.
+type Kernel struct {
+	cfg       Config
+	bootTime  time.Time
+	mu        sync.Mutex
+	nextPID   int
+	processes map[int]*Process
+}
+
+// New returns a kernel ready to run programs.
+func New(cfg Config) (*Kernel, error) {
+	if cfg.Platform == nil || cfg.Syscalls == nil {
+		return nil, errors.New("kernel: a platform and a syscall dispatcher are required")
+	}
+	if cfg.Report == nil {
+		cfg.Report = os.Stderr
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname = "elfloader"
+	}
+	return &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: 1, processes: map[int]*Process{}}, nil
+}
+
+// Hostname is the node name the app sees.
+func (k *Kernel) Hostname() string { return k.cfg.Hostname }
+
+// BootTime is when the kernel started (for uptime and CLOCK_BOOTTIME).
+func (k *Kernel) BootTime() time.Time { return k.bootTime }
+
+// Report is where elfloader's diagnostics go.
+func (k *Kernel) Report() io.Writer { return k.cfg.Report }
+
+// Log is the kernel's logger.
+func (k *Kernel) Log() *slog.Logger { return k.cfg.Log }
+
+// Platform is the execution backend.
+func (k *Kernel) Platform() plat.Platform { return k.cfg.Platform }
+
+func (k *Kernel) allocPID() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	pid := k.nextPID
+	k.nextPID++
+	return pid
+}
+
+// Run loads spec.Path as a new process, runs it to completion and returns
+// its wait status as a shell reports it: the exit code, or 128+signal.
+func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
+	p, err := k.newProcess(spec)
+	if err != nil {
+		return 0, err
+	}
+	t := p.leader
+	go t.run()
+	select {
+	case <-p.done:
+		return p.status, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func randomBytes() [16]byte {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("kernel: crypto/rand failed: %v", err))
+	}
+	return b
+}

@@ -1,0 +1,473 @@
+package kernel
+
+import (
+	"sort"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+const pageSize = 4096
+
+func pageDown(v uint64) uint64 { return v &^ (pageSize - 1) }
+func pageUp(v uint64) uint64   { return (v + pageSize - 1) &^ (pageSize - 1) }
+
+// VMA is one range of app memory with uniform protection.
+type VMA struct {
+	Start, End uint64 // [Start, End), page-aligned
+	Prot       int    // PROT_*
+	Shared     bool
+	Name       string // "[heap]", "[stack]", a file path, or ""
+	FileOff    uint64
+}
+
+// MM is an app's address space: which host pages belong to the app. In the
+// in-process platform app memory is elfloader's own memory, so the MM is also
+// the guard that keeps the app from touching host mappings through mmap,
+// munmap, mprotect or a handler's copy.
+type MM struct {
+	mu        sync.RWMutex
+	vmas      []VMA // sorted, non-overlapping
+	brkStart  uint64
+	brkCur    uint64
+	brkMapped uint64 // end of the mapped heap (page-aligned)
+}
+
+// NewMM returns an empty address space.
+func NewMM() *MM { return &MM{} }
+
+// VMAs returns a copy of the mappings, in address order.
+func (m *MM) VMAs() []VMA {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return append([]VMA(nil), m.vmas...)
+}
+
+// insert records [v.Start, v.End), replacing what was there. Caller holds mu.
+func (m *MM) insert(v VMA) {
+	m.remove(v.Start, v.End)
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].Start >= v.End })
+	m.vmas = append(m.vmas, VMA{})
+	copy(m.vmas[i+1:], m.vmas[i:])
+	m.vmas[i] = v
+}
+
+// remove forgets [start, end), splitting VMAs at the edges. Caller holds mu.
+func (m *MM) remove(start, end uint64) {
+	out := m.vmas[:0:0]
+	for _, v := range m.vmas {
+		if v.End <= start || v.Start >= end {
+			out = append(out, v)
+			continue
+		}
+		if v.Start < start {
+			left := v
+			left.End = start
+			out = append(out, left)
+		}
+		if v.End > end {
+			right := v
+			if right.Name != "" && !isSpecial(right.Name) {
+				right.FileOff += end - v.Start
+			}
+			right.Start = end
+			out = append(out, right)
+		}
+	}
+	m.vmas = out
+}
+
+func isSpecial(name string) bool { return len(name) > 0 && name[0] == '[' }
+
+// covered reports whether [start, end) is entirely app memory, each part of
+// it with all of the permissions in need.
+func (m *MM) covered(start, end uint64, need int) bool {
+	if end < start {
+		return false
+	}
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].End > start })
+	pos := start
+	for ; i < len(m.vmas) && pos < end; i++ {
+		v := m.vmas[i]
+		if v.Start > pos || v.Prot&need != need {
+			return false
+		}
+		pos = v.End
+	}
+	return pos >= end
+}
+
+// overlaps reports whether any byte of [start, end) is app memory.
+func (m *MM) overlaps(start, end uint64) bool {
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].End > start })
+	return i < len(m.vmas) && m.vmas[i].Start < end
+}
+
+// Find returns the VMA containing addr.
+func (m *MM) Find(addr uint64) (VMA, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].End > addr })
+	if i < len(m.vmas) && m.vmas[i].Start <= addr {
+		return m.vmas[i], true
+	}
+	return VMA{}, false
+}
+
+// hostMmap calls the host's mmap and returns the address or an errno.
+func hostMmap(addr, length uint64, prot, flags int, fd int, off uint64) (uint64, error) {
+	r, _, e := unix.Syscall6(unix.SYS_MMAP, uintptr(addr), uintptr(length), uintptr(prot), uintptr(flags), uintptr(fd), uintptr(off))
+	if e != 0 {
+		return 0, e
+	}
+	return uint64(r), nil
+}
+
+func hostMunmap(addr, length uint64) error {
+	_, _, e := unix.Syscall(unix.SYS_MUNMAP, uintptr(addr), uintptr(length), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func hostMprotect(addr, length uint64, prot int) error {
+	_, _, e := unix.Syscall(unix.SYS_MPROTECT, uintptr(addr), uintptr(length), uintptr(prot))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// MapSpec is one mmap request after decoding.
+type MapSpec struct {
+	Addr, Length uint64
+	Prot         int
+	Flags        int // MAP_* as the app gave them
+	HostFD       int // -1 for anonymous memory
+	Offset       uint64
+	Name         string
+}
+
+// Map creates a mapping with Linux's placement rules, refusing to replace
+// host memory: MAP_FIXED over a range that is not the app's fails with
+// ENOMEM instead of clobbering elfloader's own mappings.
+func (m *MM) Map(s MapSpec) (uint64, error) {
+	if s.Length == 0 {
+		return 0, unix.EINVAL
+	}
+	length := pageUp(s.Length)
+	if length < s.Length || s.Offset%pageSize != 0 {
+		return 0, unix.EINVAL
+	}
+	flags := s.Flags &^ (unix.MAP_FIXED | unix.MAP_FIXED_NOREPLACE | unix.MAP_GROWSDOWN | unix.MAP_DENYWRITE | unix.MAP_EXECUTABLE | unix.MAP_LOCKED | unix.MAP_POPULATE | unix.MAP_HUGETLB | unix.MAP_32BIT)
+	flags |= s.Flags & unix.MAP_POPULATE
+	fd := s.HostFD
+	if fd < 0 {
+		flags |= unix.MAP_ANONYMOUS
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var addr uint64
+	var err error
+	switch {
+	case s.Flags&unix.MAP_FIXED_NOREPLACE != 0 && s.Flags&unix.MAP_FIXED == 0:
+		if s.Addr%pageSize != 0 {
+			return 0, unix.EINVAL
+		}
+		addr, err = hostMmap(s.Addr, length, s.Prot, flags|unix.MAP_FIXED_NOREPLACE, fd, s.Offset)
+	case s.Flags&unix.MAP_FIXED != 0:
+		if s.Addr%pageSize != 0 {
+			return 0, unix.EINVAL
+		}
+		end := s.Addr + length
+		if end < s.Addr || end > 1<<47 {
+			return 0, unix.ENOMEM
+		}
+		if err := m.claimGaps(s.Addr, end); err != nil {
+			return 0, err
+		}
+		addr, err = hostMmap(s.Addr, length, s.Prot, flags|unix.MAP_FIXED, fd, s.Offset)
+	default:
+		hint := pageDown(s.Addr)
+		if m.overlaps(hint, hint+length) {
+			hint = 0
+		}
+		addr, err = hostMmap(hint, length, s.Prot, flags, fd, s.Offset)
+	}
+	if err != nil {
+		return 0, err
+	}
+	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: s.Flags&unix.MAP_SHARED != 0, Name: s.Name, FileOff: s.Offset})
+	return addr, nil
+}
+
+// claimGaps makes sure every part of [start, end) that is not app memory is
+// free on the host, by reserving it; it fails with ENOMEM otherwise.
+func (m *MM) claimGaps(start, end uint64) error {
+	pos := start
+	var claimed [][2]uint64
+	fail := func() error {
+		for _, c := range claimed {
+			hostMunmap(c[0], c[1]-c[0])
+		}
+		return unix.ENOMEM
+	}
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].End > start })
+	for pos < end {
+		gapEnd := end
+		if i < len(m.vmas) && m.vmas[i].Start < end {
+			gapEnd = max(pos, m.vmas[i].Start)
+		}
+		if gapEnd > pos {
+			if _, err := hostMmap(pos, gapEnd-pos, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, -1, 0); err != nil {
+				return fail()
+			}
+			claimed = append(claimed, [2]uint64{pos, gapEnd})
+		}
+		if i < len(m.vmas) && m.vmas[i].Start < end {
+			pos = m.vmas[i].End
+			i++
+		} else {
+			pos = end
+		}
+	}
+	return nil
+}
+
+// Unmap removes the app's mappings in [addr, addr+length); host mappings in
+// the range are left alone.
+func (m *MM) Unmap(addr, length uint64) error {
+	if addr%pageSize != 0 || length == 0 {
+		return unix.EINVAL
+	}
+	end := addr + pageUp(length)
+	if end < addr {
+		return unix.EINVAL
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, v := range m.vmas {
+		s, e := max(v.Start, addr), min(v.End, end)
+		if s < e {
+			if err := hostMunmap(s, e-s); err != nil {
+				return err
+			}
+		}
+	}
+	m.remove(addr, end)
+	return nil
+}
+
+// Protect changes the protection of app memory; ENOMEM if part of the range
+// is not the app's.
+func (m *MM) Protect(addr, length uint64, prot int) error {
+	if addr%pageSize != 0 {
+		return unix.EINVAL
+	}
+	end := addr + pageUp(length)
+	if end < addr {
+		return unix.ENOMEM
+	}
+	if length == 0 {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.covered(addr, end, 0) {
+		return unix.ENOMEM
+	}
+	if err := hostMprotect(addr, end-addr, prot); err != nil {
+		return err
+	}
+	var parts []VMA
+	for _, v := range m.vmas {
+		s, e := max(v.Start, addr), min(v.End, end)
+		if s < e {
+			p := v
+			if p.Name != "" && !isSpecial(p.Name) {
+				p.FileOff += s - v.Start
+			}
+			p.Start, p.End, p.Prot = s, e, prot
+			parts = append(parts, p)
+		}
+	}
+	for _, p := range parts {
+		m.insert(p)
+	}
+	return nil
+}
+
+// Advise implements madvise for app memory.
+func (m *MM) Advise(addr, length uint64, advice int) error {
+	if addr%pageSize != 0 {
+		return unix.EINVAL
+	}
+	end := addr + pageUp(length)
+	if end < addr {
+		return unix.EINVAL
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if length != 0 && !m.covered(addr, end, 0) {
+		return unix.ENOMEM
+	}
+	switch advice {
+	case unix.MADV_DONTNEED, unix.MADV_FREE, unix.MADV_REMOVE, unix.MADV_DONTFORK, unix.MADV_DOFORK,
+		unix.MADV_NORMAL, unix.MADV_RANDOM, unix.MADV_SEQUENTIAL, unix.MADV_WILLNEED, unix.MADV_HUGEPAGE,
+		unix.MADV_NOHUGEPAGE, unix.MADV_DONTDUMP, unix.MADV_DODUMP, unix.MADV_COLD, unix.MADV_PAGEOUT:
+		if length == 0 {
+			return nil
+		}
+		_, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(addr), uintptr(end-addr), uintptr(advice))
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+	return unix.EINVAL
+}
+
+// SetBrkStart places the program break just after the executable's image.
+func (m *MM) SetBrkStart(addr uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.brkStart = pageUp(addr)
+	m.brkCur = m.brkStart
+	m.brkMapped = m.brkStart
+}
+
+// Brk implements brk(2): it returns the new break, or the old one when the
+// request cannot be met (Linux's convention).
+func (m *MM) Brk(want uint64) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if want < m.brkStart || want > m.brkStart+(1<<40) {
+		return m.brkCur
+	}
+	newMapped := pageUp(want)
+	switch {
+	case newMapped > m.brkMapped:
+		addr, err := hostMmap(m.brkMapped, newMapped-m.brkMapped, unix.PROT_READ|unix.PROT_WRITE,
+			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, -1, 0)
+		if err != nil || addr != m.brkMapped {
+			return m.brkCur
+		}
+		m.insert(VMA{Start: m.brkMapped, End: newMapped, Prot: unix.PROT_READ | unix.PROT_WRITE, Name: "[heap]"})
+		m.merge()
+	case newMapped < m.brkMapped:
+		if err := hostMunmap(newMapped, m.brkMapped-newMapped); err != nil {
+			return m.brkCur
+		}
+		m.remove(newMapped, m.brkMapped)
+	}
+	m.brkMapped = newMapped
+	m.brkCur = want
+	return want
+}
+
+// merge joins adjacent VMAs that are alike. Caller holds mu.
+func (m *MM) merge() {
+	out := m.vmas[:0]
+	for _, v := range m.vmas {
+		if n := len(out); n > 0 {
+			p := &out[n-1]
+			if p.End == v.Start && p.Prot == v.Prot && p.Shared == v.Shared && p.Name == v.Name && isSpecialOrAnon(v.Name) {
+				p.End = v.End
+				continue
+			}
+		}
+		out = append(out, v)
+	}
+	m.vmas = out
+}
+
+func isSpecialOrAnon(name string) bool { return name == "" || isSpecial(name) }
+
+// Record adds a mapping made by the kernel itself (the loader).
+func (m *MM) Record(v VMA) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.insert(v)
+}
+
+// bytesAt returns app memory as a slice. Caller has checked the range.
+func bytesAt(addr uint64, n int) []byte {
+	// App memory is not Go memory: convert the address without arithmetic on
+	// unsafe.Pointer (which go vet rightly flags for Go memory).
+	p := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
+	return unsafe.Slice((*byte)(p), n)
+}
+
+// CopyIn copies app memory at addr into dst; EFAULT if any byte is not
+// readable app memory.
+func (m *MM) CopyIn(addr uint64, dst []byte) error {
+	if len(dst) == 0 {
+		return nil
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.covered(addr, addr+uint64(len(dst)), unix.PROT_READ) {
+		return unix.EFAULT
+	}
+	copy(dst, bytesAt(addr, len(dst)))
+	return nil
+}
+
+// CopyOut copies src into app memory at addr; EFAULT if any byte is not
+// writable app memory.
+func (m *MM) CopyOut(addr uint64, src []byte) error {
+	if len(src) == 0 {
+		return nil
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.covered(addr, addr+uint64(len(src)), unix.PROT_WRITE) {
+		return unix.EFAULT
+	}
+	copy(bytesAt(addr, len(src)), src)
+	return nil
+}
+
+// CopyInString reads a NUL-terminated string of at most max bytes;
+// ENAMETOOLONG when no NUL is found within max bytes.
+func (m *MM) CopyInString(addr uint64, max int) (string, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []byte
+	for len(out) < max {
+		pageEnd := pageDown(addr) + pageSize
+		n := int(min(uint64(max-len(out)), pageEnd-addr))
+		if !m.covered(addr, addr+uint64(n), unix.PROT_READ) {
+			return "", unix.EFAULT
+		}
+		chunk := bytesAt(addr, n)
+		for i, b := range chunk {
+			if b == 0 {
+				return string(append(out, chunk[:i]...)), nil
+			}
+		}
+		out = append(out, chunk...)
+		addr += uint64(n)
+	}
+	return "", unix.ENAMETOOLONG
+}
+
+// Slice returns app memory for direct I/O when the whole range is app memory
+// with the needed permissions; the caller must not keep it past the call.
+func (m *MM) Slice(addr uint64, n int, write bool) ([]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	need := unix.PROT_READ
+	if write {
+		need = unix.PROT_WRITE
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.covered(addr, addr+uint64(n), need) {
+		return nil, unix.EFAULT
+	}
+	return bytesAt(addr, n), nil
+}

@@ -1,0 +1,122 @@
+package kernel
+
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// SigAction is one signal's disposition as the app set it (struct
+// k_sigaction: handler, flags, restorer, mask).
+type SigAction struct {
+	Handler  uint64
+	Flags    uint64
+	Restorer uint64
+	Mask     uint64
+}
+
+// Rlimit is one resource limit.
+type Rlimit struct{ Cur, Max uint64 }
+
+// Process is a thread group: the state its tasks share.
+type Process struct {
+	k    *Kernel
+	PID  int
+	PPID int
+	mm   *MM
+
+	Argv, Envp []string
+	ExecPath   string
+	Auxv       []uint64 // flattened (type, value) pairs for /proc/self/auxv
+
+	mu         sync.Mutex
+	sigacts    [65]SigAction
+	rlimits    map[int]Rlimit
+	files      *FDTable
+	tasks      map[int]*Task
+	leader     *Task
+	exiting    bool
+	status     int
+	done       chan struct{}
+	closeOnce  sync.Once
+	UID, GID   uint32
+	Umask      uint32
+	NoNewPrivs bool
+}
+
+// MM is the process's address space.
+func (p *Process) MM() *MM { return p.mm }
+
+// Kernel returns the kernel the process runs on.
+func (p *Process) Kernel() *Kernel { return p.k }
+
+// Files is the process's descriptor table.
+func (p *Process) Files() *FDTable { return p.files }
+
+// SigAction returns the disposition of sig (1..64).
+func (p *Process) SigAction(sig int) SigAction {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sigacts[sig]
+}
+
+// SetSigAction records a new disposition and returns the old one.
+func (p *Process) SetSigAction(sig int, a SigAction) SigAction {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.sigacts[sig]
+	p.sigacts[sig] = a
+	return old
+}
+
+// Rlimit returns a resource limit.
+func (p *Process) Rlimit(res int) Rlimit {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r, ok := p.rlimits[res]; ok {
+		return r
+	}
+	return Rlimit{unix.RLIM_INFINITY, unix.RLIM_INFINITY}
+}
+
+// SetRlimit sets a resource limit.
+func (p *Process) SetRlimit(res int, r Rlimit) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rlimits[res] = r
+}
+
+func defaultRlimits() map[int]Rlimit {
+	return map[int]Rlimit{
+		unix.RLIMIT_STACK:      {8 << 20, unix.RLIM_INFINITY},
+		unix.RLIMIT_NOFILE:     {1024, 1 << 20},
+		unix.RLIMIT_CORE:       {0, unix.RLIM_INFINITY},
+		unix.RLIMIT_NPROC:      {63704, 63704},
+		unix.RLIMIT_MEMLOCK:    {8 << 20, 8 << 20},
+		unix.RLIMIT_SIGPENDING: {63704, 63704},
+		unix.RLIMIT_MSGQUEUE:   {819200, 819200},
+		unix.RLIMIT_RTPRIO:     {0, 0},
+		unix.RLIMIT_NICE:       {0, 0},
+	}
+}
+
+// exit ends the whole thread group with a wait status (shell style).
+func (p *Process) exit(status int) {
+	p.mu.Lock()
+	if p.exiting {
+		p.mu.Unlock()
+		return
+	}
+	p.exiting = true
+	p.status = status
+	p.mu.Unlock()
+	p.files.CloseAll()
+	p.closeOnce.Do(func() { close(p.done) })
+}
+
+// Exiting reports whether exit_group or a fatal signal ended the process.
+func (p *Process) Exiting() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.exiting
+}

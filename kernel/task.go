@@ -1,0 +1,147 @@
+package kernel
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/elfloader/elfloader/arch/amd64"
+	"github.com/elfloader/elfloader/plat"
+)
+
+// Task is one app thread. Its goroutine is locked to its own OS thread,
+// which runs the app's code through the platform context.
+type Task struct {
+	k       *Kernel
+	p       *Process
+	TID     int
+	ctx     plat.Context
+	initial amd64.Regs // registers to start from
+
+	// Fields below are touched only by the task's own goroutine.
+	SigMask       uint64
+	ClearChildTID uint64
+	RobustList    uint64
+	RobustLen     uint64
+	exited        bool
+	skipReturn    bool
+	// SyscallNr is the number of the syscall being served (for handlers
+	// that report on themselves).
+	SyscallNr uint64
+	// Name is the thread name (PR_SET_NAME, /proc/self/comm).
+	Name string
+	// PdeathSig is the parent-death signal (PR_SET_PDEATHSIG).
+	PdeathSig int
+	// AltStack is the sigaltstack.
+	AltStack AltStack
+}
+
+// Kernel returns the task's kernel.
+func (t *Task) Kernel() *Kernel { return t.k }
+
+// Process returns the task's thread group.
+func (t *Task) Process() *Process { return t.p }
+
+// MM returns the task's address space.
+func (t *Task) MM() *MM { return t.p.mm }
+
+// Regs returns the registers of the app thread (valid while it is stopped in
+// the kernel, i.e. inside a handler).
+func (t *Task) Regs() *amd64.Regs { return t.ctx.Regs() }
+
+// CopyIn reads app memory.
+func (t *Task) CopyIn(addr uint64, dst []byte) error { return t.p.mm.CopyIn(addr, dst) }
+
+// CopyOut writes app memory.
+func (t *Task) CopyOut(addr uint64, src []byte) error { return t.p.mm.CopyOut(addr, src) }
+
+// CopyInString reads a NUL-terminated string from app memory.
+func (t *Task) CopyInString(addr uint64, max int) (string, error) {
+	return t.p.mm.CopyInString(addr, max)
+}
+
+// ExitThread ends this task only (exit(2)).
+func (t *Task) ExitThread(code int) {
+	t.exited = true
+	t.p.mu.Lock()
+	delete(t.p.tasks, t.TID)
+	last := len(t.p.tasks) == 0
+	t.p.mu.Unlock()
+	if last {
+		t.p.exit(code & 0xff)
+	}
+}
+
+// ExitGroup ends the whole process (exit_group(2)).
+func (t *Task) ExitGroup(code int) {
+	t.exited = true
+	t.p.exit(code & 0xff)
+}
+
+// Exited reports whether the task has finished.
+func (t *Task) Exited() bool { return t.exited || t.p.Exiting() }
+
+// run is the task's goroutine: it owns an OS thread for the app thread's
+// whole life and never gives it back (the Go runtime ends the thread when
+// the goroutine returns while locked).
+func (t *Task) run() {
+	runtime.LockOSThread()
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(t.k.Report(), "elfloader: internal error in task %d: %v\n", t.TID, r)
+			t.p.exit(70)
+		}
+	}()
+	ctx, err := t.k.cfg.Platform.NewContext()
+	if err != nil {
+		fmt.Fprintf(t.k.Report(), "elfloader: %v\n", err)
+		t.p.exit(126)
+		return
+	}
+	defer ctx.Release()
+	t.ctx = ctx
+	*ctx.Regs() = t.initial
+	for !t.Exited() {
+		switch ctx.Switch() {
+		case plat.EventSyscall:
+			t.k.cfg.Syscalls.Dispatch(t)
+		case plat.EventFault:
+			t.handleFault(ctx.Fault())
+		case plat.EventKick:
+			// Nothing is pending yet: signal delivery comes with the
+			// signals library.
+		}
+	}
+}
+
+// handleFault applies a synchronous fault's signal. Without an app handler
+// (delivery arrives with the signals library) the default action ends the
+// process with a crash report.
+func (t *Task) handleFault(f plat.Fault) {
+	t.crashReport(f.Signo, f.Code, f.Addr, true)
+	t.p.exit(128 + f.Signo)
+	t.exited = true
+}
+
+// KillBySignal ends the process as if sig's default action killed it.
+func (t *Task) KillBySignal(sig int) {
+	t.crashReport(sig, 0, 0, false)
+	t.p.exit(128 + sig)
+	t.exited = true
+}
+
+// SetSkipReturn tells the dispatcher not to store a return value for the
+// current call (rt_sigreturn and execve replace all registers).
+func (t *Task) SetSkipReturn() { t.skipReturn = true }
+
+// SkipReturn reports and clears the flag set by SetSkipReturn.
+func (t *Task) SkipReturn() bool {
+	s := t.skipReturn
+	t.skipReturn = false
+	return s
+}
+
+// AltStack is a thread's alternate signal stack (sigaltstack).
+type AltStack struct {
+	Sp, Size uint64
+	Flags    int
+}

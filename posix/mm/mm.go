@@ -1,0 +1,79 @@
+package mm
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// Register adds the library's handlers to tb.
+func Register(tb *shim.Table) {
+	tb.Register(unix.SYS_BRK, shim.Full, "", sysBrk)
+	tb.Register(unix.SYS_MMAP, shim.Partial, "anonymous memory and files that have a host descriptor (MapFD); MAP_FIXED never replaces host memory (ENOMEM)", sysMmap)
+	tb.Register(unix.SYS_MUNMAP, shim.Full, "only the app's own mappings are removed", sysMunmap)
+	tb.Register(unix.SYS_MPROTECT, shim.Full, "", sysMprotect)
+	tb.Register(unix.SYS_MADVISE, shim.Full, "advice is passed to the host for the app's ranges", sysMadvise)
+}
+
+func sysBrk(t *kernel.Task, a shim.Args) (uint64, error) {
+	return t.MM().Brk(a[0]), nil
+}
+
+// FileMapper is implemented by files whose bytes live in a host descriptor
+// that can be mapped directly.
+type FileMapper interface {
+	MapFD() (int, bool)
+}
+
+const validProt = unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC | unix.PROT_GROWSDOWN | unix.PROT_GROWSUP
+
+func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
+	addr, length, prot, flags, fd, off := a[0], a[1], a.Int(2), a.Int(3), a.Int(4), a[5]
+	if prot&^validProt != 0 {
+		return 0, unix.EINVAL
+	}
+	switch flags & 0x3 {
+	case unix.MAP_PRIVATE, unix.MAP_SHARED, unix.MAP_SHARED_VALIDATE:
+	default:
+		return 0, unix.EINVAL
+	}
+	spec := kernel.MapSpec{Addr: addr, Length: length, Prot: prot &^ (unix.PROT_GROWSDOWN | unix.PROT_GROWSUP), Flags: flags, HostFD: -1, Offset: off}
+	if flags&unix.MAP_ANONYMOUS == 0 {
+		f, err := t.Process().Files().Get(fd)
+		if err != nil {
+			return 0, err
+		}
+		fm, ok := f.(FileMapper)
+		if !ok {
+			return 0, unix.ENODEV
+		}
+		hostFD, ok := fm.MapFD()
+		if !ok {
+			return 0, unix.ENODEV
+		}
+		spec.HostFD = hostFD
+		if n, ok := f.(interface{ Name() string }); ok {
+			spec.Name = n.Name()
+		}
+	} else {
+		spec.Offset = 0
+	}
+	return t.MM().Map(spec)
+}
+
+func sysMunmap(t *kernel.Task, a shim.Args) (uint64, error) {
+	return 0, t.MM().Unmap(a[0], a[1])
+}
+
+func sysMprotect(t *kernel.Task, a shim.Args) (uint64, error) {
+	prot := a.Int(2)
+	if prot&^validProt != 0 {
+		return 0, unix.EINVAL
+	}
+	return 0, t.MM().Protect(a[0], a[1], prot&^(unix.PROT_GROWSDOWN|unix.PROT_GROWSUP))
+}
+
+func sysMadvise(t *kernel.Task, a shim.Args) (uint64, error) {
+	return 0, t.MM().Advise(a[0], a[1], a.Int(2))
+}

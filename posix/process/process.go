@@ -1,0 +1,216 @@
+package process
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// Register adds the library's handlers to tb.
+func Register(tb *shim.Table) {
+	tb.Register(unix.SYS_EXIT, shim.Full, "ends the calling thread; the last one ends the process", sysExit)
+	tb.Register(unix.SYS_EXIT_GROUP, shim.Full, "", sysExitGroup)
+	tb.Register(unix.SYS_GETPID, shim.Full, "", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().PID), nil })
+	tb.Register(unix.SYS_GETPPID, shim.Full, "the first process's parent is 0, as for a container's init", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().PPID), nil })
+	tb.Register(unix.SYS_GETTID, shim.Full, "", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.TID), nil })
+	tb.Register(unix.SYS_GETUID, shim.Full, "", uid)
+	tb.Register(unix.SYS_GETEUID, shim.Full, "", uid)
+	tb.Register(unix.SYS_GETGID, shim.Full, "", gid)
+	tb.Register(unix.SYS_GETEGID, shim.Full, "", gid)
+	tb.Register(unix.SYS_SET_TID_ADDRESS, shim.Full, "the address is cleared and woken at thread exit", sysSetTidAddress)
+	tb.Register(unix.SYS_SET_ROBUST_LIST, shim.Partial, "recorded; the robust-futex exit walk comes with threads", sysSetRobustList)
+	tb.Register(unix.SYS_GET_ROBUST_LIST, shim.Partial, "only for the calling thread (pid 0)", sysGetRobustList)
+	tb.Register(unix.SYS_RSEQ, shim.Stub, "answers ENOSYS: restartable sequences are not provided; glibc and others fall back", func(t *kernel.Task, a shim.Args) (uint64, error) { return 0, unix.ENOSYS })
+	tb.Register(unix.SYS_PRLIMIT64, shim.Full, "limits are recorded per process; only pid 0 or the caller", sysPrlimit)
+	tb.Register(unix.SYS_GETRLIMIT, shim.Full, "", sysGetrlimit)
+	tb.Register(unix.SYS_SETRLIMIT, shim.Full, "", sysSetrlimit)
+	tb.Register(unix.SYS_ARCH_PRCTL, shim.Partial, "ARCH_SET_FS/GET_FS, ARCH_GET_GS; ARCH_SET_GS is refused (the GS base belongs to the platform), CET queries answer EINVAL", sysArchPrctl)
+	tb.Register(unix.SYS_PRCTL, shim.Partial, "PR_SET_NAME/GET_NAME, PR_GET_DUMPABLE/SET_DUMPABLE, PR_SET_PDEATHSIG/GET_PDEATHSIG, PR_SET_NO_NEW_PRIVS/GET, PR_GET_SECUREBITS; others EINVAL", sysPrctl)
+}
+
+func uid(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().UID), nil }
+func gid(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().GID), nil }
+
+func sysExit(t *kernel.Task, a shim.Args) (uint64, error) {
+	t.ExitThread(a.Int(0))
+	return 0, nil
+}
+
+func sysExitGroup(t *kernel.Task, a shim.Args) (uint64, error) {
+	t.ExitGroup(a.Int(0))
+	return 0, nil
+}
+
+func sysSetTidAddress(t *kernel.Task, a shim.Args) (uint64, error) {
+	t.ClearChildTID = a[0]
+	return uint64(t.TID), nil
+}
+
+const robustListHeadSize = 24
+
+func sysSetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
+	if a[1] != robustListHeadSize {
+		return 0, unix.EINVAL
+	}
+	t.RobustList, t.RobustLen = a[0], a[1]
+	return 0, nil
+}
+
+func sysGetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
+	if a.Int(0) != 0 && a.Int(0) != t.TID {
+		return 0, unix.ESRCH
+	}
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], t.RobustList)
+	if err := t.CopyOut(a[1], b[:]); err != nil {
+		return 0, err
+	}
+	binary.LittleEndian.PutUint64(b[:], t.RobustLen)
+	return 0, t.CopyOut(a[2], b[:])
+}
+
+const rlimNlimits = 16
+
+func sysPrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
+	pid, res := a.Int(0), a.Int(1)
+	if pid != 0 && pid != t.Process().PID {
+		return 0, unix.ESRCH
+	}
+	if res < 0 || res >= rlimNlimits {
+		return 0, unix.EINVAL
+	}
+	return 0, getSetRlimit(t, res, a[2], a[3])
+}
+
+func sysGetrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
+	res := a.Int(0)
+	if res < 0 || res >= rlimNlimits {
+		return 0, unix.EINVAL
+	}
+	return 0, getSetRlimit(t, res, 0, a[1])
+}
+
+func sysSetrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
+	res := a.Int(0)
+	if res < 0 || res >= rlimNlimits {
+		return 0, unix.EINVAL
+	}
+	return 0, getSetRlimit(t, res, a[1], 0)
+}
+
+func getSetRlimit(t *kernel.Task, res int, newAddr, oldAddr uint64) error {
+	p := t.Process()
+	var nl kernel.Rlimit
+	if newAddr != 0 {
+		var b [16]byte
+		if err := t.CopyIn(newAddr, b[:]); err != nil {
+			return err
+		}
+		nl = kernel.Rlimit{Cur: binary.LittleEndian.Uint64(b[:]), Max: binary.LittleEndian.Uint64(b[8:])}
+		if nl.Cur > nl.Max {
+			return unix.EINVAL
+		}
+	}
+	old := p.Rlimit(res)
+	if oldAddr != 0 {
+		var b [16]byte
+		binary.LittleEndian.PutUint64(b[:], old.Cur)
+		binary.LittleEndian.PutUint64(b[8:], old.Max)
+		if err := t.CopyOut(oldAddr, b[:]); err != nil {
+			return err
+		}
+	}
+	if newAddr != 0 {
+		if nl.Max > old.Max && p.UID != 0 {
+			return unix.EPERM
+		}
+		p.SetRlimit(res, nl)
+	}
+	return nil
+}
+
+const (
+	archSetGS = 0x1001
+	archSetFS = 0x1002
+	archGetFS = 0x1003
+	archGetGS = 0x1004
+)
+
+func sysArchPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
+	r := t.Regs()
+	switch a[0] {
+	case archSetFS:
+		if a[1] >= 1<<47 {
+			return 0, unix.EPERM
+		}
+		r.FsBase = a[1]
+		return 0, nil
+	case archGetFS:
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], r.FsBase)
+		return 0, t.CopyOut(a[1], b[:])
+	case archGetGS:
+		var b [8]byte
+		return 0, t.CopyOut(a[1], b[:])
+	case archSetGS:
+		return 0, unix.EPERM
+	}
+	return 0, unix.EINVAL
+}
+
+func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
+	switch a.Int(0) {
+	case unix.PR_SET_NAME:
+		name, err := t.CopyInString(a[1], 16)
+		if err == unix.ENAMETOOLONG {
+			var b [15]byte
+			if err := t.CopyIn(a[1], b[:]); err != nil {
+				return 0, err
+			}
+			name, err = string(b[:]), nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		t.Name = name
+		return 0, nil
+	case unix.PR_GET_NAME:
+		var b [16]byte
+		copy(b[:15], t.Name)
+		return 0, t.CopyOut(a[1], b[:])
+	case unix.PR_GET_DUMPABLE:
+		return 1, nil
+	case unix.PR_SET_DUMPABLE:
+		if a[1] > 1 {
+			return 0, unix.EINVAL
+		}
+		return 0, nil
+	case unix.PR_SET_PDEATHSIG:
+		if a[1] > 64 {
+			return 0, unix.EINVAL
+		}
+		t.PdeathSig = int(a[1])
+		return 0, nil
+	case unix.PR_GET_PDEATHSIG:
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(t.PdeathSig))
+		return 0, t.CopyOut(a[1], b[:])
+	case unix.PR_SET_NO_NEW_PRIVS:
+		if a[1] != 1 {
+			return 0, unix.EINVAL
+		}
+		t.Process().NoNewPrivs = true
+		return 0, nil
+	case unix.PR_GET_NO_NEW_PRIVS:
+		if t.Process().NoNewPrivs {
+			return 1, nil
+		}
+		return 0, nil
+	case unix.PR_GET_SECUREBITS:
+		return 0, nil
+	}
+	return 0, unix.EINVAL
+}

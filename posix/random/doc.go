@@ -1,0 +1,4 @@
+// Package random serves getrandom from the host's CSPRNG.
+//
+// It depends on kernel and shim only.
+package random

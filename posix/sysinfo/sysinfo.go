@@ -1,0 +1,118 @@
+package sysinfo
+
+import (
+	"encoding/binary"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// Release is the kernel release the app sees in uname.
+const Release = "6.1.0-elfloader"
+
+// Register adds the library's handlers to tb.
+func Register(tb *shim.Table) {
+	tb.Register(unix.SYS_UNAME, shim.Full, "sysname Linux, release "+Release+", the kernel's hostname", sysUname)
+	tb.Register(unix.SYS_SYSINFO, shim.Full, "memory figures from the host; uptime from elfloader's start; procs is the app's task count", sysSysinfo)
+	tb.Register(unix.SYS_SCHED_GETAFFINITY, shim.Full, "the host CPUs elfloader may use", sysSchedGetaffinity)
+	tb.Register(unix.SYS_SCHED_SETAFFINITY, shim.Partial, "validated and accepted; threads are not pinned", sysSchedSetaffinity)
+	tb.Register(unix.SYS_SCHED_YIELD, shim.Full, "", func(t *kernel.Task, a shim.Args) (uint64, error) {
+		runtime.Gosched()
+		return 0, nil
+	})
+	tb.Register(unix.SYS_GETCPU, shim.Full, "", sysGetcpu)
+}
+
+func putField(dst []byte, s string) {
+	n := copy(dst[:len(dst)-1], s)
+	for i := n; i < len(dst); i++ {
+		dst[i] = 0
+	}
+}
+
+func sysUname(t *kernel.Task, a shim.Args) (uint64, error) {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return 0, err
+	}
+	putField(u.Sysname[:], "Linux")
+	putField(u.Nodename[:], t.Kernel().Hostname())
+	putField(u.Release[:], Release)
+	putField(u.Version[:], "#1 SMP elfloader")
+	putField(u.Machine[:], "x86_64")
+	putField(u.Domainname[:], "(none)")
+	return 0, kernel.CopyOutStruct(t, a[0], &u)
+}
+
+func sysSysinfo(t *kernel.Task, a shim.Args) (uint64, error) {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return 0, err
+	}
+	si.Uptime = int64(time.Since(t.Kernel().BootTime()).Seconds())
+	si.Procs = 1
+	return 0, kernel.CopyOutStruct(t, a[0], &si)
+}
+
+func sysSchedGetaffinity(t *kernel.Task, a shim.Args) (uint64, error) {
+	pid, size := a.Int(0), a[1]
+	if pid != 0 && pid != t.TID && pid != t.Process().PID {
+		return 0, unix.ESRCH
+	}
+	if size%8 != 0 || size == 0 {
+		return 0, unix.EINVAL
+	}
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return 0, err
+	}
+	b := kernel.StructBytes(&set)
+	// Linux copies min(len, nr_cpu_ids rounded to longs) and returns that size.
+	n := uint64((runtime.NumCPU() + 63) / 64 * 8)
+	if size < n {
+		return 0, unix.EINVAL
+	}
+	if err := t.CopyOut(a[2], b[:n]); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func sysSchedSetaffinity(t *kernel.Task, a shim.Args) (uint64, error) {
+	pid, size := a.Int(0), a[1]
+	if pid != 0 && pid != t.TID && pid != t.Process().PID {
+		return 0, unix.ESRCH
+	}
+	buf := make([]byte, min(size, 128))
+	if err := t.CopyIn(a[2], buf); err != nil {
+		return 0, err
+	}
+	for _, b := range buf[:min(len(buf), (runtime.NumCPU()+7)/8)] {
+		if b != 0 {
+			return 0, nil
+		}
+	}
+	return 0, unix.EINVAL
+}
+
+func sysGetcpu(t *kernel.Task, a shim.Args) (uint64, error) {
+	var b [4]byte
+	cpu := uint32(0)
+	if a[0] != 0 {
+		binary.LittleEndian.PutUint32(b[:], cpu)
+		if err := t.CopyOut(a[0], b[:]); err != nil {
+			return 0, err
+		}
+	}
+	if a[1] != 0 {
+		binary.LittleEndian.PutUint32(b[:], 0)
+		if err := t.CopyOut(a[1], b[:]); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}

@@ -1,0 +1,147 @@
+package timer
+
+import (
+	"encoding/binary"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// Register adds the library's handlers to tb.
+func Register(tb *shim.Table) {
+	tb.Register(unix.SYS_CLOCK_GETTIME, shim.Full, "REALTIME, MONOTONIC, BOOTTIME, the COARSE/RAW variants and the CPU-time clocks, read from the host", sysClockGettime)
+	tb.Register(unix.SYS_CLOCK_GETRES, shim.Full, "", sysClockGetres)
+	tb.Register(unix.SYS_GETTIMEOFDAY, shim.Full, "the timezone argument is filled with UTC", sysGettimeofday)
+	tb.Register(unix.SYS_TIME, shim.Full, "", sysTime)
+	tb.Register(unix.SYS_NANOSLEEP, shim.Partial, "sleeps on the host; not yet interrupted by signals (EINTR)", sysNanosleep)
+	tb.Register(unix.SYS_CLOCK_NANOSLEEP, shim.Partial, "relative and TIMER_ABSTIME; not yet interrupted by signals (EINTR)", sysClockNanosleep)
+}
+
+func validClock(id int) bool {
+	switch id {
+	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_PROCESS_CPUTIME_ID, unix.CLOCK_THREAD_CPUTIME_ID,
+		unix.CLOCK_MONOTONIC_RAW, unix.CLOCK_REALTIME_COARSE, unix.CLOCK_MONOTONIC_COARSE, unix.CLOCK_BOOTTIME,
+		unix.CLOCK_REALTIME_ALARM, unix.CLOCK_BOOTTIME_ALARM, unix.CLOCK_TAI:
+		return true
+	}
+	return false
+}
+
+func putTimespec(t *kernel.Task, addr uint64, ts unix.Timespec) error {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(ts.Sec))
+	binary.LittleEndian.PutUint64(b[8:], uint64(ts.Nsec))
+	return t.CopyOut(addr, b[:])
+}
+
+func getTimespec(t *kernel.Task, addr uint64) (unix.Timespec, error) {
+	var b [16]byte
+	if err := t.CopyIn(addr, b[:]); err != nil {
+		return unix.Timespec{}, err
+	}
+	ts := unix.Timespec{Sec: int64(binary.LittleEndian.Uint64(b[:])), Nsec: int64(binary.LittleEndian.Uint64(b[8:]))}
+	if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1e9 {
+		return ts, unix.EINVAL
+	}
+	return ts, nil
+}
+
+func sysClockGettime(t *kernel.Task, a shim.Args) (uint64, error) {
+	id := a.Int(0)
+	if !validClock(id) {
+		return 0, unix.EINVAL
+	}
+	var ts unix.Timespec
+	if err := unix.ClockGettime(int32(id), &ts); err != nil {
+		return 0, err
+	}
+	return 0, putTimespec(t, a[1], ts)
+}
+
+func sysClockGetres(t *kernel.Task, a shim.Args) (uint64, error) {
+	id := a.Int(0)
+	if !validClock(id) {
+		return 0, unix.EINVAL
+	}
+	if a[1] == 0 {
+		return 0, nil
+	}
+	var ts unix.Timespec
+	if err := unix.ClockGetres(int32(id), &ts); err != nil {
+		return 0, err
+	}
+	return 0, putTimespec(t, a[1], ts)
+}
+
+func sysGettimeofday(t *kernel.Task, a shim.Args) (uint64, error) {
+	now := time.Now()
+	if a[0] != 0 {
+		var b [16]byte
+		binary.LittleEndian.PutUint64(b[:], uint64(now.Unix()))
+		binary.LittleEndian.PutUint64(b[8:], uint64(now.Nanosecond()/1000))
+		if err := t.CopyOut(a[0], b[:]); err != nil {
+			return 0, err
+		}
+	}
+	if a[1] != 0 {
+		var tz [8]byte
+		if err := t.CopyOut(a[1], tz[:]); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+func sysTime(t *kernel.Task, a shim.Args) (uint64, error) {
+	now := uint64(time.Now().Unix())
+	if a[0] != 0 {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], now)
+		if err := t.CopyOut(a[0], b[:]); err != nil {
+			return 0, err
+		}
+	}
+	return now, nil
+}
+
+func sysNanosleep(t *kernel.Task, a shim.Args) (uint64, error) {
+	ts, err := getTimespec(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	time.Sleep(time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec))
+	return 0, nil
+}
+
+func sysClockNanosleep(t *kernel.Task, a shim.Args) (uint64, error) {
+	id, flags := a.Int(0), a.Int(1)
+	switch id {
+	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_BOOTTIME, unix.CLOCK_TAI:
+	case unix.CLOCK_THREAD_CPUTIME_ID:
+		return 0, unix.EINVAL
+	default:
+		if !validClock(id) {
+			return 0, unix.EINVAL
+		}
+		return 0, unix.EOPNOTSUPP
+	}
+	ts, err := getTimespec(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	d := time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec)
+	if flags&unix.TIMER_ABSTIME != 0 {
+		var now unix.Timespec
+		if err := unix.ClockGettime(int32(id), &now); err != nil {
+			return 0, err
+		}
+		d -= time.Duration(now.Sec)*time.Second + time.Duration(now.Nsec)
+	}
+	if d > 0 {
+		time.Sleep(d)
+	}
+	return 0, nil
+}

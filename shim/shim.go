@@ -1,0 +1,222 @@
+package shim
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
+	"github.com/elfloader/elfloader/kernel"
+)
+
+// Level is how completely a handler implements its syscall.
+type Level int
+
+const (
+	// Missing: no handler; the call answers ENOSYS.
+	Missing Level = iota
+	// Stub: the handler answers without doing the work (documented in its note).
+	Stub
+	// Partial: real semantics for the common cases; the note says what is not done.
+	Partial
+	// Full: Linux's semantics.
+	Full
+)
+
+func (l Level) String() string {
+	switch l {
+	case Full:
+		return "full"
+	case Partial:
+		return "partial"
+	case Stub:
+		return "stub"
+	}
+	return "missing"
+}
+
+// Args are a syscall's six raw arguments.
+type Args [6]uint64
+
+// Int returns argument i as a C int.
+func (a Args) Int(i int) int { return int(int32(a[i])) }
+
+// Long returns argument i as a C long.
+func (a Args) Long(i int) int64 { return int64(a[i]) }
+
+// Handler serves one syscall. It returns the result or an error; a
+// unix.Errno error becomes -errno for the app.
+type Handler func(t *kernel.Task, a Args) (uint64, error)
+
+// Entry is one row of the table.
+type Entry struct {
+	Nr      uint64 `json:"nr"`
+	Name    string `json:"name"`
+	Level   Level  `json:"-"`
+	Note    string `json:"note,omitempty"`
+	Package string `json:"package,omitempty"`
+	File    string `json:"file,omitempty"`
+	handler Handler
+}
+
+// Observer sees every served syscall (coverage counters).
+type Observer interface {
+	Observe(t *kernel.Task, nr uint64, args Args, ret uint64, site uint64)
+}
+
+// Filter decides whether a syscall may be served (profiles); a refused call
+// gets ENOSYS, or kills the app when Kill is set.
+type Filter interface {
+	Allow(nr uint64, args Args) bool
+	Kill() bool
+}
+
+// Table is the syscall table.
+type Table struct {
+	entries  [linux.MaxSyscall + 1]*Entry
+	traceMu  sync.Mutex
+	trace    io.Writer
+	observer Observer
+	filter   Filter
+	reported sync.Map // nr → struct{}: ENOSYS already reported
+}
+
+// New returns an empty table.
+func New() *Table { return &Table{} }
+
+// SetTrace makes every call print in strace's format to w (nil: off).
+func (tb *Table) SetTrace(w io.Writer) { tb.trace = w }
+
+// SetObserver installs the coverage observer.
+func (tb *Table) SetObserver(o Observer) { tb.observer = o }
+
+// SetFilter installs a profile filter.
+func (tb *Table) SetFilter(f Filter) { tb.filter = f }
+
+// Register adds a handler for syscall nr. The registering file is recorded
+// so the support table can say where the handler lives.
+func (tb *Table) Register(nr uint64, level Level, note string, h Handler) {
+	if nr > linux.MaxSyscall {
+		panic(fmt.Sprintf("shim: syscall number %d out of range", nr))
+	}
+	if tb.entries[nr] != nil {
+		panic(fmt.Sprintf("shim: %s registered twice", linux.SyscallName(nr)))
+	}
+	e := &Entry{Nr: nr, Name: linux.SyscallName(nr), Level: level, Note: note, handler: h}
+	if _, file, _, ok := runtime.Caller(1); ok {
+		e.File = filepath.Base(file)
+		dir := filepath.Dir(file)
+		if i := strings.LastIndex(dir, "/posix/"); i >= 0 {
+			e.Package = dir[i+1:]
+		} else if i := strings.LastIndex(dir, "/vfs/"); i >= 0 {
+			e.Package = dir[i+1:]
+		} else {
+			e.Package = filepath.Base(dir)
+		}
+	}
+	tb.entries[nr] = e
+}
+
+// Lookup returns the entry for nr; a missing syscall gives a Missing entry.
+func (tb *Table) Lookup(nr uint64) Entry {
+	if nr <= linux.MaxSyscall && tb.entries[nr] != nil {
+		return *tb.entries[nr]
+	}
+	return Entry{Nr: nr, Name: linux.SyscallName(nr), Level: Missing}
+}
+
+// Entries lists every syscall number the ABI defines, registered or not.
+func (tb *Table) Entries() []Entry {
+	var out []Entry
+	for nr := uint64(0); nr <= linux.MaxSyscall; nr++ {
+		if !linux.IsSyscall(nr) {
+			continue
+		}
+		out = append(out, tb.Lookup(nr))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Nr < out[j].Nr })
+	return out
+}
+
+// errnoOf maps a handler error to an errno.
+func errnoOf(err error) unix.Errno {
+	var e unix.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return unix.EIO
+}
+
+// Dispatch implements kernel.Dispatcher.
+func (tb *Table) Dispatch(t *kernel.Task) {
+	r := t.Regs()
+	nr := r.OrigRax
+	args := Args(r.SyscallArgs())
+	site := r.Rip - 2
+	t.SyscallNr = nr
+	var e *Entry
+	if nr <= linux.MaxSyscall {
+		e = tb.entries[nr]
+	}
+	if tb.filter != nil && !tb.filter.Allow(nr, args) {
+		tb.reportRefused(t, nr)
+		if tb.filter.Kill() {
+			t.KillBySignal(int(unix.SIGSYS))
+			return
+		}
+		e = nil
+	}
+	noReturn := nr == unix.SYS_EXIT || nr == unix.SYS_EXIT_GROUP
+	if noReturn && tb.trace != nil {
+		tb.printTrace(t, nr, args, 0, true)
+	}
+	var ret uint64
+	if e == nil {
+		tb.reportMissing(t, nr)
+		ret = errnoReturn(unix.ENOSYS)
+	} else {
+		v, err := e.handler(t, args)
+		if err != nil {
+			ret = errnoReturn(errnoOf(err))
+		} else {
+			ret = v
+		}
+	}
+	if tb.observer != nil {
+		tb.observer.Observe(t, nr, args, ret, site)
+	}
+	if t.Exited() {
+		return
+	}
+	if tb.trace != nil && !noReturn {
+		tb.printTrace(t, nr, args, ret, false)
+	}
+	if t.SkipReturn() {
+		return
+	}
+	r.SetSyscallReturn(ret)
+}
+
+func (tb *Table) reportMissing(t *kernel.Task, nr uint64) {
+	if _, seen := tb.reported.LoadOrStore(nr, struct{}{}); seen {
+		return
+	}
+	fmt.Fprintf(t.Kernel().Report(), "elfloader: unsupported syscall %s (%d): answered ENOSYS\n", linux.SyscallName(nr), nr)
+}
+
+func (tb *Table) reportRefused(t *kernel.Task, nr uint64) {
+	if _, seen := tb.reported.LoadOrStore(nr, struct{}{}); seen {
+		return
+	}
+	fmt.Fprintf(t.Kernel().Report(), "elfloader: syscall %s (%d) is not in the profile\n", linux.SyscallName(nr), nr)
+}
+
+// errnoReturn is the raw return value of a failed call: -errno.
+func errnoReturn(e unix.Errno) uint64 { return uint64(-int64(e)) }
