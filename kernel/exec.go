@@ -140,7 +140,8 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	}
 
 	p := &Process{
-		k: k, PID: pid, PPID: 0, mm: mm,
+		k: k, PID: pid, PPID: os.Getppid(), mm: mm,
+		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
 		Argv: spec.Argv, Envp: spec.Envp, ExecPath: spec.Path,
 		rlimits: defaultRlimits(),
 		files:   NewFDTable(),

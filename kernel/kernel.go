@@ -57,7 +57,10 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.Hostname == "" {
 		cfg.Hostname = "elfloader"
 	}
-	return &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: 1, processes: map[int]*Process{}}, nil
+	// The first process takes elfloader's own host PID and parent, so the
+	// app looks like the program the user started (and is not an "init"
+	// with init's special signal rules).
+	return &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: os.Getpid(), processes: map[int]*Process{}}, nil
 }
 
 // Hostname is the node name the app sees.

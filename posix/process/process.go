@@ -20,6 +20,8 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_GETEUID, shim.Full, "", uid)
 	tb.Register(unix.SYS_GETGID, shim.Full, "", gid)
 	tb.Register(unix.SYS_GETEGID, shim.Full, "", gid)
+	tb.Register(unix.SYS_GETRESUID, shim.Full, "", sysGetresuid)
+	tb.Register(unix.SYS_GETRESGID, shim.Full, "", sysGetresgid)
 	tb.Register(unix.SYS_SET_TID_ADDRESS, shim.Full, "the address is cleared and woken at thread exit", sysSetTidAddress)
 	tb.Register(unix.SYS_SET_ROBUST_LIST, shim.Partial, "recorded; the robust-futex exit walk comes with threads", sysSetRobustList)
 	tb.Register(unix.SYS_GET_ROBUST_LIST, shim.Partial, "only for the calling thread (pid 0)", sysGetRobustList)
@@ -213,4 +215,23 @@ func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, nil
 	}
 	return 0, unix.EINVAL
+}
+
+func putIDs(t *kernel.Task, id uint32, addrs ...uint64) error {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], id)
+	for _, a := range addrs {
+		if err := t.CopyOut(a, b[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sysGetresuid(t *kernel.Task, a shim.Args) (uint64, error) {
+	return 0, putIDs(t, t.Process().UID, a[0], a[1], a[2])
+}
+
+func sysGetresgid(t *kernel.Task, a shim.Args) (uint64, error) {
+	return 0, putIDs(t, t.Process().GID, a[0], a[1], a[2])
 }

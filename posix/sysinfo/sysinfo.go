@@ -11,12 +11,9 @@ import (
 	"github.com/elfloader/elfloader/shim"
 )
 
-// Release is the kernel release the app sees in uname.
-const Release = "6.1.0-elfloader"
-
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
-	tb.Register(unix.SYS_UNAME, shim.Full, "sysname Linux, release "+Release+", the kernel's hostname", sysUname)
+	tb.Register(unix.SYS_UNAME, shim.Full, "the host kernel's release and version, the kernel's host name", sysUname)
 	tb.Register(unix.SYS_SYSINFO, shim.Full, "memory figures from the host; uptime from elfloader's start; procs is the app's task count", sysSysinfo)
 	tb.Register(unix.SYS_SCHED_GETAFFINITY, shim.Full, "the host CPUs elfloader may use", sysSchedGetaffinity)
 	tb.Register(unix.SYS_SCHED_SETAFFINITY, shim.Partial, "validated and accepted; threads are not pinned", sysSchedSetaffinity)
@@ -41,8 +38,6 @@ func sysUname(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	putField(u.Sysname[:], "Linux")
 	putField(u.Nodename[:], t.Kernel().Hostname())
-	putField(u.Release[:], Release)
-	putField(u.Version[:], "#1 SMP elfloader")
 	putField(u.Machine[:], "x86_64")
 	putField(u.Domainname[:], "(none)")
 	return 0, kernel.CopyOutStruct(t, a[0], &u)
