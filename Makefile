@@ -1,0 +1,48 @@
+# elfloader: run unmodified Linux x86-64 programs on a small kernel in Go.
+#
+#   make demo    set up, build, and run a static hello world and busybox
+#   make test    set up, vet, and pass every test
+#   make bench   benchmarks side by side with native runs (see bench/)
+
+GO ?= go
+BIN := bin/elfloader
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: all deps build demo test vet bench docs clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+# elfloader is a PIE so that non-PIE programs can load at their link address.
+build:
+	$(GO) build -buildmode=pie -o $(BIN) ./cmd/elfloader
+
+demo: deps build
+	@mkdir -p bin
+	gcc -static -O2 -o bin/hello examples/hello.c
+	@echo '--- static hello world under elfloader:'
+	$(BIN) run bin/hello
+	@echo '--- busybox under elfloader:'
+	$(BIN) run /bin/busybox echo "busybox says hi"
+	$(BIN) run /bin/busybox seq 1 3
+	$(BIN) run /bin/busybox uname -sm
+	@echo '--- a trace of the first syscalls of hello:'
+	$(BIN) run --trace bin/hello 2>&1 >/dev/null | head -5
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+
+test: deps vet build
+	ELFLOADER=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m ./...
+
+bench: deps build
+	ELFLOADER=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/benchall
+
+docs: build
+	$(BIN) syscalls --format=markdown > docs/syscalls.md
+
+clean:
+	rm -rf bin

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what elfloader's demo, tests and benchmarks need on a fresh
+# Debian 12 machine: C toolchains for the test programs (gcc, musl-tools),
+# Debian binaries the tests run (busybox-static, python3), and Go modules.
+# It only calls apt-get when something is missing.
+set -euo pipefail
+
+need=()
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v musl-gcc >/dev/null || need+=(musl-tools)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v python3 >/dev/null || need+=(python3)
+command -v make >/dev/null || need+=(make)
+if [ "${ELFLOADER_BENCH_DEPS:-0}" = 1 ]; then
+	command -v wrk >/dev/null || need+=(wrk)
+	command -v hyperfine >/dev/null || need+=(hyperfine)
+fi
+
+if [ ${#need[@]} -gt 0 ]; then
+	echo "deps: installing ${need[*]}"
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v go >/dev/null; then
+	echo "deps: Go 1.26 or later is required (https://go.dev/dl/); /usr/local/go/bin must be on PATH" >&2
+	exit 1
+fi
+go mod download
