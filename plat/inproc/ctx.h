@@ -42,6 +42,8 @@
 #define R_FS_BASE 168
 #define R_GS_BASE 176
 #define EP_KICKS 320
+#define EP_HOST_MXCSR 328
+#define EP_HOST_FCW 332
 #define EP_FP_APP 384
 #define EP_FP_SIZE 8192
 #define EP_FP_HOST (EP_FP_APP + EP_FP_SIZE)
@@ -81,7 +83,9 @@ struct ep_ctx {
 	struct ep_regs regs;
 	uint64_t pad1[1];
 	uint64_t kicks;
-	uint8_t pad2[EP_FP_APP - EP_KICKS - 8];
+	uint32_t host_mxcsr;
+	uint16_t host_fcw;
+	uint8_t pad2[EP_FP_APP - EP_HOST_FCW - 2];
 	uint8_t fp_app[EP_FP_SIZE] __attribute__((aligned(64)));
 	uint8_t fp_host[EP_FP_SIZE] __attribute__((aligned(64)));
 };

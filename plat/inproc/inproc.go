@@ -91,7 +91,15 @@ func (*Platform) NewContext() (plat.Context, error) {
 	if c == nil {
 		return nil, errors.New("inproc: out of memory for a thread context")
 	}
-	c.app_mask = C.uint64_t(appSignalMask)
+	// Asynchronous signals stay blocked on an app thread for its whole life,
+	// in Go code as in app code: process-directed signals go to other
+	// threads, and Go's preemption signal merely stays pending. This saves
+	// a sigprocmask per trap. The synchronous signals and the kick stay open.
+	set := appSignalMask
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0); e != 0 {
+		C.ep_ctx_free(c)
+		return nil, fmt.Errorf("inproc: blocking signals: %w", e)
+	}
 	if r, err := C.ep_sud_on(c); r != 0 {
 		C.ep_ctx_free(c)
 		return nil, fmt.Errorf("inproc: enabling Syscall User Dispatch (Linux 5.11 or later): %w", err)

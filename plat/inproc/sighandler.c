@@ -34,6 +34,8 @@ _Static_assert(offsetof(struct ep_regs, rsp) == R_RSP, "rsp");
 _Static_assert(offsetof(struct ep_regs, fs_base) == R_FS_BASE, "fs_base");
 _Static_assert(offsetof(struct ep_regs, eflags) == R_EFLAGS, "eflags");
 _Static_assert(offsetof(struct ep_ctx, kicks) == EP_KICKS, "kicks");
+_Static_assert(offsetof(struct ep_ctx, host_mxcsr) == EP_HOST_MXCSR, "mxcsr");
+_Static_assert(offsetof(struct ep_ctx, host_fcw) == EP_HOST_FCW, "fcw");
 _Static_assert(offsetof(struct ep_ctx, fp_app) == EP_FP_APP, "fp_app");
 _Static_assert(offsetof(struct ep_ctx, fp_host) == EP_FP_HOST, "fp_host");
 _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
@@ -108,7 +110,6 @@ static void to_host(struct ep_ctx *c, ucontext_t *uc, void *target) {
 	g[REG_RIP] = (greg_t)target;
 	g[REG_RSP] = (greg_t)c->host_rsp;
 	g[REG_EFL] = 0x246;
-	memcpy(&uc->uc_sigmask, &c->host_mask, sizeof(c->host_mask));
 }
 
 static void ep_handler(int sig, siginfo_t *si, void *ucv) {

@@ -1,8 +1,9 @@
 /* Trampolines between Go (through cgo) and application code.
  *
  * ep_enter(ctx) saves the host's callee-saved registers, stack, FS base and
- * extended state in ctx, blocks asynchronous signals, loads the app's extended
- * state, FS base and registers and jumps to the app. It "returns" when a signal
+ * FP control words in ctx, loads the app's extended state, FS base and
+ * registers and jumps to the app. (Asynchronous signals stay blocked on app
+ * threads for their whole life; see inproc.go.) It "returns" when a signal
  * handler (sighandler.c) rewrites the signal context to ep_resume (after a trap
  * or fault in app code) or to ep_abort (a kick arrived before the app ran). */
 #include "ctx.h"
@@ -28,16 +29,11 @@ ep_enter:
 	movq %rsp, EP_HOST_RSP(%r12)
 	rdfsbase %rax
 	movq %rax, EP_HOST_FS(%r12)
-	movl $-1, %eax
-	movl $-1, %edx
-	xsave64 EP_FP_HOST(%r12)
-	/* rt_sigprocmask(SIG_SETMASK, &app_mask, &host_mask, 8) */
-	movl $14, %eax
-	movl $2, %edi
-	leaq EP_APP_MASK(%r12), %rsi
-	leaq EP_HOST_MASK(%r12), %rdx
-	movl $8, %r10d
-	syscall
+	/* The host's callee-saved FP control state (SysV ABI): MXCSR and the x87
+	 * control word. Vector registers are caller-saved, so Go keeps nothing
+	 * else in them across this call. */
+	stmxcsr EP_HOST_MXCSR(%r12)
+	fnstcw EP_HOST_FCW(%r12)
 	wrgsbase %r12
 	movl $-1, %eax
 	movl $-1, %edx
@@ -79,8 +75,11 @@ ep_resume:
 	movq %gs:EP_SELF, %r12
 	movl $-1, %eax
 	movl $-1, %edx
-	xsave64 EP_FP_APP(%r12)
-	xrstor64 EP_FP_HOST(%r12)
+	xsavec64 EP_FP_APP(%r12)
+	vzeroupper
+	ldmxcsr EP_HOST_MXCSR(%r12)
+	fninit
+	fldcw EP_HOST_FCW(%r12)
 	movq EP_HOST_RSP(%r12), %rsp
 	movq EP_EVENT(%r12), %rax
 	addq $8, %rsp
@@ -99,9 +98,10 @@ ep_resume:
 	.p2align 4
 ep_abort:
 	movq %gs:EP_SELF, %r12
-	movl $-1, %eax
-	movl $-1, %edx
-	xrstor64 EP_FP_HOST(%r12)
+	vzeroupper
+	ldmxcsr EP_HOST_MXCSR(%r12)
+	fninit
+	fldcw EP_HOST_FCW(%r12)
 	movq EP_HOST_RSP(%r12), %rsp
 	movq EP_EVENT(%r12), %rax
 	addq $8, %rsp
