@@ -1,0 +1,23 @@
+// Package images builds and reads elfloader image files (".img"): one file
+// holding an application's runtime configuration (entrypoint, command,
+// environment, working directory, user …) and its root filesystem as a
+// zstd-compressed cpio "newc" archive. The byte layout is documented in
+// docs/image-format.md.
+//
+// The package owns:
+//   - the image file format: Write / WriteFile and Open / Image;
+//   - the tree model shared by producers and consumers: Header, FileSource
+//     (where a root filesystem comes from) and Sink (where it goes);
+//   - the host-directory source (DirSource), the in-memory tree sink (Tree,
+//     for the kernel to adapt to its ramfs) and the escape-proof host-directory
+//     sink (HostDir);
+//   - progress reporting (Progress, TermBar).
+//
+// OCI image layouts, OCI archives and "docker save" tarballs are sources too;
+// they live in the subpackage images/oci. The cpio byte format lives in
+// images/cpio.
+//
+// Dependencies: the standard library, images/cpio and
+// github.com/klauspost/compress/zstd. The package must not depend on the
+// kernel, vfs or cmd packages: they call it.
+package images
