@@ -163,7 +163,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 			*p.files.fds[fd].refs = 1
 		}
 	}
-	t := &Task{k: k, p: p, TID: pid}
+	t := newTask(k, p, pid)
 	t.initial.Rip = plan.Entry
 	t.initial.Rsp = sp
 	t.initial.Eflags = 0x202
@@ -171,6 +171,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	p.leader = t
 	k.mu.Lock()
 	k.processes[pid] = p
+	k.tasks[pid] = t
 	k.mu.Unlock()
 	return p, nil
 }

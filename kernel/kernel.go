@@ -41,6 +41,20 @@ type Kernel struct {
 	mu        sync.Mutex
 	nextPID   int
 	processes map[int]*Process
+	tasks     map[int]*Task
+	futexes   *FutexTable
+	reported  map[string]bool
+}
+
+// reportOnce writes msg to the report stream the first time key is seen.
+func (k *Kernel) reportOnce(key, msg string) {
+	k.mu.Lock()
+	seen := k.reported[key]
+	k.reported[key] = true
+	k.mu.Unlock()
+	if !seen {
+		io.WriteString(k.cfg.Report, msg)
+	}
 }
 
 // New returns a kernel ready to run programs.
@@ -60,7 +74,8 @@ func New(cfg Config) (*Kernel, error) {
 	// The first process takes elfloader's own host PID and parent, so the
 	// app looks like the program the user started (and is not an "init"
 	// with init's special signal rules).
-	return &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: os.Getpid(), processes: map[int]*Process{}}, nil
+	return &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: os.Getpid(), processes: map[int]*Process{},
+		tasks: map[int]*Task{}, futexes: newFutexTable(), reported: map[string]bool{}}, nil
 }
 
 // Hostname is the node name the app sees.

@@ -29,6 +29,10 @@ type Process struct {
 	ExecPath   string
 	Auxv       []uint64 // flattened (type, value) pairs for /proc/self/auxv
 
+	// sigMu guards pending queues and every task's SigMask.
+	sigMu  sigLock
+	shared sigQueue
+
 	mu         sync.Mutex
 	sigacts    [65]SigAction
 	rlimits    map[int]Rlimit
@@ -110,6 +114,15 @@ func (p *Process) exit(status int) {
 	p.exiting = true
 	p.status = status
 	p.mu.Unlock()
+	p.mu.Lock()
+	tasks := make([]*Task, 0, len(p.tasks))
+	for _, t := range p.tasks {
+		tasks = append(tasks, t)
+	}
+	p.mu.Unlock()
+	for _, t := range tasks {
+		t.notify()
+	}
 	p.files.CloseAll()
 	p.closeOnce.Do(func() { close(p.done) })
 }

@@ -3,6 +3,9 @@ package kernel
 import (
 	"fmt"
 	"runtime"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/arch/amd64"
 	"github.com/elfloader/elfloader/plat"
@@ -23,6 +26,12 @@ type Task struct {
 	RobustList    uint64
 	RobustLen     uint64
 	exited        bool
+	lastFault     *plat.Fault
+	fpImage       []byte // extended state inherited from the parent (clone)
+	started       chan struct{}
+	sig           signalState
+	interrupt     chan struct{}
+	inApp         atomic.Bool
 	skipReturn    bool
 	// SyscallNr is the number of the syscall being served (for handlers
 	// that report on themselves).
@@ -100,26 +109,48 @@ func (t *Task) run() {
 	defer ctx.Release()
 	t.ctx = ctx
 	*ctx.Regs() = t.initial
+	if t.fpImage != nil {
+		ctx.SetExtendedStateStd(t.fpImage)
+		t.fpImage = nil
+	}
+	close(t.started)
 	for !t.Exited() {
-		switch ctx.Switch() {
+		t.inApp.Store(true)
+		if t.HasDeliverable() {
+			t.inApp.Store(false)
+			t.handleSignals(false)
+			continue
+		}
+		ev := ctx.Switch()
+		t.inApp.Store(false)
+		switch ev {
 		case plat.EventSyscall:
 			t.k.cfg.Syscalls.Dispatch(t)
+			if !t.Exited() {
+				t.handleSignals(true)
+			}
 		case plat.EventFault:
 			t.handleFault(ctx.Fault())
 		case plat.EventKick:
-			// Nothing is pending yet: signal delivery comes with the
-			// signals library.
+			t.handleSignals(false)
 		}
 	}
+	t.finish()
 }
 
-// handleFault applies a synchronous fault's signal. Without an app handler
-// (delivery arrives with the signals library) the default action ends the
-// process with a crash report.
+// handleFault turns a synchronous fault in app code into its signal.
 func (t *Task) handleFault(f plat.Fault) {
-	t.crashReport(f.Signo, f.Code, f.Addr, true)
-	t.p.exit(128 + f.Signo)
-	t.exited = true
+	si := NewSigInfo(f.Signo, f.Code)
+	if f.Signo == int(unix.SIGSEGV) || f.Signo == int(unix.SIGBUS) || f.Signo == int(unix.SIGILL) || f.Signo == int(unix.SIGFPE) {
+		si.SetAddr(f.Addr)
+		if f.Signo != int(unix.SIGSEGV) && f.Signo != int(unix.SIGBUS) {
+			si.SetAddr(t.Regs().Rip)
+		}
+	}
+	t.lastFault = &f
+	t.ForceFault(si)
+	t.handleSignals(false)
+	t.lastFault = nil
 }
 
 // KillBySignal ends the process as if sig's default action killed it.

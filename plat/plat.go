@@ -45,6 +45,13 @@ type Context interface {
 	Regs() *amd64.Regs
 	// Fault is valid after Switch returned EventFault.
 	Fault() Fault
+	// ExtendedStateStd returns the thread's FPU/vector state in the
+	// standard XSAVE format (what a signal frame holds).
+	ExtendedStateStd() []byte
+	// SetExtendedStateStd loads a validated standard-format XSAVE image.
+	SetExtendedStateStd(img []byte)
+	// CopyExtendedState gives this context the extended state of parent.
+	CopyExtendedState(parent Context)
 	// Release frees the context; the OS thread must not run app code again.
 	Release()
 }
@@ -56,4 +63,6 @@ type Platform interface {
 	NewContext() (Context, error)
 	// Kick interrupts the thread running ctx so that Switch returns EventKick soon.
 	Kick(ctx Context) error
+	// XSaveInfo is the standard XSAVE image size and the enabled features (XCR0).
+	XSaveInfo() (size int, xcr0 uint64)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/elfloader/elfloader/posix/random"
 	"github.com/elfloader/elfloader/posix/signal"
 	"github.com/elfloader/elfloader/posix/sysinfo"
+	"github.com/elfloader/elfloader/posix/thread"
 	"github.com/elfloader/elfloader/posix/timer"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -22,5 +23,6 @@ func newSyscallTable() *shim.Table {
 	signal.Register(tb)
 	sysinfo.Register(tb)
 	fdio.Register(tb)
+	thread.Register(tb)
 	return tb
 }

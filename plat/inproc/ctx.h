@@ -98,5 +98,9 @@ int ep_sud_on(struct ep_ctx *c);
 int ep_sud_off(void);
 uint64_t ep_text_start(void);
 uint64_t ep_text_end(void);
+void ep_fp_to_std(struct ep_ctx *c, void *dst);
+void ep_fp_from_std(struct ep_ctx *c, const void *src);
+void ep_fp_copy(struct ep_ctx *dst, const struct ep_ctx *src);
+void ep_xsave_info(uint32_t *size, uint64_t *xcr0);
 #endif
 #endif

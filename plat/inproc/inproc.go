@@ -156,3 +156,47 @@ func (ctx *Context) Release() {
 func TextRange() (start, end uint64) {
 	return uint64(C.ep_text_start()), uint64(C.ep_text_end())
 }
+
+// XSaveInfo implements plat.Platform.
+func (*Platform) XSaveInfo() (int, uint64) { return XSaveInfo() }
+
+// XSaveInfo reports the size of the standard XSAVE image and the enabled
+// feature mask (XCR0), which signal frames carry.
+func XSaveInfo() (size int, xcr0 uint64) {
+	var sz C.uint32_t
+	var x C.uint64_t
+	C.ep_xsave_info(&sz, &x)
+	return int(sz), uint64(x)
+}
+
+// ExtendedStateStd returns the app thread's extended state in the standard
+// XSAVE format (as a signal frame holds it).
+func (ctx *Context) ExtendedStateStd() []byte {
+	buf := alignedBuffer()
+	C.ep_fp_to_std(ctx.c, unsafe.Pointer(&buf[0]))
+	size, _ := XSaveInfo()
+	return append([]byte(nil), buf[:size]...)
+}
+
+// SetExtendedStateStd loads a standard-format XSAVE image, which the caller
+// has validated, as the app thread's extended state.
+func (ctx *Context) SetExtendedStateStd(img []byte) {
+	buf := alignedBuffer()
+	copy(buf, img)
+	C.ep_fp_from_std(ctx.c, unsafe.Pointer(&buf[0]))
+}
+
+// CopyExtendedState gives ctx the extended state of parent (clone).
+func (ctx *Context) CopyExtendedState(parent plat.Context) {
+	if p, ok := parent.(*Context); ok {
+		C.ep_fp_copy(ctx.c, p.c)
+	}
+}
+
+// alignedBuffer returns a zeroed, 64-byte-aligned buffer for XSAVE images,
+// (Go heap objects do not move; the buffer is only used during the call.)
+func alignedBuffer() []byte {
+	raw := make([]byte, C.EP_FP_SIZE+64)
+	off := (64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64
+	return raw[off : off+C.EP_FP_SIZE]
+}

@@ -116,6 +116,8 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	ucontext_t *uc = ucv;
 	struct ep_ctx *c = (struct ep_ctx *)rdgs();
 	if (c == NULL || c->self != c || c->state != EP_STATE_APP) {
+		if (sig == kick_sig && c != NULL && c->self == c)
+			return; /* a late kick: the kernel sees the pending work anyway */
 		chain(sig, si, ucv);
 		return;
 	}
@@ -201,3 +203,39 @@ int ep_sud_off(void) {
 
 uint64_t ep_text_start(void) { return (uint64_t)ep_text_begin; }
 uint64_t ep_text_end(void) { return (uint64_t)ep_text_finish; }
+
+/* The app's extended state in the standard (non-compacted) XSAVE format, as
+ * signal frames carry it. The host's MXCSR and x87 control word survive. */
+void ep_fp_to_std(struct ep_ctx *c, void *dst) {
+	uint32_t mxcsr;
+	uint16_t fcw;
+	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
+	__asm__ volatile("xrstor64 %0" ::"m"(*(char (*)[EP_FP_SIZE])c->fp_app), "a"(-1), "d"(-1));
+	__asm__ volatile("xsave64 %0" : "=m"(*(char (*)[EP_FP_SIZE])dst) : "a"(-1), "d"(-1));
+	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
+}
+
+/* Loads a standard-format XSAVE image (validated by the caller) as the app's
+ * extended state. */
+void ep_fp_from_std(struct ep_ctx *c, const void *src) {
+	uint32_t mxcsr;
+	uint16_t fcw;
+	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
+	__asm__ volatile("xrstor64 %0" ::"m"(*(const char (*)[EP_FP_SIZE])src), "a"(-1), "d"(-1));
+	__asm__ volatile("xsavec64 %0" : "=m"(*(char (*)[EP_FP_SIZE])c->fp_app) : "a"(-1), "d"(-1));
+	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
+}
+
+/* Copies another thread's extended state (clone inherits it). */
+void ep_fp_copy(struct ep_ctx *dst, const struct ep_ctx *src) {
+	memcpy(dst->fp_app, src->fp_app, EP_FP_SIZE);
+}
+
+/* Size of the standard XSAVE image for the enabled features, and XCR0. */
+void ep_xsave_info(uint32_t *size, uint64_t *xcr0) {
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+	*size = b;
+	__asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+	*xcr0 = ((uint64_t)d << 32) | a;
+}

@@ -11,9 +11,18 @@ import (
 
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
-	tb.Register(unix.SYS_RT_SIGACTION, shim.Partial, "dispositions are recorded faithfully; delivery to app handlers is not implemented yet", sysRtSigaction)
-	tb.Register(unix.SYS_RT_SIGPROCMASK, shim.Partial, "the mask is recorded faithfully (SIGKILL/SIGSTOP never blocked); delivery is not implemented yet", sysRtSigprocmask)
-	tb.Register(unix.SYS_SIGALTSTACK, shim.Partial, "recorded; used once delivery exists", sysSigaltstack)
+	tb.Register(unix.SYS_RT_SIGACTION, shim.Full, "SA_SIGINFO, SA_RESTART, SA_NODEFER, SA_RESETHAND, SA_ONSTACK; real rt_sigframes with the XSAVE state", sysRtSigaction)
+	tb.Register(unix.SYS_RT_SIGPROCMASK, shim.Full, "SIGKILL and SIGSTOP are never blocked", sysRtSigprocmask)
+	tb.Register(unix.SYS_SIGALTSTACK, shim.Full, "SS_AUTODISARM included", sysSigaltstack)
+	tb.Register(unix.SYS_RT_SIGRETURN, shim.Full, "restores registers, mask, XSAVE state and the alternate stack; a bad frame is a SIGSEGV", sysRtSigreturn)
+	tb.Register(unix.SYS_KILL, shim.Partial, "to this process (its pid, 0 or -1); other pids ESRCH; stop signals do not stop", sysKill)
+	tb.Register(unix.SYS_TKILL, shim.Full, "", sysTkill)
+	tb.Register(unix.SYS_TGKILL, shim.Full, "", sysTgkill)
+	tb.Register(unix.SYS_RT_SIGQUEUEINFO, shim.Full, "", sysRtSigqueueinfo)
+	tb.Register(unix.SYS_RT_TGSIGQUEUEINFO, shim.Full, "", sysRtTgsigqueueinfo)
+	tb.Register(unix.SYS_RT_SIGPENDING, shim.Full, "", sysRtSigpending)
+	tb.Register(unix.SYS_RT_SIGSUSPEND, shim.Full, "", sysRtSigsuspend)
+	tb.Register(unix.SYS_RT_SIGTIMEDWAIT, shim.Full, "", sysRtSigtimedwait)
 }
 
 const (
@@ -98,13 +107,12 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 	if setAddr != 0 {
 		switch how {
 		case unix.SIG_BLOCK:
-			t.SigMask = old | set
+			t.SetSigMask(old | set)
 		case unix.SIG_UNBLOCK:
-			t.SigMask = old &^ set
+			t.SetSigMask(old &^ set)
 		case unix.SIG_SETMASK:
-			t.SigMask = set
+			t.SetSigMask(set)
 		}
-		t.SigMask &^= unblockable
 	}
 	return 0, nil
 }

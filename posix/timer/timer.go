@@ -16,8 +16,8 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_CLOCK_GETRES, shim.Full, "", sysClockGetres)
 	tb.Register(unix.SYS_GETTIMEOFDAY, shim.Full, "the timezone argument is filled with UTC", sysGettimeofday)
 	tb.Register(unix.SYS_TIME, shim.Full, "", sysTime)
-	tb.Register(unix.SYS_NANOSLEEP, shim.Partial, "sleeps on the host; not yet interrupted by signals (EINTR)", sysNanosleep)
-	tb.Register(unix.SYS_CLOCK_NANOSLEEP, shim.Partial, "relative and TIMER_ABSTIME; not yet interrupted by signals (EINTR)", sysClockNanosleep)
+	tb.Register(unix.SYS_NANOSLEEP, shim.Partial, "interrupted by handled signals (EINTR, remaining time written); a restart after an unhandled stop sleeps the full time again", sysNanosleep)
+	tb.Register(unix.SYS_CLOCK_NANOSLEEP, shim.Partial, "REALTIME, MONOTONIC, BOOTTIME, TAI; relative and TIMER_ABSTIME; interrupted like nanosleep", sysClockNanosleep)
 }
 
 func validClock(id int) bool {
@@ -112,8 +112,24 @@ func sysNanosleep(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	time.Sleep(time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec))
-	return 0, nil
+	return 0, sleep(t, time.Duration(ts.Sec)*time.Second+time.Duration(ts.Nsec), a[1])
+}
+
+// sleep blocks for d; when a signal interrupts, the remaining time goes to
+// remAddr (if set) and the call ends with EINTR once a handler runs.
+func sleep(t *kernel.Task, d time.Duration, remAddr uint64) error {
+	deadline := time.Now().Add(d)
+	err := t.Block(nil, deadline)
+	if err == unix.ETIMEDOUT {
+		return nil
+	}
+	if remAddr != 0 {
+		left := max(time.Until(deadline), 0)
+		if err := putTimespec(t, remAddr, unix.NsecToTimespec(left.Nanoseconds())); err != nil {
+			return err
+		}
+	}
+	return kernel.ERESTARTNOHAND
 }
 
 func sysClockNanosleep(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -133,15 +149,17 @@ func sysClockNanosleep(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	d := time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec)
+	rem := a[3]
 	if flags&unix.TIMER_ABSTIME != 0 {
 		var now unix.Timespec
 		if err := unix.ClockGettime(int32(id), &now); err != nil {
 			return 0, err
 		}
 		d -= time.Duration(now.Sec)*time.Second + time.Duration(now.Nsec)
+		rem = 0
 	}
-	if d > 0 {
-		time.Sleep(d)
+	if d <= 0 {
+		return 0, nil
 	}
-	return 0, nil
+	return 0, sleep(t, d, rem)
 }

@@ -1,0 +1,306 @@
+package kernel
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+)
+
+// Offsets in the x86-64 rt_sigframe (arch/x86/include/asm/sigframe.h):
+// pretcode, then struct ucontext, then siginfo; the XSAVE image sits above,
+// 64-byte aligned.
+const (
+	frameUC           = 8
+	ucFlags           = 0
+	ucStack           = 16
+	ucMcontext        = 40
+	ucSigmask         = 40 + 256
+	frameInfo         = 8 + 304
+	frameSize         = frameInfo + 128
+	redZone           = 128
+	fpMagic1          = 0x46505853
+	fpMagic2          = 0x46505845
+	ucFPXState        = 0x1
+	ucSigcontextSS    = 0x2
+	ucStrictRestoreSS = 0x4
+	userCS            = 0x33
+	userSS            = 0x2b
+	// flags the app may change through sigreturn (FIX_EFLAGS)
+	fixEflags    = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000
+	ssOnStack    = 1
+	ssDisable    = 2
+	ssAutoDisarm = 1 << 31
+)
+
+// sigcontext register order.
+func mcontextRegs(t *Task) []*uint64 {
+	r := t.Regs()
+	return []*uint64{&r.R8, &r.R9, &r.R10, &r.R11, &r.R12, &r.R13, &r.R14, &r.R15,
+		&r.Rdi, &r.Rsi, &r.Rbp, &r.Rbx, &r.Rdx, &r.Rax, &r.Rcx, &r.Rsp, &r.Rip, &r.Eflags}
+}
+
+func (t *Task) onAltStack(sp uint64) bool {
+	a := t.AltStack
+	return a.Size != 0 && sp > a.Sp && sp-a.Sp <= a.Size
+}
+
+func isRestartErrno(v uint64) (unix.Errno, bool) {
+	e := unix.Errno(-int64(v))
+	switch e {
+	case ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK:
+		return e, true
+	}
+	return 0, false
+}
+
+// handleSignals delivers what is pending before the thread returns to app
+// code: default actions, or handler frames. afterSyscall tells that the
+// registers hold a syscall's result, which may be a restart code.
+func (t *Task) handleSignals(afterSyscall bool) {
+	r := t.Regs()
+	restart, pendingRestart := unix.Errno(0), false
+	if afterSyscall {
+		restart, pendingRestart = isRestartErrno(r.Rax)
+	}
+	handled := false
+	for !t.Exited() {
+		t.p.sigMu.Lock()
+		si, ok := t.dequeueLocked()
+		t.p.sigMu.Unlock()
+		if !ok {
+			break
+		}
+		sig := si.Signo()
+		act := t.p.SigAction(sig)
+		if sig == SIGKILL || act.Handler == SIG_DFL {
+			switch defaultActionOf(sig) {
+			case actIgnore, actStop:
+				if sig != SIGKILL {
+					continue
+				}
+			}
+			fault := t.lastFault != nil && t.lastFault.Signo == sig
+			if fault {
+				t.crashReport(sig, t.lastFault.Code, t.lastFault.Addr, true)
+			} else {
+				t.crashReport(sig, 0, 0, false)
+			}
+			t.p.exit(128 + sig)
+			t.exited = true
+			return
+		}
+		if act.Handler == SIG_IGN {
+			continue
+		}
+		if pendingRestart {
+			switch restart {
+			case ERESTARTSYS:
+				if act.Flags&SA_RESTART != 0 {
+					r.Rip -= 2
+					r.Rax = r.OrigRax
+				} else {
+					r.Rax = ErrnoReturn(unix.EINTR)
+				}
+			case ERESTARTNOINTR:
+				r.Rip -= 2
+				r.Rax = r.OrigRax
+			default:
+				r.Rax = ErrnoReturn(unix.EINTR)
+			}
+			pendingRestart = false
+		}
+		if err := t.buildFrame(si, act); err != nil {
+			// The frame does not fit (bad stack): SIGSEGV, with its
+			// default action if this was SIGSEGV already.
+			if sig == int(unix.SIGSEGV) {
+				t.p.SetSigAction(sig, SigAction{})
+			}
+			t.ForceFault(NewSigInfo(int(unix.SIGSEGV), SI_KERNEL))
+			continue
+		}
+		handled = true
+	}
+	if pendingRestart {
+		// No handler ran: the call restarts transparently.
+		r.Rip -= 2
+		r.Rax = r.OrigRax
+	}
+	if !handled {
+		t.RestoreSavedMask()
+	}
+}
+
+// buildFrame writes an rt_sigframe for si on the app's stack (or its
+// alternate signal stack) and points the registers at the handler.
+func (t *Task) buildFrame(si SigInfo, act SigAction) error {
+	r := t.Regs()
+	sig := si.Signo()
+	sp := r.Rsp
+	onAlt := t.onAltStack(sp)
+	if act.Flags&SA_ONSTACK != 0 && t.AltStack.Size != 0 && t.AltStack.Flags&ssDisable == 0 && !onAlt {
+		sp = t.AltStack.Sp + t.AltStack.Size
+	} else {
+		sp -= redZone
+	}
+	fp := t.ctx.ExtendedStateStd()
+	xsize, xcr0 := t.k.cfg.Platform.XSaveInfo()
+	fp = fp[:xsize]
+	binary.LittleEndian.PutUint32(fp[464:], fpMagic1)
+	binary.LittleEndian.PutUint32(fp[468:], uint32(xsize+4))
+	binary.LittleEndian.PutUint64(fp[472:], xcr0)
+	binary.LittleEndian.PutUint32(fp[480:], uint32(xsize))
+	fpImg := append(fp, 0, 0, 0, 0)
+	binary.LittleEndian.PutUint32(fpImg[xsize:], fpMagic2)
+
+	sp -= uint64(len(fpImg))
+	sp &^= 63
+	fpAddr := sp
+	sp -= frameSize
+	sp = (sp &^ 15) - 8
+	frame := sp
+
+	b := make([]byte, frameSize)
+	binary.LittleEndian.PutUint64(b[0:], act.Restorer)
+	uc := b[frameUC:]
+	binary.LittleEndian.PutUint64(uc[ucFlags:], ucFPXState|ucSigcontextSS|ucStrictRestoreSS)
+	binary.LittleEndian.PutUint64(uc[ucStack:], t.AltStack.Sp)
+	ssFlags := uint32(0)
+	switch {
+	case t.AltStack.Size == 0 || t.AltStack.Flags&ssDisable != 0:
+		ssFlags = ssDisable
+	case onAlt:
+		ssFlags = ssOnStack
+	}
+	binary.LittleEndian.PutUint32(uc[ucStack+8:], ssFlags|uint32(t.AltStack.Flags)&ssAutoDisarm)
+	binary.LittleEndian.PutUint64(uc[ucStack+16:], t.AltStack.Size)
+	mc := uc[ucMcontext:]
+	for i, p := range mcontextRegs(t) {
+		binary.LittleEndian.PutUint64(mc[8*i:], *p)
+	}
+	binary.LittleEndian.PutUint16(mc[144:], userCS)
+	binary.LittleEndian.PutUint16(mc[150:], userSS)
+	if f := t.lastFault; f != nil && f.Signo == sig {
+		binary.LittleEndian.PutUint64(mc[152:], f.Err)
+		binary.LittleEndian.PutUint64(mc[160:], f.Trapno)
+		binary.LittleEndian.PutUint64(mc[176:], f.Addr)
+	}
+	oldMask := t.SigMask
+	if t.sig.savedMask != nil {
+		oldMask = *t.sig.savedMask
+		t.sig.savedMask = nil
+	}
+	binary.LittleEndian.PutUint64(mc[168:], oldMask)
+	binary.LittleEndian.PutUint64(mc[184:], fpAddr)
+	binary.LittleEndian.PutUint64(uc[ucSigmask:], oldMask)
+	copy(b[frameInfo:], si[:])
+
+	if err := t.CopyOut(fpAddr, fpImg); err != nil {
+		return err
+	}
+	if err := t.CopyOut(frame, b); err != nil {
+		return err
+	}
+	if act.Flags&SA_ONSTACK != 0 && t.AltStack.Flags&ssAutoDisarm != 0 {
+		t.AltStack = AltStack{}
+	}
+	r.Rsp = frame
+	r.Rip = act.Handler
+	r.Rdi = uint64(sig)
+	r.Rsi = frame + frameInfo
+	r.Rdx = frame + frameUC
+	r.Rax = 0
+	r.Eflags &^= 0x100 | 0x400 | 0x40000 // TF, DF, AC
+	newMask := t.SigMask | act.Mask
+	if act.Flags&SA_NODEFER == 0 {
+		newMask |= sigBit(sig)
+	}
+	t.SetSigMask(newMask)
+	if act.Flags&SA_RESETHAND != 0 && sig != SIGKILL {
+		t.p.SetSigAction(sig, SigAction{})
+	}
+	return nil
+}
+
+// Sigreturn restores the state saved by buildFrame (rt_sigreturn). A frame
+// that cannot be read or holds an invalid FPU image kills the thread group
+// with SIGSEGV, as Linux does.
+func (t *Task) Sigreturn() error {
+	r := t.Regs()
+	frame := r.Rsp - 8
+	b := make([]byte, frameSize)
+	if err := t.CopyIn(frame, b); err != nil {
+		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), SI_KERNEL))
+		t.SetSkipReturn()
+		return nil
+	}
+	uc := b[frameUC:]
+	mc := uc[ucMcontext:]
+	oldFlags := r.Eflags
+	for i, p := range mcontextRegs(t) {
+		*p = binary.LittleEndian.Uint64(mc[8*i:])
+	}
+	r.Eflags = oldFlags&^fixEflags | r.Eflags&fixEflags
+	r.OrigRax = ^uint64(0)
+	t.SetSigMask(binary.LittleEndian.Uint64(uc[ucSigmask:]))
+
+	fpAddr := binary.LittleEndian.Uint64(mc[184:])
+	if err := t.restoreFP(fpAddr); err != nil {
+		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), SI_KERNEL))
+	}
+	// restore_altstack: the saved stack_t becomes current again, errors ignored.
+	sp := binary.LittleEndian.Uint64(uc[ucStack:])
+	flags := binary.LittleEndian.Uint32(uc[ucStack+8:])
+	size := binary.LittleEndian.Uint64(uc[ucStack+16:])
+	if !t.onAltStack(r.Rsp) {
+		if flags&ssDisable != 0 {
+			t.AltStack = AltStack{}
+		} else if size >= 2048 {
+			t.AltStack = AltStack{Sp: sp, Size: size, Flags: int(flags & ssAutoDisarm)}
+		}
+	}
+	t.SetSkipReturn()
+	return nil
+}
+
+func (t *Task) restoreFP(addr uint64) error {
+	xsize, xcr0 := t.k.cfg.Platform.XSaveInfo()
+	if addr == 0 {
+		img := make([]byte, xsize)
+		binary.LittleEndian.PutUint16(img[0:], 0x37f)
+		binary.LittleEndian.PutUint32(img[24:], 0x1f80)
+		t.ctx.SetExtendedStateStd(img)
+		return nil
+	}
+	if addr%64 != 0 {
+		return unix.EFAULT
+	}
+	img := make([]byte, xsize)
+	if err := t.CopyIn(addr, img); err != nil {
+		return err
+	}
+	mxcsr := binary.LittleEndian.Uint32(img[24:])
+	mask := binary.LittleEndian.Uint32(img[28:])
+	if mask == 0 {
+		mask = 0xffbf
+	}
+	if mxcsr&^mask != 0 {
+		return unix.EINVAL
+	}
+	hdr := img[512:576]
+	xstateBV := binary.LittleEndian.Uint64(hdr[0:])
+	if binary.LittleEndian.Uint32(img[464:]) != fpMagic1 {
+		// A legacy (FXSAVE-only) image: only x87 and SSE state are valid.
+		xstateBV &= 3
+		binary.LittleEndian.PutUint64(hdr[0:], xstateBV)
+	}
+	if xstateBV&^xcr0 != 0 || binary.LittleEndian.Uint64(hdr[8:]) != 0 {
+		return unix.EINVAL
+	}
+	for _, c := range hdr[16:] {
+		if c != 0 {
+			return unix.EINVAL
+		}
+	}
+	t.ctx.SetExtendedStateStd(img)
+	return nil
+}

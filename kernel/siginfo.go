@@ -1,0 +1,56 @@
+package kernel
+
+import "encoding/binary"
+
+// SigInfo is a siginfo_t in its x86-64 byte layout (128 bytes).
+type SigInfo [128]byte
+
+// si_code values.
+const (
+	SI_USER     = 0
+	SI_KERNEL   = 0x80
+	SI_QUEUE    = -1
+	SI_TIMER    = -2
+	SI_TKILL    = -6
+	SEGV_MAPERR = 1
+	SEGV_ACCERR = 2
+)
+
+// NewSigInfo returns a siginfo with signo and code set.
+func NewSigInfo(signo, code int) SigInfo {
+	var si SigInfo
+	binary.LittleEndian.PutUint32(si[0:], uint32(signo))
+	binary.LittleEndian.PutUint32(si[8:], uint32(int32(code)))
+	return si
+}
+
+// Signo is si_signo.
+func (si *SigInfo) Signo() int { return int(int32(binary.LittleEndian.Uint32(si[0:]))) }
+
+// Code is si_code.
+func (si *SigInfo) Code() int { return int(int32(binary.LittleEndian.Uint32(si[8:]))) }
+
+// SetSigno sets si_signo.
+func (si *SigInfo) SetSigno(sig int) { binary.LittleEndian.PutUint32(si[0:], uint32(sig)) }
+
+// SetSender sets si_pid and si_uid (kill, tkill, sigqueue).
+func (si *SigInfo) SetSender(pid int, uid uint32) {
+	binary.LittleEndian.PutUint32(si[16:], uint32(pid))
+	binary.LittleEndian.PutUint32(si[20:], uid)
+}
+
+// SetAddr sets si_addr (faults).
+func (si *SigInfo) SetAddr(addr uint64) { binary.LittleEndian.PutUint64(si[16:], addr) }
+
+// Addr is si_addr.
+func (si *SigInfo) Addr() uint64 { return binary.LittleEndian.Uint64(si[16:]) }
+
+// SetTimer sets si_tid (timer id), si_overrun and si_value (POSIX timers).
+func (si *SigInfo) SetTimer(id int, overrun int, value uint64) {
+	binary.LittleEndian.PutUint32(si[16:], uint32(id))
+	binary.LittleEndian.PutUint32(si[20:], uint32(overrun))
+	binary.LittleEndian.PutUint64(si[24:], value)
+}
+
+// SetValue sets si_value (sigqueue).
+func (si *SigInfo) SetValue(v uint64) { binary.LittleEndian.PutUint64(si[24:], v) }

@@ -1,0 +1,322 @@
+package kernel
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Signal numbers the kernel itself refers to.
+const (
+	SIGKILL = 9
+	SIGSTOP = 19
+	NSIG    = 64
+)
+
+// Disposition handler values.
+const (
+	SIG_DFL = 0
+	SIG_IGN = 1
+)
+
+// sa_flags bits.
+const (
+	SA_NOCLDSTOP = 0x1
+	SA_SIGINFO   = 0x4
+	SA_RESTORER  = 0x04000000
+	SA_ONSTACK   = 0x08000000
+	SA_RESTART   = 0x10000000
+	SA_NODEFER   = 0x40000000
+	SA_RESETHAND = 0x80000000
+)
+
+// Kernel-internal restart codes returned by interrupted handlers.
+const (
+	ERESTARTSYS           = unix.Errno(512)
+	ERESTARTNOINTR        = unix.Errno(513)
+	ERESTARTNOHAND        = unix.Errno(514)
+	ERESTART_RESTARTBLOCK = unix.Errno(516)
+)
+
+func sigBit(sig int) uint64 { return 1 << (sig - 1) }
+
+// unblockable signals can be neither blocked nor caught.
+const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
+
+type defaultAction int
+
+const (
+	actTerminate defaultAction = iota
+	actCore
+	actIgnore
+	actStop
+)
+
+func defaultActionOf(sig int) defaultAction {
+	switch sig {
+	case 17, 23, 28, 18: // SIGCHLD, SIGURG, SIGWINCH, SIGCONT
+		return actIgnore
+	case 19, 20, 21, 22: // SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU
+		return actStop
+	case 3, 4, 5, 6, 7, 8, 11, 31, 24, 25: // QUIT ILL TRAP ABRT BUS FPE SEGV SYS XCPU XFSZ
+		return actCore
+	}
+	return actTerminate
+}
+
+// sigQueue holds pending signals: one instance of each standard signal, a
+// queue of each real-time one.
+type sigQueue struct {
+	mask  uint64
+	infos map[int][]SigInfo
+}
+
+func (q *sigQueue) add(si SigInfo) bool {
+	sig := si.Signo()
+	if q.infos == nil {
+		q.infos = map[int][]SigInfo{}
+	}
+	if sig < 32 && q.mask&sigBit(sig) != 0 {
+		return false // standard signals do not queue
+	}
+	q.mask |= sigBit(sig)
+	q.infos[sig] = append(q.infos[sig], si)
+	return true
+}
+
+// take removes the lowest pending signal in want (synchronous faults first).
+func (q *sigQueue) take(want uint64) (SigInfo, bool) {
+	m := q.mask & want
+	if m == 0 {
+		return SigInfo{}, false
+	}
+	sig := 0
+	for _, s := range []int{11, 7, 4, 5, 8} { // faults first, as Linux's next_signal does
+		if m&sigBit(s) != 0 {
+			sig = s
+			break
+		}
+	}
+	if sig == 0 {
+		for s := 1; s <= NSIG; s++ {
+			if m&sigBit(s) != 0 {
+				sig = s
+				break
+			}
+		}
+	}
+	list := q.infos[sig]
+	si := list[0]
+	if len(list) == 1 {
+		delete(q.infos, sig)
+		q.mask &^= sigBit(sig)
+	} else {
+		q.infos[sig] = list[1:]
+	}
+	return si, true
+}
+
+// signalState is the per-task part of signal handling, guarded by the
+// process's signal lock.
+type signalState struct {
+	pending   sigQueue
+	savedMask *uint64 // mask to restore after a handler (sigsuspend)
+}
+
+// sigLock guards pending queues and masks across a thread group.
+type sigLock = sync.Mutex
+
+// SendSignal queues a signal for the whole process and wakes a thread that
+// can take it.
+func (p *Process) SendSignal(si SigInfo) {
+	sig := si.Signo()
+	p.sigMu.Lock()
+	if p.ignoredLocked(sig) {
+		p.sigMu.Unlock()
+		return
+	}
+	p.shared.add(si)
+	var target *Task
+	p.mu.Lock()
+	tasks := make([]*Task, 0, len(p.tasks))
+	for _, t := range p.tasks {
+		tasks = append(tasks, t)
+	}
+	p.mu.Unlock()
+	for _, t := range tasks {
+		if t.SigMask&sigBit(sig) == 0 {
+			target = t
+			break
+		}
+	}
+	p.sigMu.Unlock()
+	if sig == SIGKILL {
+		for _, t := range tasks {
+			t.notify()
+		}
+	}
+	if target != nil {
+		target.notify()
+	}
+}
+
+// SendSignal queues a signal for this thread only (tgkill, faults).
+func (t *Task) SendSignal(si SigInfo) {
+	p := t.p
+	p.sigMu.Lock()
+	if p.ignoredLocked(si.Signo()) {
+		p.sigMu.Unlock()
+		return
+	}
+	t.sig.pending.add(si)
+	p.sigMu.Unlock()
+	t.notify()
+}
+
+// ignoredLocked reports whether sig would be discarded on arrival.
+func (p *Process) ignoredLocked(sig int) bool {
+	if sig == SIGKILL || sig == SIGSTOP {
+		return false
+	}
+	p.mu.Lock()
+	h := p.sigacts[sig].Handler
+	p.mu.Unlock()
+	return h == SIG_IGN || (h == SIG_DFL && defaultActionOf(sig) == actIgnore)
+}
+
+// notify makes the task look at its signals soon: it wakes a blocked
+// handler and kicks app code that is running.
+func (t *Task) notify() {
+	select {
+	case t.interrupt <- struct{}{}:
+	default:
+	}
+	if t.inApp.Load() && t.ctx != nil {
+		t.k.cfg.Platform.Kick(t.ctx)
+	}
+}
+
+// deliverableLocked reports whether a signal could be delivered now.
+func (t *Task) deliverableLocked() bool {
+	want := ^t.SigMask | unblockable
+	return t.sig.pending.mask&want != 0 || t.p.shared.mask&want != 0
+}
+
+// HasDeliverable reports whether an unblocked signal is pending, which
+// makes blocking syscalls return ERESTARTSYS.
+func (t *Task) HasDeliverable() bool {
+	t.p.sigMu.Lock()
+	defer t.p.sigMu.Unlock()
+	return t.deliverableLocked() || t.p.Exiting()
+}
+
+// Interrupt returns the channel a blocking handler selects on; a value
+// arrives when a signal may need delivery.
+func (t *Task) Interrupt() <-chan struct{} { return t.interrupt }
+
+// Block waits until ready is closed (nil), the deadline passes (ETIMEDOUT)
+// or a signal interrupts (ERESTARTSYS). A zero deadline waits forever.
+func (t *Task) Block(ready <-chan struct{}, deadline time.Time) error {
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			select {
+			case <-ready:
+				return nil
+			default:
+				return unix.ETIMEDOUT
+			}
+		}
+		tm := time.NewTimer(d)
+		defer tm.Stop()
+		timeout = tm.C
+	}
+	for {
+		if t.HasDeliverable() {
+			select {
+			case <-ready:
+				return nil
+			default:
+				return ERESTARTSYS
+			}
+		}
+		select {
+		case <-ready:
+			return nil
+		case <-timeout:
+			return unix.ETIMEDOUT
+		case <-t.interrupt:
+		}
+	}
+}
+
+// dequeueLocked takes the next deliverable signal.
+func (t *Task) dequeueLocked() (SigInfo, bool) {
+	want := ^t.SigMask | unblockable
+	if si, ok := t.sig.pending.take(want); ok {
+		return si, true
+	}
+	return t.p.shared.take(want)
+}
+
+// TakeSignal removes a pending signal among set (sigtimedwait).
+func (t *Task) TakeSignal(set uint64) (SigInfo, bool) {
+	t.p.sigMu.Lock()
+	defer t.p.sigMu.Unlock()
+	if si, ok := t.sig.pending.take(set); ok {
+		return si, true
+	}
+	return t.p.shared.take(set)
+}
+
+// Pending returns the union of pending signals of the thread and process.
+func (t *Task) Pending() uint64 {
+	t.p.sigMu.Lock()
+	defer t.p.sigMu.Unlock()
+	return t.sig.pending.mask | t.p.shared.mask
+}
+
+// SetSigMask replaces the blocked set (SIGKILL and SIGSTOP stay unblocked).
+func (t *Task) SetSigMask(m uint64) {
+	t.p.sigMu.Lock()
+	t.SigMask = m &^ unblockable
+	t.p.sigMu.Unlock()
+}
+
+// SetSavedMask arranges for mask to be restored after the next handler
+// returns (sigsuspend, ppoll, pselect).
+func (t *Task) SetSavedMask(mask uint64) {
+	m := mask
+	t.sig.savedMask = &m
+}
+
+// RestoreSavedMask drops a saved mask when no handler ran.
+func (t *Task) RestoreSavedMask() {
+	if t.sig.savedMask != nil {
+		t.SetSigMask(*t.sig.savedMask)
+		t.sig.savedMask = nil
+	}
+}
+
+// ForceFault delivers a synchronous fault signal: if the app blocks or
+// ignores it, the default action is restored first, as Linux does.
+func (t *Task) ForceFault(si SigInfo) {
+	sig := si.Signo()
+	p := t.p
+	p.mu.Lock()
+	act := p.sigacts[sig]
+	blocked := t.SigMask&sigBit(sig) != 0
+	if act.Handler == SIG_IGN || blocked {
+		p.sigacts[sig] = SigAction{}
+	}
+	p.mu.Unlock()
+	p.sigMu.Lock()
+	t.SigMask &^= sigBit(sig)
+	t.sig.pending.add(si)
+	p.sigMu.Unlock()
+}
+
+// ErrnoReturn is the raw syscall return value for an error: -errno.
+func ErrnoReturn(e unix.Errno) uint64 { return uint64(-int64(e)) }

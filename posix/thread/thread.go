@@ -1,0 +1,193 @@
+package thread
+
+import (
+	"encoding/binary"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// Register adds the library's handlers to tb.
+func Register(tb *shim.Table) {
+	tb.Register(unix.SYS_CLONE, shim.Partial, "threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID); new processes answer ENOSYS", sysClone)
+	tb.Register(unix.SYS_CLONE3, shim.Partial, "as clone; set_tid and cgroup are refused", sysClone3)
+	tb.Register(unix.SYS_FUTEX, shim.Full, "all operations; PI futexes are correct locks without priority inheritance", sysFutex)
+	tb.Register(unix.SYS_FUTEX_WAITV, shim.Full, "", sysFutexWaitv)
+}
+
+func sysClone(t *kernel.Task, a shim.Args) (uint64, error) {
+	tid, err := t.Clone(kernel.CloneArgs{
+		Flags: a[0] &^ 0xff, ExitSignal: int(a[0] & 0xff),
+		Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4],
+	})
+	return uint64(tid), err
+}
+
+func sysClone3(t *kernel.Task, a shim.Args) (uint64, error) {
+	size := a[1]
+	if size < 64 || size > 4096 {
+		return 0, unix.EINVAL
+	}
+	b := make([]byte, size)
+	if err := t.CopyIn(a[0], b); err != nil {
+		return 0, err
+	}
+	u := func(i int) uint64 { return binary.LittleEndian.Uint64(b[8*i:]) }
+	flags, childTID, parentTID, exitSig, stack, stackSize, tls := u(0), u(2), u(3), u(4), u(5), u(6), u(7)
+	if size >= 80 && (u(8) != 0 || u(9) != 0) {
+		return 0, unix.EINVAL // set_tid
+	}
+	if exitSig > 64 || (stack == 0) != (stackSize == 0) {
+		return 0, unix.EINVAL
+	}
+	sp := uint64(0)
+	if stack != 0 {
+		sp = stack + stackSize
+	}
+	tid, err := t.Clone(kernel.CloneArgs{Flags: flags, ExitSignal: int(exitSig), Stack: sp, ParentTID: parentTID, ChildTID: childTID, TLS: tls})
+	return uint64(tid), err
+}
+
+const (
+	futexWait          = 0
+	futexWake          = 1
+	futexFd            = 2
+	futexRequeue       = 3
+	futexCmpRequeue    = 4
+	futexWakeOp        = 5
+	futexLockPI        = 6
+	futexUnlockPI      = 7
+	futexTrylockPI     = 8
+	futexWaitBitset    = 9
+	futexWakeBitset    = 10
+	futexWaitRequeuePI = 11
+	futexCmpRequeuePI  = 12
+	futexLockPI2       = 13
+	futexPrivate       = 128
+	futexClockRealtime = 256
+	bitsetAny          = 0xffffffff
+)
+
+func readTimespec(t *kernel.Task, addr uint64) (time.Duration, error) {
+	var b [16]byte
+	if err := t.CopyIn(addr, b[:]); err != nil {
+		return 0, err
+	}
+	sec, nsec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
+	if sec < 0 || nsec < 0 || nsec >= 1e9 {
+		return 0, unix.EINVAL
+	}
+	return time.Duration(sec)*time.Second + time.Duration(nsec), nil
+}
+
+// deadline turns a futex timeout into a wall-clock deadline: relative for
+// FUTEX_WAIT, absolute on CLOCK_MONOTONIC (or CLOCK_REALTIME with the flag)
+// for the bitset and PI operations.
+func deadline(t *kernel.Task, addr uint64, absolute, realtime bool) (time.Time, error) {
+	if addr == 0 {
+		return time.Time{}, nil
+	}
+	d, err := readTimespec(t, addr)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !absolute {
+		return time.Now().Add(d), nil
+	}
+	clock := int32(unix.CLOCK_MONOTONIC)
+	if realtime {
+		clock = unix.CLOCK_REALTIME
+	}
+	var now unix.Timespec
+	unix.ClockGettime(clock, &now)
+	return time.Now().Add(d - time.Duration(now.Nano())), nil
+}
+
+func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
+	addr, op, val, timeout, addr2, val3 := a[0], a.Int(1), uint32(a[2]), a[3], a[4], uint32(a[5])
+	cmd := op &^ (futexPrivate | futexClockRealtime)
+	realtime := op&futexClockRealtime != 0
+	if realtime && cmd != futexWaitBitset && cmd != futexWaitRequeuePI && cmd != futexLockPI2 && cmd != futexWait {
+		return 0, unix.ENOSYS
+	}
+	ft := t.Kernel().Futexes()
+	switch cmd {
+	case futexWait, futexWaitBitset:
+		bitset := uint32(bitsetAny)
+		if cmd == futexWaitBitset {
+			bitset = val3
+		}
+		dl, err := deadline(t, timeout, cmd == futexWaitBitset, realtime)
+		if err != nil {
+			return 0, err
+		}
+		return 0, ft.Wait(t, addr, val, bitset, dl)
+	case futexWake, futexWakeBitset:
+		bitset := uint32(bitsetAny)
+		if cmd == futexWakeBitset {
+			bitset = val3
+			if bitset == 0 {
+				return 0, unix.EINVAL
+			}
+		}
+		return uint64(ft.Wake(addr, int(int32(val)), bitset)), nil
+	case futexRequeue:
+		n, err := ft.Requeue(t, addr, addr2, int(int32(val)), int(int32(timeout)), nil)
+		return uint64(n), err
+	case futexCmpRequeue:
+		n, err := ft.Requeue(t, addr, addr2, int(int32(val)), int(int32(timeout)), &val3)
+		return uint64(n), err
+	case futexWakeOp:
+		n, err := ft.WakeOp(t, addr, addr2, int(int32(val)), int(int32(timeout)), val3)
+		return uint64(n), err
+	case futexLockPI, futexLockPI2:
+		dl, err := deadline(t, timeout, true, cmd == futexLockPI || realtime)
+		if err != nil {
+			return 0, err
+		}
+		return 0, ft.LockPI(t, addr, false, dl)
+	case futexTrylockPI:
+		return 0, ft.LockPI(t, addr, true, time.Time{})
+	case futexUnlockPI:
+		return 0, ft.UnlockPI(t, addr)
+	}
+	return 0, unix.ENOSYS
+}
+
+// struct futex_waitv { u64 val; u64 uaddr; u32 flags; u32 reserved; }
+func sysFutexWaitv(t *kernel.Task, a shim.Args) (uint64, error) {
+	addr, n, flags, timeout, clock := a[0], a[1], a[2], a[3], a.Int(4)
+	if flags != 0 || n == 0 || n > 128 {
+		return 0, unix.EINVAL
+	}
+	b := make([]byte, 24*n)
+	if err := t.CopyIn(addr, b); err != nil {
+		return 0, err
+	}
+	addrs := make([]uint64, n)
+	vals := make([]uint32, n)
+	for i := range addrs {
+		e := b[24*i:]
+		vals[i] = uint32(binary.LittleEndian.Uint64(e[0:]))
+		addrs[i] = binary.LittleEndian.Uint64(e[8:])
+		fl := binary.LittleEndian.Uint32(e[16:])
+		if fl&^futexPrivate != 2 || binary.LittleEndian.Uint32(e[20:]) != 0 { // FUTEX2_SIZE_U32
+			return 0, unix.EINVAL
+		}
+	}
+	var dl time.Time
+	if timeout != 0 {
+		if clock != unix.CLOCK_MONOTONIC && clock != unix.CLOCK_REALTIME {
+			return 0, unix.EINVAL
+		}
+		var err error
+		if dl, err = deadline(t, timeout, true, clock == unix.CLOCK_REALTIME); err != nil {
+			return 0, err
+		}
+	}
+	i, err := t.Kernel().Futexes().Waitv(t, addrs, vals, dl)
+	return uint64(i), err
+}
