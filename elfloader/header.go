@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
 )
 
 const (
@@ -53,7 +56,10 @@ func machineName(m elf.Machine) string {
 // whether elfloader can load the file at all.
 func readHeader(f *fileReader) (*header, error) {
 	var buf [ehdrSize]byte
-	n, _ := f.r.ReadAt(buf[:], 0)
+	n, err := f.r.ReadAt(buf[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && n < ehdrSize {
+		return nil, fmt.Errorf("%s: reading the ELF header: %w", f.path, err)
+	}
 	ident := buf[:n]
 	if len(ident) < len(elf.ELFMAG) || !bytes.Equal(ident[:len(elf.ELFMAG)], []byte(elf.ELFMAG)) {
 		if n == 0 {

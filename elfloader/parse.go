@@ -15,21 +15,22 @@ const maxInterpLen = 4096
 
 // ParseFile opens path on the host and parses it with Parse.
 func ParseFile(path string) (*Binary, error) {
-	f, err := os.Open(path)
+	// Stat before opening: opening a FIFO would block.
+	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("elfloader: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("elfloader: %w", err)
+		return nil, err
 	}
 	if fi.IsDir() {
-		return nil, fmt.Errorf("elfloader: %s: is a directory, not an executable: %w", path, unix.EISDIR)
+		return nil, fmt.Errorf("%s: is a directory, not an executable: %w", path, unix.EISDIR)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("elfloader: %s: not a regular file (%v): %w", path, fi.Mode().Type(), unix.EACCES)
+		return nil, fmt.Errorf("%s: not a regular file (mode %v): %w", path, fi.Mode(), unix.EACCES)
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	return Parse(f, path)
 }
 

@@ -8,15 +8,17 @@ import (
 	"strings"
 )
 
-// DefaultLibraryDirs are the directories ld.so searches last, in order
-// (Debian multiarch first, then the generic ones).
-var DefaultLibraryDirs = []string{
-	"/lib/x86_64-linux-gnu",
-	"/usr/lib/x86_64-linux-gnu",
-	"/lib64",
-	"/usr/lib64",
-	"/lib",
-	"/usr/lib",
+// DefaultLibraryDirs returns the directories ld.so searches last, in
+// order (Debian multiarch first, then the generic ones).
+func DefaultLibraryDirs() []string {
+	return []string{
+		"/lib/x86_64-linux-gnu",
+		"/usr/lib/x86_64-linux-gnu",
+		"/lib64",
+		"/usr/lib64",
+		"/lib",
+		"/usr/lib",
+	}
 }
 
 // NotFoundError lists DT_NEEDED names that no search directory holds.
@@ -34,7 +36,7 @@ func (e *NotFoundError) Error() string {
 // ResolveNeeded finds the file for each of b's DT_NEEDED names as ld.so
 // would: a name with a '/' is used as is; otherwise DT_RPATH (only if there
 // is no DT_RUNPATH), then DT_RUNPATH, then extraDirs (standing in for
-// ld.so.cache), then DefaultLibraryDirs. LD_LIBRARY_PATH is not consulted.
+// ld.so.cache), then DefaultLibraryDirs(). LD_LIBRARY_PATH is not consulted.
 // $ORIGIN, $LIB and $PLATFORM are expanded, $ORIGIN to the directory of
 // b.Path. exists reports whether a candidate file is present (on the host or
 // in an image). The map holds every name found; a *NotFoundError lists the rest.
@@ -203,7 +205,7 @@ func (r *resolver) candidates(b *Binary, name string, chain [][]string) []string
 	}
 	dirs = append(dirs, b.RunPath...)
 	dirs = append(dirs, r.extraDirs...)
-	dirs = append(dirs, DefaultLibraryDirs...)
+	dirs = append(dirs, DefaultLibraryDirs()...)
 	seen := make(map[string]bool, len(dirs))
 	var out []string
 	for _, d := range dirs {

@@ -203,6 +203,12 @@ func TestParseFileErrors(t *testing.T) {
 	if _, err := ParseFile(script); !errors.Is(err, ErrNotELF) || !strings.HasPrefix(err.Error(), script+": ") {
 		t.Errorf("script: %v", err)
 	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o644); err == nil {
+		if _, err := ParseFile(fifo); !errors.Is(err, unix.EACCES) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("fifo: %v", err)
+		}
+	}
 	good := filepath.Join(dir, "good")
 	os.WriteFile(good, synthELF(nil), 0o755)
 	if b, err := ParseFile(good); err != nil || b.Path != good {
