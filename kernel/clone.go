@@ -129,6 +129,7 @@ func newTask(k *Kernel, p *Process, tid int) *Task {
 // thread held are marked as abandoned.
 func (t *Task) finish() {
 	t.k.removeTask(t)
+	t.closeWake()
 	if t.p.Exiting() {
 		return
 	}

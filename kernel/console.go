@@ -1,84 +1,183 @@
 package kernel
 
 import (
-	"os"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
 
-// HostFile is an app file backed by a host descriptor the user handed over
-// (the console: elfloader's own stdin, stdout and stderr).
+// HostFile is an app file backed by a host descriptor: the console
+// (elfloader's own stdin, stdout and stderr, borrowed) or an object the app
+// created and owns (a pipe end, an eventfd, a socket). Owned descriptors are
+// non-blocking on the host; the app's O_NONBLOCK is kept here, and blocking
+// calls wait with Task.WaitHostFD so that signals interrupt them.
 type HostFile struct {
-	f *os.File
+	fd    int
+	owned bool
+	name  string
+
+	mu    sync.Mutex
+	flags int // status flags as the app sees them (O_ACCMODE, O_NONBLOCK, O_APPEND)
 }
 
-// NewHostFile wraps f; Close does not close the host descriptor.
-func NewHostFile(f *os.File) *HostFile { return &HostFile{f: f} }
+// NewHostFile wraps a borrowed host descriptor (the console); Close leaves
+// it open.
+func NewHostFile(fd int, name string) *HostFile {
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		fl = unix.O_RDWR
+	}
+	return &HostFile{fd: fd, name: name, flags: fl}
+}
+
+// NewOwnedHostFile takes ownership of a host descriptor created for the app.
+// appFlags are the status flags the app asked for (O_NONBLOCK, access mode).
+func NewOwnedHostFile(fd int, name string, appFlags int) *HostFile {
+	unix.SetNonblock(fd, true)
+	return &HostFile{fd: fd, owned: true, name: name, flags: appFlags}
+}
+
+// HostFD implements Pollable: the descriptor for host poll and epoll.
+func (h *HostFile) HostFD() int { return h.fd }
 
 // FD is the host descriptor.
-func (h *HostFile) FD() int { return int(h.f.Fd()) }
+func (h *HostFile) FD() int { return h.fd }
 
-func retryEINTR(fn func() (int, error)) (int, error) {
-	for {
-		n, err := fn()
-		if err != unix.EINTR {
-			return n, err
+// Name is a description for /proc and traces ("pipe:[…]", "/dev/pts/0").
+func (h *HostFile) Name() string { return h.name }
+
+// StatusFlags implements FlagFile.
+func (h *HostFile) StatusFlags() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.flags
+}
+
+// SetStatusFlags implements FlagFile: O_NONBLOCK and O_APPEND may change.
+func (h *HostFile) SetStatusFlags(fl int) error {
+	const settable = unix.O_NONBLOCK | unix.O_APPEND
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if fl&unix.O_APPEND != h.flags&unix.O_APPEND && h.owned {
+		cur, err := unix.FcntlInt(uintptr(h.fd), unix.F_GETFL, 0)
+		if err != nil {
+			return err
 		}
+		if _, err := unix.FcntlInt(uintptr(h.fd), unix.F_SETFL, cur&^unix.O_APPEND|fl&unix.O_APPEND); err != nil {
+			return err
+		}
+	}
+	h.flags = h.flags&^settable | fl&settable
+	return nil
+}
+
+func (h *HostFile) nonblocking() bool { return h.StatusFlags()&unix.O_NONBLOCK != 0 }
+
+// io runs one host I/O call with Linux's blocking rules.
+func (h *HostFile) io(t *Task, events int16, op func() (int, error)) (int, error) {
+	if !h.owned && !h.nonblocking() {
+		// A borrowed descriptor stays in the mode the user gave it; wait
+		// first so that a signal can interrupt the wait.
+		if err := t.WaitHostFD(h.fd, events); err != nil {
+			return 0, err
+		}
+	}
+	for {
+		n, err := op()
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN && h.owned && !h.nonblocking():
+			if err := t.WaitHostFD(h.fd, events); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if n < 0 {
+			n = 0
+		}
+		return n, err
 	}
 }
 
 // Read implements File.
 func (h *HostFile) Read(t *Task, p []byte) (int, error) {
-	n, err := retryEINTR(func() (int, error) { return unix.Read(h.FD(), p) })
-	if n < 0 {
-		n = 0
-	}
-	return n, err
+	return h.io(t, unix.POLLIN, func() (int, error) { return unix.Read(h.fd, p) })
 }
 
-// Write implements File.
+// Write implements File. A write to a pipe or socket without readers
+// raises SIGPIPE for the writer, as Linux does.
 func (h *HostFile) Write(t *Task, p []byte) (int, error) {
-	n, err := retryEINTR(func() (int, error) { return unix.Write(h.FD(), p) })
-	if n < 0 {
-		n = 0
+	n, err := h.io(t, unix.POLLOUT, func() (int, error) { return unix.Write(h.fd, p) })
+	if err == unix.EPIPE {
+		si := NewSigInfo(int(unix.SIGPIPE), SI_USER)
+		si.SetSender(t.p.PID, t.p.UID)
+		t.SendSignal(si)
 	}
 	return n, err
 }
 
-// Close implements File; the host descriptor stays open.
-func (h *HostFile) Close() error { return nil }
+// Close implements File; a borrowed descriptor stays open.
+func (h *HostFile) Close() error {
+	if h.owned {
+		return unix.Close(h.fd)
+	}
+	return nil
+}
+
+// Stat implements Stater with the host descriptor's attributes.
+func (h *HostFile) Stat(t *Task) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	err := unix.Fstat(h.fd, &st)
+	return st, err
+}
+
+// Seek implements Seeker.
+func (h *HostFile) Seek(t *Task, off int64, whence int) (int64, error) {
+	return unix.Seek(h.fd, off, whence)
+}
 
 // Ioctl answers the read-only terminal requests from the host terminal, if
-// the console is one; ENOTTY otherwise.
+// the console is one; FIONREAD from the host; ENOTTY otherwise.
 func (h *HostFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
 	switch req {
 	case unix.TCGETS:
-		tio, err := unix.IoctlGetTermios(h.FD(), unix.TCGETS)
+		tio, err := unix.IoctlGetTermios(h.fd, unix.TCGETS)
 		if err != nil {
 			return 0, err
 		}
 		return 0, t.CopyOut(arg, termiosBytes(tio))
 	case unix.TIOCGWINSZ:
-		ws, err := unix.IoctlGetWinsize(h.FD(), unix.TIOCGWINSZ)
+		ws, err := unix.IoctlGetWinsize(h.fd, unix.TIOCGWINSZ)
 		if err != nil {
 			return 0, err
 		}
 		return 0, t.CopyOut(arg, winsizeBytes(ws))
 	case unix.TIOCGPGRP:
-		if _, err := unix.IoctlGetTermios(h.FD(), unix.TCGETS); err != nil {
+		if _, err := unix.IoctlGetTermios(h.fd, unix.TCGETS); err != nil {
 			return 0, err
 		}
-		return 0, t.CopyOut(arg, []byte{byte(t.p.PID), byte(t.p.PID >> 8), 0, 0})
-	case 0x541B: // FIONREAD
-		n, err := unix.IoctlGetInt(h.FD(), 0x541B)
+		return 0, putU32(t, arg, uint32(t.p.PID))
+	case fionread:
+		n, err := unix.IoctlGetInt(h.fd, fionread)
 		if err != nil {
 			return 0, err
 		}
-		return 0, t.CopyOut(arg, []byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)})
+		return 0, putU32(t, arg, uint32(n))
+	case fionbio:
+		var b [4]byte
+		if err := t.CopyIn(arg, b[:]); err != nil {
+			return 0, err
+		}
+		fl := h.StatusFlags() &^ unix.O_NONBLOCK
+		if b != [4]byte{} {
+			fl |= unix.O_NONBLOCK
+		}
+		return 0, h.SetStatusFlags(fl)
 	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF, unix.TIOCSWINSZ, unix.TIOCSPGRP:
 		// The console's settings belong to the user's terminal: accept and
 		// ignore when it is a terminal.
-		if _, err := unix.IoctlGetTermios(h.FD(), unix.TCGETS); err != nil {
+		if _, err := unix.IoctlGetTermios(h.fd, unix.TCGETS); err != nil {
 			return 0, err
 		}
 		return 0, nil
@@ -86,26 +185,7 @@ func (h *HostFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
 	return 0, unix.ENOTTY
 }
 
-// Stat implements Stater with the host descriptor's attributes.
-func (h *HostFile) Stat(t *Task) (unix.Stat_t, error) {
-	var st unix.Stat_t
-	err := unix.Fstat(h.FD(), &st)
-	return st, err
-}
-
-// Seek implements Seeker.
-func (h *HostFile) Seek(t *Task, off int64, whence int) (int64, error) {
-	return unix.Seek(h.FD(), off, whence)
-}
-
-// OwnedHostFile is a HostFile whose descriptor belongs to the app (a pipe
-// end): closing the last reference closes the host descriptor.
-type OwnedHostFile struct{ HostFile }
-
-// NewOwnedHostFile takes ownership of a host descriptor.
-func NewOwnedHostFile(fd int, name string) *OwnedHostFile {
-	return &OwnedHostFile{HostFile{f: os.NewFile(uintptr(fd), name)}}
-}
-
-// Close implements File.
-func (o *OwnedHostFile) Close() error { return o.f.Close() }
+const (
+	fionread = 0x541B
+	fionbio  = 0x5421
+)

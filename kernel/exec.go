@@ -156,7 +156,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	for fd := 0; fd < 3; fd++ {
 		f := spec.Files[fd]
 		if f == nil && console[fd] != nil {
-			f = NewHostFile(console[fd])
+			f = NewHostFile(int(console[fd].Fd()), console[fd].Name())
 		}
 		if f != nil {
 			p.files.fds[fd] = &fdEntry{file: f, refs: new(int)}

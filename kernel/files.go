@@ -171,3 +171,15 @@ type Stater interface {
 type Seeker interface {
 	Seek(t *Task, off int64, whence int) (int64, error)
 }
+
+// Pollable is implemented by files backed by a host descriptor that host
+// poll and epoll can watch.
+type Pollable interface {
+	HostFD() int
+}
+
+// FlagFile is implemented by files with status flags (F_GETFL/F_SETFL).
+type FlagFile interface {
+	StatusFlags() int
+	SetStatusFlags(int) error
+}

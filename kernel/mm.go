@@ -471,3 +471,13 @@ func (m *MM) Slice(addr uint64, n int, write bool) ([]byte, error) {
 	}
 	return bytesAt(addr, n), nil
 }
+
+// ReadAt reads n bytes of app memory (the strace decoder's view); an error
+// for memory the app cannot read.
+func (m *MM) ReadAt(addr uint64, n int) ([]byte, error) {
+	b := make([]byte, n)
+	if err := m.CopyIn(addr, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}

@@ -192,6 +192,7 @@ func (t *Task) notify() {
 	case t.interrupt <- struct{}{}:
 	default:
 	}
+	t.signalWake()
 	if t.inApp.Load() && t.ctx != nil {
 		t.k.cfg.Platform.Kick(t.ctx)
 	}

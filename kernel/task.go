@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -28,6 +29,8 @@ type Task struct {
 	exited        bool
 	lastFault     *plat.Fault
 	fpImage       []byte // extended state inherited from the parent (clone)
+	wakeMu        sync.Mutex
+	wakefd        int // 0: not created yet, -1: closed
 	started       chan struct{}
 	sig           signalState
 	interrupt     chan struct{}

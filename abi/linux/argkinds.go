@@ -7,85 +7,86 @@ type ArgKind int
 // table (see ArgKind.FlagSet and ArgKind.Enum); "LenArg" refers to
 // Arg.LenArg.
 const (
-	ArgUnknown ArgKind = iota // raw value in hex
-	ArgInt                    // C int: low 32 bits, signed decimal
-	ArgLong                   // C long / off_t: signed decimal
-	ArgUint                   // size_t / unsigned long: unsigned decimal
-	ArgUint32                 // unsigned int: low 32 bits, unsigned decimal
-	ArgHex                    // hex, "0" for zero
-	ArgPtr                    // address: "NULL" or hex
-	ArgFd                     // file descriptor (int)
-	ArgDirFd                  // directory fd: "AT_FDCWD" or an fd
-	ArgPath                   // NUL-terminated string read before the call
-	ArgPathOut                // NUL-terminated string written by a successful call (getcwd)
-	ArgStrBufIn               // buffer of LenArg bytes read before the call
-	ArgStrBufOut              // buffer filled by the call; its length is the return value
-	ArgHexBufOut              // as ArgStrBufOut, every byte as \xNN (getrandom)
-	ArgOctal                  // permission bits in octal ("0644")
-	ArgMode                   // full mode: "S_IFREG|0644"
-	ArgOpenMode               // octal mode, shown only when flags (LenArg) has O_CREAT or O_TMPFILE
-	ArgOpenFlags              // OpenFlags
-	ArgAtFlags                // AtFlags
-	ArgStatxFlags             // StatxAtFlags
-	ArgStatxMask              // StatxMask
-	ArgAccessMode             // AccessMode
-	ArgMmapProt               // MmapProt
-	ArgMmapFlags              // MmapFlags
-	ArgMremapFlags            // MremapFlags
-	ArgMsyncFlags             // MsyncFlags
-	ArgMadvAdvice             // MadvAdvice
-	ArgMlockallFlags          // MlockallFlags
-	ArgMemfdFlags             // MemfdFlags
-	ArgCloneFlags             // CloneFlags plus the exit signal (FormatCloneFlags)
-	ArgFcntlCmd               // FcntlCmd
-	ArgFcntlArg               // fcntl's third argument, decoded by the command in LenArg
-	ArgFlockOp                // FlockOp
-	ArgIoctlReq               // IoctlReq (FormatIoctlReq)
-	ArgPrctlOpt               // PrctlOption
-	ArgArchPrctlCode          // ArchPrctlCode
-	ArgFutexOp                // futex op (FormatFutexOp)
-	ArgSockDomain             // SockDomain
-	ArgSockType               // SockType
-	ArgSockProto              // protocol: IPProto when the domain (LenArg) is AF_INET/AF_INET6
-	ArgSockFlags              // SockFlags
-	ArgSockLevel              // SockLevel
-	ArgSockOpt                // option name in the table of the level in LenArg
-	ArgSockaddr               // struct sockaddr of LenArg bytes, read before the call
-	ArgMsgFlags               // MsgFlags
-	ArgShutdownHow            // ShutdownHow
-	ArgSigHow                 // SigHow
-	ArgSignal                 // signal number (SignalName)
-	ArgSigsetIn               // sigset_t read before the call: "[INT TERM]"
-	ArgSigsetOut              // sigset_t written by the call
-	ArgSigactionIn            // struct sigaction read before the call
-	ArgSigactionOut           // struct sigaction written by the call
-	ArgSaFlags                // SaFlags
-	ArgClockID                // ClockID
-	ArgTimerFlags             // TimerFlags
-	ArgTimespec               // struct timespec read before the call
-	ArgWhence                 // Whence
-	ArgRlimit                 // Rlimit
-	ArgRusageWho              // RusageWho
-	ArgWaitOptions            // WaitOptions
-	ArgGrndFlags              // GrndFlags
-	ArgEpollCtlOp             // EpollCtlOp
-	ArgEpollEvent             // struct epoll_event read before the call
-	ArgEpollCreateFlags       // EpollCreateFlags
-	ArgEventfdFlags           // EventfdFlags
-	ArgFdFlags                // FdFlagsOpen (pipe2, dup3, inotify_init1)
-	ArgTimerfdFlags           // TimerfdFlags
-	ArgTimerfdSettimeFlags    // TimerfdSettimeFlags
-	ArgSignalfdFlags          // SignalfdFlags
-	ArgCloseRangeFlags        // CloseRangeFlags
-	ArgRenameFlags            // RenameFlags
-	ArgFallocMode             // FallocateMode
-	ArgItimerWhich            // ItimerWhich
-	ArgIovecIn                // struct iovec[LenArg], buffers read before the call
-	ArgIovecOut               // struct iovec[LenArg], buffers filled by the call (return = bytes)
-	ArgFdPair                 // int[2] written by the call (pipe, socketpair)
-	ArgStrArray               // NULL-terminated array of strings (execve argv)
-	ArgEnvArray               // NULL-terminated array of strings, summarised (execve envp)
-	ArgHidden                 // passed in a register but not printed (high half of preadv's offset)
+	ArgUnknown             ArgKind = iota // raw value in hex
+	ArgInt                                // C int: low 32 bits, signed decimal
+	ArgLong                               // C long / off_t: signed decimal
+	ArgUint                               // size_t / unsigned long: unsigned decimal
+	ArgUint32                             // unsigned int: low 32 bits, unsigned decimal
+	ArgHex                                // hex, "0" for zero
+	ArgPtr                                // address: "NULL" or hex
+	ArgFd                                 // file descriptor (int)
+	ArgDirFd                              // directory fd: "AT_FDCWD" or an fd
+	ArgPath                               // NUL-terminated string read before the call
+	ArgPathOut                            // NUL-terminated string written by a successful call (getcwd)
+	ArgStrBufIn                           // buffer of LenArg bytes read before the call
+	ArgStrBufOut                          // buffer filled by the call; its length is the return value
+	ArgHexBufOut                          // as ArgStrBufOut, every byte as \xNN (getrandom)
+	ArgOctal                              // permission bits in octal ("0644")
+	ArgMode                               // full mode: "S_IFREG|0644"
+	ArgOpenMode                           // octal mode, shown only when flags (LenArg) has O_CREAT or O_TMPFILE
+	ArgOpenFlags                          // OpenFlags
+	ArgAtFlags                            // AtFlags
+	ArgStatxFlags                         // StatxAtFlags
+	ArgStatxMask                          // StatxMask
+	ArgAccessMode                         // AccessMode
+	ArgMmapProt                           // MmapProt
+	ArgMmapFlags                          // MmapFlags
+	ArgMremapFlags                        // MremapFlags
+	ArgMsyncFlags                         // MsyncFlags
+	ArgMadvAdvice                         // MadvAdvice
+	ArgMlockallFlags                      // MlockallFlags
+	ArgMemfdFlags                         // MemfdFlags
+	ArgCloneFlags                         // CloneFlags plus the exit signal (FormatCloneFlags)
+	ArgFcntlCmd                           // FcntlCmd
+	ArgFcntlArg                           // fcntl's third argument, decoded by the command in LenArg
+	ArgFlockOp                            // FlockOp
+	ArgIoctlReq                           // IoctlReq (FormatIoctlReq)
+	ArgPrctlOpt                           // PrctlOption
+	ArgArchPrctlCode                      // ArchPrctlCode
+	ArgFutexOp                            // futex op (FormatFutexOp)
+	ArgSockDomain                         // SockDomain
+	ArgSockType                           // SockType
+	ArgSockProto                          // protocol: IPProto when the domain (LenArg) is AF_INET/AF_INET6
+	ArgSockFlags                          // SockFlags
+	ArgSockLevel                          // SockLevel
+	ArgSockOpt                            // option name in the table of the level in LenArg
+	ArgSockaddr                           // struct sockaddr of LenArg bytes, read before the call
+	ArgMsgFlags                           // MsgFlags
+	ArgShutdownHow                        // ShutdownHow
+	ArgSigHow                             // SigHow
+	ArgSignal                             // signal number (SignalName)
+	ArgSigsetIn                           // sigset_t read before the call: "[INT TERM]"
+	ArgSigsetOut                          // sigset_t written by the call
+	ArgSigactionIn                        // struct sigaction read before the call
+	ArgSigactionOut                       // struct sigaction written by the call
+	ArgSaFlags                            // SaFlags
+	ArgClockID                            // ClockID
+	ArgTimerFlags                         // TimerFlags
+	ArgTimespec                           // struct timespec read before the call
+	ArgWhence                             // Whence
+	ArgRlimit                             // Rlimit
+	ArgRusageWho                          // RusageWho
+	ArgWaitOptions                        // WaitOptions
+	ArgGrndFlags                          // GrndFlags
+	ArgEpollCtlOp                         // EpollCtlOp
+	ArgEpollEvent                         // struct epoll_event read before the call
+	ArgEpollCreateFlags                   // EpollCreateFlags
+	ArgEventfdFlags                       // EventfdFlags
+	ArgFdFlags                            // FdFlagsOpen (pipe2, dup3, inotify_init1)
+	ArgTimerfdFlags                       // TimerfdFlags
+	ArgTimerfdSettimeFlags                // TimerfdSettimeFlags
+	ArgSignalfdFlags                      // SignalfdFlags
+	ArgCloseRangeFlags                    // CloseRangeFlags
+	ArgRenameFlags                        // RenameFlags
+	ArgFallocMode                         // FallocateMode
+	ArgItimerWhich                        // ItimerWhich
+	ArgIovecIn                            // struct iovec[LenArg], buffers read before the call
+	ArgIovecOut                           // struct iovec[LenArg], buffers filled by the call (return = bytes)
+	ArgFdPair                             // int[2] written by the call (pipe, socketpair)
+	ArgStrArray                           // NULL-terminated array of strings (execve argv)
+	ArgEnvArray                           // NULL-terminated array of strings, summarised (execve envp)
+	ArgHidden                             // passed in a register but not printed (high half of preadv's offset)
+	ArgPollFds                            // struct pollfd[LenArg] read before the call
 
 	numArgKinds
 )
@@ -103,7 +104,7 @@ var argKindNames = [numArgKinds]string{
 	"WaitOptions", "GrndFlags", "EpollCtlOp", "EpollEvent", "EpollCreateFlags",
 	"EventfdFlags", "FdFlags", "TimerfdFlags", "TimerfdSettimeFlags", "SignalfdFlags",
 	"CloseRangeFlags", "RenameFlags", "FallocMode", "ItimerWhich", "IovecIn",
-	"IovecOut", "FdPair", "StrArray", "EnvArray", "Hidden",
+	"IovecOut", "FdPair", "StrArray", "EnvArray", "Hidden", "PollFds",
 }
 
 // String returns the kind's name without the Arg prefix ("OpenFlags").

@@ -93,7 +93,7 @@ func FormatEnum(e Enum, v uint64) string {
 	if name, ok := e[v]; ok {
 		return name
 	}
-	return "0x" + strconv.FormatUint(v, 16)
+	return formatHex(v)
 }
 
 // Format is FormatEnum(e, v).

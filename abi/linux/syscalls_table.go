@@ -6,7 +6,7 @@ package linux
 import "golang.org/x/sys/unix"
 
 // syscallTable maps every x86-64 syscall number to its Linux name.
-// Numbers 335..423 are not allocated on x86-64 (they are the 32-bit
+// Numbers 337..423 are not allocated on x86-64 (they are the 32-bit
 // time64 calls on other ABIs).
 var syscallTable = [...]string{
 	unix.SYS_READ:                    "read",

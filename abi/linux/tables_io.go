@@ -1,10 +1,6 @@
 package linux
 
-import (
-	"fmt"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // IoctlReq holds the names of the common terminal, file and socket ioctl
 // requests. Requests it does not know are printed by FormatIoctlReq as an
@@ -55,8 +51,8 @@ const (
 
 var iocDir = FlagSet{
 	{Name: "_IOC_NONE"},
-	{Name: "_IOC_WRITE", Value: 1},
 	{Name: "_IOC_READ", Value: 2},
+	{Name: "_IOC_WRITE", Value: 1},
 }
 
 // FormatIoctlReq renders an ioctl request: its name when known, otherwise
@@ -70,7 +66,7 @@ func FormatIoctlReq(req uint64) string {
 	typ := (req >> iocNRBits) & (1<<iocTypeBits - 1)
 	size := (req >> (iocNRBits + iocTypeBits)) & (1<<iocSizeBits - 1)
 	dir := req >> iocDirShift
-	return fmt.Sprintf("_IOC(%s, %#x, %#x, %#x)", FormatFlags(iocDir, dir), typ, nr, size)
+	return "_IOC(" + FormatFlags(iocDir, dir) + ", " + formatHex(typ) + ", " + formatHex(nr) + ", " + formatHex(size) + ")"
 }
 
 // PollEvents is struct pollfd's events/revents word.

@@ -17,7 +17,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_DUP, shim.Full, "", sysDup)
 	tb.Register(unix.SYS_DUP2, shim.Full, "", sysDup2)
 	tb.Register(unix.SYS_DUP3, shim.Full, "", sysDup3)
-	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL; others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL; others EINVAL", sysFcntl)
 	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX, and what the file answers (the console: TCGETS, TIOCGWINSZ, FIONREAD…); others ENOTTY", sysIoctl)
 	tb.Register(unix.SYS_FSTAT, shim.Full, "", sysFstat)
 	tb.Register(unix.SYS_LSEEK, shim.Full, "", sysLseek)
@@ -155,11 +155,16 @@ func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, fds.SetCloexec(fd, a[2]&unix.FD_CLOEXEC != 0)
 	case unix.F_GETFL:
 		f, _ := fds.Get(fd)
-		if h, ok := f.(interface{ FD() int }); ok {
-			fl, err := unix.FcntlInt(uintptr(h.FD()), unix.F_GETFL, 0)
-			return uint64(fl), err
+		if ff, ok := f.(kernel.FlagFile); ok {
+			return uint64(ff.StatusFlags()), nil
 		}
 		return unix.O_RDWR, nil
+	case unix.F_SETFL:
+		f, _ := fds.Get(fd)
+		if ff, ok := f.(kernel.FlagFile); ok {
+			return 0, ff.SetStatusFlags(a.Int(2))
+		}
+		return 0, nil
 	}
 	return 0, unix.EINVAL
 }
@@ -230,13 +235,13 @@ func pipe(t *kernel.Task, addr uint64, flags int) (uint64, error) {
 	}
 	fds := t.Process().Files()
 	cloexec := flags&unix.O_CLOEXEC != 0
-	r, err := fds.Install(kernel.NewOwnedHostFile(hfd[0], "pipe"), 0, cloexec)
+	r, err := fds.Install(kernel.NewOwnedHostFile(hfd[0], "pipe", unix.O_RDONLY|flags&unix.O_NONBLOCK), 0, cloexec)
 	if err != nil {
 		unix.Close(hfd[0])
 		unix.Close(hfd[1])
 		return 0, err
 	}
-	w, err := fds.Install(kernel.NewOwnedHostFile(hfd[1], "pipe"), 0, cloexec)
+	w, err := fds.Install(kernel.NewOwnedHostFile(hfd[1], "pipe", unix.O_WRONLY|flags&unix.O_NONBLOCK), 0, cloexec)
 	if err != nil {
 		fds.Close(r)
 		unix.Close(hfd[1])

@@ -1,0 +1,7 @@
+/* Static hello world: the start-up benchmark's program. */
+#include <stdio.h>
+
+int main(void) {
+	puts("hello, world");
+	return 0;
+}

@@ -1,0 +1,181 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"time"
+)
+
+// Metric says what a workload measures.
+type Metric int
+
+const (
+	// WallTime is the wall time of the whole run, start-up included, in ms.
+	WallTime Metric = iota
+	// SelfReported is the program's own "X ns/call" line: it times only its
+	// loop, so start-up is excluded.
+	SelfReported
+	// Throughput is requests per second under a load generator. No driver
+	// exists yet: such workloads are always skipped.
+	Throughput
+)
+
+// Unit is the unit in which the metric's values are reported.
+func (m Metric) Unit() string {
+	switch m {
+	case WallTime:
+		return "ms"
+	case SelfReported:
+		return "ns/call"
+	case Throughput:
+		return "req/s"
+	}
+	return "?"
+}
+
+// Program is the binary a workload runs: either a C source of bench/c,
+// compiled at run time, or a program already on the host.
+type Program struct {
+	Source  string   // file under bench/c, e.g. "hello.c"; empty for a host program
+	Variant Variant  // how Source is compiled
+	Path    string   // host program, e.g. "/bin/busybox"; used when Source is empty
+	Args    []string // arguments after the program name
+}
+
+// Argv resolves the program to a command line, compiling it when needed.
+func (p Program) Argv(ctx context.Context, c *Compiler) ([]string, error) {
+	var bin string
+	switch {
+	case p.Source != "":
+		if c == nil {
+			return nil, errors.New("no compiler configured")
+		}
+		var err error
+		if bin, err = c.Compile(ctx, p.Source, p.Variant); err != nil {
+			return nil, err
+		}
+	case p.Path != "":
+		var err error
+		if bin, err = exec.LookPath(p.Path); err != nil {
+			return nil, fmt.Errorf("%s not installed: %w", p.Path, err)
+		}
+	default:
+		return nil, errors.New("workload names no program")
+	}
+	return append([]string{bin}, p.Args...), nil
+}
+
+// Workload is one entry of the benchmark table.
+type Workload struct {
+	Name        string
+	Description string
+	Program     Program
+	Metric      Metric
+	Runs        int           // default number of measured runs per side
+	Timeout     time.Duration // bound on one run; DefaultTimeout when zero
+
+	// SameOutput requires elfloader's stdout to equal the native run's; a
+	// run that computes something else is not reported.
+	SameOutput bool
+
+	// Floor, when set, is a program run natively next to the workload whose
+	// figure is the lowest elfloader's could be (e.g. a bare trap).
+	Floor     *Program
+	FloorName string
+
+	// Goal is the project's target for Result.Ratio (DESIGN.md): the
+	// largest acceptable elfloader/native (native/elfloader for throughput);
+	// zero when there is none.
+	Goal float64
+
+	// Pending, when non-empty, says why elfloader cannot run this workload
+	// yet; it is skipped unless pending workloads are asked for.
+	Pending string
+}
+
+// DefaultTimeout bounds one run of a workload that sets no Timeout.
+const DefaultTimeout = 60 * time.Second
+
+// getpidIterations is the loop count of the syscall workloads: long enough
+// for a stable figure natively, short enough under a slow trap path.
+const getpidIterations = "100000"
+
+// Workloads is the benchmark table. A new workload is one entry here (plus
+// its C source in bench/c when it is not a host program).
+func Workloads() []Workload {
+	return []Workload{
+		{
+			Name:        "syscall",
+			Description: "raw getpid loop (bench/c/getpid_loop.c), ns per call, start-up excluded",
+			Program:     Program{Source: "getpid_loop.c", Args: []string{getpidIterations}},
+			Metric:      SelfReported,
+			Runs:        5,
+			Goal:        2.5,
+			Floor:       &Program{Source: "sud_trap.c", Args: []string{getpidIterations}},
+			FloorName:   "bare SUD trap (bench/c/sud_trap.c)",
+		},
+		{
+			Name:        "startup",
+			Description: "static hello world (bench/c/hello.c, gcc -static), wall time",
+			Program:     Program{Source: "hello.c"},
+			Metric:      WallTime,
+			Runs:        30,
+			Goal:        3,
+			SameOutput:  true,
+		},
+		{
+			Name:        "startup-musl",
+			Description: "static hello world (bench/c/hello.c, musl-gcc -static), wall time",
+			Program:     Program{Source: "hello.c", Variant: MuslStatic},
+			Metric:      WallTime,
+			Runs:        30,
+			Goal:        3,
+			SameOutput:  true,
+		},
+		{
+			Name:        "startup-busybox",
+			Description: "/bin/busybox true (static), wall time",
+			Program:     Program{Path: "/bin/busybox", Args: []string{"true"}},
+			Metric:      WallTime,
+			Runs:        30,
+			Goal:        3,
+		},
+		{
+			Name:        "startup-true",
+			Description: "/bin/true (dynamic PIE), wall time",
+			Program:     Program{Path: "/bin/true"},
+			Metric:      WallTime,
+			Runs:        30,
+			Goal:        3,
+			Pending:     "dynamic programs (ld.so)",
+		},
+		{
+			Name:        "startup-python",
+			Description: "/usr/bin/python3 -c pass (dynamic non-PIE), wall time",
+			Program:     Program{Path: "/usr/bin/python3", Args: []string{"-c", "pass"}},
+			Metric:      WallTime,
+			Runs:        10,
+			Goal:        3,
+			Pending:     "dynamic programs (ld.so)",
+		},
+		{
+			Name:        "nginx",
+			Description: "nginx-light under wrk on loopback (keep-alive, 1 worker), requests/s",
+			Metric:      Throughput,
+			Goal:        1 / 0.9,
+			Pending:     "dynamic PIE, sockets, epoll and a wrk driver (later issue)",
+		},
+	}
+}
+
+// Lookup returns the workload of the table with the given name.
+func Lookup(name string) (Workload, bool) {
+	for _, w := range Workloads() {
+		if w.Name == name {
+			return w, true
+		}
+	}
+	return Workload{}, false
+}
