@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/elfloader/elfloader/posix/event"
 	"github.com/elfloader/elfloader/posix/fdio"
 	"github.com/elfloader/elfloader/posix/mm"
 	"github.com/elfloader/elfloader/posix/process"
@@ -24,5 +25,6 @@ func newSyscallTable() *shim.Table {
 	sysinfo.Register(tb)
 	fdio.Register(tb)
 	thread.Register(tb)
+	event.Register(tb)
 	return tb
 }

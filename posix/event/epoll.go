@@ -1,0 +1,249 @@
+package event
+
+import (
+	"encoding/binary"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// Register adds the library's handlers to tb.
+func Register(tb *shim.Table) {
+	tb.Register(unix.SYS_EPOLL_CREATE, shim.Full, "", sysEpollCreate)
+	tb.Register(unix.SYS_EPOLL_CREATE1, shim.Full, "", sysEpollCreate1)
+	tb.Register(unix.SYS_EPOLL_CTL, shim.Partial, "host-backed files (pipes, sockets, eventfd, timerfd, console); other files EPERM; a dup'd descriptor shares its host file's registration", sysEpollCtl)
+	tb.Register(unix.SYS_EPOLL_WAIT, shim.Full, "", sysEpollWait)
+	tb.Register(unix.SYS_EPOLL_PWAIT, shim.Full, "", sysEpollPwait)
+	tb.Register(unix.SYS_EPOLL_PWAIT2, shim.Full, "", sysEpollPwait2)
+	tb.Register(unix.SYS_EVENTFD, shim.Full, "", sysEventfd)
+	tb.Register(unix.SYS_EVENTFD2, shim.Full, "EFD_SEMAPHORE, EFD_NONBLOCK, EFD_CLOEXEC", sysEventfd2)
+	tb.Register(unix.SYS_POLL, shim.Full, "", sysPoll)
+	tb.Register(unix.SYS_PPOLL, shim.Full, "", sysPpoll)
+	tb.Register(unix.SYS_SELECT, shim.Full, "", sysSelect)
+	tb.Register(unix.SYS_PSELECT6, shim.Full, "", sysPselect6)
+	tb.Register(unix.SYS_TIMERFD_CREATE, shim.Full, "host timerfds: CLOCK_REALTIME, MONOTONIC, BOOTTIME", sysTimerfdCreate)
+	tb.Register(unix.SYS_TIMERFD_SETTIME, shim.Full, "", sysTimerfdSettime)
+	tb.Register(unix.SYS_TIMERFD_GETTIME, shim.Full, "", sysTimerfdGettime)
+}
+
+// epollFile is an epoll instance: a host epoll descriptor.
+type epollFile struct{ *kernel.HostFile }
+
+func newEpoll(t *kernel.Task, cloexec bool) (uint64, error) {
+	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return 0, err
+	}
+	ep := epollFile{kernel.NewOwnedHostFile(fd, "anon_inode:[eventpoll]", unix.O_RDWR)}
+	nfd, err := t.Process().Files().Install(ep, 0, cloexec)
+	if err != nil {
+		ep.Close()
+		return 0, err
+	}
+	return uint64(nfd), nil
+}
+
+func sysEpollCreate(t *kernel.Task, a shim.Args) (uint64, error) {
+	if a.Int(0) <= 0 {
+		return 0, unix.EINVAL
+	}
+	return newEpoll(t, false)
+}
+
+func sysEpollCreate1(t *kernel.Task, a shim.Args) (uint64, error) {
+	if a.Int(0)&^unix.EPOLL_CLOEXEC != 0 {
+		return 0, unix.EINVAL
+	}
+	return newEpoll(t, a.Int(0)&unix.EPOLL_CLOEXEC != 0)
+}
+
+func getEpoll(t *kernel.Task, fd int) (epollFile, error) {
+	f, err := t.Process().Files().Get(fd)
+	if err != nil {
+		return epollFile{}, err
+	}
+	ep, ok := f.(epollFile)
+	if !ok {
+		return epollFile{}, unix.EINVAL
+	}
+	return ep, nil
+}
+
+func sysEpollCtl(t *kernel.Task, a shim.Args) (uint64, error) {
+	epfd, op, fd := a.Int(0), a.Int(1), a.Int(2)
+	ep, err := getEpoll(t, epfd)
+	if err != nil {
+		return 0, err
+	}
+	f, err := t.Process().Files().Get(fd)
+	if err != nil {
+		return 0, err
+	}
+	if fd == epfd {
+		return 0, unix.EINVAL
+	}
+	pf, ok := f.(kernel.Pollable)
+	if !ok {
+		return 0, unix.EPERM
+	}
+	var ev unix.EpollEvent
+	if op != unix.EPOLL_CTL_DEL {
+		var b [12]byte
+		if err := t.CopyIn(a[3], b[:]); err != nil {
+			return 0, err
+		}
+		ev.Events = binary.LittleEndian.Uint32(b[0:])
+		ev.Fd = int32(binary.LittleEndian.Uint32(b[4:]))
+		ev.Pad = int32(binary.LittleEndian.Uint32(b[8:]))
+	}
+	// The app's epoll_data travels through the host untouched.
+	return 0, unix.EpollCtl(ep.FD(), op, pf.HostFD(), &ev)
+}
+
+const epollEventSize = 12
+
+func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.Time) (uint64, error) {
+	if max <= 0 || max > (1<<31-1)/epollEventSize {
+		return 0, unix.EINVAL
+	}
+	ep, err := getEpoll(t, epfd)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := t.AppBytes(evAddr, max*epollEventSize, true); err != nil {
+		return 0, err
+	}
+	events := make([]unix.EpollEvent, min(max, 1024))
+	for {
+		n, err := unix.EpollWait(ep.FD(), events, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			b := make([]byte, n*epollEventSize)
+			for i, e := range events[:n] {
+				binary.LittleEndian.PutUint32(b[i*12:], e.Events)
+				binary.LittleEndian.PutUint32(b[i*12+4:], uint32(e.Fd))
+				binary.LittleEndian.PutUint32(b[i*12+8:], uint32(e.Pad))
+			}
+			return uint64(n), t.CopyOut(evAddr, b)
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return 0, nil
+		}
+		ready, err := t.PollHost([]unix.PollFd{{Fd: int32(ep.FD()), Events: unix.POLLIN}}, deadline)
+		if err != nil {
+			return 0, interrupted(err)
+		}
+		if ready == 0 {
+			return 0, nil
+		}
+	}
+}
+
+// interrupted maps an interrupted wait to EINTR: these calls never restart.
+func interrupted(err error) error {
+	if err == kernel.ERESTARTSYS {
+		return unix.EINTR
+	}
+	return err
+}
+
+func msDeadline(ms int) time.Time {
+	switch {
+	case ms < 0:
+		return time.Time{}
+	case ms == 0:
+		return time.Now()
+	}
+	return time.Now().Add(time.Duration(ms) * time.Millisecond)
+}
+
+func sysEpollWait(t *kernel.Task, a shim.Args) (uint64, error) {
+	return epollWait(t, a.Int(0), a[1], a.Int(2), msDeadline(a.Int(3)))
+}
+
+// withSigmask runs a wait with a temporary signal mask (the p* variants);
+// the old mask returns after a handler runs, or right away otherwise.
+func withSigmask(t *kernel.Task, maskAddr, size uint64, wait func() (uint64, error)) (uint64, error) {
+	if maskAddr == 0 {
+		return wait()
+	}
+	if size != 8 {
+		return 0, unix.EINVAL
+	}
+	var b [8]byte
+	if err := t.CopyIn(maskAddr, b[:]); err != nil {
+		return 0, err
+	}
+	old := t.SigMask
+	t.SetSigMask(binary.LittleEndian.Uint64(b[:]))
+	t.SetSavedMask(old)
+	n, err := wait()
+	if err != unix.EINTR {
+		t.RestoreSavedMask()
+	}
+	return n, err
+}
+
+func sysEpollPwait(t *kernel.Task, a shim.Args) (uint64, error) {
+	return withSigmask(t, a[4], a[5], func() (uint64, error) {
+		return epollWait(t, a.Int(0), a[1], a.Int(2), msDeadline(a.Int(3)))
+	})
+}
+
+func readTimeout(t *kernel.Task, addr uint64) (time.Time, error) {
+	if addr == 0 {
+		return time.Time{}, nil
+	}
+	var b [16]byte
+	if err := t.CopyIn(addr, b[:]); err != nil {
+		return time.Time{}, err
+	}
+	sec, nsec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
+	if sec < 0 || nsec < 0 || nsec >= 1e9 {
+		return time.Time{}, unix.EINVAL
+	}
+	return time.Now().Add(time.Duration(sec)*time.Second + time.Duration(nsec)), nil
+}
+
+func sysEpollPwait2(t *kernel.Task, a shim.Args) (uint64, error) {
+	deadline, err := readTimeout(t, a[3])
+	if err != nil {
+		return 0, err
+	}
+	return withSigmask(t, a[4], a[5], func() (uint64, error) {
+		return epollWait(t, a.Int(0), a[1], a.Int(2), deadline)
+	})
+}
+
+func sysEventfd(t *kernel.Task, a shim.Args) (uint64, error) {
+	return eventfd(t, uint(a[0]), 0)
+}
+
+func sysEventfd2(t *kernel.Task, a shim.Args) (uint64, error) {
+	return eventfd(t, uint(a[0]), a.Int(1))
+}
+
+func eventfd(t *kernel.Task, initval uint, flags int) (uint64, error) {
+	if flags&^(unix.EFD_CLOEXEC|unix.EFD_NONBLOCK|unix.EFD_SEMAPHORE) != 0 {
+		return 0, unix.EINVAL
+	}
+	fd, err := unix.Eventfd(initval, unix.EFD_CLOEXEC|flags&unix.EFD_SEMAPHORE)
+	if err != nil {
+		return 0, err
+	}
+	f := kernel.NewOwnedHostFile(fd, "anon_inode:[eventfd]", unix.O_RDWR|flags&unix.O_NONBLOCK)
+	nfd, err := t.Process().Files().Install(f, 0, flags&unix.EFD_CLOEXEC != 0)
+	if err != nil {
+		f.Close()
+		return 0, err
+	}
+	return uint64(nfd), nil
+}

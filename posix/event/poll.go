@@ -1,0 +1,227 @@
+package event
+
+import (
+	"encoding/binary"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// pollEntry is one app descriptor being watched.
+type pollEntry struct {
+	fd      int
+	events  int16
+	revents int16
+	host    int // index in the host poll set, -1 if always ready
+}
+
+// doPoll waits for readiness of app descriptors; results land in entries.
+func doPoll(t *kernel.Task, entries []pollEntry, deadline time.Time) (int, error) {
+	var hostSet []unix.PollFd
+	ready := 0
+	for i := range entries {
+		e := &entries[i]
+		e.host, e.revents = -1, 0
+		if e.fd < 0 {
+			continue
+		}
+		f, err := t.Process().Files().Get(e.fd)
+		if err != nil {
+			e.revents = unix.POLLNVAL
+			ready++
+			continue
+		}
+		if pf, ok := f.(kernel.Pollable); ok {
+			e.host = len(hostSet)
+			hostSet = append(hostSet, unix.PollFd{Fd: int32(pf.HostFD()), Events: e.events})
+			continue
+		}
+		// Files without a poll method are always readable and writable.
+		e.revents = e.events & (unix.POLLIN | unix.POLLOUT | pollRdNorm | pollWrNorm)
+		if e.revents != 0 {
+			ready++
+		}
+	}
+	if ready > 0 || len(hostSet) == 0 {
+		deadline = time.Now()
+	}
+	if len(hostSet) > 0 {
+		n, err := t.PollHost(hostSet, deadline)
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			for i := range entries {
+				if h := entries[i].host; h >= 0 && hostSet[h].Revents != 0 {
+					entries[i].revents = hostSet[h].Revents
+					ready++
+				}
+			}
+		}
+	} else if ready == 0 && !deadline.IsZero() {
+		// Nothing to watch: sleep until the deadline or a signal.
+		if err := t.Block(nil, deadline); err != nil && err != unix.ETIMEDOUT {
+			return 0, err
+		}
+	}
+	return ready, nil
+}
+
+const pollfdSize = 8
+
+func pollCall(t *kernel.Task, addr uint64, n uint64, deadline time.Time) (uint64, error) {
+	if n > uint64(t.Process().Rlimit(unix.RLIMIT_NOFILE).Cur) {
+		return 0, unix.EINVAL
+	}
+	b := make([]byte, n*pollfdSize)
+	if err := t.CopyIn(addr, b); err != nil {
+		return 0, err
+	}
+	entries := make([]pollEntry, n)
+	for i := range entries {
+		entries[i].fd = int(int32(binary.LittleEndian.Uint32(b[i*8:])))
+		entries[i].events = int16(binary.LittleEndian.Uint16(b[i*8+4:]))
+	}
+	ready, err := doPoll(t, entries, deadline)
+	if err != nil {
+		return 0, err
+	}
+	for i, e := range entries {
+		binary.LittleEndian.PutUint16(b[i*8+6:], uint16(e.revents))
+	}
+	return uint64(ready), t.CopyOut(addr, b)
+}
+
+func sysPoll(t *kernel.Task, a shim.Args) (uint64, error) {
+	n, err := pollCall(t, a[0], a[1], msDeadline(a.Int(2)))
+	if err == kernel.ERESTARTSYS {
+		return 0, kernel.ERESTART_RESTARTBLOCK
+	}
+	return n, err
+}
+
+func sysPpoll(t *kernel.Task, a shim.Args) (uint64, error) {
+	deadline, err := readTimeout(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	return withSigmask(t, a[3], a[4], func() (uint64, error) {
+		n, err := pollCall(t, a[0], a[1], deadline)
+		return n, interrupted(err)
+	})
+}
+
+// fd_set helpers: n descriptors, one bit each, in longs.
+func readFdSet(t *kernel.Task, addr uint64, n int) ([]byte, error) {
+	if addr == 0 {
+		return nil, nil
+	}
+	b := make([]byte, (n+63)/64*8)
+	return b, t.CopyIn(addr, b)
+}
+
+func selectCall(t *kernel.Task, n int, rAddr, wAddr, eAddr uint64, deadline time.Time) (uint64, error) {
+	if n < 0 || n > 1<<20 {
+		return 0, unix.EINVAL
+	}
+	sets := [3][]byte{}
+	for i, addr := range []uint64{rAddr, wAddr, eAddr} {
+		s, err := readFdSet(t, addr, n)
+		if err != nil {
+			return 0, err
+		}
+		sets[i] = s
+	}
+	events := [3]int16{unix.POLLIN | unix.POLLHUP | unix.POLLERR, unix.POLLOUT | unix.POLLERR, unix.POLLPRI}
+	var entries []pollEntry
+	for fd := 0; fd < n; fd++ {
+		var ev int16
+		for i, s := range sets {
+			if s != nil && s[fd/8]&(1<<(fd%8)) != 0 {
+				ev |= events[i]
+			}
+		}
+		if ev != 0 {
+			entries = append(entries, pollEntry{fd: fd, events: ev})
+		}
+	}
+	for _, e := range entries {
+		if _, err := t.Process().Files().Get(e.fd); err != nil {
+			return 0, unix.EBADF
+		}
+	}
+	if _, err := doPoll(t, entries, deadline); err != nil {
+		return 0, err
+	}
+	for i := range sets {
+		for j := range sets[i] {
+			sets[i][j] = 0
+		}
+	}
+	count := 0
+	for _, e := range entries {
+		in := [3]bool{
+			e.revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) != 0,
+			e.revents&(unix.POLLOUT|unix.POLLERR) != 0,
+			e.revents&unix.POLLPRI != 0,
+		}
+		for i, s := range sets {
+			if s != nil && in[i] && e.events&events[i] != 0 {
+				s[e.fd/8] |= 1 << (e.fd % 8)
+				count++
+			}
+		}
+	}
+	for i, addr := range []uint64{rAddr, wAddr, eAddr} {
+		if addr != 0 {
+			if err := t.CopyOut(addr, sets[i]); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return uint64(count), nil
+}
+
+func sysSelect(t *kernel.Task, a shim.Args) (uint64, error) {
+	var deadline time.Time
+	if a[4] != 0 {
+		var b [16]byte
+		if err := t.CopyIn(a[4], b[:]); err != nil {
+			return 0, err
+		}
+		sec, usec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
+		if sec < 0 || usec < 0 {
+			return 0, unix.EINVAL
+		}
+		deadline = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond)
+	}
+	n, err := selectCall(t, a.Int(0), a[1], a[2], a[3], deadline)
+	return n, interrupted(err)
+}
+
+func sysPselect6(t *kernel.Task, a shim.Args) (uint64, error) {
+	deadline, err := readTimeout(t, a[4])
+	if err != nil {
+		return 0, err
+	}
+	var maskAddr, size uint64
+	if a[5] != 0 {
+		var b [16]byte
+		if err := t.CopyIn(a[5], b[:]); err != nil {
+			return 0, err
+		}
+		maskAddr, size = binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])
+	}
+	return withSigmask(t, maskAddr, size, func() (uint64, error) {
+		n, err := selectCall(t, a.Int(0), a[1], a[2], a[3], deadline)
+		return n, interrupted(err)
+	})
+}
+
+const (
+	pollRdNorm = 0x40
+	pollWrNorm = 0x100
+)
