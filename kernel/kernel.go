@@ -125,3 +125,20 @@ func randomBytes() [16]byte {
 	}
 	return b
 }
+
+// SignalFirstProcess sends a signal from outside (the user, through
+// elfloader) to the first process the kernel started.
+func (k *Kernel) SignalFirstProcess(sig int) {
+	k.mu.Lock()
+	var first *Process
+	for _, p := range k.processes {
+		if first == nil || p.PID < first.PID {
+			first = p
+		}
+	}
+	k.mu.Unlock()
+	if first != nil {
+		si := NewSigInfo(sig, SI_USER)
+		first.SendSignal(si)
+	}
+}

@@ -7,40 +7,49 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/plat/inproc"
+	"github.com/elfloader/elfloader/shim"
 )
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	trace := fs.Bool("trace", false, "print every system call in strace's format (to stderr or --trace-file)")
-	traceFile := fs.String("trace-file", "", "write the trace to `FILE` instead of stderr (implies --trace)")
-	platform := fs.String("platform", "inproc", "execution platform: inproc")
-	hostname := fs.String("hostname", "", "host name the app sees (default: the host's)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `Usage: elfloader run [flags] PROGRAM [ARGS...]
+// runOptions are the flags shared by every command that runs a program
+// (run, coverage).
+type runOptions struct {
+	trace     bool
+	traceFile string
+	platform  string
+	hostname  string
+	envs      multiFlag
+}
 
-Loads PROGRAM (a Linux x86-64 ELF executable) itself and runs it, serving
-every system call from elfloader's kernel. The exit status is the program's,
-or 128+N when signal N killed it. elfloader's own messages on stderr start
-with "elfloader:".
+type multiFlag []string
 
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	if st, ok := parseFlags(fs, args); !ok {
-		return st
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
-	}
-	if *platform != "inproc" {
-		fmt.Fprintf(stderr, "elfloader: unknown platform %q (available: inproc)\n", *platform)
+func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func (o *runOptions) register(fs *flag.FlagSet) {
+	fs.BoolVar(&o.trace, "trace", false, "print every system call in strace's format (to stderr or --trace-file)")
+	fs.StringVar(&o.traceFile, "trace-file", "", "write the trace to `FILE` instead of stderr (implies --trace)")
+	fs.StringVar(&o.platform, "platform", "inproc", "execution platform: inproc")
+	fs.StringVar(&o.hostname, "hostname", "", "host name the app sees (default: the host's)")
+	fs.Var(&o.envs, "env", "set `NAME=VALUE` in the app's environment (repeatable)")
+}
+
+// hooks lets a command observe or filter the syscalls of a run.
+type hooks struct {
+	observer shim.Observer
+	filter   shim.Filter
+}
+
+// runProgram runs argv under a new kernel and returns the exit status to
+// use for elfloader itself.
+func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
+	if o.platform != "inproc" {
+		fmt.Fprintf(stderr, "elfloader: unknown platform %q (available: inproc)\n", o.platform)
 		return 2
 	}
 	p, err := inproc.New()
@@ -49,10 +58,10 @@ Flags:
 		return 125
 	}
 	tb := newSyscallTable()
-	if *trace || *traceFile != "" {
+	if o.trace || o.traceFile != "" {
 		var w io.Writer = stderr
-		if *traceFile != "" {
-			f, err := os.Create(*traceFile)
+		if o.traceFile != "" {
+			f, err := os.Create(o.traceFile)
 			if err != nil {
 				fmt.Fprintf(stderr, "elfloader: %v\n", err)
 				return 125
@@ -62,7 +71,13 @@ Flags:
 		}
 		tb.SetTrace(w)
 	}
-	host := *hostname
+	if h.observer != nil {
+		tb.SetObserver(h.observer)
+	}
+	if h.filter != nil {
+		tb.SetFilter(h.filter)
+	}
+	host := o.hostname
 	if host == "" {
 		host, _ = os.Hostname()
 	}
@@ -75,13 +90,33 @@ Flags:
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
-	prog := fs.Arg(0)
-	spec := kernel.ExecSpec{Path: prog, Argv: fs.Args(), Envp: os.Environ()}
-	if abs, err := filepath.Abs(prog); err == nil && filepath.Base(prog) == prog {
+	env := append(os.Environ(), o.envs...)
+	spec := kernel.ExecSpec{Path: argv[0], Argv: argv, Envp: env}
+	if filepath.Base(argv[0]) == argv[0] {
 		// A bare name runs the file in the current directory, like ./NAME.
-		spec.Path = abs
+		if abs, err := filepath.Abs(argv[0]); err == nil {
+			spec.Path = abs
+		}
 	}
-	status, err := k.Run(context.Background(), spec)
+	// Signals sent to elfloader go to the app, as they would to the
+	// program run natively.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGALRM, syscall.SIGCONT, syscall.SIGTSTP)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				k.SignalFirstProcess(int(s.(syscall.Signal)))
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	status, err := k.Run(ctx, spec)
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
 		var le *kernel.LoadError
@@ -91,6 +126,33 @@ Flags:
 		return 126
 	}
 	return status
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o runOptions
+	o.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: elfloader run [flags] PROGRAM [ARGS...]
+
+Loads PROGRAM (a Linux x86-64 ELF executable) itself and runs it, serving
+every system call from elfloader's kernel. The exit status is the program's,
+or 128+N when signal N killed it. elfloader's own messages on stderr start
+with "elfloader:". Signals sent to elfloader are passed to the program.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if st, ok := parseFlags(fs, args); !ok {
+		return st
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	return runProgram(&o, fs.Args(), hooks{}, stderr)
 }
 
 // oneLine keeps an error message to its first line.
