@@ -46,6 +46,10 @@ type Process struct {
 	UID, GID   uint32
 	Umask      uint32
 	NoNewPrivs bool
+
+	nextTimerID int
+	timers      map[int]*Timer
+	realTimer   *Timer
 }
 
 // MM is the process's address space.
@@ -122,6 +126,17 @@ func (p *Process) exit(status int) {
 	p.mu.Unlock()
 	for _, t := range tasks {
 		t.notify()
+	}
+	p.mu.Lock()
+	timers := []*Timer{p.realTimer}
+	for _, tm := range p.timers {
+		timers = append(timers, tm)
+	}
+	p.mu.Unlock()
+	for _, tm := range timers {
+		if tm != nil {
+			tm.Set(0, 0)
+		}
 	}
 	p.files.CloseAll()
 	p.closeOnce.Do(func() { close(p.done) })

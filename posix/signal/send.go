@@ -212,3 +212,11 @@ func sysRtSigtimedwait(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	}
 }
+
+func sysPause(t *kernel.Task, a shim.Args) (uint64, error) {
+	for {
+		if err := t.Block(nil, time.Time{}); err != nil {
+			return 0, kernel.ERESTARTNOHAND
+		}
+	}
+}

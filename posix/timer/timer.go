@@ -17,6 +17,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_GETTIMEOFDAY, shim.Full, "the timezone argument is filled with UTC", sysGettimeofday)
 	tb.Register(unix.SYS_TIME, shim.Full, "", sysTime)
 	tb.Register(unix.SYS_NANOSLEEP, shim.Partial, "interrupted by handled signals (EINTR, remaining time written); a restart after an unhandled stop sleeps the full time again", sysNanosleep)
+	registerTimers(tb)
 	tb.Register(unix.SYS_CLOCK_NANOSLEEP, shim.Partial, "REALTIME, MONOTONIC, BOOTTIME, TAI; relative and TIMER_ABSTIME; interrupted like nanosleep", sysClockNanosleep)
 }
 
