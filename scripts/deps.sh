@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what elfloader's demo, tests and benchmarks need on a fresh
 # Debian 12 machine: C toolchains for the test programs (gcc, musl-tools),
-# Debian binaries the tests run (busybox-static, python3), and Go modules.
+# Debian binaries the tests run (busybox-static, python3), chromium for the
+# HTML coverage report's screenshot test, and Go modules.
 # It only calls apt-get when something is missing.
 set -euo pipefail
 
@@ -11,6 +12,8 @@ command -v musl-gcc >/dev/null || need+=(musl-tools)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v python3 >/dev/null || need+=(python3)
 command -v make >/dev/null || need+=(make)
+# headless screenshot of the HTML coverage report (tests skip without it)
+command -v chromium >/dev/null || need+=(chromium)
 if [ "${ELFLOADER_BENCH_DEPS:-0}" = 1 ]; then
 	command -v wrk >/dev/null || need+=(wrk)
 	command -v hyperfine >/dev/null || need+=(hyperfine)

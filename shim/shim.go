@@ -72,10 +72,19 @@ type Observer interface {
 }
 
 // Filter decides whether a syscall may be served (profiles); a refused call
-// gets ENOSYS, or kills the app when Kill is set.
+// gets ENOSYS, or kills the app when Kill is set. t is the calling task, for
+// filters that read an argument struct from app memory (clone3, openat2).
 type Filter interface {
-	Allow(nr uint64, args Args) bool
+	Allow(t *kernel.Task, nr uint64, args Args) bool
 	Kill() bool
+}
+
+// Override answers chosen calls without their handler (the coverage
+// "explore" command: a syscall answered ENOSYS, or a fake success). When ok
+// is true, ret is the raw return value the app gets and the handler is not
+// called.
+type Override interface {
+	Override(t *kernel.Task, nr uint64, args Args) (ret uint64, ok bool)
 }
 
 // Table is the syscall table.
@@ -85,6 +94,7 @@ type Table struct {
 	trace    io.Writer
 	observer Observer
 	filter   Filter
+	override Override
 	reported sync.Map // nr → struct{}: ENOSYS already reported
 }
 
@@ -99,6 +109,10 @@ func (tb *Table) SetObserver(o Observer) { tb.observer = o }
 
 // SetFilter installs a profile filter.
 func (tb *Table) SetFilter(f Filter) { tb.filter = f }
+
+// SetOverride installs a hook that may answer calls instead of their
+// handlers (nil: off).
+func (tb *Table) SetOverride(o Override) { tb.override = o }
 
 // Register adds a handler for syscall nr. The registering file is recorded
 // so the support table can say where the handler lives.
@@ -165,7 +179,7 @@ func (tb *Table) Dispatch(t *kernel.Task) {
 	if nr <= linux.MaxSyscall {
 		e = tb.entries[nr]
 	}
-	if tb.filter != nil && !tb.filter.Allow(nr, args) {
+	if tb.filter != nil && !tb.filter.Allow(t, nr, args) {
 		tb.reportRefused(t, nr)
 		if tb.filter.Kill() {
 			t.KillBySignal(int(unix.SIGSYS))
@@ -178,10 +192,17 @@ func (tb *Table) Dispatch(t *kernel.Task) {
 		tb.printTrace(t, nr, args, 0, true)
 	}
 	var ret uint64
-	if e == nil {
+	overridden := false
+	if tb.override != nil {
+		ret, overridden = tb.override.Override(t, nr, args)
+	}
+	switch {
+	case overridden:
+		// ret is the override's answer.
+	case e == nil:
 		tb.reportMissing(t, nr)
 		ret = errnoReturn(unix.ENOSYS)
-	} else {
+	default:
 		v, err := e.handler(t, args)
 		if err != nil {
 			ret = errnoReturn(errnoOf(err))

@@ -24,6 +24,11 @@ type runOptions struct {
 	platform  string
 	hostname  string
 	envs      multiFlag
+
+	profile       string    // --profile: serve only what this profile allows
+	profileAction string    // --profile-action: enosys or kill
+	coverageOut   string    // hidden --coverage-out: write the run's coverage JSON here
+	overrides     multiFlag // hidden --override: answer calls with ENOSYS or 0 (explore)
 }
 
 type multiFlag []string
@@ -37,12 +42,18 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.platform, "platform", "inproc", "execution platform: inproc")
 	fs.StringVar(&o.hostname, "hostname", "", "host name the app sees (default: the host's)")
 	fs.Var(&o.envs, "env", "set `NAME=VALUE` in the app's environment (repeatable)")
+	o.registerCoverage(fs)
 }
 
 // hooks lets a command observe or filter the syscalls of a run.
 type hooks struct {
 	observer shim.Observer
 	filter   shim.Filter
+	override shim.Override
+	// prepare, when set, sees the complete syscall table before the run.
+	prepare func(tb *shim.Table)
+	// finish, when set, is called with the run's status once it ended.
+	finish func(status int)
 }
 
 // runProgram runs argv under a new kernel and returns the exit status to
@@ -58,6 +69,13 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		return 125
 	}
 	tb := newSyscallTable()
+	if err := o.addCoverageHooks(&h, argv, stderr); err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 2
+	}
+	if h.prepare != nil {
+		h.prepare(tb)
+	}
 	if o.trace || o.traceFile != "" {
 		var w io.Writer = stderr
 		if o.traceFile != "" {
@@ -76,6 +94,9 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	if h.filter != nil {
 		tb.SetFilter(h.filter)
+	}
+	if h.override != nil {
+		tb.SetOverride(h.override)
 	}
 	host := o.hostname
 	if host == "" {
@@ -125,6 +146,9 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		}
 		return 126
 	}
+	if h.finish != nil {
+		h.finish(status)
+	}
 	return status
 }
 
@@ -143,7 +167,7 @@ with "elfloader:". Signals sent to elfloader are passed to the program.
 
 Flags:
 `)
-		fs.PrintDefaults()
+		printVisibleDefaults(fs)
 	}
 	if st, ok := parseFlags(fs, args); !ok {
 		return st

@@ -1,0 +1,176 @@
+package cover
+
+import (
+	"debug/elf"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/elfloader/elfloader/kernel"
+)
+
+// siteMap remembers, for the call sites the observer saw first, the
+// mapping that held them, so that sites can be resolved after the program
+// is gone. Only the first call of each syscall number takes its lock.
+type siteMap struct {
+	mu   sync.Mutex
+	vmas map[uint64]kernel.VMA // site → the VMA that held it
+}
+
+func (m *siteMap) note(site uint64, vma kernel.VMA) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.vmas == nil {
+		m.vmas = make(map[uint64]kernel.VMA)
+	}
+	m.vmas[site] = vma
+}
+
+// lookup returns the VMA noted for site or, for a site noted by no call
+// (two threads racing for the first call of a syscall), any noted VMA that
+// contains it.
+func (m *siteMap) lookup(site uint64) (kernel.VMA, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.vmas[site]; ok {
+		return v, true
+	}
+	for _, v := range m.vmas {
+		if site >= v.Start && site < v.End {
+			return v, true
+		}
+	}
+	return kernel.VMA{}, false
+}
+
+// Symbolizer finds the symbol that holds a file offset of an ELF object,
+// from its symbol table (.symtab) and dynamic symbol table (.dynsym). It
+// caches each object it opens; it is safe for concurrent use.
+type Symbolizer struct {
+	mu      sync.Mutex
+	objects map[string]*elfSymbols
+}
+
+// elfSymbols is what the symbolizer keeps of one object. A nil value in
+// the cache records an object that could not be read.
+type elfSymbols struct {
+	loads []elf.ProgHeader // PT_LOAD headers
+	syms  []elf.Symbol     // functions and untyped symbols, by address
+}
+
+// Resolve returns the symbol whose code holds file offset off of the ELF
+// object at path (the nearest symbol at or below it), or "" when the object
+// cannot be read or has no symbol there.
+func (s *Symbolizer) Resolve(path string, off uint64) string {
+	obj := s.object(path)
+	if obj == nil {
+		return ""
+	}
+	vaddr, ok := obj.vaddrOf(off)
+	if !ok {
+		return ""
+	}
+	return obj.symbolAt(vaddr)
+}
+
+func (s *Symbolizer) object(path string) *elfSymbols {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if obj, ok := s.objects[path]; ok {
+		return obj
+	}
+	if s.objects == nil {
+		s.objects = make(map[string]*elfSymbols)
+	}
+	obj, err := readSymbols(path)
+	if err != nil {
+		obj = nil
+	}
+	s.objects[path] = obj
+	return obj
+}
+
+func readSymbols(path string) (*elfSymbols, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	obj := &elfSymbols{}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			obj.loads = append(obj.loads, p.ProgHeader)
+		}
+	}
+	for _, read := range []func() ([]elf.Symbol, error){f.Symbols, f.DynamicSymbols} {
+		syms, err := read()
+		if err != nil {
+			continue // no such table
+		}
+		for _, sym := range syms {
+			typ := elf.ST_TYPE(sym.Info)
+			if sym.Value == 0 || sym.Section == elf.SHN_UNDEF || (typ != elf.STT_FUNC && typ != elf.STT_NOTYPE) {
+				continue
+			}
+			if typ == elf.STT_NOTYPE && (sym.Name == "" || strings.HasPrefix(sym.Name, "$") || strings.HasPrefix(sym.Name, ".")) {
+				continue
+			}
+			obj.syms = append(obj.syms, sym)
+		}
+	}
+	// Sort by address; at equal addresses prefer sized functions, then
+	// global bindings, then the shorter (usually the public) name.
+	sort.SliceStable(obj.syms, func(i, j int) bool {
+		a, b := obj.syms[i], obj.syms[j]
+		if a.Value != b.Value {
+			return a.Value < b.Value
+		}
+		if (a.Size > 0) != (b.Size > 0) {
+			return a.Size > 0
+		}
+		ga, gb := elf.ST_BIND(a.Info) == elf.STB_GLOBAL, elf.ST_BIND(b.Info) == elf.STB_GLOBAL
+		if ga != gb {
+			return ga
+		}
+		return len(a.Name) < len(b.Name)
+	})
+	return obj, nil
+}
+
+func (o *elfSymbols) vaddrOf(off uint64) (uint64, bool) {
+	for _, p := range o.loads {
+		if off >= p.Off && off < p.Off+p.Filesz {
+			return p.Vaddr + (off - p.Off), true
+		}
+	}
+	return 0, false
+}
+
+// symbolAt returns the symbol containing vaddr, or the nearest one below
+// it when none has a size that covers it.
+func (o *elfSymbols) symbolAt(vaddr uint64) string {
+	i := sort.Search(len(o.syms), func(i int) bool { return o.syms[i].Value > vaddr })
+	if i == 0 {
+		return ""
+	}
+	// Walk back over symbols at or below vaddr; the first that covers it
+	// wins, else the nearest.
+	nearest := o.syms[i-1]
+	for j := i - 1; j >= 0 && j >= i-16; j-- {
+		s := o.syms[j]
+		if s.Size > 0 && vaddr < s.Value+s.Size {
+			return s.Name
+		}
+	}
+	return nearest.Name
+}
+
+// resolveSite describes a call site from the VMA that held it.
+func (s *Symbolizer) resolveSite(site uint64, vma kernel.VMA) (symbol, object string, offset uint64) {
+	offset = site - vma.Start + vma.FileOff
+	object = vma.Name
+	if object != "" && !strings.HasPrefix(object, "[") {
+		symbol = s.Resolve(object, offset)
+	}
+	return symbol, object, offset
+}

@@ -1,0 +1,202 @@
+package vfs_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/elfloader/elfloader/vfs"
+	"golang.org/x/sys/unix"
+)
+
+func TestFDTable(t *testing.T) {
+	_, ctx := newTree(t)
+	bg := context.Background()
+	f, err := vfs.OpenAt(ctx, ctx.Root, "/dir/file", vfs.OpenHow{Flags: unix.O_RDWR})
+	must(t, err)
+	tbl := vfs.NewFDTable(4)
+	fd0, err := tbl.Install(f, 0, false)
+	must(t, err)
+	f.DecRef() // the table holds the file now
+	if fd0 != 0 {
+		t.Fatalf("first fd = %d", fd0)
+	}
+	// dup shares the offset.
+	fd1, err := tbl.Dup(fd0, 0, true)
+	must(t, err)
+	a, err := tbl.Get(fd0)
+	must(t, err)
+	b, err := tbl.Get(fd1)
+	must(t, err)
+	buf := make([]byte, 2)
+	a.Read(bg, buf)
+	n, _ := b.Read(bg, buf)
+	if string(buf[:n]) != "ll" {
+		t.Fatalf("dup'd fd read %q: offset not shared", buf[:n])
+	}
+	a.DecRef()
+	b.DecRef()
+	if ce, _ := tbl.CloseOnExec(fd1); !ce {
+		t.Fatal("F_DUPFD_CLOEXEC flag lost")
+	}
+	tests := []struct {
+		name string
+		op   func() error
+		want unix.Errno
+	}{
+		{"get closed fd", func() error { _, err := tbl.Get(3); return err }, unix.EBADF},
+		{"get negative fd", func() error { _, err := tbl.Get(-1); return err }, unix.EBADF},
+		{"close closed fd", func() error { return tbl.Close(3, nil) }, unix.EBADF},
+		{"dup3 same fd", func() error { _, err := tbl.Dup3(fd0, fd0, 0); return err }, unix.EINVAL},
+		{"dup3 bad flags", func() error { _, err := tbl.Dup3(fd0, 2, 1); return err }, unix.EINVAL},
+		{"dup2 same fd", func() error { _, err := tbl.Dup2(fd0, fd0); return err }, 0},
+		{"dup2 bad old", func() error { _, err := tbl.Dup2(3, 2); return err }, unix.EBADF},
+		{"dup2 beyond limit", func() error { _, err := tbl.Dup2(fd0, 4); return err }, unix.EBADF},
+		{"dup2 to 3", func() error { _, err := tbl.Dup2(fd0, 3); return err }, 0},
+		{"dup fills 2", func() error { _, err := tbl.Dup(fd0, 0, false); return err }, 0},
+		{"dup beyond limit", func() error { _, err := tbl.Dup(fd0, 0, false); return err }, unix.EMFILE},
+		{"close_range bad", func() error { return tbl.CloseRange(3, 1, 0) }, unix.EINVAL},
+	}
+	for _, tc := range tests {
+		wantErrno(t, tc.name, tc.op(), tc.want)
+	}
+	child := tbl.Fork()
+	must(t, tbl.CloseRange(2, 3, unix.CLOSE_RANGE_CLOEXEC))
+	tbl.ExecCloseOnExec()
+	if got := tbl.Fds(); len(got) != 1 || got[0] != 0 {
+		t.Fatalf("after exec: fds %v", got)
+	}
+	if got := child.Fds(); len(got) != 4 {
+		t.Fatalf("forked table fds %v", got)
+	}
+	must(t, tbl.CloseRange(0, ^uint(0), 0))
+	if got := tbl.Fds(); len(got) != 0 {
+		t.Fatalf("after close_range: %v", got)
+	}
+	// The forked table still works on the shared description.
+	cf, err := child.Get(0)
+	must(t, err)
+	defer cf.DecRef()
+	if off := cf.Offset(); off != 4 {
+		t.Fatalf("shared offset in child = %d", off)
+	}
+	child.CloseAll()
+}
+
+func TestRecordLocks(t *testing.T) {
+	_, ctx := newTree(t)
+	open := func() *vfs.File {
+		f, err := vfs.OpenAt(ctx, ctx.Root, "/dir/file", vfs.OpenHow{Flags: unix.O_RDWR})
+		must(t, err)
+		return f
+	}
+	f1, f2 := open(), open()
+	defer f2.DecRef()
+	bg := context.Background()
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: unix.SEEK_SET, Start: 0, Len: 10}
+	must(t, f1.SetLock(bg, "p1", 101, lk, false))
+	// Same owner may relock; another owner conflicts.
+	must(t, f1.SetLock(bg, "p1", 101, lk, false))
+	if err := f2.SetLock(bg, "p2", 102, lk, false); !errors.Is(err, unix.EAGAIN) {
+		t.Fatalf("conflicting F_SETLK: %v", err)
+	}
+	// Non-overlapping range is fine.
+	must(t, f2.SetLock(bg, "p2", 102, unix.Flock_t{Type: unix.F_WRLCK, Start: 10, Len: 5}, false))
+	q := unix.Flock_t{Type: unix.F_RDLCK, Whence: unix.SEEK_SET, Start: 5, Len: 1}
+	must(t, f2.GetLock("p2", &q))
+	if q.Type != unix.F_WRLCK || q.Pid != 101 || q.Start != 0 || q.Len != 10 {
+		t.Fatalf("F_GETLK = %+v", q)
+	}
+	// F_SETLKW is interrupted by cancellation...
+	cctx, cancel := context.WithCancel(bg)
+	cancel()
+	if err := f2.SetLock(cctx, "p2", 102, lk, true); !errors.Is(err, unix.EINTR) {
+		t.Fatalf("cancelled F_SETLKW: %v", err)
+	}
+	// ...and granted once the holder closes (POSIX: the closing process
+	// releases its locks, as FDTable.Close does with a lock owner).
+	tbl := vfs.NewFDTable(8)
+	fd, err := tbl.Install(f1, 0, false)
+	must(t, err)
+	f1.DecRef()
+	done := make(chan error, 1)
+	go func() { done <- f2.SetLock(bg, "p2", 102, lk, true) }()
+	must(t, tbl.Close(fd, "p1"))
+	must(t, <-done)
+	// OFD-style locks owned by the File itself go away with its last close.
+	f3 := open()
+	must(t, f3.SetLock(bg, f3, 0, unix.Flock_t{Type: unix.F_WRLCK, Start: 100, Len: 1}, false))
+	f3.DecRef()
+	must(t, f2.SetLock(bg, "p2", 102, unix.Flock_t{Type: unix.F_WRLCK, Start: 100, Len: 1}, false))
+	ro, err := vfs.OpenAt(ctx, ctx.Root, "/dir/file", vfs.OpenHow{Flags: unix.O_RDONLY})
+	must(t, err)
+	defer ro.DecRef()
+	if err := ro.SetLock(bg, "p3", 103, lk, false); !errors.Is(err, unix.EBADF) {
+		t.Fatalf("write lock on O_RDONLY: %v", err)
+	}
+	// POSIX close semantics: releasing by owner.
+	ro.ReleaseLocks("p2")
+	must(t, ro.SetLock(bg, "p3", 103, unix.Flock_t{Type: unix.F_RDLCK, Len: 0}, false))
+}
+
+func TestFifoInRamfs(t *testing.T) {
+	_, ctx := newTree(t)
+	must(t, vfs.MknodAt(ctx, ctx.Root, "/fifo", unix.S_IFIFO|0o644, 0))
+	w, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_WRONLY})
+	must(t, err)
+	r, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_RDONLY})
+	must(t, err)
+	defer r.DecRef()
+	if _, err := w.Write(context.Background(), []byte("via fifo")); err != nil {
+		t.Fatal(err)
+	}
+	w.DecRef()
+	buf := make([]byte, 32)
+	n, err := r.Read(context.Background(), buf)
+	if err != nil || string(buf[:n]) != "via fifo" {
+		t.Fatalf("fifo read %q %v", buf[:n], err)
+	}
+	if _, err := r.Seek(0, unix.SEEK_CUR); !errors.Is(err, unix.ESPIPE) {
+		t.Fatalf("lseek on fifo: %v", err)
+	}
+	st, err := r.Stat()
+	must(t, err)
+	if st.Type() != unix.S_IFIFO {
+		t.Fatalf("fstat fifo mode %o", st.Mode)
+	}
+}
+
+func TestOPath(t *testing.T) {
+	_, ctx := newTree(t)
+	f, err := vfs.OpenAt(ctx, ctx.Root, "/dir/file", vfs.OpenHow{Flags: unix.O_PATH | unix.O_RDWR})
+	must(t, err)
+	defer f.DecRef()
+	if _, err := f.Read(context.Background(), make([]byte, 1)); !errors.Is(err, unix.EBADF) {
+		t.Fatalf("read on O_PATH: %v", err)
+	}
+	st, err := f.Stat()
+	must(t, err)
+	if st.Size != 5 {
+		t.Fatalf("fstat on O_PATH size %d", st.Size)
+	}
+	// *at calls relative to a file location and AT_EMPTY_PATH.
+	st2, err := vfs.StatAt(ctx, f.Location(), "", unix.AT_EMPTY_PATH)
+	must(t, err)
+	if st2.Ino != st.Ino {
+		t.Fatal("AT_EMPTY_PATH stat of a different inode")
+	}
+	if _, err := vfs.StatAt(ctx, f.Location(), "", 0); !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("empty path without AT_EMPTY_PATH: %v", err)
+	}
+	if _, err := vfs.StatAt(ctx, f.Location(), "x", 0); !errors.Is(err, unix.ENOTDIR) {
+		t.Fatalf("relative to a file: %v", err)
+	}
+	l, err := vfs.OpenAt(ctx, ctx.Root, "/link", vfs.OpenHow{Flags: unix.O_PATH | unix.O_NOFOLLOW})
+	must(t, err)
+	defer l.DecRef()
+	target, err := vfs.ReadlinkAt(ctx, l.Location(), "")
+	must(t, err)
+	if target != "dir/file" {
+		t.Fatalf("readlinkat(fd, \"\") = %q", target)
+	}
+}

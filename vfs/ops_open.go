@@ -1,0 +1,169 @@
+package vfs
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// OpenHow carries open(2)/openat2(2) arguments. Flags are the open flags;
+// Mode is used with O_CREAT (the umask is applied here); Resolve holds
+// openat2's RESOLVE_* flags. The caller keeps O_CLOEXEC for the fd flag.
+type OpenHow struct {
+	Flags   int
+	Mode    uint32
+	Resolve uint64
+}
+
+const knownResolveFlags = unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_MAGICLINKS |
+	unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH | unix.RESOLVE_IN_ROOT
+
+// OpenAt implements openat(2)/openat2(2) relative to start (the dirfd's
+// location, or ctx.Cwd for AT_FDCWD). It returns a File with one
+// reference.
+func OpenAt(ctx *Context, start Location, path string, how OpenHow) (*File, error) {
+	flags := how.Flags
+	if how.Resolve&^uint64(knownResolveFlags) != 0 ||
+		how.Resolve&unix.RESOLVE_BENEATH != 0 && how.Resolve&unix.RESOLVE_IN_ROOT != 0 {
+		return nil, unix.EINVAL
+	}
+	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
+		return nil, unix.EOPNOTSUPP
+	}
+	if flags&unix.O_CREAT != 0 && flags&unix.O_DIRECTORY != 0 {
+		return nil, unix.EINVAL // Linux ≥ 6.4
+	}
+	isPath := flags&unix.O_PATH != 0
+	if isPath {
+		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	}
+	opts := resolveOpts{follow: flags&unix.O_NOFOLLOW == 0, resolve: how.Resolve}
+
+	var loc Location
+	var err error
+	created := false
+	if flags&unix.O_CREAT != 0 {
+		loc, created, err = openCreate(ctx, start, path, how, opts)
+	} else {
+		loc, err = resolve(ctx, start, path, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	typ := loc.Dentry.typ
+	if typ == unix.S_IFLNK {
+		if !isPath {
+			return nil, unix.ELOOP
+		}
+	}
+	if flags&unix.O_DIRECTORY != 0 && typ != unix.S_IFDIR {
+		return nil, unix.ENOTDIR
+	}
+	if isPath {
+		return NewFile(loc, nil, flags), nil
+	}
+
+	acc := flags & unix.O_ACCMODE
+	wantWrite := acc == unix.O_WRONLY || acc == unix.O_RDWR
+	if typ == unix.S_IFDIR && (wantWrite || flags&(unix.O_TRUNC|unix.O_CREAT) != 0) {
+		return nil, unix.EISDIR
+	}
+	if !created {
+		if (typ == unix.S_IFREG || typ == unix.S_IFDIR) && (wantWrite || flags&unix.O_TRUNC != 0) && loc.Mount.ReadOnly() {
+			return nil, unix.EROFS
+		}
+		var mask uint32
+		if acc == unix.O_RDONLY || acc == unix.O_RDWR {
+			mask |= unix.R_OK
+		}
+		if wantWrite || flags&unix.O_TRUNC != 0 {
+			mask |= unix.W_OK
+		}
+		if err := mayAccess(ctx, loc, mask); err != nil {
+			return nil, err
+		}
+		if flags&unix.O_TRUNC != 0 && typ == unix.S_IFREG {
+			if err := loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: 0}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	impl, err := loc.Dentry.inode.Open(flags)
+	if err != nil {
+		return nil, err
+	}
+	return NewFile(loc, impl, flags), nil
+}
+
+// openCreate resolves an O_CREAT open, creating the file if needed and
+// following a final symlink (even a dangling one) unless O_EXCL or
+// O_NOFOLLOW forbid it.
+func openCreate(ctx *Context, start Location, path string, how OpenHow, opts resolveOpts) (Location, bool, error) {
+	p, err := resolveParent(ctx, start, path, opts)
+	if err != nil {
+		return Location{}, false, err
+	}
+	for {
+		if p.name == "." || p.name == ".." || p.trailing {
+			return Location{}, false, unix.EISDIR
+		}
+		child, err := p.child()
+		if err == unix.ENOENT {
+			if p.dir.Mount.ReadOnly() {
+				return Location{}, false, unix.EROFS
+			}
+			if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {
+				return Location{}, false, err
+			}
+			mode := unix.S_IFREG | (how.Mode&^ctx.Umask)&0o7777
+			if _, err := p.dir.Dentry.inode.Create(p.name, mode, 0, ctx.Cred); err != nil {
+				return Location{}, false, err
+			}
+			loc, err := p.child()
+			return loc, true, err
+		}
+		if err != nil {
+			return Location{}, false, err
+		}
+		if how.Flags&unix.O_EXCL != 0 {
+			return Location{}, false, unix.EEXIST
+		}
+		if child.Dentry.typ != unix.S_IFLNK {
+			return child, false, nil
+		}
+		if how.Flags&unix.O_NOFOLLOW != 0 {
+			return Location{}, false, unix.ELOOP
+		}
+		target, comps, slash, err := p.w.followLink(p.dir, child)
+		if err != nil {
+			return Location{}, false, err
+		}
+		if len(comps) == 0 {
+			loc, err := p.w.walk(target, nil)
+			return loc, false, err
+		}
+		dir, err := p.w.walk(target, comps[:len(comps)-1])
+		if err != nil {
+			return Location{}, false, err
+		}
+		if dir.Dentry.typ != unix.S_IFDIR {
+			return Location{}, false, unix.ENOTDIR
+		}
+		p.dir, p.name, p.trailing = dir, comps[len(comps)-1], slash
+	}
+}
+
+// ResolveAt resolves path to a Location (for chdir, chroot, execve,
+// mount). flags accepts AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
+func ResolveAt(ctx *Context, start Location, path string, flags int) (Location, error) {
+	return locate(ctx, start, path, flags)
+}
+
+// locate resolves path honouring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW.
+func locate(ctx *Context, start Location, path string, flags int) (Location, error) {
+	if path == "" && flags&unix.AT_EMPTY_PATH != 0 {
+		if !start.Valid() {
+			return Location{}, unix.EBADF
+		}
+		return start, nil
+	}
+	return resolve(ctx, start, path, resolveOpts{follow: flags&unix.AT_SYMLINK_NOFOLLOW == 0})
+}

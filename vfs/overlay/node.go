@@ -1,0 +1,287 @@
+package overlay
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/elfloader/elfloader/vfs"
+	"golang.org/x/sys/unix"
+)
+
+// node is an overlay inode: an upper inode, a lower inode, or both (a
+// merged directory, or a file whose copy-up is pending).
+type node struct {
+	fs     *FS
+	parent *node // nil for the root
+	name   string
+	ino    uint64
+	typ    uint32
+
+	// upper and lower are guarded by fs.mu for writes; upper only changes
+	// from nil to non-nil (copy-up).
+	upper vfs.Inode
+	lower vfs.Inode
+}
+
+// Identity implements vfs.Identifier.
+func (n *node) Identity() (uint64, uint32) { return n.ino, n.typ }
+
+func (fs *FS) newNode(parent *node, name string, upper, lower vfs.Inode) (*node, error) {
+	n := &node{fs: fs, parent: parent, name: name, upper: upper, lower: lower}
+	src := lower
+	if src == nil {
+		src = upper
+	}
+	st, err := src.Stat()
+	if err != nil {
+		return nil, err
+	}
+	n.typ = st.Type()
+	n.ino = st.Ino
+	if lower == nil {
+		n.ino = upperInoBase + st.Ino
+		if x, ok := upper.(vfs.Xattrer); ok {
+			if v, err := x.GetXattr(originXattr); err == nil {
+				if o, err := strconv.ParseUint(string(v), 10, 64); err == nil {
+					n.ino = o
+				}
+			}
+		}
+	}
+	return n, nil
+}
+
+// currentUpper returns the upper inode, picking up a copy-up made through
+// another node object for the same name.
+func (n *node) currentUpper() vfs.Inode {
+	n.fs.mu.Lock()
+	defer n.fs.mu.Unlock()
+	return n.upperLocked()
+}
+
+func (n *node) upperLocked() vfs.Inode {
+	if n.upper != nil || n.parent == nil {
+		return n.upper
+	}
+	pu := n.parent.upperLocked()
+	if pu == nil {
+		return nil
+	}
+	u, err := pu.Lookup(n.name)
+	if err == nil && !isWhiteout(u) && typeOf(u) == n.typ {
+		n.upper = u
+	}
+	return n.upper
+}
+
+func (n *node) opaque() bool {
+	u := n.upperLocked()
+	return u != nil && isOpaque(u)
+}
+
+// lowerHas reports whether the lower layer shows an entry called name in
+// this directory. Caller holds fs.mu.
+func (n *node) lowerHas(name string) bool {
+	if n.lower == nil || n.opaque() {
+		return false
+	}
+	_, err := n.lower.Lookup(name)
+	return err == nil
+}
+
+// Stat implements vfs.Inode.
+func (n *node) Stat() (vfs.Stat, error) {
+	src := n.currentUpper()
+	if src == nil {
+		src = n.lower
+	}
+	st, err := src.Stat()
+	if err != nil {
+		return vfs.Stat{}, err
+	}
+	st.Ino = n.ino
+	st.Dev = n.fs.opts.Dev
+	return st, nil
+}
+
+// SetAttr implements vfs.Inode by copying up first.
+func (n *node) SetAttr(a vfs.SetAttr) error {
+	n.fs.mu.Lock()
+	defer n.fs.mu.Unlock()
+	limit := int64(-1)
+	if a.Mask&vfs.AttrSize != 0 {
+		limit = a.Size
+	}
+	u, err := n.copyUpLocked(limit)
+	if err != nil {
+		return err
+	}
+	return u.SetAttr(a)
+}
+
+// lookupLocked finds name in directory n across both layers.
+func (n *node) lookupLocked(name string) (*node, error) {
+	if n.typ != unix.S_IFDIR {
+		return nil, unix.ENOTDIR
+	}
+	var up, lo vfs.Inode
+	if u := n.upperLocked(); u != nil {
+		c, err := u.Lookup(name)
+		switch {
+		case err == nil && isWhiteout(c):
+			return nil, unix.ENOENT
+		case err == nil:
+			up = c
+		case err != unix.ENOENT:
+			return nil, err
+		}
+	}
+	if n.lower != nil && !n.opaque() && (up == nil || (typeOf(up) == unix.S_IFDIR && !isOpaque(up))) {
+		c, err := n.lower.Lookup(name)
+		switch {
+		case err == nil && (up == nil || typeOf(c) == unix.S_IFDIR):
+			lo = c
+		case err != nil && err != unix.ENOENT:
+			return nil, err
+		}
+	}
+	if up == nil && lo == nil {
+		return nil, unix.ENOENT
+	}
+	return n.fs.newNode(n, name, up, lo)
+}
+
+// Lookup implements vfs.Inode.
+func (n *node) Lookup(name string) (vfs.Inode, error) {
+	n.fs.mu.Lock()
+	defer n.fs.mu.Unlock()
+	c, err := n.lookupLocked(name)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// copyUpLocked makes sure n exists in the upper layer, copying parents,
+// contents (at most limit bytes when limit ≥ 0) and attributes. Caller
+// holds fs.mu.
+func (n *node) copyUpLocked(limit int64) (vfs.Inode, error) {
+	if u := n.upperLocked(); u != nil {
+		return u, nil
+	}
+	pu, err := n.parent.copyUpLocked(-1)
+	if err != nil {
+		return nil, err
+	}
+	st, err := n.lower.Stat()
+	if err != nil {
+		return nil, err
+	}
+	cred := vfs.Cred{UID: st.UID, GID: st.GID}
+	perm := st.Mode & 0o7777
+	var u vfs.Inode
+	switch st.Type() {
+	case unix.S_IFDIR:
+		u, err = pu.Mkdir(n.name, perm, cred)
+	case unix.S_IFLNK:
+		var target string
+		if target, err = n.lower.Readlink(); err == nil {
+			u, err = pu.Symlink(n.name, target, cred)
+		}
+	case unix.S_IFREG:
+		if u, err = pu.Create(n.name, st.Mode, 0, cred); err == nil {
+			err = copyData(n.lower, u, st.Size, limit)
+		}
+	default:
+		u, err = pu.Create(n.name, st.Mode, st.Rdev, cred)
+	}
+	if err != nil {
+		return nil, err
+	}
+	attr := vfs.SetAttr{
+		Mask: vfs.AttrUID | vfs.AttrGID | vfs.AttrAtime | vfs.AttrMtime,
+		UID:  st.UID, GID: st.GID, Atime: st.Atime, Mtime: st.Mtime,
+	}
+	if st.Type() != unix.S_IFLNK {
+		attr.Mask |= vfs.AttrMode
+		attr.Mode = perm
+	}
+	if err := u.SetAttr(attr); err != nil {
+		return nil, err
+	}
+	if x, ok := u.(vfs.Xattrer); ok && st.Type() != unix.S_IFDIR {
+		if err := x.SetXattr(originXattr, []byte(strconv.FormatUint(n.ino, 10)), 0); err != nil {
+			return nil, err
+		}
+	}
+	n.upper = u
+	return u, nil
+}
+
+// copyData copies up to size bytes (or limit, if smaller and ≥ 0) from
+// the lower file to the new upper file.
+func copyData(lower, upper vfs.Inode, size, limit int64) error {
+	if limit >= 0 && limit < size {
+		size = limit
+	}
+	if size == 0 {
+		return nil
+	}
+	src, err := lower.Open(unix.O_RDONLY)
+	if err != nil {
+		return err
+	}
+	defer src.Release()
+	dst, err := upper.Open(unix.O_WRONLY)
+	if err != nil {
+		return err
+	}
+	defer dst.Release()
+	ctx := context.Background()
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < size; {
+		chunk := buf[:min(int64(len(buf)), size-off)]
+		r, err := src.Read(ctx, chunk, off, false)
+		if err != nil {
+			return err
+		}
+		if r == 0 {
+			break
+		}
+		if _, err := dst.Write(ctx, chunk[:r], off, false); err != nil {
+			return err
+		}
+		off += int64(r)
+	}
+	return nil
+}
+
+// Readlink implements vfs.Inode.
+func (n *node) Readlink() (string, error) {
+	if u := n.currentUpper(); u != nil {
+		return u.Readlink()
+	}
+	return n.lower.Readlink()
+}
+
+// Open implements vfs.Inode. Opening for writing (or with O_TRUNC) copies
+// the file up.
+func (n *node) Open(flags int) (vfs.FileImpl, error) {
+	if n.typ == unix.S_IFDIR {
+		return &dirFile{n: n}, nil
+	}
+	acc := flags & unix.O_ACCMODE
+	if acc == unix.O_WRONLY || acc == unix.O_RDWR || flags&unix.O_TRUNC != 0 {
+		n.fs.mu.Lock()
+		u, err := n.copyUpLocked(-1)
+		n.fs.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		return u.Open(flags)
+	}
+	if u := n.currentUpper(); u != nil {
+		return u.Open(flags)
+	}
+	return n.lower.Open(flags)
+}

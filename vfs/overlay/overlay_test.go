@@ -1,0 +1,247 @@
+package overlay_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/elfloader/elfloader/vfs"
+	"github.com/elfloader/elfloader/vfs/hostfs"
+	"github.com/elfloader/elfloader/vfs/overlay"
+	"golang.org/x/sys/unix"
+)
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshot describes every entry of a host tree: type, mode, size,
+// mtime, symlink target and contents.
+func snapshot(t *testing.T, root string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		var st unix.Stat_t
+		if err := unix.Lstat(p, &st); err != nil {
+			return err
+		}
+		line := fmt.Sprintf("%s mode=%o size=%d mtime=%d.%d nlink=%d", p, st.Mode, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Nlink)
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFLNK:
+			target, _ := os.Readlink(p)
+			line += " -> " + target
+		case unix.S_IFREG:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			line += " data=" + string(b)
+		}
+		lines = append(lines, line)
+		return nil
+	})
+	must(t, err)
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+func lowerTree(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(dir, "etc/conf.d"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(dir, "var/empty"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(dir, "gone/deep"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "gone/deep/x"), []byte("x"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "etc/hosts"), []byte("127.0.0.1 localhost\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "etc/conf.d/a"), []byte("a"), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "etc/conf.d/b"), []byte("b"), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "big"), []byte(strings.Repeat("0123456789", 300000)), 0o644))
+	must(t, os.Symlink("hosts", filepath.Join(dir, "etc/hostlink")))
+	return dir
+}
+
+func newOverlay(t *testing.T, dir string) *vfs.Context {
+	t.Helper()
+	lower, err := hostfs.New(dir, hostfs.Options{})
+	must(t, err)
+	ov, err := overlay.New(lower, overlay.Options{Dev: 42})
+	must(t, err)
+	v, err := vfs.New(ov, vfs.MountOptions{})
+	must(t, err)
+	return v.NewContext()
+}
+
+func read(t *testing.T, ctx *vfs.Context, path string) (string, error) {
+	t.Helper()
+	f, err := vfs.OpenAt(ctx, ctx.Root, path, vfs.OpenHow{Flags: unix.O_RDONLY})
+	if err != nil {
+		return "", err
+	}
+	defer f.DecRef()
+	var sb strings.Builder
+	buf := make([]byte, 1<<16)
+	for {
+		n, err := f.Read(context.Background(), buf)
+		if err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return sb.String(), nil
+		}
+		sb.Write(buf[:n])
+	}
+}
+
+func list(t *testing.T, ctx *vfs.Context, path string) []string {
+	t.Helper()
+	d, err := vfs.OpenAt(ctx, ctx.Root, path, vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY})
+	must(t, err)
+	defer d.DecRef()
+	var names []string
+	buf := make([]byte, 256)
+	for {
+		n, err := d.Getdents64(buf)
+		must(t, err)
+		if n == 0 {
+			break
+		}
+		for _, e := range vfs.ParseDirents64(buf[:n]) {
+			if e.Name != "." && e.Name != ".." {
+				names = append(names, e.Name)
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func write(t *testing.T, ctx *vfs.Context, path string, flags int, data string) {
+	t.Helper()
+	f, err := vfs.OpenAt(ctx, ctx.Root, path, vfs.OpenHow{Flags: unix.O_WRONLY | flags, Mode: 0o644})
+	must(t, err)
+	defer f.DecRef()
+	_, err = f.Write(context.Background(), []byte(data))
+	must(t, err)
+}
+
+func TestLowerNeverModified(t *testing.T) {
+	dir := lowerTree(t)
+	before := snapshot(t, dir)
+	ctx := newOverlay(t, dir)
+	r := ctx.Root
+
+	// Reads fall through.
+	got, err := read(t, ctx, "/etc/hostlink")
+	must(t, err)
+	if got != "127.0.0.1 localhost\n" {
+		t.Fatalf("read through = %q", got)
+	}
+	st0, err := vfs.StatAt(ctx, r, "/etc/hosts", 0)
+	must(t, err)
+
+	// Writes copy up, keeping the inode number and attributes.
+	write(t, ctx, "/etc/hosts", unix.O_APPEND, "10.0.0.1 other\n")
+	got, _ = read(t, ctx, "/etc/hosts")
+	if got != "127.0.0.1 localhost\n10.0.0.1 other\n" {
+		t.Fatalf("after append = %q", got)
+	}
+	st1, err := vfs.StatAt(ctx, r, "/etc/hosts", 0)
+	must(t, err)
+	if st1.Ino != st0.Ino || st1.Mode != st0.Mode || st1.Dev != 42 {
+		t.Fatalf("copy-up changed identity: %+v vs %+v", st1, st0)
+	}
+	write(t, ctx, "/big", 0, "X") // large copy-up, overwrite first byte
+	got, _ = read(t, ctx, "/big")
+	if len(got) != 3000000 || got[:3] != "X12" {
+		t.Fatalf("big copy-up: len %d prefix %q", len(got), got[:3])
+	}
+	must(t, vfs.TruncateAt(ctx, r, "/etc/conf.d/b", 0))
+
+	// New files, dirs, chmod, chown, utimens, rename, link, delete.
+	must(t, vfs.MkdirAt(ctx, r, "/etc/new", 0o755))
+	write(t, ctx, "/etc/new/f", unix.O_CREAT, "new")
+	must(t, vfs.ChmodAt(ctx, r, "/etc/conf.d/a", 0o644, 0))
+	must(t, vfs.ChownAt(ctx, r, "/etc/conf.d/a", 1000, 1000, 0))
+	must(t, vfs.UtimensAt(ctx, r, "/var/empty", nil, 0))
+	must(t, vfs.RenameAt(ctx, r, "/etc/conf.d/a", r, "/etc/a-moved", 0))
+	must(t, vfs.LinkAt(ctx, r, "/etc/hostlink", r, "/hl", 0))
+	must(t, vfs.UnlinkAt(ctx, r, "/etc/conf.d/b", 0))
+	must(t, vfs.UnlinkAt(ctx, r, "/etc/conf.d", unix.AT_REMOVEDIR))
+	must(t, vfs.UnlinkAt(ctx, r, "/gone/deep/x", 0))
+	must(t, vfs.UnlinkAt(ctx, r, "/gone/deep", unix.AT_REMOVEDIR))
+	must(t, vfs.SymlinkAt(ctx, "etc", r, "/etclink"))
+
+	// The overlay view.
+	if names := list(t, ctx, "/etc"); strings.Join(names, ",") != "a-moved,hostlink,hosts,new" {
+		t.Fatalf("/etc = %v", names)
+	}
+	if names := list(t, ctx, "/gone"); len(names) != 0 {
+		t.Fatalf("/gone = %v", names)
+	}
+	if _, err := vfs.StatAt(ctx, r, "/etc/conf.d", 0); !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("removed dir: %v", err)
+	}
+	st, err := vfs.StatAt(ctx, r, "/etc/a-moved", 0)
+	must(t, err)
+	if st.Mode&0o777 != 0o644 || st.UID != 1000 {
+		t.Fatalf("moved file attrs: mode %o uid %d", st.Mode, st.UID)
+	}
+	if got, _ := read(t, ctx, "/etc/a-moved"); got != "a" {
+		t.Fatalf("moved file = %q", got)
+	}
+	// A directory recreated over a whiteout is opaque: the lower's
+	// contents do not come back.
+	must(t, vfs.MkdirAt(ctx, r, "/etc/conf.d", 0o755))
+	if names := list(t, ctx, "/etc/conf.d"); len(names) != 0 {
+		t.Fatalf("recreated dir shows %v", names)
+	}
+	if _, err := vfs.StatAt(ctx, r, "/etc/conf.d/b", 0); !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("lower file visible through opaque dir: %v", err)
+	}
+	// Renaming a lower directory is refused like overlayfs without
+	// redirect_dir.
+	if err := vfs.RenameAt(ctx, r, "/var", r, "/var2", 0); !errors.Is(err, unix.EXDEV) {
+		t.Fatalf("rename lower dir: %v", err)
+	}
+	if err := vfs.UnlinkAt(ctx, r, "/etc", unix.AT_REMOVEDIR); !errors.Is(err, unix.ENOTEMPTY) {
+		t.Fatalf("rmdir merged non-empty: %v", err)
+	}
+
+	if after := snapshot(t, dir); after != before {
+		t.Fatalf("lower directory changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+func TestWhiteoutThenRecreateFile(t *testing.T) {
+	dir := lowerTree(t)
+	ctx := newOverlay(t, dir)
+	r := ctx.Root
+	must(t, vfs.UnlinkAt(ctx, r, "/etc/hosts", 0))
+	if _, err := read(t, ctx, "/etc/hosts"); !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("whiteout: %v", err)
+	}
+	write(t, ctx, "/etc/hosts", unix.O_CREAT|unix.O_EXCL, "fresh")
+	if got, _ := read(t, ctx, "/etc/hosts"); got != "fresh" {
+		t.Fatalf("recreated = %q", got)
+	}
+	// Rename onto a lower file replaces it; the old name disappears.
+	must(t, vfs.RenameAt(ctx, r, "/etc/hosts", r, "/big", 0))
+	if got, _ := read(t, ctx, "/big"); got != "fresh" {
+		t.Fatalf("renamed over = %q", got)
+	}
+	if _, err := read(t, ctx, "/etc/hosts"); !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("old name after rename: %v", err)
+	}
+}

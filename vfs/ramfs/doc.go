@@ -1,0 +1,11 @@
+// Package ramfs is a tmpfs: an in-memory filesystem with files,
+// directories, symlinks, hard links, FIFOs, device nodes (opened through a
+// caller-supplied DeviceOpener) and extended attributes. Regular file
+// contents live in a host memfd per file, so that the kernel can mmap them
+// MAP_SHARED and large reads are single pread calls; the memfd is created
+// when the file is first mapped or grows past SmallFileMax, smaller files
+// keep their bytes in Go memory and cost no host fd. Unlinked files stay
+// alive while open.
+//
+// It depends on package vfs, vfs/pipe (FIFOs) and golang.org/x/sys/unix.
+package ramfs
