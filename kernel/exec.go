@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/elfloader"
+	"github.com/elfloader/elfloader/vfs"
 )
 
 // ReaderAtCloser is an opened executable or interpreter.
@@ -26,6 +27,9 @@ type ExecSpec struct {
 	Open func(path string) (ReaderAtCloser, error)
 	// Stdin, Stdout and Stderr files for fds 0..2 (nil: the kernel's console).
 	Files [3]File
+	// Workdir is the initial working directory in the app's filesystem
+	// ("" = the root).
+	Workdir string
 }
 
 const (
@@ -64,7 +68,23 @@ func openHost(path string) (ReaderAtCloser, error) {
 }
 
 func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
+	pid := k.allocPID()
+	var fsctx *vfs.Context
 	open := spec.Open
+	if k.cfg.VFS != nil {
+		fsctx = k.cfg.VFS.NewContext()
+		fsctx.PID = pid
+		fsctx.UID, fsctx.GID = uint32(os.Getuid()), uint32(os.Getgid())
+		fsctx.Umask = 0o022
+		if spec.Workdir != "" {
+			if err := vfs.Chdir(fsctx, fsctx.Root, spec.Workdir); err != nil {
+				return nil, fmt.Errorf("working directory %s: %w", spec.Workdir, err)
+			}
+		}
+		if open == nil {
+			open = func(path string) (ReaderAtCloser, error) { return openVFS(fsctx, path) }
+		}
+	}
 	if open == nil {
 		open = openHost
 	}
@@ -117,7 +137,6 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	mm.Record(VMA{Start: stackLow + guardSize, End: stackLow + guardSize + stackSize, Prot: stackProt, Name: "[stack]"})
 	top := stackLow + guardSize + stackSize
 
-	pid := k.allocPID()
 	params := elfloader.StackParams{
 		Top:         top,
 		Argv:        spec.Argv,
@@ -140,7 +159,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	}
 
 	p := &Process{
-		k: k, PID: pid, PPID: os.Getppid(), mm: mm,
+		k: k, PID: pid, PPID: os.Getppid(), mm: mm, FS: fsctx,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
 		Argv: spec.Argv, Envp: spec.Envp, ExecPath: spec.Path,
 		rlimits: defaultRlimits(),
@@ -149,6 +168,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		done:    make(chan struct{}),
 		Umask:   0o022,
 	}
+	p.files.owner = p
 	for _, a := range auxv {
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
 	}
@@ -232,4 +252,26 @@ func loadBinary(mm *MM, r io.ReaderAt, b *elfloader.Binary, preferred uint64) (u
 		mm.Record(VMA{Start: addr, End: addr + s.Memsz, Prot: s.Prot, Name: b.Path, FileOff: s.FileOff})
 	}
 	return bias, nil
+}
+
+// openVFS opens a program for execution through the app's filesystem.
+func openVFS(ctx *vfs.Context, path string) (ReaderAtCloser, error) {
+	f, err := vfs.OpenAt(ctx, ctx.Cwd, path, vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC})
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.DecRef()
+		return nil, err
+	}
+	switch {
+	case st.Type() == unix.S_IFDIR:
+		f.DecRef()
+		return nil, fmt.Errorf("%s: is a directory", path)
+	case st.Type() != unix.S_IFREG:
+		f.DecRef()
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	return NewVFSFile(f, path), nil
 }

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"sort"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -30,6 +31,7 @@ type FDTable struct {
 	mu    sync.Mutex
 	fds   map[int]*fdEntry
 	limit int
+	owner *Process
 }
 
 // NewFDTable returns an empty table.
@@ -76,6 +78,9 @@ func (ft *FDTable) Close(fd int) error {
 	*e.refs--
 	last := *e.refs == 0
 	ft.mu.Unlock()
+	if cn, ok := e.file.(CloseNotifier); ok && ft.owner != nil {
+		cn.OnClose(ft.owner)
+	}
 	if last {
 		return e.file.Close()
 	}
@@ -182,4 +187,37 @@ type Pollable interface {
 type FlagFile interface {
 	StatusFlags() int
 	SetStatusFlags(int) error
+}
+
+// Fds lists the open descriptors in ascending order.
+func (ft *FDTable) Fds() []int {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	out := make([]int, 0, len(ft.fds))
+	for fd := range ft.fds {
+		out = append(out, fd)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// CloseRange closes (or with cloexec, marks) descriptors first..last.
+func (ft *FDTable) CloseRange(first, last int, cloexec bool) {
+	for _, fd := range ft.Fds() {
+		if fd < first || fd > last {
+			continue
+		}
+		if cloexec {
+			ft.SetCloexec(fd, true)
+		} else {
+			ft.Close(fd)
+		}
+	}
+}
+
+// Limit is the descriptor limit (RLIMIT_NOFILE).
+func (ft *FDTable) Limit() int {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	return ft.limit
 }

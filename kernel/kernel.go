@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/elfloader/elfloader/plat"
+	"github.com/elfloader/elfloader/vfs"
 )
 
 // Dispatcher serves one system call of a task: it reads the number and
@@ -32,6 +33,9 @@ type Config struct {
 	Report   io.Writer
 	Log      *slog.Logger
 	Hostname string
+	// VFS is the app's filesystem tree; nil runs programs from host paths
+	// with no file syscalls beyond the console.
+	VFS *vfs.VFS
 }
 
 // Kernel is the root of the state an app sees.
@@ -142,3 +146,6 @@ func (k *Kernel) SignalFirstProcess(sig int) {
 		first.SendSignal(si)
 	}
 }
+
+// VFS is the app's filesystem tree (nil without one).
+func (k *Kernel) VFS() *vfs.VFS { return k.cfg.VFS }

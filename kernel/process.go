@@ -3,6 +3,8 @@ package kernel
 import (
 	"sync"
 
+	"github.com/elfloader/elfloader/vfs"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -24,6 +26,9 @@ type Process struct {
 	PID  int
 	PPID int
 	mm   *MM
+
+	// FS is the process's filesystem context: root, cwd, umask, creds.
+	FS *vfs.Context
 
 	Argv, Envp []string
 	ExecPath   string

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -321,3 +322,27 @@ func (t *Task) ForceFault(si SigInfo) {
 
 // ErrnoReturn is the raw syscall return value for an error: -errno.
 func ErrnoReturn(e unix.Errno) uint64 { return uint64(-int64(e)) }
+
+// SignalContext returns a context that is cancelled when a signal becomes
+// deliverable to the task (for blocking vfs calls); call cancel when done.
+func (t *Task) SignalContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if t.HasDeliverable() {
+		cancel()
+		return ctx, cancel
+	}
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.interrupt:
+				if t.HasDeliverable() {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, cancel
+}

@@ -173,6 +173,9 @@ type Context struct {
 	Cwd   Location
 	Umask uint32
 	Cred
+	// PID identifies the calling process to filesystems that answer per
+	// process (procfs's "self").
+	PID int
 }
 
 // Fork returns a copy of the context (for fork/clone without CLONE_FS).

@@ -63,7 +63,7 @@ func ReadlinkAt(ctx *Context, start Location, path string) (string, error) {
 	if loc.Dentry.typ != unix.S_IFLNK {
 		return "", unix.EINVAL
 	}
-	return loc.Dentry.inode.Readlink()
+	return readlinkOf(ctx, loc.Dentry.inode)
 }
 
 // setAttrAt resolves and applies an attribute change after the read-only

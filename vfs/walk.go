@@ -19,6 +19,21 @@ type MagicLinker interface {
 	ResolveMagic(ctx *Context) (Location, error)
 }
 
+// ContextReadlinker is implemented by symlinks whose target depends on the
+// caller (procfs's "self" and "thread-self", the text of magic links).
+// The vfs prefers it over Readlink.
+type ContextReadlinker interface {
+	ReadlinkCtx(ctx *Context) (string, error)
+}
+
+// readlinkOf returns a symlink's target as ctx's process sees it.
+func readlinkOf(ctx *Context, in Inode) (string, error) {
+	if cr, ok := in.(ContextReadlinker); ok {
+		return cr.ReadlinkCtx(ctx)
+	}
+	return in.Readlink()
+}
+
 // resolveOpts controls one path resolution.
 type resolveOpts struct {
 	follow  bool   // follow a symlink in the final component
@@ -127,7 +142,7 @@ func (w *walker) followLink(dir, link Location) (Location, []string, bool, error
 		loc, err := ml.ResolveMagic(w.ctx)
 		return loc, nil, false, err
 	}
-	target, err := link.Dentry.inode.Readlink()
+	target, err := readlinkOf(w.ctx, link.Dentry.inode)
 	if err != nil {
 		return Location{}, nil, false, err
 	}

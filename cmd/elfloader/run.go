@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/elfloader/elfloader/kernel"
@@ -24,6 +24,7 @@ type runOptions struct {
 	platform  string
 	hostname  string
 	envs      multiFlag
+	fs        fsOptions
 
 	profile       string    // --profile: serve only what this profile allows
 	profileAction string    // --profile-action: enosys or kill
@@ -42,6 +43,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.platform, "platform", "inproc", "execution platform: inproc")
 	fs.StringVar(&o.hostname, "hostname", "", "host name the app sees (default: the host's)")
 	fs.Var(&o.envs, "env", "set `NAME=VALUE` in the app's environment (repeatable)")
+	o.fs.register(fs)
 	o.registerCoverage(fs)
 }
 
@@ -102,7 +104,16 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	if host == "" {
 		host, _ = os.Hostname()
 	}
+	root, workdir, err := buildRoot(&o.fs)
+	if err == nil {
+		err = exposeHostPath(root, workdir, argv[0])
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 125
+	}
 	k, err := kernel.New(kernel.Config{
+		VFS:      root,
 		Platform: p, Syscalls: tb,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Report: stderr, Hostname: host,
@@ -112,12 +123,10 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		return 125
 	}
 	env := append(os.Environ(), o.envs...)
-	spec := kernel.ExecSpec{Path: argv[0], Argv: argv, Envp: env}
-	if filepath.Base(argv[0]) == argv[0] {
-		// A bare name runs the file in the current directory, like ./NAME.
-		if abs, err := filepath.Abs(argv[0]); err == nil {
-			spec.Path = abs
-		}
+	spec := kernel.ExecSpec{Path: argv[0], Argv: argv, Envp: env, Workdir: workdir}
+	if !strings.Contains(argv[0], "/") {
+		// A bare name runs the file in the working directory, like ./NAME.
+		spec.Path = "./" + argv[0]
 	}
 	// Signals sent to elfloader go to the app, as they would to the
 	// program run natively.

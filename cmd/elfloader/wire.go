@@ -11,6 +11,7 @@ import (
 	"github.com/elfloader/elfloader/posix/thread"
 	"github.com/elfloader/elfloader/posix/timer"
 	"github.com/elfloader/elfloader/shim"
+	"github.com/elfloader/elfloader/vfs/sys"
 )
 
 // newSyscallTable registers every handler library: the set of libraries
@@ -26,5 +27,6 @@ func newSyscallTable() *shim.Table {
 	fdio.Register(tb)
 	thread.Register(tb)
 	event.Register(tb)
+	sys.Register(tb)
 	return tb
 }

@@ -17,7 +17,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_DUP, shim.Full, "", sysDup)
 	tb.Register(unix.SYS_DUP2, shim.Full, "", sysDup2)
 	tb.Register(unix.SYS_DUP3, shim.Full, "", sysDup3)
-	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL; others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files; others EINVAL", sysFcntl)
 	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX, and what the file answers (the console: TCGETS, TIOCGWINSZ, FIONREAD…); others ENOTTY", sysIoctl)
 	tb.Register(unix.SYS_FSTAT, shim.Full, "", sysFstat)
 	tb.Register(unix.SYS_LSEEK, shim.Full, "", sysLseek)
@@ -159,6 +159,9 @@ func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
 			return uint64(ff.StatusFlags()), nil
 		}
 		return unix.O_RDWR, nil
+	case unix.F_GETLK, unix.F_SETLK, unix.F_SETLKW, fOFDGetlk, fOFDSetlk, fOFDSetlkw:
+		f, _ := fds.Get(fd)
+		return 0, recordLock(t, f, cmd, a[2])
 	case unix.F_SETFL:
 		f, _ := fds.Get(fd)
 		if ff, ok := f.(kernel.FlagFile); ok {
@@ -260,3 +263,38 @@ const (
 	fionclex = 0x5450
 	fioclex  = 0x5451
 )
+
+const (
+	fOFDGetlk  = 36
+	fOFDSetlk  = 37
+	fOFDSetlkw = 38
+)
+
+// Locker is implemented by files with advisory record locks.
+type Locker interface {
+	GetLock(t *kernel.Task, ofd bool, lk *unix.Flock_t) error
+	SetLock(t *kernel.Task, ofd bool, lk unix.Flock_t, wait bool) error
+}
+
+func recordLock(t *kernel.Task, f kernel.File, cmd int, addr uint64) error {
+	l, ok := f.(Locker)
+	if !ok {
+		return unix.EINVAL
+	}
+	var lk unix.Flock_t
+	if err := kernel.CopyInStruct(t, addr, &lk); err != nil {
+		return err
+	}
+	ofd := cmd == fOFDGetlk || cmd == fOFDSetlk || cmd == fOFDSetlkw
+	if ofd && lk.Pid != 0 {
+		return unix.EINVAL
+	}
+	switch cmd {
+	case unix.F_GETLK, fOFDGetlk:
+		if err := l.GetLock(t, ofd, &lk); err != nil {
+			return err
+		}
+		return kernel.CopyOutStruct(t, addr, &lk)
+	}
+	return l.SetLock(t, ofd, lk, cmd == unix.F_SETLKW || cmd == fOFDSetlkw)
+}

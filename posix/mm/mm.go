@@ -1,6 +1,8 @@
 package mm
 
 import (
+	"io"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
@@ -44,18 +46,16 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		fm, ok := f.(FileMapper)
-		if !ok {
-			return 0, unix.ENODEV
-		}
-		hostFD, ok := fm.MapFD()
-		if !ok {
-			return 0, unix.ENODEV
-		}
-		spec.HostFD = hostFD
 		if n, ok := f.(interface{ Name() string }); ok {
 			spec.Name = n.Name()
 		}
+		if fm, ok := f.(FileMapper); ok {
+			if hostFD, ok := fm.MapFD(); ok {
+				spec.HostFD = hostFD
+				return t.MM().Map(spec)
+			}
+		}
+		return mapByCopy(t, f, spec)
 	} else {
 		spec.Offset = 0
 	}
@@ -76,4 +76,42 @@ func sysMprotect(t *kernel.Task, a shim.Args) (uint64, error) {
 
 func sysMadvise(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, t.MM().Advise(a[0], a[1], a.Int(2))
+}
+
+// mapByCopy maps a file whose bytes have no host descriptor: private
+// mappings get anonymous memory filled from the file (copy-on-write
+// semantics hold, as nobody else shares the copy); writable shared ones
+// cannot be honoured.
+func mapByCopy(t *kernel.Task, f kernel.File, spec kernel.MapSpec) (uint64, error) {
+	r, ok := f.(io.ReaderAt)
+	if !ok {
+		return 0, unix.ENODEV
+	}
+	if spec.Flags&unix.MAP_SHARED != 0 && spec.Prot&unix.PROT_WRITE != 0 {
+		return 0, unix.ENODEV
+	}
+	prot := spec.Prot
+	spec.Prot = unix.PROT_READ | unix.PROT_WRITE
+	spec.Flags = spec.Flags&^(unix.MAP_SHARED|unix.MAP_SHARED_VALIDATE) | unix.MAP_PRIVATE
+	off := spec.Offset
+	spec.Offset = 0
+	addr, err := t.MM().Map(spec)
+	if err != nil {
+		return 0, err
+	}
+	buf, err := t.AppBytes(addr, int(spec.Length), true)
+	if err == nil {
+		n, rerr := r.ReadAt(buf, int64(off))
+		if rerr != nil && n == 0 && rerr != io.EOF && off == 0 {
+			err = rerr
+		}
+	}
+	if err == nil && prot != spec.Prot {
+		err = t.MM().Protect(addr, spec.Length, prot)
+	}
+	if err != nil {
+		t.MM().Unmap(addr, spec.Length)
+		return 0, err
+	}
+	return addr, nil
 }

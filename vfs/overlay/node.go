@@ -99,6 +99,15 @@ func (n *node) Stat() (vfs.Stat, error) {
 	if err != nil {
 		return vfs.Stat{}, err
 	}
+	if n.typ == unix.S_IFDIR && src != n.lower && n.lower != nil && !n.opaque() {
+		// A merged directory: its entries (and so its link count and
+		// size) are mostly the lower's.
+		if lst, err := n.lower.Stat(); err == nil {
+			st.Nlink = max(st.Nlink, lst.Nlink)
+			st.Size = max(st.Size, lst.Size)
+			st.Blocks = max(st.Blocks, lst.Blocks)
+		}
+	}
 	st.Ino = n.ino
 	st.Dev = n.fs.opts.Dev
 	return st, nil

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/vfs"
+	"github.com/elfloader/elfloader/vfs/devfs"
+	"github.com/elfloader/elfloader/vfs/hostfs"
+	"github.com/elfloader/elfloader/vfs/overlay"
+	"github.com/elfloader/elfloader/vfs/ramfs"
+)
+
+// fsOptions are the flags that shape the app's filesystem.
+type fsOptions struct {
+	root    string
+	volumes multiFlag
+	workdir string
+}
+
+func (o *fsOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.root, "root", "/", "host `DIR` the app sees as / (read-only; writes go to memory)")
+	fs.Var(&o.volumes, "volume", "mount host directory `HOST:GUEST[:rw]` into the app (read-only unless :rw; repeatable)")
+	fs.StringVar(&o.workdir, "workdir", "", "initial working `DIR` in the app (default: the current directory when --root is /, else /)")
+}
+
+// volume is one --volume mount.
+type volume struct {
+	host, guest string
+	writable    bool
+}
+
+func parseVolume(s string) (volume, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+		return volume{}, fmt.Errorf("--volume %q: want HOST:GUEST or HOST:GUEST:rw", s)
+	}
+	v := volume{host: parts[0], guest: parts[1]}
+	if len(parts) == 3 {
+		switch parts[2] {
+		case "rw":
+			v.writable = true
+		case "ro":
+		default:
+			return volume{}, fmt.Errorf("--volume %q: unknown mode %q (rw or ro)", s, parts[2])
+		}
+	}
+	if !filepath.IsAbs(v.guest) {
+		return volume{}, fmt.Errorf("--volume %q: the app path must be absolute", s)
+	}
+	return v, nil
+}
+
+// mountFunc lets callers add filesystems that need the kernel (procfs).
+type mountFunc func(v *vfs.VFS, ctx *vfs.Context) error
+
+// buildRoot assembles the app's filesystem: the host root (or --root)
+// read-only under a ramfs overlay, devfs on /dev, a fresh ramfs on /tmp,
+// the volumes, and whatever extra mounts the caller adds. The host is only
+// written through an explicit :rw volume.
+func buildRoot(o *fsOptions, extra ...mountFunc) (*vfs.VFS, string, error) {
+	rootDir := o.root
+	if rootDir == "" {
+		rootDir = "/"
+	}
+	st, err := os.Stat(rootDir)
+	if err != nil {
+		return nil, "", fmt.Errorf("--root: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, "", fmt.Errorf("--root %s: not a directory", rootDir)
+	}
+	lower, err := hostfs.New(rootDir, hostfs.Options{})
+	if err != nil {
+		return nil, "", fmt.Errorf("--root %s: %w", rootDir, err)
+	}
+	upper, err := overlay.New(lower, overlay.Options{})
+	if err != nil {
+		return nil, "", fmt.Errorf("overlay: %w", err)
+	}
+	v, err := vfs.New(upper, vfs.MountOptions{})
+	if err != nil {
+		return nil, "", err
+	}
+	ctx := v.NewContext()
+	mount := func(path string, fs vfs.FileSystem, ro bool) error {
+		if err := mkdirAll(ctx, path); err != nil {
+			return fmt.Errorf("creating mount point %s: %w", path, err)
+		}
+		if _, err := v.MountAt(ctx, path, fs, vfs.MountOptions{ReadOnly: ro}); err != nil {
+			return fmt.Errorf("mounting %s: %w", path, err)
+		}
+		return nil
+	}
+	dev, err := devfs.New(0)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := mount("/dev", dev, false); err != nil {
+		return nil, "", err
+	}
+	if err := mount("/tmp", ramfs.New(ramfs.Options{RootMode: 0o1777}), false); err != nil {
+		return nil, "", err
+	}
+	for _, s := range o.volumes {
+		vol, err := parseVolume(s)
+		if err != nil {
+			return nil, "", err
+		}
+		hfs, err := hostfs.New(vol.host, hostfs.Options{Writable: vol.writable})
+		if err != nil {
+			return nil, "", fmt.Errorf("--volume %s: %w", s, err)
+		}
+		if err := mount(vol.guest, hfs, !vol.writable); err != nil {
+			return nil, "", err
+		}
+	}
+	for _, f := range extra {
+		if err := f(v, ctx); err != nil {
+			return nil, "", err
+		}
+	}
+	workdir := o.workdir
+	if workdir == "" {
+		workdir = "/"
+		if rootDir == "/" {
+			if wd, err := os.Getwd(); err == nil {
+				workdir = wd
+			}
+		}
+	}
+	return v, workdir, nil
+}
+
+// mkdirAll creates path and its parents in the app's filesystem.
+func mkdirAll(ctx *vfs.Context, path string) error {
+	cur := ""
+	for _, c := range strings.Split(strings.Trim(path, "/"), "/") {
+		if c == "" {
+			continue
+		}
+		cur += "/" + c
+		err := vfs.MkdirAt(ctx, ctx.Root, cur, 0o755)
+		if err != nil && !errors.Is(err, unix.EEXIST) {
+			return err
+		}
+	}
+	return nil
+}
+
+// exposeHostPath makes a host file the user named visible at the same path
+// inside the app when the app's filesystem hides it (for example a program
+// under the host's /tmp, which the app sees as a fresh ramfs): its
+// directory is mounted read-only at the same place.
+func exposeHostPath(v *vfs.VFS, workdir, path string) error {
+	ctx := v.NewContext()
+	if wd := workdir; wd != "" {
+		vfs.Chdir(ctx, ctx.Root, wd)
+	}
+	if _, err := vfs.StatAt(ctx, ctx.Cwd, path, 0); err == nil {
+		return nil
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil
+	}
+	if st, err := os.Stat(abs); err != nil || st.IsDir() {
+		return nil // let the loader report it
+	}
+	dir := filepath.Dir(abs)
+	hfs, err := hostfs.New(dir, hostfs.Options{})
+	if err != nil {
+		return err
+	}
+	if err := mkdirAll(ctx, dir); err != nil {
+		return fmt.Errorf("exposing %s: %w", dir, err)
+	}
+	_, err = v.MountAt(ctx, dir, hfs, vfs.MountOptions{ReadOnly: true})
+	return err
+}

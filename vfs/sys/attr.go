@@ -1,0 +1,183 @@
+package sys
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+	"github.com/elfloader/elfloader/vfs"
+)
+
+func registerAttr(tb *shim.Table) {
+	tb.Register(unix.SYS_ACCESS, shim.Full, "", sysAccess)
+	tb.Register(unix.SYS_FACCESSAT, shim.Full, "", sysFaccessat)
+	tb.Register(unix.SYS_FACCESSAT2, shim.Partial, "AT_EACCESS is the same as the real ids (one identity)", sysFaccessat2)
+	tb.Register(unix.SYS_CHMOD, shim.Full, "", sysChmod)
+	tb.Register(unix.SYS_FCHMOD, shim.Full, "", sysFchmod)
+	tb.Register(unix.SYS_FCHMODAT, shim.Full, "", sysFchmodat)
+	tb.Register(unix.SYS_CHOWN, shim.Full, "ownership is recorded in the vfs, never applied to the host", sysChown)
+	tb.Register(unix.SYS_FCHOWN, shim.Full, "recorded in the vfs", sysFchown)
+	tb.Register(unix.SYS_LCHOWN, shim.Full, "recorded in the vfs", sysLchown)
+	tb.Register(unix.SYS_FCHOWNAT, shim.Full, "recorded in the vfs", sysFchownat)
+	tb.Register(unix.SYS_UTIMENSAT, shim.Full, "UTIME_NOW, UTIME_OMIT", sysUtimensat)
+	tb.Register(unix.SYS_TRUNCATE, shim.Full, "", sysTruncate)
+	tb.Register(unix.SYS_FTRUNCATE, shim.Full, "", sysFtruncate)
+	tb.Register(unix.SYS_UMASK, shim.Full, "", sysUmask)
+}
+
+func sysAccess(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.AccessAt(ctx, loc, p, uint32(a[1]), 0)
+}
+
+func sysFaccessat(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.AccessAt(ctx, loc, p, uint32(a[2]), 0)
+}
+
+func sysFaccessat2(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.AccessAt(ctx, loc, p, uint32(a[2]), a.Int(3))
+}
+
+// fileLoc returns the location of a descriptor's vfs file for the f*
+// attribute calls; other files have no vfs inode to change.
+func fileLoc(t *kernel.Task, fd int) (*vfs.Context, vfs.Location, error) {
+	ctx, err := fsctx(t)
+	if err != nil {
+		return nil, vfs.Location{}, err
+	}
+	vf, _, err := vfsFile(t, fd)
+	if err != nil {
+		return nil, vfs.Location{}, err
+	}
+	if vf == nil {
+		return nil, vfs.Location{}, unix.EINVAL
+	}
+	return ctx, vf.F.Location(), nil
+}
+
+func sysChmod(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.ChmodAt(ctx, loc, p, uint32(a[1])&0o7777, 0)
+}
+
+func sysFchmod(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, err := fileLoc(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.ChmodAt(ctx, loc, "", uint32(a[1])&0o7777, unix.AT_EMPTY_PATH)
+}
+
+func sysFchmodat(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.ChmodAt(ctx, loc, p, uint32(a[2])&0o7777, a.Int(3))
+}
+
+func sysChown(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.ChownAt(ctx, loc, p, a.Int(1), a.Int(2), 0)
+}
+
+func sysLchown(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.ChownAt(ctx, loc, p, a.Int(1), a.Int(2), unix.AT_SYMLINK_NOFOLLOW)
+}
+
+func sysFchown(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, err := fileLoc(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.ChownAt(ctx, loc, "", a.Int(1), a.Int(2), unix.AT_EMPTY_PATH)
+}
+
+func sysFchownat(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.ChownAt(ctx, loc, p, a.Int(2), a.Int(3), a.Int(4))
+}
+
+func sysUtimensat(t *kernel.Task, a shim.Args) (uint64, error) {
+	var times *[2]unix.Timespec
+	if a[2] != 0 {
+		var b [32]byte
+		if err := t.CopyIn(a[2], b[:]); err != nil {
+			return 0, err
+		}
+		times = &[2]unix.Timespec{
+			{Sec: int64(getU64(b[0:])), Nsec: int64(getU64(b[8:]))},
+			{Sec: int64(getU64(b[16:])), Nsec: int64(getU64(b[24:]))},
+		}
+	}
+	flags := a.Int(3)
+	if a[1] == 0 {
+		// utimensat(fd, NULL, ...) is futimens.
+		ctx, loc, err := fileLoc(t, a.Int(0))
+		if err != nil {
+			return 0, err
+		}
+		return 0, vfs.UtimensAt(ctx, loc, "", times, flags|unix.AT_EMPTY_PATH)
+	}
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.UtimensAt(ctx, loc, p, times, flags)
+}
+
+func sysTruncate(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	if a.Long(1) < 0 {
+		return 0, unix.EINVAL
+	}
+	return 0, vfs.TruncateAt(ctx, loc, p, a.Long(1))
+}
+
+func sysFtruncate(t *kernel.Task, a shim.Args) (uint64, error) {
+	vf, _, err := vfsFile(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	if vf == nil || a.Long(1) < 0 {
+		return 0, unix.EINVAL
+	}
+	return 0, vf.F.Truncate(a.Long(1))
+}
+
+func sysUmask(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, err := fsctx(t)
+	if err != nil {
+		return 0, err
+	}
+	old := ctx.Umask
+	ctx.Umask = uint32(a[0]) & 0o777
+	return uint64(old), nil
+}

@@ -1,0 +1,279 @@
+package sys
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+	"github.com/elfloader/elfloader/vfs"
+)
+
+func registerDir(tb *shim.Table) {
+	tb.Register(unix.SYS_GETDENTS64, shim.Full, "", sysGetdents64)
+	tb.Register(unix.SYS_READLINK, shim.Full, "", sysReadlink)
+	tb.Register(unix.SYS_READLINKAT, shim.Full, "", sysReadlinkat)
+	tb.Register(unix.SYS_MKDIR, shim.Full, "", sysMkdir)
+	tb.Register(unix.SYS_MKDIRAT, shim.Full, "", sysMkdirat)
+	tb.Register(unix.SYS_MKNOD, shim.Partial, "regular files and FIFOs; device nodes EPERM", sysMknod)
+	tb.Register(unix.SYS_MKNODAT, shim.Partial, "regular files and FIFOs; device nodes EPERM", sysMknodat)
+	tb.Register(unix.SYS_RMDIR, shim.Full, "", sysRmdir)
+	tb.Register(unix.SYS_UNLINK, shim.Full, "", sysUnlink)
+	tb.Register(unix.SYS_UNLINKAT, shim.Full, "", sysUnlinkat)
+	tb.Register(unix.SYS_RENAME, shim.Full, "", sysRename)
+	tb.Register(unix.SYS_RENAMEAT, shim.Full, "", sysRenameat)
+	tb.Register(unix.SYS_RENAMEAT2, shim.Partial, "RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT EINVAL", sysRenameat2)
+	tb.Register(unix.SYS_LINK, shim.Full, "", sysLink)
+	tb.Register(unix.SYS_LINKAT, shim.Full, "", sysLinkat)
+	tb.Register(unix.SYS_SYMLINK, shim.Full, "", sysSymlink)
+	tb.Register(unix.SYS_SYMLINKAT, shim.Full, "", sysSymlinkat)
+	tb.Register(unix.SYS_CHDIR, shim.Full, "", sysChdir)
+	tb.Register(unix.SYS_FCHDIR, shim.Full, "", sysFchdir)
+	tb.Register(unix.SYS_GETCWD, shim.Full, "", sysGetcwd)
+}
+
+func sysGetdents64(t *kernel.Task, a shim.Args) (uint64, error) {
+	vf, _, err := vfsFile(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	if vf == nil {
+		return 0, unix.ENOTDIR
+	}
+	n := int(min(a[2], 1<<20))
+	buf := make([]byte, n)
+	got, err := vf.F.Getdents64(buf)
+	if err != nil {
+		return 0, err
+	}
+	return uint64(got), t.CopyOut(a[1], buf[:got])
+}
+
+func readlink(t *kernel.Task, ctx *vfs.Context, loc vfs.Location, p string, buf, size uint64) (uint64, error) {
+	if int64(size) <= 0 {
+		return 0, unix.EINVAL
+	}
+	target, err := vfs.ReadlinkAt(ctx, loc, p)
+	if err != nil {
+		return 0, err
+	}
+	out := []byte(target)
+	if uint64(len(out)) > size {
+		out = out[:size]
+	}
+	return uint64(len(out)), t.CopyOut(buf, out)
+}
+
+func sysReadlink(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return readlink(t, ctx, loc, p, a[1], a[2])
+}
+
+func sysReadlinkat(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return readlink(t, ctx, loc, p, a[2], a[3])
+}
+
+func sysMkdir(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.MkdirAt(ctx, loc, p, uint32(a[1])&0o7777)
+}
+
+func sysMkdirat(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.MkdirAt(ctx, loc, p, uint32(a[2])&0o7777)
+}
+
+func mknod(ctx *vfs.Context, loc vfs.Location, p string, mode uint32, dev uint64) error {
+	switch mode & unix.S_IFMT {
+	case 0, unix.S_IFREG, unix.S_IFIFO:
+	case unix.S_IFCHR, unix.S_IFBLK:
+		return unix.EPERM
+	case unix.S_IFSOCK:
+	default:
+		return unix.EINVAL
+	}
+	return vfs.MknodAt(ctx, loc, p, mode, dev)
+}
+
+func sysMknod(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, mknod(ctx, loc, p, uint32(a[1]), a[2])
+}
+
+func sysMknodat(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, mknod(ctx, loc, p, uint32(a[2]), a[3])
+}
+
+func sysRmdir(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.UnlinkAt(ctx, loc, p, unix.AT_REMOVEDIR)
+}
+
+func sysUnlink(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.UnlinkAt(ctx, loc, p, 0)
+}
+
+func sysUnlinkat(t *kernel.Task, a shim.Args) (uint64, error) {
+	if a.Int(2)&^unix.AT_REMOVEDIR != 0 {
+		return 0, unix.EINVAL
+	}
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.UnlinkAt(ctx, loc, p, a.Int(2))
+}
+
+func rename(t *kernel.Task, oldDir int, oldAddr uint64, newDir int, newAddr uint64, flags uint32) (uint64, error) {
+	if flags&^(unix.RENAME_NOREPLACE|unix.RENAME_EXCHANGE) != 0 ||
+		flags&unix.RENAME_NOREPLACE != 0 && flags&unix.RENAME_EXCHANGE != 0 {
+		return 0, unix.EINVAL
+	}
+	op, err := path(t, oldAddr)
+	if err != nil {
+		return 0, err
+	}
+	np, err := path(t, newAddr)
+	if err != nil {
+		return 0, err
+	}
+	ctx, oloc, err := start(t, oldDir, op)
+	if err != nil {
+		return 0, err
+	}
+	_, nloc, err := start(t, newDir, np)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.RenameAt(ctx, oloc, op, nloc, np, flags)
+}
+
+func sysRename(t *kernel.Task, a shim.Args) (uint64, error) {
+	return rename(t, atFDCWD, a[0], atFDCWD, a[1], 0)
+}
+
+func sysRenameat(t *kernel.Task, a shim.Args) (uint64, error) {
+	return rename(t, a.Int(0), a[1], a.Int(2), a[3], 0)
+}
+
+func sysRenameat2(t *kernel.Task, a shim.Args) (uint64, error) {
+	return rename(t, a.Int(0), a[1], a.Int(2), a[3], uint32(a[4]))
+}
+
+func link(t *kernel.Task, oldDir int, oldAddr uint64, newDir int, newAddr uint64, flags int) (uint64, error) {
+	if flags&^(unix.AT_SYMLINK_FOLLOW|unix.AT_EMPTY_PATH) != 0 {
+		return 0, unix.EINVAL
+	}
+	op, err := path(t, oldAddr)
+	if err != nil {
+		return 0, err
+	}
+	np, err := path(t, newAddr)
+	if err != nil {
+		return 0, err
+	}
+	ctx, oloc, err := start(t, oldDir, op)
+	if err != nil {
+		return 0, err
+	}
+	_, nloc, err := start(t, newDir, np)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.LinkAt(ctx, oloc, op, nloc, np, flags)
+}
+
+func sysLink(t *kernel.Task, a shim.Args) (uint64, error) {
+	return link(t, atFDCWD, a[0], atFDCWD, a[1], 0)
+}
+
+func sysLinkat(t *kernel.Task, a shim.Args) (uint64, error) {
+	return link(t, a.Int(0), a[1], a.Int(2), a[3], a.Int(4))
+}
+
+func symlink(t *kernel.Task, targetAddr uint64, dirfd int, pathAddr uint64) (uint64, error) {
+	target, err := path(t, targetAddr)
+	if err != nil {
+		return 0, err
+	}
+	p, err := path(t, pathAddr)
+	if err != nil {
+		return 0, err
+	}
+	ctx, loc, err := start(t, dirfd, p)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.SymlinkAt(ctx, target, loc, p)
+}
+
+func sysSymlink(t *kernel.Task, a shim.Args) (uint64, error) { return symlink(t, a[0], atFDCWD, a[1]) }
+
+func sysSymlinkat(t *kernel.Task, a shim.Args) (uint64, error) {
+	return symlink(t, a[0], a.Int(1), a[2])
+}
+
+func sysChdir(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.Chdir(ctx, loc, p)
+}
+
+func sysFchdir(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, err := fsctx(t)
+	if err != nil {
+		return 0, err
+	}
+	vf, _, err := vfsFile(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	if vf == nil {
+		return 0, unix.ENOTDIR
+	}
+	return 0, vfs.Fchdir(ctx, vf.F)
+}
+
+func sysGetcwd(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, err := fsctx(t)
+	if err != nil {
+		return 0, err
+	}
+	cwd, err := vfs.Getcwd(ctx)
+	if err != nil {
+		return 0, err
+	}
+	b := append([]byte(cwd), 0)
+	if uint64(len(b)) > a[1] {
+		return 0, unix.ERANGE
+	}
+	return uint64(len(b)), t.CopyOut(a[0], b)
+}

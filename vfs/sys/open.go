@@ -1,0 +1,91 @@
+package sys
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+	"github.com/elfloader/elfloader/vfs"
+)
+
+// Register adds the vfs syscall layer's handlers to tb.
+func Register(tb *shim.Table) {
+	tb.Register(unix.SYS_OPEN, shim.Full, "", sysOpen)
+	tb.Register(unix.SYS_OPENAT, shim.Full, "O_TMPFILE answers EOPNOTSUPP", sysOpenat)
+	tb.Register(unix.SYS_OPENAT2, shim.Full, "RESOLVE_* flags as in vfs", sysOpenat2)
+	tb.Register(unix.SYS_CREAT, shim.Full, "", sysCreat)
+	registerStat(tb)
+	registerDir(tb)
+	registerAttr(tb)
+	registerIO(tb)
+}
+
+func openCommon(t *kernel.Task, ctx *vfs.Context, loc vfs.Location, p string, how vfs.OpenHow) (uint64, error) {
+	if how.Flags&unix.O_TMPFILE == unix.O_TMPFILE {
+		return 0, unix.EOPNOTSUPP
+	}
+	f, err := vfs.OpenAt(ctx, loc, p, how)
+	if err != nil {
+		return 0, err
+	}
+	name := p
+	if full, err := vfs.PathOf(ctx, f.Location()); err == nil {
+		name = full
+	}
+	fd, err := t.Process().Files().Install(kernel.NewVFSFile(f, name), 0, how.Flags&unix.O_CLOEXEC != 0)
+	if err != nil {
+		f.DecRef()
+		return 0, err
+	}
+	return uint64(fd), nil
+}
+
+func sysOpen(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return openCommon(t, ctx, loc, p, vfs.OpenHow{Flags: a.Int(1), Mode: uint32(a[2]) & 0o7777})
+}
+
+func sysOpenat(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return openCommon(t, ctx, loc, p, vfs.OpenHow{Flags: a.Int(2), Mode: uint32(a[3]) & 0o7777})
+}
+
+func sysCreat(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return openCommon(t, ctx, loc, p, vfs.OpenHow{Flags: unix.O_CREAT | unix.O_WRONLY | unix.O_TRUNC, Mode: uint32(a[1]) & 0o7777})
+}
+
+// struct open_how { u64 flags; u64 mode; u64 resolve; }
+func sysOpenat2(t *kernel.Task, a shim.Args) (uint64, error) {
+	size := a[3]
+	if size < 24 || size > 4096 {
+		return 0, unix.EINVAL
+	}
+	b := make([]byte, size)
+	if err := t.CopyIn(a[2], b); err != nil {
+		return 0, err
+	}
+	for _, c := range b[24:] {
+		if c != 0 {
+			return 0, unix.E2BIG
+		}
+	}
+	flags, mode, resolve := getU64(b[0:]), getU64(b[8:]), getU64(b[16:])
+	if flags>>32 != 0 || mode&^0o7777 != 0 || (mode != 0 && flags&(unix.O_CREAT|unix.O_TMPFILE) == 0) {
+		return 0, unix.EINVAL
+	}
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return openCommon(t, ctx, loc, p, vfs.OpenHow{Flags: int(flags), Mode: uint32(mode), Resolve: resolve})
+}
