@@ -170,7 +170,7 @@ func exposeHostPath(v *vfs.VFS, workdir, path string) error {
 	if err != nil {
 		return nil
 	}
-	if st, err := os.Stat(abs); err != nil || st.IsDir() {
+	if _, err := os.Stat(abs); err != nil || abs == "/" {
 		return nil // let the loader report it
 	}
 	dir := filepath.Dir(abs)
