@@ -36,6 +36,8 @@ type Config struct {
 	// VFS is the app's filesystem tree; nil runs programs from host paths
 	// with no file syscalls beyond the console.
 	VFS *vfs.VFS
+	// Net is the network mode.
+	Net NetMode
 }
 
 // Kernel is the root of the state an app sees.
@@ -48,6 +50,8 @@ type Kernel struct {
 	tasks     map[int]*Task
 	futexes   *FutexTable
 	reported  map[string]bool
+	libState  map[any]any
+	id        string
 }
 
 // reportOnce writes msg to the report stream the first time key is seen.
@@ -79,7 +83,8 @@ func New(cfg Config) (*Kernel, error) {
 	// app looks like the program the user started (and is not an "init"
 	// with init's special signal rules).
 	return &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: os.Getpid(), processes: map[int]*Process{},
-		tasks: map[int]*Task{}, futexes: newFutexTable(), reported: map[string]bool{}}, nil
+		tasks: map[int]*Task{}, futexes: newFutexTable(), reported: map[string]bool{},
+		id: newKernelID()}, nil
 }
 
 // Hostname is the node name the app sees.
@@ -149,3 +154,41 @@ func (k *Kernel) SignalFirstProcess(sig int) {
 
 // VFS is the app's filesystem tree (nil without one).
 func (k *Kernel) VFS() *vfs.VFS { return k.cfg.VFS }
+
+// LibraryState returns per-kernel state owned by a handler library,
+// creating it with init on first use. key is a type of the library's own.
+func (k *Kernel) LibraryState(key any, init func() any) any {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.libState == nil {
+		k.libState = map[any]any{}
+	}
+	v, ok := k.libState[key]
+	if !ok {
+		v = init()
+		k.libState[key] = v
+	}
+	return v
+}
+
+// NetMode is how the app reaches the network.
+type NetMode int
+
+const (
+	// NetHost: sockets are the host's (the default).
+	NetHost NetMode = iota
+	// NetNone: only loopback addresses and unix sockets.
+	NetNone
+)
+
+// Net is the kernel's network mode.
+func (k *Kernel) Net() NetMode { return k.cfg.Net }
+
+// ID is a short identifier unique to this kernel on the host (names of
+// host objects it creates for the app, such as abstract unix sockets).
+func (k *Kernel) ID() string { return k.id }
+
+func newKernelID() string {
+	r := randomBytes()
+	return fmt.Sprintf("%d-%x", os.Getpid(), r[:4])
+}

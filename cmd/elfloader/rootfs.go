@@ -156,12 +156,13 @@ func mkdirAll(ctx *vfs.Context, path string) error {
 
 // exposeHostPath makes a host file the user named visible at the same path
 // inside the app when the app's filesystem hides it (for example a program
-// under the host's /tmp, which the app sees as a fresh ramfs): its
-// directory is mounted read-only at the same place.
+// under the host's /tmp, which the app sees as a fresh ramfs). Its host
+// directory is mounted read-only at /.elfloader/host, and a symlink at the
+// named path points there, so the rest of the app's /tmp stays its own.
 func exposeHostPath(v *vfs.VFS, workdir, path string) error {
 	ctx := v.NewContext()
-	if wd := workdir; wd != "" {
-		vfs.Chdir(ctx, ctx.Root, wd)
+	if workdir != "" {
+		vfs.Chdir(ctx, ctx.Root, workdir)
 	}
 	if _, err := vfs.StatAt(ctx, ctx.Cwd, path, 0); err == nil {
 		return nil
@@ -178,9 +179,15 @@ func exposeHostPath(v *vfs.VFS, workdir, path string) error {
 	if err != nil {
 		return err
 	}
+	const hidden = "/.elfloader/host"
+	if err := mkdirAll(ctx, hidden); err != nil {
+		return fmt.Errorf("exposing %s: %w", dir, err)
+	}
+	if _, err := v.MountAt(ctx, hidden, hfs, vfs.MountOptions{ReadOnly: true}); err != nil {
+		return fmt.Errorf("exposing %s: %w", dir, err)
+	}
 	if err := mkdirAll(ctx, dir); err != nil {
 		return fmt.Errorf("exposing %s: %w", dir, err)
 	}
-	_, err = v.MountAt(ctx, dir, hfs, vfs.MountOptions{ReadOnly: true})
-	return err
+	return vfs.SymlinkAt(ctx, hidden+"/"+filepath.Base(abs), ctx.Root, abs)
 }

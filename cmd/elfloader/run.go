@@ -25,6 +25,7 @@ type runOptions struct {
 	hostname  string
 	envs      multiFlag
 	fs        fsOptions
+	net       string
 
 	profile       string    // --profile: serve only what this profile allows
 	profileAction string    // --profile-action: enosys or kill
@@ -44,6 +45,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.hostname, "hostname", "", "host name the app sees (default: the host's)")
 	fs.Var(&o.envs, "env", "set `NAME=VALUE` in the app's environment (repeatable)")
 	o.fs.register(fs)
+	fs.StringVar(&o.net, "net", "host", "network: host (the host's network stack) or none (loopback and unix sockets only)")
 	o.registerCoverage(fs)
 }
 
@@ -112,7 +114,17 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
+	var netMode kernel.NetMode
+	switch o.net {
+	case "host", "":
+	case "none":
+		netMode = kernel.NetNone
+	default:
+		fmt.Fprintf(stderr, "elfloader: --net %q: want host or none\n", o.net)
+		return 2
+	}
 	k, err := kernel.New(kernel.Config{
+		Net:      netMode,
 		VFS:      root,
 		Platform: p, Syscalls: tb,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,

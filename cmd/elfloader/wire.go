@@ -7,6 +7,7 @@ import (
 	"github.com/elfloader/elfloader/posix/process"
 	"github.com/elfloader/elfloader/posix/random"
 	"github.com/elfloader/elfloader/posix/signal"
+	"github.com/elfloader/elfloader/posix/socket"
 	"github.com/elfloader/elfloader/posix/sysinfo"
 	"github.com/elfloader/elfloader/posix/thread"
 	"github.com/elfloader/elfloader/posix/timer"
@@ -28,5 +29,6 @@ func newSyscallTable() *shim.Table {
 	thread.Register(tb)
 	event.Register(tb)
 	sys.Register(tb)
+	socket.Register(tb)
 	return tb
 }

@@ -1,0 +1,422 @@
+package socket
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// wait runs op on the non-blocking host socket with the app's blocking
+// rules: EAGAIN is the answer only for a non-blocking socket or
+// MSG_DONTWAIT; otherwise the task waits (interruptibly) and retries.
+func wait(t *kernel.Task, s *Socket, events int16, dontwait bool, op func() error) error {
+	for {
+		err := op()
+		if err == unix.EINTR {
+			continue
+		}
+		if err != unix.EAGAIN || dontwait || s.StatusFlags()&unix.O_NONBLOCK != 0 {
+			return err
+		}
+		if err := t.WaitHostFD(s.FD(), events); err != nil {
+			return err
+		}
+	}
+}
+
+func sysBind(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	sa, err := readSockaddr(t, a[1], a[2])
+	if err != nil {
+		return 0, err
+	}
+	host, undo, err := toHost(t, s, sa, useBind)
+	if err != nil {
+		return 0, err
+	}
+	if err := rawBind(s.FD(), host); err != nil {
+		if undo != nil {
+			undo()
+		}
+		s.boundPath = ""
+		return 0, err
+	}
+	return 0, nil
+}
+
+func sysConnect(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	sa, err := readSockaddr(t, a[1], a[2])
+	if err != nil {
+		return 0, err
+	}
+	host, _, err := toHost(t, s, sa, useConnect)
+	if err != nil {
+		return 0, err
+	}
+	err = rawConnect(s.FD(), host)
+	if err == unix.EAGAIN && s.Domain == unix.AF_UNIX {
+		// A unix listener with a full backlog: blocking sockets wait.
+		err = wait(t, s, unix.POLLOUT, false, func() error { return rawConnect(s.FD(), host) })
+	}
+	if err != unix.EINPROGRESS || s.StatusFlags()&unix.O_NONBLOCK != 0 {
+		if err == nil && s.Domain == unix.AF_UNIX && len(sa) > 2 && sa[2] != 0 {
+			s.peerPath = unixPath(sa)
+		}
+		return 0, err
+	}
+	if err := t.WaitHostFD(s.FD(), unix.POLLOUT); err != nil {
+		return 0, unix.EINTR
+	}
+	soerr, err := unix.GetsockoptInt(s.FD(), unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return 0, err
+	}
+	if soerr != 0 {
+		return 0, unix.Errno(soerr)
+	}
+	return 0, nil
+}
+
+func accept(t *kernel.Task, a shim.Args, flags int) (uint64, error) {
+	if flags&^(unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC) != 0 {
+		return 0, unix.EINVAL
+	}
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	var nfd int
+	var peer []byte
+	err = wait(t, s, unix.POLLIN, false, func() error {
+		var e error
+		nfd, peer, e = rawAccept4(s.FD(), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		return e
+	})
+	if err != nil {
+		return 0, err
+	}
+	ns := newSocket(t, nfd, s.Domain, s.Type, s.Protocol, flags&unix.SOCK_NONBLOCK != 0)
+	if s.boundPath != "" {
+		ns.boundPath = s.boundPath
+	}
+	if err := putSockaddr(t, a[1], a[2], fromHost(t, peer)); err != nil {
+		ns.Close()
+		return 0, err
+	}
+	return install(t, ns, flags&unix.SOCK_CLOEXEC != 0)
+}
+
+func sysAccept(t *kernel.Task, a shim.Args) (uint64, error)  { return accept(t, a, 0) }
+func sysAccept4(t *kernel.Task, a shim.Args) (uint64, error) { return accept(t, a, a.Int(3)) }
+
+func name(t *kernel.Task, a shim.Args, nr uintptr) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	sa, err := rawName(nr, s.FD())
+	if err != nil {
+		return 0, err
+	}
+	return 0, putSockaddr(t, a[1], a[2], fromHost(t, sa))
+}
+
+func sysGetsockname(t *kernel.Task, a shim.Args) (uint64, error) {
+	return name(t, a, unix.SYS_GETSOCKNAME)
+}
+
+func sysGetpeername(t *kernel.Task, a shim.Args) (uint64, error) {
+	return name(t, a, unix.SYS_GETPEERNAME)
+}
+
+// sendFlags are the flags the host sees: never a host SIGPIPE.
+func sendFlags(flags int) int { return flags | unix.MSG_NOSIGNAL }
+
+func raisePipe(t *kernel.Task, err error, flags int) {
+	if err == unix.EPIPE && flags&unix.MSG_NOSIGNAL == 0 {
+		si := kernel.NewSigInfo(int(unix.SIGPIPE), kernel.SI_USER)
+		si.SetSender(t.Process().PID, t.Process().UID)
+		t.SendSignal(si)
+	}
+}
+
+func sysSendto(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	flags := a.Int(3)
+	buf, err := t.AppBytes(a[1], int(min(a[2], 1<<30)), false)
+	if err != nil {
+		return 0, err
+	}
+	var to []byte
+	if a[4] != 0 {
+		sa, err := readSockaddr(t, a[4], a[5])
+		if err != nil {
+			return 0, err
+		}
+		if to, _, err = toHost(t, s, sa, useConnect); err != nil {
+			return 0, err
+		}
+	}
+	var n int
+	err = wait(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, func() error {
+		var e error
+		n, e = rawSendto(s.FD(), buf, sendFlags(flags), to)
+		return e
+	})
+	raisePipe(t, err, flags)
+	return uint64(n), err
+}
+
+func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	flags := a.Int(3)
+	buf, err := t.AppBytes(a[1], int(min(a[2], 1<<30)), true)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var from []byte
+	err = wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
+		var e error
+		n, from, e = rawRecvfrom(s.FD(), buf, flags&^unix.MSG_CMSG_CLOEXEC)
+		return e
+	})
+	if err != nil {
+		return 0, err
+	}
+	if a[4] != 0 && len(from) > 0 {
+		if err := putSockaddr(t, a[4], a[5], fromHost(t, from)); err != nil {
+			return 0, err
+		}
+	} else if a[5] != 0 && a[4] != 0 {
+		var lb [4]byte
+		t.CopyOut(a[5], lb[:])
+	}
+	return uint64(n), nil
+}
+
+// appMsghdr is a decoded struct msghdr of the app.
+type appMsghdr struct {
+	name       uint64
+	namelen    uint32
+	iov        uint64
+	iovlen     uint64
+	control    uint64
+	controllen uint64
+	flags      int32
+}
+
+const msghdrSize = 56
+
+func readMsghdr(t *kernel.Task, addr uint64) (appMsghdr, error) {
+	var b [msghdrSize]byte
+	if err := t.CopyIn(addr, b[:]); err != nil {
+		return appMsghdr{}, err
+	}
+	le := binary.LittleEndian
+	return appMsghdr{
+		name: le.Uint64(b[0:]), namelen: le.Uint32(b[8:]), iov: le.Uint64(b[16:]), iovlen: le.Uint64(b[24:]),
+		control: le.Uint64(b[32:]), controllen: le.Uint64(b[40:]), flags: int32(le.Uint32(b[48:])),
+	}, nil
+}
+
+func iovBuffers(t *kernel.Task, m appMsghdr, write bool) ([][]byte, error) {
+	if m.iovlen > 1024 {
+		return nil, unix.EMSGSIZE
+	}
+	iov, err := t.CopyInIovecs(m.iov, int(m.iovlen))
+	if err != nil {
+		return nil, err
+	}
+	bufs := make([][]byte, 0, len(iov))
+	for _, v := range iov {
+		b, err := t.AppBytes(v.Base, int(v.Len), write)
+		if err != nil {
+			return nil, err
+		}
+		bufs = append(bufs, b)
+	}
+	return bufs, nil
+}
+
+func sendmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
+	m, err := readMsghdr(t, addr)
+	if err != nil {
+		return 0, err
+	}
+	bufs, err := iovBuffers(t, m, false)
+	if err != nil {
+		return 0, err
+	}
+	var to []byte
+	if m.name != 0 && m.namelen > 0 {
+		sa, err := readSockaddr(t, m.name, uint64(m.namelen))
+		if err != nil {
+			return 0, err
+		}
+		if to, _, err = toHost(t, s, sa, useConnect); err != nil {
+			return 0, err
+		}
+	}
+	var control []byte
+	if m.control != 0 && m.controllen > 0 {
+		if m.controllen > 1<<16 {
+			return 0, unix.ENOBUFS
+		}
+		control = make([]byte, m.controllen)
+		if err := t.CopyIn(m.control, control); err != nil {
+			return 0, err
+		}
+		if control, err = rightsToHost(t, control); err != nil {
+			return 0, err
+		}
+	}
+	var n int
+	err = wait(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, func() error {
+		var e error
+		n, e = rawSendmsg(s.FD(), bufs, to, control, sendFlags(flags))
+		return e
+	})
+	raisePipe(t, err, flags)
+	return n, err
+}
+
+func sysSendmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	n, err := sendmsg(t, s, a[1], a.Int(2))
+	return uint64(n), err
+}
+
+func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
+	m, err := readMsghdr(t, addr)
+	if err != nil {
+		return 0, err
+	}
+	bufs, err := iovBuffers(t, m, true)
+	if err != nil {
+		return 0, err
+	}
+	var n, mflags int
+	var from, control []byte
+	err = wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
+		var e error
+		n, from, control, mflags, e = rawRecvmsg(s.FD(), bufs, int(min(m.controllen, 1<<16)), flags&^unix.MSG_CMSG_CLOEXEC)
+		return e
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(control) > 0 {
+		if control, err = rightsFromHost(t, control, flags&unix.MSG_CMSG_CLOEXEC != 0); err != nil {
+			return 0, err
+		}
+		if err := t.CopyOut(m.control, control); err != nil {
+			return 0, err
+		}
+	}
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(len(control)))
+	if err := t.CopyOut(addr+40, b[:]); err != nil {
+		return 0, err
+	}
+	binary.LittleEndian.PutUint32(b[:4], uint32(mflags))
+	if err := t.CopyOut(addr+48, b[:4]); err != nil {
+		return 0, err
+	}
+	if m.name != 0 {
+		sa := fromHost(t, from)
+		if err := t.CopyOut(m.name, sa[:min(len(sa), int(m.namelen))]); err != nil {
+			return 0, err
+		}
+		binary.LittleEndian.PutUint32(b[:4], uint32(len(sa)))
+		if err := t.CopyOut(addr+8, b[:4]); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+func sysRecvmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	n, err := recvmsg(t, s, a[1], a.Int(2))
+	return uint64(n), err
+}
+
+const mmsghdrSize = 64
+
+func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	vlen := min(a.Int(2), 1024)
+	for i := 0; i < vlen; i++ {
+		addr := a[1] + uint64(i)*mmsghdrSize
+		n, err := sendmsg(t, s, addr, a.Int(3))
+		if err != nil {
+			if i > 0 {
+				return uint64(i), nil
+			}
+			return 0, err
+		}
+		var b [4]byte
+		putU32(b[:], uint32(n))
+		if err := t.CopyOut(addr+msghdrSize, b[:]); err != nil {
+			return uint64(i), err
+		}
+	}
+	return uint64(vlen), nil
+}
+
+func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	vlen, flags := min(a.Int(2), 1024), a.Int(3)
+	for i := 0; i < vlen; i++ {
+		addr := a[1] + uint64(i)*mmsghdrSize
+		f := flags
+		if i > 0 {
+			f |= unix.MSG_DONTWAIT
+		}
+		n, err := recvmsg(t, s, addr, f&^unix.MSG_WAITFORONE)
+		if err != nil {
+			if i > 0 {
+				return uint64(i), nil
+			}
+			return 0, err
+		}
+		var b [4]byte
+		putU32(b[:], uint32(n))
+		if err := t.CopyOut(addr+msghdrSize, b[:]); err != nil {
+			return uint64(i), err
+		}
+		if flags&unix.MSG_WAITFORONE != 0 {
+			flags |= unix.MSG_DONTWAIT
+		}
+	}
+	return uint64(vlen), nil
+}

@@ -1,0 +1,102 @@
+package socket
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+)
+
+const cmsgHdr = 16
+
+func cmsgAlign(n int) int { return (n + 7) &^ 7 }
+
+// walkCmsgs calls fn for each control message (level, type, data offset,
+// data length) in a control buffer.
+func walkCmsgs(control []byte, fn func(level, typ int32, off, n int) error) error {
+	for off := 0; off+cmsgHdr <= len(control); {
+		l := int(binary.LittleEndian.Uint64(control[off:]))
+		if l < cmsgHdr || off+l > len(control) {
+			return unix.EINVAL
+		}
+		level := int32(binary.LittleEndian.Uint32(control[off+8:]))
+		typ := int32(binary.LittleEndian.Uint32(control[off+12:]))
+		if err := fn(level, typ, off+cmsgHdr, l-cmsgHdr); err != nil {
+			return err
+		}
+		off += cmsgAlign(l)
+	}
+	return nil
+}
+
+// rightsToHost rewrites SCM_RIGHTS descriptors from app fds to host fds.
+func rightsToHost(t *kernel.Task, control []byte) ([]byte, error) {
+	out := append([]byte(nil), control...)
+	err := walkCmsgs(out, func(level, typ int32, off, n int) error {
+		if level != unix.SOL_SOCKET || typ != unix.SCM_RIGHTS {
+			return nil
+		}
+		for i := 0; i+4 <= n; i += 4 {
+			fd := int(int32(binary.LittleEndian.Uint32(out[off+i:])))
+			f, err := t.Process().Files().Get(fd)
+			if err != nil {
+				return err
+			}
+			p, ok := f.(kernel.Pollable)
+			if !ok {
+				// Files of the vfs have no host descriptor to pass.
+				return unix.EOPNOTSUPP
+			}
+			binary.LittleEndian.PutUint32(out[off+i:], uint32(p.HostFD()))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// rightsFromHost installs received host descriptors as app descriptors and
+// rewrites the SCM_RIGHTS data with their numbers.
+func rightsFromHost(t *kernel.Task, control []byte, cloexec bool) ([]byte, error) {
+	err := walkCmsgs(control, func(level, typ int32, off, n int) error {
+		if level != unix.SOL_SOCKET || typ != unix.SCM_RIGHTS {
+			return nil
+		}
+		for i := 0; i+4 <= n; i += 4 {
+			hfd := int(int32(binary.LittleEndian.Uint32(control[off+i:])))
+			f := adoptHostFD(t, hfd)
+			fd, err := t.Process().Files().Install(f, 0, cloexec)
+			if err != nil {
+				f.Close()
+				return err
+			}
+			binary.LittleEndian.PutUint32(control[off+i:], uint32(fd))
+		}
+		return nil
+	})
+	return control, err
+}
+
+// adoptHostFD wraps a host descriptor received from another app socket as
+// the kind of app file it is.
+func adoptHostFD(t *kernel.Task, hfd int) kernel.File {
+	fl, err := unix.FcntlInt(uintptr(hfd), unix.F_GETFL, 0)
+	if err != nil {
+		fl = unix.O_RDWR
+	}
+	appFlags := fl & (unix.O_ACCMODE | unix.O_APPEND) // the host side is always non-blocking
+	var st unix.Stat_t
+	if unix.Fstat(hfd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+		domain, _ := unix.GetsockoptInt(hfd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+		typ, _ := unix.GetsockoptInt(hfd, unix.SOL_SOCKET, unix.SO_TYPE)
+		proto, _ := unix.GetsockoptInt(hfd, unix.SOL_SOCKET, unix.SO_PROTOCOL)
+		s := newSocket(t, hfd, domain, typ, proto, false)
+		s.SetStatusFlags(appFlags)
+		return s
+	}
+	name := "anon_inode:[unknown]"
+	if st.Mode&unix.S_IFMT == unix.S_IFIFO {
+		name = "pipe"
+	}
+	return kernel.NewOwnedHostFile(hfd, name, appFlags)
+}

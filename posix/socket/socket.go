@@ -1,0 +1,194 @@
+package socket
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+// Register adds the library's handlers to tb.
+func Register(tb *shim.Table) {
+	tb.Register(unix.SYS_SOCKET, shim.Partial, "AF_INET, AF_INET6 (host sockets), AF_UNIX (app-private); other families EAFNOSUPPORT", sysSocket)
+	tb.Register(unix.SYS_SOCKETPAIR, shim.Full, "AF_UNIX", sysSocketpair)
+	tb.Register(unix.SYS_BIND, shim.Full, "unix paths live in the app's vfs; --net=none allows loopback only", sysBind)
+	tb.Register(unix.SYS_LISTEN, shim.Full, "", sysListen)
+	tb.Register(unix.SYS_ACCEPT, shim.Full, "", sysAccept)
+	tb.Register(unix.SYS_ACCEPT4, shim.Full, "", sysAccept4)
+	tb.Register(unix.SYS_CONNECT, shim.Full, "blocking and non-blocking (EINPROGRESS, SO_ERROR)", sysConnect)
+	tb.Register(unix.SYS_GETSOCKNAME, shim.Full, "", sysGetsockname)
+	tb.Register(unix.SYS_GETPEERNAME, shim.Full, "", sysGetpeername)
+	tb.Register(unix.SYS_SHUTDOWN, shim.Full, "", sysShutdown)
+	tb.Register(unix.SYS_SENDTO, shim.Full, "", sysSendto)
+	tb.Register(unix.SYS_RECVFROM, shim.Full, "", sysRecvfrom)
+	tb.Register(unix.SYS_SENDMSG, shim.Partial, "SCM_RIGHTS for host-backed descriptors; other control messages pass through", sysSendmsg)
+	tb.Register(unix.SYS_RECVMSG, shim.Partial, "SCM_RIGHTS received descriptors become app descriptors", sysRecvmsg)
+	tb.Register(unix.SYS_SENDMMSG, shim.Full, "", sysSendmmsg)
+	tb.Register(unix.SYS_RECVMMSG, shim.Partial, "the timeout argument is not applied", sysRecvmmsg)
+	tb.Register(unix.SYS_SETSOCKOPT, shim.Full, "applied to the host socket", sysSetsockopt)
+	tb.Register(unix.SYS_GETSOCKOPT, shim.Full, "from the host socket", sysGetsockopt)
+}
+
+// Socket is an app socket: a host socket plus what the app must see that
+// differs from the host (the unix path it bound, its connected path).
+type Socket struct {
+	*kernel.HostFile
+	Domain, Type, Protocol int
+	boundPath              string // app path of a bound AF_UNIX socket
+	peerPath               string // app path a unix socket connected to
+}
+
+func newSocket(t *kernel.Task, hostFD, domain, typ, proto int, nonblock bool) *Socket {
+	fl := unix.O_RDWR
+	if nonblock {
+		fl |= unix.O_NONBLOCK
+	}
+	return &Socket{HostFile: kernel.NewOwnedHostFile(hostFD, "socket", fl), Domain: domain, Type: typ, Protocol: proto}
+}
+
+func install(t *kernel.Task, s *Socket, cloexec bool) (uint64, error) {
+	fd, err := t.Process().Files().Install(s, 0, cloexec)
+	if err != nil {
+		s.Close()
+		return 0, err
+	}
+	return uint64(fd), nil
+}
+
+func getSocket(t *kernel.Task, fd int) (*Socket, error) {
+	f, err := t.Process().Files().Get(fd)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := f.(*Socket)
+	if !ok {
+		return nil, unix.ENOTSOCK
+	}
+	return s, nil
+}
+
+func sysSocket(t *kernel.Task, a shim.Args) (uint64, error) {
+	domain, typ, proto := a.Int(0), a.Int(1), a.Int(2)
+	base := typ &^ (unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC)
+	switch domain {
+	case unix.AF_INET, unix.AF_INET6, unix.AF_UNIX:
+	case unix.AF_NETLINK:
+		return 0, unix.EAFNOSUPPORT
+	default:
+		return 0, unix.EAFNOSUPPORT
+	}
+	switch base {
+	case unix.SOCK_STREAM, unix.SOCK_DGRAM, unix.SOCK_SEQPACKET, unix.SOCK_RAW:
+	default:
+		return 0, unix.EINVAL
+	}
+	if base == unix.SOCK_RAW {
+		return 0, unix.EPERM
+	}
+	fd, err := unix.Socket(domain, base|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, proto)
+	if err != nil {
+		return 0, err
+	}
+	return install(t, newSocket(t, fd, domain, base, proto, typ&unix.SOCK_NONBLOCK != 0), typ&unix.SOCK_CLOEXEC != 0)
+}
+
+func sysSocketpair(t *kernel.Task, a shim.Args) (uint64, error) {
+	domain, typ, proto := a.Int(0), a.Int(1), a.Int(2)
+	if domain != unix.AF_UNIX {
+		return 0, unix.EOPNOTSUPP
+	}
+	base := typ &^ (unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC)
+	fds, err := unix.Socketpair(domain, base|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, proto)
+	if err != nil {
+		return 0, err
+	}
+	nb, cloexec := typ&unix.SOCK_NONBLOCK != 0, typ&unix.SOCK_CLOEXEC != 0
+	s0, s1 := newSocket(t, fds[0], domain, base, proto, nb), newSocket(t, fds[1], domain, base, proto, nb)
+	ft := t.Process().Files()
+	fd0, err := ft.Install(s0, 0, cloexec)
+	if err != nil {
+		s0.Close()
+		s1.Close()
+		return 0, err
+	}
+	fd1, err := ft.Install(s1, 0, cloexec)
+	if err != nil {
+		ft.Close(fd0)
+		s1.Close()
+		return 0, err
+	}
+	var b [8]byte
+	putU32(b[0:], uint32(fd0))
+	putU32(b[4:], uint32(fd1))
+	if err := t.CopyOut(a[3], b[:]); err != nil {
+		ft.Close(fd0)
+		ft.Close(fd1)
+		return 0, err
+	}
+	return 0, nil
+}
+
+func putU32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
+
+func getU32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+func sysListen(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	return 0, unix.Listen(s.FD(), a.Int(1))
+}
+
+func sysShutdown(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	return 0, unix.Shutdown(s.FD(), a.Int(1))
+}
+
+func sysSetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	n := a[4]
+	if n > 4096 {
+		return 0, unix.EINVAL
+	}
+	buf := make([]byte, n)
+	if err := t.CopyIn(a[3], buf); err != nil {
+		return 0, err
+	}
+	return 0, rawSetsockopt(s.FD(), a.Int(1), a.Int(2), buf)
+}
+
+func sysGetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	var lb [4]byte
+	if err := t.CopyIn(a[4], lb[:]); err != nil {
+		return 0, err
+	}
+	n := getU32(lb[:])
+	if int32(n) < 0 {
+		return 0, unix.EINVAL
+	}
+	buf := make([]byte, min(n, 4096))
+	got, err := rawGetsockopt(s.FD(), a.Int(1), a.Int(2), buf)
+	if err != nil {
+		return 0, err
+	}
+	if err := t.CopyOut(a[3], buf[:got]); err != nil {
+		return 0, err
+	}
+	putU32(lb[:], uint32(got))
+	return 0, t.CopyOut(a[4], lb[:])
+}
