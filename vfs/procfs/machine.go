@@ -1,0 +1,138 @@
+package procfs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// hostFile returns a generator passing the host's /proc/name through.
+func (fs *FS) hostFile(name string) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		data, err := os.ReadFile(filepath.Join(fs.hostProc, name))
+		if err != nil {
+			return nil, fmt.Errorf("procfs: host %s: %w", name, err)
+		}
+		return data, nil
+	}
+}
+
+// cpuCount is the number of CPUs the app may run on.
+func cpuCount() int { return max(runtime.NumCPU(), 1) }
+
+// filesystemType is one line of /proc/filesystems.
+type filesystemType struct {
+	name  string
+	nodev bool // not backed by a block device
+}
+
+// filesystemTypes lists the filesystem types elfloader implements, under
+// the names Linux gives them.
+func filesystemTypes() []filesystemType {
+	return []filesystemType{
+		{"sysfs", true},
+		{"tmpfs", true},
+		{"proc", true},
+		{"devtmpfs", true},
+		{"pipefs", true},
+		{"ramfs", true},
+		{"devpts", true},
+		{"overlay", true},
+	}
+}
+
+// filesystemsText is /proc/filesystems: "nodev" then a tab for virtual
+// filesystems, a lone tab for block-device ones.
+func filesystemsText() []byte {
+	var b strings.Builder
+	for _, t := range filesystemTypes() {
+		if t.nodev {
+			b.WriteString("nodev")
+		}
+		b.WriteString("\t" + t.name + "\n")
+	}
+	return []byte(b.String())
+}
+
+// escapeMountField escapes a /proc/mounts field as Linux's mangle() does:
+// space, tab, newline and backslash become octal escapes.
+func escapeMountField(s string) string {
+	if !strings.ContainsAny(s, " \t\n\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\\':
+			fmt.Fprintf(&b, "\\%03o", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func mountOptions(m Mount) string {
+	if m.Options == "" {
+		return "rw"
+	}
+	return m.Options
+}
+
+// mountsText is /proc/mounts (and /proc/PID/mounts): fstab-like lines.
+func mountsText(mounts []Mount) []byte {
+	var b strings.Builder
+	for _, m := range mounts {
+		fmt.Fprintf(&b, "%s %s %s %s 0 0\n", escapeMountField(m.Source), escapeMountField(m.Target),
+			escapeMountField(m.FSType), escapeMountField(mountOptions(m)))
+	}
+	return []byte(b.String())
+}
+
+// mountinfoText is /proc/PID/mountinfo. Mount ids and device numbers are
+// synthesised (the provider does not expose them): mount i has id
+// firstMountID+i and device 0:(firstMountID+i); the parent is the latest
+// earlier mount whose target contains this one.
+func mountinfoText(mounts []Mount) []byte {
+	const firstMountID = 20
+	var b strings.Builder
+	for i, m := range mounts {
+		id := firstMountID + i
+		parent := id
+		for j := i - 1; j >= 0; j-- {
+			if pathContains(mounts[j].Target, m.Target) {
+				parent = firstMountID + j
+				break
+			}
+		}
+		opts := mountOptions(m)
+		fmt.Fprintf(&b, "%d %d 0:%d / %s %s - %s %s %s\n", id, parent, id,
+			escapeMountField(m.Target), opts, escapeMountField(m.FSType), escapeMountField(m.Source), opts)
+	}
+	return []byte(b.String())
+}
+
+// pathContains reports whether dir is p or an ancestor of it.
+func pathContains(dir, p string) bool {
+	if dir == p {
+		return false // a mount stacked on the same point is not nested
+	}
+	if dir == "/" {
+		return strings.HasPrefix(p, "/")
+	}
+	return strings.HasPrefix(p, dir+"/")
+}
+
+// formatUptime is /proc/uptime: seconds since boot and the idle time
+// summed over the CPUs.
+func formatUptime(up, idle float64) string {
+	return fmt.Sprintf("%.2f %.2f\n", up, idle)
+}
+
+// versionText is /proc/version.
+func (fs *FS) versionText() string {
+	return fmt.Sprintf("Linux version %s (elfloader@elfloader) (%s) %s\n",
+		fs.prov.OSRelease(), runtime.Version(), kernelVersion)
+}

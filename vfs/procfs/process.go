@@ -1,0 +1,156 @@
+package procfs
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/elfloader/elfloader/vfs"
+	"golang.org/x/sys/unix"
+)
+
+// thread names what a process directory shows: /proc/PID (tid == pid,
+// task == false) or /proc/PID/task/TID (task == true).
+type thread struct {
+	pid, tid int
+	task     bool
+}
+
+func (t thread) ino(index int) uint64 {
+	if t.task {
+		return dynIno(kindTask, t.pid, t.tid, index)
+	}
+	return dynIno(kindPID, t.pid, 0, index)
+}
+
+// processEntry is one entry of a process directory. index is fixed per
+// name (it is part of the inode number).
+type processEntry struct {
+	name   string
+	index  int
+	inTask bool // also shown in /proc/PID/task/TID
+	make   func(fs *FS, t thread, a attrs) vfs.Inode
+}
+
+// processEntries lists a process directory in Linux's (alphabetical)
+// order.
+func processEntries() []processEntry {
+	file := func(perm uint32, gen func(fs *FS, p Process, t thread) ([]byte, error)) func(*FS, thread, attrs) vfs.Inode {
+		return func(fs *FS, t thread, a attrs) vfs.Inode {
+			a.mode = unix.S_IFREG | perm
+			return &fileNode{attrs: a, generate: func() ([]byte, error) {
+				p, err := fs.process(t.pid)
+				if err != nil {
+					return nil, err
+				}
+				return gen(fs, p, t)
+			}}
+		}
+	}
+	return []processEntry{
+		{"auxv", 1, true, file(0o400, func(_ *FS, p Process, _ thread) ([]byte, error) { return auxvBytes(p.Auxv()), nil })},
+		{"cgroup", 2, true, file(0o444, func(*FS, Process, thread) ([]byte, error) { return []byte("0::/\n"), nil })},
+		{"cmdline", 3, true, file(0o444, func(_ *FS, p Process, _ thread) ([]byte, error) { return nulJoin(p.Cmdline()), nil })},
+		{"comm", 4, true, file(0o644, func(_ *FS, p Process, _ thread) ([]byte, error) { return []byte(commName(p.Comm()) + "\n"), nil })},
+		{"cwd", 5, true, (*FS).cwdLink},
+		{"environ", 6, true, file(0o400, func(_ *FS, p Process, _ thread) ([]byte, error) { return nulJoin(p.Environ()), nil })},
+		{"exe", 7, true, (*FS).exeLink},
+		{"fd", 8, false, (*FS).fdDir},
+		{"fdinfo", 9, false, (*FS).fdinfoDir},
+		{"maps", 10, true, file(0o444, func(_ *FS, p Process, _ thread) ([]byte, error) { return mapsText(p.Maps()), nil })},
+		{"mountinfo", 11, true, file(0o444, func(fs *FS, _ Process, _ thread) ([]byte, error) { return mountinfoText(fs.prov.Mounts()), nil })},
+		{"mounts", 12, true, file(0o444, func(fs *FS, _ Process, _ thread) ([]byte, error) { return mountsText(fs.prov.Mounts()), nil })},
+		{"oom_score_adj", 13, true, file(0o644, func(*FS, Process, thread) ([]byte, error) { return []byte("0\n"), nil })},
+		{"root", 14, true, (*FS).rootLink},
+		{"stat", 15, true, file(0o444, func(fs *FS, p Process, t thread) ([]byte, error) { return fs.statText(p, t.tid), nil })},
+		{"statm", 16, true, file(0o444, func(_ *FS, p Process, _ thread) ([]byte, error) { return statmText(p), nil })},
+		{"status", 17, true, file(0o444, func(_ *FS, p Process, t thread) ([]byte, error) { return statusText(p, t.tid), nil })},
+		{"task", 18, false, (*FS).taskDir},
+	}
+}
+
+// process returns the live process pid, or ESRCH once it has gone (an
+// open directory or a cached dentry can outlive it).
+func (fs *FS) process(pid int) (Process, error) {
+	p, ok := fs.prov.Process(pid)
+	if !ok {
+		return nil, unix.ESRCH
+	}
+	return p, nil
+}
+
+// processAttrs are the attributes of the inodes of p's directory: owned
+// by the process's user, stamped with its start time.
+func (fs *FS) processAttrs(p Process, ino uint64, mode uint32) attrs {
+	return attrs{fs: fs, ino: ino, mode: mode, uid: p.UID(), gid: p.GID(), time: p.StartTime()}
+}
+
+// processDir is /proc/PID.
+func (fs *FS) processDir(p Process) *dirNode {
+	return fs.threadDir(p, thread{pid: p.PID(), tid: p.PID()})
+}
+
+// threadDir is /proc/PID or /proc/PID/task/TID. Its entries are looked
+// up anew each time, so a cached directory always shows the live state.
+func (fs *FS) threadDir(p Process, t thread) *dirNode {
+	d := &dirNode{attrs: fs.processAttrs(p, t.ino(0), unix.S_IFDIR|0o555)}
+	d.children = func() ([]entry, error) {
+		p, err := fs.process(t.pid)
+		if err != nil {
+			return nil, err
+		}
+		var ents []entry
+		for i, pe := range processEntries() {
+			if t.task && !pe.inTask {
+				continue
+			}
+			a := fs.processAttrs(p, t.ino(pe.index), 0)
+			ents = append(ents, entry{name: pe.name, pos: firstFixedPos + int64(i), node: pe.make(fs, t, a)})
+		}
+		return ents, nil
+	}
+	return d
+}
+
+// taskDir is /proc/PID/task: one directory per thread.
+func (fs *FS) taskDir(t thread, a attrs) vfs.Inode {
+	a.mode = unix.S_IFDIR | 0o555
+	d := &dirNode{attrs: a}
+	d.children = func() ([]entry, error) {
+		p, err := fs.process(t.pid)
+		if err != nil {
+			return nil, err
+		}
+		var ents []entry
+		for _, tid := range sortedInts(p.TIDs()) {
+			tt := thread{pid: t.pid, tid: tid, task: true}
+			ents = append(ents, entry{name: strconv.Itoa(tid), pos: firstNumberPos + int64(tid), node: fs.threadDir(p, tt)})
+		}
+		return ents, nil
+	}
+	return d
+}
+
+func sortedInts(s []int) []int {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+// commName is the name as the kernel keeps it: at most 15 bytes
+// (TASK_COMM_LEN - 1).
+func commName(s string) string {
+	if len(s) > 15 {
+		return s[:15]
+	}
+	return s
+}
+
+// nulJoin is /proc/PID/cmdline and environ: each string NUL-terminated.
+func nulJoin(ss []string) []byte {
+	var b []byte
+	for _, s := range ss {
+		b = append(b, s...)
+		b = append(b, 0)
+	}
+	return b
+}

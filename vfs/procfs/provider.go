@@ -1,0 +1,85 @@
+package procfs
+
+import (
+	"time"
+
+	"github.com/elfloader/elfloader/vfs"
+)
+
+// Provider is what procfs needs from the kernel. The kernel implements it;
+// procfs never imports the kernel.
+type Provider interface {
+	// PIDs lists the live processes (thread-group ids), ascending.
+	PIDs() []int
+	// Process returns a live process.
+	Process(pid int) (Process, bool)
+	// Hostname is the node name (/proc/sys/kernel/hostname).
+	Hostname() string
+	// OSRelease is the kernel release (/proc/sys/kernel/osrelease).
+	OSRelease() string
+	// BootTime is when the kernel started (/proc/uptime, stat's starttime).
+	BootTime() time.Time
+	// Mounts describes the mount table (/proc/mounts, /proc/self/mounts).
+	Mounts() []Mount
+}
+
+// Mount is one line of /proc/mounts.
+type Mount struct {
+	Source, Target, FSType, Options string
+}
+
+// Process is one thread group as procfs shows it.
+type Process interface {
+	PID() int
+	PPID() int
+	TIDs() []int
+	// Comm is the thread-group leader's name (/proc/PID/comm, status Name).
+	Comm() string
+	Cmdline() []string
+	Environ() []string
+	// Auxv is the flattened (type, value) pairs of the initial auxv.
+	Auxv() []uint64
+	// ExePath is the executable's path in the app's filesystem.
+	ExePath() string
+	// FS is the process's filesystem context (root, cwd, umask, creds);
+	// /proc/PID/cwd and /proc/PID/root jump to its locations.
+	FS() *vfs.Context
+	// FDs lists the open descriptors.
+	FDs() []FD
+	// Maps lists the memory mappings in address order.
+	Maps() []Mapping
+	// UID and GID are the real (= effective) ids.
+	UID() uint32
+	GID() uint32
+	// Memory figures in bytes.
+	VMSize() uint64
+	RSS() uint64
+	// Threads is the number of threads.
+	Threads() int
+	// State is the one-letter state ("R", "S").
+	State() string
+	// StartTime is when the process started.
+	StartTime() time.Time
+}
+
+// FD is one open descriptor. Location is set for files of the vfs (then
+// /proc/PID/fd/N is a magic link to it); Name is what readlink shows
+// ("/etc/passwd", "pipe:[123]", "socket:[456]", "anon_inode:[eventpoll]").
+type FD struct {
+	FD       int
+	Name     string
+	Location *vfs.Location
+	Flags    int   // status flags for /proc/PID/fdinfo/N
+	Pos      int64 // file position for fdinfo
+}
+
+// Mapping is one line of /proc/PID/maps.
+type Mapping struct {
+	Start, End uint64
+	Prot       int // PROT_* bits
+	Shared     bool
+	Offset     uint64
+	Dev        uint64
+	Inode      uint64
+	Path       string // "" for anonymous, "[heap]", "[stack]", a file path
+}
