@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -162,11 +163,12 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		k: k, PID: pid, PPID: os.Getppid(), mm: mm, FS: fsctx,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
 		Argv: spec.Argv, Envp: spec.Envp, ExecPath: spec.Path,
-		rlimits: defaultRlimits(),
-		files:   NewFDTable(),
-		tasks:   map[int]*Task{},
-		done:    make(chan struct{}),
-		Umask:   0o022,
+		rlimits:   defaultRlimits(),
+		files:     NewFDTable(),
+		tasks:     map[int]*Task{},
+		done:      make(chan struct{}),
+		Umask:     0o022,
+		startTime: time.Now(),
 	}
 	p.files.owner = p
 	for _, a := range auxv {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/vfs"
+	"github.com/elfloader/elfloader/vfs/procfs"
 )
 
 // Dispatcher serves one system call of a task: it reads the number and
@@ -38,6 +39,8 @@ type Config struct {
 	VFS *vfs.VFS
 	// Net is the network mode.
 	Net NetMode
+	// Mounts describes the mount table for /proc/mounts.
+	Mounts func() []procfs.Mount
 }
 
 // Kernel is the root of the state an app sees.

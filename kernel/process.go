@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync"
+	"time"
 
 	"github.com/elfloader/elfloader/vfs"
 
@@ -51,6 +52,7 @@ type Process struct {
 	UID, GID   uint32
 	Umask      uint32
 	NoNewPrivs bool
+	startTime  time.Time
 
 	nextTimerID int
 	timers      map[int]*Timer

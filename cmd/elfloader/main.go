@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -46,6 +47,16 @@ Example:
 }
 
 func main() {
+	if path := os.Getenv("ELFLOADER_CPUPROFILE"); path != "" {
+		// A developer aid: profile elfloader itself (the Go side of a run).
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			status := mainWithArgs(os.Args[1:], os.Stdout, os.Stderr)
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(status)
+		}
+	}
 	os.Exit(mainWithArgs(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -10,11 +10,14 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/devfs"
 	"github.com/elfloader/elfloader/vfs/hostfs"
 	"github.com/elfloader/elfloader/vfs/overlay"
+	"github.com/elfloader/elfloader/vfs/procfs"
 	"github.com/elfloader/elfloader/vfs/ramfs"
+	"github.com/elfloader/elfloader/vfs/sysfs"
 )
 
 // fsOptions are the flags that shape the app's filesystem.
@@ -57,14 +60,47 @@ func parseVolume(s string) (volume, error) {
 	return v, nil
 }
 
-// mountFunc lets callers add filesystems that need the kernel (procfs).
+// mountFunc lets callers add filesystems of their own.
 type mountFunc func(v *vfs.VFS, ctx *vfs.Context) error
+
+// mountTable records the mounts for the app's /proc/mounts.
+type mountTable []procfs.Mount
+
+func (m *mountTable) add(source, target, fstype string, ro bool) {
+	opts := "rw"
+	if ro {
+		opts = "ro"
+	}
+	*m = append(*m, procfs.Mount{Source: source, Target: target, FSType: fstype, Options: opts + ",relatime"})
+}
+
+// mountKernelFS mounts the filesystems that show the kernel's own state
+// (procfs needs the kernel, which needs the vfs first).
+func mountKernelFS(v *vfs.VFS, k *kernel.Kernel, mounts *mountTable) error {
+	ctx := v.NewContext()
+	for _, m := range []struct {
+		path, fstype string
+		fs           vfs.FileSystem
+	}{
+		{"/proc", "proc", procfs.New(k.ProcProvider(), 0)},
+		{"/sys", "sysfs", sysfs.New(0)},
+	} {
+		if err := mkdirAll(ctx, m.path); err != nil {
+			return fmt.Errorf("creating mount point %s: %w", m.path, err)
+		}
+		if _, err := v.MountAt(ctx, m.path, m.fs, vfs.MountOptions{}); err != nil {
+			return fmt.Errorf("mounting %s: %w", m.path, err)
+		}
+		mounts.add(m.fstype, m.path, m.fstype, m.path == "/sys")
+	}
+	return nil
+}
 
 // buildRoot assembles the app's filesystem: the host root (or --root)
 // read-only under a ramfs overlay, devfs on /dev, a fresh ramfs on /tmp,
 // the volumes, and whatever extra mounts the caller adds. The host is only
 // written through an explicit :rw volume.
-func buildRoot(o *fsOptions, extra ...mountFunc) (*vfs.VFS, string, error) {
+func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, string, error) {
 	rootDir := o.root
 	if rootDir == "" {
 		rootDir = "/"
@@ -89,23 +125,25 @@ func buildRoot(o *fsOptions, extra ...mountFunc) (*vfs.VFS, string, error) {
 		return nil, "", err
 	}
 	ctx := v.NewContext()
-	mount := func(path string, fs vfs.FileSystem, ro bool) error {
+	mounts.add("overlay", "/", "overlay", false)
+	mount := func(path string, fs vfs.FileSystem, ro bool, source, fstype string) error {
 		if err := mkdirAll(ctx, path); err != nil {
 			return fmt.Errorf("creating mount point %s: %w", path, err)
 		}
 		if _, err := v.MountAt(ctx, path, fs, vfs.MountOptions{ReadOnly: ro}); err != nil {
 			return fmt.Errorf("mounting %s: %w", path, err)
 		}
+		mounts.add(source, path, fstype, ro)
 		return nil
 	}
 	dev, err := devfs.New(0)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := mount("/dev", dev, false); err != nil {
+	if err := mount("/dev", dev, false, "devtmpfs", "devtmpfs"); err != nil {
 		return nil, "", err
 	}
-	if err := mount("/tmp", ramfs.New(ramfs.Options{RootMode: 0o1777}), false); err != nil {
+	if err := mount("/tmp", ramfs.New(ramfs.Options{RootMode: 0o1777}), false, "tmpfs", "tmpfs"); err != nil {
 		return nil, "", err
 	}
 	for _, s := range o.volumes {
@@ -117,7 +155,7 @@ func buildRoot(o *fsOptions, extra ...mountFunc) (*vfs.VFS, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("--volume %s: %w", s, err)
 		}
-		if err := mount(vol.guest, hfs, !vol.writable); err != nil {
+		if err := mount(vol.guest, hfs, !vol.writable, vol.host, "hostfs"); err != nil {
 			return nil, "", err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/plat/inproc"
 	"github.com/elfloader/elfloader/shim"
+	"github.com/elfloader/elfloader/vfs/procfs"
 )
 
 // runOptions are the flags shared by every command that runs a program
@@ -106,7 +107,8 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	if host == "" {
 		host, _ = os.Hostname()
 	}
-	root, workdir, err := buildRoot(&o.fs)
+	var mounts mountTable
+	root, workdir, err := buildRoot(&o.fs, &mounts)
 	if err == nil {
 		err = exposeHostPath(root, workdir, argv[0])
 	}
@@ -129,7 +131,11 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		Platform: p, Syscalls: tb,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Report: stderr, Hostname: host,
+		Mounts: func() []procfs.Mount { return mounts },
 	})
+	if err == nil {
+		err = mountKernelFS(root, k, &mounts)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125

@@ -20,6 +20,7 @@ func registerIO(tb *shim.Table) {
 	tb.Register(unix.SYS_FALLOCATE, shim.Partial, "mode 0 and FALLOC_FL_KEEP_SIZE", sysFallocate)
 	tb.Register(unix.SYS_SENDFILE, shim.Full, "copies through elfloader between any two files", sysSendfile)
 	tb.Register(unix.SYS_COPY_FILE_RANGE, shim.Full, "", sysCopyFileRange)
+	tb.Register(unix.SYS_FADVISE64, shim.Full, "validated; the advice itself is not needed by in-memory and host-cached files", sysFadvise64)
 	tb.Register(unix.SYS_CLOSE_RANGE, shim.Full, "CLOSE_RANGE_CLOEXEC; CLOSE_RANGE_UNSHARE is a no-op (one table)", sysCloseRange)
 }
 
@@ -314,3 +315,19 @@ func sysCloseRange(t *kernel.Task, a shim.Args) (uint64, error) {
 
 // bg is the context of vfs I/O on regular files, which never blocks.
 var bg = context.Background()
+
+func sysFadvise64(t *kernel.Task, a shim.Args) (uint64, error) {
+	vf, f, err := vfsFile(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	if vf == nil {
+		if _, ok := f.(kernel.Pollable); ok {
+			return 0, unix.ESPIPE
+		}
+	}
+	if a.Int(3) < unix.FADV_NORMAL || a.Int(3) > unix.FADV_NOREUSE || a.Long(2) < 0 {
+		return 0, unix.EINVAL
+	}
+	return 0, nil
+}

@@ -1,0 +1,193 @@
+package kernel
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/vfs"
+	"github.com/elfloader/elfloader/vfs/procfs"
+)
+
+// ProcProvider is the kernel as procfs sees it.
+func (k *Kernel) ProcProvider() procfs.Provider { return procProvider{k} }
+
+type procProvider struct{ k *Kernel }
+
+func (pp procProvider) PIDs() []int {
+	pp.k.mu.Lock()
+	defer pp.k.mu.Unlock()
+	out := make([]int, 0, len(pp.k.processes))
+	for pid, p := range pp.k.processes {
+		if !p.Exiting() {
+			out = append(out, pid)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (pp procProvider) Process(pid int) (procfs.Process, bool) {
+	p := pp.k.ProcessByPID(pid)
+	if p == nil || p.Exiting() {
+		return nil, false
+	}
+	return procView{p}, true
+}
+
+func (pp procProvider) Hostname() string { return pp.k.Hostname() }
+
+func (pp procProvider) OSRelease() string {
+	var u unix.Utsname
+	unix.Uname(&u)
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+func (pp procProvider) BootTime() time.Time { return pp.k.bootTime }
+
+func (pp procProvider) Mounts() []procfs.Mount {
+	if pp.k.cfg.Mounts == nil {
+		return nil
+	}
+	return pp.k.cfg.Mounts()
+}
+
+type procView struct{ p *Process }
+
+func (v procView) PID() int  { return v.p.PID }
+func (v procView) PPID() int { return v.p.PPID }
+
+func (v procView) TIDs() []int {
+	v.p.mu.Lock()
+	defer v.p.mu.Unlock()
+	out := make([]int, 0, len(v.p.tasks))
+	for tid := range v.p.tasks {
+		out = append(out, tid)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (v procView) Comm() string {
+	v.p.mu.Lock()
+	leader := v.p.leader
+	v.p.mu.Unlock()
+	if leader != nil && leader.Name != "" {
+		return leader.Name
+	}
+	name := v.p.ExecPath
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	return name
+}
+
+func (v procView) Cmdline() []string { return v.p.Argv }
+func (v procView) Environ() []string { return v.p.Envp }
+func (v procView) Auxv() []uint64    { return v.p.Auxv }
+
+func (v procView) ExePath() string {
+	if v.p.FS != nil && !strings.HasPrefix(v.p.ExecPath, "/") {
+		if cwd, err := vfs.Getcwd(v.p.FS); err == nil {
+			return strings.TrimSuffix(cwd, "/") + "/" + strings.TrimPrefix(v.p.ExecPath, "./")
+		}
+	}
+	return v.p.ExecPath
+}
+
+func (v procView) FS() *vfs.Context { return v.p.FS }
+
+func (v procView) FDs() []procfs.FD {
+	ft := v.p.files
+	var out []procfs.FD
+	for _, fd := range ft.Fds() {
+		f, err := ft.Get(fd)
+		if err != nil {
+			continue
+		}
+		e := procfs.FD{FD: fd}
+		if ff, ok := f.(FlagFile); ok {
+			e.Flags = ff.StatusFlags()
+		}
+		if on, _ := ft.CloexecOf(fd); on {
+			e.Flags |= unix.O_CLOEXEC
+		}
+		switch f := f.(type) {
+		case *VFSFile:
+			loc := f.F.Location()
+			e.Location = &loc
+			e.Name = f.Name()
+			e.Pos = f.F.Offset()
+		case Pollable:
+			e.Name = hostObjectName(f.HostFD())
+		default:
+			e.Name = "anon_inode:[unknown]"
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// hostObjectName names a host-backed descriptor as Linux's /proc does.
+func hostObjectName(fd int) string {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) == nil {
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFIFO:
+			return fmt.Sprintf("pipe:[%d]", st.Ino)
+		case unix.S_IFSOCK:
+			return fmt.Sprintf("socket:[%d]", st.Ino)
+		}
+	}
+	if target, err := readlinkHost(fd); err == nil && strings.HasPrefix(target, "anon_inode:") {
+		return target
+	}
+	return "/dev/pts/0"
+}
+
+func readlinkHost(fd int) (string, error) {
+	buf := make([]byte, 256)
+	n, err := unix.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd), buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+func (v procView) Maps() []procfs.Mapping {
+	var out []procfs.Mapping
+	for _, m := range v.p.mm.VMAs() {
+		if m.Name == "[stack guard]" {
+			m.Name = ""
+		}
+		out = append(out, procfs.Mapping{Start: m.Start, End: m.End, Prot: m.Prot, Shared: m.Shared, Offset: m.FileOff, Path: m.Name})
+	}
+	return out
+}
+
+func (v procView) UID() uint32 { return v.p.UID }
+func (v procView) GID() uint32 { return v.p.GID }
+
+func (v procView) VMSize() uint64 {
+	var n uint64
+	for _, m := range v.p.mm.VMAs() {
+		n += m.End - m.Start
+	}
+	return n
+}
+
+func (v procView) RSS() uint64 {
+	var ru unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &ru)
+	return uint64(ru.Maxrss) * 1024
+}
+
+func (v procView) Threads() int         { return len(v.TIDs()) }
+func (v procView) State() string        { return "R" }
+func (v procView) StartTime() time.Time { return v.p.startTime }
