@@ -258,6 +258,12 @@ func sysSendfile(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if n, ok, err := hostSendfile(t, in, out, off, min(a[3], maxRW)); ok {
+		if werr := writeOff(t, a[2], off); werr != nil {
+			return 0, werr
+		}
+		return n, err
+	}
 	n, err := copyData(t, in, out, off, nil, min(a[3], maxRW))
 	if werr := writeOff(t, a[2], off); werr != nil {
 		return 0, werr
@@ -330,4 +336,56 @@ func sysFadvise64(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, unix.EINVAL
 	}
 	return 0, nil
+}
+
+// hostSendfile is the zero-copy path: a file whose bytes are in a host
+// descriptor sent to a host-backed descriptor (a socket or pipe) with the
+// host's sendfile. ok is false when the pair does not qualify.
+func hostSendfile(t *kernel.Task, in, out kernel.File, off *int64, n uint64) (sent uint64, ok bool, err error) {
+	vf, isVFS := in.(*kernel.VFSFile)
+	dst, isHost := out.(kernel.Pollable)
+	if !isVFS || !isHost {
+		return 0, false, nil
+	}
+	src, ok := vf.MapFD()
+	if !ok {
+		return 0, false, nil
+	}
+	pos := vf.F.Offset()
+	if off != nil {
+		pos = *off
+	}
+	blocking := true
+	if ff, ok := out.(kernel.FlagFile); ok && ff.StatusFlags()&unix.O_NONBLOCK != 0 {
+		blocking = false
+	}
+	for sent < n {
+		w, e := unix.Sendfile(dst.HostFD(), src, &pos, int(n-sent))
+		if w > 0 {
+			sent += uint64(w)
+			continue
+		}
+		if e == unix.EINTR {
+			continue
+		}
+		if e == unix.EAGAIN && blocking && sent == 0 {
+			if e = t.WaitHostFD(dst.HostFD(), unix.POLLOUT); e == nil {
+				continue
+			}
+		}
+		err = e // nil at the end of the input
+		break
+	}
+	if off != nil {
+		*off = pos
+	} else {
+		vf.F.Seek(pos, unix.SEEK_SET)
+	}
+	if sent > 0 {
+		return sent, true, nil
+	}
+	if err == unix.EPIPE {
+		t.SendSignal(kernel.NewSigInfo(int(unix.SIGPIPE), kernel.SI_USER))
+	}
+	return 0, true, err
 }
