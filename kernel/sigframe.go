@@ -304,3 +304,6 @@ func (t *Task) restoreFP(addr uint64) error {
 	t.ctx.SetExtendedStateStd(img)
 	return nil
 }
+
+// OnAltStack reports whether sp is on the thread's alternate signal stack.
+func (t *Task) OnAltStack(sp uint64) bool { return t.onAltStack(sp) }

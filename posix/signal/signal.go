@@ -31,6 +31,7 @@ const (
 	sigKill      = 9
 	sigStop      = 19
 	unblockable  = uint64(1)<<(sigKill-1) | uint64(1)<<(sigStop-1)
+	ssOnStack    = 1
 	ssDisable    = 2
 	ssAutodisarm = 1 << 31
 	minSigStkSz  = 2048
@@ -125,8 +126,11 @@ func sysSigaltstack(t *kernel.Task, a shim.Args) (uint64, error) {
 		var b [24]byte
 		binary.LittleEndian.PutUint64(b[0:], t.AltStack.Sp)
 		flags := uint32(t.AltStack.Flags)
-		if t.AltStack.Size == 0 {
+		switch {
+		case t.AltStack.Size == 0:
 			flags = ssDisable
+		case t.OnAltStack(t.Regs().Rsp):
+			flags |= ssOnStack
 		}
 		binary.LittleEndian.PutUint32(b[8:], flags)
 		binary.LittleEndian.PutUint64(b[16:], t.AltStack.Size)
@@ -135,6 +139,9 @@ func sysSigaltstack(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	}
 	if newAddr != 0 {
+		if t.OnAltStack(t.Regs().Rsp) {
+			return 0, unix.EPERM
+		}
 		var b [24]byte
 		if err := t.CopyIn(newAddr, b[:]); err != nil {
 			return 0, err

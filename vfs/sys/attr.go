@@ -87,7 +87,8 @@ func sysFchmodat(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, vfs.ChmodAt(ctx, loc, p, uint32(a[2])&0o7777, a.Int(3))
+	// fchmodat(2) has no flags argument (that is fchmodat2).
+	return 0, vfs.ChmodAt(ctx, loc, p, uint32(a[2])&0o7777, 0)
 }
 
 func sysChown(t *kernel.Task, a shim.Args) (uint64, error) {
