@@ -171,6 +171,14 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		startTime: time.Now(),
 	}
 	p.files.owner = p
+	if k.cfg.Rewriter != nil {
+		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})
+		for _, v := range mm.VMAs() {
+			if v.Prot&unix.PROT_EXEC != 0 {
+				k.cfg.Rewriter.Scan(v.Start, v.End, codeMemory{p})
+			}
+		}
+	}
 	for _, a := range auxv {
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
 	}

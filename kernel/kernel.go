@@ -41,6 +41,9 @@ type Config struct {
 	Net NetMode
 	// Mounts describes the mount table for /proc/mounts.
 	Mounts func() []procfs.Mount
+	// Rewriter, when set, rewrites syscall sites into the platform's fast
+	// path (lazily after traps, eagerly on new code, as it was built).
+	Rewriter plat.Rewriter
 }
 
 // Kernel is the root of the state an app sees.
@@ -195,3 +198,6 @@ func newKernelID() string {
 	r := randomBytes()
 	return fmt.Sprintf("%d-%x", os.Getpid(), r[:4])
 }
+
+// Rewriter is the fast-path site rewriter, or nil.
+func (k *Kernel) Rewriter() plat.Rewriter { return k.cfg.Rewriter }

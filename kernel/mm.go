@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/plat"
 )
 
 const pageSize = 4096
@@ -27,6 +29,11 @@ type VMA struct {
 // the guard that keeps the app from touching host mappings through mmap,
 // munmap, mprotect or a handler's copy.
 type MM struct {
+	// code learns about code that appears, changes or goes away (the
+	// fast syscall path's rewritten sites); nil without rewriting.
+	code    plat.Rewriter
+	codeMem plat.CodeMemory
+
 	mu        sync.RWMutex
 	vmas      []VMA // sorted, non-overlapping
 	brkStart  uint64
@@ -36,6 +43,26 @@ type MM struct {
 
 // NewMM returns an empty address space.
 func NewMM() *MM { return &MM{} }
+
+// SetRewriter connects the platform's site rewriter to this address space.
+func (m *MM) SetRewriter(r plat.Rewriter, mem plat.CodeMemory) {
+	m.code = r
+	m.codeMem = mem
+}
+
+// codeChanged tells the rewriter about a range whose code went away or
+// may change, and (eager mode) about new executable code.
+func (m *MM) codeChanged(start, end uint64, unmapped, writable, exec bool) {
+	if m.code == nil {
+		return
+	}
+	if unmapped || writable {
+		m.code.Invalidate(start, end, !unmapped)
+	}
+	if exec && !writable {
+		m.code.Scan(start, end, m.codeMem)
+	}
+}
 
 // VMAs returns a copy of the mappings, in address order.
 func (m *MM) VMAs() []VMA {
@@ -200,6 +227,10 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		return 0, err
 	}
 	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: s.Flags&unix.MAP_SHARED != 0, Name: s.Name, FileOff: s.Offset})
+	m.mu.Unlock()
+	m.codeChanged(addr, addr+length, true, false, false)
+	m.codeChanged(addr, addr+length, false, s.Prot&unix.PROT_WRITE != 0, s.Prot&unix.PROT_EXEC != 0)
+	m.mu.Lock()
 	return addr, nil
 }
 
@@ -247,16 +278,18 @@ func (m *MM) Unmap(addr, length uint64) error {
 		return unix.EINVAL
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	for _, v := range m.vmas {
 		s, e := max(v.Start, addr), min(v.End, end)
 		if s < e {
 			if err := hostMunmap(s, e-s); err != nil {
+				m.mu.Unlock()
 				return err
 			}
 		}
 	}
 	m.remove(addr, end)
+	m.mu.Unlock()
+	m.codeChanged(addr, end, true, false, false)
 	return nil
 }
 
@@ -296,6 +329,9 @@ func (m *MM) Protect(addr, length uint64, prot int) error {
 	for _, p := range parts {
 		m.insert(p)
 	}
+	m.mu.Unlock()
+	m.codeChanged(addr, end, false, prot&unix.PROT_WRITE != 0, prot&unix.PROT_EXEC != 0)
+	m.mu.Lock()
 	return nil
 }
 
@@ -480,4 +516,13 @@ func (m *MM) ReadAt(addr uint64, n int) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// Prot returns the app's protection at addr (plat.CodeMemory).
+func (m *MM) Prot(addr uint64) (int, bool) {
+	v, ok := m.Find(addr)
+	if !ok {
+		return 0, false
+	}
+	return v.Prot, true
 }

@@ -53,6 +53,7 @@ type Process struct {
 	Umask      uint32
 	NoNewPrivs bool
 	startTime  time.Time
+	syms       symbolCache
 
 	nextTimerID int
 	timers      map[int]*Timer

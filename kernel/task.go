@@ -128,6 +128,11 @@ func (t *Task) run() {
 		t.inApp.Store(false)
 		switch ev {
 		case plat.EventSyscall:
+			if rw := t.k.cfg.Rewriter; rw != nil {
+				if f, ok := ctx.(interface{ Fast() bool }); !ok || !f.Fast() {
+					rw.AfterTrap(ctx, codeMemory{t.p})
+				}
+			}
 			t.k.cfg.Syscalls.Dispatch(t)
 			if !t.Exited() {
 				t.handleSignals(true)

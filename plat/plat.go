@@ -66,3 +66,38 @@ type Platform interface {
 	// XSaveInfo is the standard XSAVE image size and the enabled features (XCR0).
 	XSaveInfo() (size int, xcr0 uint64)
 }
+
+// CodeMemory is the app's address space as a rewriting platform needs it.
+type CodeMemory interface {
+	// Prot returns the app's protection of the page holding addr, and
+	// false when addr is not app memory.
+	Prot(addr uint64) (int, bool)
+	// FuncStart returns the start of the function (from the mapped
+	// object's symbol table) that contains addr, when known. A linear
+	// decode from there proves instruction boundaries.
+	FuncStart(addr uint64) (uint64, bool)
+}
+
+// RewriteStats counts the fast syscall path's work.
+type RewriteStats struct {
+	Sites        uint64 // sites rewritten
+	Refused      uint64 // sites left on the trap path (not provably safe)
+	TrappedCalls uint64 // syscalls that arrived through the trap
+	FastCalls    uint64 // syscalls that arrived through rewritten sites
+}
+
+// Rewriter is implemented by platforms that rewrite syscall sites into a
+// direct entry (the fast path).
+type Rewriter interface {
+	// AfterTrap sees a syscall that came through the trap path, with the
+	// registers as the app left them (Rip after the syscall instruction);
+	// it may rewrite the site so that later calls take the fast path.
+	AfterTrap(ctx Context, mem CodeMemory)
+	// Scan rewrites every provably safe site in [start, end) (eager mode).
+	Scan(start, end uint64, mem CodeMemory)
+	// Invalidate forgets rewritten sites in [start, end); when the code is
+	// still mapped (made writable again), the original bytes come back.
+	Invalidate(start, end uint64, stillMapped bool)
+	// Stats reports the counters.
+	Stats() RewriteStats
+}

@@ -13,11 +13,14 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
+	listFiles := fs.Bool("files", false, "with an image: list its files")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: elfloader inspect [--json] PROGRAM
+       elfloader inspect [--json] [--files] APP.img
 
 Describes an ELF program: its kind (static, static-pie, dynamic, dynamic-pie),
 interpreter, entry point, loadable segments, TLS, stack, needed libraries.
+Describes an elfloader image: its config, sizes, digests and files.
 
 Flags:
 `)
@@ -29,6 +32,9 @@ Flags:
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return 2
+	}
+	if looksLikeImage(fs.Arg(0)) {
+		return inspectImage(fs.Arg(0), *listFiles, *asJSON, stdout, stderr)
 	}
 	b, err := elfloader.ParseFile(fs.Arg(0))
 	if err != nil {

@@ -22,6 +22,7 @@ func commands() []command {
 	return []command{
 		{"run", "run a Linux x86-64 program on elfloader's kernel", cmdRun},
 		{"inspect", "describe an ELF program: kind, interpreter, segments, libraries", cmdInspect},
+		{"pack", "pack a directory, container image or program into an image file for run", cmdPack},
 		{"syscalls", "print the syscall support table (text, markdown or JSON)", cmdSyscalls},
 		{"coverage", "report the syscalls a program uses and how well they are served (also: report, diff, suite, explore)", cmdCoverage},
 		{"version", "print the version", func([]string, io.Writer, io.Writer) int { fmt.Println("elfloader", version); return 0 }},

@@ -25,6 +25,10 @@ type fsOptions struct {
 	root    string
 	volumes multiFlag
 	workdir string
+
+	// rootFS, when set, is the app's root instead of --root: the ramfs
+	// filled from an elfloader image (image.go).
+	rootFS vfs.FileSystem
 }
 
 func (o *fsOptions) register(fs *flag.FlagSet) {
@@ -105,20 +109,9 @@ func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, 
 	if rootDir == "" {
 		rootDir = "/"
 	}
-	st, err := os.Stat(rootDir)
+	upper, err := rootFileSystem(o, rootDir)
 	if err != nil {
-		return nil, "", fmt.Errorf("--root: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, "", fmt.Errorf("--root %s: not a directory", rootDir)
-	}
-	lower, err := hostfs.New(rootDir, hostfs.Options{})
-	if err != nil {
-		return nil, "", fmt.Errorf("--root %s: %w", rootDir, err)
-	}
-	upper, err := overlay.New(lower, overlay.Options{})
-	if err != nil {
-		return nil, "", fmt.Errorf("overlay: %w", err)
+		return nil, "", err
 	}
 	v, err := vfs.New(upper, vfs.MountOptions{})
 	if err != nil {
@@ -168,12 +161,40 @@ func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, 
 	if workdir == "" {
 		workdir = "/"
 		if rootDir == "/" {
+			// The user's directory, when the app can see it (the host's
+			// /tmp, for one, is replaced by a fresh ramfs).
 			if wd, err := os.Getwd(); err == nil {
-				workdir = wd
+				if _, err := vfs.StatAt(ctx, ctx.Root, wd, 0); err == nil {
+					workdir = wd
+				}
 			}
 		}
 	}
 	return v, workdir, nil
+}
+
+// rootFileSystem returns the filesystem mounted on the app's /: the image's
+// (o.rootFS) or the host directory rootDir read-only under a ramfs overlay.
+func rootFileSystem(o *fsOptions, rootDir string) (vfs.FileSystem, error) {
+	if o.rootFS != nil {
+		return o.rootFS, nil
+	}
+	st, err := os.Stat(rootDir)
+	if err != nil {
+		return nil, fmt.Errorf("--root: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("--root %s: not a directory", rootDir)
+	}
+	lower, err := hostfs.New(rootDir, hostfs.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("--root %s: %w", rootDir, err)
+	}
+	upper, err := overlay.New(lower, overlay.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("overlay: %w", err)
+	}
+	return upper, nil
 }
 
 // mkdirAll creates path and its parents in the app's filesystem.

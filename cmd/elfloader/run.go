@@ -27,11 +27,14 @@ type runOptions struct {
 	envs      multiFlag
 	fs        fsOptions
 	net       string
+	rewrite   string
 
 	profile       string    // --profile: serve only what this profile allows
 	profileAction string    // --profile-action: enosys or kill
 	coverageOut   string    // hidden --coverage-out: write the run's coverage JSON here
 	overrides     multiFlag // hidden --override: answer calls with ENOSYS or 0 (explore)
+
+	image *appImage // set when PROGRAM is an elfloader image (image.go)
 }
 
 type multiFlag []string
@@ -46,6 +49,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.hostname, "hostname", "", "host name the app sees (default: the host's)")
 	fs.Var(&o.envs, "env", "set `NAME=VALUE` in the app's environment (repeatable)")
 	o.fs.register(fs)
+	fs.StringVar(&o.rewrite, "rewrite", "lazy", "fast syscall path: off (every syscall traps), lazy (rewrite a site after its first trap) or eager (also scan new code)")
 	fs.StringVar(&o.net, "net", "host", "network: host (the host's network stack) or none (loopback and unix sockets only)")
 	o.registerCoverage(fs)
 }
@@ -109,12 +113,24 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	var mounts mountTable
 	root, workdir, err := buildRoot(&o.fs, &mounts)
-	if err == nil {
+	if err == nil && o.image == nil {
 		err = exposeHostPath(root, workdir, argv[0])
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
+	}
+	var rw *inproc.Rewriter
+	switch o.rewrite {
+	case "off":
+		rw = p.NewRewriter(inproc.RewriteOff)
+	case "lazy", "":
+		rw = p.NewRewriter(inproc.RewriteLazy)
+	case "eager":
+		rw = p.NewRewriter(inproc.RewriteEager)
+	default:
+		fmt.Fprintf(stderr, "elfloader: --rewrite %q: want off, lazy or eager\n", o.rewrite)
+		return 2
 	}
 	var netMode kernel.NetMode
 	switch o.net {
@@ -127,6 +143,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	k, err := kernel.New(kernel.Config{
 		Net:      netMode,
+		Rewriter: rw,
 		VFS:      root,
 		Platform: p, Syscalls: tb,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
@@ -145,6 +162,9 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	if !strings.Contains(argv[0], "/") {
 		// A bare name runs the file in the working directory, like ./NAME.
 		spec.Path = "./" + argv[0]
+	}
+	if o.image != nil {
+		spec.Path, spec.Envp = o.image.path, o.image.env
 	}
 	// Signals sent to elfloader go to the app, as they would to the
 	// program run natively.
@@ -165,6 +185,11 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		}
 	}()
 	status, err := k.Run(ctx, spec)
+	if o.trace || o.traceFile != "" || os.Getenv("ELFLOADER_STATS") != "" {
+		st := rw.Stats()
+		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten, %d refused; %d calls through rewritten sites, %d trapped\n",
+			o.rewrite, st.Sites, st.Refused, st.FastCalls, st.TrappedCalls)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
 		var le *kernel.LoadError
@@ -184,13 +209,18 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o runOptions
 	o.register(fs)
+	var imgFlags imageRunFlags
+	imgFlags.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: elfloader run [flags] PROGRAM [ARGS...]
+       elfloader run [flags] APP.img [ARGS...]
 
 Loads PROGRAM (a Linux x86-64 ELF executable) itself and runs it, serving
 every system call from elfloader's kernel. The exit status is the program's,
 or 128+N when signal N killed it. elfloader's own messages on stderr start
 with "elfloader:". Signals sent to elfloader are passed to the program.
+APP.img, an image made by "elfloader pack", runs on its own root filesystem
+with its entrypoint, command, environment and working directory.
 
 Flags:
 `)
@@ -202,6 +232,9 @@ Flags:
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return 2
+	}
+	if looksLikeImage(fs.Arg(0)) {
+		return runImage(&o, imgFlags, fs.Args(), stderr)
 	}
 	return runProgram(&o, fs.Args(), hooks{}, stderr)
 }

@@ -44,6 +44,7 @@
 #define EP_KICKS 320
 #define EP_HOST_MXCSR 328
 #define EP_HOST_FCW 332
+#define EP_FAST_CALLS 336
 #define EP_FP_APP 384
 #define EP_FP_SIZE 8192
 #define EP_FP_HOST (EP_FP_APP + EP_FP_SIZE)
@@ -55,6 +56,7 @@
 #define EP_EVENT_SYSCALL 1
 #define EP_EVENT_FAULT 2
 #define EP_EVENT_KICK 3
+#define EP_EVENT_FAST 4
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -85,7 +87,9 @@ struct ep_ctx {
 	uint64_t kicks;
 	uint32_t host_mxcsr;
 	uint16_t host_fcw;
-	uint8_t pad2[EP_FP_APP - EP_HOST_FCW - 2];
+	uint16_t pad3;
+	uint64_t fast_calls;
+	uint8_t pad2[EP_FP_APP - EP_FAST_CALLS - 8];
 	uint8_t fp_app[EP_FP_SIZE] __attribute__((aligned(64)));
 	uint8_t fp_host[EP_FP_SIZE] __attribute__((aligned(64)));
 };
@@ -98,6 +102,9 @@ int ep_sud_on(struct ep_ctx *c);
 int ep_sud_off(void);
 uint64_t ep_text_start(void);
 uint64_t ep_text_end(void);
+uint64_t ep_fast_entry_addr(void);
+int ep_cas8(uint64_t *addr, uint64_t old, uint64_t new);
+int ep_cas16(void *addr, const uint64_t old[2], const uint64_t new[2]);
 void ep_fp_to_std(struct ep_ctx *c, void *dst);
 void ep_fp_from_std(struct ep_ctx *c, const void *src);
 void ep_fp_copy(struct ep_ctx *dst, const struct ep_ctx *src);

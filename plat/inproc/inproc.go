@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -36,7 +37,9 @@ const (
 )
 
 // Platform is the in-process platform.
-type Platform struct{}
+type Platform struct {
+	fastCalls atomic.Uint64 // syscalls served through rewritten sites
+}
 
 var installOnce struct {
 	sync.Once
@@ -81,12 +84,14 @@ func (*Platform) Name() string { return "inproc" }
 
 // Context is an app thread's state on this platform.
 type Context struct {
-	c   *C.struct_ep_ctx
-	tid int
+	c    *C.struct_ep_ctx
+	tid  int
+	p    *Platform
+	fast bool
 }
 
 // NewContext implements plat.Platform. The caller must have locked its OS thread.
-func (*Platform) NewContext() (plat.Context, error) {
+func (p *Platform) NewContext() (plat.Context, error) {
 	c := C.ep_ctx_new()
 	if c == nil {
 		return nil, errors.New("inproc: out of memory for a thread context")
@@ -104,7 +109,7 @@ func (*Platform) NewContext() (plat.Context, error) {
 		C.ep_ctx_free(c)
 		return nil, fmt.Errorf("inproc: enabling Syscall User Dispatch (Linux 5.11 or later): %w", err)
 	}
-	return &Context{c: c, tid: unix.Gettid()}, nil
+	return &Context{c: c, tid: unix.Gettid(), p: p}, nil
 }
 
 // Kick implements plat.Platform.
@@ -118,8 +123,18 @@ func (*Platform) Kick(ctx plat.Context) error {
 
 // Switch implements plat.Context.
 func (ctx *Context) Switch() plat.Event {
-	return plat.Event(C.ep_enter(ctx.c))
+	ev := C.ep_enter(ctx.c)
+	if ev == C.EP_EVENT_FAST {
+		ctx.p.fastCalls.Add(1)
+		ctx.fast = true
+		return plat.EventSyscall
+	}
+	ctx.fast = false
+	return plat.Event(ev)
 }
+
+// Fast reports whether the last syscall came through a rewritten site.
+func (ctx *Context) Fast() bool { return ctx.fast }
 
 // Regs implements plat.Context.
 func (ctx *Context) Regs() *amd64.Regs {

@@ -36,6 +36,7 @@ _Static_assert(offsetof(struct ep_regs, eflags) == R_EFLAGS, "eflags");
 _Static_assert(offsetof(struct ep_ctx, kicks) == EP_KICKS, "kicks");
 _Static_assert(offsetof(struct ep_ctx, host_mxcsr) == EP_HOST_MXCSR, "mxcsr");
 _Static_assert(offsetof(struct ep_ctx, host_fcw) == EP_HOST_FCW, "fcw");
+_Static_assert(offsetof(struct ep_ctx, fast_calls) == EP_FAST_CALLS, "fast_calls");
 _Static_assert(offsetof(struct ep_ctx, fp_app) == EP_FP_APP, "fp_app");
 _Static_assert(offsetof(struct ep_ctx, fp_host) == EP_FP_HOST, "fp_host");
 _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
@@ -47,7 +48,7 @@ _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
 #endif
 #define SYS_USER_DISPATCH 2
 
-extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[];
+extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[], ep_fast_begin[], ep_fast_end[], ep_fast_entry[];
 
 static struct sigaction prev[65];
 static int kick_sig;
@@ -124,6 +125,16 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t rip = (uint64_t)g[REG_RIP];
 	c->selector = 0;
+	if (rip >= (uint64_t)ep_fast_begin && rip < (uint64_t)ep_fast_end) {
+		/* On the way out through the fast entry: the thread is about to
+		 * return to the kernel, which sees whatever a kick wanted. */
+		if (sig == kick_sig) {
+			c->kicks++;
+			return;
+		}
+		chain(sig, si, ucv);
+		return;
+	}
 	if (rip >= (uint64_t)ep_text_begin && rip < (uint64_t)ep_text_finish) {
 		/* Interrupted between "state = app" and the jump: the app has not run. */
 		if (sig == kick_sig) {
@@ -203,6 +214,7 @@ int ep_sud_off(void) {
 
 uint64_t ep_text_start(void) { return (uint64_t)ep_text_begin; }
 uint64_t ep_text_end(void) { return (uint64_t)ep_text_finish; }
+uint64_t ep_fast_entry_addr(void) { return (uint64_t)ep_fast_entry; }
 
 /* The app's extended state in the standard (non-compacted) XSAVE format, as
  * signal frames carry it. The host's MXCSR and x87 control word survive. */
@@ -238,4 +250,20 @@ void ep_xsave_info(uint32_t *size, uint64_t *xcr0) {
 	*size = b;
 	__asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
 	*xcr0 = ((uint64_t)d << 32) | a;
+}
+
+/* Atomically replaces the 8 (or 16) aligned bytes at addr if they still
+ * hold old; other threads see either the old or the new instruction bytes. */
+int ep_cas8(uint64_t *addr, uint64_t old, uint64_t new) {
+	return __atomic_compare_exchange_n(addr, &old, new, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+int ep_cas16(void *addr, const uint64_t old[2], const uint64_t new[2]) {
+	uint64_t lo = old[0], hi = old[1];
+	unsigned char ok;
+	__asm__ volatile("lock cmpxchg16b %1; sete %0"
+			 : "=q"(ok), "+m"(*(volatile unsigned __int128 *)addr), "+a"(lo), "+d"(hi)
+			 : "b"(new[0]), "c"(new[1])
+			 : "memory", "cc");
+	return ok;
 }

@@ -113,6 +113,54 @@ ep_abort:
 	popq %rbp
 	ret
 
+/* The fast syscall entry. A rewritten site jumps to its trampoline, which
+ * loads the syscall number into eax and the return address into rcx (both
+ * clobbered by a syscall anyway) and jumps here, in app context: FS is the
+ * app's, GS points at the thread's ctx, the selector blocks syscalls. Save
+ * the app's registers without touching its stack (red zone), switch to the
+ * host stack and leave ep_enter exactly as the trap path does. */
+	.globl ep_fast_begin
+	.hidden ep_fast_begin
+ep_fast_begin:
+	.globl ep_fast_entry
+	.hidden ep_fast_entry
+	.p2align 4
+ep_fast_entry:
+	movq %rsp, %gs:EP_REGS+R_RSP
+	movq %gs:EP_HOST_RSP, %rsp
+	pushfq
+	popq %r11
+	movb $0, %gs:EP_SELECTOR
+	movq %r11, %gs:EP_REGS+R_EFLAGS
+	movq %r11, %gs:EP_REGS+R_R11
+	movq %rcx, %gs:EP_REGS+R_RIP
+	movq %rcx, %gs:EP_REGS+R_RCX
+	movq %rax, %gs:EP_REGS+R_RAX
+	movq %rax, %gs:EP_REGS+R_ORIG_RAX
+	movq %r15, %gs:EP_REGS+R_R15
+	movq %r14, %gs:EP_REGS+R_R14
+	movq %r13, %gs:EP_REGS+R_R13
+	movq %r12, %gs:EP_REGS+R_R12
+	movq %rbp, %gs:EP_REGS+R_RBP
+	movq %rbx, %gs:EP_REGS+R_RBX
+	movq %r10, %gs:EP_REGS+R_R10
+	movq %r9, %gs:EP_REGS+R_R9
+	movq %r8, %gs:EP_REGS+R_R8
+	movq %rdx, %gs:EP_REGS+R_RDX
+	movq %rsi, %gs:EP_REGS+R_RSI
+	movq %rdi, %gs:EP_REGS+R_RDI
+	rdfsbase %rax
+	movq %rax, %gs:EP_REGS+R_FS_BASE
+	movq %gs:EP_HOST_FS, %rax
+	wrfsbase %rax
+	movq $EP_STATE_HOST, %gs:EP_STATE
+	movq $EP_EVENT_FAST, %gs:EP_EVENT
+	incq %gs:EP_FAST_CALLS
+	jmp ep_resume
+	.globl ep_fast_end
+	.hidden ep_fast_end
+ep_fast_end:
+
 	.globl ep_text_finish
 	.hidden ep_text_finish
 ep_text_finish:

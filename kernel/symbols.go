@@ -1,0 +1,135 @@
+package kernel
+
+import (
+	"debug/elf"
+	"io"
+	"sort"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// funcSym is one function of a mapped object, at its file-relative
+// virtual address.
+type funcSym struct{ start, size uint64 }
+
+// symbolCache holds the function tables of the objects a process maps.
+type symbolCache struct {
+	mu      sync.Mutex
+	objects map[string][]funcSym // by path; nil slice: no symbols
+	biases  map[VMA]biasEntry    // by mapping
+}
+
+type biasEntry struct {
+	bias uint64
+	ok   bool
+}
+
+// loadFuncs reads an object's function symbols (.symtab, else .dynsym).
+func loadFuncs(r io.ReaderAt) []funcSym {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil || len(syms) == 0 {
+		syms, _ = f.DynamicSymbols()
+	}
+	var out []funcSym
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 && s.Size != 0 {
+			out = append(out, funcSym{s.Value, s.Size})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
+}
+
+// codeMemory is a process's address space as the fast-path rewriter
+// sees it.
+type codeMemory struct{ p *Process }
+
+func (c codeMemory) Prot(addr uint64) (int, bool) { return c.p.mm.Prot(addr) }
+
+// FuncStart finds the function containing addr through the symbols of the
+// object mapped there. The object's link-time address of addr is derived
+// from the mapping's file offset and the object's PT_LOAD layout, which
+// for the objects ld.so and the loader map equals vaddr - bias.
+func (c codeMemory) FuncStart(addr uint64) (uint64, bool) {
+	v, ok := c.p.mm.Find(addr)
+	if !ok || v.Name == "" || isSpecial(v.Name) || v.Prot&unix.PROT_EXEC == 0 {
+		return 0, false
+	}
+	funcs, bias, ok := c.p.objectFuncs(v)
+	if !ok {
+		return 0, false
+	}
+	rel := addr - bias
+	i := sort.Search(len(funcs), func(i int) bool { return funcs[i].start > rel })
+	if i == 0 {
+		return 0, false
+	}
+	f := funcs[i-1]
+	if rel >= f.start+f.size {
+		return 0, false
+	}
+	return f.start + bias, true
+}
+
+// objectFuncs returns the function table of the object behind a mapping
+// and its load bias.
+func (p *Process) objectFuncs(v VMA) ([]funcSym, uint64, bool) {
+	p.syms.mu.Lock()
+	defer p.syms.mu.Unlock()
+	if p.syms.objects == nil {
+		p.syms.objects = map[string][]funcSym{}
+	}
+	if p.syms.biases == nil {
+		p.syms.biases = map[VMA]biasEntry{}
+	}
+	funcs, seen := p.syms.objects[v.Name]
+	if b, ok := p.syms.biases[v]; ok && seen {
+		return funcs, b.bias, b.ok && len(funcs) > 0
+	}
+	var bias uint64
+	r, err := p.openObject(v.Name)
+	if err != nil {
+		return nil, 0, false
+	}
+	defer r.Close()
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return nil, 0, false
+	}
+	// The mapping holds file offset v.FileOff at v.Start; the PT_LOAD
+	// covering that offset says which virtual address it links at.
+	found := false
+	for _, ph := range f.Progs {
+		if ph.Type == elf.PT_LOAD && v.FileOff >= ph.Off&^(pageSize-1) && v.FileOff < ph.Off+ph.Filesz {
+			linkAddr := ph.Vaddr - (ph.Off - v.FileOff)
+			bias = v.Start - linkAddr
+			found = true
+			break
+		}
+	}
+	f.Close()
+	p.syms.biases[v] = biasEntry{bias, found}
+	if !found {
+		return nil, 0, false
+	}
+	if !seen {
+		funcs = loadFuncs(r)
+		p.syms.objects[v.Name] = funcs
+	}
+	return funcs, bias, len(funcs) > 0
+}
+
+// openObject opens a mapped object by its path, through the app's
+// filesystem when there is one.
+func (p *Process) openObject(path string) (ReaderAtCloser, error) {
+	if p.FS != nil {
+		return openVFS(p.FS, path)
+	}
+	return openHost(path)
+}

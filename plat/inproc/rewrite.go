@@ -1,0 +1,356 @@
+package inproc
+
+/*
+#include "ctx.h"
+*/
+import "C"
+
+import (
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/arch/x86/x86asm"
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/plat"
+)
+
+// RewriteMode says when syscall sites are rewritten.
+type RewriteMode int
+
+const (
+	// RewriteOff keeps every syscall on the trap path.
+	RewriteOff RewriteMode = iota
+	// RewriteLazy rewrites a site the first time it traps.
+	RewriteLazy
+	// RewriteEager also scans executable mappings when they appear.
+	RewriteEager
+)
+
+// The rewriting scheme. A site is the 7-byte sequence
+//
+//	b8 NN NN NN NN   mov $nr, %eax
+//	0f 05            syscall
+//
+// Only the mov is replaced, by a 5-byte "jmp rel32" to a per-site
+// trampoline near the code; the syscall instruction stays, so code that
+// jumps straight to it (or a restarted syscall, rip-2) still works through
+// the trap. The trampoline does what the mov did, loads the return address
+// into rcx (which syscall clobbers anyway) and jumps to ep_fast_entry. No
+// byte below the app's stack pointer is touched. The 5 bytes are swapped
+// with one atomic compare-and-swap of the aligned 8 or 16 bytes holding
+// them, so a thread running the code sees either the old or the new
+// instruction, never a mix.
+const (
+	siteLen      = 7
+	movLen       = 5
+	slotSize     = 32
+	trampPage    = 4096
+	jmpRel32     = 0xe9
+	movEaxImm32  = 0xb8
+	maxSyscallNr = 1024
+	reach        = 1<<31 - trampPage
+)
+
+type site struct {
+	addr uint64
+	orig [movLen]byte
+}
+
+type trampolines struct {
+	base uint64
+	used int // slots used, slot 0 holds the entry pointer
+}
+
+// Rewriter implements plat.Rewriter for the in-process platform.
+type Rewriter struct {
+	mode RewriteMode
+
+	mu      sync.Mutex
+	sites   map[uint64]*site
+	refused map[uint64]bool
+	pages   []*trampolines
+
+	nSites, nRefused, nTrapped atomic.Uint64
+	platform                   *Platform
+}
+
+// NewRewriter returns the platform's site rewriter.
+func (p *Platform) NewRewriter(mode RewriteMode) *Rewriter {
+	return &Rewriter{mode: mode, sites: map[uint64]*site{}, refused: map[uint64]bool{}, platform: p}
+}
+
+// Mode is the rewriting mode.
+func (r *Rewriter) Mode() RewriteMode { return r.mode }
+
+// AfterTrap implements plat.Rewriter.
+func (r *Rewriter) AfterTrap(ctx plat.Context, mem plat.CodeMemory) {
+	r.nTrapped.Add(1)
+	if r.mode == RewriteOff {
+		return
+	}
+	regs := ctx.Regs()
+	if regs.Rip < siteLen {
+		return
+	}
+	r.tryPatch(regs.Rip-siteLen, regs.OrigRax, mem)
+}
+
+// Stats implements plat.Rewriter.
+func (r *Rewriter) Stats() plat.RewriteStats {
+	s := plat.RewriteStats{Sites: r.nSites.Load(), Refused: r.nRefused.Load(), TrappedCalls: r.nTrapped.Load()}
+	s.FastCalls = r.platform.fastCalls.Load()
+	return s
+}
+
+func appBytes(addr uint64, n int) []byte {
+	p := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
+	return unsafe.Slice((*byte)(p), n)
+}
+
+// readable reports whether [addr, addr+n) is app memory that can be read
+// and executed.
+func readable(mem plat.CodeMemory, addr uint64, n int) bool {
+	for a := addr &^ (trampPage - 1); a < addr+uint64(n); a += trampPage {
+		prot, ok := mem.Prot(a)
+		if !ok || prot&unix.PROT_READ == 0 || prot&unix.PROT_EXEC == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Rewriter) tryPatch(addr, nr uint64, mem plat.CodeMemory) bool {
+	if nr >= maxSyscallNr || !readable(mem, addr, siteLen) {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sites[addr] != nil || r.refused[addr] {
+		return false
+	}
+	code := appBytes(addr, siteLen)
+	if code[0] != movEaxImm32 || binary.LittleEndian.Uint32(code[1:5]) != uint32(nr) || code[5] != 0x0f || code[6] != 0x05 {
+		return false // not the pattern (or already rewritten by another path)
+	}
+	if !r.boundaryProven(addr, mem) || !atomicWindow(addr) {
+		r.refused[addr] = true
+		r.nRefused.Add(1)
+		return false
+	}
+	slot, err := r.slotNear(addr+movLen, uint32(nr), addr+siteLen)
+	if err != nil {
+		r.refused[addr] = true
+		r.nRefused.Add(1)
+		return false
+	}
+	var patch [movLen]byte
+	patch[0] = jmpRel32
+	binary.LittleEndian.PutUint32(patch[1:], uint32(int32(int64(slot)-int64(addr+movLen))))
+	var orig [movLen]byte
+	copy(orig[:], code[:movLen])
+	if !r.write(addr, orig, patch, mem) {
+		r.refused[addr] = true
+		r.nRefused.Add(1)
+		return false
+	}
+	r.sites[addr] = &site{addr: addr, orig: orig}
+	r.nSites.Add(1)
+	return true
+}
+
+// boundaryProven checks with the decoder that addr and addr+5 are
+// instruction boundaries: a linear decode from the start of the enclosing
+// function (known from the object's symbol table) must land on both. Code
+// without symbols stays on the trap path.
+func (r *Rewriter) boundaryProven(addr uint64, mem plat.CodeMemory) bool {
+	fn, ok := mem.FuncStart(addr)
+	if !ok || fn > addr || addr-fn > 1<<20 || !readable(mem, fn, int(addr-fn)+siteLen) {
+		return false
+	}
+	code := appBytes(fn, int(addr-fn)+siteLen)
+	pc := uint64(0)
+	for fn+pc < addr {
+		inst, err := x86asm.Decode(code[pc:], 64)
+		if err != nil {
+			return false
+		}
+		pc += uint64(inst.Len)
+	}
+	if fn+pc != addr {
+		return false
+	}
+	inst, err := x86asm.Decode(code[pc:], 64)
+	return err == nil && inst.Len == movLen
+}
+
+// atomicWindow reports whether the 5 bytes at addr can be swapped with one
+// aligned 8- or 16-byte compare-and-swap.
+func atomicWindow(addr uint64) bool {
+	return addr%8 <= 8-movLen || addr%16 <= 16-movLen
+}
+
+// write swaps the 5 bytes at addr from old to new, making the page(s)
+// temporarily writable (never non-executable) and restoring the app's
+// protection afterwards.
+func (r *Rewriter) write(addr uint64, old, new [movLen]byte, mem plat.CodeMemory) bool {
+	width := uint64(8)
+	if addr%8 > 8-movLen {
+		width = 16
+	}
+	base := addr &^ (width - 1)
+	off := addr - base
+	first := base &^ (trampPage - 1)
+	last := (base + width - 1) &^ (trampPage - 1)
+	type pageProt struct {
+		page uint64
+		prot int
+	}
+	var restore []pageProt
+	for pg := first; pg <= last; pg += trampPage {
+		prot, ok := mem.Prot(pg)
+		if !ok {
+			return false
+		}
+		if prot&unix.PROT_WRITE == 0 {
+			if mprotect(pg, trampPage, prot|unix.PROT_WRITE|unix.PROT_EXEC|unix.PROT_READ) != nil {
+				return false
+			}
+			restore = append(restore, pageProt{pg, prot})
+		}
+	}
+	defer func() {
+		for _, p := range restore {
+			mprotect(p.page, trampPage, p.prot)
+		}
+	}()
+	cur := appBytes(base, int(width))
+	oldW := append([]byte(nil), cur...)
+	if [movLen]byte(oldW[off:off+movLen]) != old {
+		return false
+	}
+	newW := append([]byte(nil), oldW...)
+	copy(newW[off:], new[:])
+	if width == 8 {
+		return C.ep_cas8((*C.uint64_t)(unsafe.Pointer(&cur[0])), C.uint64_t(binary.LittleEndian.Uint64(oldW)), C.uint64_t(binary.LittleEndian.Uint64(newW))) != 0
+	}
+	o := [2]C.uint64_t{C.uint64_t(binary.LittleEndian.Uint64(oldW)), C.uint64_t(binary.LittleEndian.Uint64(oldW[8:]))}
+	n := [2]C.uint64_t{C.uint64_t(binary.LittleEndian.Uint64(newW)), C.uint64_t(binary.LittleEndian.Uint64(newW[8:]))}
+	return C.ep_cas16(unsafe.Pointer(&cur[0]), &o[0], &n[0]) != 0
+}
+
+func mprotect(addr, n uint64, prot int) error {
+	_, _, e := unix.Syscall(unix.SYS_MPROTECT, uintptr(addr), uintptr(n), uintptr(prot))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// slotNear writes a trampoline for one site within jmp rel32 reach of
+// from and returns its address.
+func (r *Rewriter) slotNear(from uint64, nr uint32, ret uint64) (uint64, error) {
+	var tp *trampolines
+	for _, p := range r.pages {
+		if p.used < trampPage/slotSize && within(from, p.base) {
+			tp = p
+			break
+		}
+	}
+	if tp == nil {
+		base, err := mapNear(from)
+		if err != nil {
+			return 0, err
+		}
+		binary.LittleEndian.PutUint64(appBytes(base, 8), uint64(C.ep_fast_entry_addr()))
+		tp = &trampolines{base: base, used: 1}
+		r.pages = append(r.pages, tp)
+	}
+	slot := tp.base + uint64(tp.used)*slotSize
+	tp.used++
+	b := appBytes(slot, slotSize)
+	b[0] = movEaxImm32 // mov $nr, %eax
+	binary.LittleEndian.PutUint32(b[1:], nr)
+	b[5], b[6] = 0x48, 0xb9 // movabs $ret, %rcx
+	binary.LittleEndian.PutUint64(b[7:], ret)
+	b[15], b[16] = 0xff, 0x25 // jmp *entry(%rip)
+	binary.LittleEndian.PutUint32(b[17:], uint32(int32(int64(tp.base)-int64(slot+21))))
+	for i := 21; i < slotSize; i++ {
+		b[i] = 0xcc
+	}
+	return slot, nil
+}
+
+func within(from, target uint64) bool {
+	d := int64(target) - int64(from)
+	return d > -reach && d < reach
+}
+
+// mapNear maps a trampoline page within ±2 GiB of addr, in a hole no app
+// mapping uses (MAP_FIXED_NOREPLACE never replaces anything).
+func mapNear(addr uint64) (uint64, error) {
+	center := addr &^ (trampPage - 1)
+	for delta := uint64(1 << 20); delta < reach; delta *= 2 {
+		for _, cand := range []uint64{center - delta, center + delta} {
+			if !within(addr, cand) || cand < 1<<16 || cand >= 1<<47 {
+				continue
+			}
+			r, _, e := unix.Syscall6(unix.SYS_MMAP, uintptr(cand), trampPage,
+				unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uintptr(0), 0)
+			if e == 0 {
+				return uint64(r), nil
+			}
+		}
+	}
+	return 0, unix.ENOMEM
+}
+
+// Invalidate implements plat.Rewriter.
+func (r *Rewriter) Invalidate(start, end uint64, stillMapped bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for a, s := range r.sites {
+		if a+siteLen <= start || a >= end {
+			continue
+		}
+		if stillMapped {
+			cur := appBytes(a, movLen)
+			if cur[0] == jmpRel32 {
+				copy(cur, s.orig[:]) // the caller made the page writable
+			}
+		}
+		delete(r.sites, a)
+	}
+	for a := range r.refused {
+		if a >= start && a < end {
+			delete(r.refused, a)
+		}
+	}
+}
+
+// Scan implements plat.Rewriter: every candidate site in [start, end).
+func (r *Rewriter) Scan(start, end uint64, mem plat.CodeMemory) {
+	if r.mode != RewriteEager || end <= start+siteLen {
+		return
+	}
+	for pg := start &^ (trampPage - 1); pg < end; pg += trampPage {
+		if !readable(mem, pg, 1) {
+			continue
+		}
+		lo, hi := max(pg, start), min(pg+trampPage, end)
+		// A site may straddle into the next page; read what is readable.
+		limit := hi + siteLen
+		if !readable(mem, hi, siteLen) {
+			limit = hi
+		}
+		code := appBytes(lo, int(limit-lo))
+		for i := 0; i+siteLen <= len(code); i++ {
+			if code[i] == movEaxImm32 && code[i+5] == 0x0f && code[i+6] == 0x05 {
+				nr := binary.LittleEndian.Uint32(code[i+1:])
+				r.tryPatch(lo+uint64(i), uint64(nr), mem)
+			}
+		}
+	}
+}
