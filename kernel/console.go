@@ -105,10 +105,21 @@ func (h *HostFile) Read(t *Task, p []byte) (int, error) {
 	return h.io(t, unix.POLLIN, func() (int, error) { return unix.Read(h.fd, p) })
 }
 
-// Write implements File. A write to a pipe or socket without readers
-// raises SIGPIPE for the writer, as Linux does.
+// Write implements File. A blocking write to a pipe or socket writes
+// everything (waiting as needed) unless a signal interrupts after part of
+// it; a write without readers raises SIGPIPE for the writer, as Linux does.
 func (h *HostFile) Write(t *Task, p []byte) (int, error) {
 	n, err := h.io(t, unix.POLLOUT, func() (int, error) { return unix.Write(h.fd, p) })
+	for err == nil && n < len(p) && h.owned && !h.nonblocking() {
+		m, e := h.io(t, unix.POLLOUT, func() (int, error) { return unix.Write(h.fd, p[n:]) })
+		n += m
+		if e != nil {
+			if n > 0 && e != unix.EPIPE {
+				break // a partial write stands when a signal interrupts
+			}
+			err = e
+		}
+	}
 	if err == unix.EPIPE {
 		si := NewSigInfo(int(unix.SIGPIPE), SI_USER)
 		si.SetSender(t.p.PID, t.p.UID)

@@ -171,6 +171,14 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		startTime: time.Now(),
 	}
 	p.files.owner = p
+	p.ExePath = spec.Path
+	if fsctx != nil {
+		if loc, err := vfs.ResolveAt(fsctx, fsctx.Cwd, spec.Path, 0); err == nil {
+			if full, err := vfs.PathOf(fsctx, loc); err == nil {
+				p.ExePath = full
+			}
+		}
+	}
 	if k.cfg.Rewriter != nil {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})
 		for _, v := range mm.VMAs() {

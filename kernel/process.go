@@ -32,7 +32,8 @@ type Process struct {
 	FS *vfs.Context
 
 	Argv, Envp []string
-	ExecPath   string
+	ExecPath   string   // as given to exec (AT_EXECFN)
+	ExePath    string   // resolved, absolute (/proc/self/exe)
 	Auxv       []uint64 // flattened (type, value) pairs for /proc/self/auxv
 
 	// sigMu guards pending queues and every task's SigMask.

@@ -92,14 +92,7 @@ func (v procView) Cmdline() []string { return v.p.Argv }
 func (v procView) Environ() []string { return v.p.Envp }
 func (v procView) Auxv() []uint64    { return v.p.Auxv }
 
-func (v procView) ExePath() string {
-	if v.p.FS != nil && !strings.HasPrefix(v.p.ExecPath, "/") {
-		if cwd, err := vfs.Getcwd(v.p.FS); err == nil {
-			return strings.TrimSuffix(cwd, "/") + "/" + strings.TrimPrefix(v.p.ExecPath, "./")
-		}
-	}
-	return v.p.ExecPath
-}
+func (v procView) ExePath() string { return v.p.ExePath }
 
 func (v procView) FS() *vfs.Context { return v.p.FS }
 
@@ -123,7 +116,7 @@ func (v procView) FDs() []procfs.FD {
 			loc := f.F.Location()
 			e.Location = &loc
 			e.Name = f.Name()
-			e.Pos = f.F.Offset()
+			e.Pos, _ = f.F.PeekOffset()
 		case Pollable:
 			e.Name = hostObjectName(f.HostFD())
 		default:

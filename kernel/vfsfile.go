@@ -98,6 +98,13 @@ func (v *VFSFile) ReadAt(p []byte, off int64) (int, error) {
 
 // Ioctl implements Ioctler for devices of the vfs.
 func (v *VFSFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
+	if req == fionread {
+		// Regular files: the bytes between the position and the end.
+		if st, err := v.F.Stat(); err == nil && st.Type() == unix.S_IFREG {
+			n := max(st.Size-v.F.Offset(), 0)
+			return 0, putU32(t, arg, uint32(min(n, 1<<31-1)))
+		}
+	}
 	return v.F.Ioctl(context.WithValue(ioContext(), taskKey{}, t), uint32(req), arg)
 }
 

@@ -298,6 +298,16 @@ func (f *File) Offset() int64 {
 	return f.off
 }
 
+// PeekOffset returns the file position without waiting: ok is false while
+// an operation on the file holds it (procfs reading its own directory).
+func (f *File) PeekOffset() (int64, bool) {
+	if !f.mu.TryLock() {
+		return 0, false
+	}
+	defer f.mu.Unlock()
+	return f.off, true
+}
+
 func (f *File) isDir() bool {
 	return f.loc.Valid() && f.loc.Dentry.typ == unix.S_IFDIR
 }

@@ -218,35 +218,43 @@ func mkdirAll(ctx *vfs.Context, path string) error {
 // under the host's /tmp, which the app sees as a fresh ramfs). Its host
 // directory is mounted read-only at /.elfloader/host, and a symlink at the
 // named path points there, so the rest of the app's /tmp stays its own.
-func exposeHostPath(v *vfs.VFS, workdir, path string) error {
+func exposeHostPath(v *vfs.VFS, workdir, path string) (string, error) {
 	ctx := v.NewContext()
 	if workdir != "" {
 		vfs.Chdir(ctx, ctx.Root, workdir)
 	}
 	if _, err := vfs.StatAt(ctx, ctx.Cwd, path, 0); err == nil {
-		return nil
+		return path, nil
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil
+		return path, nil
 	}
 	if _, err := os.Stat(abs); err != nil || abs == "/" {
-		return nil // let the loader report it
+		return path, nil // let the loader report it
+	}
+	// The app may not see the user's directory either: run the program
+	// by its absolute path.
+	if _, err := vfs.StatAt(ctx, ctx.Root, abs, 0); err == nil {
+		return abs, nil
 	}
 	dir := filepath.Dir(abs)
 	hfs, err := hostfs.New(dir, hostfs.Options{})
 	if err != nil {
-		return err
+		return "", err
 	}
 	const hidden = "/.elfloader/host"
 	if err := mkdirAll(ctx, hidden); err != nil {
-		return fmt.Errorf("exposing %s: %w", dir, err)
+		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
 	if _, err := v.MountAt(ctx, hidden, hfs, vfs.MountOptions{ReadOnly: true}); err != nil {
-		return fmt.Errorf("exposing %s: %w", dir, err)
+		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
 	if err := mkdirAll(ctx, dir); err != nil {
-		return fmt.Errorf("exposing %s: %w", dir, err)
+		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
-	return vfs.SymlinkAt(ctx, hidden+"/"+filepath.Base(abs), ctx.Root, abs)
+	if err := vfs.SymlinkAt(ctx, hidden+"/"+filepath.Base(abs), ctx.Root, abs); err != nil {
+		return "", err
+	}
+	return abs, nil
 }

@@ -113,8 +113,13 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	var mounts mountTable
 	root, workdir, err := buildRoot(&o.fs, &mounts)
+	progPath := argv[0]
+	if !strings.Contains(progPath, "/") {
+		// A bare name runs the file in the working directory, like ./NAME.
+		progPath = "./" + progPath
+	}
 	if err == nil && o.image == nil {
-		err = exposeHostPath(root, workdir, argv[0])
+		progPath, err = exposeHostPath(root, workdir, progPath)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
@@ -158,11 +163,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		return 125
 	}
 	env := append(os.Environ(), o.envs...)
-	spec := kernel.ExecSpec{Path: argv[0], Argv: argv, Envp: env, Workdir: workdir}
-	if !strings.Contains(argv[0], "/") {
-		// A bare name runs the file in the working directory, like ./NAME.
-		spec.Path = "./" + argv[0]
-	}
+	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir}
 	if o.image != nil {
 		spec.Path, spec.Envp = o.image.path, o.image.env
 	}
