@@ -77,8 +77,7 @@ func (env *Env) Run(ctx context.Context, w Workload) Result {
 		return r
 	}
 	if w.Metric == Throughput {
-		r.Skipped = "not yet supported: the harness has no throughput driver yet"
-		return r
+		return env.runThroughput(ctx, w)
 	}
 	argv, err := w.Program.Argv(ctx, env.Compiler)
 	if err != nil {

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -17,8 +21,8 @@ const (
 	// SelfReported is the program's own "X ns/call" line: it times only its
 	// loop, so start-up is excluded.
 	SelfReported
-	// Throughput is requests per second under a load generator. No driver
-	// exists yet: such workloads are always skipped.
+	// Throughput is requests per second of a server under a load
+	// generator (wrk); the workload's Load says how.
 	Throughput
 )
 
@@ -90,9 +94,27 @@ type Workload struct {
 	// zero when there is none.
 	Goal float64
 
+	// Load configures a Throughput workload: the server and the wrk run.
+	Load *LoadTest
+
 	// Pending, when non-empty, says why elfloader cannot run this workload
 	// yet; it is skipped unless pending workloads are asked for.
 	Pending string
+
+	// ElfloaderFlags are `elfloader run` flags the workload needs (e.g. a
+	// --volume); they go before the program: see ElfloaderArgv.
+	ElfloaderFlags []string
+
+	// Setup, when set, prepares the host before the first run (e.g.
+	// creates an input file) and returns the function that undoes it.
+	Setup func(ctx context.Context) (cleanup func(), err error)
+}
+
+// ElfloaderArgv is the command line that runs argv (the native command)
+// under the elfloader binary with the workload's flags.
+func (w Workload) ElfloaderArgv(elfloader string, argv []string) []string {
+	full := append([]string{elfloader, "run"}, w.ElfloaderFlags...)
+	return append(full, argv...)
 }
 
 // DefaultTimeout bounds one run of a workload that sets no Timeout.
@@ -149,7 +171,6 @@ func Workloads() []Workload {
 			Metric:      WallTime,
 			Runs:        30,
 			Goal:        3,
-			Pending:     "dynamic programs (ld.so)",
 		},
 		{
 			Name:        "startup-python",
@@ -158,16 +179,98 @@ func Workloads() []Workload {
 			Metric:      WallTime,
 			Runs:        10,
 			Goal:        3,
-			Pending:     "dynamic programs (ld.so)",
 		},
 		{
-			Name:        "nginx",
-			Description: "nginx-light under wrk on loopback (keep-alive, 1 worker), requests/s",
-			Metric:      Throughput,
-			Goal:        1 / 0.9,
-			Pending:     "dynamic PIE, sockets, epoll and a wrk driver (later issue)",
+			Name: "read-ramfs",
+			Description: fmt.Sprintf("sequential read of a %d MiB file the program writes to /tmp first "+
+				"(the app's ramfs; natively the host's /tmp) (bench/c/read_seq.c), ns per MiB read", readMiB),
+			Program: Program{Source: "read_seq.c", Args: []string{"/tmp/elfloader-bench-read.bin", strconv.Itoa(readMiB), "create"}},
+			Metric:  SelfReported,
+			Runs:    5,
+			Timeout: 2 * time.Minute,
+		},
+		{
+			Name: "read-hostfs",
+			Description: fmt.Sprintf("sequential read of a %d MiB host file mounted with --volume "+
+				"(bench/c/read_seq.c), ns per MiB read", readMiB),
+			Program:        Program{Source: "read_seq.c", Args: []string{filepath.Join(hostReadDir, hostReadFile), strconv.Itoa(readMiB)}},
+			Metric:         SelfReported,
+			Runs:           5,
+			Timeout:        2 * time.Minute,
+			ElfloaderFlags: []string{"--volume", hostReadDir + ":" + hostReadDir},
+			Setup:          createHostReadFile,
+			Pending:        "the harness (bench.go) does not yet apply Workload.Setup and ElfloaderFlags",
+		},
+		{
+			Name: "nginx",
+			Description: "/usr/sbin/nginx (nginx-light, daemon off, master_process off, sendfile on) serving a " +
+				"4 KiB static file to `wrk -t1 -c50 -d10s --latency` on loopback with keep-alive, requests/s; " +
+				"the notes give the median p50/p99 latencies",
+			Program: Program{Path: "/usr/sbin/nginx"},
+			Metric:  Throughput,
+			Runs:    1,
+			Goal:    1 / 0.9,
+			Load: &LoadTest{
+				Setup:       nginxSetup,
+				Path:        "/index.html",
+				Threads:     1,
+				Connections: 50,
+				Duration:    10 * time.Second,
+				Stop:        syscall.SIGQUIT,
+			},
 		},
 	}
+}
+
+// readMiB is the size of the read workloads' file in MiB.
+const readMiB = 256
+
+// hostReadDir holds the read-hostfs input. The app mounts it at the same
+// path, so that the native and the elfloader command lines are the same.
+// It is under /var/tmp because the app's /tmp is a fresh ramfs.
+const (
+	hostReadDir  = "/var/tmp/elfloader-bench-read"
+	hostReadFile = "read.bin"
+)
+
+// createHostReadFile writes the read-hostfs input (readMiB MiB) and
+// returns the function that removes it again.
+func createHostReadFile(ctx context.Context) (func(), error) {
+	if err := os.MkdirAll(hostReadDir, 0o755); err != nil {
+		return nil, fmt.Errorf("read-hostfs input: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(hostReadDir) }
+	if err := writePattern(ctx, filepath.Join(hostReadDir, hostReadFile), readMiB); err != nil {
+		cleanup()
+		return nil, fmt.Errorf("read-hostfs input: %w", err)
+	}
+	return cleanup, nil
+}
+
+// writePattern writes mib MiB of a byte pattern to path.
+func writePattern(ctx context.Context, path string, mib int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	chunk := make([]byte, 1<<20)
+	for i := range chunk {
+		chunk[i] = byte(i*7 + 3)
+	}
+	for i := 0; i < mib; i++ {
+		if err := ctx.Err(); err != nil {
+			f.Close()
+			return err
+		}
+		if _, err := f.Write(chunk); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	return nil
 }
 
 // Lookup returns the workload of the table with the given name.

@@ -37,8 +37,9 @@ type Process struct {
 	Auxv       []uint64 // flattened (type, value) pairs for /proc/self/auxv
 
 	// sigMu guards pending queues and every task's SigMask.
-	sigMu  sigLock
-	shared sigQueue
+	sigMu    sigLock
+	shared   sigQueue
+	watchers []*SignalWatcher
 
 	mu         sync.Mutex
 	sigacts    [65]SigAction

@@ -3,6 +3,7 @@ package kernel
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -138,6 +139,7 @@ func (p *Process) SendSignal(si SigInfo) {
 		return
 	}
 	p.shared.add(si)
+	p.wakeWatchersLocked(sig)
 	var target *Task
 	p.mu.Lock()
 	tasks := make([]*Task, 0, len(p.tasks))
@@ -171,6 +173,7 @@ func (t *Task) SendSignal(si SigInfo) {
 		return
 	}
 	t.sig.pending.add(si)
+	p.wakeWatchersLocked(si.Signo())
 	p.sigMu.Unlock()
 	t.notify()
 }
@@ -346,3 +349,42 @@ func (t *Task) SignalContext() (context.Context, context.CancelFunc) {
 	}()
 	return ctx, cancel
 }
+
+// SignalWatcher is told when a signal in Mask is queued for the process or
+// one of its threads (signalfd).
+type SignalWatcher struct {
+	Mask atomic.Uint64
+	Wake func()
+}
+
+// AddSignalWatcher registers w.
+func (p *Process) AddSignalWatcher(w *SignalWatcher) {
+	p.sigMu.Lock()
+	defer p.sigMu.Unlock()
+	p.watchers = append(p.watchers, w)
+}
+
+// RemoveSignalWatcher unregisters w.
+func (p *Process) RemoveSignalWatcher(w *SignalWatcher) {
+	p.sigMu.Lock()
+	defer p.sigMu.Unlock()
+	for i, x := range p.watchers {
+		if x == w {
+			p.watchers = append(p.watchers[:i:i], p.watchers[i+1:]...)
+			return
+		}
+	}
+}
+
+// wakeWatchersLocked tells the watchers of sig. Caller holds sigMu.
+func (p *Process) wakeWatchersLocked(sig int) {
+	for _, w := range p.watchers {
+		if w.Mask.Load()&sigBit(sig) != 0 {
+			w.Wake()
+		}
+	}
+}
+
+// PendingFor reports whether a signal in set is pending for t or its
+// process.
+func (t *Task) PendingFor(set uint64) bool { return t.Pending()&set != 0 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what elfloader's demo, tests and benchmarks need on a fresh
 # Debian 12 machine: C toolchains for the test programs (gcc, musl-tools),
-# Debian binaries the tests run (busybox-static, python3), chromium for the
+# Debian binaries the tests run (busybox-static, python3, nginx-light), chromium for the
 # HTML coverage report's screenshot test, and Go modules.
 # It only calls apt-get when something is missing.
 set -euo pipefail
@@ -10,12 +10,16 @@ need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v musl-gcc >/dev/null || need+=(musl-tools)
 [ -x /bin/busybox ] || need+=(busybox-static)
-command -v python3 >/dev/null || need+=(python3)
+[ -x /usr/bin/python3 ] || need+=(python3) # the tests run /usr/bin/python3
 command -v make >/dev/null || need+=(make)
+# the network tests serve files with Debian's nginx-light and python3's
+# http.server; curl is handy to poke them by hand; wrk drives bench/nginx
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v curl >/dev/null || need+=(curl)
+command -v wrk >/dev/null || need+=(wrk)
 # headless screenshot of the HTML coverage report (tests skip without it)
 command -v chromium >/dev/null || need+=(chromium)
 if [ "${ELFLOADER_BENCH_DEPS:-0}" = 1 ]; then
-	command -v wrk >/dev/null || need+=(wrk)
 	command -v hyperfine >/dev/null || need+=(hyperfine)
 fi
 

@@ -71,11 +71,12 @@ type coverageRecording struct {
 	platform string
 	start    time.Time
 	ran      bool
+	opts     *runOptions
 }
 
 func newCoverageRecording(o *runOptions, argv []string) *coverageRecording {
 	obs := cover.NewObserver()
-	return &coverageRecording{obs: obs, observer: obs, argv: argv, platform: o.platform}
+	return &coverageRecording{obs: obs, observer: obs, argv: argv, platform: o.platform, opts: o}
 }
 
 // prepare binds the observer to the table and starts the clock.
@@ -94,6 +95,10 @@ func (r *coverageRecording) report(status int) coverage.Report {
 		Argv: append([]string(nil), r.argv...), ExitStatus: exit, Signal: sig,
 		Duration: time.Since(r.start), Platform: r.platform,
 	}}
+	if r.opts != nil && r.opts.rewrite != "off" {
+		st := r.opts.fastStats
+		rep.FastPath = &coverage.FastPath{RewrittenSites: &st.Sites, TrappedCalls: &st.TrappedCalls, RewrittenCalls: &st.FastCalls}
+	}
 	return rep
 }
 

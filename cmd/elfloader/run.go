@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/plat/inproc"
 	"github.com/elfloader/elfloader/shim"
 	"github.com/elfloader/elfloader/vfs/procfs"
@@ -28,6 +29,7 @@ type runOptions struct {
 	fs        fsOptions
 	net       string
 	rewrite   string
+	fastStats plat.RewriteStats // counters of the last run
 
 	profile       string    // --profile: serve only what this profile allows
 	profileAction string    // --profile-action: enosys or kill
@@ -186,6 +188,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		}
 	}()
 	status, err := k.Run(ctx, spec)
+	o.recordFastPath(rw.Stats())
 	if o.trace || o.traceFile != "" || os.Getenv("ELFLOADER_STATS") != "" {
 		st := rw.Stats()
 		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten, %d refused; %d calls through rewritten sites, %d trapped\n",
@@ -204,6 +207,10 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	return status
 }
+
+// recordFastPath keeps the fast path's counters of the last run for
+// reports (coverage).
+func (o *runOptions) recordFastPath(st plat.RewriteStats) { o.fastStats = st }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)

@@ -23,6 +23,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_RT_SIGPENDING, shim.Full, "", sysRtSigpending)
 	tb.Register(unix.SYS_RT_SIGSUSPEND, shim.Full, "", sysRtSigsuspend)
 	tb.Register(unix.SYS_PAUSE, shim.Full, "", sysPause)
+	registerSignalfd(tb)
 	tb.Register(unix.SYS_RT_SIGTIMEDWAIT, shim.Full, "", sysRtSigtimedwait)
 }
 

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"encoding/binary"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -13,6 +14,10 @@ import (
 // rules: EAGAIN is the answer only for a non-blocking socket or
 // MSG_DONTWAIT; otherwise the task waits (interruptibly) and retries.
 func wait(t *kernel.Task, s *Socket, events int16, dontwait bool, op func() error) error {
+	var deadline time.Time
+	if d := s.timeout(events); d > 0 {
+		deadline = time.Now().Add(d)
+	}
 	for {
 		err := op()
 		if err == unix.EINTR {
@@ -21,8 +26,15 @@ func wait(t *kernel.Task, s *Socket, events int16, dontwait bool, op func() erro
 		if err != unix.EAGAIN || dontwait || s.StatusFlags()&unix.O_NONBLOCK != 0 {
 			return err
 		}
-		if err := t.WaitHostFD(s.FD(), events); err != nil {
+		n, err := t.PollHost([]unix.PollFd{{Fd: int32(s.FD()), Events: events}}, deadline)
+		if err != nil {
+			if !deadline.IsZero() && err == kernel.ERESTARTSYS {
+				return unix.EINTR // timed socket calls are not restarted
+			}
 			return err
+		}
+		if n == 0 && !deadline.IsZero() && !time.Now().Before(deadline) {
+			return unix.EAGAIN // SO_RCVTIMEO / SO_SNDTIMEO
 		}
 	}
 }
@@ -194,9 +206,25 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 	var from []byte
 	err = wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
 		var e error
-		n, from, e = rawRecvfrom(s.FD(), buf, flags&^unix.MSG_CMSG_CLOEXEC)
+		n, from, e = rawRecvfrom(s.FD(), buf, flags&^(unix.MSG_CMSG_CLOEXEC|unix.MSG_WAITALL))
 		return e
 	})
+	if err == nil && flags&unix.MSG_WAITALL != 0 && flags&unix.MSG_PEEK == 0 && s.Type == unix.SOCK_STREAM {
+		// MSG_WAITALL on a stream: keep receiving until the buffer is
+		// full, the peer closes, or a signal or error stops it.
+		for n > 0 && n < len(buf) {
+			var m int
+			e := wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
+				var e error
+				m, _, e = rawRecvfrom(s.FD(), buf[n:], 0)
+				return e
+			})
+			if e != nil || m == 0 {
+				break
+			}
+			n += m
+		}
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -325,6 +353,7 @@ func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	mflags &^= unix.MSG_CMSG_CLOEXEC
 	if len(control) > 0 {
 		if control, err = rightsFromHost(t, control, flags&unix.MSG_CMSG_CLOEXEC != 0); err != nil {
 			return 0, err
@@ -398,11 +427,7 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	vlen, flags := min(a.Int(2), 1024), a.Int(3)
 	for i := 0; i < vlen; i++ {
 		addr := a[1] + uint64(i)*mmsghdrSize
-		f := flags
-		if i > 0 {
-			f |= unix.MSG_DONTWAIT
-		}
-		n, err := recvmsg(t, s, addr, f&^unix.MSG_WAITFORONE)
+		n, err := recvmsg(t, s, addr, flags&^unix.MSG_WAITFORONE)
 		if err != nil {
 			if i > 0 {
 				return uint64(i), nil

@@ -1,6 +1,10 @@
 package socket
 
 import (
+	"encoding/binary"
+	"sync"
+	"time"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
@@ -36,6 +40,20 @@ type Socket struct {
 	Domain, Type, Protocol int
 	boundPath              string // app path of a bound AF_UNIX socket
 	peerPath               string // app path a unix socket connected to
+
+	mu                 sync.Mutex
+	rcvTimeo, sndTimeo time.Duration // SO_RCVTIMEO, SO_SNDTIMEO
+}
+
+// timeout is the SO_RCVTIMEO (POLLIN) or SO_SNDTIMEO (POLLOUT) of the
+// socket; the host socket is non-blocking, so elfloader applies them.
+func (s *Socket) timeout(events int16) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if events&unix.POLLIN != 0 {
+		return s.rcvTimeo
+	}
+	return s.sndTimeo
 }
 
 func newSocket(t *kernel.Task, hostFD, domain, typ, proto int, nonblock bool) *Socket {
@@ -165,7 +183,21 @@ func sysSetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err := t.CopyIn(a[3], buf); err != nil {
 		return 0, err
 	}
-	return 0, rawSetsockopt(s.FD(), a.Int(1), a.Int(2), buf)
+	if err := rawSetsockopt(s.FD(), a.Int(1), a.Int(2), buf); err != nil {
+		return 0, err
+	}
+	if a.Int(1) == unix.SOL_SOCKET && (a.Int(2) == unix.SO_RCVTIMEO || a.Int(2) == unix.SO_SNDTIMEO) && len(buf) >= 16 {
+		d := time.Duration(int64(binary.LittleEndian.Uint64(buf)))*time.Second +
+			time.Duration(int64(binary.LittleEndian.Uint64(buf[8:])))*time.Microsecond
+		s.mu.Lock()
+		if a.Int(2) == unix.SO_RCVTIMEO {
+			s.rcvTimeo = d
+		} else {
+			s.sndTimeo = d
+		}
+		s.mu.Unlock()
+	}
+	return 0, nil
 }
 
 func sysGetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
