@@ -99,7 +99,7 @@ func (env *Env) Run(ctx context.Context, w Workload) Result {
 	}
 	var elf *contender
 	if env.Elfloader != "" {
-		elf = &contender{label: "elfloader", argv: append([]string{env.Elfloader, "run"}, argv...)}
+		elf = &contender{label: "elfloader", argv: w.ElfloaderArgv(env.Elfloader, argv)}
 		sides = append(sides, elf)
 	} else if env.ElfloaderErr != nil {
 		r.Notes = append(r.Notes, "elfloader unavailable: "+firstLine(env.ElfloaderErr.Error()))
@@ -117,6 +117,14 @@ func (env *Env) Run(ctx context.Context, w Workload) Result {
 		runs = 1
 	}
 
+	if w.Setup != nil {
+		cleanup, err := w.Setup(ctx)
+		if err != nil {
+			r.Notes = append(r.Notes, "setup failed: "+err.Error())
+			return r
+		}
+		defer cleanup()
+	}
 	env.logf("benchmark", "workload", w.Name, "runs", runs, "sides", len(sides))
 	for _, c := range sides {
 		out, err := RunOnce(ctx, c.argv, timeout)

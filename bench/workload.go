@@ -108,17 +108,28 @@ type Workload struct {
 	// Setup, when set, prepares the host before the first run (e.g.
 	// creates an input file) and returns the function that undoes it.
 	Setup func(ctx context.Context) (cleanup func(), err error)
+
+	// ElfloaderCommand is the elfloader command that runs the program
+	// ("run" when empty; e.g. "coverage" with its flags, ending in "--").
+	ElfloaderCommand []string
 }
 
 // ElfloaderArgv is the command line that runs argv (the native command)
 // under the elfloader binary with the workload's flags.
 func (w Workload) ElfloaderArgv(elfloader string, argv []string) []string {
-	full := append([]string{elfloader, "run"}, w.ElfloaderFlags...)
+	cmd := w.ElfloaderCommand
+	if len(cmd) == 0 {
+		cmd = []string{"run"}
+	}
+	full := append(append([]string{elfloader}, cmd...), w.ElfloaderFlags...)
 	return append(full, argv...)
 }
 
 // DefaultTimeout bounds one run of a workload that sets no Timeout.
 const DefaultTimeout = 60 * time.Second
+
+// fastIterations is the loop count of the fast-path syscall workloads.
+const fastIterations = "1000000"
 
 // getpidIterations is the loop count of the syscall workloads: long enough
 // for a stable figure natively, short enough under a slow trap path.
@@ -137,6 +148,53 @@ func Workloads() []Workload {
 			Goal:        2.5,
 			Floor:       &Program{Source: "sud_trap.c", Args: []string{getpidIterations}},
 			FloorName:   "bare SUD trap (bench/c/sud_trap.c)",
+		},
+		{
+			Name:        "syscall-fast",
+			Description: "glibc's getppid() in a loop (bench/c/getppid_loop.c): a 'mov $nr,%eax; syscall' site the fast path rewrites, ns per call",
+			Program:     Program{Source: "getppid_loop.c", Args: []string{fastIterations}},
+			Metric:      SelfReported,
+			Runs:        5,
+			Goal:        2.5,
+		},
+		{
+			Name:           "syscall-trap",
+			Description:    "the same getppid() loop with --rewrite=off: every call through Syscall User Dispatch, ns per call",
+			Program:        Program{Source: "getppid_loop.c", Args: []string{getpidIterations}},
+			Metric:         SelfReported,
+			Runs:           5,
+			ElfloaderFlags: []string{"--rewrite=off"},
+			Floor:          &Program{Source: "sud_trap.c", Args: []string{getpidIterations}},
+			FloorName:      "bare SUD trap (bench/c/sud_trap.c)",
+		},
+		{
+			Name:             "syscall-fast-coverage",
+			Description:      "the getppid() loop under `elfloader coverage` (recording every call); compare with syscall-fast for the recording overhead",
+			Program:          Program{Source: "getppid_loop.c", Args: []string{fastIterations}},
+			Metric:           SelfReported,
+			Runs:             5,
+			ElfloaderCommand: []string{"coverage", "--format=json", "--"},
+		},
+		{
+			Name:        "futex-pingpong",
+			Description: "two threads handing a token through futexes (bench/c/futex_pingpong.c), ns per hand-off",
+			Program:     Program{Source: "futex_pingpong.c", Args: []string{"20000"}},
+			Metric:      SelfReported,
+			Runs:        5,
+		},
+		{
+			Name:        "mutex-contention",
+			Description: "two threads incrementing under one pthread mutex (bench/c/mutex_contention.c), ns per lock/unlock",
+			Program:     Program{Source: "mutex_contention.c", Args: []string{"500000"}},
+			Metric:      SelfReported,
+			Runs:        5,
+		},
+		{
+			Name:        "thread-create",
+			Description: "pthread_create + pthread_join in a loop (bench/c/thread_create.c), ns per thread",
+			Program:     Program{Source: "thread_create.c", Args: []string{"2000"}},
+			Metric:      SelfReported,
+			Runs:        5,
 		},
 		{
 			Name:        "startup",
@@ -181,6 +239,14 @@ func Workloads() []Workload {
 			Goal:        3,
 		},
 		{
+			Name:             "startup-python-coverage",
+			Description:      "/usr/bin/python3 -c pass under `elfloader coverage`; compare with startup-python for the recording overhead",
+			Program:          Program{Path: "/usr/bin/python3", Args: []string{"-c", "pass"}},
+			Metric:           WallTime,
+			Runs:             10,
+			ElfloaderCommand: []string{"coverage", "--format=json", "--"},
+		},
+		{
 			Name: "read-ramfs",
 			Description: fmt.Sprintf("sequential read of a %d MiB file the program writes to /tmp first "+
 				"(the app's ramfs; natively the host's /tmp) (bench/c/read_seq.c), ns per MiB read", readMiB),
@@ -199,7 +265,6 @@ func Workloads() []Workload {
 			Timeout:        2 * time.Minute,
 			ElfloaderFlags: []string{"--volume", hostReadDir + ":" + hostReadDir},
 			Setup:          createHostReadFile,
-			Pending:        "the harness (bench.go) does not yet apply Workload.Setup and ElfloaderFlags",
 		},
 		{
 			Name: "nginx",
