@@ -97,3 +97,120 @@ func BenchmarkTrapRoundTrip(b *testing.B) {
 		r.SetSyscallReturn(1)
 	}
 }
+
+// fakeCode is app memory for the rewriter: everything in one RWX page,
+// one function starting at its first byte.
+type fakeCode struct{ base uint64 }
+
+func (f fakeCode) Prot(addr uint64) (int, bool) {
+	if addr >= f.base && addr < f.base+4096 {
+		return unix.PROT_READ | unix.PROT_EXEC, true
+	}
+	return 0, false
+}
+
+func (f fakeCode) FuncStart(addr uint64) (uint64, bool) {
+	_, ok := f.Prot(addr)
+	return f.base, ok
+}
+
+// getppidLoopCode: loop: mov $110,%eax; syscall; jmp loop
+var getppidLoopCode = []byte{0xb8, 0x6e, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7}
+
+func TestRewriteSiteAndFastEntry(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p, err := New()
+	if err != nil {
+		t.Skip(err)
+	}
+	code, _ := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
+	defer unix.Munmap(code)
+	copy(code, getppidLoopCode)
+	base := uint64(uintptr(unsafe.Pointer(&code[0])))
+	ctx, err := p.NewContext()
+	if err != nil {
+		t.Skip(err)
+	}
+	defer ctx.Release()
+	rw := p.NewRewriter(RewriteLazy)
+	mem := fakeCode{base}
+	r := ctx.Regs()
+	r.Rip = base
+	if ev := ctx.Switch(); ev != plat.EventSyscall || ctx.(*Context).Fast() {
+		t.Fatalf("first call: %v fast=%v, want a trap", ev, ctx.(*Context).Fast())
+	}
+	rw.AfterTrap(ctx, mem)
+	if st := rw.Stats(); st.Sites != 1 {
+		t.Fatalf("stats %+v, want one rewritten site", st)
+	}
+	if code[0] != 0xe9 || code[5] != 0x0f || code[6] != 0x05 {
+		t.Fatalf("site bytes % x, want jmp rel32 then the syscall kept", code[:7])
+	}
+	for i := 0; i < 3; i++ {
+		r.SetSyscallReturn(uint64(1000 + i))
+		if ev := ctx.Switch(); ev != plat.EventSyscall || !ctx.(*Context).Fast() {
+			t.Fatalf("call %d: %v fast=%v, want the fast path", i, ev, ctx.(*Context).Fast())
+		}
+		if r.OrigRax != 110 || r.Rip != base+7 || r.Rax != 110 {
+			t.Fatalf("fast call regs: nr %d rip %#x (want %#x) rax %d", r.OrigRax, r.Rip, base+7, r.Rax)
+		}
+	}
+	// The app makes its code writable again: the patch is undone (the
+	// rewriter restored the protection it was told, read+exec).
+	if err := unix.Mprotect(code, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC); err != nil {
+		t.Fatal(err)
+	}
+	rw.Invalidate(base, base+4096, true)
+	if code[0] != 0xb8 {
+		t.Fatalf("after invalidation: % x, want the original mov", code[:7])
+	}
+}
+
+func BenchmarkFastRoundTrip(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p, err := New()
+	if err != nil {
+		b.Skip(err)
+	}
+	code, _ := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
+	defer unix.Munmap(code)
+	copy(code, getppidLoopCode)
+	base := uint64(uintptr(unsafe.Pointer(&code[0])))
+	ctx, _ := p.NewContext()
+	defer ctx.Release()
+	rw := p.NewRewriter(RewriteLazy)
+	r := ctx.Regs()
+	r.Rip = base
+	ctx.Switch()
+	rw.AfterTrap(ctx, fakeCode{base})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.SetSyscallReturn(1)
+		ctx.Switch()
+	}
+}
+
+func BenchmarkCgoCall(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		benchEmptyCgo()
+	}
+}
+
+func BenchmarkXsavecXrstor(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p, err := New()
+	if err != nil {
+		b.Skip(err)
+	}
+	ctx, _ := p.NewContext()
+	defer ctx.Release()
+	b.ResetTimer()
+	benchXsave(ctx.(*Context), b.N)
+}
+
+func BenchmarkFSBaseSwitch(b *testing.B) {
+	benchFSBase(b.N)
+}

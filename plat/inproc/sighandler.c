@@ -267,3 +267,26 @@ int ep_cas16(void *addr, const uint64_t old[2], const uint64_t new[2]) {
 			 : "memory", "cc");
 	return ok;
 }
+
+/* Micro-benchmark helpers for the cost breakdown (docs/fastpath.md). */
+void ep_bench_empty(void) {}
+
+void ep_bench_xsave(struct ep_ctx *c, long n) {
+	uint32_t mxcsr;
+	uint16_t fcw;
+	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
+	for (long i = 0; i < n; i++) {
+		__asm__ volatile("xrstor64 %0" ::"m"(*(char (*)[EP_FP_SIZE])c->fp_app), "a"(-1), "d"(-1));
+		__asm__ volatile("xsavec64 %0" : "=m"(*(char (*)[EP_FP_SIZE])c->fp_app) : "a"(-1), "d"(-1));
+	}
+	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
+}
+
+void ep_bench_fsbase(long n) {
+	uint64_t mine = rdfs();
+	for (long i = 0; i < n; i++) {
+		uint64_t v = rdfs();
+		wrfs(v ^ 0); /* the app's base */
+		wrfs(mine);  /* back to the host's */
+	}
+}
