@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/elfloader/elfloader/vfs"
 	"golang.org/x/sys/unix"
@@ -15,6 +17,48 @@ type Inode struct {
 	fd  int // O_PATH|O_NOFOLLOW; closed when the Inode is collected
 	ino uint64
 	typ uint32
+
+	// children caches recent lookups of a directory for lookupTTL, so
+	// that a path walked again and again (a server opening the same file
+	// per request) does not cost host syscalls at each component. Changes
+	// made through this vfs drop the entries at once; changes made on the
+	// host behind the app's back show within LookupTTL.
+	mu       sync.Mutex
+	children map[string]cachedChild
+}
+
+type cachedChild struct {
+	inode *Inode
+	at    time.Time
+}
+
+// LookupTTL bounds how long a cached lookup is trusted.
+const LookupTTL = time.Second
+
+func (n *Inode) cached(name string) *Inode {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c, ok := n.children[name]
+	if !ok || time.Since(c.at) > LookupTTL {
+		return nil
+	}
+	return c.inode
+}
+
+func (n *Inode) remember(name string, c *Inode) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.children == nil || len(n.children) > 4096 {
+		n.children = map[string]cachedChild{}
+	}
+	n.children[name] = cachedChild{c, time.Now()}
+}
+
+// forget drops the cached lookups of a directory whose entries change.
+func (n *Inode) forget() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.children = nil
 }
 
 // Identity implements vfs.Identifier.
@@ -125,6 +169,9 @@ func (n *Inode) Lookup(name string) (vfs.Inode, error) {
 	if err := n.dir(); err != nil {
 		return nil, err
 	}
+	if c := n.cached(name); c != nil {
+		return c, nil
+	}
 	fd, err := n.lookupFD(name)
 	if err != nil {
 		return nil, err
@@ -134,11 +181,13 @@ func (n *Inode) Lookup(name string) (vfs.Inode, error) {
 		unix.Close(fd)
 		return nil, err
 	}
+	n.remember(name, c)
 	return c, nil
 }
 
 // Create implements vfs.Inode for regular files, FIFOs and sockets.
 func (n *Inode) Create(name string, mode uint32, _ uint64, cred vfs.Cred) (vfs.Inode, error) {
+	defer n.forget()
 	defer runtime.KeepAlive(n)
 	if err := n.dir(); err != nil {
 		return nil, err
@@ -183,6 +232,7 @@ func (n *Inode) created(name string, cred vfs.Cred) (vfs.Inode, error) {
 
 // Mkdir implements vfs.Inode.
 func (n *Inode) Mkdir(name string, mode uint32, cred vfs.Cred) (vfs.Inode, error) {
+	defer n.forget()
 	defer runtime.KeepAlive(n)
 	if err := n.dir(); err != nil {
 		return nil, err
@@ -198,6 +248,7 @@ func (n *Inode) Mkdir(name string, mode uint32, cred vfs.Cred) (vfs.Inode, error
 
 // Symlink implements vfs.Inode.
 func (n *Inode) Symlink(name, target string, cred vfs.Cred) (vfs.Inode, error) {
+	defer n.forget()
 	defer runtime.KeepAlive(n)
 	if err := n.dir(); err != nil {
 		return nil, err
@@ -213,6 +264,7 @@ func (n *Inode) Symlink(name, target string, cred vfs.Cred) (vfs.Inode, error) {
 
 // Link implements vfs.Inode.
 func (n *Inode) Link(name string, target vfs.Inode) error {
+	defer n.forget()
 	defer runtime.KeepAlive(n)
 	defer runtime.KeepAlive(target)
 	if err := n.dir(); err != nil {
@@ -236,6 +288,7 @@ func (n *Inode) Link(name string, target vfs.Inode) error {
 
 // Unlink implements vfs.Inode.
 func (n *Inode) Unlink(name string) error {
+	defer n.forget()
 	defer runtime.KeepAlive(n)
 	if err := n.dir(); err != nil {
 		return err
@@ -248,6 +301,7 @@ func (n *Inode) Unlink(name string) error {
 
 // Rmdir implements vfs.Inode.
 func (n *Inode) Rmdir(name string) error {
+	defer n.forget()
 	defer runtime.KeepAlive(n)
 	if err := n.dir(); err != nil {
 		return err
@@ -260,6 +314,10 @@ func (n *Inode) Rmdir(name string) error {
 
 // Rename implements vfs.Inode.
 func (n *Inode) Rename(oldName string, newDir vfs.Inode, newName string, flags uint32) error {
+	defer n.forget()
+	if d, ok := newDir.(*Inode); ok {
+		defer d.forget()
+	}
 	defer runtime.KeepAlive(n)
 	defer runtime.KeepAlive(newDir)
 	if err := n.dir(); err != nil {
