@@ -76,6 +76,8 @@ ep_resume:
 	movl $-1, %eax
 	movl $-1, %edx
 	xsavec64 EP_FP_APP(%r12)
+	/* fall through into the common exit */
+ep_host_exit:
 	vzeroupper
 	ldmxcsr EP_HOST_MXCSR(%r12)
 	fninit
@@ -98,20 +100,7 @@ ep_resume:
 	.p2align 4
 ep_abort:
 	movq %gs:EP_SELF, %r12
-	vzeroupper
-	ldmxcsr EP_HOST_MXCSR(%r12)
-	fninit
-	fldcw EP_HOST_FCW(%r12)
-	movq EP_HOST_RSP(%r12), %rsp
-	movq EP_EVENT(%r12), %rax
-	addq $8, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
-	ret
+	jmp ep_host_exit
 
 /* The fast syscall entry. A rewritten site jumps to its trampoline, which
  * loads the syscall number into eax and the return address into rcx (both

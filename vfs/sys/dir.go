@@ -155,23 +155,11 @@ func rename(t *kernel.Task, oldDir int, oldAddr uint64, newDir int, newAddr uint
 		flags&unix.RENAME_NOREPLACE != 0 && flags&unix.RENAME_EXCHANGE != 0 {
 		return 0, unix.EINVAL
 	}
-	op, err := path(t, oldAddr)
+	pp, err := readPathPair(t, oldDir, oldAddr, newDir, newAddr)
 	if err != nil {
 		return 0, err
 	}
-	np, err := path(t, newAddr)
-	if err != nil {
-		return 0, err
-	}
-	ctx, oloc, err := start(t, oldDir, op)
-	if err != nil {
-		return 0, err
-	}
-	_, nloc, err := start(t, newDir, np)
-	if err != nil {
-		return 0, err
-	}
-	return 0, vfs.RenameAt(ctx, oloc, op, nloc, np, flags)
+	return 0, vfs.RenameAt(pp.ctx, pp.oldLoc, pp.oldPath, pp.newLoc, pp.newPath, flags)
 }
 
 func sysRename(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -190,23 +178,11 @@ func link(t *kernel.Task, oldDir int, oldAddr uint64, newDir int, newAddr uint64
 	if flags&^(unix.AT_SYMLINK_FOLLOW|unix.AT_EMPTY_PATH) != 0 {
 		return 0, unix.EINVAL
 	}
-	op, err := path(t, oldAddr)
+	pp, err := readPathPair(t, oldDir, oldAddr, newDir, newAddr)
 	if err != nil {
 		return 0, err
 	}
-	np, err := path(t, newAddr)
-	if err != nil {
-		return 0, err
-	}
-	ctx, oloc, err := start(t, oldDir, op)
-	if err != nil {
-		return 0, err
-	}
-	_, nloc, err := start(t, newDir, np)
-	if err != nil {
-		return 0, err
-	}
-	return 0, vfs.LinkAt(ctx, oloc, op, nloc, np, flags)
+	return 0, vfs.LinkAt(pp.ctx, pp.oldLoc, pp.oldPath, pp.newLoc, pp.newPath, flags)
 }
 
 func sysLink(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -276,4 +252,28 @@ func sysGetcwd(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, unix.ERANGE
 	}
 	return uint64(len(b)), t.CopyOut(a[0], b)
+}
+
+// pathPair is the decoded (olddirfd, oldpath, newdirfd, newpath) of rename
+// and link.
+type pathPair struct {
+	ctx              *vfs.Context
+	oldLoc, newLoc   vfs.Location
+	oldPath, newPath string
+}
+
+func readPathPair(t *kernel.Task, oldDir int, oldAddr uint64, newDir int, newAddr uint64) (pathPair, error) {
+	var pp pathPair
+	var err error
+	if pp.oldPath, err = path(t, oldAddr); err != nil {
+		return pp, err
+	}
+	if pp.newPath, err = path(t, newAddr); err != nil {
+		return pp, err
+	}
+	if pp.ctx, pp.oldLoc, err = start(t, oldDir, pp.oldPath); err != nil {
+		return pp, err
+	}
+	_, pp.newLoc, err = start(t, newDir, pp.newPath)
+	return pp, err
 }

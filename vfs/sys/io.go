@@ -41,7 +41,8 @@ func positional(t *kernel.Task, fd int) (*kernel.VFSFile, error) {
 
 const maxRW = 0x7ffff000
 
-func sysPread64(t *kernel.Task, a shim.Args) (uint64, error) {
+// positionalIO serves pread64 (read) and pwrite64 (write).
+func positionalIO(t *kernel.Task, a shim.Args, read bool) (uint64, error) {
 	if a.Long(3) < 0 {
 		return 0, unix.EINVAL
 	}
@@ -49,35 +50,24 @@ func sysPread64(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	buf, err := t.AppBytes(a[1], int(min(a[2], maxRW)), true)
+	buf, err := t.AppBytes(a[1], int(min(a[2], maxRW)), read)
 	if err != nil {
 		return 0, err
 	}
-	n, err := vf.F.Pread(bg, buf, a.Long(3))
+	var n int
+	if read {
+		n, err = vf.F.Pread(bg, buf, a.Long(3))
+	} else {
+		n, err = vf.F.Pwrite(bg, buf, a.Long(3))
+	}
 	if n > 0 {
 		return uint64(n), nil
 	}
 	return 0, err
 }
 
-func sysPwrite64(t *kernel.Task, a shim.Args) (uint64, error) {
-	if a.Long(3) < 0 {
-		return 0, unix.EINVAL
-	}
-	vf, err := positional(t, a.Int(0))
-	if err != nil {
-		return 0, err
-	}
-	buf, err := t.AppBytes(a[1], int(min(a[2], maxRW)), false)
-	if err != nil {
-		return 0, err
-	}
-	n, err := vf.F.Pwrite(bg, buf, a.Long(3))
-	if n > 0 {
-		return uint64(n), nil
-	}
-	return 0, err
-}
+func sysPread64(t *kernel.Task, a shim.Args) (uint64, error)  { return positionalIO(t, a, true) }
+func sysPwrite64(t *kernel.Task, a shim.Args) (uint64, error) { return positionalIO(t, a, false) }
 
 func iovecBuffers(t *kernel.Task, addr uint64, count int, write bool) ([][]byte, error) {
 	iov, err := t.CopyInIovecs(addr, count)
