@@ -239,3 +239,22 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestFunctionsOfRealBinaries(t *testing.T) {
+	for _, path := range []string{"/bin/ls", "/usr/lib/x86_64-linux-gnu/libc.so.6"} {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Skip(err)
+		}
+		funcs, err := Functions(f)
+		f.Close()
+		if err != nil || len(funcs) == 0 {
+			t.Fatalf("%s: %d functions, %v", path, len(funcs), err)
+		}
+		for i := 1; i < len(funcs); i++ {
+			if funcs[i].Start < funcs[i-1].Start {
+				t.Fatalf("%s: not sorted at %d", path, i)
+			}
+		}
+	}
+}

@@ -2,48 +2,24 @@ package kernel
 
 import (
 	"debug/elf"
-	"io"
 	"sort"
 	"sync"
 
 	"golang.org/x/sys/unix"
-)
 
-// funcSym is one function of a mapped object, at its file-relative
-// virtual address.
-type funcSym struct{ start, size uint64 }
+	"github.com/elfloader/elfloader/elfloader"
+)
 
 // symbolCache holds the function tables of the objects a process maps.
 type symbolCache struct {
 	mu      sync.Mutex
-	objects map[string][]funcSym // by path; nil slice: no symbols
-	biases  map[VMA]biasEntry    // by mapping
+	objects map[string][]elfloader.Func // by path; nil slice: no symbols
+	biases  map[VMA]biasEntry           // by mapping
 }
 
 type biasEntry struct {
 	bias uint64
 	ok   bool
-}
-
-// loadFuncs reads an object's function symbols (.symtab, else .dynsym).
-func loadFuncs(r io.ReaderAt) []funcSym {
-	f, err := elf.NewFile(r)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil || len(syms) == 0 {
-		syms, _ = f.DynamicSymbols()
-	}
-	var out []funcSym
-	for _, s := range syms {
-		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 && s.Size != 0 {
-			out = append(out, funcSym{s.Value, s.Size})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
-	return out
 }
 
 // codeMemory is a process's address space as the fast-path rewriter
@@ -66,24 +42,24 @@ func (c codeMemory) FuncStart(addr uint64) (uint64, bool) {
 		return 0, false
 	}
 	rel := addr - bias
-	i := sort.Search(len(funcs), func(i int) bool { return funcs[i].start > rel })
+	i := sort.Search(len(funcs), func(i int) bool { return funcs[i].Start > rel })
 	if i == 0 {
 		return 0, false
 	}
 	f := funcs[i-1]
-	if rel >= f.start+f.size {
+	if rel >= f.Start+f.Size {
 		return 0, false
 	}
-	return f.start + bias, true
+	return f.Start + bias, true
 }
 
 // objectFuncs returns the function table of the object behind a mapping
 // and its load bias.
-func (p *Process) objectFuncs(v VMA) ([]funcSym, uint64, bool) {
+func (p *Process) objectFuncs(v VMA) ([]elfloader.Func, uint64, bool) {
 	p.syms.mu.Lock()
 	defer p.syms.mu.Unlock()
 	if p.syms.objects == nil {
-		p.syms.objects = map[string][]funcSym{}
+		p.syms.objects = map[string][]elfloader.Func{}
 	}
 	if p.syms.biases == nil {
 		p.syms.biases = map[VMA]biasEntry{}
@@ -119,7 +95,7 @@ func (p *Process) objectFuncs(v VMA) ([]funcSym, uint64, bool) {
 		return nil, 0, false
 	}
 	if !seen {
-		funcs = loadFuncs(r)
+		funcs, _ = elfloader.Functions(r)
 		p.syms.objects[v.Name] = funcs
 	}
 	return funcs, bias, len(funcs) > 0
