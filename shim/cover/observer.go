@@ -63,6 +63,11 @@ func (o *Observer) Observe(t *kernel.Task, nr uint64, args shim.Args, ret uint64
 	if nr <= linux.MaxSyscall && !o.siteSeen[nr].Load() && o.siteSeen[nr].CompareAndSwap(false, true) {
 		if vma, ok := t.MM().Find(site); ok {
 			o.sites.note(site, vma)
+			if vma.Name != "" && vma.Name[0] != '[' {
+				// Read the object's symbols while the program runs, so
+				// the report at exit does not wait for them.
+				go o.symbols.object(vma.Name)
+			}
 		}
 	}
 	if nr == unix.SYS_EXIT || nr == unix.SYS_EXIT_GROUP {

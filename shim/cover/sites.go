@@ -1,7 +1,9 @@
 package cover
 
 import (
+	"bytes"
 	"debug/elf"
+	"encoding/binary"
 	"sort"
 	"strings"
 	"sync"
@@ -55,7 +57,75 @@ type Symbolizer struct {
 // the cache records an object that could not be read.
 type elfSymbols struct {
 	loads []elf.ProgHeader // PT_LOAD headers
-	syms  []elf.Symbol     // functions and untyped symbols, by address
+	syms  []rawSym         // functions and untyped symbols, by address
+}
+
+// rawSym is a symbol whose name stays in its string table until asked
+// for: reading a large table costs no allocation per symbol.
+type rawSym struct {
+	Value, Size uint64
+	Info        byte
+	strtab      []byte
+	nameOff     uint32
+}
+
+// Name returns the symbol's name.
+func (s rawSym) Name() string {
+	if int(s.nameOff) >= len(s.strtab) {
+		return ""
+	}
+	b := s.strtab[s.nameOff:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+func (s rawSym) nameLen() int {
+	if int(s.nameOff) >= len(s.strtab) {
+		return 0
+	}
+	if i := bytes.IndexByte(s.strtab[s.nameOff:], 0); i >= 0 {
+		return i
+	}
+	return len(s.strtab) - int(s.nameOff)
+}
+
+// rawSymbols reads a symbol table section and its string table.
+func rawSymbols(f *elf.File, typ elf.SectionType) []rawSym {
+	sec := f.SectionByType(typ)
+	if sec == nil || sec.Link == 0 || int(sec.Link) >= len(f.Sections) || sec.Size > 64<<20 {
+		return nil
+	}
+	data, err := sec.Data()
+	if err != nil {
+		return nil
+	}
+	strtab, err := f.Sections[sec.Link].Data()
+	if err != nil {
+		return nil
+	}
+	var out []rawSym
+	for off := 24; off+24 <= len(data); off += 24 { // entry 0 is the null symbol
+		e := data[off : off+24]
+		nameOff := binary.LittleEndian.Uint32(e[0:])
+		info := e[4]
+		shndx := binary.LittleEndian.Uint16(e[6:])
+		value := binary.LittleEndian.Uint64(e[8:])
+		size := binary.LittleEndian.Uint64(e[16:])
+		typ := elf.ST_TYPE(info)
+		if value == 0 || elf.SectionIndex(shndx) == elf.SHN_UNDEF || (typ != elf.STT_FUNC && typ != elf.STT_NOTYPE) {
+			continue
+		}
+		s := rawSym{Value: value, Size: size, Info: info, strtab: strtab, nameOff: nameOff}
+		if typ == elf.STT_NOTYPE {
+			if int(nameOff) >= len(strtab) || strtab[nameOff] == 0 || strtab[nameOff] == '$' || strtab[nameOff] == '.' {
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // Resolve returns the symbol whose code holds file offset off of the ELF
@@ -102,22 +172,7 @@ func readSymbols(path string) (*elfSymbols, error) {
 			obj.loads = append(obj.loads, p.ProgHeader)
 		}
 	}
-	for _, read := range []func() ([]elf.Symbol, error){f.Symbols, f.DynamicSymbols} {
-		syms, err := read()
-		if err != nil {
-			continue // no such table
-		}
-		for _, sym := range syms {
-			typ := elf.ST_TYPE(sym.Info)
-			if sym.Value == 0 || sym.Section == elf.SHN_UNDEF || (typ != elf.STT_FUNC && typ != elf.STT_NOTYPE) {
-				continue
-			}
-			if typ == elf.STT_NOTYPE && (sym.Name == "" || strings.HasPrefix(sym.Name, "$") || strings.HasPrefix(sym.Name, ".")) {
-				continue
-			}
-			obj.syms = append(obj.syms, sym)
-		}
-	}
+	obj.syms = append(rawSymbols(f, elf.SHT_SYMTAB), rawSymbols(f, elf.SHT_DYNSYM)...)
 	// Sort by address; at equal addresses prefer sized functions, then
 	// global bindings, then the shorter (usually the public) name.
 	sort.SliceStable(obj.syms, func(i, j int) bool {
@@ -132,7 +187,7 @@ func readSymbols(path string) (*elfSymbols, error) {
 		if ga != gb {
 			return ga
 		}
-		return len(a.Name) < len(b.Name)
+		return a.nameLen() < b.nameLen()
 	})
 	return obj, nil
 }
@@ -159,10 +214,10 @@ func (o *elfSymbols) symbolAt(vaddr uint64) string {
 	for j := i - 1; j >= 0 && j >= i-16; j-- {
 		s := o.syms[j]
 		if s.Size > 0 && vaddr < s.Value+s.Size {
-			return s.Name
+			return s.Name()
 		}
 	}
-	return nearest.Name
+	return nearest.Name()
 }
 
 // resolveSite describes a call site from the VMA that held it.
