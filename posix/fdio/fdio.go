@@ -184,6 +184,21 @@ func sysIoctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, fds.SetCloexec(fd, true)
 	case fionclex:
 		return 0, fds.SetCloexec(fd, false)
+	case fionbio:
+		// Any descriptor: the same as F_SETFL with or without O_NONBLOCK.
+		ff, ok := f.(kernel.FlagFile)
+		if !ok {
+			return 0, unix.ENOTTY
+		}
+		var b [4]byte
+		if err := t.CopyIn(a[2], b[:]); err != nil {
+			return 0, err
+		}
+		fl := ff.StatusFlags() &^ unix.O_NONBLOCK
+		if b != [4]byte{} {
+			fl |= unix.O_NONBLOCK
+		}
+		return 0, ff.SetStatusFlags(fl)
 	}
 	if io, ok := f.(kernel.Ioctler); ok {
 		return io.Ioctl(t, req, a[2])
@@ -260,6 +275,7 @@ func pipe(t *kernel.Task, addr uint64, flags int) (uint64, error) {
 }
 
 const (
+	fionbio  = 0x5421
 	fionclex = 0x5450
 	fioclex  = 0x5451
 )
