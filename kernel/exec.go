@@ -31,6 +31,9 @@ type ExecSpec struct {
 	// Workdir is the initial working directory in the app's filesystem
 	// ("" = the root).
 	Workdir string
+	// Cred, when set, is the user the process runs as (an image's User);
+	// otherwise elfloader's own ids.
+	Cred *vfs.Cred
 }
 
 const (
@@ -76,6 +79,9 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		fsctx = k.cfg.VFS.NewContext()
 		fsctx.PID = pid
 		fsctx.UID, fsctx.GID = uint32(os.Getuid()), uint32(os.Getgid())
+		if spec.Cred != nil {
+			fsctx.Cred = *spec.Cred
+		}
 		fsctx.Umask = 0o022
 		if spec.Workdir != "" {
 			if err := vfs.Chdir(fsctx, fsctx.Root, spec.Workdir); err != nil {
@@ -138,6 +144,10 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	mm.Record(VMA{Start: stackLow + guardSize, End: stackLow + guardSize + stackSize, Prot: stackProt, Name: "[stack]"})
 	top := stackLow + guardSize + stackSize
 
+	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
+	if spec.Cred != nil {
+		uid, gid = spec.Cred.UID, spec.Cred.GID
+	}
 	params := elfloader.StackParams{
 		Top:         top,
 		Argv:        spec.Argv,
@@ -161,7 +171,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 
 	p := &Process{
 		k: k, PID: pid, PPID: os.Getppid(), mm: mm, FS: fsctx,
-		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+		UID: uid, GID: gid,
 		Argv: spec.Argv, Envp: spec.Envp, ExecPath: spec.Path,
 		rlimits:   defaultRlimits(),
 		files:     NewFDTable(),

@@ -170,20 +170,7 @@ func prepareImage(o *runOptions, f imageRunFlags, imgPath string, args []string,
 	o.fs.workdir = workdir
 	o.envs = nil // already part of env
 	o.image = &appImage{path: prog, env: env, cred: cred}
-	if warn := applyImageCred(cred); warn != "" {
-		fmt.Fprintf(stderr, "elfloader: %s\n", warn)
-	}
 	return argv, nil
-}
-
-// applyImageCred reports what happens to the image's user. The kernel runs
-// every process with elfloader's own credentials (kernel.ExecSpec has no
-// credentials yet), so a different user is only reported.
-func applyImageCred(c vfs.Cred) string {
-	if c.UID == uint32(os.Getuid()) && c.GID == uint32(os.Getgid()) {
-		return ""
-	}
-	return fmt.Sprintf("note: the image's user %d:%d is not applied yet; the app runs as %d:%d", c.UID, c.GID, os.Getuid(), os.Getgid())
 }
 
 // imageEnv builds the app's environment: the image's env, then the --env

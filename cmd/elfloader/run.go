@@ -168,6 +168,8 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir}
 	if o.image != nil {
 		spec.Path, spec.Envp = o.image.path, o.image.env
+		cred := o.image.cred
+		spec.Cred = &cred
 	}
 	// Signals sent to elfloader go to the app, as they would to the
 	// program run natively.
