@@ -8,7 +8,8 @@
 // Workloads are one entry each in the table returned by Workloads. Nothing in
 // this package asserts a timing: measurements are reported, never tested.
 //
-// It depends only on the standard library and golang.org/x/sys/unix, and runs
+// It depends on the standard library, golang.org/x/sys/unix and package
+// images (to pack the images the boot workloads start), and runs
 // elfloader as an external program (never imports the kernel), so it measures
 // exactly what a user runs.
 package bench

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/elfloader/elfloader/images"
 )
 
 // Metric says what a workload measures.
@@ -112,6 +114,10 @@ type Workload struct {
 	// ElfloaderCommand is the elfloader command that runs the program
 	// ("run" when empty; e.g. "coverage" with its flags, ending in "--").
 	ElfloaderCommand []string
+
+	// ElfloaderProgram, when set, replaces the program path in the
+	// elfloader command line (an image file that holds the same program).
+	ElfloaderProgram string
 }
 
 // ElfloaderArgv is the command line that runs argv (the native command)
@@ -122,6 +128,9 @@ func (w Workload) ElfloaderArgv(elfloader string, argv []string) []string {
 		cmd = []string{"run"}
 	}
 	full := append(append([]string{elfloader}, cmd...), w.ElfloaderFlags...)
+	if w.ElfloaderProgram != "" && len(argv) > 0 {
+		return append(append(full, w.ElfloaderProgram), argv[1:]...)
+	}
 	return append(full, argv...)
 }
 
@@ -239,6 +248,17 @@ func Workloads() []Workload {
 			Goal:        3,
 		},
 		{
+			Name:             "boot-busybox-image",
+			Description:      "/bin/busybox echo hi natively against the same busybox packed as an elfloader image (elfloader run IMAGE echo hi), wall time",
+			Program:          Program{Path: "/bin/busybox", Args: []string{"echo", "hi"}},
+			Metric:           WallTime,
+			Runs:             20,
+			Goal:             3,
+			SameOutput:       true,
+			Setup:            packBusyboxImage,
+			ElfloaderProgram: busyboxImage,
+		},
+		{
 			Name:             "startup-python-coverage",
 			Description:      "/usr/bin/python3 -c pass under `elfloader coverage`; compare with startup-python for the recording overhead",
 			Program:          Program{Path: "/usr/bin/python3", Args: []string{"-c", "pass"}},
@@ -346,4 +366,31 @@ func Lookup(name string) (Workload, bool) {
 		}
 	}
 	return Workload{}, false
+}
+
+// busyboxImage is the image the boot-busybox-image workload starts.
+const busyboxImage = "/var/tmp/elfloader-bench-img/busybox.img"
+
+// packBusyboxImage packs /bin/busybox (as /bin/busybox, entrypoint
+// busybox) into busyboxImage and returns the function that removes it.
+func packBusyboxImage(ctx context.Context) (func(), error) {
+	dir := filepath.Dir(busyboxImage)
+	tree := filepath.Join(dir, "tree")
+	if err := os.MkdirAll(filepath.Join(tree, "bin"), 0o755); err != nil {
+		return nil, fmt.Errorf("boot-busybox-image: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	data, err := os.ReadFile("/bin/busybox")
+	if err == nil {
+		err = os.WriteFile(filepath.Join(tree, "bin", "busybox"), data, 0o755)
+	}
+	if err == nil {
+		cfg := images.Config{Entrypoint: []string{"/bin/busybox"}, Env: []string{"PATH=/bin"}}
+		err = images.WriteFile(ctx, busyboxImage, cfg, images.NewDirSource(tree, images.DirOptions{}), images.WriteOptions{})
+	}
+	if err != nil {
+		cleanup()
+		return nil, fmt.Errorf("boot-busybox-image: %w", err)
+	}
+	return cleanup, nil
 }
