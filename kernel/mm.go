@@ -194,6 +194,11 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 	if fd < 0 {
 		flags |= unix.MAP_ANONYMOUS
 	}
+	if m.code != nil && s.Flags&(unix.MAP_FIXED|unix.MAP_FIXED_NOREPLACE) != 0 {
+		// Trampolines of the fast path live in holes of the app's
+		// address space; the app may want them back.
+		m.code.Evict(pageDown(s.Addr), pageDown(s.Addr)+length, m.codeMem)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var addr uint64
@@ -377,6 +382,14 @@ func (m *MM) SetBrkStart(addr uint64) {
 // Brk implements brk(2): it returns the new break, or the old one when the
 // request cannot be met (Linux's convention).
 func (m *MM) Brk(want uint64) uint64 {
+	if m.code != nil {
+		m.mu.RLock()
+		lo := m.brkMapped
+		m.mu.RUnlock()
+		if want > lo && want < lo+(1<<40) {
+			m.code.Evict(lo, pageUp(want), m.codeMem)
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if want < m.brkStart || want > m.brkStart+(1<<40) {

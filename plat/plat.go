@@ -98,6 +98,9 @@ type Rewriter interface {
 	// Invalidate forgets rewritten sites in [start, end); when the code is
 	// still mapped (made writable again), the original bytes come back.
 	Invalidate(start, end uint64, stillMapped bool)
+	// Evict frees any memory of the rewriter in [start, end), which an
+	// app mapping is about to need.
+	Evict(start, end uint64, mem CodeMemory)
 	// Stats reports the counters.
 	Stats() RewriteStats
 }

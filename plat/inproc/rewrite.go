@@ -57,6 +57,7 @@ const (
 type site struct {
 	addr uint64
 	orig [movLen]byte
+	slot uint64 // trampoline slot the site jumps to
 }
 
 type trampolines struct {
@@ -123,7 +124,9 @@ func readable(mem plat.CodeMemory, addr uint64, n int) bool {
 }
 
 func (r *Rewriter) tryPatch(addr, nr uint64, mem plat.CodeMemory) bool {
-	if nr >= maxSyscallNr || !readable(mem, addr, siteLen) {
+	if nr >= maxSyscallNr || !readable(mem, addr, siteLen) || writable(mem, addr, siteLen) {
+		// Code the app can write behind our back (self-modifying code,
+		// JITs with RWX pages) stays on the trap path.
 		return false
 	}
 	r.mu.Lock()
@@ -156,9 +159,19 @@ func (r *Rewriter) tryPatch(addr, nr uint64, mem plat.CodeMemory) bool {
 		r.nRefused.Add(1)
 		return false
 	}
-	r.sites[addr] = &site{addr: addr, orig: orig}
+	r.sites[addr] = &site{addr: addr, orig: orig, slot: slot}
 	r.nSites.Add(1)
 	return true
+}
+
+// writable reports whether any page of [addr, addr+n) is writable by the app.
+func writable(mem plat.CodeMemory, addr uint64, n int) bool {
+	for a := addr &^ (trampPage - 1); a < addr+uint64(n); a += trampPage {
+		if prot, ok := mem.Prot(a); ok && prot&unix.PROT_WRITE != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // boundaryProven checks with the decoder that addr and addr+5 are
@@ -353,4 +366,31 @@ func (r *Rewriter) Scan(start, end uint64, mem plat.CodeMemory) {
 			}
 		}
 	}
+}
+
+// Evict gives [start, end) back to the app: trampoline pages there are
+// unmapped after the sites that use them got their original bytes back
+// (they trap again, and may be rewritten with a trampoline elsewhere). It
+// is called before an app mapping that needs the range.
+func (r *Rewriter) Evict(start, end uint64, mem plat.CodeMemory) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	kept := r.pages[:0]
+	for _, p := range r.pages {
+		if p.base+trampPage <= start || p.base >= end {
+			kept = append(kept, p)
+			continue
+		}
+		for a, s := range r.sites {
+			if s.slot < p.base || s.slot >= p.base+trampPage {
+				continue
+			}
+			var cur [movLen]byte
+			copy(cur[:], appBytes(a, movLen))
+			r.write(a, cur, s.orig, mem)
+			delete(r.sites, a)
+		}
+		unix.Syscall(unix.SYS_MUNMAP, uintptr(p.base), trampPage, 0)
+	}
+	r.pages = kept
 }
