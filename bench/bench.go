@@ -76,7 +76,14 @@ func (env *Env) Run(ctx context.Context, w Workload) Result {
 		r.Skipped = "not yet supported: " + w.Pending
 		return r
 	}
-	if w.Metric == Throughput {
+	if w.Metric == Throughput || w.Metric == ReadyTime {
+		if w.Setup != nil {
+			cleanup, err := w.Setup(ctx, env.Elfloader)
+			if err != nil {
+				return Result{Workload: w, Skipped: "setup failed: " + err.Error()}
+			}
+			defer cleanup()
+		}
 		return env.runThroughput(ctx, w)
 	}
 	argv, err := w.Program.Argv(ctx, env.Compiler)
@@ -118,7 +125,7 @@ func (env *Env) Run(ctx context.Context, w Workload) Result {
 	}
 
 	if w.Setup != nil {
-		cleanup, err := w.Setup(ctx)
+		cleanup, err := w.Setup(ctx, env.Elfloader)
 		if err != nil {
 			r.Notes = append(r.Notes, "setup failed: "+err.Error())
 			return r

@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -64,7 +66,7 @@ func (env *Env) runThroughput(ctx context.Context, w Workload) Result {
 		return r
 	}
 	wrk, err := exec.LookPath("wrk")
-	if err != nil {
+	if err != nil && w.Metric == Throughput {
 		r.Skipped = "wrk not installed (apt-get install wrk)"
 		return r
 	}
@@ -102,10 +104,24 @@ func (env *Env) runThroughput(ctx context.Context, w Workload) Result {
 				continue
 			}
 			var prefix []string
+			program := serverPath
 			if s.elf {
 				prefix = []string{env.Elfloader, "run"}
+				if w.ElfloaderProgram != "" {
+					program = w.ElfloaderProgram
+				}
 			}
-			f, err := loadOnce(ctx, wrk, prefix, serverPath, lt)
+			if w.Metric == ReadyTime {
+				d, err := readyOnce(ctx, prefix, program, lt)
+				if err != nil {
+					s.err = fmt.Errorf("run %d: %w", i+1, err)
+					continue
+				}
+				env.logf("ready run", "workload", w.Name, "side", s.label, "ms", ms(d))
+				s.values = append(s.values, ms(d))
+				continue
+			}
+			f, err := loadOnce(ctx, wrk, prefix, program, lt)
 			if err != nil {
 				s.err = fmt.Errorf("run %d: %w", i+1, err)
 				continue
@@ -131,11 +147,13 @@ func (env *Env) runThroughput(ctx context.Context, w Workload) Result {
 		return r
 	}
 	r.Native = summary(native)
-	r.Notes = append(r.Notes, latencyNote(native.label, native.p50, native.p99))
+	if w.Metric == Throughput {
+		r.Notes = append(r.Notes, latencyNote(native.label, native.p50, native.p99))
+	}
 	if elf != nil {
 		if elf.err != nil {
 			r.Notes = append(r.Notes, "elfloader run failed: "+elf.err.Error())
-		} else if r.Elfloader = summary(elf); r.Elfloader != nil {
+		} else if r.Elfloader = summary(elf); r.Elfloader != nil && w.Metric == Throughput {
 			r.Notes = append(r.Notes, latencyNote(elf.label, elf.p50, elf.p99))
 		}
 	}
@@ -153,6 +171,54 @@ func latencyNote(label string, p50, p99 []float64) string {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// readyOnce starts serverPath (under prefix when not empty) in a fresh
+// directory and returns how long it took to answer its first HTTP request.
+func readyOnce(ctx context.Context, prefix []string, serverPath string, lt *LoadTest) (time.Duration, error) {
+	dir, err := os.MkdirTemp(loadScratchParent, "elfloader-bench-")
+	if err != nil {
+		return 0, fmt.Errorf("create server directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	port, err := loopbackPort()
+	if err != nil {
+		return 0, err
+	}
+	args, err := lt.Setup(dir, port)
+	if err != nil {
+		return 0, fmt.Errorf("set up server: %w", err)
+	}
+	argv := append([]string{serverPath}, args...)
+	if len(prefix) > 0 {
+		argv = append(append(append([]string{}, prefix...), "--volume", dir+":"+dir+":rw"), argv...)
+	}
+	start := time.Now()
+	srv, err := startServerPoll(ctx, argv, port, time.Millisecond)
+	if err != nil {
+		return 0, err
+	}
+	defer srv.kill()
+	// Ready means serving: the first complete HTTP response.
+	client := &http.Client{Timeout: time.Second}
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, lt.Path)
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			break
+		}
+		if time.Since(start) > serverStartTimeout {
+			return 0, fmt.Errorf("no HTTP response within %v: %w", serverStartTimeout, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ready := time.Since(start)
+	if err := srv.stop(lt.Stop); err != nil {
+		return 0, err
+	}
+	return ready, nil
+}
 
 // loadOnce starts serverPath (under prefix, e.g. "elfloader run", when not
 // empty) in a fresh directory, runs wrk against it, stops it with lt.Stop
@@ -220,6 +286,11 @@ type server struct {
 // startServer starts argv and waits until 127.0.0.1:port accepts a
 // connection.
 func startServer(ctx context.Context, argv []string, port int) (*server, error) {
+	return startServerPoll(ctx, argv, port, 50*time.Millisecond)
+}
+
+// startServerPoll is startServer checking for the listener every poll.
+func startServerPoll(ctx context.Context, argv []string, port int, poll time.Duration) (*server, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -245,7 +316,7 @@ func startServer(ctx context.Context, argv []string, port int) (*server, error) 
 		case <-ctx.Done():
 			s.kill()
 			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(poll):
 		}
 		if time.Now().After(deadline) {
 			s.kill()

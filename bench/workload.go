@@ -26,6 +26,9 @@ const (
 	// Throughput is requests per second of a server under a load
 	// generator (wrk); the workload's Load says how.
 	Throughput
+	// ReadyTime is the time from starting a server (the workload's Load
+	// says how) until it answers its first HTTP request, in ms.
+	ReadyTime
 )
 
 // Unit is the unit in which the metric's values are reported.
@@ -37,6 +40,8 @@ func (m Metric) Unit() string {
 		return "ns/call"
 	case Throughput:
 		return "req/s"
+	case ReadyTime:
+		return "ms"
 	}
 	return "?"
 }
@@ -109,7 +114,8 @@ type Workload struct {
 
 	// Setup, when set, prepares the host before the first run (e.g.
 	// creates an input file) and returns the function that undoes it.
-	Setup func(ctx context.Context) (cleanup func(), err error)
+	// It gets the elfloader binary being measured ("" when there is none).
+	Setup func(ctx context.Context, elfloader string) (cleanup func(), err error)
 
 	// ElfloaderCommand is the elfloader command that runs the program
 	// ("run" when empty; e.g. "coverage" with its flags, ending in "--").
@@ -259,6 +265,26 @@ func Workloads() []Workload {
 			ElfloaderProgram: busyboxImage,
 		},
 		{
+			Name:        "boot-nginx",
+			Description: "/usr/sbin/nginx (as in the nginx workload) from start until it answers its first request, natively and under elfloader from the host filesystem",
+			Program:     Program{Path: "/usr/sbin/nginx"},
+			Metric:      ReadyTime,
+			Runs:        5,
+			Goal:        3,
+			Load:        &LoadTest{Setup: nginxSetup, Path: "/index.html", Stop: syscall.SIGQUIT},
+		},
+		{
+			Name:             "boot-nginx-image",
+			Description:      "the same, with elfloader booting nginx from an image packed by `elfloader pack --binary /usr/sbin/nginx` (the configuration comes through --volume)",
+			Program:          Program{Path: "/usr/sbin/nginx"},
+			Metric:           ReadyTime,
+			Runs:             5,
+			Goal:             3,
+			Load:             &LoadTest{Setup: nginxSetup, Path: "/index.html", Stop: syscall.SIGQUIT},
+			Setup:            packNginxImage,
+			ElfloaderProgram: nginxImage,
+		},
+		{
 			Name:             "startup-python-coverage",
 			Description:      "/usr/bin/python3 -c pass under `elfloader coverage`; compare with startup-python for the recording overhead",
 			Program:          Program{Path: "/usr/bin/python3", Args: []string{"-c", "pass"}},
@@ -320,7 +346,7 @@ const (
 
 // createHostReadFile writes the read-hostfs input (readMiB MiB) and
 // returns the function that removes it again.
-func createHostReadFile(ctx context.Context) (func(), error) {
+func createHostReadFile(ctx context.Context, _ string) (func(), error) {
 	if err := os.MkdirAll(hostReadDir, 0o755); err != nil {
 		return nil, fmt.Errorf("read-hostfs input: %w", err)
 	}
@@ -373,7 +399,7 @@ const busyboxImage = "/var/tmp/elfloader-bench-img/busybox.img"
 
 // packBusyboxImage packs /bin/busybox (as /bin/busybox, entrypoint
 // busybox) into busyboxImage and returns the function that removes it.
-func packBusyboxImage(ctx context.Context) (func(), error) {
+func packBusyboxImage(ctx context.Context, _ string) (func(), error) {
 	dir := filepath.Dir(busyboxImage)
 	tree := filepath.Join(dir, "tree")
 	if err := os.MkdirAll(filepath.Join(tree, "bin"), 0o755); err != nil {
@@ -391,6 +417,28 @@ func packBusyboxImage(ctx context.Context) (func(), error) {
 	if err != nil {
 		cleanup()
 		return nil, fmt.Errorf("boot-busybox-image: %w", err)
+	}
+	return cleanup, nil
+}
+
+// nginxImage is the image the boot-nginx-image workload starts.
+const nginxImage = "/var/tmp/elfloader-bench-img/nginx.img"
+
+// packNginxImage packs nginx with its libraries into nginxImage using the
+// elfloader being measured, and returns the function that removes it.
+func packNginxImage(ctx context.Context, elfloader string) (func(), error) {
+	if elfloader == "" {
+		return nil, errors.New("boot-nginx-image: no elfloader to pack with")
+	}
+	dir := filepath.Dir(nginxImage)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("boot-nginx-image: %w", err)
+	}
+	cleanup := func() { os.Remove(nginxImage) }
+	out, err := RunOnce(ctx, []string{elfloader, "pack", "--binary", "/usr/sbin/nginx", "-o", nginxImage}, 2*time.Minute)
+	if err != nil {
+		cleanup()
+		return nil, fmt.Errorf("boot-nginx-image: pack: %w: %s", err, firstLine(string(out.Stderr)))
 	}
 	return cleanup, nil
 }
