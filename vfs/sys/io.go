@@ -21,6 +21,7 @@ func registerIO(tb *shim.Table) {
 	tb.Register(unix.SYS_SENDFILE, shim.Full, "copies through elfloader between any two files", sysSendfile)
 	tb.Register(unix.SYS_COPY_FILE_RANGE, shim.Full, "", sysCopyFileRange)
 	tb.Register(unix.SYS_FADVISE64, shim.Full, "validated; the advice itself is not needed by in-memory and host-cached files", sysFadvise64)
+	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
 	tb.Register(unix.SYS_CLOSE_RANGE, shim.Full, "CLOSE_RANGE_CLOEXEC; CLOSE_RANGE_UNSHARE is a no-op (one table)", sysCloseRange)
 }
 
@@ -378,4 +379,35 @@ func hostSendfile(t *kernel.Task, in, out kernel.File, off *int64, n uint64) (se
 		t.SendSignal(kernel.NewSigInfo(int(unix.SIGPIPE), kernel.SI_USER))
 	}
 	return 0, true, err
+}
+
+func sysFlock(t *kernel.Task, a shim.Args) (uint64, error) {
+	vf, f, err := vfsFile(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	op := a.Int(1)
+	nb := op&unix.LOCK_NB != 0
+	var typ int16
+	switch op &^ unix.LOCK_NB {
+	case unix.LOCK_SH:
+		typ = unix.F_RDLCK
+	case unix.LOCK_EX:
+		typ = unix.F_WRLCK
+	case unix.LOCK_UN:
+		typ = unix.F_UNLCK
+	default:
+		return 0, unix.EINVAL
+	}
+	if vf == nil {
+		if _, ok := f.(kernel.Pollable); ok {
+			return 0, nil // pipes and sockets: nothing else can lock them
+		}
+		return 0, unix.EINVAL
+	}
+	err = vf.SetLock(t, true, unix.Flock_t{Type: typ, Whence: unix.SEEK_SET}, !nb)
+	if err == unix.EAGAIN {
+		return 0, unix.EWOULDBLOCK
+	}
+	return 0, err
 }
