@@ -32,14 +32,20 @@ func (fs *FS) newNode(parent *node, name string, upper, lower vfs.Inode) (*node,
 	if src == nil {
 		src = upper
 	}
-	st, err := src.Stat()
-	if err != nil {
-		return nil, err
+	// Identity answers without a stat (a host syscall for hostfs lowers).
+	var ino uint64
+	if id, ok := src.(vfs.Identifier); ok {
+		ino, n.typ = id.Identity()
+	} else {
+		st, err := src.Stat()
+		if err != nil {
+			return nil, err
+		}
+		ino, n.typ = st.Ino, st.Type()
 	}
-	n.typ = st.Type()
-	n.ino = st.Ino
+	n.ino = ino
 	if lower == nil {
-		n.ino = upperInoBase + st.Ino
+		n.ino = upperInoBase + ino
 		if x, ok := upper.(vfs.Xattrer); ok {
 			if v, err := x.GetXattr(originXattr); err == nil {
 				if o, err := strconv.ParseUint(string(v), 10, 64); err == nil {
