@@ -313,6 +313,20 @@ func Workloads() []Workload {
 			Setup:          createHostReadFile,
 		},
 		{
+			Name:        "tcp-echo",
+			Description: "loopback TCP echo of 64-byte messages between two threads (bench/c/tcp_echo.c), ns per round trip",
+			Program:     Program{Source: "tcp_echo.c", Args: []string{"echo", "20000"}},
+			Metric:      SelfReported,
+			Runs:        5,
+		},
+		{
+			Name:        "tcp-bulk",
+			Description: "loopback TCP bulk transfer, 1 MiB writes between two threads (bench/c/tcp_echo.c bulk), ns per MiB",
+			Program:     Program{Source: "tcp_echo.c", Args: []string{"bulk", "512"}},
+			Metric:      SelfReported,
+			Runs:        5,
+		},
+		{
 			Name: "nginx",
 			Description: "/usr/sbin/nginx (nginx-light, daemon off, master_process off, sendfile on) serving a " +
 				"4 KiB static file to `wrk -t1 -c50 -d10s --latency` on loopback with keep-alive, requests/s; " +
