@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -102,16 +103,35 @@ func (h *HostFile) io(t *Task, events int16, op func() (int, error)) (int, error
 
 // Read implements File.
 func (h *HostFile) Read(t *Task, p []byte) (int, error) {
-	return h.io(t, unix.POLLIN, func() (int, error) { return unix.Read(h.fd, p) })
+	return h.io(t, unix.POLLIN, func() (int, error) { return h.rw(unix.SYS_READ, p) })
+}
+
+// rw reads or writes the host descriptor. Owned descriptors are
+// non-blocking, so the call cannot block and needs no scheduler hand-off
+// (RawSyscall); a borrowed one (the console) may block and uses Syscall.
+func (h *HostFile) rw(nr uintptr, p []byte) (int, error) {
+	var ptr unsafe.Pointer
+	if len(p) > 0 {
+		ptr = unsafe.Pointer(&p[0])
+	}
+	call := unix.Syscall
+	if h.owned {
+		call = unix.RawSyscall
+	}
+	n, _, e := call(nr, uintptr(h.fd), uintptr(ptr), uintptr(len(p)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(n), nil
 }
 
 // Write implements File. A blocking write to a pipe or socket writes
 // everything (waiting as needed) unless a signal interrupts after part of
 // it; a write without readers raises SIGPIPE for the writer, as Linux does.
 func (h *HostFile) Write(t *Task, p []byte) (int, error) {
-	n, err := h.io(t, unix.POLLOUT, func() (int, error) { return unix.Write(h.fd, p) })
+	n, err := h.io(t, unix.POLLOUT, func() (int, error) { return h.rw(unix.SYS_WRITE, p) })
 	for err == nil && n < len(p) && h.owned && !h.nonblocking() {
-		m, e := h.io(t, unix.POLLOUT, func() (int, error) { return unix.Write(h.fd, p[n:]) })
+		m, e := h.io(t, unix.POLLOUT, func() (int, error) { return h.rw(unix.SYS_WRITE, p[n:]) })
 		n += m
 		if e != nil {
 			if n > 0 && e != unix.EPIPE {

@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/binary"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -118,7 +119,7 @@ func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.T
 	}
 	events := make([]unix.EpollEvent, min(max, 1024))
 	for {
-		n, err := unix.EpollWait(ep.FD(), events, 0)
+		n, err := epollPoll(ep.FD(), events)
 		if err == unix.EINTR {
 			continue
 		}
@@ -246,4 +247,14 @@ func eventfd(t *kernel.Task, initval uint, flags int) (uint64, error) {
 		return 0, err
 	}
 	return uint64(nfd), nil
+}
+
+// epollPoll collects ready events without waiting: a call that cannot
+// block, so RawSyscall spares the scheduler a P hand-off.
+func epollPoll(epfd int, events []unix.EpollEvent) (int, error) {
+	n, _, e := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
 }

@@ -7,7 +7,9 @@ import (
 )
 
 // Raw host socket calls on byte-level socket addresses, so that addresses
-// pass through unchanged except where the app's view must differ.
+// pass through unchanged except where the app's view must differ. Host
+// sockets are always non-blocking, so these calls never block and use
+// RawSyscall: the Go scheduler need not hand the thread's P over for them.
 
 func ptr(b []byte) uintptr {
 	if len(b) == 0 {
@@ -24,12 +26,12 @@ func errnoErr(e unix.Errno) error {
 }
 
 func rawBind(fd int, sa []byte) error {
-	_, _, e := unix.Syscall(unix.SYS_BIND, uintptr(fd), ptr(sa), uintptr(len(sa)))
+	_, _, e := unix.RawSyscall(unix.SYS_BIND, uintptr(fd), ptr(sa), uintptr(len(sa)))
 	return errnoErr(e)
 }
 
 func rawConnect(fd int, sa []byte) error {
-	_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(fd), ptr(sa), uintptr(len(sa)))
+	_, _, e := unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), ptr(sa), uintptr(len(sa)))
 	return errnoErr(e)
 }
 
@@ -38,7 +40,7 @@ const maxSockaddr = 128
 func rawName(nr uintptr, fd int) ([]byte, error) {
 	buf := make([]byte, maxSockaddr)
 	n := uint32(len(buf))
-	_, _, e := unix.Syscall(nr, uintptr(fd), ptr(buf), uintptr(unsafe.Pointer(&n)))
+	_, _, e := unix.RawSyscall(nr, uintptr(fd), ptr(buf), uintptr(unsafe.Pointer(&n)))
 	if e != 0 {
 		return nil, e
 	}
@@ -48,7 +50,7 @@ func rawName(nr uintptr, fd int) ([]byte, error) {
 func rawAccept4(fd, flags int) (int, []byte, error) {
 	buf := make([]byte, maxSockaddr)
 	n := uint32(len(buf))
-	r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), ptr(buf), uintptr(unsafe.Pointer(&n)), uintptr(flags), 0, 0)
+	r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd), ptr(buf), uintptr(unsafe.Pointer(&n)), uintptr(flags), 0, 0)
 	if e != 0 {
 		return -1, nil, e
 	}
@@ -56,7 +58,7 @@ func rawAccept4(fd, flags int) (int, []byte, error) {
 }
 
 func rawSendto(fd int, p []byte, flags int, to []byte) (int, error) {
-	r, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), ptr(p), uintptr(len(p)), uintptr(flags), ptr(to), uintptr(len(to)))
+	r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), ptr(p), uintptr(len(p)), uintptr(flags), ptr(to), uintptr(len(to)))
 	if e != 0 {
 		return 0, e
 	}
@@ -66,7 +68,7 @@ func rawSendto(fd int, p []byte, flags int, to []byte) (int, error) {
 func rawRecvfrom(fd int, p []byte, flags int) (int, []byte, error) {
 	from := make([]byte, maxSockaddr)
 	n := uint32(len(from))
-	r, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), ptr(p), uintptr(len(p)), uintptr(flags), ptr(from), uintptr(unsafe.Pointer(&n)))
+	r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), ptr(p), uintptr(len(p)), uintptr(flags), ptr(from), uintptr(unsafe.Pointer(&n)))
 	if e != 0 {
 		return 0, nil, e
 	}
@@ -103,7 +105,7 @@ func rawSendmsg(fd int, bufs [][]byte, to, control []byte, flags int) (int, erro
 	}
 	msg.name, msg.namelen = ptr(to), uint32(len(to))
 	msg.control, msg.controllen = ptr(control), uint64(len(control))
-	r, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), uintptr(flags))
+	r, _, e := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), uintptr(flags))
 	if e != 0 {
 		return 0, e
 	}
@@ -125,7 +127,7 @@ func rawRecvmsg(fd int, bufs [][]byte, controlLen int, flags int) (int, []byte, 
 	}
 	msg.name, msg.namelen = ptr(from), uint32(len(from))
 	msg.control, msg.controllen = ptr(control), uint64(len(control))
-	r, _, e := unix.Syscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), uintptr(flags|unix.MSG_CMSG_CLOEXEC))
+	r, _, e := unix.RawSyscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), uintptr(flags|unix.MSG_CMSG_CLOEXEC))
 	if e != 0 {
 		return 0, nil, nil, 0, e
 	}
