@@ -28,8 +28,12 @@ demo: deps build
 	$(BIN) run /bin/busybox echo "busybox says hi"
 	$(BIN) run /bin/busybox seq 1 3
 	$(BIN) run /bin/busybox uname -sm
+	@echo '--- a dynamic program (Debian python3, dynamic non-PIE):'
+	$(BIN) run /usr/bin/python3 -c 'import sys, platform; print("python", sys.version.split()[0], "on", platform.system())'
 	@echo '--- a trace of the first syscalls of hello:'
 	$(BIN) run --trace bin/hello 2>&1 >/dev/null | head -5
+	@echo '--- which syscalls hello needs, and how well elfloader serves them:'
+	$(BIN) coverage --format=text -- bin/hello 2>/dev/null | head -12
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)

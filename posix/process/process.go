@@ -24,7 +24,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_GETRESUID, shim.Full, "", sysGetresuid)
 	tb.Register(unix.SYS_GETRESGID, shim.Full, "", sysGetresgid)
 	tb.Register(unix.SYS_SET_TID_ADDRESS, shim.Full, "the address is cleared and woken at thread exit", sysSetTidAddress)
-	tb.Register(unix.SYS_SET_ROBUST_LIST, shim.Partial, "recorded; the robust-futex exit walk comes with threads", sysSetRobustList)
+	tb.Register(unix.SYS_SET_ROBUST_LIST, shim.Full, "walked at thread exit: owned futexes get FUTEX_OWNER_DIED and a waiter is woken", sysSetRobustList)
 	tb.Register(unix.SYS_GET_ROBUST_LIST, shim.Partial, "only for the calling thread (pid 0)", sysGetRobustList)
 	tb.Register(unix.SYS_RSEQ, shim.Stub, "answers ENOSYS: restartable sequences are not provided; glibc and others fall back", func(t *kernel.Task, a shim.Args) (uint64, error) { return 0, unix.ENOSYS })
 	tb.Register(unix.SYS_PRLIMIT64, shim.Full, "limits are recorded per process; only pid 0 or the caller", sysPrlimit)
