@@ -11,6 +11,7 @@ import (
 // regularFile is an open host file.
 type regularFile struct {
 	fd       int
+	shared   bool // the inode's shared read-only descriptor: not ours to close
 	appendMu sync.Mutex
 }
 
@@ -77,7 +78,11 @@ func (f *regularFile) Allocate(mode uint32, off, length int64) error {
 	return unix.Fallocate(f.fd, mode, off, length)
 }
 
-func (f *regularFile) Release() { unix.Close(f.fd) }
+func (f *regularFile) Release() {
+	if !f.shared {
+		unix.Close(f.fd)
+	}
+}
 
 // dirFile is an open host directory.
 type dirFile struct {

@@ -25,6 +25,11 @@ type Inode struct {
 	// host behind the app's back show within LookupTTL.
 	mu       sync.Mutex
 	children map[string]cachedChild
+	// roFD is a read-only descriptor of a regular file, opened once and
+	// shared by its read-only opens: regular files are read and mapped
+	// at explicit offsets, so descriptions need no host descriptor of
+	// their own, and an open costs no host path lookup.
+	roFD int
 }
 
 type cachedChild struct {
@@ -385,6 +390,13 @@ func (n *Inode) Open(flags int) (vfs.FileImpl, error) {
 		if acc != unix.O_RDONLY && !n.fs.opts.Writable {
 			return nil, unix.EROFS
 		}
+		if acc == unix.O_RDONLY {
+			fd, err := n.sharedReadFD()
+			if err != nil {
+				return nil, err
+			}
+			return &regularFile{fd: fd, shared: true}, nil
+		}
 		fd, err := n.reopen(acc)
 		if err != nil {
 			return nil, err
@@ -400,4 +412,21 @@ func (n *Inode) Open(flags int) (vfs.FileImpl, error) {
 		return nil, unix.ELOOP
 	}
 	return nil, unix.ENXIO
+}
+
+// sharedReadFD returns the inode's shared read-only descriptor, opening it
+// on first use; it is closed when the inode is collected.
+func (n *Inode) sharedReadFD() (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.roFD > 0 {
+		return n.roFD, nil
+	}
+	fd, err := n.reopen(unix.O_RDONLY)
+	if err != nil {
+		return -1, err
+	}
+	n.roFD = fd
+	runtime.AddCleanup(n, func(fd int) { unix.Close(fd) }, fd)
+	return fd, nil
 }
