@@ -160,17 +160,42 @@ func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, 
 	workdir := o.workdir
 	if workdir == "" {
 		workdir = "/"
-		if rootDir == "/" {
-			// The user's directory, when the app can see it (the host's
-			// /tmp, for one, is replaced by a fresh ramfs).
+		if rootDir == "/" && o.rootFS == nil {
+			// The user's directory. When the app's tree hides it (the
+			// host's /tmp is replaced by a fresh ramfs), it is mounted at
+			// its own path the way the root is: the host's files read-only
+			// below, the app's changes in memory above.
 			if wd, err := os.Getwd(); err == nil {
 				if _, err := vfs.StatAt(ctx, ctx.Root, wd, 0); err == nil {
+					workdir = wd
+				} else if err := exposeWorkdir(v, ctx, wd, mounts); err == nil {
 					workdir = wd
 				}
 			}
 		}
 	}
 	return v, workdir, nil
+}
+
+// exposeWorkdir mounts the host directory wd at the same path in the app,
+// under an overlay so that the host is never written.
+func exposeWorkdir(v *vfs.VFS, ctx *vfs.Context, wd string, mounts *mountTable) error {
+	lower, err := hostfs.New(wd, hostfs.Options{})
+	if err != nil {
+		return err
+	}
+	fs, err := overlay.New(lower, overlay.Options{})
+	if err != nil {
+		return err
+	}
+	if err := mkdirAll(ctx, wd); err != nil {
+		return err
+	}
+	if _, err := v.MountAt(ctx, wd, fs, vfs.MountOptions{}); err != nil {
+		return err
+	}
+	mounts.add("overlay", wd, "overlay", false)
+	return nil
 }
 
 // rootFileSystem returns the filesystem mounted on the app's /: the image's
