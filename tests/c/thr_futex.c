@@ -118,7 +118,7 @@ static void sleep_ms(int ms)
  * counts do, which is why this program is not in the 20-run test. */
 static void settle(void)
 {
-	sleep_ms(60);
+	sleep_ms(250);
 }
 
 static void wait_returned(int n)
