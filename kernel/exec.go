@@ -95,79 +95,15 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	if open == nil {
 		open = openHost
 	}
-	exe, err := parseProgram(open, spec.Path)
-	if err != nil {
-		return nil, err
-	}
-	var interp *elfloader.Binary
-	var interpFile ReaderAtCloser
-	if exe.bin.Interp != "" {
-		ib, err := parseProgram(open, exe.bin.Interp)
-		if err != nil {
-			exe.f.Close()
-			return nil, &LoadError{Path: spec.Path, Missing: ib == nil && isNotExist(err), Err: fmt.Errorf("%s: interpreter: %w", spec.Path, err)}
-		}
-		interp, interpFile = ib.bin, ib.f
-		defer interpFile.Close()
-	}
-	defer exe.f.Close()
-
-	mm := NewMM()
-	execBias, err := loadBinary(mm, exe.f, exe.bin, pieBase)
-	if err != nil {
-		return nil, &LoadError{Path: spec.Path, Err: fmt.Errorf("%s: %w", spec.Path, err)}
-	}
-	var interpBias uint64
-	if interp != nil {
-		if interpBias, err = loadBinary(mm, interpFile, interp, 0); err != nil {
-			return nil, &LoadError{Path: spec.Path, Err: fmt.Errorf("%s: %w", interp.Path, err)}
-		}
-	}
-	mm.SetBrkStart(execBias + exe.bin.MaxVaddr)
-
-	plan, err := elfloader.NewPlan(exe.bin, execBias, interp, interpBias)
-	if err != nil {
-		return nil, &LoadError{Path: spec.Path, Err: err}
-	}
-	stackProt := unix.PROT_READ | unix.PROT_WRITE
-	if exe.bin.ExecStack {
-		stackProt |= unix.PROT_EXEC
-	}
-	stackLow, err := hostMmap(0, stackSize+guardSize, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE, -1, 0)
-	if err != nil {
-		return nil, fmt.Errorf("mapping the stack: %w", err)
-	}
-	if err := hostMprotect(stackLow+guardSize, stackSize, stackProt); err != nil {
-		return nil, fmt.Errorf("mapping the stack: %w", err)
-	}
-	mm.Record(VMA{Start: stackLow, End: stackLow + guardSize, Prot: unix.PROT_NONE, Name: "[stack guard]"})
-	mm.Record(VMA{Start: stackLow + guardSize, End: stackLow + guardSize + stackSize, Prot: stackProt, Name: "[stack]"})
-	top := stackLow + guardSize + stackSize
-
 	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
 	if spec.Cred != nil {
 		uid, gid = spec.Cred.UID, spec.Cred.GID
 	}
-	params := elfloader.StackParams{
-		Top:         top,
-		Argv:        spec.Argv,
-		Envp:        spec.Envp,
-		ExecFn:      spec.Path,
-		Platform:    platformID,
-		Random:      randomBytes(),
-		HWCap:       hostAuxv(16),
-		HWCap2:      hostAuxv(26),
-		ClkTck:      100,
-		PageSize:    pageSize,
-		MinSigStkSz: hostAuxv(51), // AT_MINSIGSTKSZ
-	}
-	image, sp, auxv, err := plan.BuildStack(params)
+	img, err := k.loadImage(open, spec.Path, spec.Argv, spec.Envp, uid, gid)
 	if err != nil {
-		return nil, &LoadError{Path: spec.Path, Err: fmt.Errorf("%s: building the initial stack: %w", spec.Path, err)}
+		return nil, err
 	}
-	if err := mm.CopyOut(top-uint64(len(image)), image); err != nil {
-		return nil, fmt.Errorf("writing the initial stack: %w", err)
-	}
+	mm, auxv := img.mm, img.auxv
 
 	p := &Process{
 		k: k, PID: pid, PPID: os.Getppid(), mm: mm, FS: fsctx,
@@ -212,8 +148,8 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		}
 	}
 	t := newTask(k, p, pid)
-	t.initial.Rip = plan.Entry
-	t.initial.Rsp = sp
+	t.initial.Rip = img.entry
+	t.initial.Rsp = img.sp
 	t.initial.Eflags = 0x202
 	p.tasks[t.TID] = t
 	p.leader = t
@@ -302,4 +238,87 @@ func openVFS(ctx *vfs.Context, path string) (ReaderAtCloser, error) {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	return NewVFSFile(f, path), nil
+}
+
+// loadedImage is a program loaded into a fresh address space, ready to start.
+type loadedImage struct {
+	mm        *MM
+	entry, sp uint64
+	auxv      []elfloader.AuxEntry
+}
+
+// loadImage loads the program at path (and its interpreter) into a new
+// address space and builds its initial stack.
+func (k *Kernel) loadImage(open func(string) (ReaderAtCloser, error), path string, argv, envp []string, uid, gid uint32) (*loadedImage, error) {
+	exe, err := parseProgram(open, path)
+	if err != nil {
+		return nil, err
+	}
+	var interp *elfloader.Binary
+	var interpFile ReaderAtCloser
+	if exe.bin.Interp != "" {
+		ib, err := parseProgram(open, exe.bin.Interp)
+		if err != nil {
+			exe.f.Close()
+			return nil, &LoadError{Path: path, Missing: ib == nil && isNotExist(err), Err: fmt.Errorf("%s: interpreter: %w", path, err)}
+		}
+		interp, interpFile = ib.bin, ib.f
+		defer interpFile.Close()
+	}
+	defer exe.f.Close()
+
+	mm := NewMM()
+	execBias, err := loadBinary(mm, exe.f, exe.bin, pieBase)
+	if err != nil {
+		return nil, &LoadError{Path: path, Err: fmt.Errorf("%s: %w", path, err)}
+	}
+	var interpBias uint64
+	if interp != nil {
+		if interpBias, err = loadBinary(mm, interpFile, interp, 0); err != nil {
+			return nil, &LoadError{Path: path, Err: fmt.Errorf("%s: %w", interp.Path, err)}
+		}
+	}
+	mm.SetBrkStart(execBias + exe.bin.MaxVaddr)
+
+	plan, err := elfloader.NewPlan(exe.bin, execBias, interp, interpBias)
+	if err != nil {
+		return nil, &LoadError{Path: path, Err: err}
+	}
+	stackProt := unix.PROT_READ | unix.PROT_WRITE
+	if exe.bin.ExecStack {
+		stackProt |= unix.PROT_EXEC
+	}
+	stackLow, err := hostMmap(0, stackSize+guardSize, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE, -1, 0)
+	if err != nil {
+		return nil, fmt.Errorf("mapping the stack: %w", err)
+	}
+	if err := hostMprotect(stackLow+guardSize, stackSize, stackProt); err != nil {
+		return nil, fmt.Errorf("mapping the stack: %w", err)
+	}
+	mm.Record(VMA{Start: stackLow, End: stackLow + guardSize, Prot: unix.PROT_NONE, Name: "[stack guard]"})
+	mm.Record(VMA{Start: stackLow + guardSize, End: stackLow + guardSize + stackSize, Prot: stackProt, Name: "[stack]"})
+	top := stackLow + guardSize + stackSize
+
+	params := elfloader.StackParams{
+		Top:         top,
+		Argv:        argv,
+		Envp:        envp,
+		ExecFn:      path,
+		Platform:    platformID,
+		Random:      randomBytes(),
+		HWCap:       hostAuxv(16),
+		HWCap2:      hostAuxv(26),
+		ClkTck:      100,
+		PageSize:    pageSize,
+		MinSigStkSz: hostAuxv(51), // AT_MINSIGSTKSZ
+	}
+	image, sp, auxv, err := plan.BuildStack(params)
+	if err != nil {
+		return nil, &LoadError{Path: path, Err: fmt.Errorf("%s: building the initial stack: %w", path, err)}
+	}
+	if err := mm.CopyOut(top-uint64(len(image)), image); err != nil {
+		return nil, fmt.Errorf("writing the initial stack: %w", err)
+	}
+
+	return &loadedImage{mm: mm, entry: plan.Entry, sp: sp, auxv: auxv}, nil
 }
