@@ -77,8 +77,11 @@ func (t *Task) Clone(a CloneArgs) (int, error) {
 	if a.Flags&CLONE_THREAD != 0 && a.Flags&CLONE_SIGHAND == 0 || a.Flags&CLONE_SIGHAND != 0 && a.Flags&CLONE_VM == 0 {
 		return 0, unix.EINVAL
 	}
+	if a.Flags&CLONE_VM != 0 && a.Flags&CLONE_THREAD == 0 {
+		return t.spawn(a)
+	}
 	if a.Flags&threadFlags != threadFlags {
-		t.k.reportOnce("fork", fmt.Sprintf("elfloader: clone with flags %#x (a new process) is not supported yet: answered ENOSYS\n", a.Flags))
+		t.k.reportOnce("fork", fmt.Sprintf("elfloader: clone with flags %#x (a new process with its own copy of memory: fork) is not supported on the in-process platform: answered ENOSYS\n", a.Flags))
 		return 0, unix.ENOSYS
 	}
 	if t.p.Exiting() {

@@ -55,6 +55,7 @@ type Process struct {
 	Umask      uint32
 	NoNewPrivs bool
 	startTime  time.Time
+	family     family
 	syms       symbolCache
 
 	nextTimerID int
@@ -150,6 +151,7 @@ func (p *Process) exit(status int) {
 	}
 	p.files.CloseAll()
 	p.closeOnce.Do(func() { close(p.done) })
+	p.exited()
 }
 
 // Exiting reports whether exit_group or a fatal signal ended the process.

@@ -85,7 +85,7 @@ func (t *Task) handleSignals(afterSyscall bool) {
 			} else {
 				t.crashReport(sig, 0, 0, false)
 			}
-			t.p.exit(128 + sig)
+			t.p.killedBy(sig)
 			t.exited = true
 			return
 		}

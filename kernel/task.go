@@ -164,7 +164,7 @@ func (t *Task) handleFault(f plat.Fault) {
 // KillBySignal ends the process as if sig's default action killed it.
 func (t *Task) KillBySignal(sig int) {
 	t.crashReport(sig, 0, 0, false)
-	t.p.exit(128 + sig)
+	t.p.killedBy(sig)
 	t.exited = true
 }
 

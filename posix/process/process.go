@@ -21,6 +21,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_GETGID, shim.Full, "", gid)
 	tb.Register(unix.SYS_GETEGID, shim.Full, "", gid)
 	registerIDs(tb)
+	registerExec(tb)
 	tb.Register(unix.SYS_GETRESUID, shim.Full, "", sysGetresuid)
 	tb.Register(unix.SYS_GETRESGID, shim.Full, "", sysGetresgid)
 	tb.Register(unix.SYS_SET_TID_ADDRESS, shim.Full, "the address is cleared and woken at thread exit", sysSetTidAddress)

@@ -1,0 +1,109 @@
+package process
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+func registerExec(tb *shim.Table) {
+	tb.Register(unix.SYS_EXECVE, shim.Partial, "single-threaded processes; #! scripts; a vfork child gets its own address space (programs linked at a fixed address cannot load twice in one process: ENOEXEC)", sysExecve)
+	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve, paths relative to AT_FDCWD only", sysExecveat)
+	tb.Register(unix.SYS_VFORK, shim.Partial, "the child shares the parent's memory until it execs or exits, as Linux does; the parent waits", sysVfork)
+	tb.Register(unix.SYS_FORK, shim.Missing, "a copy of the address space is impossible in-process: answers ENOSYS (vfork and posix_spawn work)", func(t *kernel.Task, a shim.Args) (uint64, error) {
+		return 0, unix.ENOSYS
+	})
+	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited and killed children; WNOHANG; rusage is zero; no stopped/continued reports", sysWait4)
+}
+
+const maxArgs = 1 << 16
+
+// stringArray reads a NULL-terminated array of string pointers.
+func stringArray(t *kernel.Task, addr uint64) ([]string, error) {
+	var out []string
+	if addr == 0 {
+		return nil, nil
+	}
+	total := 0
+	for i := 0; i < maxArgs; i++ {
+		var b [8]byte
+		if err := t.CopyIn(addr+uint64(8*i), b[:]); err != nil {
+			return nil, err
+		}
+		p := binary.LittleEndian.Uint64(b[:])
+		if p == 0 {
+			return out, nil
+		}
+		s, err := t.CopyInString(p, 128<<10)
+		if err != nil {
+			return nil, err
+		}
+		total += len(s) + 1
+		if total > 2<<20 {
+			return nil, unix.E2BIG
+		}
+		out = append(out, s)
+	}
+	return nil, unix.E2BIG
+}
+
+func execve(t *kernel.Task, pathAddr, argvAddr, envpAddr uint64) (uint64, error) {
+	path, err := t.CopyInString(pathAddr, 4096)
+	if err != nil {
+		return 0, err
+	}
+	argv, err := stringArray(t, argvAddr)
+	if err != nil {
+		return 0, err
+	}
+	envp, err := stringArray(t, envpAddr)
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.Execve(path, argv, envp)
+}
+
+func sysExecve(t *kernel.Task, a shim.Args) (uint64, error) { return execve(t, a[0], a[1], a[2]) }
+
+func sysExecveat(t *kernel.Task, a shim.Args) (uint64, error) {
+	if a.Int(0) != -100 || a[4] != 0 { // AT_FDCWD, no flags
+		return 0, unix.EINVAL
+	}
+	return execve(t, a[1], a[2], a[3])
+}
+
+func sysVfork(t *kernel.Task, a shim.Args) (uint64, error) {
+	pid, err := t.Clone(kernel.CloneArgs{Flags: kernel.CLONE_VM | kernel.CLONE_VFORK, ExitSignal: int(unix.SIGCHLD)})
+	return uint64(pid), err
+}
+
+func sysWait4(t *kernel.Task, a shim.Args) (uint64, error) {
+	pid, options := a.Int(0), a.Int(2)
+	if options&^(unix.WNOHANG|unix.WUNTRACED|unix.WCONTINUED|unix.WALL|unix.WCLONE|unix.WNOTHREAD) != 0 {
+		return 0, unix.EINVAL
+	}
+	if pid < -1 {
+		pid = -1 // process groups: every child is in ours
+	}
+	got, status, err := t.Wait4(pid, options)
+	if err != nil || got == 0 {
+		return 0, err
+	}
+	if a[1] != 0 {
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(status))
+		if err := t.CopyOut(a[1], b[:]); err != nil {
+			return 0, err
+		}
+	}
+	if a[3] != 0 {
+		var ru unix.Rusage
+		if err := kernel.CopyOutStruct(t, a[3], &ru); err != nil {
+			return 0, err
+		}
+	}
+	return uint64(got), nil
+}
