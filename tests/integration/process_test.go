@@ -1,0 +1,37 @@
+package integration
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// TestProcesses runs child processes (posix_spawn: vfork-style clone and
+// execve, #! scripts, wait4, SIGCHLD, pipes) natively and under elfloader.
+func TestProcesses(t *testing.T) {
+	for _, v := range []string{"gcc-static", "gcc-dynamic", "musl-static"} {
+		t.Run(v, func(t *testing.T) {
+			variant, ok := testbin.VariantByName(v)
+			if !ok {
+				t.Skipf("no variant %s", v)
+			}
+			bin := testbin.Build(t, testbin.CSource(t, "proc_spawn.c"), variant)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "spawn")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, appScratch("spawn")}, nil, nil)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
+
+// TestPythonSubprocess: Python's subprocess module starts children with
+// vfork and exec.
+func TestPythonSubprocess(t *testing.T) {
+	const python3 = "/usr/bin/python3"
+	requireHostProgram(t, python3, "/bin/ls", "/bin/sh")
+	argv := []string{python3, "-c", "import subprocess as s; r = s.run(['/bin/ls', '/etc/os-release'], capture_output=True, text=True); " +
+		"print(repr(r.stdout), r.returncode); print(s.run(['/bin/sh', '-c', 'exit 3']).returncode); " +
+		"print(s.check_output(['/bin/echo', 'out']).decode().strip())"}
+	_, loaded := testbin.CompareWithNative(t, testTimeout, testbin.EnvFlags(), argv, nil, nil)
+	assertNoPanic(t, loaded.Stderr)
+}
