@@ -133,6 +133,9 @@ func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, 
 	if err != nil {
 		return nil, "", err
 	}
+	if err := registerConsole(dev); err != nil {
+		return nil, "", fmt.Errorf("devfs: %w", err)
+	}
 	if err := mount("/dev", dev, false, "devtmpfs", "devtmpfs"); err != nil {
 		return nil, "", err
 	}

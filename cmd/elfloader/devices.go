@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/vfs"
+	"github.com/elfloader/elfloader/vfs/devfs"
+)
+
+// consoleFile is /dev/console or /dev/tty: reads come from the host
+// descriptor in, writes go to out (elfloader's own stdin and stdout, or
+// the host's controlling terminal).
+type consoleFile struct {
+	in, out int
+	owned   bool // close the descriptor on release
+}
+
+func (c *consoleFile) Read(_ context.Context, p []byte, _ int64, _ bool) (int, error) {
+	for {
+		n, err := unix.Read(c.in, p)
+		if err == unix.EINTR {
+			continue
+		}
+		return max(n, 0), err
+	}
+}
+
+func (c *consoleFile) Write(_ context.Context, p []byte, _ int64, _ bool) (int, error) {
+	for {
+		n, err := unix.Write(c.out, p)
+		if err == unix.EINTR {
+			continue
+		}
+		return max(n, 0), err
+	}
+}
+
+func (c *consoleFile) Release() {
+	if c.owned {
+		unix.Close(c.in)
+	}
+}
+
+// Ioctl answers the read-only terminal requests from the host terminal.
+func (c *consoleFile) Ioctl(ctx context.Context, cmd uint32, arg uint64) (uint64, error) {
+	t, ok := kernel.TaskFromContext(ctx)
+	if !ok {
+		return 0, unix.ENOTTY
+	}
+	return kernel.NewHostFile(c.out, "console").Ioctl(t, uint64(cmd), arg)
+}
+
+// registerConsole adds /dev/console (elfloader's stdin and stdout) and
+// /dev/tty (the host's controlling terminal; ENXIO without one).
+func registerConsole(dev *devfs.FS) error {
+	console := devfs.DeviceFunc(func(context.Context, int) (vfs.FileImpl, error) {
+		return &consoleFile{in: int(os.Stdin.Fd()), out: int(os.Stdout.Fd())}, nil
+	})
+	if err := dev.Register("console", 5, 1, 0o600, console); err != nil {
+		return err
+	}
+	tty := devfs.DeviceFunc(func(_ context.Context, flags int) (vfs.FileImpl, error) {
+		fd, err := unix.Open("/dev/tty", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, unix.ENXIO
+		}
+		return &consoleFile{in: fd, out: fd, owned: true}, nil
+	})
+	return dev.Register("tty", 5, 0, 0o666, tty)
+}
