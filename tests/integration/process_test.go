@@ -35,3 +35,15 @@ func TestPythonSubprocess(t *testing.T) {
 	_, loaded := testbin.CompareWithNative(t, testTimeout, testbin.EnvFlags(), argv, nil, nil)
 	assertNoPanic(t, loaded.Stderr)
 }
+
+// TestDevConsole: the app's /dev/console is elfloader's own stdout.
+func TestDevConsole(t *testing.T) {
+	const python3 = "/usr/bin/python3"
+	requireHostProgram(t, python3)
+	argv := []string{python3, "-c", "import os, stat; print(stat.S_ISCHR(os.stat('/dev/console').st_mode), flush=True); f = open('/dev/console', 'w'); f.write('via console\\n'); f.close()"}
+	r := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), argv, nil, nil)
+	assertNoPanic(t, r.Stderr)
+	if r.Status != 0 || r.Stdout != "True\nvia console\n" {
+		t.Fatalf("status %d, stdout %q, stderr %q", r.Status, r.Stdout, r.Stderr)
+	}
+}
