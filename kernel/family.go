@@ -178,6 +178,11 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 // reaps it, returning its pid and wait status. WNOHANG returns 0 at once
 // when no child has ended.
 func (t *Task) Wait4(pid int, options int) (int, int, error) {
+	return t.WaitChild(pid, options, true)
+}
+
+// WaitChild is Wait4 with the choice not to reap (waitid's WNOWAIT).
+func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 	p := t.p
 	for {
 		f := &p.family
@@ -196,6 +201,10 @@ func (t *Task) Wait4(pid int, options int) (int, int, error) {
 			z := c.family.zombie
 			c.family.mu.Unlock()
 			if z {
+				if !reap {
+					f.mu.Unlock()
+					return cpid, c.waitStatus(), nil
+				}
 				delete(f.children, cpid)
 				f.mu.Unlock()
 				t.k.mu.Lock()

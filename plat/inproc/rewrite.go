@@ -381,14 +381,36 @@ func (r *Rewriter) Evict(start, end uint64, mem plat.CodeMemory) {
 			kept = append(kept, p)
 			continue
 		}
-		for a, s := range r.sites {
+		var users []*site
+		foreign := false
+		for _, s := range r.sites {
 			if s.slot < p.base || s.slot >= p.base+trampPage {
 				continue
 			}
+			users = append(users, s)
+			if _, ok := mem.Prot(s.addr); !ok {
+				// The page serves code of another address space (all
+				// processes share the host's): it stays, and the app's
+				// mapping fails as over any host memory.
+				foreign = true
+			}
+		}
+		if foreign {
+			kept = append(kept, p)
+			continue
+		}
+		for _, s := range users {
 			var cur [movLen]byte
-			copy(cur[:], appBytes(a, movLen))
-			r.write(a, cur, s.orig, mem)
-			delete(r.sites, a)
+			copy(cur[:], appBytes(s.addr, movLen))
+			if !r.write(s.addr, cur, s.orig, mem) {
+				foreign = true
+				break
+			}
+			delete(r.sites, s.addr)
+		}
+		if foreign {
+			kept = append(kept, p)
+			continue
 		}
 		unix.Syscall(unix.SYS_MUNMAP, uintptr(p.base), trampPage, 0)
 	}

@@ -17,6 +17,7 @@ func registerExec(tb *shim.Table) {
 		return 0, unix.ENOSYS
 	})
 	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited and killed children; WNOHANG; rusage is zero; no stopped/continued reports", sysWait4)
+	tb.Register(unix.SYS_WAITID, shim.Partial, "P_PID and P_ALL (P_PGID as P_ALL), WEXITED with WNOHANG and WNOWAIT; no stopped/continued reports", sysWaitid)
 }
 
 const maxArgs = 1 << 16
@@ -106,4 +107,47 @@ func sysWait4(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	}
 	return uint64(got), nil
+}
+
+const (
+	pAll      = 0
+	pPID      = 1
+	pPGID     = 2
+	wExited   = 4
+	wNoWait   = 0x01000000
+	cldExited = 1
+	cldKilled = 2
+)
+
+func sysWaitid(t *kernel.Task, a shim.Args) (uint64, error) {
+	idtype, id, infop, options := a.Int(0), a.Int(1), a[2], a.Int(3)
+	if options&wExited == 0 || options&^(wExited|unix.WNOHANG|wNoWait|unix.WSTOPPED|unix.WCONTINUED|unix.WALL|unix.WCLONE|unix.WNOTHREAD) != 0 {
+		return 0, unix.EINVAL
+	}
+	pid := -1
+	switch idtype {
+	case pPID:
+		pid = id
+	case pAll, pPGID:
+	default:
+		return 0, unix.EINVAL
+	}
+	got, status, err := t.WaitChild(pid, options, options&wNoWait == 0)
+	if err != nil {
+		return 0, err
+	}
+	if infop == 0 {
+		return 0, nil
+	}
+	var si kernel.SigInfo // all zero when WNOHANG found nothing
+	if got != 0 {
+		code, value := cldExited, (status>>8)&0xff
+		if status&0x7f != 0 {
+			code, value = cldKilled, status&0x7f
+		}
+		si = kernel.NewSigInfo(int(unix.SIGCHLD), code)
+		si.SetSender(got, t.Process().UID)
+		binary.LittleEndian.PutUint32(si[24:], uint32(value))
+	}
+	return 0, t.CopyOut(infop, si[:])
 }

@@ -70,5 +70,16 @@ int main(int argc, char **argv) {
 	printf("WNOHANG or done: %d\n", waitpid(pid, &st, WNOHANG) >= 0);
 	waitpid(pid, &st, 0);
 	printf("no children left: %s\n", waitpid(-1, &st, 0) == -1 && errno == ECHILD ? "ECHILD" : "other");
+
+	/* waitid: WNOWAIT leaves the child to be reaped again. */
+	char *ex9[] = {"/bin/sh", "-c", "exit 9", NULL};
+	posix_spawn(&pid, ex9[0], NULL, NULL, ex9, environ);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	int r = waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+	printf("waitid nowait: %d code %d status %d pid %d\n", r, si.si_code, si.si_status, si.si_pid == pid);
+	memset(&si, 0, sizeof si);
+	r = waitid(P_ALL, 0, &si, WEXITED);
+	printf("waitid reap: %d code %d status %d\n", r, si.si_code, si.si_status);
 	return 0;
 }

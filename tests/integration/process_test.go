@@ -47,3 +47,11 @@ func TestDevConsole(t *testing.T) {
 		t.Fatalf("status %d, stdout %q, stderr %q", r.Status, r.Stdout, r.Stderr)
 	}
 }
+
+// TestGoExec: a static Go program runs children with os/exec.
+func TestGoExec(t *testing.T) {
+	requireHostProgram(t, "/bin/echo", "/bin/false")
+	bin := testbin.BuildGo(t, "goexec")
+	_, loaded := testbin.CompareWithNative(t, testTimeout, testbin.EnvFlags(), []string{bin}, nil, nil)
+	assertNoPanic(t, loaded.Stderr)
+}
