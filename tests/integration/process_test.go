@@ -55,3 +55,17 @@ func TestGoExec(t *testing.T) {
 	_, loaded := testbin.CompareWithNative(t, testTimeout, testbin.EnvFlags(), []string{bin}, nil, nil)
 	assertNoPanic(t, loaded.Stderr)
 }
+
+// TestMiscCalls runs tests/c/misc_calls.c: identities, prctl names,
+// getcpu, sched_setaffinity, fadvise, flock, sync, mknod, and execveat of
+// the program itself (a non-PIE program replacing its own image).
+func TestMiscCalls(t *testing.T) {
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "misc_calls.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "misc")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, appScratch("misc-" + v.Name)}, nil, nil)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
