@@ -195,16 +195,6 @@ func (h *HostFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
 			return 0, err
 		}
 		return 0, putU32(t, arg, uint32(n))
-	case fionbio:
-		var b [4]byte
-		if err := t.CopyIn(arg, b[:]); err != nil {
-			return 0, err
-		}
-		fl := h.StatusFlags() &^ unix.O_NONBLOCK
-		if b != [4]byte{} {
-			fl |= unix.O_NONBLOCK
-		}
-		return 0, h.SetStatusFlags(fl)
 	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF, unix.TIOCSWINSZ, unix.TIOCSPGRP:
 		// The console's settings belong to the user's terminal: accept and
 		// ignore when it is a terminal.
@@ -216,7 +206,4 @@ func (h *HostFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
 	return 0, unix.ENOTTY
 }
 
-const (
-	fionread = 0x541B
-	fionbio  = 0x5421
-)
+const fionread = 0x541B

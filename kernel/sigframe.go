@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 )
 
 // Offsets in the x86-64 rt_sigframe (arch/x86/include/asm/sigframe.h):
@@ -46,11 +48,7 @@ func (t *Task) onAltStack(sp uint64) bool {
 
 func isRestartErrno(v uint64) (unix.Errno, bool) {
 	e := unix.Errno(-int64(v))
-	switch e {
-	case ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK:
-		return e, true
-	}
-	return 0, false
+	return e, linux.IsRestartErrno(e)
 }
 
 // handleSignals delivers what is pending before the thread returns to app

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 )
 
 // Signal numbers the kernel itself refers to.
@@ -35,10 +37,10 @@ const (
 
 // Kernel-internal restart codes returned by interrupted handlers.
 const (
-	ERESTARTSYS           = unix.Errno(512)
-	ERESTARTNOINTR        = unix.Errno(513)
-	ERESTARTNOHAND        = unix.Errno(514)
-	ERESTART_RESTARTBLOCK = unix.Errno(516)
+	ERESTARTSYS           = linux.ERESTARTSYS
+	ERESTARTNOINTR        = linux.ERESTARTNOINTR
+	ERESTARTNOHAND        = linux.ERESTARTNOHAND
+	ERESTART_RESTARTBLOCK = linux.ERESTART_RESTARTBLOCK
 )
 
 func sigBit(sig int) uint64 { return 1 << (sig - 1) }

@@ -199,7 +199,8 @@ func (tb *Table) Dispatch(t *kernel.Task) {
 	switch {
 	case overridden:
 		// ret is the override's answer.
-	case e == nil:
+	case e == nil || e.Level == Missing:
+		// A Missing entry only documents why; the call is not served.
 		tb.reportMissing(t, nr)
 		ret = errnoReturn(unix.ENOSYS)
 	default:

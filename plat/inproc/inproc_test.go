@@ -117,26 +117,34 @@ func (f fakeCode) FuncStart(addr uint64) (uint64, bool) {
 // getppidLoopCode: loop: mov $110,%eax; syscall; jmp loop
 var getppidLoopCode = []byte{0xb8, 0x6e, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7}
 
+// loopContext maps getppidLoopCode and returns a context about to run it
+// and a lazy rewriter; the caller has locked its OS thread.
+func loopContext(tb testing.TB) (ctx plat.Context, rw *Rewriter, code []byte, base uint64) {
+	p, err := New()
+	if err != nil {
+		tb.Skip(err)
+	}
+	code, err = unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { unix.Munmap(code) })
+	copy(code, getppidLoopCode)
+	base = uint64(uintptr(unsafe.Pointer(&code[0])))
+	if ctx, err = p.NewContext(); err != nil {
+		tb.Skip(err)
+	}
+	tb.Cleanup(ctx.Release)
+	ctx.Regs().Rip = base
+	return ctx, p.NewRewriter(RewriteLazy), code, base
+}
+
 func TestRewriteSiteAndFastEntry(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	p, err := New()
-	if err != nil {
-		t.Skip(err)
-	}
-	code, _ := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
-	defer unix.Munmap(code)
-	copy(code, getppidLoopCode)
-	base := uint64(uintptr(unsafe.Pointer(&code[0])))
-	ctx, err := p.NewContext()
-	if err != nil {
-		t.Skip(err)
-	}
-	defer ctx.Release()
-	rw := p.NewRewriter(RewriteLazy)
+	ctx, rw, code, base := loopContext(t)
 	mem := fakeCode{base}
 	r := ctx.Regs()
-	r.Rip = base
 	if ev := ctx.Switch(); ev != plat.EventSyscall || ctx.(*Context).Fast() {
 		t.Fatalf("first call: %v fast=%v, want a trap", ev, ctx.(*Context).Fast())
 	}
@@ -170,19 +178,8 @@ func TestRewriteSiteAndFastEntry(t *testing.T) {
 func BenchmarkFastRoundTrip(b *testing.B) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	p, err := New()
-	if err != nil {
-		b.Skip(err)
-	}
-	code, _ := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
-	defer unix.Munmap(code)
-	copy(code, getppidLoopCode)
-	base := uint64(uintptr(unsafe.Pointer(&code[0])))
-	ctx, _ := p.NewContext()
-	defer ctx.Release()
-	rw := p.NewRewriter(RewriteLazy)
+	ctx, rw, _, base := loopContext(b)
 	r := ctx.Regs()
-	r.Rip = base
 	ctx.Switch()
 	rw.AfterTrap(ctx, fakeCode{base})
 	b.ResetTimer()

@@ -13,9 +13,7 @@ func registerExec(tb *shim.Table) {
 	tb.Register(unix.SYS_EXECVE, shim.Partial, "single-threaded processes; #! scripts; a vfork child gets its own address space (programs linked at a fixed address cannot load twice in one process: ENOEXEC)", sysExecve)
 	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve, paths relative to AT_FDCWD only", sysExecveat)
 	tb.Register(unix.SYS_VFORK, shim.Partial, "the child shares the parent's memory until it execs or exits, as Linux does; the parent waits", sysVfork)
-	tb.Register(unix.SYS_FORK, shim.Missing, "a copy of the address space is impossible in-process: answers ENOSYS (vfork and posix_spawn work)", func(t *kernel.Task, a shim.Args) (uint64, error) {
-		return 0, unix.ENOSYS
-	})
+	tb.Register(unix.SYS_FORK, shim.Missing, "a copy of the address space is impossible in-process (vfork and posix_spawn work)", nil)
 	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited and killed children; WNOHANG; rusage is zero; no stopped/continued reports", sysWait4)
 	tb.Register(unix.SYS_WAITID, shim.Partial, "P_PID and P_ALL (P_PGID as P_ALL), WEXITED with WNOHANG and WNOWAIT; no stopped/continued reports", sysWaitid)
 }

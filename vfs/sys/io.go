@@ -16,11 +16,11 @@ func registerIO(tb *shim.Table) {
 	tb.Register(unix.SYS_PWRITEV, shim.Full, "", sysPwritev)
 	tb.Register(unix.SYS_FSYNC, shim.Full, "", sysFsync)
 	tb.Register(unix.SYS_FDATASYNC, shim.Full, "", sysFsync)
-	tb.Register(unix.SYS_SYNC, shim.Full, "ramfs and overlay data live in memory; host mounts are synced by the host", func(t *kernel.Task, a shim.Args) (uint64, error) { return 0, nil })
+	tb.Register(unix.SYS_SYNC, shim.Stub, "returns 0 without flushing: ramfs and overlay data live in memory; writable host mounts are left to the host", func(t *kernel.Task, a shim.Args) (uint64, error) { return 0, nil })
 	tb.Register(unix.SYS_FALLOCATE, shim.Partial, "mode 0 and FALLOC_FL_KEEP_SIZE", sysFallocate)
 	tb.Register(unix.SYS_SENDFILE, shim.Full, "copies through elfloader between any two files", sysSendfile)
 	tb.Register(unix.SYS_COPY_FILE_RANGE, shim.Full, "", sysCopyFileRange)
-	tb.Register(unix.SYS_FADVISE64, shim.Full, "validated; the advice itself is not needed by in-memory and host-cached files", sysFadvise64)
+	tb.Register(unix.SYS_FADVISE64, shim.Partial, "validated (EBADF, ESPIPE, EINVAL); the advice itself is ignored", sysFadvise64)
 	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
 	tb.Register(unix.SYS_CLOSE_RANGE, shim.Full, "CLOSE_RANGE_CLOEXEC; CLOSE_RANGE_UNSHARE is a no-op (one table)", sysCloseRange)
 }
