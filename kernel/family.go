@@ -117,6 +117,7 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 	}
 	p.mu.Lock()
 	child.sigacts = p.sigacts
+	child.xfeatureExtra.Store(p.xfeatureExtra.Load())
 	child.rlimits = map[int]Rlimit{}
 	for k, v := range p.rlimits {
 		child.rlimits[k] = v

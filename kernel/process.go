@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elfloader/elfloader/vfs"
@@ -57,6 +58,10 @@ type Process struct {
 	startTime  time.Time
 	family     family
 	syms       symbolCache
+
+	// xfeatureExtra holds the dynamic extended features (AMX tile data)
+	// the process asked for with ARCH_REQ_XCOMP_PERM; children inherit them.
+	xfeatureExtra atomic.Uint64
 
 	nextTimerID int
 	timers      map[int]*Timer

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/abi/linux"
+	"github.com/elfloader/elfloader/arch/amd64"
 )
 
 // Offsets in the x86-64 rt_sigframe (arch/x86/include/asm/sigframe.h):
@@ -20,6 +21,10 @@ const (
 	frameInfo         = 8 + 304
 	frameSize         = frameInfo + 128
 	redZone           = 128
+	fxSwMagic1        = 464 // struct _fpx_sw_bytes in the FXSAVE area's software bytes
+	fxSwExtendedSize  = 468
+	fxSwXFeatures     = 472
+	fxSwXStateSize    = 480
 	fpMagic1          = 0x46505853
 	fpMagic2          = 0x46505845
 	ucFPXState        = 0x1
@@ -140,16 +145,7 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	} else {
 		sp -= redZone
 	}
-	fp := t.ctx.ExtendedStateStd()
-	xsize, xcr0 := t.k.cfg.Platform.XSaveInfo()
-	fp = fp[:xsize]
-	binary.LittleEndian.PutUint32(fp[464:], fpMagic1)
-	binary.LittleEndian.PutUint32(fp[468:], uint32(xsize+4))
-	binary.LittleEndian.PutUint64(fp[472:], xcr0)
-	binary.LittleEndian.PutUint32(fp[480:], uint32(xsize))
-	fpImg := append(fp, 0, 0, 0, 0)
-	binary.LittleEndian.PutUint32(fpImg[xsize:], fpMagic2)
-
+	fpImg := t.frameExtendedState()
 	sp -= uint64(len(fpImg))
 	sp &^= 63
 	fpAddr := sp
@@ -261,9 +257,9 @@ func (t *Task) Sigreturn() error {
 }
 
 func (t *Task) restoreFP(addr uint64) error {
-	xsize, xcr0 := t.k.cfg.Platform.XSaveInfo()
+	xs := t.k.cfg.Platform.XState()
+	img := make([]byte, xs.StdSize)
 	if addr == 0 {
-		img := make([]byte, xsize)
 		binary.LittleEndian.PutUint16(img[0:], 0x37f)
 		binary.LittleEndian.PutUint32(img[24:], 0x1f80)
 		t.ctx.SetExtendedStateStd(img)
@@ -272,8 +268,8 @@ func (t *Task) restoreFP(addr uint64) error {
 	if addr%64 != 0 {
 		return unix.EFAULT
 	}
-	img := make([]byte, xsize)
-	if err := t.CopyIn(addr, img); err != nil {
+	features := t.restoreFeatures()
+	if err := t.CopyIn(addr, img[:xs.StdSizeOf(features)]); err != nil {
 		return err
 	}
 	mxcsr := binary.LittleEndian.Uint32(img[24:])
@@ -284,14 +280,9 @@ func (t *Task) restoreFP(addr uint64) error {
 	if mxcsr&^mask != 0 {
 		return unix.EINVAL
 	}
-	hdr := img[512:576]
+	hdr := img[amd64.XSaveHeaderOffset : amd64.XSaveHeaderOffset+64]
 	xstateBV := binary.LittleEndian.Uint64(hdr[0:])
-	if binary.LittleEndian.Uint32(img[464:]) != fpMagic1 {
-		// A legacy (FXSAVE-only) image: only x87 and SSE state are valid.
-		xstateBV &= 3
-		binary.LittleEndian.PutUint64(hdr[0:], xstateBV)
-	}
-	if xstateBV&^xcr0 != 0 || binary.LittleEndian.Uint64(hdr[8:]) != 0 {
+	if xstateBV&^xs.Enabled != 0 || binary.LittleEndian.Uint64(hdr[8:]) != 0 {
 		return unix.EINVAL
 	}
 	for _, c := range hdr[16:] {
@@ -299,8 +290,38 @@ func (t *Task) restoreFP(addr uint64) error {
 			return unix.EINVAL
 		}
 	}
+	if binary.LittleEndian.Uint32(img[fxSwMagic1:]) == fpMagic1 {
+		// Components the frame does not name are reset, as Linux does.
+		features &= binary.LittleEndian.Uint64(img[fxSwXFeatures:])
+	} else {
+		// A legacy (FXSAVE-only) image: only x87 and SSE state are valid.
+		features &= 3
+	}
+	binary.LittleEndian.PutUint64(hdr[0:], xstateBV&features)
 	t.ctx.SetExtendedStateStd(img)
 	return nil
+}
+
+// frameExtendedState is the thread's extended state as a signal frame
+// carries it: the standard XSAVE image cut to the frame's features, the
+// software bytes (struct _fpx_sw_bytes) in the legacy area's unused tail,
+// and FP_XSTATE_MAGIC2 after the image.
+func (t *Task) frameExtendedState() []byte {
+	xs := t.k.cfg.Platform.XState()
+	fp := t.ctx.ExtendedStateStd()
+	hdr := fp[amd64.XSaveHeaderOffset:]
+	xstateBV := binary.LittleEndian.Uint64(hdr)
+	features := t.frameFeatures(xstateBV)
+	size := xs.StdSizeOf(features)
+	binary.LittleEndian.PutUint64(hdr, xstateBV&features)
+	img := make([]byte, size+4)
+	copy(img, fp[:size])
+	binary.LittleEndian.PutUint32(img[fxSwMagic1:], fpMagic1)
+	binary.LittleEndian.PutUint32(img[fxSwExtendedSize:], uint32(size+4))
+	binary.LittleEndian.PutUint64(img[fxSwXFeatures:], features)
+	binary.LittleEndian.PutUint32(img[fxSwXStateSize:], uint32(size))
+	binary.LittleEndian.PutUint32(img[size:], fpMagic2)
+	return img
 }
 
 // OnAltStack reports whether sp is on the thread's alternate signal stack.

@@ -29,6 +29,7 @@ type Task struct {
 	exited        bool
 	lastFault     *plat.Fault
 	fpImage       []byte // extended state inherited from the parent (clone)
+	xdynUsed      uint64 // permitted dynamic features this thread has used (frame contents)
 	wakeMu        sync.Mutex
 	wakefd        int // 0: not created yet, -1: closed
 	started       chan struct{}

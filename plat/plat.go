@@ -46,7 +46,8 @@ type Context interface {
 	// Fault is valid after Switch returned EventFault.
 	Fault() Fault
 	// ExtendedStateStd returns the thread's FPU/vector state in the
-	// standard XSAVE format (what a signal frame holds).
+	// standard XSAVE format (what a signal frame holds), XState().StdSize
+	// bytes long.
 	ExtendedStateStd() []byte
 	// SetExtendedStateStd loads a validated standard-format XSAVE image.
 	SetExtendedStateStd(img []byte)
@@ -63,8 +64,16 @@ type Platform interface {
 	NewContext() (Context, error)
 	// Kick interrupts the thread running ctx so that Switch returns EventKick soon.
 	Kick(ctx Context) error
-	// XSaveInfo is the standard XSAVE image size and the enabled features (XCR0).
-	XSaveInfo() (size int, xcr0 uint64)
+	// XState is the CPU's XSAVE layout (from CPUID): the size of a
+	// standard-format image and where each component lives in it.
+	XState() *amd64.XState
+	// XFeatures reports the extended-state features user space may use
+	// (ARCH_GET_XCOMP_SUPP) and those a process may use without asking;
+	// the others (AMX tile data) need PermitXFeature first.
+	XFeatures() (supported, permitted uint64)
+	// PermitXFeature lets app code use the dynamic feature idx
+	// (ARCH_REQ_XCOMP_PERM); it fails with the host's errno.
+	PermitXFeature(idx int) error
 }
 
 // CodeMemory is the app's address space as a rewriting platform needs it.

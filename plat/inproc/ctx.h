@@ -45,10 +45,10 @@
 #define EP_HOST_MXCSR 328
 #define EP_HOST_FCW 332
 #define EP_FAST_CALLS 336
-#define EP_FP_APP 384
-#define EP_FP_SIZE 8192
-#define EP_FP_HOST (EP_FP_APP + EP_FP_SIZE)
-#define EP_SIZE (EP_FP_HOST + EP_FP_SIZE)
+/* Pointer to the app's extended state (XSAVEC compacted image, 64-byte
+ * aligned), allocated per thread with the size CPUID reports. */
+#define EP_FP_APP 344
+#define EP_SIZE 384
 
 #define EP_STATE_HOST 0
 #define EP_STATE_APP 1
@@ -89,12 +89,11 @@ struct ep_ctx {
 	uint16_t host_fcw;
 	uint16_t pad3;
 	uint64_t fast_calls;
-	uint8_t pad2[EP_FP_APP - EP_FAST_CALLS - 8];
-	uint8_t fp_app[EP_FP_SIZE] __attribute__((aligned(64)));
-	uint8_t fp_host[EP_FP_SIZE] __attribute__((aligned(64)));
+	uint8_t *fp_app;
+	uint8_t pad2[EP_SIZE - EP_FP_APP - 8];
 };
 
-struct ep_ctx *ep_ctx_new(void);
+struct ep_ctx *ep_ctx_new(uint32_t fp_size);
 void ep_ctx_free(struct ep_ctx *c);
 uint64_t ep_enter(struct ep_ctx *c);
 int ep_install(int kick_signal);
@@ -110,7 +109,6 @@ void ep_bench_xsave(struct ep_ctx *c, long n);
 void ep_bench_fsbase(long n);
 void ep_fp_to_std(struct ep_ctx *c, void *dst);
 void ep_fp_from_std(struct ep_ctx *c, const void *src);
-void ep_fp_copy(struct ep_ctx *dst, const struct ep_ctx *src);
-void ep_xsave_info(uint32_t *size, uint64_t *xcr0);
+void ep_fp_copy(struct ep_ctx *dst, const struct ep_ctx *src, uint32_t fp_size);
 #endif
 #endif

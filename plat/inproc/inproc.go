@@ -39,6 +39,9 @@ const (
 // Platform is the in-process platform.
 type Platform struct {
 	fastCalls atomic.Uint64 // syscalls served through rewritten sites
+	xstate    *amd64.XState
+	fpSize    int // bytes of a thread's compacted extended-state buffer
+	xfeatures xfeatures
 }
 
 var installOnce struct {
@@ -60,7 +63,14 @@ func New() (*Platform, error) {
 	if installOnce.err != nil {
 		return nil, installOnce.err
 	}
-	return &Platform{}, nil
+	xs, err := amd64.ReadXState()
+	if err != nil {
+		return nil, fmt.Errorf("inproc: %w", err)
+	}
+	if !xs.Compacted {
+		return nil, errors.New("inproc: the CPU has no XSAVEC (compacted extended state)")
+	}
+	return &Platform{xstate: xs, fpSize: xs.MaxSize, xfeatures: readXFeatures(xs)}, nil
 }
 
 func checkHost() error {
@@ -92,7 +102,7 @@ type Context struct {
 
 // NewContext implements plat.Platform. The caller must have locked its OS thread.
 func (p *Platform) NewContext() (plat.Context, error) {
-	c := C.ep_ctx_new()
+	c := C.ep_ctx_new(C.uint32_t(p.fpSize))
 	if c == nil {
 		return nil, errors.New("inproc: out of memory for a thread context")
 	}
@@ -152,11 +162,6 @@ func (ctx *Context) Fault() plat.Fault {
 	}
 }
 
-// ExtendedState returns the app thread's saved XSAVE area (standard format).
-func (ctx *Context) ExtendedState() []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(&ctx.c.fp_app[0])), C.EP_FP_SIZE)
-}
-
 // Release implements plat.Context.
 func (ctx *Context) Release() {
 	if ctx.c == nil {
@@ -172,31 +177,21 @@ func TextRange() (start, end uint64) {
 	return uint64(C.ep_text_start()), uint64(C.ep_text_end())
 }
 
-// XSaveInfo implements plat.Platform.
-func (*Platform) XSaveInfo() (int, uint64) { return XSaveInfo() }
-
-// XSaveInfo reports the size of the standard XSAVE image and the enabled
-// feature mask (XCR0), which signal frames carry.
-func XSaveInfo() (size int, xcr0 uint64) {
-	var sz C.uint32_t
-	var x C.uint64_t
-	C.ep_xsave_info(&sz, &x)
-	return int(sz), uint64(x)
-}
+// XState implements plat.Platform.
+func (p *Platform) XState() *amd64.XState { return p.xstate }
 
 // ExtendedStateStd returns the app thread's extended state in the standard
 // XSAVE format (as a signal frame holds it).
 func (ctx *Context) ExtendedStateStd() []byte {
-	buf := alignedBuffer()
+	buf := alignedBuffer(ctx.p.xstate.StdSize)
 	C.ep_fp_to_std(ctx.c, unsafe.Pointer(&buf[0]))
-	size, _ := XSaveInfo()
-	return append([]byte(nil), buf[:size]...)
+	return append([]byte(nil), buf...)
 }
 
 // SetExtendedStateStd loads a standard-format XSAVE image, which the caller
 // has validated, as the app thread's extended state.
 func (ctx *Context) SetExtendedStateStd(img []byte) {
-	buf := alignedBuffer()
+	buf := alignedBuffer(ctx.p.xstate.StdSize)
 	copy(buf, img)
 	C.ep_fp_from_std(ctx.c, unsafe.Pointer(&buf[0]))
 }
@@ -204,14 +199,15 @@ func (ctx *Context) SetExtendedStateStd(img []byte) {
 // CopyExtendedState gives ctx the extended state of parent (clone).
 func (ctx *Context) CopyExtendedState(parent plat.Context) {
 	if p, ok := parent.(*Context); ok {
-		C.ep_fp_copy(ctx.c, p.c)
+		C.ep_fp_copy(ctx.c, p.c, C.uint32_t(ctx.p.fpSize))
 	}
 }
 
-// alignedBuffer returns a zeroed, 64-byte-aligned buffer for XSAVE images,
-// (Go heap objects do not move; the buffer is only used during the call.)
-func alignedBuffer() []byte {
-	raw := make([]byte, C.EP_FP_SIZE+64)
-	off := (64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64
-	return raw[off : off+C.EP_FP_SIZE]
+// alignedBuffer returns a zeroed, 64-byte-aligned buffer of size bytes for
+// XSAVE images. (Go heap objects do not move; the buffer is only used
+// during the call.)
+func alignedBuffer(size int) []byte {
+	raw := make([]byte, size+64)
+	off := int((64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64)
+	return raw[off : off+size]
 }

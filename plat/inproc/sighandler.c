@@ -38,7 +38,6 @@ _Static_assert(offsetof(struct ep_ctx, host_mxcsr) == EP_HOST_MXCSR, "mxcsr");
 _Static_assert(offsetof(struct ep_ctx, host_fcw) == EP_HOST_FCW, "fcw");
 _Static_assert(offsetof(struct ep_ctx, fast_calls) == EP_FAST_CALLS, "fast_calls");
 _Static_assert(offsetof(struct ep_ctx, fp_app) == EP_FP_APP, "fp_app");
-_Static_assert(offsetof(struct ep_ctx, fp_host) == EP_FP_HOST, "fp_host");
 _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
@@ -184,11 +183,16 @@ int ep_install(int ks) {
 	return 0;
 }
 
-struct ep_ctx *ep_ctx_new(void) {
+struct ep_ctx *ep_ctx_new(uint32_t fp_size) {
 	struct ep_ctx *c;
 	if (posix_memalign((void **)&c, 64, sizeof(*c)) != 0)
 		return NULL;
 	memset(c, 0, sizeof(*c));
+	if (posix_memalign((void **)&c->fp_app, 64, fp_size) != 0) {
+		free(c);
+		return NULL;
+	}
+	memset(c->fp_app, 0, fp_size);
 	c->self = c;
 	c->regs.eflags = 0x202;
 	/* A valid initial xsave image: every component in its init state, MXCSR default. */
@@ -199,7 +203,10 @@ struct ep_ctx *ep_ctx_new(void) {
 	return c;
 }
 
-void ep_ctx_free(struct ep_ctx *c) { free(c); }
+void ep_ctx_free(struct ep_ctx *c) {
+	free(c->fp_app);
+	free(c);
+}
 
 int ep_sud_on(struct ep_ctx *c) {
 	c->selector = 0;
@@ -222,8 +229,8 @@ void ep_fp_to_std(struct ep_ctx *c, void *dst) {
 	uint32_t mxcsr;
 	uint16_t fcw;
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
-	__asm__ volatile("xrstor64 %0" ::"m"(*(char (*)[EP_FP_SIZE])c->fp_app), "a"(-1), "d"(-1));
-	__asm__ volatile("xsave64 %0" : "=m"(*(char (*)[EP_FP_SIZE])dst) : "a"(-1), "d"(-1));
+	__asm__ volatile("xrstor64 (%0)" ::"r"(c->fp_app), "a"(-1), "d"(-1) : "memory");
+	__asm__ volatile("xsave64 (%0)" ::"r"(dst), "a"(-1), "d"(-1) : "memory");
 	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
 }
 
@@ -233,23 +240,14 @@ void ep_fp_from_std(struct ep_ctx *c, const void *src) {
 	uint32_t mxcsr;
 	uint16_t fcw;
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
-	__asm__ volatile("xrstor64 %0" ::"m"(*(const char (*)[EP_FP_SIZE])src), "a"(-1), "d"(-1));
-	__asm__ volatile("xsavec64 %0" : "=m"(*(char (*)[EP_FP_SIZE])c->fp_app) : "a"(-1), "d"(-1));
+	__asm__ volatile("xrstor64 (%0)" ::"r"(src), "a"(-1), "d"(-1) : "memory");
+	__asm__ volatile("xsavec64 (%0)" ::"r"(c->fp_app), "a"(-1), "d"(-1) : "memory");
 	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
 }
 
 /* Copies another thread's extended state (clone inherits it). */
-void ep_fp_copy(struct ep_ctx *dst, const struct ep_ctx *src) {
-	memcpy(dst->fp_app, src->fp_app, EP_FP_SIZE);
-}
-
-/* Size of the standard XSAVE image for the enabled features, and XCR0. */
-void ep_xsave_info(uint32_t *size, uint64_t *xcr0) {
-	uint32_t a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
-	*size = b;
-	__asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
-	*xcr0 = ((uint64_t)d << 32) | a;
+void ep_fp_copy(struct ep_ctx *dst, const struct ep_ctx *src, uint32_t fp_size) {
+	memcpy(dst->fp_app, src->fp_app, fp_size);
 }
 
 /* Atomically replaces the 8 (or 16) aligned bytes at addr if they still
@@ -276,8 +274,8 @@ void ep_bench_xsave(struct ep_ctx *c, long n) {
 	uint16_t fcw;
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
 	for (long i = 0; i < n; i++) {
-		__asm__ volatile("xrstor64 %0" ::"m"(*(char (*)[EP_FP_SIZE])c->fp_app), "a"(-1), "d"(-1));
-		__asm__ volatile("xsavec64 %0" : "=m"(*(char (*)[EP_FP_SIZE])c->fp_app) : "a"(-1), "d"(-1));
+		__asm__ volatile("xrstor64 (%0)" ::"r"(c->fp_app), "a"(-1), "d"(-1) : "memory");
+		__asm__ volatile("xsavec64 (%0)" ::"r"(c->fp_app), "a"(-1), "d"(-1) : "memory");
 	}
 	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
 }

@@ -35,9 +35,10 @@ ep_enter:
 	stmxcsr EP_HOST_MXCSR(%r12)
 	fnstcw EP_HOST_FCW(%r12)
 	wrgsbase %r12
+	movq EP_FP_APP(%r12), %rcx
 	movl $-1, %eax
 	movl $-1, %edx
-	xrstor64 EP_FP_APP(%r12)
+	xrstor64 (%rcx)
 	movq $EP_STATE_APP, EP_STATE(%r12)
 	movb $1, EP_SELECTOR(%r12)
 	movq EP_REGS+R_FS_BASE(%r12), %rax
@@ -73,9 +74,10 @@ ep_enter_jump:
 	.p2align 4
 ep_resume:
 	movq %gs:EP_SELF, %r12
+	movq EP_FP_APP(%r12), %rcx
 	movl $-1, %eax
 	movl $-1, %edx
-	xsavec64 EP_FP_APP(%r12)
+	xsavec64 (%rcx)
 	/* fall through into the common exit */
 ep_host_exit:
 	vzeroupper

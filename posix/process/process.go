@@ -31,7 +31,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_PRLIMIT64, shim.Full, "limits are recorded per process; only pid 0 or the caller", sysPrlimit)
 	tb.Register(unix.SYS_GETRLIMIT, shim.Full, "", sysGetrlimit)
 	tb.Register(unix.SYS_SETRLIMIT, shim.Full, "", sysSetrlimit)
-	tb.Register(unix.SYS_ARCH_PRCTL, shim.Partial, "ARCH_SET_FS/GET_FS, ARCH_GET_GS; ARCH_SET_GS is refused (the GS base belongs to the platform), CET queries answer EINVAL", sysArchPrctl)
+	tb.Register(unix.SYS_ARCH_PRCTL, shim.Partial, "ARCH_SET_FS/GET_FS, ARCH_GET_GS, ARCH_GET_XCOMP_SUPP/PERM and ARCH_REQ_XCOMP_PERM (AMX); ARCH_SET_GS is refused (the GS base belongs to the platform), CET queries answer EINVAL", sysArchPrctl)
 	tb.Register(unix.SYS_PRCTL, shim.Partial, "PR_SET_NAME/GET_NAME, PR_GET_DUMPABLE/SET_DUMPABLE, PR_SET_PDEATHSIG/GET_PDEATHSIG, PR_SET_NO_NEW_PRIVS/GET, PR_GET_SECUREBITS; others EINVAL", sysPrctl)
 }
 
@@ -141,6 +141,10 @@ const (
 	archSetFS = 0x1002
 	archGetFS = 0x1003
 	archGetGS = 0x1004
+	// Dynamically enabled extended features (AMX), Linux 5.16+.
+	archGetXCompSupp = 0x1021
+	archGetXCompPerm = 0x1022
+	archReqXCompPerm = 0x1023
 )
 
 func sysArchPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -161,6 +165,17 @@ func sysArchPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, t.CopyOut(a[1], b[:])
 	case archSetGS:
 		return 0, unix.EPERM
+	case archGetXCompSupp:
+		supported, _ := t.Kernel().Platform().XFeatures()
+		return 0, kernel.CopyOutStruct(t, a[1], &supported)
+	case archGetXCompPerm:
+		perm := t.Process().XFeaturePerm()
+		return 0, kernel.CopyOutStruct(t, a[1], &perm)
+	case archReqXCompPerm:
+		if a[1] >= 64 {
+			return 0, unix.EINVAL
+		}
+		return 0, t.Process().PermitXFeature(int(a[1]))
 	}
 	return 0, unix.EINVAL
 }
