@@ -269,8 +269,29 @@ func (t *Task) restoreFP(addr uint64) error {
 		return unix.EFAULT
 	}
 	features := t.restoreFeatures()
-	if err := t.CopyIn(addr, img[:xs.StdSizeOf(features)]); err != nil {
+	if err := t.CopyIn(addr, img[:amd64.XSaveMinSize]); err != nil {
 		return err
+	}
+	// As Linux's check_xstate_in_sigframe: the software bytes must say
+	// how big the image is, within what the process may have, and
+	// FP_XSTATE_MAGIC2 must follow it; otherwise only the legacy FXSAVE
+	// part (x87 and SSE) is restored.
+	fxOnly := true
+	if binary.LittleEndian.Uint32(img[fxSwMagic1:]) == fpMagic1 {
+		size := int(binary.LittleEndian.Uint32(img[fxSwXStateSize:]))
+		ext := int(binary.LittleEndian.Uint32(img[fxSwExtendedSize:]))
+		if size >= amd64.XSaveMinSize && size <= xs.StdSizeOf(features) && size+4 <= ext {
+			var magic2 [4]byte
+			if err := t.CopyIn(addr+uint64(size), magic2[:]); err != nil {
+				return err
+			}
+			if binary.LittleEndian.Uint32(magic2[:]) == fpMagic2 {
+				if err := t.CopyIn(addr, img[:size]); err != nil {
+					return err
+				}
+				fxOnly = false
+			}
+		}
 	}
 	mxcsr := binary.LittleEndian.Uint32(img[24:])
 	mask := binary.LittleEndian.Uint32(img[28:])
@@ -281,23 +302,25 @@ func (t *Task) restoreFP(addr uint64) error {
 		return unix.EINVAL
 	}
 	hdr := img[amd64.XSaveHeaderOffset : amd64.XSaveHeaderOffset+64]
-	xstateBV := binary.LittleEndian.Uint64(hdr[0:])
-	if xstateBV&^xs.Enabled != 0 || binary.LittleEndian.Uint64(hdr[8:]) != 0 {
-		return unix.EINVAL
-	}
-	for _, c := range hdr[16:] {
-		if c != 0 {
+	if fxOnly {
+		// A legacy (FXSAVE-only) image: x87 and SSE come from it, the
+		// rest starts in its initial state; the header is not read.
+		clear(hdr)
+		binary.LittleEndian.PutUint64(hdr, 3)
+	} else {
+		xstateBV := binary.LittleEndian.Uint64(hdr[0:])
+		if xstateBV&^xs.Enabled != 0 || binary.LittleEndian.Uint64(hdr[8:]) != 0 {
 			return unix.EINVAL
 		}
-	}
-	if binary.LittleEndian.Uint32(img[fxSwMagic1:]) == fpMagic1 {
+		for _, c := range hdr[16:] {
+			if c != 0 {
+				return unix.EINVAL
+			}
+		}
 		// Components the frame does not name are reset, as Linux does.
 		features &= binary.LittleEndian.Uint64(img[fxSwXFeatures:])
-	} else {
-		// A legacy (FXSAVE-only) image: only x87 and SSE state are valid.
-		features &= 3
+		binary.LittleEndian.PutUint64(hdr[0:], xstateBV&features)
 	}
-	binary.LittleEndian.PutUint64(hdr[0:], xstateBV&features)
 	t.ctx.SetExtendedStateStd(img)
 	return nil
 }
