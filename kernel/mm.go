@@ -188,8 +188,10 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 	if length < s.Length || s.Offset%pageSize != 0 {
 		return 0, unix.EINVAL
 	}
-	flags := s.Flags &^ (unix.MAP_FIXED | unix.MAP_FIXED_NOREPLACE | unix.MAP_GROWSDOWN | unix.MAP_DENYWRITE | unix.MAP_EXECUTABLE | unix.MAP_LOCKED | unix.MAP_POPULATE | unix.MAP_HUGETLB | unix.MAP_32BIT)
+	flags := s.Flags &^ (unix.MAP_FIXED | unix.MAP_FIXED_NOREPLACE | unix.MAP_GROWSDOWN | unix.MAP_DENYWRITE | unix.MAP_EXECUTABLE | unix.MAP_LOCKED | unix.MAP_POPULATE | unix.MAP_HUGETLB)
 	flags |= s.Flags & unix.MAP_POPULATE
+	// MAP_32BIT (first 2 GiB) stays: the host applies it, and ignores it
+	// with MAP_FIXED, as Linux does for the app.
 	fd := s.HostFD
 	if fd < 0 {
 		flags |= unix.MAP_ANONYMOUS

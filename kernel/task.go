@@ -138,6 +138,11 @@ func (t *Task) run() {
 			if !t.Exited() {
 				t.handleSignals(true)
 			}
+		case plat.EventSyscall32:
+			t.serveInt80(t.k.cfg.Syscalls.Dispatch)
+			if !t.Exited() {
+				t.handleSignals(true)
+			}
 		case plat.EventFault:
 			t.handleFault(ctx.Fault())
 		case plat.EventKick:

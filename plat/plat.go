@@ -13,6 +13,10 @@ const (
 	EventFault
 	// EventKick: the kernel interrupted the app (Kick) to deliver something.
 	EventKick
+	// EventSyscall32: the app made an i386 system call with int $0x80;
+	// Regs().OrigRax is its i386 number, the arguments are in ebx, ecx,
+	// edx, esi, edi, ebp.
+	EventSyscall32
 )
 
 func (e Event) String() string {
@@ -23,6 +27,8 @@ func (e Event) String() string {
 		return "fault"
 	case EventKick:
 		return "kick"
+	case EventSyscall32:
+		return "int80"
 	}
 	return "unknown"
 }

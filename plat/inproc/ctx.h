@@ -57,6 +57,7 @@
 #define EP_EVENT_FAULT 2
 #define EP_EVENT_KICK 3
 #define EP_EVENT_FAST 4
+#define EP_EVENT_SYSCALL32 5
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -140,6 +140,9 @@ func (ctx *Context) Switch() plat.Event {
 		return plat.EventSyscall
 	}
 	ctx.fast = false
+	if ev == C.EP_EVENT_SYSCALL32 {
+		return plat.EventSyscall32
+	}
 	return plat.Event(ev)
 }
 

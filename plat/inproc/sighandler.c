@@ -46,6 +46,9 @@ _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
 #define PR_SYS_DISPATCH_ON 1
 #endif
 #define SYS_USER_DISPATCH 2
+#ifndef AUDIT_ARCH_I386
+#define AUDIT_ARCH_I386 0x40000003u
+#endif
 
 extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[], ep_fast_begin[], ep_fast_end[], ep_fast_entry[];
 
@@ -155,7 +158,8 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	c->trapno = g[REG_TRAPNO];
 	c->err = g[REG_ERR];
 	if (sig == SIGSYS && si->si_code == SYS_USER_DISPATCH) {
-		c->event = EP_EVENT_SYSCALL;
+		/* int $0x80 from 64-bit code arrives with the i386 audit arch. */
+		c->event = si->si_arch == AUDIT_ARCH_I386 ? EP_EVENT_SYSCALL32 : EP_EVENT_SYSCALL;
 		c->regs.orig_rax = c->regs.rax;
 	} else if (sig == kick_sig) {
 		c->kicks++;
