@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -61,8 +62,9 @@ type Entry struct {
 	Name    string `json:"name"`
 	Level   Level  `json:"-"`
 	Note    string `json:"note,omitempty"`
-	Package string `json:"package,omitempty"`
-	File    string `json:"file,omitempty"`
+	Package string `json:"package,omitempty"` // module-relative directory of the handler
+	File    string `json:"file,omitempty"`    // the file that holds the handler's code
+	Line    int    `json:"line,omitempty"`    // where the handler function starts
 	handler Handler
 }
 
@@ -114,8 +116,9 @@ func (tb *Table) SetFilter(f Filter) { tb.filter = f }
 // handlers (nil: off).
 func (tb *Table) SetOverride(o Override) { tb.override = o }
 
-// Register adds a handler for syscall nr. The registering file is recorded
-// so the support table can say where the handler lives.
+// Register adds a handler for syscall nr. Where the handler's code lives
+// (package, file, line) is read from the function value itself, so the
+// support table points at the handler, not at the registration.
 func (tb *Table) Register(nr uint64, level Level, note string, h Handler) {
 	if nr > linux.MaxSyscall {
 		panic(fmt.Sprintf("shim: syscall number %d out of range", nr))
@@ -124,18 +127,27 @@ func (tb *Table) Register(nr uint64, level Level, note string, h Handler) {
 		panic(fmt.Sprintf("shim: %s registered twice", linux.SyscallName(nr)))
 	}
 	e := &Entry{Nr: nr, Name: linux.SyscallName(nr), Level: level, Note: note, handler: h}
-	if _, file, _, ok := runtime.Caller(1); ok {
-		e.File = filepath.Base(file)
-		dir := filepath.Dir(file)
-		if i := strings.LastIndex(dir, "/posix/"); i >= 0 {
-			e.Package = dir[i+1:]
-		} else if i := strings.LastIndex(dir, "/vfs/"); i >= 0 {
-			e.Package = dir[i+1:]
-		} else {
-			e.Package = filepath.Base(dir)
+	e.Package, e.File, e.Line = handlerSource(h)
+	tb.entries[nr] = e
+}
+
+// handlerSource returns the directory (relative to the module: posix/mm,
+// vfs/sys), file name and first line of the handler function h.
+func handlerSource(h Handler) (pkg, file string, line int) {
+	fn := runtime.FuncForPC(reflect.ValueOf(h).Pointer())
+	if fn == nil {
+		return "", "", 0
+	}
+	path, line := fn.FileLine(fn.Entry())
+	dir := filepath.Dir(path)
+	pkg = filepath.Base(dir)
+	for _, top := range []string{"/posix/", "/vfs/", "/kernel/", "/shim/"} {
+		if i := strings.LastIndex(dir+"/", top); i >= 0 {
+			pkg = strings.TrimSuffix(dir[i+1:], "/")
+			break
 		}
 	}
-	tb.entries[nr] = e
+	return pkg, filepath.Base(path), line
 }
 
 // Lookup returns the entry for nr; a missing syscall gives a Missing entry.

@@ -18,6 +18,15 @@ type syscallRow struct {
 	Note    string `json:"note,omitempty"`
 	Package string `json:"package,omitempty"`
 	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+}
+
+// where is the handler's place as "pkg/file.go:line".
+func (r syscallRow) where() string {
+	if r.Package == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/%s:%d", r.Package, r.File, r.Line)
 }
 
 func cmdSyscalls(args []string, stdout, stderr io.Writer) int {
@@ -30,7 +39,7 @@ func cmdSyscalls(args []string, stdout, stderr io.Writer) int {
 
 Prints the support table generated from the syscall shim's registry: every
 x86-64 syscall with its support level (full, partial, stub, missing), a note,
-and the package and file of its handler.
+and the package, file and line of its handler's code.
 
 Flags:
 `)
@@ -46,7 +55,7 @@ Flags:
 		if !*all && e.Level == shim.Missing {
 			continue
 		}
-		rows = append(rows, syscallRow{e.Nr, e.Name, e.Level.String(), e.Note, e.Package, e.File})
+		rows = append(rows, syscallRow{e.Nr, e.Name, e.Level.String(), e.Note, e.Package, e.File, e.Line})
 	}
 	switch *format {
 	case "json":
@@ -61,7 +70,7 @@ Flags:
 		for _, r := range rows {
 			where := ""
 			if r.Package != "" {
-				where = "`" + r.Package + "/" + r.File + "`"
+				where = "`" + r.where() + "`"
 			}
 			fmt.Fprintf(stdout, "| %d | %s | %s | %s | %s |\n", r.Nr, r.Name, r.Level, where, strings.ReplaceAll(r.Note, "|", "\\|"))
 		}
@@ -69,11 +78,7 @@ Flags:
 		tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "NR\tSYSCALL\tLEVEL\tHANDLER\tNOTE")
 		for _, r := range rows {
-			where := ""
-			if r.Package != "" {
-				where = r.Package + "/" + r.File
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Nr, r.Name, r.Level, where, r.Note)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Nr, r.Name, r.Level, r.where(), r.Note)
 		}
 		tw.Flush()
 		fmt.Fprintf(stdout, "\nfull: %d, partial: %d, stub: %d, missing: %d\n", counts["full"], counts["partial"], counts["stub"], counts["missing"])

@@ -14,7 +14,7 @@ import (
 func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_CLONE, shim.Partial, "threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID); new processes answer ENOSYS", sysClone)
 	tb.Register(unix.SYS_CLONE3, shim.Partial, "as clone; set_tid and cgroup are refused", sysClone3)
-	tb.Register(unix.SYS_FUTEX, shim.Full, "all operations; PI futexes are correct locks without priority inheritance", sysFutex)
+	tb.Register(unix.SYS_FUTEX, shim.Partial, "all operations but FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI (ENOSYS); PI futexes are correct locks without priority inheritance", sysFutex)
 	tb.Register(unix.SYS_FUTEX_WAITV, shim.Full, "", sysFutexWaitv)
 }
 
