@@ -82,6 +82,8 @@ type execFile struct {
 	// fullPath is its absolute path in the app's filesystem, with every
 	// symlink resolved (/proc/self/exe); "" when unknown.
 	fullPath string
+	// loc is where it is in the app's filesystem (invalid for host files).
+	loc vfs.Location
 }
 
 // opener opens a program or interpreter for execution. Its errors carry
@@ -137,7 +139,7 @@ func openVFSExec(ctx *vfs.Context, path string) (*execFile, error) {
 	if err != nil {
 		full = ""
 	}
-	return &execFile{ReaderAtCloser: NewVFSFile(f, path), fullPath: full}, nil
+	return &execFile{ReaderAtCloser: NewVFSFile(f, path), fullPath: full, loc: f.Location()}, nil
 }
 
 // openerFor opens programs through the process's filesystem, or the host's
@@ -184,7 +186,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	p := &Process{
 		k: k, PID: pid, PPID: os.Getppid(), mm: mm, FS: fsctx,
 		UID: uid, GID: gid,
-		Argv: target.argv, Envp: spec.Envp, ExecPath: spec.Path, ExePath: target.exePath(),
+		Argv: target.argv, Envp: spec.Envp, ExecPath: spec.Path, ExePath: target.exePath(), exeLoc: target.exe.f.loc,
 		rlimits:   defaultRlimits(),
 		files:     NewFDTable(),
 		tasks:     map[int]*Task{},

@@ -106,7 +106,7 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 	child := &Process{
 		k: t.k, PID: pid, PPID: p.PID, mm: p.mm,
 		UID: p.UID, GID: p.GID, Umask: p.Umask,
-		Argv: p.Argv, Envp: p.Envp, ExecPath: p.ExecPath, ExePath: p.ExePath, Auxv: p.Auxv,
+		Argv: p.Argv, Envp: p.Envp, ExecPath: p.ExecPath, ExePath: p.ExePath, exeLoc: p.exeLoc, Auxv: p.Auxv,
 		tasks: map[int]*Task{}, done: make(chan struct{}), startTime: time.Now(),
 	}
 	if p.FS != nil {
@@ -288,6 +288,7 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 		img.mm.SetRewriter(t.k.cfg.Rewriter, codeMemory{p})
 	}
 	p.Argv, p.Envp, p.ExecPath, p.ExePath = target.argv, envp, target.execFn, target.exePath()
+	p.exeLoc = target.exe.f.loc
 	p.Auxv = nil
 	for _, a := range img.auxv {
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
