@@ -224,10 +224,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(fs.Output(), `Usage: elfloader run [flags] PROGRAM [ARGS...]
        elfloader run [flags] APP.img [ARGS...]
 
-Loads PROGRAM (a Linux x86-64 ELF executable) itself and runs it, serving
-every system call from elfloader's kernel. The exit status is the program's,
-or 128+N when signal N killed it. elfloader's own messages on stderr start
-with "elfloader:". Signals sent to elfloader are passed to the program.
+Loads PROGRAM (a Linux x86-64 ELF executable or a "#!" script) itself and
+runs it, serving every system call from elfloader's kernel. A PROGRAM without
+a slash is searched in the app's PATH, inside the app's filesystem, as
+execvp does. The exit status is the program's, or 128+N when signal N killed
+it; 127 when PROGRAM does not exist, 126 when it cannot be run (no execute
+permission, not an ELF file or script). elfloader's own messages on stderr
+start with "elfloader:". Signals sent to elfloader are passed to the program.
 APP.img, an image made by "elfloader pack", runs on its own root filesystem
 with its entrypoint, command, environment and working directory.
 
