@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -169,27 +170,8 @@ func prepareImage(o *runOptions, f imageRunFlags, imgPath string, args []string,
 // overrides (NAME=VALUE, or NAME to copy the host's value), then PATH and
 // HOME when still missing.
 func imageEnv(base, overrides []string, home string) []string {
-	env := append([]string(nil), base...)
-	set := func(kv string) {
-		name, _, _ := strings.Cut(kv, "=")
-		for i, e := range env {
-			if n, _, _ := strings.Cut(e, "="); n == name {
-				env[i] = kv
-				return
-			}
-		}
-		env = append(env, kv)
-	}
-	for _, kv := range overrides {
-		if !strings.Contains(kv, "=") {
-			val, ok := os.LookupEnv(kv)
-			if !ok {
-				continue
-			}
-			kv += "=" + val
-		}
-		set(kv)
-	}
+	env := withEnv(base, overrides)
+	set := func(kv string) { env = withEnv(env, []string{kv}) }
 	if _, ok := lookupEnv(env, "PATH"); !ok {
 		set("PATH=" + defaultImagePath)
 	}
@@ -198,6 +180,30 @@ func imageEnv(base, overrides []string, home string) []string {
 			home = "/"
 		}
 		set("HOME=" + home)
+	}
+	return env
+}
+
+// withEnv returns base with the overrides applied: NAME=VALUE replaces
+// NAME's entry or is appended; a bare NAME copies elfloader's own value,
+// if any.
+func withEnv(base, overrides []string) []string {
+	env := append([]string(nil), base...)
+	for _, kv := range overrides {
+		if !strings.Contains(kv, "=") {
+			val, ok := os.LookupEnv(kv)
+			if !ok {
+				continue
+			}
+			kv += "=" + val
+		}
+		name, _, _ := strings.Cut(kv, "=")
+		i := slices.IndexFunc(env, func(e string) bool { n, _, _ := strings.Cut(e, "="); return n == name })
+		if i >= 0 {
+			env[i] = kv
+		} else {
+			env = append(env, kv)
+		}
 	}
 	return env
 }

@@ -119,7 +119,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
-	env := append(os.Environ(), o.envs...)
+	env := withEnv(os.Environ(), o.envs)
 	cred := vfs.Cred{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
 	if o.image != nil {
 		env, cred = o.image.env, o.image.cred
