@@ -114,6 +114,9 @@ func TestExecPathLookup(t *testing.T) {
 	}
 	r := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{"no-such-program-here"}, env, nil)
 	assertOneLineError(t, r, 127, "not found in PATH")
+	// --env PATH replaces the PATH the app would inherit.
+	r = testbin.RunElfloader(t, testTimeout, append(testbin.EnvFlags(), "--env", "PATH=/nonexistent"), []string{"ls"}, env, nil)
+	assertOneLineError(t, r, 127, "not found in PATH (/nonexistent)")
 }
 
 // TestExecScripts: #! scripts run directly, through busybox, through
