@@ -1,10 +1,14 @@
 package kernel
 
 import (
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -24,8 +28,6 @@ type ExecSpec struct {
 	Path string // as the app will see it (AT_EXECFN, /proc/self/exe)
 	Argv []string
 	Envp []string
-	// Open opens a program or interpreter path; nil opens host paths.
-	Open func(path string) (ReaderAtCloser, error)
 	// Stdin, Stdout and Stderr files for fds 0..2 (nil: the kernel's console).
 	Files [3]File
 	// Workdir is the initial working directory in the app's filesystem
@@ -43,38 +45,115 @@ const (
 	platformID = "x86_64"
 )
 
-// LoadError is a program that cannot be loaded; Missing tells a missing
-// file (status 127) from one that is not runnable (126).
+// LoadError is a program that cannot be started: the errno execve answers
+// (ENOENT for a missing file, EACCES without execute permission, ENOEXEC
+// for a file that is neither an ELF executable nor a "#!" script, ELOOP
+// for too many interpreters, ELIBBAD for a bad ELF interpreter, EPERM or
+// ENOMEM for an image that cannot be placed) and a one-line reason.
 type LoadError struct {
-	Path    string
-	Missing bool
-	Err     error
+	Path  string
+	Errno unix.Errno
+	Err   error
 }
 
 func (e *LoadError) Error() string { return e.Err.Error() }
 func (e *LoadError) Unwrap() error { return e.Err }
 
-func openHost(path string) (ReaderAtCloser, error) {
+// Missing tells a missing file (a shell's status 127) from one that cannot
+// be run (126).
+func (e *LoadError) Missing() bool { return e.Errno == unix.ENOENT }
+
+// loadError classifies err as execve would answer it.
+func loadError(path string, err error, fallback unix.Errno) *LoadError {
+	var le *LoadError
+	if errors.As(err, &le) {
+		return le
+	}
+	var errno unix.Errno
+	if !errors.As(err, &errno) {
+		errno = fallback
+	}
+	return &LoadError{Path: path, Errno: errno, Err: err}
+}
+
+// execFile is a file opened for execution.
+type execFile struct {
+	ReaderAtCloser
+	// fullPath is its absolute path in the app's filesystem, with every
+	// symlink resolved (/proc/self/exe); "" when unknown.
+	fullPath string
+	// loc is where it is in the app's filesystem (invalid for host files).
+	loc vfs.Location
+}
+
+// opener opens a program or interpreter for execution. Its errors carry
+// the errno execve answers: the path walk's (ENOENT, ENOTDIR, ELOOP,
+// EACCES), EACCES for a file that is not regular or not executable.
+type opener func(path string) (*execFile, error)
+
+// openHostExec opens a host file for execution.
+func openHostExec(path string) (*execFile, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, fmt.Errorf("%s: not a regular file: %w", path, unix.EACCES)
+	}
+	if err := unix.Faccessat(unix.AT_FDCWD, path, unix.X_OK, unix.AT_EACCESS); err != nil {
+		return nil, fmt.Errorf("%s: no execute permission: %w", path, err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
+	full, err := filepath.Abs(path)
 	if err != nil {
-		f.Close()
-		return nil, err
+		full = ""
 	}
-	if st.IsDir() {
-		f.Close()
-		return nil, fmt.Errorf("%s: is a directory", path)
+	return &execFile{ReaderAtCloser: f, fullPath: full}, nil
+}
+
+// openVFSExec opens a program for execution through the app's filesystem,
+// with execve's checks: a regular file the caller may execute.
+func openVFSExec(ctx *vfs.Context, path string) (*execFile, error) {
+	loc, err := vfs.ResolveAt(ctx, ctx.Cwd, path, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return f, nil
+	st, err := loc.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if st.Type() != unix.S_IFREG {
+		return nil, fmt.Errorf("%s: not a regular file: %w", path, unix.EACCES)
+	}
+	if err := vfs.AccessAt(ctx, loc, "", unix.X_OK, unix.AT_EACCESS|unix.AT_EMPTY_PATH); err != nil {
+		return nil, fmt.Errorf("%s: no execute permission: %w", path, err)
+	}
+	f, err := vfs.OpenAt(ctx, ctx.Cwd, path, vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	full, err := vfs.PathOf(ctx, f.Location())
+	if err != nil {
+		full = ""
+	}
+	return &execFile{ReaderAtCloser: NewVFSFile(f, path), fullPath: full, loc: f.Location()}, nil
+}
+
+// openerFor opens programs through the process's filesystem, or the host's
+// when the kernel has none.
+func openerFor(fsctx *vfs.Context) opener {
+	if fsctx == nil {
+		return openHostExec
+	}
+	return func(path string) (*execFile, error) { return openVFSExec(fsctx, path) }
 }
 
 func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	pid := k.allocPID()
 	var fsctx *vfs.Context
-	open := spec.Open
 	if k.cfg.VFS != nil {
 		fsctx = k.cfg.VFS.NewContext()
 		fsctx.PID = pid
@@ -88,18 +167,17 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 				return nil, fmt.Errorf("working directory %s: %w", spec.Workdir, err)
 			}
 		}
-		if open == nil {
-			open = func(path string) (ReaderAtCloser, error) { return openVFS(fsctx, path) }
-		}
-	}
-	if open == nil {
-		open = openHost
 	}
 	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
 	if spec.Cred != nil {
 		uid, gid = spec.Cred.UID, spec.Cred.GID
 	}
-	img, err := k.loadImage(open, spec.Path, spec.Argv, spec.Envp, uid, gid)
+	target, err := prepareExec(openerFor(fsctx), spec.Path, spec.Argv)
+	if err != nil {
+		return nil, err
+	}
+	img, err := k.loadImage(target, spec.Envp)
+	target.close()
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +186,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	p := &Process{
 		k: k, PID: pid, PPID: os.Getppid(), mm: mm, FS: fsctx,
 		UID: uid, GID: gid,
-		Argv: spec.Argv, Envp: spec.Envp, ExecPath: spec.Path,
+		Argv: target.argv, Envp: spec.Envp, ExecPath: spec.Path, ExePath: target.exePath(), exeLoc: target.exe.f.loc,
 		rlimits:   defaultRlimits(),
 		files:     NewFDTable(),
 		tasks:     map[int]*Task{},
@@ -117,14 +195,6 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		startTime: time.Now(),
 	}
 	p.files.owner = p
-	p.ExePath = spec.Path
-	if fsctx != nil {
-		if loc, err := vfs.ResolveAt(fsctx, fsctx.Cwd, spec.Path, 0); err == nil {
-			if full, err := vfs.PathOf(fsctx, loc); err == nil {
-				p.ExePath = full
-			}
-		}
-	}
 	if k.cfg.Rewriter != nil {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})
 		for _, v := range mm.VMAs() {
@@ -160,24 +230,143 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	return p, nil
 }
 
+// program is an opened and parsed ELF file.
 type program struct {
-	f   ReaderAtCloser
+	f   *execFile
 	bin *elfloader.Binary
 }
 
 func isNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOENT) }
 
-func parseProgram(open func(string) (ReaderAtCloser, error), path string) (*program, error) {
-	f, err := open(path)
-	if err != nil {
-		return nil, &LoadError{Path: path, Missing: isNotExist(err), Err: err}
+// execTarget is a program checked for exec as far as Linux checks before
+// its point of no return: the "#!" chain followed, the ELF file and its
+// interpreter opened and parsed, and their placement planned. Nothing of
+// the calling process has changed yet.
+type execTarget struct {
+	execFn string   // the path exec was given (AT_EXECFN)
+	argv   []string // after the "#!" rewrites
+	exe    *program
+	interp *program // nil for a static program
+}
+
+// exePath is the path /proc/self/exe shows: the ELF file that was loaded.
+func (t *execTarget) exePath() string {
+	if t.exe.f.fullPath != "" {
+		return t.exe.f.fullPath
 	}
+	return t.exe.bin.Path
+}
+
+func (t *execTarget) close() {
+	t.exe.f.Close()
+	if t.interp != nil {
+		t.interp.f.Close()
+	}
+}
+
+// prepareExec resolves and checks the program at path. Its errors are
+// *LoadError with the errno execve answers.
+func prepareExec(open opener, path string, argv []string) (*execTarget, error) {
+	f, elfPath, argv, err := resolveScripts(open, path, argv)
+	if err != nil {
+		return nil, loadError(path, err, unix.ENOEXEC)
+	}
+	exe, err := parseELF(f, elfPath, unix.ENOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	target := &execTarget{execFn: path, argv: argv, exe: exe}
+	if exe.bin.Interp != "" {
+		interp, err := openInterpreter(open, elfPath, exe.bin.Interp)
+		if err != nil {
+			exe.f.Close()
+			return nil, err
+		}
+		target.interp = interp
+	}
+	if err := checkPlacement(target); err != nil {
+		target.close()
+		return nil, err
+	}
+	return target, nil
+}
+
+// parseELF parses an opened file as an ELF program; a file that is not a
+// valid one is answered with badFormat (ENOEXEC for the program, ELIBBAD
+// for its interpreter, as Linux's binfmt_elf does). It closes f on error.
+func parseELF(f *execFile, path string, badFormat unix.Errno) (*program, error) {
 	bin, err := elfloader.Parse(f, path)
 	if err != nil {
 		f.Close()
-		return nil, &LoadError{Path: path, Err: err}
+		var fe *elfloader.FormatError
+		if errors.As(err, &fe) && errors.Is(err, elfloader.ErrNotELF) && badFormat == unix.ENOEXEC {
+			err = fmt.Errorf("%s: not an ELF executable and no #! line: %w", path, unix.ENOEXEC)
+		} else {
+			err = fmt.Errorf("%w: %w", err, badFormat)
+		}
+		return nil, &LoadError{Path: path, Errno: badFormat, Err: err}
 	}
 	return &program{f: f, bin: bin}, nil
+}
+
+// openInterpreter opens and parses the ELF interpreter (PT_INTERP) that
+// the program at path names.
+func openInterpreter(open opener, path, interp string) (*program, error) {
+	f, err := open(interp)
+	if err != nil {
+		return nil, loadError(path, fmt.Errorf("%s: interpreter: %w", path, err), unix.ELIBBAD)
+	}
+	return parseELF(f, interp, unix.ELIBBAD)
+}
+
+// checkPlacement plans where the program and its interpreter go, with the
+// biases loadImage uses, and refuses an ET_EXEC image whose link address
+// is below the lowest address the host lets a process map (for example a
+// PIE whose e_type was patched to ET_EXEC: it would load at address 0).
+// Linux answers such a mapping with EPERM.
+func checkPlacement(t *execTarget) error {
+	exe := t.exe.bin
+	execBias := uint64(0)
+	if isRelocatable(exe) {
+		execBias = pieBase
+	} else if low := lowestMappableAddress(); exe.MinVaddr < low {
+		return &LoadError{Path: exe.Path, Errno: unix.EPERM, Err: fmt.Errorf(
+			"%s: ET_EXEC image linked at %#x, below the lowest mappable address %#x (vm.mmap_min_addr): %w",
+			exe.Path, exe.MinVaddr, low, unix.EPERM)}
+	}
+	var interp *elfloader.Binary
+	var interpBias uint64
+	if t.interp != nil {
+		interp = t.interp.bin
+		if isRelocatable(interp) {
+			interpBias = elfloader.BiasBelow(elfloader.DefaultMmapTop, interp)
+		} else if low := lowestMappableAddress(); interp.MinVaddr < low {
+			return &LoadError{Path: exe.Path, Errno: unix.ELIBBAD, Err: fmt.Errorf(
+				"%s: interpreter %s is linked at %#x, below the lowest mappable address %#x: %w",
+				exe.Path, interp.Path, interp.MinVaddr, low, unix.ELIBBAD)}
+		}
+	}
+	if _, err := elfloader.NewPlan(exe, execBias, interp, interpBias); err != nil {
+		return loadError(exe.Path, err, unix.ENOEXEC)
+	}
+	return nil
+}
+
+// isRelocatable reports whether b loads at a bias of elfloader's choice.
+func isRelocatable(b *elfloader.Binary) bool {
+	return b.Kind.IsPIE() || b.Type == elf.ET_DYN
+}
+
+// lowestMappableAddress is the host's vm.mmap_min_addr, and at least one
+// page: elfloader never maps app memory over address 0.
+func lowestMappableAddress() uint64 {
+	low := uint64(pageSize)
+	if data, err := os.ReadFile("/proc/sys/vm/mmap_min_addr"); err == nil {
+		if v, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64); err == nil && v > low {
+			low = v
+		}
+	}
+	return low
 }
 
 // loadBinary maps an ELF image: a PROT_NONE reservation of its whole extent,
@@ -186,13 +375,16 @@ func parseProgram(open func(string) (ReaderAtCloser, error), path string) (*prog
 func loadBinary(mm *MM, r io.ReaderAt, b *elfloader.Binary, preferred uint64) (uint64, error) {
 	span := b.MaxVaddr - b.MinVaddr
 	var bias uint64
-	if b.Kind.IsPIE() || b.Type == 3 /* ET_DYN */ {
+	if isRelocatable(b) {
 		base, err := hostMmap(preferred, span, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE, -1, 0)
 		if err != nil {
 			return 0, fmt.Errorf("reserving %#x bytes: %w", span, err)
 		}
 		bias = base - b.MinVaddr
 	} else {
+		if b.MinVaddr < lowestMappableAddress() {
+			return 0, fmt.Errorf("cannot load at its link address %#x: %w", b.MinVaddr, unix.EPERM)
+		}
 		_, err := hostMmap(b.MinVaddr, span, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE|unix.MAP_FIXED_NOREPLACE, -1, 0)
 		if err != nil {
 			return 0, fmt.Errorf("cannot load at its link address %#x-%#x: %w (is elfloader built as a PIE?)", b.MinVaddr, b.MaxVaddr, err)
@@ -218,7 +410,25 @@ func loadBinary(mm *MM, r io.ReaderAt, b *elfloader.Binary, preferred uint64) (u
 	return bias, nil
 }
 
-// openVFS opens a program for execution through the app's filesystem.
+// openHost opens a host file for reading (symbols).
+func openHost(path string) (ReaderAtCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	return f, nil
+}
+
+// openVFS opens a file of the app's filesystem for reading (symbols).
 func openVFS(ctx *vfs.Context, path string) (ReaderAtCloser, error) {
 	f, err := vfs.OpenAt(ctx, ctx.Cwd, path, vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC})
 	if err != nil {
@@ -229,11 +439,7 @@ func openVFS(ctx *vfs.Context, path string) (ReaderAtCloser, error) {
 		f.DecRef()
 		return nil, err
 	}
-	switch {
-	case st.Type() == unix.S_IFDIR:
-		f.DecRef()
-		return nil, fmt.Errorf("%s: is a directory", path)
-	case st.Type() != unix.S_IFREG:
+	if st.Type() != unix.S_IFREG {
 		f.DecRef()
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
@@ -247,53 +453,53 @@ type loadedImage struct {
 	auxv      []elfloader.AuxEntry
 }
 
-// loadImage loads the program at path (and its interpreter) into a new
-// address space and builds its initial stack.
-func (k *Kernel) loadImage(open func(string) (ReaderAtCloser, error), path string, argv, envp []string, uid, gid uint32) (*loadedImage, error) {
-	exe, err := parseProgram(open, path)
+// loadImage maps a checked program (and its interpreter) into a new
+// address space and builds its initial stack. On failure nothing of the
+// new address space is left mapped.
+func (k *Kernel) loadImage(t *execTarget, envp []string) (*loadedImage, error) {
+	mm := NewMM()
+	img, err := k.fillImage(mm, t, envp)
 	if err != nil {
+		for _, v := range mm.VMAs() {
+			mm.Unmap(v.Start, v.End-v.Start)
+		}
 		return nil, err
 	}
+	return img, nil
+}
+
+func (k *Kernel) fillImage(mm *MM, t *execTarget, envp []string) (*loadedImage, error) {
+	exe := t.exe.bin
+	fail := func(err error) error { return loadError(exe.Path, err, unix.ENOMEM) }
+	execBias, err := loadBinary(mm, t.exe.f, exe, pieBase)
+	if err != nil {
+		return nil, fail(fmt.Errorf("%s: %w", exe.Path, err))
+	}
 	var interp *elfloader.Binary
-	var interpFile ReaderAtCloser
-	if exe.bin.Interp != "" {
-		ib, err := parseProgram(open, exe.bin.Interp)
-		if err != nil {
-			exe.f.Close()
-			return nil, &LoadError{Path: path, Missing: ib == nil && isNotExist(err), Err: fmt.Errorf("%s: interpreter: %w", path, err)}
-		}
-		interp, interpFile = ib.bin, ib.f
-		defer interpFile.Close()
-	}
-	defer exe.f.Close()
-
-	mm := NewMM()
-	execBias, err := loadBinary(mm, exe.f, exe.bin, pieBase)
-	if err != nil {
-		return nil, &LoadError{Path: path, Err: fmt.Errorf("%s: %w", path, err)}
-	}
 	var interpBias uint64
-	if interp != nil {
-		if interpBias, err = loadBinary(mm, interpFile, interp, 0); err != nil {
-			return nil, &LoadError{Path: path, Err: fmt.Errorf("%s: %w", interp.Path, err)}
+	if t.interp != nil {
+		interp = t.interp.bin
+		if interpBias, err = loadBinary(mm, t.interp.f, interp, 0); err != nil {
+			return nil, fail(fmt.Errorf("%s: %w", interp.Path, err))
 		}
 	}
-	mm.SetBrkStart(execBias + exe.bin.MaxVaddr)
+	mm.SetBrkStart(execBias + exe.MaxVaddr)
 
-	plan, err := elfloader.NewPlan(exe.bin, execBias, interp, interpBias)
+	plan, err := elfloader.NewPlan(exe, execBias, interp, interpBias)
 	if err != nil {
-		return nil, &LoadError{Path: path, Err: err}
+		return nil, fail(err)
 	}
 	stackProt := unix.PROT_READ | unix.PROT_WRITE
-	if exe.bin.ExecStack {
+	if exe.ExecStack {
 		stackProt |= unix.PROT_EXEC
 	}
 	stackLow, err := hostMmap(0, stackSize+guardSize, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE, -1, 0)
 	if err != nil {
-		return nil, fmt.Errorf("mapping the stack: %w", err)
+		return nil, fail(fmt.Errorf("mapping the stack: %w", err))
 	}
 	if err := hostMprotect(stackLow+guardSize, stackSize, stackProt); err != nil {
-		return nil, fmt.Errorf("mapping the stack: %w", err)
+		hostMunmap(stackLow, stackSize+guardSize)
+		return nil, fail(fmt.Errorf("mapping the stack: %w", err))
 	}
 	mm.Record(VMA{Start: stackLow, End: stackLow + guardSize, Prot: unix.PROT_NONE, Name: "[stack guard]"})
 	mm.Record(VMA{Start: stackLow + guardSize, End: stackLow + guardSize + stackSize, Prot: stackProt, Name: "[stack]"})
@@ -301,9 +507,9 @@ func (k *Kernel) loadImage(open func(string) (ReaderAtCloser, error), path strin
 
 	params := elfloader.StackParams{
 		Top:         top,
-		Argv:        argv,
+		Argv:        t.argv,
 		Envp:        envp,
-		ExecFn:      path,
+		ExecFn:      t.execFn,
 		Platform:    platformID,
 		Random:      randomBytes(),
 		HWCap:       hostAuxv(16),
@@ -314,11 +520,10 @@ func (k *Kernel) loadImage(open func(string) (ReaderAtCloser, error), path strin
 	}
 	image, sp, auxv, err := plan.BuildStack(params)
 	if err != nil {
-		return nil, &LoadError{Path: path, Err: fmt.Errorf("%s: building the initial stack: %w", path, err)}
+		return nil, loadError(exe.Path, fmt.Errorf("%s: building the initial stack: %w", exe.Path, err), unix.E2BIG)
 	}
 	if err := mm.CopyOut(top-uint64(len(image)), image); err != nil {
-		return nil, fmt.Errorf("writing the initial stack: %w", err)
+		return nil, fail(fmt.Errorf("writing the initial stack: %w", err))
 	}
-
 	return &loadedImage{mm: mm, entry: plan.Entry, sp: sp, auxv: auxv}, nil
 }

@@ -3,14 +3,12 @@ package kernel
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/arch/amd64"
-	"github.com/elfloader/elfloader/vfs"
 )
 
 // family is a process's place among its relatives: the parent that waits
@@ -108,7 +106,7 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 	child := &Process{
 		k: t.k, PID: pid, PPID: p.PID, mm: p.mm,
 		UID: p.UID, GID: p.GID, Umask: p.Umask,
-		Argv: p.Argv, Envp: p.Envp, ExecPath: p.ExecPath, ExePath: p.ExePath, Auxv: p.Auxv,
+		Argv: p.Argv, Envp: p.Envp, ExecPath: p.ExecPath, ExePath: p.ExePath, exeLoc: p.exeLoc, Auxv: p.Auxv,
 		tasks: map[int]*Task{}, done: make(chan struct{}), startTime: time.Now(),
 	}
 	if p.FS != nil {
@@ -229,8 +227,12 @@ func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 }
 
 // Execve replaces the process's program (execve(2)). The process must be
-// single-threaded. A vfork child gets an address space of its own and
-// releases its parent.
+// single-threaded. Everything that can be checked is checked before the old
+// image goes (Linux's point of no return): a program that cannot be
+// opened, executed, parsed or placed is answered with its errno and the
+// caller goes on. A failure past that point kills the process with
+// SIGSEGV, as Linux does. A vfork child gets an address space of its own
+// and releases its parent.
 func (t *Task) Execve(path string, argv, envp []string) error {
 	p := t.p
 	p.mu.Lock()
@@ -240,49 +242,54 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 		t.k.reportOnce("execve-threads", "elfloader: execve from a multi-threaded process is not supported yet: answered EAGAIN\n")
 		return unix.EAGAIN
 	}
-	open := openHost
-	if p.FS != nil {
-		open = func(path string) (ReaderAtCloser, error) { return openVFS(p.FS, path) }
-	}
-	path, argv, err := resolveShebang(open, path, argv)
+	target, err := prepareExec(openerFor(p.FS), path, argv)
 	if err != nil {
-		return err
+		var le *LoadError
+		if errors.As(err, &le) {
+			return le.Errno
+		}
+		return unix.ENOEXEC
 	}
+	defer target.close()
 	p.family.mu.Lock()
 	shared := p.family.sharedMM
 	p.family.mu.Unlock()
-	old := p.mm
 	if !shared {
-		// Past this point there is no way back: the old image goes first
-		// so that a program linked at the same address can load.
+		// The point of no return: the old image goes first so that a
+		// program linked at the same address can load.
+		old := p.mm
 		for _, v := range old.VMAs() {
 			old.Unmap(v.Start, v.End-v.Start)
 		}
 	}
-	img, err := t.k.loadImage(open, path, argv, envp, p.UID, p.GID)
+	img, err := t.k.loadImage(target, envp)
 	if err != nil {
-		if !shared {
-			t.KillBySignal(int(unix.SIGSEGV))
-			return nil
+		if shared {
+			// A vfork child still runs on its parent's intact memory.
+			var le *LoadError
+			if errors.As(err, &le) {
+				return le.Errno
+			}
+			return unix.ENOMEM
 		}
-		var le *LoadError
-		if isNotExist(err) || (errors.As(err, &le) && le.Missing) {
-			return unix.ENOENT
-		}
-		return unix.ENOEXEC
+		fmt.Fprintf(t.k.Report(), "elfloader: execve %s: %v: killed with SIGSEGV\n", path, err)
+		t.KillBySignal(int(unix.SIGSEGV))
+		return nil
 	}
+	t.replaceImage(img, target, envp)
+	return nil
+}
+
+// replaceImage makes the loaded image the process's program: the exec
+// half of execve past its point of no return.
+func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string) {
+	p := t.p
 	p.mm = img.mm
 	if t.k.cfg.Rewriter != nil {
 		img.mm.SetRewriter(t.k.cfg.Rewriter, codeMemory{p})
 	}
-	p.Argv, p.Envp, p.ExecPath, p.ExePath = argv, envp, path, path
-	if p.FS != nil {
-		if loc, err := vfs.ResolveAt(p.FS, p.FS.Cwd, path, 0); err == nil {
-			if full, err := vfs.PathOf(p.FS, loc); err == nil {
-				p.ExePath = full
-			}
-		}
-	}
+	p.Argv, p.Envp, p.ExecPath, p.ExePath = target.argv, envp, target.execFn, target.exePath()
+	p.exeLoc = target.exe.f.loc
 	p.Auxv = nil
 	for _, a := range img.auxv {
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
@@ -309,44 +316,4 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 	}
 	p.family.mu.Unlock()
 	t.SetSkipReturn()
-	return nil
-}
-
-// resolveShebang turns a "#!" script into its interpreter's command line.
-func resolveShebang(open func(string) (ReaderAtCloser, error), path string, argv []string) (string, []string, error) {
-	for depth := 0; depth < 4; depth++ {
-		f, err := open(path)
-		if err != nil {
-			if isNotExist(err) {
-				return "", nil, unix.ENOENT
-			}
-			return "", nil, unix.EACCES
-		}
-		head := make([]byte, 256)
-		n, _ := f.ReadAt(head, 0)
-		f.Close()
-		head = head[:n]
-		if n < 2 || head[0] != '#' || head[1] != '!' {
-			return path, argv, nil
-		}
-		line := string(head[2:])
-		if i := strings.IndexByte(line, '\n'); i >= 0 {
-			line = line[:i]
-		}
-		fields := strings.Fields(line)
-		if len(fields) == 0 {
-			return "", nil, unix.ENOEXEC
-		}
-		interp := fields[0]
-		nargv := []string{interp}
-		if len(fields) > 1 {
-			nargv = append(nargv, strings.Join(fields[1:], " "))
-		}
-		nargv = append(nargv, path)
-		if len(argv) > 1 {
-			nargv = append(nargv, argv[1:]...)
-		}
-		path, argv = interp, nargv
-	}
-	return "", nil, fmt.Errorf("%s: too many interpreter levels: %w", path, unix.ELOOP)
 }

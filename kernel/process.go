@@ -33,9 +33,10 @@ type Process struct {
 	FS *vfs.Context
 
 	Argv, Envp []string
-	ExecPath   string   // as given to exec (AT_EXECFN)
-	ExePath    string   // resolved, absolute (/proc/self/exe)
-	Auxv       []uint64 // flattened (type, value) pairs for /proc/self/auxv
+	ExecPath   string       // as given to exec (AT_EXECFN)
+	ExePath    string       // resolved, absolute (/proc/self/exe)
+	exeLoc     vfs.Location // the executable itself (Linux's mm->exe_file)
+	Auxv       []uint64     // flattened (type, value) pairs for /proc/self/auxv
 
 	// sigMu guards pending queues and every task's SigMask.
 	sigMu    sigLock

@@ -94,6 +94,10 @@ func (v procView) Auxv() []uint64    { return v.p.Auxv }
 
 func (v procView) ExePath() string { return v.p.ExePath }
 
+// ExeLocation is the executable file itself, which /proc/PID/exe jumps to
+// even once it has been renamed or removed.
+func (v procView) ExeLocation() (vfs.Location, bool) { return v.p.exeLoc, v.p.exeLoc.Valid() }
+
 func (v procView) FS() *vfs.Context { return v.p.FS }
 
 func (v procView) FDs() []procfs.FD {

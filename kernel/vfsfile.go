@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"io"
 
 	"golang.org/x/sys/unix"
 
@@ -87,6 +88,9 @@ func (v *VFSFile) ReadAt(p []byte, off int64) (int, error) {
 		// io.ReaderAt must explain a short read.
 		for n < len(p) {
 			m, err := v.F.Pread(ioContext(), p[n:], off+int64(n))
+			if m == 0 && err == nil {
+				return n, io.EOF // the end of the file
+			}
 			if m == 0 || err != nil {
 				return n, unix.EIO
 			}

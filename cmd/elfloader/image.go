@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,7 +80,6 @@ func (f *imageRunFlags) register(fs *flag.FlagSet) {
 // appImage is an image prepared to run: what runProgram needs besides the
 // root filesystem (which goes to fsOptions.rootFS).
 type appImage struct {
-	path string   // the program to execute, absolute, inside the image
 	env  []string // the app's whole environment
 	cred vfs.Cred // the image's user; see applyImageCred
 }
@@ -159,17 +159,10 @@ func prepareImage(o *runOptions, f imageRunFlags, imgPath string, args []string,
 		return nil, err
 	}
 	env := imageEnv(cfg.Env, o.envs, home)
-	prog, err := lookPathInImage(ctx, workdir, argv[0], envValue(env, "PATH"))
-	if err != nil {
-		return nil, err
-	}
-	if prog, argv, err = resolveScript(ctx, workdir, prog, argv); err != nil {
-		return nil, err
-	}
 	o.fs.rootFS = root
 	o.fs.workdir = workdir
 	o.envs = nil // already part of env
-	o.image = &appImage{path: prog, env: env, cred: cred}
+	o.image = &appImage{env: env, cred: cred}
 	return argv, nil
 }
 
@@ -177,27 +170,8 @@ func prepareImage(o *runOptions, f imageRunFlags, imgPath string, args []string,
 // overrides (NAME=VALUE, or NAME to copy the host's value), then PATH and
 // HOME when still missing.
 func imageEnv(base, overrides []string, home string) []string {
-	env := append([]string(nil), base...)
-	set := func(kv string) {
-		name, _, _ := strings.Cut(kv, "=")
-		for i, e := range env {
-			if n, _, _ := strings.Cut(e, "="); n == name {
-				env[i] = kv
-				return
-			}
-		}
-		env = append(env, kv)
-	}
-	for _, kv := range overrides {
-		if !strings.Contains(kv, "=") {
-			val, ok := os.LookupEnv(kv)
-			if !ok {
-				continue
-			}
-			kv += "=" + val
-		}
-		set(kv)
-	}
+	env := withEnv(base, overrides)
+	set := func(kv string) { env = withEnv(env, []string{kv}) }
 	if _, ok := lookupEnv(env, "PATH"); !ok {
 		set("PATH=" + defaultImagePath)
 	}
@@ -210,6 +184,30 @@ func imageEnv(base, overrides []string, home string) []string {
 	return env
 }
 
+// withEnv returns base with the overrides applied: NAME=VALUE replaces
+// NAME's entry or is appended; a bare NAME copies elfloader's own value,
+// if any.
+func withEnv(base, overrides []string) []string {
+	env := append([]string(nil), base...)
+	for _, kv := range overrides {
+		if !strings.Contains(kv, "=") {
+			val, ok := os.LookupEnv(kv)
+			if !ok {
+				continue
+			}
+			kv += "=" + val
+		}
+		name, _, _ := strings.Cut(kv, "=")
+		i := slices.IndexFunc(env, func(e string) bool { n, _, _ := strings.Cut(e, "="); return n == name })
+		if i >= 0 {
+			env[i] = kv
+		} else {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 func lookupEnv(env []string, name string) (string, bool) {
 	for _, e := range env {
 		if n, v, ok := strings.Cut(e, "="); ok && n == name {
@@ -217,100 +215,6 @@ func lookupEnv(env []string, name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func envValue(env []string, name string) string {
-	v, _ := lookupEnv(env, name)
-	return v
-}
-
-// lookPathInImage finds the program argv0 names inside the image: a name
-// with a slash is taken relative to workdir, a bare name is searched in
-// pathList. The result is absolute.
-func lookPathInImage(ctx *vfs.Context, workdir, argv0, pathList string) (string, error) {
-	isExec := func(p string) bool {
-		st, err := vfs.StatAt(ctx, ctx.Root, p, 0)
-		return err == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && st.Mode&0o111 != 0
-	}
-	if strings.Contains(argv0, "/") {
-		p := argv0
-		if !path.IsAbs(p) {
-			p = path.Join(workdir, p)
-		}
-		if _, err := vfs.StatAt(ctx, ctx.Root, p, 0); err != nil {
-			return "", fmt.Errorf("%s: %w", argv0, err)
-		}
-		return p, nil
-	}
-	for _, dir := range strings.Split(pathList, ":") {
-		if dir == "" {
-			dir = workdir
-		}
-		if !path.IsAbs(dir) {
-			dir = path.Join(workdir, dir)
-		}
-		if p := path.Join(dir, argv0); isExec(p) {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s: executable not found in the image's PATH (%s)", argv0, pathList)
-}
-
-// resolveScript applies the "#!" rule of execve(2) to the program the
-// image starts (the kernel loads ELF files only): a script becomes its
-// interpreter, with the optional interpreter argument and the script's
-// path before the original arguments. Interpreters may be scripts too, up
-// to Linux's depth of 4.
-func resolveScript(ctx *vfs.Context, workdir, prog string, argv []string) (string, []string, error) {
-	for depth := 0; ; depth++ {
-		interp, arg, ok, err := readShebang(ctx, prog)
-		if err != nil || !ok {
-			return prog, argv, err
-		}
-		if depth == 4 {
-			return "", nil, fmt.Errorf("%s: too many levels of #! interpreters", argv[0])
-		}
-		next := []string{interp}
-		if arg != "" {
-			next = append(next, arg)
-		}
-		argv = append(append(next, prog), argv[1:]...)
-		if !path.IsAbs(interp) {
-			interp = path.Join(workdir, interp)
-		}
-		if _, err := vfs.StatAt(ctx, ctx.Root, interp, 0); err != nil {
-			return "", nil, fmt.Errorf("%s: interpreter %s: %w", prog, interp, err)
-		}
-		prog = interp
-	}
-}
-
-// readShebang reads the "#!interpreter [arg]" line of the file at p.
-func readShebang(ctx *vfs.Context, p string) (interp, arg string, ok bool, err error) {
-	f, err := vfs.OpenAt(ctx, ctx.Root, p, vfs.OpenHow{Flags: unix.O_RDONLY})
-	if err != nil {
-		return "", "", false, fmt.Errorf("%s: %w", p, err)
-	}
-	defer f.DecRef()
-	buf := make([]byte, 256)
-	n, err := io.ReadFull(&vfsReader{f: f}, buf)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", "", false, fmt.Errorf("%s: %w", p, err)
-	}
-	line := buf[:n]
-	if !bytes.HasPrefix(line, []byte("#!")) {
-		return "", "", false, nil
-	}
-	line = line[2:]
-	if i := bytes.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
-	}
-	fields := strings.TrimSpace(string(line))
-	interp, arg, _ = strings.Cut(strings.ReplaceAll(fields, "\t", " "), " ")
-	if interp == "" {
-		return "", "", false, fmt.Errorf("%s: empty #! line", p)
-	}
-	return interp, strings.TrimSpace(arg), true, nil
 }
 
 // imageUser resolves the config's user ("uid", "uid:gid", "name",

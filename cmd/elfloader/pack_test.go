@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/images"
+	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/ramfs"
 )
@@ -169,7 +171,10 @@ func TestImageUserAndEnv(t *testing.T) {
 	}
 }
 
-func TestLookPathAndShebang(t *testing.T) {
+// TestLookPath: a bare name is searched in PATH like execvp does; a name
+// with a slash is taken as it is. (The #! rule is the kernel's: see
+// kernel/exec_script_test.go.)
+func TestLookPath(t *testing.T) {
 	ctx := newImageVFS(t)
 	fill(t, ctx, memSource{
 		entry("bin", images.KindDir, 0o755, "", ""),
@@ -179,22 +184,21 @@ func TestLookPathAndShebang(t *testing.T) {
 		entry("app/run", images.KindFile, 0o755, "#!/bin/sh -e\necho\n", ""),
 		entry("app/data", images.KindFile, 0o644, "not executable", ""),
 	})
-	if p, err := lookPathInImage(ctx, "/", "sh", "/usr/bin:/bin"); err != nil || p != "/bin/sh" {
+	if p, err := lookPath(ctx, "sh", "/usr/bin:/bin"); err != nil || p != "/bin/sh" {
 		t.Errorf("lookPath sh = %q, %v", p, err)
 	}
-	if _, err := lookPathInImage(ctx, "/", "data", "/app"); err == nil {
-		t.Errorf("lookPath found a non-executable file")
+	if p, err := lookPath(ctx, "run", "/bin:/app"); err != nil || p != "/app/run" {
+		t.Errorf("lookPath run = %q, %v", p, err)
 	}
-	if p, err := lookPathInImage(ctx, "/app", "./run", "/bin"); err != nil || p != "/app/run" {
+	var le *kernel.LoadError
+	if _, err := lookPath(ctx, "data", "/app"); !errors.As(err, &le) || le.Errno != unix.EACCES {
+		t.Errorf("lookPath of a non-executable file: %v, want EACCES", err)
+	}
+	if _, err := lookPath(ctx, "nothere", "/bin:/app"); !errors.As(err, &le) || le.Errno != unix.ENOENT {
+		t.Errorf("lookPath of a missing program: %v, want ENOENT", err)
+	}
+	if p, err := lookPath(ctx, "./run", "/bin"); err != nil || p != "./run" {
 		t.Errorf("lookPath ./run = %q, %v", p, err)
-	}
-	prog, argv, err := resolveScript(ctx, "/", "/app/run", []string{"run", "a", "b"})
-	if err != nil || prog != "/bin/sh" || !slices.Equal(argv, []string{"/bin/sh", "-e", "/app/run", "a", "b"}) {
-		t.Errorf("resolveScript = %q %q %v", prog, argv, err)
-	}
-	prog, argv, err = resolveScript(ctx, "/", "/bin/busybox", []string{"busybox", "x"})
-	if err != nil || prog != "/bin/busybox" || !slices.Equal(argv, []string{"busybox", "x"}) {
-		t.Errorf("resolveScript(ELF) = %q %q %v", prog, argv, err)
 	}
 }
 

@@ -8,13 +8,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/plat/inproc"
 	"github.com/elfloader/elfloader/shim"
+	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/procfs"
 )
 
@@ -115,16 +115,22 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	var mounts mountTable
 	root, workdir, err := buildRoot(&o.fs, &mounts)
-	progPath := argv[0]
-	if !strings.Contains(progPath, "/") {
-		// A bare name runs the file in the working directory, like ./NAME.
-		progPath = "./" + progPath
-	}
-	if err == nil && o.image == nil {
-		progPath, err = exposeHostPath(root, workdir, progPath)
-	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 125
+	}
+	env := withEnv(os.Environ(), o.envs)
+	cred := vfs.Cred{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
+	if o.image != nil {
+		env, cred = o.image.env, o.image.cred
+	}
+	progPath, err := findProgram(root, workdir, cred, argv[0], env, o.image == nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
+		var le *kernel.LoadError
+		if errors.As(err, &le) {
+			return exitStatusFor(err)
+		}
 		return 125
 	}
 	var rw *inproc.Rewriter
@@ -164,11 +170,8 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
-	env := append(os.Environ(), o.envs...)
 	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir}
 	if o.image != nil {
-		spec.Path, spec.Envp = o.image.path, o.image.env
-		cred := o.image.cred
 		spec.Cred = &cred
 	}
 	// Signals sent to elfloader go to the app, as they would to the
@@ -198,11 +201,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
-		var le *kernel.LoadError
-		if errors.As(err, &le) && le.Missing {
-			return 127
-		}
-		return 126
+		return exitStatusFor(err)
 	}
 	if h.finish != nil {
 		h.finish(status)
@@ -225,10 +224,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(fs.Output(), `Usage: elfloader run [flags] PROGRAM [ARGS...]
        elfloader run [flags] APP.img [ARGS...]
 
-Loads PROGRAM (a Linux x86-64 ELF executable) itself and runs it, serving
-every system call from elfloader's kernel. The exit status is the program's,
-or 128+N when signal N killed it. elfloader's own messages on stderr start
-with "elfloader:". Signals sent to elfloader are passed to the program.
+Loads PROGRAM (a Linux x86-64 ELF executable or a "#!" script) itself and
+runs it, serving every system call from elfloader's kernel. A PROGRAM without
+a slash is searched in the app's PATH, inside the app's filesystem, as
+execvp does. The exit status is the program's, or 128+N when signal N killed
+it; 127 when PROGRAM does not exist, 126 when it cannot be run (no execute
+permission, not an ELF file or script). elfloader's own messages on stderr
+start with "elfloader:". Signals sent to elfloader are passed to the program.
 APP.img, an image made by "elfloader pack", runs on its own root filesystem
 with its entrypoint, command, environment and working directory.
 

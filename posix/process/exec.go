@@ -10,7 +10,7 @@ import (
 )
 
 func registerExec(tb *shim.Table) {
-	tb.Register(unix.SYS_EXECVE, shim.Partial, "single-threaded processes; #! scripts; a vfork child gets its own address space (programs linked at a fixed address cannot load twice in one process: ENOEXEC)", sysExecve)
+	tb.Register(unix.SYS_EXECVE, shim.Partial, "single-threaded processes; #! scripts (5 levels, then ELOOP); the new image is checked before the old one goes (ENOENT, EACCES, ENOEXEC, ELIBBAD, EPERM and the caller goes on); a vfork child gets its own address space (programs linked at a fixed address cannot load twice in one process)", sysExecve)
 	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve, paths relative to AT_FDCWD only", sysExecveat)
 	tb.Register(unix.SYS_VFORK, shim.Partial, "the child shares the parent's memory until it execs or exits, as Linux does; the parent waits", sysVfork)
 	tb.Register(unix.SYS_FORK, shim.Missing, "a copy of the address space is impossible in-process (vfork and posix_spawn work)", nil)

@@ -102,19 +102,33 @@ func (fs *FS) rootLink(t thread, a attrs) vfs.Inode {
 	}, nil)
 }
 
-// exeLink is /proc/PID/exe: it resolves ExePath in the process's own
-// filesystem view; readlink shows ExePath.
+// exeLocator is implemented by processes that keep their executable's
+// location (Linux's mm->exe_file).
+type exeLocator interface {
+	ExeLocation() (vfs.Location, bool)
+}
+
+// exeLink is /proc/PID/exe: it jumps to the executable the process keeps,
+// or else resolves ExePath in the process's own filesystem view, refusing
+// magic links on the way (ELOOP: a path that leads back to /proc/PID/exe
+// must not recurse); readlink shows ExePath.
 func (fs *FS) exeLink(t thread, a attrs) vfs.Inode {
 	return fs.magicLink(t.pid, a, func(p Process) (vfs.Location, error) {
+		if el, ok := p.(exeLocator); ok {
+			if loc, ok := el.ExeLocation(); ok {
+				return loc, nil
+			}
+		}
 		c, err := fsContext(p)
 		if err != nil {
 			return vfs.Location{}, err
 		}
-		loc, err := vfs.ResolveAt(c, c.Root, p.ExePath(), 0)
+		f, err := vfs.OpenAt(c, c.Root, p.ExePath(), vfs.OpenHow{Flags: unix.O_PATH, Resolve: unix.RESOLVE_NO_MAGICLINKS})
 		if err != nil {
 			return vfs.Location{}, fmt.Errorf("procfs: exe %q: %w", p.ExePath(), err)
 		}
-		return loc, nil
+		defer f.DecRef()
+		return f.Location(), nil
 	}, func(p Process) (string, bool) {
 		return p.ExePath(), p.ExePath() != ""
 	})
