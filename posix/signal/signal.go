@@ -99,14 +99,9 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, unix.EINVAL
 		}
 	}
+	// As in Linux, the new mask applies even when the old one cannot be
+	// written back.
 	old := t.SigMask
-	if oldAddr != 0 {
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], old)
-		if err := t.CopyOut(oldAddr, b[:]); err != nil {
-			return 0, err
-		}
-	}
 	if setAddr != 0 {
 		switch how {
 		case unix.SIG_BLOCK:
@@ -116,6 +111,11 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 		case unix.SIG_SETMASK:
 			t.SetSigMask(set)
 		}
+	}
+	if oldAddr != 0 {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], old)
+		return 0, t.CopyOut(oldAddr, b[:])
 	}
 	return 0, nil
 }
