@@ -51,6 +51,17 @@ func (k *Kernel) ProcessByPID(pid int) *Process {
 	return k.processes[pid]
 }
 
+// Processes returns the live processes, in no particular order.
+func (k *Kernel) Processes() []*Process {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := make([]*Process, 0, len(k.processes))
+	for _, p := range k.processes {
+		out = append(out, p)
+	}
+	return out
+}
+
 func (k *Kernel) addTask(t *Task) {
 	k.mu.Lock()
 	defer k.mu.Unlock()

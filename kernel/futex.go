@@ -53,6 +53,23 @@ func futexWord(t *Task, addr uint64, write bool) (*uint32, error) {
 	return (*uint32)(unsafe.Pointer(&b[0])), nil
 }
 
+// CheckFutexKey applies Linux's get_futex_key rules to a futex address: it
+// must be 4-byte aligned (EINVAL) and in the user address space (EFAULT);
+// a shared (non-private) futex must also be mapped app memory, as Linux
+// looks up the page behind it (EFAULT).
+func CheckFutexKey(t *Task, addr uint64, private bool) error {
+	if addr%4 != 0 {
+		return unix.EINVAL
+	}
+	if !AccessOK(addr, 4) {
+		return unix.EFAULT
+	}
+	if !private && t.p.mm.Prefix(addr, 4, false) < 4 {
+		return unix.EFAULT
+	}
+	return nil
+}
+
 func (ft *FutexTable) enqueue(w *futexWaiter) { ft.q[w.addr] = append(ft.q[w.addr], w) }
 
 func (ft *FutexTable) remove(w *futexWaiter) {

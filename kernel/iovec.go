@@ -12,8 +12,12 @@ const iovMax = 1024
 // Iovec is one struct iovec.
 type Iovec struct{ Base, Len uint64 }
 
-// CopyInIovecs reads an iovec array; EINVAL for a bad count or a total
-// length that overflows ssize_t.
+// maxRW is Linux's MAX_RW_COUNT: the most one read or write transfers.
+const maxRW = 0x7ffff000
+
+// CopyInIovecs reads an iovec array the way Linux imports one: EINVAL for a
+// bad count or a negative length, EFAULT for a segment outside the user
+// address space, and lengths cut so that the total is at most MAX_RW_COUNT.
 func (t *Task) CopyInIovecs(addr uint64, count int) ([]Iovec, error) {
 	if count < 0 || count > iovMax {
 		return nil, unix.EINVAL
@@ -26,12 +30,35 @@ func (t *Task) CopyInIovecs(addr uint64, count int) ([]Iovec, error) {
 	var total uint64
 	for i := range iov {
 		iov[i] = Iovec{binary.LittleEndian.Uint64(buf[16*i:]), binary.LittleEndian.Uint64(buf[16*i+8:])}
-		total += iov[i].Len
-		if iov[i].Len > 1<<63-1 || total > 1<<63-1 {
+		if iov[i].Len > 1<<63-1 {
 			return nil, unix.EINVAL
 		}
+		if !AccessOK(iov[i].Base, iov[i].Len) {
+			return nil, unix.EFAULT
+		}
+		iov[i].Len = min(iov[i].Len, maxRW-total)
+		total += iov[i].Len
 	}
 	return iov, nil
+}
+
+// AppBytesPrefix returns the part of the app's buffer [addr, addr+n) that a
+// copy reaches before it would fault, for transfers that Linux ends short at
+// the first fault (read, write and their relatives): EFAULT when the range
+// is outside the user address space or its first byte is not app memory
+// with the needed access. A zero length is never a fault.
+func (t *Task) AppBytesPrefix(addr uint64, n int, write bool) ([]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	if n < 0 || !AccessOK(addr, uint64(n)) {
+		return nil, unix.EFAULT
+	}
+	ok := t.p.mm.Prefix(addr, uint64(n), write)
+	if ok == 0 {
+		return nil, unix.EFAULT
+	}
+	return t.p.mm.Slice(addr, int(ok), write)
 }
 
 // AppBytes returns the app's memory [addr, addr+n) for the duration of a

@@ -12,6 +12,19 @@ import (
 
 const pageSize = 4096
 
+// TaskSize is the end of the user address space on x86-64 with 4-level
+// page tables (Linux's TASK_SIZE_MAX): no mapping, and no range a syscall
+// accepts, reaches past it.
+const TaskSize = 1<<47 - pageSize
+
+// AccessOK is Linux's access_ok: [addr, addr+n) lies in the user address
+// space without wrapping. Syscalls answer EFAULT up front when it fails,
+// before they look at what is mapped.
+func AccessOK(addr, n uint64) bool {
+	end := addr + n
+	return end >= addr && end <= TaskSize
+}
+
 func pageDown(v uint64) uint64 { return v &^ (pageSize - 1) }
 func pageUp(v uint64) uint64   { return (v + pageSize - 1) &^ (pageSize - 1) }
 
@@ -22,6 +35,10 @@ type VMA struct {
 	Shared     bool
 	Name       string // "[heap]", "[stack]", a file path, or ""
 	FileOff    uint64
+	// NoWrite marks a shared mapping of a file opened without write
+	// access (Linux's missing VM_MAYWRITE): mprotect cannot add
+	// PROT_WRITE to it.
+	NoWrite bool
 }
 
 // MM is an app's address space: which host pages belong to the app. In the
@@ -175,6 +192,7 @@ type MapSpec struct {
 	HostFD       int // -1 for anonymous memory
 	Offset       uint64
 	Name         string
+	NoWrite      bool // see VMA.NoWrite
 }
 
 // Map creates a mapping with Linux's placement rules, refusing to replace
@@ -184,9 +202,12 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 	if s.Length == 0 {
 		return 0, unix.EINVAL
 	}
-	length := pageUp(s.Length)
-	if length < s.Length || s.Offset%pageSize != 0 {
+	if s.Offset%pageSize != 0 {
 		return 0, unix.EINVAL
+	}
+	length := pageUp(s.Length)
+	if length < s.Length || length > TaskSize {
+		return 0, unix.ENOMEM
 	}
 	flags := s.Flags &^ (unix.MAP_FIXED | unix.MAP_FIXED_NOREPLACE | unix.MAP_GROWSDOWN | unix.MAP_DENYWRITE | unix.MAP_EXECUTABLE | unix.MAP_LOCKED | unix.MAP_POPULATE | unix.MAP_HUGETLB)
 	flags |= s.Flags & unix.MAP_POPULATE
@@ -233,7 +254,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: s.Flags&unix.MAP_SHARED != 0, Name: s.Name, FileOff: s.Offset})
+	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: s.Flags&unix.MAP_SHARED != 0, Name: s.Name, FileOff: s.Offset, NoWrite: s.NoWrite})
 	m.mu.Unlock()
 	m.codeChanged(addr, addr+length, true, false, false)
 	m.codeChanged(addr, addr+length, false, s.Prot&unix.PROT_WRITE != 0, s.Prot&unix.PROT_EXEC != 0)
@@ -275,15 +296,14 @@ func (m *MM) claimGaps(start, end uint64) error {
 }
 
 // Unmap removes the app's mappings in [addr, addr+length); host mappings in
-// the range are left alone.
+// the range are left alone. As in Linux, a range that is unaligned, empty or
+// reaches past the user address space is EINVAL.
 func (m *MM) Unmap(addr, length uint64) error {
-	if addr%pageSize != 0 || length == 0 {
+	length = pageUp(length)
+	if addr%pageSize != 0 || length == 0 || addr > TaskSize || length > TaskSize-addr {
 		return unix.EINVAL
 	}
-	end := addr + pageUp(length)
-	if end < addr {
-		return unix.EINVAL
-	}
+	end := addr + length
 	m.mu.Lock()
 	for _, v := range m.vmas {
 		s, e := max(v.Start, addr), min(v.End, end)
@@ -318,6 +338,9 @@ func (m *MM) Protect(addr, length uint64, prot int) error {
 	if !m.covered(addr, end, 0) {
 		return unix.ENOMEM
 	}
+	if prot&unix.PROT_WRITE != 0 && m.anyNoWrite(addr, end) {
+		return unix.EACCES
+	}
 	if err := hostMprotect(addr, end-addr, prot); err != nil {
 		return err
 	}
@@ -342,34 +365,47 @@ func (m *MM) Protect(addr, length uint64, prot int) error {
 	return nil
 }
 
-// Advise implements madvise for app memory.
+// anyNoWrite reports whether a mapping in [start, end) may never become
+// writable. Caller holds mu.
+func (m *MM) anyNoWrite(start, end uint64) bool {
+	for _, v := range m.vmas {
+		if v.Start < end && v.End > start && v.NoWrite {
+			return true
+		}
+	}
+	return false
+}
+
+// Advise implements madvise for app memory, with Linux's order of checks:
+// the advice, the alignment, the length, then whether the range is mapped.
 func (m *MM) Advise(addr, length uint64, advice int) error {
-	if addr%pageSize != 0 {
-		return unix.EINVAL
-	}
-	end := addr + pageUp(length)
-	if end < addr {
-		return unix.EINVAL
-	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if length != 0 && !m.covered(addr, end, 0) {
-		return unix.ENOMEM
-	}
 	switch advice {
 	case unix.MADV_DONTNEED, unix.MADV_FREE, unix.MADV_REMOVE, unix.MADV_DONTFORK, unix.MADV_DOFORK,
 		unix.MADV_NORMAL, unix.MADV_RANDOM, unix.MADV_SEQUENTIAL, unix.MADV_WILLNEED, unix.MADV_HUGEPAGE,
 		unix.MADV_NOHUGEPAGE, unix.MADV_DONTDUMP, unix.MADV_DODUMP, unix.MADV_COLD, unix.MADV_PAGEOUT:
-		if length == 0 {
-			return nil
-		}
-		_, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(addr), uintptr(end-addr), uintptr(advice))
-		if e != 0 {
-			return e
-		}
+	default:
+		return unix.EINVAL
+	}
+	if addr%pageSize != 0 {
+		return unix.EINVAL
+	}
+	end := addr + pageUp(length)
+	if end < addr || (length != 0 && end == addr) {
+		return unix.EINVAL
+	}
+	if end == addr {
 		return nil
 	}
-	return unix.EINVAL
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.covered(addr, end, 0) {
+		return unix.ENOMEM
+	}
+	_, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(addr), uintptr(end-addr), uintptr(advice))
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 // SetBrkStart places the program break just after the executable's image.
@@ -424,7 +460,7 @@ func (m *MM) merge() {
 	for _, v := range m.vmas {
 		if n := len(out); n > 0 {
 			p := &out[n-1]
-			if p.End == v.Start && p.Prot == v.Prot && p.Shared == v.Shared && p.Name == v.Name && isSpecialOrAnon(v.Name) {
+			if p.End == v.Start && p.Prot == v.Prot && p.Shared == v.Shared && p.NoWrite == v.NoWrite && p.Name == v.Name && isSpecialOrAnon(v.Name) {
 				p.End = v.End
 				continue
 			}
@@ -521,6 +557,32 @@ func (m *MM) Slice(addr uint64, n int, write bool) ([]byte, error) {
 		return nil, unix.EFAULT
 	}
 	return bytesAt(addr, n), nil
+}
+
+// Prefix returns how many bytes of [addr, addr+n) from addr on are app
+// memory with the access a copy needs: the part of a buffer the kernel can
+// copy before it would fault.
+func (m *MM) Prefix(addr, n uint64, write bool) uint64 {
+	need := unix.PROT_READ
+	if write {
+		need = unix.PROT_WRITE
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	end := addr + n
+	if end < addr {
+		end = ^uint64(0)
+	}
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].End > addr })
+	pos := addr
+	for ; i < len(m.vmas) && pos < end; i++ {
+		v := m.vmas[i]
+		if v.Start > pos || v.Prot&need != need {
+			break
+		}
+		pos = v.End
+	}
+	return min(pos, end) - addr
 }
 
 // ReadAt reads n bytes of app memory (the strace decoder's view); an error

@@ -19,6 +19,14 @@ func direntSize(name string) int {
 // it. It returns 0 at the end of the directory, ENOTDIR for a
 // non-directory and EINVAL if buf cannot hold a single record.
 func (f *File) Getdents64(buf []byte) (int, error) {
+	return f.Getdents64Writable(buf, len(buf))
+}
+
+// Getdents64Writable is Getdents64 for a caller whose buffer can take only
+// its first writable bytes (the rest would fault): records that do not end
+// within them are not consumed, and EFAULT is returned when not even the
+// first one does (as Linux does when copying a record out faults).
+func (f *File) Getdents64Writable(buf []byte, writable int) (int, error) {
 	if f.impl == nil {
 		return 0, unix.EBADF
 	}
@@ -29,11 +37,15 @@ func (f *File) Getdents64(buf []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
-	tooSmall := false
+	tooSmall, fault := false, false
 	err := dr.ReadDir(f.off, func(e DirEntry) bool {
 		size := direntSize(e.Name)
 		if n+size > len(buf) {
 			tooSmall = n == 0
+			return false
+		}
+		if n+size > writable {
+			fault = n == 0
 			return false
 		}
 		rec := buf[n : n+size]
@@ -55,6 +67,9 @@ func (f *File) Getdents64(buf []byte) (int, error) {
 	}
 	if tooSmall {
 		return 0, unix.EINVAL
+	}
+	if fault {
+		return 0, unix.EFAULT
 	}
 	return 0, nil
 }

@@ -114,10 +114,17 @@ func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.T
 	if err != nil {
 		return 0, err
 	}
-	if _, err := t.AppBytes(evAddr, max*epollEventSize, true); err != nil {
-		return 0, err
+	// Linux checks only that the array lies in the user address space;
+	// a fault comes when an event is copied out, and the event stays
+	// ready. So take at most as many events as the app can receive.
+	if !kernel.AccessOK(evAddr, uint64(max*epollEventSize)) {
+		return 0, unix.EFAULT
 	}
-	events := make([]unix.EpollEvent, min(max, 1024))
+	room := int(t.MM().Prefix(evAddr, uint64(max*epollEventSize), true) / epollEventSize)
+	if room == 0 {
+		return waitThenFault(t, ep.FD(), deadline)
+	}
+	events := make([]unix.EpollEvent, min(room, 1024))
 	for {
 		n, err := epollPoll(ep.FD(), events)
 		if err == unix.EINTR {
@@ -146,6 +153,20 @@ func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.T
 			return 0, nil
 		}
 	}
+}
+
+// waitThenFault serves an epoll_wait whose array cannot take a single
+// event: it waits like epoll_wait and answers EFAULT once an event is ready,
+// without taking it.
+func waitThenFault(t *kernel.Task, epfd int, deadline time.Time) (uint64, error) {
+	ready, err := t.PollHost([]unix.PollFd{{Fd: int32(epfd), Events: unix.POLLIN}}, deadline)
+	if err != nil {
+		return 0, interrupted(err)
+	}
+	if ready > 0 {
+		return 0, unix.EFAULT
+	}
+	return 0, nil
 }
 
 // interrupted maps an interrupted wait to EINTR: these calls never restart.

@@ -33,7 +33,10 @@ func sysRead(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	buf, err := t.AppBytes(a[1], int(min(a[2], maxRW)), true)
+	if !kernel.AccessOK(a[1], a[2]) {
+		return 0, unix.EFAULT
+	}
+	buf, err := t.AppBytesPrefix(a[1], int(min(a[2], maxRW)), true)
 	if err != nil {
 		return 0, err
 	}
@@ -49,7 +52,10 @@ func sysWrite(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	buf, err := t.AppBytes(a[1], int(min(a[2], maxRW)), false)
+	if !kernel.AccessOK(a[1], a[2]) {
+		return 0, unix.EFAULT
+	}
+	buf, err := t.AppBytesPrefix(a[1], int(min(a[2], maxRW)), false)
 	if err != nil {
 		return 0, err
 	}
@@ -74,13 +80,15 @@ func vectorIO(t *kernel.Task, a shim.Args, write bool) (uint64, error) {
 		if v.Len == 0 {
 			continue
 		}
-		buf, err := t.AppBytes(v.Base, int(min(v.Len, maxRW-done)), !write)
+		// A fault inside a segment ends the transfer there.
+		buf, err := t.AppBytesPrefix(v.Base, int(min(v.Len, maxRW-done)), !write)
 		if err != nil {
 			if done > 0 {
 				return done, nil
 			}
 			return 0, err
 		}
+		short := uint64(len(buf)) < v.Len
 		var n int
 		if write {
 			n, err = f.Write(t, buf)
@@ -88,7 +96,7 @@ func vectorIO(t *kernel.Task, a shim.Args, write bool) (uint64, error) {
 			n, err = f.Read(t, buf)
 		}
 		done += uint64(max(n, 0))
-		if err != nil || n < len(buf) || done >= maxRW {
+		if err != nil || n < len(buf) || short || done >= maxRW {
 			if done > 0 {
 				return done, nil
 			}

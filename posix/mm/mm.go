@@ -49,6 +49,9 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 		if n, ok := f.(interface{ Name() string }); ok {
 			spec.Name = n.Name()
 		}
+		if err := checkFileAccess(f, &spec); err != nil {
+			return 0, err
+		}
 		if fm, ok := f.(FileMapper); ok {
 			if hostFD, ok := fm.MapFD(); ok {
 				spec.HostFD = hostFD
@@ -62,12 +65,42 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 	return t.MM().Map(spec)
 }
 
+// checkFileAccess applies Linux's rules for mapping an open file: it must be
+// open for reading, and a shared writable mapping needs a descriptor open
+// for writing (EACCES). A shared mapping of a file
+// not open for writing can never become writable (spec.NoWrite).
+// Directories cannot be mapped (ENODEV).
+func checkFileAccess(f kernel.File, spec *kernel.MapSpec) error {
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
+		return nil
+	}
+	if st, err := vf.F.Stat(); err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return unix.ENODEV
+	}
+	if !vf.F.Readable() {
+		return unix.EACCES
+	}
+	if spec.Flags&0x3 == unix.MAP_PRIVATE {
+		return nil
+	}
+	if spec.Prot&unix.PROT_WRITE != 0 && !vf.F.Writable() {
+		return unix.EACCES
+	}
+	spec.NoWrite = !vf.F.Writable()
+	return nil
+}
+
 func sysMunmap(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, t.MM().Unmap(a[0], a[1])
 }
 
 func sysMprotect(t *kernel.Task, a shim.Args) (uint64, error) {
 	prot := a.Int(2)
+	// Linux accepts any protection for an empty aligned range.
+	if a[0]%4096 == 0 && a[1] == 0 {
+		return 0, nil
+	}
 	if prot&^validProt != 0 {
 		return 0, unix.EINVAL
 	}

@@ -67,13 +67,15 @@ func sysGetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a.Int(0) != 0 && a.Int(0) != t.TID {
 		return 0, unix.ESRCH
 	}
+	// Like Linux: the length is always the size of the list head, and it
+	// is written before the head.
 	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], t.RobustList)
-	if err := t.CopyOut(a[1], b[:]); err != nil {
+	binary.LittleEndian.PutUint64(b[:], robustListHeadSize)
+	if err := t.CopyOut(a[2], b[:]); err != nil {
 		return 0, err
 	}
-	binary.LittleEndian.PutUint64(b[:], t.RobustLen)
-	return 0, t.CopyOut(a[2], b[:])
+	binary.LittleEndian.PutUint64(b[:], t.RobustList)
+	return 0, t.CopyOut(a[1], b[:])
 }
 
 const rlimNlimits = 16
@@ -94,6 +96,10 @@ func sysGetrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
 	if res < 0 || res >= rlimNlimits {
 		return 0, unix.EINVAL
 	}
+	// Unlike prlimit64's, getrlimit's pointer is not optional.
+	if a[1] == 0 {
+		return 0, unix.EFAULT
+	}
 	return 0, getSetRlimit(t, res, 0, a[1])
 }
 
@@ -101,6 +107,9 @@ func sysSetrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
 	res := a.Int(0)
 	if res < 0 || res >= rlimNlimits {
 		return 0, unix.EINVAL
+	}
+	if a[1] == 0 {
+		return 0, unix.EFAULT
 	}
 	return 0, getSetRlimit(t, res, a[1], 0)
 }

@@ -34,7 +34,9 @@ func sysKill(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	p := t.Process()
 	switch {
-	case pid == p.PID || pid == 0 || pid == -1 || pid == -p.PID:
+	case pid == -1:
+		return 0, killAll(t, sig)
+	case pid == p.PID || pid == 0 || pid == -p.PID:
 	default:
 		if t.Kernel().ProcessByPID(pid) == nil {
 			return 0, unix.ESRCH
@@ -45,6 +47,26 @@ func sysKill(t *kernel.Task, a shim.Args) (uint64, error) {
 		p.SendSignal(userInfo(t, sig, kernel.SI_USER))
 	}
 	return 0, nil
+}
+
+// killAll is kill(-1, sig): every process except init (pid 1) and the
+// caller's own gets the signal; ESRCH when there is none.
+func killAll(t *kernel.Task, sig int) error {
+	self := t.Process()
+	found := false
+	for _, p := range t.Kernel().Processes() {
+		if p == self || p.PID == 1 {
+			continue
+		}
+		found = true
+		if sig != 0 {
+			p.SendSignal(userInfo(t, sig, kernel.SI_USER))
+		}
+	}
+	if !found {
+		return unix.ESRCH
+	}
+	return nil
 }
 
 func findThread(t *kernel.Task, tgid, tid int) (*kernel.Task, error) {

@@ -15,7 +15,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_RT_SIGPROCMASK, shim.Full, "SIGKILL and SIGSTOP are never blocked", sysRtSigprocmask)
 	tb.Register(unix.SYS_SIGALTSTACK, shim.Full, "SS_AUTODISARM included", sysSigaltstack)
 	tb.Register(unix.SYS_RT_SIGRETURN, shim.Full, "restores registers, mask, XSAVE state and the alternate stack; a bad frame is a SIGSEGV", sysRtSigreturn)
-	tb.Register(unix.SYS_KILL, shim.Partial, "to this process (its pid, 0 or -1); other pids ESRCH; stop signals do not stop", sysKill)
+	tb.Register(unix.SYS_KILL, shim.Partial, "app processes by pid; 0 and -pid are the caller's process (no process groups); -1 every app process but the caller; stop signals do not stop", sysKill)
 	tb.Register(unix.SYS_TKILL, shim.Full, "", sysTkill)
 	tb.Register(unix.SYS_TGKILL, shim.Full, "", sysTgkill)
 	tb.Register(unix.SYS_RT_SIGQUEUEINFO, shim.Full, "", sysRtSigqueueinfo)
@@ -99,14 +99,9 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, unix.EINVAL
 		}
 	}
+	// As in Linux, the new mask applies even when the old one cannot be
+	// written back.
 	old := t.SigMask
-	if oldAddr != 0 {
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], old)
-		if err := t.CopyOut(oldAddr, b[:]); err != nil {
-			return 0, err
-		}
-	}
 	if setAddr != 0 {
 		switch how {
 		case unix.SIG_BLOCK:
@@ -116,6 +111,11 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 		case unix.SIG_SETMASK:
 			t.SetSigMask(set)
 		}
+	}
+	if oldAddr != 0 {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], old)
+		return 0, t.CopyOut(oldAddr, b[:])
 	}
 	return 0, nil
 }

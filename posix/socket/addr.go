@@ -232,9 +232,16 @@ func fromHost(t *kernel.Task, sa []byte) []byte {
 // putSockaddr writes an address with the value-result length convention:
 // the app's buffer gets at most its size, the length the full size.
 func putSockaddr(t *kernel.Task, addr, lenAddr uint64, sa []byte) error {
-	if addr == 0 || lenAddr == 0 {
+	if addr == 0 {
 		return nil
 	}
+	return moveAddrToUser(t, addr, lenAddr, sa)
+}
+
+// moveAddrToUser writes an address and its length as Linux does: the
+// length pointer is read first and is never optional (EFAULT), a negative
+// length is EINVAL, and at most that many bytes of the address are written.
+func moveAddrToUser(t *kernel.Task, addr, lenAddr uint64, sa []byte) error {
 	var lb [4]byte
 	if err := t.CopyIn(lenAddr, lb[:]); err != nil {
 		return err
@@ -243,8 +250,10 @@ func putSockaddr(t *kernel.Task, addr, lenAddr uint64, sa []byte) error {
 	if n < 0 {
 		return unix.EINVAL
 	}
-	if err := t.CopyOut(addr, sa[:min(int(n), len(sa))]); err != nil {
-		return err
+	if n > 0 {
+		if err := t.CopyOut(addr, sa[:min(int(n), len(sa))]); err != nil {
+			return err
+		}
 	}
 	putU32(lb[:], uint32(len(sa)))
 	return t.CopyOut(lenAddr, lb[:])

@@ -140,7 +140,7 @@ func name(t *kernel.Task, a shim.Args, nr uintptr) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, putSockaddr(t, a[1], a[2], fromHost(t, sa))
+	return 0, moveAddrToUser(t, a[1], a[2], fromHost(t, sa))
 }
 
 func sysGetsockname(t *kernel.Task, a shim.Args) (uint64, error) {

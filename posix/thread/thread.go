@@ -114,6 +114,19 @@ func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, unix.ENOSYS
 	}
 	ft := t.Kernel().Futexes()
+	private := op&futexPrivate != 0
+	switch cmd {
+	case futexWake, futexWakeBitset, futexRequeue, futexCmpRequeue, futexWakeOp:
+		if err := kernel.CheckFutexKey(t, addr, private); err != nil {
+			return 0, err
+		}
+	}
+	switch cmd {
+	case futexRequeue, futexCmpRequeue, futexWakeOp:
+		if err := kernel.CheckFutexKey(t, addr2, private); err != nil {
+			return 0, err
+		}
+	}
 	switch cmd {
 	case futexWait, futexWaitBitset:
 		bitset := uint32(bitsetAny)
@@ -152,6 +165,17 @@ func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
 	case futexTrylockPI:
 		return 0, ft.LockPI(t, addr, true, time.Time{})
 	case futexUnlockPI:
+		if addr%4 != 0 {
+			// Linux reads the word before it checks the alignment.
+			var b [4]byte
+			if err := t.CopyIn(addr, b[:]); err != nil {
+				return 0, err
+			}
+			if int(binary.LittleEndian.Uint32(b[:])&kernel.FUTEX_TID_MASK) != t.TID {
+				return 0, unix.EPERM
+			}
+			return 0, unix.EINVAL
+		}
 		return 0, ft.UnlockPI(t, addr)
 	}
 	return 0, unix.ENOSYS
@@ -160,7 +184,7 @@ func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
 // struct futex_waitv { u64 val; u64 uaddr; u32 flags; u32 reserved; }
 func sysFutexWaitv(t *kernel.Task, a shim.Args) (uint64, error) {
 	addr, n, flags, timeout, clock := a[0], a[1], a[2], a[3], a.Int(4)
-	if flags != 0 || n == 0 || n > 128 {
+	if flags != 0 || n == 0 || n > 128 || addr == 0 {
 		return 0, unix.EINVAL
 	}
 	b := make([]byte, 24*n)

@@ -150,6 +150,9 @@ func putItimerspec(b []byte, interval, value time.Duration) {
 }
 
 func sysTimerSettime(t *kernel.Task, a shim.Args) (uint64, error) {
+	if a[2] == 0 {
+		return 0, unix.EINVAL
+	}
 	tm, err := getTimer(t, a.Int(0))
 	if err != nil {
 		return 0, err

@@ -136,8 +136,9 @@ func sysUtimensat(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	}
 	flags := a.Int(3)
-	if a[1] == 0 {
-		// utimensat(fd, NULL, ...) is futimens.
+	if a[1] == 0 && a.Int(0) != unix.AT_FDCWD {
+		// utimensat(fd, NULL, ...) is futimens; with AT_FDCWD the
+		// NULL is a path, and a fault.
 		ctx, loc, err := fileLoc(t, a.Int(0))
 		if err != nil {
 			return 0, err

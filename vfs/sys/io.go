@@ -51,7 +51,10 @@ func positionalIO(t *kernel.Task, a shim.Args, read bool) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	buf, err := t.AppBytes(a[1], int(min(a[2], maxRW)), read)
+	if !kernel.AccessOK(a[1], a[2]) {
+		return 0, unix.EFAULT
+	}
+	buf, err := t.AppBytesPrefix(a[1], int(min(a[2], maxRW)), read)
 	if err != nil {
 		return 0, err
 	}
@@ -75,13 +78,20 @@ func iovecBuffers(t *kernel.Task, addr uint64, count int, write bool) ([][]byte,
 	if err != nil {
 		return nil, err
 	}
+	// The transfer ends where the first fault would stop Linux's copy.
 	bufs := make([][]byte, 0, len(iov))
 	for _, v := range iov {
-		b, err := t.AppBytes(v.Base, int(v.Len), !write)
+		b, err := t.AppBytesPrefix(v.Base, int(v.Len), !write)
 		if err != nil {
-			return nil, err
+			if len(bufs) == 0 {
+				return nil, err
+			}
+			break
 		}
 		bufs = append(bufs, b)
+		if uint64(len(b)) < v.Len {
+			break
+		}
 	}
 	return bufs, nil
 }
