@@ -1,0 +1,77 @@
+package main
+
+import (
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+)
+
+// The app changes the mode of the user's terminal for real (an editor or a
+// REPL switches it to raw mode). The shell restores it after a program it
+// ran natively stops only in some cases, so elfloader does it itself: the
+// mode of every terminal among its standard descriptors and its controlling
+// terminal is saved before the run and put back however the run ends (the
+// program exits or is killed, a crash report, an internal error).
+
+// savedTerminal is the mode of one host terminal before the run.
+type savedTerminal struct {
+	fd    int
+	owned bool // fd was opened for this (the controlling terminal)
+	mode  unix.Termios
+}
+
+// saveTerminals records the mode of the distinct terminals among stdin,
+// stdout, stderr and /dev/tty.
+func saveTerminals() []savedTerminal {
+	var saved []savedTerminal
+	seen := map[uint64]bool{}
+	add := func(fd int, owned bool) bool {
+		var st unix.Stat_t
+		tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+		if err != nil || unix.Fstat(fd, &st) != nil || seen[st.Rdev] {
+			return false
+		}
+		seen[st.Rdev] = true
+		saved = append(saved, savedTerminal{fd: fd, owned: owned, mode: *tio})
+		return true
+	}
+	for _, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
+		add(int(f.Fd()), false)
+	}
+	if fd, err := unix.Open("/dev/tty", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0); err == nil {
+		if !add(fd, true) {
+			unix.Close(fd)
+		}
+	}
+	return saved
+}
+
+// restoreTerminals puts back the saved modes. A terminal whose mode did not
+// change is left alone, so that a run in the background of a shell does not
+// touch it (which would stop elfloader with SIGTTOU).
+func restoreTerminals(saved []savedTerminal) {
+	for _, s := range saved {
+		if cur, err := unix.IoctlGetTermios(s.fd, unix.TCGETS); err != nil || *cur != s.mode {
+			unix.IoctlSetTermios(s.fd, unix.TCSETS, &s.mode)
+		}
+		if s.owned {
+			unix.Close(s.fd)
+		}
+	}
+}
+
+// forwardSignal passes a signal elfloader received on to the app: the ones
+// a terminal sends to its foreground process group (the keyboard's
+// SIGINT, SIGQUIT and SIGTSTP, and SIGWINCH) to the app's foreground
+// group, the others to the first process, the one the user started.
+func forwardSignal(k *kernel.Kernel, sig syscall.Signal) {
+	switch sig {
+	case syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTSTP, syscall.SIGWINCH:
+		k.SignalForegroundGroup(int(sig))
+	default:
+		k.SignalFirstProcess(int(sig))
+	}
+}
