@@ -174,7 +174,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	// The terminals' modes are restored however the run ends, also by a
 	// panic in this goroutine (task goroutines recover theirs).
-	terminals := saveTerminals()
+	terminals, controllingTerminal := saveTerminals()
 	restore := sync.OnceFunc(func() { restoreTerminals(terminals) })
 	defer restore()
 	// Signals sent to elfloader go to the app, as they would to the
@@ -189,7 +189,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		for {
 			select {
 			case s := <-sigs:
-				forwardSignal(k, s.(syscall.Signal))
+				forwardSignal(k, s.(syscall.Signal), controllingTerminal)
 			case <-ctx.Done():
 				return
 			}

@@ -24,9 +24,9 @@ type savedTerminal struct {
 }
 
 // saveTerminals records the mode of the distinct terminals among stdin,
-// stdout, stderr and /dev/tty.
-func saveTerminals() []savedTerminal {
-	var saved []savedTerminal
+// stdout, stderr and /dev/tty, and reports whether elfloader has a
+// controlling terminal.
+func saveTerminals() (saved []savedTerminal, controlling bool) {
 	seen := map[uint64]bool{}
 	add := func(fd int, owned bool) bool {
 		var st unix.Stat_t
@@ -41,12 +41,14 @@ func saveTerminals() []savedTerminal {
 	for _, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
 		add(int(f.Fd()), false)
 	}
-	if fd, err := unix.Open("/dev/tty", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0); err == nil {
-		if !add(fd, true) {
-			unix.Close(fd)
-		}
+	fd, err := unix.Open("/dev/tty", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return saved, false
 	}
-	return saved
+	if !add(fd, true) {
+		unix.Close(fd)
+	}
+	return saved, true
 }
 
 // restoreTerminals puts back the saved modes. A terminal whose mode did not
@@ -63,14 +65,22 @@ func restoreTerminals(saved []savedTerminal) {
 	}
 }
 
-// forwardSignal passes a signal elfloader received on to the app: the ones
-// a terminal sends to its foreground process group (the keyboard's
-// SIGINT, SIGQUIT and SIGTSTP, and SIGWINCH) to the app's foreground
-// group, the others to the first process, the one the user started.
-func forwardSignal(k *kernel.Kernel, sig syscall.Signal) {
+// forwardSignal passes a signal elfloader received on to the app. The ones
+// a terminal sends to its foreground process group go to the app's
+// foreground group: SIGWINCH, and the keyboard's SIGINT, SIGQUIT and
+// SIGTSTP when elfloader has a controlling terminal (otherwise they can
+// only come from kill). The others go to the first process, the one the
+// user started.
+func forwardSignal(k *kernel.Kernel, sig syscall.Signal, controllingTerminal bool) {
 	switch sig {
-	case syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTSTP, syscall.SIGWINCH:
+	case syscall.SIGWINCH:
 		k.SignalForegroundGroup(int(sig))
+	case syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTSTP:
+		if controllingTerminal {
+			k.SignalForegroundGroup(int(sig))
+			return
+		}
+		k.SignalFirstProcess(int(sig))
 	default:
 		k.SignalFirstProcess(int(sig))
 	}

@@ -206,15 +206,25 @@ func underElfloader(t *testing.T, flags, argv []string) []string {
 	return append(full, argv...)
 }
 
-// withoutDiagnostics drops elfloader's own lines ("elfloader: …").
+// withoutDiagnostics drops elfloader's own lines ("elfloader: …"), also
+// where the terminal's echo of a key (^C) begins the line.
 func withoutDiagnostics(screen string) string {
-	var keep []string
-	for _, line := range strings.SplitAfter(screen, "\n") {
-		if !strings.HasPrefix(line, "elfloader: ") {
-			keep = append(keep, line)
+	var out strings.Builder
+	for {
+		i := strings.Index(screen, "elfloader: ")
+		if i < 0 {
+			break
 		}
+		out.WriteString(screen[:i])
+		end := strings.IndexByte(screen[i:], '\n')
+		if end < 0 {
+			screen = ""
+			break
+		}
+		screen = screen[i+end+1:]
 	}
-	return strings.Join(keep, "")
+	out.WriteString(screen)
+	return out.String()
 }
 
 // ptyEnv is the environment of the interactive programs.
