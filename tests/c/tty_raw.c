@@ -3,7 +3,8 @@
  * reads the mode back, reads one key (delivered at once, without a line
  * end, in raw mode) and then ends without restoring the terminal:
  * MODE "exit" exits with status 3, "kill" raises SIGKILL, "segv" dies of
- * SIGSEGV. The test checks that elfloader restores the terminal's mode.
+ * SIGSEGV (or the test sends SIGTERM while it waits for the key). The test
+ * checks that elfloader restores the terminal's mode.
  */
 #include <signal.h>
 #include <stdio.h>

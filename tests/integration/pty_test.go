@@ -431,20 +431,31 @@ func TestPtyWindowSize(t *testing.T) {
 }
 
 // TestPtyModeRestored runs a program that puts the terminal in raw mode
-// and ends without restoring it (exit, SIGKILL, a crash): the raw mode is
-// the host terminal's while it runs, and elfloader puts the terminal's
-// mode back when it exits.
+// and ends without restoring it (exit, SIGKILL, a crash, SIGTERM sent to
+// elfloader): the raw mode is the host terminal's while it runs, and
+// elfloader puts the terminal's mode back when it exits.
 func TestPtyModeRestored(t *testing.T) {
 	v, ok := testbin.VariantByName("gcc-static")
 	if !ok || v.Missing() != "" {
 		t.Skip("no gcc-static variant")
 	}
 	bin := testbin.Build(t, testbin.CSource(t, "tty_raw.c"), v)
+	typeKey := func(r *ptyRun) {
+		r.send("x") // no line end: raw mode delivers the key at once
+		r.expect("key x\r\n")
+	}
+	terminate := func(r *ptyRun) { r.cmd.Process.Signal(syscall.SIGTERM) }
 	for _, c := range []struct {
-		mode   string
-		status int
-	}{{"exit", 3}, {"kill", 128 + int(syscall.SIGKILL)}, {"segv", 128 + int(syscall.SIGSEGV)}} {
-		t.Run(c.mode, func(t *testing.T) {
+		name, mode string
+		end        func(r *ptyRun)
+		status     int
+	}{
+		{"exit", "exit", typeKey, 3},
+		{"kill", "kill", typeKey, 128 + int(syscall.SIGKILL)},
+		{"segv", "segv", typeKey, 128 + int(syscall.SIGSEGV)},
+		{"sigterm", "exit", terminate, 128 + int(syscall.SIGTERM)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			r := startOnPty(t, underElfloader(t, nil, []string{bin, c.mode}), nil, true)
 			before := r.mode()
 			r.expect("before: icanon 1 echo 1 isig 1 opost 1")
@@ -452,8 +463,7 @@ func TestPtyModeRestored(t *testing.T) {
 			if during := r.mode(); during.Lflag&unix.ICANON != 0 || during.Oflag&unix.OPOST != 0 {
 				t.Errorf("the host terminal is not in raw mode while the program runs: %+v", during)
 			}
-			r.send("x") // no line end: raw mode delivers the key at once
-			r.expect("key x\r\n")
+			c.end(r)
 			if st := r.wait(); st != c.status {
 				t.Errorf("status %d, want %d", st, c.status)
 			}
