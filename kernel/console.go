@@ -168,42 +168,18 @@ func (h *HostFile) Seek(t *Task, off int64, whence int) (int64, error) {
 	return unix.Seek(h.fd, off, whence)
 }
 
-// Ioctl answers the read-only terminal requests from the host terminal, if
-// the console is one; FIONREAD from the host; ENOTTY otherwise.
+// Ioctl serves FIONREAD from the host descriptor and the terminal requests
+// (TerminalIoctl) when the descriptor is a terminal; a pipe, socket or
+// file answers ENOTTY, as on Linux.
 func (h *HostFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
-	switch req {
-	case unix.TCGETS:
-		tio, err := unix.IoctlGetTermios(h.fd, unix.TCGETS)
-		if err != nil {
-			return 0, err
-		}
-		return 0, t.CopyOut(arg, termiosBytes(tio))
-	case unix.TIOCGWINSZ:
-		ws, err := unix.IoctlGetWinsize(h.fd, unix.TIOCGWINSZ)
-		if err != nil {
-			return 0, err
-		}
-		return 0, t.CopyOut(arg, winsizeBytes(ws))
-	case unix.TIOCGPGRP:
-		if _, err := unix.IoctlGetTermios(h.fd, unix.TCGETS); err != nil {
-			return 0, err
-		}
-		return 0, putU32(t, arg, uint32(t.p.PID))
-	case fionread:
+	if req == fionread {
 		n, err := unix.IoctlGetInt(h.fd, fionread)
 		if err != nil {
 			return 0, err
 		}
 		return 0, putU32(t, arg, uint32(n))
-	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF, unix.TIOCSWINSZ, unix.TIOCSPGRP:
-		// The console's settings belong to the user's terminal: accept and
-		// ignore when it is a terminal.
-		if _, err := unix.IoctlGetTermios(h.fd, unix.TCGETS); err != nil {
-			return 0, err
-		}
-		return 0, nil
 	}
-	return 0, unix.ENOTTY
+	return TerminalIoctl(t, h.fd, req, arg)
 }
 
 const fionread = 0x541B

@@ -12,7 +12,33 @@ func rawBytes[T any](v *T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(v)), unsafe.Sizeof(*v))
 }
 
-func termiosBytes(t *unix.Termios) []byte { return append([]byte(nil), rawBytes(t)...) }
+// Terminal structs. unix.Termios has the layout of the kernel's struct
+// termios2 (TCGETS2, TCSETS2…): c_iflag, c_oflag, c_cflag, c_lflag, c_line,
+// c_cc[NCCS = 19], c_ispeed and c_ospeed, 44 bytes. TCGETS and TCSETS use
+// the kernel's struct termios, which ends before c_ispeed (36 bytes):
+// copying a whole unix.Termios there would write past the app's struct.
+// struct winsize (four u16) is unix.Winsize exactly.
+const (
+	termiosSize  = int(unsafe.Offsetof(unix.Termios{}.Ispeed))
+	termios2Size = int(unsafe.Sizeof(unix.Termios{}))
+)
+
+// termiosBytes encodes tio as the kernel's struct termios (size
+// termiosSize) or struct termios2 (termios2Size).
+func termiosBytes(tio *unix.Termios, size int) []byte {
+	return append([]byte(nil), rawBytes(tio)[:size]...)
+}
+
+// copyInTermios reads a struct termios or termios2 (by size) from app
+// memory; the speeds stay zero for the shorter struct.
+func copyInTermios(t *Task, addr uint64, size int) (*unix.Termios, error) {
+	var tio unix.Termios
+	if err := t.CopyIn(addr, rawBytes(&tio)[:size]); err != nil {
+		return nil, err
+	}
+	return &tio, nil
+}
+
 func winsizeBytes(w *unix.Winsize) []byte { return append([]byte(nil), rawBytes(w)...) }
 
 // StructBytes returns a copy of the bytes of an ABI struct value.

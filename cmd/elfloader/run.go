@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/elfloader/elfloader/kernel"
@@ -174,6 +175,11 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	if o.image != nil {
 		spec.Cred = &cred
 	}
+	// The terminals' modes are restored however the run ends, also by a
+	// panic in this goroutine (task goroutines recover theirs).
+	terminals, controllingTerminal := saveTerminals()
+	restore := sync.OnceFunc(func() { restoreTerminals(terminals) })
+	defer restore()
 	// Signals sent to elfloader go to the app, as they would to the
 	// program run natively.
 	sigs := make(chan os.Signal, 8)
@@ -186,13 +192,14 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		for {
 			select {
 			case s := <-sigs:
-				k.SignalFirstProcess(int(s.(syscall.Signal)))
+				forwardSignal(k, s.(syscall.Signal), controllingTerminal)
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
 	status, err := k.Run(ctx, spec)
+	restore()
 	o.recordFastPath(rw.Stats())
 	if o.trace || o.traceFile != "" || os.Getenv("ELFLOADER_STATS") != "" {
 		st := rw.Stats()

@@ -18,7 +18,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_DUP2, shim.Full, "", sysDup2)
 	tb.Register(unix.SYS_DUP3, shim.Full, "", sysDup3)
 	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files; others EINVAL", sysFcntl)
-	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX, and what the file answers (the console: TCGETS, TIOCGWINSZ, FIONREAD…); others ENOTTY", sysIoctl)
+	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX/FIONBIO, and what the file answers: a terminal (the console, /dev/tty) serves TCGETS/TCSETS*, termios2, window size, TCFLSH/TCXONC/TCSBRK, FIONREAD/TIOCOUTQ against the host terminal, and job control (TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY) for one process group; pipes and sockets FIONREAD; others ENOTTY", sysIoctl)
 	tb.Register(unix.SYS_FSTAT, shim.Full, "", sysFstat)
 	tb.Register(unix.SYS_LSEEK, shim.Full, "", sysLseek)
 	tb.Register(unix.SYS_PIPE, shim.Full, "host pipes: blocking, EOF and EPIPE rules are the host's", sysPipe)
