@@ -49,7 +49,7 @@ type Process struct {
 	files      *FDTable
 	tasks      map[int]*Task
 	leader     *Task
-	exiting    bool
+	exiting    atomic.Bool // set once, under mu, by exit_group or a fatal signal
 	status     int
 	done       chan struct{}
 	closeOnce  sync.Once
@@ -128,11 +128,11 @@ func defaultRlimits() map[int]Rlimit {
 // exit ends the whole thread group with a wait status (shell style).
 func (p *Process) exit(status int) {
 	p.mu.Lock()
-	if p.exiting {
+	if p.exiting.Load() {
 		p.mu.Unlock()
 		return
 	}
-	p.exiting = true
+	p.exiting.Store(true)
 	p.status = status
 	p.mu.Unlock()
 	p.mu.Lock()
@@ -161,8 +161,4 @@ func (p *Process) exit(status int) {
 }
 
 // Exiting reports whether exit_group or a fatal signal ended the process.
-func (p *Process) Exiting() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.exiting
-}
+func (p *Process) Exiting() bool { return p.exiting.Load() }

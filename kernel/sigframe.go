@@ -67,6 +67,9 @@ func (t *Task) handleSignals(afterSyscall bool) {
 	}
 	handled := false
 	for !t.Exited() {
+		if !t.mayHaveWork() {
+			break
+		}
 		t.p.sigMu.Lock()
 		si, ok := t.dequeueLocked()
 		t.p.sigMu.Unlock()

@@ -74,6 +74,9 @@ func defaultActionOf(sig int) defaultAction {
 type sigQueue struct {
 	mask  uint64
 	infos map[int][]SigInfo
+	// any mirrors mask != 0 for readers without the lock: the task loop
+	// checks it once per syscall and takes the lock only when it is set.
+	any atomic.Bool
 }
 
 func (q *sigQueue) add(si SigInfo) bool {
@@ -86,6 +89,7 @@ func (q *sigQueue) add(si SigInfo) bool {
 	}
 	q.mask |= sigBit(sig)
 	q.infos[sig] = append(q.infos[sig], si)
+	q.any.Store(true)
 	return true
 }
 
@@ -115,6 +119,7 @@ func (q *sigQueue) take(want uint64) (SigInfo, bool) {
 	if len(list) == 1 {
 		delete(q.infos, sig)
 		q.mask &^= sigBit(sig)
+		q.any.Store(q.mask != 0)
 	} else {
 		q.infos[sig] = list[1:]
 	}
@@ -204,6 +209,13 @@ func (t *Task) notify() {
 	}
 }
 
+// mayHaveWork is the lock-free check of the task loop: false means no
+// signal is pending for the task or its process and the process is not
+// exiting, so there is nothing to deliver.
+func (t *Task) mayHaveWork() bool {
+	return t.sig.pending.any.Load() || t.p.shared.any.Load() || t.p.exiting.Load()
+}
+
 // deliverableLocked reports whether a signal could be delivered now.
 func (t *Task) deliverableLocked() bool {
 	want := ^t.SigMask | unblockable
@@ -213,6 +225,9 @@ func (t *Task) deliverableLocked() bool {
 // HasDeliverable reports whether an unblocked signal is pending, which
 // makes blocking syscalls return ERESTARTSYS.
 func (t *Task) HasDeliverable() bool {
+	if !t.mayHaveWork() {
+		return false
+	}
 	t.p.sigMu.Lock()
 	defer t.p.sigMu.Unlock()
 	return t.deliverableLocked() || t.p.Exiting()
