@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/elfloader"
+	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/vfs"
 )
 
@@ -376,7 +377,7 @@ func loadBinary(mm *MM, r io.ReaderAt, b *elfloader.Binary, preferred uint64) (u
 	span := b.MaxVaddr - b.MinVaddr
 	var bias uint64
 	if isRelocatable(b) {
-		base, err := hostMmap(preferred, span, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE, -1, 0)
+		base, err := mm.as.Map(preferred, span, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE, -1, 0)
 		if err != nil {
 			return 0, fmt.Errorf("reserving %#x bytes: %w", span, err)
 		}
@@ -385,7 +386,7 @@ func loadBinary(mm *MM, r io.ReaderAt, b *elfloader.Binary, preferred uint64) (u
 		if b.MinVaddr < lowestMappableAddress() {
 			return 0, fmt.Errorf("cannot load at its link address %#x: %w", b.MinVaddr, unix.EPERM)
 		}
-		_, err := hostMmap(b.MinVaddr, span, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE|unix.MAP_FIXED_NOREPLACE, -1, 0)
+		_, err := mm.as.Map(b.MinVaddr, span, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE|unix.MAP_FIXED_NOREPLACE, -1, 0)
 		if err != nil {
 			return 0, fmt.Errorf("cannot load at its link address %#x-%#x: %w (is elfloader built as a PIE?)", b.MinVaddr, b.MaxVaddr, err)
 		}
@@ -393,21 +394,43 @@ func loadBinary(mm *MM, r io.ReaderAt, b *elfloader.Binary, preferred uint64) (u
 	mm.Record(VMA{Start: bias + b.MinVaddr, End: bias + b.MaxVaddr, Prot: unix.PROT_NONE})
 	for i, s := range b.Segments {
 		addr := bias + s.Vaddr
-		if _, err := hostMmap(addr, s.Memsz, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
+		if _, err := mm.as.Map(addr, s.Memsz, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
 			return 0, fmt.Errorf("mapping segment %d at %#x: %w", i, addr, err)
 		}
 		if s.Filesz > 0 {
-			dst := bytesAt(addr, int(s.Filesz))
-			if n, err := r.ReadAt(dst, int64(s.FileOff)); n != len(dst) {
-				return 0, fmt.Errorf("reading segment %d (%d of %d bytes at offset %#x): %v", i, n, len(dst), s.FileOff, err)
+			if err := readSegment(mm.as, r, addr, s.Filesz, s.FileOff); err != nil {
+				return 0, fmt.Errorf("reading segment %d: %w", i, err)
 			}
 		}
-		if err := hostMprotect(addr, s.Memsz, s.Prot); err != nil {
+		if err := mm.as.Protect(addr, s.Memsz, s.Prot); err != nil {
 			return 0, fmt.Errorf("protecting segment %d: %w", i, err)
 		}
 		mm.Record(VMA{Start: addr, End: addr + s.Memsz, Prot: s.Prot, Name: b.Path, FileOff: s.FileOff})
 	}
 	return bias, nil
+}
+
+// readSegment reads a segment's file contents into freshly mapped app
+// memory: straight into it when the platform lends it, else in chunks.
+func readSegment(as plat.AddressSpace, r io.ReaderAt, addr, size, off uint64) error {
+	if dst, ok := as.Direct(addr, int(size)); ok {
+		if n, err := r.ReadAt(dst, int64(off)); n != len(dst) {
+			return fmt.Errorf("%d of %d bytes at offset %#x: %v", n, len(dst), off, err)
+		}
+		return nil
+	}
+	buf := make([]byte, min(size, 1<<20))
+	for done := uint64(0); done < size; {
+		chunk := buf[:min(uint64(len(buf)), size-done)]
+		if n, err := r.ReadAt(chunk, int64(off+done)); n != len(chunk) {
+			return fmt.Errorf("%d of %d bytes at offset %#x: %v", n, len(chunk), off+done, err)
+		}
+		if err := as.CopyOut(addr+done, chunk); err != nil {
+			return err
+		}
+		done += uint64(len(chunk))
+	}
+	return nil
 }
 
 // openHost opens a host file for reading (symbols).
@@ -457,12 +480,17 @@ type loadedImage struct {
 // address space and builds its initial stack. On failure nothing of the
 // new address space is left mapped.
 func (k *Kernel) loadImage(t *execTarget, envp []string) (*loadedImage, error) {
-	mm := NewMM()
+	as, err := k.cfg.Platform.NewAddressSpace()
+	if err != nil {
+		return nil, loadError(t.exe.bin.Path, fmt.Errorf("a new address space: %w", err), unix.ENOMEM)
+	}
+	mm := NewMM(as)
 	img, err := k.fillImage(mm, t, envp)
 	if err != nil {
 		for _, v := range mm.VMAs() {
 			mm.Unmap(v.Start, v.End-v.Start)
 		}
+		as.Release()
 		return nil, err
 	}
 	return img, nil
@@ -493,12 +521,12 @@ func (k *Kernel) fillImage(mm *MM, t *execTarget, envp []string) (*loadedImage, 
 	if exe.ExecStack {
 		stackProt |= unix.PROT_EXEC
 	}
-	stackLow, err := hostMmap(0, stackSize+guardSize, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE, -1, 0)
+	stackLow, err := mm.as.Map(0, stackSize+guardSize, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE, -1, 0)
 	if err != nil {
 		return nil, fail(fmt.Errorf("mapping the stack: %w", err))
 	}
-	if err := hostMprotect(stackLow+guardSize, stackSize, stackProt); err != nil {
-		hostMunmap(stackLow, stackSize+guardSize)
+	if err := mm.as.Protect(stackLow+guardSize, stackSize, stackProt); err != nil {
+		mm.as.Unmap(stackLow, stackSize+guardSize)
 		return nil, fail(fmt.Errorf("mapping the stack: %w", err))
 	}
 	mm.Record(VMA{Start: stackLow, End: stackLow + guardSize, Prot: unix.PROT_NONE, Name: "[stack guard]"})

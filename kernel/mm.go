@@ -3,7 +3,6 @@ package kernel
 import (
 	"sort"
 	"sync"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -11,6 +10,9 @@ import (
 )
 
 const pageSize = 4096
+
+// errNoDirectAccess: the platform cannot lend app memory to the kernel.
+var errNoDirectAccess = unix.EOPNOTSUPP
 
 // TaskSize is the end of the user address space on x86-64 with 4-level
 // page tables (Linux's TASK_SIZE_MAX): no mapping, and no range a syscall
@@ -46,6 +48,10 @@ type VMA struct {
 // the guard that keeps the app from touching host mappings through mmap,
 // munmap, mprotect or a handler's copy.
 type MM struct {
+	// as is where the memory lives (the platform's address space); every
+	// change and access goes through it.
+	as plat.AddressSpace
+
 	// code learns about code that appears, changes or goes away (the
 	// fast syscall path's rewritten sites); nil without rewriting.
 	code    plat.Rewriter
@@ -58,8 +64,11 @@ type MM struct {
 	brkMapped uint64 // end of the mapped heap (page-aligned)
 }
 
-// NewMM returns an empty address space.
-func NewMM() *MM { return &MM{} }
+// NewMM returns an empty memory manager over the platform's address space.
+func NewMM(as plat.AddressSpace) *MM { return &MM{as: as} }
+
+// AddressSpace is the platform's address space behind the MM.
+func (m *MM) AddressSpace() plat.AddressSpace { return m.as }
 
 // SetRewriter connects the platform's site rewriter to this address space.
 func (m *MM) SetRewriter(r plat.Rewriter, mem plat.CodeMemory) {
@@ -159,31 +168,6 @@ func (m *MM) Find(addr uint64) (VMA, bool) {
 	return VMA{}, false
 }
 
-// hostMmap calls the host's mmap and returns the address or an errno.
-func hostMmap(addr, length uint64, prot, flags int, fd int, off uint64) (uint64, error) {
-	r, _, e := unix.Syscall6(unix.SYS_MMAP, uintptr(addr), uintptr(length), uintptr(prot), uintptr(flags), uintptr(fd), uintptr(off))
-	if e != 0 {
-		return 0, e
-	}
-	return uint64(r), nil
-}
-
-func hostMunmap(addr, length uint64) error {
-	_, _, e := unix.Syscall(unix.SYS_MUNMAP, uintptr(addr), uintptr(length), 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
-func hostMprotect(addr, length uint64, prot int) error {
-	_, _, e := unix.Syscall(unix.SYS_MPROTECT, uintptr(addr), uintptr(length), uintptr(prot))
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
 // MapSpec is one mmap request after decoding.
 type MapSpec struct {
 	Addr, Length uint64
@@ -231,7 +215,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		if s.Addr%pageSize != 0 {
 			return 0, unix.EINVAL
 		}
-		addr, err = hostMmap(s.Addr, length, s.Prot, flags|unix.MAP_FIXED_NOREPLACE, fd, s.Offset)
+		addr, err = m.as.Map(s.Addr, length, s.Prot, flags|unix.MAP_FIXED_NOREPLACE, fd, s.Offset)
 	case s.Flags&unix.MAP_FIXED != 0:
 		if s.Addr%pageSize != 0 {
 			return 0, unix.EINVAL
@@ -243,13 +227,13 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		if err := m.claimGaps(s.Addr, end); err != nil {
 			return 0, err
 		}
-		addr, err = hostMmap(s.Addr, length, s.Prot, flags|unix.MAP_FIXED, fd, s.Offset)
+		addr, err = m.as.Map(s.Addr, length, s.Prot, flags|unix.MAP_FIXED, fd, s.Offset)
 	default:
 		hint := pageDown(s.Addr)
 		if m.overlaps(hint, hint+length) {
 			hint = 0
 		}
-		addr, err = hostMmap(hint, length, s.Prot, flags, fd, s.Offset)
+		addr, err = m.as.Map(hint, length, s.Prot, flags, fd, s.Offset)
 	}
 	if err != nil {
 		return 0, err
@@ -269,7 +253,7 @@ func (m *MM) claimGaps(start, end uint64) error {
 	var claimed [][2]uint64
 	fail := func() error {
 		for _, c := range claimed {
-			hostMunmap(c[0], c[1]-c[0])
+			m.as.Unmap(c[0], c[1]-c[0])
 		}
 		return unix.ENOMEM
 	}
@@ -280,7 +264,7 @@ func (m *MM) claimGaps(start, end uint64) error {
 			gapEnd = max(pos, m.vmas[i].Start)
 		}
 		if gapEnd > pos {
-			if _, err := hostMmap(pos, gapEnd-pos, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, -1, 0); err != nil {
+			if _, err := m.as.Map(pos, gapEnd-pos, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, -1, 0); err != nil {
 				return fail()
 			}
 			claimed = append(claimed, [2]uint64{pos, gapEnd})
@@ -308,7 +292,7 @@ func (m *MM) Unmap(addr, length uint64) error {
 	for _, v := range m.vmas {
 		s, e := max(v.Start, addr), min(v.End, end)
 		if s < e {
-			if err := hostMunmap(s, e-s); err != nil {
+			if err := m.as.Unmap(s, e-s); err != nil {
 				m.mu.Unlock()
 				return err
 			}
@@ -341,7 +325,7 @@ func (m *MM) Protect(addr, length uint64, prot int) error {
 	if prot&unix.PROT_WRITE != 0 && m.anyNoWrite(addr, end) {
 		return unix.EACCES
 	}
-	if err := hostMprotect(addr, end-addr, prot); err != nil {
+	if err := m.as.Protect(addr, end-addr, prot); err != nil {
 		return err
 	}
 	var parts []VMA
@@ -401,11 +385,7 @@ func (m *MM) Advise(addr, length uint64, advice int) error {
 	if !m.covered(addr, end, 0) {
 		return unix.ENOMEM
 	}
-	_, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(addr), uintptr(end-addr), uintptr(advice))
-	if e != 0 {
-		return e
-	}
-	return nil
+	return m.as.Advise(addr, end-addr, advice)
 }
 
 // SetBrkStart places the program break just after the executable's image.
@@ -436,7 +416,7 @@ func (m *MM) Brk(want uint64) uint64 {
 	newMapped := pageUp(want)
 	switch {
 	case newMapped > m.brkMapped:
-		addr, err := hostMmap(m.brkMapped, newMapped-m.brkMapped, unix.PROT_READ|unix.PROT_WRITE,
+		addr, err := m.as.Map(m.brkMapped, newMapped-m.brkMapped, unix.PROT_READ|unix.PROT_WRITE,
 			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, -1, 0)
 		if err != nil || addr != m.brkMapped {
 			return m.brkCur
@@ -444,7 +424,7 @@ func (m *MM) Brk(want uint64) uint64 {
 		m.insert(VMA{Start: m.brkMapped, End: newMapped, Prot: unix.PROT_READ | unix.PROT_WRITE, Name: "[heap]"})
 		m.merge()
 	case newMapped < m.brkMapped:
-		if err := hostMunmap(newMapped, m.brkMapped-newMapped); err != nil {
+		if err := m.as.Unmap(newMapped, m.brkMapped-newMapped); err != nil {
 			return m.brkCur
 		}
 		m.remove(newMapped, m.brkMapped)
@@ -479,14 +459,6 @@ func (m *MM) Record(v VMA) {
 	m.insert(v)
 }
 
-// bytesAt returns app memory as a slice. Caller has checked the range.
-func bytesAt(addr uint64, n int) []byte {
-	// App memory is not Go memory: convert the address without arithmetic on
-	// unsafe.Pointer (which go vet rightly flags for Go memory).
-	p := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
-	return unsafe.Slice((*byte)(p), n)
-}
-
 // CopyIn copies app memory at addr into dst; EFAULT if any byte is not
 // readable app memory.
 func (m *MM) CopyIn(addr uint64, dst []byte) error {
@@ -498,8 +470,7 @@ func (m *MM) CopyIn(addr uint64, dst []byte) error {
 	if !m.covered(addr, addr+uint64(len(dst)), unix.PROT_READ) {
 		return unix.EFAULT
 	}
-	copy(dst, bytesAt(addr, len(dst)))
-	return nil
+	return m.as.CopyIn(addr, dst)
 }
 
 // CopyOut copies src into app memory at addr; EFAULT if any byte is not
@@ -513,8 +484,7 @@ func (m *MM) CopyOut(addr uint64, src []byte) error {
 	if !m.covered(addr, addr+uint64(len(src)), unix.PROT_WRITE) {
 		return unix.EFAULT
 	}
-	copy(bytesAt(addr, len(src)), src)
-	return nil
+	return m.as.CopyOut(addr, src)
 }
 
 // CopyInString reads a NUL-terminated string of at most max bytes;
@@ -523,13 +493,17 @@ func (m *MM) CopyInString(addr uint64, max int) (string, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []byte
+	var page [pageSize]byte
 	for len(out) < max {
 		pageEnd := pageDown(addr) + pageSize
 		n := int(min(uint64(max-len(out)), pageEnd-addr))
 		if !m.covered(addr, addr+uint64(n), unix.PROT_READ) {
 			return "", unix.EFAULT
 		}
-		chunk := bytesAt(addr, n)
+		chunk := page[:n]
+		if err := m.as.CopyIn(addr, chunk); err != nil {
+			return "", err
+		}
 		for i, b := range chunk {
 			if b == 0 {
 				return string(append(out, chunk[:i]...)), nil
@@ -556,7 +530,12 @@ func (m *MM) Slice(addr uint64, n int, write bool) ([]byte, error) {
 	if !m.covered(addr, addr+uint64(n), need) {
 		return nil, unix.EFAULT
 	}
-	return bytesAt(addr, n), nil
+	b, ok := m.as.Direct(addr, n)
+	if !ok {
+		// Platforms without direct access serve I/O through copies.
+		return nil, errNoDirectAccess
+	}
+	return b, nil
 }
 
 // Prefix returns how many bytes of [addr, addr+n) from addr on are app

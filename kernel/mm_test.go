@@ -6,10 +6,12 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/plat/inproc"
 )
 
 func TestMapFixedNeverReplacesHostMemory(t *testing.T) {
-	m := NewMM()
+	m := NewMM(inproc.HostAddressSpace())
 	host := make([]byte, 3*pageSize)
 	addr := pageUp(uint64(uintptr(unsafe.Pointer(&host[0]))))
 	_, err := m.Map(MapSpec{Addr: addr, Length: pageSize, Prot: unix.PROT_READ, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED, HostFD: -1})
@@ -19,7 +21,7 @@ func TestMapFixedNeverReplacesHostMemory(t *testing.T) {
 }
 
 func TestMapUnmapProtect(t *testing.T) {
-	m := NewMM()
+	m := NewMM(inproc.HostAddressSpace())
 	addr, err := m.Map(MapSpec{Length: 4 * pageSize, Prot: unix.PROT_READ | unix.PROT_WRITE, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS, HostFD: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -57,12 +59,12 @@ func TestMapUnmapProtect(t *testing.T) {
 }
 
 func TestBrk(t *testing.T) {
-	m := NewMM()
-	base, err := hostMmap(0, 64*pageSize, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, -1, 0)
+	m := NewMM(inproc.HostAddressSpace())
+	base, err := m.as.Map(0, 64*pageSize, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, -1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hostMunmap(base, 64*pageSize) // a free range to grow into
+	m.as.Unmap(base, 64*pageSize) // a free range to grow into
 	m.SetBrkStart(base)
 	if got := m.Brk(0); got != base {
 		t.Fatalf("brk(0) = %#x, want %#x", got, base)
@@ -86,7 +88,7 @@ func TestBrk(t *testing.T) {
 }
 
 func TestCopyInString(t *testing.T) {
-	m := NewMM()
+	m := NewMM(inproc.HostAddressSpace())
 	addr, err := m.Map(MapSpec{Length: pageSize, Prot: unix.PROT_READ | unix.PROT_WRITE, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS, HostFD: -1})
 	if err != nil {
 		t.Fatal(err)

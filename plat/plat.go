@@ -63,9 +63,40 @@ type Context interface {
 	Release()
 }
 
-// Platform creates contexts.
+// AddressSpace is where one app process's memory lives on a platform. The
+// kernel's memory manager keeps the bookkeeping (which ranges are the app's,
+// with what protection, Linux's rules for mmap, brk and the stack) and
+// makes every change to app memory, and every access to it, through its
+// process's AddressSpace: handlers never touch app memory otherwise.
+//
+// Ranges are page-aligned and have been checked by the kernel: Map with
+// MAP_FIXED only ever replaces the app's own memory or a range the kernel
+// reserved; CopyIn and CopyOut only touch app memory with the access they
+// need.
+type AddressSpace interface {
+	// Map maps length bytes (host mmap semantics: flags are MAP_*, fd a
+	// host descriptor or -1) and returns the address.
+	Map(addr, length uint64, prot, flags, fd int, off uint64) (uint64, error)
+	Unmap(addr, length uint64) error
+	Protect(addr, length uint64, prot int) error
+	Advise(addr, length uint64, advice int) error
+	// CopyIn and CopyOut copy between app memory and Go memory.
+	CopyIn(addr uint64, dst []byte) error
+	CopyOut(addr uint64, src []byte) error
+	// Direct returns app memory as host memory that the kernel may read,
+	// write and use for atomic operations for the duration of a syscall,
+	// when the platform can give it (in-process: the app's memory is
+	// elfloader's own); ok is false otherwise.
+	Direct(addr uint64, n int) (b []byte, ok bool)
+	// Release frees what the address space holds on the host.
+	Release()
+}
+
+// Platform creates address spaces and contexts.
 type Platform interface {
 	Name() string
+	// NewAddressSpace returns an empty address space for a new app process.
+	NewAddressSpace() (AddressSpace, error)
 	// NewContext must be called on the locked OS thread that will run the app thread.
 	NewContext() (Context, error)
 	// Kick interrupts the thread running ctx so that Switch returns EventKick soon.
