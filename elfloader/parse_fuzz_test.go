@@ -23,7 +23,7 @@ int main(int argc, char **argv) { printf("%d %s\n", t + argc, argv[0]); return 0
 // are left out: inputs that large make the fuzzer crawl, and musl's static
 // ones have the same shape. A missing compiler just gives fewer
 // seeds: the committed corpus in testdata/fuzz stands alone.
-func realSeeds(f *testing.F) [][]byte {
+func realSeeds(f testing.TB) [][]byte {
 	f.Helper()
 	dir := f.TempDir()
 	src := filepath.Join(dir, "p.c")
