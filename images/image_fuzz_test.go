@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +159,40 @@ func checkHeader(t *testing.T, hdr Header) {
 	if hdr.Kind == KindSymlink && hdr.Linkname == "" || strings.IndexByte(hdr.Path, 0) >= 0 {
 		t.Fatalf("bad entry %+v", hdr)
 	}
+}
+
+// TestHugeZstdWindowIsRefused reads an image whose rootfs is a 1 KiB zstd
+// frame that asks for a 512 MiB window: the reader must refuse it rather
+// than allocate the window.
+func TestHugeZstdWindowIsRefused(t *testing.T) {
+	frame := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x98} // magic, no flags, window 2^29
+	const blockLen = 1000
+	bh := uint32(blockLen<<3 | 1) // last block, raw
+	frame = append(frame, byte(bh), byte(bh>>8), byte(bh>>16))
+	frame = append(frame, make([]byte, blockLen)...)
+	cfg := []byte(`{}`)
+	hdr := fileHeader{
+		Major: FormatMajor, HeaderSize: HeaderSize, Flags: FlagRootfsZstd,
+		ConfigOffset: HeaderSize, ConfigLength: uint64(len(cfg)), ConfigSHA256: sha256.Sum256(cfg),
+		RootfsOffset: HeaderSize + uint64(len(cfg)), RootfsLength: uint64(len(frame)), RootfsSHA256: sha256.Sum256(frame),
+	}
+	data := append(append(hdr.marshal(), cfg...), frame...)
+	img, err := NewImage(bytes.NewReader(data), int64(len(data)), OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := allocatedBytes()
+	err = img.Walk(context.Background(), func(Header, io.Reader) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "window") {
+		t.Errorf("Walk = %v, want a window size error", err)
+	}
+	if used := allocatedBytes() - before; used > 64<<20 {
+		t.Errorf("reading a %d-byte rootfs allocated %d MiB", len(frame), used>>20)
+	}
+}
+
+func allocatedBytes() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.TotalAlloc
 }
