@@ -3,12 +3,13 @@
 #   make demo    set up, build, and run a static hello world and busybox
 #   make test    set up, vet, and pass every test
 #   make bench   benchmarks side by side with native runs (see bench/)
+#   make fuzz    run every fuzz target for FUZZTIME (docs/robustness.md)
 
 GO ?= go
 BIN := bin/elfloader
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all deps build demo test vet bench docs clean
+.PHONY: all deps build demo test vet fuzz bench docs clean
 
 all: build
 
@@ -41,6 +42,25 @@ vet:
 
 test: deps vet build
 	ELFLOADER=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m ./...
+	@$(MAKE) --no-print-directory fuzz
+
+# Fuzz targets as package:FuzzName; -fuzz takes one package at a time.
+# 8 targets x FUZZTIME 12s keeps CI's fuzzing under two minutes; fuzz
+# longer with e.g. `make fuzz FUZZTIME=10m FUZZ_PARALLEL=2`.
+FUZZ_TARGETS := ./elfloader:FuzzParse \
+	./images:FuzzOpenImage ./images:FuzzImageRootfs ./images/cpio:FuzzReader \
+	./images/oci:FuzzOpenArchive ./images/oci:FuzzLayers \
+	./shim/strace:FuzzFormat ./shim/strace:FuzzFormatMemory
+FUZZTIME ?= 12s
+FUZZ_PARALLEL ?= 1
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz: $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s \
+			-parallel $(FUZZ_PARALLEL) $$pkg || exit 1; \
+	done
 
 bench: deps build
 	ELFLOADER=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/benchall

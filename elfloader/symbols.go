@@ -16,6 +16,10 @@ type Func struct{ Start, Size uint64 }
 // uses it to prove instruction boundaries, on every object a program maps,
 // so it must be cheap.
 func Functions(r io.ReaderAt) ([]Func, error) {
+	fr := newFileReader(r, "")
+	if err := checkHeaderTables(fr); err != nil {
+		return nil, err
+	}
 	f, err := elf.NewFile(r)
 	if err != nil {
 		return nil, err
@@ -29,8 +33,11 @@ func Functions(r io.ReaderAt) ([]Func, error) {
 		return nil, nil
 	}
 	const entSize = 24 // Elf64_Sym
-	if sec.Size > 64<<20 {
+	if sec.Size > maxTableRead {
 		return nil, fmt.Errorf("symbol table of %d bytes is too large", sec.Size)
+	}
+	if err := fr.checkRange(sec.Offset, sec.Size, "symbol table"); err != nil {
+		return nil, err
 	}
 	data := make([]byte, sec.Size)
 	if _, err := sec.ReadAt(data, 0); err != nil && err != io.EOF {
@@ -47,4 +54,49 @@ func Functions(r io.ReaderAt) ([]Func, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
 	return out, nil
+}
+
+const shdrSize = 64 // sizeof(Elf64_Shdr)
+
+// checkHeaderTables verifies that the program- and section-header tables
+// an ELF header announces lie inside the file, before debug/elf allocates
+// one entry per announced header: a 64-byte file may claim 65535 of each,
+// or, through extended numbering, 2^64 sections.
+func checkHeaderTables(f *fileReader) error {
+	var h [ehdrSize]byte
+	if n, _ := f.r.ReadAt(h[:], 0); n < ehdrSize {
+		return formatErr(f.path, ErrTruncated, "truncated file: the ELF header needs %d bytes, file has %d", ehdrSize, n)
+	}
+	if h[elf.EI_CLASS] != byte(elf.ELFCLASS64) || h[elf.EI_DATA] != byte(elf.ELFDATA2LSB) {
+		return formatErr(f.path, ErrUnsupported, "not a 64-bit little-endian ELF file")
+	}
+	le := binary.LittleEndian
+	phoff, phnum, phentsize := le.Uint64(h[32:]), uint64(le.Uint16(h[56:])), uint64(le.Uint16(h[54:]))
+	shoff, shnum, shentsize := le.Uint64(h[40:]), uint64(le.Uint16(h[60:])), uint64(le.Uint16(h[58:]))
+	if phnum == pnXNum {
+		return formatErr(f.path, ErrUnsupported, "extended program-header numbering (e_phnum 0xffff) is not supported")
+	}
+	if shnum == 0 && shoff != 0 {
+		// Extended numbering: section 0's sh_size holds the count.
+		sec0, err := f.read(shoff, shdrSize, "section header 0 (e_shoff)")
+		if err != nil {
+			return err
+		}
+		shnum = le.Uint64(sec0[32:])
+	}
+	if err := checkTable(f, "program-header table (e_phoff)", phoff, phnum, max(phentsize, phdrSize)); err != nil {
+		return err
+	}
+	return checkTable(f, "section-header table (e_shoff)", shoff, shnum, max(shentsize, shdrSize))
+}
+
+// checkTable verifies that num entries of entsize bytes at off fit in the file.
+func checkTable(f *fileReader, what string, off, num, entsize uint64) error {
+	if num == 0 {
+		return nil
+	}
+	if num > (1<<63-1)/entsize {
+		return formatErr(f.path, ErrMalformed, "%s: %d entries is implausibly many", what, num)
+	}
+	return f.checkRange(off, num*entsize, what)
 }

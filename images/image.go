@@ -17,6 +17,12 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
+// MaxZstdWindow is the largest zstd window the readers accept (zstd's
+// --long default, 128 MiB; elfloader writes 8 MiB windows). The decoder
+// allocates the window a frame header asks for before it reads any data,
+// so without a bound a 1 KiB stream could claim 512 MiB.
+const MaxZstdWindow = 1 << 27
+
 // Image is an opened image file. It is safe for sequential use; Walk and
 // Extract re-read the rootfs section each time.
 type Image struct {
@@ -142,7 +148,7 @@ func (img *Image) rootfsSection() *io.SectionReader {
 func (img *Image) Walk(ctx context.Context, fn WalkFunc) error {
 	digest := sha256.New()
 	dec, err := zstd.NewReader(io.TeeReader(img.rootfsSection(), digest),
-		zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(MaxZstdWindow))
 	if err != nil {
 		return fmt.Errorf("rootfs: zstd: %w", err)
 	}

@@ -1,6 +1,7 @@
 package images
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path"
@@ -144,14 +145,16 @@ func (t *Tree) File(hdr Header, content io.Reader) error {
 	if t.MaxBytes > 0 && t.bytes+hdr.Size > t.MaxBytes {
 		return fmt.Errorf("tree is over its %d-byte limit", t.MaxBytes)
 	}
-	data := make([]byte, hdr.Size)
+	// The buffer grows as content arrives: a header may claim more bytes
+	// than its archive holds.
+	var data bytes.Buffer
 	if hdr.Size > 0 {
-		if _, err := io.ReadFull(content, data); err != nil {
+		if _, err := io.CopyN(&data, content, hdr.Size); err != nil {
 			return fmt.Errorf("read content: %w", err)
 		}
 	}
 	t.bytes += hdr.Size
-	return t.put(hdr, &Node{Header: hdr, Data: data})
+	return t.put(hdr, &Node{Header: hdr, Data: data.Bytes()})
 }
 
 // Symlink implements Sink.

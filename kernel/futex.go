@@ -356,6 +356,7 @@ func (ft *FutexTable) Waitv(t *Task, addrs []uint64, vals []uint32, deadline tim
 	done := make(chan struct{})
 	for _, w := range ws {
 		go func(w *futexWaiter) {
+			defer t.k.RecoverInternal("futex_waitv")
 			select {
 			case <-w.ch:
 				ft.mu.Lock()

@@ -58,6 +58,11 @@ type Kernel struct {
 	reported  map[string]bool
 	libState  map[any]any
 	id        string
+
+	// internal is closed when a kernel goroutine panicked (internalErr).
+	internal     chan struct{}
+	internalOnce sync.Once
+	internalErr  *InternalError
 }
 
 // reportOnce writes msg to the report stream the first time key is seen.
@@ -90,7 +95,7 @@ func New(cfg Config) (*Kernel, error) {
 	// with init's special signal rules).
 	return &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: os.Getpid(), processes: map[int]*Process{},
 		tasks: map[int]*Task{}, futexes: newFutexTable(), reported: map[string]bool{},
-		id: newKernelID()}, nil
+		id: newKernelID(), internal: make(chan struct{})}, nil
 }
 
 // Hostname is the node name the app sees.
@@ -118,6 +123,8 @@ func (k *Kernel) allocPID() int {
 
 // Run loads spec.Path as a new process, runs it to completion and returns
 // its wait status as a shell reports it: the exit code, or 128+signal.
+// A panic in any kernel goroutine ends the run at once with an
+// *InternalError and InternalErrorStatus.
 func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 	p, err := k.newProcess(spec)
 	if err != nil {
@@ -128,6 +135,8 @@ func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 	select {
 	case <-p.done:
 		return p.status, nil
+	case <-k.internal:
+		return InternalErrorStatus, k.internalErr
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}

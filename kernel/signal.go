@@ -352,6 +352,7 @@ func (t *Task) SignalContext() (context.Context, context.CancelFunc) {
 		return ctx, cancel
 	}
 	go func() {
+		defer t.k.RecoverInternal("signal watcher")
 		for {
 			select {
 			case <-ctx.Done():

@@ -98,12 +98,7 @@ func (t *Task) Exited() bool { return t.exited || t.p.Exiting() }
 // the goroutine returns while locked).
 func (t *Task) run() {
 	runtime.LockOSThread()
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(t.k.Report(), "elfloader: internal error in task %d: %v\n", t.TID, r)
-			t.p.exit(70)
-		}
-	}()
+	defer t.k.RecoverInternal(fmt.Sprintf("task %d", t.TID))
 	ctx, err := t.k.cfg.Platform.NewContext()
 	if err != nil {
 		fmt.Fprintf(t.k.Report(), "elfloader: %v\n", err)

@@ -113,7 +113,7 @@ func (tm *Timer) Set(first, interval time.Duration) (oldLeft, oldInterval time.D
 	}
 	tm.next = time.Now().Add(first)
 	gen := tm.gen
-	tm.timer = time.AfterFunc(first, func() { tm.fire(gen) })
+	tm.timer = time.AfterFunc(first, func() { defer tm.p.k.RecoverInternal("timer"); tm.fire(gen) })
 	return
 }
 
@@ -129,7 +129,7 @@ func (tm *Timer) fire(gen int) {
 			tm.next = tm.next.Add(tm.interval)
 			tm.overrun++
 		}
-		tm.timer = time.AfterFunc(time.Until(tm.next), func() { tm.fire(gen) })
+		tm.timer = time.AfterFunc(time.Until(tm.next), func() { defer tm.p.k.RecoverInternal("timer"); tm.fire(gen) })
 	} else {
 		tm.next = time.Time{}
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+
+	"github.com/elfloader/elfloader/kernel"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -61,7 +63,21 @@ func main() {
 	os.Exit(mainWithArgs(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func mainWithArgs(args []string, stdout, stderr io.Writer) int {
+// mainWithArgs runs one command. A panic in elfloader itself (say, in the
+// image reader under pack, inspect or run) ends it with one
+// "elfloader: internal error" line and kernel.InternalErrorStatus, never a
+// Go stack dump.
+func mainWithArgs(args []string, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			where := "elfloader"
+			if len(args) > 0 {
+				where += " " + args[0]
+			}
+			kernel.NewInternalError(where, r).Report(stderr)
+			status = kernel.InternalErrorStatus
+		}
+	}()
 	if len(args) == 0 {
 		usage(stderr)
 		return 2

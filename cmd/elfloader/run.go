@@ -189,6 +189,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
+		defer k.RecoverInternal("signal forwarding")
 		for {
 			select {
 			case s := <-sigs:
@@ -205,6 +206,10 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		st := rw.Stats()
 		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten, %d refused; %d calls through rewritten sites, %d trapped\n",
 			o.rewrite, st.Sites, st.Refused, st.FastCalls, st.TrappedCalls)
+	}
+	if ie := (*kernel.InternalError)(nil); errors.As(err, &ie) {
+		ie.Report(stderr)
+		return kernel.InternalErrorStatus
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))

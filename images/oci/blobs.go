@@ -53,7 +53,9 @@ func (d *dirStore) Close() error { return d.root.Close() }
 // tarStore reads members of an uncompressed tar file in place: one pass
 // indexes the regular members' offsets, later reads are section reads.
 type tarStore struct {
-	f       *os.File
+	r       io.ReaderAt
+	size    int64
+	closer  io.Closer
 	members map[string]tarMember
 	links   map[string]string // symlink or hard-link member → member it names
 }
@@ -65,20 +67,36 @@ func newTarStore(p string) (*tarStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &tarStore{f: f, members: make(map[string]tarMember), links: make(map[string]string)}
-	if err := s.index(); err != nil {
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s, err := newTarStoreReader(f, st.Size(), f)
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	return s, nil
 }
 
+// newTarStoreReader indexes the tar held in the first size bytes of r;
+// closer (may be nil) is closed by Close.
+func newTarStoreReader(r io.ReaderAt, size int64, closer io.Closer) (*tarStore, error) {
+	s := &tarStore{r: r, size: size, closer: closer, members: make(map[string]tarMember), links: make(map[string]string)}
+	if err := s.index(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 func (s *tarStore) index() error {
 	var magic [4]byte
-	if _, err := s.f.ReadAt(magic[:], 0); err == nil && (isGzip(magic[:]) || isZstd(magic[:])) {
+	if _, err := s.r.ReadAt(magic[:], 0); err == nil && (isGzip(magic[:]) || isZstd(magic[:])) {
 		return errors.New("compressed tarballs are not supported: decompress it first")
 	}
-	tr := tar.NewReader(s.f) // reads exactly the header blocks and seeks over data
+	sr := io.NewSectionReader(s.r, 0, s.size)
+	tr := tar.NewReader(sr) // reads exactly the header blocks and seeks over data
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -90,9 +108,12 @@ func (s *tarStore) index() error {
 		name := memberName(hdr.Name)
 		switch hdr.Typeflag {
 		case tar.TypeReg:
-			off, err := s.f.Seek(0, io.SeekCurrent)
+			off, err := sr.Seek(0, io.SeekCurrent)
 			if err != nil {
 				return err
+			}
+			if hdr.Size > s.size-off {
+				return fmt.Errorf("read tar: member %q (%d bytes) runs past the end of the file", hdr.Name, hdr.Size)
 			}
 			s.members[name] = tarMember{offset: off, size: hdr.Size}
 		case tar.TypeSymlink:
@@ -129,7 +150,7 @@ func (s *tarStore) open(name string) (io.ReadCloser, error) {
 	if !ok {
 		return nil, fmt.Errorf("open %s: %w", name, fs.ErrNotExist)
 	}
-	return io.NopCloser(io.NewSectionReader(s.f, m.offset, m.size)), nil
+	return io.NopCloser(io.NewSectionReader(s.r, m.offset, m.size)), nil
 }
 
 func (s *tarStore) has(name string) bool {
@@ -137,7 +158,12 @@ func (s *tarStore) has(name string) bool {
 	return ok
 }
 
-func (s *tarStore) Close() error { return s.f.Close() }
+func (s *tarStore) Close() error {
+	if s.closer == nil {
+		return nil
+	}
+	return s.closer.Close()
+}
 
 // parseDigest splits "sha256:<64 hex>" and returns the blob path.
 func parseDigest(d string) (hexSum string, blobPath string, err error) {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/elfloader/elfloader/images"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -89,7 +90,8 @@ func openLayer(store blobStore, ref *layerRef, hashing bool) (*layerStream, erro
 		}
 		s.decomp = zr
 	case isZstd(magic):
-		zr, err := zstd.NewReader(s.buffered, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		zr, err := zstd.NewReader(s.buffered, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(images.MaxZstdWindow))
 		if err != nil {
 			raw.Close()
 			return nil, fmt.Errorf("layer %s: zstd: %w", ref.label(), err)

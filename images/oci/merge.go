@@ -109,10 +109,19 @@ func (m *merger) applyLayer(ctx context.Context, store blobStore, layer int, ref
 	return nil
 }
 
+// maxEntryName bounds a layer entry's name like PATH_MAX: the image format
+// carries no longer names (images/cpio's MaxNameSize includes the NUL),
+// and it bounds the depth of the merged tree that hide and finalize walk
+// recursively (a PAX name may otherwise be a megabyte of "a/a/a/…").
+const maxEntryName = 4095
+
 // cleanEntryName validates a tar name: relative, not climbing out.
 func cleanEntryName(name string) (string, error) {
 	if name == "" {
 		return "", errors.New("empty name")
+	}
+	if len(name) > maxEntryName {
+		return "", fmt.Errorf("name of %d bytes is longer than %d", len(name), maxEntryName)
 	}
 	clean := path.Clean(name)
 	if path.IsAbs(clean) {

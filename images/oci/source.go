@@ -66,6 +66,12 @@ func Open(p string, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open image source: %w", err)
 	}
+	return openTarStore(store, p, opts)
+}
+
+// openTarStore opens an indexed tarball as an OCI archive or a docker-save
+// tarball, whichever its members say it is.
+func openTarStore(store *tarStore, p string, opts Options) (*Source, error) {
 	switch {
 	case store.has("index.json") && store.has("oci-layout"):
 		return openLayoutStore(store, "oci-archive", p, opts)
