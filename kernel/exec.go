@@ -545,6 +545,7 @@ func (k *Kernel) fillImage(mm *MM, t *execTarget, envp []string) (*loadedImage, 
 		ClkTck:      100,
 		PageSize:    pageSize,
 		MinSigStkSz: hostAuxv(51), // AT_MINSIGSTKSZ
+		SysinfoEHDR: mapVDSO(mm),
 	}
 	image, sp, auxv, err := plan.BuildStack(params)
 	if err != nil {

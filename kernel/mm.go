@@ -41,6 +41,10 @@ type VMA struct {
 	// access (Linux's missing VM_MAYWRITE): mprotect cannot add
 	// PROT_WRITE to it.
 	NoWrite bool
+	// Host marks host memory shown to the app (the vDSO): readable and
+	// executable like app memory, but never changed, replaced or unmapped
+	// on the host through the app.
+	Host bool
 }
 
 // MM is an app's address space: which host pages belong to the app. In the
@@ -224,6 +228,9 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		if end < s.Addr || end > 1<<47 {
 			return 0, unix.ENOMEM
 		}
+		if m.anyHost(s.Addr, end) {
+			return 0, unix.ENOMEM
+		}
 		if err := m.claimGaps(s.Addr, end); err != nil {
 			return 0, err
 		}
@@ -291,7 +298,7 @@ func (m *MM) Unmap(addr, length uint64) error {
 	m.mu.Lock()
 	for _, v := range m.vmas {
 		s, e := max(v.Start, addr), min(v.End, end)
-		if s < e {
+		if s < e && !v.Host {
 			if err := m.as.Unmap(s, e-s); err != nil {
 				m.mu.Unlock()
 				return err
@@ -322,7 +329,7 @@ func (m *MM) Protect(addr, length uint64, prot int) error {
 	if !m.covered(addr, end, 0) {
 		return unix.ENOMEM
 	}
-	if prot&unix.PROT_WRITE != 0 && m.anyNoWrite(addr, end) {
+	if prot&unix.PROT_WRITE != 0 && m.anyNoWrite(addr, end) || m.anyHost(addr, end) {
 		return unix.EACCES
 	}
 	if err := m.as.Protect(addr, end-addr, prot); err != nil {
@@ -347,6 +354,17 @@ func (m *MM) Protect(addr, length uint64, prot int) error {
 	m.codeChanged(addr, end, false, prot&unix.PROT_WRITE != 0, prot&unix.PROT_EXEC != 0)
 	m.mu.Lock()
 	return nil
+}
+
+// anyHost reports whether [start, end) holds host memory shown to the app.
+// Caller holds mu.
+func (m *MM) anyHost(start, end uint64) bool {
+	for _, v := range m.vmas {
+		if v.Start < end && v.End > start && v.Host {
+			return true
+		}
+	}
+	return false
 }
 
 // anyNoWrite reports whether a mapping in [start, end) may never become
