@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -53,7 +54,7 @@ func sysSetTidAddress(t *kernel.Task, a shim.Args) (uint64, error) {
 	return uint64(t.TID), nil
 }
 
-const robustListHeadSize = 24
+const robustListHeadSize = linux.SizeofRobustListHead
 
 func sysSetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a[1] != robustListHeadSize {
@@ -72,7 +73,8 @@ func sysGetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err := t.CopyOut(a[1], b[:]); err != nil {
 		return 0, err
 	}
-	binary.LittleEndian.PutUint64(b[:], t.RobustLen)
+	// The length is always the size of the head, set or not.
+	binary.LittleEndian.PutUint64(b[:], robustListHeadSize)
 	return 0, t.CopyOut(a[2], b[:])
 }
 
