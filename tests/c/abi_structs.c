@@ -427,6 +427,29 @@ static void descriptors(void) {
 	PROBE_RET("pselect6 size 16", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &zero, &sm));
 	sm.mask = NULL;
 	PROBE_RET("pselect6 null mask size 16", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &zero, &sm));
+	/* select, pselect6 and ppoll write the time left back: none after a
+	 * timeout. */
+	int q[2];
+	if (pipe(q) != 0)
+		printf("pipe failed\n");
+	unsigned char rset[128] = {0};
+	rset[q[0] / 8] |= 1 << (q[0] % 8);
+	struct timeval tv20 = {0, 20000};
+	long r = syscall(SYS_select, q[0] + 1, rset, NULL, NULL, &tv20);
+	printf("select timeout: ret=%ld left=%lld.%06lld\n", r, (long long)tv20.tv_sec, (long long)tv20.tv_usec);
+	struct timespec ts20 = {0, 20000000};
+	rset[q[0] / 8] |= 1 << (q[0] % 8);
+	r = syscall(SYS_pselect6, q[0] + 1, rset, NULL, NULL, &ts20, NULL);
+	printf("pselect6 timeout: ret=%ld left=%lld.%09lld\n", r, (long long)ts20.tv_sec, (long long)ts20.tv_nsec);
+	ts20.tv_nsec = 20000000;
+	struct pollfd pq = {q[0], POLLIN, 0};
+	r = syscall(SYS_ppoll, &pq, 1, &ts20, NULL, 8);
+	printf("ppoll timeout: ret=%ld left=%lld.%09lld\n", r, (long long)ts20.tv_sec, (long long)ts20.tv_nsec);
+	ts20.tv_nsec = 20000000;
+	r = syscall(SYS_epoll_pwait2, -1, bufs[0], 1, &ts20, NULL, 8);
+	printf("epoll_pwait2 EBADF: ret=%ld left=%lld.%09lld\n", r, (long long)ts20.tv_sec, (long long)ts20.tv_nsec);
+	close(q[0]);
+	close(q[1]);
 	close(p[0]);
 	close(p[1]);
 
