@@ -5,7 +5,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -54,7 +53,7 @@ func sysSetTidAddress(t *kernel.Task, a shim.Args) (uint64, error) {
 	return uint64(t.TID), nil
 }
 
-const robustListHeadSize = linux.SizeofRobustListHead
+const robustListHeadSize = 24
 
 func sysSetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a[1] != robustListHeadSize {
@@ -73,8 +72,7 @@ func sysGetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err := t.CopyOut(a[1], b[:]); err != nil {
 		return 0, err
 	}
-	// The length is always the size of the head, set or not.
-	binary.LittleEndian.PutUint64(b[:], robustListHeadSize)
+	binary.LittleEndian.PutUint64(b[:], t.RobustLen)
 	return 0, t.CopyOut(a[2], b[:])
 }
 
