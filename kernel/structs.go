@@ -49,3 +49,12 @@ func CopyInStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyIn(add
 
 // CopyOutStruct writes an ABI struct to app memory.
 func CopyOutStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyOut(addr, rawBytes(v)) }
+
+// CopyOutStructs writes ABI structs to app memory back to back, as an
+// array of the kernel's struct.
+func CopyOutStructs[T any](t *Task, addr uint64, v []T) error {
+	if len(v) == 0 {
+		return nil
+	}
+	return t.CopyOut(addr, unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), uintptr(len(v))*unsafe.Sizeof(v[0])))
+}

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -90,21 +91,18 @@ func sysEpollCtl(t *kernel.Task, a shim.Args) (uint64, error) {
 	if !ok {
 		return 0, unix.EPERM
 	}
+	// unix.EpollEvent is the kernel's packed 12-byte epoll_event.
 	var ev unix.EpollEvent
 	if op != unix.EPOLL_CTL_DEL {
-		var b [12]byte
-		if err := t.CopyIn(a[3], b[:]); err != nil {
+		if err := kernel.CopyInStruct(t, a[3], &ev); err != nil {
 			return 0, err
 		}
-		ev.Events = binary.LittleEndian.Uint32(b[0:])
-		ev.Fd = int32(binary.LittleEndian.Uint32(b[4:]))
-		ev.Pad = int32(binary.LittleEndian.Uint32(b[8:]))
 	}
 	// The app's epoll_data travels through the host untouched.
 	return 0, unix.EpollCtl(ep.FD(), op, pf.HostFD(), &ev)
 }
 
-const epollEventSize = 12
+const epollEventSize = linux.SizeofEpollEvent
 
 func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.Time) (uint64, error) {
 	if max <= 0 || max > (1<<31-1)/epollEventSize {
@@ -134,13 +132,7 @@ func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.T
 			return 0, err
 		}
 		if n > 0 {
-			b := make([]byte, n*epollEventSize)
-			for i, e := range events[:n] {
-				binary.LittleEndian.PutUint32(b[i*12:], e.Events)
-				binary.LittleEndian.PutUint32(b[i*12+4:], uint32(e.Fd))
-				binary.LittleEndian.PutUint32(b[i*12+8:], uint32(e.Pad))
-			}
-			return uint64(n), t.CopyOut(evAddr, b)
+			return uint64(n), kernel.CopyOutStructs(t, evAddr, events[:n])
 		}
 		if !deadline.IsZero() && !time.Now().Before(deadline) {
 			return 0, nil

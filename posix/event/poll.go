@@ -108,10 +108,45 @@ func sysPpoll(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	left := leftTimespec(t, a[2])
 	return withSigmask(t, a[3], a[4], func() (uint64, error) {
 		n, err := pollCall(t, a[0], a[1], deadline)
+		left.write(t, deadline)
 		return n, interrupted(err)
 	})
+}
+
+// timeLeft writes the time left until the deadline back into the app's
+// timeout when the call ends, as Linux does for select, pselect6 and ppoll
+// (poll_select_finish): not for a zero timeout, and a failed write is
+// ignored.
+type timeLeft struct {
+	addr  uint64
+	usecs bool // a struct timeval (select), else a struct timespec
+}
+
+// leftTimespec is the timeLeft of a struct timespec timeout at addr (zero
+// addr: none).
+func leftTimespec(t *kernel.Task, addr uint64) timeLeft {
+	var ts unix.Timespec
+	if addr == 0 || kernel.CopyInStruct(t, addr, &ts) != nil || ts == (unix.Timespec{}) {
+		return timeLeft{}
+	}
+	return timeLeft{addr: addr}
+}
+
+func (l timeLeft) write(t *kernel.Task, deadline time.Time) {
+	if l.addr == 0 {
+		return
+	}
+	left := max(time.Until(deadline), 0)
+	if l.usecs {
+		tv := unix.NsecToTimeval(left.Nanoseconds())
+		_ = kernel.CopyOutStruct(t, l.addr, &tv)
+		return
+	}
+	ts := unix.NsecToTimespec(left.Nanoseconds())
+	_ = kernel.CopyOutStruct(t, l.addr, &ts)
 }
 
 // fd_set helpers: n descriptors, one bit each, in longs.
@@ -187,18 +222,22 @@ func selectCall(t *kernel.Task, n int, rAddr, wAddr, eAddr uint64, deadline time
 
 func sysSelect(t *kernel.Task, a shim.Args) (uint64, error) {
 	var deadline time.Time
+	var left timeLeft
 	if a[4] != 0 {
-		var b [16]byte
-		if err := t.CopyIn(a[4], b[:]); err != nil {
+		var tv unix.Timeval
+		if err := kernel.CopyInStruct(t, a[4], &tv); err != nil {
 			return 0, err
 		}
-		sec, usec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
-		if sec < 0 || usec < 0 {
+		if tv.Sec < 0 || tv.Usec < 0 {
 			return 0, unix.EINVAL
 		}
-		deadline = time.Now().Add(time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond)
+		deadline = time.Now().Add(time.Duration(tv.Sec)*time.Second + time.Duration(tv.Usec)*time.Microsecond)
+		if tv != (unix.Timeval{}) {
+			left = timeLeft{addr: a[4], usecs: true}
+		}
 	}
 	n, err := selectCall(t, a.Int(0), a[1], a[2], a[3], deadline)
+	left.write(t, deadline)
 	return n, interrupted(err)
 }
 
@@ -215,8 +254,10 @@ func sysPselect6(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 		maskAddr, size = binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])
 	}
+	left := leftTimespec(t, a[4])
 	return withSigmask(t, maskAddr, size, func() (uint64, error) {
 		n, err := selectCall(t, a.Int(0), a[1], a[2], a[3], deadline)
+		left.write(t, deadline)
 		return n, interrupted(err)
 	})
 }

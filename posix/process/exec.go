@@ -131,21 +131,47 @@ func sysWaitid(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, unix.EINVAL
 	}
 	got, status, err := t.WaitChild(pid, options, options&wNoWait == 0)
-	if err != nil {
-		return 0, err
+	if got != 0 && a[4] != 0 {
+		var ru unix.Rusage
+		if err := kernel.CopyOutStruct(t, a[4], &ru); err != nil {
+			return 0, err
+		}
 	}
 	if infop == 0 {
-		return 0, nil
+		return 0, err
 	}
-	var si kernel.SigInfo // all zero when WNOHANG found nothing
+	// Like the kernel, write only signo, errno, code, pid, uid and status
+	// (zero when nothing was found, and on errors too): the rest of the
+	// app's siginfo is left as it was.
+	var head siginfoHead
+	var child siginfoChild
 	if got != 0 {
-		code, value := cldExited, (status>>8)&0xff
+		head = siginfoHead{Signo: int32(unix.SIGCHLD), Code: cldExited}
+		child = siginfoChild{Pid: int32(got), Uid: t.Process().UID, Status: int32(status>>8) & 0xff}
 		if status&0x7f != 0 {
-			code, value = cldKilled, status&0x7f
+			head.Code, child.Status = cldKilled, int32(status&0x7f)
 		}
-		si = kernel.NewSigInfo(int(unix.SIGCHLD), code)
-		si.SetSender(got, t.Process().UID)
-		binary.LittleEndian.PutUint32(si[24:], uint32(value))
 	}
-	return 0, t.CopyOut(infop, si[:])
+	if err := kernel.CopyOutStruct(t, infop, &head); err != nil {
+		return 0, err
+	}
+	if err := kernel.CopyOutStruct(t, infop+siginfoUnionOffset, &child); err != nil {
+		return 0, err
+	}
+	return 0, err
+}
+
+// siginfoUnionOffset is where siginfo's union (here its SIGCHLD member)
+// starts, after the header and 4 bytes of padding.
+const siginfoUnionOffset = 16
+
+// siginfoHead is the header of a siginfo: si_signo, si_errno, si_code.
+type siginfoHead struct{ Signo, Errno, Code int32 }
+
+// siginfoChild is the start of siginfo's SIGCHLD member as waitid writes
+// it: si_pid, si_uid, si_status (not the times that follow).
+type siginfoChild struct {
+	Pid    int32
+	Uid    uint32
+	Status int32
 }

@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -28,7 +29,7 @@ func Register(tb *shim.Table) {
 }
 
 const (
-	sigsetSize   = 8
+	sigsetSize   = linux.SizeofKernelSigset
 	sigKill      = 9
 	sigStop      = 19
 	unblockable  = uint64(1)<<(sigKill-1) | uint64(1)<<(sigStop-1)
@@ -38,7 +39,8 @@ const (
 	minSigStkSz  = 2048
 )
 
-// sigaction layout on x86-64: handler, flags, restorer, mask (8 bytes each).
+// sysRtSigaction reads and writes the kernel's struct sigaction
+// (linux.KernelSigaction: handler, flags, restorer, an 8-byte mask).
 func sysRtSigaction(t *kernel.Task, a shim.Args) (uint64, error) {
 	sig, newAddr, oldAddr, size := a.Int(0), a[1], a[2], a[3]
 	if size != sigsetSize {
@@ -52,26 +54,17 @@ func sysRtSigaction(t *kernel.Task, a shim.Args) (uint64, error) {
 		if sig == sigKill || sig == sigStop {
 			return 0, unix.EINVAL
 		}
-		var b [32]byte
-		if err := t.CopyIn(newAddr, b[:]); err != nil {
+		var in linux.KernelSigaction
+		if err := kernel.CopyInStruct(t, newAddr, &in); err != nil {
 			return 0, err
 		}
-		na = kernel.SigAction{
-			Handler:  binary.LittleEndian.Uint64(b[0:]),
-			Flags:    binary.LittleEndian.Uint64(b[8:]),
-			Restorer: binary.LittleEndian.Uint64(b[16:]),
-			Mask:     binary.LittleEndian.Uint64(b[24:]) &^ unblockable,
-		}
+		na = kernel.SigAction{Handler: in.Handler, Flags: in.Flags, Restorer: in.Restorer, Mask: in.Mask &^ unblockable}
 	}
 	p := t.Process()
 	old := p.SigAction(sig)
 	if oldAddr != 0 {
-		var b [32]byte
-		binary.LittleEndian.PutUint64(b[0:], old.Handler)
-		binary.LittleEndian.PutUint64(b[8:], old.Flags)
-		binary.LittleEndian.PutUint64(b[16:], old.Restorer)
-		binary.LittleEndian.PutUint64(b[24:], old.Mask)
-		if err := t.CopyOut(oldAddr, b[:]); err != nil {
+		out := linux.KernelSigaction{Handler: old.Handler, Flags: old.Flags, Restorer: old.Restorer, Mask: old.Mask}
+		if err := kernel.CopyOutStruct(t, oldAddr, &out); err != nil {
 			return 0, err
 		}
 	}
@@ -120,46 +113,56 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, nil
 }
 
-// stack_t: ss_sp (8), ss_flags (int, padded to 8), ss_size (8).
+// sysSigaltstack reads and writes stack_t (linux.Stack). As in the kernel,
+// the old stack is written only once the new one is accepted.
 func sysSigaltstack(t *kernel.Task, a shim.Args) (uint64, error) {
 	newAddr, oldAddr := a[0], a[1]
-	if oldAddr != 0 {
-		var b [24]byte
-		binary.LittleEndian.PutUint64(b[0:], t.AltStack.Sp)
-		flags := uint32(t.AltStack.Flags)
-		switch {
-		case t.AltStack.Size == 0:
-			flags = ssDisable
-		case t.OnAltStack(t.Regs().Rsp):
-			flags |= ssOnStack
+	old := currentAltStack(t)
+	if newAddr != 0 {
+		var ss linux.Stack
+		if err := kernel.CopyInStruct(t, newAddr, &ss); err != nil {
+			return 0, err
 		}
-		binary.LittleEndian.PutUint32(b[8:], flags)
-		binary.LittleEndian.PutUint64(b[16:], t.AltStack.Size)
-		if err := t.CopyOut(oldAddr, b[:]); err != nil {
+		if err := setAltStack(t, ss); err != nil {
 			return 0, err
 		}
 	}
-	if newAddr != 0 {
-		if t.OnAltStack(t.Regs().Rsp) {
-			return 0, unix.EPERM
-		}
-		var b [24]byte
-		if err := t.CopyIn(newAddr, b[:]); err != nil {
-			return 0, err
-		}
-		sp := binary.LittleEndian.Uint64(b[0:])
-		flags := int32(binary.LittleEndian.Uint32(b[8:]))
-		size := binary.LittleEndian.Uint64(b[16:])
-		switch {
-		case flags == ssDisable:
-			t.AltStack = kernel.AltStack{}
-		case uint32(flags)&^ssAutodisarm != 0:
-			return 0, unix.EINVAL
-		case size < minSigStkSz:
-			return 0, unix.ENOMEM
-		default:
-			t.AltStack = kernel.AltStack{Sp: sp, Size: size, Flags: int(flags)}
-		}
+	if oldAddr != 0 {
+		return 0, kernel.CopyOutStruct(t, oldAddr, &old)
 	}
 	return 0, nil
+}
+
+// currentAltStack describes the thread's alternate stack: SS_DISABLE when
+// there is none, SS_ONSTACK while running on it, plus SS_AUTODISARM if set.
+func currentAltStack(t *kernel.Task) linux.Stack {
+	flags := int32(uint32(t.AltStack.Flags) & ssAutodisarm)
+	switch {
+	case t.AltStack.Size == 0:
+		flags |= ssDisable
+	case t.OnAltStack(t.Regs().Rsp):
+		flags |= ssOnStack
+	}
+	return linux.Stack{Sp: t.AltStack.Sp, Flags: flags, Size: t.AltStack.Size}
+}
+
+// setAltStack installs ss; its mode (flags without SS_AUTODISARM) is 0,
+// SS_ONSTACK (the same as 0) or SS_DISABLE.
+func setAltStack(t *kernel.Task, ss linux.Stack) error {
+	if t.OnAltStack(t.Regs().Rsp) {
+		return unix.EPERM
+	}
+	keep := int(uint32(ss.Flags) & ssAutodisarm)
+	switch uint32(ss.Flags) &^ ssAutodisarm {
+	case ssDisable:
+		t.AltStack = kernel.AltStack{Flags: keep}
+	case 0, ssOnStack:
+		if ss.Size < minSigStkSz {
+			return unix.ENOMEM
+		}
+		t.AltStack = kernel.AltStack{Sp: ss.Sp, Size: ss.Size, Flags: keep}
+	default:
+		return unix.EINVAL
+	}
+	return nil
 }

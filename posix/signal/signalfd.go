@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -22,7 +23,7 @@ type signalFile struct {
 	w *kernel.SignalWatcher
 }
 
-const siginfoSize = 128
+const siginfoSize = linux.SizeofSignalfdSiginfo
 
 func (f *signalFile) drain() {
 	var b [8]byte
@@ -42,7 +43,8 @@ func (f *signalFile) Read(t *kernel.Task, p []byte) (int, error) {
 			if !ok {
 				break
 			}
-			encodeSiginfo(p[n:n+siginfoSize], si)
+			info := signalfdInfo(si)
+			copy(p[n:n+siginfoSize], kernel.StructBytes(&info))
 			n += siginfoSize
 		}
 		if !t.PendingFor(mask) {
@@ -69,27 +71,75 @@ func (f *signalFile) Close() error {
 	return f.HostFile.Close()
 }
 
-// encodeSiginfo fills a struct signalfd_siginfo from a siginfo.
-func encodeSiginfo(b []byte, si kernel.SigInfo) {
-	for i := range b {
-		b[i] = 0
+// siginfoLayout is which union member of a siginfo is in use, decided from
+// the signal and its code as the kernel's siginfo_layout does.
+type siginfoLayout int
+
+const (
+	silKill siginfoLayout = iota
+	silTimer
+	silPoll
+	silFault
+	silChld
+	silRT
+	silSys
+)
+
+const siSigio = -5 // SI_SIGIO
+
+func layoutOf(sig, code int) siginfoLayout {
+	if code > kernel.SI_USER && code < kernel.SI_KERNEL {
+		switch unix.Signal(sig) {
+		case unix.SIGILL, unix.SIGFPE, unix.SIGSEGV, unix.SIGBUS, unix.SIGTRAP:
+			return silFault
+		case unix.SIGCHLD:
+			return silChld
+		case unix.SIGPOLL:
+			return silPoll
+		case unix.SIGSYS:
+			return silSys
+		}
+		return silKill
 	}
-	le := binary.LittleEndian
-	le.PutUint32(b[0:], uint32(si.Signo()))
-	copy(b[4:8], si[4:8]) // errno
-	le.PutUint32(b[8:], uint32(int32(si.Code())))
-	switch code := si.Code(); {
+	switch {
 	case code == kernel.SI_TIMER:
-		copy(b[24:28], si[16:20]) // tid
-		copy(b[32:36], si[20:24]) // overrun
-		copy(b[44:48], si[24:28]) // int
-		copy(b[48:56], si[24:32]) // ptr
-	default:
-		copy(b[12:20], si[16:24]) // pid, uid (or addr's low half for faults)
-		copy(b[44:48], si[24:28])
-		copy(b[48:56], si[24:32])
-		copy(b[72:80], si[16:24]) // addr for faults
+		return silTimer
+	case code == siSigio:
+		return silPoll
+	case code < 0:
+		return silRT
 	}
+	return silKill
+}
+
+// signalfdInfo converts a siginfo to a struct signalfd_siginfo, filling
+// the fields of the siginfo's layout only (as the kernel's
+// signalfd_copyinfo does).
+func signalfdInfo(si kernel.SigInfo) unix.SignalfdSiginfo {
+	le := binary.LittleEndian
+	u32 := func(off int) uint32 { return le.Uint32(si[off:]) }
+	u64 := func(off int) uint64 { return le.Uint64(si[off:]) }
+	out := unix.SignalfdSiginfo{Signo: uint32(si.Signo()), Errno: int32(u32(4)), Code: int32(si.Code())}
+	switch layoutOf(si.Signo(), si.Code()) {
+	case silKill:
+		out.Pid, out.Uid = u32(16), u32(20)
+	case silTimer:
+		out.Tid, out.Overrun = u32(16), u32(20)
+		out.Ptr, out.Int = u64(24), int32(u32(24))
+	case silPoll:
+		out.Band, out.Fd = uint32(u64(16)), int32(u32(24))
+	case silFault:
+		out.Addr = u64(16)
+	case silChld:
+		out.Pid, out.Uid, out.Status = u32(16), u32(20), int32(u32(24))
+		out.Utime, out.Stime = u64(32), u64(40)
+	case silRT:
+		out.Pid, out.Uid = u32(16), u32(20)
+		out.Ptr, out.Int = u64(24), int32(u32(24))
+	case silSys:
+		out.Call_addr, out.Syscall, out.Arch = u64(16), int32(u32(24)), u32(28)
+	}
+	return out
 }
 
 func sysSignalfd(t *kernel.Task, a shim.Args) (uint64, error) {

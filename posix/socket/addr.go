@@ -171,11 +171,9 @@ func bindPath(t *kernel.Task, s *Socket, path string) ([]byte, func(), error) {
 	r.next++
 	name := fmt.Sprintf("%sp%d", prefix(t), r.next)
 	r.byNode[nodeKey{st.Dev, st.Ino}] = name
-	full := path
-	if abs, err := vfs.PathOf(ctx, ctx.Cwd); err == nil && !strings.HasPrefix(path, "/") {
-		full = strings.TrimSuffix(abs, "/") + "/" + path
-	}
-	r.appPath[name] = full
+	// getsockname and getpeername return the path as bind got it, relative
+	// or not, as the kernel does.
+	r.appPath[name] = path
 	r.mu.Unlock()
 	if s != nil {
 		s.boundPath = path

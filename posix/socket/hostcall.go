@@ -114,13 +114,15 @@ func rawSendmsg(fd int, bufs [][]byte, to, control []byte, flags int) (int, erro
 
 // rawRecvmsg receives into bufs; it returns the byte count, the source
 // address, the control data and the message flags.
-func rawRecvmsg(fd int, bufs [][]byte, controlLen int, flags int) (int, []byte, []byte, int, error) {
+// rawRecvmsg receives into bufs; the host writes the control messages into
+// control, whose bytes past them (the padding after the last one) stay as
+// they were.
+func rawRecvmsg(fd int, bufs [][]byte, control []byte, flags int) (int, []byte, []byte, int, error) {
 	iov := make([]hostIovec, len(bufs))
 	for i, b := range bufs {
 		iov[i] = hostIovec{ptr(b), uint64(len(b))}
 	}
 	from := make([]byte, maxSockaddr)
-	control := make([]byte, controlLen)
 	var msg hostMsghdr
 	if len(iov) > 0 {
 		msg.iov, msg.iovlen = uintptr(unsafe.Pointer(&iov[0])), uint64(len(iov))

@@ -343,16 +343,23 @@ func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The kernel writes only the control messages themselves: the padding
+	// after the last one keeps the app's bytes, so start from them.
+	control := make([]byte, min(m.controllen, 1<<16))
+	if m.control != 0 {
+		_ = t.CopyIn(m.control, control) // an unreadable buffer faults below, when written
+	}
 	var n, mflags int
-	var from, control []byte
+	var from, received []byte
 	err = wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
 		var e error
-		n, from, control, mflags, e = rawRecvmsg(s.FD(), bufs, int(min(m.controllen, 1<<16)), flags&^unix.MSG_CMSG_CLOEXEC)
+		n, from, received, mflags, e = rawRecvmsg(s.FD(), bufs, control, flags&^unix.MSG_CMSG_CLOEXEC)
 		return e
 	})
 	if err != nil {
 		return 0, err
 	}
+	control = received
 	mflags &^= unix.MSG_CMSG_CLOEXEC
 	if len(control) > 0 {
 		if control, err = rightsFromHost(t, control, flags&unix.MSG_CMSG_CLOEXEC != 0); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"runtime"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -53,28 +54,31 @@ func sysSysinfo(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, kernel.CopyOutStruct(t, a[0], &si)
 }
 
+const maxCpumaskBytes = 8192 / 8
+
+// sysSchedGetaffinity asks the host with the app's length: the host
+// kernel decides the EINVAL cases and how many bytes its cpumask has (its
+// cpumask_size, which may exceed the CPUs present), and the app gets
+// exactly those bytes.
 func sysSchedGetaffinity(t *kernel.Task, a shim.Args) (uint64, error) {
 	pid, size := a.Int(0), a[1]
 	if pid != 0 && pid != t.TID && pid != t.Process().PID {
 		return 0, unix.ESRCH
 	}
-	if size%8 != 0 || size == 0 {
-		return 0, unix.EINVAL
+	if size%8 != 0 {
+		return 0, unix.EINVAL // a whole number of longs, whatever the length
 	}
-	var set unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &set); err != nil {
+	// NR_CPUS is at most 8192: a cpumask never has more than 1024 bytes.
+	hostLen := min(size, maxCpumaskBytes)
+	buf := make([]byte, max(hostLen, 1))
+	n, _, errno := unix.RawSyscall(unix.SYS_SCHED_GETAFFINITY, 0, uintptr(hostLen), uintptr(unsafe.Pointer(&buf[0])))
+	if errno != 0 {
+		return 0, errno
+	}
+	if err := t.CopyOut(a[2], buf[:n]); err != nil {
 		return 0, err
 	}
-	b := kernel.StructBytes(&set)
-	// Linux copies min(len, nr_cpu_ids rounded to longs) and returns that size.
-	n := uint64((runtime.NumCPU() + 63) / 64 * 8)
-	if size < n {
-		return 0, unix.EINVAL
-	}
-	if err := t.CopyOut(a[2], b[:n]); err != nil {
-		return 0, err
-	}
-	return n, nil
+	return uint64(n), nil
 }
 
 func sysSchedSetaffinity(t *kernel.Task, a shim.Args) (uint64, error) {

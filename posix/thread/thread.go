@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -26,28 +27,38 @@ func sysClone(t *kernel.Task, a shim.Args) (uint64, error) {
 	return uint64(tid), err
 }
 
+const cloneSignalBits = 0xff // CSIGNAL: clone's exit signal, never in clone3's flags
+
+// sysClone3 reads a size-versioned struct clone_args with the kernel's
+// rules: sizes above a page E2BIG, below the first version EINVAL, unknown
+// trailing bytes must be zero (E2BIG).
 func sysClone3(t *kernel.Task, a shim.Args) (uint64, error) {
 	size := a[1]
-	if size < 64 || size > 4096 {
+	if size > linux.PageSize {
+		return 0, unix.E2BIG
+	}
+	if size < linux.CloneArgsSizeVer0 {
 		return 0, unix.EINVAL
 	}
 	b := make([]byte, size)
 	if err := t.CopyIn(a[0], b); err != nil {
 		return 0, err
 	}
-	u := func(i int) uint64 { return binary.LittleEndian.Uint64(b[8*i:]) }
-	flags, childTID, parentTID, exitSig, stack, stackSize, tls := u(0), u(2), u(3), u(4), u(5), u(6), u(7)
-	if size >= 80 && (u(8) != 0 || u(9) != 0) {
+	var ca linux.CloneArgs
+	if err := linux.DecodeExtensible(b, &ca); err != nil {
+		return 0, err
+	}
+	if ca.SetTID != 0 || ca.SetTIDSize != 0 {
 		return 0, unix.EINVAL // set_tid
 	}
-	if exitSig > 64 || (stack == 0) != (stackSize == 0) {
+	if ca.ExitSignal > 64 || ca.Flags&cloneSignalBits != 0 || (ca.Stack == 0) != (ca.StackSize == 0) {
 		return 0, unix.EINVAL
 	}
 	sp := uint64(0)
-	if stack != 0 {
-		sp = stack + stackSize
+	if ca.Stack != 0 {
+		sp = ca.Stack + ca.StackSize
 	}
-	tid, err := t.Clone(kernel.CloneArgs{Flags: flags, ExitSignal: int(exitSig), Stack: sp, ParentTID: parentTID, ChildTID: childTID, TLS: tls})
+	tid, err := t.Clone(kernel.CloneArgs{Flags: ca.Flags, ExitSignal: int(ca.ExitSignal), Stack: sp, ParentTID: ca.ParentTID, ChildTID: ca.ChildTID, TLS: ca.TLS})
 	return uint64(tid), err
 }
 

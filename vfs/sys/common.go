@@ -80,12 +80,6 @@ func putU64(b []byte, v uint64) {
 	}
 }
 
-func putU32(b []byte, v uint32) {
-	for i := 0; i < 4; i++ {
-		b[i] = byte(v >> (8 * i))
-	}
-}
-
 func getU64(b []byte) uint64 {
 	var v uint64
 	for i := 7; i >= 0; i-- {

@@ -3,6 +3,7 @@ package sys
 import (
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 	"github.com/elfloader/elfloader/vfs"
@@ -64,22 +65,26 @@ func sysCreat(t *kernel.Task, a shim.Args) (uint64, error) {
 	return openCommon(t, ctx, loc, p, vfs.OpenHow{Flags: unix.O_CREAT | unix.O_WRONLY | unix.O_TRUNC, Mode: uint32(a[1]) & 0o7777})
 }
 
-// struct open_how { u64 flags; u64 mode; u64 resolve; }
+// sysOpenat2 reads a size-versioned struct open_how (unix.OpenHow) with the
+// kernel's rules: below the first version EINVAL, above a page E2BIG,
+// unknown trailing bytes must be zero (E2BIG).
 func sysOpenat2(t *kernel.Task, a shim.Args) (uint64, error) {
 	size := a[3]
-	if size < 24 || size > 4096 {
+	if size < linux.OpenHowSizeVer0 {
 		return 0, unix.EINVAL
+	}
+	if size > linux.PageSize {
+		return 0, unix.E2BIG
 	}
 	b := make([]byte, size)
 	if err := t.CopyIn(a[2], b); err != nil {
 		return 0, err
 	}
-	for _, c := range b[24:] {
-		if c != 0 {
-			return 0, unix.E2BIG
-		}
+	var how unix.OpenHow
+	if err := linux.DecodeExtensible(b, &how); err != nil {
+		return 0, err
 	}
-	flags, mode, resolve := getU64(b[0:]), getU64(b[8:]), getU64(b[16:])
+	flags, mode, resolve := how.Flags, how.Mode, how.Resolve
 	if flags>>32 != 0 || mode&^0o7777 != 0 || (mode != 0 && flags&(unix.O_CREAT|unix.O_TMPFILE) == 0) {
 		return 0, unix.EINVAL
 	}

@@ -73,42 +73,42 @@ func sysNewfstatat(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, kernel.CopyOutStruct(t, a[2], &st)
 }
 
-// struct statx (256 bytes).
+const (
+	statxReserved  = 0x80000000 // STATX__RESERVED
+	atStatxSyncAll = 0x6000     // AT_STATX_SYNC_TYPE: both bits together are invalid
+)
+
+// sysStatx fills a struct statx (linux.SizeofStatx bytes, all written).
 func sysStatx(t *kernel.Task, a shim.Args) (uint64, error) {
 	p, err := path(t, a[1])
 	if err != nil {
 		return 0, err
 	}
-	flags := a.Int(2)
-	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH|unix.AT_NO_AUTOMOUNT|0x6000) != 0 {
+	flags, mask := a.Int(2), uint32(a[3])
+	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH|unix.AT_NO_AUTOMOUNT|atStatxSyncAll) != 0 ||
+		flags&atStatxSyncAll == atStatxSyncAll || mask&statxReserved != 0 {
 		return 0, unix.EINVAL
 	}
-	st, err := statOf(t, a.Int(0), p, flags&^0x6000)
+	st, err := statOf(t, a.Int(0), p, flags&^atStatxSyncAll)
 	if err != nil {
 		return 0, err
 	}
-	var b [256]byte
-	putU32(b[0:], unix.STATX_BASIC_STATS)
-	putU32(b[4:], uint32(st.Blksize))
-	putU32(b[16:], uint32(st.Nlink))
-	putU32(b[20:], st.Uid)
-	putU32(b[24:], st.Gid)
-	b[28], b[29] = byte(st.Mode), byte(st.Mode>>8)
-	putU64(b[32:], st.Ino)
-	putU64(b[40:], uint64(st.Size))
-	putU64(b[48:], uint64(st.Blocks))
-	ts := func(off int, t unix.Timespec) {
-		putU64(b[off:], uint64(t.Sec))
-		putU32(b[off+8:], uint32(t.Nsec))
+	out := statxOf(&st)
+	return 0, kernel.CopyOutStruct(t, a[4], &out)
+}
+
+// statxOf converts a stat to a statx with the basic fields.
+func statxOf(st *unix.Stat_t) unix.Statx_t {
+	ts := func(t unix.Timespec) unix.StatxTimestamp {
+		return unix.StatxTimestamp{Sec: t.Sec, Nsec: uint32(t.Nsec)}
 	}
-	ts(64, st.Atim)
-	ts(96, st.Ctim)
-	ts(112, st.Mtim)
-	putU32(b[128:], uint32(st.Rdev>>8&0xfff))
-	putU32(b[132:], uint32(st.Rdev&0xff|st.Rdev>>12&0xfff00))
-	putU32(b[136:], uint32(st.Dev>>8&0xfff))
-	putU32(b[140:], uint32(st.Dev&0xff|st.Dev>>12&0xfff00))
-	return 0, t.CopyOut(a[4], b[:])
+	return unix.Statx_t{
+		Mask: unix.STATX_BASIC_STATS, Blksize: uint32(st.Blksize), Nlink: uint32(st.Nlink),
+		Uid: st.Uid, Gid: st.Gid, Mode: uint16(st.Mode), Ino: st.Ino, Size: uint64(st.Size), Blocks: uint64(st.Blocks),
+		Atime: ts(st.Atim), Ctime: ts(st.Ctim), Mtime: ts(st.Mtim),
+		Rdev_major: unix.Major(st.Rdev), Rdev_minor: unix.Minor(st.Rdev),
+		Dev_major: unix.Major(st.Dev), Dev_minor: unix.Minor(st.Dev),
+	}
 }
 
 func putStatfs(t *kernel.Task, addr uint64, s vfs.Statfs) error {
@@ -132,17 +132,33 @@ func sysStatfs(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysFstatfs(t *kernel.Task, a shim.Args) (uint64, error) {
-	vf, _, err := vfsFile(t, a.Int(0))
+	vf, f, err := vfsFile(t, a.Int(0))
 	if err != nil {
 		return 0, err
 	}
 	if vf == nil {
-		// Pipes, sockets and the console live on pseudo filesystems.
-		return 0, putStatfs(t, a[1], vfs.Statfs{Type: 0x50495045, Bsize: 4096, Namelen: 255, Frsize: 4096})
+		return 0, hostFstatfs(t, f, a[1])
 	}
 	s, err := vf.F.Statfs()
 	if err != nil {
 		return 0, err
 	}
 	return 0, putStatfs(t, a[1], s)
+}
+
+// hostFstatfs answers fstatfs for descriptors that are host objects (pipes,
+// sockets, eventfds, the console): the host's pseudo file system describes
+// them exactly.
+func hostFstatfs(t *kernel.Task, f kernel.File, addr uint64) error {
+	h, ok := f.(kernel.Pollable)
+	if !ok {
+		// Pipes and the like without a host descriptor of their own.
+		page := int64(unix.Getpagesize())
+		return putStatfs(t, addr, vfs.Statfs{Type: unix.PIPEFS_MAGIC, Bsize: page, Namelen: 255, Frsize: page})
+	}
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(h.HostFD(), &st); err != nil {
+		return err
+	}
+	return kernel.CopyOutStruct(t, addr, &st)
 }
