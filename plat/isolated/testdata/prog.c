@@ -83,3 +83,19 @@ __attribute__((noreturn)) void getpid_loop(void) {
 
 /* counter: reads the word at rdi and exits with it (fork test). */
 __attribute__((noreturn)) void read_word(volatile long *p) { exit_group(*p); }
+
+/* xmm_test: xmm0 (and ymm0 when rdi != 0) hold a pattern across getpid;
+ * afterwards it writes xmm1 as the kernel left it (16 bytes). */
+__attribute__((noreturn)) void xmm_test(long avx) {
+	static const unsigned char pat[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+					      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+	if (avx)
+		__asm__ volatile("vmovdqu %0, %%ymm0" ::"m"(pat) : "xmm0");
+	else
+		__asm__ volatile("movdqu %0, %%xmm0" ::"m"(pat) : "xmm0");
+	sys3(39, 0, 0, 0);
+	unsigned char out[16];
+	__asm__ volatile("movdqu %%xmm1, %0" : "=m"(out));
+	sys3(1, 1, (long)out, 16);
+	exit_group(0);
+}
