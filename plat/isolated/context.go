@@ -14,9 +14,14 @@ import (
 )
 
 const (
-	// spinRounds is how long Switch polls for the answer before it sleeps
-	// in FUTEX_WAIT (a trivial syscall comes back well within it).
-	spinRounds = 2000
+	// Switch polls for the stub's answer before it sleeps in FUTEX_WAIT.
+	// The budget adapts: it grows while answers come soon after a sleep
+	// began (polling longer would have caught them) and shrinks while they
+	// come late (the app computes, or shares the CPU with this thread).
+	minSpin     = 64
+	maxSpin     = 1 << 17
+	initialSpin = 1 << 14
+	quickAnswer = 50 * time.Microsecond
 	// livenessPeriod is how often a sleeping Switch checks the stub is alive.
 	livenessPeriod = 100 * time.Millisecond
 	// startTimeout bounds the wait for a new thread to report.
@@ -44,6 +49,7 @@ type Context struct {
 	regs   amd64.Regs
 	fault  plat.Fault
 	err    error
+	spin   int // current polling budget (see minSpin)
 	ownsAS bool
 	done   bool
 }
@@ -63,7 +69,7 @@ func (as *AddressSpace) newContext() (*Context, error) {
 		as.unref()
 		return nil, fmt.Errorf("isolated: all %d thread slots are in use: %w", as.nslots, unix.EAGAIN)
 	}
-	ctx := &Context{as: as, slot: slot, mem: as.slot(slot)}
+	ctx := &Context{as: as, slot: slot, mem: as.slot(slot), spin: initialSpin}
 	clear(ctx.mem[:slotXsave])
 	r, err := as.command(cmdThread, [6]uint64{uint64(slot)}, nil)
 	tid, err := result("clone", r, err)
@@ -134,14 +140,16 @@ func (ctx *Context) lost(err error) plat.Event {
 // stub lives) and returns it.
 func (ctx *Context) waitEvent(timeout time.Duration) (uint32, error) {
 	state := word(ctx.mem, slotState)
-	for i := 0; i < spinRounds; i++ {
+	for i := 0; i < ctx.spin; i++ {
 		if atomic.LoadUint32(state) == stEvent {
 			return atomic.LoadUint32(word(ctx.mem, slotEvent)), nil
 		}
 	}
+	start := time.Now()
+	defer ctx.adaptSpin(start)
 	var deadline time.Time
 	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
+		deadline = start.Add(timeout)
 	}
 	goWaiting := word(ctx.mem, slotGoWaiting)
 	for {
@@ -167,6 +175,15 @@ func (ctx *Context) waitEvent(timeout time.Duration) (uint32, error) {
 		if timeout > 0 && time.Now().After(deadline) {
 			return 0, fmt.Errorf("isolated: stub thread %d did not answer within %v", ctx.tid, timeout)
 		}
+	}
+}
+
+// adaptSpin tunes the polling budget after a wait that had to sleep.
+func (ctx *Context) adaptSpin(sleepStart time.Time) {
+	if time.Since(sleepStart) < quickAnswer {
+		ctx.spin = min(ctx.spin*2, maxSpin)
+	} else {
+		ctx.spin = max(ctx.spin/2, minSpin)
 	}
 }
 
