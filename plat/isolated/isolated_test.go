@@ -64,6 +64,7 @@ func newPlatform(t testing.TB) *Platform {
 	if err != nil {
 		t.Skip(err)
 	}
+	t.Cleanup(func() { p.Close() })
 	return p
 }
 

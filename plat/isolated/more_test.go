@@ -157,3 +157,23 @@ func BenchmarkGetpidRoundTrip(b *testing.B) {
 		}
 	})
 }
+
+func TestFSBase(t *testing.T) {
+	p := newPlatform(t)
+	as := newSpace(t, p)
+	l := load(t, as)
+	base := testDataAddrFor(t, as)
+	if err := as.CopyOut(base+8, []byte{55, 0, 0, 0, 0, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := l.thread(t, "fs_word", 0)
+	ctx.Regs().FsBase = base
+	ev := ctx.Switch()
+	r := ctx.Regs()
+	if ev != plat.EventSyscall || r.OrigRax != unix.SYS_EXIT_GROUP || r.Rdi != 55 {
+		t.Fatalf("event %v nr %d rdi %d", ev, r.OrigRax, r.Rdi)
+	}
+	if r.FsBase != base {
+		t.Fatalf("FS base after the trap %#x, want %#x", r.FsBase, base)
+	}
+}

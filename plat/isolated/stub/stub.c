@@ -638,6 +638,8 @@ __attribute__((used, noreturn)) void stub_main(const u64 *initial_sp) {
 	for (int i = 0; i < 64; i++)
 		if (xcomp & (1UL << i))
 			site_init(__NR_arch_prctl, ARCH_REQ_XCOMP_PERM, i, 0, 0, 0);
+	static const char name[16] = "elfloader-stub";
+	site_init(__NR_prctl, PR_SET_NAME, (long)name, 0, 0, 0);
 	if (site_init(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		die();
 	build_filters();

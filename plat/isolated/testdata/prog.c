@@ -99,3 +99,10 @@ __attribute__((noreturn)) void xmm_test(long avx) {
 	sys3(1, 1, (long)out, 16);
 	exit_group(0);
 }
+
+/* fs_word: exits with the word at %fs:8 (TLS through the FS base). */
+__attribute__((noreturn)) void fs_word(void) {
+	long v;
+	__asm__ volatile("mov %%fs:8, %0" : "=r"(v));
+	exit_group(v);
+}
