@@ -338,9 +338,19 @@ func TestThreadsRunConcurrently(t *testing.T) {
 	waiter := l.thread(t, "wait_flag", 0)
 	setter := l.thread(t, "set_flag", 1)
 	done := make(chan int, 1)
-	go func() {
-		_, code, _ := serve(t, waiter, as)
-		done <- code
+	go func() { // no t.Fatal off the test goroutine
+		r := waiter.Regs()
+		for {
+			if ev := waiter.Switch(); ev != plat.EventSyscall {
+				done <- -1
+				return
+			}
+			if r.OrigRax == unix.SYS_EXIT_GROUP {
+				done <- int(r.Rdi)
+				return
+			}
+			r.SetSyscallReturn(enosys)
+		}
 	}()
 	// Let the waiter spin first, then the setter runs beside it.
 	time.Sleep(20 * time.Millisecond)
