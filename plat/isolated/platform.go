@@ -1,0 +1,220 @@
+package isolated
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/arch/amd64"
+	"github.com/elfloader/elfloader/plat"
+)
+
+// KickSignal is the host signal that interrupts an app thread in its stub.
+// The stub is a process of its own, so any real-time signal will do.
+const KickSignal = unix.Signal(62)
+
+// defaultThreads is how many app threads one address space can hold.
+const defaultThreads = 128
+
+// Platform starts stub processes and runs app threads in them.
+type Platform struct {
+	xstate    *amd64.XState
+	xfeatures xfeatures
+	slotSize  int // bytes of one thread's shared slot
+	nslots    int
+	stubExe   int // sealed memfd holding the stub program
+	stubDev   uint64
+	stubIno   uint64
+
+	mu        sync.Mutex
+	permitted uint64                // features granted with PermitXFeature
+	live      map[int]*AddressSpace // stub pids
+}
+
+// New checks that the host can run stub processes and prepares the stub
+// program. The error names what is missing.
+func New() (*Platform, error) {
+	xs, err := amd64.ReadXState()
+	if err != nil {
+		return nil, fmt.Errorf("isolated: %w", err)
+	}
+	if err := checkHost(); err != nil {
+		return nil, err
+	}
+	slotSize := (slotXsave + xs.MaxSize + 4095) &^ 4095
+	if slotSize > stubMaxSlotSize {
+		return nil, fmt.Errorf("isolated: the CPU's XSAVE area (%d bytes) does not fit a stub slot", xs.MaxSize)
+	}
+	exe, err := newStubExecutable()
+	if err != nil {
+		return nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(exe, &st); err != nil {
+		unix.Close(exe)
+		return nil, fmt.Errorf("isolated: stat of the stub memfd: %w", err)
+	}
+	return &Platform{
+		xstate:    xs,
+		xfeatures: readXFeatures(xs),
+		slotSize:  slotSize,
+		nslots:    defaultThreads,
+		stubExe:   exe,
+		stubDev:   st.Dev,
+		stubIno:   st.Ino,
+		live:      make(map[int]*AddressSpace),
+	}, nil
+}
+
+// Close frees the platform's stub program; address spaces already started
+// keep running.
+func (p *Platform) Close() error {
+	return unix.Close(p.stubExe)
+}
+
+// checkHost makes sure of the host features the platform relies on.
+func checkHost() error {
+	if _, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("isolated: the host kernel has no seccomp: %w", err)
+	}
+	var probe [8]byte
+	local := []unix.Iovec{{Base: &probe[0], Len: 8}}
+	remote := []unix.RemoteIovec{{Base: uintptr(unsafe.Pointer(&probe[0])), Len: 8}}
+	if _, err := unix.ProcessVMReadv(unix.Getpid(), local, remote, 0); err != nil {
+		return fmt.Errorf("isolated: process_vm_readv does not work here: %w", err)
+	}
+	fd, err := unix.PidfdOpen(unix.Getpid(), 0)
+	if err != nil {
+		return fmt.Errorf("isolated: the host kernel has no pidfd_open (Linux 5.3): %w", err)
+	}
+	unix.Close(fd)
+	return nil
+}
+
+// Name implements plat.Platform.
+func (*Platform) Name() string { return "isolated" }
+
+// NewContext implements plat.Platform: a thread in a fresh address space
+// that the context owns (Release ends the stub). A kernel with several
+// threads per process uses AddressSpace.NewContext instead.
+func (p *Platform) NewContext() (plat.Context, error) {
+	as, err := p.NewAddressSpace()
+	if err != nil {
+		return nil, err
+	}
+	ctx, err := as.newContext()
+	if err != nil {
+		as.Release()
+		return nil, err
+	}
+	ctx.ownsAS = true
+	return ctx, nil
+}
+
+// Kick implements plat.Platform.
+func (p *Platform) Kick(c plat.Context) error {
+	ctx, ok := c.(*Context)
+	if !ok {
+		return errors.New("isolated: foreign context")
+	}
+	return ctx.kick()
+}
+
+// XState implements plat.Platform.
+func (p *Platform) XState() *amd64.XState { return p.xstate }
+
+// XFeatures implements plat.Platform.
+func (p *Platform) XFeatures() (supported, permitted uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.xfeatures.supported, p.xfeatures.permitted | p.permitted
+}
+
+// PermitXFeature implements plat.Platform. The host decides (asked for
+// elfloader itself, which gives the errno); every stub, running or started
+// later, then asks for the same permission.
+func (p *Platform) PermitXFeature(idx int) error {
+	if idx < 0 || idx > 63 {
+		return unix.EINVAL
+	}
+	if err := hostArchPrctl(archReqXCompPerm, uintptr(idx)); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.permitted |= 1 << idx
+	spaces := make([]*AddressSpace, 0, len(p.live))
+	for _, as := range p.live {
+		spaces = append(spaces, as)
+	}
+	p.mu.Unlock()
+	for _, as := range spaces {
+		if r, err := as.command(cmdXcomp, [6]uint64{uint64(idx)}, nil); err == nil && r < 0 {
+			return unix.Errno(-r)
+		}
+	}
+	return nil
+}
+
+func (p *Platform) register(as *AddressSpace) {
+	p.mu.Lock()
+	p.live[as.pid] = as
+	p.mu.Unlock()
+}
+
+func (p *Platform) unregister(as *AddressSpace) {
+	p.mu.Lock()
+	if p.live[as.pid] == as {
+		delete(p.live, as.pid)
+	}
+	p.mu.Unlock()
+}
+
+func (p *Platform) isStub(pid int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.live[pid] != nil
+}
+
+func (p *Platform) permittedFeatures() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.permitted
+}
+
+// arch_prctl codes for dynamically enabled extended features (Linux 5.16+).
+const (
+	archGetXCompSupp = 0x1021
+	archGetXCompPerm = 0x1022
+	archReqXCompPerm = 0x1023
+)
+
+// xfeatures is what the host kernel lets user space use of the extended state.
+type xfeatures struct {
+	supported uint64 // ARCH_GET_XCOMP_SUPP
+	permitted uint64 // ARCH_GET_XCOMP_PERM before anyone asked
+}
+
+// readXFeatures asks the host; kernels before 5.16 know no dynamic
+// features, so everything enabled is permitted.
+func readXFeatures(xs *amd64.XState) xfeatures {
+	user := xs.UserFeatures()
+	f := xfeatures{supported: user, permitted: user}
+	var v uint64
+	if hostArchPrctl(archGetXCompSupp, uintptr(unsafe.Pointer(&v))) == nil {
+		f.supported = v
+	}
+	if hostArchPrctl(archGetXCompPerm, uintptr(unsafe.Pointer(&v))) == nil {
+		f.permitted = v
+	}
+	return f
+}
+
+func hostArchPrctl(code int, arg uintptr) error {
+	if _, _, e := unix.RawSyscall(unix.SYS_ARCH_PRCTL, uintptr(code), arg, 0); e != 0 {
+		return e
+	}
+	return nil
+}
