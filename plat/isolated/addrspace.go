@@ -14,6 +14,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/plat"
 )
 
 // commandTimeout bounds every exchange with a stub's control thread. A stub
@@ -97,8 +99,8 @@ func (sh *shell) close() {
 	}
 }
 
-// NewAddressSpace starts a stub process: an empty address space.
-func (p *Platform) NewAddressSpace() (*AddressSpace, error) {
+// NewStubAddressSpace starts a stub process: an empty address space.
+func (p *Platform) NewStubAddressSpace() (*AddressSpace, error) {
 	sh, err := p.newShell()
 	if err != nil {
 		return nil, err
@@ -478,3 +480,21 @@ func (as *AddressSpace) freeSlot(i int) {
 func word(b []byte, off int) *uint32 {
 	return (*uint32)(unsafe.Pointer(&b[off]))
 }
+
+// NewAddressSpace implements plat.Platform: a fresh stub process.
+func (p *Platform) NewAddressSpace() (plat.AddressSpace, error) { return p.NewStubAddressSpace() }
+
+// Advise implements plat.AddressSpace. The stub has no madvise command yet:
+// advice that changes contents (MADV_DONTNEED, MADV_FREE, MADV_REMOVE) is
+// refused; hints are accepted and ignored, as Linux may.
+func (as *AddressSpace) Advise(addr, length uint64, advice int) error {
+	switch advice {
+	case unix.MADV_DONTNEED, unix.MADV_FREE, unix.MADV_REMOVE:
+		return unix.EOPNOTSUPP
+	}
+	return nil
+}
+
+// Direct implements plat.AddressSpace: app memory lives in the stub
+// process, never in elfloader's, so the kernel copies.
+func (as *AddressSpace) Direct(addr uint64, n int) ([]byte, bool) { return nil, false }

@@ -70,7 +70,7 @@ func newPlatform(t testing.TB) *Platform {
 
 func newSpace(t testing.TB, p *Platform) *AddressSpace {
 	t.Helper()
-	as, err := p.NewAddressSpace()
+	as, err := p.NewStubAddressSpace()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func TestThreadSlotsAreReused(t *testing.T) {
 // the address space goes; it never hangs.
 func TestReleaseEndsSwitch(t *testing.T) {
 	p := newPlatform(t)
-	as, err := p.NewAddressSpace()
+	as, err := p.NewStubAddressSpace()
 	if err != nil {
 		t.Fatal(err)
 	}

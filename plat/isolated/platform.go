@@ -101,7 +101,7 @@ func (*Platform) Name() string { return "isolated" }
 // that the context owns (Release ends the stub). A kernel with several
 // threads per process uses AddressSpace.NewContext instead.
 func (p *Platform) NewContext() (plat.Context, error) {
-	as, err := p.NewAddressSpace()
+	as, err := p.NewStubAddressSpace()
 	if err != nil {
 		return nil, err
 	}
