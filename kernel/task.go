@@ -149,6 +149,10 @@ func (t *Task) run() {
 
 // handleFault turns a synchronous fault in app code into its signal.
 func (t *Task) handleFault(f plat.Fault) {
+	if f.Signo == int(unix.SIGTRAP) && t.k.cfg.Rewriter != nil && t.k.cfg.Rewriter.Breakpoint(t.Regs().Rip-1) {
+		t.Regs().Rip-- // a site was being rewritten: run it again
+		return
+	}
 	si := NewSigInfo(f.Signo, f.Code)
 	if f.Signo == int(unix.SIGSEGV) || f.Signo == int(unix.SIGBUS) || f.Signo == int(unix.SIGILL) || f.Signo == int(unix.SIGFPE) {
 		si.SetAddr(f.Addr)

@@ -149,4 +149,8 @@ type Rewriter interface {
 	Evict(start, end uint64, mem CodeMemory)
 	// Stats reports the counters.
 	Stats() RewriteStats
+	// Breakpoint reports whether an int3 at addr is the rewriter's own (a
+	// site being patched with the breakpoint protocol): the thread that
+	// trapped on it retries the instruction at addr.
+	Breakpoint(addr uint64) bool
 }

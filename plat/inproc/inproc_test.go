@@ -1,6 +1,7 @@
 package inproc
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"unsafe"
@@ -210,4 +211,57 @@ func BenchmarkXsavecXrstor(b *testing.B) {
 
 func BenchmarkFSBaseSwitch(b *testing.B) {
 	benchFSBase(b.N)
+}
+
+// TestRewriteRegisterNumberSite rewrites a site whose number is not an
+// immediate of a "mov $nr, %eax" (here "mov $110, %rax", 7 bytes, as Go's
+// and glibc's wrappers load it) at an address an atomic 16-byte window
+// covers and at one that needs the breakpoint protocol.
+func TestRewriteRegisterNumberSite(t *testing.T) {
+	// loop: mov $110,%rax; syscall; jmp loop
+	site := []byte{0x48, 0xc7, 0xc0, 0x6e, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf5}
+	for _, off := range []int{0, 13} {
+		t.Run(fmt.Sprintf("offset%d", off), func(t *testing.T) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			ctx, rw, code, base := loopContext(t)
+			if off == 13 && !syncCoreReady() {
+				t.Skip("membarrier SYNC_CORE is not available: such sites stay on the trap path")
+			}
+			for i := range code[:off] {
+				code[i] = 0x90 // nop: the function starts at base
+			}
+			copy(code[off:], site)
+			mem := fakeCode{base}
+			r := ctx.Regs()
+			r.Rip = base
+			if ev := ctx.Switch(); ev != plat.EventSyscall || ctx.(*Context).Fast() {
+				t.Fatalf("first call: %v, want a trap", ev)
+			}
+			rw.AfterTrap(ctx, mem)
+			if st := rw.Stats(); st.Sites != 1 {
+				t.Fatalf("stats %+v, want one rewritten site", st)
+			}
+			s := code[off:]
+			if s[0] != 0xe9 || s[5] != 0xcc || s[6] != 0xcc || s[7] != 0x0f || s[8] != 0x05 {
+				t.Fatalf("site bytes % x, want jmp rel32, int3 padding, the syscall kept", s[:9])
+			}
+			for i := 0; i < 3; i++ {
+				r.SetSyscallReturn(uint64(1000 + i))
+				if ev := ctx.Switch(); ev != plat.EventSyscall || !ctx.(*Context).Fast() {
+					t.Fatalf("call %d: %v fast=%v, want the fast path", i, ev, ctx.(*Context).Fast())
+				}
+				want := base + uint64(off) + 9
+				if r.OrigRax != 110 || r.Rip != want {
+					t.Fatalf("fast call regs: nr %d rip %#x, want 110 and %#x", r.OrigRax, r.Rip, want)
+				}
+			}
+			// A restarted call (rip-2) runs the syscall kept in place: a trap.
+			r.Rip -= 2
+			r.Rax = 110
+			if ev := ctx.Switch(); ev != plat.EventSyscall || ctx.(*Context).Fast() {
+				t.Fatalf("restart: %v fast=%v, want a trap", ev, ctx.(*Context).Fast())
+			}
+		})
+	}
 }

@@ -56,7 +56,7 @@ const (
 
 type site struct {
 	addr uint64
-	orig [movLen]byte
+	orig []byte // the bytes the jump replaced (5 to 8)
 	slot uint64 // trampoline slot the site jumps to
 }
 
@@ -76,11 +76,14 @@ type Rewriter struct {
 
 	nSites, nRefused, nTrapped atomic.Uint64
 	platform                   *Platform
+
+	pokeMu sync.Mutex
+	poking map[uint64]bool // sites written with the breakpoint protocol
 }
 
 // NewRewriter returns the platform's site rewriter.
 func (p *Platform) NewRewriter(mode RewriteMode) *Rewriter {
-	return &Rewriter{mode: mode, sites: map[uint64]*site{}, refused: map[uint64]bool{}, platform: p}
+	return &Rewriter{mode: mode, sites: map[uint64]*site{}, refused: map[uint64]bool{}, poking: map[uint64]bool{}, platform: p}
 }
 
 // Mode is the rewriting mode.
@@ -96,7 +99,9 @@ func (r *Rewriter) AfterTrap(ctx plat.Context, mem plat.CodeMemory) {
 	if regs.Rip < siteLen {
 		return
 	}
-	r.tryPatch(regs.Rip-siteLen, regs.OrigRax, mem)
+	if !r.tryPatch(regs.Rip-siteLen, regs.OrigRax, mem) {
+		r.tryPatchRegNr(regs.Rip-2, mem)
+	}
 }
 
 // Stats implements plat.Rewriter.
@@ -149,11 +154,8 @@ func (r *Rewriter) tryPatch(addr, nr uint64, mem plat.CodeMemory) bool {
 		r.nRefused.Add(1)
 		return false
 	}
-	var patch [movLen]byte
-	patch[0] = jmpRel32
-	binary.LittleEndian.PutUint32(patch[1:], uint32(int32(int64(slot)-int64(addr+movLen))))
-	var orig [movLen]byte
-	copy(orig[:], code[:movLen])
+	patch := jumpPatch(addr, slot, movLen)
+	orig := append([]byte(nil), code[:movLen]...)
 	if !r.write(addr, orig, patch, mem) {
 		r.refused[addr] = true
 		r.nRefused.Add(1)
@@ -201,30 +203,73 @@ func (r *Rewriter) boundaryProven(addr uint64, mem plat.CodeMemory) bool {
 
 // atomicWindow reports whether the 5 bytes at addr can be swapped with one
 // aligned 8- or 16-byte compare-and-swap.
-func atomicWindow(addr uint64) bool {
-	return addr%8 <= 8-movLen || addr%16 <= 16-movLen
+func atomicWindow(addr uint64) bool { return atomicWindowN(addr, movLen) }
+
+// atomicWindowN is atomicWindow for n bytes (n <= 8).
+func atomicWindowN(addr uint64, n int) bool {
+	return addr%8 <= uint64(8-n) || addr%16 <= uint64(16-n)
 }
 
-// write swaps the 5 bytes at addr from old to new, making the page(s)
-// temporarily writable (never non-executable) and restoring the app's
-// protection afterwards.
-func (r *Rewriter) write(addr uint64, old, new [movLen]byte, mem plat.CodeMemory) bool {
-	width := uint64(8)
-	if addr%8 > 8-movLen {
-		width = 16
+// jumpPatch is the n bytes that replace a site at addr: a jmp rel32 to
+// slot, then int3 padding that nothing executes.
+func jumpPatch(addr, slot uint64, n int) []byte {
+	patch := make([]byte, n)
+	patch[0] = jmpRel32
+	binary.LittleEndian.PutUint32(patch[1:], uint32(int32(int64(slot)-int64(addr+movLen))))
+	for i := movLen; i < n; i++ {
+		patch[i] = 0xcc
 	}
-	base := addr &^ (width - 1)
-	off := addr - base
-	first := base &^ (trampPage - 1)
-	last := (base + width - 1) &^ (trampPage - 1)
+	return patch
+}
+
+// write swaps the bytes at addr (5 to 15 of them, one instruction's
+// worth) from old to new, making the page(s) temporarily writable (never
+// non-executable) and restoring the app's protection afterwards. Up to 8
+// bytes inside an aligned 8 or 16-byte window are swapped with one atomic
+// compare-and-swap; other sites with the breakpoint protocol of Linux's
+// text_poke_bp: an int3 first, then the tail, then the first byte, each
+// step made visible to every CPU running the app's threads (membarrier
+// SYNC_CORE). A thread that meets the int3 meanwhile traps; the kernel asks
+// Breakpoint and lets it retry the instruction.
+func (r *Rewriter) write(addr uint64, old, new []byte, mem plat.CodeMemory) bool {
+	n := len(old)
+	if len(new) != n || n < movLen || n > regNrMaxIns || !r.canWrite(addr, n) {
+		return false
+	}
+	return withWritable(addr, n, mem, func() bool {
+		if n <= 8 && atomicWindowN(addr, n) {
+			return casWindow(addr, old, new)
+		}
+		return r.pokeWithBreakpoint(addr, old, new)
+	})
+}
+
+// canWrite reports whether n bytes at addr can be replaced safely.
+func (r *Rewriter) canWrite(addr uint64, n int) bool {
+	return (n <= 8 && atomicWindowN(addr, n)) || syncCoreReady()
+}
+
+// withWritable runs f with the pages of [addr, addr+16) that hold the
+// window writable, and puts the app's protection back.
+func withWritable(addr uint64, n int, mem plat.CodeMemory, f func() bool) bool {
+	first := addr &^ (trampPage - 1)
+	last := (addr + 15) &^ (trampPage - 1)
 	type pageProt struct {
 		page uint64
 		prot int
 	}
 	var restore []pageProt
+	defer func() {
+		for _, p := range restore {
+			mprotect(p.page, trampPage, p.prot)
+		}
+	}()
 	for pg := first; pg <= last; pg += trampPage {
 		prot, ok := mem.Prot(pg)
 		if !ok {
+			if pg > (addr+uint64(n)-1)&^(trampPage-1) {
+				break // the 16-byte window only reaches into it
+			}
 			return false
 		}
 		if prot&unix.PROT_WRITE == 0 {
@@ -234,24 +279,32 @@ func (r *Rewriter) write(addr uint64, old, new [movLen]byte, mem plat.CodeMemory
 			restore = append(restore, pageProt{pg, prot})
 		}
 	}
-	defer func() {
-		for _, p := range restore {
-			mprotect(p.page, trampPage, p.prot)
-		}
-	}()
+	return f()
+}
+
+// casWindow swaps old for new at addr with one aligned 8- or 16-byte
+// compare-and-swap.
+func casWindow(addr uint64, old, new []byte) bool {
+	n := uint64(len(old))
+	width := uint64(8)
+	if addr%8 > 8-n {
+		width = 16
+	}
+	base := addr &^ (width - 1)
+	off := addr - base
 	cur := appBytes(base, int(width))
 	oldW := append([]byte(nil), cur...)
-	if [movLen]byte(oldW[off:off+movLen]) != old {
+	if string(oldW[off:off+n]) != string(old) {
 		return false
 	}
 	newW := append([]byte(nil), oldW...)
-	copy(newW[off:], new[:])
+	copy(newW[off:], new)
 	if width == 8 {
 		return C.ep_cas8((*C.uint64_t)(unsafe.Pointer(&cur[0])), C.uint64_t(binary.LittleEndian.Uint64(oldW)), C.uint64_t(binary.LittleEndian.Uint64(newW))) != 0
 	}
 	o := [2]C.uint64_t{C.uint64_t(binary.LittleEndian.Uint64(oldW)), C.uint64_t(binary.LittleEndian.Uint64(oldW[8:]))}
-	n := [2]C.uint64_t{C.uint64_t(binary.LittleEndian.Uint64(newW)), C.uint64_t(binary.LittleEndian.Uint64(newW[8:]))}
-	return C.ep_cas16(unsafe.Pointer(&cur[0]), &o[0], &n[0]) != 0
+	nw := [2]C.uint64_t{C.uint64_t(binary.LittleEndian.Uint64(newW)), C.uint64_t(binary.LittleEndian.Uint64(newW[8:]))}
+	return C.ep_cas16(unsafe.Pointer(&cur[0]), &o[0], &nw[0]) != 0
 }
 
 func mprotect(addr, n uint64, prot int) error {
@@ -262,9 +315,25 @@ func mprotect(addr, n uint64, prot int) error {
 	return nil
 }
 
-// slotNear writes a trampoline for one site within jmp rel32 reach of
-// from and returns its address.
+// slotNear writes a trampoline for one mov-eax site within jmp rel32
+// reach of from and returns its address.
 func (r *Rewriter) slotNear(from uint64, nr uint32, ret uint64) (uint64, error) {
+	slot, tp, err := r.allocSlot(from)
+	if err != nil {
+		return 0, err
+	}
+	b := appBytes(slot, slotSize)
+	b[0] = movEaxImm32 // mov $nr, %eax
+	binary.LittleEndian.PutUint32(b[1:], nr)
+	n := 5 + putEntryJump(b[5:], slot+5, tp.base, ret)
+	for i := n; i < slotSize; i++ {
+		b[i] = 0xcc
+	}
+	return slot, nil
+}
+
+// allocSlot takes a free trampoline slot within reach of from.
+func (r *Rewriter) allocSlot(from uint64) (uint64, *trampolines, error) {
 	var tp *trampolines
 	for _, p := range r.pages {
 		if p.used < trampPage/slotSize && within(from, p.base) {
@@ -275,7 +344,7 @@ func (r *Rewriter) slotNear(from uint64, nr uint32, ret uint64) (uint64, error) 
 	if tp == nil {
 		base, err := mapNear(from)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		binary.LittleEndian.PutUint64(appBytes(base, 8), uint64(C.ep_fast_entry_addr()))
 		tp = &trampolines{base: base, used: 1}
@@ -283,17 +352,17 @@ func (r *Rewriter) slotNear(from uint64, nr uint32, ret uint64) (uint64, error) 
 	}
 	slot := tp.base + uint64(tp.used)*slotSize
 	tp.used++
-	b := appBytes(slot, slotSize)
-	b[0] = movEaxImm32 // mov $nr, %eax
-	binary.LittleEndian.PutUint32(b[1:], nr)
-	b[5], b[6] = 0x48, 0xb9 // movabs $ret, %rcx
-	binary.LittleEndian.PutUint64(b[7:], ret)
-	b[15], b[16] = 0xff, 0x25 // jmp *entry(%rip)
-	binary.LittleEndian.PutUint32(b[17:], uint32(int32(int64(tp.base)-int64(slot+21))))
-	for i := 21; i < slotSize; i++ {
-		b[i] = 0xcc
-	}
-	return slot, nil
+	return slot, tp, nil
+}
+
+// putEntryJump writes, at b (address at), "movabs $ret, %rcx; jmp
+// *entry(%rip)" with the entry pointer at base, and returns its length.
+func putEntryJump(b []byte, at, base, ret uint64) int {
+	b[0], b[1] = 0x48, 0xb9 // movabs $ret, %rcx
+	binary.LittleEndian.PutUint64(b[2:], ret)
+	b[10], b[11] = 0xff, 0x25 // jmp *entry(%rip)
+	binary.LittleEndian.PutUint32(b[12:], uint32(int32(int64(base)-int64(at+16))))
+	return 16
 }
 
 func within(from, target uint64) bool {
@@ -329,9 +398,9 @@ func (r *Rewriter) Invalidate(start, end uint64, stillMapped bool) {
 			continue
 		}
 		if stillMapped {
-			cur := appBytes(a, movLen)
+			cur := appBytes(a, len(s.orig))
 			if cur[0] == jmpRel32 {
-				copy(cur, s.orig[:]) // the caller made the page writable
+				copy(cur, s.orig) // the caller made the page writable
 			}
 		}
 		delete(r.sites, a)
@@ -400,8 +469,7 @@ func (r *Rewriter) Evict(start, end uint64, mem plat.CodeMemory) {
 			continue
 		}
 		for _, s := range users {
-			var cur [movLen]byte
-			copy(cur[:], appBytes(s.addr, movLen))
+			cur := append([]byte(nil), appBytes(s.addr, len(s.orig))...)
 			if !r.write(s.addr, cur, s.orig, mem) {
 				foreign = true
 				break
