@@ -3,6 +3,7 @@
 #   make demo    set up, build, and run a static hello world and busybox
 #   make test    set up, vet, and pass every test
 #   make bench   benchmarks side by side with native runs (see bench/)
+#   make conformance  Go's and CPython's own test suites, native vs elfloader
 #   make fuzz    run every fuzz target for FUZZTIME (docs/robustness.md)
 
 GO ?= go
@@ -64,6 +65,12 @@ fuzz:
 
 bench: deps build
 	ELFLOADER=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/benchall
+
+# Go's standard-library tests and CPython's test suite, natively and under
+# elfloader: docs/conformance.md (slow: tens of minutes).
+conformance: build
+	ELFLOADER_CONFORMANCE_DEPS=1 scripts/deps.sh
+	$(GO) run ./conformance/cmd/conformance -elfloader $(BIN) -o docs/conformance.md
 
 docs: build
 	$(BIN) syscalls --format=markdown > docs/syscalls.md

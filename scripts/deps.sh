@@ -19,6 +19,10 @@ command -v curl >/dev/null || need+=(curl)
 command -v wrk >/dev/null || need+=(wrk)
 # headless screenshot of the HTML coverage report (tests skip without it)
 command -v chromium >/dev/null || need+=(chromium)
+# CPython's own test suite for `make conformance`
+if [ "${ELFLOADER_CONFORMANCE_DEPS:-0}" = 1 ]; then
+	[ -f /usr/lib/python3.11/test/test_os.py ] || need+=(libpython3.11-testsuite)
+fi
 if [ "${ELFLOADER_BENCH_DEPS:-0}" = 1 ]; then
 	command -v hyperfine >/dev/null || need+=(hyperfine)
 fi

@@ -1,0 +1,32 @@
+package conformance
+
+import "testing"
+
+func TestParseGo(t *testing.T) {
+	var r Result
+	parseGo("=== RUN   TestA\n--- PASS: TestA (0.00s)\n    --- FAIL: TestA/sub (0.00s)\n--- FAIL: TestB (0.01s)\n--- SKIP: TestC (0.00s)\nFAIL\n", &r)
+	if r.Run != 3 || r.Passed != 1 || r.Failed != 1 || r.Skipped != 1 || len(r.Failures) != 1 || r.Failures[0] != "TestB" {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestParsePython(t *testing.T) {
+	out := "test_a (test.test_os.X.test_a) ... ok\n" +
+		"======================================================================\n" +
+		"FAIL: test_b (test.test_os.X.test_b)\n----\n" +
+		"ERROR: test_c (test.test_os.Y.test_c)\n----\n" +
+		"Ran 10 tests in 0.5s\n\nFAILED (failures=1, errors=1, skipped=3)\n"
+	var r Result
+	parsePython(out, &r)
+	if r.Run != 10 || r.Failed != 2 || r.Skipped != 3 || r.Passed != 5 || len(r.Failures) != 2 {
+		t.Fatalf("%+v", r)
+	}
+	if r.Failures[0] != "test.test_os.X.test_b" {
+		t.Fatalf("failure name %q", r.Failures[0])
+	}
+	var ok Result
+	parsePython("Ran 4 tests in 0.1s\n\nOK (skipped=1)\n", &ok)
+	if ok.Run != 4 || ok.Passed != 3 || ok.Skipped != 1 {
+		t.Fatalf("%+v", ok)
+	}
+}
