@@ -10,7 +10,7 @@ GO ?= go
 BIN := bin/elfloader
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all deps build demo test vet fuzz bench docs clean
+.PHONY: all deps build demo test vet fuzz bench docs clean conformance
 
 all: build
 
