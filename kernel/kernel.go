@@ -44,6 +44,10 @@ type Config struct {
 	// Rewriter, when set, rewrites syscall sites into the platform's fast
 	// path (lazily after traps, eagerly on new code, as it was built).
 	Rewriter plat.Rewriter
+	// ThreadSetup, when set, runs on every OS thread that will run app
+	// code, before any app code runs there (the host-side confinement:
+	// package sandbox). A failure ends the run.
+	ThreadSetup func() error
 }
 
 // Kernel is the root of the state an app sees.

@@ -99,6 +99,13 @@ func (t *Task) Exited() bool { return t.exited || t.p.Exiting() }
 func (t *Task) run() {
 	runtime.LockOSThread()
 	defer t.k.RecoverInternal(fmt.Sprintf("task %d", t.TID))
+	if setup := t.k.cfg.ThreadSetup; setup != nil {
+		if err := setup(); err != nil {
+			fmt.Fprintf(t.k.Report(), "elfloader: confining the thread of task %d: %v\n", t.TID, err)
+			t.p.exit(125)
+			return
+		}
+	}
 	ctx, err := t.k.cfg.Platform.NewContext()
 	if err != nil {
 		fmt.Fprintf(t.k.Report(), "elfloader: %v\n", err)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/plat/inproc"
+	"github.com/elfloader/elfloader/sandbox"
 	"github.com/elfloader/elfloader/shim"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/procfs"
@@ -30,7 +32,10 @@ type runOptions struct {
 	fs        fsOptions
 	net       string
 	rewrite   string
-	fastStats plat.RewriteStats // counters of the last run
+	debug     bool
+	// unsafeNoHostFilter turns off the host's enforcement (Landlock).
+	unsafeNoHostFilter bool
+	fastStats          plat.RewriteStats // counters of the last run
 
 	profile       string    // --profile: serve only what this profile allows
 	profileAction string    // --profile-action: enosys or kill
@@ -54,7 +59,40 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	o.fs.register(fs)
 	fs.StringVar(&o.rewrite, "rewrite", "lazy", "fast syscall path: off (every syscall traps), lazy (rewrite a site after its first trap) or eager (also scan new code)")
 	fs.StringVar(&o.net, "net", "host", "network: host (the host's network stack) or none (loopback and unix sockets only)")
+	fs.BoolVar(&o.debug, "debug", false, "log elfloader's own decisions (host confinement, …) to stderr")
+	fs.BoolVar(&o.unsafeNoHostFilter, "unsafe-no-host-filter", false, "do not confine app threads with Landlock (the host kernel then does not enforce that only :rw volumes are writable)")
 	o.registerCoverage(fs)
+}
+
+// hostConfinement returns what confines every thread that runs app code:
+// a Landlock ruleset under which only the :rw volumes (and the terminal)
+// are writable on the host. Without Landlock on the host it says so once
+// and returns nil; --unsafe-no-host-filter turns it off, loudly.
+func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func() error, error) {
+	if o.unsafeNoHostFilter {
+		fmt.Fprintln(stderr, "elfloader: --unsafe-no-host-filter: the host kernel does not confine app code; code that escapes elfloader can write anywhere elfloader can")
+		return nil, nil
+	}
+	var writable []string
+	for _, s := range o.fs.volumes {
+		v, err := parseVolume(s)
+		if err != nil {
+			return nil, err
+		}
+		if v.writable {
+			writable = append(writable, v.host)
+		}
+	}
+	ll, err := sandbox.NewLandlock(writable)
+	if errors.Is(err, sandbox.ErrNoLandlock) {
+		fmt.Fprintln(stderr, "elfloader: Landlock is not available on this host kernel: the host does not enforce that only :rw volumes are writable")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("host confinement", "landlock_abi", ll.ABI(), "writable", writable)
+	return ll.RestrictThread, nil
 }
 
 // hooks lets a command observe or filter the syscalls of a run.
@@ -155,11 +193,22 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "elfloader: --net %q: want host or none\n", o.net)
 		return 2
 	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.debug {
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	threadSetup, err := o.hostConfinement(log, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 125
+	}
 	k, err := kernel.New(kernel.Config{
-		Net:      netMode,
-		Rewriter: rw,
-		VFS:      root,
-		Platform: p, Syscalls: tb,
+		Log:         log,
+		ThreadSetup: threadSetup,
+		Net:         netMode,
+		Rewriter:    rw,
+		VFS:         root,
+		Platform:    p, Syscalls: tb,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Report: stderr, Hostname: host,
 		Mounts: func() []procfs.Mount { return mounts },

@@ -1,0 +1,64 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/elfloader/elfloader/sandbox"
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// TestLandlockConfinesEscapedCode runs app code that clears the Syscall
+// User Dispatch selector and creates files with raw host system calls:
+// with the host confinement (the default) it cannot create a file in the
+// host's /tmp or in a read-only volume, and can in a :rw volume; with
+// --unsafe-no-host-filter the same code does reach the host, which shows
+// the escape is real.
+func TestLandlockConfinesEscapedCode(t *testing.T) {
+	if sandbox.ABI() < 1 {
+		t.Skip("the host kernel has no Landlock: elfloader says so and runs unconfined")
+	}
+	if strings.Contains(os.Getenv(testbin.FlagsEnv), "isolated") {
+		t.Skip("the isolated platform's app code cannot reach the host kernel at all")
+	}
+	bin := testbin.Build(t, testbin.CSource(t, "escape_host.c"), testbin.StaticVariants()[0])
+	run := func(t *testing.T, extra ...string) (string, string, string, string) {
+		dir := t.TempDir()
+		ro, rw := filepath.Join(dir, "ro"), filepath.Join(dir, "rw")
+		for _, d := range []string{ro, rw} {
+			if err := os.Mkdir(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		host := filepath.Join(dir, "host-file")
+		flags := append(extra, "--volume", ro+":/ro", "--volume", rw+":/rw:rw")
+		got := testbin.RunElfloader(t, threadTimeout, flags, []string{bin, host, filepath.Join(ro, "f"), filepath.Join(rw, "f")}, nil, nil)
+		if got.Status != 0 {
+			t.Fatalf("status %d\n%s%s", got.Status, got.Stdout, got.Stderr)
+		}
+		return got.Stdout, host, filepath.Join(ro, "f"), filepath.Join(rw, "f")
+	}
+	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
+
+	t.Run("confined", func(t *testing.T) {
+		out, host, ro, rw := run(t)
+		want := "host: errno 13\nread-only volume: errno 13\nrw volume: created\n"
+		if out != want {
+			t.Errorf("output:\n%s\nwant:\n%s", out, want)
+		}
+		if exists(host) || exists(ro) {
+			t.Errorf("escaped code wrote the host: %s %v, %s %v", host, exists(host), ro, exists(ro))
+		}
+		if b, err := os.ReadFile(rw); err != nil || string(b) != "escaped\n" {
+			t.Errorf("the :rw volume file: %q %v", b, err)
+		}
+	})
+	t.Run("unsafe-no-host-filter", func(t *testing.T) {
+		out, host, _, _ := run(t, "--unsafe-no-host-filter")
+		if !strings.HasPrefix(out, "host: created") || !exists(host) {
+			t.Errorf("without confinement the escape should reach the host; output:\n%s", out)
+		}
+	})
+}
