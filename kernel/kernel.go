@@ -44,6 +44,9 @@ type Config struct {
 	// Rewriter, when set, rewrites syscall sites into the platform's fast
 	// path (lazily after traps, eagerly on new code, as it was built).
 	Rewriter plat.Rewriter
+	// Debugger, when set, sees every task's start, faults and returns to
+	// app code (the gdb stub; see debug.go).
+	Debugger Debugger
 }
 
 // Kernel is the root of the state an app sees.
