@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"html"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ func (ss *session) query(p string) []byte {
 	case "qThreadExtraInfo":
 		tid, err := strconv.ParseInt(strings.TrimPrefix(p, "qThreadExtraInfo,"), 16, 64)
 		if th := ss.s.thread(int(tid)); err == nil && th != nil {
-			return fmt.Appendf(nil, "%x", th.t.Name)
+			return fmt.Appendf(nil, "%x", threadName(th.t))
 		}
 		return errReply
 	case "qXfer":
@@ -148,7 +149,7 @@ func (s *Stub) threadsXML() []byte {
 	var b strings.Builder
 	b.WriteString("<?xml version=\"1.0\"?>\n<threads>\n")
 	for _, tid := range tids {
-		fmt.Fprintf(&b, "<thread id=\"%x\" name=\"%s\"/>\n", tid, html.EscapeString(s.threads[tid].t.Name))
+		fmt.Fprintf(&b, "<thread id=\"%x\" name=\"%s\"/>\n", tid, html.EscapeString(threadName(s.threads[tid].t)))
 	}
 	b.WriteString("</threads>\n")
 	return []byte(b.String())
@@ -186,7 +187,7 @@ func librariesSVR4(p *kernel.Process) []byte {
 		if name == "" {
 			continue // the vDSO, or an entry without a file name
 		}
-		fmt.Fprintf(&b, "<library name=\"%s\" lm=\"0x%x\" l_addr=\"0x%x\" l_ld=\"0x%x\"/>",
+		fmt.Fprintf(&b, "<library name=\"%s\" lmid=\"0x0\" lm=\"0x%x\" l_addr=\"0x%x\" l_ld=\"0x%x\"/>",
 			html.EscapeString(name), lm, readWord(mm, lm), readWord(mm, lm+16))
 	}
 	b.WriteString("</library-list-svr4>")
@@ -253,4 +254,17 @@ func readWord(mm *kernel.MM, addr uint64) uint64 {
 		return ^uint64(0)
 	}
 	return binary.LittleEndian.Uint64(b[:])
+}
+
+// threadName is the thread's comm: its PR_SET_NAME name, or the first 15
+// bytes of the executable's base name as Linux sets it at exec.
+func threadName(t *kernel.Task) string {
+	if t.Name != "" {
+		return t.Name
+	}
+	name := path.Base(t.Process().ExecPath)
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	return name
 }

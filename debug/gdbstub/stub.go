@@ -242,4 +242,3 @@ func (ss *session) stopReply() []byte {
 	}
 	return out
 }
-
