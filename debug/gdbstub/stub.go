@@ -38,6 +38,7 @@ type Stub struct {
 	stopped     chan struct{} // a stop began (buffered, 1)
 	exited      chan int      // the process's wait status (buffered, 1)
 	conn        net.Conn
+	connDone    chan struct{} // closed when the connection's session ended
 }
 
 // breakpoint is a software breakpoint: the byte the int3 replaced.
@@ -70,10 +71,14 @@ func (s *Stub) Serve() {
 			refuse(c)
 			continue
 		}
+		done := make(chan struct{})
 		s.mu.Lock()
-		s.conn = c
+		s.conn, s.connDone = c, done
 		s.mu.Unlock()
-		go s.serveConn(c)
+		go func() {
+			defer close(done)
+			s.serveConn(c)
+		}()
 	}
 }
 
@@ -87,20 +92,23 @@ func refuse(c net.Conn) {
 // ProcessExited tells gdb that the app ended and closes the stub.
 // elfloader calls it when the run is over.
 func (s *Stub) ProcessExited() {
-	s.mu.Lock()
-	c, p := s.conn, s.proc
-	s.mu.Unlock()
-	if p != nil {
-		select {
-		case s.exited <- p.WaitStatus():
-		default:
-		}
-	}
-	if c != nil {
-		// Give the connection a moment to send the exit reply.
-		time.AfterFunc(500*time.Millisecond, func() { c.Close() })
-	}
 	s.ln.Close()
+	s.mu.Lock()
+	c, p, done := s.conn, s.proc, s.connDone
+	s.mu.Unlock()
+	if p == nil || c == nil {
+		return
+	}
+	select {
+	case s.exited <- p.WaitStatus():
+	default:
+	}
+	// Let the session send the exit reply before elfloader exits.
+	select {
+	case <-done:
+	case <-time.After(stopLimit):
+		c.Close()
+	}
 }
 
 // Close stops listening and drops the connection.
