@@ -48,6 +48,9 @@ type Config struct {
 	// code, before any app code runs there (the host-side confinement:
 	// package sandbox). A failure ends the run.
 	ThreadSetup func() error
+	// Debugger, when set, sees every task's start, faults and returns to
+	// app code (the gdb stub; see debug.go).
+	Debugger Debugger
 }
 
 // Kernel is the root of the state an app sees.

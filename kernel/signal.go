@@ -213,7 +213,7 @@ func (t *Task) notify() {
 // signal is pending for the task or its process and the process is not
 // exiting, so there is nothing to deliver.
 func (t *Task) mayHaveWork() bool {
-	return t.sig.pending.any.Load() || t.p.shared.any.Load() || t.p.exiting.Load()
+	return t.sig.pending.any.Load() || t.p.shared.any.Load() || t.p.exiting.Load() || t.debugStop.Load()
 }
 
 // deliverableLocked reports whether a signal could be delivered now.
@@ -230,7 +230,7 @@ func (t *Task) HasDeliverable() bool {
 	}
 	t.p.sigMu.Lock()
 	defer t.p.sigMu.Unlock()
-	return t.deliverableLocked() || t.p.Exiting()
+	return t.deliverableLocked() || t.p.Exiting() || t.debugStop.Load()
 }
 
 // Interrupt returns the channel a blocking handler selects on; a value

@@ -36,6 +36,7 @@ type Task struct {
 	sig           signalState
 	interrupt     chan struct{}
 	inApp         atomic.Bool
+	debugStop     atomic.Bool // a debugger asked the task to stop (debug.go)
 	skipReturn    bool
 	// SyscallNr is the number of the syscall being served (for handlers
 	// that report on themselves).
@@ -120,7 +121,15 @@ func (t *Task) run() {
 		t.fpImage = nil
 	}
 	close(t.started)
+	dbg := t.k.cfg.Debugger
+	if dbg != nil {
+		dbg.TaskStart(t)
+		defer dbg.TaskExit(t)
+	}
 	for !t.Exited() {
+		if dbg != nil {
+			dbg.Checkpoint(t)
+		}
 		t.inApp.Store(true)
 		if t.HasDeliverable() {
 			t.inApp.Store(false)
@@ -146,7 +155,9 @@ func (t *Task) run() {
 				t.handleSignals(true)
 			}
 		case plat.EventFault:
-			t.handleFault(ctx.Fault())
+			if dbg == nil || !dbg.Fault(t, ctx.Fault()) {
+				t.handleFault(ctx.Fault())
+			}
 		case plat.EventKick:
 			t.handleSignals(false)
 		}

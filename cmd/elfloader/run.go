@@ -43,6 +43,8 @@ type runOptions struct {
 	overrides     multiFlag // hidden --override: answer calls with ENOSYS or 0 (explore)
 
 	image *appImage // set when PROGRAM is an elfloader image (image.go)
+
+	gdb gdbOptions // --gdb, --gdb-wait (gdb.go; run only)
 }
 
 type multiFlag []string
@@ -172,6 +174,15 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		}
 		return 125
 	}
+	stub, err := o.gdb.start(p, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 2
+	}
+	if stub != nil {
+		defer stub.Close()
+		o.rewrite = "off" // breakpoints and single steps need every site as the app wrote it
+	}
 	var rw *inproc.Rewriter
 	switch o.rewrite {
 	case "off":
@@ -207,6 +218,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		ThreadSetup: threadSetup,
 		Net:         netMode,
 		Rewriter:    rw,
+		Debugger:    debugger(stub),
 		VFS:         root,
 		Platform:    p, Syscalls: tb,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
@@ -249,6 +261,9 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		}
 	}()
 	status, err := k.Run(ctx, spec)
+	if stub != nil {
+		stub.ProcessExited()
+	}
 	restore()
 	o.recordFastPath(rw.Stats())
 	if o.trace || o.traceFile != "" || os.Getenv("ELFLOADER_STATS") != "" {
@@ -279,6 +294,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o runOptions
 	o.register(fs)
+	o.gdb.register(fs)
 	var imgFlags imageRunFlags
 	imgFlags.register(fs)
 	fs.Usage = func() {

@@ -84,7 +84,10 @@ struct ep_ctx {
 	uint64_t trapno;
 	uint64_t err;
 	struct ep_regs regs;
-	uint64_t pad1[1];
+	/* Set by the handler while the trap flag single-steps through
+	 * ep_enter: the next trace trap is the landing on the app's first
+	 * instruction, which has not run yet. */
+	uint64_t step_landing;
 	uint64_t kicks;
 	uint32_t host_mxcsr;
 	uint16_t host_fcw;

@@ -109,6 +109,7 @@ static void save_regs(struct ep_regs *r, const greg_t *g) {
 static void to_host(struct ep_ctx *c, ucontext_t *uc, void *target) {
 	greg_t *g = uc->uc_mcontext.gregs;
 	c->state = EP_STATE_HOST;
+	c->step_landing = 0;
 	wrfs(c->host_fs);
 	g[REG_RIP] = (greg_t)target;
 	g[REG_RSP] = (greg_t)c->host_rsp;
@@ -139,6 +140,12 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	}
 	if (rip >= (uint64_t)ep_text_begin && rip < (uint64_t)ep_text_finish) {
 		/* Interrupted between "state = app" and the jump: the app has not run. */
+		if (sig == SIGTRAP && si->si_code == TRAP_TRACE) {
+			/* The app's eflags carry the trap flag (a debugger's single
+			 * step): popfq in ep_enter set it early. Trace on to the app. */
+			c->step_landing = 1;
+			return;
+		}
 		if (sig == kick_sig) {
 			c->kicks++;
 			c->event = EP_EVENT_KICK;
@@ -150,6 +157,13 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 		chain(sig, si, ucv);
 		return;
 	}
+	if (sig == SIGTRAP && si->si_code == TRAP_TRACE && c->step_landing) {
+		/* The jump into the app trapped before its first instruction:
+		 * let that instruction run; the next trace trap is the step. */
+		c->step_landing = 0;
+		return;
+	}
+	c->step_landing = 0;
 	save_regs(&c->regs, g);
 	c->regs.fs_base = rdfs();
 	c->signo = sig;
