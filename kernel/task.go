@@ -37,6 +37,7 @@ type Task struct {
 	interrupt     chan struct{}
 	inApp         atomic.Bool
 	skipReturn    bool
+	bounces       []bounce // copied app buffers to write back (bounce.go)
 	// SyscallNr is the number of the syscall being served (for handlers
 	// that report on themselves).
 	SyscallNr uint64
@@ -99,14 +100,14 @@ func (t *Task) Exited() bool { return t.exited || t.p.Exiting() }
 func (t *Task) run() {
 	runtime.LockOSThread()
 	defer t.k.RecoverInternal(fmt.Sprintf("task %d", t.TID))
-	ctx, err := t.k.cfg.Platform.NewContext()
+	ctx, err := t.k.cfg.Platform.NewContext(t.p.mm.as)
 	if err != nil {
 		fmt.Fprintf(t.k.Report(), "elfloader: %v\n", err)
 		t.p.exit(126)
 		return
 	}
-	defer ctx.Release()
 	t.ctx = ctx
+	defer func() { t.ctx.Release() }()
 	*ctx.Regs() = t.initial
 	if t.fpImage != nil {
 		ctx.SetExtendedStateStd(t.fpImage)
@@ -114,6 +115,7 @@ func (t *Task) run() {
 	}
 	close(t.started)
 	for !t.Exited() {
+		ctx := t.ctx
 		t.inApp.Store(true)
 		if t.HasDeliverable() {
 			t.inApp.Store(false)
@@ -122,6 +124,11 @@ func (t *Task) run() {
 		}
 		ev := ctx.Switch()
 		t.inApp.Store(false)
+		if t.Exited() {
+			// The process ended while this thread ran (on the isolated
+			// platform its stub may be gone: the event means nothing).
+			break
+		}
 		switch ev {
 		case plat.EventSyscall:
 			if rw := t.k.cfg.Rewriter; rw != nil {
@@ -130,21 +137,56 @@ func (t *Task) run() {
 				}
 			}
 			t.k.cfg.Syscalls.Dispatch(t)
-			if !t.Exited() {
-				t.handleSignals(true)
-			}
+			t.afterSyscall()
 		case plat.EventSyscall32:
 			t.serveInt80(t.k.cfg.Syscalls.Dispatch)
-			if !t.Exited() {
-				t.handleSignals(true)
-			}
+			t.afterSyscall()
 		case plat.EventFault:
 			t.handleFault(ctx.Fault())
 		case plat.EventKick:
 			t.handleSignals(false)
 		}
 	}
+	t.dropBounces()
 	t.finish()
+}
+
+// afterSyscall completes a served system call: buffers the handler got as
+// copies are written back, the thread follows its process into a new
+// address space (execve on a platform whose threads belong to one), and
+// pending signals are delivered.
+func (t *Task) afterSyscall() {
+	if t.Exited() {
+		t.dropBounces()
+		return
+	}
+	t.flushBounces()
+	if err := t.followAddressSpace(); err != nil {
+		fmt.Fprintf(t.k.Report(), "elfloader: task %d: a thread in the new address space: %v\n", t.TID, err)
+		t.KillBySignal(int(unix.SIGKILL))
+		return
+	}
+	t.handleSignals(true)
+}
+
+// followAddressSpace gives the task a context in its process's address
+// space when its context belongs to another one (after execve on the
+// isolated platform): the registers and extended state move over.
+func (t *Task) followAddressSpace() error {
+	bc, ok := t.ctx.(plat.BoundContext)
+	if !ok || bc.AddressSpace() == t.p.mm.as {
+		return nil
+	}
+	old := t.ctx
+	nc, err := t.k.cfg.Platform.NewContext(t.p.mm.as)
+	if err != nil {
+		return err
+	}
+	*nc.Regs() = *old.Regs()
+	nc.SetExtendedStateStd(old.ExtendedStateStd())
+	t.ctx = nc
+	old.Release()
+	return nil
 }
 
 // handleFault turns a synchronous fault in app code into its signal.
