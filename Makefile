@@ -1,7 +1,8 @@
 # elfloader: run unmodified Linux x86-64 programs on a small kernel in Go.
 #
 #   make demo    set up, build, and run a static hello world and busybox
-#   make test    set up, vet, and pass every test
+#   make test    set up, vet, and pass every test (also on the isolated platform)
+#   make test-isolated   the integration suite with --platform=isolated
 #   make bench   benchmarks side by side with native runs (see bench/)
 #   make conformance  Go's and CPython's own test suites, native vs elfloader
 #   make fuzz    run every fuzz target for FUZZTIME (docs/robustness.md)
@@ -10,7 +11,7 @@ GO ?= go
 BIN := bin/elfloader
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all deps build demo test vet fuzz bench docs clean conformance
+.PHONY: all deps build demo test test-isolated test-isolated-run vet fuzz bench docs clean conformance
 
 all: build
 
@@ -43,7 +44,16 @@ vet:
 
 test: deps vet build
 	ELFLOADER=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m ./...
+	@$(MAKE) --no-print-directory test-isolated-run
 	@$(MAKE) --no-print-directory fuzz
+
+# The whole integration suite again, every program run with
+# --platform=isolated (a stub process per app process); tests of what only
+# the in-process platform has skip with the reason. About 2.5 minutes here.
+test-isolated: deps build test-isolated-run
+
+test-isolated-run:
+	ELFLOADER=$(CURDIR)/$(BIN) ELFLOADER_FLAGS=--platform=isolated $(GO) test -count=1 -timeout 30m ./tests/integration
 
 # Fuzz targets as package:FuzzName; -fuzz takes one package at a time.
 # 8 targets x FUZZTIME 12s keeps CI's fuzzing under two minutes; fuzz

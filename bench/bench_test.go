@@ -100,6 +100,11 @@ func BenchmarkGetpidElfloader(b *testing.B) {
 	benchSelfReported(b, elfloaderOrSkip(b), "run", prog)
 }
 
+func BenchmarkGetpidIsolated(b *testing.B) {
+	prog := compiled(b, "getpid_loop.c")
+	benchSelfReported(b, elfloaderOrSkip(b), "run", "--platform=isolated", prog)
+}
+
 func BenchmarkSUDTrapNative(b *testing.B) {
 	benchSelfReported(b, compiled(b, "sud_trap.c"))
 }
@@ -111,4 +116,9 @@ func BenchmarkStartupNative(b *testing.B) {
 func BenchmarkStartupElfloader(b *testing.B) {
 	prog := compiled(b, "hello.c")
 	benchStartup(b, elfloaderOrSkip(b), "run", prog)
+}
+
+func BenchmarkStartupIsolated(b *testing.B) {
+	prog := compiled(b, "hello.c")
+	benchStartup(b, elfloaderOrSkip(b), "run", "--platform=isolated", prog)
 }

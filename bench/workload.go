@@ -150,6 +150,10 @@ const fastIterations = "1000000"
 // for a stable figure natively, short enough under a slow trap path.
 const getpidIterations = "100000"
 
+// isolatedFlags run a workload on the isolated platform (a stub process
+// per app process) instead of the default in-process one.
+var isolatedFlags = []string{"--platform=isolated"}
+
 // Workloads is the benchmark table. A new workload is one entry here (plus
 // its C source in bench/c when it is not a host program).
 func Workloads() []Workload {
@@ -163,6 +167,14 @@ func Workloads() []Workload {
 			Goal:        2.5,
 			Floor:       &Program{Source: "sud_trap.c", Args: []string{getpidIterations}},
 			FloorName:   "bare SUD trap (bench/c/sud_trap.c)",
+		},
+		{
+			Name:           "syscall-isolated",
+			Description:    "the raw getpid loop with --platform=isolated: every call a seccomp trap in the app's stub process, served over shared memory; compare with syscall (inproc)",
+			Program:        Program{Source: "getpid_loop.c", Args: []string{getpidIterations}},
+			Metric:         SelfReported,
+			Runs:           5,
+			ElfloaderFlags: isolatedFlags,
 		},
 		{
 			Name:        "syscall-fast",
@@ -221,6 +233,15 @@ func Workloads() []Workload {
 			SameOutput:  true,
 		},
 		{
+			Name:           "startup-isolated",
+			Description:    "static hello world with --platform=isolated (a stub process started per run), wall time; compare with startup (inproc)",
+			Program:        Program{Source: "hello.c"},
+			Metric:         WallTime,
+			Runs:           30,
+			SameOutput:     true,
+			ElfloaderFlags: isolatedFlags,
+		},
+		{
 			Name:        "startup-musl",
 			Description: "static hello world (bench/c/hello.c, musl-gcc -static), wall time",
 			Program:     Program{Source: "hello.c", Variant: MuslStatic},
@@ -252,6 +273,14 @@ func Workloads() []Workload {
 			Metric:      WallTime,
 			Runs:        10,
 			Goal:        3,
+		},
+		{
+			Name:           "startup-python-isolated",
+			Description:    "/usr/bin/python3 -c pass with --platform=isolated, wall time; compare with startup-python (inproc)",
+			Program:        Program{Path: "/usr/bin/python3", Args: []string{"-c", "pass"}},
+			Metric:         WallTime,
+			Runs:           10,
+			ElfloaderFlags: isolatedFlags,
 		},
 		{
 			Name:             "boot-busybox-image",

@@ -150,7 +150,7 @@ func (t *Task) finish() {
 	t.exitRobustList()
 	if t.ClearChildTID != 0 {
 		if putU32(t, t.ClearChildTID, 0) == nil {
-			t.k.futexes.Wake(t.ClearChildTID, 1, futexBitsetAny)
+			t.k.futexes.Wake(t, t.ClearChildTID, 1, futexBitsetAny)
 		}
 	}
 }
@@ -194,14 +194,18 @@ func (t *Task) robustDied(addr uint64) {
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
 	for {
-		old := *p
-		if old&FUTEX_TID_MASK != uint32(t.TID) {
+		old, err := p.load()
+		if err != nil || old&FUTEX_TID_MASK != uint32(t.TID) {
 			return
 		}
 		nv := old&FUTEX_WAITERS | FUTEX_OWNER_DIED
-		if casU32(p, old, nv) {
+		swapped, err := p.cas(old, nv)
+		if err != nil {
+			return
+		}
+		if swapped {
 			if old&FUTEX_WAITERS != 0 {
-				ft.wakeLocked(addr, 1, futexBitsetAny)
+				ft.wakeLocked(t.futexKey(addr), 1, futexBitsetAny)
 			}
 			return
 		}

@@ -6,4 +6,30 @@
 // It depends on abi, arch, plat and the pure elfloader package. System-call
 // handlers live elsewhere (posix/*, vfs) and reach the kernel through Task;
 // the kernel reaches them through the Dispatcher interface the shim implements.
+//
+// # Platforms with and without direct access
+//
+// Every process has an MM over a plat.AddressSpace. On the in-process
+// platform app memory is elfloader's own: AddressSpace.Direct lends it, and
+// AppBytes, AppBytesPrefix and the futex words are the app's memory itself.
+// On the isolated platform app memory lives in the process's stub, so:
+//
+//   - AppBytes and AppBytesPrefix lend a copy (bounce.go): the app's bytes
+//     are copied in; for a buffer the handler may write, the task loop
+//     writes back, right after Dispatch and before signals, the smallest
+//     range covering every byte the handler changed. Handlers keep their
+//     one call; a transfer Linux may end short copies at most 16 MiB.
+//   - futex words are read with a copy and changed with the platform's
+//     atomic compare-and-swap (plat.AtomicMemory: the stub runs lock
+//     cmpxchg); the wait queues are keyed by address space and address.
+//   - a context is a thread of one address space (plat.BoundContext): a
+//     vfork child's thread runs in its parent's stub until it execs; after
+//     execve the task moves to a context in the new address space. An MM
+//     counts the processes using it and the last one releases it (the stub
+//     is killed) at exit or exec.
+//   - the platform's own region (plat.ReservedRanges: the stub) is never
+//     chosen for a mapping; MAP_FIXED over it is ENOMEM, and
+//     MAP_FIXED_NOREPLACE EEXIST.
+//   - the stub has no madvise: MADV_DONTNEED replaces private anonymous
+//     memory with fresh zero pages (MM.discard); no vDSO is offered.
 package kernel

@@ -124,6 +124,9 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 	if a.Flags&CLONE_FILES != 0 {
 		return 0, unix.EINVAL // a shared table across processes is not supported
 	}
+	// The child borrows the parent's address space until it execs (on the
+	// isolated platform its thread is a new thread of the parent's stub).
+	p.mm.hold()
 	child.files = p.files.Fork(child)
 	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: true}
 	var done chan struct{}
@@ -284,7 +287,11 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 // half of execve past its point of no return.
 func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string) {
 	p := t.p
+	old := p.mm
 	p.mm = img.mm
+	// A vfork child gives its parent's address space back; otherwise this
+	// was the last user. The task's context follows (Task.afterSyscall).
+	old.drop()
 	if t.k.cfg.Rewriter != nil {
 		img.mm.SetRewriter(t.k.cfg.Rewriter, codeMemory{p})
 	}

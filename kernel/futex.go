@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,8 +18,25 @@ const (
 	futexBitsetAny   = 0xffffffff
 )
 
+// futexKey names a futex word: its address in an address space. On a
+// platform where every process shares one address space (in-process) the
+// space is nil; otherwise it is the process's memory manager, so that
+// private futexes of different processes never meet.
+type futexKey struct {
+	space *MM
+	addr  uint64
+}
+
+func (t *Task) futexKey(addr uint64) futexKey {
+	mm := t.p.mm
+	if mm.direct() {
+		return futexKey{addr: addr}
+	}
+	return futexKey{space: mm, addr: addr}
+}
+
 type futexWaiter struct {
-	addr   uint64
+	key    futexKey
 	bitset uint32
 	ch     chan struct{}
 	woken  bool
@@ -32,25 +50,79 @@ type futexGroup struct {
 	woken int // index of the futex that woke, -1 if none
 }
 
-// FutexTable is the kernel's futex wait queues, keyed by address (one
-// address space for every process on the in-process platform).
+// FutexTable is the kernel's futex wait queues, keyed by address space and
+// address (futexKey).
 type FutexTable struct {
 	mu sync.Mutex
-	q  map[uint64][]*futexWaiter
+	q  map[futexKey][]*futexWaiter
 }
 
-func newFutexTable() *FutexTable { return &FutexTable{q: map[uint64][]*futexWaiter{}} }
+func newFutexTable() *FutexTable { return &FutexTable{q: map[futexKey][]*futexWaiter{}} }
 
-// word returns the futex word as a pointer into app memory.
-func futexWord(t *Task, addr uint64, write bool) (*uint32, error) {
+// futexRef is a futex word of app memory: a pointer to it when the platform
+// lends app memory, else its address, reached through the platform's
+// atomic operations (plat.AtomicMemory).
+type futexRef struct {
+	p    *uint32
+	mm   *MM
+	addr uint64
+}
+
+// futexWord returns the futex word at addr; write asks for a word the
+// kernel may change (PROT_WRITE).
+func futexWord(t *Task, addr uint64, write bool) (futexRef, error) {
 	if addr%4 != 0 {
-		return nil, unix.EINVAL
+		return futexRef{}, unix.EINVAL
 	}
-	b, err := t.AppBytes(addr, 4, write)
-	if err != nil {
-		return nil, err
+	mm := t.p.mm
+	b, err := mm.Slice(addr, 4, write)
+	if err == nil {
+		return futexRef{p: (*uint32)(unsafe.Pointer(&b[0]))}, nil
 	}
-	return (*uint32)(unsafe.Pointer(&b[0])), nil
+	if err != errNoDirectAccess {
+		return futexRef{}, err
+	}
+	return futexRef{mm: mm, addr: addr}, nil
+}
+
+// load reads the word. Without direct access it is a plain copy, which is
+// what FUTEX_WAIT's check needs: Linux too reads the word without an
+// atomic operation, under the wait queue's lock, as the kernel does here.
+func (w futexRef) load() (uint32, error) {
+	if w.p != nil {
+		return atomic.LoadUint32(w.p), nil
+	}
+	var b [4]byte
+	if err := w.mm.CopyIn(w.addr, b[:]); err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint32(b[:]), nil
+}
+
+// cas replaces the word with nv when it holds old, atomically with respect
+// to the app's own atomic instructions.
+func (w futexRef) cas(old, nv uint32) (bool, error) {
+	if w.p != nil {
+		return atomic.CompareAndSwapUint32(w.p, old, nv), nil
+	}
+	return w.mm.compareAndSwap(w.addr, old, nv)
+}
+
+// store sets the word (a compare-and-swap loop without direct access).
+func (w futexRef) store(v uint32) error {
+	if w.p != nil {
+		atomic.StoreUint32(w.p, v)
+		return nil
+	}
+	for {
+		old, err := w.load()
+		if err != nil {
+			return err
+		}
+		if ok, err := w.cas(old, v); ok || err != nil {
+			return err
+		}
+	}
 }
 
 // CheckFutexKey applies Linux's get_futex_key rules to a futex address: it
@@ -70,10 +142,10 @@ func CheckFutexKey(t *Task, addr uint64, private bool) error {
 	return nil
 }
 
-func (ft *FutexTable) enqueue(w *futexWaiter) { ft.q[w.addr] = append(ft.q[w.addr], w) }
+func (ft *FutexTable) enqueue(w *futexWaiter) { ft.q[w.key] = append(ft.q[w.key], w) }
 
 func (ft *FutexTable) remove(w *futexWaiter) {
-	list := ft.q[w.addr]
+	list := ft.q[w.key]
 	for i, x := range list {
 		if x == w {
 			list = append(list[:i:i], list[i+1:]...)
@@ -81,16 +153,16 @@ func (ft *FutexTable) remove(w *futexWaiter) {
 		}
 	}
 	if len(list) == 0 {
-		delete(ft.q, w.addr)
+		delete(ft.q, w.key)
 	} else {
-		ft.q[w.addr] = list
+		ft.q[w.key] = list
 	}
 }
 
-// wakeLocked wakes up to n waiters at addr whose bitset matches.
-func (ft *FutexTable) wakeLocked(addr uint64, n int, bitset uint32) int {
+// wakeLocked wakes up to n waiters at key whose bitset matches.
+func (ft *FutexTable) wakeLocked(key futexKey, n int, bitset uint32) int {
 	woken := 0
-	for _, w := range append([]*futexWaiter(nil), ft.q[addr]...) {
+	for _, w := range append([]*futexWaiter(nil), ft.q[key]...) {
 		if woken >= n {
 			break
 		}
@@ -124,11 +196,15 @@ func (ft *FutexTable) Wait(t *Task, addr uint64, val, bitset uint32, deadline ti
 		return err
 	}
 	ft.mu.Lock()
-	if atomic.LoadUint32(p) != val {
+	cur, err := p.load()
+	if err != nil || cur != val {
 		ft.mu.Unlock()
+		if err != nil {
+			return err
+		}
 		return unix.EAGAIN
 	}
-	w := &futexWaiter{addr: addr, bitset: bitset, ch: make(chan struct{}), tid: t.TID}
+	w := &futexWaiter{key: t.futexKey(addr), bitset: bitset, ch: make(chan struct{}), tid: t.TID}
 	ft.enqueue(w)
 	ft.mu.Unlock()
 	return ft.sleep(t, w, deadline)
@@ -148,14 +224,15 @@ func (ft *FutexTable) sleep(t *Task, w *futexWaiter, deadline time.Time) error {
 	return err
 }
 
-// Wake implements FUTEX_WAKE(_BITSET).
-func (ft *FutexTable) Wake(addr uint64, n int, bitset uint32) int {
+// Wake implements FUTEX_WAKE(_BITSET) on the futex at addr in t's address
+// space.
+func (ft *FutexTable) Wake(t *Task, addr uint64, n int, bitset uint32) int {
 	if bitset == 0 {
 		return 0
 	}
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	return ft.wakeLocked(addr, n, bitset)
+	return ft.wakeLocked(t.futexKey(addr), n, bitset)
 }
 
 // Requeue implements FUTEX_REQUEUE and (with cmp) FUTEX_CMP_REQUEUE.
@@ -170,18 +247,23 @@ func (ft *FutexTable) Requeue(t *Task, addr, addr2 uint64, nwake, nrequeue int, 
 		if err != nil {
 			return 0, err
 		}
-		if atomic.LoadUint32(p) != *cmp {
+		cur, err := p.load()
+		if err != nil {
+			return 0, err
+		}
+		if cur != *cmp {
 			return 0, unix.EAGAIN
 		}
 	}
-	woken := ft.wakeLocked(addr, nwake, futexBitsetAny)
+	key, key2 := t.futexKey(addr), t.futexKey(addr2)
+	woken := ft.wakeLocked(key, nwake, futexBitsetAny)
 	moved := 0
-	for _, w := range append([]*futexWaiter(nil), ft.q[addr]...) {
+	for _, w := range append([]*futexWaiter(nil), ft.q[key]...) {
 		if moved >= nrequeue {
 			break
 		}
 		ft.remove(w)
-		w.addr = addr2
+		w.key = key2
 		ft.enqueue(w)
 		moved++
 	}
@@ -204,7 +286,10 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, n, n2 int, op uint32) 
 	defer ft.mu.Unlock()
 	var old uint32
 	for {
-		old = atomic.LoadUint32(p2)
+		old, err = p2.load()
+		if err != nil {
+			return 0, err
+		}
 		var nv uint32
 		switch kind {
 		case 0:
@@ -220,11 +305,15 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, n, n2 int, op uint32) 
 		default:
 			return 0, unix.ENOSYS
 		}
-		if atomic.CompareAndSwapUint32(p2, old, nv) {
+		swapped, err := p2.cas(old, nv)
+		if err != nil {
+			return 0, err
+		}
+		if swapped {
 			break
 		}
 	}
-	woken := ft.wakeLocked(addr, n, futexBitsetAny)
+	woken := ft.wakeLocked(t.futexKey(addr), n, futexBitsetAny)
 	so, sa := int32(old), int32(cmparg)
 	var hit bool
 	switch cmp {
@@ -244,7 +333,7 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, n, n2 int, op uint32) 
 		return 0, unix.ENOSYS
 	}
 	if hit {
-		woken += ft.wakeLocked(addr2, n2, futexBitsetAny)
+		woken += ft.wakeLocked(t.futexKey(addr2), n2, futexBitsetAny)
 	}
 	return woken, nil
 }
@@ -258,18 +347,26 @@ func (ft *FutexTable) LockPI(t *Task, addr uint64, try bool, deadline time.Time)
 		return err
 	}
 	tid := uint32(t.TID)
+	key := t.futexKey(addr)
 	for {
 		ft.mu.Lock()
-		old := atomic.LoadUint32(p)
+		old, err := p.load()
+		if err != nil {
+			ft.mu.Unlock()
+			return err
+		}
 		owner := old & FUTEX_TID_MASK
 		switch {
 		case owner == 0:
 			nv := tid | old&FUTEX_OWNER_DIED
-			if len(ft.q[addr]) > 0 {
+			if len(ft.q[key]) > 0 {
 				nv |= FUTEX_WAITERS
 			}
-			if !atomic.CompareAndSwapUint32(p, old, nv) {
+			if swapped, err := p.cas(old, nv); err != nil || !swapped {
 				ft.mu.Unlock()
+				if err != nil {
+					return err
+				}
 				continue
 			}
 			ft.mu.Unlock()
@@ -281,19 +378,22 @@ func (ft *FutexTable) LockPI(t *Task, addr uint64, try bool, deadline time.Time)
 			ft.mu.Unlock()
 			return unix.EAGAIN
 		}
-		if !atomic.CompareAndSwapUint32(p, old, old|FUTEX_WAITERS) {
+		if swapped, err := p.cas(old, old|FUTEX_WAITERS); err != nil || !swapped {
 			ft.mu.Unlock()
+			if err != nil {
+				return err
+			}
 			continue
 		}
-		w := &futexWaiter{addr: addr, bitset: futexBitsetAny, ch: make(chan struct{}), tid: t.TID}
+		w := &futexWaiter{key: key, bitset: futexBitsetAny, ch: make(chan struct{}), tid: t.TID}
 		ft.enqueue(w)
 		ft.mu.Unlock()
 		if err := ft.sleep(t, w, deadline); err != nil {
 			return err
 		}
 		// Woken by UnlockPI, which made us the owner.
-		if atomic.LoadUint32(p)&FUTEX_TID_MASK == tid {
-			return nil
+		if cur, err := p.load(); err != nil || cur&FUTEX_TID_MASK == tid {
+			return err
 		}
 	}
 }
@@ -306,21 +406,25 @@ func (ft *FutexTable) UnlockPI(t *Task, addr uint64) error {
 	}
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	old := atomic.LoadUint32(p)
+	old, err := p.load()
+	if err != nil {
+		return err
+	}
 	if old&FUTEX_TID_MASK != uint32(t.TID) {
 		return unix.EPERM
 	}
-	list := ft.q[addr]
+	list := ft.q[t.futexKey(addr)]
 	if len(list) == 0 {
-		atomic.StoreUint32(p, 0)
-		return nil
+		return p.store(0)
 	}
 	next := list[0]
 	nv := uint32(next.tid)
 	if len(list) > 1 {
 		nv |= FUTEX_WAITERS
 	}
-	atomic.StoreUint32(p, nv)
+	if err := p.store(nv); err != nil {
+		return err
+	}
 	ft.wakeOne(next)
 	return nil
 }
@@ -328,7 +432,7 @@ func (ft *FutexTable) UnlockPI(t *Task, addr uint64) error {
 // Waitv implements futex_waitv: sleep until any of the words is woken.
 // It returns the index of the woken futex.
 func (ft *FutexTable) Waitv(t *Task, addrs []uint64, vals []uint32, deadline time.Time) (int, error) {
-	ptrs := make([]*uint32, len(addrs))
+	ptrs := make([]futexRef, len(addrs))
 	for i, a := range addrs {
 		p, err := futexWord(t, a, false)
 		if err != nil {
@@ -340,15 +444,19 @@ func (ft *FutexTable) Waitv(t *Task, addrs []uint64, vals []uint32, deadline tim
 	ch := make(chan struct{})
 	ft.mu.Lock()
 	for i, p := range ptrs {
-		if atomic.LoadUint32(p) != vals[i] {
+		cur, err := p.load()
+		if err != nil || cur != vals[i] {
 			ft.mu.Unlock()
+			if err != nil {
+				return 0, err
+			}
 			return 0, unix.EAGAIN
 		}
 	}
 	ws := make([]*futexWaiter, len(addrs))
 	closed := false
 	for i, a := range addrs {
-		ws[i] = &futexWaiter{addr: a, bitset: futexBitsetAny, ch: make(chan struct{}), tid: t.TID, group: g, index: i}
+		ws[i] = &futexWaiter{key: t.futexKey(a), bitset: futexBitsetAny, ch: make(chan struct{}), tid: t.TID, group: g, index: i}
 		ft.enqueue(ws[i])
 	}
 	ft.mu.Unlock()
@@ -383,5 +491,3 @@ func (ft *FutexTable) Waitv(t *Task, addrs []uint64, vals []uint32, deadline tim
 	}
 	return 0, err
 }
-
-func casU32(p *uint32, old, nv uint32) bool { return atomic.CompareAndSwapUint32(p, old, nv) }

@@ -46,7 +46,9 @@ func (t *Task) CopyInIovecs(addr uint64, count int) ([]Iovec, error) {
 // copy reaches before it would fault, for transfers that Linux ends short at
 // the first fault (read, write and their relatives): EFAULT when the range
 // is outside the user address space or its first byte is not app memory
-// with the needed access. A zero length is never a fault.
+// with the needed access. A zero length is never a fault. On a platform
+// without direct access it is a copy of at most maxPrefixBounce bytes
+// (see AppBytes).
 func (t *Task) AppBytesPrefix(addr uint64, n int, write bool) ([]byte, error) {
 	if n == 0 {
 		return nil, nil
@@ -58,11 +60,13 @@ func (t *Task) AppBytesPrefix(addr uint64, n int, write bool) ([]byte, error) {
 	if ok == 0 {
 		return nil, unix.EFAULT
 	}
-	return t.p.mm.Slice(addr, int(ok), write)
+	return t.lend(addr, int(ok), write, true)
 }
 
 // AppBytes returns the app's memory [addr, addr+n) for the duration of a
-// handler, EFAULT if it is not all app memory with the needed access.
+// handler, EFAULT if it is not all app memory with the needed access. On a
+// platform without direct access it is a copy, written back when the
+// handler returns (bounce.go): a handler must not keep it past its return.
 func (t *Task) AppBytes(addr uint64, n int, write bool) ([]byte, error) {
-	return t.p.mm.Slice(addr, n, write)
+	return t.lend(addr, n, write, false)
 }

@@ -3,6 +3,7 @@ package kernel
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -61,6 +62,13 @@ type MM struct {
 	code    plat.Rewriter
 	codeMem plat.CodeMemory
 
+	// reserved are ranges of the address space that hold the platform's
+	// own memory (the isolated stub): never app memory.
+	reserved [][2]uint64
+	// users counts the processes on this address space (a vfork child
+	// borrows its parent's); the last one to leave releases it.
+	users atomic.Int32
+
 	mu        sync.RWMutex
 	vmas      []VMA // sorted, non-overlapping
 	brkStart  uint64
@@ -68,8 +76,37 @@ type MM struct {
 	brkMapped uint64 // end of the mapped heap (page-aligned)
 }
 
-// NewMM returns an empty memory manager over the platform's address space.
-func NewMM(as plat.AddressSpace) *MM { return &MM{as: as} }
+// NewMM returns an empty memory manager over the platform's address space,
+// used by one process.
+func NewMM(as plat.AddressSpace) *MM {
+	m := &MM{as: as}
+	if r, ok := as.(plat.ReservedRanges); ok {
+		m.reserved = r.Reserved()
+	}
+	m.users.Store(1)
+	return m
+}
+
+// hold counts one more process on the address space (a vfork child).
+func (m *MM) hold() { m.users.Add(1) }
+
+// drop is a process leaving the address space (exit, execve); the last one
+// releases it on the host.
+func (m *MM) drop() {
+	if m.users.Add(-1) == 0 {
+		m.as.Release()
+	}
+}
+
+// inReserved reports whether [start, end) touches a reserved range.
+func (m *MM) inReserved(start, end uint64) bool {
+	for _, r := range m.reserved {
+		if start < r[1] && end > r[0] {
+			return true
+		}
+	}
+	return false
+}
 
 // AddressSpace is the platform's address space behind the MM.
 func (m *MM) AddressSpace() plat.AddressSpace { return m.as }
@@ -219,6 +256,9 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		if s.Addr%pageSize != 0 {
 			return 0, unix.EINVAL
 		}
+		if m.inReserved(s.Addr, s.Addr+length) {
+			return 0, unix.EEXIST // the platform's memory is there
+		}
 		addr, err = m.as.Map(s.Addr, length, s.Prot, flags|unix.MAP_FIXED_NOREPLACE, fd, s.Offset)
 	case s.Flags&unix.MAP_FIXED != 0:
 		if s.Addr%pageSize != 0 {
@@ -228,7 +268,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		if end < s.Addr || end > 1<<47 {
 			return 0, unix.ENOMEM
 		}
-		if m.anyHost(s.Addr, end) {
+		if m.anyHost(s.Addr, end) || m.inReserved(s.Addr, end) {
 			return 0, unix.ENOMEM
 		}
 		if err := m.claimGaps(s.Addr, end); err != nil {
@@ -237,7 +277,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		addr, err = m.as.Map(s.Addr, length, s.Prot, flags|unix.MAP_FIXED, fd, s.Offset)
 	default:
 		hint := pageDown(s.Addr)
-		if m.overlaps(hint, hint+length) {
+		if m.overlaps(hint, hint+length) || m.inReserved(hint, hint+length) || hint+length < hint {
 			hint = 0
 		}
 		addr, err = m.as.Map(hint, length, s.Prot, flags, fd, s.Offset)
@@ -403,7 +443,35 @@ func (m *MM) Advise(addr, length uint64, advice int) error {
 	if !m.covered(addr, end, 0) {
 		return unix.ENOMEM
 	}
-	return m.as.Advise(addr, end-addr, advice)
+	err := m.as.Advise(addr, end-addr, advice)
+	if err == unix.EOPNOTSUPP && advice == unix.MADV_DONTNEED {
+		return m.discard(addr, end)
+	}
+	return err
+}
+
+// discard is MADV_DONTNEED for a platform without it (isolated): private
+// anonymous memory is replaced with fresh zero pages of the same
+// protection, which is what the app sees after Linux's MADV_DONTNEED;
+// shared memory keeps its contents, as in Linux. Private memory that Linux
+// would read back from a file cannot be restored here: EOPNOTSUPP. Caller
+// holds mu (read).
+func (m *MM) discard(start, end uint64) error {
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].End > start })
+	for ; i < len(m.vmas) && m.vmas[i].Start < end; i++ {
+		v := m.vmas[i]
+		s, e := max(v.Start, start), min(v.End, end)
+		switch {
+		case v.Shared || v.Host:
+			continue
+		case !isSpecialOrAnon(v.Name):
+			return unix.EOPNOTSUPP
+		}
+		if _, err := m.as.Map(s, e-s, v.Prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetBrkStart places the program break just after the executable's image.
@@ -554,6 +622,33 @@ func (m *MM) Slice(addr uint64, n int, write bool) ([]byte, error) {
 		return nil, errNoDirectAccess
 	}
 	return b, nil
+}
+
+// direct reports whether the platform lends this address space's memory
+// to the kernel (plat.AddressSpace.Direct).
+func (m *MM) direct() bool {
+	_, ok := m.as.Direct(0, 0)
+	return ok
+}
+
+// compareAndSwap is an atomic compare-and-swap on a word of app memory
+// that is mapped readable and writable, on a platform without direct
+// access (plat.AtomicMemory); it reports whether the word was swapped.
+func (m *MM) compareAndSwap(addr uint64, old, nv uint32) (bool, error) {
+	am, ok := m.as.(plat.AtomicMemory)
+	if !ok {
+		return false, unix.ENOSYS
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.covered(addr, addr+4, unix.PROT_READ|unix.PROT_WRITE) {
+		return false, unix.EFAULT
+	}
+	got, err := am.CompareAndSwapUint32(addr, old, nv)
+	if err != nil {
+		return false, unix.EFAULT
+	}
+	return got == old, nil
 }
 
 // Prefix returns how many bytes of [addr, addr+n) from addr on are app

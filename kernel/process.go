@@ -156,6 +156,9 @@ func (p *Process) exit(status int) {
 		}
 	}
 	p.files.CloseAll()
+	// The address space goes with its last process (on the isolated
+	// platform the stub is killed: threads still in app code stop).
+	p.mm.drop()
 	p.closeOnce.Do(func() { close(p.done) })
 	p.exited()
 }

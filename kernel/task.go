@@ -38,6 +38,7 @@ type Task struct {
 	inApp         atomic.Bool
 	debugStop     atomic.Bool // a debugger asked the task to stop (debug.go)
 	skipReturn    bool
+	bounces       []bounce // copied app buffers to write back (bounce.go)
 	// SyscallNr is the number of the syscall being served (for handlers
 	// that report on themselves).
 	SyscallNr uint64
@@ -107,14 +108,14 @@ func (t *Task) run() {
 			return
 		}
 	}
-	ctx, err := t.k.cfg.Platform.NewContext()
+	ctx, err := t.k.cfg.Platform.NewContext(t.p.mm.as)
 	if err != nil {
 		fmt.Fprintf(t.k.Report(), "elfloader: %v\n", err)
 		t.p.exit(126)
 		return
 	}
-	defer ctx.Release()
 	t.ctx = ctx
+	defer func() { t.ctx.Release() }()
 	*ctx.Regs() = t.initial
 	if t.fpImage != nil {
 		ctx.SetExtendedStateStd(t.fpImage)
@@ -130,6 +131,7 @@ func (t *Task) run() {
 		if dbg != nil {
 			dbg.Checkpoint(t)
 		}
+		ctx := t.ctx
 		t.inApp.Store(true)
 		if t.HasDeliverable() {
 			t.inApp.Store(false)
@@ -138,6 +140,11 @@ func (t *Task) run() {
 		}
 		ev := ctx.Switch()
 		t.inApp.Store(false)
+		if t.Exited() {
+			// The process ended while this thread ran (on the isolated
+			// platform its stub may be gone: the event means nothing).
+			break
+		}
 		switch ev {
 		case plat.EventSyscall:
 			if rw := t.k.cfg.Rewriter; rw != nil {
@@ -146,14 +153,10 @@ func (t *Task) run() {
 				}
 			}
 			t.k.cfg.Syscalls.Dispatch(t)
-			if !t.Exited() {
-				t.handleSignals(true)
-			}
+			t.afterSyscall()
 		case plat.EventSyscall32:
 			t.serveInt80(t.k.cfg.Syscalls.Dispatch)
-			if !t.Exited() {
-				t.handleSignals(true)
-			}
+			t.afterSyscall()
 		case plat.EventFault:
 			if dbg == nil || !dbg.Fault(t, ctx.Fault()) {
 				t.handleFault(ctx.Fault())
@@ -162,7 +165,46 @@ func (t *Task) run() {
 			t.handleSignals(false)
 		}
 	}
+	t.dropBounces()
 	t.finish()
+}
+
+// afterSyscall completes a served system call: buffers the handler got as
+// copies are written back, the thread follows its process into a new
+// address space (execve on a platform whose threads belong to one), and
+// pending signals are delivered.
+func (t *Task) afterSyscall() {
+	if t.Exited() {
+		t.dropBounces()
+		return
+	}
+	t.flushBounces()
+	if err := t.followAddressSpace(); err != nil {
+		fmt.Fprintf(t.k.Report(), "elfloader: task %d: a thread in the new address space: %v\n", t.TID, err)
+		t.KillBySignal(int(unix.SIGKILL))
+		return
+	}
+	t.handleSignals(true)
+}
+
+// followAddressSpace gives the task a context in its process's address
+// space when its context belongs to another one (after execve on the
+// isolated platform): the registers and extended state move over.
+func (t *Task) followAddressSpace() error {
+	bc, ok := t.ctx.(plat.BoundContext)
+	if !ok || bc.AddressSpace() == t.p.mm.as {
+		return nil
+	}
+	old := t.ctx
+	nc, err := t.k.cfg.Platform.NewContext(t.p.mm.as)
+	if err != nil {
+		return err
+	}
+	*nc.Regs() = *old.Regs()
+	nc.SetExtendedStateStd(old.ExtendedStateStd())
+	t.ctx = nc
+	old.Release()
+	return nil
 }
 
 // handleFault turns a synchronous fault in app code into its signal.

@@ -92,13 +92,46 @@ type AddressSpace interface {
 	Release()
 }
 
+// BoundContext is implemented by contexts that run in one address space
+// only (the isolated platform: a thread of the stub process).
+type BoundContext interface {
+	AddressSpace() AddressSpace
+}
+
+// AtomicMemory is implemented by address spaces without direct access
+// (AddressSpace.Direct fails) that can still do atomic operations on app
+// memory, as the futex operations need: the operation runs where the memory
+// lives, atomically with respect to the app's own atomic instructions.
+type AtomicMemory interface {
+	// CompareAndSwapUint32 replaces the 4-byte aligned word at addr with
+	// new when it holds old, and returns the value it found (the swap
+	// happened when that equals old). The kernel has checked that the word
+	// is app memory mapped readable and writable; it fails with
+	// unix.EFAULT when the host finds otherwise.
+	CompareAndSwapUint32(addr uint64, old, new uint32) (uint32, error)
+}
+
+// ReservedRanges is implemented by address spaces that hold memory of
+// their own that the app must never map over (the isolated platform's
+// stub region): placement without a hint never picks it and MAP_FIXED over
+// it fails.
+type ReservedRanges interface {
+	Reserved() [][2]uint64
+}
+
 // Platform creates address spaces and contexts.
 type Platform interface {
 	Name() string
 	// NewAddressSpace returns an empty address space for a new app process.
 	NewAddressSpace() (AddressSpace, error)
-	// NewContext must be called on the locked OS thread that will run the app thread.
-	NewContext() (Context, error)
+	// NewContext returns a new thread of the address space as (one that
+	// NewAddressSpace of this platform returned). It must be called on the
+	// locked OS thread that will run the app thread. A platform whose
+	// contexts are not tied to an address space (in-process: every app
+	// process shares elfloader's) may ignore as; the others implement
+	// BoundContext, and the kernel gives a thread a new context when its
+	// process moves to another address space (execve).
+	NewContext(as AddressSpace) (Context, error)
 	// Kick interrupts the thread running ctx so that Switch returns EventKick soon.
 	Kick(ctx Context) error
 	// XState is the CPU's XSAVE layout (from CPUID): the size of a

@@ -14,7 +14,6 @@ import (
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/plat"
-	"github.com/elfloader/elfloader/plat/inproc"
 	"github.com/elfloader/elfloader/sandbox"
 	"github.com/elfloader/elfloader/shim"
 	"github.com/elfloader/elfloader/vfs"
@@ -35,7 +34,9 @@ type runOptions struct {
 	debug     bool
 	// unsafeNoHostFilter turns off the host's enforcement (Landlock).
 	unsafeNoHostFilter bool
-	fastStats          plat.RewriteStats // counters of the last run
+	// rewriteSet: --rewrite was given (the isolated platform refuses it).
+	rewriteSet bool
+	fastStats  plat.RewriteStats // counters of the last run
 
 	profile       string    // --profile: serve only what this profile allows
 	profileAction string    // --profile-action: enosys or kill
@@ -55,11 +56,15 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.trace, "trace", false, "print every system call in strace's format (to stderr or --trace-file)")
 	fs.StringVar(&o.traceFile, "trace-file", "", "write the trace to `FILE` instead of stderr (implies --trace)")
-	fs.StringVar(&o.platform, "platform", "inproc", "execution platform: inproc")
+	fs.StringVar(&o.platform, "platform", "inproc", platformHelp)
 	fs.StringVar(&o.hostname, "hostname", "", "host name the app sees (default: the host's)")
 	fs.Var(&o.envs, "env", "set `NAME=VALUE` in the app's environment (repeatable)")
 	o.fs.register(fs)
-	fs.StringVar(&o.rewrite, "rewrite", "lazy", "fast syscall path: off (every syscall traps), lazy (rewrite a site after its first trap) or eager (also scan new code)")
+	o.rewrite = "lazy"
+	fs.Func("rewrite", "fast syscall path (--platform=inproc only): off (every syscall traps), lazy (rewrite a site after its first trap) or eager (also scan new code) (default lazy)", func(v string) error {
+		o.rewrite, o.rewriteSet = v, true
+		return nil
+	})
 	fs.StringVar(&o.net, "net", "host", "network: host (the host's network stack) or none (loopback and unix sockets only)")
 	fs.BoolVar(&o.debug, "debug", false, "log elfloader's own decisions (host confinement, …) to stderr")
 	fs.BoolVar(&o.unsafeNoHostFilter, "unsafe-no-host-filter", false, "do not confine app threads with Landlock (the host kernel then does not enforce that only :rw volumes are writable)")
@@ -111,14 +116,20 @@ type hooks struct {
 // runProgram runs argv under a new kernel and returns the exit status to
 // use for elfloader itself.
 func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
-	if o.platform != "inproc" {
-		fmt.Fprintf(stderr, "elfloader: unknown platform %q (available: inproc)\n", o.platform)
-		return 2
+	if o.gdb.addr != "" {
+		o.rewrite = "off" // breakpoints and single steps need every site as the app wrote it
 	}
-	p, err := inproc.New()
+	rp, code := o.openPlatform(stderr)
+	if code != 0 {
+		return code
+	}
+	stub, err := o.gdb.start(rp.plat, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
-		return 125
+		return 2
+	}
+	if stub != nil {
+		defer stub.Close()
 	}
 	tb := newSyscallTable()
 	if err := o.addCoverageHooks(&h, argv, stderr); err != nil {
@@ -174,27 +185,6 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		}
 		return 125
 	}
-	stub, err := o.gdb.start(p, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "elfloader: %v\n", err)
-		return 2
-	}
-	if stub != nil {
-		defer stub.Close()
-		o.rewrite = "off" // breakpoints and single steps need every site as the app wrote it
-	}
-	var rw *inproc.Rewriter
-	switch o.rewrite {
-	case "off":
-		rw = p.NewRewriter(inproc.RewriteOff)
-	case "lazy", "":
-		rw = p.NewRewriter(inproc.RewriteLazy)
-	case "eager":
-		rw = p.NewRewriter(inproc.RewriteEager)
-	default:
-		fmt.Fprintf(stderr, "elfloader: --rewrite %q: want off, lazy or eager\n", o.rewrite)
-		return 2
-	}
 	var netMode kernel.NetMode
 	switch o.net {
 	case "host", "":
@@ -217,10 +207,10 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		Log:         log,
 		ThreadSetup: threadSetup,
 		Net:         netMode,
-		Rewriter:    rw,
+		Rewriter:    rp.rewriterConfig(),
 		Debugger:    debugger(stub),
 		VFS:         root,
-		Platform:    p, Syscalls: tb,
+		Platform:    rp.plat, Syscalls: tb,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Report: stderr, Hostname: host,
 		Mounts: func() []procfs.Mount { return mounts },
@@ -265,9 +255,9 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		stub.ProcessExited()
 	}
 	restore()
-	o.recordFastPath(rw.Stats())
-	if o.trace || o.traceFile != "" || os.Getenv("ELFLOADER_STATS") != "" {
-		st := rw.Stats()
+	o.recordFastPath(rp.stats())
+	if rp.rewriter != nil && (o.trace || o.traceFile != "" || os.Getenv("ELFLOADER_STATS") != "") {
+		st := rp.stats()
 		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten, %d refused; %d calls through rewritten sites, %d trapped\n",
 			o.rewrite, st.Sites, st.Refused, st.FastCalls, st.TrappedCalls)
 	}

@@ -19,6 +19,23 @@ type syscallRow struct {
 	Package string `json:"package,omitempty"`
 	File    string `json:"file,omitempty"`
 	Line    int    `json:"line,omitempty"`
+	// Platforms holds, per platform, how it serves the call differently
+	// from the in-process platform.
+	Platforms map[string]string `json:"platforms,omitempty"`
+}
+
+// noteWithPlatforms is the note followed by the platform notes.
+func (r syscallRow) noteWithPlatforms() string {
+	note := r.Note
+	for _, name := range []string{"isolated"} {
+		if pn, ok := r.Platforms[name]; ok {
+			if note != "" {
+				note += "; "
+			}
+			note += "on " + name + ": " + pn
+		}
+	}
+	return note
 }
 
 // where is the handler's place as "pkg/file.go:line".
@@ -34,12 +51,15 @@ func cmdSyscalls(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format: text, markdown or json")
 	all := fs.Bool("all", true, "include syscalls that have no handler (level missing)")
+	platform := fs.String("platform", "all", "whose differences to note: all, inproc (none: the reference) or isolated")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `Usage: elfloader syscalls [--format=text|markdown|json] [--all=false]
+		fmt.Fprintf(fs.Output(), `Usage: elfloader syscalls [--format=text|markdown|json] [--all=false] [--platform=all|inproc|isolated]
 
 Prints the support table generated from the syscall shim's registry: every
 x86-64 syscall with its support level (full, partial, stub, missing), a note,
-and the package, file and line of its handler's code.
+and the package, file and line of its handler's code. The levels are those
+of the in-process platform; the note adds where another platform
+(--platform=isolated) serves a call differently.
 
 Flags:
 `)
@@ -48,6 +68,17 @@ Flags:
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
+	notes := platformNotes()
+	switch *platform {
+	case "all":
+	case "inproc":
+		notes = nil
+	case "isolated":
+		notes = map[string]map[string]string{*platform: notes[*platform]}
+	default:
+		fmt.Fprintf(stderr, "elfloader: unknown platform %q (all, inproc, isolated)\n", *platform)
+		return 2
+	}
 	var rows []syscallRow
 	counts := map[string]int{}
 	for _, e := range newSyscallTable().Entries() {
@@ -55,7 +86,16 @@ Flags:
 		if !*all && e.Level == shim.Missing {
 			continue
 		}
-		rows = append(rows, syscallRow{e.Nr, e.Name, e.Level.String(), e.Note, e.Package, e.File, e.Line})
+		row := syscallRow{Nr: e.Nr, Name: e.Name, Level: e.Level.String(), Note: e.Note, Package: e.Package, File: e.File, Line: e.Line}
+		for name, pn := range notes {
+			if n, ok := pn[e.Name]; ok {
+				if row.Platforms == nil {
+					row.Platforms = map[string]string{}
+				}
+				row.Platforms[name] = n
+			}
+		}
+		rows = append(rows, row)
 	}
 	switch *format {
 	case "json":
@@ -72,13 +112,13 @@ Flags:
 			if r.Package != "" {
 				where = "`" + r.where() + "`"
 			}
-			fmt.Fprintf(stdout, "| %d | %s | %s | %s | %s |\n", r.Nr, r.Name, r.Level, where, strings.ReplaceAll(r.Note, "|", "\\|"))
+			fmt.Fprintf(stdout, "| %d | %s | %s | %s | %s |\n", r.Nr, r.Name, r.Level, where, strings.ReplaceAll(r.noteWithPlatforms(), "|", "\\|"))
 		}
 	case "text":
 		tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "NR\tSYSCALL\tLEVEL\tHANDLER\tNOTE")
 		for _, r := range rows {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Nr, r.Name, r.Level, r.where(), r.Note)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Nr, r.Name, r.Level, r.where(), r.noteWithPlatforms())
 		}
 		tw.Flush()
 		fmt.Fprintf(stdout, "\nfull: %d, partial: %d, stub: %d, missing: %d\n", counts["full"], counts["partial"], counts["stub"], counts["missing"])

@@ -100,8 +100,10 @@ type Context struct {
 	fast bool
 }
 
-// NewContext implements plat.Platform. The caller must have locked its OS thread.
-func (p *Platform) NewContext() (plat.Context, error) {
+// NewContext implements plat.Platform. The caller must have locked its OS
+// thread. Every app process lives in elfloader's own address space, so the
+// context serves any of them: as is not used.
+func (p *Platform) NewContext(as plat.AddressSpace) (plat.Context, error) {
 	c := C.ep_ctx_new(C.uint32_t(p.fpSize))
 	if c == nil {
 		return nil, errors.New("inproc: out of memory for a thread context")

@@ -484,16 +484,38 @@ func word(b []byte, off int) *uint32 {
 // NewAddressSpace implements plat.Platform: a fresh stub process.
 func (p *Platform) NewAddressSpace() (plat.AddressSpace, error) { return p.NewStubAddressSpace() }
 
-// Advise implements plat.AddressSpace. The stub has no madvise command yet:
-// advice that changes contents (MADV_DONTNEED, MADV_FREE, MADV_REMOVE) is
-// refused; hints are accepted and ignored, as Linux may.
+// Advise implements plat.AddressSpace. The stub has no madvise command:
+// advice that discards contents at once (MADV_DONTNEED, MADV_REMOVE) is
+// refused with EOPNOTSUPP (the kernel's memory manager replaces private
+// anonymous memory instead); MADV_FREE, which lets the host keep the
+// contents, and the other hints are accepted and ignored, as Linux may.
 func (as *AddressSpace) Advise(addr, length uint64, advice int) error {
 	switch advice {
-	case unix.MADV_DONTNEED, unix.MADV_FREE, unix.MADV_REMOVE:
+	case unix.MADV_DONTNEED, unix.MADV_REMOVE:
 		return unix.EOPNOTSUPP
 	}
 	return nil
 }
+
+// CompareAndSwapUint32 implements plat.AtomicMemory: the stub's control
+// thread runs lock cmpxchg on the word in its own address space.
+func (as *AddressSpace) CompareAndSwapUint32(addr uint64, old, new uint32) (uint32, error) {
+	if addr%4 != 0 || overlapsStub(addr, 4) {
+		return 0, unix.EFAULT
+	}
+	r, err := as.command(cmdCas32, [6]uint64{addr, uint64(old), uint64(new)}, nil)
+	v, err := result("compare-and-swap", r, err)
+	if err != nil {
+		return 0, err
+	}
+	if v > 0xffffffff {
+		return 0, fmt.Errorf("isolated: stub %d answered a compare-and-swap with %#x", as.pid, v)
+	}
+	return uint32(v), nil
+}
+
+// Reserved implements plat.ReservedRanges: the stub region.
+func (as *AddressSpace) Reserved() [][2]uint64 { return [][2]uint64{{StubStart, StubEnd}} }
 
 // Direct implements plat.AddressSpace: app memory lives in the stub
 // process, never in elfloader's, so the kernel copies.

@@ -93,6 +93,10 @@ func (as *AddressSpace) newContext() (*Context, error) {
 	return ctx, nil
 }
 
+// AddressSpace implements plat.BoundContext: the stub process the thread
+// runs in.
+func (ctx *Context) AddressSpace() plat.AddressSpace { return ctx.as }
+
 // Err reports why the last Switch ended with a SIGKILL fault: the stub
 // process died or broke its side of the protocol.
 func (ctx *Context) Err() error { return ctx.err }

@@ -56,6 +56,7 @@ const (
 	cmdThread   = 4
 	cmdFork     = 5
 	cmdXcomp    = 6
+	cmdCas32    = 7
 	replySize   = 8
 
 	threadCloneFlags = 0x1250f00

@@ -97,17 +97,24 @@ func checkHost() error {
 // Name implements plat.Platform.
 func (*Platform) Name() string { return "isolated" }
 
-// NewContext implements plat.Platform: a thread in a fresh address space
-// that the context owns (Release ends the stub). A kernel with several
-// threads per process uses AddressSpace.NewContext instead.
-func (p *Platform) NewContext() (plat.Context, error) {
-	as, err := p.NewStubAddressSpace()
+// NewContext implements plat.Platform: a new thread of as, an address
+// space of this platform. With as nil it is a thread in a fresh address
+// space that the context owns (Release ends the stub).
+func (p *Platform) NewContext(as plat.AddressSpace) (plat.Context, error) {
+	if as != nil {
+		sas, ok := as.(*AddressSpace)
+		if !ok || sas.p != p {
+			return nil, errors.New("isolated: NewContext: not an address space of this platform")
+		}
+		return sas.newContext()
+	}
+	sas, err := p.NewStubAddressSpace()
 	if err != nil {
 		return nil, err
 	}
-	ctx, err := as.newContext()
+	ctx, err := sas.newContext()
 	if err != nil {
-		as.Release()
+		sas.Release()
 		return nil, err
 	}
 	ctx.ownsAS = true

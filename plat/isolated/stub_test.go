@@ -30,7 +30,7 @@ func TestLayoutMatchesHeader(t *testing.T) {
 		"ST_EVENT": stEvent, "ST_EXIT": stExit, "EV_SYSCALL": evSyscall, "EV_FAULT": evFault,
 		"EV_KICK": evKick, "EV_SYSCALL32": evSyscall32, "EV_BORN": evBorn, "CMD_SIZE": cmdSize,
 		"CMD_MMAP": cmdMmap, "CMD_MUNMAP": cmdMunmap, "CMD_MPROTECT": cmdMprotect,
-		"CMD_THREAD": cmdThread, "CMD_FORK": cmdFork, "CMD_XCOMP": cmdXcomp, "REPLY_SIZE": replySize,
+		"CMD_THREAD": cmdThread, "CMD_FORK": cmdFork, "CMD_XCOMP": cmdXcomp, "CMD_CAS32": cmdCas32, "REPLY_SIZE": replySize,
 		"THREAD_CLONE_FLAGS": threadCloneFlags, "FORK_CLONE_FLAGS": forkCloneFlags,
 	}
 	seen := 0

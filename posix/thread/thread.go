@@ -157,7 +157,7 @@ func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
 				return 0, unix.EINVAL
 			}
 		}
-		return uint64(ft.Wake(addr, int(int32(val)), bitset)), nil
+		return uint64(ft.Wake(t, addr, int(int32(val)), bitset)), nil
 	case futexRequeue:
 		n, err := ft.Requeue(t, addr, addr2, int(int32(val)), int(int32(timeout)), nil)
 		return uint64(n), err

@@ -86,6 +86,7 @@ func fastVariants(t *testing.T, names ...string) []testbin.Variant {
 // that the sites are patched while other threads execute them, and
 // requires that sites were rewritten and most calls went through them.
 func TestFastPathThreads(t *testing.T) {
+	testbin.RequireInproc(t, "the fast syscall path (syscall-site rewriting)")
 	for _, v := range fastVariants(t, "gcc-static", "musl-static", "gcc-dynamic") {
 		t.Run(v.Name, func(t *testing.T) {
 			if !v.Static {
@@ -110,6 +111,7 @@ func TestFastPathThreads(t *testing.T) {
 // getppid, and a rewritten read site interrupted by an SA_RESTART signal
 // must restart.
 func TestFastPathMidJump(t *testing.T) {
+	testbin.RequireInproc(t, "the fast syscall path (syscall-site rewriting)")
 	for _, mode := range []string{"lazy", "eager"} {
 		for _, v := range fastVariants(t, "gcc-static", "musl-static", "gcc-static-pie") {
 			t.Run(mode+"/"+v.Name, func(t *testing.T) {
@@ -128,6 +130,7 @@ func TestFastPathMidJump(t *testing.T) {
 // syscall preserves and the flags must survive 10,000 rewritten syscalls
 // per register width the CPU has.
 func TestFastPathVectorState(t *testing.T) {
+	testbin.RequireInproc(t, "the fast syscall path (syscall-site rewriting)")
 	for _, mode := range []string{"lazy", "eager"} {
 		for _, v := range fastVariants(t, "gcc-static", "musl-static", "gcc-static-pie") {
 			t.Run(mode+"/"+v.Name, func(t *testing.T) {
@@ -145,6 +148,7 @@ func TestFastPathVectorState(t *testing.T) {
 // memory replaced at the same address (munmap and MAP_FIXED_NOREPLACE,
 // MAP_FIXED over live code, mprotect RW then RX) runs as the new code.
 func TestFastPathRemapAnonymous(t *testing.T) {
+	testbin.RequireInproc(t, "the fast syscall path (syscall-site rewriting)")
 	for _, mode := range []string{"lazy", "eager"} {
 		for _, v := range fastVariants(t, "gcc-static", "musl-static", "gcc-dynamic") {
 			t.Run(mode+"/"+v.Name, func(t *testing.T) {
@@ -163,6 +167,7 @@ func TestFastPathRemapAnonymous(t *testing.T) {
 // getppid) loaded, at the same address when the dynamic loader picks it;
 // B's f must return getppid's value, and A reloaded getpid's.
 func TestFastPathRemapLibrary(t *testing.T) {
+	testbin.RequireInproc(t, "the fast syscall path (syscall-site rewriting)")
 	skipUnlessDynamic(t)
 	v, _ := testbin.VariantByName("gcc-dynamic")
 	bin := testbin.Build(t, testbin.CSource(t, "fast_remap.c"), v, "-ldl")
@@ -191,6 +196,7 @@ func TestFastPathRemapLibrary(t *testing.T) {
 // rewritten by the program, which must then see its own bytes and the new
 // syscall. --rewrite=off is the control.
 func TestFastPathSelfModifyingCode(t *testing.T) {
+	testbin.RequireInproc(t, "the fast syscall path (syscall-site rewriting)")
 	for _, mode := range []string{"off", "lazy", "eager"} {
 		for _, v := range fastVariants(t, "gcc-static", "musl-static") {
 			t.Run(mode+"/"+v.Name, func(t *testing.T) {
@@ -207,6 +213,7 @@ func TestFastPathSelfModifyingCode(t *testing.T) {
 // trampolines must not take app address space). --rewrite=off is the
 // control.
 func TestFastPathAddressSpace(t *testing.T) {
+	testbin.RequireInproc(t, "the fast syscall path (syscall-site rewriting)")
 	for _, mode := range []string{"off", "lazy", "eager"} {
 		for _, v := range fastVariants(t, "gcc-static", "musl-static") {
 			t.Run(mode+"/"+v.Name, func(t *testing.T) {

@@ -261,20 +261,20 @@ func TestImageBusybox(t *testing.T) {
 			img := filepath.Join(t.TempDir(), "bb.img")
 			mustPack(t, src.path, "-o", img)
 
-			res := testbin.RunElfloader(t, testTimeout, nil, []string{img}, nil, nil)
+			res := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{img}, nil, nil)
 			assertNoPanic(t, res.Stderr)
 			if want := fmt.Sprintf(busyboxImageOutput, "default-arg"); res.Status != 0 || res.Stdout != want {
 				t.Errorf("run %s: status %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", img, res.Status, res.Stdout, want, res.Stderr)
 			}
 			// Arguments after the image replace cmd; --env overrides.
-			res = testbin.RunElfloader(t, testTimeout, []string{"--env", "GREETING=bye"}, []string{img, "x", "y"}, nil, nil)
+			res = testbin.RunElfloader(t, testTimeout, append(testbin.EnvFlags(), "--env", "GREETING=bye"), []string{img, "x", "y"}, nil, nil)
 			want := strings.Replace(fmt.Sprintf(busyboxImageOutput, "x y"), "greeting=hello", "greeting=bye", 1)
 			if res.Status != 0 || res.Stdout != want {
 				t.Errorf("run %s x y: status %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", img, res.Status, res.Stdout, want, res.Stderr)
 			}
 			// --entrypoint replaces the entrypoint (and drops cmd); a bare
 			// name is found in the image's PATH; /bin/sh is busybox.
-			res = testbin.RunElfloader(t, testTimeout, []string{"--entrypoint", "sh", "--workdir", "/etc"},
+			res = testbin.RunElfloader(t, testTimeout, append(testbin.EnvFlags(), "--entrypoint", "sh", "--workdir", "/etc"),
 				[]string{img, "-c", `echo "in $PWD"; read l < motd; echo "$l"`}, nil, nil)
 			if want := "in /etc\nnew motd\n"; res.Status != 0 || res.Stdout != want {
 				t.Errorf("run --entrypoint sh: status %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", res.Status, res.Stdout, want, res.Stderr)
@@ -312,7 +312,7 @@ func TestImageDirectory(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "dir.img")
 	mustPack(t, root, "-o", img, "--entrypoint", `["/bin/sh","-c"]`, "--cmd", `["echo \"$A-$B\""]`,
 		"--env", "A=1", "--env", "B=2", "--workdir", "/bin", "--label", "k=v")
-	res := testbin.RunElfloader(t, testTimeout, nil, []string{img}, nil, nil)
+	res := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{img}, nil, nil)
 	if res.Status != 0 || res.Stdout != "1-2\n" {
 		t.Errorf("run: status %d stdout %q stderr %s", res.Status, res.Stdout, res.Stderr)
 	}
@@ -342,7 +342,7 @@ func TestImagePython(t *testing.T) {
 	}
 	img := filepath.Join(t.TempDir(), "py.img")
 	mustPack(t, "--binary", python, "-o", img, "--compression", "fastest")
-	res := testbin.RunElfloader(t, 2*testTimeout, nil, []string{img, "-c", "import json; print(1)"}, nil, nil)
+	res := testbin.RunElfloader(t, 2*testTimeout, testbin.EnvFlags(), []string{img, "-c", "import json; print(1)"}, nil, nil)
 	assertNoPanic(t, res.Stderr)
 	if res.Status != 0 || res.Stdout != "1\n" {
 		t.Errorf("python3 image: status %d stdout %q\nstderr: %s", res.Status, res.Stdout, res.Stderr)
@@ -389,7 +389,7 @@ http {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*testTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, testbin.Elfloader(t), "run", img)
+	cmd := exec.CommandContext(ctx, testbin.Elfloader(t), append(append([]string{"run"}, testbin.EnvFlags()...), img)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

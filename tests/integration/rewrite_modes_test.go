@@ -63,6 +63,7 @@ func modePrograms() []modeProgram {
 // the static Go program) under --rewrite=off, lazy and eager and compares
 // each run with the native one.
 func TestRewriteModes(t *testing.T) {
+	testbin.RequireInproc(t, "the fast syscall path (syscall-site rewriting)")
 	for _, p := range modePrograms() {
 		t.Run(p.name, func(t *testing.T) {
 			bin, nativeArgs, appArgs := p.build(t)

@@ -90,3 +90,27 @@ func buildElfloader() (string, error) {
 	}
 	return final, nil
 }
+
+// Platform returns the platform the runs use: the last --platform in
+// $ELFLOADER_FLAGS, or "inproc" (elfloader's default).
+func Platform() string {
+	p := "inproc"
+	flags := EnvFlags()
+	for i, f := range flags {
+		if v, ok := strings.CutPrefix(f, "--platform="); ok {
+			p = v
+		} else if f == "--platform" && i+1 < len(flags) {
+			p = flags[i+1]
+		}
+	}
+	return p
+}
+
+// RequireInproc skips a test that exercises what only the in-process
+// platform has (the fast syscall path, the host's vDSO), naming it.
+func RequireInproc(t testing.TB, what string) {
+	t.Helper()
+	if p := Platform(); p != "inproc" {
+		t.Skipf("platform limitation: %s exists only on --platform=inproc ($%s selects --platform=%s)", what, FlagsEnv, p)
+	}
+}

@@ -60,6 +60,7 @@
 #define CMD_THREAD 4   /* slot */
 #define CMD_FORK 5     /* fds: new socket, new control memfd */
 #define CMD_XCOMP 6    /* feature index */
+#define CMD_CAS32 7    /* addr, old, new: the value found, or -EFAULT */
 /* Reply: struct { i64 result } (negative errno). */
 #define REPLY_SIZE 8
 

@@ -393,10 +393,33 @@ static char *my_slot(void) {
 	return slot_at((u32)(off / STUB_PRIV_SLOT));
 }
 
+/* cas32 is CMD_CAS32: an atomic compare-and-swap on a word of app memory,
+ * done by the control thread for the futex operations. elfloader checks the
+ * word is mapped writable first, but the host may still fault (a shared file
+ * mapping past the end of its file): a fault at cas_insn resumes at cas_done
+ * with -EFAULT (see handler). A single instance (noinline): the labels are
+ * global. */
+extern char cas_insn[], cas_done[];
+__attribute__((noinline, noclone)) static long cas32(u64 addr, u32 old, u32 nv) {
+	long r = old;
+	__asm__ volatile(".globl cas_insn\ncas_insn: lock cmpxchgl %2, (%1)\n"
+			 "	movl %%eax, %%eax\n"
+			 ".globl cas_done\ncas_done:\n"
+			 : "+a"(r)
+			 : "r"(addr), "r"(nv)
+			 : "memory", "cc");
+	return r;
+}
+
 static void handler(int sig, siginfo_t *si, void *ucv) {
 	ucontext_t *uc = ucv;
-	char *s = my_slot();
 	u64 rip = uc->uc_mcontext.gregs[REG_RIP];
+	if ((sig == SIGSEGV || sig == SIGBUS) && rip == (u64)cas_insn) {
+		uc->uc_mcontext.gregs[REG_RIP] = (long long)cas_done;
+		uc->uc_mcontext.gregs[REG_RAX] = -14; /* EFAULT */
+		return;
+	}
+	char *s = my_slot();
 	u32 ev;
 	if (sig == SIGILL && rip == (u64)thread_start_trap)
 		ev = EV_BORN;
@@ -524,6 +547,10 @@ static long do_command(u32 op, const u64 *a, int *fds, int *nfdsp) {
 	}
 	case CMD_XCOMP:
 		return site_arch_prctl(ARCH_REQ_XCOMP_PERM, (long)a[0]);
+	case CMD_CAS32:
+		if (a[0] % 4 != 0 || overlaps_stub(a[0], 4) || a[0] >= 0x7ffffffff000UL)
+			return -14;
+		return cas32(a[0], (u32)a[1], (u32)a[2]);
 	}
 	return -38;
 }
