@@ -102,6 +102,13 @@ func (r *Runner) run(ctx context.Context, s Suite, argv []string) Result {
 	switch s.Kind {
 	case "go":
 		parseGo(out.String(), &res)
+		if res.TimedOut {
+			if name := unfinishedGoTest(out.String()); name != "" {
+				res.Run++
+				res.Failed++
+				res.Failures = append(res.Failures, name+" (did not finish)")
+			}
+		}
 	case "python":
 		parsePython(out.String(), &res)
 	}
@@ -147,6 +154,26 @@ func parseGo(out string, res *Result) {
 		}
 		res.Run++
 	}
+}
+
+// unfinishedGoTest is the last top-level test that started and never
+// reported a result (the one a timeout interrupted).
+func unfinishedGoTest(out string) string {
+	done := map[string]bool{}
+	last := ""
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.Fields(line)
+		switch {
+		case strings.HasPrefix(line, "=== RUN ") && len(fields) >= 3 && !strings.Contains(fields[2], "/"):
+			last = fields[2]
+		case strings.HasPrefix(line, "--- ") && len(fields) >= 3:
+			done[fields[2]] = true
+		}
+	}
+	if last != "" && !done[last] {
+		return last
+	}
+	return ""
 }
 
 var (

@@ -30,3 +30,10 @@ func TestParsePython(t *testing.T) {
 		t.Fatalf("%+v", ok)
 	}
 }
+
+func TestUnfinishedGoTest(t *testing.T) {
+	out := "=== RUN   TestA\n--- PASS: TestA (0.00s)\n=== RUN   TestB\n=== RUN   TestB/sub\n"
+	if got := unfinishedGoTest(out); got != "TestB" {
+		t.Fatalf("got %q", got)
+	}
+}
