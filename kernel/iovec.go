@@ -58,11 +58,49 @@ func (t *Task) AppBytesPrefix(addr uint64, n int, write bool) ([]byte, error) {
 	if ok == 0 {
 		return nil, unix.EFAULT
 	}
-	return t.p.mm.Slice(addr, int(ok), write)
+	return t.lend(addr, int(ok), write)
 }
 
 // AppBytes returns the app's memory [addr, addr+n) for the duration of a
 // handler, EFAULT if it is not all app memory with the needed access.
 func (t *Task) AppBytes(addr uint64, n int, write bool) ([]byte, error) {
-	return t.p.mm.Slice(addr, n, write)
+	return t.lend(addr, n, write)
+}
+
+// lend returns app memory for a handler: the memory itself when the
+// platform lends it (in-process), else a copy ("bounce buffer") that goes
+// back to the app after the handler when the kernel may write it.
+func (t *Task) lend(addr uint64, n int, write bool) ([]byte, error) {
+	mm := t.p.mm
+	b, err := mm.Slice(addr, n, write)
+	if err != errNoDirectAccess {
+		return b, err
+	}
+	buf := make([]byte, n)
+	// Read even what the kernel will write: a handler may fill only part.
+	if err := mm.as.CopyIn(addr, buf); err != nil {
+		return nil, unix.EFAULT
+	}
+	if write {
+		t.bounces = append(t.bounces, bounce{mm: mm, addr: addr, buf: buf})
+	}
+	return buf, nil
+}
+
+// bounce is app memory lent to a handler by copy.
+type bounce struct {
+	mm   *MM
+	addr uint64
+	buf  []byte
+}
+
+// flushBounces writes lent copies back to the app's memory (unless the
+// process replaced its memory meanwhile: execve).
+func (t *Task) flushBounces() {
+	for _, b := range t.bounces {
+		if b.mm == t.p.mm {
+			b.mm.CopyOut(b.addr, b.buf)
+		}
+	}
+	t.bounces = nil
 }

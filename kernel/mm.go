@@ -3,6 +3,7 @@ package kernel
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -61,6 +62,10 @@ type MM struct {
 	code    plat.Rewriter
 	codeMem plat.CodeMemory
 
+	// users counts the processes using the MM (a vfork child borrows
+	// its parent's); the last one releases the address space.
+	users atomic.Int32
+
 	mu        sync.RWMutex
 	vmas      []VMA // sorted, non-overlapping
 	brkStart  uint64
@@ -68,8 +73,51 @@ type MM struct {
 	brkMapped uint64 // end of the mapped heap (page-aligned)
 }
 
-// NewMM returns an empty memory manager over the platform's address space.
-func NewMM(as plat.AddressSpace) *MM { return &MM{as: as} }
+// NewMM returns an empty memory manager over the platform's address space,
+// with one user.
+func NewMM(as plat.AddressSpace) *MM {
+	m := &MM{as: as}
+	m.users.Store(1)
+	return m
+}
+
+// get adds a user (a process that borrows the MM: vfork).
+func (m *MM) get() { m.users.Add(1) }
+
+// put drops a user; the last one releases the platform's address space.
+func (m *MM) put() {
+	if m.users.Add(-1) == 0 {
+		m.as.Release()
+	}
+}
+
+// Direct reports whether the platform lends app memory to the kernel
+// (in-process): the vDSO and the fast syscall path need it.
+func (m *MM) Direct() bool {
+	_, ok := m.as.Direct(0, 0)
+	return ok
+}
+
+// Fork returns a copy of the address space for a child process (fork):
+// the platform copies the memory, copy-on-write; the bookkeeping is copied
+// here. The rewriter is not inherited (the child's memory is not
+// elfloader's).
+func (m *MM) Fork() (*MM, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	app := make([]plat.Range, len(m.vmas))
+	for i, v := range m.vmas {
+		app[i] = plat.Range{Start: v.Start, End: v.End, Prot: v.Prot}
+	}
+	as, err := m.as.Fork(app)
+	if err != nil {
+		return nil, err
+	}
+	child := NewMM(as)
+	child.vmas = append([]VMA(nil), m.vmas...)
+	child.brkStart, child.brkCur, child.brkMapped = m.brkStart, m.brkCur, m.brkMapped
+	return child, nil
+}
 
 // AddressSpace is the platform's address space behind the MM.
 func (m *MM) AddressSpace() plat.AddressSpace { return m.as }

@@ -156,6 +156,7 @@ func (p *Process) exit(status int) {
 		}
 	}
 	p.files.CloseAll()
+	p.mm.put()
 	p.closeOnce.Do(func() { close(p.done) })
 	p.exited()
 }

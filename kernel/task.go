@@ -19,7 +19,9 @@ type Task struct {
 	p       *Process
 	TID     int
 	ctx     plat.Context
-	initial amd64.Regs // registers to start from
+	ctxAS   plat.AddressSpace // the address space ctx runs in
+	initial amd64.Regs        // registers to start from
+	bounces []bounce          // app memory lent to the current handler by copy
 
 	// Fields below are touched only by the task's own goroutine.
 	SigMask       uint64
@@ -99,14 +101,15 @@ func (t *Task) Exited() bool { return t.exited || t.p.Exiting() }
 func (t *Task) run() {
 	runtime.LockOSThread()
 	defer t.k.RecoverInternal(fmt.Sprintf("task %d", t.TID))
-	ctx, err := t.k.cfg.Platform.NewContext()
+	as := t.p.mm.AddressSpace()
+	ctx, err := t.k.cfg.Platform.NewContext(as)
 	if err != nil {
 		fmt.Fprintf(t.k.Report(), "elfloader: %v\n", err)
 		t.p.exit(126)
 		return
 	}
-	defer ctx.Release()
-	t.ctx = ctx
+	defer func() { t.ctx.Release() }()
+	t.ctx, t.ctxAS = ctx, as
 	*ctx.Regs() = t.initial
 	if t.fpImage != nil {
 		ctx.SetExtendedStateStd(t.fpImage)
@@ -120,24 +123,21 @@ func (t *Task) run() {
 			t.handleSignals(false)
 			continue
 		}
+		ctx := t.ctx
 		ev := ctx.Switch()
 		t.inApp.Store(false)
 		switch ev {
 		case plat.EventSyscall:
-			if rw := t.k.cfg.Rewriter; rw != nil {
+			if rw := t.p.mm.code; rw != nil {
 				if f, ok := ctx.(interface{ Fast() bool }); !ok || !f.Fast() {
 					rw.AfterTrap(ctx, codeMemory{t.p})
 				}
 			}
 			t.k.cfg.Syscalls.Dispatch(t)
-			if !t.Exited() {
-				t.handleSignals(true)
-			}
+			t.afterSyscall()
 		case plat.EventSyscall32:
 			t.serveInt80(t.k.cfg.Syscalls.Dispatch)
-			if !t.Exited() {
-				t.handleSignals(true)
-			}
+			t.afterSyscall()
 		case plat.EventFault:
 			t.handleFault(ctx.Fault())
 		case plat.EventKick:
@@ -145,6 +145,40 @@ func (t *Task) run() {
 		}
 	}
 	t.finish()
+}
+
+// afterSyscall finishes a served syscall: memory lent by copy goes back,
+// a thread whose process now lives in another address space (execve)
+// moves there, and signals are delivered.
+func (t *Task) afterSyscall() {
+	t.flushBounces()
+	if t.Exited() {
+		return
+	}
+	if as := t.p.mm.AddressSpace(); as != t.ctxAS {
+		if err := t.moveContext(as); err != nil {
+			fmt.Fprintf(t.k.Report(), "elfloader: execve: %v: killed with SIGKILL\n", err)
+			t.p.killedBy(int(unix.SIGKILL))
+			t.exited = true
+			return
+		}
+	}
+	t.handleSignals(true)
+}
+
+// moveContext gives the task a context in as with the registers and
+// extended state of its current one, which it releases.
+func (t *Task) moveContext(as plat.AddressSpace) error {
+	ctx, err := t.k.cfg.Platform.NewContext(as)
+	if err != nil {
+		return err
+	}
+	old := t.ctx
+	*ctx.Regs() = *old.Regs()
+	ctx.SetExtendedStateStd(old.ExtendedStateStd())
+	old.Release()
+	t.ctx, t.ctxAS = ctx, as
+	return nil
 }
 
 // handleFault turns a synchronous fault in app code into its signal.

@@ -88,8 +88,21 @@ type AddressSpace interface {
 	// when the platform can give it (in-process: the app's memory is
 	// elfloader's own); ok is false otherwise.
 	Direct(addr uint64, n int) (b []byte, ok bool)
+	// Fork returns a copy-on-write copy of the address space for a new
+	// process (fork). app lists the app's memory, sorted (the kernel's
+	// bookkeeping): a platform whose address space holds more than app
+	// memory (in-process) copies only that; one that holds nothing else
+	// may ignore it.
+	Fork(app []Range) (AddressSpace, error)
 	// Release frees what the address space holds on the host.
 	Release()
+}
+
+// Range is one mapping of app memory: [Start, End), page-aligned, with its
+// protection (PROT_*).
+type Range struct {
+	Start, End uint64
+	Prot       int
 }
 
 // Platform creates address spaces and contexts.
@@ -97,8 +110,10 @@ type Platform interface {
 	Name() string
 	// NewAddressSpace returns an empty address space for a new app process.
 	NewAddressSpace() (AddressSpace, error)
-	// NewContext must be called on the locked OS thread that will run the app thread.
-	NewContext() (Context, error)
+	// NewContext returns a new app thread in as (an address space this
+	// platform made, or one forked from it). It must be called on the
+	// locked OS thread that will run the app thread.
+	NewContext(as AddressSpace) (Context, error)
 	// Kick interrupts the thread running ctx so that Switch returns EventKick soon.
 	Kick(ctx Context) error
 	// XState is the CPU's XSAVE layout (from CPUID): the size of a

@@ -44,7 +44,7 @@ func TestSwitchSyscallAndFault(t *testing.T) {
 		t.Skip(err)
 	}
 	code, stack := mapCode(t)
-	ctx, err := p.NewContext()
+	ctx, err := p.NewContext(nil)
 	if err != nil {
 		t.Skip(err)
 	}
@@ -88,7 +88,7 @@ func BenchmarkTrapRoundTrip(b *testing.B) {
 	code, _ := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
 	// loop: mov $39,%eax; syscall; jmp loop
 	copy(code, []byte{0xb8, 0x27, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7})
-	ctx, _ := p.NewContext()
+	ctx, _ := p.NewContext(nil)
 	defer ctx.Release()
 	r := ctx.Regs()
 	r.Rip = uint64(uintptr(unsafe.Pointer(&code[0])))
@@ -131,7 +131,7 @@ func loopContext(tb testing.TB) (ctx plat.Context, rw *Rewriter, code []byte, ba
 	tb.Cleanup(func() { unix.Munmap(code) })
 	copy(code, getppidLoopCode)
 	base = uint64(uintptr(unsafe.Pointer(&code[0])))
-	if ctx, err = p.NewContext(); err != nil {
+	if ctx, err = p.NewContext(nil); err != nil {
 		tb.Skip(err)
 	}
 	tb.Cleanup(ctx.Release)
@@ -202,7 +202,7 @@ func BenchmarkXsavecXrstor(b *testing.B) {
 	if err != nil {
 		b.Skip(err)
 	}
-	ctx, _ := p.NewContext()
+	ctx, _ := p.NewContext(nil)
 	defer ctx.Release()
 	b.ResetTimer()
 	benchXsave(ctx.(*Context), b.N)

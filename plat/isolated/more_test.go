@@ -119,7 +119,7 @@ func TestReleaseEndsSwitch(t *testing.T) {
 func TestPlatformNewContext(t *testing.T) {
 	p := newPlatform(t)
 	var _ plat.Platform = p
-	c, err := p.NewContext()
+	c, err := p.NewContext(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

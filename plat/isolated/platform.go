@@ -26,8 +26,7 @@ type Platform struct {
 	slotSize  int // bytes of one thread's shared slot
 	nslots    int
 	stubExe   int // sealed memfd holding the stub program
-	stubDev   uint64
-	stubIno   uint64
+	stubID    fileID // the memfd's device and inode (/proc/PID/exe of a stub)
 
 	mu        sync.Mutex
 	permitted uint64                // features granted with PermitXFeature
@@ -63,8 +62,7 @@ func New() (*Platform, error) {
 		slotSize:  slotSize,
 		nslots:    defaultThreads,
 		stubExe:   exe,
-		stubDev:   st.Dev,
-		stubIno:   st.Ino,
+		stubID:    fileID{st.Dev, st.Ino},
 		live:      make(map[int]*AddressSpace),
 	}, nil
 }
@@ -97,10 +95,21 @@ func checkHost() error {
 // Name implements plat.Platform.
 func (*Platform) Name() string { return "isolated" }
 
-// NewContext implements plat.Platform: a thread in a fresh address space
-// that the context owns (Release ends the stub). A kernel with several
-// threads per process uses AddressSpace.NewContext instead.
-func (p *Platform) NewContext() (plat.Context, error) {
+// NewContext implements plat.Platform: a new thread in as, an address
+// space of this platform; with a nil as, a thread in a fresh address space
+// that the context owns (Release ends the stub).
+func (p *Platform) NewContext(as plat.AddressSpace) (plat.Context, error) {
+	if as != nil {
+		ias, ok := as.(*AddressSpace)
+		if !ok || ias.p != p {
+			return nil, errors.New("isolated: an address space of another platform")
+		}
+		return ias.NewContext()
+	}
+	return p.newOwnedContext()
+}
+
+func (p *Platform) newOwnedContext() (*Context, error) {
 	as, err := p.NewStubAddressSpace()
 	if err != nil {
 		return nil, err
