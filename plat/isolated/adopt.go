@@ -214,4 +214,6 @@ func fileIDOf(path string) (fileID, error) {
 // NewAddressSpace returns a fresh stub process of the platform that made
 // as: execve in a process that lives in a stub (a fork child of the
 // in-process platform) loads the new program there.
-func (as *AddressSpace) NewAddressSpace() (plat.AddressSpace, error) { return as.p.NewStubAddressSpace() }
+func (as *AddressSpace) NewAddressSpace() (plat.AddressSpace, error) {
+	return as.p.NewStubAddressSpace()
+}

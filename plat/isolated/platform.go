@@ -25,7 +25,7 @@ type Platform struct {
 	xfeatures xfeatures
 	slotSize  int // bytes of one thread's shared slot
 	nslots    int
-	stubExe   int // sealed memfd holding the stub program
+	stubExe   int    // sealed memfd holding the stub program
 	stubID    fileID // the memfd's device and inode (/proc/PID/exe of a stub)
 
 	mu        sync.Mutex
