@@ -102,6 +102,7 @@ var stubImage = sync.OnceValues(func() (*StubImage, error) {
 type Adoption struct {
 	p     *Platform
 	sh    *shell
+	used  int // bytes of adoption data in slot 1
 	Image *StubImage
 	// SockFd and CtrlFd are the descriptors the child passes to stub_adopt.
 	SockFd, CtrlFd int
@@ -123,18 +124,20 @@ func (p *Platform) PrepareAdoption(app []plat.Range, sites []Site) (*Adoption, e
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAdoptData(sh.ctrl[hdrSize+p.slotSize:], app, sites); err != nil {
+	used, err := writeAdoptData(sh.ctrl[hdrSize+p.slotSize:], app, sites)
+	if err != nil {
 		sh.close()
 		return nil, err
 	}
-	return &Adoption{p: p, sh: sh, Image: img, SockFd: sh.stubSock, CtrlFd: sh.ctrlFd}, nil
+	return &Adoption{p: p, sh: sh, used: used, Image: img, SockFd: sh.stubSock, CtrlFd: sh.ctrlFd}, nil
 }
 
-// writeAdoptData encodes the keep list and the sites (stub/adopt.h).
-func writeAdoptData(d []byte, app []plat.Range, sites []Site) error {
+// writeAdoptData encodes the keep list and the sites (stub/adopt.h) and
+// returns how many bytes it wrote.
+func writeAdoptData(d []byte, app []plat.Range, sites []Site) (int, error) {
 	need := adoptHeader + len(app)*adoptKeepSize + len(sites)*adoptSiteSize
 	if need > len(d) {
-		return fmt.Errorf("isolated: %d mappings and %d rewritten sites do not fit the adoption area: %w",
+		return 0, fmt.Errorf("isolated: %d mappings and %d rewritten sites do not fit the adoption area: %w",
 			len(app), len(sites), unix.ENOMEM)
 	}
 	prot := func(addr uint64) (byte, bool) {
@@ -152,7 +155,7 @@ func writeAdoptData(d []byte, app []plat.Range, sites []Site) error {
 	var last uint64
 	for _, r := range app {
 		if r.Start < last || r.End <= r.Start || r.End > adoptUserEnd || overlapsStub(r.Start, r.End-r.Start) {
-			return fmt.Errorf("isolated: app mapping %#x-%#x cannot be kept in a stub: %w", r.Start, r.End, unix.ENOMEM)
+			return 0, fmt.Errorf("isolated: app mapping %#x-%#x cannot be kept in a stub: %w", r.Start, r.End, unix.ENOMEM)
 		}
 		last = r.End
 		le.PutUint64(d[off:], r.Start)
@@ -175,7 +178,7 @@ func writeAdoptData(d []byte, app []plat.Range, sites []Site) error {
 		n++
 	}
 	le.PutUint64(d[16:], uint64(n))
-	return nil
+	return off, nil
 }
 
 // Adopt waits for the forked child (pid, with its pidfd, which the
@@ -196,7 +199,7 @@ func (a *Adoption) Adopt(pid, pidfd int) (*AddressSpace, error) {
 		return nil, err
 	}
 	// The adoption data is in slot 1, which a second thread will use.
-	clear(as.ctrl[hdrSize+a.p.slotSize:])
+	clear(as.ctrl[hdrSize+a.p.slotSize : hdrSize+a.p.slotSize+a.used])
 	return as, nil
 }
 
