@@ -140,6 +140,9 @@ func (w Workload) ElfloaderArgv(elfloader string, argv []string) []string {
 	return append(full, argv...)
 }
 
+// shellPipesScript runs 100 two-process pipelines (fork, pipe, exec).
+const shellPipesScript = `i=0; while [ $i -lt 100 ]; do echo $i | cat >/dev/null; i=$((i+1)); done; echo $i`
+
 // DefaultTimeout bounds one run of a workload that sets no Timeout.
 const DefaultTimeout = 60 * time.Second
 
@@ -222,6 +225,21 @@ func Workloads() []Workload {
 			Program:     Program{Source: "thread_create.c", Args: []string{"2000"}},
 			Metric:      SelfReported,
 			Runs:        5,
+		},
+		{
+			Name:        "fork-wait",
+			Description: "fork + _exit + waitpid in a loop (bench/c/fork_wait.c), ns per round trip; in-process, each child is a host fork of elfloader adopted as a stub",
+			Program:     Program{Source: "fork_wait.c", Args: []string{"200"}},
+			Metric:      SelfReported,
+			Runs:        5,
+		},
+		{
+			Name:        "shell-pipes",
+			Description: "dash running 100 pipelines (echo | cat) in a loop, wall time",
+			Program:     Program{Path: "/bin/dash", Args: []string{"-c", shellPipesScript}},
+			Metric:      WallTime,
+			Runs:        5,
+			SameOutput:  true,
 		},
 		{
 			Name:        "startup",

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"golang.org/x/sys/unix"
 )
@@ -81,8 +80,8 @@ func putU32(t *Task, addr uint64, v uint32) error {
 }
 
 // Clone creates a thread in the caller's thread group (pthread_create and
-// Go's newosproc). New processes (fork) are not possible on the in-process
-// platform yet.
+// Go's newosproc), a child that shares the caller's memory (vfork,
+// posix_spawn) or one with a copy of it (fork).
 func (t *Task) Clone(a CloneArgs) (int, error) {
 	const threadFlags = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND
 	if a.Flags&CLONE_THREAD != 0 && a.Flags&CLONE_SIGHAND == 0 || a.Flags&CLONE_SIGHAND != 0 && a.Flags&CLONE_VM == 0 {
@@ -91,9 +90,11 @@ func (t *Task) Clone(a CloneArgs) (int, error) {
 	if a.Flags&CLONE_VM != 0 && a.Flags&CLONE_THREAD == 0 {
 		return t.spawn(a)
 	}
+	if a.Flags&CLONE_VM == 0 {
+		return t.fork(a)
+	}
 	if a.Flags&threadFlags != threadFlags {
-		t.k.reportOnce("fork", fmt.Sprintf("elfloader: clone with flags %#x (a new process with its own copy of memory: fork) is not supported on the in-process platform: answered ENOSYS\n", a.Flags))
-		return 0, unix.ENOSYS
+		return 0, unix.EINVAL
 	}
 	if t.p.Exiting() {
 		return 0, unix.EAGAIN

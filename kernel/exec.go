@@ -177,7 +177,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := k.loadImage(target, spec.Envp)
+	img, err := k.loadImage(target, spec.Envp, nil)
 	target.close()
 	if err != nil {
 		return nil, err
@@ -196,7 +196,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		startTime: time.Now(),
 	}
 	p.files.owner = p
-	if k.cfg.Rewriter != nil {
+	if k.cfg.Rewriter != nil && mm.Direct() {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})
 		for _, v := range mm.VMAs() {
 			if v.Prot&unix.PROT_EXEC != 0 {
@@ -478,9 +478,10 @@ type loadedImage struct {
 
 // loadImage maps a checked program (and its interpreter) into a new
 // address space and builds its initial stack. On failure nothing of the
-// new address space is left mapped.
-func (k *Kernel) loadImage(t *execTarget, envp []string) (*loadedImage, error) {
-	as, err := k.cfg.Platform.NewAddressSpace()
+// new address space is left mapped. old is the caller's memory (exec), nil
+// for a new process.
+func (k *Kernel) loadImage(t *execTarget, envp []string, old *MM) (*loadedImage, error) {
+	as, err := k.newAddressSpace(old)
 	if err != nil {
 		return nil, loadError(t.exe.bin.Path, fmt.Errorf("a new address space: %w", err), unix.ENOMEM)
 	}
@@ -494,6 +495,21 @@ func (k *Kernel) loadImage(t *execTarget, envp []string) (*loadedImage, error) {
 		return nil, err
 	}
 	return img, nil
+}
+
+// newAddressSpace returns an empty address space for a program that
+// replaces old's: one of the platform that made old, when old says it
+// belongs to another platform than the kernel's (a fork child of the
+// in-process platform lives in a stub process and execs there).
+func (k *Kernel) newAddressSpace(old *MM) (plat.AddressSpace, error) {
+	if old != nil {
+		if o, ok := old.as.(interface {
+			NewAddressSpace() (plat.AddressSpace, error)
+		}); ok {
+			return o.NewAddressSpace()
+		}
+	}
+	return k.cfg.Platform.NewAddressSpace()
 }
 
 func (k *Kernel) fillImage(mm *MM, t *execTarget, envp []string) (*loadedImage, error) {

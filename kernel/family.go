@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -101,11 +102,75 @@ func (ft *FDTable) CloseOnExec() {
 // execs (vfork, posix_spawn: clone with CLONE_VM and not CLONE_THREAD).
 // A parent that asked for CLONE_VFORK waits until then.
 func (t *Task) spawn(a CloneArgs) (int, error) {
+	if a.Flags&CLONE_FILES != 0 {
+		return 0, unix.EINVAL // a shared table across processes is not supported
+	}
+	// The child borrows the parent's address space until it execs (on the
+	// isolated platform its thread is a new thread of the parent's stub).
+	t.p.mm.hold()
+	child, nt := t.newChild(a, t.p.mm, true)
+	var done chan struct{}
+	if a.Flags&CLONE_VFORK != 0 {
+		done = make(chan struct{})
+		child.family.vforkDone = done
+	}
+	if a.Flags&CLONE_PARENT_SETTID != 0 {
+		if err := putU32(t, a.ParentTID, uint32(child.PID)); err != nil {
+			t.p.mm.drop()
+			return 0, err
+		}
+	}
+	t.start(child, nt)
+	if done != nil {
+		<-done // vfork: the parent sleeps until the child execs or exits
+	}
+	return child.PID, nil
+}
+
+// fork creates a child process with a copy of the caller's memory (fork,
+// clone without CLONE_VM): the platform copies the address space
+// copy-on-write; the child has only a copy of the calling thread, which
+// returns 0.
+func (t *Task) fork(a CloneArgs) (int, error) {
+	if a.Flags&CLONE_FILES != 0 {
+		return 0, unix.EINVAL // a shared table across processes is not supported
+	}
+	if a.Flags&(CLONE_VFORK|CLONE_PARENT) != 0 {
+		return 0, unix.EINVAL
+	}
+	mm, err := t.p.mm.Fork()
+	if err != nil {
+		t.k.reportOnce("fork-failed", fmt.Sprintf("elfloader: fork: %v: answered ENOMEM\n", err))
+		return 0, unix.ENOMEM
+	}
+	child, nt := t.newChild(a, mm, false)
+	nt.AltStack = t.AltStack
+	nt.Name = t.Name
+	if a.Flags&CLONE_CHILD_SETTID != 0 {
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(child.PID))
+		mm.CopyOut(a.ChildTID, b[:]) // Linux ignores a fault here too
+	}
+	if a.Flags&CLONE_PARENT_SETTID != 0 {
+		if err := putU32(t, a.ParentTID, uint32(child.PID)); err != nil {
+			mm.drop()
+			return 0, err
+		}
+	}
+	t.start(child, nt)
+	return child.PID, nil
+}
+
+// newChild makes the process and first task of a new child of t's process
+// over mm (shared: borrowed from the parent until exec), with the
+// credentials, directories, limits, dispositions and descriptors it
+// inherits and a copy of the calling thread's registers (rax = 0).
+func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 	p := t.p
 	pid := t.k.allocPID()
 	child := &Process{
-		k: t.k, PID: pid, PPID: p.PID, mm: p.mm,
-		UID: p.UID, GID: p.GID, Umask: p.Umask,
+		k: t.k, PID: pid, PPID: p.PID, mm: mm,
+		UID: p.UID, GID: p.GID, Umask: p.Umask, NoNewPrivs: p.NoNewPrivs,
 		Argv: p.Argv, Envp: p.Envp, ExecPath: p.ExecPath, ExePath: p.ExePath, exeLoc: p.exeLoc, Auxv: p.Auxv,
 		tasks: map[int]*Task{}, done: make(chan struct{}), startTime: time.Now(),
 	}
@@ -121,26 +186,8 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 		child.rlimits[k] = v
 	}
 	p.mu.Unlock()
-	if a.Flags&CLONE_FILES != 0 {
-		return 0, unix.EINVAL // a shared table across processes is not supported
-	}
-	// The child borrows the parent's address space until it execs (on the
-	// isolated platform its thread is a new thread of the parent's stub).
-	p.mm.hold()
 	child.files = p.files.Fork(child)
-	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: true}
-	var done chan struct{}
-	if a.Flags&CLONE_VFORK != 0 {
-		done = make(chan struct{})
-		child.family.vforkDone = done
-	}
-	p.family.mu.Lock()
-	if p.family.children == nil {
-		p.family.children = map[int]*Process{}
-		p.family.childEvent = make(chan struct{}, 1)
-	}
-	p.family.children[pid] = child
-	p.family.mu.Unlock()
+	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared}
 
 	nt := newTask(t.k, child, pid)
 	nt.initial = *t.Regs()
@@ -158,22 +205,27 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 	if a.Flags&CLONE_CHILD_CLEARTID != 0 {
 		nt.ClearChildTID = a.ChildTID
 	}
-	if a.Flags&CLONE_PARENT_SETTID != 0 {
-		if err := putU32(t, a.ParentTID, uint32(pid)); err != nil {
-			return 0, err
-		}
-	}
 	child.tasks[pid] = nt
 	child.leader = nt
+	return child, nt
+}
+
+// start makes a new child visible (its parent's children, the pid table)
+// and runs its first task.
+func (t *Task) start(child *Process, nt *Task) {
+	p := t.p
+	p.family.mu.Lock()
+	if p.family.children == nil {
+		p.family.children = map[int]*Process{}
+		p.family.childEvent = make(chan struct{}, 1)
+	}
+	p.family.children[child.PID] = child
+	p.family.mu.Unlock()
 	t.k.mu.Lock()
-	t.k.processes[pid] = child
-	t.k.tasks[pid] = nt
+	t.k.processes[child.PID] = child
+	t.k.tasks[nt.TID] = nt
 	t.k.mu.Unlock()
 	go nt.run()
-	if done != nil {
-		<-done // vfork: the parent sleeps until the child execs or exits
-	}
-	return pid, nil
 }
 
 // Wait4 waits for a child (pid > 0: that one; -1 or 0: any) to end and
@@ -265,7 +317,7 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 			old.Unmap(v.Start, v.End-v.Start)
 		}
 	}
-	img, err := t.k.loadImage(target, envp)
+	img, err := t.k.loadImage(target, envp, p.mm)
 	if err != nil {
 		if shared {
 			// A vfork child still runs on its parent's intact memory.
@@ -292,7 +344,7 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 	// A vfork child gives its parent's address space back; otherwise this
 	// was the last user. The task's context follows (Task.afterSyscall).
 	old.drop()
-	if t.k.cfg.Rewriter != nil {
+	if t.k.cfg.Rewriter != nil && img.mm.Direct() {
 		img.mm.SetRewriter(t.k.cfg.Rewriter, codeMemory{p})
 	}
 	p.Argv, p.Envp, p.ExecPath, p.ExePath = target.argv, envp, target.execFn, target.exePath()

@@ -45,8 +45,10 @@ type Config struct {
 	// path (lazily after traps, eagerly on new code, as it was built).
 	Rewriter plat.Rewriter
 	// ThreadSetup, when set, runs on every OS thread that will run app
-	// code, before any app code runs there (the host-side confinement:
-	// package sandbox). A failure ends the run.
+	// code itself (an in-process address space), before any app code runs
+	// there (the host-side confinement: package sandbox). Threads that drive
+	// stub processes skip it: Landlock would forbid them to reach a stub
+	// confined in another domain. A failure ends the run.
 	ThreadSetup func() error
 	// Debugger, when set, sees every task's start, faults and returns to
 	// app code (the gdb stub; see debug.go).

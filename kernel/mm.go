@@ -108,6 +108,34 @@ func (m *MM) inReserved(start, end uint64) bool {
 	return false
 }
 
+// Direct reports whether the platform lends app memory to the kernel
+// (in-process): the vDSO and the fast syscall path need it.
+func (m *MM) Direct() bool {
+	_, ok := m.as.Direct(0, 0)
+	return ok
+}
+
+// Fork returns a copy of the address space for a child process (fork):
+// the platform copies the memory, copy-on-write; the bookkeeping is copied
+// here. The rewriter is not inherited (the child's memory is not
+// elfloader's).
+func (m *MM) Fork() (*MM, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	app := make([]plat.Range, len(m.vmas))
+	for i, v := range m.vmas {
+		app[i] = plat.Range{Start: v.Start, End: v.End, Prot: v.Prot}
+	}
+	as, err := m.as.Fork(app)
+	if err != nil {
+		return nil, err
+	}
+	child := NewMM(as)
+	child.vmas = append([]VMA(nil), m.vmas...)
+	child.brkStart, child.brkCur, child.brkMapped = m.brkStart, m.brkCur, m.brkMapped
+	return child, nil
+}
+
 // AddressSpace is the platform's address space behind the MM.
 func (m *MM) AddressSpace() plat.AddressSpace { return m.as }
 

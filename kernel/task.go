@@ -101,7 +101,9 @@ func (t *Task) Exited() bool { return t.exited || t.p.Exiting() }
 func (t *Task) run() {
 	runtime.LockOSThread()
 	defer t.k.RecoverInternal(fmt.Sprintf("task %d", t.TID))
-	if setup := t.k.cfg.ThreadSetup; setup != nil {
+	// Confinement is for threads that run app code themselves (in-process);
+	// a thread that drives a stub process must stay able to reach it.
+	if setup := t.k.cfg.ThreadSetup; setup != nil && t.p.mm.Direct() {
 		if err := setup(); err != nil {
 			fmt.Fprintf(t.k.Report(), "elfloader: confining the thread of task %d: %v\n", t.TID, err)
 			t.p.exit(125)
@@ -131,13 +133,13 @@ func (t *Task) run() {
 		if dbg != nil {
 			dbg.Checkpoint(t)
 		}
-		ctx := t.ctx
 		t.inApp.Store(true)
 		if t.HasDeliverable() {
 			t.inApp.Store(false)
 			t.handleSignals(false)
 			continue
 		}
+		ctx := t.ctx
 		ev := ctx.Switch()
 		t.inApp.Store(false)
 		if t.Exited() {
@@ -147,7 +149,7 @@ func (t *Task) run() {
 		}
 		switch ev {
 		case plat.EventSyscall:
-			if rw := t.k.cfg.Rewriter; rw != nil {
+			if rw := t.p.mm.code; rw != nil {
 				if f, ok := ctx.(interface{ Fast() bool }); !ok || !f.Fast() {
 					rw.AfterTrap(ctx, codeMemory{t.p})
 				}

@@ -88,6 +88,12 @@ type AddressSpace interface {
 	// when the platform can give it (in-process: the app's memory is
 	// elfloader's own); ok is false otherwise.
 	Direct(addr uint64, n int) (b []byte, ok bool)
+	// Fork returns a copy-on-write copy of the address space for a new
+	// process (fork). app lists the app's memory, sorted (the kernel's
+	// bookkeeping): a platform whose address space holds more than app
+	// memory (in-process) copies only that; one that holds nothing else
+	// may ignore it.
+	Fork(app []Range) (AddressSpace, error)
 	// Release frees what the address space holds on the host.
 	Release()
 }
@@ -117,6 +123,13 @@ type AtomicMemory interface {
 // it fails.
 type ReservedRanges interface {
 	Reserved() [][2]uint64
+}
+
+// Range is one mapping of app memory: [Start, End), page-aligned, with its
+// protection (PROT_*).
+type Range struct {
+	Start, End uint64
+	Prot       int
 }
 
 // Platform creates address spaces and contexts.

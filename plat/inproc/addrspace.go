@@ -12,14 +12,17 @@ import (
 // address space, shared by every app process it runs. The kernel's memory
 // manager decides which ranges are the app's and never lets a change reach
 // host memory; this type only makes the host calls.
-type AddressSpace struct{}
+type AddressSpace struct {
+	p *Platform // nil for HostAddressSpace: no fork
+}
 
 // HostAddressSpace returns the in-process address space. It needs no
 // platform set-up (signal handlers), so the kernel's unit tests use it too.
 func HostAddressSpace() *AddressSpace { return &AddressSpace{} }
 
-// NewAddressSpace implements plat.Platform.
-func (*Platform) NewAddressSpace() (plat.AddressSpace, error) { return HostAddressSpace(), nil }
+// NewAddressSpace implements plat.Platform: every in-process app process
+// lives in the one host address space, so they all get the same object.
+func (p *Platform) NewAddressSpace() (plat.AddressSpace, error) { return &p.host, nil }
 
 // Map implements plat.AddressSpace.
 func (*AddressSpace) Map(addr, length uint64, prot, flags, fd int, off uint64) (uint64, error) {

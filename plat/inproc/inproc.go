@@ -19,6 +19,7 @@ import (
 
 	"github.com/elfloader/elfloader/arch/amd64"
 	"github.com/elfloader/elfloader/plat"
+	"github.com/elfloader/elfloader/plat/isolated"
 )
 
 // KickSignal is the host real-time signal reserved to interrupt app code.
@@ -42,11 +43,17 @@ type Platform struct {
 	xstate    *amd64.XState
 	fpSize    int // bytes of a thread's compacted extended-state buffer
 	xfeatures xfeatures
+
+	stubRegion bool      // the isolated platform's stub region is reserved (fork)
+	rewriter   *Rewriter // the site rewriter, whose sites a fork child restores
+	fork       forker
+	host       AddressSpace // the address space of every in-process app
 }
 
 var installOnce struct {
 	sync.Once
-	err error
+	err        error
+	stubRegion bool
 }
 
 // New checks that the host can run apps in process and installs the signal
@@ -59,6 +66,7 @@ func New() (*Platform, error) {
 		if C.ep_install(C.int(KickSignal)) != 0 {
 			installOnce.err = errors.New("inproc: installing signal handlers failed")
 		}
+		installOnce.stubRegion = reserveStubRegion()
 	})
 	if installOnce.err != nil {
 		return nil, installOnce.err
@@ -70,23 +78,33 @@ func New() (*Platform, error) {
 	if !xs.Compacted {
 		return nil, errors.New("inproc: the CPU has no XSAVEC (compacted extended state)")
 	}
-	return &Platform{xstate: xs, fpSize: xs.MaxSize, xfeatures: readXFeatures(xs)}, nil
+	p := &Platform{xstate: xs, fpSize: xs.MaxSize, xfeatures: readXFeatures(xs), stubRegion: installOnce.stubRegion}
+	p.host.p = p
+	return p, nil
 }
 
 func checkHost() error {
-	auxv, err := os.ReadFile("/proc/self/auxv")
-	if err != nil {
+	if _, err := os.Stat("/proc/self/auxv"); err != nil {
 		return fmt.Errorf("inproc: reading auxv: %w", err)
 	}
+	if hostAuxv(atHWCAP2)&hwcap2FSGSBASE == 0 {
+		return errors.New("inproc: the CPU or kernel does not allow FSGSBASE instructions in user space")
+	}
+	return nil
+}
+
+// hostAuxv returns elfloader's own auxiliary vector entry typ (0 if absent).
+func hostAuxv(typ uint64) uint64 {
+	auxv, err := os.ReadFile("/proc/self/auxv")
+	if err != nil {
+		return 0
+	}
 	for i := 0; i+16 <= len(auxv); i += 16 {
-		if binary.LittleEndian.Uint64(auxv[i:]) == atHWCAP2 {
-			if binary.LittleEndian.Uint64(auxv[i+8:])&hwcap2FSGSBASE != 0 {
-				return nil
-			}
-			break
+		if binary.LittleEndian.Uint64(auxv[i:]) == typ {
+			return binary.LittleEndian.Uint64(auxv[i+8:])
 		}
 	}
-	return errors.New("inproc: the CPU or kernel does not allow FSGSBASE instructions in user space")
+	return 0
 }
 
 // Name implements plat.Platform.
@@ -101,9 +119,11 @@ type Context struct {
 }
 
 // NewContext implements plat.Platform. The caller must have locked its OS
-// thread. Every app process lives in elfloader's own address space, so the
-// context serves any of them: as is not used.
+// thread. A thread of a fork child runs in the child's stub process.
 func (p *Platform) NewContext(as plat.AddressSpace) (plat.Context, error) {
+	if ias, ok := as.(*isolated.AddressSpace); ok {
+		return ias.NewContext()
+	}
 	c := C.ep_ctx_new(C.uint32_t(p.fpSize))
 	if c == nil {
 		return nil, errors.New("inproc: out of memory for a thread context")
@@ -125,7 +145,14 @@ func (p *Platform) NewContext(as plat.AddressSpace) (plat.Context, error) {
 }
 
 // Kick implements plat.Platform.
-func (*Platform) Kick(ctx plat.Context) error {
+func (p *Platform) Kick(ctx plat.Context) error {
+	if ic, ok := ctx.(*isolated.Context); ok {
+		iso, err := p.Isolated()
+		if err != nil {
+			return err
+		}
+		return iso.Kick(ic)
+	}
 	cc, ok := ctx.(*Context)
 	if !ok {
 		return errors.New("inproc: foreign context")

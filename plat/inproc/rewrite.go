@@ -83,7 +83,9 @@ type Rewriter struct {
 
 // NewRewriter returns the platform's site rewriter.
 func (p *Platform) NewRewriter(mode RewriteMode) *Rewriter {
-	return &Rewriter{mode: mode, sites: map[uint64]*site{}, refused: map[uint64]bool{}, poking: map[uint64]bool{}, platform: p}
+	r := &Rewriter{mode: mode, sites: map[uint64]*site{}, refused: map[uint64]bool{}, poking: map[uint64]bool{}, platform: p}
+	p.rewriter = r
+	return r
 }
 
 // Mode is the rewriting mode.

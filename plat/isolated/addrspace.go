@@ -30,6 +30,10 @@ type AddressSpace struct {
 	sock   int    // elfloader's end of the control socket
 	ctrl   []byte // elfloader's mapping of the shared control memory
 	nslots int
+	// exe is the program the stub process runs (device and inode of
+	// /proc/PID/exe): the stub program, or elfloader itself for a process
+	// adopted from an in-process fork. Its fork children run the same.
+	exe fileID
 
 	cmdMu sync.Mutex // one command at a time on the socket
 	dead  atomic.Bool
@@ -124,17 +128,20 @@ func (p *Platform) NewStubAddressSpace() (*AddressSpace, error) {
 			return nil, fmt.Errorf("isolated: pidfd of the stub: %w", err)
 		}
 	}
-	return p.adopt(sh, pid, pidfd)
+	return p.adopt(sh, pid, pidfd, p.stubID)
 }
 
+// fileID identifies a file on the host.
+type fileID struct{ dev, ino uint64 }
+
 // adopt waits for a started stub to report ready and makes it an address space.
-func (p *Platform) adopt(sh *shell, pid, pidfd int) (*AddressSpace, error) {
+func (p *Platform) adopt(sh *shell, pid, pidfd int, exe fileID) (*AddressSpace, error) {
 	unix.Close(sh.ctrlFd)
 	unix.Close(sh.stubSock)
 	sh.ctrlFd, sh.stubSock = -1, -1
 	as := &AddressSpace{
 		p: p, pid: pid, pidfd: pidfd, sock: sh.sock, ctrl: sh.ctrl,
-		nslots: sh.slotCount, used: make([]bool, sh.slotCount), refs: 1,
+		nslots: sh.slotCount, used: make([]bool, sh.slotCount), refs: 1, exe: exe,
 	}
 	r, err := as.readReply()
 	if err == nil && r != stubMagic {
@@ -323,10 +330,16 @@ func (as *AddressSpace) copy(addr uint64, buf []byte, write bool) error {
 	return nil
 }
 
-// Fork makes a copy-on-write copy of the address space: the stub forks
+// Fork implements plat.AddressSpace: a stub holds nothing but app memory,
+// so app is not needed.
+func (as *AddressSpace) Fork(app []plat.Range) (plat.AddressSpace, error) {
+	return as.ForkStub()
+}
+
+// ForkStub makes a copy-on-write copy of the address space: the stub forks
 // itself (only its control thread goes on in the child), and the child
 // takes new control memory and a new socket that elfloader passes along.
-func (as *AddressSpace) Fork() (*AddressSpace, error) {
+func (as *AddressSpace) ForkStub() (*AddressSpace, error) {
 	sh, err := as.p.newShell()
 	if err != nil {
 		return nil, err
@@ -350,15 +363,17 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	// The pid came from the stub, which app code may have subverted:
 	// accept only a child of elfloader that runs the stub program and is
 	// not already another address space.
-	if err := as.p.checkForkedStub(pid); err != nil {
+	if err := as.p.checkForkedStub(pid, as.exe); err != nil {
 		unix.Close(pidfd)
 		sh.close()
 		return nil, err
 	}
-	return as.p.adopt(sh, pid, pidfd)
+	return as.p.adopt(sh, pid, pidfd, as.exe)
 }
 
-func (p *Platform) checkForkedStub(pid int) error {
+// checkForkedStub accepts pid as a new address space only when it is a
+// child of elfloader running exe that is not already an address space.
+func (p *Platform) checkForkedStub(pid int, exe fileID) error {
 	if p.isStub(pid) {
 		return fmt.Errorf("isolated: forked stub pid %d is another address space", pid)
 	}
@@ -379,7 +394,7 @@ func (p *Platform) checkForkedStub(pid int) error {
 	if err := unix.Stat("/proc/"+strconv.Itoa(pid)+"/exe", &st); err != nil {
 		return fmt.Errorf("isolated: forked stub: %w", err)
 	}
-	if st.Dev != p.stubDev || st.Ino != p.stubIno {
+	if st.Dev != exe.dev || st.Ino != exe.ino {
 		return fmt.Errorf("isolated: forked pid %d does not run the stub", pid)
 	}
 	return nil

@@ -296,7 +296,7 @@ func TestForkIsCopyOnWrite(t *testing.T) {
 		}
 	}
 	put(parent, 11)
-	child, err := parent.Fork()
+	child, err := parent.ForkStub()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func TestForkIsCopyOnWrite(t *testing.T) {
 		t.Errorf("child reads %d, want 22", got)
 	}
 	// The child is a full address space: it can fork again and run a program.
-	grandchild, err := child.Fork()
+	grandchild, err := child.ForkStub()
 	if err != nil {
 		t.Fatal(err)
 	}

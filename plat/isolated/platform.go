@@ -25,9 +25,8 @@ type Platform struct {
 	xfeatures xfeatures
 	slotSize  int // bytes of one thread's shared slot
 	nslots    int
-	stubExe   int // sealed memfd holding the stub program
-	stubDev   uint64
-	stubIno   uint64
+	stubExe   int    // sealed memfd holding the stub program
+	stubID    fileID // the memfd's device and inode (/proc/PID/exe of a stub)
 
 	mu        sync.Mutex
 	permitted uint64                // features granted with PermitXFeature
@@ -63,8 +62,7 @@ func New() (*Platform, error) {
 		slotSize:  slotSize,
 		nslots:    defaultThreads,
 		stubExe:   exe,
-		stubDev:   st.Dev,
-		stubIno:   st.Ino,
+		stubID:    fileID{st.Dev, st.Ino},
 		live:      make(map[int]*AddressSpace),
 	}, nil
 }

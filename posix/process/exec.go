@@ -13,7 +13,7 @@ func registerExec(tb *shim.Table) {
 	tb.Register(unix.SYS_EXECVE, shim.Partial, "single-threaded processes; #! scripts (5 levels, then ELOOP); the new image is checked before the old one goes (ENOENT, EACCES, ENOEXEC, ELIBBAD, EPERM and the caller goes on); a vfork child gets its own address space (programs linked at a fixed address cannot load twice in one process)", sysExecve)
 	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve, paths relative to AT_FDCWD only", sysExecveat)
 	tb.Register(unix.SYS_VFORK, shim.Partial, "the child shares the parent's memory until it execs or exits, as Linux does; the parent waits", sysVfork)
-	tb.Register(unix.SYS_FORK, shim.Missing, "a copy of the address space is impossible in-process (vfork and posix_spawn work)", nil)
+	tb.Register(unix.SYS_FORK, shim.Partial, "the child gets a copy-on-write copy of the caller's memory and thread; in-process, the child runs in a stub process of the isolated platform (docs/fork.md)", sysFork)
 	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited and killed children; WNOHANG; rusage is zero; no stopped/continued reports", sysWait4)
 	tb.Register(unix.SYS_WAITID, shim.Partial, "P_PID and P_ALL (P_PGID as P_ALL), WEXITED with WNOHANG and WNOWAIT; no stopped/continued reports", sysWaitid)
 }
@@ -76,6 +76,11 @@ func sysExecveat(t *kernel.Task, a shim.Args) (uint64, error) {
 
 func sysVfork(t *kernel.Task, a shim.Args) (uint64, error) {
 	pid, err := t.Clone(kernel.CloneArgs{Flags: kernel.CLONE_VM | kernel.CLONE_VFORK, ExitSignal: int(unix.SIGCHLD)})
+	return uint64(pid), err
+}
+
+func sysFork(t *kernel.Task, a shim.Args) (uint64, error) {
+	pid, err := t.Clone(kernel.CloneArgs{ExitSignal: int(unix.SIGCHLD)})
 	return uint64(pid), err
 }
 

@@ -677,3 +677,107 @@ __attribute__((used, noreturn)) void stub_main(const u64 *initial_sp) {
 	serve();
 	die();
 }
+
+/* ---- adoption: a host fork of another program becomes a stub ----
+ *
+ * plat/inproc forks elfloader itself (copy-on-write app memory), maps this
+ * program's segments at STUB_BASE in the child and jumps to stub_adopt with
+ * rdi = control socket, rsi = control memfd, rdx = AT_HWCAP2, every signal
+ * blocked and Syscall User Dispatch off. Everything but the app's memory
+ * (the keep list in the control memory, adopt.h) and the stub region goes;
+ * then the stub starts as after an exec. */
+#include "adopt.h"
+
+__asm__(".text\n"
+	".globl stub_adopt\n"
+	"stub_adopt:\n"
+	"	lea control_stack_top(%rip), %rsp\n"
+	"	and $-16, %rsp\n"
+	"	call adopt_main\n"
+	"	ud2\n");
+
+/* adopt_unmap unmaps [lo, hi) except the stub region. */
+static void adopt_unmap(u64 lo, u64 hi) {
+	if (lo < STUB_BASE && hi > lo)
+		site_init(__NR_munmap, lo, (hi < STUB_BASE ? hi : STUB_BASE) - lo, 0, 0, 0);
+	if (hi > STUB_END && hi > lo) {
+		u64 from = lo > STUB_END ? lo : STUB_END;
+		site_init(__NR_munmap, from, hi - from, 0, 0, 0);
+	}
+}
+
+/* adopt_restore_site puts a rewritten syscall site's original bytes back. */
+static void adopt_restore_site(const char *e) {
+	u64 addr = *(const u64 *)e;
+	u64 first = addr & ~4095UL, last = (addr + ADOPT_SITE_LEN - 1) & ~4095UL;
+	long pf = (unsigned char)e[8 + ADOPT_SITE_LEN], pl = (unsigned char)e[9 + ADOPT_SITE_LEN];
+	if (site_init(__NR_mprotect, first, last + 4096 - first, PROT_READ | PROT_WRITE, 0, 0) != 0)
+		die();
+	memcpy((void *)addr, e + 8, ADOPT_SITE_LEN);
+	site_init(__NR_mprotect, first, 4096, pf, 0, 0);
+	if (last != first)
+		site_init(__NR_mprotect, last, 4096, pl, 0, 0);
+}
+
+/* adopt_memory keeps only the app's memory and restores rewritten sites. */
+static void adopt_memory(const char *d, u64 room) {
+	u64 nkeep = U64(d, 8), nsites = U64(d, 16);
+	if (U64(d, 0) != ADOPT_MAGIC || nkeep > room / ADOPT_KEEP_SIZE ||
+	    nsites > (room - ADOPT_HEADER - nkeep * ADOPT_KEEP_SIZE) / ADOPT_SITE_SIZE)
+		die();
+	const u64 *keep = (const u64 *)(d + ADOPT_HEADER);
+	u64 pos = 0;
+	for (u64 i = 0; i < nkeep; i++) {
+		u64 start = keep[2 * i], end = keep[2 * i + 1];
+		if (start < pos || end <= start || end > ADOPT_USER_END || overlaps_stub(start, end - start))
+			die();
+		adopt_unmap(pos, start);
+		pos = end;
+	}
+	adopt_unmap(pos, ADOPT_USER_END);
+	const char *sites = d + ADOPT_HEADER + nkeep * ADOPT_KEEP_SIZE;
+	for (u64 i = 0; i < nsites; i++)
+		adopt_restore_site(sites + i * ADOPT_SITE_SIZE);
+}
+
+__attribute__((used, noreturn)) void adopt_main(long sock, long ctrl, u64 hwcap2) {
+	have_fsgsbase = (hwcap2 & 2) != 0;
+	sock_fd = (int)sock;
+	stack_t ss = {.ss_flags = SS_DISABLE};
+	site_init(__NR_sigaltstack, (long)&ss, 0, 0, 0, 0);
+	u64 end = ((u64)_end + 4095) & ~4095UL;
+	if (site_mmap(end, STUB_END - end, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+		      -1, 0) != (long)end)
+		die();
+	char *hdr = (char *)STUB_CTRL_BASE;
+	if (site_mmap(STUB_CTRL_BASE, HDR_SIZE, PROT_READ, MAP_SHARED | MAP_FIXED, ctrl, 0) < 0)
+		die();
+	slot_size = U32(hdr, HDR_SLOT_SIZE);
+	nslots = U32(hdr, HDR_NSLOTS);
+	kick_signal = (int)U32(hdr, HDR_KICK_SIGNAL);
+	if (U32(hdr, HDR_MAGIC) != STUB_MAGIC || slot_size % 4096 != 0 || slot_size < SLOT_XSAVE + 576 ||
+	    slot_size > STUB_MAX_SLOT_SIZE || nslots < ADOPT_MIN_SLOTS || nslots > STUB_MAX_SLOTS ||
+	    kick_signal < 32 || kick_signal > 64)
+		die();
+	ctrl_len = HDR_SIZE + (u64)nslots * slot_size;
+	if (site_mmap(STUB_CTRL_BASE, ctrl_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, ctrl, 0) < 0)
+		die();
+	adopt_memory(hdr + HDR_SIZE + slot_size, ctrl_len - HDR_SIZE - slot_size);
+	if (sock_fd > 0)
+		site_init(__NR_close_range, 0, sock_fd - 1, 0, 0, 0);
+	site_init(__NR_close_range, sock_fd + 1, ~0U, 0, 0, 0);
+	struct rlimit nocore = {0, 0};
+	site_init(__NR_setrlimit, RLIMIT_CORE, (long)&nocore, 0, 0, 0);
+	set_handlers();
+	static const char name[16] = "elfloader-stub";
+	site_init(__NR_prctl, PR_SET_NAME, (long)name, 0, 0, 0);
+	if (site_init(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		die();
+	build_filters();
+	if (install_filter(&filter_stub, 1) != 0)
+		die();
+	if (send_reply(STUB_MAGIC) < 0)
+		die();
+	serve();
+	die();
+}

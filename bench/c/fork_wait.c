@@ -1,0 +1,27 @@
+/* fork + _exit + waitpid in a loop; prints the nanoseconds per round trip
+ * ("X ns/call"). Usage: fork_wait [n] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+	long n = argc > 1 ? atol(argv[1]) : 200;
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0)
+			_exit(0);
+		int st;
+		if (waitpid(pid, &st, 0) != pid || st != 0)
+			return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double ns = (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec);
+	printf("%.1f ns/call (%ld forks)\n", ns / n, n);
+	return 0;
+}

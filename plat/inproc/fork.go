@@ -1,0 +1,159 @@
+package inproc
+
+/*
+#include <stdlib.h>
+#include "fork.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/plat"
+	"github.com/elfloader/elfloader/plat/isolated"
+)
+
+// Fork on the in-process platform. The first process runs in elfloader's
+// own address space; a fork child cannot: it gets a copy-on-write copy of
+// the app's memory in a host process of its own, a stub of the isolated
+// platform, served by the same kernel. See docs/fork.md.
+
+// forker is the platform's fork machinery, made on the first fork.
+type forker struct {
+	once sync.Once
+	err  error
+	iso  *isolated.Platform
+	plan *C.struct_ep_fork_plan // C memory: the child reads it after the fork
+	mu   sync.Mutex             // one fork at a time (the plan's descriptors)
+}
+
+// reserveStubRegion keeps the isolated platform's stub region free in
+// elfloader (a PROT_NONE reservation), so that a fork child can map the stub
+// there; app mappings over it fail as over any host memory.
+func reserveStubRegion() bool {
+	const length = isolated.StubEnd - isolated.StubStart
+	r, _, e := unix.Syscall6(unix.SYS_MMAP, isolated.StubStart, length, unix.PROT_NONE,
+		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE|unix.MAP_FIXED_NOREPLACE, ^uintptr(0), 0)
+	return e == 0 && r == isolated.StubStart
+}
+
+// Isolated returns the isolated platform that runs fork children, starting
+// it on first use.
+func (p *Platform) Isolated() (*isolated.Platform, error) {
+	f := &p.fork
+	f.once.Do(func() {
+		if !p.stubRegion {
+			f.err = fmt.Errorf("inproc: fork: host mappings occupy the stub region %#x-%#x", uint64(isolated.StubStart), uint64(isolated.StubEnd))
+			return
+		}
+		iso, err := isolated.New()
+		if err != nil {
+			f.err = fmt.Errorf("inproc: fork needs the isolated platform: %w", err)
+			return
+		}
+		plan, err := newForkPlan()
+		if err != nil {
+			iso.Close()
+			f.err = err
+			return
+		}
+		f.iso, f.plan = iso, plan
+	})
+	return f.iso, f.err
+}
+
+// newForkPlan puts the stub program's memory picture into C memory.
+func newForkPlan() (*C.struct_ep_fork_plan, error) {
+	img, err := isolated.AdoptImage()
+	if err != nil {
+		return nil, err
+	}
+	size := img.End - isolated.StubStart
+	picture := make([]byte, size)
+	prots := make([]byte, size/4096)
+	for _, s := range img.Segments {
+		copy(picture[s.Addr-isolated.StubStart:], s.Data)
+		for pg := (s.Addr - isolated.StubStart) / 4096; pg < (s.Addr+s.Size-isolated.StubStart+4095)/4096; pg++ {
+			prots[pg] |= byte(s.Prot)
+		}
+	}
+	plan := (*C.struct_ep_fork_plan)(C.calloc(1, C.size_t(unsafe.Sizeof(C.struct_ep_fork_plan{}))))
+	if plan == nil {
+		return nil, errors.New("inproc: out of memory for the fork plan")
+	}
+	plan.image_start = C.uint64_t(isolated.StubStart)
+	plan.image_end = C.uint64_t(img.End)
+	plan.entry = C.uint64_t(img.Entry)
+	plan.picture = (*C.uint8_t)(C.CBytes(picture))
+	plan.page_prot = (*C.uint8_t)(C.CBytes(prots))
+	plan.hwcap2 = C.uint64_t(hostAuxv(atHWCAP2))
+	return plan, nil
+}
+
+// Fork implements plat.AddressSpace: a host fork of elfloader that becomes
+// a stub process holding a copy-on-write copy of app (the app's memory).
+// Rewritten syscall sites get their original bytes back in the child.
+func (as *AddressSpace) Fork(app []plat.Range) (plat.AddressSpace, error) {
+	if as.p == nil {
+		return nil, errors.New("inproc: fork of an address space without a platform")
+	}
+	return as.p.forkProcess(app)
+}
+
+func (p *Platform) forkProcess(app []plat.Range) (plat.AddressSpace, error) {
+	iso, err := p.Isolated()
+	if err != nil {
+		return nil, err
+	}
+	app = append([]plat.Range(nil), app...)
+	sort.Slice(app, func(i, j int) bool { return app[i].Start < app[j].Start })
+	f := &p.fork
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// No site may be rewritten between the snapshot and the fork: the
+	// child would jump to a trampoline it does not have.
+	if rw := p.rewriter; rw != nil {
+		rw.mu.Lock()
+		defer rw.mu.Unlock()
+	}
+	ad, err := iso.PrepareAdoption(app, p.rewrittenSites())
+	if err != nil {
+		return nil, err
+	}
+	f.plan.sock = C.int64_t(ad.SockFd)
+	f.plan.ctrl = C.int64_t(ad.CtrlFd)
+	var pidfd C.int32_t
+	pid := int64(C.ep_fork(f.plan, &pidfd))
+	if pid < 0 {
+		ad.Abort()
+		return nil, fmt.Errorf("inproc: fork: %w", unix.Errno(-pid))
+	}
+	return ad.Adopt(int(pid), int(pidfd))
+}
+
+// rewrittenSites lists the rewriter's sites; the caller holds its lock.
+func (p *Platform) rewrittenSites() []isolated.Site {
+	rw := p.rewriter
+	if rw == nil {
+		return nil
+	}
+	out := make([]isolated.Site, 0, len(rw.sites))
+	for _, s := range rw.sites {
+		// The child restores 5 bytes an entry: a longer site (a moved
+		// instruction of up to 15 bytes) is several entries, the last one
+		// overlapping, all of the original bytes.
+		for off := 0; off < len(s.orig); off += movLen {
+			off = min(off, len(s.orig)-movLen)
+			var chunk [movLen]byte
+			copy(chunk[:], s.orig[off:])
+			out = append(out, isolated.Site{Addr: s.addr + uint64(off), Orig: chunk})
+		}
+	}
+	return out
+}

@@ -1,0 +1,110 @@
+package inproc
+
+import (
+	"encoding/binary"
+	"runtime"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/plat"
+	"github.com/elfloader/elfloader/plat/isolated"
+)
+
+// TestForkAdoptsAppMemory forks the in-process address space: the child is
+// a stub process holding a copy-on-write copy of the app's ranges, with
+// rewritten syscall sites restored, and runs app code there.
+func TestForkAdoptsAppMemory(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p, err := New()
+	if err != nil {
+		t.Skip(err)
+	}
+	if _, err := p.Isolated(); err != nil {
+		t.Skip(err)
+	}
+	code, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Munmap(code); unix.Munmap(data) })
+	copy(code, getppidLoopCode)
+	base := uint64(uintptr(unsafe.Pointer(&code[0])))
+	dataAddr := uint64(uintptr(unsafe.Pointer(&data[0])))
+	binary.LittleEndian.PutUint64(data, 11)
+
+	// Rewrite the site first: the child must get the original bytes back.
+	ctx, err := p.NewContext(nil)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer ctx.Release()
+	rw := p.NewRewriter(RewriteLazy)
+	ctx.Regs().Rip = base
+	if ev := ctx.Switch(); ev != plat.EventSyscall {
+		t.Fatalf("event %v", ev)
+	}
+	rw.AfterTrap(ctx, fakeCode{base})
+	if code[0] != jmpRel32 {
+		t.Fatalf("site not rewritten: % x", code[:7])
+	}
+
+	as, _ := p.NewAddressSpace()
+	forked, err := as.Fork([]plat.Range{
+		{Start: base, End: base + 4096, Prot: unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC},
+		{Start: dataAddr, End: dataAddr + 4096, Prot: unix.PROT_READ | unix.PROT_WRITE},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := forked.(*isolated.AddressSpace)
+	defer child.Release()
+
+	var site [7]byte
+	if err := child.CopyIn(base, site[:]); err != nil {
+		t.Fatal(err)
+	}
+	if string(site[:]) != string(getppidLoopCode[:7]) {
+		t.Errorf("child's site % x, want the original % x", site, getppidLoopCode[:7])
+	}
+	if code[0] != jmpRel32 {
+		t.Errorf("the parent's site lost its rewrite: % x", code[:7])
+	}
+	binary.LittleEndian.PutUint64(data, 22)
+	var word [8]byte
+	if err := child.CopyIn(dataAddr, word[:]); err != nil || binary.LittleEndian.Uint64(word[:]) != 11 {
+		t.Errorf("child reads %d (%v), want 11", binary.LittleEndian.Uint64(word[:]), err)
+	}
+	binary.LittleEndian.PutUint64(word[:], 33)
+	if err := child.CopyOut(dataAddr, word[:]); err != nil {
+		t.Fatal(err)
+	}
+	if v := binary.LittleEndian.Uint64(data); v != 22 {
+		t.Errorf("parent reads %d after the child's write, want 22", v)
+	}
+	// Nothing of elfloader is left in the child: its heap is gone.
+	probe := []byte{1}
+	if err := child.CopyIn(uint64(uintptr(unsafe.Pointer(&probe[0]))), probe); err == nil {
+		t.Error("the child still maps elfloader's heap")
+	}
+
+	cctx, err := p.NewContext(child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cctx.Release()
+	r := cctx.Regs()
+	r.Rip = base
+	for i := 0; i < 2; i++ {
+		if ev := cctx.Switch(); ev != plat.EventSyscall || r.OrigRax != unix.SYS_GETPPID || r.Rip != base+7 {
+			t.Fatalf("child call %d: %v nr %d rip %#x", i, ev, r.OrigRax, r.Rip)
+		}
+		r.SetSyscallReturn(1)
+	}
+}

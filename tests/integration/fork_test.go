@@ -1,0 +1,59 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// TestFork runs the fork programs (tests/c/fork_*.c) in every variant,
+// natively and under elfloader: pipes and wait status, copy-on-write,
+// loops, signals, grandchildren, SIGCHLD, pipelines, shared file offsets,
+// execve in the child, fork from a multi-threaded process.
+func TestFork(t *testing.T) {
+	for _, p := range []string{"/bin/true", "/bin/false", "/bin/busybox"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("%s is not installed", p)
+		}
+	}
+	for _, prog := range []string{"fork_basic", "fork_exec", "fork_threads"} {
+		for _, v := range testbin.Variants() {
+			t.Run(prog+"/"+v.Name, func(t *testing.T) {
+				if !v.Static {
+					skipUnlessDynamic(t)
+				}
+				bin := testbin.Build(t, testbin.CSource(t, prog+".c"), v, "-pthread")
+				native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "scratch")}, nil, nil)
+				loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, appScratch(prog + "-" + v.Name)}, nil, nil)
+				compareRuns(t, native, loaded)
+				assertNoPanic(t, loaded.Stderr)
+			})
+		}
+	}
+}
+
+// forkShellScript exercises what shells fork for: a pipeline, command
+// substitution, a subshell's exit status, and a loop of external commands
+// and pipes.
+const forkShellScript = `echo a | cat; x=$(echo hi); echo $x; (exit 3); echo $?
+i=0; while [ $i -lt 100 ]; do /bin/true; echo $i | cat >/dev/null; i=$((i+1)); done; echo loop $i
+echo one two three | tr ' ' '\n' | sort -r | head -n 2`
+
+// TestForkShells runs the script with busybox sh, dash and bash (those
+// installed), natively and under elfloader.
+func TestForkShells(t *testing.T) {
+	shells := [][]string{{"/bin/busybox", "sh"}, {"/bin/dash"}, {"/bin/bash"}}
+	for _, sh := range shells {
+		t.Run(filepath.Base(sh[len(sh)-1]), func(t *testing.T) {
+			if _, err := os.Stat(sh[0]); err != nil {
+				t.Skipf("%s is not installed", sh[0])
+			}
+			requireHostProgram(t, "/bin/true", "/usr/bin/tr", "/usr/bin/sort", "/usr/bin/head")
+			argv := append(append([]string(nil), sh...), "-c", forkShellScript)
+			_, loaded := testbin.CompareWithNative(t, 2*testTimeout, testbin.EnvFlags(), argv, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+		})
+	}
+}
