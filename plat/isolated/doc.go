@@ -28,7 +28,11 @@
 // App threads add a second filter that leaves them only the trap handler's
 // own calls (futex wait/wake, rt_sigreturn, arch_prctl FS/GS, exit).
 //
-// Layout of the stub region (layout.go, stub/layout.h):
+// Layout of the stub region (layout.go, stub/layout.h). It sits at 16 TiB,
+// far from where the host's top-down mmap places libraries and anonymous
+// memory (randomised within the top terabytes of the address space) and from
+// where PIE programs load: the in-process platform reserves it at start-up
+// for fork children, which would fail if ASLR had put anything there.
 //
 //	StubStart               stub code and data, the control thread's stack
 //	StubStart+1M            control memory (memfd shared with elfloader):

@@ -5,12 +5,12 @@ package isolated
 const (
 	// StubStart and StubEnd bound the stub region of every stub process:
 	// the kernel must refuse app mappings that overlap it.
-	StubStart = 0x7ff000000000
-	StubEnd   = 0x7ff004000000
+	StubStart = 0x100000000000
+	StubEnd   = 0x100004000000
 
-	stubCtrlBase     = 0x7ff000100000
+	stubCtrlBase     = 0x100000100000
 	stubCtrlMax      = 0x1f00000
-	stubPrivBase     = 0x7ff002000000
+	stubPrivBase     = 0x100002000000
 	stubPrivSlot     = 0x20000
 	stubSigstackSize = 0x10000
 	stubMaxSlots     = 256

@@ -1,4 +1,4 @@
-/* The isolated platform's stub region [0x7ff000000000, 0x7ff004000000) is
+/* The isolated platform's stub region [0x100000000000, 0x100004000000) is
  * never app memory: a hint there is not taken, MAP_FIXED over it fails
  * with ENOMEM, MAP_FIXED_NOREPLACE with EEXIST, and the memory stays
  * unreadable for the app's own syscalls (EFAULT). Run by
@@ -10,8 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define STUB_START 0x7ff000000000UL
-#define STUB_END 0x7ff004000000UL
+#define STUB_START 0x100000000000UL
+#define STUB_END 0x100004000000UL
 
 int main(void) {
 	void *hint = (void *)(STUB_START + 0x100000);

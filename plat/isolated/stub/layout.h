@@ -4,14 +4,14 @@
 #define ELFLOADER_STUB_LAYOUT_H
 
 /* The stub region: nothing of the app may be mapped here. */
-#define STUB_BASE 0x7ff000000000UL
-#define STUB_END 0x7ff004000000UL
+#define STUB_BASE 0x100000000000UL
+#define STUB_END 0x100004000000UL
 /* Shared control memory (a memfd also mapped by elfloader): a header page,
  * then one slot per app thread. */
-#define STUB_CTRL_BASE 0x7ff000100000UL
+#define STUB_CTRL_BASE 0x100000100000UL
 #define STUB_CTRL_MAX 0x1f00000UL
 /* Private per-thread memory: a signal stack, then a start stack. */
-#define STUB_PRIV_BASE 0x7ff002000000UL
+#define STUB_PRIV_BASE 0x100002000000UL
 #define STUB_PRIV_SLOT 0x20000UL
 #define STUB_SIGSTACK_SIZE 0x10000UL
 #define STUB_MAX_SLOTS 256
