@@ -1,4 +1,4 @@
-package sys
+package fs
 
 import (
 	"golang.org/x/sys/unix"
@@ -9,8 +9,9 @@ import (
 	"github.com/elfloader/elfloader/vfs"
 )
 
-// Register adds the vfs syscall layer's handlers to tb.
+// Register adds the file syscalls' handlers to tb.
 func Register(tb *shim.Table) {
+	registerFD(tb)
 	tb.Register(unix.SYS_OPEN, shim.Full, "", sysOpen)
 	tb.Register(unix.SYS_OPENAT, shim.Full, "O_TMPFILE answers EOPNOTSUPP", sysOpenat)
 	tb.Register(unix.SYS_OPENAT2, shim.Full, "RESOLVE_* flags as in vfs", sysOpenat2)

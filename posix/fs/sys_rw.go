@@ -1,4 +1,4 @@
-package sys
+package fs
 
 import (
 	"context"
@@ -40,6 +40,7 @@ func positional(t *kernel.Task, fd int) (*kernel.VFSFile, error) {
 	return vf, nil
 }
 
+// maxRW is Linux's MAX_RW_COUNT: larger requests are truncated.
 const maxRW = 0x7ffff000
 
 // positionalIO serves pread64 (read) and pwrite64 (write).

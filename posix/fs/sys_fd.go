@@ -1,4 +1,4 @@
-package fdio
+package fs
 
 import (
 	"golang.org/x/sys/unix"
@@ -7,8 +7,7 @@ import (
 	"github.com/elfloader/elfloader/shim"
 )
 
-// Register adds the library's handlers to tb.
-func Register(tb *shim.Table) {
+func registerFD(tb *shim.Table) {
 	tb.Register(unix.SYS_READ, shim.Full, "", sysRead)
 	tb.Register(unix.SYS_WRITE, shim.Full, "", sysWrite)
 	tb.Register(unix.SYS_READV, shim.Full, "", sysReadv)
@@ -24,9 +23,6 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_PIPE, shim.Full, "host pipes: blocking, EOF and EPIPE rules are the host's", sysPipe)
 	tb.Register(unix.SYS_PIPE2, shim.Full, "O_CLOEXEC, O_NONBLOCK, O_DIRECT", sysPipe2)
 }
-
-// maxRW is Linux's MAX_RW_COUNT: larger requests are truncated.
-const maxRW = 0x7ffff000
 
 func sysRead(t *kernel.Task, a shim.Args) (uint64, error) {
 	f, err := t.Process().Files().Get(a.Int(0))
