@@ -13,6 +13,7 @@ import (
 // non-blocking on the host; the app's O_NONBLOCK is kept here, and blocking
 // calls wait with Task.WaitHostFD so that signals interrupt them.
 type HostFile struct {
+	FileRefs
 	fd    int
 	owned bool
 	name  string
@@ -28,14 +29,18 @@ func NewHostFile(fd int, name string) *HostFile {
 	if err != nil {
 		fl = unix.O_RDWR
 	}
-	return &HostFile{fd: fd, name: name, flags: fl}
+	h := &HostFile{fd: fd, name: name, flags: fl}
+	h.InitRefs(nil)
+	return h
 }
 
 // NewOwnedHostFile takes ownership of a host descriptor created for the app.
 // appFlags are the status flags the app asked for (O_NONBLOCK, access mode).
 func NewOwnedHostFile(fd int, name string, appFlags int) *HostFile {
 	unix.SetNonblock(fd, true)
-	return &HostFile{fd: fd, owned: true, name: name, flags: appFlags}
+	h := &HostFile{fd: fd, owned: true, name: name, flags: appFlags}
+	h.InitRefs(h.Close)
+	return h
 }
 
 // HostFD implements Pollable: the descriptor for host poll and epoll.
@@ -148,12 +153,12 @@ func (h *HostFile) Write(t *Task, p []byte) (int, error) {
 	return n, err
 }
 
-// Close implements File; a borrowed descriptor stays open.
-func (h *HostFile) Close() error {
+// Close closes an owned host descriptor (a borrowed one stays open). It
+// is the release function of the description: the last DecRef calls it.
+func (h *HostFile) Close() {
 	if h.owned {
-		return unix.Close(h.fd)
+		unix.Close(h.fd)
 	}
-	return nil
 }
 
 // Stat implements Stater with the host descriptor's attributes.

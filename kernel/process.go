@@ -155,7 +155,7 @@ func (p *Process) exit(status int) {
 			tm.Set(0, 0)
 		}
 	}
-	p.files.CloseAll()
+	p.files.Release()
 	p.closeOnce.Do(func() { close(p.done) })
 	p.exited()
 }

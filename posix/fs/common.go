@@ -8,7 +8,23 @@ import (
 	"github.com/elfloader/elfloader/vfs"
 )
 
-const atFDCWD = -100
+// Register adds the file syscalls' handlers to tb.
+func Register(tb *shim.Table) {
+	registerOpen(tb)
+	registerFD(tb)
+	registerRead(tb)
+	registerWrite(tb)
+	registerLseek(tb)
+	registerStat(tb)
+	registerFile(tb)
+	registerGetdents(tb)
+	registerAttr(tb)
+	registerFcntl(tb)
+	registerIoctl(tb)
+	registerSync(tb)
+	registerSplice(tb)
+	registerPipe(tb)
+}
 
 // fsctx returns the process's filesystem context, or ENOSYS when the kernel
 // runs without a filesystem.
@@ -19,15 +35,24 @@ func fsctx(t *kernel.Task) (*vfs.Context, error) {
 	return t.Process().FS, nil
 }
 
-// vfsFile returns the vfs file behind fd (EBADF, or EINVAL/ENOTDIR-like
-// errors decided by the caller when the descriptor is not a vfs file).
-func vfsFile(t *kernel.Task, fd int) (*kernel.VFSFile, kernel.File, error) {
-	f, err := t.Process().Files().Get(fd)
+// fileOf returns the file at fd with a reference the caller drops.
+func fileOf(t *kernel.Task, fd int) (kernel.File, error) {
+	return t.Process().Files().Get(fd)
+}
+
+// vfsFileOf returns the vfs file at fd with a reference the caller drops;
+// a descriptor of another kind answers notVFS.
+func vfsFileOf(t *kernel.Task, fd int, notVFS error) (*kernel.VFSFile, error) {
+	f, err := fileOf(t, fd)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	vf, _ := f.(*kernel.VFSFile)
-	return vf, f, nil
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
+		f.DecRef()
+		return nil, notVFS
+	}
+	return vf, nil
 }
 
 // start resolves a dirfd to where a relative path begins.
@@ -36,19 +61,14 @@ func start(t *kernel.Task, dirfd int, path string) (*vfs.Context, vfs.Location, 
 	if err != nil {
 		return nil, vfs.Location{}, err
 	}
-	if dirfd == atFDCWD {
+	if dirfd == unix.AT_FDCWD || len(path) > 0 && path[0] == '/' {
 		return ctx, ctx.Cwd, nil
 	}
-	if len(path) > 0 && path[0] == '/' {
-		return ctx, ctx.Cwd, nil
-	}
-	vf, _, err := vfsFile(t, dirfd)
+	vf, err := vfsFileOf(t, dirfd, unix.ENOTDIR)
 	if err != nil {
 		return nil, vfs.Location{}, err
 	}
-	if vf == nil {
-		return nil, vfs.Location{}, unix.ENOTDIR
-	}
+	defer vf.DecRef()
 	return ctx, vf.F.Location(), nil
 }
 
@@ -60,13 +80,14 @@ func path(t *kernel.Task, addr uint64) (string, error) {
 	return t.CopyInString(addr, vfs.PathMax)
 }
 
-// at decodes (dirfd, path) argument pairs.
+// at decodes (dirfd, path) argument pairs; dirArg < 0 means AT_FDCWD (the
+// calls without a dirfd).
 func at(t *kernel.Task, a shim.Args, dirArg, pathArg int) (*vfs.Context, vfs.Location, string, error) {
 	p, err := path(t, a[pathArg])
 	if err != nil {
 		return nil, vfs.Location{}, "", err
 	}
-	dirfd := atFDCWD
+	dirfd := unix.AT_FDCWD
 	if dirArg >= 0 {
 		dirfd = a.Int(dirArg)
 	}
@@ -74,16 +95,11 @@ func at(t *kernel.Task, a shim.Args, dirArg, pathArg int) (*vfs.Context, vfs.Loc
 	return ctx, loc, p, err
 }
 
-func putU64(b []byte, v uint64) {
-	for i := 0; i < 8; i++ {
-		b[i] = byte(v >> (8 * i))
+// result is the return of a transfer: the count when anything moved (an
+// error after a partial transfer is for the next call), else the error.
+func result(n int, err error) (uint64, error) {
+	if n > 0 {
+		return uint64(n), nil
 	}
-}
-
-func getU64(b []byte) uint64 {
-	var v uint64
-	for i := 7; i >= 0; i-- {
-		v = v<<8 | uint64(b[i])
-	}
-	return v
+	return 0, err
 }

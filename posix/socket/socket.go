@@ -64,13 +64,12 @@ func newSocket(t *kernel.Task, hostFD, domain, typ, proto int, nonblock bool) *S
 	return &Socket{HostFile: kernel.NewOwnedHostFile(hostFD, "socket", fl), Domain: domain, Type: typ, Protocol: proto}
 }
 
+// install gives a new socket a descriptor; the socket's creation
+// reference ends here.
 func install(t *kernel.Task, s *Socket, cloexec bool) (uint64, error) {
+	defer s.DecRef()
 	fd, err := t.Process().Files().Install(s, 0, cloexec)
-	if err != nil {
-		s.Close()
-		return 0, err
-	}
-	return uint64(fd), nil
+	return uint64(fd), err
 }
 
 func getSocket(t *kernel.Task, fd int) (*Socket, error) {
@@ -80,6 +79,7 @@ func getSocket(t *kernel.Task, fd int) (*Socket, error) {
 	}
 	s, ok := f.(*Socket)
 	if !ok {
+		f.DecRef()
 		return nil, unix.ENOTSOCK
 	}
 	return s, nil
@@ -122,17 +122,16 @@ func sysSocketpair(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	nb, cloexec := typ&unix.SOCK_NONBLOCK != 0, typ&unix.SOCK_CLOEXEC != 0
 	s0, s1 := newSocket(t, fds[0], domain, base, proto, nb), newSocket(t, fds[1], domain, base, proto, nb)
+	defer s0.DecRef()
+	defer s1.DecRef()
 	ft := t.Process().Files()
 	fd0, err := ft.Install(s0, 0, cloexec)
 	if err != nil {
-		s0.Close()
-		s1.Close()
 		return 0, err
 	}
 	fd1, err := ft.Install(s1, 0, cloexec)
 	if err != nil {
 		ft.Close(fd0)
-		s1.Close()
 		return 0, err
 	}
 	var b [8]byte
@@ -159,6 +158,7 @@ func sysListen(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	return 0, unix.Listen(s.FD(), a.Int(1))
 }
 
@@ -167,6 +167,7 @@ func sysShutdown(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	return 0, unix.Shutdown(s.FD(), a.Int(1))
 }
 
@@ -175,6 +176,7 @@ func sysSetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	n := a[4]
 	if n > 4096 {
 		return 0, unix.EINVAL
@@ -205,6 +207,7 @@ func sysGetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	var lb [4]byte
 	if err := t.CopyIn(a[4], lb[:]); err != nil {
 		return 0, err
