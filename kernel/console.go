@@ -5,6 +5,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 )
 
 // HostFile is an app file backed by a host descriptor: the console
@@ -177,14 +179,13 @@ func (h *HostFile) Seek(t *Task, off int64, whence int) (int64, error) {
 // (TerminalIoctl) when the descriptor is a terminal; a pipe, socket or
 // file answers ENOTTY, as on Linux.
 func (h *HostFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
-	if req == fionread {
-		n, err := unix.IoctlGetInt(h.fd, fionread)
+	if req == linux.FIONREAD {
+		n, err := unix.IoctlGetInt(h.fd, linux.FIONREAD)
 		if err != nil {
 			return 0, err
 		}
-		return 0, putU32(t, arg, uint32(n))
+		ready := int32(n)
+		return 0, CopyOutStruct(t, arg, &ready)
 	}
 	return TerminalIoctl(t, h.fd, req, arg)
 }
-
-const fionread = 0x541B

@@ -234,6 +234,29 @@ func (ft *FDTable) dupTo(oldfd, newfd int, cloexec bool) (int, error) {
 	return newfd, nil
 }
 
+// InstallPair installs two new files (pipe, socketpair) at the lowest
+// free descriptors and writes the pair as an int[2] at addr; on any error
+// neither descriptor stays. The table takes its own references.
+func (t *Task) InstallPair(a, b File, cloexec bool, addr uint64) error {
+	ft := t.p.files
+	fa, err := ft.Install(a, 0, cloexec)
+	if err != nil {
+		return err
+	}
+	fb, err := ft.Install(b, 0, cloexec)
+	if err != nil {
+		ft.Close(fa)
+		return err
+	}
+	pair := [2]int32{int32(fa), int32(fb)}
+	if err := CopyOutStruct(t, addr, &pair); err != nil {
+		ft.Close(fa)
+		ft.Close(fb)
+		return err
+	}
+	return nil
+}
+
 // InstallAt puts f at exactly fd (the initial console descriptors),
 // closing what was there; the table takes its own reference.
 func (ft *FDTable) InstallAt(fd int, f File, cloexec bool) error {

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/vfs"
 )
 
@@ -140,11 +141,16 @@ func (v *VFSFile) ReadAt(p []byte, off int64) (int, error) {
 
 // Ioctl implements Ioctler for devices of the vfs.
 func (v *VFSFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
-	if req == fionread {
+	if req == linux.FIONREAD {
+		if p, ok := v.F.Impl().(interface{ Buffered() int }); ok {
+			// FIFOs: the bytes waiting in the pipe.
+			n := int32(p.Buffered())
+			return 0, CopyOutStruct(t, arg, &n)
+		}
 		// Regular files: the bytes between the position and the end.
 		if st, err := v.F.Stat(); err == nil && st.Type() == unix.S_IFREG {
-			n := max(st.Size-v.F.Offset(), 0)
-			return 0, putU32(t, arg, uint32(min(n, 1<<31-1)))
+			n := int32(min(max(st.Size-v.F.Offset(), 0), 1<<31-1))
+			return 0, CopyOutStruct(t, arg, &n)
 		}
 	}
 	return v.F.Ioctl(context.WithValue(ioContext(), taskKey{}, t), uint32(req), arg)

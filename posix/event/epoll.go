@@ -16,7 +16,7 @@ import (
 func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_EPOLL_CREATE, shim.Full, "", sysEpollCreate)
 	tb.Register(unix.SYS_EPOLL_CREATE1, shim.Full, "", sysEpollCreate1)
-	tb.Register(unix.SYS_EPOLL_CTL, shim.Partial, "host-backed files (pipes, sockets, eventfd, timerfd, console); other files EPERM; a dup'd descriptor shares its host file's registration", sysEpollCtl)
+	tb.Register(unix.SYS_EPOLL_CTL, shim.Partial, "host-backed files (pipes, sockets, eventfd, timerfd, signalfd, epoll, console) and ramfs FIFOs; regular files EPERM; a dup'd host descriptor shares its host file's registration", sysEpollCtl)
 	tb.Register(unix.SYS_EPOLL_WAIT, shim.Full, "", sysEpollWait)
 	tb.Register(unix.SYS_EPOLL_PWAIT, shim.Full, "", sysEpollPwait)
 	tb.Register(unix.SYS_EPOLL_PWAIT2, shim.Full, "", sysEpollPwait2)

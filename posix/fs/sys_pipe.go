@@ -33,22 +33,5 @@ func pipe(t *kernel.Task, addr uint64, flags int) (uint64, error) {
 	defer r.DecRef()
 	w := kernel.NewOwnedHostFile(hfd[1], "pipe", unix.O_WRONLY|flags&unix.O_NONBLOCK)
 	defer w.DecRef()
-	fds := t.Process().Files()
-	cloexec := flags&unix.O_CLOEXEC != 0
-	rfd, err := fds.Install(r, 0, cloexec)
-	if err != nil {
-		return 0, err
-	}
-	wfd, err := fds.Install(w, 0, cloexec)
-	if err != nil {
-		fds.Close(rfd)
-		return 0, err
-	}
-	pair := [2]int32{int32(rfd), int32(wfd)}
-	if err := kernel.CopyOutStruct(t, addr, &pair); err != nil {
-		fds.Close(rfd)
-		fds.Close(wfd)
-		return 0, err
-	}
-	return 0, nil
+	return 0, t.InstallPair(r, w, flags&unix.O_CLOEXEC != 0, addr)
 }

@@ -429,9 +429,8 @@ func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 			}
 			return 0, err
 		}
-		var b [4]byte
-		putU32(b[:], uint32(n))
-		if err := t.CopyOut(addr+msghdrSize, b[:]); err != nil {
+		msgLen := uint32(n) // struct mmsghdr's msg_len
+		if err := kernel.CopyOutStruct(t, addr+msghdrSize, &msgLen); err != nil {
 			return uint64(i), err
 		}
 	}
@@ -454,9 +453,8 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 			}
 			return 0, err
 		}
-		var b [4]byte
-		putU32(b[:], uint32(n))
-		if err := t.CopyOut(addr+msghdrSize, b[:]); err != nil {
+		msgLen := uint32(n) // struct mmsghdr's msg_len
+		if err := kernel.CopyOutStruct(t, addr+msghdrSize, &msgLen); err != nil {
 			return uint64(i), err
 		}
 		if flags&unix.MSG_WAITFORONE != 0 {

@@ -124,33 +124,7 @@ func sysSocketpair(t *kernel.Task, a shim.Args) (uint64, error) {
 	s0, s1 := newSocket(t, fds[0], domain, base, proto, nb), newSocket(t, fds[1], domain, base, proto, nb)
 	defer s0.DecRef()
 	defer s1.DecRef()
-	ft := t.Process().Files()
-	fd0, err := ft.Install(s0, 0, cloexec)
-	if err != nil {
-		return 0, err
-	}
-	fd1, err := ft.Install(s1, 0, cloexec)
-	if err != nil {
-		ft.Close(fd0)
-		return 0, err
-	}
-	var b [8]byte
-	putU32(b[0:], uint32(fd0))
-	putU32(b[4:], uint32(fd1))
-	if err := t.CopyOut(a[3], b[:]); err != nil {
-		ft.Close(fd0)
-		ft.Close(fd1)
-		return 0, err
-	}
-	return 0, nil
-}
-
-func putU32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-}
-
-func getU32(b []byte) uint32 {
-	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+	return 0, t.InstallPair(s0, s1, cloexec, a[3])
 }
 
 func sysListen(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -208,12 +182,11 @@ func sysGetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	defer s.DecRef()
-	var lb [4]byte
-	if err := t.CopyIn(a[4], lb[:]); err != nil {
+	var n int32
+	if err := kernel.CopyInStruct(t, a[4], &n); err != nil {
 		return 0, err
 	}
-	n := getU32(lb[:])
-	if int32(n) < 0 {
+	if n < 0 {
 		return 0, unix.EINVAL
 	}
 	buf := make([]byte, min(n, 4096))
@@ -224,6 +197,6 @@ func sysGetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err := t.CopyOut(a[3], buf[:got]); err != nil {
 		return 0, err
 	}
-	putU32(lb[:], uint32(got))
-	return 0, t.CopyOut(a[4], lb[:])
+	n = int32(got)
+	return 0, kernel.CopyOutStruct(t, a[4], &n)
 }

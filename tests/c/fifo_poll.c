@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -107,6 +108,9 @@ int main(int argc, char **argv) {
 	printf("poll empty: in %#x out %#x\n", poll1(r, POLLIN, 0), poll1(w, POLLOUT, 0));
 	write(w, "ab", 2);
 	printf("poll data: in %#x\n", poll1(r, POLLIN | POLLRDNORM, 0));
+	int avail = -1;
+	const char *res = err(ioctl(r, FIONREAD, &avail));
+	printf("FIONREAD: %s %d\n", res, avail);
 	fd_set rs;
 	FD_ZERO(&rs);
 	FD_SET(r, &rs);

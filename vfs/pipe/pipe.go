@@ -228,15 +228,7 @@ func (e *End) EventRegister(w *vfs.Waiter) { e.p.queue.Register(w) }
 // EventUnregister implements vfs.Waitable.
 func (e *End) EventUnregister(w *vfs.Waiter) { e.p.queue.Unregister(w) }
 
-// Ioctl handles FIONREAD (the caller copies the returned count out).
-func (e *End) Ioctl(_ context.Context, cmd uint32, _ uint64) (uint64, error) {
-	if cmd == fionread {
-		return uint64(e.Buffered()), nil
-	}
-	return 0, unix.ENOTTY
-}
-
-// Buffered returns the number of unread bytes.
+// Buffered returns the number of unread bytes (FIONREAD).
 func (e *End) Buffered() int {
 	e.p.mu.Lock()
 	defer e.p.mu.Unlock()
@@ -274,6 +266,3 @@ func (e *End) SetPipeSize(n int) (int, error) {
 	p.signalLocked()
 	return size, nil
 }
-
-// fionread is the FIONREAD ioctl request (TIOCINQ on x86-64).
-const fionread = 0x541B
