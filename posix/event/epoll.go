@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/binary"
 	"time"
 	"unsafe"
 
@@ -206,15 +205,15 @@ func withSigmask(t *kernel.Task, maskAddr, size uint64, wait func() (uint64, err
 	if maskAddr == 0 {
 		return wait()
 	}
-	if size != 8 {
+	if size != linux.SizeofKernelSigset {
 		return 0, unix.EINVAL
 	}
-	var b [8]byte
-	if err := t.CopyIn(maskAddr, b[:]); err != nil {
+	var mask uint64
+	if err := kernel.CopyInStruct(t, maskAddr, &mask); err != nil {
 		return 0, err
 	}
 	old := t.SigMask
-	t.SetSigMask(binary.LittleEndian.Uint64(b[:]))
+	t.SetSigMask(mask)
 	t.SetSavedMask(old)
 	n, err := wait()
 	if err != unix.EINTR {
@@ -233,11 +232,11 @@ func readTimeout(t *kernel.Task, addr uint64) (time.Time, error) {
 	if addr == 0 {
 		return time.Time{}, nil
 	}
-	var b [16]byte
-	if err := t.CopyIn(addr, b[:]); err != nil {
+	var ts unix.Timespec
+	if err := kernel.CopyInStruct(t, addr, &ts); err != nil {
 		return time.Time{}, err
 	}
-	sec, nsec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
+	sec, nsec := ts.Sec, ts.Nsec
 	if sec < 0 || nsec < 0 || nsec >= 1e9 {
 		return time.Time{}, unix.EINVAL
 	}

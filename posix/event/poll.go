@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -147,29 +146,26 @@ func doPoll(t *kernel.Task, entries []pollEntry, deadline time.Time) (int, error
 	}
 }
 
-const pollfdSize = 8
-
 func pollCall(t *kernel.Task, addr uint64, n uint64, deadline time.Time) (uint64, error) {
 	if n > uint64(t.Process().Rlimit(unix.RLIMIT_NOFILE).Cur) {
 		return 0, unix.EINVAL
 	}
-	b := make([]byte, n*pollfdSize)
-	if err := t.CopyIn(addr, b); err != nil {
+	fds := make([]unix.PollFd, n) // struct pollfd
+	if err := kernel.CopyInStructs(t, addr, fds); err != nil {
 		return 0, err
 	}
 	entries := make([]pollEntry, n)
-	for i := range entries {
-		entries[i].fd = int(int32(binary.LittleEndian.Uint32(b[i*8:])))
-		entries[i].events = int16(binary.LittleEndian.Uint16(b[i*8+4:]))
+	for i, p := range fds {
+		entries[i].fd, entries[i].events = int(p.Fd), p.Events
 	}
 	ready, err := doPoll(t, entries, deadline)
 	if err != nil {
 		return 0, err
 	}
 	for i, e := range entries {
-		binary.LittleEndian.PutUint16(b[i*8+6:], uint16(e.revents))
+		fds[i].Revents = e.revents
 	}
-	return uint64(ready), t.CopyOut(addr, b)
+	return uint64(ready), kernel.CopyOutStructs(t, addr, fds)
 }
 
 func sysPoll(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -325,14 +321,14 @@ func sysPselect6(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var maskAddr, size uint64
+	// pselect6's sixth argument: struct { const sigset_t *ss; size_t ss_len; }.
+	var sigmask [2]uint64
 	if a[5] != 0 {
-		var b [16]byte
-		if err := t.CopyIn(a[5], b[:]); err != nil {
+		if err := kernel.CopyInStruct(t, a[5], &sigmask); err != nil {
 			return 0, err
 		}
-		maskAddr, size = binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])
 	}
+	maskAddr, size := sigmask[0], sigmask[1]
 	left := leftTimespec(t, a[4])
 	return withSigmask(t, maskAddr, size, func() (uint64, error) {
 		n, err := selectCall(t, a.Int(0), a[1], a[2], a[3], deadline)
