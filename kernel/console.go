@@ -5,6 +5,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 )
 
 // HostFile is an app file backed by a host descriptor: the console
@@ -13,6 +15,7 @@ import (
 // non-blocking on the host; the app's O_NONBLOCK is kept here, and blocking
 // calls wait with Task.WaitHostFD so that signals interrupt them.
 type HostFile struct {
+	FileRefs
 	fd    int
 	owned bool
 	name  string
@@ -28,14 +31,18 @@ func NewHostFile(fd int, name string) *HostFile {
 	if err != nil {
 		fl = unix.O_RDWR
 	}
-	return &HostFile{fd: fd, name: name, flags: fl}
+	h := &HostFile{fd: fd, name: name, flags: fl}
+	h.InitRefs(nil)
+	return h
 }
 
 // NewOwnedHostFile takes ownership of a host descriptor created for the app.
 // appFlags are the status flags the app asked for (O_NONBLOCK, access mode).
 func NewOwnedHostFile(fd int, name string, appFlags int) *HostFile {
 	unix.SetNonblock(fd, true)
-	return &HostFile{fd: fd, owned: true, name: name, flags: appFlags}
+	h := &HostFile{fd: fd, owned: true, name: name, flags: appFlags}
+	h.InitRefs(h.Close)
+	return h
 }
 
 // HostFD implements Pollable: the descriptor for host poll and epoll.
@@ -148,12 +155,12 @@ func (h *HostFile) Write(t *Task, p []byte) (int, error) {
 	return n, err
 }
 
-// Close implements File; a borrowed descriptor stays open.
-func (h *HostFile) Close() error {
+// Close closes an owned host descriptor (a borrowed one stays open). It
+// is the release function of the description: the last DecRef calls it.
+func (h *HostFile) Close() {
 	if h.owned {
-		return unix.Close(h.fd)
+		unix.Close(h.fd)
 	}
-	return nil
 }
 
 // Stat implements Stater with the host descriptor's attributes.
@@ -172,14 +179,13 @@ func (h *HostFile) Seek(t *Task, off int64, whence int) (int64, error) {
 // (TerminalIoctl) when the descriptor is a terminal; a pipe, socket or
 // file answers ENOTTY, as on Linux.
 func (h *HostFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
-	if req == fionread {
-		n, err := unix.IoctlGetInt(h.fd, fionread)
+	if req == linux.FIONREAD {
+		n, err := unix.IoctlGetInt(h.fd, linux.FIONREAD)
 		if err != nil {
 			return 0, err
 		}
-		return 0, putU32(t, arg, uint32(n))
+		ready := int32(n)
+		return 0, CopyOutStruct(t, arg, &ready)
 	}
 	return TerminalIoctl(t, h.fd, req, arg)
 }
-
-const fionread = 0x541B

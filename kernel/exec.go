@@ -140,7 +140,7 @@ func openVFSExec(ctx *vfs.Context, path string) (*execFile, error) {
 	if err != nil {
 		full = ""
 	}
-	return &execFile{ReaderAtCloser: NewVFSFile(f, path), fullPath: full, loc: f.Location()}, nil
+	return &execFile{ReaderAtCloser: vfsReader{NewVFSFile(f, path)}, fullPath: full, loc: f.Location()}, nil
 }
 
 // openerFor opens programs through the process's filesystem, or the host's
@@ -189,13 +189,12 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		UID: uid, GID: gid,
 		Argv: target.argv, Envp: spec.Envp, ExecPath: spec.Path, ExePath: target.exePath(), exeLoc: target.exe.f.loc,
 		rlimits:   defaultRlimits(),
-		files:     NewFDTable(),
+		files:     NewFDTable(DefaultFDLimit),
 		tasks:     map[int]*Task{},
 		done:      make(chan struct{}),
 		Umask:     0o022,
 		startTime: time.Now(),
 	}
-	p.files.owner = p
 	if k.cfg.Rewriter != nil && mm.Direct() {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})
 		for _, v := range mm.VMAs() {
@@ -214,8 +213,9 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 			f = NewHostFile(int(console[fd].Fd()), console[fd].Name())
 		}
 		if f != nil {
-			p.files.fds[fd] = &fdEntry{file: f, refs: new(int)}
-			*p.files.fds[fd].refs = 1
+			// The table takes its reference; the spec's (or ours) ends here.
+			p.files.InstallAt(fd, f, false)
+			f.DecRef()
 		}
 	}
 	t := newTask(k, p, pid)
@@ -466,7 +466,16 @@ func openVFS(ctx *vfs.Context, path string) (ReaderAtCloser, error) {
 		f.DecRef()
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
-	return NewVFSFile(f, path), nil
+	return vfsReader{NewVFSFile(f, path)}, nil
+}
+
+// vfsReader is a vfs file opened by the kernel itself (the loader): Close
+// drops the kernel's reference.
+type vfsReader struct{ *VFSFile }
+
+func (r vfsReader) Close() error {
+	r.DecRef()
+	return nil
 }
 
 // loadedImage is a program loaded into a fresh address space, ready to start.

@@ -76,28 +76,6 @@ func (p *Process) exited() {
 	}
 }
 
-// Fork returns a copy of the table for a new process: the same open file
-// descriptions, the same close-on-exec flags.
-func (ft *FDTable) Fork(owner *Process) *FDTable {
-	ft.mu.Lock()
-	defer ft.mu.Unlock()
-	n := &FDTable{fds: map[int]*fdEntry{}, limit: ft.limit, owner: owner}
-	for fd, e := range ft.fds {
-		*e.refs++
-		n.fds[fd] = &fdEntry{file: e.file, cloexec: e.cloexec, refs: e.refs}
-	}
-	return n
-}
-
-// CloseOnExec closes the descriptors marked close-on-exec.
-func (ft *FDTable) CloseOnExec() {
-	for _, fd := range ft.Fds() {
-		if on, _ := ft.CloexecOf(fd); on {
-			ft.Close(fd)
-		}
-	}
-}
-
 // spawn creates a child process that shares the caller's memory until it
 // execs (vfork, posix_spawn: clone with CLONE_VM and not CLONE_THREAD).
 // A parent that asked for CLONE_VFORK waits until then.
@@ -186,7 +164,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 		child.rlimits[k] = v
 	}
 	p.mu.Unlock()
-	child.files = p.files.Fork(child)
+	child.files = p.files.Fork()
 	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared}
 
 	nt := newTask(t.k, child, pid)
@@ -353,7 +331,7 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 	for _, a := range img.auxv {
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
 	}
-	p.files.CloseOnExec()
+	p.files.ExecCloseOnExec()
 	p.mu.Lock()
 	for i := range p.sigacts {
 		if p.sigacts[i].Handler != SIG_IGN {

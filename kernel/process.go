@@ -155,7 +155,7 @@ func (p *Process) exit(status int) {
 			tm.Set(0, 0)
 		}
 	}
-	p.files.CloseAll()
+	p.files.Release()
 	// The address space goes with its last process (on the isolated
 	// platform the stub is killed: threads still in app code stop).
 	p.mm.drop()

@@ -104,31 +104,39 @@ func (v procView) FDs() []procfs.FD {
 	ft := v.p.files
 	var out []procfs.FD
 	for _, fd := range ft.Fds() {
-		f, err := ft.Get(fd)
-		if err != nil {
-			continue
+		if e, ok := describeFD(ft, fd); ok {
+			out = append(out, e)
 		}
-		e := procfs.FD{FD: fd}
-		if ff, ok := f.(FlagFile); ok {
-			e.Flags = ff.StatusFlags()
-		}
-		if on, _ := ft.CloexecOf(fd); on {
-			e.Flags |= unix.O_CLOEXEC
-		}
-		switch f := f.(type) {
-		case *VFSFile:
-			loc := f.F.Location()
-			e.Location = &loc
-			e.Name = f.Name()
-			e.Pos, _ = f.F.PeekOffset()
-		case Pollable:
-			e.Name = hostObjectName(f.HostFD())
-		default:
-			e.Name = "anon_inode:[unknown]"
-		}
-		out = append(out, e)
 	}
 	return out
+}
+
+// describeFD is one /proc/PID/fd entry (false if fd closed meanwhile).
+func describeFD(ft *FDTable, fd int) (procfs.FD, bool) {
+	f, err := ft.Get(fd)
+	if err != nil {
+		return procfs.FD{}, false
+	}
+	defer f.DecRef()
+	e := procfs.FD{FD: fd}
+	if ff, ok := f.(FlagFile); ok {
+		e.Flags = ff.StatusFlags()
+	}
+	if on, _ := ft.CloseOnExec(fd); on {
+		e.Flags |= unix.O_CLOEXEC
+	}
+	switch f := f.(type) {
+	case *VFSFile:
+		loc := f.F.Location()
+		e.Location = &loc
+		e.Name = f.Name()
+		e.Pos, _ = f.F.PeekOffset()
+	case Pollable:
+		e.Name = hostObjectName(f.HostFD())
+	default:
+		e.Name = "anon_inode:[unknown]"
+	}
+	return e, true
 }
 
 // hostObjectName names a host-backed descriptor as Linux's /proc does.

@@ -50,6 +50,14 @@ func CopyInStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyIn(add
 // CopyOutStruct writes an ABI struct to app memory.
 func CopyOutStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyOut(addr, rawBytes(v)) }
 
+// CopyInStructs reads an array of ABI structs from app memory into v.
+func CopyInStructs[T any](t *Task, addr uint64, v []T) error {
+	if len(v) == 0 {
+		return nil
+	}
+	return t.CopyIn(addr, unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), uintptr(len(v))*unsafe.Sizeof(v[0])))
+}
+
 // CopyOutStructs writes ABI structs to app memory back to back, as an
 // array of the kernel's struct.
 func CopyOutStructs[T any](t *Task, addr uint64, v []T) error {

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/vfs"
 )
 
@@ -19,31 +20,69 @@ type VFSFile struct {
 // and mapping names. The VFSFile owns the reference.
 func NewVFSFile(f *vfs.File, name string) *VFSFile { return &VFSFile{F: f, name: name} }
 
-// ioContext is the context vfs I/O runs with. Regular files never block;
-// blocking vfs objects get a context that signals cancel (SignalContext).
+// ioContext is the context vfs I/O runs with. Regular files never block.
 func ioContext() context.Context { return context.Background() }
 
-// Read implements File.
-func (v *VFSFile) Read(t *Task, p []byte) (int, error) { return v.F.Read(ioContext(), p) }
-
-// Write implements File.
-func (v *VFSFile) Write(t *Task, p []byte) (int, error) {
-	n, err := v.F.Write(ioContext(), p)
-	if err == unix.EFBIG {
-		t.SendSignal(NewSigInfo(int(unix.SIGXFSZ), SI_USER))
+// blockingIO runs a read or write that may wait (a FIFO without
+// O_NONBLOCK) with a context that a signal cancels: the call then ends
+// with ERESTARTSYS, or with what it transferred. Other files run it with
+// ioContext.
+func (v *VFSFile) blockingIO(t *Task, op func(ctx context.Context) (int, error)) (int, error) {
+	if !v.F.Waitable() || v.F.StatusFlags()&unix.O_NONBLOCK != 0 {
+		return op(ioContext())
+	}
+	ctx, cancel := t.SignalContext()
+	defer cancel()
+	n, err := op(ctx)
+	if err == unix.EINTR && n == 0 {
+		return 0, ERESTARTSYS
 	}
 	return n, err
 }
 
-// Close implements File.
-func (v *VFSFile) Close() error {
-	v.F.DecRef()
-	return nil
+// Read implements File.
+func (v *VFSFile) Read(t *Task, p []byte) (int, error) {
+	return v.blockingIO(t, func(ctx context.Context) (int, error) { return v.F.Read(ctx, p) })
 }
 
-// OnClose releases the process's POSIX record locks on the file: closing
+// Write implements File; a write beyond RLIMIT_FSIZE raises SIGXFSZ and a
+// write to a FIFO without readers SIGPIPE, as Linux does.
+func (v *VFSFile) Write(t *Task, p []byte) (int, error) {
+	n, err := v.blockingIO(t, func(ctx context.Context) (int, error) { return v.F.Write(ctx, p) })
+	switch err {
+	case unix.EFBIG:
+		t.SendSignal(NewSigInfo(int(unix.SIGXFSZ), SI_USER))
+	case unix.EPIPE:
+		si := NewSigInfo(int(unix.SIGPIPE), SI_USER)
+		si.SetSender(t.p.PID, t.p.UID)
+		t.SendSignal(si)
+	}
+	return n, err
+}
+
+// IncRef implements File: a VFSFile shares the vfs file's reference
+// count, so the description has one count whichever side holds it.
+func (v *VFSFile) IncRef() { v.F.IncRef() }
+
+// DecRef implements File; the last reference releases the vfs file.
+func (v *VFSFile) DecRef() { v.F.DecRef() }
+
+// OnClose releases the table's POSIX record locks on the file: closing
 // any descriptor of a file drops them (fcntl(2)).
-func (v *VFSFile) OnClose(p *Process) { v.F.ReleaseLocks(p) }
+func (v *VFSFile) OnClose(owner *FDTable) { v.F.ReleaseLocks(owner) }
+
+// Readiness implements Waitable: the vfs file's readiness (files without a
+// wait queue are always readable and writable).
+func (v *VFSFile) Readiness(mask uint32) uint32 { return v.F.Readiness(mask) }
+
+// Released implements Waitable.
+func (v *VFSFile) Released() bool { return v.F.Released() }
+
+// EventRegister implements Waitable.
+func (v *VFSFile) EventRegister(w *vfs.Waiter) { v.F.EventRegister(w) }
+
+// EventUnregister implements Waitable.
+func (v *VFSFile) EventUnregister(w *vfs.Waiter) { v.F.EventUnregister(w) }
 
 // Name is the file's path.
 func (v *VFSFile) Name() string { return v.name }
@@ -102,11 +141,16 @@ func (v *VFSFile) ReadAt(p []byte, off int64) (int, error) {
 
 // Ioctl implements Ioctler for devices of the vfs.
 func (v *VFSFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
-	if req == fionread {
+	if req == linux.FIONREAD {
+		if p, ok := v.F.Impl().(interface{ Buffered() int }); ok {
+			// FIFOs: the bytes waiting in the pipe.
+			n := int32(p.Buffered())
+			return 0, CopyOutStruct(t, arg, &n)
+		}
 		// Regular files: the bytes between the position and the end.
 		if st, err := v.F.Stat(); err == nil && st.Type() == unix.S_IFREG {
-			n := max(st.Size-v.F.Offset(), 0)
-			return 0, putU32(t, arg, uint32(min(n, 1<<31-1)))
+			n := int32(min(max(st.Size-v.F.Offset(), 0), 1<<31-1))
+			return 0, CopyOutStruct(t, arg, &n)
 		}
 	}
 	return v.F.Ioctl(context.WithValue(ioContext(), taskKey{}, t), uint32(req), arg)
@@ -120,15 +164,9 @@ func TaskFromContext(ctx context.Context) (*Task, bool) {
 	return t, ok
 }
 
-// CloseNotifier is implemented by files that must hear about every close
-// of a descriptor of theirs (record locks).
-type CloseNotifier interface {
-	OnClose(p *Process)
-}
-
 // GetLock implements F_GETLK (ofd: F_OFD_GETLK).
 func (v *VFSFile) GetLock(t *Task, ofd bool, lk *unix.Flock_t) error {
-	var owner any = t.p
+	var owner any = t.p.files
 	if ofd {
 		owner = v.F
 	}
@@ -138,7 +176,7 @@ func (v *VFSFile) GetLock(t *Task, ofd bool, lk *unix.Flock_t) error {
 // SetLock implements F_SETLK/F_SETLKW (ofd: the F_OFD_ variants); a
 // blocking wait is interrupted by signals.
 func (v *VFSFile) SetLock(t *Task, ofd bool, lk unix.Flock_t, wait bool) error {
-	var owner any = t.p
+	var owner any = t.p.files
 	pid := int32(t.p.PID)
 	if ofd {
 		owner, pid = v.F, -1

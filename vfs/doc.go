@@ -12,15 +12,17 @@
 //     flags, ENAMETOOLONG),
 //   - the *at operations (OpenAt, StatAt, MkdirAt, RenameAt, ...) taking a
 //     per-process Context (root, cwd, umask, credentials),
-//   - open file descriptions (File: offset, status flags, getdents64
-//     encoding, record locks, readiness and wait queues) and the
-//     per-process FDTable.
+//   - open file descriptions of the filesystem (File: offset, status flags,
+//     getdents64 encoding, record locks, readiness and wait queues). The
+//     kernel wraps a File in kernel.VFSFile, its one file abstraction, and
+//     keeps the per-process descriptor table (kernel.FDTable).
 //
 // Concrete filesystems live in subpackages: ramfs (tmpfs), hostfs (an
 // escape-proof host directory), overlay (ramfs upper over a read-only lower),
-// devfs (device nodes) and pipe (pipes and FIFOs).
+// devfs (device nodes) and pipe (the in-memory pipe behind ramfs FIFOs).
 //
 // Dependencies: the standard library and golang.org/x/sys/unix only (errno
 // values are unix.Errno). It must not import the kernel, the shim or any
-// posix package; those depend on vfs, never the other way round.
+// posix package; those depend on vfs, never the other way round. The file
+// syscalls that drive it are the handler library posix/fs.
 package vfs

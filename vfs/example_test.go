@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Example shows how a kernel wires the vfs and how an openat/write/close
-// handler reduces to a thin wrapper.
+// Example shows how a kernel wires the vfs and what an openat/write/close
+// handler asks of it (the descriptor table is the kernel's).
 func Example() {
 	// Boot: a root filesystem and /dev.
 	v, _ := vfs.New(ramfs.New(ramfs.Options{Dev: 1}), vfs.MountOptions{})
@@ -19,7 +19,6 @@ func Example() {
 	_ = vfs.MkdirAt(ctx, ctx.Root, "/dev", 0o755)
 	dev, _ := devfs.New(2)
 	_, _ = v.MountAt(ctx, "/dev", dev, vfs.MountOptions{})
-	fds := vfs.NewFDTable(1024)
 
 	// openat(AT_FDCWD, "/tmp.txt", O_CREAT|O_WRONLY|O_CLOEXEC, 0644)
 	how := vfs.OpenHow{Flags: unix.O_CREAT | unix.O_WRONLY | unix.O_CLOEXEC, Mode: 0o644}
@@ -27,18 +26,16 @@ func Example() {
 	if err != nil {
 		return // the handler returns -errno
 	}
-	fd, _ := fds.Install(f, 0, how.Flags&unix.O_CLOEXEC != 0)
-	f.DecRef() // the table holds its own reference
 
 	// write(fd, "hi", 2)
-	file, _ := fds.Get(fd)
-	n, _ := file.Write(context.Background(), []byte("hi"))
-	file.DecRef()
+	n, _ := f.Write(context.Background(), []byte("hi"))
 
-	// close(fd): pass the process as lock owner for POSIX record locks.
-	_ = fds.Close(fd, "process-1")
+	// close(fd): the descriptor table releases the owner's POSIX record
+	// locks and drops its reference.
+	f.ReleaseLocks("owner")
+	f.DecRef()
 
 	st, _ := vfs.StatAt(ctx, ctx.Cwd, "/tmp.txt", 0)
-	fmt.Println(fd, n, st.Size, st.Mode&0o777 == 0o644&^ctx.Umask)
-	// Output: 0 2 2 true
+	fmt.Println(n, st.Size, st.Mode&0o777 == 0o644&^ctx.Umask)
+	// Output: 2 2 true
 }

@@ -59,6 +59,16 @@ func (f *File) DecRef() {
 	}
 }
 
+// Released reports whether the last reference has been dropped.
+func (f *File) Released() bool { return f.refs.Load() <= 0 }
+
+// Waitable reports whether the file has a wait queue (a pipe or FIFO):
+// other files are always ready, and epoll refuses them.
+func (f *File) Waitable() bool {
+	_, ok := f.impl.(Waitable)
+	return ok
+}
+
 // Location returns where the file was opened (zero for anonymous files).
 func (f *File) Location() Location { return f.loc }
 

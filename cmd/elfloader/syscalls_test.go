@@ -42,7 +42,7 @@ func TestSyscallsJSON(t *testing.T) {
 			t.Errorf("%s: level %q, want %q", name, got, level)
 		}
 	}
-	if r := byName["write"]; r.Package != "posix/fdio" || r.File != "fdio.go" {
+	if r := byName["write"]; r.Package != "posix/fs" || r.File != "sys_write.go" {
 		t.Errorf("write handler location %q/%q", r.Package, r.File)
 	}
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"github.com/elfloader/elfloader/posix/event"
-	"github.com/elfloader/elfloader/posix/fdio"
+	"github.com/elfloader/elfloader/posix/fs"
 	"github.com/elfloader/elfloader/posix/mm"
 	"github.com/elfloader/elfloader/posix/process"
 	"github.com/elfloader/elfloader/posix/random"
@@ -12,7 +12,6 @@ import (
 	"github.com/elfloader/elfloader/posix/thread"
 	"github.com/elfloader/elfloader/posix/timer"
 	"github.com/elfloader/elfloader/shim"
-	"github.com/elfloader/elfloader/vfs/sys"
 )
 
 // newSyscallTable registers every handler library: the set of libraries
@@ -25,10 +24,9 @@ func newSyscallTable() *shim.Table {
 	random.Register(tb)
 	signal.Register(tb)
 	sysinfo.Register(tb)
-	fdio.Register(tb)
+	fs.Register(tb)
 	thread.Register(tb)
 	event.Register(tb)
-	sys.Register(tb)
 	socket.Register(tb)
 	return tb
 }

@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/binary"
 	"time"
 	"unsafe"
 
@@ -16,7 +15,7 @@ import (
 func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_EPOLL_CREATE, shim.Full, "", sysEpollCreate)
 	tb.Register(unix.SYS_EPOLL_CREATE1, shim.Full, "", sysEpollCreate1)
-	tb.Register(unix.SYS_EPOLL_CTL, shim.Partial, "host-backed files (pipes, sockets, eventfd, timerfd, console); other files EPERM; a dup'd descriptor shares its host file's registration", sysEpollCtl)
+	tb.Register(unix.SYS_EPOLL_CTL, shim.Partial, "host-backed files (pipes, sockets, eventfd, timerfd, signalfd, epoll, console) and ramfs FIFOs; regular files EPERM; a dup'd host descriptor shares its host file's registration", sysEpollCtl)
 	tb.Register(unix.SYS_EPOLL_WAIT, shim.Full, "", sysEpollWait)
 	tb.Register(unix.SYS_EPOLL_PWAIT, shim.Full, "", sysEpollPwait)
 	tb.Register(unix.SYS_EPOLL_PWAIT2, shim.Full, "", sysEpollPwait2)
@@ -31,21 +30,14 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_TIMERFD_GETTIME, shim.Full, "", sysTimerfdGettime)
 }
 
-// epollFile is an epoll instance: a host epoll descriptor.
-type epollFile struct{ *kernel.HostFile }
-
 func newEpoll(t *kernel.Task, cloexec bool) (uint64, error) {
-	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	ep, err := newEpollFile()
 	if err != nil {
 		return 0, err
 	}
-	ep := epollFile{kernel.NewOwnedHostFile(fd, "anon_inode:[eventpoll]", unix.O_RDWR)}
+	defer ep.DecRef()
 	nfd, err := t.Process().Files().Install(ep, 0, cloexec)
-	if err != nil {
-		ep.Close()
-		return 0, err
-	}
-	return uint64(nfd), nil
+	return uint64(nfd), err
 }
 
 func sysEpollCreate(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -62,14 +54,15 @@ func sysEpollCreate1(t *kernel.Task, a shim.Args) (uint64, error) {
 	return newEpoll(t, a.Int(0)&unix.EPOLL_CLOEXEC != 0)
 }
 
-func getEpoll(t *kernel.Task, fd int) (epollFile, error) {
+func getEpoll(t *kernel.Task, fd int) (*epollFile, error) {
 	f, err := t.Process().Files().Get(fd)
 	if err != nil {
-		return epollFile{}, err
+		return nil, err
 	}
-	ep, ok := f.(epollFile)
+	ep, ok := f.(*epollFile)
 	if !ok {
-		return epollFile{}, unix.EINVAL
+		f.DecRef()
+		return nil, unix.EINVAL
 	}
 	return ep, nil
 }
@@ -80,16 +73,14 @@ func sysEpollCtl(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer ep.DecRef()
 	f, err := t.Process().Files().Get(fd)
 	if err != nil {
 		return 0, err
 	}
+	defer f.DecRef()
 	if fd == epfd {
 		return 0, unix.EINVAL
-	}
-	pf, ok := f.(kernel.Pollable)
-	if !ok {
-		return 0, unix.EPERM
 	}
 	// unix.EpollEvent is the kernel's packed 12-byte epoll_event.
 	var ev unix.EpollEvent
@@ -98,8 +89,16 @@ func sysEpollCtl(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	// The app's epoll_data travels through the host untouched.
-	return 0, unix.EpollCtl(ep.FD(), op, pf.HostFD(), &ev)
+	switch f := f.(type) {
+	case kernel.Pollable:
+		// The app's epoll_data travels through the host untouched.
+		return 0, unix.EpollCtl(ep.inner, op, f.HostFD(), &ev)
+	case *kernel.VFSFile:
+		if f.F.Waitable() {
+			return 0, ep.ctlMemory(op, fd, f, &ev)
+		}
+	}
+	return 0, unix.EPERM // regular files and directories: always ready
 }
 
 const epollEventSize = linux.SizeofEpollEvent
@@ -112,6 +111,7 @@ func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.T
 	if err != nil {
 		return 0, err
 	}
+	defer ep.DecRef()
 	// Linux checks only that the array lies in the user address space;
 	// a fault comes when an event is copied out, and the event stays
 	// ready. So take at most as many events as the app can receive.
@@ -124,10 +124,7 @@ func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.T
 	}
 	events := make([]unix.EpollEvent, min(room, 1024))
 	for {
-		n, err := epollPoll(ep.FD(), events)
-		if err == unix.EINTR {
-			continue
-		}
+		n, err := ep.collect(events)
 		if err != nil {
 			return 0, err
 		}
@@ -144,6 +141,25 @@ func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.T
 		if ready == 0 {
 			return 0, nil
 		}
+	}
+}
+
+// collect takes the ready events without waiting: in-memory files first,
+// then host descriptors in the room left.
+func (ep *epollFile) collect(events []unix.EpollEvent) (int, error) {
+	n := ep.readyMemory(events)
+	if n == len(events) {
+		return n, nil
+	}
+	for {
+		m, err := epollPoll(ep.inner, events[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil && n == 0 {
+			return 0, err
+		}
+		return n + m, nil
 	}
 }
 
@@ -189,15 +205,15 @@ func withSigmask(t *kernel.Task, maskAddr, size uint64, wait func() (uint64, err
 	if maskAddr == 0 {
 		return wait()
 	}
-	if size != 8 {
+	if size != linux.SizeofKernelSigset {
 		return 0, unix.EINVAL
 	}
-	var b [8]byte
-	if err := t.CopyIn(maskAddr, b[:]); err != nil {
+	var mask uint64
+	if err := kernel.CopyInStruct(t, maskAddr, &mask); err != nil {
 		return 0, err
 	}
 	old := t.SigMask
-	t.SetSigMask(binary.LittleEndian.Uint64(b[:]))
+	t.SetSigMask(mask)
 	t.SetSavedMask(old)
 	n, err := wait()
 	if err != unix.EINTR {
@@ -216,11 +232,11 @@ func readTimeout(t *kernel.Task, addr uint64) (time.Time, error) {
 	if addr == 0 {
 		return time.Time{}, nil
 	}
-	var b [16]byte
-	if err := t.CopyIn(addr, b[:]); err != nil {
+	var ts unix.Timespec
+	if err := kernel.CopyInStruct(t, addr, &ts); err != nil {
 		return time.Time{}, err
 	}
-	sec, nsec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
+	sec, nsec := ts.Sec, ts.Nsec
 	if sec < 0 || nsec < 0 || nsec >= 1e9 {
 		return time.Time{}, unix.EINVAL
 	}
@@ -254,12 +270,9 @@ func eventfd(t *kernel.Task, initval uint, flags int) (uint64, error) {
 		return 0, err
 	}
 	f := kernel.NewOwnedHostFile(fd, "anon_inode:[eventfd]", unix.O_RDWR|flags&unix.O_NONBLOCK)
+	defer f.DecRef()
 	nfd, err := t.Process().Files().Install(f, 0, flags&unix.EFD_CLOEXEC != 0)
-	if err != nil {
-		f.Close()
-		return 0, err
-	}
-	return uint64(nfd), nil
+	return uint64(nfd), err
 }
 
 // epollPoll collects ready events without waiting: a call that cannot

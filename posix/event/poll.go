@@ -1,13 +1,13 @@
 package event
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
+	"github.com/elfloader/elfloader/vfs"
 )
 
 // pollEntry is one app descriptor being watched.
@@ -15,84 +15,157 @@ type pollEntry struct {
 	fd      int
 	events  int16
 	revents int16
-	host    int // index in the host poll set, -1 if always ready
+	file    kernel.File // held for the call; nil for a negative or bad fd
+	host    int         // index in the host poll set, -1 for other files
 }
 
-// doPoll waits for readiness of app descriptors; results land in entries.
-func doPoll(t *kernel.Task, entries []pollEntry, deadline time.Time) (int, error) {
+// pollFiles takes a reference on each entry's file and builds the host
+// poll set of the host-backed ones; a bad descriptor polls as POLLNVAL.
+func pollFiles(t *kernel.Task, entries []pollEntry) []unix.PollFd {
 	var hostSet []unix.PollFd
-	ready := 0
 	for i := range entries {
 		e := &entries[i]
-		e.host, e.revents = -1, 0
+		e.host, e.file = -1, nil
 		if e.fd < 0 {
 			continue
 		}
 		f, err := t.Process().Files().Get(e.fd)
 		if err != nil {
-			e.revents = unix.POLLNVAL
-			ready++
 			continue
 		}
+		e.file = f
 		if pf, ok := f.(kernel.Pollable); ok {
 			e.host = len(hostSet)
 			hostSet = append(hostSet, unix.PollFd{Fd: int32(pf.HostFD()), Events: e.events})
-			continue
 		}
-		// Files without a poll method are always readable and writable.
-		e.revents = e.events & (unix.POLLIN | unix.POLLOUT | pollRdNorm | pollWrNorm)
+	}
+	return hostSet
+}
+
+// releaseFiles drops the references pollFiles took.
+func releaseFiles(entries []pollEntry) {
+	for _, e := range entries {
+		if e.file != nil {
+			e.file.DecRef()
+		}
+	}
+}
+
+// alwaysReady is what a file without readiness reports (Linux's
+// DEFAULT_POLLMASK).
+const alwaysReady = vfs.EventIn | vfs.EventOut | vfs.EventRdNorm | vfs.EventWrNorm
+
+// memoryReadiness sets revents of the entries that are not host
+// descriptors (bad descriptors, in-memory files, files always ready) and
+// counts the ready ones; waitable says whether any can change.
+func memoryReadiness(entries []pollEntry) (ready int, waitable bool) {
+	for i := range entries {
+		e := &entries[i]
+		e.revents = 0
+		switch f := e.file.(type) {
+		case nil:
+			if e.fd >= 0 {
+				e.revents = unix.POLLNVAL
+			}
+		case kernel.Pollable:
+			continue
+		case kernel.Waitable:
+			e.revents = int16(f.Readiness(uint32(uint16(e.events))))
+			waitable = true
+		default:
+			// Files without readiness are always readable and writable.
+			e.revents = int16(uint32(uint16(e.events)) & alwaysReady)
+		}
 		if e.revents != 0 {
 			ready++
 		}
 	}
-	if ready > 0 || len(hostSet) == 0 {
-		deadline = time.Now()
-	}
-	if len(hostSet) > 0 {
-		n, err := t.PollHost(hostSet, deadline)
+	return ready, waitable
+}
+
+// doPoll waits for readiness of app descriptors; results land in entries.
+// Host descriptors are watched by a host poll; in-memory files wake the
+// same poll through a wakeFD registered on their wait queues.
+func doPoll(t *kernel.Task, entries []pollEntry, deadline time.Time) (int, error) {
+	hostSet := pollFiles(t, entries)
+	defer releaseFiles(entries)
+	var wake *wakeFD
+	defer func() {
+		if wake != nil {
+			wake.close()
+		}
+	}()
+	for {
+		ready, waitable := memoryReadiness(entries)
+		expired := !deadline.IsZero() && !time.Now().Before(deadline)
+		if ready == 0 && waitable && wake == nil && !expired {
+			var err error
+			if wake, err = newWakeFD(); err != nil {
+				return 0, err
+			}
+			for _, e := range entries {
+				if w, ok := e.file.(kernel.Waitable); ok && e.host < 0 {
+					wake.add(w, uint32(uint16(e.events)))
+				}
+			}
+			continue // registered: look again, so no wake-up is lost
+		}
+		set := hostSet
+		if wake != nil {
+			set = append(hostSet[:len(hostSet):len(hostSet)], unix.PollFd{Fd: int32(wake.fd), Events: unix.POLLIN})
+		}
+		if len(set) == 0 {
+			if ready == 0 && !deadline.IsZero() {
+				// Nothing to watch: sleep until the deadline or a signal.
+				if err := t.Block(nil, deadline); err != nil && err != unix.ETIMEDOUT {
+					return 0, err
+				}
+			}
+			return ready, nil
+		}
+		wait := deadline
+		if ready > 0 {
+			wait = time.Now()
+		}
+		n, err := t.PollHost(set, wait)
 		if err != nil {
 			return 0, err
 		}
-		if n > 0 {
-			for i := range entries {
-				if h := entries[i].host; h >= 0 && hostSet[h].Revents != 0 {
-					entries[i].revents = hostSet[h].Revents
-					ready++
-				}
+		if wake != nil && set[len(set)-1].Revents != 0 {
+			wake.drain()
+		}
+		for i := range entries {
+			if h := entries[i].host; h >= 0 && hostSet[h].Revents != 0 {
+				entries[i].revents = hostSet[h].Revents
+				ready++
 			}
 		}
-	} else if ready == 0 && !deadline.IsZero() {
-		// Nothing to watch: sleep until the deadline or a signal.
-		if err := t.Block(nil, deadline); err != nil && err != unix.ETIMEDOUT {
-			return 0, err
+		if ready > 0 || n == 0 {
+			return ready, nil
 		}
 	}
-	return ready, nil
 }
-
-const pollfdSize = 8
 
 func pollCall(t *kernel.Task, addr uint64, n uint64, deadline time.Time) (uint64, error) {
 	if n > uint64(t.Process().Rlimit(unix.RLIMIT_NOFILE).Cur) {
 		return 0, unix.EINVAL
 	}
-	b := make([]byte, n*pollfdSize)
-	if err := t.CopyIn(addr, b); err != nil {
+	fds := make([]unix.PollFd, n) // struct pollfd
+	if err := kernel.CopyInStructs(t, addr, fds); err != nil {
 		return 0, err
 	}
 	entries := make([]pollEntry, n)
-	for i := range entries {
-		entries[i].fd = int(int32(binary.LittleEndian.Uint32(b[i*8:])))
-		entries[i].events = int16(binary.LittleEndian.Uint16(b[i*8+4:]))
+	for i, p := range fds {
+		entries[i].fd, entries[i].events = int(p.Fd), p.Events
 	}
 	ready, err := doPoll(t, entries, deadline)
 	if err != nil {
 		return 0, err
 	}
 	for i, e := range entries {
-		binary.LittleEndian.PutUint16(b[i*8+6:], uint16(e.revents))
+		fds[i].Revents = e.revents
 	}
-	return uint64(ready), t.CopyOut(addr, b)
+	return uint64(ready), kernel.CopyOutStructs(t, addr, fds)
 }
 
 func sysPoll(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -184,9 +257,11 @@ func selectCall(t *kernel.Task, n int, rAddr, wAddr, eAddr uint64, deadline time
 		}
 	}
 	for _, e := range entries {
-		if _, err := t.Process().Files().Get(e.fd); err != nil {
+		f, err := t.Process().Files().Get(e.fd)
+		if err != nil {
 			return 0, unix.EBADF
 		}
+		f.DecRef()
 	}
 	if _, err := doPoll(t, entries, deadline); err != nil {
 		return 0, err
@@ -246,14 +321,14 @@ func sysPselect6(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var maskAddr, size uint64
+	// pselect6's sixth argument: struct { const sigset_t *ss; size_t ss_len; }.
+	var sigmask [2]uint64
 	if a[5] != 0 {
-		var b [16]byte
-		if err := t.CopyIn(a[5], b[:]); err != nil {
+		if err := kernel.CopyInStruct(t, a[5], &sigmask); err != nil {
 			return 0, err
 		}
-		maskAddr, size = binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])
 	}
+	maskAddr, size := sigmask[0], sigmask[1]
 	left := leftTimespec(t, a[4])
 	return withSigmask(t, maskAddr, size, func() (uint64, error) {
 		n, err := selectCall(t, a.Int(0), a[1], a[2], a[3], deadline)
@@ -261,8 +336,3 @@ func sysPselect6(t *kernel.Task, a shim.Args) (uint64, error) {
 		return n, interrupted(err)
 	})
 }
-
-const (
-	pollRdNorm = 0x40
-	pollWrNorm = 0x100
-)

@@ -24,12 +24,9 @@ func sysTimerfdCreate(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	f := timerFile{kernel.NewOwnedHostFile(fd, "anon_inode:[timerfd]", unix.O_RDWR|flags&unix.O_NONBLOCK)}
+	defer f.DecRef()
 	nfd, err := t.Process().Files().Install(f, 0, flags&unix.TFD_CLOEXEC != 0)
-	if err != nil {
-		f.Close()
-		return 0, err
-	}
-	return uint64(nfd), nil
+	return uint64(nfd), err
 }
 
 func getTimer(t *kernel.Task, fd int) (timerFile, error) {
@@ -39,6 +36,7 @@ func getTimer(t *kernel.Task, fd int) (timerFile, error) {
 	}
 	tf, ok := f.(timerFile)
 	if !ok {
+		f.DecRef()
 		return timerFile{}, unix.EINVAL
 	}
 	return tf, nil
@@ -49,6 +47,7 @@ func sysTimerfdSettime(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer tf.DecRef()
 	var nv, ov unix.ItimerSpec
 	if err := kernel.CopyInStruct(t, a[2], &nv); err != nil {
 		return 0, err
@@ -67,6 +66,7 @@ func sysTimerfdGettime(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer tf.DecRef()
 	var cur unix.ItimerSpec
 	if err := unix.TimerfdGettime(tf.FD(), &cur); err != nil {
 		return 0, err

@@ -46,6 +46,7 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
+		defer f.DecRef()
 		if n, ok := f.(interface{ Name() string }); ok {
 			spec.Name = n.Name()
 		}

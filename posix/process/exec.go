@@ -68,7 +68,7 @@ func execve(t *kernel.Task, pathAddr, argvAddr, envpAddr uint64) (uint64, error)
 func sysExecve(t *kernel.Task, a shim.Args) (uint64, error) { return execve(t, a[0], a[1], a[2]) }
 
 func sysExecveat(t *kernel.Task, a shim.Args) (uint64, error) {
-	if a.Int(0) != -100 || a[4] != 0 { // AT_FDCWD, no flags
+	if a.Int(0) != unix.AT_FDCWD || a[4] != 0 { // no flags
 		return 0, unix.EINVAL
 	}
 	return execve(t, a[1], a[2], a[3])

@@ -65,10 +65,10 @@ func (f *signalFile) Read(t *kernel.Task, p []byte) (int, error) {
 // Write implements kernel.File: signalfds cannot be written.
 func (f *signalFile) Write(t *kernel.Task, p []byte) (int, error) { return 0, unix.EINVAL }
 
-// Close implements kernel.File.
-func (f *signalFile) Close() error {
+// release ends the signalfd with its last reference.
+func (f *signalFile) release() {
 	f.p.RemoveSignalWatcher(f.w)
-	return f.HostFile.Close()
+	f.HostFile.Close()
 }
 
 // siginfoLayout is which union member of a siginfo is in use, decided from
@@ -164,6 +164,7 @@ func signalfd(t *kernel.Task, fd int, maskAddr, size uint64, flags int) (uint64,
 		if err != nil {
 			return 0, err
 		}
+		defer f.DecRef()
 		sf, ok := f.(*signalFile)
 		if !ok {
 			return 0, unix.EINVAL
@@ -180,15 +181,13 @@ func signalfd(t *kernel.Task, fd int, maskAddr, size uint64, flags int) (uint64,
 	}
 	sf := &signalFile{HostFile: kernel.NewOwnedHostFile(efd, "anon_inode:[signalfd]", unix.O_RDWR|flags&unix.O_NONBLOCK), p: t.Process()}
 	sf.w = &kernel.SignalWatcher{Wake: func() { unix.Write(efd, []byte{1, 0, 0, 0, 0, 0, 0, 0}) }}
+	sf.InitRefs(sf.release)
 	sf.w.Mask.Store(mask)
 	t.Process().AddSignalWatcher(sf.w)
 	if t.PendingFor(mask) {
 		sf.w.Wake()
 	}
+	defer sf.DecRef()
 	nfd, err := t.Process().Files().Install(sf, 0, flags&unix.SFD_CLOEXEC != 0)
-	if err != nil {
-		sf.Close()
-		return 0, err
-	}
-	return uint64(nfd), nil
+	return uint64(nfd), err
 }

@@ -240,11 +240,10 @@ func putSockaddr(t *kernel.Task, addr, lenAddr uint64, sa []byte) error {
 // length pointer is read first and is never optional (EFAULT), a negative
 // length is EINVAL, and at most that many bytes of the address are written.
 func moveAddrToUser(t *kernel.Task, addr, lenAddr uint64, sa []byte) error {
-	var lb [4]byte
-	if err := t.CopyIn(lenAddr, lb[:]); err != nil {
+	var n int32
+	if err := kernel.CopyInStruct(t, lenAddr, &n); err != nil {
 		return err
 	}
-	n := int32(getU32(lb[:]))
 	if n < 0 {
 		return unix.EINVAL
 	}
@@ -253,6 +252,6 @@ func moveAddrToUser(t *kernel.Task, addr, lenAddr uint64, sa []byte) error {
 			return err
 		}
 	}
-	putU32(lb[:], uint32(len(sa)))
-	return t.CopyOut(lenAddr, lb[:])
+	n = int32(len(sa))
+	return kernel.CopyOutStruct(t, lenAddr, &n)
 }

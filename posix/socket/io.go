@@ -44,6 +44,7 @@ func sysBind(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	sa, err := readSockaddr(t, a[1], a[2])
 	if err != nil {
 		return 0, err
@@ -67,6 +68,7 @@ func sysConnect(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	sa, err := readSockaddr(t, a[1], a[2])
 	if err != nil {
 		return 0, err
@@ -107,6 +109,7 @@ func accept(t *kernel.Task, a shim.Args, flags int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	var nfd int
 	var peer []byte
 	err = wait(t, s, unix.POLLIN, false, func() error {
@@ -122,7 +125,7 @@ func accept(t *kernel.Task, a shim.Args, flags int) (uint64, error) {
 		ns.boundPath = s.boundPath
 	}
 	if err := putSockaddr(t, a[1], a[2], fromHost(t, peer)); err != nil {
-		ns.Close()
+		ns.DecRef()
 		return 0, err
 	}
 	return install(t, ns, flags&unix.SOCK_CLOEXEC != 0)
@@ -136,6 +139,7 @@ func name(t *kernel.Task, a shim.Args, nr uintptr) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	sa, err := rawName(nr, s.FD())
 	if err != nil {
 		return 0, err
@@ -167,6 +171,7 @@ func sysSendto(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	flags := a.Int(3)
 	buf, err := t.AppBytes(a[1], int(min(a[2], 1<<30)), false)
 	if err != nil {
@@ -197,6 +202,7 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	flags := a.Int(3)
 	buf, err := t.AppBytes(a[1], int(min(a[2], 1<<30)), true)
 	if err != nil {
@@ -311,7 +317,10 @@ func sendmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 		if err := t.CopyIn(m.control, control); err != nil {
 			return 0, err
 		}
-		if control, err = rightsToHost(t, control); err != nil {
+		var held []kernel.File
+		control, held, err = rightsToHost(t, control)
+		defer dropAll(held)
+		if err != nil {
 			return 0, err
 		}
 	}
@@ -330,6 +339,7 @@ func sysSendmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	n, err := sendmsg(t, s, a[1], a.Int(2))
 	return uint64(n), err
 }
@@ -396,6 +406,7 @@ func sysRecvmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	n, err := recvmsg(t, s, a[1], a.Int(2))
 	return uint64(n), err
 }
@@ -407,6 +418,7 @@ func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	vlen := min(a.Int(2), 1024)
 	for i := 0; i < vlen; i++ {
 		addr := a[1] + uint64(i)*mmsghdrSize
@@ -417,9 +429,8 @@ func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 			}
 			return 0, err
 		}
-		var b [4]byte
-		putU32(b[:], uint32(n))
-		if err := t.CopyOut(addr+msghdrSize, b[:]); err != nil {
+		msgLen := uint32(n) // struct mmsghdr's msg_len
+		if err := kernel.CopyOutStruct(t, addr+msghdrSize, &msgLen); err != nil {
 			return uint64(i), err
 		}
 	}
@@ -431,6 +442,7 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	vlen, flags := min(a.Int(2), 1024), a.Int(3)
 	for i := 0; i < vlen; i++ {
 		addr := a[1] + uint64(i)*mmsghdrSize
@@ -441,9 +453,8 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 			}
 			return 0, err
 		}
-		var b [4]byte
-		putU32(b[:], uint32(n))
-		if err := t.CopyOut(addr+msghdrSize, b[:]); err != nil {
+		msgLen := uint32(n) // struct mmsghdr's msg_len
+		if err := kernel.CopyOutStruct(t, addr+msghdrSize, &msgLen); err != nil {
 			return uint64(i), err
 		}
 		if flags&unix.MSG_WAITFORONE != 0 {

@@ -31,7 +31,11 @@ func walkCmsgs(control []byte, fn func(level, typ int32, off, n int) error) erro
 }
 
 // rightsToHost rewrites SCM_RIGHTS descriptors from app fds to host fds.
-func rightsToHost(t *kernel.Task, control []byte) ([]byte, error) {
+// It returns the files with a reference each, which the caller holds until
+// the host has the message: from then on the message in flight holds the
+// host objects, whatever the app closes.
+func rightsToHost(t *kernel.Task, control []byte) ([]byte, []kernel.File, error) {
+	var held []kernel.File
 	out := append([]byte(nil), control...)
 	err := walkCmsgs(out, func(level, typ int32, off, n int) error {
 		if level != unix.SOL_SOCKET || typ != unix.SCM_RIGHTS {
@@ -43,6 +47,7 @@ func rightsToHost(t *kernel.Task, control []byte) ([]byte, error) {
 			if err != nil {
 				return err
 			}
+			held = append(held, f)
 			p, ok := f.(kernel.Pollable)
 			if !ok {
 				// Files of the vfs have no host descriptor to pass.
@@ -52,7 +57,14 @@ func rightsToHost(t *kernel.Task, control []byte) ([]byte, error) {
 		}
 		return nil
 	})
-	return out, err
+	return out, held, err
+}
+
+// dropAll drops a reference on each file.
+func dropAll(files []kernel.File) {
+	for _, f := range files {
+		f.DecRef()
+	}
 }
 
 // rightsFromHost installs received host descriptors as app descriptors and
@@ -65,9 +77,9 @@ func rightsFromHost(t *kernel.Task, control []byte, cloexec bool) ([]byte, error
 		for i := 0; i+4 <= n; i += 4 {
 			hfd := int(int32(binary.LittleEndian.Uint32(control[off+i:])))
 			f := adoptHostFD(t, hfd)
+			defer f.DecRef()
 			fd, err := t.Process().Files().Install(f, 0, cloexec)
 			if err != nil {
-				f.Close()
 				return err
 			}
 			binary.LittleEndian.PutUint32(control[off+i:], uint32(fd))

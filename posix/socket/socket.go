@@ -64,13 +64,12 @@ func newSocket(t *kernel.Task, hostFD, domain, typ, proto int, nonblock bool) *S
 	return &Socket{HostFile: kernel.NewOwnedHostFile(hostFD, "socket", fl), Domain: domain, Type: typ, Protocol: proto}
 }
 
+// install gives a new socket a descriptor; the socket's creation
+// reference ends here.
 func install(t *kernel.Task, s *Socket, cloexec bool) (uint64, error) {
+	defer s.DecRef()
 	fd, err := t.Process().Files().Install(s, 0, cloexec)
-	if err != nil {
-		s.Close()
-		return 0, err
-	}
-	return uint64(fd), nil
+	return uint64(fd), err
 }
 
 func getSocket(t *kernel.Task, fd int) (*Socket, error) {
@@ -80,6 +79,7 @@ func getSocket(t *kernel.Task, fd int) (*Socket, error) {
 	}
 	s, ok := f.(*Socket)
 	if !ok {
+		f.DecRef()
 		return nil, unix.ENOTSOCK
 	}
 	return s, nil
@@ -122,36 +122,9 @@ func sysSocketpair(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	nb, cloexec := typ&unix.SOCK_NONBLOCK != 0, typ&unix.SOCK_CLOEXEC != 0
 	s0, s1 := newSocket(t, fds[0], domain, base, proto, nb), newSocket(t, fds[1], domain, base, proto, nb)
-	ft := t.Process().Files()
-	fd0, err := ft.Install(s0, 0, cloexec)
-	if err != nil {
-		s0.Close()
-		s1.Close()
-		return 0, err
-	}
-	fd1, err := ft.Install(s1, 0, cloexec)
-	if err != nil {
-		ft.Close(fd0)
-		s1.Close()
-		return 0, err
-	}
-	var b [8]byte
-	putU32(b[0:], uint32(fd0))
-	putU32(b[4:], uint32(fd1))
-	if err := t.CopyOut(a[3], b[:]); err != nil {
-		ft.Close(fd0)
-		ft.Close(fd1)
-		return 0, err
-	}
-	return 0, nil
-}
-
-func putU32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-}
-
-func getU32(b []byte) uint32 {
-	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+	defer s0.DecRef()
+	defer s1.DecRef()
+	return 0, t.InstallPair(s0, s1, cloexec, a[3])
 }
 
 func sysListen(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -159,6 +132,7 @@ func sysListen(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	return 0, unix.Listen(s.FD(), a.Int(1))
 }
 
@@ -167,6 +141,7 @@ func sysShutdown(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	return 0, unix.Shutdown(s.FD(), a.Int(1))
 }
 
@@ -175,6 +150,7 @@ func sysSetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.DecRef()
 	n := a[4]
 	if n > 4096 {
 		return 0, unix.EINVAL
@@ -205,12 +181,12 @@ func sysGetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var lb [4]byte
-	if err := t.CopyIn(a[4], lb[:]); err != nil {
+	defer s.DecRef()
+	var n int32
+	if err := kernel.CopyInStruct(t, a[4], &n); err != nil {
 		return 0, err
 	}
-	n := getU32(lb[:])
-	if int32(n) < 0 {
+	if n < 0 {
 		return 0, unix.EINVAL
 	}
 	buf := make([]byte, min(n, 4096))
@@ -221,6 +197,6 @@ func sysGetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err := t.CopyOut(a[3], buf[:got]); err != nil {
 		return 0, err
 	}
-	putU32(lb[:], uint32(got))
-	return 0, t.CopyOut(a[4], lb[:])
+	n = int32(got)
+	return 0, kernel.CopyOutStruct(t, a[4], &n)
 }

@@ -40,8 +40,11 @@ func (p *Pipe) signalLocked() {
 }
 
 // Open opens an end of the pipe by access mode: O_RDONLY gives a read end,
-// O_WRONLY a write end, O_RDWR both (as a FIFO opened O_RDWR).
-func (p *Pipe) Open(flags int) *End {
+// O_WRONLY a write end, O_RDWR both (as a FIFO opened O_RDWR). As for a
+// FIFO on Linux, a non-blocking write end without a reader is ENXIO.
+// Opens never wait for the other end here: a blocking open succeeds at
+// once, as O_RDWR and O_NONBLOCK opens do on Linux.
+func (p *Pipe) Open(flags int) (*End, error) {
 	e := &End{p: p}
 	switch flags & unix.O_ACCMODE {
 	case unix.O_RDONLY:
@@ -52,6 +55,10 @@ func (p *Pipe) Open(flags int) *End {
 		e.read, e.write = true, true
 	}
 	p.mu.Lock()
+	if e.write && !e.read && flags&unix.O_NONBLOCK != 0 && p.readers == 0 {
+		p.mu.Unlock()
+		return nil, unix.ENXIO
+	}
 	if e.read {
 		p.readers++
 	}
@@ -61,7 +68,7 @@ func (p *Pipe) Open(flags int) *End {
 	p.signalLocked()
 	p.mu.Unlock()
 	p.queue.Notify(vfs.EventIn | vfs.EventOut)
-	return e
+	return e, nil
 }
 
 // End is one open end of a pipe; it implements vfs.FileImpl and
@@ -198,7 +205,7 @@ func (e *End) Readiness(mask uint32) uint32 {
 	var ev uint32
 	if e.read {
 		if len(p.buf) > 0 {
-			ev |= vfs.EventIn
+			ev |= vfs.EventIn | vfs.EventRdNorm
 		}
 		if p.writers == 0 {
 			ev |= vfs.EventHup
@@ -206,7 +213,7 @@ func (e *End) Readiness(mask uint32) uint32 {
 	}
 	if e.write {
 		if p.capacity-len(p.buf) >= min(AtomicWrite, p.capacity) {
-			ev |= vfs.EventOut
+			ev |= vfs.EventOut | vfs.EventWrNorm
 		}
 		if p.readers == 0 {
 			ev |= vfs.EventErr
@@ -221,15 +228,7 @@ func (e *End) EventRegister(w *vfs.Waiter) { e.p.queue.Register(w) }
 // EventUnregister implements vfs.Waitable.
 func (e *End) EventUnregister(w *vfs.Waiter) { e.p.queue.Unregister(w) }
 
-// Ioctl handles FIONREAD (the caller copies the returned count out).
-func (e *End) Ioctl(_ context.Context, cmd uint32, _ uint64) (uint64, error) {
-	if cmd == fionread {
-		return uint64(e.Buffered()), nil
-	}
-	return 0, unix.ENOTTY
-}
-
-// Buffered returns the number of unread bytes.
+// Buffered returns the number of unread bytes (FIONREAD).
 func (e *End) Buffered() int {
 	e.p.mu.Lock()
 	defer e.p.mu.Unlock()
@@ -243,13 +242,14 @@ func (e *End) PipeSize() int {
 	return e.p.capacity
 }
 
-// SetPipeSize implements F_SETPIPE_SZ: the size is rounded up to a page;
-// EBUSY if the buffered data does not fit, EPERM above MaxCapacity.
+// SetPipeSize implements F_SETPIPE_SZ: the size is rounded up to a power
+// of two pages (at least one); EBUSY if the buffered data does not fit,
+// EPERM above MaxCapacity.
 func (e *End) SetPipeSize(n int) (int, error) {
-	if n <= 0 {
-		return 0, unix.EINVAL
-	}
-	if n > MaxCapacity {
+	switch {
+	case n < 0 || n > 1<<31:
+		return 0, unix.EINVAL // no page count fits
+	case n > MaxCapacity:
 		return 0, unix.EPERM
 	}
 	size := 4096
@@ -266,6 +266,3 @@ func (e *End) SetPipeSize(n int) (int, error) {
 	p.signalLocked()
 	return size, nil
 }
-
-// fionread is the FIONREAD ioctl request (TIOCINQ on x86-64).
-const fionread = 0x541B

@@ -20,7 +20,7 @@ func (n *Inode) Open(flags int) (vfs.FileImpl, error) {
 	case unix.S_IFDIR:
 		return &dirFile{n: n}, nil
 	case unix.S_IFIFO:
-		return n.pipe.Open(flags), nil
+		return n.pipe.Open(flags)
 	case unix.S_IFCHR, unix.S_IFBLK:
 		if n.fs.opts.Devices == nil {
 			return nil, unix.ENXIO

@@ -1,4 +1,4 @@
-package sys
+package fs
 
 import (
 	"golang.org/x/sys/unix"
@@ -8,8 +8,9 @@ import (
 	"github.com/elfloader/elfloader/vfs"
 )
 
-func registerDir(tb *shim.Table) {
-	tb.Register(unix.SYS_GETDENTS64, shim.Full, "", sysGetdents64)
+// The path calls that make, remove, rename and link names, and the working
+// directory.
+func registerFile(tb *shim.Table) {
 	tb.Register(unix.SYS_READLINK, shim.Full, "", sysReadlink)
 	tb.Register(unix.SYS_READLINKAT, shim.Full, "", sysReadlinkat)
 	tb.Register(unix.SYS_MKDIR, shim.Full, "", sysMkdir)
@@ -29,29 +30,6 @@ func registerDir(tb *shim.Table) {
 	tb.Register(unix.SYS_CHDIR, shim.Full, "", sysChdir)
 	tb.Register(unix.SYS_FCHDIR, shim.Full, "", sysFchdir)
 	tb.Register(unix.SYS_GETCWD, shim.Full, "", sysGetcwd)
-}
-
-func sysGetdents64(t *kernel.Task, a shim.Args) (uint64, error) {
-	vf, _, err := vfsFile(t, a.Int(0))
-	if err != nil {
-		return 0, err
-	}
-	if vf == nil {
-		return 0, unix.ENOTDIR
-	}
-	if !kernel.AccessOK(a[1], a[2]) {
-		return 0, unix.EFAULT
-	}
-	// Only records that reach the app are consumed: the directory
-	// position stays put for the ones a fault would stop.
-	n := int(min(a[2], 1<<20))
-	writable := t.MM().Prefix(a[1], uint64(n), true)
-	buf := make([]byte, n)
-	got, err := vf.F.Getdents64Writable(buf, int(writable))
-	if err != nil {
-		return 0, err
-	}
-	return uint64(got), t.CopyOut(a[1], buf[:got])
 }
 
 func readlink(t *kernel.Task, ctx *vfs.Context, loc vfs.Location, p string, buf, size uint64) (uint64, error) {
@@ -169,7 +147,7 @@ func rename(t *kernel.Task, oldDir int, oldAddr uint64, newDir int, newAddr uint
 }
 
 func sysRename(t *kernel.Task, a shim.Args) (uint64, error) {
-	return rename(t, atFDCWD, a[0], atFDCWD, a[1], 0)
+	return rename(t, unix.AT_FDCWD, a[0], unix.AT_FDCWD, a[1], 0)
 }
 
 func sysRenameat(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -192,7 +170,7 @@ func link(t *kernel.Task, oldDir int, oldAddr uint64, newDir int, newAddr uint64
 }
 
 func sysLink(t *kernel.Task, a shim.Args) (uint64, error) {
-	return link(t, atFDCWD, a[0], atFDCWD, a[1], 0)
+	return link(t, unix.AT_FDCWD, a[0], unix.AT_FDCWD, a[1], 0)
 }
 
 func sysLinkat(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -215,7 +193,9 @@ func symlink(t *kernel.Task, targetAddr uint64, dirfd int, pathAddr uint64) (uin
 	return 0, vfs.SymlinkAt(ctx, target, loc, p)
 }
 
-func sysSymlink(t *kernel.Task, a shim.Args) (uint64, error) { return symlink(t, a[0], atFDCWD, a[1]) }
+func sysSymlink(t *kernel.Task, a shim.Args) (uint64, error) {
+	return symlink(t, a[0], unix.AT_FDCWD, a[1])
+}
 
 func sysSymlinkat(t *kernel.Task, a shim.Args) (uint64, error) {
 	return symlink(t, a[0], a.Int(1), a[2])
@@ -234,13 +214,11 @@ func sysFchdir(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	vf, _, err := vfsFile(t, a.Int(0))
+	vf, err := vfsFileOf(t, a.Int(0), unix.ENOTDIR)
 	if err != nil {
 		return 0, err
 	}
-	if vf == nil {
-		return 0, unix.ENOTDIR
-	}
+	defer vf.DecRef()
 	return 0, vfs.Fchdir(ctx, vf.F)
 }
 

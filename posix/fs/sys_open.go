@@ -1,4 +1,4 @@
-package sys
+package fs
 
 import (
 	"golang.org/x/sys/unix"
@@ -9,16 +9,11 @@ import (
 	"github.com/elfloader/elfloader/vfs"
 )
 
-// Register adds the vfs syscall layer's handlers to tb.
-func Register(tb *shim.Table) {
+func registerOpen(tb *shim.Table) {
 	tb.Register(unix.SYS_OPEN, shim.Full, "", sysOpen)
 	tb.Register(unix.SYS_OPENAT, shim.Full, "O_TMPFILE answers EOPNOTSUPP", sysOpenat)
 	tb.Register(unix.SYS_OPENAT2, shim.Full, "RESOLVE_* flags as in vfs", sysOpenat2)
 	tb.Register(unix.SYS_CREAT, shim.Full, "", sysCreat)
-	registerStat(tb)
-	registerDir(tb)
-	registerAttr(tb)
-	registerIO(tb)
 }
 
 func openCommon(t *kernel.Task, ctx *vfs.Context, loc vfs.Location, p string, how vfs.OpenHow) (uint64, error) {
@@ -33,12 +28,10 @@ func openCommon(t *kernel.Task, ctx *vfs.Context, loc vfs.Location, p string, ho
 	if full, err := vfs.PathOf(ctx, f.Location()); err == nil {
 		name = full
 	}
-	fd, err := t.Process().Files().Install(kernel.NewVFSFile(f, name), 0, how.Flags&unix.O_CLOEXEC != 0)
-	if err != nil {
-		f.DecRef()
-		return 0, err
-	}
-	return uint64(fd), nil
+	vf := kernel.NewVFSFile(f, name)
+	defer vf.DecRef()
+	fd, err := t.Process().Files().Install(vf, 0, how.Flags&unix.O_CLOEXEC != 0)
+	return uint64(fd), err
 }
 
 func sysOpen(t *kernel.Task, a shim.Args) (uint64, error) {

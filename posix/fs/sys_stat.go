@@ -1,8 +1,9 @@
-package sys
+package fs
 
 import (
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 	"github.com/elfloader/elfloader/vfs"
@@ -10,6 +11,7 @@ import (
 
 func registerStat(tb *shim.Table) {
 	tb.Register(unix.SYS_STAT, shim.Full, "", sysStat)
+	tb.Register(unix.SYS_FSTAT, shim.Full, "", sysFstat)
 	tb.Register(unix.SYS_LSTAT, shim.Full, "", sysLstat)
 	tb.Register(unix.SYS_NEWFSTATAT, shim.Full, "", sysNewfstatat)
 	tb.Register(unix.SYS_STATX, shim.Partial, "basic fields; no birth time, attributes or mount id", sysStatx)
@@ -20,16 +22,8 @@ func registerStat(tb *shim.Table) {
 // statOf stats a path, or with AT_EMPTY_PATH and "" the dirfd's file
 // (which may be any file, such as the console).
 func statOf(t *kernel.Task, dirfd int, p string, flags int) (unix.Stat_t, error) {
-	if p == "" && flags&unix.AT_EMPTY_PATH != 0 && dirfd != atFDCWD {
-		f, err := t.Process().Files().Get(dirfd)
-		if err != nil {
-			return unix.Stat_t{}, err
-		}
-		s, ok := f.(kernel.Stater)
-		if !ok {
-			return unix.Stat_t{}, unix.EBADF
-		}
-		return s.Stat(t)
+	if p == "" && flags&unix.AT_EMPTY_PATH != 0 && dirfd != unix.AT_FDCWD {
+		return fstat(t, dirfd)
 	}
 	ctx, loc, err := start(t, dirfd, p)
 	if err != nil {
@@ -42,6 +36,28 @@ func statOf(t *kernel.Task, dirfd int, p string, flags int) (unix.Stat_t, error)
 	return kernel.StatToUnix(st), nil
 }
 
+// fstat stats the file at fd, whatever kind it is.
+func fstat(t *kernel.Task, fd int) (unix.Stat_t, error) {
+	f, err := fileOf(t, fd)
+	if err != nil {
+		return unix.Stat_t{}, err
+	}
+	defer f.DecRef()
+	s, ok := f.(kernel.Stater)
+	if !ok {
+		return unix.Stat_t{}, unix.EBADF
+	}
+	return s.Stat(t)
+}
+
+func sysFstat(t *kernel.Task, a shim.Args) (uint64, error) {
+	st, err := fstat(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	return 0, kernel.CopyOutStruct(t, a[1], &st)
+}
+
 func statPath(t *kernel.Task, a shim.Args, follow bool) (uint64, error) {
 	p, err := path(t, a[0])
 	if err != nil {
@@ -51,7 +67,7 @@ func statPath(t *kernel.Task, a shim.Args, follow bool) (uint64, error) {
 	if !follow {
 		flags = unix.AT_SYMLINK_NOFOLLOW
 	}
-	st, err := statOf(t, atFDCWD, p, flags)
+	st, err := statOf(t, unix.AT_FDCWD, p, flags)
 	if err != nil {
 		return 0, err
 	}
@@ -73,11 +89,6 @@ func sysNewfstatat(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, kernel.CopyOutStruct(t, a[2], &st)
 }
 
-const (
-	statxReserved  = 0x80000000 // STATX__RESERVED
-	atStatxSyncAll = 0x6000     // AT_STATX_SYNC_TYPE: both bits together are invalid
-)
-
 // sysStatx fills a struct statx (linux.SizeofStatx bytes, all written).
 func sysStatx(t *kernel.Task, a shim.Args) (uint64, error) {
 	p, err := path(t, a[1])
@@ -85,11 +96,12 @@ func sysStatx(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	flags, mask := a.Int(2), uint32(a[3])
-	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH|unix.AT_NO_AUTOMOUNT|atStatxSyncAll) != 0 ||
-		flags&atStatxSyncAll == atStatxSyncAll || mask&statxReserved != 0 {
+	// AT_STATX_SYNC_TYPE is a two-bit field; both bits together are invalid.
+	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH|unix.AT_NO_AUTOMOUNT|linux.AT_STATX_SYNC_TYPE) != 0 ||
+		flags&linux.AT_STATX_SYNC_TYPE == linux.AT_STATX_SYNC_TYPE || mask&unix.STATX__RESERVED != 0 {
 		return 0, unix.EINVAL
 	}
-	st, err := statOf(t, a.Int(0), p, flags&^atStatxSyncAll)
+	st, err := statOf(t, a.Int(0), p, flags&^linux.AT_STATX_SYNC_TYPE)
 	if err != nil {
 		return 0, err
 	}
@@ -132,11 +144,13 @@ func sysStatfs(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysFstatfs(t *kernel.Task, a shim.Args) (uint64, error) {
-	vf, f, err := vfsFile(t, a.Int(0))
+	f, err := fileOf(t, a.Int(0))
 	if err != nil {
 		return 0, err
 	}
-	if vf == nil {
+	defer f.DecRef()
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
 		return 0, hostFstatfs(t, f, a[1])
 	}
 	s, err := vf.F.Statfs()

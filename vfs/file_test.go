@@ -9,80 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestFDTable(t *testing.T) {
-	_, ctx := newTree(t)
-	bg := context.Background()
-	f, err := vfs.OpenAt(ctx, ctx.Root, "/dir/file", vfs.OpenHow{Flags: unix.O_RDWR})
-	must(t, err)
-	tbl := vfs.NewFDTable(4)
-	fd0, err := tbl.Install(f, 0, false)
-	must(t, err)
-	f.DecRef() // the table holds the file now
-	if fd0 != 0 {
-		t.Fatalf("first fd = %d", fd0)
-	}
-	// dup shares the offset.
-	fd1, err := tbl.Dup(fd0, 0, true)
-	must(t, err)
-	a, err := tbl.Get(fd0)
-	must(t, err)
-	b, err := tbl.Get(fd1)
-	must(t, err)
-	buf := make([]byte, 2)
-	a.Read(bg, buf)
-	n, _ := b.Read(bg, buf)
-	if string(buf[:n]) != "ll" {
-		t.Fatalf("dup'd fd read %q: offset not shared", buf[:n])
-	}
-	a.DecRef()
-	b.DecRef()
-	if ce, _ := tbl.CloseOnExec(fd1); !ce {
-		t.Fatal("F_DUPFD_CLOEXEC flag lost")
-	}
-	tests := []struct {
-		name string
-		op   func() error
-		want unix.Errno
-	}{
-		{"get closed fd", func() error { _, err := tbl.Get(3); return err }, unix.EBADF},
-		{"get negative fd", func() error { _, err := tbl.Get(-1); return err }, unix.EBADF},
-		{"close closed fd", func() error { return tbl.Close(3, nil) }, unix.EBADF},
-		{"dup3 same fd", func() error { _, err := tbl.Dup3(fd0, fd0, 0); return err }, unix.EINVAL},
-		{"dup3 bad flags", func() error { _, err := tbl.Dup3(fd0, 2, 1); return err }, unix.EINVAL},
-		{"dup2 same fd", func() error { _, err := tbl.Dup2(fd0, fd0); return err }, 0},
-		{"dup2 bad old", func() error { _, err := tbl.Dup2(3, 2); return err }, unix.EBADF},
-		{"dup2 beyond limit", func() error { _, err := tbl.Dup2(fd0, 4); return err }, unix.EBADF},
-		{"dup2 to 3", func() error { _, err := tbl.Dup2(fd0, 3); return err }, 0},
-		{"dup fills 2", func() error { _, err := tbl.Dup(fd0, 0, false); return err }, 0},
-		{"dup beyond limit", func() error { _, err := tbl.Dup(fd0, 0, false); return err }, unix.EMFILE},
-		{"close_range bad", func() error { return tbl.CloseRange(3, 1, 0) }, unix.EINVAL},
-	}
-	for _, tc := range tests {
-		wantErrno(t, tc.name, tc.op(), tc.want)
-	}
-	child := tbl.Fork()
-	must(t, tbl.CloseRange(2, 3, unix.CLOSE_RANGE_CLOEXEC))
-	tbl.ExecCloseOnExec()
-	if got := tbl.Fds(); len(got) != 1 || got[0] != 0 {
-		t.Fatalf("after exec: fds %v", got)
-	}
-	if got := child.Fds(); len(got) != 4 {
-		t.Fatalf("forked table fds %v", got)
-	}
-	must(t, tbl.CloseRange(0, ^uint(0), 0))
-	if got := tbl.Fds(); len(got) != 0 {
-		t.Fatalf("after close_range: %v", got)
-	}
-	// The forked table still works on the shared description.
-	cf, err := child.Get(0)
-	must(t, err)
-	defer cf.DecRef()
-	if off := cf.Offset(); off != 4 {
-		t.Fatalf("shared offset in child = %d", off)
-	}
-	child.CloseAll()
-}
-
 func TestRecordLocks(t *testing.T) {
 	_, ctx := newTree(t)
 	open := func() *vfs.File {
@@ -113,15 +39,12 @@ func TestRecordLocks(t *testing.T) {
 	if err := f2.SetLock(cctx, "p2", 102, lk, true); !errors.Is(err, unix.EINTR) {
 		t.Fatalf("cancelled F_SETLKW: %v", err)
 	}
-	// ...and granted once the holder closes (POSIX: the closing process
-	// releases its locks, as FDTable.Close does with a lock owner).
-	tbl := vfs.NewFDTable(8)
-	fd, err := tbl.Install(f1, 0, false)
-	must(t, err)
-	f1.DecRef()
+	// ...and granted once the holder closes (POSIX: closing any descriptor
+	// releases the owner's locks, as the kernel's FDTable.Close does).
 	done := make(chan error, 1)
 	go func() { done <- f2.SetLock(bg, "p2", 102, lk, true) }()
-	must(t, tbl.Close(fd, "p1"))
+	f1.ReleaseLocks("p1")
+	f1.DecRef()
 	must(t, <-done)
 	// OFD-style locks owned by the File itself go away with its last close.
 	f3 := open()

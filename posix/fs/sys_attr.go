@@ -1,4 +1,4 @@
-package sys
+package fs
 
 import (
 	"golang.org/x/sys/unix"
@@ -56,13 +56,11 @@ func fileLoc(t *kernel.Task, fd int) (*vfs.Context, vfs.Location, error) {
 	if err != nil {
 		return nil, vfs.Location{}, err
 	}
-	vf, _, err := vfsFile(t, fd)
+	vf, err := vfsFileOf(t, fd, unix.EINVAL)
 	if err != nil {
 		return nil, vfs.Location{}, err
 	}
-	if vf == nil {
-		return nil, vfs.Location{}, unix.EINVAL
-	}
+	defer vf.DecRef()
 	return ctx, vf.F.Location(), nil
 }
 
@@ -126,13 +124,9 @@ func sysFchownat(t *kernel.Task, a shim.Args) (uint64, error) {
 func sysUtimensat(t *kernel.Task, a shim.Args) (uint64, error) {
 	var times *[2]unix.Timespec
 	if a[2] != 0 {
-		var b [32]byte
-		if err := t.CopyIn(a[2], b[:]); err != nil {
+		times = new([2]unix.Timespec)
+		if err := kernel.CopyInStruct(t, a[2], times); err != nil {
 			return 0, err
-		}
-		times = &[2]unix.Timespec{
-			{Sec: int64(getU64(b[0:])), Nsec: int64(getU64(b[8:]))},
-			{Sec: int64(getU64(b[16:])), Nsec: int64(getU64(b[24:]))},
 		}
 	}
 	flags := a.Int(3)
@@ -164,11 +158,12 @@ func sysTruncate(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysFtruncate(t *kernel.Task, a shim.Args) (uint64, error) {
-	vf, _, err := vfsFile(t, a.Int(0))
+	vf, err := vfsFileOf(t, a.Int(0), unix.EINVAL)
 	if err != nil {
 		return 0, err
 	}
-	if vf == nil || a.Long(1) < 0 {
+	defer vf.DecRef()
+	if a.Long(1) < 0 {
 		return 0, unix.EINVAL
 	}
 	return 0, vf.F.Truncate(a.Long(1))

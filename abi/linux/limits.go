@@ -1,0 +1,20 @@
+package linux
+
+// Numbers of the Linux x86-64 ABI that golang.org/x/sys/unix does not
+// define.
+const (
+	// MaxRWCount is MAX_RW_COUNT: read, write and their vector and
+	// positional forms transfer at most this many bytes per call.
+	MaxRWCount = 0x7ffff000
+
+	// AT_STATX_SYNC_TYPE is the statx sync-mode field of the flags.
+	AT_STATX_SYNC_TYPE = 0x6000
+
+	// FIONREAD is the bytes-ready ioctl (the same number as TIOCINQ).
+	FIONREAD = 0x541b
+	// FIONBIO sets or clears O_NONBLOCK through ioctl.
+	FIONBIO = 0x5421
+	// FIONCLEX and FIOCLEX clear and set FD_CLOEXEC through ioctl.
+	FIONCLEX = 0x5450
+	FIOCLEX  = 0x5451
+)

@@ -1,0 +1,24 @@
+// Package fs serves the file syscalls: thin handlers that decode a
+// syscall's arguments, call the process's descriptor table
+// (kernel.FDTable) or package vfs on the process's filesystem context, and
+// encode the result. One file per family, as gVisor's sys_*.go:
+//
+//	sys_open.go     open, openat, openat2, creat
+//	sys_fd.go       close, close_range, dup, dup2, dup3 (the descriptor table)
+//	sys_read.go     read, readv, pread64, preadv
+//	sys_write.go    write, writev, pwrite64, pwritev
+//	sys_lseek.go    lseek
+//	sys_stat.go     stat, fstat, lstat, newfstatat, statx, statfs, fstatfs
+//	sys_getdents.go getdents64
+//	sys_file.go     mkdir, mknod, unlink, rmdir, rename, link, symlink,
+//	                readlink, chdir, fchdir, getcwd
+//	sys_attr.go     access, chmod, chown, utimensat, truncate, umask
+//	sys_fcntl.go    fcntl, flock
+//	sys_ioctl.go    ioctl (descriptor requests; the rest goes to the file)
+//	sys_sync.go     fsync, fdatasync, sync, fallocate, fadvise64
+//	sys_splice.go   sendfile, copy_file_range
+//	sys_pipe.go     pipe, pipe2
+//
+// It depends on kernel, shim, vfs and abi/linux; it registers on the shim
+// like the other posix libraries. vfs knows nothing of it.
+package fs

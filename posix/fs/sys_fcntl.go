@@ -1,0 +1,140 @@
+package fs
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+func registerFcntl(tb *shim.Table) {
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files; others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
+}
+
+func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
+	fds := t.Process().Files()
+	fd, cmd := a.Int(0), a.Int(1)
+	f, err := fds.Get(fd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	switch cmd {
+	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
+		nfd, err := fds.Dup(fd, a.Int(2), cmd == unix.F_DUPFD_CLOEXEC)
+		return uint64(nfd), err
+	case unix.F_GETFD:
+		on, err := fds.CloseOnExec(fd)
+		if on {
+			return unix.FD_CLOEXEC, err
+		}
+		return 0, err
+	case unix.F_SETFD:
+		return 0, fds.SetCloseOnExec(fd, a[2]&unix.FD_CLOEXEC != 0)
+	case unix.F_GETFL:
+		if ff, ok := f.(kernel.FlagFile); ok {
+			return uint64(ff.StatusFlags()), nil
+		}
+		return unix.O_RDWR, nil
+	case unix.F_SETFL:
+		if ff, ok := f.(kernel.FlagFile); ok {
+			return 0, ff.SetStatusFlags(a.Int(2))
+		}
+		return 0, nil
+	case unix.F_GETLK, unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_GETLK, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
+		return 0, recordLock(t, f, cmd, a[2])
+	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ:
+		return pipeSize(f, cmd, int(uint32(a[2])))
+	}
+	return 0, unix.EINVAL
+}
+
+// pipeSizer is implemented by in-memory pipes (ramfs FIFOs).
+type pipeSizer interface {
+	PipeSize() int
+	SetPipeSize(n int) (int, error)
+}
+
+// pipeSize serves F_GETPIPE_SZ and F_SETPIPE_SZ: a host pipe answers from
+// the host, an in-memory FIFO from its buffer; other files are no pipes
+// (EBADF, as Linux answers).
+func pipeSize(f kernel.File, cmd, size int) (uint64, error) {
+	switch f := f.(type) {
+	case kernel.Pollable:
+		n, err := unix.FcntlInt(uintptr(f.HostFD()), cmd, size)
+		return uint64(n), err
+	case *kernel.VFSFile:
+		p, ok := f.F.Impl().(pipeSizer)
+		if !ok {
+			return 0, unix.EBADF
+		}
+		if cmd == unix.F_GETPIPE_SZ {
+			return uint64(p.PipeSize()), nil
+		}
+		n, err := p.SetPipeSize(size)
+		return uint64(n), err
+	}
+	return 0, unix.EBADF
+}
+
+// Locker is implemented by files with advisory record locks.
+type Locker interface {
+	GetLock(t *kernel.Task, ofd bool, lk *unix.Flock_t) error
+	SetLock(t *kernel.Task, ofd bool, lk unix.Flock_t, wait bool) error
+}
+
+func recordLock(t *kernel.Task, f kernel.File, cmd int, addr uint64) error {
+	l, ok := f.(Locker)
+	if !ok {
+		return unix.EINVAL
+	}
+	var lk unix.Flock_t
+	if err := kernel.CopyInStruct(t, addr, &lk); err != nil {
+		return err
+	}
+	ofd := cmd == unix.F_OFD_GETLK || cmd == unix.F_OFD_SETLK || cmd == unix.F_OFD_SETLKW
+	if ofd && lk.Pid != 0 {
+		return unix.EINVAL
+	}
+	switch cmd {
+	case unix.F_GETLK, unix.F_OFD_GETLK:
+		if err := l.GetLock(t, ofd, &lk); err != nil {
+			return err
+		}
+		return kernel.CopyOutStruct(t, addr, &lk)
+	}
+	return l.SetLock(t, ofd, lk, cmd == unix.F_SETLKW || cmd == unix.F_OFD_SETLKW)
+}
+
+func sysFlock(t *kernel.Task, a shim.Args) (uint64, error) {
+	f, err := fileOf(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	op := a.Int(1)
+	var typ int16
+	switch op &^ unix.LOCK_NB {
+	case unix.LOCK_SH:
+		typ = unix.F_RDLCK
+	case unix.LOCK_EX:
+		typ = unix.F_WRLCK
+	case unix.LOCK_UN:
+		typ = unix.F_UNLCK
+	default:
+		return 0, unix.EINVAL
+	}
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
+		if _, ok := f.(kernel.Pollable); ok {
+			return 0, nil // pipes and sockets: nothing else can lock them
+		}
+		return 0, unix.EINVAL
+	}
+	err = vf.SetLock(t, true, unix.Flock_t{Type: typ, Whence: unix.SEEK_SET}, op&unix.LOCK_NB == 0)
+	if err == unix.EAGAIN {
+		return 0, unix.EWOULDBLOCK
+	}
+	return 0, err
+}

@@ -1,0 +1,53 @@
+package fs
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/shim"
+)
+
+func registerIoctl(tb *shim.Table) {
+	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX/FIONBIO, and what the file answers: a terminal (the console, /dev/tty) serves TCGETS/TCSETS*, termios2, window size, TCFLSH/TCXONC/TCSBRK, FIONREAD/TIOCOUTQ against the host terminal, and job control (TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY) for one process group; pipes, FIFOs and sockets FIONREAD; others ENOTTY", sysIoctl)
+}
+
+func sysIoctl(t *kernel.Task, a shim.Args) (uint64, error) {
+	fds := t.Process().Files()
+	fd, req := a.Int(0), a[1]&0xffffffff
+	f, err := fds.Get(fd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	switch req {
+	case linux.FIOCLEX:
+		return 0, fds.SetCloseOnExec(fd, true)
+	case linux.FIONCLEX:
+		return 0, fds.SetCloseOnExec(fd, false)
+	case linux.FIONBIO:
+		return 0, setNonblock(t, f, a[2])
+	}
+	if io, ok := f.(kernel.Ioctler); ok {
+		return io.Ioctl(t, req, a[2])
+	}
+	return 0, unix.ENOTTY
+}
+
+// setNonblock serves FIONBIO on any descriptor: the same as F_SETFL with or
+// without O_NONBLOCK, from the int at addr.
+func setNonblock(t *kernel.Task, f kernel.File, addr uint64) error {
+	ff, ok := f.(kernel.FlagFile)
+	if !ok {
+		return unix.ENOTTY
+	}
+	var on int32
+	if err := kernel.CopyInStruct(t, addr, &on); err != nil {
+		return err
+	}
+	fl := ff.StatusFlags() &^ unix.O_NONBLOCK
+	if on != 0 {
+		fl |= unix.O_NONBLOCK
+	}
+	return ff.SetStatusFlags(fl)
+}
