@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/elfloader"
 )
 
@@ -33,7 +34,7 @@ Flags:
 		fs.Usage()
 		return 2
 	}
-	if looksLikeImage(fs.Arg(0)) {
+	if container.LooksLikeImage(fs.Arg(0)) {
 		return inspectImage(fs.Arg(0), *listFiles, *asJSON, stdout, stderr)
 	}
 	b, err := elfloader.ParseFile(fs.Arg(0))

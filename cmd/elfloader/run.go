@@ -11,33 +11,35 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/plat/inproc"
 	"github.com/elfloader/elfloader/shim"
 	"github.com/elfloader/elfloader/vfs"
-	"github.com/elfloader/elfloader/vfs/procfs"
 )
 
 // runOptions are the flags shared by every command that runs a program
 // (run, coverage).
 type runOptions struct {
-	trace     bool
-	traceFile string
-	platform  string
-	hostname  string
-	envs      multiFlag
-	fs        fsOptions
-	net       string
-	rewrite   string
-	fastStats plat.RewriteStats // counters of the last run
+	trace      bool
+	traceFile  string
+	platform   string
+	hostname   string
+	envs       multiFlag
+	fs         container.FS
+	user       string  // --user: the app's user (uid[:gid] or name[:group])
+	entrypoint *string // --entrypoint: the program to run instead of the image's
+	net        string
+	rewrite    string
+	fastStats  plat.RewriteStats // counters of the last run
 
 	profile       string    // --profile: serve only what this profile allows
 	profileAction string    // --profile-action: enosys or kill
 	coverageOut   string    // hidden --coverage-out: write the run's coverage JSON here
 	overrides     multiFlag // hidden --override: answer calls with ENOSYS or 0 (explore)
 
-	image *appImage // set when PROGRAM is an elfloader image (image.go)
+	image *container.App // set when PROGRAM is an elfloader image (image.go)
 }
 
 type multiFlag []string
@@ -51,7 +53,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.platform, "platform", "inproc", "execution platform: inproc")
 	fs.StringVar(&o.hostname, "hostname", "", "host name the app sees (default: the host's)")
 	fs.Var(&o.envs, "env", "set `NAME=VALUE` in the app's environment (repeatable)")
-	o.fs.register(fs)
+	o.registerFS(fs)
 	fs.StringVar(&o.rewrite, "rewrite", "lazy", "fast syscall path: off (every syscall traps), lazy (rewrite a site after its first trap) or eager (also scan new code)")
 	fs.StringVar(&o.net, "net", "host", "network: host (the host's network stack) or none (loopback and unix sockets only)")
 	o.registerCoverage(fs)
@@ -114,18 +116,18 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	if host == "" {
 		host, _ = os.Hostname()
 	}
-	var mounts mountTable
-	root, workdir, err := buildRoot(&o.fs, &mounts)
+	var mounts container.MountTable
+	root, workdir, err := container.BuildRoot(&o.fs, &mounts)
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
-	env := withEnv(os.Environ(), o.envs)
-	cred := vfs.Cred{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
-	if o.image != nil {
-		env, cred = o.image.env, o.image.cred
+	env, cred, err := o.appIdentity(root)
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 125
 	}
-	progPath, err := findProgram(root, workdir, cred, argv[0], env, o.image == nil)
+	progPath, err := container.FindProgram(root, workdir, cred, argv[0], env, o.image == nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
 		var le *kernel.LoadError
@@ -162,17 +164,20 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		Platform: p, Syscalls: tb,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Report: stderr, Hostname: host,
-		Mounts: func() []procfs.Mount { return mounts },
+		Mounts: mounts.List,
 	})
 	if err == nil {
-		err = mountKernelFS(root, k, &mounts)
+		err = container.MountKernelFS(root, k, &mounts)
+	}
+	if err == nil {
+		container.Seal(root, &o.fs, &mounts)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
 	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir}
-	if o.image != nil {
+	if o.image != nil || o.user != "" {
 		spec.Cred = &cred
 	}
 	// The terminals' modes are restored however the run ends, also by a
@@ -221,6 +226,24 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	return status
 }
 
+// appIdentity is the app's environment and user: the image's, or
+// elfloader's own environment with the --env overrides and the --user
+// resolved in the app's /etc/passwd (elfloader's user by default).
+func (o *runOptions) appIdentity(root *vfs.VFS) ([]string, vfs.Cred, error) {
+	if o.image != nil {
+		return o.image.Env, o.image.Cred, nil
+	}
+	env := container.WithEnv(os.Environ(), o.envs)
+	if o.user == "" {
+		return env, vfs.Cred{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}, nil
+	}
+	cred, _, err := container.ResolveUser(root.NewContext(), o.user)
+	if err != nil {
+		return nil, vfs.Cred{}, fmt.Errorf("--user: %w", err)
+	}
+	return env, cred, nil
+}
+
 // recordFastPath keeps the fast path's counters of the last run for
 // reports (coverage).
 func (o *runOptions) recordFastPath(st plat.RewriteStats) { o.fastStats = st }
@@ -230,8 +253,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o runOptions
 	o.register(fs)
-	var imgFlags imageRunFlags
-	imgFlags.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: elfloader run [flags] PROGRAM [ARGS...]
        elfloader run [flags] APP.img [ARGS...]
@@ -257,8 +278,8 @@ Flags:
 		fs.Usage()
 		return 2
 	}
-	if looksLikeImage(fs.Arg(0)) {
-		return runImage(&o, imgFlags, fs.Args(), stderr)
+	if container.LooksLikeImage(fs.Arg(0)) {
+		return runImage(&o, fs.Args(), stderr)
 	}
 	return runProgram(&o, fs.Args(), hooks{}, stderr)
 }
@@ -272,4 +293,15 @@ func oneLine(err error) string {
 		}
 	}
 	return s
+}
+
+// exitStatusFor is the status `elfloader run` exits with when the program
+// cannot be started, as shells and container engines report it: 127 for a
+// program that does not exist, 126 for one that cannot be run.
+func exitStatusFor(err error) int {
+	var le *kernel.LoadError
+	if errors.As(err, &le) && le.Missing() {
+		return 127
+	}
+	return 126
 }
