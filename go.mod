@@ -9,3 +9,8 @@ require (
 )
 
 require github.com/creack/pty v1.1.24
+
+require (
+	github.com/google/go-containerregistry v0.22.1 // indirect
+	github.com/spf13/pflag v1.1.0 // indirect
+)

@@ -7,8 +7,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
+	flag "github.com/spf13/pflag"
 	"io"
 	"log/slog"
 	"os"
@@ -41,14 +41,13 @@ type packOptions struct {
 }
 
 func (o *packOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.output, "o", "", "write the image to `FILE` (required)")
-	fs.StringVar(&o.output, "output", "", "same as -o")
+	fs.StringVarP(&o.output, "output", "o", "", "write the image to `FILE` (required)")
 	fs.StringVar(&o.binary, "binary", "", "pack `PROGRAM` with its interpreter and libraries instead of a SOURCE")
 	fs.StringVar(&o.entrypoint, "entrypoint", "", "set the entrypoint: a JSON array or space-separated `WORDS`")
 	fs.StringVar(&o.cmd, "cmd", "", "set the default command: a JSON array or space-separated `WORDS`")
-	fs.Var(&o.envs, "env", "add `NAME=VALUE` to the image's environment (repeatable)")
-	fs.StringVar(&o.workdir, "workdir", "", "set the working `DIR`")
-	fs.StringVar(&o.user, "user", "", "set the `USER` (uid[:gid] or name[:group])")
+	fs.VarP(&o.envs, "env", "e", "add `NAME=VALUE` to the image's environment (repeatable)")
+	fs.StringVarP(&o.workdir, "workdir", "w", "", "set the working `DIR`")
+	fs.StringVarP(&o.user, "user", "u", "", "set the `USER` (uid[:gid] or name[:group])")
 	fs.Var(&o.labels, "label", "add the label `KEY=VALUE` (repeatable)")
 	fs.StringVar(&o.platform, "platform", "linux/amd64", "`OS/ARCH` to select from a multi-platform image")
 	fs.StringVar(&o.ref, "ref", "", "select the image named `REF` when SOURCE holds several")
@@ -59,7 +58,7 @@ func (o *packOptions) register(fs *flag.FlagSet) {
 }
 
 func cmdPack(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("pack", flag.ContinueOnError)
+	fs := newFlagSet("pack")
 	fs.SetOutput(stderr)
 	var o packOptions
 	o.register(fs)
@@ -78,7 +77,7 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if st, ok := parseFlags(fs, interleaveFlags(fs, args)); !ok {
+	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
 	wantArgs := 1
@@ -94,38 +93,6 @@ Flags:
 		return 1
 	}
 	return 0
-}
-
-// interleaveFlags lets flags follow the SOURCE operand ("pack DIR -o x.img")
-// by moving the operands after the flags.
-func interleaveFlags(fs *flag.FlagSet, args []string) []string {
-	var flags, operands []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			operands = append(operands, args[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			operands = append(operands, a)
-			continue
-		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
-			continue
-		}
-		if f := fs.Lookup(name); f != nil {
-			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
-				continue
-			}
-			if i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-		}
-	}
-	return append(append(flags, "--"), operands...)
 }
 
 // pack builds the image described by o from source.

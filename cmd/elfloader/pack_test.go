@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
+	flag "github.com/spf13/pflag"
 	"io"
 	"os"
 	"path/filepath"
@@ -26,8 +26,7 @@ func TestParseWordsAndFlags(t *testing.T) {
 	}
 	var o packOptions
 	fs := newPackFlagSet(&o)
-	args := interleaveFlags(fs, []string{"src", "-o", "x.img", "--squash-owners", "--env=A=1"})
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse([]string{"src", "-o", "x.img", "--squash-owners", "--env=A=1"}); err != nil {
 		t.Fatal(err)
 	}
 	if o.output != "x.img" || !o.squashOwners || len(o.envs) != 1 || fs.NArg() != 1 || fs.Arg(0) != "src" {
@@ -36,7 +35,7 @@ func TestParseWordsAndFlags(t *testing.T) {
 }
 
 func newPackFlagSet(o *packOptions) *flag.FlagSet {
-	fs := flag.NewFlagSet("pack", flag.ContinueOnError)
+	fs := newFlagSet("pack")
 	o.register(fs)
 	return fs
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,17 +21,23 @@ import (
 // runOptions are the flags shared by every command that runs a program
 // (run, coverage).
 type runOptions struct {
-	trace      bool
-	traceFile  string
-	platform   string
-	hostname   string
-	envs       multiFlag
-	fs         container.FS
-	user       string  // --user: the app's user (uid[:gid] or name[:group])
-	entrypoint *string // --entrypoint: the program to run instead of the image's
-	net        string
-	rewrite    string
-	fastStats  plat.RewriteStats // counters of the last run
+	trace       bool
+	traceFile   string
+	platform    string
+	hostname    string
+	envs        multiFlag
+	fs          container.FS
+	envFiles    multiFlag // --env-file
+	interactive bool      // -i: keep stdin attached when detached
+	tty         bool      // -t: give the app a terminal
+	name        string    // --name of a detached app
+	detach      bool      // -d: run in the background
+	rm          bool      // --rm: remove a detached app's state when it exits
+	user        string    // --user: the app's user (uid[:gid] or name[:group])
+	entrypoint  *string   // --entrypoint: the program to run instead of the image's
+	net         string
+	rewrite     string
+	fastStats   plat.RewriteStats // counters of the last run
 
 	profile       string    // --profile: serve only what this profile allows
 	profileAction string    // --profile-action: enosys or kill
@@ -40,23 +45,7 @@ type runOptions struct {
 	overrides     multiFlag // hidden --override: answer calls with ENOSYS or 0 (explore)
 
 	image *container.App // set when PROGRAM is an elfloader image (image.go)
-}
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-func (o *runOptions) register(fs *flag.FlagSet) {
-	fs.BoolVar(&o.trace, "trace", false, "print every system call in strace's format (to stderr or --trace-file)")
-	fs.StringVar(&o.traceFile, "trace-file", "", "write the trace to `FILE` instead of stderr (implies --trace)")
-	fs.StringVar(&o.platform, "platform", "inproc", "execution platform: inproc")
-	fs.StringVar(&o.hostname, "hostname", "", "host name the app sees (default: the host's)")
-	fs.Var(&o.envs, "env", "set `NAME=VALUE` in the app's environment (repeatable)")
-	o.registerFS(fs)
-	fs.StringVar(&o.rewrite, "rewrite", "lazy", "fast syscall path: off (every syscall traps), lazy (rewrite a site after its first trap) or eager (also scan new code)")
-	fs.StringVar(&o.net, "net", "host", "network: host (the host's network stack) or none (loopback and unix sockets only)")
-	o.registerCoverage(fs)
+	term  *os.File       // with --tty: the pseudo-terminal the app gets as fds 0-2
 }
 
 // hooks lets a command observe or filter the syscalls of a run.
@@ -162,7 +151,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		Rewriter: rw,
 		VFS:      root,
 		Platform: p, Syscalls: tb,
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(os.Stdout, 1), Stderr: o.stdio(os.Stderr, 2),
 		Report: stderr, Hostname: host,
 		Mounts: mounts.List,
 	})
@@ -248,8 +237,8 @@ func (o *runOptions) appIdentity(root *vfs.VFS) ([]string, vfs.Cred, error) {
 // reports (coverage).
 func (o *runOptions) recordFastPath(st plat.RewriteStats) { o.fastStats = st }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+func cmdRun(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run")
 	fs.SetOutput(stderr)
 	var o runOptions
 	o.register(fs)
@@ -275,13 +264,41 @@ Flags:
 		return st
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
+		fmt.Fprintf(stderr, "elfloader run: give a PROGRAM or an APP.img (see elfloader run --help)\n")
+		return flagErrorStatus
 	}
-	if container.LooksLikeImage(fs.Arg(0)) {
-		return runImage(&o, fs.Args(), stderr)
+	for _, p := range o.envFiles {
+		env, err := readEnvFile(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "elfloader: %v\n", err)
+			return flagErrorStatus
+		}
+		o.envs = append(env, o.envs...)
 	}
-	return runProgram(&o, fs.Args(), hooks{}, stderr)
+	if o.detach {
+		return runDetached(g, &o, args, fs.Args(), stdout, stderr)
+	}
+	return runForeground(&o, fs.Args(), stderr)
+}
+
+// runForeground runs PROGRAM or APP.img with its arguments.
+func runForeground(o *runOptions, operands []string, stderr io.Writer) int {
+	if o.tty {
+		release, err := o.attachTerminal()
+		if err != nil {
+			fmt.Fprintf(stderr, "elfloader: --tty: %v\n", err)
+			return 125
+		}
+		defer release()
+	}
+	if container.LooksLikeImage(operands[0]) {
+		return runImage(o, operands, stderr)
+	}
+	argv := operands
+	if o.entrypoint != nil && *o.entrypoint != "" {
+		argv = append([]string{*o.entrypoint}, argv...)
+	}
+	return runProgram(o, argv, hooks{}, stderr)
 }
 
 // oneLine keeps an error message to its first line.
