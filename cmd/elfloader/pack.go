@@ -17,9 +17,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
+
 	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/images"
 	"github.com/elfloader/elfloader/images/oci"
+	"github.com/elfloader/elfloader/images/registry"
 )
 
 // packOptions are pack's flags.
@@ -68,7 +71,10 @@ func cmdPack(args []string, stdout, stderr io.Writer) int {
 
 Packs SOURCE into an elfloader image that "elfloader run APP.img" boots.
 SOURCE is a directory (its contents become /), an OCI image layout, an OCI
-archive, a docker-save tarball or another elfloader image. With --binary, the
+archive, a docker-save tarball ("-": read from stdin), another elfloader
+image, or an image in a registry: docker://REF or REGISTRY/NAME:TAG (the
+--platform image of an index; credentials from ~/.docker/config.json; plain
+HTTP only for loopback registries). With --binary, the
 image holds PROGRAM, its interpreter and the shared libraries it needs (found
 as ld.so would), minimal /etc files and /tmp; its entrypoint is PROGRAM.
 The config flags replace or extend the source's configuration.
@@ -148,8 +154,78 @@ func pack(o *packOptions, source string, stderr io.Writer) error {
 	return nil
 }
 
+// fetchSource makes a local file of a SOURCE that is not one: "-" (a
+// docker-save tarball on stdin) or a registry reference. It returns the
+// path to read and a cleanup, or source itself when it is local.
+func fetchSource(source string, platform oci.Platform) (string, func(), error) {
+	if _, err := os.Stat(source); err == nil && !strings.HasPrefix(source, registry.Scheme) {
+		return source, func() {}, nil
+	}
+	var ref name.Reference
+	if source != "-" {
+		var err error
+		if ref, err = registry.ParseReference(source); err != nil {
+			if strings.HasPrefix(source, registry.Scheme) {
+				return "", nil, err
+			}
+			return source, func() {}, nil // let the local open report it
+		}
+	}
+	tmp, err := os.MkdirTemp("", "elfloader-pack-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	path := filepath.Join(tmp, "image.tar")
+	if ref == nil {
+		err = copyToFile(path, os.Stdin)
+	} else {
+		err = registry.PullToFile(context.Background(), ref, registry.Options{OS: platform.OS, Architecture: platform.Architecture, Variant: platform.Variant}, path)
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return path, cleanup, nil
+}
+
+func copyToFile(path string, r io.Reader) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return fmt.Errorf("reading stdin: %w", err)
+	}
+	return f.Close()
+}
+
 // openPackSource opens SOURCE, detecting its kind.
 func openPackSource(source string, o *packOptions, platform oci.Platform, logger *slog.Logger, tty bool, stderr io.Writer) (images.FileSource, images.Config, func() error, error) {
+	local, cleanup, err := fetchSource(source, platform)
+	if err != nil {
+		return nil, images.Config{}, nil, err
+	}
+	src, cfg, closeFn, err := openLocalSource(local, o, platform, logger, tty, stderr)
+	if err != nil {
+		cleanup()
+		return nil, images.Config{}, nil, err
+	}
+	if local != source && cfg.Source.Reference == "" {
+		cfg.Source.Reference = strings.TrimPrefix(source, registry.Scheme)
+	}
+	return src, cfg, func() error {
+		defer cleanup()
+		if closeFn != nil {
+			return closeFn()
+		}
+		return nil
+	}, nil
+}
+
+// openLocalSource opens a local SOURCE, detecting its kind.
+func openLocalSource(source string, o *packOptions, platform oci.Platform, logger *slog.Logger, tty bool, stderr io.Writer) (images.FileSource, images.Config, func() error, error) {
 	abs, err := filepath.Abs(source)
 	if err != nil {
 		return nil, images.Config{}, nil, err
