@@ -8,16 +8,18 @@
 //   - the image file format: Write / WriteFile and Open / Image;
 //   - the tree model shared by producers and consumers: Header, FileSource
 //     (where a root filesystem comes from) and Sink (where it goes);
-//   - the host-directory source (DirSource), the in-memory tree sink (Tree,
-//     for the kernel to adapt to its ramfs) and the escape-proof host-directory
-//     sink (HostDir);
+//   - the host-directory source (DirSource), chosen host files (HostTree),
+//     a program with its interpreter and libraries (BinarySource, --add's
+//     AddSource), sources placed under a prefix or stacked (PrefixSource,
+//     LayeredSource), and the escape-proof host-directory sink (HostDir);
 //   - progress reporting (Progress, TermBar).
 //
 // OCI image layouts, OCI archives and "docker save" tarballs are sources too;
 // they live in the subpackage images/oci. The cpio byte format lives in
 // images/cpio.
 //
-// Dependencies: the standard library, images/cpio and
+// Dependencies: the standard library, images/cpio, the pure ELF package
+// elfloader (to follow a program's libraries) and
 // github.com/klauspost/compress/zstd. The package must not depend on the
 // kernel, vfs or cmd packages: they call it.
 package images

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what elfloader's demo, tests and benchmarks need on a fresh
 # Debian 12 machine: C toolchains for the test programs (gcc, musl-tools),
-# Debian binaries the tests run (busybox-static, python3, nginx-light), chromium for the
+# Debian binaries the tests run (busybox-static, python3, nginx-light,
+# docker-registry), chromium for the
 # HTML coverage report's screenshot test, and Go modules.
 # It only calls apt-get when something is missing.
 set -euo pipefail
@@ -17,6 +18,8 @@ command -v make >/dev/null || need+=(make)
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v curl >/dev/null || need+=(curl)
 command -v wrk >/dev/null || need+=(wrk)
+# the registry test pushes an image to Debian's distribution registry
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 # headless screenshot of the HTML coverage report (tests skip without it)
 command -v chromium >/dev/null || need+=(chromium)
 # CPython's own test suite for `make conformance`

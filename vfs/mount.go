@@ -3,6 +3,7 @@ package vfs
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,14 +22,18 @@ type Mount struct {
 	root     *Dentry
 	parent   *Mount  // nil for the root mount
 	point    *Dentry // mount point dentry in parent
-	readOnly bool
+	readOnly atomic.Bool
 }
 
 // FileSystem returns the mounted filesystem.
 func (m *Mount) FileSystem() FileSystem { return m.fs }
 
 // ReadOnly reports whether the mount or its filesystem is read-only.
-func (m *Mount) ReadOnly() bool { return m.readOnly || m.fs.ReadOnly() }
+func (m *Mount) ReadOnly() bool { return m.readOnly.Load() || m.fs.ReadOnly() }
+
+// Remount changes the mount's flags, as mount(2) with MS_REMOUNT does: a
+// mount made read-only refuses every later modification with EROFS.
+func (m *Mount) Remount(opts MountOptions) { m.readOnly.Store(opts.ReadOnly) }
 
 // Root returns the Location of the mount's root directory.
 func (m *Mount) Root() Location { return Location{Mount: m, Dentry: m.root} }
@@ -72,7 +77,9 @@ func (v *VFS) newMount(fs FileSystem, opts MountOptions) (*Mount, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("vfs: filesystem root is not a directory: %w", unix.ENOTDIR)
 	}
-	return &Mount{vfs: v, fs: fs, root: newDentry(nil, "/", ri, st.Ino, unix.S_IFDIR), readOnly: opts.ReadOnly}, nil
+	m := &Mount{vfs: v, fs: fs, root: newDentry(nil, "/", ri, st.Ino, unix.S_IFDIR)}
+	m.readOnly.Store(opts.ReadOnly)
+	return m, nil
 }
 
 // Root returns the Location of the root of the mount tree (the top of

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"flag"
 	"fmt"
+	flag "github.com/spf13/pflag"
 	"io"
 
 	"github.com/elfloader/elfloader/coverage"
@@ -29,7 +29,7 @@ func cmdCoverage(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdCoverageRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("coverage", flag.ContinueOnError)
+	fs := newFlagSet("coverage")
 	fs.SetOutput(stderr)
 	var o runOptions
 	o.register(fs)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,7 +19,7 @@ import (
 )
 
 func cmdCoverageExplore(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("coverage explore", flag.ContinueOnError)
+	fs := newFlagSet("coverage explore")
 	fs.SetOutput(stderr)
 	format := formatFlag{coverage.FormatText}
 	fs.Var(&format, "format", formatUsage())

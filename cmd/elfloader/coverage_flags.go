@@ -1,8 +1,8 @@
 package main
 
 import (
-	"flag"
 	"fmt"
+	flag "github.com/spf13/pflag"
 	"io"
 	"time"
 
@@ -105,21 +105,20 @@ func (r *coverageRecording) report(status int) coverage.Report {
 // printVisibleDefaults prints the flag defaults of fs without the hidden
 // run flags.
 func printVisibleDefaults(fs *flag.FlagSet) {
-	visible := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
-	visible.SetOutput(fs.Output())
-	fs.VisitAll(func(f *flag.Flag) {
-		if !hiddenRunFlags[f.Name] {
-			visible.Var(f.Value, f.Name, f.Usage)
-			visible.Lookup(f.Name).DefValue = f.DefValue
+	for name := range hiddenRunFlags {
+		if fs.Lookup(name) != nil {
+			fs.MarkHidden(name)
 		}
-	})
-	visible.PrintDefaults()
+	}
+	fs.PrintDefaults()
 }
 
 // formatFlag is a --format flag holding a coverage.Format.
 type formatFlag struct{ f coverage.Format }
 
 func (ff *formatFlag) String() string { return string(ff.f) }
+
+func (ff *formatFlag) Type() string { return "format" }
 
 func (ff *formatFlag) Set(s string) error {
 	f, err := coverage.ParseFormat(s)

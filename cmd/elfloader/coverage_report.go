@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -9,7 +8,7 @@ import (
 )
 
 func cmdCoverageReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("coverage report", flag.ContinueOnError)
+	fs := newFlagSet("coverage report")
 	fs.SetOutput(stderr)
 	format := formatFlag{coverage.FormatText}
 	fs.Var(&format, "format", formatUsage())
@@ -53,7 +52,7 @@ Flags:
 }
 
 func cmdCoverageDiff(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("coverage diff", flag.ContinueOnError)
+	fs := newFlagSet("coverage diff")
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format: text or json")
 	failWorse := fs.Bool("fail-on-regression", false, "exit 1 when NEW is less supported than OLD (a syscall moved to a lower level, or a new one below full)")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +14,7 @@ import (
 )
 
 func cmdCoverageSuite(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("coverage suite", flag.ContinueOnError)
+	fs := newFlagSet("coverage suite")
 	fs.SetOutput(stderr)
 	format := formatFlag{coverage.FormatText}
 	fs.Var(&format, "format", formatUsage())

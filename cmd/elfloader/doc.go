@@ -4,10 +4,14 @@
 //
 //	elfloader run [flags] PROGRAM|APP.img [ARGS...]   run a program or an image
 //	elfloader coverage [flags] -- PROGRAM [ARGS...]   which syscalls it uses (also report, diff, suite, explore)
-//	elfloader pack SOURCE -o APP.img                  pack a directory, OCI image or docker-save tarball
+//	elfloader pack SOURCE -o APP.img                  pack a directory, OCI image, docker-save tarball (- for stdin) or registry image
+//	elfloader run -d [--name N] …; ps, logs, stop, rm  detached apps (state under elfloader --root DIR)
 //	elfloader inspect PROGRAM|APP.img                 describe an ELF file or an image
 //	elfloader syscalls [--format=F]                   the syscall support table
 //
-// This package only wires the pieces: it builds the syscall table from the
-// handler libraries, the kernel from flags, and renders results.
+// This package only wires the pieces: it parses flags (github.com/spf13/pflag;
+// run's flags are in one table, flags.go), builds the syscall table from the
+// handler libraries and the kernel, and renders results. The app's
+// filesystem, images and users are package container's; pack's sources are
+// package images' (registries: images/registry).
 package main

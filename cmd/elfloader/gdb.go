@@ -1,9 +1,10 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/elfloader/elfloader/debug/gdbstub"
 	"github.com/elfloader/elfloader/kernel"

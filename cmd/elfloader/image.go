@@ -1,58 +1,23 @@
 package main
 
-// Running elfloader images: `elfloader run APP.img [ARGS...]`.
-//
-// The image's root filesystem is extracted into a fresh ramfs that becomes
-// the app's "/" (devfs, /tmp and the volumes are mounted over it by
-// buildRoot), and the image's runtime configuration is applied as a
-// container engine would (docs/image-format.md, "How elfloader run applies
-// the config").
+// `elfloader run APP.img [ARGS...]` and `elfloader inspect APP.img`: the
+// image is prepared by package container; this file wires its flags and
+// describes images.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/images"
-	"github.com/elfloader/elfloader/vfs"
-	"github.com/elfloader/elfloader/vfs/ramfs"
 )
-
-// defaultImagePath is the PATH an image gets when its config has none.
-const defaultImagePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-// looksLikeImage reports whether path should be treated as an elfloader
-// image: it starts with the image magic, or it is named *.img and is not an
-// ELF file (so that a damaged image gets the image reader's error message).
-func looksLikeImage(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var head [8]byte
-	n, _ := io.ReadFull(f, head[:])
-	if string(head[:n]) == images.Magic {
-		return true
-	}
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return false
-	}
-	return strings.HasSuffix(path, ".img") && !bytes.HasPrefix(head[:n], []byte("\x7fELF"))
-}
 
 // imageError renders an error about the image at p on one line, starting
 // with p once (images.Open's errors already name the file).
@@ -64,285 +29,30 @@ func imageError(p string, err error) string {
 	return p + ": " + msg
 }
 
-// imageRunFlags are the flags `run` has only for images.
-type imageRunFlags struct {
-	entrypoint    string
-	entrypointSet bool
-}
-
-func (f *imageRunFlags) register(fs *flag.FlagSet) {
-	fs.Func("entrypoint", "with an image: run `PROGRAM` instead of the image's entrypoint (\"\" clears it; the image's cmd is dropped)", func(s string) error {
-		f.entrypoint, f.entrypointSet = s, true
-		return nil
-	})
-}
-
-// appImage is an image prepared to run: what runProgram needs besides the
-// root filesystem (which goes to fsOptions.rootFS).
-type appImage struct {
-	env  []string // the app's whole environment
-	cred vfs.Cred // the image's user; see applyImageCred
-}
-
 // runImage runs `elfloader run [flags] IMAGE [ARGS...]`.
-func runImage(o *runOptions, f imageRunFlags, args []string, stderr io.Writer) int {
-	argv, err := prepareImage(o, f, args[0], args[1:], stderr)
+func runImage(o *runOptions, args []string, stderr io.Writer) int {
+	if o.fs.Root != "" && o.fs.Root != "/" {
+		fmt.Fprintf(stderr, "elfloader: %s: --root cannot be combined with an image (the image is the root)\n", args[0])
+		return 125
+	}
+	tty := isTerminal(stderr)
+	app, err := container.PrepareImage(args[0], args[1:], container.ImageOptions{
+		Entrypoint: o.entrypoint,
+		Workdir:    o.fs.Workdir,
+		User:       o.user,
+		Env:        o.envs,
+		Bar:        func(stage string) container.Bar { return images.NewTermBar(stderr, tty, stage) },
+		Logger:     warnLogger(stderr),
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %s\n", imageError(args[0], err))
 		return 125
 	}
-	return runProgram(o, argv, hooks{}, stderr)
-}
-
-// prepareImage opens and extracts the image at imgPath, applies its config
-// and the overriding flags, and fills o.fs.rootFS, o.fs.workdir and o.image.
-// It returns the app's argv.
-func prepareImage(o *runOptions, f imageRunFlags, imgPath string, args []string, stderr io.Writer) ([]string, error) {
-	if o.fs.root != "" && o.fs.root != "/" {
-		return nil, errors.New("--root cannot be combined with an image (the image is the root)")
-	}
-	tty := isTerminal(stderr)
-	bar := images.NewTermBar(stderr, tty, "verifying")
-	img, err := images.OpenWithOptions(imgPath, images.OpenOptions{Progress: bar, Logger: warnLogger(stderr)})
-	bar.Finish()
-	if err != nil {
-		return nil, err
-	}
-	defer img.Close()
-	root := ramfs.New(ramfs.Options{})
-	v, err := vfs.New(root, vfs.MountOptions{})
-	if err != nil {
-		return nil, err
-	}
-	ctx := v.NewContext()
-	ctx.Umask = 0
-	sink := newVFSSink(ctx)
-	bar = images.NewTermBar(stderr, tty, "unpacking")
-	counted := &progressSink{Sink: sink, total: img.Info().RootfsSize, bar: bar}
-	err = img.Extract(context.Background(), counted)
-	bar.Finish()
-	if err == nil {
-		err = sink.finish()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("unpacking: %w", err)
-	}
-
-	cfg := img.Config()
-	if f.entrypointSet {
-		cfg.Entrypoint, cfg.Cmd = nil, nil
-		if f.entrypoint != "" {
-			cfg.Entrypoint = []string{f.entrypoint}
-		}
-	}
-	argv := cfg.Argv(args)
-	if len(argv) == 0 {
-		return nil, errors.New("the image has no entrypoint or cmd: give a command after the image")
-	}
-	workdir := o.fs.workdir
-	if workdir == "" {
-		workdir = cfg.WorkingDir
-	}
-	if workdir == "" {
-		workdir = "/"
-	}
-	if !path.IsAbs(workdir) {
-		return nil, fmt.Errorf("working directory %q is not absolute", workdir)
-	}
-	if st, err := vfs.StatAt(ctx, ctx.Root, workdir, 0); err != nil {
-		return nil, fmt.Errorf("working directory %s: %w", workdir, err)
-	} else if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return nil, fmt.Errorf("working directory %s: %w", workdir, unix.ENOTDIR)
-	}
-	cred, home, err := imageUser(ctx, cfg.User)
-	if err != nil {
-		return nil, err
-	}
-	env := imageEnv(cfg.Env, o.envs, home)
-	o.fs.rootFS = root
-	o.fs.workdir = workdir
-	o.envs = nil // already part of env
-	o.image = &appImage{env: env, cred: cred}
-	return argv, nil
-}
-
-// imageEnv builds the app's environment: the image's env, then the --env
-// overrides (NAME=VALUE, or NAME to copy the host's value), then PATH and
-// HOME when still missing.
-func imageEnv(base, overrides []string, home string) []string {
-	env := withEnv(base, overrides)
-	set := func(kv string) { env = withEnv(env, []string{kv}) }
-	if _, ok := lookupEnv(env, "PATH"); !ok {
-		set("PATH=" + defaultImagePath)
-	}
-	if _, ok := lookupEnv(env, "HOME"); !ok {
-		if home == "" {
-			home = "/"
-		}
-		set("HOME=" + home)
-	}
-	return env
-}
-
-// withEnv returns base with the overrides applied: NAME=VALUE replaces
-// NAME's entry or is appended; a bare NAME copies elfloader's own value,
-// if any.
-func withEnv(base, overrides []string) []string {
-	env := append([]string(nil), base...)
-	for _, kv := range overrides {
-		if !strings.Contains(kv, "=") {
-			val, ok := os.LookupEnv(kv)
-			if !ok {
-				continue
-			}
-			kv += "=" + val
-		}
-		name, _, _ := strings.Cut(kv, "=")
-		i := slices.IndexFunc(env, func(e string) bool { n, _, _ := strings.Cut(e, "="); return n == name })
-		if i >= 0 {
-			env[i] = kv
-		} else {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-func lookupEnv(env []string, name string) (string, bool) {
-	for _, e := range env {
-		if n, v, ok := strings.Cut(e, "="); ok && n == name {
-			return v, true
-		}
-	}
-	return "", false
-}
-
-// imageUser resolves the config's user ("uid", "uid:gid", "name",
-// "name:group"; default root) against the image's /etc/passwd and
-// /etc/group, and returns the credentials and the user's home directory.
-func imageUser(ctx *vfs.Context, spec string) (vfs.Cred, string, error) {
-	passwd := readImageTable(ctx, "/etc/passwd")
-	groups := readImageTable(ctx, "/etc/group")
-	if spec == "" {
-		spec = "0"
-	}
-	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
-	var cred vfs.Cred
-	var home, userName string
-	gidKnown := false
-	if n, err := strconv.ParseUint(userPart, 10, 32); err == nil {
-		cred.UID = uint32(n)
-		for _, e := range passwd {
-			if len(e) >= 6 && e[2] == userPart {
-				userName, home = e[0], e[5]
-				if g, err := strconv.ParseUint(e[3], 10, 32); err == nil {
-					cred.GID, gidKnown = uint32(g), true
-				}
-				break
-			}
-		}
-		if !gidKnown {
-			cred.GID = cred.UID
-		}
-	} else {
-		found := false
-		for _, e := range passwd {
-			if len(e) >= 6 && e[0] == userPart {
-				u, err1 := strconv.ParseUint(e[2], 10, 32)
-				g, err2 := strconv.ParseUint(e[3], 10, 32)
-				if err1 != nil || err2 != nil {
-					return cred, "", fmt.Errorf("user %q: bad /etc/passwd entry", userPart)
-				}
-				cred.UID, cred.GID, userName, home, found = uint32(u), uint32(g), e[0], e[5], true
-				break
-			}
-		}
-		if !found {
-			return cred, "", fmt.Errorf("user %q: no such user in the image's /etc/passwd", userPart)
-		}
-	}
-	if hasGroup {
-		if n, err := strconv.ParseUint(groupPart, 10, 32); err == nil {
-			cred.GID = uint32(n)
-		} else {
-			found := false
-			for _, e := range groups {
-				if len(e) >= 3 && e[0] == groupPart {
-					g, err := strconv.ParseUint(e[2], 10, 32)
-					if err != nil {
-						return cred, "", fmt.Errorf("group %q: bad /etc/group entry", groupPart)
-					}
-					cred.GID, found = uint32(g), true
-					break
-				}
-			}
-			if !found {
-				return cred, "", fmt.Errorf("group %q: no such group in the image's /etc/group", groupPart)
-			}
-		}
-	}
-	if userName != "" {
-		for _, e := range groups {
-			if len(e) < 4 {
-				continue
-			}
-			g, err := strconv.ParseUint(e[2], 10, 32)
-			if err != nil || uint32(g) == cred.GID {
-				continue
-			}
-			for _, m := range strings.Split(e[3], ",") {
-				if m == userName {
-					cred.Groups = append(cred.Groups, uint32(g))
-				}
-			}
-		}
-	}
-	return cred, home, nil
-}
-
-// readImageTable reads a colon-separated table (/etc/passwd, /etc/group)
-// from the image; a missing or unreadable file is an empty table.
-func readImageTable(ctx *vfs.Context, p string) [][]string {
-	f, err := vfs.OpenAt(ctx, ctx.Root, p, vfs.OpenHow{Flags: unix.O_RDONLY})
-	if err != nil {
-		return nil
-	}
-	defer f.DecRef()
-	var rows [][]string
-	sc := bufio.NewScanner(io.LimitReader(&vfsReader{f: f}, 4<<20))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		rows = append(rows, strings.Split(line, ":"))
-	}
-	return rows
-}
-
-// vfsReader reads a vfs.File as an io.Reader.
-type vfsReader struct{ f *vfs.File }
-
-func (r *vfsReader) Read(p []byte) (int, error) {
-	n, err := r.f.Read(context.Background(), p)
-	if n == 0 && err == nil && len(p) > 0 {
-		return 0, io.EOF
-	}
-	return n, err
-}
-
-// progressSink counts the content bytes passing through to a sink.
-type progressSink struct {
-	images.Sink
-	done, total int64
-	bar         images.Progress
-}
-
-func (s *progressSink) File(hdr images.Header, content io.Reader) error {
-	err := s.Sink.File(hdr, content)
-	s.done += hdr.Size
-	s.bar.Report(s.done, s.total)
-	return err
+	o.fs.RootFS, o.fs.Workdir = app.Root, app.Workdir
+	o.envs = nil // already part of app.Env
+	o.user = ""  // already resolved in app.Cred
+	o.image = app
+	return runProgram(o, app.Argv, hooks{}, stderr)
 }
 
 // isTerminal reports whether w is a terminal.
@@ -353,184 +63,6 @@ func isTerminal(w io.Writer) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
-}
-
-// vfsSink writes an image's root filesystem through the vfs API, as root,
-// below ctx.Root (a fresh ramfs). Owners, modes, times, symlinks and hard
-// links are kept. Directory times are applied by finish, after their
-// contents were written.
-type vfsSink struct {
-	ctx  *vfs.Context
-	dirs []images.Header
-	buf  []byte
-}
-
-func newVFSSink(ctx *vfs.Context) *vfsSink {
-	ctx.Cred = vfs.Cred{} // root: every owner and mode can be set
-	return &vfsSink{ctx: ctx, buf: make([]byte, 256<<10)}
-}
-
-func guestPath(p string) string {
-	if p == "." {
-		return "/"
-	}
-	return "/" + p
-}
-
-// Dir implements images.Sink.
-func (s *vfsSink) Dir(hdr images.Header) error {
-	p := guestPath(hdr.Path)
-	if p != "/" {
-		err := vfs.MkdirAt(s.ctx, s.ctx.Root, p, hdr.Perm&0o7777)
-		if errors.Is(err, unix.ENOENT) && s.makeParents(p) {
-			err = vfs.MkdirAt(s.ctx, s.ctx.Root, p, hdr.Perm&0o7777)
-		}
-		if errors.Is(err, unix.EEXIST) {
-			st, serr := vfs.StatAt(s.ctx, s.ctx.Root, p, unix.AT_SYMLINK_NOFOLLOW)
-			if serr == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
-				if err = s.remove(p); err == nil {
-					err = vfs.MkdirAt(s.ctx, s.ctx.Root, p, hdr.Perm&0o7777)
-				}
-			} else {
-				err = nil
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-	}
-	if err := s.attrs(p, hdr, false); err != nil {
-		return err
-	}
-	s.dirs = append(s.dirs, hdr)
-	return nil
-}
-
-// File implements images.Sink.
-func (s *vfsSink) File(hdr images.Header, content io.Reader) error {
-	p := guestPath(hdr.Path)
-	if err := s.remove(p); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	how := vfs.OpenHow{Flags: unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW, Mode: hdr.Perm & 0o777}
-	f, err := vfs.OpenAt(s.ctx, s.ctx.Root, p, how)
-	if errors.Is(err, unix.ENOENT) && s.makeParents(p) {
-		f, err = vfs.OpenAt(s.ctx, s.ctx.Root, p, how)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	defer f.DecRef()
-	var written int64
-	for written < hdr.Size {
-		n, rerr := content.Read(s.buf)
-		for off := 0; off < n; {
-			m, werr := f.Write(context.Background(), s.buf[off:n])
-			if werr != nil {
-				return fmt.Errorf("%s: %w", p, werr)
-			}
-			off += m
-		}
-		written += int64(n)
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return fmt.Errorf("%s: %w", p, rerr)
-		}
-	}
-	if written != hdr.Size {
-		return fmt.Errorf("%s: %d bytes of content, want %d", p, written, hdr.Size)
-	}
-	return s.attrs(p, hdr, true)
-}
-
-// Symlink implements images.Sink.
-func (s *vfsSink) Symlink(hdr images.Header, target string) error {
-	p := guestPath(hdr.Path)
-	if err := s.remove(p); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	err := vfs.SymlinkAt(s.ctx, target, s.ctx.Root, p)
-	if errors.Is(err, unix.ENOENT) && s.makeParents(p) {
-		err = vfs.SymlinkAt(s.ctx, target, s.ctx.Root, p)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	if err := vfs.ChownAt(s.ctx, s.ctx.Root, p, int(hdr.UID), int(hdr.GID), unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	return s.times(p, hdr)
-}
-
-// Hardlink implements images.Sink.
-func (s *vfsSink) Hardlink(hdr images.Header, target string) error {
-	p := guestPath(hdr.Path)
-	if err := s.remove(p); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	err := vfs.LinkAt(s.ctx, s.ctx.Root, guestPath(target), s.ctx.Root, p, 0)
-	if errors.Is(err, unix.ENOENT) && s.makeParents(p) {
-		err = vfs.LinkAt(s.ctx, s.ctx.Root, guestPath(target), s.ctx.Root, p, 0)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: link to %s: %w", p, target, err)
-	}
-	return nil
-}
-
-// finish applies the directories' times, now that nothing is added to them.
-func (s *vfsSink) finish() error {
-	for i := len(s.dirs) - 1; i >= 0; i-- {
-		if err := s.times(guestPath(s.dirs[i].Path), s.dirs[i]); err != nil {
-			return err
-		}
-	}
-	s.dirs = nil
-	return nil
-}
-
-// makeParents creates the missing parents of p (mode 0755, owner 0:0, as
-// image writers do) and reports whether it did.
-func (s *vfsSink) makeParents(p string) bool {
-	return mkdirAll(s.ctx, path.Dir(p)) == nil
-}
-
-// remove unlinks a non-directory at p if there is one.
-func (s *vfsSink) remove(p string) error {
-	err := vfs.UnlinkAt(s.ctx, s.ctx.Root, p, 0)
-	if err == nil || errors.Is(err, unix.ENOENT) {
-		return nil
-	}
-	return err
-}
-
-// attrs sets owner then mode (a chown clears setuid/setgid) and, for
-// non-directories, the times.
-func (s *vfsSink) attrs(p string, hdr images.Header, withTimes bool) error {
-	if err := vfs.ChownAt(s.ctx, s.ctx.Root, p, int(hdr.UID), int(hdr.GID), unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	if err := vfs.ChmodAt(s.ctx, s.ctx.Root, p, hdr.Perm&0o7777, 0); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	if withTimes {
-		return s.times(p, hdr)
-	}
-	return nil
-}
-
-func (s *vfsSink) times(p string, hdr images.Header) error {
-	ts := unix.NsecToTimespec(hdr.ModTime.UnixNano())
-	if hdr.ModTime.IsZero() {
-		ts = unix.NsecToTimespec(0)
-	}
-	times := [2]unix.Timespec{ts, ts}
-	if err := vfs.UtimensAt(s.ctx, s.ctx.Root, p, &times, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	return nil
 }
 
 // imageFile is one entry of `inspect --files --json`.

@@ -2,15 +2,16 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+	"os"
 
+	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/elfloader"
 )
 
-func cmdInspect(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+func cmdInspect(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("inspect")
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	listFiles := fs.Bool("files", false, "with an image: list its files")
@@ -33,7 +34,10 @@ Flags:
 		fs.Usage()
 		return 2
 	}
-	if looksLikeImage(fs.Arg(0)) {
+	if _, err := os.Stat(fs.Arg(0)); err != nil && isAppName(fs.Arg(0)) {
+		return inspectApp(g, fs.Arg(0), stdout, stderr)
+	}
+	if container.LooksLikeImage(fs.Arg(0)) {
 		return inspectImage(fs.Arg(0), *listFiles, *asJSON, stdout, stderr)
 	}
 	b, err := elfloader.ParseFile(fs.Arg(0))

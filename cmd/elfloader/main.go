@@ -1,12 +1,12 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/elfloader/elfloader/kernel"
 )
@@ -20,10 +20,55 @@ type command struct {
 	run     func(args []string, stdout, stderr io.Writer) int
 }
 
-func commands() []command {
+// globalOptions are the flags given before the command, as runc's:
+// elfloader --root DIR ps.
+type globalOptions struct {
+	root string // runtime state directory of detached apps and containers
+}
+
+// stateRoot is the runtime directory: --root, else $XDG_RUNTIME_DIR/elfloader,
+// else /run/elfloader.
+func (g *globalOptions) stateRoot() string {
+	if g.root != "" {
+		return g.root
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "elfloader")
+	}
+	return "/run/elfloader"
+}
+
+// parseGlobal takes the global flags off args.
+func parseGlobal(args []string) (*globalOptions, []string, error) {
+	g := &globalOptions{}
+	for len(args) > 0 {
+		a := args[0]
+		switch {
+		case a == "--root" || a == "-root":
+			if len(args) < 2 {
+				return nil, nil, fmt.Errorf("flag needs an argument: %s", a)
+			}
+			g.root, args = args[1], args[2:]
+		case strings.HasPrefix(a, "--root="):
+			g.root, args = strings.TrimPrefix(a, "--root="), args[1:]
+		default:
+			return g, args, nil
+		}
+	}
+	return g, args, nil
+}
+
+func commands(g *globalOptions) []command {
+	withGlobals := func(f func(*globalOptions, []string, io.Writer, io.Writer) int) func([]string, io.Writer, io.Writer) int {
+		return func(args []string, stdout, stderr io.Writer) int { return f(g, args, stdout, stderr) }
+	}
 	return []command{
-		{"run", "run a Linux x86-64 program on elfloader's kernel", cmdRun},
-		{"inspect", "describe an ELF program: kind, interpreter, segments, libraries", cmdInspect},
+		{"run", "run a Linux x86-64 program on elfloader's kernel", withGlobals(cmdRun)},
+		{"ps", "list detached apps", withGlobals(cmdPs)},
+		{"logs", "print a detached app's output (-f: follow it)", withGlobals(cmdLogs)},
+		{"stop", "stop a detached app (SIGTERM, then SIGKILL after a grace period)", withGlobals(cmdStop)},
+		{"rm", "remove a stopped detached app's state", withGlobals(cmdRm)},
+		{"inspect", "describe an ELF program, an image or a detached app", withGlobals(cmdInspect)},
 		{"pack", "pack a directory, container image or program into an image file for run", cmdPack},
 		{"syscalls", "print the syscall support table (text, markdown or JSON)", cmdSyscalls},
 		{"coverage", "report the syscalls a program uses and how well they are served (also: report, diff, suite, explore)", cmdCoverage},
@@ -35,11 +80,11 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, `elfloader %s: run unmodified Linux x86-64 programs on a small kernel written in Go.
 
 Usage:
-  elfloader COMMAND [flags] [arguments]
+  elfloader [--root DIR] COMMAND [flags] [arguments]
 
 Commands:
 `, version)
-	for _, c := range commands() {
+	for _, c := range commands(&globalOptions{}) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `
@@ -78,6 +123,11 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) (status int) {
 			status = kernel.InternalErrorStatus
 		}
 	}()
+	g, args, err := parseGlobal(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return flagErrorStatus
+	}
 	if len(args) == 0 {
 		usage(stderr)
 		return 2
@@ -90,24 +140,11 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) (status int) {
 		fmt.Fprintln(stdout, "elfloader", version)
 		return 0
 	}
-	for _, c := range commands() {
+	for _, c := range commands(g) {
 		if c.name == args[0] {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "elfloader: unknown command %q (see elfloader --help)\n", args[0])
 	return 2
-}
-
-// parseFlags parses a subcommand's flags; it returns false and the exit
-// status when the command must stop (help or a usage error).
-func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0, false
-	}
-	if err != nil {
-		return 2, false
-	}
-	return 0, true
 }

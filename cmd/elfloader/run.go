@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,26 +11,34 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/sandbox"
 	"github.com/elfloader/elfloader/shim"
 	"github.com/elfloader/elfloader/vfs"
-	"github.com/elfloader/elfloader/vfs/procfs"
 )
 
 // runOptions are the flags shared by every command that runs a program
 // (run, coverage).
 type runOptions struct {
-	trace     bool
-	traceFile string
-	platform  string
-	hostname  string
-	envs      multiFlag
-	fs        fsOptions
-	net       string
-	rewrite   string
-	debug     bool
+	trace       bool
+	traceFile   string
+	platform    string
+	hostname    string
+	envs        multiFlag
+	fs          container.FS
+	envFiles    multiFlag // --env-file
+	interactive bool      // -i: keep stdin attached when detached
+	tty         bool      // -t: give the app a terminal
+	name        string    // --name of a detached app
+	detach      bool      // -d: run in the background
+	rm          bool      // --rm: remove a detached app's state when it exits
+	user        string    // --user: the app's user (uid[:gid] or name[:group])
+	entrypoint  *string   // --entrypoint: the program to run instead of the image's
+	net         string
+	rewrite     string
+	debug       bool              // --debug: log elfloader's own decisions
 	// unsafeNoHostFilter turns off the host's enforcement (Landlock).
 	unsafeNoHostFilter bool
 	// rewriteSet: --rewrite was given (the isolated platform refuses it).
@@ -43,32 +50,10 @@ type runOptions struct {
 	coverageOut   string    // hidden --coverage-out: write the run's coverage JSON here
 	overrides     multiFlag // hidden --override: answer calls with ENOSYS or 0 (explore)
 
-	image *appImage // set when PROGRAM is an elfloader image (image.go)
+	image *container.App // set when PROGRAM is an elfloader image (image.go)
+	term  *os.File       // with --tty: the pseudo-terminal the app gets as fds 0-2
 
 	gdb gdbOptions // --gdb, --gdb-wait (gdb.go; run only)
-}
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-func (o *runOptions) register(fs *flag.FlagSet) {
-	fs.BoolVar(&o.trace, "trace", false, "print every system call in strace's format (to stderr or --trace-file)")
-	fs.StringVar(&o.traceFile, "trace-file", "", "write the trace to `FILE` instead of stderr (implies --trace)")
-	fs.StringVar(&o.platform, "platform", "inproc", platformHelp)
-	fs.StringVar(&o.hostname, "hostname", "", "host name the app sees (default: the host's)")
-	fs.Var(&o.envs, "env", "set `NAME=VALUE` in the app's environment (repeatable)")
-	o.fs.register(fs)
-	o.rewrite = "lazy"
-	fs.Func("rewrite", "fast syscall path (--platform=inproc only): off (every syscall traps), lazy (rewrite a site after its first trap) or eager (also scan new code) (default lazy)", func(v string) error {
-		o.rewrite, o.rewriteSet = v, true
-		return nil
-	})
-	fs.StringVar(&o.net, "net", "host", "network: host (the host's network stack) or none (loopback and unix sockets only)")
-	fs.BoolVar(&o.debug, "debug", false, "log elfloader's own decisions (host confinement, …) to stderr")
-	fs.BoolVar(&o.unsafeNoHostFilter, "unsafe-no-host-filter", false, "do not confine app threads with Landlock (the host kernel then does not enforce that only :rw volumes are writable)")
-	o.registerCoverage(fs)
 }
 
 // hostConfinement returns what confines every thread that runs app code:
@@ -89,13 +74,13 @@ func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func()
 		return nil, nil
 	}
 	var writable []string
-	for _, s := range o.fs.volumes {
-		v, err := parseVolume(s)
+	for _, s := range o.fs.Volumes {
+		v, err := container.ParseVolume(s)
 		if err != nil {
 			return nil, err
 		}
-		if v.writable {
-			writable = append(writable, v.host)
+		if v.Writable {
+			writable = append(writable, v.Host)
 		}
 	}
 	ll, err := sandbox.NewLandlock(writable)
@@ -173,18 +158,18 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	if host == "" {
 		host, _ = os.Hostname()
 	}
-	var mounts mountTable
-	root, workdir, err := buildRoot(&o.fs, &mounts)
+	var mounts container.MountTable
+	root, workdir, err := container.BuildRoot(&o.fs, &mounts)
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
-	env := withEnv(os.Environ(), o.envs)
-	cred := vfs.Cred{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
-	if o.image != nil {
-		env, cred = o.image.env, o.image.cred
+	env, cred, err := o.appIdentity(root)
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 125
 	}
-	progPath, err := findProgram(root, workdir, cred, argv[0], env, o.image == nil)
+	progPath, err := container.FindProgram(root, workdir, cred, argv[0], env, o.image == nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
 		var le *kernel.LoadError
@@ -219,19 +204,22 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		Debugger:    debugger(stub),
 		VFS:         root,
 		Platform:    rp.plat, Syscalls: tb,
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(os.Stdout, 1), Stderr: o.stdio(os.Stderr, 2),
 		Report: stderr, Hostname: host,
-		Mounts: func() []procfs.Mount { return mounts },
+		Mounts: mounts.List,
 	})
 	if err == nil {
-		err = mountKernelFS(root, k, &mounts)
+		err = container.MountKernelFS(root, k, &mounts)
+	}
+	if err == nil {
+		container.Seal(root, &o.fs, &mounts)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
 	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir}
-	if o.image != nil {
+	if o.image != nil || o.user != "" {
 		spec.Cred = &cred
 	}
 	// The terminals' modes are restored however the run ends, also by a
@@ -283,18 +271,34 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	return status
 }
 
+// appIdentity is the app's environment and user: the image's, or
+// elfloader's own environment with the --env overrides and the --user
+// resolved in the app's /etc/passwd (elfloader's user by default).
+func (o *runOptions) appIdentity(root *vfs.VFS) ([]string, vfs.Cred, error) {
+	if o.image != nil {
+		return o.image.Env, o.image.Cred, nil
+	}
+	env := container.WithEnv(os.Environ(), o.envs)
+	if o.user == "" {
+		return env, vfs.Cred{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}, nil
+	}
+	cred, _, err := container.ResolveUser(root.NewContext(), o.user)
+	if err != nil {
+		return nil, vfs.Cred{}, fmt.Errorf("--user: %w", err)
+	}
+	return env, cred, nil
+}
+
 // recordFastPath keeps the fast path's counters of the last run for
 // reports (coverage).
 func (o *runOptions) recordFastPath(st plat.RewriteStats) { o.fastStats = st }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+func cmdRun(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run")
 	fs.SetOutput(stderr)
 	var o runOptions
 	o.register(fs)
 	o.gdb.register(fs)
-	var imgFlags imageRunFlags
-	imgFlags.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: elfloader run [flags] PROGRAM [ARGS...]
        elfloader run [flags] APP.img [ARGS...]
@@ -317,13 +321,41 @@ Flags:
 		return st
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
+		fmt.Fprintf(stderr, "elfloader run: give a PROGRAM or an APP.img (see elfloader run --help)\n")
+		return flagErrorStatus
 	}
-	if looksLikeImage(fs.Arg(0)) {
-		return runImage(&o, imgFlags, fs.Args(), stderr)
+	for _, p := range o.envFiles {
+		env, err := readEnvFile(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "elfloader: %v\n", err)
+			return flagErrorStatus
+		}
+		o.envs = append(env, o.envs...)
 	}
-	return runProgram(&o, fs.Args(), hooks{}, stderr)
+	if o.detach {
+		return runDetached(g, &o, args, fs.Args(), stdout, stderr)
+	}
+	return runForeground(&o, fs.Args(), stderr)
+}
+
+// runForeground runs PROGRAM or APP.img with its arguments.
+func runForeground(o *runOptions, operands []string, stderr io.Writer) int {
+	if o.tty {
+		release, err := o.attachTerminal()
+		if err != nil {
+			fmt.Fprintf(stderr, "elfloader: --tty: %v\n", err)
+			return 125
+		}
+		defer release()
+	}
+	if container.LooksLikeImage(operands[0]) {
+		return runImage(o, operands, stderr)
+	}
+	argv := operands
+	if o.entrypoint != nil && *o.entrypoint != "" {
+		argv = append([]string{*o.entrypoint}, argv...)
+	}
+	return runProgram(o, argv, hooks{}, stderr)
 }
 
 // oneLine keeps an error message to its first line.
@@ -335,4 +367,15 @@ func oneLine(err error) string {
 		}
 	}
 	return s
+}
+
+// exitStatusFor is the status `elfloader run` exits with when the program
+// cannot be started, as shells and container engines report it: 127 for a
+// program that does not exist, 126 for one that cannot be run.
+func exitStatusFor(err error) int {
+	var le *kernel.LoadError
+	if errors.As(err, &le) && le.Missing() {
+		return 127
+	}
+	return 126
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -47,7 +46,7 @@ func (r syscallRow) where() string {
 }
 
 func cmdSyscalls(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("syscalls", flag.ContinueOnError)
+	fs := newFlagSet("syscalls")
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format: text, markdown or json")
 	all := fs.Bool("all", true, "include syscalls that have no handler (level missing)")

@@ -1,8 +1,7 @@
-package main
+package container
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,57 +19,55 @@ import (
 	"github.com/elfloader/elfloader/vfs/sysfs"
 )
 
-// fsOptions are the flags that shape the app's filesystem.
-type fsOptions struct {
-	root    string
-	volumes multiFlag
-	workdir string
+// FS describes the app's filesystem.
+type FS struct {
+	Root    string   // host directory the app sees as / (default "/")
+	Volumes []string // HOST:GUEST[:rw|ro] mounts
+	Workdir string   // the app's initial working directory
+	// ReadOnly refuses writes to the root filesystem with EROFS instead of
+	// keeping them in memory (docker's --read-only); /tmp, /dev and
+	// writable volumes stay writable.
+	ReadOnly bool
 
-	// rootFS, when set, is the app's root instead of --root: the ramfs
-	// filled from an elfloader image (image.go).
-	rootFS vfs.FileSystem
+	// RootFS, when set, is the app's root instead of Root: the ramfs
+	// filled from an elfloader image (PrepareImage).
+	RootFS vfs.FileSystem
 }
 
-func (o *fsOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.root, "root", "/", "host `DIR` the app sees as / (read-only; writes go to memory)")
-	fs.Var(&o.volumes, "volume", "mount host directory `HOST:GUEST[:rw]` into the app (read-only unless :rw; repeatable)")
-	fs.StringVar(&o.workdir, "workdir", "", "initial working `DIR` in the app (default: the current directory when --root is /, else /)")
+// Volume is one --volume mount.
+type Volume struct {
+	Host, Guest string
+	Writable    bool
 }
 
-// volume is one --volume mount.
-type volume struct {
-	host, guest string
-	writable    bool
-}
-
-func parseVolume(s string) (volume, error) {
+func ParseVolume(s string) (Volume, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
-		return volume{}, fmt.Errorf("--volume %q: want HOST:GUEST or HOST:GUEST:rw", s)
+		return Volume{}, fmt.Errorf("--volume %q: want HOST:GUEST or HOST:GUEST:rw", s)
 	}
-	v := volume{host: parts[0], guest: parts[1]}
+	v := Volume{Host: parts[0], Guest: parts[1]}
 	if len(parts) == 3 {
 		switch parts[2] {
 		case "rw":
-			v.writable = true
+			v.Writable = true
 		case "ro":
 		default:
-			return volume{}, fmt.Errorf("--volume %q: unknown mode %q (rw or ro)", s, parts[2])
+			return Volume{}, fmt.Errorf("--volume %q: unknown mode %q (rw or ro)", s, parts[2])
 		}
 	}
-	if !filepath.IsAbs(v.guest) {
-		return volume{}, fmt.Errorf("--volume %q: the app path must be absolute", s)
+	if !filepath.IsAbs(v.Guest) {
+		return Volume{}, fmt.Errorf("--volume %q: the app path must be absolute", s)
 	}
 	return v, nil
 }
 
-// mountFunc lets callers add filesystems of their own.
-type mountFunc func(v *vfs.VFS, ctx *vfs.Context) error
+// MountFunc lets callers add filesystems of their own.
+type MountFunc func(v *vfs.VFS, ctx *vfs.Context) error
 
-// mountTable records the mounts for the app's /proc/mounts.
-type mountTable []procfs.Mount
+// MountTable records the mounts for the app's /proc/mounts.
+type MountTable []procfs.Mount
 
-func (m *mountTable) add(source, target, fstype string, ro bool) {
+func (m *MountTable) Add(source, target, fstype string, ro bool) {
 	opts := "rw"
 	if ro {
 		opts = "ro"
@@ -78,9 +75,9 @@ func (m *mountTable) add(source, target, fstype string, ro bool) {
 	*m = append(*m, procfs.Mount{Source: source, Target: target, FSType: fstype, Options: opts + ",relatime"})
 }
 
-// mountKernelFS mounts the filesystems that show the kernel's own state
+// MountKernelFS mounts the filesystems that show the kernel's own state
 // (procfs needs the kernel, which needs the vfs first).
-func mountKernelFS(v *vfs.VFS, k *kernel.Kernel, mounts *mountTable) error {
+func MountKernelFS(v *vfs.VFS, k *kernel.Kernel, mounts *MountTable) error {
 	ctx := v.NewContext()
 	for _, m := range []struct {
 		path, fstype string
@@ -89,23 +86,23 @@ func mountKernelFS(v *vfs.VFS, k *kernel.Kernel, mounts *mountTable) error {
 		{"/proc", "proc", procfs.New(k.ProcProvider(), 0)},
 		{"/sys", "sysfs", sysfs.New(0)},
 	} {
-		if err := mkdirAll(ctx, m.path); err != nil {
+		if err := MkdirAll(ctx, m.path); err != nil {
 			return fmt.Errorf("creating mount point %s: %w", m.path, err)
 		}
 		if _, err := v.MountAt(ctx, m.path, m.fs, vfs.MountOptions{}); err != nil {
 			return fmt.Errorf("mounting %s: %w", m.path, err)
 		}
-		mounts.add(m.fstype, m.path, m.fstype, m.path == "/sys")
+		mounts.Add(m.fstype, m.path, m.fstype, m.path == "/sys")
 	}
 	return nil
 }
 
-// buildRoot assembles the app's filesystem: the host root (or --root)
+// BuildRoot assembles the app's filesystem: the host root (or --root)
 // read-only under a ramfs overlay, devfs on /dev, a fresh ramfs on /tmp,
 // the volumes, and whatever extra mounts the caller adds. The host is only
 // written through an explicit :rw volume.
-func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, string, error) {
-	rootDir := o.root
+func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string, error) {
+	rootDir := o.Root
 	if rootDir == "" {
 		rootDir = "/"
 	}
@@ -118,22 +115,22 @@ func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, 
 		return nil, "", err
 	}
 	ctx := v.NewContext()
-	mounts.add("overlay", "/", "overlay", false)
+	mounts.Add("overlay", "/", "overlay", false)
 	mount := func(path string, fs vfs.FileSystem, ro bool, source, fstype string) error {
-		if err := mkdirAll(ctx, path); err != nil {
+		if err := MkdirAll(ctx, path); err != nil {
 			return fmt.Errorf("creating mount point %s: %w", path, err)
 		}
 		if _, err := v.MountAt(ctx, path, fs, vfs.MountOptions{ReadOnly: ro}); err != nil {
 			return fmt.Errorf("mounting %s: %w", path, err)
 		}
-		mounts.add(source, path, fstype, ro)
+		mounts.Add(source, path, fstype, ro)
 		return nil
 	}
 	dev, err := devfs.New(0)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := registerConsole(dev); err != nil {
+	if err := kernel.RegisterConsole(dev); err != nil {
 		return nil, "", fmt.Errorf("devfs: %w", err)
 	}
 	if err := mount("/dev", dev, false, "devtmpfs", "devtmpfs"); err != nil {
@@ -142,16 +139,16 @@ func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, 
 	if err := mount("/tmp", ramfs.New(ramfs.Options{RootMode: 0o1777}), false, "tmpfs", "tmpfs"); err != nil {
 		return nil, "", err
 	}
-	for _, s := range o.volumes {
-		vol, err := parseVolume(s)
+	for _, s := range o.Volumes {
+		vol, err := ParseVolume(s)
 		if err != nil {
 			return nil, "", err
 		}
-		hfs, err := hostfs.New(vol.host, hostfs.Options{Writable: vol.writable})
+		hfs, err := hostfs.New(vol.Host, hostfs.Options{Writable: vol.Writable})
 		if err != nil {
 			return nil, "", fmt.Errorf("--volume %s: %w", s, err)
 		}
-		if err := mount(vol.guest, hfs, !vol.writable, vol.host, "hostfs"); err != nil {
+		if err := mount(vol.Guest, hfs, !vol.Writable, vol.Host, "hostfs"); err != nil {
 			return nil, "", err
 		}
 	}
@@ -160,10 +157,10 @@ func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, 
 			return nil, "", err
 		}
 	}
-	workdir := o.workdir
+	workdir := o.Workdir
 	if workdir == "" {
 		workdir = "/"
-		if rootDir == "/" && o.rootFS == nil {
+		if rootDir == "/" && o.RootFS == nil {
 			// The user's directory. When the app's tree hides it (the
 			// host's /tmp is replaced by a fresh ramfs), it is mounted at
 			// its own path the way the root is: the host's files read-only
@@ -176,13 +173,43 @@ func buildRoot(o *fsOptions, mounts *mountTable, extra ...mountFunc) (*vfs.VFS, 
 				}
 			}
 		}
+	} else if err := ensureWorkdir(ctx, workdir); err != nil {
+		return nil, "", err
 	}
 	return v, workdir, nil
 }
 
+// ensureWorkdir creates a missing working directory (as docker run -w
+// does), also inside a volume, and checks that it is a directory.
+func ensureWorkdir(ctx *vfs.Context, workdir string) error {
+	if !filepath.IsAbs(workdir) {
+		return nil // relative to the app's starting directory, checked by AppContext
+	}
+	if _, err := vfs.StatAt(ctx, ctx.Root, workdir, 0); errors.Is(err, unix.ENOENT) {
+		if err := MkdirAll(ctx, workdir); err != nil {
+			return fmt.Errorf("working directory %s: %w", workdir, err)
+		}
+	}
+	return CheckWorkdir(ctx, workdir)
+}
+
+// Seal applies what must wait until every mount point exists: with
+// o.ReadOnly, the root filesystem refuses writes from now on.
+func Seal(v *vfs.VFS, o *FS, mounts *MountTable) {
+	if !o.ReadOnly {
+		return
+	}
+	v.Root().Mount.Remount(vfs.MountOptions{ReadOnly: true})
+	for i := range *mounts {
+		if m := &(*mounts)[i]; m.Target == "/" {
+			m.Options = strings.Replace(m.Options, "rw", "ro", 1)
+		}
+	}
+}
+
 // exposeWorkdir mounts the host directory wd at the same path in the app,
 // under an overlay so that the host is never written.
-func exposeWorkdir(v *vfs.VFS, ctx *vfs.Context, wd string, mounts *mountTable) error {
+func exposeWorkdir(v *vfs.VFS, ctx *vfs.Context, wd string, mounts *MountTable) error {
 	lower, err := hostfs.New(wd, hostfs.Options{})
 	if err != nil {
 		return err
@@ -191,21 +218,21 @@ func exposeWorkdir(v *vfs.VFS, ctx *vfs.Context, wd string, mounts *mountTable) 
 	if err != nil {
 		return err
 	}
-	if err := mkdirAll(ctx, wd); err != nil {
+	if err := MkdirAll(ctx, wd); err != nil {
 		return err
 	}
 	if _, err := v.MountAt(ctx, wd, fs, vfs.MountOptions{}); err != nil {
 		return err
 	}
-	mounts.add("overlay", wd, "overlay", false)
+	mounts.Add("overlay", wd, "overlay", false)
 	return nil
 }
 
 // rootFileSystem returns the filesystem mounted on the app's /: the image's
-// (o.rootFS) or the host directory rootDir read-only under a ramfs overlay.
-func rootFileSystem(o *fsOptions, rootDir string) (vfs.FileSystem, error) {
-	if o.rootFS != nil {
-		return o.rootFS, nil
+// (o.RootFS) or the host directory rootDir read-only under a ramfs overlay.
+func rootFileSystem(o *FS, rootDir string) (vfs.FileSystem, error) {
+	if o.RootFS != nil {
+		return o.RootFS, nil
 	}
 	st, err := os.Stat(rootDir)
 	if err != nil {
@@ -225,8 +252,8 @@ func rootFileSystem(o *fsOptions, rootDir string) (vfs.FileSystem, error) {
 	return upper, nil
 }
 
-// mkdirAll creates path and its parents in the app's filesystem.
-func mkdirAll(ctx *vfs.Context, path string) error {
+// MkdirAll creates path and its parents in the app's filesystem.
+func MkdirAll(ctx *vfs.Context, path string) error {
 	cur := ""
 	for _, c := range strings.Split(strings.Trim(path, "/"), "/") {
 		if c == "" {
@@ -272,13 +299,13 @@ func exposeHostPath(v *vfs.VFS, workdir, path string) (string, error) {
 		return "", err
 	}
 	const hidden = "/.elfloader/host"
-	if err := mkdirAll(ctx, hidden); err != nil {
+	if err := MkdirAll(ctx, hidden); err != nil {
 		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
 	if _, err := v.MountAt(ctx, hidden, hfs, vfs.MountOptions{ReadOnly: true}); err != nil {
 		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
-	if err := mkdirAll(ctx, dir); err != nil {
+	if err := MkdirAll(ctx, dir); err != nil {
 		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
 	if err := vfs.SymlinkAt(ctx, hidden+"/"+filepath.Base(abs), ctx.Root, abs); err != nil {
@@ -286,3 +313,6 @@ func exposeHostPath(v *vfs.VFS, workdir, path string) (string, error) {
 	}
 	return abs, nil
 }
+
+// List returns the mounts recorded so far (for the kernel's /proc/mounts).
+func (m *MountTable) List() []procfs.Mount { return *m }

@@ -1,4 +1,7 @@
-package main
+package kernel
+
+// The console devices of the app's devfs: /dev/console and /dev/tty served
+// from the host's terminal.
 
 import (
 	"context"
@@ -6,20 +9,19 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/devfs"
 )
 
-// consoleFile is /dev/console or /dev/tty: reads come from the host
+// consoleDevice is /dev/console or /dev/tty: reads come from the host
 // descriptor in, writes go to out (elfloader's own stdin and stdout, or
 // the host's controlling terminal).
-type consoleFile struct {
+type consoleDevice struct {
 	in, out int
 	owned   bool // close the descriptor on release
 }
 
-func (c *consoleFile) Read(_ context.Context, p []byte, _ int64, _ bool) (int, error) {
+func (c *consoleDevice) Read(_ context.Context, p []byte, _ int64, _ bool) (int, error) {
 	for {
 		n, err := unix.Read(c.in, p)
 		if err == unix.EINTR {
@@ -29,7 +31,7 @@ func (c *consoleFile) Read(_ context.Context, p []byte, _ int64, _ bool) (int, e
 	}
 }
 
-func (c *consoleFile) Write(_ context.Context, p []byte, _ int64, _ bool) (int, error) {
+func (c *consoleDevice) Write(_ context.Context, p []byte, _ int64, _ bool) (int, error) {
 	for {
 		n, err := unix.Write(c.out, p)
 		if err == unix.EINTR {
@@ -39,26 +41,26 @@ func (c *consoleFile) Write(_ context.Context, p []byte, _ int64, _ bool) (int, 
 	}
 }
 
-func (c *consoleFile) Release() {
+func (c *consoleDevice) Release() {
 	if c.owned {
 		unix.Close(c.in)
 	}
 }
 
 // Ioctl answers the read-only terminal requests from the host terminal.
-func (c *consoleFile) Ioctl(ctx context.Context, cmd uint32, arg uint64) (uint64, error) {
-	t, ok := kernel.TaskFromContext(ctx)
+func (c *consoleDevice) Ioctl(ctx context.Context, cmd uint32, arg uint64) (uint64, error) {
+	t, ok := TaskFromContext(ctx)
 	if !ok {
 		return 0, unix.ENOTTY
 	}
-	return kernel.NewHostFile(c.out, "console").Ioctl(t, uint64(cmd), arg)
+	return NewHostFile(c.out, "console").Ioctl(t, uint64(cmd), arg)
 }
 
-// registerConsole adds /dev/console (elfloader's stdin and stdout) and
+// RegisterConsole adds /dev/console (elfloader's stdin and stdout) and
 // /dev/tty (the host's controlling terminal; ENXIO without one).
-func registerConsole(dev *devfs.FS) error {
+func RegisterConsole(dev *devfs.FS) error {
 	console := devfs.DeviceFunc(func(context.Context, int) (vfs.FileImpl, error) {
-		return &consoleFile{in: int(os.Stdin.Fd()), out: int(os.Stdout.Fd())}, nil
+		return &consoleDevice{in: int(os.Stdin.Fd()), out: int(os.Stdout.Fd())}, nil
 	})
 	if err := dev.Register("console", 5, 1, 0o600, console); err != nil {
 		return err
@@ -68,7 +70,7 @@ func registerConsole(dev *devfs.FS) error {
 		if err != nil {
 			return nil, unix.ENXIO
 		}
-		return &consoleFile{in: fd, out: fd, owned: true}, nil
+		return &consoleDevice{in: fd, out: fd, owned: true}, nil
 	})
 	return dev.Register("tty", 5, 0, 0o666, tty)
 }

@@ -1,4 +1,4 @@
-package main
+package container
 
 // Finding the program `elfloader run` starts, the way a shell or a
 // container engine does before it calls execve.
@@ -19,14 +19,14 @@ import (
 // (glibc's _CS_PATH).
 const defaultExecPath = "/bin:/usr/bin"
 
-// lookPath finds the program name in the app's filesystem the way
+// LookPath finds the program name in the app's filesystem the way
 // execvp(3) does: a name with a slash is used as it is (relative to the
 // working directory); a bare name is searched in the directories of
 // pathList (an empty entry is the working directory), and the first
 // regular file ctx may execute wins. A name found only without execute
 // permission is EACCES, a name found nowhere ENOENT; both are
 // *kernel.LoadError so that the caller reports them as execve's errors.
-func lookPath(ctx *vfs.Context, name, pathList string) (string, error) {
+func LookPath(ctx *vfs.Context, name, pathList string) (string, error) {
 	if strings.Contains(name, "/") {
 		return name, nil
 	}
@@ -81,20 +81,20 @@ func errnoOf(err error, fallback unix.Errno) unix.Errno {
 	return fallback
 }
 
-// findProgram resolves the program name the app's environment env names,
+// FindProgram resolves the program name the app's environment env names,
 // inside the app's filesystem v with the app's working directory and user.
 // With hostPaths, a path the user gave that the app cannot see is exposed
 // to it (exposeHostPath).
-func findProgram(v *vfs.VFS, workdir string, cred vfs.Cred, name string, env []string, hostPaths bool) (string, error) {
-	ctx, err := appContext(v, workdir, cred)
+func FindProgram(v *vfs.VFS, workdir string, cred vfs.Cred, name string, env []string, hostPaths bool) (string, error) {
+	ctx, err := AppContext(v, workdir, cred)
 	if err != nil {
 		return "", err
 	}
-	pathList, ok := lookupEnv(env, "PATH")
+	pathList, ok := LookupEnv(env, "PATH")
 	if !ok {
 		pathList = defaultExecPath
 	}
-	prog, err := lookPath(ctx, name, pathList)
+	prog, err := LookPath(ctx, name, pathList)
 	if err != nil {
 		return "", err
 	}
@@ -104,9 +104,9 @@ func findProgram(v *vfs.VFS, workdir string, cred vfs.Cred, name string, env []s
 	return prog, nil
 }
 
-// appContext is a filesystem context of the app's view: its root, its
+// AppContext is a filesystem context of the app's view: its root, its
 // working directory and its user, for finding the program.
-func appContext(v *vfs.VFS, workdir string, cred vfs.Cred) (*vfs.Context, error) {
+func AppContext(v *vfs.VFS, workdir string, cred vfs.Cred) (*vfs.Context, error) {
 	ctx := v.NewContext()
 	ctx.Cred = cred
 	if workdir != "" {
@@ -115,15 +115,4 @@ func appContext(v *vfs.VFS, workdir string, cred vfs.Cred) (*vfs.Context, error)
 		}
 	}
 	return ctx, nil
-}
-
-// exitStatusFor is the status `elfloader run` exits with when the program
-// cannot be started, as shells and container engines report it: 127 for a
-// program that does not exist, 126 for one that cannot be run.
-func exitStatusFor(err error) int {
-	var le *kernel.LoadError
-	if errors.As(err, &le) && le.Missing() {
-		return 127
-	}
-	return 126
 }
