@@ -38,7 +38,7 @@ type runOptions struct {
 	entrypoint  *string   // --entrypoint: the program to run instead of the image's
 	net         string
 	rewrite     string
-	debug       bool              // --debug: log elfloader's own decisions
+	debug       bool // --debug: log elfloader's own decisions
 	// unsafeNoHostFilter turns off the host's enforcement (Landlock).
 	unsafeNoHostFilter bool
 	// rewriteSet: --rewrite was given (the isolated platform refuses it).
