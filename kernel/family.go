@@ -113,6 +113,7 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 		child.FS = p.FS.Fork()
 		child.FS.PID = pid
 	}
+	child.inheritCreds(p)
 	p.mu.Lock()
 	child.sigacts = p.sigacts
 	child.xfeatureExtra.Store(p.xfeatureExtra.Load())
@@ -295,6 +296,7 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
 	}
 	p.files.CloseOnExec()
+	p.applyExecCreds()
 	p.mu.Lock()
 	for i := range p.sigacts {
 		if p.sigacts[i].Handler != SIG_IGN {

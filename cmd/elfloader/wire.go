@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/elfloader/elfloader/posix/creds"
 	"github.com/elfloader/elfloader/posix/event"
 	"github.com/elfloader/elfloader/posix/fdio"
 	"github.com/elfloader/elfloader/posix/mm"
@@ -20,6 +21,7 @@ import (
 func newSyscallTable() *shim.Table {
 	tb := shim.New()
 	process.Register(tb)
+	creds.Register(tb)
 	mm.Register(tb)
 	timer.Register(tb)
 	random.Register(tb)
