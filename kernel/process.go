@@ -68,6 +68,8 @@ type Process struct {
 	credMu sync.Mutex
 	creds  Credentials
 
+	exitHooks exitHooks
+
 	nextTimerID int
 	timers      map[int]*Timer
 	realTimer   *Timer
@@ -159,6 +161,7 @@ func (p *Process) exit(status int) {
 			tm.Set(0, 0)
 		}
 	}
+	p.runExitHooks()
 	p.files.CloseAll()
 	p.closeOnce.Do(func() { close(p.done) })
 	p.exited()

@@ -4,6 +4,7 @@ import (
 	"github.com/elfloader/elfloader/posix/creds"
 	"github.com/elfloader/elfloader/posix/event"
 	"github.com/elfloader/elfloader/posix/fdio"
+	"github.com/elfloader/elfloader/posix/ipc"
 	"github.com/elfloader/elfloader/posix/mm"
 	"github.com/elfloader/elfloader/posix/process"
 	"github.com/elfloader/elfloader/posix/random"
@@ -22,6 +23,7 @@ func newSyscallTable() *shim.Table {
 	tb := shim.New()
 	process.Register(tb)
 	creds.Register(tb)
+	ipc.Register(tb)
 	mm.Register(tb)
 	timer.Register(tb)
 	random.Register(tb)

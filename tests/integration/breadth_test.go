@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/elfloader/elfloader/tests/testbin"
@@ -13,6 +14,11 @@ import (
 // native run.
 // Each argument list in runs is one run of the program (a scenario).
 func runBreadth(t *testing.T, source string, needRoot bool, runs ...[]string) {
+	runBreadthFlags(t, source, needRoot, nil, runs...)
+}
+
+// runBreadthFlags is runBreadth with extra elfloader flags.
+func runBreadthFlags(t *testing.T, source string, needRoot bool, flags []string, runs ...[]string) {
 	if needRoot && os.Geteuid() != 0 {
 		t.Skip("the native run must start as root")
 	}
@@ -25,7 +31,7 @@ func runBreadth(t *testing.T, source string, needRoot bool, runs ...[]string) {
 			for _, args := range runs {
 				argv := append([]string{bin}, args...)
 				native := testbin.RunNative(t, testTimeout, argv, nil, nil)
-				loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), argv, nil, nil)
+				loaded := testbin.RunElfloader(t, testTimeout, append(testbin.EnvFlags(), flags...), argv, nil, nil)
 				assertNoPanic(t, loaded.Stderr)
 				compareRuns(t, native, loaded)
 			}
@@ -42,4 +48,17 @@ func TestCapsCreds(t *testing.T) {
 		runs = append(runs, []string{s})
 	}
 	runBreadth(t, "caps_creds.c", true, runs...)
+}
+
+// TestIPCSysV: shared memory, semaphores and message queues, within one
+// process and with a child (started with posix_spawn from a static-PIE
+// build of the same program, which every variant can spawn).
+func TestIPCSysV(t *testing.T) {
+	pie, ok := testbin.VariantByName("gcc-static-pie")
+	if !ok {
+		t.Skip("no gcc-static-pie variant")
+	}
+	helper := testbin.Build(t, testbin.CSource(t, "ipc_sysv.c"), pie)
+	dir := filepath.Dir(helper)
+	runBreadthFlags(t, "ipc_sysv.c", false, []string{"--volume", dir + ":" + dir}, []string{helper})
 }
