@@ -62,3 +62,8 @@ func TestIPCSysV(t *testing.T) {
 	dir := filepath.Dir(helper)
 	runBreadthFlags(t, "ipc_sysv.c", false, []string{"--volume", dir + ":" + dir}, []string{helper})
 }
+
+// TestMremap: mremap (grow, shrink, in place, MREMAP_FIXED,
+// MREMAP_DONTUNMAP, errors, realloc, a shared file mapping), msync,
+// mincore, the mlock family.
+func TestMremap(t *testing.T) { runBreadth(t, "mremap.c", false) }
