@@ -143,9 +143,11 @@ func (p *Process) UpdateCreds(change func(c *Credentials) error) error {
 	return nil
 }
 
-// inheritCreds gives a new child process its parent's credentials.
+// inheritCreds gives a new child process its parent's credentials and
+// scheduling attributes.
 func (p *Process) inheritCreds(parent *Process) {
 	p.creds = parent.Creds()
+	p.inheritSched(parent)
 }
 
 // FixSetuid applies capabilities(7)'s "effect of user ID changes on

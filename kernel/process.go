@@ -67,6 +67,7 @@ type Process struct {
 	// credMu guards creds: the full identity (creds.go).
 	credMu sync.Mutex
 	creds  Credentials
+	sched  Sched // also guarded by credMu
 
 	exitHooks exitHooks
 

@@ -67,3 +67,22 @@ func TestIPCSysV(t *testing.T) {
 // MREMAP_DONTUNMAP, errors, realloc, a shared file mapping), msync,
 // mincore, the mlock family.
 func TestMremap(t *testing.T) { runBreadth(t, "mremap.c", false) }
+
+// TestPrio: nice values, scheduling policies and parameters, the UTS
+// names' error cases.
+func TestPrio(t *testing.T) { runBreadth(t, "prio.c", true) }
+
+// TestSethostname: the app's own host and domain names (elfloader only:
+// natively this would rename the machine).
+func TestSethostname(t *testing.T) {
+	const python3 = "/usr/bin/python3"
+	requireHostProgram(t, python3)
+	argv := []string{python3, "-c", "import os, socket, ctypes; socket.sethostname('app-host'); " +
+		"libc = ctypes.CDLL(None); print(libc.setdomainname(b'app.domain', 10)); u = os.uname(); " +
+		"print(u.nodename, socket.gethostname(), open('/proc/sys/kernel/hostname').read().strip(), open('/proc/sys/kernel/domainname').read().strip())"}
+	r := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), argv, nil, nil)
+	assertNoPanic(t, r.Stderr)
+	if r.Status != 0 || r.Stdout != "0\napp-host app-host app-host app.domain\n" {
+		t.Fatalf("status %d, stdout %q, stderr %q", r.Status, r.Stdout, r.Stderr)
+	}
+}

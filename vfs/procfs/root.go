@@ -106,7 +106,7 @@ func (fs *FS) buildSys(b *builder) entry {
 		),
 		b.dir("kernel",
 			b.constant("cap_last_cap", "40\n"),
-			b.constant("domainname", "(none)\n"),
+			b.text("domainname", func() string { return fs.domainname() + "\n" }),
 			b.text("hostname", func() string { return fs.prov.Hostname() + "\n" }),
 			b.constant("ngroups_max", "65536\n"),
 			b.text("osrelease", func() string { return fs.prov.OSRelease() + "\n" }),
@@ -131,6 +131,14 @@ func (fs *FS) buildSys(b *builder) entry {
 			b.constant("overcommit_memory", "0\n"),
 		),
 	)
+}
+
+// domainname is the app's domain name when the provider knows it.
+func (fs *FS) domainname() string {
+	if d, ok := fs.prov.(interface{ Domainname() string }); ok {
+		return d.Domainname()
+	}
+	return "(none)"
 }
 
 // kernelVersion is what uname's version field and /proc/sys/kernel/version
