@@ -194,6 +194,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		done:      make(chan struct{}),
 		Umask:     0o022,
 		startTime: time.Now(),
+		creds:     initialCredentials(uid, gid),
 	}
 	if k.cfg.Rewriter != nil && mm.Direct() {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})

@@ -156,6 +156,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 		child.FS = p.FS.Fork()
 		child.FS.PID = pid
 	}
+	child.inheritCreds(p)
 	p.mu.Lock()
 	child.sigacts = p.sigacts
 	child.xfeatureExtra.Store(p.xfeatureExtra.Load())
@@ -332,6 +333,7 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
 	}
 	p.files.ExecCloseOnExec()
+	p.applyExecCreds()
 	p.mu.Lock()
 	for i := range p.sigacts {
 		if p.sigacts[i].Handler != SIG_IGN {

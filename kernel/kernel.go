@@ -108,7 +108,7 @@ func New(cfg Config) (*Kernel, error) {
 }
 
 // Hostname is the node name the app sees.
-func (k *Kernel) Hostname() string { return k.cfg.Hostname }
+func (k *Kernel) Hostname() string { return k.hostname() }
 
 // BootTime is when the kernel started (for uptime and CLOCK_BOOTTIME).
 func (k *Kernel) BootTime() time.Time { return k.bootTime }

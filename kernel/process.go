@@ -53,7 +53,7 @@ type Process struct {
 	status     int
 	done       chan struct{}
 	closeOnce  sync.Once
-	UID, GID   uint32
+	UID, GID   uint32 // the effective ids, kept equal to creds' (see UpdateCreds)
 	Umask      uint32
 	NoNewPrivs bool
 	startTime  time.Time
@@ -63,6 +63,13 @@ type Process struct {
 	// xfeatureExtra holds the dynamic extended features (AMX tile data)
 	// the process asked for with ARCH_REQ_XCOMP_PERM; children inherit them.
 	xfeatureExtra atomic.Uint64
+
+	// credMu guards creds: the full identity (creds.go).
+	credMu sync.Mutex
+	creds  Credentials
+	sched  Sched // also guarded by credMu
+
+	exitHooks exitHooks
 
 	nextTimerID int
 	timers      map[int]*Timer
@@ -155,6 +162,7 @@ func (p *Process) exit(status int) {
 			tm.Set(0, 0)
 		}
 	}
+	p.runExitHooks()
 	p.files.Release()
 	// The address space goes with its last process (on the isolated
 	// platform the stub is killed: threads still in app code stop).

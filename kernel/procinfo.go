@@ -179,6 +179,24 @@ func (v procView) Maps() []procfs.Mapping {
 func (v procView) UID() uint32 { return v.p.UID }
 func (v procView) GID() uint32 { return v.p.GID }
 
+// UIDs implements procfs.Identity.
+func (v procView) UIDs() [4]uint32 {
+	c := v.p.Creds()
+	return [4]uint32{c.RUID, c.EUID, c.SUID, c.FSUID}
+}
+
+// GIDs implements procfs.Identity.
+func (v procView) GIDs() [4]uint32 {
+	c := v.p.Creds()
+	return [4]uint32{c.RGID, c.EGID, c.SGID, c.FSGID}
+}
+
+// Caps implements procfs.Identity.
+func (v procView) Caps() [5]uint64 {
+	c := v.p.Creds()
+	return [5]uint64{c.Inheritable, c.Permitted, c.Effective, c.Bounding, c.Ambient}
+}
+
 func (v procView) VMSize() uint64 {
 	var n uint64
 	for _, m := range v.p.mm.VMAs() {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"github.com/elfloader/elfloader/posix/creds"
 	"github.com/elfloader/elfloader/posix/event"
 	"github.com/elfloader/elfloader/posix/fs"
+	"github.com/elfloader/elfloader/posix/ipc"
 	"github.com/elfloader/elfloader/posix/mm"
 	"github.com/elfloader/elfloader/posix/process"
 	"github.com/elfloader/elfloader/posix/random"
@@ -19,6 +21,8 @@ import (
 func newSyscallTable() *shim.Table {
 	tb := shim.New()
 	process.Register(tb)
+	creds.Register(tb)
+	ipc.Register(tb)
 	mm.Register(tb)
 	timer.Register(tb)
 	random.Register(tb)

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/posix/creds"
 	"github.com/elfloader/elfloader/shim"
 )
 
@@ -16,14 +17,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_GETPID, shim.Full, "", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().PID), nil })
 	tb.Register(unix.SYS_GETPPID, shim.Full, "the first process's parent is 0, as for a container's init", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().PPID), nil })
 	tb.Register(unix.SYS_GETTID, shim.Full, "", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.TID), nil })
-	tb.Register(unix.SYS_GETUID, shim.Full, "", uid)
-	tb.Register(unix.SYS_GETEUID, shim.Full, "", uid)
-	tb.Register(unix.SYS_GETGID, shim.Full, "", gid)
-	tb.Register(unix.SYS_GETEGID, shim.Full, "", gid)
-	registerIDs(tb)
 	registerExec(tb)
-	tb.Register(unix.SYS_GETRESUID, shim.Full, "", sysGetresuid)
-	tb.Register(unix.SYS_GETRESGID, shim.Full, "", sysGetresgid)
 	tb.Register(unix.SYS_SET_TID_ADDRESS, shim.Full, "the address is cleared and woken at thread exit", sysSetTidAddress)
 	tb.Register(unix.SYS_SET_ROBUST_LIST, shim.Full, "walked at thread exit: owned futexes get FUTEX_OWNER_DIED and a waiter is woken", sysSetRobustList)
 	tb.Register(unix.SYS_GET_ROBUST_LIST, shim.Partial, "only for the calling thread (pid 0)", sysGetRobustList)
@@ -32,11 +26,8 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_GETRLIMIT, shim.Full, "", sysGetrlimit)
 	tb.Register(unix.SYS_SETRLIMIT, shim.Full, "", sysSetrlimit)
 	tb.Register(unix.SYS_ARCH_PRCTL, shim.Partial, "ARCH_SET_FS/GET_FS, ARCH_GET_GS, ARCH_GET_XCOMP_SUPP/PERM and ARCH_REQ_XCOMP_PERM (AMX); ARCH_SET_GS is refused (the GS base belongs to the platform), CET queries answer EINVAL", sysArchPrctl)
-	tb.Register(unix.SYS_PRCTL, shim.Partial, "PR_SET_NAME/GET_NAME, PR_GET_DUMPABLE/SET_DUMPABLE, PR_SET_PDEATHSIG/GET_PDEATHSIG, PR_SET_NO_NEW_PRIVS/GET, PR_GET_SECUREBITS; others EINVAL", sysPrctl)
+	tb.Register(unix.SYS_PRCTL, shim.Partial, "PR_SET_NAME/GET_NAME, PR_GET_DUMPABLE/SET_DUMPABLE, PR_SET_PDEATHSIG/GET_PDEATHSIG, PR_SET_NO_NEW_PRIVS/GET, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS, PR_GET/SET_KEEPCAPS; others EINVAL", sysPrctl)
 }
-
-func uid(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().UID), nil }
-func gid(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().GID), nil }
 
 func sysExit(t *kernel.Task, a shim.Args) (uint64, error) {
 	t.ExitThread(a.Int(0))
@@ -137,7 +128,7 @@ func getSetRlimit(t *kernel.Task, res int, newAddr, oldAddr uint64) error {
 		}
 	}
 	if newAddr != 0 {
-		if nl.Max > old.Max && p.UID != 0 {
+		if nl.Max > old.Max && !p.HasCap(kernel.CapSysResource) {
 			return unix.EPERM
 		}
 		p.SetRlimit(res, nl)
@@ -237,27 +228,9 @@ func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 1, nil
 		}
 		return 0, nil
-	case unix.PR_GET_SECUREBITS:
-		return 0, nil
+	}
+	if ret, err, handled := creds.Prctl(t, a); handled {
+		return ret, err
 	}
 	return 0, unix.EINVAL
-}
-
-func putIDs(t *kernel.Task, id uint32, addrs ...uint64) error {
-	var b [4]byte
-	binary.LittleEndian.PutUint32(b[:], id)
-	for _, a := range addrs {
-		if err := t.CopyOut(a, b[:]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func sysGetresuid(t *kernel.Task, a shim.Args) (uint64, error) {
-	return 0, putIDs(t, t.Process().UID, a[0], a[1], a[2])
-}
-
-func sysGetresgid(t *kernel.Task, a shim.Args) (uint64, error) {
-	return 0, putIDs(t, t.Process().GID, a[0], a[1], a[2])
 }

@@ -14,7 +14,7 @@ import (
 
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
-	tb.Register(unix.SYS_UNAME, shim.Full, "the host kernel's release and version, the kernel's host name", sysUname)
+	tb.Register(unix.SYS_UNAME, shim.Full, "the host kernel's release and version, the app's own host and domain names", sysUname)
 	tb.Register(unix.SYS_SYSINFO, shim.Full, "memory figures from the host; uptime from elfloader's start; procs is the app's task count", sysSysinfo)
 	tb.Register(unix.SYS_SCHED_GETAFFINITY, shim.Full, "the host CPUs elfloader may use", sysSchedGetaffinity)
 	tb.Register(unix.SYS_SCHED_SETAFFINITY, shim.Partial, "validated and accepted; threads are not pinned", sysSchedSetaffinity)
@@ -23,6 +23,7 @@ func Register(tb *shim.Table) {
 		return 0, nil
 	})
 	tb.Register(unix.SYS_GETCPU, shim.Full, "", sysGetcpu)
+	registerFacts(tb)
 }
 
 func putField(dst []byte, s string) {
@@ -40,7 +41,7 @@ func sysUname(t *kernel.Task, a shim.Args) (uint64, error) {
 	putField(u.Sysname[:], "Linux")
 	putField(u.Nodename[:], t.Kernel().Hostname())
 	putField(u.Machine[:], "x86_64")
-	putField(u.Domainname[:], "(none)")
+	putField(u.Domainname[:], t.Kernel().Domainname())
 	return 0, kernel.CopyOutStruct(t, a[0], &u)
 }
 

@@ -194,8 +194,17 @@ func statusText(p Process, tid int) []byte {
 	w("Umask:\t%04o\n", umask&0o777)
 	w("State:\t%s\n", stateName(stateLetter(p.State())))
 	w("Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", p.PID(), tid, p.PPID())
-	w("Uid:\t%d\t%d\t%d\t%d\n", uid, uid, uid, uid)
-	w("Gid:\t%d\t%d\t%d\t%d\n", gid, gid, gid, gid)
+	uids, gids := [4]uint32{uid, uid, uid, uid}, [4]uint32{gid, gid, gid, gid}
+	var caps uint64
+	if uid == 0 {
+		caps = fullCaps
+	}
+	capSets := [5]uint64{0, caps, caps, fullCaps, 0}
+	if id, ok := p.(Identity); ok {
+		uids, gids, capSets = id.UIDs(), id.GIDs(), id.Caps()
+	}
+	w("Uid:\t%d\t%d\t%d\t%d\n", uids[0], uids[1], uids[2], uids[3])
+	w("Gid:\t%d\t%d\t%d\t%d\n", gids[0], gids[1], gids[2], gids[3])
 	w("FDSize:\t%d\n", fdTableSize(p))
 	b.WriteString("Groups:\t")
 	for i, g := range groups {
@@ -229,11 +238,7 @@ func statusText(p Process, tid int) []byte {
 	for _, name := range []string{"SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"} {
 		w("%s:\t%016x\n", name, 0)
 	}
-	var caps uint64
-	if uid == 0 {
-		caps = fullCaps
-	}
-	w("CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n", 0, caps, caps, uint64(fullCaps), 0)
+	w("CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n", capSets[0], capSets[1], capSets[2], capSets[3], capSets[4])
 	w("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n")
 	w("Speculation_Store_Bypass:\tthread vulnerable\nSpeculationIndirectBranch:\tconditional enabled\n")
 	n := cpuCount()

@@ -62,6 +62,18 @@ type Process interface {
 	StartTime() time.Time
 }
 
+// Identity is what a Process may also report: its real, effective, saved
+// and filesystem ids and its capability sets (status's Uid, Gid and Cap*
+// lines). Without it those lines show UID and GID four times and root's
+// capabilities.
+type Identity interface {
+	UIDs() [4]uint32
+	GIDs() [4]uint32
+	// Caps is the inheritable, permitted, effective, bounding and ambient
+	// sets, in status's order.
+	Caps() [5]uint64
+}
+
 // FD is one open descriptor. Location is set for files of the vfs (then
 // /proc/PID/fd/N is a magic link to it); Name is what readlink shows
 // ("/etc/passwd", "pipe:[123]", "socket:[456]", "anon_inode:[eventpoll]").

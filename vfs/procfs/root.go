@@ -106,8 +106,13 @@ func (fs *FS) buildSys(b *builder) entry {
 		),
 		b.dir("kernel",
 			b.constant("cap_last_cap", "40\n"),
-			b.constant("domainname", "(none)\n"),
+			b.text("domainname", func() string { return fs.domainname() + "\n" }),
 			b.text("hostname", func() string { return fs.prov.Hostname() + "\n" }),
+			// The SysV IPC limits (with sem and shm* below): posix/ipc
+			// reads the same host values.
+			b.file("msgmax", fs.hostFile("sys/kernel/msgmax")),
+			b.file("msgmnb", fs.hostFile("sys/kernel/msgmnb")),
+			b.file("msgmni", fs.hostFile("sys/kernel/msgmni")),
 			b.constant("ngroups_max", "65536\n"),
 			b.text("osrelease", func() string { return fs.prov.OSRelease() + "\n" }),
 			b.constant("ostype", "Linux\n"),
@@ -118,6 +123,10 @@ func (fs *FS) buildSys(b *builder) entry {
 				b.constant("poolsize", "256\n"),
 				b.text("uuid", func() string { return newUUID() + "\n" }),
 			),
+			b.file("sem", fs.hostFile("sys/kernel/sem")),
+			b.file("shmall", fs.hostFile("sys/kernel/shmall")),
+			b.file("shmmax", fs.hostFile("sys/kernel/shmmax")),
+			b.file("shmmni", fs.hostFile("sys/kernel/shmmni")),
 			b.constant("threads-max", "126793\n"),
 			b.constant("version", kernelVersion+"\n"),
 		),
@@ -131,6 +140,14 @@ func (fs *FS) buildSys(b *builder) entry {
 			b.constant("overcommit_memory", "0\n"),
 		),
 	)
+}
+
+// domainname is the app's domain name when the provider knows it.
+func (fs *FS) domainname() string {
+	if d, ok := fs.prov.(interface{ Domainname() string }); ok {
+		return d.Domainname()
+	}
+	return "(none)"
 }
 
 // kernelVersion is what uname's version field and /proc/sys/kernel/version

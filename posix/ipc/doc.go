@@ -1,0 +1,11 @@
+// Package ipc serves System V IPC: shared memory (shmget, shmat, shmdt,
+// shmctl), semaphore sets (semget, semop, semtimedop, semctl) and message
+// queues (msgget, msgsnd, msgrcv, msgctl), in one IPC namespace per
+// kernel, shared by all the app's processes.
+//
+// Shared memory segments are host memfds mapped MAP_SHARED through the
+// process's kernel.MM, so every process that attaches one sees the same
+// pages on any platform. Blocking semop and msgsnd/msgrcv wait with
+// Task.Block and end with EINTR when a signal arrives (they are never
+// restarted, as in Linux). It depends on kernel and shim only.
+package ipc
