@@ -81,6 +81,7 @@ func platformNotes() map[string]map[string]string {
 	const noVDSO = "no vDSO: every call is a trapped system call"
 	return map[string]map[string]string{
 		"isolated": {
+			"mremap":        "moves private anonymous memory by copying; shared and file-backed mappings cannot move (ENOMEM)",
 			"madvise":       "MADV_DONTNEED replaces private anonymous memory with zero pages and fails with EOPNOTSUPP on private file-backed memory (the stub has no madvise); MADV_REMOVE: EOPNOTSUPP",
 			"read":          copied,
 			"write":         copied,
