@@ -15,7 +15,11 @@ func (t *Task) crashReport(sig, code int, addr uint64, fault bool) {
 	w := t.k.Report()
 	name := linux.SignalName(sig)
 	if !fault {
-		fmt.Fprintf(w, "elfloader: program killed by signal %s\n", name)
+		// Only the first process's death by a signal is elfloader's to
+		// report; a child's is its parent's business, as natively.
+		if t.p.family.parent == nil {
+			fmt.Fprintf(w, "elfloader: program killed by signal %s\n", name)
+		}
 		return
 	}
 	r := t.Regs()

@@ -495,6 +495,23 @@ func (k *Kernel) loadImage(t *execTarget, envp []string, old *MM) (*loadedImage,
 	if err != nil {
 		return nil, loadError(t.exe.bin.Path, fmt.Errorf("a new address space: %w", err), unix.ENOMEM)
 	}
+	img, err := k.fillNewImage(as, t, envp)
+	if err != nil && errors.Is(err, unix.EEXIST) {
+		// A program linked at a fixed address that elfloader's own
+		// address space holds already (a non-PIE child of a non-PIE
+		// parent sharing it: vfork, posix_spawn): it runs in a separate
+		// address space when the platform has them.
+		if sp, ok := k.cfg.Platform.(plat.SeparateAddressSpaces); ok {
+			if sas, serr := sp.NewSeparateAddressSpace(); serr == nil {
+				return k.fillNewImage(sas, t, envp)
+			}
+		}
+	}
+	return img, err
+}
+
+// fillNewImage loads the program into as, which it releases on failure.
+func (k *Kernel) fillNewImage(as plat.AddressSpace, t *execTarget, envp []string) (*loadedImage, error) {
 	mm := NewMM(as)
 	img, err := k.fillImage(mm, t, envp)
 	if err != nil {

@@ -112,8 +112,12 @@ func (t *Task) run() {
 	}
 	ctx, err := t.k.cfg.Platform.NewContext(t.p.mm.as)
 	if err != nil {
-		fmt.Fprintf(t.k.Report(), "elfloader: %v\n", err)
-		t.p.exit(126)
+		if !t.p.Exiting() {
+			// (A thread started while its process was being killed
+			// finds its address space gone: nothing to report.)
+			fmt.Fprintf(t.k.Report(), "elfloader: %v\n", err)
+			t.p.exit(126)
+		}
 		return
 	}
 	t.ctx = ctx
@@ -193,9 +197,12 @@ func (t *Task) afterSyscall() {
 // space when its context belongs to another one (after execve on the
 // isolated platform): the registers and extended state move over.
 func (t *Task) followAddressSpace() error {
-	bc, ok := t.ctx.(plat.BoundContext)
-	if !ok || bc.AddressSpace() == t.p.mm.as {
-		return nil
+	if bc, ok := t.ctx.(plat.BoundContext); ok {
+		if bc.AddressSpace() == t.p.mm.as {
+			return nil
+		}
+	} else if t.p.mm.Direct() {
+		return nil // an in-process context serves every in-process address space
 	}
 	old := t.ctx
 	nc, err := t.k.cfg.Platform.NewContext(t.p.mm.as)

@@ -125,6 +125,15 @@ type ReservedRanges interface {
 	Reserved() [][2]uint64
 }
 
+// SeparateAddressSpaces is implemented by platforms whose processes
+// normally share one host address space (in-process) but can also give a
+// process one of its own (a stub process): the kernel uses it for a program
+// that cannot be placed in the shared one (a non-PIE child of a non-PIE
+// parent). Contexts of such an address space come from NewContext too.
+type SeparateAddressSpaces interface {
+	NewSeparateAddressSpace() (AddressSpace, error)
+}
+
 // Range is one mapping of app memory: [Start, End), page-aligned, with its
 // protection (PROT_*).
 type Range struct {

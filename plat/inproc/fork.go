@@ -157,3 +157,14 @@ func (p *Platform) rewrittenSites() []isolated.Site {
 	}
 	return out
 }
+
+// NewSeparateAddressSpace implements plat.SeparateAddressSpaces: an empty
+// stub process of the isolated platform, for a program that cannot share
+// elfloader's address space.
+func (p *Platform) NewSeparateAddressSpace() (plat.AddressSpace, error) {
+	iso, err := p.Isolated()
+	if err != nil {
+		return nil, err
+	}
+	return iso.NewAddressSpace()
+}
