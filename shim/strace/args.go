@@ -139,6 +139,9 @@ func (c *call) formatValue(arg linux.Arg, v uint64) string {
 	case linux.ArgEnvArray:
 		return c.envArray(v)
 	}
+	if s, ok := c.outputValue(arg, v); ok {
+		return s
+	}
 	if set := arg.Kind.FlagSet(); set != nil {
 		return linux.FormatFlags(set, v&0xffffffff)
 	}
