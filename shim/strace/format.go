@@ -169,3 +169,38 @@ func pointer(v uint64) string {
 	}
 	return "0x" + strconv.FormatUint(v, 16)
 }
+
+// Parts formats a call as its name and argument strings, for a tracer
+// that prints the inputs when the call starts and the rest when it
+// returns (strace's "<unfinished ...>" and "<... NAME resumed>" lines).
+// Arguments before index firstOutput are inputs; with exited false the
+// outputs print as pointers.
+func (p Printer) Parts(nr uint64, args [6]uint64, ret int64, exited bool, mem Memory) (name string, parts []string, firstOutput int) {
+	c := call{p: p, nr: nr, args: args, ret: ret, exited: exited, mem: mem}
+	sig := linux.SignatureOf(nr)
+	if special, ok := c.specialArgs(sig); ok {
+		return sig.Name, special, len(special)
+	}
+	firstOutput = -1
+	for i, arg := range sig.Args {
+		if i >= len(c.args) {
+			break
+		}
+		if arg.Kind.IsOutput() && firstOutput < 0 {
+			firstOutput = len(parts)
+		}
+		if s, shown := c.formatArg(arg, c.args[i]); shown {
+			parts = append(parts, s)
+		}
+	}
+	if firstOutput < 0 {
+		firstOutput = len(parts)
+	}
+	return sig.Name, parts, firstOutput
+}
+
+// Return is the Printer form of FormatReturn that also decodes returns
+// depending on the arguments (fcntl's F_GETFL flags).
+func (p Printer) Return(nr uint64, args [6]uint64, ret int64) string {
+	return formatReturn(nr, args, ret, true)
+}
