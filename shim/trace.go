@@ -26,6 +26,8 @@ type TraceOptions struct {
 	Printer strace.Printer
 	// Calls selects the syscalls shown (strace -e trace=SET); nil shows all.
 	Calls func(nr uint64) bool
+	// OnlyTID, when not 0, shows only that task (strace without -f).
+	OnlyTID int
 	// Timestamp is one of the Timestamp constants (strace -t, -tt, -ttt).
 	Timestamp int
 	// CallTime appends the time spent in each call (strace -T).
@@ -68,9 +70,14 @@ func NewTracer(w io.Writer, opts TraceOptions) *Tracer {
 	return &Tracer{w: w, opts: opts, pending: map[int]*pendingCall{}, live: map[int]bool{}}
 }
 
-// shows reports whether nr is printed.
-func (tr *Tracer) shows(nr uint64) bool {
-	return tr.opts.Summary == nil && (tr.opts.Calls == nil || tr.opts.Calls(nr))
+// follows reports whether the task's events are traced at all.
+func (tr *Tracer) follows(tid int) bool {
+	return tr.opts.OnlyTID == 0 || tr.opts.OnlyTID == tid
+}
+
+// shows reports whether the task's call nr is printed.
+func (tr *Tracer) shows(tid int, nr uint64) bool {
+	return tr.opts.Summary == nil && tr.follows(tid) && (tr.opts.Calls == nil || tr.opts.Calls(nr))
 }
 
 // prefixLocked returns the "[pid N] " and timestamp that start a line.
@@ -105,7 +112,7 @@ func (tr *Tracer) interruptLocked() {
 func (tr *Tracer) enter(t *kernel.Task, nr uint64, args Args) *pendingCall {
 	now := time.Now()
 	pc := &pendingCall{tid: t.TID, nr: nr, start: now}
-	if !tr.shows(nr) {
+	if !tr.shows(t.TID, nr) {
 		return pc
 	}
 	name, parts, firstOut := tr.opts.Printer.Parts(nr, args, 0, false, t.MM())
@@ -130,7 +137,9 @@ func (tr *Tracer) enter(t *kernel.Task, nr uint64, args Args) *pendingCall {
 func (tr *Tracer) exit(t *kernel.Task, pc *pendingCall, args Args, ret uint64) {
 	elapsed := time.Since(pc.start)
 	if s := tr.opts.Summary; s != nil {
-		s.Add(pc.nr, int64(ret), elapsed)
+		if tr.follows(pc.tid) {
+			s.Add(pc.nr, int64(ret), elapsed)
+		}
 		return
 	}
 	if !pc.shown {
@@ -169,7 +178,7 @@ func (tr *Tracer) finishLocked(pc *pendingCall, rest, result string) {
 
 // SignalDelivered implements kernel.Tracer.
 func (tr *Tracer) SignalDelivered(t *kernel.Task, si *kernel.SigInfo) {
-	if tr.opts.Summary != nil {
+	if tr.opts.Summary != nil || !tr.follows(t.TID) {
 		return
 	}
 	tr.mu.Lock()
@@ -181,7 +190,7 @@ func (tr *Tracer) SignalDelivered(t *kernel.Task, si *kernel.SigInfo) {
 // TaskExited implements kernel.Tracer: a call the task was in ends with
 // " = ?", then strace's "+++ exited with N +++" line.
 func (tr *Tracer) TaskExited(t *kernel.Task, waitStatus int) {
-	if tr.opts.Summary != nil {
+	if tr.opts.Summary != nil || !tr.follows(t.TID) {
 		return
 	}
 	tr.mu.Lock()
@@ -191,12 +200,4 @@ func (tr *Tracer) TaskExited(t *kernel.Task, waitStatus int) {
 	}
 	io.WriteString(tr.w, tr.prefixLocked(t.TID, time.Now())+strace.ExitLine(waitStatus)+"\n")
 	delete(tr.live, t.TID)
-}
-
-// abandon ends a call whose task exited during it (exit_group, a fatal
-// signal): TaskExited already closed its line; -c still counts it.
-func (tr *Tracer) abandon(pc *pendingCall, ret uint64) {
-	if s := tr.opts.Summary; s != nil {
-		s.Add(pc.nr, int64(ret), time.Since(pc.start))
-	}
 }
