@@ -179,6 +179,9 @@ func (p Printer) Parts(nr uint64, args [6]uint64, ret int64, exited bool, mem Me
 	c := call{p: p, nr: nr, args: args, ret: ret, exited: exited, mem: mem}
 	sig := linux.SignatureOf(nr)
 	if special, ok := c.specialArgs(sig); ok {
+		if nr == unix.SYS_PRCTL && args[0]&0xffffffff == unix.PR_GET_NAME {
+			return sig.Name, special, 1 // the name is written by the call
+		}
 		return sig.Name, special, len(special)
 	}
 	firstOutput = -1

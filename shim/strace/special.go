@@ -19,6 +19,8 @@ func (c *call) specialArgs(sig linux.Signature) ([]string, bool) {
 		return c.clone3Args(), true
 	case unix.SYS_IOCTL:
 		return c.ioctlArgs(), true
+	case unix.SYS_PRCTL:
+		return c.prctlArgs(sig)
 	case unix.SYS_SETSOCKOPT:
 		parts := c.formatArgs(sig.Args)
 		parts[3] = c.intOption(c.args[3], c.args[4])
@@ -184,4 +186,23 @@ func (c *call) intOption(addr, length uint64) string {
 		return pointer(addr)
 	}
 	return "[" + strconv.FormatInt(int64(int32(le.Uint32(b))), 10) + "]"
+}
+
+// taskCommLen is the size of a thread name (TASK_COMM_LEN).
+const taskCommLen = 16
+
+// prctlArgs prints the thread-name options as strace does,
+// prctl(PR_GET_NAME, "busybox"); other options use the signature.
+func (c *call) prctlArgs(sig linux.Signature) ([]string, bool) {
+	switch c.args[0] & 0xffffffff {
+	case unix.PR_SET_NAME:
+		return []string{"PR_SET_NAME", c.cString(c.args[1], taskCommLen-1)}, true
+	case unix.PR_GET_NAME:
+		name := pointer(c.args[1])
+		if c.succeeded() {
+			name = c.cString(c.args[1], taskCommLen-1)
+		}
+		return []string{"PR_GET_NAME", name}, true
+	}
+	return nil, false
 }
