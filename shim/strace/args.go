@@ -196,7 +196,7 @@ func (c *call) cString(addr uint64, limit int) string {
 
 // buffer prints the first limit bytes of an n-byte buffer.
 func (c *call) buffer(addr, n uint64, limit int, enc func([]byte, bool) string) string {
-	if addr == 0 && n != 0 {
+	if addr == 0 {
 		return "NULL"
 	}
 	show := n
