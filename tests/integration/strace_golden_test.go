@@ -48,7 +48,11 @@ func TestStraceGolden(t *testing.T) {
 		argv []string
 	}
 	var programs []program
-	for _, v := range testbin.StaticVariants() {
+	variants := testbin.StaticVariants()
+	if os.Getenv(dynamicEnv) != "0" {
+		variants = append(variants, testbin.DynamicVariants()...)
+	}
+	for _, v := range variants {
 		if v.Missing() != "" {
 			continue
 		}
@@ -73,6 +77,9 @@ func TestStraceGolden(t *testing.T) {
 			runTraced(t, append([]string{elfloader, "trace", "-f", "-o", loadedOut}, p.argv...))
 			want := normaliseTrace(t, nativeOut, true)
 			got := normaliseTrace(t, loadedOut, false)
+			if !strings.HasSuffix(want, "+++ exited with 0 +++\n") || strings.Count(want, "\n") < 5 {
+				t.Fatalf("strace's trace looks incomplete:\n%s", want)
+			}
 			if want != got {
 				t.Errorf("trace differs from strace's (normalised):\n%s", lineDiffs(want, got))
 			}
