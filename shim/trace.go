@@ -10,6 +10,7 @@ import (
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim/strace"
+	"golang.org/x/sys/unix"
 )
 
 // Timestamp formats of strace's -t, -tt and -ttt.
@@ -153,7 +154,19 @@ func (tr *Tracer) exit(t *kernel.Task, pc *pendingCall, args Args, ret uint64) {
 	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
+	if createsTask(pc.nr) && int64(ret) > 0 && tr.opts.OnlyTID == 0 {
+		tr.live[int(ret)] = true // traced from now on, as strace attaches
+	}
 	tr.finishLocked(pc, rest, result)
+}
+
+// createsTask reports whether a successful nr returns a new task's id.
+func createsTask(nr uint64) bool {
+	switch nr {
+	case unix.SYS_CLONE, unix.SYS_CLONE3, unix.SYS_FORK, unix.SYS_VFORK:
+		return true
+	}
+	return false
 }
 
 // finishLocked writes the end of pc's line: on the open line, or on a new
