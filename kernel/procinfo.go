@@ -78,7 +78,13 @@ func (v procView) Comm() string {
 	if leader != nil && leader.Name != "" {
 		return leader.Name
 	}
-	name := v.p.ExecPath
+	return execName(v.p)
+}
+
+// execName is the name exec gives a process: the last element of the
+// program's path, cut to 15 bytes.
+func execName(p *Process) string {
+	name := p.ExecPath
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
@@ -86,6 +92,15 @@ func (v procView) Comm() string {
 		name = name[:15]
 	}
 	return name
+}
+
+// Comm is the thread's name as PR_GET_NAME reports it: the one it set
+// (or inherited), else the program's file name as exec set it.
+func (t *Task) Comm() string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return execName(t.p)
 }
 
 func (v procView) Cmdline() []string { return v.p.Argv }

@@ -2,7 +2,6 @@ package process
 
 import (
 	"encoding/binary"
-	"path"
 
 	"golang.org/x/sys/unix"
 
@@ -199,11 +198,7 @@ func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, nil
 	case unix.PR_GET_NAME:
 		var b [16]byte
-		name := t.Name
-		if name == "" && t.Process().ExecPath != "" { // not renamed: the program's file name, as exec sets it
-			name = path.Base(t.Process().ExecPath)
-		}
-		copy(b[:15], name)
+		copy(b[:15], t.Comm())
 		return 0, t.CopyOut(a[1], b[:])
 	case unix.PR_GET_DUMPABLE:
 		return 1, nil
