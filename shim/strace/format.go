@@ -179,8 +179,11 @@ func (p Printer) Parts(nr uint64, args [6]uint64, ret int64, exited bool, mem Me
 	c := call{p: p, nr: nr, args: args, ret: ret, exited: exited, mem: mem}
 	sig := linux.SignatureOf(nr)
 	if special, ok := c.specialArgs(sig); ok {
-		if nr == unix.SYS_PRCTL && args[0]&0xffffffff == unix.PR_GET_NAME {
+		switch {
+		case nr == unix.SYS_PRCTL && args[0]&0xffffffff == unix.PR_GET_NAME:
 			return sig.Name, special, 1 // the name is written by the call
+		case nr == unix.SYS_CLONE3:
+			return sig.Name, special, 0 // the parent's copy of the new tid
 		}
 		return sig.Name, special, len(special)
 	}

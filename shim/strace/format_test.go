@@ -173,6 +173,8 @@ func TestFormatProcessCalls(t *testing.T) {
 			`clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7fc07191fa10) = 6692`},
 		{"clone3 thread", unix.SYS_CLONE3, [6]uint64{0xa000, 88}, 24405, newFakeMem().put(0xa000, clone3Args),
 			`clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7fa019cc6990, parent_tid=0x7fa019cc6990, exit_signal=0, stack=0x7fa0194c6000, stack_size=0x7fff80, tls=0x7fa019cc66c0}, 88) = 24405`},
+		{"clone3 thread tid", unix.SYS_CLONE3, [6]uint64{0xa000, 88}, 24405, newFakeMem().put(0xa000, clone3Args).u32s(0x7fa019cc6990, 24405),
+			`clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7fa019cc6990, parent_tid=0x7fa019cc6990, exit_signal=0, stack=0x7fa0194c6000, stack_size=0x7fff80, tls=0x7fa019cc66c0} => {parent_tid=[24405]}, 88) = 24405`},
 		{"wait4", unix.SYS_WAIT4, [6]uint64{u64(-1), 0, unix.WNOHANG, 0}, neg(unix.ECHILD), nil,
 			`wait4(-1, NULL, WNOHANG, NULL) = -1 ECHILD (No child processes)`},
 		{"kill 0", unix.SYS_KILL, [6]uint64{999999, 0}, neg(unix.ESRCH), nil, `kill(999999, 0) = -1 ESRCH (No such process)`},

@@ -138,7 +138,13 @@ func (c *call) clone3Args() []string {
 	if flags&unix.CLONE_SETTLS != 0 {
 		s += ", tls=" + pointer(tls)
 	}
-	return []string{s + "}", sizeStr}
+	s += "}"
+	if flags&unix.CLONE_PARENT_SETTID != 0 && c.succeeded() {
+		if tid, ok := readBytes(c.mem, parentTid, 4); ok {
+			s += " => {parent_tid=[" + strconv.FormatInt(int64(int32(le.Uint32(tid))), 10) + "]}"
+		}
+	}
+	return []string{s, sizeStr}
 }
 
 // ioctlIntArg lists requests whose third argument is an integer.
