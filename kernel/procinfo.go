@@ -229,3 +229,21 @@ func (v procView) RSS() uint64 {
 func (v procView) Threads() int         { return len(v.TIDs()) }
 func (v procView) State() string        { return "R" }
 func (v procView) StartTime() time.Time { return v.p.startTime }
+
+// FDName is what /proc/self/fd/FD links to for the task's descriptor fd
+// ("/etc/hostname", "pipe:[1234]"), and the working directory for
+// AT_FDCWD, for a tracer's strace -y; false when fd is not open.
+func (t *Task) FDName(fd int) (string, bool) {
+	if fd == unix.AT_FDCWD {
+		if t.p.FS == nil {
+			return "", false
+		}
+		cwd, err := vfs.Getcwd(t.p.FS)
+		return cwd, err == nil
+	}
+	e, ok := describeFD(t.p.files, fd)
+	if !ok || e.Name == "" {
+		return "", false
+	}
+	return e.Name, true
+}

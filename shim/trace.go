@@ -33,6 +33,8 @@ type TraceOptions struct {
 	Timestamp int
 	// CallTime appends the time spent in each call (strace -T).
 	CallTime bool
+	// FDNames prints descriptors with what they refer to (strace -y).
+	FDNames bool
 	// AlwaysPID prefixes every line with "[pid N]"; otherwise the prefix
 	// appears, as with strace -f, while more than one task is traced.
 	AlwaysPID bool
@@ -69,6 +71,15 @@ type pendingCall struct {
 // NewTracer returns a tracer writing to w.
 func NewTracer(w io.Writer, opts TraceOptions) *Tracer {
 	return &Tracer{w: w, opts: opts, pending: map[int]*pendingCall{}, live: map[int]bool{}}
+}
+
+// printer is the printer for t's calls: with t's descriptors under -y.
+func (tr *Tracer) printer(t *kernel.Task) strace.Printer {
+	p := tr.opts.Printer
+	if tr.opts.FDNames {
+		p.FDName = t.FDName
+	}
+	return p
 }
 
 // follows reports whether the task's events are traced at all.
@@ -116,7 +127,7 @@ func (tr *Tracer) enter(t *kernel.Task, nr uint64, args Args) *pendingCall {
 	if !tr.shows(t.TID, nr) {
 		return pc
 	}
-	name, parts, firstOut := tr.opts.Printer.Parts(nr, args, 0, false, t.MM())
+	name, parts, firstOut := tr.printer(t).Parts(nr, args, 0, false, t.MM())
 	pc.name, pc.shown = name, true
 	head := name + "(" + strings.Join(parts[:firstOut], ", ")
 	if firstOut > 0 && firstOut < len(parts) {
@@ -146,9 +157,10 @@ func (tr *Tracer) exit(t *kernel.Task, pc *pendingCall, args Args, ret uint64) {
 	if !pc.shown {
 		return
 	}
-	_, parts, firstOut := tr.opts.Printer.Parts(pc.nr, args, int64(ret), true, t.MM())
+	p := tr.printer(t)
+	_, parts, firstOut := p.Parts(pc.nr, args, int64(ret), true, t.MM())
 	rest := strings.Join(parts[firstOut:], ", ") + ")"
-	result := tr.opts.Printer.Return(pc.nr, args, int64(ret))
+	result := p.Return(pc.nr, args, int64(ret))
 	if tr.opts.CallTime {
 		result += fmt.Sprintf(" <%.6f>", elapsed.Seconds())
 	}

@@ -19,6 +19,7 @@ type traceOptions struct {
 	follow      bool
 	expr        string
 	callTime    bool
+	fdNames     bool
 	timestamps  int
 	stringLimit int
 	summary     bool
@@ -30,6 +31,7 @@ func (to *traceOptions) register(fs *flag.FlagSet) {
 	fs.BoolVarP(&to.follow, "follow-forks", "f", false, "trace the threads and child processes the program creates")
 	fs.StringVarP(&to.expr, "expr", "e", "", "qualifying `EXPR`: trace=NAME[,NAME...] (or !NAME... to exclude), all, none")
 	fs.BoolVarP(&to.callTime, "syscall-times", "T", false, "show the time spent in each call")
+	fs.BoolVarP(&to.fdNames, "decode-fds", "y", false, "print the path or object each file descriptor refers to: 3</etc/hostname>")
 	fs.CountVarP(&to.timestamps, "timestamps", "t", "prefix each line with the time of day (-tt: with microseconds, -ttt: seconds since the epoch)")
 	fs.IntVarP(&to.stringLimit, "string-limit", "s", strace.DefaultStringLimit, "show at most `N` bytes of each string")
 	fs.BoolVarP(&to.summary, "summary-only", "c", false, "count time, calls and errors per syscall and print a summary table instead of the calls")
@@ -77,7 +79,7 @@ func cmdTrace(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	var to traceOptions
 	to.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `Usage: elfloader trace [-f] [-e trace=SET] [-T] [-t|-tt|-ttt] [-s N] [-c] [-o FILE] PROGRAM [ARGS...]
+		fmt.Fprintf(fs.Output(), `Usage: elfloader trace [-f] [-e trace=SET] [-T] [-t|-tt|-ttt] [-s N] [-y] [-c] [-o FILE] PROGRAM [ARGS...]
 
 Runs PROGRAM as "elfloader run" does and prints its system calls, signals
 and exits in strace's format, with strace's option letters. elfloader's
@@ -117,6 +119,7 @@ Flags:
 		Calls:     calls,
 		Timestamp: min(to.timestamps, shim.TimestampEpoch),
 		CallTime:  to.callTime,
+		FDNames:   to.fdNames,
 	}
 	if !to.follow {
 		// The first process takes elfloader's own pid (see kernel.New).

@@ -40,8 +40,10 @@ func openTakesMode(flags uint64) bool {
 func (c *call) formatValue(arg linux.Arg, v uint64) string {
 	limit := c.p.stringLimit()
 	switch arg.Kind {
-	case linux.ArgInt, linux.ArgFd:
+	case linux.ArgInt:
 		return strconv.FormatInt(int64(int32(v)), 10)
+	case linux.ArgFd:
+		return c.p.fd(int64(int32(v)))
 	case linux.ArgLong:
 		return strconv.FormatInt(int64(v), 10)
 	case linux.ArgUint:
@@ -54,9 +56,14 @@ func (c *call) formatValue(arg linux.Arg, v uint64) string {
 		return pointer(v)
 	case linux.ArgDirFd:
 		if int32(v) == unix.AT_FDCWD {
+			if c.p.FDName != nil {
+				if cwd, ok := c.p.FDName(unix.AT_FDCWD); ok {
+					return "AT_FDCWD<" + cwd + ">"
+				}
+			}
 			return "AT_FDCWD"
 		}
-		return strconv.FormatInt(int64(int32(v)), 10)
+		return c.p.fd(int64(int32(v)))
 	case linux.ArgPath:
 		return c.cString(v, pathLimit)
 	case linux.ArgPathOut:

@@ -164,7 +164,7 @@ var ioctlNoArg = map[uint64]bool{
 // an integer, or a pointer for known requests, hex for unknown ones.
 func (c *call) ioctlArgs() []string {
 	req := c.args[1] & 0xffffffff
-	parts := []string{strconv.FormatInt(int64(int32(c.args[0])), 10), linux.FormatIoctlReq(req)}
+	parts := []string{c.p.fd(int64(int32(c.args[0]))), linux.FormatIoctlReq(req)}
 	_, known := linux.IoctlReq.Lookup(req)
 	switch {
 	case ioctlNoArg[req]:

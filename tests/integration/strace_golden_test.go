@@ -26,6 +26,8 @@ import (
 //     (set_tid_address, clone, wait4, getpid, si_pid) become PID;
 //   - addresses (every 0x… number) become ADDR: the layout differs;
 //   - getrandom's bytes become RANDOM;
+//   - under -y, pipe inode numbers (pipe:[N]) become pipe:[INODE]: the
+//     two runs write to different pipes;
 //   - the padding before " = " becomes one space (it depends on the prefix);
 //   - rseq lines are dropped: elfloader does not implement rseq and answers
 //     ENOSYS, which glibc accepts;
@@ -44,8 +46,9 @@ func TestStraceGolden(t *testing.T) {
 	}
 	elfloader := testbin.Elfloader(t)
 	type program struct {
-		name string
-		argv []string
+		name  string
+		argv  []string
+		flags []string // options given to both tracers
 	}
 	var programs []program
 	variants := testbin.StaticVariants()
@@ -59,22 +62,26 @@ func TestStraceGolden(t *testing.T) {
 		hello := testbin.Build(t, testbin.CSource(t, "hello.c"), v)
 		cat := testbin.Build(t, testbin.CSource(t, "fs_cat.c"), v)
 		programs = append(programs,
-			program{"hello/" + v.Name, []string{hello}},
-			program{"fs_cat/" + v.Name, []string{cat, "/etc/hostname", "/nonexistent"}})
+			program{"hello/" + v.Name, []string{hello}, nil},
+			program{"fs_cat/" + v.Name, []string{cat, "/etc/hostname", "/nonexistent"}, nil},
+			program{"fs_cat-y-s8/" + v.Name, []string{cat, "/etc/hostname", "/etc/os-release"}, []string{"-y", "-s", "8"}})
 	}
 	if _, err := os.Stat(busybox); err == nil {
 		programs = append(programs,
-			program{"busybox-cat", []string{busybox, "cat", "/etc/hostname"}},
-			program{"busybox-ls-root", []string{busybox, "ls", "/"}},
-			program{"busybox-ls-usr", []string{busybox, "ls", "-l", "/usr"}})
+			program{"busybox-cat", []string{busybox, "cat", "/etc/hostname"}, nil},
+			program{"busybox-cat-y", []string{busybox, "cat", "/etc/hostname"}, []string{"-y"}},
+			program{"busybox-ls-root", []string{busybox, "ls", "/"}, nil},
+			program{"busybox-ls-usr", []string{busybox, "ls", "-l", "/usr"}, nil})
 	}
 	for _, p := range programs {
 		t.Run(p.name, func(t *testing.T) {
 			dir := t.TempDir()
 			nativeOut := filepath.Join(dir, "native")
 			loadedOut := filepath.Join(dir, "elfloader")
-			runTraced(t, append([]string{strace, "-f", "-o", nativeOut}, p.argv...))
-			runTraced(t, append([]string{elfloader, "trace", "-f", "-o", loadedOut}, p.argv...))
+			nativeArgv := append(append([]string{strace, "-f", "-o", nativeOut}, p.flags...), p.argv...)
+			loadedArgv := append(append([]string{elfloader, "trace", "-f", "-o", loadedOut}, p.flags...), p.argv...)
+			runTraced(t, nativeArgv)
+			runTraced(t, loadedArgv)
 			want := normaliseTrace(t, nativeOut, true)
 			got := normaliseTrace(t, loadedOut, false)
 			if !strings.HasSuffix(want, "+++ exited with 0 +++\n") || strings.Count(want, "\n") < 5 {
@@ -110,6 +117,7 @@ var (
 	traceAlignment  = regexp.MustCompile(`\s+= `)
 	tracePidReturn  = regexp.MustCompile(`^((set_tid_address|clone|clone3|fork|vfork|wait4|getpid|gettid|getppid)\(.*\) = )\d+`)
 	traceSigPid     = regexp.MustCompile(`si_pid=\d+`)
+	tracePipeInode  = regexp.MustCompile(`pipe:\[\d+\]`)
 	traceOwnFSStats = regexp.MustCompile(`^(newfstatat\(AT_FDCWD, "/(dev|proc|sys|tmp)", )\{[^}]*\}`)
 	traceSelfExe    = regexp.MustCompile(`^readlink\("/proc/self/exe", .*`)
 )
@@ -136,6 +144,7 @@ func normaliseTrace(t *testing.T, path string, native bool) string {
 		line = traceAlignment.ReplaceAllString(line, " = ")
 		line = tracePidReturn.ReplaceAllString(line, "${1}PID")
 		line = traceSigPid.ReplaceAllString(line, "si_pid=PID")
+		line = tracePipeInode.ReplaceAllString(line, "pipe:[INODE]")
 		line = traceOwnFSStats.ReplaceAllString(line, "${1}{OWN FS}")
 		line = traceSelfExe.ReplaceAllString(line, `readlink("/proc/self/exe", EXE`)
 		out = append(out, line)
