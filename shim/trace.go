@@ -63,9 +63,10 @@ type pendingCall struct {
 	nr         uint64
 	name       string
 	start      time.Time
-	column     int  // length of the line written so far
-	unfinished bool // its line was ended with "<unfinished ...>"
-	shown      bool // its entry was written
+	column     int             // length of the line written so far
+	before     strace.Snapshot // value-result arguments as they were at entry
+	unfinished bool            // its line was ended with "<unfinished ...>"
+	shown      bool            // its entry was written
 }
 
 // NewTracer returns a tracer writing to w.
@@ -129,6 +130,7 @@ func (tr *Tracer) enter(t *kernel.Task, nr uint64, args Args) *pendingCall {
 	}
 	name, parts, firstOut := tr.printer(t).Parts(nr, args, 0, false, t.MM())
 	pc.name, pc.shown = name, true
+	pc.before = strace.Save(t.MM(), strace.SavedRanges(nr, args))
 	head := name + "(" + strings.Join(parts[:firstOut], ", ")
 	if firstOut > 0 && firstOut < len(parts) {
 		head += ", "
@@ -158,6 +160,9 @@ func (tr *Tracer) exit(t *kernel.Task, pc *pendingCall, args Args, ret uint64) {
 		return
 	}
 	p := tr.printer(t)
+	if pc.before != nil {
+		p.Before = pc.before
+	}
 	_, parts, firstOut := p.Parts(pc.nr, args, int64(ret), true, t.MM())
 	rest := strings.Join(parts[firstOut:], ", ") + ")"
 	result := p.Return(pc.nr, args, int64(ret))

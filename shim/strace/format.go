@@ -28,6 +28,10 @@ type Printer struct {
 	// FDName, when set, names file descriptors: arguments and returned
 	// descriptors print as 3</etc/hostname> (strace -y).
 	FDName func(fd int) (string, bool)
+	// Before, when set, is what a tracer saved of the memory when the call
+	// started (see SavedRanges): value-result lengths then print as
+	// strace's "[128 => 16]".
+	Before Memory
 }
 
 // fd prints a descriptor, with its name under strace -y.

@@ -24,6 +24,9 @@ func (c *call) outputValue(arg linux.Arg, v uint64) (string, bool) {
 	if v == 0 {
 		return "NULL", true
 	}
+	if arg.Kind == linux.ArgSocklenOut {
+		return c.socklenInOut(v), true
+	}
 	if !c.succeeded() {
 		return pointer(v), true
 	}
@@ -48,17 +51,78 @@ func (c *call) outputValue(arg linux.Arg, v uint64) (string, bool) {
 			return pointer(v), true
 		}
 		return c.sockaddr(v, n), true
-	case linux.ArgSocklenOut:
-		n, ok := c.socklen(v)
-		if !ok {
-			return pointer(v), true
-		}
-		return "[" + strconv.FormatUint(n, 10) + "]", true
 	case linux.ArgUtsnameOut:
 		return c.utsname(v), true
 	default: // linux.ArgTimespecOut
 		return c.timespec(v), true
 	}
+}
+
+// socklenInOut prints a value-result socklen_t: "[16]", or "[128 => 16]"
+// when the call changed it and the value before is known.
+func (c *call) socklenInOut(addr uint64) string {
+	var before uint64
+	haveBefore := false
+	if b, ok := readBytes(c.p.Before, addr, 4); ok {
+		before, haveBefore = uint64(le.Uint32(b)), true
+	}
+	if !c.succeeded() {
+		if haveBefore {
+			return "[" + strconv.FormatUint(before, 10) + "]"
+		}
+		return pointer(addr)
+	}
+	after, ok := c.socklen(addr)
+	switch {
+	case !ok:
+		return pointer(addr)
+	case haveBefore && before != after:
+		return "[" + strconv.FormatUint(before, 10) + " => " + strconv.FormatUint(after, 10) + "]"
+	}
+	return "[" + strconv.FormatUint(after, 10) + "]"
+}
+
+// SavedRanges returns the memory ranges a tracer should save when call nr
+// starts, for Printer.Before: the value-result lengths.
+func SavedRanges(nr uint64, args [6]uint64) []Range {
+	var out []Range
+	for i, arg := range linux.SignatureOf(nr).Args {
+		if arg.Kind == linux.ArgSocklenOut && i < len(args) && args[i] != 0 {
+			out = append(out, Range{Addr: args[i], Len: 4})
+		}
+	}
+	return out
+}
+
+// Range is a span of application memory.
+type Range struct {
+	Addr uint64
+	Len  int
+}
+
+// Snapshot is memory saved at the start of a call (Printer.Before).
+type Snapshot map[uint64][]byte
+
+// Save copies the ranges from mem; ranges that cannot be read are left out.
+func Save(mem Memory, ranges []Range) Snapshot {
+	if len(ranges) == 0 {
+		return nil
+	}
+	s := Snapshot{}
+	for _, r := range ranges {
+		if b, ok := readBytes(mem, r.Addr, r.Len); ok {
+			s[r.Addr] = append([]byte(nil), b...)
+		}
+	}
+	return s
+}
+
+// ReadAt implements Memory over the saved ranges.
+func (s Snapshot) ReadAt(addr uint64, n int) ([]byte, error) {
+	if b, ok := s[addr]; ok && n <= len(b) {
+		return b[:n], nil
+	}
+	return nil, fmt.Errorf("read %d bytes at %#x: not saved", n, addr)
 }
 
 // socklen reads a socklen_t.

@@ -70,3 +70,19 @@ func TestFormatOutputStructs(t *testing.T) {
 			`clock_gettime(CLOCK_MONOTONIC, {tv_sec=5, tv_nsec=7}) = 0`},
 	})
 }
+
+func TestFormatSocklenBefore(t *testing.T) {
+	addr := []byte{2, 0, 0x1f, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}
+	mem := newFakeMem().put(0x6000, addr).u32s(0x6100, 16)
+	args := [6]uint64{3, 0x6000, 0x6100, unix.SOCK_CLOEXEC}
+	before := Save(newFakeMem().u32s(0x6100, 128), SavedRanges(unix.SYS_ACCEPT4, args))
+	p := Printer{Before: before}
+	want := `accept4(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("127.0.0.1")}, [128 => 16], SOCK_CLOEXEC) = 5`
+	if got := p.Format(unix.SYS_ACCEPT4, args, 5, mem); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	want = `accept4(3, 0x6000, [128], SOCK_CLOEXEC) = -1 EAGAIN (Resource temporarily unavailable)`
+	if got := p.Format(unix.SYS_ACCEPT4, args, neg(unix.EAGAIN), mem); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
