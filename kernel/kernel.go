@@ -53,6 +53,9 @@ type Config struct {
 	// Debugger, when set, sees every task's start, faults and returns to
 	// app code (the gdb stub; see debug.go).
 	Debugger Debugger
+	// Tracer, when set, sees delivered signals and task ends (strace's
+	// "--- SIG ---" and "+++ exited +++" lines).
+	Tracer Tracer
 }
 
 // Kernel is the root of the state an app sees.

@@ -149,6 +149,7 @@ func (p *Process) exit(status int) {
 	}
 	p.mu.Unlock()
 	for _, t := range tasks {
+		t.traceExit(p.waitStatus())
 		t.notify()
 	}
 	p.mu.Lock()

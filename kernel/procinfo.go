@@ -78,7 +78,13 @@ func (v procView) Comm() string {
 	if leader != nil && leader.Name != "" {
 		return leader.Name
 	}
-	name := v.p.ExecPath
+	return execName(v.p)
+}
+
+// execName is the name exec gives a process: the last element of the
+// program's path, cut to 15 bytes.
+func execName(p *Process) string {
+	name := p.ExecPath
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
@@ -86,6 +92,15 @@ func (v procView) Comm() string {
 		name = name[:15]
 	}
 	return name
+}
+
+// Comm is the thread's name as PR_GET_NAME reports it: the one it set
+// (or inherited), else the program's file name as exec set it.
+func (t *Task) Comm() string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return execName(t.p)
 }
 
 func (v procView) Cmdline() []string { return v.p.Argv }
@@ -214,3 +229,21 @@ func (v procView) RSS() uint64 {
 func (v procView) Threads() int         { return len(v.TIDs()) }
 func (v procView) State() string        { return "R" }
 func (v procView) StartTime() time.Time { return v.p.startTime }
+
+// FDName is what /proc/self/fd/FD links to for the task's descriptor fd
+// ("/etc/hostname", "pipe:[1234]"), and the working directory for
+// AT_FDCWD, for a tracer's strace -y; false when fd is not open.
+func (t *Task) FDName(fd int) (string, bool) {
+	if fd == unix.AT_FDCWD {
+		if t.p.FS == nil {
+			return "", false
+		}
+		cwd, err := vfs.Getcwd(t.p.FS)
+		return cwd, err == nil
+	}
+	e, ok := describeFD(t.p.files, fd)
+	if !ok || e.Name == "" {
+		return "", false
+	}
+	return e.Name, true
+}

@@ -77,6 +77,7 @@ func (t *Task) handleSignals(afterSyscall bool) {
 			break
 		}
 		sig := si.Signo()
+		t.traceSignal(&si)
 		act := t.p.SigAction(sig)
 		if sig == SIGKILL || act.Handler == SIG_DFL {
 			switch defaultActionOf(sig) {

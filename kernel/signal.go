@@ -185,9 +185,11 @@ func (t *Task) SendSignal(si SigInfo) {
 	t.notify()
 }
 
-// ignoredLocked reports whether sig would be discarded on arrival.
+// ignoredLocked reports whether sig would be discarded on arrival. Under
+// a tracer nothing is: as for a ptraced Linux task, an ignored signal is
+// queued, shown when taken (strace's "--- SIGCHLD ---") and then dropped.
 func (p *Process) ignoredLocked(sig int) bool {
-	if sig == SIGKILL || sig == SIGSTOP {
+	if sig == SIGKILL || sig == SIGSTOP || p.k.cfg.Tracer != nil {
 		return false
 	}
 	p.mu.Lock()

@@ -77,6 +77,7 @@ func (t *Task) CopyInString(addr uint64, max int) (string, error) {
 // ExitThread ends this task only (exit(2)).
 func (t *Task) ExitThread(code int) {
 	t.exited = true
+	t.traceExit((code & 0xff) << 8)
 	t.p.mu.Lock()
 	delete(t.p.tasks, t.TID)
 	last := len(t.p.tasks) == 0

@@ -92,8 +92,7 @@ type Override interface {
 // Table is the syscall table.
 type Table struct {
 	entries  [linux.MaxSyscall + 1]*Entry
-	traceMu  sync.Mutex
-	trace    io.Writer
+	trace    *Tracer
 	observer Observer
 	filter   Filter
 	override Override
@@ -103,8 +102,23 @@ type Table struct {
 // New returns an empty table.
 func New() *Table { return &Table{} }
 
-// SetTrace makes every call print in strace's format to w (nil: off).
-func (tb *Table) SetTrace(w io.Writer) { tb.trace = w }
+// SetTrace makes every call print in strace's format to w (nil: off),
+// each line prefixed with the thread id.
+func (tb *Table) SetTrace(w io.Writer) {
+	if w == nil {
+		tb.trace = nil
+		return
+	}
+	tb.trace = NewTracer(w, TraceOptions{AlwaysPID: true})
+}
+
+// SetTracer installs a tracer with strace's options (nil: off). The
+// kernel should get the same tracer as its kernel.Tracer for the signal
+// and exit lines.
+func (tb *Table) SetTracer(tr *Tracer) { tb.trace = tr }
+
+// Tracer returns the installed tracer, or nil.
+func (tb *Table) Tracer() *Tracer { return tb.trace }
 
 // SetObserver installs the coverage observer.
 func (tb *Table) SetObserver(o Observer) { tb.observer = o }
@@ -199,9 +213,9 @@ func (tb *Table) Dispatch(t *kernel.Task) {
 		}
 		e = nil
 	}
-	noReturn := nr == unix.SYS_EXIT || nr == unix.SYS_EXIT_GROUP
-	if noReturn && tb.trace != nil {
-		tb.printTrace(t, nr, args, 0, true)
+	var traced *pendingCall
+	if tb.trace != nil {
+		traced = tb.trace.enter(t, nr, args)
 	}
 	var ret uint64
 	overridden := false
@@ -227,10 +241,12 @@ func (tb *Table) Dispatch(t *kernel.Task) {
 		tb.observer.Observe(t, nr, args, ret, site)
 	}
 	if t.Exited() {
+		// The tracer's TaskExited closed the line (" = ?"); strace -c
+		// does not count calls that never return.
 		return
 	}
-	if tb.trace != nil && !noReturn {
-		tb.printTrace(t, nr, args, ret, false)
+	if traced != nil {
+		tb.trace.exit(t, traced, args, ret)
 	}
 	if t.SkipReturn() {
 		return

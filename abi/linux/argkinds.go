@@ -87,6 +87,16 @@ const (
 	ArgEnvArray                           // NULL-terminated array of strings, summarised (execve envp)
 	ArgHidden                             // passed in a register but not printed (high half of preadv's offset)
 	ArgPollFds                            // struct pollfd[LenArg] read before the call
+	ArgStatOut                            // struct stat written by the call: "{st_mode=S_IFREG|0644, st_size=1, ...}"
+	ArgStatxOut                           // struct statx written by the call
+	ArgRlimitIn                           // struct rlimit read before the call
+	ArgRlimitOut                          // struct rlimit written by the call
+	ArgWaitStatus                         // int wait status written by the call: "[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]"
+	ArgDirents                            // directory entries written by the call: "0x... /* 28 entries */"
+	ArgSockaddrOut                        // struct sockaddr written by the call, its length at the socklen_t* in LenArg
+	ArgSocklenOut                         // socklen_t* written by the call: "[16]"
+	ArgUtsnameOut                         // struct utsname written by the call
+	ArgTimespecOut                        // struct timespec written by the call
 
 	numArgKinds
 )
@@ -105,6 +115,8 @@ var argKindNames = [numArgKinds]string{
 	"EventfdFlags", "FdFlags", "TimerfdFlags", "TimerfdSettimeFlags", "SignalfdFlags",
 	"CloseRangeFlags", "RenameFlags", "FallocMode", "ItimerWhich", "IovecIn",
 	"IovecOut", "FdPair", "StrArray", "EnvArray", "Hidden", "PollFds",
+	"StatOut", "StatxOut", "RlimitIn", "RlimitOut", "WaitStatus", "Dirents", "SockaddrOut",
+	"SocklenOut", "UtsnameOut", "TimespecOut",
 }
 
 // String returns the kind's name without the Arg prefix ("OpenFlags").
@@ -120,7 +132,8 @@ func (k ArgKind) String() string {
 func (k ArgKind) IsOutput() bool {
 	switch k {
 	case ArgPathOut, ArgStrBufOut, ArgHexBufOut, ArgSigsetOut, ArgSigactionOut,
-		ArgIovecOut, ArgFdPair:
+		ArgIovecOut, ArgFdPair, ArgStatOut, ArgStatxOut, ArgRlimitOut, ArgWaitStatus,
+		ArgDirents, ArgSockaddrOut, ArgSocklenOut, ArgUtsnameOut, ArgTimespecOut:
 		return true
 	}
 	return false

@@ -64,6 +64,7 @@ func commands(g *globalOptions) []command {
 	}
 	return []command{
 		{"run", "run a Linux x86-64 program on elfloader's kernel", withGlobals(cmdRun)},
+		{"trace", "run a program and print its system calls like strace (-f, -e trace=, -T, -tt, -s, -y, -c, -o)", withGlobals(cmdTrace)},
 		{"ps", "list detached apps", withGlobals(cmdPs)},
 		{"logs", "print a detached app's output (-f: follow it)", withGlobals(cmdLogs)},
 		{"stop", "stop a detached app (SIGTERM, then SIGKILL after a grace period)", withGlobals(cmdStop)},

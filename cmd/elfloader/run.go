@@ -202,6 +202,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		Net:         netMode,
 		Rewriter:    rp.rewriterConfig(),
 		Debugger:    debugger(stub),
+		Tracer:      kernelTracer(tb),
 		VFS:         root,
 		Platform:    rp.plat, Syscalls: tb,
 		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(os.Stdout, 1), Stderr: o.stdio(os.Stderr, 2),
@@ -378,4 +379,12 @@ func exitStatusFor(err error) int {
 		return 127
 	}
 	return 126
+}
+
+// kernelTracer returns the table's tracer as the kernel's, or nil.
+func kernelTracer(tb *shim.Table) kernel.Tracer {
+	if tr := tb.Tracer(); tr != nil {
+		return tr
+	}
+	return nil
 }

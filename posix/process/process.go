@@ -198,7 +198,7 @@ func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, nil
 	case unix.PR_GET_NAME:
 		var b [16]byte
-		copy(b[:15], t.Name)
+		copy(b[:15], t.Comm())
 		return 0, t.CopyOut(a[1], b[:])
 	case unix.PR_GET_DUMPABLE:
 		return 1, nil

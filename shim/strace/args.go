@@ -40,8 +40,10 @@ func openTakesMode(flags uint64) bool {
 func (c *call) formatValue(arg linux.Arg, v uint64) string {
 	limit := c.p.stringLimit()
 	switch arg.Kind {
-	case linux.ArgInt, linux.ArgFd:
+	case linux.ArgInt:
 		return strconv.FormatInt(int64(int32(v)), 10)
+	case linux.ArgFd:
+		return c.p.fd(int64(int32(v)))
 	case linux.ArgLong:
 		return strconv.FormatInt(int64(v), 10)
 	case linux.ArgUint:
@@ -54,9 +56,14 @@ func (c *call) formatValue(arg linux.Arg, v uint64) string {
 		return pointer(v)
 	case linux.ArgDirFd:
 		if int32(v) == unix.AT_FDCWD {
+			if c.p.FDName != nil {
+				if cwd, ok := c.p.FDName(unix.AT_FDCWD); ok {
+					return "AT_FDCWD<" + cwd + ">"
+				}
+			}
 			return "AT_FDCWD"
 		}
-		return strconv.FormatInt(int64(int32(v)), 10)
+		return c.p.fd(int64(int32(v)))
 	case linux.ArgPath:
 		return c.cString(v, pathLimit)
 	case linux.ArgPathOut:
@@ -139,6 +146,9 @@ func (c *call) formatValue(arg linux.Arg, v uint64) string {
 	case linux.ArgEnvArray:
 		return c.envArray(v)
 	}
+	if s, ok := c.outputValue(arg, v); ok {
+		return s
+	}
 	if set := arg.Kind.FlagSet(); set != nil {
 		return linux.FormatFlags(set, v&0xffffffff)
 	}
@@ -193,7 +203,7 @@ func (c *call) cString(addr uint64, limit int) string {
 
 // buffer prints the first limit bytes of an n-byte buffer.
 func (c *call) buffer(addr, n uint64, limit int, enc func([]byte, bool) string) string {
-	if addr == 0 && n != 0 {
+	if addr == 0 {
 		return "NULL"
 	}
 	show := n

@@ -10,7 +10,16 @@
 // Memory that cannot be read is printed as the pointer value, as strace
 // does.
 //
-// The package holds no state: every function is safe for concurrent use.
+// Output arguments (stat buffers, rlimits, wait statuses, directory
+// entries, socket addresses, ...) are decoded after the call, and Parts
+// splits a line into the inputs known at entry and the rest, for a tracer
+// that prints "<unfinished ...>" and "<... NAME resumed>" lines as strace
+// -f does. SignalLine and ExitLine print strace's "--- SIGCHLD {...} ---"
+// and "+++ exited with 0 +++" lines; Summary is strace -c's table.
+//
+// Apart from Summary, which locks, the package holds no state: every
+// function is safe for concurrent use. The Tracer of package shim puts
+// these pieces together.
 //
 // Dependencies: the standard library, golang.org/x/sys/unix and abi/linux.
 // It must not import the kernel or any handler package; the shim calls it.

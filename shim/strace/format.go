@@ -25,6 +25,24 @@ type Printer struct {
 	// StringLimit is the number of bytes of strings and buffers shown
 	// (strace -s); 0 means DefaultStringLimit.
 	StringLimit int
+	// FDName, when set, names file descriptors: arguments and returned
+	// descriptors print as 3</etc/hostname> (strace -y).
+	FDName func(fd int) (string, bool)
+	// Before, when set, is what a tracer saved of the memory when the call
+	// started (see SavedRanges): value-result lengths then print as
+	// strace's "[128 => 16]".
+	Before Memory
+}
+
+// fd prints a descriptor, with its name under strace -y.
+func (p Printer) fd(v int64) string {
+	s := strconv.FormatInt(v, 10)
+	if p.FDName != nil && v >= 0 { // FDName(AT_FDCWD) is the working directory
+		if name, ok := p.FDName(int(v)); ok {
+			s += "<" + name + ">"
+		}
+	}
+	return s
 }
 
 // Format returns the strace line for syscall nr with arguments args and
@@ -168,4 +186,64 @@ func pointer(v uint64) string {
 		return "NULL"
 	}
 	return "0x" + strconv.FormatUint(v, 16)
+}
+
+// Parts formats a call as its name and argument strings, for a tracer
+// that prints the inputs when the call starts and the rest when it
+// returns (strace's "<unfinished ...>" and "<... NAME resumed>" lines).
+// Arguments before index firstOutput are inputs; with exited false the
+// outputs print as pointers.
+func (p Printer) Parts(nr uint64, args [6]uint64, ret int64, exited bool, mem Memory) (name string, parts []string, firstOutput int) {
+	c := call{p: p, nr: nr, args: args, ret: ret, exited: exited, mem: mem}
+	sig := linux.SignatureOf(nr)
+	if special, ok := c.specialArgs(sig); ok {
+		switch {
+		case nr == unix.SYS_PRCTL && args[0]&0xffffffff == unix.PR_GET_NAME:
+			return sig.Name, special, 1 // the name is written by the call
+		case nr == unix.SYS_CLONE3:
+			return sig.Name, special, 0 // the parent's copy of the new tid
+		}
+		return sig.Name, special, len(special)
+	}
+	firstOutput = -1
+	for i, arg := range sig.Args {
+		if i >= len(c.args) {
+			break
+		}
+		if arg.Kind.IsOutput() && firstOutput < 0 {
+			firstOutput = len(parts)
+		}
+		if s, shown := c.formatArg(arg, c.args[i]); shown {
+			parts = append(parts, s)
+		}
+	}
+	if firstOutput < 0 {
+		firstOutput = len(parts)
+	}
+	return sig.Name, parts, firstOutput
+}
+
+// Return is the Printer form of FormatReturn that also decodes returns
+// depending on the arguments (fcntl's F_GETFL flags) and, under strace
+// -y, names the descriptors that calls return.
+func (p Printer) Return(nr uint64, args [6]uint64, ret int64) string {
+	if p.FDName != nil && ret >= 0 && returnsFD(nr, args) {
+		return " = " + p.fd(ret)
+	}
+	return formatReturn(nr, args, ret, true)
+}
+
+// returnsFD reports whether a successful nr returns a new descriptor.
+func returnsFD(nr uint64, args [6]uint64) bool {
+	switch nr {
+	case unix.SYS_OPEN, unix.SYS_OPENAT, unix.SYS_OPENAT2, unix.SYS_CREAT, unix.SYS_DUP,
+		unix.SYS_DUP2, unix.SYS_DUP3, unix.SYS_SOCKET, unix.SYS_ACCEPT, unix.SYS_ACCEPT4,
+		unix.SYS_EPOLL_CREATE, unix.SYS_EPOLL_CREATE1, unix.SYS_EVENTFD, unix.SYS_EVENTFD2,
+		unix.SYS_MEMFD_CREATE, unix.SYS_TIMERFD_CREATE, unix.SYS_SIGNALFD, unix.SYS_SIGNALFD4,
+		unix.SYS_INOTIFY_INIT, unix.SYS_INOTIFY_INIT1, unix.SYS_PIDFD_OPEN:
+		return true
+	case unix.SYS_FCNTL:
+		return args[1] == unix.F_DUPFD || args[1] == unix.F_DUPFD_CLOEXEC
+	}
+	return false
 }

@@ -19,6 +19,8 @@ func (c *call) specialArgs(sig linux.Signature) ([]string, bool) {
 		return c.clone3Args(), true
 	case unix.SYS_IOCTL:
 		return c.ioctlArgs(), true
+	case unix.SYS_PRCTL:
+		return c.prctlArgs(sig)
 	case unix.SYS_SETSOCKOPT:
 		parts := c.formatArgs(sig.Args)
 		parts[3] = c.intOption(c.args[3], c.args[4])
@@ -136,7 +138,13 @@ func (c *call) clone3Args() []string {
 	if flags&unix.CLONE_SETTLS != 0 {
 		s += ", tls=" + pointer(tls)
 	}
-	return []string{s + "}", sizeStr}
+	s += "}"
+	if flags&unix.CLONE_PARENT_SETTID != 0 && c.succeeded() {
+		if tid, ok := readBytes(c.mem, parentTid, 4); ok {
+			s += " => {parent_tid=[" + strconv.FormatInt(int64(int32(le.Uint32(tid))), 10) + "]}"
+		}
+	}
+	return []string{s, sizeStr}
 }
 
 // ioctlIntArg lists requests whose third argument is an integer.
@@ -156,7 +164,7 @@ var ioctlNoArg = map[uint64]bool{
 // an integer, or a pointer for known requests, hex for unknown ones.
 func (c *call) ioctlArgs() []string {
 	req := c.args[1] & 0xffffffff
-	parts := []string{strconv.FormatInt(int64(int32(c.args[0])), 10), linux.FormatIoctlReq(req)}
+	parts := []string{c.p.fd(int64(int32(c.args[0]))), linux.FormatIoctlReq(req)}
 	_, known := linux.IoctlReq.Lookup(req)
 	switch {
 	case ioctlNoArg[req]:
@@ -184,4 +192,23 @@ func (c *call) intOption(addr, length uint64) string {
 		return pointer(addr)
 	}
 	return "[" + strconv.FormatInt(int64(int32(le.Uint32(b))), 10) + "]"
+}
+
+// taskCommLen is the size of a thread name (TASK_COMM_LEN).
+const taskCommLen = 16
+
+// prctlArgs prints the thread-name options as strace does,
+// prctl(PR_GET_NAME, "busybox"); other options use the signature.
+func (c *call) prctlArgs(sig linux.Signature) ([]string, bool) {
+	switch c.args[0] & 0xffffffff {
+	case unix.PR_SET_NAME:
+		return []string{"PR_SET_NAME", c.cString(c.args[1], taskCommLen-1)}, true
+	case unix.PR_GET_NAME:
+		name := pointer(c.args[1])
+		if c.succeeded() {
+			name = c.cString(c.args[1], taskCommLen-1)
+		}
+		return []string{"PR_GET_NAME", name}, true
+	}
+	return nil, false
 }

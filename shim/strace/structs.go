@@ -194,7 +194,7 @@ func (c *call) fdPair(addr uint64) string {
 	if !ok {
 		return pointer(addr)
 	}
-	return fmt.Sprintf("[%d, %d]", int32(le.Uint32(b)), int32(le.Uint32(b[4:])))
+	return "[" + c.p.fd(int64(int32(le.Uint32(b)))) + ", " + c.p.fd(int64(int32(le.Uint32(b[4:])))) + "]"
 }
 
 // stringArray prints a NULL-terminated array of strings (execve's argv).
