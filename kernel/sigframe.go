@@ -78,7 +78,7 @@ func (t *Task) handleSignals(afterSyscall bool) {
 		}
 		sig := si.Signo()
 		act := t.p.SigAction(sig)
-		if sig == SIGKILL || act.Handler == SIG_DFL {
+		if sig == SIGKILL || act.Handler == linux.SIG_DFL {
 			switch defaultActionOf(sig) {
 			case actIgnore, actStop:
 				if sig != SIGKILL {
@@ -95,13 +95,13 @@ func (t *Task) handleSignals(afterSyscall bool) {
 			t.exited = true
 			return
 		}
-		if act.Handler == SIG_IGN {
+		if act.Handler == linux.SIG_IGN {
 			continue
 		}
 		if pendingRestart {
 			switch restart {
 			case ERESTARTSYS:
-				if act.Flags&SA_RESTART != 0 {
+				if act.Flags&linux.SA_RESTART != 0 {
 					r.Rip -= 2
 					r.Rax = r.OrigRax
 				} else {
@@ -121,7 +121,7 @@ func (t *Task) handleSignals(afterSyscall bool) {
 			if sig == int(unix.SIGSEGV) {
 				t.p.SetSigAction(sig, SigAction{})
 			}
-			t.ForceFault(NewSigInfo(int(unix.SIGSEGV), SI_KERNEL))
+			t.ForceFault(NewSigInfo(int(unix.SIGSEGV), linux.SI_KERNEL))
 			continue
 		}
 		handled = true
@@ -143,7 +143,7 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	sig := si.Signo()
 	sp := r.Rsp
 	onAlt := t.onAltStack(sp)
-	if act.Flags&SA_ONSTACK != 0 && t.AltStack.Size != 0 && t.AltStack.Flags&ssDisable == 0 && !onAlt {
+	if act.Flags&linux.SA_ONSTACK != 0 && t.AltStack.Size != 0 && t.AltStack.Flags&ssDisable == 0 && !onAlt {
 		sp = t.AltStack.Sp + t.AltStack.Size
 	} else {
 		sp -= redZone
@@ -197,7 +197,7 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	if err := t.CopyOut(frame, b); err != nil {
 		return err
 	}
-	if act.Flags&SA_ONSTACK != 0 && t.AltStack.Flags&ssAutoDisarm != 0 {
+	if act.Flags&linux.SA_ONSTACK != 0 && t.AltStack.Flags&ssAutoDisarm != 0 {
 		t.AltStack = AltStack{}
 	}
 	r.Rsp = frame
@@ -208,11 +208,11 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	r.Rax = 0
 	r.Eflags &^= 0x100 | 0x400 | 0x40000 // TF, DF, AC
 	newMask := t.SigMask | act.Mask
-	if act.Flags&SA_NODEFER == 0 {
+	if act.Flags&linux.SA_NODEFER == 0 {
 		newMask |= sigBit(sig)
 	}
 	t.SetSigMask(newMask)
-	if act.Flags&SA_RESETHAND != 0 && sig != SIGKILL {
+	if act.Flags&linux.SA_RESETHAND != 0 && sig != SIGKILL {
 		t.p.SetSigAction(sig, SigAction{})
 	}
 	return nil
@@ -226,7 +226,7 @@ func (t *Task) Sigreturn() error {
 	frame := r.Rsp - 8
 	b := make([]byte, frameSize)
 	if err := t.CopyIn(frame, b); err != nil {
-		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), SI_KERNEL))
+		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), linux.SI_KERNEL))
 		t.SetSkipReturn()
 		return nil
 	}
@@ -242,7 +242,7 @@ func (t *Task) Sigreturn() error {
 
 	fpAddr := binary.LittleEndian.Uint64(mc[184:])
 	if err := t.restoreFP(fpAddr); err != nil {
-		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), SI_KERNEL))
+		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), linux.SI_KERNEL))
 	}
 	// restore_altstack: the saved stack_t becomes current again, errors ignored.
 	sp := binary.LittleEndian.Uint64(uc[ucStack:])

@@ -5,17 +5,6 @@ import "encoding/binary"
 // SigInfo is a siginfo_t in its x86-64 byte layout (128 bytes).
 type SigInfo [128]byte
 
-// si_code values.
-const (
-	SI_USER     = 0
-	SI_KERNEL   = 0x80
-	SI_QUEUE    = -1
-	SI_TIMER    = -2
-	SI_TKILL    = -6
-	SEGV_MAPERR = 1
-	SEGV_ACCERR = 2
-)
-
 // NewSigInfo returns a siginfo with signo and code set.
 func NewSigInfo(signo, code int) SigInfo {
 	var si SigInfo

@@ -15,24 +15,6 @@ import (
 const (
 	SIGKILL = 9
 	SIGSTOP = 19
-	NSIG    = 64
-)
-
-// Disposition handler values.
-const (
-	SIG_DFL = 0
-	SIG_IGN = 1
-)
-
-// sa_flags bits.
-const (
-	SA_NOCLDSTOP = 0x1
-	SA_SIGINFO   = 0x4
-	SA_RESTORER  = 0x04000000
-	SA_ONSTACK   = 0x08000000
-	SA_RESTART   = 0x10000000
-	SA_NODEFER   = 0x40000000
-	SA_RESETHAND = 0x80000000
 )
 
 // Kernel-internal restart codes returned by interrupted handlers.
@@ -107,7 +89,7 @@ func (q *sigQueue) take(want uint64) (SigInfo, bool) {
 		}
 	}
 	if sig == 0 {
-		for s := 1; s <= NSIG; s++ {
+		for s := 1; s <= linux.NumSignals; s++ {
 			if m&sigBit(s) != 0 {
 				sig = s
 				break
@@ -193,7 +175,7 @@ func (p *Process) ignoredLocked(sig int) bool {
 	p.mu.Lock()
 	h := p.sigacts[sig].Handler
 	p.mu.Unlock()
-	return h == SIG_IGN || (h == SIG_DFL && defaultActionOf(sig) == actIgnore)
+	return h == linux.SIG_IGN || (h == linux.SIG_DFL && defaultActionOf(sig) == actIgnore)
 }
 
 // notify makes the task look at its signals soon: it wakes a blocked
@@ -330,7 +312,7 @@ func (t *Task) ForceFault(si SigInfo) {
 	p.mu.Lock()
 	act := p.sigacts[sig]
 	blocked := t.SigMask&sigBit(sig) != 0
-	if act.Handler == SIG_IGN || blocked {
+	if act.Handler == linux.SIG_IGN || blocked {
 		p.sigacts[sig] = SigAction{}
 	}
 	p.mu.Unlock()

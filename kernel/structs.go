@@ -50,6 +50,9 @@ func CopyInStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyIn(add
 // CopyOutStruct writes an ABI struct to app memory.
 func CopyOutStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyOut(addr, rawBytes(v)) }
 
+// CopyOutValue writes one ABI value (a u32 TID, a u64 word) to app memory.
+func CopyOutValue[T any](t *Task, addr uint64, v T) error { return CopyOutStruct(t, addr, &v) }
+
 // CopyInStructs reads an array of ABI structs from app memory into v.
 func CopyInStructs[T any](t *Task, addr uint64, v []T) error {
 	if len(v) == 0 {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 )
 
 // Timer is an interval timer that sends a signal when it expires: the
@@ -134,9 +136,9 @@ func (tm *Timer) fire(gen int) {
 		tm.next = time.Time{}
 	}
 	send := tm.notify != SIGEV_NONE
-	si := NewSigInfo(tm.sig, SI_TIMER)
+	si := NewSigInfo(tm.sig, linux.SI_TIMER)
 	if tm.id < 0 {
-		si = NewSigInfo(tm.sig, SI_KERNEL)
+		si = NewSigInfo(tm.sig, linux.SI_KERNEL)
 	} else {
 		si.SetTimer(tm.id, tm.overrun, tm.value)
 	}

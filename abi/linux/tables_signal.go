@@ -36,7 +36,13 @@ var SaFlags = FlagSet{
 }
 
 // Special sa_handler values.
-var SigHandler = Enum{0: "SIG_DFL", 1: "SIG_IGN"}
+const (
+	SIG_DFL = 0
+	SIG_IGN = 1
+)
+
+// SigHandler names the special sa_handler values.
+var SigHandler = Enum{SIG_DFL: "SIG_DFL", SIG_IGN: "SIG_IGN"}
 
 // SigaltstackFlags is stack_t's ss_flags.
 var SigaltstackFlags = FlagSet{

@@ -88,7 +88,7 @@ const (
 const siSigio = -5 // SI_SIGIO
 
 func layoutOf(sig, code int) siginfoLayout {
-	if code > kernel.SI_USER && code < kernel.SI_KERNEL {
+	if code > linux.SI_USER && code < linux.SI_KERNEL {
 		switch unix.Signal(sig) {
 		case unix.SIGILL, unix.SIGFPE, unix.SIGSEGV, unix.SIGBUS, unix.SIGTRAP:
 			return silFault
@@ -102,7 +102,7 @@ func layoutOf(sig, code int) siginfoLayout {
 		return silKill
 	}
 	switch {
-	case code == kernel.SI_TIMER:
+	case code == linux.SI_TIMER:
 		return silTimer
 	case code == siSigio:
 		return silPoll

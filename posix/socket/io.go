@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -160,7 +161,7 @@ func sendFlags(flags int) int { return flags | unix.MSG_NOSIGNAL }
 
 func raisePipe(t *kernel.Task, err error, flags int) {
 	if err == unix.EPIPE && flags&unix.MSG_NOSIGNAL == 0 {
-		si := kernel.NewSigInfo(int(unix.SIGPIPE), kernel.SI_USER)
+		si := kernel.NewSigInfo(int(unix.SIGPIPE), linux.SI_USER)
 		si.SetSender(t.Process().PID, t.Process().UID)
 		t.SendSignal(si)
 	}
@@ -271,7 +272,7 @@ func readMsghdr(t *kernel.Task, addr uint64) (appMsghdr, error) {
 }
 
 func iovBuffers(t *kernel.Task, m appMsghdr, write bool) ([][]byte, error) {
-	if m.iovlen > 1024 {
+	if m.iovlen > linux.UIO_MAXIOV {
 		return nil, unix.EMSGSIZE
 	}
 	iov, err := t.CopyInIovecs(m.iov, int(m.iovlen))
@@ -419,7 +420,7 @@ func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	defer s.DecRef()
-	vlen := min(a.Int(2), 1024)
+	vlen := min(a.Int(2), linux.UIO_MAXIOV)
 	for i := 0; i < vlen; i++ {
 		addr := a[1] + uint64(i)*mmsghdrSize
 		n, err := sendmsg(t, s, addr, a.Int(3))
@@ -443,7 +444,7 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	defer s.DecRef()
-	vlen, flags := min(a.Int(2), 1024), a.Int(3)
+	vlen, flags := min(a.Int(2), linux.UIO_MAXIOV), a.Int(3)
 	for i := 0; i < vlen; i++ {
 		addr := a[1] + uint64(i)*mmsghdrSize
 		n, err := recvmsg(t, s, addr, flags&^unix.MSG_WAITFORONE)
