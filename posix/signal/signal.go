@@ -1,8 +1,6 @@
 package signal
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/abi/linux"
@@ -81,11 +79,9 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	var set uint64
 	if setAddr != 0 {
-		var b [8]byte
-		if err := t.CopyIn(setAddr, b[:]); err != nil {
+		if err := kernel.CopyInStruct(t, setAddr, &set); err != nil {
 			return 0, err
 		}
-		set = binary.LittleEndian.Uint64(b[:])
 		switch how {
 		case unix.SIG_BLOCK, unix.SIG_UNBLOCK, unix.SIG_SETMASK:
 		default:
@@ -106,9 +102,7 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	}
 	if oldAddr != 0 {
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], old)
-		return 0, t.CopyOut(oldAddr, b[:])
+		return 0, kernel.CopyOutValue(t, oldAddr, old)
 	}
 	return 0, nil
 }
