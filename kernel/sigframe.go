@@ -11,7 +11,11 @@ import (
 
 // Offsets in the x86-64 rt_sigframe (arch/x86/include/asm/sigframe.h):
 // pretcode, then struct ucontext, then siginfo; the XSAVE image sits above,
-// 64-byte aligned.
+// 64-byte aligned. The frame keeps byte offsets rather than a struct: its
+// size depends on the XSAVE area CPUID reports, the mcontext is written
+// from the register file in sigcontext order (mcontextRegs), and the
+// software bytes live inside the FXSAVE image; one offset table says the
+// layout once, where a struct would only cover the fixed head.
 const (
 	frameUC           = 8
 	ucFlags           = 0

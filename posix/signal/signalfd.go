@@ -85,8 +85,6 @@ const (
 	silSys
 )
 
-const siSigio = -5 // SI_SIGIO
-
 func layoutOf(sig, code int) siginfoLayout {
 	if code > linux.SI_USER && code < linux.SI_KERNEL {
 		switch unix.Signal(sig) {
@@ -104,7 +102,7 @@ func layoutOf(sig, code int) siginfoLayout {
 	switch {
 	case code == linux.SI_TIMER:
 		return silTimer
-	case code == siSigio:
+	case code == linux.SI_SIGIO:
 		return silPoll
 	case code < 0:
 		return silRT
@@ -114,7 +112,8 @@ func layoutOf(sig, code int) siginfoLayout {
 
 // signalfdInfo converts a siginfo to a struct signalfd_siginfo, filling
 // the fields of the siginfo's layout only (as the kernel's
-// signalfd_copyinfo does).
+// signalfd_copyinfo does). The siginfo is read at its union's offsets, as
+// kernel.SigInfo explains.
 func signalfdInfo(si kernel.SigInfo) unix.SignalfdSiginfo {
 	le := binary.LittleEndian
 	u32 := func(off int) uint32 { return le.Uint32(si[off:]) }

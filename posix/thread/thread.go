@@ -20,13 +20,11 @@ func Register(tb *shim.Table) {
 
 func sysClone(t *kernel.Task, a shim.Args) (uint64, error) {
 	tid, err := t.Clone(kernel.CloneArgs{
-		Flags: a[0] &^ cloneSignalBits, ExitSignal: int(a[0] & cloneSignalBits),
+		Flags: a[0] &^ unix.CSIGNAL, ExitSignal: int(a[0] & unix.CSIGNAL),
 		Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4],
 	})
 	return uint64(tid), err
 }
-
-const cloneSignalBits = 0xff // CSIGNAL: clone's exit signal, never in clone3's flags
 
 // sysClone3 reads a size-versioned struct clone_args with the kernel's
 // rules: sizes above a page E2BIG, below the first version EINVAL, unknown
@@ -50,7 +48,8 @@ func sysClone3(t *kernel.Task, a shim.Args) (uint64, error) {
 	if ca.SetTID != 0 || ca.SetTIDSize != 0 {
 		return 0, unix.EINVAL // set_tid
 	}
-	if ca.ExitSignal > linux.NumSignals || ca.Flags&cloneSignalBits != 0 || (ca.Stack == 0) != (ca.StackSize == 0) {
+	// The exit signal is never in clone3's flags (CSIGNAL bits).
+	if ca.ExitSignal > linux.NumSignals || ca.Flags&unix.CSIGNAL != 0 || (ca.Stack == 0) != (ca.StackSize == 0) {
 		return 0, unix.EINVAL
 	}
 	sp := uint64(0)
