@@ -77,23 +77,8 @@ func (t *Task) Clone(a CloneArgs) (int, error) {
 		return 0, unix.EAGAIN
 	}
 	tid := t.k.allocPID()
-	nt := newTask(t.k, t.p, tid)
-	nt.initial = *t.Regs()
-	nt.initial.Rax = 0
-	nt.initial.Rcx = nt.initial.Rip
-	nt.initial.R11 = nt.initial.Eflags
-	if a.Stack != 0 {
-		nt.initial.Rsp = a.Stack
-	}
-	if a.Flags&unix.CLONE_SETTLS != 0 {
-		nt.initial.FsBase = a.TLS
-	}
-	nt.fpImage = t.ctx.ExtendedStateStd()
-	nt.SigMask = t.SigMask
+	nt := t.cloneTask(t.p, tid, a)
 	nt.Name = t.Name
-	if a.Flags&unix.CLONE_CHILD_CLEARTID != 0 {
-		nt.ClearChildTID = a.ChildTID
-	}
 	if a.Flags&unix.CLONE_PARENT_SETTID != 0 {
 		if err := CopyOutValue(t, a.ParentTID, uint32(tid)); err != nil {
 			return 0, err
@@ -110,6 +95,29 @@ func (t *Task) Clone(a CloneArgs) (int, error) {
 	t.k.addTask(nt)
 	go nt.run()
 	return tid, nil
+}
+
+// cloneTask makes the task a clone call starts in p: the caller's
+// registers returning 0, the new stack and TLS when given, the caller's
+// extended state and signal mask, and the CLONE_CHILD_CLEARTID word.
+func (t *Task) cloneTask(p *Process, tid int, a CloneArgs) *Task {
+	nt := newTask(t.k, p, tid)
+	nt.initial = *t.Regs()
+	nt.initial.Rax = 0
+	nt.initial.Rcx = nt.initial.Rip
+	nt.initial.R11 = nt.initial.Eflags
+	if a.Stack != 0 {
+		nt.initial.Rsp = a.Stack
+	}
+	if a.Flags&unix.CLONE_SETTLS != 0 {
+		nt.initial.FsBase = a.TLS
+	}
+	nt.fpImage = t.ctx.ExtendedStateStd()
+	nt.SigMask = t.SigMask
+	if a.Flags&unix.CLONE_CHILD_CLEARTID != 0 {
+		nt.ClearChildTID = a.ChildTID
+	}
+	return nt
 }
 
 func newTask(k *Kernel, p *Process, tid int) *Task {

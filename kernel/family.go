@@ -167,22 +167,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 	child.files = p.files.Fork()
 	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared}
 
-	nt := newTask(t.k, child, pid)
-	nt.initial = *t.Regs()
-	nt.initial.Rax = 0
-	nt.initial.Rcx = nt.initial.Rip
-	nt.initial.R11 = nt.initial.Eflags
-	if a.Stack != 0 {
-		nt.initial.Rsp = a.Stack
-	}
-	if a.Flags&unix.CLONE_SETTLS != 0 {
-		nt.initial.FsBase = a.TLS
-	}
-	nt.fpImage = t.ctx.ExtendedStateStd()
-	nt.SigMask = t.SigMask
-	if a.Flags&unix.CLONE_CHILD_CLEARTID != 0 {
-		nt.ClearChildTID = a.ChildTID
-	}
+	nt := t.cloneTask(child, pid, a)
 	child.tasks[pid] = nt
 	child.leader = nt
 	return child, nt
