@@ -37,10 +37,7 @@ const (
 	userCS            = 0x33
 	userSS            = 0x2b
 	// flags the app may change through sigreturn (FIX_EFLAGS)
-	fixEflags    = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000
-	ssOnStack    = 1
-	ssDisable    = 2
-	ssAutoDisarm = 1 << 31
+	fixEflags = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000
 )
 
 // sigcontext register order.
@@ -147,7 +144,7 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	sig := si.Signo()
 	sp := r.Rsp
 	onAlt := t.onAltStack(sp)
-	if act.Flags&linux.SA_ONSTACK != 0 && t.AltStack.Size != 0 && t.AltStack.Flags&ssDisable == 0 && !onAlt {
+	if act.Flags&linux.SA_ONSTACK != 0 && t.AltStack.Size != 0 && t.AltStack.Flags&linux.SS_DISABLE == 0 && !onAlt {
 		sp = t.AltStack.Sp + t.AltStack.Size
 	} else {
 		sp -= redZone
@@ -167,12 +164,12 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	binary.LittleEndian.PutUint64(uc[ucStack:], t.AltStack.Sp)
 	ssFlags := uint32(0)
 	switch {
-	case t.AltStack.Size == 0 || t.AltStack.Flags&ssDisable != 0:
-		ssFlags = ssDisable
+	case t.AltStack.Size == 0 || t.AltStack.Flags&linux.SS_DISABLE != 0:
+		ssFlags = linux.SS_DISABLE
 	case onAlt:
-		ssFlags = ssOnStack
+		ssFlags = linux.SS_ONSTACK
 	}
-	binary.LittleEndian.PutUint32(uc[ucStack+8:], ssFlags|uint32(t.AltStack.Flags)&ssAutoDisarm)
+	binary.LittleEndian.PutUint32(uc[ucStack+8:], ssFlags|uint32(t.AltStack.Flags)&linux.SS_AUTODISARM)
 	binary.LittleEndian.PutUint64(uc[ucStack+16:], t.AltStack.Size)
 	mc := uc[ucMcontext:]
 	for i, p := range mcontextRegs(t) {
@@ -201,7 +198,7 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	if err := t.CopyOut(frame, b); err != nil {
 		return err
 	}
-	if act.Flags&linux.SA_ONSTACK != 0 && t.AltStack.Flags&ssAutoDisarm != 0 {
+	if act.Flags&linux.SA_ONSTACK != 0 && t.AltStack.Flags&linux.SS_AUTODISARM != 0 {
 		t.AltStack = AltStack{}
 	}
 	r.Rsp = frame
@@ -253,10 +250,10 @@ func (t *Task) Sigreturn() error {
 	flags := binary.LittleEndian.Uint32(uc[ucStack+8:])
 	size := binary.LittleEndian.Uint64(uc[ucStack+16:])
 	if !t.onAltStack(r.Rsp) {
-		if flags&ssDisable != 0 {
+		if flags&linux.SS_DISABLE != 0 {
 			t.AltStack = AltStack{}
 		} else if size >= 2048 {
-			t.AltStack = AltStack{Sp: sp, Size: size, Flags: int(flags & ssAutoDisarm)}
+			t.AltStack = AltStack{Sp: sp, Size: size, Flags: int(flags & linux.SS_AUTODISARM)}
 		}
 	}
 	t.SetSkipReturn()

@@ -11,10 +11,10 @@ import (
 	"github.com/elfloader/elfloader/abi/linux"
 )
 
-// Signal numbers the kernel itself refers to.
+// Signal numbers the kernel itself refers to, as ints.
 const (
-	SIGKILL = 9
-	SIGSTOP = 19
+	SIGKILL = int(unix.SIGKILL)
+	SIGSTOP = int(unix.SIGSTOP)
 )
 
 // Kernel-internal restart codes returned by interrupted handlers.
@@ -27,8 +27,9 @@ const (
 
 func sigBit(sig int) uint64 { return 1 << (sig - 1) }
 
-// unblockable signals can be neither blocked nor caught.
-const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
+// Unblockable is the mask of the signals that can be neither blocked nor
+// caught (SIGKILL and SIGSTOP).
+const Unblockable uint64 = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
 
 type defaultAction int
 
@@ -200,7 +201,7 @@ func (t *Task) mayHaveWork() bool {
 
 // deliverableLocked reports whether a signal could be delivered now.
 func (t *Task) deliverableLocked() bool {
-	want := ^t.SigMask | unblockable
+	want := ^t.SigMask | Unblockable
 	return t.sig.pending.mask&want != 0 || t.p.shared.mask&want != 0
 }
 
@@ -258,7 +259,7 @@ func (t *Task) Block(ready <-chan struct{}, deadline time.Time) error {
 
 // dequeueLocked takes the next deliverable signal.
 func (t *Task) dequeueLocked() (SigInfo, bool) {
-	want := ^t.SigMask | unblockable
+	want := ^t.SigMask | Unblockable
 	if si, ok := t.sig.pending.take(want); ok {
 		return si, true
 	}
@@ -285,7 +286,7 @@ func (t *Task) Pending() uint64 {
 // SetSigMask replaces the blocked set (SIGKILL and SIGSTOP stay unblocked).
 func (t *Task) SetSigMask(m uint64) {
 	t.p.sigMu.Lock()
-	t.SigMask = m &^ unblockable
+	t.SigMask = m &^ Unblockable
 	t.p.sigMu.Unlock()
 }
 

@@ -199,7 +199,7 @@ func sysRtSigtimedwait(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	set &^= 1<<(kernel.SIGKILL-1) | 1<<(kernel.SIGSTOP-1)
+	set &^= kernel.Unblockable
 	var deadline time.Time
 	if a[2] != 0 {
 		var b [16]byte

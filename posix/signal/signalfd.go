@@ -157,7 +157,7 @@ func signalfd(t *kernel.Task, fd int, maskAddr, size uint64, flags int) (uint64,
 	if err != nil {
 		return 0, err
 	}
-	mask &^= unblockable
+	mask &^= kernel.Unblockable
 	if fd != -1 {
 		f, err := t.Process().Files().Get(fd)
 		if err != nil {

@@ -87,7 +87,7 @@ func sysTimerCreate(t *kernel.Task, a shim.Args) (uint64, error) {
 	default:
 		return 0, unix.EINVAL
 	}
-	notify, sig := kernel.SIGEV_SIGNAL, int(unix.SIGALRM)
+	notify, sig := linux.SIGEV_SIGNAL, int(unix.SIGALRM)
 	var value uint64
 	var target *kernel.Task
 	if a[1] != 0 {
@@ -97,9 +97,9 @@ func sysTimerCreate(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 		value, sig, notify = ev.Value, int(ev.Signo), int(ev.Notify)
 		switch notify {
-		case kernel.SIGEV_NONE:
-		case kernel.SIGEV_SIGNAL:
-		case kernel.SIGEV_THREAD_ID:
+		case linux.SIGEV_NONE:
+		case linux.SIGEV_SIGNAL:
+		case linux.SIGEV_THREAD_ID:
 			target = t.Kernel().TaskByTID(int(ev.TID))
 			if target == nil || target.Process() != t.Process() {
 				return 0, unix.EINVAL
@@ -107,7 +107,7 @@ func sysTimerCreate(t *kernel.Task, a shim.Args) (uint64, error) {
 		default:
 			return 0, unix.EINVAL
 		}
-		if notify != kernel.SIGEV_NONE && (sig <= 0 || sig > linux.NumSignals) {
+		if notify != linux.SIGEV_NONE && (sig <= 0 || sig > linux.NumSignals) {
 			return 0, unix.EINVAL
 		}
 	}
