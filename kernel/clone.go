@@ -1,26 +1,9 @@
 package kernel
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
-)
 
-// Clone flags the kernel interprets.
-const (
-	CLONE_VM             = 0x100
-	CLONE_FS             = 0x200
-	CLONE_FILES          = 0x400
-	CLONE_SIGHAND        = 0x800
-	CLONE_PIDFD          = 0x1000
-	CLONE_VFORK          = 0x4000
-	CLONE_PARENT         = 0x8000
-	CLONE_THREAD         = 0x10000
-	CLONE_SYSVSEM        = 0x40000
-	CLONE_SETTLS         = 0x80000
-	CLONE_PARENT_SETTID  = 0x100000
-	CLONE_CHILD_CLEARTID = 0x200000
-	CLONE_CHILD_SETTID   = 0x1000000
+	"github.com/elfloader/elfloader/abi/linux"
 )
 
 // CloneArgs is a decoded clone/clone3 request.
@@ -73,24 +56,18 @@ func (k *Kernel) removeTask(t *Task) {
 	delete(k.tasks, t.TID)
 }
 
-func putU32(t *Task, addr uint64, v uint32) error {
-	var b [4]byte
-	binary.LittleEndian.PutUint32(b[:], v)
-	return t.CopyOut(addr, b[:])
-}
-
 // Clone creates a thread in the caller's thread group (pthread_create and
 // Go's newosproc), a child that shares the caller's memory (vfork,
 // posix_spawn) or one with a copy of it (fork).
 func (t *Task) Clone(a CloneArgs) (int, error) {
-	const threadFlags = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND
-	if a.Flags&CLONE_THREAD != 0 && a.Flags&CLONE_SIGHAND == 0 || a.Flags&CLONE_SIGHAND != 0 && a.Flags&CLONE_VM == 0 {
+	const threadFlags = unix.CLONE_VM | unix.CLONE_THREAD | unix.CLONE_SIGHAND
+	if a.Flags&unix.CLONE_THREAD != 0 && a.Flags&unix.CLONE_SIGHAND == 0 || a.Flags&unix.CLONE_SIGHAND != 0 && a.Flags&unix.CLONE_VM == 0 {
 		return 0, unix.EINVAL
 	}
-	if a.Flags&CLONE_VM != 0 && a.Flags&CLONE_THREAD == 0 {
+	if a.Flags&unix.CLONE_VM != 0 && a.Flags&unix.CLONE_THREAD == 0 {
 		return t.spawn(a)
 	}
-	if a.Flags&CLONE_VM == 0 {
+	if a.Flags&unix.CLONE_VM == 0 {
 		return t.fork(a)
 	}
 	if a.Flags&threadFlags != threadFlags {
@@ -100,30 +77,15 @@ func (t *Task) Clone(a CloneArgs) (int, error) {
 		return 0, unix.EAGAIN
 	}
 	tid := t.k.allocPID()
-	nt := newTask(t.k, t.p, tid)
-	nt.initial = *t.Regs()
-	nt.initial.Rax = 0
-	nt.initial.Rcx = nt.initial.Rip
-	nt.initial.R11 = nt.initial.Eflags
-	if a.Stack != 0 {
-		nt.initial.Rsp = a.Stack
-	}
-	if a.Flags&CLONE_SETTLS != 0 {
-		nt.initial.FsBase = a.TLS
-	}
-	nt.fpImage = t.ctx.ExtendedStateStd()
-	nt.SigMask = t.SigMask
+	nt := t.cloneTask(t.p, tid, a)
 	nt.Name = t.Name
-	if a.Flags&CLONE_CHILD_CLEARTID != 0 {
-		nt.ClearChildTID = a.ChildTID
-	}
-	if a.Flags&CLONE_PARENT_SETTID != 0 {
-		if err := putU32(t, a.ParentTID, uint32(tid)); err != nil {
+	if a.Flags&unix.CLONE_PARENT_SETTID != 0 {
+		if err := CopyOutValue(t, a.ParentTID, uint32(tid)); err != nil {
 			return 0, err
 		}
 	}
-	if a.Flags&CLONE_CHILD_SETTID != 0 {
-		if err := putU32(t, a.ChildTID, uint32(tid)); err != nil {
+	if a.Flags&unix.CLONE_CHILD_SETTID != 0 {
+		if err := CopyOutValue(t, a.ChildTID, uint32(tid)); err != nil {
 			return 0, err
 		}
 	}
@@ -133,6 +95,29 @@ func (t *Task) Clone(a CloneArgs) (int, error) {
 	t.k.addTask(nt)
 	go nt.run()
 	return tid, nil
+}
+
+// cloneTask makes the task a clone call starts in p: the caller's
+// registers returning 0, the new stack and TLS when given, the caller's
+// extended state and signal mask, and the CLONE_CHILD_CLEARTID word.
+func (t *Task) cloneTask(p *Process, tid int, a CloneArgs) *Task {
+	nt := newTask(t.k, p, tid)
+	nt.initial = *t.Regs()
+	nt.initial.Rax = 0
+	nt.initial.Rcx = nt.initial.Rip
+	nt.initial.R11 = nt.initial.Eflags
+	if a.Stack != 0 {
+		nt.initial.Rsp = a.Stack
+	}
+	if a.Flags&unix.CLONE_SETTLS != 0 {
+		nt.initial.FsBase = a.TLS
+	}
+	nt.fpImage = t.ctx.ExtendedStateStd()
+	nt.SigMask = t.SigMask
+	if a.Flags&unix.CLONE_CHILD_CLEARTID != 0 {
+		nt.ClearChildTID = a.ChildTID
+	}
+	return nt
 }
 
 func newTask(k *Kernel, p *Process, tid int) *Task {
@@ -150,8 +135,8 @@ func (t *Task) finish() {
 	}
 	t.exitRobustList()
 	if t.ClearChildTID != 0 {
-		if putU32(t, t.ClearChildTID, 0) == nil {
-			t.k.futexes.Wake(t, t.ClearChildTID, 1, futexBitsetAny)
+		if CopyOutValue(t, t.ClearChildTID, uint32(0)) == nil {
+			t.k.futexes.Wake(t, t.ClearChildTID, 1, linux.FUTEX_BITSET_MATCH_ANY)
 		}
 	}
 }
@@ -163,20 +148,16 @@ func (t *Task) exitRobustList() {
 	if head == 0 {
 		return
 	}
-	var h [24]byte
-	if t.CopyIn(head, h[:]) != nil {
+	var h linux.RobustListHead
+	if CopyInStruct(t, head, &h) != nil {
 		return
 	}
-	next := binary.LittleEndian.Uint64(h[0:])
-	offset := int64(binary.LittleEndian.Uint64(h[8:]))
-	pending := binary.LittleEndian.Uint64(h[16:])
+	next, offset, pending := h.Next, h.FutexOffset, h.ListOpPending
 	for i := 0; i < 2048 && next&^1 != head; i++ {
 		entry := next &^ 1
-		var nb [8]byte
-		if t.CopyIn(entry, nb[:]) != nil {
+		if CopyInStruct(t, entry, &next) != nil {
 			return
 		}
-		next = binary.LittleEndian.Uint64(nb[:])
 		if entry != pending&^1 {
 			t.robustDied(uint64(int64(entry) + offset))
 		}
@@ -196,17 +177,17 @@ func (t *Task) robustDied(addr uint64) {
 	defer ft.mu.Unlock()
 	for {
 		old, err := p.load()
-		if err != nil || old&FUTEX_TID_MASK != uint32(t.TID) {
+		if err != nil || old&linux.FUTEX_TID_MASK != uint32(t.TID) {
 			return
 		}
-		nv := old&FUTEX_WAITERS | FUTEX_OWNER_DIED
+		nv := old&linux.FUTEX_WAITERS | linux.FUTEX_OWNER_DIED
 		swapped, err := p.cas(old, nv)
 		if err != nil {
 			return
 		}
 		if swapped {
-			if old&FUTEX_WAITERS != 0 {
-				ft.wakeLocked(t.futexKey(addr), 1, futexBitsetAny)
+			if old&linux.FUTEX_WAITERS != 0 {
+				ft.wakeLocked(t.futexKey(addr), 1, linux.FUTEX_BITSET_MATCH_ANY)
 			}
 			return
 		}

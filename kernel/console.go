@@ -148,7 +148,7 @@ func (h *HostFile) Write(t *Task, p []byte) (int, error) {
 		}
 	}
 	if err == unix.EPIPE {
-		si := NewSigInfo(int(unix.SIGPIPE), SI_USER)
+		si := NewSigInfo(int(unix.SIGPIPE), linux.SI_USER)
 		si.SetSender(t.p.PID, t.p.UID)
 		t.SendSignal(si)
 	}

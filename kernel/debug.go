@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/plat"
 )
 
@@ -66,7 +67,7 @@ func (p *Process) Tasks() []*Task {
 func (p *Process) WaitStatus() int { return p.waitStatus() }
 
 // Kill ends the process as killed by SIGKILL (the debugger's kill).
-func (p *Process) Kill() { p.SendSignal(NewSigInfo(SIGKILL, SI_KERNEL)) }
+func (p *Process) Kill() { p.SendSignal(NewSigInfo(SIGKILL, linux.SI_KERNEL)) }
 
 // PokeText writes src into app memory at addr for a debugger: like
 // ptrace's POKETEXT it may write to readable private mappings the app

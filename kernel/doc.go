@@ -14,6 +14,15 @@
 // System-call handlers live elsewhere (posix/*) and reach the kernel through Task;
 // the kernel reaches them through the Dispatcher interface the shim implements.
 //
+// exec maps what the pure loader's elfloader.Plan says: the kernel reserves
+// each binary's extent PROT_NONE (the platform picks a PIE's or ld.so's
+// address, which gives the bias; an ET_EXEC goes at its link address or is
+// refused below vm.mmap_min_addr), builds the Plan from those biases, maps
+// Plan.Mappings segment by segment (written, then protected) and starts the
+// break at Plan.Brk. App memory is read and written through the Task's copy
+// helpers and CopyInStruct/CopyOutStruct with x/sys/unix or abi/linux
+// types; ABI numbers come from those two packages only.
+//
 // # Platforms with and without direct access
 //
 // Every process has an MM over a plat.AddressSpace. On the in-process

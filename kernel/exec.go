@@ -371,10 +371,12 @@ func lowestMappableAddress() uint64 {
 	return low
 }
 
-// loadBinary maps an ELF image: a PROT_NONE reservation of its whole extent,
-// then each PT_LOAD copied from the file, its bss zeroed, and the segment's
-// protection applied. It returns the load bias.
-func loadBinary(mm *MM, r io.ReaderAt, b *elfloader.Binary, preferred uint64) (uint64, error) {
+// reserveBinary chooses b's load bias and reserves its whole extent
+// PROT_NONE: wherever the platform places it (near preferred) for a PIE or
+// ld.so, at its link address for ET_EXEC, which is refused below
+// vm.mmap_min_addr. The bias is the platform's answer, so the kernel
+// reserves first and then asks the loader's Plan what to map.
+func reserveBinary(mm *MM, b *elfloader.Binary, preferred uint64) (uint64, error) {
 	span := b.MaxVaddr - b.MinVaddr
 	var bias uint64
 	if isRelocatable(b) {
@@ -393,22 +395,26 @@ func loadBinary(mm *MM, r io.ReaderAt, b *elfloader.Binary, preferred uint64) (u
 		}
 	}
 	mm.Record(VMA{Start: bias + b.MinVaddr, End: bias + b.MaxVaddr, Prot: unix.PROT_NONE})
-	for i, s := range b.Segments {
-		addr := bias + s.Vaddr
-		if _, err := mm.as.Map(addr, s.Memsz, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
-			return 0, fmt.Errorf("mapping segment %d at %#x: %w", i, addr, err)
-		}
-		if s.Filesz > 0 {
-			if err := readSegment(mm.as, r, addr, s.Filesz, s.FileOff); err != nil {
-				return 0, fmt.Errorf("reading segment %d: %w", i, err)
-			}
-		}
-		if err := mm.as.Protect(addr, s.Memsz, s.Prot); err != nil {
-			return 0, fmt.Errorf("protecting segment %d: %w", i, err)
-		}
-		mm.Record(VMA{Start: addr, End: addr + s.Memsz, Prot: s.Prot, Name: b.Path, FileOff: s.FileOff})
-	}
 	return bias, nil
+}
+
+// mapSegment maps one of the plan's segments inside its binary's
+// reservation: writable anonymous memory, the file's bytes copied in (the
+// rest is the zeroed bss), then the segment's protection.
+func mapSegment(mm *MM, r io.ReaderAt, m elfloader.Mapping) error {
+	if _, err := mm.as.Map(m.Addr, m.Len, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
+		return fmt.Errorf("mapping the segment at %#x: %w", m.Addr, err)
+	}
+	if m.Filesz > 0 {
+		if err := readSegment(mm.as, r, m.Addr, m.Filesz, m.FileOff); err != nil {
+			return fmt.Errorf("reading the segment at %#x: %w", m.Addr, err)
+		}
+	}
+	if err := mm.as.Protect(m.Addr, m.Len, m.Prot); err != nil {
+		return fmt.Errorf("protecting the segment at %#x: %w", m.Addr, err)
+	}
+	mm.Record(VMA{Start: m.Addr, End: m.Addr + m.Len, Prot: m.Prot, Name: m.Path, FileOff: m.FileOff})
+	return nil
 }
 
 // readSegment reads a segment's file contents into freshly mapped app
@@ -542,7 +548,7 @@ func (k *Kernel) newAddressSpace(old *MM) (plat.AddressSpace, error) {
 func (k *Kernel) fillImage(mm *MM, t *execTarget, envp []string) (*loadedImage, error) {
 	exe := t.exe.bin
 	fail := func(err error) error { return loadError(exe.Path, err, unix.ENOMEM) }
-	execBias, err := loadBinary(mm, t.exe.f, exe, pieBase)
+	execBias, err := reserveBinary(mm, exe, pieBase)
 	if err != nil {
 		return nil, fail(fmt.Errorf("%s: %w", exe.Path, err))
 	}
@@ -550,16 +556,25 @@ func (k *Kernel) fillImage(mm *MM, t *execTarget, envp []string) (*loadedImage, 
 	var interpBias uint64
 	if t.interp != nil {
 		interp = t.interp.bin
-		if interpBias, err = loadBinary(mm, t.interp.f, interp, 0); err != nil {
+		if interpBias, err = reserveBinary(mm, interp, 0); err != nil {
 			return nil, fail(fmt.Errorf("%s: %w", interp.Path, err))
 		}
 	}
-	mm.SetBrkStart(execBias + exe.MaxVaddr)
-
 	plan, err := elfloader.NewPlan(exe, execBias, interp, interpBias)
 	if err != nil {
 		return nil, fail(err)
 	}
+	for _, m := range plan.Mappings() {
+		file := t.exe.f
+		if m.Interp {
+			file = t.interp.f
+		}
+		if err := mapSegment(mm, file, m); err != nil {
+			return nil, fail(fmt.Errorf("%s: %w", m.Path, err))
+		}
+	}
+	mm.SetBrkStart(plan.Brk())
+
 	stackProt := unix.PROT_READ | unix.PROT_WRITE
 	if exe.ExecStack {
 		stackProt |= unix.PROT_EXEC

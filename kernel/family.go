@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/arch/amd64"
 )
 
@@ -80,7 +80,7 @@ func (p *Process) exited() {
 // execs (vfork, posix_spawn: clone with CLONE_VM and not CLONE_THREAD).
 // A parent that asked for CLONE_VFORK waits until then.
 func (t *Task) spawn(a CloneArgs) (int, error) {
-	if a.Flags&CLONE_FILES != 0 {
+	if a.Flags&unix.CLONE_FILES != 0 {
 		return 0, unix.EINVAL // a shared table across processes is not supported
 	}
 	// The child borrows the parent's address space until it execs (on the
@@ -88,12 +88,12 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 	t.p.mm.hold()
 	child, nt := t.newChild(a, t.p.mm, true)
 	var done chan struct{}
-	if a.Flags&CLONE_VFORK != 0 {
+	if a.Flags&unix.CLONE_VFORK != 0 {
 		done = make(chan struct{})
 		child.family.vforkDone = done
 	}
-	if a.Flags&CLONE_PARENT_SETTID != 0 {
-		if err := putU32(t, a.ParentTID, uint32(child.PID)); err != nil {
+	if a.Flags&unix.CLONE_PARENT_SETTID != 0 {
+		if err := CopyOutValue(t, a.ParentTID, uint32(child.PID)); err != nil {
 			t.p.mm.drop()
 			return 0, err
 		}
@@ -110,10 +110,10 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 // copy-on-write; the child has only a copy of the calling thread, which
 // returns 0.
 func (t *Task) fork(a CloneArgs) (int, error) {
-	if a.Flags&CLONE_FILES != 0 {
+	if a.Flags&unix.CLONE_FILES != 0 {
 		return 0, unix.EINVAL // a shared table across processes is not supported
 	}
-	if a.Flags&(CLONE_VFORK|CLONE_PARENT) != 0 {
+	if a.Flags&(unix.CLONE_VFORK|unix.CLONE_PARENT) != 0 {
 		return 0, unix.EINVAL
 	}
 	mm, err := t.p.mm.Fork()
@@ -124,13 +124,12 @@ func (t *Task) fork(a CloneArgs) (int, error) {
 	child, nt := t.newChild(a, mm, false)
 	nt.AltStack = t.AltStack
 	nt.Name = t.Name
-	if a.Flags&CLONE_CHILD_SETTID != 0 {
-		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], uint32(child.PID))
-		mm.CopyOut(a.ChildTID, b[:]) // Linux ignores a fault here too
+	if a.Flags&unix.CLONE_CHILD_SETTID != 0 {
+		tid := uint32(child.PID)
+		mm.CopyOut(a.ChildTID, rawBytes(&tid)) // Linux ignores a fault here too
 	}
-	if a.Flags&CLONE_PARENT_SETTID != 0 {
-		if err := putU32(t, a.ParentTID, uint32(child.PID)); err != nil {
+	if a.Flags&unix.CLONE_PARENT_SETTID != 0 {
+		if err := CopyOutValue(t, a.ParentTID, uint32(child.PID)); err != nil {
 			mm.drop()
 			return 0, err
 		}
@@ -168,22 +167,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 	child.files = p.files.Fork()
 	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared}
 
-	nt := newTask(t.k, child, pid)
-	nt.initial = *t.Regs()
-	nt.initial.Rax = 0
-	nt.initial.Rcx = nt.initial.Rip
-	nt.initial.R11 = nt.initial.Eflags
-	if a.Stack != 0 {
-		nt.initial.Rsp = a.Stack
-	}
-	if a.Flags&CLONE_SETTLS != 0 {
-		nt.initial.FsBase = a.TLS
-	}
-	nt.fpImage = t.ctx.ExtendedStateStd()
-	nt.SigMask = t.SigMask
-	if a.Flags&CLONE_CHILD_CLEARTID != 0 {
-		nt.ClearChildTID = a.ChildTID
-	}
+	nt := t.cloneTask(child, pid, a)
 	child.tasks[pid] = nt
 	child.leader = nt
 	return child, nt
@@ -336,7 +320,7 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 	p.applyExecCreds()
 	p.mu.Lock()
 	for i := range p.sigacts {
-		if p.sigacts[i].Handler != SIG_IGN {
+		if p.sigacts[i].Handler != linux.SIG_IGN {
 			p.sigacts[i] = SigAction{}
 		}
 	}

@@ -1,21 +1,14 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-)
 
-// Futex word bits for PI and robust futexes.
-const (
-	FUTEX_WAITERS    = 0x80000000
-	FUTEX_OWNER_DIED = 0x40000000
-	FUTEX_TID_MASK   = 0x3fffffff
-	futexBitsetAny   = 0xffffffff
+	"github.com/elfloader/elfloader/abi/linux"
 )
 
 // futexKey names a futex word: its address in an address space. On a
@@ -92,11 +85,11 @@ func (w futexRef) load() (uint32, error) {
 	if w.p != nil {
 		return atomic.LoadUint32(w.p), nil
 	}
-	var b [4]byte
-	if err := w.mm.CopyIn(w.addr, b[:]); err != nil {
+	var v uint32
+	if err := w.mm.CopyIn(w.addr, rawBytes(&v)); err != nil {
 		return 0, err
 	}
-	return binary.LittleEndian.Uint32(b[:]), nil
+	return v, nil
 }
 
 // cas replaces the word with nv when it holds old, atomically with respect
@@ -256,7 +249,7 @@ func (ft *FutexTable) Requeue(t *Task, addr, addr2 uint64, nwake, nrequeue int, 
 		}
 	}
 	key, key2 := t.futexKey(addr), t.futexKey(addr2)
-	woken := ft.wakeLocked(key, nwake, futexBitsetAny)
+	woken := ft.wakeLocked(key, nwake, linux.FUTEX_BITSET_MATCH_ANY)
 	moved := 0
 	for _, w := range append([]*futexWaiter(nil), ft.q[key]...) {
 		if moved >= nrequeue {
@@ -313,7 +306,7 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, n, n2 int, op uint32) 
 			break
 		}
 	}
-	woken := ft.wakeLocked(t.futexKey(addr), n, futexBitsetAny)
+	woken := ft.wakeLocked(t.futexKey(addr), n, linux.FUTEX_BITSET_MATCH_ANY)
 	so, sa := int32(old), int32(cmparg)
 	var hit bool
 	switch cmp {
@@ -333,7 +326,7 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, n, n2 int, op uint32) 
 		return 0, unix.ENOSYS
 	}
 	if hit {
-		woken += ft.wakeLocked(t.futexKey(addr2), n2, futexBitsetAny)
+		woken += ft.wakeLocked(t.futexKey(addr2), n2, linux.FUTEX_BITSET_MATCH_ANY)
 	}
 	return woken, nil
 }
@@ -355,12 +348,12 @@ func (ft *FutexTable) LockPI(t *Task, addr uint64, try bool, deadline time.Time)
 			ft.mu.Unlock()
 			return err
 		}
-		owner := old & FUTEX_TID_MASK
+		owner := old & linux.FUTEX_TID_MASK
 		switch {
 		case owner == 0:
-			nv := tid | old&FUTEX_OWNER_DIED
+			nv := tid | old&linux.FUTEX_OWNER_DIED
 			if len(ft.q[key]) > 0 {
-				nv |= FUTEX_WAITERS
+				nv |= linux.FUTEX_WAITERS
 			}
 			if swapped, err := p.cas(old, nv); err != nil || !swapped {
 				ft.mu.Unlock()
@@ -378,21 +371,21 @@ func (ft *FutexTable) LockPI(t *Task, addr uint64, try bool, deadline time.Time)
 			ft.mu.Unlock()
 			return unix.EAGAIN
 		}
-		if swapped, err := p.cas(old, old|FUTEX_WAITERS); err != nil || !swapped {
+		if swapped, err := p.cas(old, old|linux.FUTEX_WAITERS); err != nil || !swapped {
 			ft.mu.Unlock()
 			if err != nil {
 				return err
 			}
 			continue
 		}
-		w := &futexWaiter{key: key, bitset: futexBitsetAny, ch: make(chan struct{}), tid: t.TID}
+		w := &futexWaiter{key: key, bitset: linux.FUTEX_BITSET_MATCH_ANY, ch: make(chan struct{}), tid: t.TID}
 		ft.enqueue(w)
 		ft.mu.Unlock()
 		if err := ft.sleep(t, w, deadline); err != nil {
 			return err
 		}
 		// Woken by UnlockPI, which made us the owner.
-		if cur, err := p.load(); err != nil || cur&FUTEX_TID_MASK == tid {
+		if cur, err := p.load(); err != nil || cur&linux.FUTEX_TID_MASK == tid {
 			return err
 		}
 	}
@@ -410,7 +403,7 @@ func (ft *FutexTable) UnlockPI(t *Task, addr uint64) error {
 	if err != nil {
 		return err
 	}
-	if old&FUTEX_TID_MASK != uint32(t.TID) {
+	if old&linux.FUTEX_TID_MASK != uint32(t.TID) {
 		return unix.EPERM
 	}
 	list := ft.q[t.futexKey(addr)]
@@ -420,7 +413,7 @@ func (ft *FutexTable) UnlockPI(t *Task, addr uint64) error {
 	next := list[0]
 	nv := uint32(next.tid)
 	if len(list) > 1 {
-		nv |= FUTEX_WAITERS
+		nv |= linux.FUTEX_WAITERS
 	}
 	if err := p.store(nv); err != nil {
 		return err
@@ -456,7 +449,7 @@ func (ft *FutexTable) Waitv(t *Task, addrs []uint64, vals []uint32, deadline tim
 	ws := make([]*futexWaiter, len(addrs))
 	closed := false
 	for i, a := range addrs {
-		ws[i] = &futexWaiter{key: t.futexKey(a), bitset: futexBitsetAny, ch: make(chan struct{}), tid: t.TID, group: g, index: i}
+		ws[i] = &futexWaiter{key: t.futexKey(a), bitset: linux.FUTEX_BITSET_MATCH_ANY, ch: make(chan struct{}), tid: t.TID, group: g, index: i}
 		ft.enqueue(ws[i])
 	}
 	ft.mu.Unlock()

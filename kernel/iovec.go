@@ -1,42 +1,34 @@
 package kernel
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
-)
 
-// IOV_MAX is the most iovecs one call may pass.
-const iovMax = 1024
+	"github.com/elfloader/elfloader/abi/linux"
+)
 
 // Iovec is one struct iovec.
 type Iovec struct{ Base, Len uint64 }
-
-// maxRW is Linux's MAX_RW_COUNT: the most one read or write transfers.
-const maxRW = 0x7ffff000
 
 // CopyInIovecs reads an iovec array the way Linux imports one: EINVAL for a
 // bad count or a negative length, EFAULT for a segment outside the user
 // address space, and lengths cut so that the total is at most MAX_RW_COUNT.
 func (t *Task) CopyInIovecs(addr uint64, count int) ([]Iovec, error) {
-	if count < 0 || count > iovMax {
+	if count < 0 || count > linux.UIO_MAXIOV {
 		return nil, unix.EINVAL
 	}
-	buf := make([]byte, 16*count)
-	if err := t.CopyIn(addr, buf); err != nil {
+	iov := make([]Iovec, count)
+	if err := CopyInStructs(t, addr, iov); err != nil {
 		return nil, err
 	}
-	iov := make([]Iovec, count)
 	var total uint64
 	for i := range iov {
-		iov[i] = Iovec{binary.LittleEndian.Uint64(buf[16*i:]), binary.LittleEndian.Uint64(buf[16*i+8:])}
 		if iov[i].Len > 1<<63-1 {
 			return nil, unix.EINVAL
 		}
 		if !AccessOK(iov[i].Base, iov[i].Len) {
 			return nil, unix.EFAULT
 		}
-		iov[i].Len = min(iov[i].Len, maxRW-total)
+		iov[i].Len = min(iov[i].Len, linux.MaxRWCount-total)
 		total += iov[i].Len
 	}
 	return iov, nil

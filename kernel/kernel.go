@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/procfs"
@@ -174,7 +175,7 @@ func (k *Kernel) SignalFirstProcess(sig int) {
 	}
 	k.mu.Unlock()
 	if first != nil {
-		si := NewSigInfo(sig, SI_USER)
+		si := NewSigInfo(sig, linux.SI_USER)
 		first.SendSignal(si)
 	}
 }

@@ -11,7 +11,11 @@ import (
 
 // Offsets in the x86-64 rt_sigframe (arch/x86/include/asm/sigframe.h):
 // pretcode, then struct ucontext, then siginfo; the XSAVE image sits above,
-// 64-byte aligned.
+// 64-byte aligned. The frame keeps byte offsets rather than a struct: its
+// size depends on the XSAVE area CPUID reports, the mcontext is written
+// from the register file in sigcontext order (mcontextRegs), and the
+// software bytes live inside the FXSAVE image; one offset table says the
+// layout once, where a struct would only cover the fixed head.
 const (
 	frameUC           = 8
 	ucFlags           = 0
@@ -33,10 +37,7 @@ const (
 	userCS            = 0x33
 	userSS            = 0x2b
 	// flags the app may change through sigreturn (FIX_EFLAGS)
-	fixEflags    = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000
-	ssOnStack    = 1
-	ssDisable    = 2
-	ssAutoDisarm = 1 << 31
+	fixEflags = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000
 )
 
 // sigcontext register order.
@@ -79,7 +80,7 @@ func (t *Task) handleSignals(afterSyscall bool) {
 		sig := si.Signo()
 		t.traceSignal(&si)
 		act := t.p.SigAction(sig)
-		if sig == SIGKILL || act.Handler == SIG_DFL {
+		if sig == SIGKILL || act.Handler == linux.SIG_DFL {
 			switch defaultActionOf(sig) {
 			case actIgnore, actStop:
 				if sig != SIGKILL {
@@ -96,13 +97,13 @@ func (t *Task) handleSignals(afterSyscall bool) {
 			t.exited = true
 			return
 		}
-		if act.Handler == SIG_IGN {
+		if act.Handler == linux.SIG_IGN {
 			continue
 		}
 		if pendingRestart {
 			switch restart {
 			case ERESTARTSYS:
-				if act.Flags&SA_RESTART != 0 {
+				if act.Flags&linux.SA_RESTART != 0 {
 					r.Rip -= 2
 					r.Rax = r.OrigRax
 				} else {
@@ -122,7 +123,7 @@ func (t *Task) handleSignals(afterSyscall bool) {
 			if sig == int(unix.SIGSEGV) {
 				t.p.SetSigAction(sig, SigAction{})
 			}
-			t.ForceFault(NewSigInfo(int(unix.SIGSEGV), SI_KERNEL))
+			t.ForceFault(NewSigInfo(int(unix.SIGSEGV), linux.SI_KERNEL))
 			continue
 		}
 		handled = true
@@ -144,7 +145,7 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	sig := si.Signo()
 	sp := r.Rsp
 	onAlt := t.onAltStack(sp)
-	if act.Flags&SA_ONSTACK != 0 && t.AltStack.Size != 0 && t.AltStack.Flags&ssDisable == 0 && !onAlt {
+	if act.Flags&linux.SA_ONSTACK != 0 && t.AltStack.Size != 0 && t.AltStack.Flags&linux.SS_DISABLE == 0 && !onAlt {
 		sp = t.AltStack.Sp + t.AltStack.Size
 	} else {
 		sp -= redZone
@@ -164,12 +165,12 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	binary.LittleEndian.PutUint64(uc[ucStack:], t.AltStack.Sp)
 	ssFlags := uint32(0)
 	switch {
-	case t.AltStack.Size == 0 || t.AltStack.Flags&ssDisable != 0:
-		ssFlags = ssDisable
+	case t.AltStack.Size == 0 || t.AltStack.Flags&linux.SS_DISABLE != 0:
+		ssFlags = linux.SS_DISABLE
 	case onAlt:
-		ssFlags = ssOnStack
+		ssFlags = linux.SS_ONSTACK
 	}
-	binary.LittleEndian.PutUint32(uc[ucStack+8:], ssFlags|uint32(t.AltStack.Flags)&ssAutoDisarm)
+	binary.LittleEndian.PutUint32(uc[ucStack+8:], ssFlags|uint32(t.AltStack.Flags)&linux.SS_AUTODISARM)
 	binary.LittleEndian.PutUint64(uc[ucStack+16:], t.AltStack.Size)
 	mc := uc[ucMcontext:]
 	for i, p := range mcontextRegs(t) {
@@ -198,7 +199,7 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	if err := t.CopyOut(frame, b); err != nil {
 		return err
 	}
-	if act.Flags&SA_ONSTACK != 0 && t.AltStack.Flags&ssAutoDisarm != 0 {
+	if act.Flags&linux.SA_ONSTACK != 0 && t.AltStack.Flags&linux.SS_AUTODISARM != 0 {
 		t.AltStack = AltStack{}
 	}
 	r.Rsp = frame
@@ -209,11 +210,11 @@ func (t *Task) buildFrame(si SigInfo, act SigAction) error {
 	r.Rax = 0
 	r.Eflags &^= 0x100 | 0x400 | 0x40000 // TF, DF, AC
 	newMask := t.SigMask | act.Mask
-	if act.Flags&SA_NODEFER == 0 {
+	if act.Flags&linux.SA_NODEFER == 0 {
 		newMask |= sigBit(sig)
 	}
 	t.SetSigMask(newMask)
-	if act.Flags&SA_RESETHAND != 0 && sig != SIGKILL {
+	if act.Flags&linux.SA_RESETHAND != 0 && sig != SIGKILL {
 		t.p.SetSigAction(sig, SigAction{})
 	}
 	return nil
@@ -227,7 +228,7 @@ func (t *Task) Sigreturn() error {
 	frame := r.Rsp - 8
 	b := make([]byte, frameSize)
 	if err := t.CopyIn(frame, b); err != nil {
-		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), SI_KERNEL))
+		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), linux.SI_KERNEL))
 		t.SetSkipReturn()
 		return nil
 	}
@@ -243,17 +244,17 @@ func (t *Task) Sigreturn() error {
 
 	fpAddr := binary.LittleEndian.Uint64(mc[184:])
 	if err := t.restoreFP(fpAddr); err != nil {
-		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), SI_KERNEL))
+		t.ForceFault(NewSigInfo(int(unix.SIGSEGV), linux.SI_KERNEL))
 	}
 	// restore_altstack: the saved stack_t becomes current again, errors ignored.
 	sp := binary.LittleEndian.Uint64(uc[ucStack:])
 	flags := binary.LittleEndian.Uint32(uc[ucStack+8:])
 	size := binary.LittleEndian.Uint64(uc[ucStack+16:])
 	if !t.onAltStack(r.Rsp) {
-		if flags&ssDisable != 0 {
+		if flags&linux.SS_DISABLE != 0 {
 			t.AltStack = AltStack{}
 		} else if size >= 2048 {
-			t.AltStack = AltStack{Sp: sp, Size: size, Flags: int(flags & ssAutoDisarm)}
+			t.AltStack = AltStack{Sp: sp, Size: size, Flags: int(flags & linux.SS_AUTODISARM)}
 		}
 	}
 	t.SetSkipReturn()

@@ -1,20 +1,19 @@
 package kernel
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/elfloader/elfloader/abi/linux"
+)
 
 // SigInfo is a siginfo_t in its x86-64 byte layout (128 bytes).
-type SigInfo [128]byte
-
-// si_code values.
-const (
-	SI_USER     = 0
-	SI_KERNEL   = 0x80
-	SI_QUEUE    = -1
-	SI_TIMER    = -2
-	SI_TKILL    = -6
-	SEGV_MAPERR = 1
-	SEGV_ACCERR = 2
-)
+//
+// It stays a byte array read and written at fixed offsets on purpose:
+// siginfo_t is a union whose fields after si_code depend on the signal and
+// the code (kill, timer, SIGCHLD, fault, SIGSYS), so each accessor below
+// names the offset of its field; a Go struct would have to pick one arm of
+// the union or repeat the layout once per arm.
+type SigInfo [linux.SizeofSiginfo]byte
 
 // NewSigInfo returns a siginfo with signo and code set.
 func NewSigInfo(signo, code int) SigInfo {

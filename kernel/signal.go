@@ -11,28 +11,10 @@ import (
 	"github.com/elfloader/elfloader/abi/linux"
 )
 
-// Signal numbers the kernel itself refers to.
+// Signal numbers the kernel itself refers to, as ints.
 const (
-	SIGKILL = 9
-	SIGSTOP = 19
-	NSIG    = 64
-)
-
-// Disposition handler values.
-const (
-	SIG_DFL = 0
-	SIG_IGN = 1
-)
-
-// sa_flags bits.
-const (
-	SA_NOCLDSTOP = 0x1
-	SA_SIGINFO   = 0x4
-	SA_RESTORER  = 0x04000000
-	SA_ONSTACK   = 0x08000000
-	SA_RESTART   = 0x10000000
-	SA_NODEFER   = 0x40000000
-	SA_RESETHAND = 0x80000000
+	SIGKILL = int(unix.SIGKILL)
+	SIGSTOP = int(unix.SIGSTOP)
 )
 
 // Kernel-internal restart codes returned by interrupted handlers.
@@ -45,8 +27,9 @@ const (
 
 func sigBit(sig int) uint64 { return 1 << (sig - 1) }
 
-// unblockable signals can be neither blocked nor caught.
-const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
+// Unblockable is the mask of the signals that can be neither blocked nor
+// caught (SIGKILL and SIGSTOP).
+const Unblockable uint64 = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
 
 type defaultAction int
 
@@ -107,7 +90,7 @@ func (q *sigQueue) take(want uint64) (SigInfo, bool) {
 		}
 	}
 	if sig == 0 {
-		for s := 1; s <= NSIG; s++ {
+		for s := 1; s <= linux.NumSignals; s++ {
 			if m&sigBit(s) != 0 {
 				sig = s
 				break
@@ -195,7 +178,7 @@ func (p *Process) ignoredLocked(sig int) bool {
 	p.mu.Lock()
 	h := p.sigacts[sig].Handler
 	p.mu.Unlock()
-	return h == SIG_IGN || (h == SIG_DFL && defaultActionOf(sig) == actIgnore)
+	return h == linux.SIG_IGN || (h == linux.SIG_DFL && defaultActionOf(sig) == actIgnore)
 }
 
 // notify makes the task look at its signals soon: it wakes a blocked
@@ -220,7 +203,7 @@ func (t *Task) mayHaveWork() bool {
 
 // deliverableLocked reports whether a signal could be delivered now.
 func (t *Task) deliverableLocked() bool {
-	want := ^t.SigMask | unblockable
+	want := ^t.SigMask | Unblockable
 	return t.sig.pending.mask&want != 0 || t.p.shared.mask&want != 0
 }
 
@@ -278,7 +261,7 @@ func (t *Task) Block(ready <-chan struct{}, deadline time.Time) error {
 
 // dequeueLocked takes the next deliverable signal.
 func (t *Task) dequeueLocked() (SigInfo, bool) {
-	want := ^t.SigMask | unblockable
+	want := ^t.SigMask | Unblockable
 	if si, ok := t.sig.pending.take(want); ok {
 		return si, true
 	}
@@ -305,7 +288,7 @@ func (t *Task) Pending() uint64 {
 // SetSigMask replaces the blocked set (SIGKILL and SIGSTOP stay unblocked).
 func (t *Task) SetSigMask(m uint64) {
 	t.p.sigMu.Lock()
-	t.SigMask = m &^ unblockable
+	t.SigMask = m &^ Unblockable
 	t.p.sigMu.Unlock()
 }
 
@@ -332,7 +315,7 @@ func (t *Task) ForceFault(si SigInfo) {
 	p.mu.Lock()
 	act := p.sigacts[sig]
 	blocked := t.SigMask&sigBit(sig) != 0
-	if act.Handler == SIG_IGN || blocked {
+	if act.Handler == linux.SIG_IGN || blocked {
 		p.sigacts[sig] = SigAction{}
 	}
 	p.mu.Unlock()

@@ -44,11 +44,22 @@ func winsizeBytes(w *unix.Winsize) []byte { return append([]byte(nil), rawBytes(
 // StructBytes returns a copy of the bytes of an ABI struct value.
 func StructBytes[T any](v *T) []byte { return append([]byte(nil), rawBytes(v)...) }
 
+// DecodeStruct fills v from the start of b, a buffer already copied from
+// app memory (a control message, a sockaddr); bytes of v past len(b) are
+// left as they are.
+func DecodeStruct[T any](b []byte, v *T) { copy(rawBytes(v), b) }
+
+// EncodeStruct writes v at the start of b (as much of it as fits).
+func EncodeStruct[T any](b []byte, v *T) { copy(b, rawBytes(v)) }
+
 // CopyInStruct reads an ABI struct from app memory.
 func CopyInStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyIn(addr, rawBytes(v)) }
 
 // CopyOutStruct writes an ABI struct to app memory.
 func CopyOutStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyOut(addr, rawBytes(v)) }
+
+// CopyOutValue writes one ABI value (a u32 TID, a u64 word) to app memory.
+func CopyOutValue[T any](t *Task, addr uint64, v T) error { return CopyOutStruct(t, addr, &v) }
 
 // CopyInStructs reads an array of ABI structs from app memory into v.
 func CopyInStructs[T any](t *Task, addr uint64, v []T) error {

@@ -1,10 +1,11 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 )
 
 // The console is the host terminal elfloader runs on, shared with the app:
@@ -63,7 +64,7 @@ func TerminalIoctl(t *Task, fd int, req, arg uint64) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		return 0, putU32(t, arg, uint32(n))
+		return 0, CopyOutValue(t, arg, uint32(n))
 	case unix.TIOCGPGRP:
 		return 0, getForegroundGroup(t, fd, arg)
 	case unix.TIOCSPGRP:
@@ -75,7 +76,7 @@ func TerminalIoctl(t *Task, fd int, req, arg uint64) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		return 0, putU32(t, arg, uint32(sid))
+		return 0, CopyOutValue(t, arg, uint32(sid))
 	case unix.TIOCSCTTY:
 		return 0, setControllingTerminal(t, fd, arg)
 	}
@@ -135,7 +136,7 @@ func getForegroundGroup(t *Task, fd int, arg uint64) error {
 	if fg == appGroup() {
 		fg = t.k.terminal().foregroundGroup()
 	}
-	return putU32(t, arg, uint32(fg))
+	return CopyOutValue(t, arg, uint32(fg))
 }
 
 // setForegroundGroup is TIOCSPGRP. The groups of the app's session are its
@@ -144,11 +145,11 @@ func setForegroundGroup(t *Task, fd int, arg uint64) error {
 	if _, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err != nil {
 		return err // ENOTTY: not the controlling terminal
 	}
-	var b [4]byte
-	if err := t.CopyIn(arg, b[:]); err != nil {
+	var pgrp32 int32
+	if err := CopyInStruct(t, arg, &pgrp32); err != nil {
 		return err
 	}
-	pgrp := int(int32(binary.LittleEndian.Uint32(b[:])))
+	pgrp := int(pgrp32)
 	switch {
 	case pgrp < 0:
 		return unix.EINVAL
@@ -185,6 +186,6 @@ func (k *Kernel) SignalForegroundGroup(sig int) {
 	}
 	k.mu.Unlock()
 	for _, p := range procs {
-		p.SendSignal(NewSigInfo(sig, SI_KERNEL))
+		p.SendSignal(NewSigInfo(sig, linux.SI_KERNEL))
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 )
 
 // Timer is an interval timer that sends a signal when it expires: the
@@ -24,14 +26,6 @@ type Timer struct {
 	timer    *time.Timer
 	gen      int
 }
-
-// sigevent notify kinds.
-const (
-	SIGEV_SIGNAL    = 0
-	SIGEV_NONE      = 1
-	SIGEV_THREAD    = 2
-	SIGEV_THREAD_ID = 4
-)
 
 // NewTimer creates a timer for the process.
 func (p *Process) NewTimer(clock, notify, sig int, value uint64, target *Task) *Timer {
@@ -72,7 +66,7 @@ func (p *Process) RealTimer() *Timer {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.realTimer == nil {
-		p.realTimer = &Timer{p: p, id: -1, sig: int(unix.SIGALRM), notify: SIGEV_SIGNAL, clock: unix.CLOCK_MONOTONIC}
+		p.realTimer = &Timer{p: p, id: -1, sig: int(unix.SIGALRM), notify: linux.SIGEV_SIGNAL, clock: unix.CLOCK_MONOTONIC}
 	}
 	return p.realTimer
 }
@@ -133,10 +127,10 @@ func (tm *Timer) fire(gen int) {
 	} else {
 		tm.next = time.Time{}
 	}
-	send := tm.notify != SIGEV_NONE
-	si := NewSigInfo(tm.sig, SI_TIMER)
+	send := tm.notify != linux.SIGEV_NONE
+	si := NewSigInfo(tm.sig, linux.SI_TIMER)
 	if tm.id < 0 {
-		si = NewSigInfo(tm.sig, SI_KERNEL)
+		si = NewSigInfo(tm.sig, linux.SI_KERNEL)
 	} else {
 		si.SetTimer(tm.id, tm.overrun, tm.value)
 	}

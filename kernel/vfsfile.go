@@ -51,9 +51,9 @@ func (v *VFSFile) Write(t *Task, p []byte) (int, error) {
 	n, err := v.blockingIO(t, func(ctx context.Context) (int, error) { return v.F.Write(ctx, p) })
 	switch err {
 	case unix.EFBIG:
-		t.SendSignal(NewSigInfo(int(unix.SIGXFSZ), SI_USER))
+		t.SendSignal(NewSigInfo(int(unix.SIGXFSZ), linux.SI_USER))
 	case unix.EPIPE:
-		si := NewSigInfo(int(unix.SIGPIPE), SI_USER)
+		si := NewSigInfo(int(unix.SIGPIPE), linux.SI_USER)
 		si.SetSender(t.p.PID, t.p.UID)
 		t.SendSignal(si)
 	}

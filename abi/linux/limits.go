@@ -7,6 +7,9 @@ const (
 	// positional forms transfer at most this many bytes per call.
 	MaxRWCount = 0x7ffff000
 
+	// UIO_MAXIOV is the most iovecs one call may pass (IOV_MAX).
+	UIO_MAXIOV = 1024
+
 	// AT_STATX_SYNC_TYPE is the statx sync-mode field of the flags.
 	AT_STATX_SYNC_TYPE = 0x6000
 

@@ -93,6 +93,24 @@ type RobustListHead struct {
 	ListOpPending uint64
 }
 
+// Sigevent is struct sigevent: sigev_value, sigev_signo, sigev_notify,
+// then a union whose first int is the thread id for SIGEV_THREAD_ID.
+type Sigevent struct {
+	Value  uint64
+	Signo  int32
+	Notify int32
+	TID    int32
+	_      [SizeofSigevent - 20]byte
+}
+
+// FutexWaitv is struct futex_waitv, one entry of futex_waitv(2)'s array.
+type FutexWaitv struct {
+	Val      uint64
+	Uaddr    uint64
+	Flags    uint32
+	Reserved uint32
+}
+
 // Mmsghdr is struct mmsghdr: a msghdr, the byte count, 4 bytes of padding.
 type Mmsghdr struct {
 	Hdr unix.Msghdr

@@ -186,6 +186,24 @@ var ArchPrctlCode = Enum{
 	ARCH_SHSTK_STATUS: "ARCH_SHSTK_STATUS",
 }
 
+// futex(2) commands (include/uapi/linux/futex.h).
+const (
+	FUTEX_WAIT            = 0
+	FUTEX_WAKE            = 1
+	FUTEX_FD              = 2
+	FUTEX_REQUEUE         = 3
+	FUTEX_CMP_REQUEUE     = 4
+	FUTEX_WAKE_OP         = 5
+	FUTEX_LOCK_PI         = 6
+	FUTEX_UNLOCK_PI       = 7
+	FUTEX_TRYLOCK_PI      = 8
+	FUTEX_WAIT_BITSET     = 9
+	FUTEX_WAKE_BITSET     = 10
+	FUTEX_WAIT_REQUEUE_PI = 11
+	FUTEX_CMP_REQUEUE_PI  = 12
+	FUTEX_LOCK_PI2        = 13
+)
+
 // Futex operation modifiers.
 const (
 	FUTEX_PRIVATE_FLAG   = 128
@@ -193,13 +211,24 @@ const (
 	FUTEX_CMD_MASK       = ^uint64(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)
 )
 
+// Futex word bits for PI and robust futexes, and the bitset that matches
+// every waiter.
+const (
+	FUTEX_WAITERS          = 0x80000000
+	FUTEX_OWNER_DIED       = 0x40000000
+	FUTEX_TID_MASK         = 0x3fffffff
+	FUTEX_BITSET_MATCH_ANY = 0xffffffff
+	// FUTEX2_SIZE_U32 is futex_waitv's flag for a 32-bit futex word.
+	FUTEX2_SIZE_U32 = 0x02
+)
+
 // FutexCmd is the command part of futex(2)'s op.
 var FutexCmd = Enum{
-	0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 2: "FUTEX_FD", 3: "FUTEX_REQUEUE",
-	4: "FUTEX_CMP_REQUEUE", 5: "FUTEX_WAKE_OP", 6: "FUTEX_LOCK_PI",
-	7: "FUTEX_UNLOCK_PI", 8: "FUTEX_TRYLOCK_PI", 9: "FUTEX_WAIT_BITSET",
-	10: "FUTEX_WAKE_BITSET", 11: "FUTEX_WAIT_REQUEUE_PI", 12: "FUTEX_CMP_REQUEUE_PI",
-	13: "FUTEX_LOCK_PI2",
+	FUTEX_WAIT: "FUTEX_WAIT", FUTEX_WAKE: "FUTEX_WAKE", FUTEX_FD: "FUTEX_FD", FUTEX_REQUEUE: "FUTEX_REQUEUE",
+	FUTEX_CMP_REQUEUE: "FUTEX_CMP_REQUEUE", FUTEX_WAKE_OP: "FUTEX_WAKE_OP", FUTEX_LOCK_PI: "FUTEX_LOCK_PI",
+	FUTEX_UNLOCK_PI: "FUTEX_UNLOCK_PI", FUTEX_TRYLOCK_PI: "FUTEX_TRYLOCK_PI", FUTEX_WAIT_BITSET: "FUTEX_WAIT_BITSET",
+	FUTEX_WAKE_BITSET: "FUTEX_WAKE_BITSET", FUTEX_WAIT_REQUEUE_PI: "FUTEX_WAIT_REQUEUE_PI", FUTEX_CMP_REQUEUE_PI: "FUTEX_CMP_REQUEUE_PI",
+	FUTEX_LOCK_PI2: "FUTEX_LOCK_PI2",
 }
 
 // FormatFutexOp renders futex(2)'s op as strace does: the command with a

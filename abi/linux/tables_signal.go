@@ -36,13 +36,36 @@ var SaFlags = FlagSet{
 }
 
 // Special sa_handler values.
-var SigHandler = Enum{0: "SIG_DFL", 1: "SIG_IGN"}
+const (
+	SIG_DFL = 0
+	SIG_IGN = 1
+)
+
+// SigHandler names the special sa_handler values.
+var SigHandler = Enum{SIG_DFL: "SIG_DFL", SIG_IGN: "SIG_IGN"}
+
+// struct sigevent's sigev_notify values.
+const (
+	SIGEV_SIGNAL    = 0
+	SIGEV_NONE      = 1
+	SIGEV_THREAD    = 2
+	SIGEV_THREAD_ID = 4
+)
+
+// stack_t's ss_flags bits, and the smallest alternate stack sigaltstack
+// accepts.
+const (
+	SS_ONSTACK    = 1
+	SS_DISABLE    = 2
+	SS_AUTODISARM = 1 << 31
+	MINSIGSTKSZ   = 2048
+)
 
 // SigaltstackFlags is stack_t's ss_flags.
 var SigaltstackFlags = FlagSet{
-	{Name: "SS_ONSTACK", Value: 1},
-	{Name: "SS_DISABLE", Value: 2},
-	{Name: "SS_AUTODISARM", Value: 1 << 31},
+	{Name: "SS_ONSTACK", Value: SS_ONSTACK},
+	{Name: "SS_DISABLE", Value: SS_DISABLE},
+	{Name: "SS_AUTODISARM", Value: SS_AUTODISARM},
 }
 
 // SignalfdFlags is signalfd4(2)'s flags word.

@@ -286,7 +286,7 @@ func (s *Stub) resumeAll(actionFor func(tid int) (action, bool)) {
 		// A fault resumed with its own signal is delivered by Fault's
 		// caller, the kernel, with the fault's details.
 		if a.sig != 0 && !(ev != nil && ev.fault && ev.tid == tid && a.sig == ev.sig) {
-			th.t.SendSignal(kernel.NewSigInfo(a.sig, kernel.SI_USER))
+			th.t.SendSignal(kernel.NewSigInfo(a.sig, linux.SI_USER))
 		}
 		th.parked = false
 		th.resume <- a

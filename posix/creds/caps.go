@@ -1,8 +1,6 @@
 package creds
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
@@ -48,9 +46,7 @@ func readHeader(t *kernel.Task, addr uint64) (capHeader, int, error) {
 	}
 	words := capWords(h.Version)
 	if words == 0 {
-		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], unix.LINUX_CAPABILITY_VERSION_3)
-		if err := t.CopyOut(addr, b[:]); err != nil {
+		if err := kernel.CopyOutValue(t, addr, uint32(unix.LINUX_CAPABILITY_VERSION_3)); err != nil {
 			return h, 0, err
 		}
 		return h, 0, unix.EINVAL

@@ -1,8 +1,6 @@
 package creds
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
@@ -43,10 +41,8 @@ func sysGetegid(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func putIDs(t *kernel.Task, ids [3]uint32, addrs [3]uint64) error {
-	var b [4]byte
 	for i, addr := range addrs {
-		binary.LittleEndian.PutUint32(b[:], ids[i])
-		if err := t.CopyOut(addr, b[:]); err != nil {
+		if err := kernel.CopyOutValue(t, addr, ids[i]); err != nil {
 			return err
 		}
 	}
@@ -239,11 +235,7 @@ func sysGetgroups(t *kernel.Task, a shim.Args) (uint64, error) {
 	if n < len(groups) {
 		return 0, unix.EINVAL
 	}
-	b := make([]byte, 4*len(groups))
-	for i, g := range groups {
-		binary.LittleEndian.PutUint32(b[4*i:], g)
-	}
-	return uint64(len(groups)), t.CopyOut(a[1], b)
+	return uint64(len(groups)), kernel.CopyOutStructs(t, a[1], groups)
 }
 
 // ngroupsMax is Linux's NGROUPS_MAX (/proc/sys/kernel/ngroups_max).
@@ -258,13 +250,9 @@ func sysSetgroups(t *kernel.Task, a shim.Args) (uint64, error) {
 	if !p.HasCap(kernel.CapSetgid) {
 		return 0, unix.EPERM
 	}
-	b := make([]byte, 4*n)
-	if err := t.CopyIn(a[1], b); err != nil {
-		return 0, err
-	}
 	groups := make([]uint32, n)
-	for i := range groups {
-		groups[i] = binary.LittleEndian.Uint32(b[4*i:])
+	if err := kernel.CopyInStructs(t, a[1], groups); err != nil {
+		return 0, err
 	}
 	if p.FS != nil {
 		p.FS.Groups = groups

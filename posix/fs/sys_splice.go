@@ -203,7 +203,7 @@ func hostSendfile(t *kernel.Task, in, out kernel.File, off *int64, n uint64) (se
 		return sent, true, nil
 	}
 	if err == unix.EPIPE {
-		t.SendSignal(kernel.NewSigInfo(int(unix.SIGPIPE), kernel.SI_USER))
+		t.SendSignal(kernel.NewSigInfo(int(unix.SIGPIPE), linux.SI_USER))
 	}
 	return 0, true, err
 }

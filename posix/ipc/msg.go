@@ -3,6 +3,7 @@ package ipc
 import (
 	"encoding/binary"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -30,6 +31,9 @@ type message struct {
 	mtype int64
 	text  []byte
 }
+
+// mtypeSize is the size of struct msgbuf's mtype (a long) before the text.
+const mtypeSize = int(unsafe.Sizeof(message{}.mtype))
 
 // queue is one message queue.
 type queue struct {
@@ -71,11 +75,13 @@ func sysMsgsnd(t *kernel.Task, a shim.Args) (uint64, error) {
 	if size > n.limits.msgmax || int64(size) < 0 || id < 0 {
 		return 0, unix.EINVAL
 	}
-	buf := make([]byte, 8+size)
+	// struct msgbuf: a long mtype, then the text.
+	buf := make([]byte, uint64(mtypeSize)+size)
 	if err := t.CopyIn(addr, buf); err != nil {
 		return 0, err
 	}
-	m := message{mtype: int64(binary.LittleEndian.Uint64(buf)), text: buf[8:]}
+	m := message{text: buf[mtypeSize:]}
+	kernel.DecodeStruct(buf, &m.mtype)
 	if m.mtype < 1 {
 		return 0, unix.EINVAL
 	}
@@ -177,8 +183,10 @@ func (q *queue) receive(t *kernel.Task, i int, addr, size uint64, flags int) (ui
 		}
 		text = text[:size]
 	}
-	out := binary.LittleEndian.AppendUint64(nil, uint64(m.mtype))
-	if err := t.CopyOut(addr, append(out, text...)); err != nil {
+	out := make([]byte, mtypeSize+len(text))
+	kernel.EncodeStruct(out, &m.mtype)
+	copy(out[mtypeSize:], text)
+	if err := t.CopyOut(addr, out); err != nil {
 		return 0, err
 	}
 	if flags&msgCopy == 0 {

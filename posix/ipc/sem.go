@@ -1,7 +1,6 @@
 package ipc
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -86,6 +85,7 @@ func (n *namespace) semCount() int {
 }
 
 // sembuf is struct sembuf.
+// sembuf is struct sembuf in the kernel's layout (6 bytes).
 type sembuf struct {
 	num   uint16
 	op    int16
@@ -122,16 +122,13 @@ func semop(t *kernel.Task, id int, addr, nops uint64, deadline time.Time) error 
 	if nops > n.limits.semopm {
 		return unix.E2BIG
 	}
-	raw := make([]byte, 6*nops)
-	if err := t.CopyIn(addr, raw); err != nil {
+	ops := make([]sembuf, nops)
+	if err := kernel.CopyInStructs(t, addr, ops); err != nil {
 		return err
 	}
-	ops := make([]sembuf, nops)
 	alter := false
-	for i := range ops {
-		b := raw[6*i:]
-		ops[i] = sembuf{binary.LittleEndian.Uint16(b), int16(binary.LittleEndian.Uint16(b[2:])), int16(binary.LittleEndian.Uint16(b[4:]))}
-		alter = alter || ops[i].op != 0
+	for _, op := range ops {
+		alter = alter || op.op != 0
 	}
 	pid := t.Process().PID
 	n.mu.Lock()
@@ -401,17 +398,17 @@ func sysSemctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		if err := access(t, &s.perm, 0o222); err != nil {
 			return 0, err
 		}
-		b := make([]byte, 2*len(s.sems))
-		if err := t.CopyIn(arg, b); err != nil {
+		vals := make([]uint16, len(s.sems))
+		if err := kernel.CopyInStructs(t, arg, vals); err != nil {
 			return 0, err
 		}
-		for i := range s.sems {
-			if binary.LittleEndian.Uint16(b[2*i:]) > semvmx {
+		for _, v := range vals {
+			if v > semvmx {
 				return 0, unix.ERANGE
 			}
 		}
-		for i := range s.sems {
-			s.sems[i].val, s.sems[i].pid = int(binary.LittleEndian.Uint16(b[2*i:])), t.Process().PID
+		for i, v := range vals {
+			s.sems[i].val, s.sems[i].pid = int(v), t.Process().PID
 		}
 		n.clearUndo(id, -1)
 		s.ctime = time.Now()

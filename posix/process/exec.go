@@ -75,7 +75,7 @@ func sysExecveat(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysVfork(t *kernel.Task, a shim.Args) (uint64, error) {
-	pid, err := t.Clone(kernel.CloneArgs{Flags: kernel.CLONE_VM | kernel.CLONE_VFORK, ExitSignal: int(unix.SIGCHLD)})
+	pid, err := t.Clone(kernel.CloneArgs{Flags: unix.CLONE_VM | unix.CLONE_VFORK, ExitSignal: int(unix.SIGCHLD)})
 	return uint64(pid), err
 }
 

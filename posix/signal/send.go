@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -15,7 +16,7 @@ func sysRtSigreturn(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func validSig(sig int) error {
-	if sig < 0 || sig > kernel.NSIG {
+	if sig < 0 || sig > linux.NumSignals {
 		return unix.EINVAL
 	}
 	return nil
@@ -44,7 +45,7 @@ func sysKill(t *kernel.Task, a shim.Args) (uint64, error) {
 		p = t.Kernel().ProcessByPID(pid)
 	}
 	if sig != 0 {
-		p.SendSignal(userInfo(t, sig, kernel.SI_USER))
+		p.SendSignal(userInfo(t, sig, linux.SI_USER))
 	}
 	return 0, nil
 }
@@ -60,7 +61,7 @@ func killAll(t *kernel.Task, sig int) error {
 		}
 		found = true
 		if sig != 0 {
-			p.SendSignal(userInfo(t, sig, kernel.SI_USER))
+			p.SendSignal(userInfo(t, sig, linux.SI_USER))
 		}
 	}
 	if !found {
@@ -100,7 +101,7 @@ func tgkill(t *kernel.Task, tgid, tid, sig int) (uint64, error) {
 		return 0, err
 	}
 	if sig != 0 {
-		target.SendSignal(userInfo(t, sig, kernel.SI_TKILL))
+		target.SendSignal(userInfo(t, sig, linux.SI_TKILL))
 	}
 	return 0, nil
 }
@@ -111,7 +112,7 @@ func readInfo(t *kernel.Task, addr uint64, sig int) (kernel.SigInfo, error) {
 		return si, err
 	}
 	// Only the kernel may claim kernel-generated codes (and SI_TKILL).
-	if c := si.Code(); c >= 0 || c == kernel.SI_TKILL {
+	if c := si.Code(); c >= 0 || c == linux.SI_TKILL {
 		return si, unix.EPERM
 	}
 	si.SetSigno(sig)
@@ -198,7 +199,7 @@ func sysRtSigtimedwait(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	set &^= 1<<(kernel.SIGKILL-1) | 1<<(kernel.SIGSTOP-1)
+	set &^= kernel.Unblockable
 	var deadline time.Time
 	if a[2] != 0 {
 		var b [16]byte

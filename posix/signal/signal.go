@@ -1,8 +1,6 @@
 package signal
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/abi/linux"
@@ -28,16 +26,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_RT_SIGTIMEDWAIT, shim.Full, "", sysRtSigtimedwait)
 }
 
-const (
-	sigsetSize   = linux.SizeofKernelSigset
-	sigKill      = 9
-	sigStop      = 19
-	unblockable  = uint64(1)<<(sigKill-1) | uint64(1)<<(sigStop-1)
-	ssOnStack    = 1
-	ssDisable    = 2
-	ssAutodisarm = 1 << 31
-	minSigStkSz  = 2048
-)
+const sigsetSize = linux.SizeofKernelSigset
 
 // sysRtSigaction reads and writes the kernel's struct sigaction
 // (linux.KernelSigaction: handler, flags, restorer, an 8-byte mask).
@@ -51,14 +40,14 @@ func sysRtSigaction(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	var na kernel.SigAction
 	if newAddr != 0 {
-		if sig == sigKill || sig == sigStop {
+		if sig == kernel.SIGKILL || sig == kernel.SIGSTOP {
 			return 0, unix.EINVAL
 		}
 		var in linux.KernelSigaction
 		if err := kernel.CopyInStruct(t, newAddr, &in); err != nil {
 			return 0, err
 		}
-		na = kernel.SigAction{Handler: in.Handler, Flags: in.Flags, Restorer: in.Restorer, Mask: in.Mask &^ unblockable}
+		na = kernel.SigAction{Handler: in.Handler, Flags: in.Flags, Restorer: in.Restorer, Mask: in.Mask &^ kernel.Unblockable}
 	}
 	p := t.Process()
 	old := p.SigAction(sig)
@@ -81,11 +70,9 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	var set uint64
 	if setAddr != 0 {
-		var b [8]byte
-		if err := t.CopyIn(setAddr, b[:]); err != nil {
+		if err := kernel.CopyInStruct(t, setAddr, &set); err != nil {
 			return 0, err
 		}
-		set = binary.LittleEndian.Uint64(b[:])
 		switch how {
 		case unix.SIG_BLOCK, unix.SIG_UNBLOCK, unix.SIG_SETMASK:
 		default:
@@ -106,9 +93,7 @@ func sysRtSigprocmask(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	}
 	if oldAddr != 0 {
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], old)
-		return 0, t.CopyOut(oldAddr, b[:])
+		return 0, kernel.CopyOutValue(t, oldAddr, old)
 	}
 	return 0, nil
 }
@@ -136,12 +121,12 @@ func sysSigaltstack(t *kernel.Task, a shim.Args) (uint64, error) {
 // currentAltStack describes the thread's alternate stack: SS_DISABLE when
 // there is none, SS_ONSTACK while running on it, plus SS_AUTODISARM if set.
 func currentAltStack(t *kernel.Task) linux.Stack {
-	flags := int32(uint32(t.AltStack.Flags) & ssAutodisarm)
+	flags := int32(uint32(t.AltStack.Flags) & linux.SS_AUTODISARM)
 	switch {
 	case t.AltStack.Size == 0:
-		flags |= ssDisable
+		flags |= linux.SS_DISABLE
 	case t.OnAltStack(t.Regs().Rsp):
-		flags |= ssOnStack
+		flags |= linux.SS_ONSTACK
 	}
 	return linux.Stack{Sp: t.AltStack.Sp, Flags: flags, Size: t.AltStack.Size}
 }
@@ -152,12 +137,12 @@ func setAltStack(t *kernel.Task, ss linux.Stack) error {
 	if t.OnAltStack(t.Regs().Rsp) {
 		return unix.EPERM
 	}
-	keep := int(uint32(ss.Flags) & ssAutodisarm)
-	switch uint32(ss.Flags) &^ ssAutodisarm {
-	case ssDisable:
+	keep := int(uint32(ss.Flags) & linux.SS_AUTODISARM)
+	switch uint32(ss.Flags) &^ linux.SS_AUTODISARM {
+	case linux.SS_DISABLE:
 		t.AltStack = kernel.AltStack{Flags: keep}
-	case 0, ssOnStack:
-		if ss.Size < minSigStkSz {
+	case 0, linux.SS_ONSTACK:
+		if ss.Size < linux.MINSIGSTKSZ {
 			return unix.ENOMEM
 		}
 		t.AltStack = kernel.AltStack{Sp: ss.Sp, Size: ss.Size, Flags: keep}

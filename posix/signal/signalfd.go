@@ -85,10 +85,8 @@ const (
 	silSys
 )
 
-const siSigio = -5 // SI_SIGIO
-
 func layoutOf(sig, code int) siginfoLayout {
-	if code > kernel.SI_USER && code < kernel.SI_KERNEL {
+	if code > linux.SI_USER && code < linux.SI_KERNEL {
 		switch unix.Signal(sig) {
 		case unix.SIGILL, unix.SIGFPE, unix.SIGSEGV, unix.SIGBUS, unix.SIGTRAP:
 			return silFault
@@ -102,9 +100,9 @@ func layoutOf(sig, code int) siginfoLayout {
 		return silKill
 	}
 	switch {
-	case code == kernel.SI_TIMER:
+	case code == linux.SI_TIMER:
 		return silTimer
-	case code == siSigio:
+	case code == linux.SI_SIGIO:
 		return silPoll
 	case code < 0:
 		return silRT
@@ -114,7 +112,8 @@ func layoutOf(sig, code int) siginfoLayout {
 
 // signalfdInfo converts a siginfo to a struct signalfd_siginfo, filling
 // the fields of the siginfo's layout only (as the kernel's
-// signalfd_copyinfo does).
+// signalfd_copyinfo does). The siginfo is read at its union's offsets, as
+// kernel.SigInfo explains.
 func signalfdInfo(si kernel.SigInfo) unix.SignalfdSiginfo {
 	le := binary.LittleEndian
 	u32 := func(off int) uint32 { return le.Uint32(si[off:]) }
@@ -158,7 +157,7 @@ func signalfd(t *kernel.Task, fd int, maskAddr, size uint64, flags int) (uint64,
 	if err != nil {
 		return 0, err
 	}
-	mask &^= unblockable
+	mask &^= kernel.Unblockable
 	if fd != -1 {
 		f, err := t.Process().Files().Get(fd)
 		if err != nil {

@@ -1,7 +1,6 @@
 package socket
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"sync"
@@ -34,11 +33,22 @@ func reg(t *kernel.Task) *registry {
 
 func prefix(t *kernel.Task) string { return "elfloader/" + t.Kernel().ID() + "/" }
 
+// hostAbstract is the sockaddr_un of an abstract name: the family, a NUL,
+// then the name, as long as the name (not NUL-terminated).
 func hostAbstract(name string) []byte {
 	b := make([]byte, 3+len(name))
-	binary.LittleEndian.PutUint16(b, unix.AF_UNIX)
+	family := uint16(unix.AF_UNIX)
+	kernel.EncodeStruct(b, &family)
 	copy(b[3:], name)
 	return b
+}
+
+// sockaddrFamily is sa_family, the first field of every sockaddr; sa holds
+// at least its two bytes.
+func sockaddrFamily(sa []byte) int {
+	var raw unix.RawSockaddr
+	kernel.DecodeStruct(sa, &raw)
+	return int(raw.Family)
 }
 
 func readSockaddr(t *kernel.Task, addr uint64, n uint64) ([]byte, error) {
@@ -75,7 +85,7 @@ func toHost(t *kernel.Task, s *Socket, sa []byte, use addrUse) ([]byte, func(), 
 	if len(sa) < 2 {
 		return nil, nil, unix.EINVAL
 	}
-	family := int(binary.LittleEndian.Uint16(sa))
+	family := sockaddrFamily(sa)
 	switch family {
 	case unix.AF_UNIX:
 		if s != nil && s.Domain != unix.AF_UNIX {
@@ -205,7 +215,7 @@ func lookupPath(t *kernel.Task, path string) ([]byte, error) {
 
 // fromHost translates a host socket address back to the app's view.
 func fromHost(t *kernel.Task, sa []byte) []byte {
-	if len(sa) < 3 || binary.LittleEndian.Uint16(sa) != unix.AF_UNIX || sa[2] != 0 {
+	if len(sa) < 3 || sockaddrFamily(sa) != unix.AF_UNIX || sa[2] != 0 {
 		return sa
 	}
 	name := string(sa[3:])

@@ -1,11 +1,12 @@
 package socket
 
 import (
-	"encoding/binary"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -160,7 +161,7 @@ func sendFlags(flags int) int { return flags | unix.MSG_NOSIGNAL }
 
 func raisePipe(t *kernel.Task, err error, flags int) {
 	if err == unix.EPIPE && flags&unix.MSG_NOSIGNAL == 0 {
-		si := kernel.NewSigInfo(int(unix.SIGPIPE), kernel.SI_USER)
+		si := kernel.NewSigInfo(int(unix.SIGPIPE), linux.SI_USER)
 		si.SetSender(t.Process().PID, t.Process().UID)
 		t.SendSignal(si)
 	}
@@ -245,33 +246,39 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 	return uint64(n), nil
 }
 
-// appMsghdr is a decoded struct msghdr of the app.
+// appMsghdr is the kernel's struct user_msghdr with the app's pointers as
+// addresses (unix.Msghdr has the layout but holds Go pointers, which must
+// never carry app addresses).
 type appMsghdr struct {
 	name       uint64
 	namelen    uint32
+	_          uint32
 	iov        uint64
 	iovlen     uint64
 	control    uint64
 	controllen uint64
 	flags      int32
+	_          uint32
 }
 
-const msghdrSize = 56
+// The struct is the kernel's to the byte.
+var _ = [1]struct{}{}[unsafe.Sizeof(appMsghdr{})-linux.SizeofMsghdr]
+
+// Offsets of the fields recvmsg writes back.
+const (
+	msgNamelenOff    = uint64(unsafe.Offsetof(appMsghdr{}.namelen))
+	msgControllenOff = uint64(unsafe.Offsetof(appMsghdr{}.controllen))
+	msgFlagsOff      = uint64(unsafe.Offsetof(appMsghdr{}.flags))
+)
 
 func readMsghdr(t *kernel.Task, addr uint64) (appMsghdr, error) {
-	var b [msghdrSize]byte
-	if err := t.CopyIn(addr, b[:]); err != nil {
-		return appMsghdr{}, err
-	}
-	le := binary.LittleEndian
-	return appMsghdr{
-		name: le.Uint64(b[0:]), namelen: le.Uint32(b[8:]), iov: le.Uint64(b[16:]), iovlen: le.Uint64(b[24:]),
-		control: le.Uint64(b[32:]), controllen: le.Uint64(b[40:]), flags: int32(le.Uint32(b[48:])),
-	}, nil
+	var m appMsghdr
+	err := kernel.CopyInStruct(t, addr, &m)
+	return m, err
 }
 
 func iovBuffers(t *kernel.Task, m appMsghdr, write bool) ([][]byte, error) {
-	if m.iovlen > 1024 {
+	if m.iovlen > linux.UIO_MAXIOV {
 		return nil, unix.EMSGSIZE
 	}
 	iov, err := t.CopyInIovecs(m.iov, int(m.iovlen))
@@ -379,13 +386,10 @@ func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 			return 0, err
 		}
 	}
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(len(control)))
-	if err := t.CopyOut(addr+40, b[:]); err != nil {
+	if err := kernel.CopyOutValue(t, addr+msgControllenOff, uint64(len(control))); err != nil {
 		return 0, err
 	}
-	binary.LittleEndian.PutUint32(b[:4], uint32(mflags))
-	if err := t.CopyOut(addr+48, b[:4]); err != nil {
+	if err := kernel.CopyOutValue(t, addr+msgFlagsOff, int32(mflags)); err != nil {
 		return 0, err
 	}
 	if m.name != 0 {
@@ -393,8 +397,7 @@ func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 		if err := t.CopyOut(m.name, sa[:min(len(sa), int(m.namelen))]); err != nil {
 			return 0, err
 		}
-		binary.LittleEndian.PutUint32(b[:4], uint32(len(sa)))
-		if err := t.CopyOut(addr+8, b[:4]); err != nil {
+		if err := kernel.CopyOutValue(t, addr+msgNamelenOff, uint32(len(sa))); err != nil {
 			return 0, err
 		}
 	}
@@ -411,17 +414,15 @@ func sysRecvmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	return uint64(n), err
 }
 
-const mmsghdrSize = 64
-
 func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	s, err := getSocket(t, a.Int(0))
 	if err != nil {
 		return 0, err
 	}
 	defer s.DecRef()
-	vlen := min(a.Int(2), 1024)
+	vlen := min(a.Int(2), linux.UIO_MAXIOV)
 	for i := 0; i < vlen; i++ {
-		addr := a[1] + uint64(i)*mmsghdrSize
+		addr := a[1] + uint64(i)*linux.SizeofMmsghdr
 		n, err := sendmsg(t, s, addr, a.Int(3))
 		if err != nil {
 			if i > 0 {
@@ -430,7 +431,7 @@ func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 		msgLen := uint32(n) // struct mmsghdr's msg_len
-		if err := kernel.CopyOutStruct(t, addr+msghdrSize, &msgLen); err != nil {
+		if err := kernel.CopyOutStruct(t, addr+linux.SizeofMsghdr, &msgLen); err != nil {
 			return uint64(i), err
 		}
 	}
@@ -443,9 +444,9 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	defer s.DecRef()
-	vlen, flags := min(a.Int(2), 1024), a.Int(3)
+	vlen, flags := min(a.Int(2), linux.UIO_MAXIOV), a.Int(3)
 	for i := 0; i < vlen; i++ {
-		addr := a[1] + uint64(i)*mmsghdrSize
+		addr := a[1] + uint64(i)*linux.SizeofMmsghdr
 		n, err := recvmsg(t, s, addr, flags&^unix.MSG_WAITFORONE)
 		if err != nil {
 			if i > 0 {
@@ -454,7 +455,7 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 		msgLen := uint32(n) // struct mmsghdr's msg_len
-		if err := kernel.CopyOutStruct(t, addr+msghdrSize, &msgLen); err != nil {
+		if err := kernel.CopyOutStruct(t, addr+linux.SizeofMsghdr, &msgLen); err != nil {
 			return uint64(i), err
 		}
 		if flags&unix.MSG_WAITFORONE != 0 {

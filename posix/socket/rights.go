@@ -1,33 +1,43 @@
 package socket
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
 )
 
-const cmsgHdr = 16
-
 func cmsgAlign(n int) int { return (n + 7) &^ 7 }
 
 // walkCmsgs calls fn for each control message (level, type, data offset,
-// data length) in a control buffer.
+// data length) in a control buffer, an array of struct cmsghdr each
+// followed by its data.
 func walkCmsgs(control []byte, fn func(level, typ int32, off, n int) error) error {
-	for off := 0; off+cmsgHdr <= len(control); {
-		l := int(binary.LittleEndian.Uint64(control[off:]))
-		if l < cmsgHdr || off+l > len(control) {
+	for off := 0; off+unix.SizeofCmsghdr <= len(control); {
+		var h unix.Cmsghdr
+		kernel.DecodeStruct(control[off:], &h)
+		l := int(h.Len)
+		if h.Len < unix.SizeofCmsghdr || h.Len > uint64(len(control)-off) {
 			return unix.EINVAL
 		}
-		level := int32(binary.LittleEndian.Uint32(control[off+8:]))
-		typ := int32(binary.LittleEndian.Uint32(control[off+12:]))
-		if err := fn(level, typ, off+cmsgHdr, l-cmsgHdr); err != nil {
+		if err := fn(h.Level, h.Type, off+unix.SizeofCmsghdr, l-unix.SizeofCmsghdr); err != nil {
 			return err
 		}
 		off += cmsgAlign(l)
 	}
 	return nil
+}
+
+// rightsFD reads the descriptor at b, one int of an SCM_RIGHTS array.
+func rightsFD(b []byte) int {
+	var fd int32
+	kernel.DecodeStruct(b, &fd)
+	return int(fd)
+}
+
+// setRightsFD writes fd at b.
+func setRightsFD(b []byte, fd int) {
+	v := int32(fd)
+	kernel.EncodeStruct(b, &v)
 }
 
 // rightsToHost rewrites SCM_RIGHTS descriptors from app fds to host fds.
@@ -42,7 +52,7 @@ func rightsToHost(t *kernel.Task, control []byte) ([]byte, []kernel.File, error)
 			return nil
 		}
 		for i := 0; i+4 <= n; i += 4 {
-			fd := int(int32(binary.LittleEndian.Uint32(out[off+i:])))
+			fd := rightsFD(out[off+i:])
 			f, err := t.Process().Files().Get(fd)
 			if err != nil {
 				return err
@@ -53,7 +63,7 @@ func rightsToHost(t *kernel.Task, control []byte) ([]byte, []kernel.File, error)
 				// Files of the vfs have no host descriptor to pass.
 				return unix.EOPNOTSUPP
 			}
-			binary.LittleEndian.PutUint32(out[off+i:], uint32(p.HostFD()))
+			setRightsFD(out[off+i:], p.HostFD())
 		}
 		return nil
 	})
@@ -75,14 +85,14 @@ func rightsFromHost(t *kernel.Task, control []byte, cloexec bool) ([]byte, error
 			return nil
 		}
 		for i := 0; i+4 <= n; i += 4 {
-			hfd := int(int32(binary.LittleEndian.Uint32(control[off+i:])))
+			hfd := rightsFD(control[off+i:])
 			f := adoptHostFD(t, hfd)
 			defer f.DecRef()
 			fd, err := t.Process().Files().Install(f, 0, cloexec)
 			if err != nil {
 				return err
 			}
-			binary.LittleEndian.PutUint32(control[off+i:], uint32(fd))
+			setRightsFD(control[off+i:], fd)
 		}
 		return nil
 	})

@@ -1,12 +1,12 @@
 package socket
 
 import (
-	"encoding/binary"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -162,9 +162,10 @@ func sysSetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err := rawSetsockopt(s.FD(), a.Int(1), a.Int(2), buf); err != nil {
 		return 0, err
 	}
-	if a.Int(1) == unix.SOL_SOCKET && (a.Int(2) == unix.SO_RCVTIMEO || a.Int(2) == unix.SO_SNDTIMEO) && len(buf) >= 16 {
-		d := time.Duration(int64(binary.LittleEndian.Uint64(buf)))*time.Second +
-			time.Duration(int64(binary.LittleEndian.Uint64(buf[8:])))*time.Microsecond
+	if a.Int(1) == unix.SOL_SOCKET && (a.Int(2) == unix.SO_RCVTIMEO || a.Int(2) == unix.SO_SNDTIMEO) && len(buf) >= linux.SizeofTimeval {
+		var tv unix.Timeval
+		kernel.DecodeStruct(buf, &tv)
+		d := time.Duration(tv.Sec)*time.Second + time.Duration(tv.Usec)*time.Microsecond
 		s.mu.Lock()
 		if a.Int(2) == unix.SO_RCVTIMEO {
 			s.rcvTimeo = d

@@ -1,7 +1,6 @@
 package sysinfo
 
 import (
-	"encoding/binary"
 	"runtime"
 	"time"
 	"unsafe"
@@ -100,17 +99,14 @@ func sysSchedSetaffinity(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysGetcpu(t *kernel.Task, a shim.Args) (uint64, error) {
-	var b [4]byte
-	cpu := uint32(0)
+	cpu, node := uint32(0), uint32(0)
 	if a[0] != 0 {
-		binary.LittleEndian.PutUint32(b[:], cpu)
-		if err := t.CopyOut(a[0], b[:]); err != nil {
+		if err := kernel.CopyOutValue(t, a[0], cpu); err != nil {
 			return 0, err
 		}
 	}
 	if a[1] != 0 {
-		binary.LittleEndian.PutUint32(b[:], 0)
-		if err := t.CopyOut(a[1], b[:]); err != nil {
+		if err := kernel.CopyOutValue(t, a[1], node); err != nil {
 			return 0, err
 		}
 	}

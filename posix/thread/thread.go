@@ -1,7 +1,6 @@
 package thread
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -21,13 +20,11 @@ func Register(tb *shim.Table) {
 
 func sysClone(t *kernel.Task, a shim.Args) (uint64, error) {
 	tid, err := t.Clone(kernel.CloneArgs{
-		Flags: a[0] &^ 0xff, ExitSignal: int(a[0] & 0xff),
+		Flags: a[0] &^ unix.CSIGNAL, ExitSignal: int(a[0] & unix.CSIGNAL),
 		Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4],
 	})
 	return uint64(tid), err
 }
-
-const cloneSignalBits = 0xff // CSIGNAL: clone's exit signal, never in clone3's flags
 
 // sysClone3 reads a size-versioned struct clone_args with the kernel's
 // rules: sizes above a page E2BIG, below the first version EINVAL, unknown
@@ -51,7 +48,8 @@ func sysClone3(t *kernel.Task, a shim.Args) (uint64, error) {
 	if ca.SetTID != 0 || ca.SetTIDSize != 0 {
 		return 0, unix.EINVAL // set_tid
 	}
-	if ca.ExitSignal > 64 || ca.Flags&cloneSignalBits != 0 || (ca.Stack == 0) != (ca.StackSize == 0) {
+	// The exit signal is never in clone3's flags (CSIGNAL bits).
+	if ca.ExitSignal > linux.NumSignals || ca.Flags&unix.CSIGNAL != 0 || (ca.Stack == 0) != (ca.StackSize == 0) {
 		return 0, unix.EINVAL
 	}
 	sp := uint64(0)
@@ -62,36 +60,15 @@ func sysClone3(t *kernel.Task, a shim.Args) (uint64, error) {
 	return uint64(tid), err
 }
 
-const (
-	futexWait          = 0
-	futexWake          = 1
-	futexFd            = 2
-	futexRequeue       = 3
-	futexCmpRequeue    = 4
-	futexWakeOp        = 5
-	futexLockPI        = 6
-	futexUnlockPI      = 7
-	futexTrylockPI     = 8
-	futexWaitBitset    = 9
-	futexWakeBitset    = 10
-	futexWaitRequeuePI = 11
-	futexCmpRequeuePI  = 12
-	futexLockPI2       = 13
-	futexPrivate       = 128
-	futexClockRealtime = 256
-	bitsetAny          = 0xffffffff
-)
-
 func readTimespec(t *kernel.Task, addr uint64) (time.Duration, error) {
-	var b [16]byte
-	if err := t.CopyIn(addr, b[:]); err != nil {
+	var ts unix.Timespec
+	if err := kernel.CopyInStruct(t, addr, &ts); err != nil {
 		return 0, err
 	}
-	sec, nsec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
-	if sec < 0 || nsec < 0 || nsec >= 1e9 {
+	if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1e9 {
 		return 0, unix.EINVAL
 	}
-	return time.Duration(sec)*time.Second + time.Duration(nsec), nil
+	return time.Duration(ts.Nano()), nil
 }
 
 // deadline turns a futex timeout into a wall-clock deadline: relative for
@@ -119,70 +96,70 @@ func deadline(t *kernel.Task, addr uint64, absolute, realtime bool) (time.Time, 
 
 func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
 	addr, op, val, timeout, addr2, val3 := a[0], a.Int(1), uint32(a[2]), a[3], a[4], uint32(a[5])
-	cmd := op &^ (futexPrivate | futexClockRealtime)
-	realtime := op&futexClockRealtime != 0
-	if realtime && cmd != futexWaitBitset && cmd != futexWaitRequeuePI && cmd != futexLockPI2 && cmd != futexWait {
+	cmd := op &^ (linux.FUTEX_PRIVATE_FLAG | linux.FUTEX_CLOCK_REALTIME)
+	realtime := op&linux.FUTEX_CLOCK_REALTIME != 0
+	if realtime && cmd != linux.FUTEX_WAIT_BITSET && cmd != linux.FUTEX_WAIT_REQUEUE_PI && cmd != linux.FUTEX_LOCK_PI2 && cmd != linux.FUTEX_WAIT {
 		return 0, unix.ENOSYS
 	}
 	ft := t.Kernel().Futexes()
-	private := op&futexPrivate != 0
+	private := op&linux.FUTEX_PRIVATE_FLAG != 0
 	switch cmd {
-	case futexWake, futexWakeBitset, futexRequeue, futexCmpRequeue, futexWakeOp:
+	case linux.FUTEX_WAKE, linux.FUTEX_WAKE_BITSET, linux.FUTEX_REQUEUE, linux.FUTEX_CMP_REQUEUE, linux.FUTEX_WAKE_OP:
 		if err := kernel.CheckFutexKey(t, addr, private); err != nil {
 			return 0, err
 		}
 	}
 	switch cmd {
-	case futexRequeue, futexCmpRequeue, futexWakeOp:
+	case linux.FUTEX_REQUEUE, linux.FUTEX_CMP_REQUEUE, linux.FUTEX_WAKE_OP:
 		if err := kernel.CheckFutexKey(t, addr2, private); err != nil {
 			return 0, err
 		}
 	}
 	switch cmd {
-	case futexWait, futexWaitBitset:
-		bitset := uint32(bitsetAny)
-		if cmd == futexWaitBitset {
+	case linux.FUTEX_WAIT, linux.FUTEX_WAIT_BITSET:
+		bitset := uint32(linux.FUTEX_BITSET_MATCH_ANY)
+		if cmd == linux.FUTEX_WAIT_BITSET {
 			bitset = val3
 		}
-		dl, err := deadline(t, timeout, cmd == futexWaitBitset, realtime)
+		dl, err := deadline(t, timeout, cmd == linux.FUTEX_WAIT_BITSET, realtime)
 		if err != nil {
 			return 0, err
 		}
 		return 0, ft.Wait(t, addr, val, bitset, dl)
-	case futexWake, futexWakeBitset:
-		bitset := uint32(bitsetAny)
-		if cmd == futexWakeBitset {
+	case linux.FUTEX_WAKE, linux.FUTEX_WAKE_BITSET:
+		bitset := uint32(linux.FUTEX_BITSET_MATCH_ANY)
+		if cmd == linux.FUTEX_WAKE_BITSET {
 			bitset = val3
 			if bitset == 0 {
 				return 0, unix.EINVAL
 			}
 		}
 		return uint64(ft.Wake(t, addr, int(int32(val)), bitset)), nil
-	case futexRequeue:
+	case linux.FUTEX_REQUEUE:
 		n, err := ft.Requeue(t, addr, addr2, int(int32(val)), int(int32(timeout)), nil)
 		return uint64(n), err
-	case futexCmpRequeue:
+	case linux.FUTEX_CMP_REQUEUE:
 		n, err := ft.Requeue(t, addr, addr2, int(int32(val)), int(int32(timeout)), &val3)
 		return uint64(n), err
-	case futexWakeOp:
+	case linux.FUTEX_WAKE_OP:
 		n, err := ft.WakeOp(t, addr, addr2, int(int32(val)), int(int32(timeout)), val3)
 		return uint64(n), err
-	case futexLockPI, futexLockPI2:
-		dl, err := deadline(t, timeout, true, cmd == futexLockPI || realtime)
+	case linux.FUTEX_LOCK_PI, linux.FUTEX_LOCK_PI2:
+		dl, err := deadline(t, timeout, true, cmd == linux.FUTEX_LOCK_PI || realtime)
 		if err != nil {
 			return 0, err
 		}
 		return 0, ft.LockPI(t, addr, false, dl)
-	case futexTrylockPI:
+	case linux.FUTEX_TRYLOCK_PI:
 		return 0, ft.LockPI(t, addr, true, time.Time{})
-	case futexUnlockPI:
+	case linux.FUTEX_UNLOCK_PI:
 		if addr%4 != 0 {
 			// Linux reads the word before it checks the alignment.
-			var b [4]byte
-			if err := t.CopyIn(addr, b[:]); err != nil {
+			var word uint32
+			if err := kernel.CopyInStruct(t, addr, &word); err != nil {
 				return 0, err
 			}
-			if int(binary.LittleEndian.Uint32(b[:])&kernel.FUTEX_TID_MASK) != t.TID {
+			if int(word&linux.FUTEX_TID_MASK) != t.TID {
 				return 0, unix.EPERM
 			}
 			return 0, unix.EINVAL
@@ -192,24 +169,21 @@ func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, unix.ENOSYS
 }
 
-// struct futex_waitv { u64 val; u64 uaddr; u32 flags; u32 reserved; }
 func sysFutexWaitv(t *kernel.Task, a shim.Args) (uint64, error) {
 	addr, n, flags, timeout, clock := a[0], a[1], a[2], a[3], a.Int(4)
 	if flags != 0 || n == 0 || n > 128 || addr == 0 {
 		return 0, unix.EINVAL
 	}
-	b := make([]byte, 24*n)
-	if err := t.CopyIn(addr, b); err != nil {
+	waiters := make([]linux.FutexWaitv, n)
+	if err := kernel.CopyInStructs(t, addr, waiters); err != nil {
 		return 0, err
 	}
 	addrs := make([]uint64, n)
 	vals := make([]uint32, n)
-	for i := range addrs {
-		e := b[24*i:]
-		vals[i] = uint32(binary.LittleEndian.Uint64(e[0:]))
-		addrs[i] = binary.LittleEndian.Uint64(e[8:])
-		fl := binary.LittleEndian.Uint32(e[16:])
-		if fl&^futexPrivate != 2 || binary.LittleEndian.Uint32(e[20:]) != 0 { // FUTEX2_SIZE_U32
+	for i, w := range waiters {
+		vals[i] = uint32(w.Val)
+		addrs[i] = w.Uaddr
+		if w.Flags&^linux.FUTEX_PRIVATE_FLAG != linux.FUTEX2_SIZE_U32 || w.Reserved != 0 {
 			return 0, unix.EINVAL
 		}
 	}

@@ -1,11 +1,11 @@
 package timer
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -32,43 +32,41 @@ func sysAlarm(t *kernel.Task, a shim.Args) (uint64, error) {
 	return secs, nil
 }
 
-func durFromTimeval(b []byte) (time.Duration, error) {
-	sec, usec := int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint64(b[8:]))
-	if sec < 0 || usec < 0 || usec >= 1e6 {
+// durFromTimeval is a struct timeval's duration, EINVAL when it is
+// negative or its microseconds are out of range.
+func durFromTimeval(tv unix.Timeval) (time.Duration, error) {
+	if tv.Sec < 0 || tv.Usec < 0 || tv.Usec >= 1e6 {
 		return 0, unix.EINVAL
 	}
-	return time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond, nil
+	return time.Duration(tv.Sec)*time.Second + time.Duration(tv.Usec)*time.Microsecond, nil
 }
 
-func putTimeval(b []byte, d time.Duration) {
-	binary.LittleEndian.PutUint64(b, uint64(d/time.Second))
-	binary.LittleEndian.PutUint64(b[8:], uint64(d%time.Second/time.Microsecond))
+func itimerval(interval, value time.Duration) unix.Itimerval {
+	return unix.Itimerval{Interval: unix.NsecToTimeval(int64(interval)), Value: unix.NsecToTimeval(int64(value))}
 }
 
 func sysSetitimer(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a.Int(0) != unix.ITIMER_REAL {
 		return 0, unix.EINVAL
 	}
-	var nb [32]byte
+	var nv unix.Itimerval
 	if a[1] != 0 {
-		if err := t.CopyIn(a[1], nb[:]); err != nil {
+		if err := kernel.CopyInStruct(t, a[1], &nv); err != nil {
 			return 0, err
 		}
 	}
-	interval, err := durFromTimeval(nb[0:])
+	interval, err := durFromTimeval(nv.Interval)
 	if err != nil {
 		return 0, err
 	}
-	value, err := durFromTimeval(nb[16:])
+	value, err := durFromTimeval(nv.Value)
 	if err != nil {
 		return 0, err
 	}
 	oldLeft, oldInterval := t.Process().RealTimer().Set(value, interval)
 	if a[2] != 0 {
-		var ob [32]byte
-		putTimeval(ob[0:], oldInterval)
-		putTimeval(ob[16:], oldLeft)
-		return 0, t.CopyOut(a[2], ob[:])
+		old := itimerval(oldInterval, oldLeft)
+		return 0, kernel.CopyOutStruct(t, a[2], &old)
 	}
 	return 0, nil
 }
@@ -78,14 +76,10 @@ func sysGetitimer(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, unix.EINVAL
 	}
 	left, interval := t.Process().RealTimer().Get()
-	var b [32]byte
-	putTimeval(b[0:], interval)
-	putTimeval(b[16:], left)
-	return 0, t.CopyOut(a[1], b[:])
+	cur := itimerval(interval, left)
+	return 0, kernel.CopyOutStruct(t, a[1], &cur)
 }
 
-// struct sigevent: sigev_value (8), sigev_signo (4), sigev_notify (4), then
-// the union whose first int is the thread id for SIGEV_THREAD_ID.
 func sysTimerCreate(t *kernel.Task, a shim.Args) (uint64, error) {
 	clock := a.Int(0)
 	switch clock {
@@ -93,30 +87,27 @@ func sysTimerCreate(t *kernel.Task, a shim.Args) (uint64, error) {
 	default:
 		return 0, unix.EINVAL
 	}
-	notify, sig := kernel.SIGEV_SIGNAL, int(unix.SIGALRM)
+	notify, sig := linux.SIGEV_SIGNAL, int(unix.SIGALRM)
 	var value uint64
 	var target *kernel.Task
 	if a[1] != 0 {
-		var b [64]byte
-		if err := t.CopyIn(a[1], b[:]); err != nil {
+		var ev linux.Sigevent
+		if err := kernel.CopyInStruct(t, a[1], &ev); err != nil {
 			return 0, err
 		}
-		value = binary.LittleEndian.Uint64(b[0:])
-		sig = int(int32(binary.LittleEndian.Uint32(b[8:])))
-		notify = int(int32(binary.LittleEndian.Uint32(b[12:])))
+		value, sig, notify = ev.Value, int(ev.Signo), int(ev.Notify)
 		switch notify {
-		case kernel.SIGEV_NONE:
-		case kernel.SIGEV_SIGNAL:
-		case kernel.SIGEV_THREAD_ID:
-			tid := int(int32(binary.LittleEndian.Uint32(b[16:])))
-			target = t.Kernel().TaskByTID(tid)
+		case linux.SIGEV_NONE:
+		case linux.SIGEV_SIGNAL:
+		case linux.SIGEV_THREAD_ID:
+			target = t.Kernel().TaskByTID(int(ev.TID))
 			if target == nil || target.Process() != t.Process() {
 				return 0, unix.EINVAL
 			}
 		default:
 			return 0, unix.EINVAL
 		}
-		if notify != kernel.SIGEV_NONE && (sig <= 0 || sig > kernel.NSIG) {
+		if notify != linux.SIGEV_NONE && (sig <= 0 || sig > linux.NumSignals) {
 			return 0, unix.EINVAL
 		}
 	}
@@ -125,9 +116,7 @@ func sysTimerCreate(t *kernel.Task, a shim.Args) (uint64, error) {
 		// Without a sigevent, si_value carries the timer id.
 		tm.SetValue(uint64(tm.ID()))
 	}
-	var b [4]byte
-	binary.LittleEndian.PutUint32(b[:], uint32(tm.ID()))
-	if err := t.CopyOut(a[2], b[:]); err != nil {
+	if err := kernel.CopyOutValue(t, a[2], int32(tm.ID())); err != nil {
 		t.Process().DeleteTimer(tm.ID())
 		return 0, err
 	}
@@ -142,11 +131,8 @@ func getTimer(t *kernel.Task, id int) (*kernel.Timer, error) {
 	return tm, nil
 }
 
-func putItimerspec(b []byte, interval, value time.Duration) {
-	binary.LittleEndian.PutUint64(b[0:], uint64(interval/time.Second))
-	binary.LittleEndian.PutUint64(b[8:], uint64(interval%time.Second))
-	binary.LittleEndian.PutUint64(b[16:], uint64(value/time.Second))
-	binary.LittleEndian.PutUint64(b[24:], uint64(value%time.Second))
+func itimerspec(interval, value time.Duration) unix.ItimerSpec {
+	return unix.ItimerSpec{Interval: unix.NsecToTimespec(int64(interval)), Value: unix.NsecToTimespec(int64(value))}
 }
 
 func sysTimerSettime(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -158,17 +144,14 @@ func sysTimerSettime(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	flags := a.Int(1)
-	var b [32]byte
-	if err := t.CopyIn(a[2], b[:]); err != nil {
+	var its unix.ItimerSpec
+	if err := kernel.CopyInStruct(t, a[2], &its); err != nil {
 		return 0, err
 	}
-	isec, insec := int64(binary.LittleEndian.Uint64(b[0:])), int64(binary.LittleEndian.Uint64(b[8:]))
-	vsec, vnsec := int64(binary.LittleEndian.Uint64(b[16:])), int64(binary.LittleEndian.Uint64(b[24:]))
-	if isec < 0 || insec < 0 || insec >= 1e9 || vsec < 0 || vnsec < 0 || vnsec >= 1e9 {
+	if !validTimespec(its.Interval) || !validTimespec(its.Value) {
 		return 0, unix.EINVAL
 	}
-	interval := time.Duration(isec)*time.Second + time.Duration(insec)
-	value := time.Duration(vsec)*time.Second + time.Duration(vnsec)
+	interval, value := time.Duration(its.Interval.Nano()), time.Duration(its.Value.Nano())
 	if flags&unix.TIMER_ABSTIME != 0 && value > 0 {
 		var now unix.Timespec
 		unix.ClockGettime(unix.CLOCK_REALTIME, &now)
@@ -182,9 +165,8 @@ func sysTimerSettime(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	oldLeft, oldInterval := tm.Set(value, interval)
 	if a[3] != 0 {
-		var ob [32]byte
-		putItimerspec(ob[:], oldInterval, oldLeft)
-		return 0, t.CopyOut(a[3], ob[:])
+		old := itimerspec(oldInterval, oldLeft)
+		return 0, kernel.CopyOutStruct(t, a[3], &old)
 	}
 	return 0, nil
 }
@@ -195,9 +177,8 @@ func sysTimerGettime(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	left, interval := tm.Get()
-	var b [32]byte
-	putItimerspec(b[:], interval, left)
-	return 0, t.CopyOut(a[1], b[:])
+	cur := itimerspec(interval, left)
+	return 0, kernel.CopyOutStruct(t, a[1], &cur)
 }
 
 func sysTimerGetoverrun(t *kernel.Task, a shim.Args) (uint64, error) {

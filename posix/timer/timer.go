@@ -1,11 +1,11 @@
 package timer
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -32,19 +32,21 @@ func validClock(id int) bool {
 }
 
 func putTimespec(t *kernel.Task, addr uint64, ts unix.Timespec) error {
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(ts.Sec))
-	binary.LittleEndian.PutUint64(b[8:], uint64(ts.Nsec))
-	return t.CopyOut(addr, b[:])
+	return kernel.CopyOutStruct(t, addr, &ts)
+}
+
+// validTimespec says whether ts is a non-negative time with nanoseconds
+// below a second, as the kernel's timespec64_valid checks.
+func validTimespec(ts unix.Timespec) bool {
+	return ts.Sec >= 0 && ts.Nsec >= 0 && ts.Nsec < 1e9
 }
 
 func getTimespec(t *kernel.Task, addr uint64) (unix.Timespec, error) {
-	var b [16]byte
-	if err := t.CopyIn(addr, b[:]); err != nil {
+	var ts unix.Timespec
+	if err := kernel.CopyInStruct(t, addr, &ts); err != nil {
 		return unix.Timespec{}, err
 	}
-	ts := unix.Timespec{Sec: int64(binary.LittleEndian.Uint64(b[:])), Nsec: int64(binary.LittleEndian.Uint64(b[8:]))}
-	if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1e9 {
+	if !validTimespec(ts) {
 		return ts, unix.EINVAL
 	}
 	return ts, nil
@@ -80,15 +82,13 @@ func sysClockGetres(t *kernel.Task, a shim.Args) (uint64, error) {
 func sysGettimeofday(t *kernel.Task, a shim.Args) (uint64, error) {
 	now := time.Now()
 	if a[0] != 0 {
-		var b [16]byte
-		binary.LittleEndian.PutUint64(b[:], uint64(now.Unix()))
-		binary.LittleEndian.PutUint64(b[8:], uint64(now.Nanosecond()/1000))
-		if err := t.CopyOut(a[0], b[:]); err != nil {
+		tv := unix.Timeval{Sec: now.Unix(), Usec: int64(now.Nanosecond() / 1000)}
+		if err := kernel.CopyOutStruct(t, a[0], &tv); err != nil {
 			return 0, err
 		}
 	}
 	if a[1] != 0 {
-		var tz [8]byte
+		var tz [linux.SizeofTimezone]byte // struct timezone: always zero
 		if err := t.CopyOut(a[1], tz[:]); err != nil {
 			return 0, err
 		}
@@ -99,9 +99,7 @@ func sysGettimeofday(t *kernel.Task, a shim.Args) (uint64, error) {
 func sysTime(t *kernel.Task, a shim.Args) (uint64, error) {
 	now := uint64(time.Now().Unix())
 	if a[0] != 0 {
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], now)
-		if err := t.CopyOut(a[0], b[:]); err != nil {
+		if err := kernel.CopyOutValue(t, a[0], now); err != nil {
 			return 0, err
 		}
 	}
