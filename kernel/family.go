@@ -80,9 +80,6 @@ func (p *Process) exited() {
 // execs (vfork, posix_spawn: clone with CLONE_VM and not CLONE_THREAD).
 // A parent that asked for CLONE_VFORK waits until then.
 func (t *Task) spawn(a CloneArgs) (int, error) {
-	if a.Flags&CLONE_FILES != 0 {
-		return 0, unix.EINVAL // a shared table across processes is not supported
-	}
 	// The child borrows the parent's address space until it execs (on the
 	// isolated platform its thread is a new thread of the parent's stub).
 	t.p.mm.hold()
@@ -110,9 +107,6 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 // copy-on-write; the child has only a copy of the calling thread, which
 // returns 0.
 func (t *Task) fork(a CloneArgs) (int, error) {
-	if a.Flags&CLONE_FILES != 0 {
-		return 0, unix.EINVAL // a shared table across processes is not supported
-	}
 	if a.Flags&(CLONE_VFORK|CLONE_PARENT) != 0 {
 		return 0, unix.EINVAL
 	}
@@ -165,7 +159,12 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 		child.rlimits[k] = v
 	}
 	p.mu.Unlock()
-	child.files = p.files.Fork()
+	if a.Flags&CLONE_FILES != 0 {
+		child.files = p.files.Share()
+	} else {
+		child.files = p.files.Fork()
+	}
+	child.groups = p.childGroups()
 	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared}
 
 	nt := newTask(t.k, child, pid)
@@ -226,7 +225,7 @@ func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 		}
 		found := false
 		for cpid, c := range f.children {
-			if pid > 0 && cpid != pid {
+			if !p.waitMatches(c, pid) {
 				continue
 			}
 			found = true
@@ -332,7 +331,15 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 	for _, a := range img.auxv {
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
 	}
+	if p.files.Shared() {
+		// Like Linux's unshare_files: the new program gets its own copy of
+		// a table shared with CLONE_FILES.
+		shared := p.files
+		p.files = shared.Fork()
+		shared.Release()
+	}
 	p.files.ExecCloseOnExec()
+	p.markExec()
 	p.applyExecCreds()
 	p.mu.Lock()
 	for i := range p.sigacts {
