@@ -338,8 +338,8 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 		p.files = shared.Fork()
 		shared.Release()
 	}
+	p.markExec() // before the close-on-exec descriptors tell anyone
 	p.files.ExecCloseOnExec()
-	p.markExec()
 	p.applyExecCreds()
 	p.mu.Lock()
 	for i := range p.sigacts {

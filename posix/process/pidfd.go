@@ -1,6 +1,7 @@
 package process
 
 import (
+	"math/bits"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -15,9 +16,18 @@ import (
 
 const pidfdNonblock = unix.O_NONBLOCK // PIDFD_NONBLOCK
 
+// pidfd_send_signal's scopes (Linux 6.9): one thread, the process (the
+// default), its process group.
+const (
+	pidfdSignalThread       = 1
+	pidfdSignalThreadGroup  = 2
+	pidfdSignalProcessGroup = 4
+	pidfdSignalScopes       = pidfdSignalThread | pidfdSignalThreadGroup | pidfdSignalProcessGroup
+)
+
 func registerPidfd(tb *shim.Table) {
 	tb.Register(unix.SYS_PIDFD_OPEN, shim.Full, "PIDFD_NONBLOCK; readable (poll, epoll) when the process exits; read and write answer EINVAL", sysPidfdOpen)
-	tb.Register(unix.SYS_PIDFD_SEND_SIGNAL, shim.Full, "to the whole process; a siginfo of the app's own (SI_QUEUE…) is checked as rt_sigqueueinfo does", sysPidfdSendSignal)
+	tb.Register(unix.SYS_PIDFD_SEND_SIGNAL, shim.Full, "to the process, its first thread or its group (PIDFD_SIGNAL_*); a siginfo of the app's own (SI_QUEUE…) is checked as rt_sigqueueinfo does", sysPidfdSendSignal)
 	tb.Register(unix.SYS_PIDFD_GETFD, shim.Full, "a duplicate of the target's descriptor, close-on-exec", sysPidfdGetfd)
 }
 
@@ -99,7 +109,7 @@ func alive(t *kernel.Task, p *kernel.Process) bool {
 
 func sysPidfdSendSignal(t *kernel.Task, a shim.Args) (uint64, error) {
 	sig, infoAddr, flags := a.Int(1), a[2], a[3]
-	if flags != 0 || sig < 0 || sig > kernel.NSIG {
+	if flags&^pidfdSignalScopes != 0 || bits.OnesCount64(flags) > 1 || sig < 0 || sig > kernel.NSIG {
 		return 0, unix.EINVAL
 	}
 	p, err := pidfdProcess(t, a.Int(0))
@@ -124,7 +134,19 @@ func sysPidfdSendSignal(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, unix.EPERM
 		}
 	}
-	if sig != 0 {
+	if sig == 0 {
+		return 0, nil
+	}
+	switch flags {
+	case pidfdSignalThread:
+		if leader := t.Kernel().TaskByTID(p.PID); leader != nil {
+			leader.SendSignal(si)
+		}
+	case pidfdSignalProcessGroup:
+		for _, q := range t.Kernel().GroupMembers(p.ProcessGroup()) {
+			q.SendSignal(si)
+		}
+	default:
 		p.SendSignal(si)
 	}
 	return 0, nil
