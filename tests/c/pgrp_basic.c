@@ -29,7 +29,26 @@ static int status_of(pid_t pid) {
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
 }
 
+// stat_groups reads pgrp and session from /proc/self/stat.
+static int stat_groups(int *pgrp, int *sid) {
+	char buf[512];
+	FILE *f = fopen("/proc/self/stat", "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	char state;
+	int ppid;
+	return sscanf(p + 2, "%c %d %d %d", &state, &ppid, pgrp, sid) == 4 ? 0 : -1;
+}
+
 static void basics(void) {
+	int pg = 0, sid = 0;
+	printf("/proc/self/stat groups: %d\n", stat_groups(&pg, &sid) == 0 && pg == getpgrp() && sid == getsid(0));
 	printf("getpgrp==getpgid(0): %d\n", getpgrp() == getpgid(0));
 	printf("getpgid(self)==getpgrp: %d\n", getpgid(getpid()) == getpgrp());
 	printf("getsid(0)==getsid(self): %d\n", getsid(0) == getsid(getpid()));
@@ -90,6 +109,8 @@ static void sessions(void) {
 		pid_t sid = setsid();
 		int ok = sid == getpid() && getsid(0) == getpid() && getpgrp() == getpid();
 		printf("setsid: %d\n", ok);
+		int pg = 0, s = 0;
+		printf("/proc/self/stat after setsid: %d\n", stat_groups(&pg, &s) == 0 && pg == getpid() && s == getpid());
 		check("setsid again", setsid());
 		check("leader setpgid(0,0)", setpgid(0, 0));
 		fflush(stdout);
