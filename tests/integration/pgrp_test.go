@@ -48,3 +48,34 @@ func TestPgrpShell(t *testing.T) {
 	_, loaded := testbin.CompareWithNative(t, 2*testTimeout, testbin.EnvFlags(), argv, nil, nil)
 	assertNoPanic(t, loaded.Stderr)
 }
+
+// TestPgrpJobControlPty drives an interactive bash on a terminal, natively
+// and under elfloader: a background job (`sleep 100 &`), `jobs`, `kill %1`
+// and its status, and Ctrl-C of a foreground job, which bash puts in a
+// group of its own and gives the terminal (setpgid, TIOCSPGRP): the job
+// dies of SIGINT, bash takes the terminal back and goes on.
+func TestPgrpJobControlPty(t *testing.T) {
+	requireHostProgram(t, "/bin/bash", "/bin/sleep")
+	argv := []string{"/bin/bash", "--norc", "--noprofile", "--noediting", "-i"}
+	env := []string{"PS1=$ ", "TERM=dumb", "PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
+	session := func(r *ptyRun) {
+		// Each line is typed at a prompt (no readline: --noediting).
+		command := func(line, want string) {
+			r.expect("$ ")
+			r.send(line + "\n")
+			r.expect(want)
+		}
+		command("sleep 100 &", "[1] ")
+		command("jobs", "[1]+  Running                 sleep 100 &")
+		command("kill %1; wait %1; echo killed $?", "killed 143")
+		// The job says when it runs: bash gave it the terminal before.
+		command("/bin/sh -c 'echo started; exec /bin/sleep 100'", "started\r\n")
+		r.send("\x03")
+		command("echo after $?", "after 130")
+		command("exit 7", "exit 7")
+	}
+	_, _, ns, ls := bothOnPty(t, nil, argv, env, session)
+	if ns != 7 || ls != 7 {
+		t.Errorf("status %d, native %d, want 7", ls, ns)
+	}
+}
