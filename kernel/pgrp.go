@@ -194,8 +194,8 @@ func (p *Process) deliverParentDeath() {
 		c.mu.Lock()
 		var sigs []int
 		for _, ct := range c.tasks {
-			if ct.PdeathSig != 0 {
-				sigs = append(sigs, ct.PdeathSig)
+			if sig := ct.PdeathSig.Load(); sig != 0 {
+				sigs = append(sigs, int(sig))
 			}
 		}
 		c.mu.Unlock()

@@ -159,10 +159,6 @@ func setForegroundGroup(t *Task, fd int, arg uint64) error {
 	if _, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err != nil {
 		return err // ENOTTY: not the controlling terminal
 	}
-	term := t.k.terminal()
-	if !term.controls(t.p) {
-		return unix.ENOTTY
-	}
 	var b [4]byte
 	if err := t.CopyIn(arg, b[:]); err != nil {
 		return err
@@ -170,6 +166,10 @@ func setForegroundGroup(t *Task, fd int, arg uint64) error {
 	pgrp := int(int32(binary.LittleEndian.Uint32(b[:])))
 	if pgrp < 0 {
 		return unix.EINVAL
+	}
+	term := t.k.terminal()
+	if !term.controls(t.p) {
+		return unix.ENOTTY
 	}
 	sid, ok := t.k.sessionOfGroup(pgrp)
 	switch {

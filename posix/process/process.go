@@ -213,11 +213,11 @@ func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		if a[1] > 64 {
 			return 0, unix.EINVAL
 		}
-		t.PdeathSig = int(a[1])
+		t.PdeathSig.Store(int32(a[1]))
 		return 0, nil
 	case unix.PR_GET_PDEATHSIG:
 		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], uint32(t.PdeathSig))
+		binary.LittleEndian.PutUint32(b[:], uint32(t.PdeathSig.Load()))
 		return 0, t.CopyOut(a[1], b[:])
 	case unix.PR_SET_NO_NEW_PRIVS:
 		if a[1] != 1 {

@@ -202,6 +202,18 @@ static void files(void) {
 	printf("shared table: flags %d\n", fcntl(fd, F_GETFL) & O_ACCMODE);
 	close(fd);
 
+	// An execve gives the child its own table: its close-on-exec
+	// descriptors close there only.
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	c = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (c == 0) {
+		execl("/bin/true", "true", (char *)0);
+		_exit(127);
+	}
+	printf("exec'd clone child: %d\n", status_of(c));
+	printf("close-on-exec kept here: %d\n", fcntl(fd, F_GETFD) == FD_CLOEXEC);
+	close(fd);
+
 	fd = open("/dev/null", O_RDONLY);
 	c = fork();
 	if (c == 0) {
