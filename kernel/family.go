@@ -24,6 +24,7 @@ type family struct {
 	zombie     bool
 	vforkDone  chan struct{} // closed when a vfork child execs or exits
 	sharedMM   bool          // a vfork child still borrowing its parent's memory
+	orphaned   bool          // its parent exited: reaped at exit (init's job)
 }
 
 // killedBy ends the process as killed by sig (wait status: the signal).
@@ -56,7 +57,12 @@ func (p *Process) exited() {
 		f.vforkDone = nil
 	}
 	sig := f.exitSignal
+	orphaned := f.orphaned
 	f.mu.Unlock()
+	if orphaned {
+		p.k.reap(p)
+		return
+	}
 	if parent == nil {
 		return
 	}

@@ -181,6 +181,36 @@ func (p *Process) waitMatches(c *Process, pid int) bool {
 	}
 }
 
+// orphanChildren hands p's children to an init that reaps them, as Linux
+// reparents orphans: a zombie child goes at once, a live one when it
+// exits, so that neither stays in the pid table (its group, its PID) for
+// ever. Their getppid() is not changed.
+func (p *Process) orphanChildren() {
+	p.family.mu.Lock()
+	children := p.family.children
+	p.family.children = nil
+	p.family.mu.Unlock()
+	for _, c := range children {
+		c.family.mu.Lock()
+		zombie := c.family.zombie
+		c.family.parent = nil
+		c.family.orphaned = !zombie
+		c.family.mu.Unlock()
+		if zombie {
+			p.k.reap(c)
+		}
+	}
+}
+
+// reap removes an ended process from the pid table.
+func (k *Kernel) reap(p *Process) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.processes[p.PID] == p {
+		delete(k.processes, p.PID)
+	}
+}
+
 // deliverParentDeath sends each child's parent-death signal
 // (PR_SET_PDEATHSIG) now that p is exiting.
 func (p *Process) deliverParentDeath() {

@@ -165,6 +165,7 @@ func (p *Process) exit(status int) {
 	}
 	p.runExitHooks()
 	p.deliverParentDeath()
+	p.orphanChildren()
 	p.files.Release()
 	// The address space goes with its last process (on the isolated
 	// platform the stub is killed: threads still in app code stop).
