@@ -9,9 +9,10 @@ import (
 // Every process has a process group ID and a session ID. The first process
 // starts in elfloader's own host group and session (it has elfloader's PID,
 // so it leads them when elfloader does); children inherit their parent's.
-// The IDs are atomics, read without a lock; they change only under the pid
-// table's lock (Kernel.mu), which makes setpgid's and setsid's checks of
-// the other processes consistent with the change.
+// The IDs are guarded by the pid table's lock (Kernel.mu), as Linux's
+// tasklist_lock guards them: setpgid's and setsid's checks of the other
+// processes are consistent with the change. Kernel.mu may be taken under a
+// family lock, never the other way round.
 
 // groupIDs is a process's group and session.
 type groupIDs struct {
@@ -59,12 +60,12 @@ func (p *Process) markExec() {
 	p.k.mu.Unlock()
 }
 
-// isSessionLeader reports whether p leads its session (PIDs are never
+// isSessionLeaderLocked reports whether p leads its session (PIDs are never
 // reused, so a session ID equal to the PID means p created the session).
 func (p *Process) isSessionLeaderLocked() bool { return p.groups.sid == p.PID }
 
-// groupExistsLocked reports whether a process of session sid is in group
-// pgid.
+// groupInSessionLocked reports whether any process is in group pgid
+// (exists) and whether one of session sid is (inSession).
 func (k *Kernel) groupInSessionLocked(pgid, sid int) (exists, inSession bool) {
 	for _, q := range k.processes {
 		if q.groups.pgid == pgid {
