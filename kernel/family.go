@@ -24,6 +24,7 @@ type family struct {
 	zombie     bool
 	vforkDone  chan struct{} // closed when a vfork child execs or exits
 	sharedMM   bool          // a vfork child still borrowing its parent's memory
+	orphaned   bool          // its parent exited: reaped at exit (init's job)
 }
 
 // killedBy ends the process as killed by sig (wait status: the signal).
@@ -56,7 +57,12 @@ func (p *Process) exited() {
 		f.vforkDone = nil
 	}
 	sig := f.exitSignal
+	orphaned := f.orphaned
 	f.mu.Unlock()
+	if orphaned {
+		p.k.reap(p)
+		return
+	}
 	if parent == nil {
 		return
 	}
@@ -80,9 +86,6 @@ func (p *Process) exited() {
 // execs (vfork, posix_spawn: clone with CLONE_VM and not CLONE_THREAD).
 // A parent that asked for CLONE_VFORK waits until then.
 func (t *Task) spawn(a CloneArgs) (int, error) {
-	if a.Flags&unix.CLONE_FILES != 0 {
-		return 0, unix.EINVAL // a shared table across processes is not supported
-	}
 	// The child borrows the parent's address space until it execs (on the
 	// isolated platform its thread is a new thread of the parent's stub).
 	t.p.mm.hold()
@@ -110,9 +113,6 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 // copy-on-write; the child has only a copy of the calling thread, which
 // returns 0.
 func (t *Task) fork(a CloneArgs) (int, error) {
-	if a.Flags&unix.CLONE_FILES != 0 {
-		return 0, unix.EINVAL // a shared table across processes is not supported
-	}
 	if a.Flags&(unix.CLONE_VFORK|unix.CLONE_PARENT) != 0 {
 		return 0, unix.EINVAL
 	}
@@ -164,7 +164,12 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 		child.rlimits[k] = v
 	}
 	p.mu.Unlock()
-	child.files = p.files.Fork()
+	if a.Flags&unix.CLONE_FILES != 0 {
+		child.files = p.files.Share()
+	} else {
+		child.files = p.files.Fork()
+	}
+	child.groups = p.childGroups()
 	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared}
 
 	nt := t.cloneTask(child, pid, a)
@@ -210,7 +215,7 @@ func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 		}
 		found := false
 		for cpid, c := range f.children {
-			if pid > 0 && cpid != pid {
+			if !p.waitMatches(c, pid) {
 				continue
 			}
 			found = true
@@ -316,6 +321,14 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 	for _, a := range img.auxv {
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
 	}
+	if p.files.Shared() {
+		// Like Linux's unshare_files: the new program gets its own copy of
+		// a table shared with CLONE_FILES.
+		shared := p.files
+		p.files = shared.Fork()
+		shared.Release()
+	}
+	p.markExec() // before the close-on-exec descriptors tell anyone
 	p.files.ExecCloseOnExec()
 	p.applyExecCreds()
 	p.mu.Lock()

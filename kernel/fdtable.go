@@ -363,6 +363,9 @@ func (ft *FDTable) Share() *FDTable {
 	return ft
 }
 
+// Shared reports whether another process uses the table too.
+func (ft *FDTable) Shared() bool { return ft.users.Load() > 1 }
+
 // Release ends one user's use of the table (process exit, or execve of a
 // process that shared it); the last user closes every descriptor.
 func (ft *FDTable) Release() {

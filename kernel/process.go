@@ -58,6 +58,7 @@ type Process struct {
 	NoNewPrivs bool
 	startTime  time.Time
 	family     family
+	groups     groupIDs // guarded by k.mu (pgrp.go)
 	syms       symbolCache
 
 	// xfeatureExtra holds the dynamic extended features (AMX tile data)
@@ -164,6 +165,8 @@ func (p *Process) exit(status int) {
 		}
 	}
 	p.runExitHooks()
+	p.deliverParentDeath()
+	p.orphanChildren()
 	p.files.Release()
 	// The address space goes with its last process (on the isolated
 	// platform the stub is killed: threads still in app code stop).

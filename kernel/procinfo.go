@@ -57,8 +57,12 @@ func (pp procProvider) Mounts() []procfs.Mount {
 
 type procView struct{ p *Process }
 
-func (v procView) PID() int  { return v.p.PID }
-func (v procView) PPID() int { return v.p.PPID }
+func (v procView) PID() int { return v.p.PID }
+
+// ProcessGroup and Session implement procfs.Groups.
+func (v procView) ProcessGroup() int { return v.p.ProcessGroup() }
+func (v procView) Session() int      { return v.p.Session() }
+func (v procView) PPID() int         { return v.p.PPID }
 
 func (v procView) TIDs() []int {
 	v.p.mu.Lock()

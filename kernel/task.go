@@ -44,8 +44,9 @@ type Task struct {
 	SyscallNr uint64
 	// Name is the thread name (PR_SET_NAME, /proc/self/comm).
 	Name string
-	// PdeathSig is the parent-death signal (PR_SET_PDEATHSIG).
-	PdeathSig int
+	// PdeathSig is the parent-death signal (PR_SET_PDEATHSIG), read by the
+	// exiting parent's goroutine.
+	PdeathSig atomic.Int32
 	// AltStack is the sigaltstack.
 	AltStack AltStack
 }

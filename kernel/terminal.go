@@ -14,13 +14,16 @@ import (
 // echo, line editing and signal keys, as it would for the program run
 // natively.
 //
-// Job control, as the app sees it: the kernel has one session and one
-// process group (no setsid, no setpgid), elfloader's own host process group,
-// which every app process is in. The console is the session's controlling
-// terminal when it is elfloader's. The kernel keeps the terminal's
-// foreground group as the app sees it: the app's group until TIOCSPGRP
-// moves it; the keyboard signals elfloader receives (Ctrl-C's SIGINT…) and
-// SIGWINCH go to that group (SignalForegroundGroup).
+// Job control, as the app sees it: the first process starts in
+// elfloader's host session and group (pgrp.go); app processes make groups
+// and sessions of their own with setpgid and setsid, which the host never
+// sees. The console is the controlling terminal of the first process's
+// session when it is elfloader's, and of no session the app creates. The
+// kernel keeps the terminal's foreground group as the app sees it: the
+// first process's group until TIOCSPGRP moves it; the keyboard signals
+// elfloader receives (Ctrl-C's SIGINT…) and SIGWINCH go to that group's
+// processes (SignalForegroundGroup). Stop signals do not stop yet, so a
+// background group touching the terminal gets no SIGTTIN or SIGTTOU.
 
 // TerminalIoctl serves a terminal request on host descriptor fd; ENOTTY
 // when fd is not a terminal or the request is not a terminal's.
@@ -70,13 +73,7 @@ func TerminalIoctl(t *Task, fd int, req, arg uint64) (uint64, error) {
 	case unix.TIOCSPGRP:
 		return 0, setForegroundGroup(t, fd, arg)
 	case unix.TIOCGSID:
-		// The session (and its leader) is elfloader's: the shell's, or
-		// elfloader's own, whose PID the app's first process has.
-		sid, err := unix.IoctlGetInt(fd, unix.TIOCGSID)
-		if err != nil {
-			return 0, err
-		}
-		return 0, CopyOutValue(t, arg, uint32(sid))
+		return 0, getTerminalSession(t, fd, arg)
 	case unix.TIOCSCTTY:
 		return 0, setControllingTerminal(t, fd, arg)
 	}
@@ -94,28 +91,34 @@ func setTermios(t *Task, fd int, req, arg uint64, size int) error {
 	return unix.IoctlSetTermios(fd, uint(req), tio)
 }
 
-// appGroup is the process group of every app process: elfloader's own.
-func appGroup() int { return unix.Getpgrp() }
+// hostGroup is elfloader's own host process group, the first process's
+// group.
+func hostGroup() int { return unix.Getpgrp() }
 
-// terminalState is the console's job-control state as the app sees it.
+// terminalState is the console's job-control state as the app sees it:
+// the session whose controlling terminal it is (elfloader's host session,
+// the first process's, unless a session leader of the app stole it with
+// TIOCSCTTY) and that session's foreground group.
 type terminalState struct {
 	mu         sync.Mutex
-	foreground int // the foreground group the app set; 0: the app's group
+	session    int
+	foreground int
 }
 
 type terminalStateKey struct{}
 
 func (k *Kernel) terminal() *terminalState {
-	return k.LibraryState(terminalStateKey{}, func() any { return &terminalState{} }).(*terminalState)
+	return k.LibraryState(terminalStateKey{}, func() any {
+		g := initialGroups()
+		return &terminalState{session: g.sid, foreground: g.pgid}
+	}).(*terminalState)
 }
 
-func (s *terminalState) foregroundGroup() int {
+// state returns the terminal's session and foreground group.
+func (s *terminalState) state() (session, foreground int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.foreground == 0 {
-		return appGroup()
-	}
-	return s.foreground
+	return s.session, s.foreground
 }
 
 func (s *terminalState) setForegroundGroup(pgrp int) {
@@ -124,23 +127,35 @@ func (s *terminalState) setForegroundGroup(pgrp int) {
 	s.foreground = pgrp
 }
 
+// controls reports whether the console is p's controlling terminal: p is
+// in the terminal's session (a process that called setsid has none).
+func (s *terminalState) controls(p *Process) bool {
+	session, _ := s.state()
+	return p.Session() == session
+}
+
 // getForegroundGroup is TIOCGPGRP: the foreground group the app set while
 // elfloader's group is in the foreground on the host; the host's answer
 // otherwise (elfloader runs in the background of a shell). ENOTTY when the
-// terminal is not the session's controlling terminal.
+// terminal is not the caller's controlling terminal.
 func getForegroundGroup(t *Task, fd int, arg uint64) error {
 	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
 	if err != nil {
 		return err
 	}
-	if fg == appGroup() {
-		fg = t.k.terminal().foregroundGroup()
+	term := t.k.terminal()
+	if !term.controls(t.p) {
+		return unix.ENOTTY
+	}
+	if fg == hostGroup() {
+		_, fg = term.state()
 	}
 	return CopyOutValue(t, arg, uint32(fg))
 }
 
-// setForegroundGroup is TIOCSPGRP. The groups of the app's session are its
-// one group and, as Linux accepts them, the PIDs of its processes.
+// setForegroundGroup is TIOCSPGRP, with Linux's rules: ENOTTY unless the
+// terminal is the caller's controlling terminal, ESRCH for a group (or
+// process) that does not exist, EPERM for one of another session.
 func setForegroundGroup(t *Task, fd int, arg uint64) error {
 	if _, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err != nil {
 		return err // ENOTTY: not the controlling terminal
@@ -150,42 +165,92 @@ func setForegroundGroup(t *Task, fd int, arg uint64) error {
 		return err
 	}
 	pgrp := int(pgrp32)
-	switch {
-	case pgrp < 0:
+	if pgrp < 0 {
 		return unix.EINVAL
-	case pgrp != appGroup() && t.k.ProcessByPID(pgrp) == nil:
-		return unix.ESRCH
 	}
-	t.k.terminal().setForegroundGroup(pgrp)
+	term := t.k.terminal()
+	if !term.controls(t.p) {
+		return unix.ENOTTY
+	}
+	sid, ok := t.k.sessionOfGroup(pgrp)
+	switch {
+	case !ok:
+		return unix.ESRCH
+	case sid != t.p.Session():
+		return unix.EPERM
+	}
+	term.setForegroundGroup(pgrp)
 	return nil
 }
 
-// setControllingTerminal is TIOCSCTTY. Only a session leader may ask: the
-// app's first process when elfloader leads its host session (it has
-// elfloader's PID); the host then answers (0 when the terminal is already
-// the session's, EPERM when it belongs to another session).
+// sessionOfGroup is the session of group pgrp, or (as Linux accepts it)
+// of the process with that PID; false when there is neither.
+func (k *Kernel) sessionOfGroup(pgrp int) (int, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, p := range k.processes {
+		if p.groups.pgid == pgrp {
+			return p.groups.sid, true
+		}
+	}
+	if p := k.processes[pgrp]; p != nil {
+		return p.groups.sid, true
+	}
+	return 0, false
+}
+
+// getTerminalSession is TIOCGSID: the terminal's session, for a caller it
+// is the controlling terminal of (ENOTTY otherwise).
+func getTerminalSession(t *Task, fd int, arg uint64) error {
+	if _, err := unix.IoctlGetInt(fd, unix.TIOCGSID); err != nil {
+		return err
+	}
+	term := t.k.terminal()
+	if !term.controls(t.p) {
+		return unix.ENOTTY
+	}
+	session, _ := term.state()
+	return CopyOutValue(t, arg, uint32(session))
+}
+
+// setControllingTerminal is TIOCSCTTY. Only a session leader without a
+// controlling terminal may ask. The first process, when elfloader leads
+// its host session (it has elfloader's PID), asks the host (0 when the
+// terminal is already the session's, EPERM when it belongs to another
+// session). The console always belongs to a session, so a leader of a
+// session the app made gets it only by stealing it (arg 1 and
+// CAP_SYS_ADMIN, as in Linux), in the app's view: the host terminal stays
+// elfloader's.
 func setControllingTerminal(t *Task, fd int, arg uint64) error {
-	if sid, err := unix.Getsid(0); err != nil || sid != t.p.PID {
+	term := t.k.terminal()
+	session, _ := term.state()
+	p := t.p
+	if p.Session() == session {
+		if sid, err := unix.Getsid(0); err != nil || sid != p.PID {
+			return unix.EPERM
+		}
+		return unix.IoctlSetInt(fd, unix.TIOCSCTTY, int(int32(arg)))
+	}
+	if p.Session() != p.PID || int32(arg) != 1 || !p.HasCap(CapSysAdmin) {
 		return unix.EPERM
 	}
-	return unix.IoctlSetInt(fd, unix.TIOCSCTTY, int(int32(arg)))
+	if _, err := unix.IoctlGetTermios(fd, unix.TCGETS); err != nil {
+		return err
+	}
+	term.mu.Lock()
+	term.session, term.foreground = p.Session(), p.ProcessGroup()
+	term.mu.Unlock()
+	return nil
 }
 
 // SignalForegroundGroup sends sig as the terminal does (SIGINT for Ctrl-C,
-// SIGQUIT, SIGTSTP, SIGWINCH), to every process of the terminal's
-// foreground group as the app sees it: all the app's processes, unless the
-// app moved the foreground to a group that has none.
+// SIGQUIT, SIGTSTP, SIGWINCH) to every process of the terminal's
+// foreground group as the app sees it.
 func (k *Kernel) SignalForegroundGroup(sig int) {
-	if k.terminal().foregroundGroup() != appGroup() {
-		return
-	}
-	k.mu.Lock()
-	procs := make([]*Process, 0, len(k.processes))
-	for _, p := range k.processes {
-		procs = append(procs, p)
-	}
-	k.mu.Unlock()
-	for _, p := range procs {
-		p.SendSignal(NewSigInfo(sig, linux.SI_KERNEL))
+	session, fg := k.terminal().state()
+	for _, p := range k.GroupMembers(fg) {
+		if p.Session() == session && !p.Exiting() {
+			p.SendSignal(NewSigInfo(sig, linux.SI_KERNEL))
+		}
 	}
 }

@@ -14,8 +14,8 @@ func registerExec(tb *shim.Table) {
 	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve, paths relative to AT_FDCWD only", sysExecveat)
 	tb.Register(unix.SYS_VFORK, shim.Partial, "the child shares the parent's memory until it execs or exits, as Linux does; the parent waits", sysVfork)
 	tb.Register(unix.SYS_FORK, shim.Partial, "the child gets a copy-on-write copy of the caller's memory and thread; in-process, the child runs in a stub process of the isolated platform (docs/fork.md)", sysFork)
-	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited and killed children; WNOHANG; rusage is zero; no stopped/continued reports", sysWait4)
-	tb.Register(unix.SYS_WAITID, shim.Partial, "P_PID and P_ALL (P_PGID as P_ALL), WEXITED with WNOHANG and WNOWAIT; no stopped/continued reports", sysWaitid)
+	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited and killed children of a pid, any, the caller's group (0) or a group (-pgid); WNOHANG; rusage is zero; no stopped/continued reports", sysWait4)
+	tb.Register(unix.SYS_WAITID, shim.Partial, "P_PID, P_ALL, P_PGID (0: the caller's group), P_PIDFD, WEXITED with WNOHANG and WNOWAIT; no stopped/continued reports", sysWaitid)
 }
 
 const maxArgs = 1 << 16
@@ -89,9 +89,6 @@ func sysWait4(t *kernel.Task, a shim.Args) (uint64, error) {
 	if options&^(unix.WNOHANG|unix.WUNTRACED|unix.WCONTINUED|unix.WALL|unix.WCLONE|unix.WNOTHREAD) != 0 {
 		return 0, unix.EINVAL
 	}
-	if pid < -1 {
-		pid = -1 // process groups: every child is in ours
-	}
 	got, status, err := t.Wait4(pid, options)
 	if err != nil || got == 0 {
 		return 0, err
@@ -116,6 +113,7 @@ const (
 	pAll      = 0
 	pPID      = 1
 	pPGID     = 2
+	pPIDFD    = 3
 	wExited   = 4
 	wNoWait   = 0x01000000
 	cldExited = 1
@@ -131,7 +129,19 @@ func sysWaitid(t *kernel.Task, a shim.Args) (uint64, error) {
 	switch idtype {
 	case pPID:
 		pid = id
-	case pAll, pPGID:
+	case pPGID:
+		// pid 0 is the caller's group, as for wait4; -id is group id.
+		if id < 0 {
+			return 0, unix.EINVAL
+		}
+		pid = -id
+	case pPIDFD:
+		p, err := pidfdProcess(t, id)
+		if err != nil {
+			return 0, err
+		}
+		pid = p.PID
+	case pAll:
 	default:
 		return 0, unix.EINVAL
 	}

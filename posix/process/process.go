@@ -18,6 +18,8 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_GETPPID, shim.Full, "the first process's parent is 0, as for a container's init", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().PPID), nil })
 	tb.Register(unix.SYS_GETTID, shim.Full, "", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.TID), nil })
 	registerExec(tb)
+	registerGroups(tb)
+	registerPidfd(tb)
 	tb.Register(unix.SYS_SET_TID_ADDRESS, shim.Full, "the address is cleared and woken at thread exit", sysSetTidAddress)
 	tb.Register(unix.SYS_SET_ROBUST_LIST, shim.Full, "walked at thread exit: owned futexes get FUTEX_OWNER_DIED and a waiter is woken", sysSetRobustList)
 	tb.Register(unix.SYS_GET_ROBUST_LIST, shim.Partial, "only for the calling thread (pid 0)", sysGetRobustList)
@@ -211,11 +213,11 @@ func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		if a[1] > 64 {
 			return 0, unix.EINVAL
 		}
-		t.PdeathSig = int(a[1])
+		t.PdeathSig.Store(int32(a[1]))
 		return 0, nil
 	case unix.PR_GET_PDEATHSIG:
 		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], uint32(t.PdeathSig))
+		binary.LittleEndian.PutUint32(b[:], uint32(t.PdeathSig.Load()))
 		return 0, t.CopyOut(a[1], b[:])
 	case unix.PR_SET_NO_NEW_PRIVS:
 		if a[1] != 1 {

@@ -33,21 +33,37 @@ func sysKill(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err := validSig(sig); err != nil {
 		return 0, err
 	}
-	p := t.Process()
 	switch {
 	case pid == -1:
 		return 0, killAll(t, sig)
-	case pid == p.PID || pid == 0 || pid == -p.PID:
-	default:
-		if t.Kernel().ProcessByPID(pid) == nil {
-			return 0, unix.ESRCH
-		}
-		p = t.Kernel().ProcessByPID(pid)
+	case pid == 0:
+		return 0, killGroup(t, t.Process().ProcessGroup(), sig)
+	case pid < 0:
+		return 0, killGroup(t, -pid, sig)
+	}
+	p := t.Kernel().ProcessByPID(pid)
+	if p == nil {
+		return 0, unix.ESRCH
 	}
 	if sig != 0 {
 		p.SendSignal(userInfo(t, sig, linux.SI_USER))
 	}
 	return 0, nil
+}
+
+// killGroup is kill(-pgid, sig): every process of the group gets the
+// signal; ESRCH when the group has none.
+func killGroup(t *kernel.Task, pgid, sig int) error {
+	members := t.Kernel().GroupMembers(pgid)
+	if len(members) == 0 {
+		return unix.ESRCH
+	}
+	if sig != 0 {
+		for _, p := range members {
+			p.SendSignal(userInfo(t, sig, linux.SI_USER))
+		}
+	}
+	return nil
 }
 
 // killAll is kill(-1, sig): every process except init (pid 1) and the

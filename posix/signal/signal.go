@@ -14,7 +14,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_RT_SIGPROCMASK, shim.Full, "SIGKILL and SIGSTOP are never blocked", sysRtSigprocmask)
 	tb.Register(unix.SYS_SIGALTSTACK, shim.Full, "SS_AUTODISARM included", sysSigaltstack)
 	tb.Register(unix.SYS_RT_SIGRETURN, shim.Full, "restores registers, mask, XSAVE state and the alternate stack; a bad frame is a SIGSEGV", sysRtSigreturn)
-	tb.Register(unix.SYS_KILL, shim.Partial, "app processes by pid; 0 and -pid are the caller's process (no process groups); -1 every app process but the caller; stop signals do not stop", sysKill)
+	tb.Register(unix.SYS_KILL, shim.Partial, "app processes by pid; 0 the caller's process group, -pgid a group (ESRCH when empty); -1 every app process but the caller; stop signals do not stop", sysKill)
 	tb.Register(unix.SYS_TKILL, shim.Full, "", sysTkill)
 	tb.Register(unix.SYS_TGKILL, shim.Full, "", sysTgkill)
 	tb.Register(unix.SYS_RT_SIGQUEUEINFO, shim.Full, "", sysRtSigqueueinfo)

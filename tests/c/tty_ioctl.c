@@ -12,7 +12,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -118,6 +120,56 @@ static void modes(void)
 	printf("TIOCOUTQ non-negative: %d\n", n >= 0);
 }
 
+/* groups: the foreground can move to another group of the session and
+ * back (SIGTTOU blocked: the caller is then in the background); a child
+ * in a session of its own has no controlling terminal (ENOTTY) and its
+ * group cannot be the foreground (EPERM). */
+static void groups(void)
+{
+	sigset_t ttou, old;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	int ready[2], go[2];
+	pipe(ready);
+	pipe(go);
+	pid_t c = fork();
+	if (c == 0) {
+		char b;
+		read(go[0], &b, 1);
+		_exit(0);
+	}
+	pid_t mine = getpgrp(), fg = -1;
+	result("setpgid child", setpgid(c, c));
+	result("TIOCSPGRP child group", ioctl(0, TIOCSPGRP, &c));
+	ioctl(0, TIOCGPGRP, &fg);
+	printf("foreground is the child's: %d\n", fg == c);
+	result("TIOCSPGRP back", ioctl(0, TIOCSPGRP, &mine));
+	ioctl(0, TIOCGPGRP, &fg);
+	printf("foreground is mine again: %d\n", fg == mine);
+	write(go[1], "x", 1);
+	waitpid(c, NULL, 0);
+
+	c = fork();
+	if (c == 0) {
+		result("setsid", setsid() == getpid() ? 0 : -1);
+		pid_t g = getpid();
+		result("new session TIOCGPGRP", ioctl(0, TIOCGPGRP, &g));
+		result("new session TIOCSPGRP", ioctl(0, TIOCSPGRP, &g));
+		result("new session TIOCGSID", ioctl(0, TIOCGSID, &g));
+		write(ready[1], "x", 1);
+		char b;
+		read(go[0], &b, 1);
+		_exit(0);
+	}
+	char b;
+	read(ready[0], &b, 1);
+	result("TIOCSPGRP other session", ioctl(0, TIOCSPGRP, &c));
+	write(go[1], "x", 1);
+	waitpid(c, NULL, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void jobs(void)
 {
 	pid_t pgrp = -1, sid = -1, bad;
@@ -134,6 +186,7 @@ static void jobs(void)
 	result("TIOCSCTTY own terminal", ioctl(0, TIOCSCTTY, 0));
 	result("TIOCGPGRP bad address", ioctl(0, TIOCGPGRP, (void *)8));
 	result("unknown request", ioctl(0, 0x54ff, 0));
+	groups();
 }
 
 static void others(void)

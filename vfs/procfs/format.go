@@ -262,11 +262,15 @@ func (fs *FS) statText(p Process, tid int) []byte {
 	start := p.StartTime().Sub(fs.prov.BootTime())
 	startTicks := max(int64(start)*clockTicks/1e9, 0)
 	pid := p.PID()
+	pgrp, session := pid, pid
+	if g, ok := p.(Groups); ok {
+		pgrp, session = g.ProcessGroup(), g.Session()
+	}
 	fields := []any{
 		tid,                            // 1 pid
 		"(" + commName(p.Comm()) + ")", // 2 comm
 		stateLetter(p.State()),         // 3 state
-		p.PPID(), pid, pid, 0, -1,      // 4 ppid, 5 pgrp, 6 session, 7 tty_nr, 8 tpgid
+		p.PPID(), pgrp, session, 0, -1, // 4 ppid, 5 pgrp, 6 session, 7 tty_nr, 8 tpgid
 		0x400000,   // 9 flags (PF_RANDOMIZE)
 		0, 0, 0, 0, // 10-13 minflt cminflt majflt cmajflt
 		0, 0, 0, 0, // 14-17 utime stime cutime cstime

@@ -62,6 +62,13 @@ type Process interface {
 	StartTime() time.Time
 }
 
+// Groups is what a Process may also report: its process group and
+// session (stat's pgrp and session fields). Without it both are the PID.
+type Groups interface {
+	ProcessGroup() int
+	Session() int
+}
+
 // Identity is what a Process may also report: its real, effective, saved
 // and filesystem ids and its capability sets (status's Uid, Gid and Cap*
 // lines). Without it those lines show UID and GID four times and root's

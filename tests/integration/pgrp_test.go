@@ -1,0 +1,81 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// TestPgrp runs the process-group programs (tests/c/pgrp_basic.c,
+// tests/c/pidfd.c) in every variant, natively and under elfloader:
+// setpgid's and setsid's rules, kill and waitpid of a group, CLONE_FILES
+// without CLONE_VM, PR_SET_PDEATHSIG, and pidfds (signals, getfd,
+// readiness in poll and epoll, waitid P_PIDFD).
+func TestPgrp(t *testing.T) {
+	requireHostProgram(t, "/bin/cat")
+	for _, prog := range []string{"pgrp_basic", "pidfd"} {
+		for _, v := range testbin.Variants() {
+			t.Run(prog+"/"+v.Name, func(t *testing.T) {
+				if !v.Static {
+					skipUnlessDynamic(t)
+				}
+				bin := testbin.Build(t, testbin.CSource(t, prog+".c"), v)
+				native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "scratch")}, nil, nil)
+				loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, appScratch(prog + "-" + v.Name)}, nil, nil)
+				compareRuns(t, native, loaded)
+			})
+		}
+	}
+}
+
+// pgrpShellScript runs in a session and group of its own (setsid): kill 0
+// from a command substitution reaches the shell (its trap), a background
+// job and the substitution itself; kill -0 0 and kill of a job in a
+// subshell.
+const pgrpShellScript = `trap "echo got TERM" TERM; sleep 100 & x=$(kill -TERM 0; echo sent); wait; echo "wait: $?"; echo "x=$x"
+(sleep 100 & kill -0 0 && echo group ok; kill $!; wait $!; echo "inner: $?")`
+
+// TestPgrpShell runs the script with bash under setsid(1), natively and
+// under elfloader.
+func TestPgrpShell(t *testing.T) {
+	requireHostProgram(t, "/bin/bash", "/usr/bin/setsid", "/bin/sleep")
+	if _, err := os.Stat("/bin/bash"); err != nil {
+		t.Skip("bash is not installed")
+	}
+	argv := []string{"/usr/bin/setsid", "-w", "/bin/bash", "-c", pgrpShellScript}
+	_, loaded := testbin.CompareWithNative(t, 2*testTimeout, testbin.EnvFlags(), argv, nil, nil)
+	assertNoPanic(t, loaded.Stderr)
+}
+
+// TestPgrpJobControlPty drives an interactive bash on a terminal, natively
+// and under elfloader: a background job (`sleep 100 &`), `jobs`, `kill %1`
+// and its status, and Ctrl-C of a foreground job, which bash puts in a
+// group of its own and gives the terminal (setpgid, TIOCSPGRP): the job
+// dies of SIGINT, bash takes the terminal back and goes on.
+func TestPgrpJobControlPty(t *testing.T) {
+	requireHostProgram(t, "/bin/bash", "/bin/sleep")
+	argv := []string{"/bin/bash", "--norc", "--noprofile", "--noediting", "-i"}
+	env := []string{"PS1=$ ", "TERM=dumb", "PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
+	session := func(r *ptyRun) {
+		// Each line is typed at a prompt (no readline: --noediting).
+		command := func(line, want string) {
+			r.expect("$ ")
+			r.send(line + "\n")
+			r.expect(want)
+		}
+		command("sleep 100 &", "[1] ")
+		command("jobs", "[1]+  Running                 sleep 100 &")
+		command("kill %1; wait %1; echo killed $?", "killed 143")
+		// The job says when it runs: bash gave it the terminal before.
+		command("/bin/sh -c 'echo started; exec /bin/sleep 100'", "started\r\n")
+		r.send("\x03")
+		command("echo after $?", "after 130")
+		command("exit 7", "exit 7")
+	}
+	_, _, ns, ls := bothOnPty(t, nil, argv, env, session)
+	if ns != 7 || ls != 7 {
+		t.Errorf("status %d, native %d, want 7", ls, ns)
+	}
+}
