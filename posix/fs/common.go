@@ -23,6 +23,7 @@ func Register(tb *shim.Table) {
 	registerIoctl(tb)
 	registerSync(tb)
 	registerSplice(tb)
+	registerSplicePipe(tb)
 	registerPipe(tb)
 }
 

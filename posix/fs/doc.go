@@ -17,6 +17,7 @@
 //	sys_ioctl.go    ioctl (descriptor requests; the rest goes to the file)
 //	sys_sync.go     fsync, fdatasync, sync, fallocate, fadvise64
 //	sys_splice.go   sendfile, copy_file_range
+//	sys_splice_pipe.go splice, tee, vmsplice
 //	sys_pipe.go     pipe, pipe2
 //
 // It depends on kernel, shim, vfs and abi/linux; it registers on the shim

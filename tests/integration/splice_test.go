@@ -1,0 +1,26 @@
+package integration
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// TestSplice runs tests/c/splice.c (splice file -> pipe -> file with and
+// without offsets, loopback TCP -> pipe -> file, pipe -> socket, tee
+// between pipes, vmsplice both ways, and the EINVAL/ESPIPE/EBADF/EAGAIN
+// rules) natively and under elfloader, and expects the same output.
+func TestSplice(t *testing.T) {
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			bin := testbin.Build(t, testbin.CSource(t, "splice.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(),
+				[]string{bin, appScratch("splice-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
