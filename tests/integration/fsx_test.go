@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,6 +20,25 @@ func TestSplice(t *testing.T) {
 			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
 			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(),
 				[]string{bin, appScratch("splice-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
+
+// TestChroot runs tests/c/chroot.c as root: path walks, "..", absolute
+// symlinks and getcwd inside the new root, /proc/PID/root from outside,
+// and ENOENT/ENOTDIR/EFAULT/EPERM, natively and under elfloader.
+func TestChroot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native run must start as root")
+	}
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "chroot.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(),
+				[]string{bin, appScratch("chroot-" + v.Name)}, nil, nil)
 			assertNoPanic(t, loaded.Stderr)
 			compareRuns(t, native, loaded)
 		})
