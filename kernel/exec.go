@@ -195,6 +195,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		Umask:     0o022,
 		startTime: time.Now(),
 		creds:     initialCredentials(uid, gid),
+		oom:       hostOOMScore(),
 	}
 	if k.cfg.Rewriter != nil && mm.Direct() {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})

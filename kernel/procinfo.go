@@ -57,6 +57,12 @@ func (pp procProvider) Mounts() []procfs.Mount {
 
 type procView struct{ p *Process }
 
+// OOMScoreAdj implements procfs.OOMAdjuster.
+func (v procView) OOMScoreAdj() int { return v.p.OOMScoreAdj() }
+
+// SetOOMScoreAdj implements procfs.OOMAdjuster.
+func (v procView) SetOOMScoreAdj(n int) error { return v.p.SetOOMScoreAdj(n) }
+
 func (v procView) PID() int  { return v.p.PID }
 func (v procView) PPID() int { return v.p.PPID }
 

@@ -44,3 +44,9 @@ func TestChroot(t *testing.T) {
 		})
 	}
 }
+
+// TestProcTunables runs tests/c/proc_tunables.c as root: oom_score_adj
+// kept per process and inherited, its range, parsing and CAP_SYS_RESOURCE
+// floor, another process's value written through /proc/PID, and
+// /proc/sys/fs/pipe-max-size.
+func TestProcTunables(t *testing.T) { runBreadth(t, "proc_tunables.c", true) }
