@@ -139,6 +139,8 @@ func describeFD(ft *FDTable, fd int) (procfs.FD, bool) {
 		e.Pos, _ = f.F.PeekOffset()
 	case Pollable:
 		e.Name = hostObjectName(f.HostFD())
+	case interface{ Name() string }:
+		e.Name = f.Name() // in-memory objects (inotify)
 	default:
 		e.Name = "anon_inode:[unknown]"
 	}

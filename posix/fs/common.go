@@ -24,6 +24,7 @@ func Register(tb *shim.Table) {
 	registerSync(tb)
 	registerSplice(tb)
 	registerSplicePipe(tb)
+	registerInotify(tb)
 	registerPipe(tb)
 }
 

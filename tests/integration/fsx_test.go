@@ -50,3 +50,22 @@ func TestChroot(t *testing.T) {
 // floor, another process's value written through /proc/PID, and
 // /proc/sys/fs/pipe-max-size.
 func TestProcTunables(t *testing.T) { runBreadth(t, "proc_tunables.c", true) }
+
+// TestInotify runs tests/c/inotify.c: the events of the app's own file
+// operations in a watched directory and on a watched file (order, masks,
+// rename cookies, *_SELF and IN_IGNORED, IN_ONESHOT, mask updates), the
+// struct inotify_event layout, poll/epoll readiness, a blocking read woken
+// by a child, and the errno rules, natively and under elfloader.
+func TestInotify(t *testing.T) {
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			bin := testbin.Build(t, testbin.CSource(t, "inotify.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(),
+				[]string{bin, appScratch("inotify-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
