@@ -196,6 +196,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		startTime: time.Now(),
 		creds:     initialCredentials(uid, gid),
 		groups:    initialGroups(),
+		oom:       hostOOMScore(),
 	}
 	if k.cfg.Rewriter != nil && mm.Direct() {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})

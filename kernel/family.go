@@ -159,6 +159,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 	p.mu.Lock()
 	child.sigacts = p.sigacts
 	child.xfeatureExtra.Store(p.xfeatureExtra.Load())
+	child.oom = p.oom
 	child.rlimits = map[int]Rlimit{}
 	for k, v := range p.rlimits {
 		child.rlimits[k] = v

@@ -65,6 +65,10 @@ type Process struct {
 	// the process asked for with ARCH_REQ_XCOMP_PERM; children inherit them.
 	xfeatureExtra atomic.Uint64
 
+	// oom is /proc/PID/oom_score_adj and its floor (guarded by mu);
+	// children inherit both.
+	oom oomScore
+
 	// credMu guards creds: the full identity (creds.go).
 	credMu sync.Mutex
 	creds  Credentials

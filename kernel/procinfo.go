@@ -57,6 +57,12 @@ func (pp procProvider) Mounts() []procfs.Mount {
 
 type procView struct{ p *Process }
 
+// OOMScoreAdj implements procfs.OOMAdjuster.
+func (v procView) OOMScoreAdj() int { return v.p.OOMScoreAdj() }
+
+// SetOOMScoreAdj implements procfs.OOMAdjuster.
+func (v procView) SetOOMScoreAdj(n int) error { return v.p.SetOOMScoreAdj(n) }
+
 func (v procView) PID() int { return v.p.PID }
 
 // ProcessGroup and Session implement procfs.Groups.
@@ -152,6 +158,8 @@ func describeFD(ft *FDTable, fd int) (procfs.FD, bool) {
 		e.Pos, _ = f.F.PeekOffset()
 	case Pollable:
 		e.Name = hostObjectName(f.HostFD())
+	case interface{ Name() string }:
+		e.Name = f.Name() // in-memory objects (inotify)
 	default:
 		e.Name = "anon_inode:[unknown]"
 	}

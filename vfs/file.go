@@ -56,6 +56,11 @@ func (f *File) DecRef() {
 	}
 	if f.impl != nil {
 		f.impl.Release()
+		if f.writable {
+			notifyInode(f.loc, unix.IN_CLOSE_WRITE)
+		} else {
+			notifyInode(f.loc, unix.IN_CLOSE_NOWRITE)
+		}
 	}
 }
 
@@ -108,6 +113,14 @@ func (f *File) seekable() (Seekable, bool) {
 
 // Read implements read(2) at the file offset.
 func (f *File) Read(ctx context.Context, p []byte) (int, error) {
+	n, err := f.read(ctx, p)
+	if n > 0 {
+		notifyInode(f.loc, unix.IN_ACCESS)
+	}
+	return n, err
+}
+
+func (f *File) read(ctx context.Context, p []byte) (int, error) {
 	if !f.readable {
 		return 0, unix.EBADF
 	}
@@ -126,6 +139,14 @@ func (f *File) Read(ctx context.Context, p []byte) (int, error) {
 
 // Write implements write(2) at the file offset (at the end with O_APPEND).
 func (f *File) Write(ctx context.Context, p []byte) (int, error) {
+	n, err := f.write(ctx, p)
+	if n > 0 {
+		notifyInode(f.loc, unix.IN_MODIFY)
+	}
+	return n, err
+}
+
+func (f *File) write(ctx context.Context, p []byte) (int, error) {
 	if !f.writable {
 		return 0, unix.EBADF
 	}
@@ -157,6 +178,14 @@ func (f *File) Write(ctx context.Context, p []byte) (int, error) {
 // Pread implements pread64(2): EINVAL for a negative offset, ESPIPE for
 // streams.
 func (f *File) Pread(ctx context.Context, p []byte, off int64) (int, error) {
+	n, err := f.pread(ctx, p, off)
+	if n > 0 {
+		notifyInode(f.loc, unix.IN_ACCESS)
+	}
+	return n, err
+}
+
+func (f *File) pread(ctx context.Context, p []byte, off int64) (int, error) {
 	if !f.readable {
 		return 0, unix.EBADF
 	}
@@ -174,6 +203,14 @@ func (f *File) Pread(ctx context.Context, p []byte, off int64) (int, error) {
 
 // Pwrite implements pwrite64(2). Like Linux, O_APPEND files append.
 func (f *File) Pwrite(ctx context.Context, p []byte, off int64) (int, error) {
+	n, err := f.pwrite(ctx, p, off)
+	if n > 0 {
+		notifyInode(f.loc, unix.IN_MODIFY)
+	}
+	return n, err
+}
+
+func (f *File) pwrite(ctx context.Context, p []byte, off int64) (int, error) {
 	if !f.writable {
 		return 0, unix.EBADF
 	}
@@ -348,7 +385,11 @@ func (f *File) Truncate(length int64) error {
 	if f.loc.Mount.ReadOnly() {
 		return unix.EROFS
 	}
-	return f.loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: length})
+	if err := f.loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: length}); err != nil {
+		return err
+	}
+	notifyInode(f.loc, unix.IN_MODIFY)
+	return nil
 }
 
 // Sync implements fsync/fdatasync (a no-op for files without Syncer).

@@ -52,6 +52,8 @@ type VFS struct {
 
 	locksMu sync.Mutex
 	locks   map[lockKey]*lockTable
+
+	notify notifier // inotify watches
 }
 
 // New creates a VFS whose root mount is rootFS.

@@ -72,7 +72,24 @@ func setAttrAt(loc Location, attr SetAttr) error {
 	if loc.Mount.ReadOnly() {
 		return unix.EROFS
 	}
-	return loc.Dentry.inode.SetAttr(attr)
+	if err := loc.Dentry.inode.SetAttr(attr); err != nil {
+		return err
+	}
+	notifyInode(loc, attrEvent(attr))
+	return nil
+}
+
+// attrEvent is the inotify event of an attribute change: IN_MODIFY for a
+// size change alone, IN_ATTRIB otherwise (with IN_MODIFY for both).
+func attrEvent(attr SetAttr) uint32 {
+	var mask uint32
+	if attr.Mask&AttrSize != 0 {
+		mask |= unix.IN_MODIFY
+	}
+	if attr.Mask&^AttrSize != 0 {
+		mask |= unix.IN_ATTRIB
+	}
+	return mask
 }
 
 // ChmodAt implements fchmodat2(2) (flags: AT_SYMLINK_NOFOLLOW, which
@@ -230,7 +247,11 @@ func TruncateAt(ctx *Context, start Location, path string, length int64) error {
 	if err := mayAccess(ctx, loc, unix.W_OK); err != nil {
 		return err
 	}
-	return loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: length})
+	if err := loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: length}); err != nil {
+		return err
+	}
+	notifyInode(loc, unix.IN_MODIFY)
+	return nil
 }
 
 // StatfsAt implements statfs(2).

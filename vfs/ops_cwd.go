@@ -21,16 +21,24 @@ func Fchdir(ctx *Context, f *File) error {
 }
 
 // Chroot implements chroot(2): ctx.Root becomes the directory at path.
-// Like Linux, the cwd is left alone. EPERM for non-root callers.
-func Chroot(ctx *Context, start Location, path string) error {
-	if ctx.UID != 0 {
-		return unix.EPERM
-	}
+// Like Linux, the cwd is left alone, and the lookup and search-permission
+// errors come before EPERM for a caller without CAP_SYS_CHROOT (capable).
+func Chroot(ctx *Context, start Location, path string, capable bool) error {
 	loc, err := resolve(ctx, start, path, resolveOpts{follow: true})
 	if err != nil {
 		return err
 	}
-	return setDir(ctx, loc, &ctx.Root)
+	if !loc.IsDir() {
+		return unix.ENOTDIR
+	}
+	if err := mayAccess(ctx, loc, unix.X_OK); err != nil {
+		return err
+	}
+	if !capable {
+		return unix.EPERM
+	}
+	ctx.Root = loc
+	return nil
 }
 
 func setDir(ctx *Context, loc Location, dst *Location) error {

@@ -37,8 +37,11 @@ func MkdirAt(ctx *Context, start Location, path string, mode uint32) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.dir.Dentry.inode.Mkdir(p.name, (mode&^ctx.Umask)&0o7777, ctx.Cred)
-	return err
+	if _, err = p.dir.Dentry.inode.Mkdir(p.name, (mode&^ctx.Umask)&0o7777, ctx.Cred); err != nil {
+		return err
+	}
+	notifyEntry(p.dir, p.name, unix.IN_CREATE|unix.IN_ISDIR, 0)
+	return nil
 }
 
 // MknodAt implements mknodat(2) for regular files, FIFOs and sockets
@@ -64,8 +67,11 @@ func MknodAt(ctx *Context, start Location, path string, mode uint32, dev uint64)
 	if p.trailing {
 		return unix.ENOENT
 	}
-	_, err = p.dir.Dentry.inode.Create(p.name, typ|(mode&^ctx.Umask)&0o7777, 0, ctx.Cred)
-	return err
+	if _, err = p.dir.Dentry.inode.Create(p.name, typ|(mode&^ctx.Umask)&0o7777, 0, ctx.Cred); err != nil {
+		return err
+	}
+	notifyEntry(p.dir, p.name, unix.IN_CREATE, 0)
+	return nil
 }
 
 // SymlinkAt implements symlinkat(2): creates path pointing at target.
@@ -83,8 +89,11 @@ func SymlinkAt(ctx *Context, target string, start Location, path string) error {
 	if p.trailing {
 		return unix.ENOENT
 	}
-	_, err = p.dir.Dentry.inode.Symlink(p.name, target, ctx.Cred)
-	return err
+	if _, err = p.dir.Dentry.inode.Symlink(p.name, target, ctx.Cred); err != nil {
+		return err
+	}
+	notifyEntry(p.dir, p.name, unix.IN_CREATE, 0)
+	return nil
 }
 
 // LinkAt implements linkat(2). flags accepts AT_SYMLINK_FOLLOW and
@@ -130,7 +139,12 @@ func LinkAt(ctx *Context, oldStart Location, oldPath string, newStart Location, 
 	if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {
 		return err
 	}
-	return p.dir.Dentry.inode.Link(p.name, old.Dentry.inode)
+	if err := p.dir.Dentry.inode.Link(p.name, old.Dentry.inode); err != nil {
+		return err
+	}
+	notifySelf(old.Mount, old.Dentry, unix.IN_ATTRIB)
+	notifyEntry(p.dir, p.name, unix.IN_CREATE, 0)
+	return nil
 }
 
 // UnlinkAt implements unlinkat(2); with AT_REMOVEDIR it is rmdir(2).
@@ -193,6 +207,8 @@ func UnlinkAt(ctx *Context, start Location, path string, flags int) error {
 	v.treeMu.Lock()
 	p.dir.Dentry.dropChild(p.name)
 	v.treeMu.Unlock()
+	notifyRemoved(child)
+	notifyEntry(p.dir, p.name, unix.IN_DELETE|isDirBit(child.Dentry.typ), 0)
 	return nil
 }
 
@@ -318,6 +334,7 @@ func RenameAt(ctx *Context, oldStart Location, oldPath string, newStart Location
 	if err := op.dir.Dentry.inode.Rename(op.name, np.dir.Dentry.inode, np.name, flags); err != nil {
 		return err
 	}
+	defer notifyRename(op, np, oldLoc, newLoc, newExists, exchange)
 	v.treeMu.Lock()
 	defer v.treeMu.Unlock()
 	od := op.dir.Dentry.cachedChild(op.name)
@@ -355,4 +372,28 @@ func isAncestorLoc(a, d Location) bool {
 	v.treeMu.RLock()
 	defer v.treeMu.RUnlock()
 	return a.Mount == d.Mount && isAncestor(a.Dentry, d.Dentry)
+}
+
+// notifyRename raises a rename's events: IN_MOVED_FROM and IN_MOVED_TO
+// with one cookie, IN_MOVE_SELF on the moved inode, and for a replaced
+// target its removal (an exchange moves both ways).
+func notifyRename(op, np parentResult, oldLoc, newLoc Location, newExists, exchange bool) {
+	n := &op.dir.Mount.vfs.notify
+	if !n.active() {
+		return
+	}
+	move := func(from, to parentResult, loc Location) {
+		cookie := n.nextCookie()
+		dir := isDirBit(loc.Dentry.typ)
+		notifyEntry(from.dir, from.name, unix.IN_MOVED_FROM|dir, cookie)
+		notifyEntry(to.dir, to.name, unix.IN_MOVED_TO|dir, cookie)
+		notifySelf(loc.Mount, loc.Dentry, unix.IN_MOVE_SELF)
+	}
+	move(op, np, oldLoc)
+	switch {
+	case exchange:
+		move(np, op, newLoc)
+	case newExists:
+		notifyRemoved(newLoc)
+	}
 }

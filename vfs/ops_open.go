@@ -84,12 +84,14 @@ func OpenAt(ctx *Context, start Location, path string, how OpenHow) (*File, erro
 			if err := loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: 0}); err != nil {
 				return nil, err
 			}
+			notifyInode(loc, unix.IN_MODIFY)
 		}
 	}
 	impl, err := loc.Dentry.inode.Open(flags)
 	if err != nil {
 		return nil, err
 	}
+	notifyInode(loc, unix.IN_OPEN)
 	return NewFile(loc, impl, flags), nil
 }
 
@@ -117,6 +119,7 @@ func openCreate(ctx *Context, start Location, path string, how OpenHow, opts res
 			if _, err := p.dir.Dentry.inode.Create(p.name, mode, 0, ctx.Cred); err != nil {
 				return Location{}, false, err
 			}
+			notifyEntry(p.dir, p.name, unix.IN_CREATE, 0)
 			loc, err := p.child()
 			return loc, true, err
 		}

@@ -529,7 +529,7 @@ func TestChdirGetcwd(t *testing.T) {
 		t.Fatalf("relative read = %q", got)
 	}
 	wantErrno(t, "chdir to file", vfs.Chdir(ctx, ctx.Cwd, "../file"), unix.ENOTDIR)
-	must(t, vfs.Chroot(ctx, ctx.Cwd, ".."))
+	must(t, vfs.Chroot(ctx, ctx.Cwd, "..", true))
 	cwd, err = vfs.Getcwd(ctx)
 	must(t, err)
 	if cwd != "/sub" {

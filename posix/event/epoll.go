@@ -97,6 +97,9 @@ func sysEpollCtl(t *kernel.Task, a shim.Args) (uint64, error) {
 		if f.F.Waitable() {
 			return 0, ep.ctlMemory(op, fd, f, &ev)
 		}
+	case kernel.Waitable:
+		// Other in-memory files (inotify).
+		return 0, ep.ctlMemory(op, fd, f, &ev)
 	}
 	return 0, unix.EPERM // regular files and directories: always ready
 }

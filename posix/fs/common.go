@@ -23,6 +23,8 @@ func Register(tb *shim.Table) {
 	registerIoctl(tb)
 	registerSync(tb)
 	registerSplice(tb)
+	registerSplicePipe(tb)
+	registerInotify(tb)
 	registerPipe(tb)
 }
 

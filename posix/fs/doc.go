@@ -17,7 +17,9 @@
 //	sys_ioctl.go    ioctl (descriptor requests; the rest goes to the file)
 //	sys_sync.go     fsync, fdatasync, sync, fallocate, fadvise64
 //	sys_splice.go   sendfile, copy_file_range
+//	sys_splice_pipe.go splice, tee, vmsplice
 //	sys_pipe.go     pipe, pipe2
+//	sys_inotify.go  inotify_init, inotify_init1, inotify_add_watch, inotify_rm_watch
 //
 // It depends on kernel, shim, vfs and abi/linux; it registers on the shim
 // like the other posix libraries. vfs knows nothing of it.

@@ -28,6 +28,7 @@ func registerFile(tb *shim.Table) {
 	tb.Register(unix.SYS_SYMLINK, shim.Full, "", sysSymlink)
 	tb.Register(unix.SYS_SYMLINKAT, shim.Full, "", sysSymlinkat)
 	tb.Register(unix.SYS_CHDIR, shim.Full, "", sysChdir)
+	tb.Register(unix.SYS_CHROOT, shim.Full, "the process's vfs root: path walks, .. at the root, getcwd, /proc/PID/root; needs CAP_SYS_CHROOT", sysChroot)
 	tb.Register(unix.SYS_FCHDIR, shim.Full, "", sysFchdir)
 	tb.Register(unix.SYS_GETCWD, shim.Full, "", sysGetcwd)
 }
@@ -207,6 +208,14 @@ func sysChdir(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	return 0, vfs.Chdir(ctx, loc, p)
+}
+
+func sysChroot(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.Chroot(ctx, loc, p, t.Process().HasCap(kernel.CapSysChroot))
 }
 
 func sysFchdir(t *kernel.Task, a shim.Args) (uint64, error) {

@@ -146,7 +146,11 @@ func sysCopyFileRange(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := copyData(t, in, out, inOff, outOff, min(a[4], linux.MaxRWCount))
+	n := min(a[4], linux.MaxRWCount)
+	if overlapsItself(in, out, inOff, outOff, n) {
+		return 0, unix.EINVAL
+	}
+	n, err = copyData(t, in, out, inOff, outOff, n)
 	if werr := writeOff(t, a[1], inOff); werr != nil {
 		return 0, werr
 	}
@@ -154,6 +158,31 @@ func sysCopyFileRange(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, werr
 	}
 	return n, err
+}
+
+// overlapsItself reports a copy within one file whose source and target
+// ranges overlap (EINVAL, as Linux's generic_copy_file_checks): the count
+// is first shortened to the end of the input.
+func overlapsItself(in, out *kernel.VFSFile, inOff, outOff *int64, n uint64) bool {
+	if !sameFile(in, out) {
+		return false
+	}
+	st, err := in.F.Stat()
+	if err != nil {
+		return false
+	}
+	posIn, posOut := in.F.Offset(), out.F.Offset()
+	if inOff != nil {
+		posIn = *inOff
+	}
+	if outOff != nil {
+		posOut = *outOff
+	}
+	count := int64(0)
+	if posIn < st.Size {
+		count = min(int64(min(n, 1<<62)), st.Size-posIn)
+	}
+	return posOut+count > posIn && posOut < posIn+count
 }
 
 // hostSendfile is the zero-copy path: a file whose bytes are in a host

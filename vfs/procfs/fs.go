@@ -38,8 +38,10 @@ func newFS(p Provider, dev uint64, hostProc string) *FS {
 // Root implements vfs.FileSystem.
 func (fs *FS) Root() (vfs.Inode, error) { return fs.root, nil }
 
-// ReadOnly implements vfs.FileSystem: nothing in this procfs is writable.
-func (fs *FS) ReadOnly() bool { return true }
+// ReadOnly implements vfs.FileSystem: procfs is mounted read-write, as on
+// Linux; its directories refuse changes and only the files that take
+// writes (oom_score_adj) open for writing.
+func (fs *FS) ReadOnly() bool { return false }
 
 // Statfs implements vfs.FileSystem.
 func (fs *FS) Statfs() (vfs.Statfs, error) {

@@ -59,7 +59,7 @@ func processEntries() []processEntry {
 		{"maps", 10, true, file(0o444, func(_ *FS, p Process, _ thread) ([]byte, error) { return mapsText(p.Maps()), nil })},
 		{"mountinfo", 11, true, file(0o444, func(fs *FS, _ Process, _ thread) ([]byte, error) { return mountinfoText(fs.prov.Mounts()), nil })},
 		{"mounts", 12, true, file(0o444, func(fs *FS, _ Process, _ thread) ([]byte, error) { return mountsText(fs.prov.Mounts()), nil })},
-		{"oom_score_adj", 13, true, file(0o644, func(*FS, Process, thread) ([]byte, error) { return []byte("0\n"), nil })},
+		{"oom_score_adj", 13, true, (*FS).oomScoreAdj},
 		{"root", 14, true, (*FS).rootLink},
 		{"stat", 15, true, file(0o444, func(fs *FS, p Process, t thread) ([]byte, error) { return fs.statText(p, t.tid), nil })},
 		{"statm", 16, true, file(0o444, func(_ *FS, p Process, _ thread) ([]byte, error) { return statmText(p), nil })},

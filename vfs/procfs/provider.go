@@ -81,6 +81,15 @@ type Identity interface {
 	Caps() [5]uint64
 }
 
+// OOMAdjuster is what a Process may also keep: its oom_score_adj.
+// Without it /proc/PID/oom_score_adj reads 0 and refuses writes.
+type OOMAdjuster interface {
+	OOMScoreAdj() int
+	// SetOOMScoreAdj takes a value in -1000..1000; EACCES below the
+	// process's floor without CAP_SYS_RESOURCE.
+	SetOOMScoreAdj(int) error
+}
+
 // FD is one open descriptor. Location is set for files of the vfs (then
 // /proc/PID/fd/N is a magic link to it); Name is what readlink shows
 // ("/etc/passwd", "pipe:[123]", "socket:[456]", "anon_inode:[eventpoll]").

@@ -103,6 +103,7 @@ func (fs *FS) buildSys(b *builder) entry {
 		b.dir("fs",
 			b.constant("file-max", "9223372036854775807\n"),
 			b.constant("nr_open", "1048576\n"),
+			b.file("pipe-max-size", fs.hostFile("sys/fs/pipe-max-size")),
 		),
 		b.dir("kernel",
 			b.constant("cap_last_cap", "40\n"),

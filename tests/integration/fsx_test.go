@@ -1,0 +1,71 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// TestSplice runs tests/c/splice.c (splice file -> pipe -> file with and
+// without offsets, loopback TCP -> pipe -> file, pipe -> socket, tee
+// between pipes, vmsplice both ways, and the EINVAL/ESPIPE/EBADF/EAGAIN
+// rules) natively and under elfloader, and expects the same output.
+func TestSplice(t *testing.T) {
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			bin := testbin.Build(t, testbin.CSource(t, "splice.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(),
+				[]string{bin, appScratch("splice-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
+
+// TestChroot runs tests/c/chroot.c as root: path walks, "..", absolute
+// symlinks and getcwd inside the new root, /proc/PID/root from outside,
+// and ENOENT/ENOTDIR/EFAULT/EPERM, natively and under elfloader.
+func TestChroot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native run must start as root")
+	}
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "chroot.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(),
+				[]string{bin, appScratch("chroot-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
+
+// TestProcTunables runs tests/c/proc_tunables.c as root: oom_score_adj
+// kept per process and inherited, its range, parsing and CAP_SYS_RESOURCE
+// floor, another process's value written through /proc/PID, and
+// /proc/sys/fs/pipe-max-size.
+func TestProcTunables(t *testing.T) { runBreadth(t, "proc_tunables.c", true) }
+
+// TestInotify runs tests/c/inotify.c: the events of the app's own file
+// operations in a watched directory and on a watched file (order, masks,
+// rename cookies, *_SELF and IN_IGNORED, IN_ONESHOT, mask updates), the
+// struct inotify_event layout, poll/epoll readiness, a blocking read woken
+// by a child, and the errno rules, natively and under elfloader.
+func TestInotify(t *testing.T) {
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			bin := testbin.Build(t, testbin.CSource(t, "inotify.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(),
+				[]string{bin, appScratch("inotify-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
