@@ -1,8 +1,6 @@
 package process
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
@@ -28,11 +26,10 @@ func stringArray(t *kernel.Task, addr uint64) ([]string, error) {
 	}
 	total := 0
 	for i := 0; i < maxArgs; i++ {
-		var b [8]byte
-		if err := t.CopyIn(addr+uint64(8*i), b[:]); err != nil {
+		var p uint64
+		if err := kernel.CopyInStruct(t, addr+uint64(8*i), &p); err != nil {
 			return nil, err
 		}
-		p := binary.LittleEndian.Uint64(b[:])
 		if p == 0 {
 			return out, nil
 		}
@@ -94,9 +91,7 @@ func sysWait4(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	if a[1] != 0 {
-		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], uint32(status))
-		if err := t.CopyOut(a[1], b[:]); err != nil {
+		if err := kernel.CopyOutValue(t, a[1], int32(status)); err != nil {
 			return 0, err
 		}
 	}

@@ -1,10 +1,9 @@
 package process
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/posix/creds"
 	"github.com/elfloader/elfloader/shim"
@@ -46,10 +45,8 @@ func sysSetTidAddress(t *kernel.Task, a shim.Args) (uint64, error) {
 	return uint64(t.TID), nil
 }
 
-const robustListHeadSize = 24
-
 func sysSetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
-	if a[1] != robustListHeadSize {
+	if a[1] != linux.SizeofRobustListHead {
 		return 0, unix.EINVAL
 	}
 	t.RobustList, t.RobustLen = a[0], a[1]
@@ -62,13 +59,10 @@ func sysGetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	// Like Linux: the length is always the size of the list head, and it
 	// is written before the head.
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], robustListHeadSize)
-	if err := t.CopyOut(a[2], b[:]); err != nil {
+	if err := kernel.CopyOutValue(t, a[2], uint64(linux.SizeofRobustListHead)); err != nil {
 		return 0, err
 	}
-	binary.LittleEndian.PutUint64(b[:], t.RobustList)
-	return 0, t.CopyOut(a[1], b[:])
+	return 0, kernel.CopyOutValue(t, a[1], t.RobustList)
 }
 
 const rlimNlimits = 16
@@ -111,21 +105,18 @@ func getSetRlimit(t *kernel.Task, res int, newAddr, oldAddr uint64) error {
 	p := t.Process()
 	var nl kernel.Rlimit
 	if newAddr != 0 {
-		var b [16]byte
-		if err := t.CopyIn(newAddr, b[:]); err != nil {
+		var rl unix.Rlimit // struct rlimit64: two u64
+		if err := kernel.CopyInStruct(t, newAddr, &rl); err != nil {
 			return err
 		}
-		nl = kernel.Rlimit{Cur: binary.LittleEndian.Uint64(b[:]), Max: binary.LittleEndian.Uint64(b[8:])}
+		nl = kernel.Rlimit{Cur: rl.Cur, Max: rl.Max}
 		if nl.Cur > nl.Max {
 			return unix.EINVAL
 		}
 	}
 	old := p.Rlimit(res)
 	if oldAddr != 0 {
-		var b [16]byte
-		binary.LittleEndian.PutUint64(b[:], old.Cur)
-		binary.LittleEndian.PutUint64(b[8:], old.Max)
-		if err := t.CopyOut(oldAddr, b[:]); err != nil {
+		if err := kernel.CopyOutValue(t, oldAddr, unix.Rlimit{Cur: old.Cur, Max: old.Max}); err != nil {
 			return err
 		}
 	}
@@ -159,9 +150,7 @@ func sysArchPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		r.FsBase = a[1]
 		return 0, nil
 	case archGetFS:
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], r.FsBase)
-		return 0, t.CopyOut(a[1], b[:])
+		return 0, kernel.CopyOutValue(t, a[1], r.FsBase)
 	case archGetGS:
 		var b [8]byte
 		return 0, t.CopyOut(a[1], b[:])
@@ -216,9 +205,7 @@ func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		t.PdeathSig.Store(int32(a[1]))
 		return 0, nil
 	case unix.PR_GET_PDEATHSIG:
-		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], uint32(t.PdeathSig.Load()))
-		return 0, t.CopyOut(a[1], b[:])
+		return 0, kernel.CopyOutValue(t, a[1], t.PdeathSig.Load())
 	case unix.PR_SET_NO_NEW_PRIVS:
 		if a[1] != 1 {
 			return 0, unix.EINVAL

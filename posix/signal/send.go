@@ -1,7 +1,6 @@
 package signal
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -177,8 +176,9 @@ func sysRtSigpending(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a[1] > sigsetSize {
 		return 0, unix.EINVAL
 	}
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], t.Pending()&t.SigMask)
+	set := t.Pending() & t.SigMask // the kernel's sigset_t: 64 bits
+	var b [linux.SizeofKernelSigset]byte
+	kernel.EncodeStruct(b[:], &set)
 	return 0, t.CopyOut(a[0], b[:a[1]])
 }
 
@@ -186,11 +186,11 @@ func readSigset(t *kernel.Task, addr, size uint64) (uint64, error) {
 	if size != sigsetSize {
 		return 0, unix.EINVAL
 	}
-	var b [8]byte
-	if err := t.CopyIn(addr, b[:]); err != nil {
+	var set uint64 // the kernel's sigset_t: 64 bits
+	if err := kernel.CopyInStruct(t, addr, &set); err != nil {
 		return 0, err
 	}
-	return binary.LittleEndian.Uint64(b[:]), nil
+	return set, nil
 }
 
 // sysRtSigsuspend waits for a signal with a temporary mask; the handler
@@ -218,11 +218,11 @@ func sysRtSigtimedwait(t *kernel.Task, a shim.Args) (uint64, error) {
 	set &^= kernel.Unblockable
 	var deadline time.Time
 	if a[2] != 0 {
-		var b [16]byte
-		if err := t.CopyIn(a[2], b[:]); err != nil {
+		var ts unix.Timespec
+		if err := kernel.CopyInStruct(t, a[2], &ts); err != nil {
 			return 0, err
 		}
-		sec, nsec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
+		sec, nsec := ts.Sec, ts.Nsec
 		if sec < 0 || nsec < 0 || nsec >= 1e9 {
 			return 0, unix.EINVAL
 		}
