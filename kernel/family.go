@@ -58,6 +58,7 @@ func (p *Process) exited() {
 	}
 	sig := f.exitSignal
 	orphaned := f.orphaned
+	termSig := f.termSig
 	f.mu.Unlock()
 	if orphaned {
 		p.k.reap(p)
@@ -67,8 +68,17 @@ func (p *Process) exited() {
 		return
 	}
 	if sig > 0 {
-		si := NewSigInfo(sig, 1) // CLD_EXITED
+		// si_code and si_status say how the child ended, as Linux's
+		// do_notify_parent: CLD_EXITED with the exit code, CLD_KILLED with
+		// the signal (CLD_DUMPED needs a core file, which elfloader never
+		// writes).
+		code, status := linux.CLD_EXITED, p.status&0xff
+		if termSig != 0 {
+			code, status = linux.CLD_KILLED, termSig
+		}
+		si := NewSigInfo(sig, code)
 		si.SetSender(p.PID, p.UID)
+		si.SetStatus(status)
 		parent.SendSignal(si)
 	}
 	parent.family.mu.Lock()

@@ -51,5 +51,10 @@ func (si *SigInfo) SetTimer(id int, overrun int, value uint64) {
 	binary.LittleEndian.PutUint64(si[24:], value)
 }
 
+// SetStatus sets a SIGCHLD's si_status (the exit code or the signal).
+func (si *SigInfo) SetStatus(status int) {
+	binary.LittleEndian.PutUint32(si[24:], uint32(int32(status)))
+}
+
 // SetValue sets si_value (sigqueue).
 func (si *SigInfo) SetValue(v uint64) { binary.LittleEndian.PutUint64(si[24:], v) }

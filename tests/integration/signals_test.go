@@ -18,6 +18,7 @@ func signalPrograms() []cProgram {
 		{source: "sig_alarm.c"},
 		{source: "time_clocks.c"},
 		{source: "sig_avx.c", flags: []string{"-mavx2"}},
+		{source: "sig_chld_info.c"},
 	}
 }
 
