@@ -2,6 +2,7 @@ package process
 
 import (
 	"golang.org/x/sys/unix"
+	"strings"
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
@@ -9,7 +10,7 @@ import (
 
 func registerExec(tb *shim.Table) {
 	tb.Register(unix.SYS_EXECVE, shim.Partial, "single-threaded processes; #! scripts (5 levels, then ELOOP); the new image is checked before the old one goes (ENOENT, EACCES, ENOEXEC, ELIBBAD, EPERM and the caller goes on); a vfork child gets its own address space (programs linked at a fixed address cannot load twice in one process)", sysExecve)
-	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve, paths relative to AT_FDCWD only", sysExecveat)
+	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve; relative to a directory descriptor and AT_EMPTY_PATH (fexecve) find the file again by the descriptor's name; AT_SYMLINK_NOFOLLOW is accepted but not enforced", sysExecveat)
 	tb.Register(unix.SYS_VFORK, shim.Partial, "the child shares the parent's memory until it execs or exits, as Linux does; the parent waits", sysVfork)
 	tb.Register(unix.SYS_FORK, shim.Partial, "the child gets a copy-on-write copy of the caller's memory and thread; in-process, the child runs in a stub process of the isolated platform (docs/fork.md)", sysFork)
 	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited and killed children of a pid, any, the caller's group (0) or a group (-pgid); WNOHANG; rusage is zero; no stopped/continued reports", sysWait4)
@@ -64,11 +65,42 @@ func execve(t *kernel.Task, pathAddr, argvAddr, envpAddr uint64) (uint64, error)
 
 func sysExecve(t *kernel.Task, a shim.Args) (uint64, error) { return execve(t, a[0], a[1], a[2]) }
 
+// sysExecveat is execveat(2): the path relative to dirfd, or with
+// AT_EMPTY_PATH and an empty path the file dirfd refers to (fexecve). The
+// file is found again by the name the descriptor has, so a file renamed or
+// removed since it was opened cannot be executed through it.
 func sysExecveat(t *kernel.Task, a shim.Args) (uint64, error) {
-	if a.Int(0) != unix.AT_FDCWD || a[4] != 0 { // no flags
+	dirfd, flags := a.Int(0), a.Int(4)
+	if flags&^(unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW) != 0 {
 		return 0, unix.EINVAL
 	}
-	return execve(t, a[1], a[2], a[3])
+	path, err := t.CopyInString(a[1], unix.PathMax)
+	if err != nil {
+		return 0, err
+	}
+	if dirfd == unix.AT_FDCWD || strings.HasPrefix(path, "/") {
+		return execve(t, a[1], a[2], a[3])
+	}
+	base, ok := t.FDName(dirfd)
+	if !ok || !strings.HasPrefix(base, "/") {
+		return 0, unix.EBADF
+	}
+	full := base
+	switch {
+	case path == "" && flags&unix.AT_EMPTY_PATH == 0:
+		return 0, unix.ENOENT
+	case path != "":
+		full = base + "/" + path
+	}
+	argv, err := stringArray(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	envp, err := stringArray(t, a[3])
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.Execve(full, argv, envp)
 }
 
 func sysVfork(t *kernel.Task, a shim.Args) (uint64, error) {

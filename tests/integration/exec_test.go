@@ -223,3 +223,9 @@ func TestExecSelfExe(t *testing.T) {
 		})
 	}
 }
+
+// TestExecAt compares execveat relative to a directory descriptor and with
+// AT_EMPTY_PATH (fexecve), and its error rules, with the native run.
+func TestExecAt(t *testing.T) {
+	compareCPrograms(t, []cProgram{{source: "exec_at.c"}})
+}
