@@ -14,6 +14,7 @@ func Register(tb *shim.Table) {
 	registerFD(tb)
 	registerRead(tb)
 	registerWrite(tb)
+	registerRW2(tb)
 	registerLseek(tb)
 	registerStat(tb)
 	registerFile(tb)

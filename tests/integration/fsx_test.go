@@ -69,3 +69,9 @@ func TestInotify(t *testing.T) {
 		})
 	}
 }
+
+// TestReadWriteV2 compares preadv2/pwritev2 (offsets, -1 for the file
+// position, flags) with the native run.
+func TestReadWriteV2(t *testing.T) {
+	compareCPrograms(t, []cProgram{{source: "rw2.c"}})
+}
