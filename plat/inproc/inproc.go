@@ -42,7 +42,7 @@ type Platform struct {
 	fastCalls atomic.Uint64 // syscalls served through rewritten sites
 	xstate    *amd64.XState
 	fpSize    int // bytes of a thread's compacted extended-state buffer
-	xfeatures xfeatures
+	xfeatures plat.HostXFeatures
 
 	stubRegion bool      // the isolated platform's stub region is reserved (fork)
 	rewriter   *Rewriter // the site rewriter, whose sites a fork child restores
@@ -78,7 +78,7 @@ func New() (*Platform, error) {
 	if !xs.Compacted {
 		return nil, errors.New("inproc: the CPU has no XSAVEC (compacted extended state)")
 	}
-	p := &Platform{xstate: xs, fpSize: xs.MaxSize, xfeatures: readXFeatures(xs), stubRegion: installOnce.stubRegion}
+	p := &Platform{xstate: xs, fpSize: xs.MaxSize, xfeatures: plat.ReadHostXFeatures(xs), stubRegion: installOnce.stubRegion}
 	p.host.p = p
 	return p, nil
 }

@@ -22,7 +22,7 @@ const defaultThreads = 128
 // Platform starts stub processes and runs app threads in them.
 type Platform struct {
 	xstate    *amd64.XState
-	xfeatures xfeatures
+	xfeatures plat.HostXFeatures
 	slotSize  int // bytes of one thread's shared slot
 	nslots    int
 	stubExe   int    // sealed memfd holding the stub program
@@ -58,7 +58,7 @@ func New() (*Platform, error) {
 	}
 	return &Platform{
 		xstate:    xs,
-		xfeatures: readXFeatures(xs),
+		xfeatures: plat.ReadHostXFeatures(xs),
 		slotSize:  slotSize,
 		nslots:    defaultThreads,
 		stubExe:   exe,
@@ -135,7 +135,7 @@ func (p *Platform) XState() *amd64.XState { return p.xstate }
 func (p *Platform) XFeatures() (supported, permitted uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.xfeatures.supported, p.xfeatures.permitted | p.permitted
+	return p.xfeatures.Supported, p.xfeatures.Permitted | p.permitted
 }
 
 // PermitXFeature implements plat.Platform. The host decides (asked for
@@ -145,7 +145,7 @@ func (p *Platform) PermitXFeature(idx int) error {
 	if idx < 0 || idx > 63 {
 		return unix.EINVAL
 	}
-	if err := hostArchPrctl(archReqXCompPerm, uintptr(idx)); err != nil {
+	if err := plat.RequestHostXFeature(idx); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -187,39 +187,4 @@ func (p *Platform) permittedFeatures() uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.permitted
-}
-
-// arch_prctl codes for dynamically enabled extended features (Linux 5.16+).
-const (
-	archGetXCompSupp = 0x1021
-	archGetXCompPerm = 0x1022
-	archReqXCompPerm = 0x1023
-)
-
-// xfeatures is what the host kernel lets user space use of the extended state.
-type xfeatures struct {
-	supported uint64 // ARCH_GET_XCOMP_SUPP
-	permitted uint64 // ARCH_GET_XCOMP_PERM before anyone asked
-}
-
-// readXFeatures asks the host; kernels before 5.16 know no dynamic
-// features, so everything enabled is permitted.
-func readXFeatures(xs *amd64.XState) xfeatures {
-	user := xs.UserFeatures()
-	f := xfeatures{supported: user, permitted: user}
-	var v uint64
-	if hostArchPrctl(archGetXCompSupp, uintptr(unsafe.Pointer(&v))) == nil {
-		f.supported = v
-	}
-	if hostArchPrctl(archGetXCompPerm, uintptr(unsafe.Pointer(&v))) == nil {
-		f.permitted = v
-	}
-	return f
-}
-
-func hostArchPrctl(code int, arg uintptr) error {
-	if _, _, e := unix.RawSyscall(unix.SYS_ARCH_PRCTL, uintptr(code), arg, 0); e != 0 {
-		return e
-	}
-	return nil
 }
