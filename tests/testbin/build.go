@@ -67,6 +67,18 @@ func build(cacheDir, src string, v Variant, extra []string) (string, string, err
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return "", "", fmt.Errorf("create cache directory: %w", err)
 	}
+	// Headers beside the source ("errname.h") are part of what it compiles.
+	headers, err := filepath.Glob(filepath.Join(filepath.Dir(src), "*.h"))
+	if err != nil {
+		return "", "", fmt.Errorf("list headers: %w", err)
+	}
+	for _, hdr := range headers {
+		b, err := os.ReadFile(hdr)
+		if err != nil {
+			return "", "", fmt.Errorf("read header: %w", err)
+		}
+		code = append(append(code, "\n// "+filepath.Base(hdr)+"\n"...), b...)
+	}
 	key, err := cacheKey(code, v, extra)
 	if err != nil {
 		return "", "", err
