@@ -2,8 +2,6 @@ package isolated
 
 import (
 	"os"
-	"regexp"
-	"strconv"
 	"testing"
 )
 
@@ -18,26 +16,7 @@ func TestAdoptLayoutMatchesHeader(t *testing.T) {
 		"ADOPT_SITE_SIZE": adoptSiteSize, "ADOPT_SITE_LEN": adoptSiteLen, "ADOPT_MIN_SLOTS": adoptMinSlots,
 		"ADOPT_USER_END": adoptUserEnd,
 	}
-	re := regexp.MustCompile(`(?m)^#define ([A-Z0-9_]+) (0x[0-9a-f]+|[0-9]+)u?L?U?L?`)
-	seen := 0
-	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
-		v, err := strconv.ParseUint(m[2], 0, 64)
-		if err != nil {
-			t.Fatalf("%s: %v", m[1], err)
-		}
-		w, ok := want[m[1]]
-		if !ok {
-			t.Errorf("adopt.h defines %s, which adopt.go lacks", m[1])
-			continue
-		}
-		seen++
-		if v != w {
-			t.Errorf("%s: adopt.h %#x, adopt.go %#x", m[1], v, w)
-		}
-	}
-	if seen != len(want) {
-		t.Errorf("adopt.h defines %d of the %d values", seen, len(want))
-	}
+	checkHeaderDefines(t, "adopt.h", "adopt.go", src, want)
 }
 
 // TestStubImageHasAdoptEntry: the embedded stub can be mapped by a fork child.

@@ -33,26 +33,7 @@ func TestLayoutMatchesHeader(t *testing.T) {
 		"CMD_THREAD": cmdThread, "CMD_FORK": cmdFork, "CMD_XCOMP": cmdXcomp, "CMD_CAS32": cmdCas32, "REPLY_SIZE": replySize,
 		"THREAD_CLONE_FLAGS": threadCloneFlags, "FORK_CLONE_FLAGS": forkCloneFlags,
 	}
-	seen := 0
-	re := regexp.MustCompile(`(?m)^#define ([A-Z0-9_]+) (0x[0-9a-f]+|[0-9]+)u?L?U?L?`)
-	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
-		v, err := strconv.ParseUint(m[2], 0, 64)
-		if err != nil {
-			t.Fatalf("%s: %v", m[1], err)
-		}
-		w, ok := want[m[1]]
-		if !ok {
-			t.Errorf("layout.h defines %s, which layout.go lacks", m[1])
-			continue
-		}
-		seen++
-		if v != w {
-			t.Errorf("%s: layout.h %#x, layout.go %#x", m[1], v, w)
-		}
-	}
-	if seen != len(want) {
-		t.Errorf("layout.h defines %d of the %d values", seen, len(want))
-	}
+	checkHeaderDefines(t, "layout.h", "layout.go", src, want)
 }
 
 // TestStubBlobUpToDate rebuilds the stub and compares it with the
@@ -73,5 +54,32 @@ func TestStubBlobUpToDate(t *testing.T) {
 	}
 	if !bytes.Equal(got, stubProgram) {
 		t.Fatal("stub_amd64.bin is stale: run go generate ./plat/isolated")
+	}
+}
+
+// checkHeaderDefines compares the numeric #defines of a C header (src)
+// with the Go values that mirror them: every define must be in want with
+// the same value, and every value of want must be defined.
+func checkHeaderDefines(t *testing.T, header, goFile string, src []byte, want map[string]uint64) {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^#define ([A-Z0-9_]+) (0x[0-9a-f]+|[0-9]+)u?L?U?L?`)
+	seen := 0
+	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+		v, err := strconv.ParseUint(m[2], 0, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", m[1], err)
+		}
+		w, ok := want[m[1]]
+		if !ok {
+			t.Errorf("%s defines %s, which %s lacks", header, m[1], goFile)
+			continue
+		}
+		seen++
+		if v != w {
+			t.Errorf("%s: %s %#x, %s %#x", m[1], header, v, goFile, w)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%s defines %d of the %d values", header, seen, len(want))
 	}
 }
