@@ -12,8 +12,8 @@ import (
 
 func registerShm(tb *shim.Table) {
 	tb.Register(unix.SYS_SHMGET, shim.Full, "segments are host memfds; limits from the host's /proc/sys/kernel/shm*", sysShmget)
-	tb.Register(unix.SYS_SHMAT, shim.Full, "mapped MAP_SHARED through the process's address space: every process sees the same pages; SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC", sysShmat)
-	tb.Register(unix.SYS_SHMDT, shim.Full, "", sysShmdt)
+	tb.Register(unix.SYS_SHMAT, shim.Partial, "mapped MAP_SHARED through the process's address space: every process sees the same pages; SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC; a fork child inherits the mapping but not the attachment (shm_nattch, shmdt)", sysShmat)
+	tb.Register(unix.SYS_SHMDT, shim.Partial, "segments attached by this process; not those a fork child inherited", sysShmdt)
 	tb.Register(unix.SYS_SHMCTL, shim.Full, "IPC_STAT, SHM_STAT(_ANY), IPC_SET, IPC_RMID (removed at the last detach), IPC_INFO, SHM_INFO, SHM_LOCK/UNLOCK (recorded)", sysShmctl)
 }
 
