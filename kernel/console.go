@@ -16,12 +16,13 @@ import (
 // calls wait with Task.WaitHostFD so that signals interrupt them.
 type HostFile struct {
 	FileRefs
+	FileOwner
 	fd    int
 	owned bool
 	name  string
 
 	mu    sync.Mutex
-	flags int // status flags as the app sees them (O_ACCMODE, O_NONBLOCK, O_APPEND)
+	flags int // status flags as the app sees them (O_ACCMODE, O_NONBLOCK, O_APPEND, O_ASYNC)
 }
 
 // NewHostFile wraps a borrowed host descriptor (the console); Close leaves
@@ -61,9 +62,11 @@ func (h *HostFile) StatusFlags() int {
 	return h.flags
 }
 
-// SetStatusFlags implements FlagFile: O_NONBLOCK and O_APPEND may change.
+// SetStatusFlags implements FlagFile: O_NONBLOCK, O_APPEND and O_ASYNC may
+// change. O_ASYNC is only recorded: no SIGIO is sent (and the host
+// descriptor never gets it, or the host would signal elfloader).
 func (h *HostFile) SetStatusFlags(fl int) error {
-	const settable = unix.O_NONBLOCK | unix.O_APPEND
+	const settable = unix.O_NONBLOCK | unix.O_APPEND | unix.O_ASYNC
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if fl&unix.O_APPEND != h.flags&unix.O_APPEND && h.owned {

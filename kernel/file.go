@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"sync/atomic"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/vfs"
@@ -51,3 +53,22 @@ type Waitable interface {
 type CloseNotifier interface {
 	OnClose(owner *FDTable)
 }
+
+// OwnedFile is implemented by files that record the process or group that
+// F_SETOWN names (the receiver of SIGIO and SIGURG on Linux).
+type OwnedFile interface {
+	Owner() int
+	SetOwner(owner int)
+}
+
+// FileOwner holds a file's F_SETOWN owner: a PID, or a negated process
+// group ID, 0 for none. Embedding it makes a file an OwnedFile.
+type FileOwner struct {
+	owner atomic.Int32
+}
+
+// Owner implements OwnedFile.
+func (o *FileOwner) Owner() int { return int(o.owner.Load()) }
+
+// SetOwner implements OwnedFile.
+func (o *FileOwner) SetOwner(owner int) { o.owner.Store(int32(owner)) }

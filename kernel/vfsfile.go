@@ -12,6 +12,7 @@ import (
 
 // VFSFile is an open file of the virtual filesystem, seen as a kernel File.
 type VFSFile struct {
+	FileOwner
 	F    *vfs.File
 	name string
 }

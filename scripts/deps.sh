@@ -2,7 +2,7 @@
 # Installs what elfloader's demo, tests and benchmarks need on a fresh
 # Debian 12 machine: C toolchains for the test programs (gcc, musl-tools),
 # Debian binaries the tests run (busybox-static, python3, nginx-light,
-# docker-registry), chromium for the
+# docker-registry, redis-server), chromium for the
 # HTML coverage report's screenshot test, and Go modules.
 # It only calls apt-get when something is missing.
 set -euo pipefail
@@ -20,6 +20,8 @@ command -v curl >/dev/null || need+=(curl)
 command -v wrk >/dev/null || need+=(wrk)
 # the registry test pushes an image to Debian's distribution registry
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+# the servers test runs redis-server (BGSAVE forks) and nginx with workers
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
 # headless screenshot of the HTML coverage report (tests skip without it)
 command -v chromium >/dev/null || need+=(chromium)
 # CPython's own test suite for `make conformance`

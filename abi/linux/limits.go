@@ -20,4 +20,6 @@ const (
 	// FIONCLEX and FIOCLEX clear and set FD_CLOEXEC through ioctl.
 	FIONCLEX = 0x5450
 	FIOCLEX  = 0x5451
+	// FIOASYNC sets or clears O_ASYNC through ioctl.
+	FIOASYNC = 0x5452
 )

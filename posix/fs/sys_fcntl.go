@@ -8,7 +8,7 @@ import (
 )
 
 func registerFcntl(tb *shim.Table) {
-	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files; others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_GETOWN/F_SETOWN on sockets, pipes and vfs files (the owner is recorded, but no SIGIO or SIGURG is sent); others EINVAL", sysFcntl)
 	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
 }
 
@@ -46,8 +46,31 @@ func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, recordLock(t, f, cmd, a[2])
 	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ:
 		return pipeSize(f, cmd, int(uint32(a[2])))
+	case unix.F_GETOWN:
+		if of, ok := f.(kernel.OwnedFile); ok {
+			return uint64(int64(of.Owner())), nil
+		}
+	case unix.F_SETOWN:
+		if of, ok := f.(kernel.OwnedFile); ok {
+			return 0, setOwner(t, of, int(int32(a[2])))
+		}
 	}
 	return 0, unix.EINVAL
+}
+
+// setOwner serves F_SETOWN: owner is a PID (a thread's ID names its
+// process, as Linux's PIDTYPE_TGID does for F_SETOWN), a negated process
+// group ID, or 0 to clear; an owner that does not exist is ESRCH.
+func setOwner(t *kernel.Task, f kernel.OwnedFile, owner int) error {
+	k := t.Kernel()
+	switch {
+	case owner > 0 && k.TaskByTID(owner) == nil:
+		return unix.ESRCH
+	case owner < 0 && len(k.GroupMembers(-owner)) == 0:
+		return unix.ESRCH
+	}
+	f.SetOwner(owner)
+	return nil
 }
 
 // pipeSizer is implemented by in-memory pipes (ramfs FIFOs).

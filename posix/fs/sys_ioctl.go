@@ -9,7 +9,7 @@ import (
 )
 
 func registerIoctl(tb *shim.Table) {
-	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX/FIONBIO, and what the file answers: a terminal (the console, /dev/tty) serves TCGETS/TCSETS*, termios2, window size, TCFLSH/TCXONC/TCSBRK, FIONREAD/TIOCOUTQ against the host terminal, and job control (TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY) for one process group; pipes, FIFOs and sockets FIONREAD; others ENOTTY", sysIoctl)
+	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX/FIONBIO, FIOASYNC (O_ASYNC is recorded, no SIGIO is sent), and what the file answers: a terminal (the console, /dev/tty) serves TCGETS/TCSETS*, termios2, window size, TCFLSH/TCXONC/TCSBRK, FIONREAD/TIOCOUTQ against the host terminal, and job control (TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY) for one process group; pipes, FIFOs and sockets FIONREAD; others ENOTTY", sysIoctl)
 }
 
 func sysIoctl(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -26,7 +26,9 @@ func sysIoctl(t *kernel.Task, a shim.Args) (uint64, error) {
 	case linux.FIONCLEX:
 		return 0, fds.SetCloseOnExec(fd, false)
 	case linux.FIONBIO:
-		return 0, setNonblock(t, f, a[2])
+		return 0, setStatusFlag(t, f, unix.O_NONBLOCK, a[2])
+	case linux.FIOASYNC:
+		return 0, setStatusFlag(t, f, unix.O_ASYNC, a[2])
 	}
 	if io, ok := f.(kernel.Ioctler); ok {
 		return io.Ioctl(t, req, a[2])
@@ -34,9 +36,9 @@ func sysIoctl(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, unix.ENOTTY
 }
 
-// setNonblock serves FIONBIO on any descriptor: the same as F_SETFL with or
-// without O_NONBLOCK, from the int at addr.
-func setNonblock(t *kernel.Task, f kernel.File, addr uint64) error {
+// setStatusFlag serves FIONBIO and FIOASYNC on any descriptor: the same as
+// F_SETFL with or without flag, from the int at addr.
+func setStatusFlag(t *kernel.Task, f kernel.File, flag int, addr uint64) error {
 	ff, ok := f.(kernel.FlagFile)
 	if !ok {
 		return unix.ENOTTY
@@ -45,9 +47,9 @@ func setNonblock(t *kernel.Task, f kernel.File, addr uint64) error {
 	if err := kernel.CopyInStruct(t, addr, &on); err != nil {
 		return err
 	}
-	fl := ff.StatusFlags() &^ unix.O_NONBLOCK
+	fl := ff.StatusFlags() &^ flag
 	if on != 0 {
-		fl |= unix.O_NONBLOCK
+		fl |= flag
 	}
 	return ff.SetStatusFlags(fl)
 }
