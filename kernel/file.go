@@ -1,9 +1,11 @@
 package kernel
 
 import (
-	"sync/atomic"
+	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 
 	"github.com/elfloader/elfloader/vfs"
 )
@@ -54,21 +56,30 @@ type CloseNotifier interface {
 	OnClose(owner *FDTable)
 }
 
-// OwnedFile is implemented by files that record the process or group that
-// F_SETOWN names (the receiver of SIGIO and SIGURG on Linux).
+// OwnedFile is implemented by files that record the owner that F_SETOWN
+// and F_SETOWN_EX name (the receiver of SIGIO and SIGURG on Linux).
 type OwnedFile interface {
-	Owner() int
-	SetOwner(owner int)
+	Owner() linux.FOwnerEx
+	SetOwner(owner linux.FOwnerEx)
 }
 
-// FileOwner holds a file's F_SETOWN owner: a PID, or a negated process
-// group ID, 0 for none. Embedding it makes a file an OwnedFile.
+// FileOwner holds a file's owner: a thread, a process or a process group,
+// none while the ID is 0. Embedding it makes a file an OwnedFile.
 type FileOwner struct {
-	owner atomic.Int32
+	mu    sync.Mutex
+	owner linux.FOwnerEx
 }
 
 // Owner implements OwnedFile.
-func (o *FileOwner) Owner() int { return int(o.owner.Load()) }
+func (o *FileOwner) Owner() linux.FOwnerEx {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.owner
+}
 
 // SetOwner implements OwnedFile.
-func (o *FileOwner) SetOwner(owner int) { o.owner.Store(int32(owner)) }
+func (o *FileOwner) SetOwner(owner linux.FOwnerEx) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.owner = owner
+}

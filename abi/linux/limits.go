@@ -22,4 +22,10 @@ const (
 	FIOCLEX  = 0x5451
 	// FIOASYNC sets or clears O_ASYNC through ioctl.
 	FIOASYNC = 0x5452
+
+	// F_OWNER_TID, F_OWNER_PID and F_OWNER_PGRP are the kinds of owner in
+	// struct f_owner_ex.
+	F_OWNER_TID  = 0
+	F_OWNER_PID  = 1
+	F_OWNER_PGRP = 2
 )

@@ -39,6 +39,7 @@ const (
 	SizeofUcred           = 12  // struct ucred
 	SizeofLinger          = 8   // struct linger
 	SizeofFlock           = 32  // struct flock
+	SizeofFOwnerEx        = 8   // struct f_owner_ex
 	SizeofRobustListHead  = 24  // struct robust_list_head
 	SizeofSigevent        = 64  // struct sigevent
 	SizeofDirent64Header  = 19  // struct linux_dirent64 up to d_name
@@ -111,6 +112,13 @@ type FutexWaitv struct {
 	Reserved uint32
 }
 
+// FOwnerEx is struct f_owner_ex of F_GETOWN_EX and F_SETOWN_EX: the kind of
+// owner (F_OWNER_TID, F_OWNER_PID, F_OWNER_PGRP) and its ID.
+type FOwnerEx struct {
+	Type int32
+	Pid  int32
+}
+
 // Mmsghdr is struct mmsghdr: a msghdr, the byte count, 4 bytes of padding.
 type Mmsghdr struct {
 	Hdr unix.Msghdr
@@ -126,6 +134,7 @@ var (
 	_ = [1]struct{}{}[unsafe.Sizeof(unix.Statfs_t{})-SizeofStatfs]
 	_ = [1]struct{}{}[unsafe.Sizeof(KernelSigaction{})-SizeofKernelSigaction]
 	_ = [1]struct{}{}[unsafe.Sizeof(Stack{})-SizeofStack]
+	_ = [1]struct{}{}[unsafe.Sizeof(FOwnerEx{})-SizeofFOwnerEx]
 	_ = [1]struct{}{}[unsafe.Sizeof(unix.EpollEvent{})-SizeofEpollEvent]
 )
 

@@ -1,14 +1,18 @@
 package fs
 
 import (
+	"math"
+
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
 
 func registerFcntl(tb *shim.Table) {
-	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_GETOWN/F_SETOWN on sockets, pipes and vfs files (the owner is recorded, but no SIGIO or SIGURG is sent); others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_GETOWN/F_SETOWN(_EX) on sockets, pipes and vfs files (the owner is recorded, but no SIGIO or SIGURG is sent); others EINVAL", sysFcntl)
 	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
 }
 
@@ -46,31 +50,62 @@ func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, recordLock(t, f, cmd, a[2])
 	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ:
 		return pipeSize(f, cmd, int(uint32(a[2])))
-	case unix.F_GETOWN:
+	case unix.F_GETOWN, unix.F_SETOWN, unix.F_GETOWN_EX, unix.F_SETOWN_EX:
 		if of, ok := f.(kernel.OwnedFile); ok {
-			return uint64(int64(of.Owner())), nil
-		}
-	case unix.F_SETOWN:
-		if of, ok := f.(kernel.OwnedFile); ok {
-			return 0, setOwner(t, of, int(int32(a[2])))
+			return fileOwner(t, of, cmd, a[2])
 		}
 	}
 	return 0, unix.EINVAL
 }
 
-// setOwner serves F_SETOWN: owner is a PID (a thread's ID names its
-// process, as Linux's PIDTYPE_TGID does for F_SETOWN), a negated process
-// group ID, or 0 to clear; an owner that does not exist is ESRCH.
-func setOwner(t *kernel.Task, f kernel.OwnedFile, owner int) error {
-	k := t.Kernel()
-	switch {
-	case owner > 0 && k.TaskByTID(owner) == nil:
-		return unix.ESRCH
-	case owner < 0 && len(k.GroupMembers(-owner)) == 0:
+// fileOwner serves F_GETOWN, F_SETOWN and their _EX forms. F_SETOWN's
+// argument is a process ID, or a negated process group ID; F_GETOWN answers
+// the same way.
+func fileOwner(t *kernel.Task, f kernel.OwnedFile, cmd int, arg uint64) (uint64, error) {
+	switch cmd {
+	case unix.F_GETOWN:
+		o := f.Owner()
+		if o.Type == linux.F_OWNER_PGRP {
+			return uint64(int64(-o.Pid)), nil
+		}
+		return uint64(int64(o.Pid)), nil
+	case unix.F_SETOWN:
+		who := int32(arg)
+		o := linux.FOwnerEx{Type: linux.F_OWNER_PID, Pid: who}
+		if who < 0 {
+			if who == math.MinInt32 {
+				return 0, unix.EINVAL
+			}
+			o = linux.FOwnerEx{Type: linux.F_OWNER_PGRP, Pid: -who}
+		}
+		return 0, setOwner(t, f, o)
+	case unix.F_GETOWN_EX:
+		o := f.Owner()
+		return 0, kernel.CopyOutStruct(t, arg, &o)
+	}
+	var o linux.FOwnerEx
+	if err := kernel.CopyInStruct(t, arg, &o); err != nil {
+		return 0, err
+	}
+	if o.Type != linux.F_OWNER_TID && o.Type != linux.F_OWNER_PID && o.Type != linux.F_OWNER_PGRP {
+		return 0, unix.EINVAL
+	}
+	return 0, setOwner(t, f, o)
+}
+
+// setOwner records o as f's owner; an ID that Linux's find_vpid would not
+// find (no thread and no process group has it) is ESRCH, whatever the type.
+func setOwner(t *kernel.Task, f kernel.OwnedFile, o linux.FOwnerEx) error {
+	if o.Pid < 0 || o.Pid > 0 && !idInUse(t.Kernel(), int(o.Pid)) {
 		return unix.ESRCH
 	}
-	f.SetOwner(owner)
+	f.SetOwner(o)
 	return nil
+}
+
+// idInUse reports whether id is a live thread ID or a process group ID.
+func idInUse(k *kernel.Kernel, id int) bool {
+	return k.TaskByTID(id) != nil || len(k.GroupMembers(id)) > 0
 }
 
 // pipeSizer is implemented by in-memory pipes (ramfs FIFOs).

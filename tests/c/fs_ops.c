@@ -778,6 +778,73 @@ static void test_pipes(void)
 	close(p[1]);
 }
 
+/* owner_name describes an F_GETOWN answer relative to this process. */
+static const char *owner_name(int owner)
+{
+	if (owner == 0)
+		return "none";
+	if (owner == getpid())
+		return "self";
+	if (owner == -getpgrp())
+		return "own group";
+	return "other";
+}
+
+/* test_owner_async: FIOASYNC and O_ASYNC, F_SETOWN and F_GETOWN and their
+ * _EX forms on a pipe and a file, as nginx sets them on its worker
+ * channels. */
+static void test_owner_async(void)
+{
+	int p[2];
+	pipe(p);
+	int on = 1;
+	long r = ioctl(p[0], FIOASYNC, &on);
+	check(r == 0 && (fcntl(p[0], F_GETFL) & O_ASYNC), "FIOASYNC on", "%s async=%d", err_name(r),
+	      !!(fcntl(p[0], F_GETFL) & O_ASYNC));
+	on = 0;
+	r = ioctl(p[0], FIOASYNC, &on);
+	check(r == 0 && !(fcntl(p[0], F_GETFL) & O_ASYNC), "FIOASYNC off", "%s", err_name(r));
+	r = fcntl(p[1], F_SETFL, O_ASYNC | O_NONBLOCK);
+	check(r == 0 && (fcntl(p[1], F_GETFL) & (O_ASYNC | O_NONBLOCK)) == (O_ASYNC | O_NONBLOCK),
+	      "F_SETFL O_ASYNC", "%s", err_name(r));
+
+	struct f_owner_ex ex = {.type = -1, .pid = -1};
+	r = fcntl(p[0], F_GETOWN_EX, &ex);
+	check(r == 0 && ex.type == F_OWNER_TID && ex.pid == 0, "no owner at first", "%s type %d %s",
+	      err_name(r), ex.type, owner_name(ex.pid));
+	r = fcntl(p[0], F_SETOWN, getpid());
+	int dupfd = dup(p[0]);
+	check(r == 0 && fcntl(dupfd, F_GETOWN) == getpid(), "F_SETOWN self, seen through a dup", "%s %s",
+	      err_name(r), owner_name(fcntl(dupfd, F_GETOWN)));
+	r = fcntl(p[0], F_GETOWN_EX, &ex);
+	check(r == 0 && ex.type == F_OWNER_PID, "F_GETOWN_EX after F_SETOWN", "%s type %d %s", err_name(r),
+	      ex.type, owner_name(ex.pid));
+	r = fcntl(p[0], F_SETOWN, -getpgrp());
+	check(r == 0 && fcntl(p[0], F_GETOWN) == -getpgrp(), "F_SETOWN own group", "%s %s", err_name(r),
+	      owner_name(fcntl(p[0], F_GETOWN)));
+	ex = (struct f_owner_ex){.type = F_OWNER_TID, .pid = (pid_t)syscall(SYS_gettid)};
+	r = fcntl(p[0], F_SETOWN_EX, &ex);
+	check(r == 0 && fcntl(p[0], F_GETOWN) == getpid(), "F_SETOWN_EX thread", "%s %s", err_name(r),
+	      owner_name(fcntl(p[0], F_GETOWN)));
+	ex = (struct f_owner_ex){.type = 7, .pid = getpid()};
+	r = fcntl(p[0], F_SETOWN_EX, &ex);
+	check(r == -1 && errno == EINVAL, "F_SETOWN_EX bad type", "%s", err_name(r));
+	r = fcntl(p[0], F_SETOWN, 0x7ffffff0);
+	check(r == -1 && errno == ESRCH, "F_SETOWN unknown pid", "%s", err_name(r));
+	r = fcntl(p[0], F_SETOWN, 0);
+	check(r == 0 && fcntl(p[0], F_GETOWN) == 0, "F_SETOWN 0 clears", "%s", err_name(r));
+	close(dupfd);
+	close(p[0]);
+	close(p[1]);
+
+	make_file("owned", "x");
+	int fd = open("owned", O_RDONLY);
+	r = fcntl(fd, F_SETOWN, getpid());
+	check(r == 0 && fcntl(fd, F_GETOWN) == getpid(), "F_SETOWN on a file", "%s", err_name(r));
+	close(fd);
+	unlink("owned");
+}
+
 static void test_fd_ranges(void)
 {
 	make_file("fdr", "0123456789");
@@ -827,6 +894,7 @@ int main(int argc, char **argv)
 	test_copies();
 	test_pipes();
 	test_blocking_pipes();
+	test_owner_async();
 	test_fd_ranges();
 
 	printf("failures: %d\n", failures);
