@@ -218,19 +218,7 @@ func newNginxSite(t *testing.T) *nginxSite {
 	if err := os.WriteFile(filepath.Join(www, "big.bin"), s.big, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-worker_processes 1;
-error_log %[1]s/logs/error.log info;
-pid %[1]s/logs/nginx.pid;
-events { worker_connections 256; }
-http {
-	access_log %[1]s/logs/access.log;
-	client_body_temp_path %[1]s/temp/body;
-	proxy_temp_path %[1]s/temp/proxy;
-	fastcgi_temp_path %[1]s/temp/fastcgi;
-	uwsgi_temp_path %[1]s/temp/uwsgi;
-	scgi_temp_path %[1]s/temp/scgi;
+	conf := nginxConfig(s.dir, "master_process off;\nworker_processes 1;", fmt.Sprintf(`
 	types { text/plain txt; application/octet-stream bin; }
 	default_type application/octet-stream;
 	keepalive_requests 100000;
@@ -244,14 +232,33 @@ http {
 		listen 127.0.0.1:%[3]d;
 		root %[1]s/www;
 		sendfile off;
-	}
-}
-`, s.dir, s.portOn, s.portOff)
+	}`, s.dir, s.portOn, s.portOff))
 	s.conf = filepath.Join(s.dir, "nginx.conf")
 	if err := os.WriteFile(s.conf, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// nginxConfig is an nginx config for a site in dir (logs, temp paths and
+// the pid file below it, nothing outside): processModel holds the
+// master_process and worker_processes lines, httpBlock the rest of the http
+// block (types, servers).
+func nginxConfig(dir, processModel, httpBlock string) string {
+	return fmt.Sprintf(`daemon off;
+%[2]s
+error_log %[1]s/logs/error.log info;
+pid %[1]s/logs/nginx.pid;
+events { worker_connections 256; }
+http {
+	access_log %[1]s/logs/access.log;
+	client_body_temp_path %[1]s/temp/body;
+	proxy_temp_path %[1]s/temp/proxy;
+	fastcgi_temp_path %[1]s/temp/fastcgi;
+	uwsgi_temp_path %[1]s/temp/uwsgi;
+	scgi_temp_path %[1]s/temp/scgi;%[3]s
+}
+`, dir, processModel, httpBlock)
 }
 
 // start runs nginx under elfloader with the site's directory mounted.

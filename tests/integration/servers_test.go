@@ -1,0 +1,576 @@
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// Servers with their own process model (docs/fork.md, "Servers"): nginx
+// with a master and two worker processes, redis forking a child for
+// BGSAVE. Each runs on loopback with a bounded number of requests.
+
+// nginxWorkerCount is the worker_processes of the master-mode config.
+const nginxWorkerCount = 2
+
+// nginxWorkerRequests is how many requests the master-mode test sends:
+// half over keep-alive connections, half on a new connection each.
+const nginxWorkerRequests = 200
+
+// stubGoneTimeout bounds how long a stub host process may outlive the
+// elfloader that served it.
+const stubGoneTimeout = 10 * time.Second
+
+// nginxWorkersSite is a temp dir with a master-mode nginx config whose
+// responses name the worker that answered (header X-Worker-Pid).
+type nginxWorkersSite struct {
+	dir   string
+	conf  string
+	port  int
+	small []byte
+}
+
+// newNginxWorkersSite writes the config and the document root.
+func newNginxWorkersSite(t *testing.T) *nginxWorkersSite {
+	t.Helper()
+	skipUnlessDynamic(t)
+	if _, err := os.Stat(nginxBinary); err != nil {
+		t.Skipf("%s not installed (apt-get install nginx-light): %v", nginxBinary, err)
+	}
+	s := &nginxWorkersSite{dir: hostScratch(t), port: loopbackPort(t)}
+	s.small = []byte("hello from an nginx worker under elfloader\n")
+	// Started as root, the master runs its workers as nobody (the
+	// default `user`): they must be able to read the document root.
+	if err := os.Chmod(s.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"www", "temp", "logs"} {
+		if err := os.MkdirAll(filepath.Join(s.dir, d), 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "www", "small.txt"), s.small, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := fmt.Sprintf("master_process on;\nworker_processes %d;", nginxWorkerCount)
+	conf := nginxConfig(s.dir, model, fmt.Sprintf(`
+	types { text/plain txt; }
+	keepalive_requests 100000;
+	server {
+		listen 127.0.0.1:%[2]d;
+		root %[1]s/www;
+		add_header X-Worker-Pid $pid;
+	}`, s.dir, s.port))
+	s.conf = filepath.Join(s.dir, "nginx.conf")
+	if err := os.WriteFile(s.conf, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// start runs nginx under elfloader and waits until the master has
+// started its workers.
+func (s *nginxWorkersSite) start(t *testing.T) *appServer {
+	t.Helper()
+	flags := []string{"--volume", s.dir + ":" + s.dir + ":rw"}
+	argv := []string{nginxBinary, "-c", s.conf, "-p", s.dir + "/", "-e", s.dir + "/logs/error.log"}
+	p := startAppServer(t, flags, argv, s.port)
+	p.waitFor(t, "nginx workers to start", func() bool { return len(s.startedWorkers()) >= nginxWorkerCount })
+	return p
+}
+
+// errorLog returns the site's error log.
+func (s *nginxWorkersSite) errorLog() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "logs", "error.log"))
+	return string(b)
+}
+
+var (
+	nginxStartedRE = regexp.MustCompile(`start worker process (\d+)`)
+	nginxExitedRE  = regexp.MustCompile(`worker process (\d+) exited (.*)`)
+)
+
+// startedWorkers lists the PIDs of the workers the master reported
+// starting, in order.
+func (s *nginxWorkersSite) startedWorkers() []string {
+	var pids []string
+	for _, m := range nginxStartedRE.FindAllStringSubmatch(s.errorLog(), -1) {
+		pids = append(pids, m[1])
+	}
+	return pids
+}
+
+// exitedWorkers maps the PIDs of the workers the master reaped to how they
+// ended ("with code 0", "on signal 9", ...).
+func (s *nginxWorkersSite) exitedWorkers() map[string]string {
+	out := map[string]string{}
+	for _, m := range nginxExitedRE.FindAllStringSubmatch(s.errorLog(), -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}
+
+// waitFor polls cond until it holds; it fails t if the server exits first
+// or if cond still fails after serverStartTimeout.
+func (p *appServer) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(serverStartTimeout)
+	for !cond() {
+		select {
+		case <-p.done:
+			t.Fatalf("server exited while waiting for %s (%v); output:\n%s", what, p.err, p.output.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v; output:\n%s", what, serverStartTimeout, p.output.String())
+		}
+	}
+}
+
+// getFromWorkers sends n GET requests for small.txt with client, from 4
+// goroutines, and returns the X-Worker-Pid of every answer; a wrong status
+// or body fails t.
+func (s *nginxWorkersSite) getFromWorkers(t *testing.T, client *http.Client, n int) []string {
+	t.Helper()
+	const senders = 4
+	url := fmt.Sprintf("http://127.0.0.1:%d/small.txt", s.port)
+	var mu sync.Mutex
+	var pids, errs []string
+	var wg sync.WaitGroup
+	for w := 0; w < senders; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < n/senders; i++ {
+				pid, err := getWorkerPid(client, url, s.small)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err.Error())
+				} else {
+					pids = append(pids, pid)
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		t.Errorf("request: %s", e)
+	}
+	return pids
+}
+
+// getWorkerPid fetches url, checks the answer against want and returns
+// the worker that answered.
+func getWorkerPid(client *http.Client, url string, want []byte) (string, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return "", err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
+		return "", fmt.Errorf("status %d, %d bytes, err %v", resp.StatusCode, len(body), err)
+	}
+	return resp.Header.Get("X-Worker-Pid"), nil
+}
+
+// checkAnsweredBy fails t unless every PID in answered is one of workers.
+func checkAnsweredBy(t *testing.T, answered, workers []string) {
+	t.Helper()
+	for _, pid := range answered {
+		if !slices.Contains(workers, pid) {
+			t.Errorf("a response came from pid %q, not from the workers %v", pid, workers)
+			return
+		}
+	}
+}
+
+// stubChildren lists the live elfloader-stub host processes whose parent
+// is pid: the fork children (and, isolated, every app process).
+func stubChildren(t *testing.T, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, comm, state, ok := procStat(child); ok && ppid == pid && comm == "elfloader-stub" && state != "Z" {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// procStat reads the parent, command name and state of a host process.
+func procStat(pid int) (ppid int, comm, state string, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, "", "", false
+	}
+	open, closing := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+	if open < 0 || closing < open {
+		return 0, "", "", false
+	}
+	fields := strings.Fields(string(b[closing+1:]))
+	if len(fields) < 2 {
+		return 0, "", "", false
+	}
+	ppid, err = strconv.Atoi(fields[1])
+	return ppid, string(b[open+1 : closing]), fields[0], err == nil
+}
+
+// checkStubsGone fails t if one of the stub host processes is still alive
+// stubGoneTimeout after its elfloader exited.
+func checkStubsGone(t *testing.T, stubs []int) {
+	t.Helper()
+	deadline := time.Now().Add(stubGoneTimeout)
+	for _, pid := range stubs {
+		for {
+			_, comm, state, ok := procStat(pid)
+			if !ok || comm != "elfloader-stub" || state == "Z" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("stub host process %d survived its elfloader", pid)
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// wantStubs is how many stub host processes serve an app of procs
+// processes whose first process is pid 1 of the platform: isolated runs
+// every process in a stub, the default platform all but the first.
+func wantStubs(procs int) int {
+	if testbin.Platform() == "isolated" {
+		return procs
+	}
+	return procs - 1
+}
+
+// checkNoElfloaderErrors fails t if elfloader printed an error line or a
+// panic.
+func checkNoElfloaderErrors(t *testing.T, output string) {
+	t.Helper()
+	assertNoPanic(t, output)
+	for _, line := range strings.Split(output, "\n") {
+		if strings.HasPrefix(line, "elfloader:") {
+			t.Errorf("elfloader reported: %s", line)
+		}
+	}
+}
+
+// stopNginxWorkers stops nginx with sig and checks the clean stop: exit
+// status 0, every started worker reaped with code 0, no stub left.
+func stopNginxWorkers(t *testing.T, s *nginxWorkersSite, proc *appServer, sig syscall.Signal) {
+	t.Helper()
+	stubs := stubChildren(t, proc.cmd.Process.Pid)
+	if status := proc.stop(t, sig); status != 0 {
+		t.Errorf("nginx exit status after %v: %d, want 0; output:\n%s", sig, status, proc.output.String())
+	}
+	checkNoElfloaderErrors(t, proc.output.String())
+	exited := s.exitedWorkers()
+	for _, pid := range s.startedWorkers() {
+		if how, ok := exited[pid]; !ok || how != "with code 0" {
+			t.Errorf("worker %s: exited %q (reaped: %v), want \"with code 0\"", pid, how, ok)
+		}
+	}
+	if log := s.errorLog(); strings.Contains(log, "[emerg]") || strings.Contains(log, "[alert]") {
+		t.Errorf("error log has emerg/alert lines:\n%s", log)
+	}
+	checkStubsGone(t, stubs)
+}
+
+// TestNginxWorkers runs Debian's nginx with its default process model (a
+// master and two workers sharing the listening socket) under elfloader:
+// 200 requests over keep-alive and new connections, all answered by the
+// workers, both alive throughout; then a graceful stop on SIGQUIT.
+func TestNginxWorkers(t *testing.T) {
+	site := newNginxWorkersSite(t)
+	proc := site.start(t)
+	workers := site.startedWorkers()
+	if len(workers) != nginxWorkerCount {
+		t.Fatalf("master started workers %v, want %d", workers, nginxWorkerCount)
+	}
+	if got, want := len(stubChildren(t, proc.cmd.Process.Pid)), wantStubs(1+nginxWorkerCount); got != want {
+		t.Errorf("%d stub host processes serve nginx, want %d (master and workers)", got, want)
+	}
+
+	keepAlive := &http.Transport{MaxIdleConnsPerHost: 4, MaxConnsPerHost: 4}
+	fresh := &http.Transport{DisableKeepAlives: true}
+	defer keepAlive.CloseIdleConnections()
+	answered := site.getFromWorkers(t, &http.Client{Transport: keepAlive}, nginxWorkerRequests/2)
+	answered = append(answered, site.getFromWorkers(t, &http.Client{Transport: fresh}, nginxWorkerRequests/2)...)
+	if len(answered) != nginxWorkerRequests {
+		t.Errorf("%d of %d requests answered", len(answered), nginxWorkerRequests)
+	}
+	checkAnsweredBy(t, answered, workers)
+	if exited := site.exitedWorkers(); len(exited) != 0 {
+		t.Errorf("workers exited while serving: %v", exited)
+	}
+	if got, want := len(stubChildren(t, proc.cmd.Process.Pid)), wantStubs(1+nginxWorkerCount); got != want {
+		t.Errorf("after the requests %d stub host processes serve nginx, want %d", got, want)
+	}
+	keepAlive.CloseIdleConnections()
+	stopNginxWorkers(t, site, proc, syscall.SIGQUIT)
+	access, _ := os.ReadFile(filepath.Join(site.dir, "logs", "access.log"))
+	if n := strings.Count(string(access), "GET /small.txt HTTP/1.1\" 200"); n != nginxWorkerRequests {
+		t.Errorf("access log lists %d GET /small.txt, want %d", n, nginxWorkerRequests)
+	}
+}
+
+// TestNginxWorkersSIGTERM stops master-mode nginx with SIGTERM (fast
+// shutdown) after some requests.
+func TestNginxWorkersSIGTERM(t *testing.T) {
+	site := newNginxWorkersSite(t)
+	proc := site.start(t)
+	transport := &http.Transport{MaxIdleConnsPerHost: 4, MaxConnsPerHost: 4}
+	answered := site.getFromWorkers(t, &http.Client{Transport: transport}, 20)
+	checkAnsweredBy(t, answered, site.startedWorkers())
+	transport.CloseIdleConnections()
+	stopNginxWorkers(t, site, proc, syscall.SIGTERM)
+}
+
+// TestNginxWorkersReload sends SIGHUP (what `nginx -s reload` sends): the
+// master starts new workers and the old ones finish gracefully; then only
+// the new workers answer.
+func TestNginxWorkersReload(t *testing.T) {
+	site := newNginxWorkersSite(t)
+	proc := site.start(t)
+	old := site.startedWorkers()
+	if err := proc.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	proc.waitFor(t, "old workers to exit after SIGHUP", func() bool {
+		exited := site.exitedWorkers()
+		for _, pid := range old {
+			if exited[pid] == "" {
+				return false
+			}
+		}
+		return len(site.startedWorkers()) >= 2*nginxWorkerCount
+	})
+	renewed := site.startedWorkers()[nginxWorkerCount:]
+	transport := &http.Transport{DisableKeepAlives: true}
+	answered := site.getFromWorkers(t, &http.Client{Transport: transport}, 20)
+	checkAnsweredBy(t, answered, renewed)
+	stopNginxWorkers(t, site, proc, syscall.SIGQUIT)
+}
+
+// redisBinary is Debian's redis-server (redis 7, dynamic PIE).
+const redisBinary = "/usr/bin/redis-server"
+
+// redisKeys is how many keys the BGSAVE test writes.
+const redisKeys = 100
+
+// redisConn is a RESP connection to a redis server.
+type redisConn struct {
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+// dialRedis connects to redis on 127.0.0.1:port.
+func dialRedis(t *testing.T, port int) *redisConn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+	if err != nil {
+		t.Fatalf("connect to redis: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &redisConn{conn: c, r: bufio.NewReader(c)}
+}
+
+// do sends one command and returns its reply: a status or bulk string, an
+// integer as text, or "(nil)"; an error reply or a broken connection fails
+// t.
+func (c *redisConn) do(t *testing.T, args ...string) string {
+	t.Helper()
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&req, "$%d\r\n%s\r\n", len(a), a)
+	}
+	c.conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := c.conn.Write(req.Bytes()); err != nil {
+		t.Fatalf("redis %s: %v", args[0], err)
+	}
+	reply, err := c.readReply()
+	if err != nil {
+		t.Fatalf("redis %s: %v", args[0], err)
+	}
+	return reply
+}
+
+// readReply reads one non-array RESP reply.
+func (c *redisConn) readReply() (string, error) {
+	line, err := c.r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimSuffix(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("empty reply line")
+	}
+	switch line[0] {
+	case '+', ':':
+		return line[1:], nil
+	case '-':
+		return "", fmt.Errorf("error reply %q", line[1:])
+	case '$':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return "(nil)", err
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(c.r, buf); err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
+	return "", fmt.Errorf("unexpected reply %q", line)
+}
+
+// infoField returns one field of an INFO reply ("" if missing).
+func infoField(info, name string) string {
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// startRedis runs redis-server under elfloader on a loopback port with its
+// working directory (and so dump.rdb) in dir, and no automatic saves.
+func startRedis(t *testing.T, dir string) (*appServer, int) {
+	t.Helper()
+	port := loopbackPort(t)
+	flags := []string{"--volume", dir + ":" + dir + ":rw"}
+	argv := []string{redisBinary, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log")}
+	return startAppServer(t, flags, argv, port), port
+}
+
+// redisValue is the value the test stores under key i: the last one is
+// 64 KiB of random bytes, so the dump is more than a few pages.
+func redisValues(t *testing.T) []string {
+	t.Helper()
+	values := make([]string, redisKeys)
+	for i := range values {
+		values[i] = fmt.Sprintf("value-%d", i)
+	}
+	big := make([]byte, 64<<10)
+	if _, err := rand.Read(big); err != nil {
+		t.Fatal(err)
+	}
+	values[redisKeys-1] = string(big)
+	return values
+}
+
+// TestRedisBGSAVE runs Debian's redis-server under elfloader: it stores
+// keys, BGSAVE forks a child of the multi-threaded server that writes
+// dump.rdb (renamed into place), the server stops on SHUTDOWN NOSAVE; a
+// second server loads the dump and answers the keys, then stops on SIGTERM.
+func TestRedisBGSAVE(t *testing.T) {
+	skipUnlessDynamic(t)
+	if _, err := os.Stat(redisBinary); err != nil {
+		t.Skipf("%s not installed (apt-get install redis-server): %v", redisBinary, err)
+	}
+	dir := hostScratch(t)
+	values := redisValues(t)
+
+	proc, port := startRedis(t, dir)
+	c := dialRedis(t, port)
+	for i, v := range values {
+		if got := c.do(t, "SET", fmt.Sprintf("key:%d", i), v); got != "OK" {
+			t.Fatalf("SET key:%d: %q", i, got)
+		}
+	}
+	if got := c.do(t, "BGSAVE"); got != "Background saving started" {
+		t.Fatalf("BGSAVE: %q", got)
+	}
+	var info string
+	proc.waitFor(t, "the background save to finish", func() bool {
+		info = c.do(t, "INFO", "persistence")
+		return infoField(info, "rdb_bgsave_in_progress") == "0" && infoField(info, "rdb_changes_since_last_save") == "0"
+	})
+	if st := infoField(info, "rdb_last_bgsave_status"); st != "ok" {
+		t.Errorf("rdb_last_bgsave_status %q, want ok; log:\n%s", st, readFile(dir, "redis.log"))
+	}
+	stubs := stubChildren(t, proc.cmd.Process.Pid)
+	c.conn.SetDeadline(time.Now().Add(serverStopTimeout))
+	fmt.Fprintf(c.conn, "*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
+	waitExit(t, proc, "SHUTDOWN NOSAVE")
+	checkNoElfloaderErrors(t, proc.output.String())
+	checkStubsGone(t, stubs)
+	log := readFile(dir, "redis.log")
+	for _, want := range []string{"Background saving started by pid", "DB saved on disk", "Background saving terminated with success"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("redis log lacks %q:\n%s", want, log)
+		}
+	}
+	if dump := readFile(dir, "dump.rdb"); !strings.HasPrefix(dump, "REDIS") {
+		t.Fatalf("dump.rdb is not an RDB file (%d bytes)", len(dump))
+	}
+
+	proc, port = startRedis(t, dir)
+	c = dialRedis(t, port)
+	if got := c.do(t, "DBSIZE"); got != strconv.Itoa(redisKeys) {
+		t.Errorf("DBSIZE after loading the dump: %s, want %d", got, redisKeys)
+	}
+	for i, v := range values {
+		if got := c.do(t, "GET", fmt.Sprintf("key:%d", i)); got != v {
+			t.Errorf("GET key:%d: %d bytes, want the %d stored", i, len(got), len(v))
+		}
+	}
+	if status := proc.stop(t, syscall.SIGTERM); status != 0 {
+		t.Errorf("redis exit status after SIGTERM: %d, want 0; output:\n%s", status, proc.output.String())
+	}
+	checkNoElfloaderErrors(t, proc.output.String())
+}
+
+// waitExit waits for the server to exit by itself (after a shutdown
+// command) and fails t unless it exits with status 0.
+func waitExit(t *testing.T, p *appServer, after string) {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(serverStopTimeout):
+		t.Fatalf("server still running %v after %s; output:\n%s", serverStopTimeout, after, p.output.String())
+	}
+	if p.err != nil {
+		t.Errorf("server after %s: %v; output:\n%s", after, p.err, p.output.String())
+	}
+}
+
+// readFile returns a file of dir as a string ("" if missing).
+func readFile(dir, name string) string {
+	b, _ := os.ReadFile(filepath.Join(dir, name))
+	return string(b)
+}
