@@ -17,6 +17,7 @@ import (
 type HostFile struct {
 	FileRefs
 	FileOwner
+	asyncState
 	fd    int
 	owned bool
 	name  string
@@ -63,8 +64,8 @@ func (h *HostFile) StatusFlags() int {
 }
 
 // SetStatusFlags implements FlagFile: O_NONBLOCK, O_APPEND and O_ASYNC may
-// change. O_ASYNC is only recorded: no SIGIO is sent (and the host
-// descriptor never gets it, or the host would signal elfloader).
+// change. O_ASYNC stays here (the host would signal elfloader): the
+// kernel's watcher sends SIGIO (Kernel.UpdateAsync, async.go).
 func (h *HostFile) SetStatusFlags(fl int) error {
 	const settable = unix.O_NONBLOCK | unix.O_APPEND | unix.O_ASYNC
 	h.mu.Lock()
@@ -161,6 +162,7 @@ func (h *HostFile) Write(t *Task, p []byte) (int, error) {
 // Close closes an owned host descriptor (a borrowed one stays open). It
 // is the release function of the description: the last DecRef calls it.
 func (h *HostFile) Close() {
+	h.stopAsync()
 	if h.owned {
 		unix.Close(h.fd)
 	}

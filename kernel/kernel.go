@@ -72,6 +72,9 @@ type Kernel struct {
 	libState  map[any]any
 	id        string
 
+	asyncOnce sync.Once
+	asyncIO   *asyncIO // the O_ASYNC watcher (async.go)
+
 	// internal is closed when a kernel goroutine panicked (internalErr).
 	internal     chan struct{}
 	internalOnce sync.Once

@@ -12,7 +12,7 @@ import (
 )
 
 func registerFcntl(tb *shim.Table) {
-	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_GETOWN/F_SETOWN(_EX) on sockets, pipes and vfs files (the owner is recorded, but no SIGIO or SIGURG is sent); others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_GETOWN/F_SETOWN(_EX) on sockets, pipes and vfs files; O_ASYNC sends SIGIO (si_code SI_KERNEL) to the owner when input arrives on a socket or pipe, not on in-memory files, and never for output space; no F_SETSIG, no SIGURG; others EINVAL", sysFcntl)
 	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
 }
 
@@ -43,7 +43,10 @@ func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return unix.O_RDWR, nil
 	case unix.F_SETFL:
 		if ff, ok := f.(kernel.FlagFile); ok {
-			return 0, ff.SetStatusFlags(a.Int(2))
+			if err := ff.SetStatusFlags(a.Int(2)); err != nil {
+				return 0, err
+			}
+			return 0, t.Kernel().UpdateAsync(f)
 		}
 		return 0, nil
 	case unix.F_GETLK, unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_GETLK, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:

@@ -9,7 +9,7 @@ import (
 )
 
 func registerIoctl(tb *shim.Table) {
-	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX/FIONBIO, FIOASYNC (O_ASYNC is recorded, no SIGIO is sent), and what the file answers: a terminal (the console, /dev/tty) serves TCGETS/TCSETS*, termios2, window size, TCFLSH/TCXONC/TCSBRK, FIONREAD/TIOCOUTQ against the host terminal, and job control (TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY) for one process group; pipes, FIFOs and sockets FIONREAD; others ENOTTY", sysIoctl)
+	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX/FIONBIO, FIOASYNC (O_ASYNC, as F_SETFL), and what the file answers: a terminal (the console, /dev/tty) serves TCGETS/TCSETS*, termios2, window size, TCFLSH/TCXONC/TCSBRK, FIONREAD/TIOCOUTQ against the host terminal, and job control (TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY) for one process group; pipes, FIFOs and sockets FIONREAD; others ENOTTY", sysIoctl)
 }
 
 func sysIoctl(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -51,5 +51,8 @@ func setStatusFlag(t *kernel.Task, f kernel.File, flag int, addr uint64) error {
 	if on != 0 {
 		fl |= flag
 	}
-	return ff.SetStatusFlags(fl)
+	if err := ff.SetStatusFlags(fl); err != nil {
+		return err
+	}
+	return t.Kernel().UpdateAsync(f)
 }

@@ -19,6 +19,7 @@ func signalPrograms() []cProgram {
 		{source: "time_clocks.c"},
 		{source: "sig_avx.c", flags: []string{"-mavx2"}},
 		{source: "sig_chld_info.c"},
+		{source: "sig_async.c"},
 	}
 }
 
@@ -26,7 +27,8 @@ func signalPrograms() []cProgram {
 // sigaltstack overflow, SIGSEGV with siglongjmp, sigsuspend/sigtimedwait,
 // thread-directed signals, alarm/setitimer/POSIX timers, AVX state across
 // handlers, abort() in a thread, ucontext edits, SIGPIPE, a fault
-// with its signal blocked, clocks and sleeps) with their native runs in every static variant.
+// with its signal blocked, clocks and sleeps, SIGIO of O_ASYNC pipes and
+// sockets) with their native runs in every static variant.
 func TestSignals(t *testing.T) {
 	compareCPrograms(t, signalPrograms())
 }
