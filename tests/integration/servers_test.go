@@ -467,17 +467,52 @@ func infoField(info, name string) string {
 }
 
 // startRedis runs redis-server under elfloader on a loopback port with its
-// working directory (and so dump.rdb) in dir, and no automatic saves.
-func startRedis(t *testing.T, dir string) (*appServer, int) {
+// working directory (dump.rdb, appendonlydir) in dir, no automatic saves
+// and the append-only file on or off.
+func startRedis(t *testing.T, dir, appendOnly string) (*appServer, int) {
 	t.Helper()
 	port := loopbackPort(t)
 	flags := []string{"--volume", dir + ":" + dir + ":rw"}
 	argv := []string{redisBinary, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"),
+		"--save", "", "--appendonly", appendOnly, "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"),
 		// The child sleeps 1 ms per key it saves, so that the server
 		// changes its memory while the child still reads the snapshot.
 		"--rdb-key-save-delay", "1000"}
 	return startAppServer(t, flags, argv, port), port
+}
+
+// skipUnlessRedis skips t without Debian's redis-server or the dynamic
+// variants.
+func skipUnlessRedis(t *testing.T) {
+	t.Helper()
+	skipUnlessDynamic(t)
+	if _, err := os.Stat(redisBinary); err != nil {
+		t.Skipf("%s not installed (apt-get install redis-server): %v", redisBinary, err)
+	}
+}
+
+// setKeys stores values under key:0, key:1, ...
+func (c *redisConn) setKeys(t *testing.T, values []string) {
+	t.Helper()
+	for i, v := range values {
+		if got := c.do(t, "SET", fmt.Sprintf("key:%d", i), v); got != "OK" {
+			t.Fatalf("SET key:%d: %q", i, got)
+		}
+	}
+}
+
+// checkKeys fails t unless the server holds exactly values under key:0,
+// key:1, ... and extra more keys.
+func (c *redisConn) checkKeys(t *testing.T, values []string, extra int) {
+	t.Helper()
+	if got := c.do(t, "DBSIZE"); got != strconv.Itoa(len(values)+extra) {
+		t.Errorf("DBSIZE: %s, want %d", got, len(values)+extra)
+	}
+	for i, v := range values {
+		if got := c.do(t, "GET", fmt.Sprintf("key:%d", i)); got != v {
+			t.Errorf("GET key:%d: %d bytes, want the %d stored", i, len(got), len(v))
+		}
+	}
 }
 
 // redisValue is the value the test stores under key i: the last one is
@@ -503,20 +538,13 @@ func redisValues(t *testing.T) []string {
 // dump and answers the keys as they were at the fork (the child's memory
 // is a snapshot), then stops on SIGTERM.
 func TestRedisBGSAVE(t *testing.T) {
-	skipUnlessDynamic(t)
-	if _, err := os.Stat(redisBinary); err != nil {
-		t.Skipf("%s not installed (apt-get install redis-server): %v", redisBinary, err)
-	}
+	skipUnlessRedis(t)
 	dir := hostScratch(t)
 	values := redisValues(t)
 
-	proc, port := startRedis(t, dir)
+	proc, port := startRedis(t, dir, "no")
 	c := dialRedis(t, port)
-	for i, v := range values {
-		if got := c.do(t, "SET", fmt.Sprintf("key:%d", i), v); got != "OK" {
-			t.Fatalf("SET key:%d: %q", i, got)
-		}
-	}
+	c.setKeys(t, values)
 	if got := c.do(t, "BGSAVE"); got != "Background saving started" {
 		t.Fatalf("BGSAVE: %q", got)
 	}
@@ -552,16 +580,8 @@ func TestRedisBGSAVE(t *testing.T) {
 		t.Fatalf("dump.rdb is not an RDB file (%d bytes)", len(dump))
 	}
 
-	proc, port = startRedis(t, dir)
-	c = dialRedis(t, port)
-	if got := c.do(t, "DBSIZE"); got != strconv.Itoa(redisKeys) {
-		t.Errorf("DBSIZE after loading the dump: %s, want %d", got, redisKeys)
-	}
-	for i, v := range values {
-		if got := c.do(t, "GET", fmt.Sprintf("key:%d", i)); got != v {
-			t.Errorf("GET key:%d: %d bytes, want the %d stored", i, len(got), len(v))
-		}
-	}
+	proc, port = startRedis(t, dir, "no")
+	dialRedis(t, port).checkKeys(t, values, 0)
 	if status := proc.stop(t, syscall.SIGTERM); status != 0 {
 		t.Errorf("redis exit status after SIGTERM: %d, want 0; output:\n%s", status, proc.output.String())
 	}
@@ -586,4 +606,50 @@ func waitExit(t *testing.T, p *appServer, after string) {
 func readFile(dir, name string) string {
 	b, _ := os.ReadFile(filepath.Join(dir, name))
 	return string(b)
+}
+
+// TestRedisAOFRewrite runs redis with the append-only file: BGREWRITEAOF
+// forks a child that writes the new base file, which the server renames
+// into place while it logs later writes to a new incremental file; after
+// SHUTDOWN a second server replays both and answers every key.
+func TestRedisAOFRewrite(t *testing.T) {
+	skipUnlessRedis(t)
+	dir := hostScratch(t)
+	values := redisValues(t)
+
+	proc, port := startRedis(t, dir, "yes")
+	c := dialRedis(t, port)
+	c.setKeys(t, values)
+	if got := c.do(t, "BGREWRITEAOF"); got != "Background append only file rewriting started" {
+		t.Fatalf("BGREWRITEAOF: %q", got)
+	}
+	c.do(t, "SET", "key:new", "new")
+	var info string
+	proc.waitFor(t, "the AOF rewrite to finish", func() bool {
+		info = c.do(t, "INFO", "persistence")
+		return infoField(info, "aof_rewrite_in_progress") == "0" && infoField(info, "aof_rewrite_scheduled") == "0"
+	})
+	if st := infoField(info, "aof_last_bgrewrite_status"); st != "ok" {
+		t.Errorf("aof_last_bgrewrite_status %q, want ok; log:\n%s", st, readFile(dir, "redis.log"))
+	}
+	stubs := stubChildren(t, proc.cmd.Process.Pid)
+	c.conn.SetDeadline(time.Now().Add(serverStopTimeout))
+	fmt.Fprintf(c.conn, "*1\r\n$8\r\nSHUTDOWN\r\n")
+	waitExit(t, proc, "SHUTDOWN")
+	checkNoElfloaderErrors(t, proc.output.String())
+	checkStubsGone(t, stubs)
+	if log := readFile(dir, "redis.log"); !strings.Contains(log, "Background AOF rewrite finished successfully") {
+		t.Errorf("redis log lacks the finished rewrite:\n%s", log)
+	}
+
+	proc, port = startRedis(t, dir, "yes")
+	c = dialRedis(t, port)
+	c.checkKeys(t, values, 1)
+	if got := c.do(t, "GET", "key:new"); got != "new" {
+		t.Errorf("GET key:new: %q, want new", got)
+	}
+	if status := proc.stop(t, syscall.SIGTERM); status != 0 {
+		t.Errorf("redis exit status after SIGTERM: %d, want 0; output:\n%s", status, proc.output.String())
+	}
+	checkNoElfloaderErrors(t, proc.output.String())
 }
