@@ -411,13 +411,7 @@ func dialRedis(t *testing.T, port int) *redisConn {
 // t.
 func (c *redisConn) do(t *testing.T, args ...string) string {
 	t.Helper()
-	var req bytes.Buffer
-	fmt.Fprintf(&req, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&req, "$%d\r\n%s\r\n", len(a), a)
-	}
-	c.conn.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := c.conn.Write(req.Bytes()); err != nil {
+	if err := c.send(args...); err != nil {
 		t.Fatalf("redis %s: %v", args[0], err)
 	}
 	reply, err := c.readReply()
@@ -425,6 +419,18 @@ func (c *redisConn) do(t *testing.T, args ...string) string {
 		t.Fatalf("redis %s: %v", args[0], err)
 	}
 	return reply
+}
+
+// send writes one command.
+func (c *redisConn) send(args ...string) error {
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&req, "$%d\r\n%s\r\n", len(a), a)
+	}
+	c.conn.SetDeadline(time.Now().Add(30 * time.Second))
+	_, err := c.conn.Write(req.Bytes())
+	return err
 }
 
 // readReply reads one non-array RESP reply.
@@ -479,6 +485,23 @@ func startRedis(t *testing.T, dir, appendOnly string) (*appServer, int) {
 		// changes its memory while the child still reads the snapshot.
 		"--rdb-key-save-delay", "1000"}
 	return startAppServer(t, flags, argv, port), port
+}
+
+// redisWithKeys starts redis in a scratch directory, stores the test's
+// values and starts a background job with command, which must answer
+// started.
+func redisWithKeys(t *testing.T, appendOnly, command, started string) (string, []string, *appServer, *redisConn) {
+	t.Helper()
+	skipUnlessRedis(t)
+	dir := hostScratch(t)
+	values := redisValues(t)
+	proc, port := startRedis(t, dir, appendOnly)
+	c := dialRedis(t, port)
+	c.setKeys(t, values)
+	if got := c.do(t, command); got != started {
+		t.Fatalf("%s: %q", command, got)
+	}
+	return dir, values, proc, c
 }
 
 // skipUnlessRedis skips t without Debian's redis-server or the dynamic
@@ -538,16 +561,7 @@ func redisValues(t *testing.T) []string {
 // dump and answers the keys as they were at the fork (the child's memory
 // is a snapshot), then stops on SIGTERM.
 func TestRedisBGSAVE(t *testing.T) {
-	skipUnlessRedis(t)
-	dir := hostScratch(t)
-	values := redisValues(t)
-
-	proc, port := startRedis(t, dir, "no")
-	c := dialRedis(t, port)
-	c.setKeys(t, values)
-	if got := c.do(t, "BGSAVE"); got != "Background saving started" {
-		t.Fatalf("BGSAVE: %q", got)
-	}
+	dir, values, proc, c := redisWithKeys(t, "no", "BGSAVE", "Background saving started")
 	// The reply comes after the fork: what changes now is not in the dump.
 	for i := range values {
 		key, after := fmt.Sprintf("key:%d", i), fmt.Sprintf("after-%d", i)
@@ -556,20 +570,8 @@ func TestRedisBGSAVE(t *testing.T) {
 		}
 	}
 	c.do(t, "SET", "key:new", "new")
-	var info string
-	proc.waitFor(t, "the background save to finish", func() bool {
-		info = c.do(t, "INFO", "persistence")
-		return infoField(info, "rdb_bgsave_in_progress") == "0"
-	})
-	if st := infoField(info, "rdb_last_bgsave_status"); st != "ok" {
-		t.Errorf("rdb_last_bgsave_status %q, want ok; log:\n%s", st, readFile(dir, "redis.log"))
-	}
-	stubs := stubChildren(t, proc.cmd.Process.Pid)
-	c.conn.SetDeadline(time.Now().Add(serverStopTimeout))
-	fmt.Fprintf(c.conn, "*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
-	waitExit(t, proc, "SHUTDOWN NOSAVE")
-	checkNoElfloaderErrors(t, proc.output.String())
-	checkStubsGone(t, stubs)
+	c.waitBackground(t, proc, dir, "rdb_bgsave_in_progress", "rdb_last_bgsave_status")
+	c.shutdown(t, proc, "NOSAVE")
 	log := readFile(dir, "redis.log")
 	for _, want := range []string{"Background saving started by pid", "DB saved on disk", "Background saving terminated with success"} {
 		if !strings.Contains(log, want) {
@@ -580,7 +582,7 @@ func TestRedisBGSAVE(t *testing.T) {
 		t.Fatalf("dump.rdb is not an RDB file (%d bytes)", len(dump))
 	}
 
-	proc, port = startRedis(t, dir, "no")
+	proc, port := startRedis(t, dir, "no")
 	dialRedis(t, port).checkKeys(t, values, 0)
 	if status := proc.stop(t, syscall.SIGTERM); status != 0 {
 		t.Errorf("redis exit status after SIGTERM: %d, want 0; output:\n%s", status, proc.output.String())
@@ -588,18 +590,41 @@ func TestRedisBGSAVE(t *testing.T) {
 	checkNoElfloaderErrors(t, proc.output.String())
 }
 
-// waitExit waits for the server to exit by itself (after a shutdown
-// command) and fails t unless it exits with status 0.
-func waitExit(t *testing.T, p *appServer, after string) {
+// waitBackground polls INFO persistence until the background job that
+// inProgress counts (a save, an AOF rewrite) has ended, and fails t unless
+// its status field says ok.
+func (c *redisConn) waitBackground(t *testing.T, proc *appServer, dir, inProgress, status string) {
 	t.Helper()
+	var info string
+	proc.waitFor(t, inProgress+" to end", func() bool {
+		info = c.do(t, "INFO", "persistence")
+		return infoField(info, inProgress) == "0"
+	})
+	if st := infoField(info, status); st != "ok" {
+		t.Errorf("%s %q, want ok; log:\n%s", status, st, readFile(dir, "redis.log"))
+	}
+}
+
+// shutdown sends SHUTDOWN with args (redis closes the connection instead
+// of answering), then checks the stop: exit status 0, no elfloader error,
+// no stub host process left.
+func (c *redisConn) shutdown(t *testing.T, proc *appServer, args ...string) {
+	t.Helper()
+	stubs := stubChildren(t, proc.cmd.Process.Pid)
+	cmd := append([]string{"SHUTDOWN"}, args...)
+	if err := c.send(cmd...); err != nil {
+		t.Fatalf("redis %v: %v", cmd, err)
+	}
 	select {
-	case <-p.done:
+	case <-proc.done:
 	case <-time.After(serverStopTimeout):
-		t.Fatalf("server still running %v after %s; output:\n%s", serverStopTimeout, after, p.output.String())
+		t.Fatalf("redis still running %v after %v; output:\n%s", serverStopTimeout, cmd, proc.output.String())
 	}
-	if p.err != nil {
-		t.Errorf("server after %s: %v; output:\n%s", after, p.err, p.output.String())
+	if proc.err != nil {
+		t.Errorf("redis after %v: %v; output:\n%s", cmd, proc.err, proc.output.String())
 	}
+	checkNoElfloaderErrors(t, proc.output.String())
+	checkStubsGone(t, stubs)
 }
 
 // readFile returns a file of dir as a string ("" if missing).
@@ -613,36 +638,15 @@ func readFile(dir, name string) string {
 // into place while it logs later writes to a new incremental file; after
 // SHUTDOWN a second server replays both and answers every key.
 func TestRedisAOFRewrite(t *testing.T) {
-	skipUnlessRedis(t)
-	dir := hostScratch(t)
-	values := redisValues(t)
-
-	proc, port := startRedis(t, dir, "yes")
-	c := dialRedis(t, port)
-	c.setKeys(t, values)
-	if got := c.do(t, "BGREWRITEAOF"); got != "Background append only file rewriting started" {
-		t.Fatalf("BGREWRITEAOF: %q", got)
-	}
+	dir, values, proc, c := redisWithKeys(t, "yes", "BGREWRITEAOF", "Background append only file rewriting started")
 	c.do(t, "SET", "key:new", "new")
-	var info string
-	proc.waitFor(t, "the AOF rewrite to finish", func() bool {
-		info = c.do(t, "INFO", "persistence")
-		return infoField(info, "aof_rewrite_in_progress") == "0" && infoField(info, "aof_rewrite_scheduled") == "0"
-	})
-	if st := infoField(info, "aof_last_bgrewrite_status"); st != "ok" {
-		t.Errorf("aof_last_bgrewrite_status %q, want ok; log:\n%s", st, readFile(dir, "redis.log"))
-	}
-	stubs := stubChildren(t, proc.cmd.Process.Pid)
-	c.conn.SetDeadline(time.Now().Add(serverStopTimeout))
-	fmt.Fprintf(c.conn, "*1\r\n$8\r\nSHUTDOWN\r\n")
-	waitExit(t, proc, "SHUTDOWN")
-	checkNoElfloaderErrors(t, proc.output.String())
-	checkStubsGone(t, stubs)
+	c.waitBackground(t, proc, dir, "aof_rewrite_in_progress", "aof_last_bgrewrite_status")
+	c.shutdown(t, proc)
 	if log := readFile(dir, "redis.log"); !strings.Contains(log, "Background AOF rewrite finished successfully") {
 		t.Errorf("redis log lacks the finished rewrite:\n%s", log)
 	}
 
-	proc, port = startRedis(t, dir, "yes")
+	proc, port := startRedis(t, dir, "yes")
 	c = dialRedis(t, port)
 	c.checkKeys(t, values, 1)
 	if got := c.do(t, "GET", "key:new"); got != "new" {
