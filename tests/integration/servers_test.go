@@ -22,9 +22,10 @@ import (
 	"github.com/elfloader/elfloader/tests/testbin"
 )
 
-// Servers with their own process model (docs/fork.md, "Servers"): nginx
-// with a master and two worker processes, redis forking a child for
-// BGSAVE. Each runs on loopback with a bounded number of requests.
+// Servers with their own process model (docs/fork.md, "Servers with their
+// own process model"): nginx with a master and two worker processes, redis
+// forking a child for BGSAVE and BGREWRITEAOF. Each runs on loopback with a
+// bounded number of requests and is always stopped.
 
 // nginxWorkerCount is the worker_processes of the master-mode config.
 const nginxWorkerCount = 2
@@ -205,6 +206,17 @@ func checkAnsweredBy(t *testing.T, answered, workers []string) {
 	}
 }
 
+// countOf counts the elements of list equal to v.
+func countOf(list []string, v string) int {
+	n := 0
+	for _, e := range list {
+		if e == v {
+			n++
+		}
+	}
+	return n
+}
+
 // stubChildren lists the live elfloader-stub host processes whose parent
 // is pid: the fork children (and, isolated, every app process).
 func stubChildren(t *testing.T, pid int) []int {
@@ -331,6 +343,9 @@ func TestNginxWorkers(t *testing.T) {
 		t.Errorf("%d of %d requests answered", len(answered), nginxWorkerRequests)
 	}
 	checkAnsweredBy(t, answered, workers)
+	for _, pid := range workers {
+		t.Logf("worker %s answered %d requests", pid, countOf(answered, pid))
+	}
 	if exited := site.exitedWorkers(); len(exited) != 0 {
 		t.Errorf("workers exited while serving: %v", exited)
 	}
