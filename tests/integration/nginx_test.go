@@ -218,7 +218,7 @@ func newNginxSite(t *testing.T) *nginxSite {
 	if err := os.WriteFile(filepath.Join(www, "big.bin"), s.big, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	conf := nginxConfig(s.dir, "master_process off;\nworker_processes 1;", fmt.Sprintf(`
+	conf := nginxConfig(s.dir, "master_process off;\nworker_processes 1;\nevents { worker_connections 256; }", fmt.Sprintf(`
 	types { text/plain txt; application/octet-stream bin; }
 	default_type application/octet-stream;
 	keepalive_requests 100000;
@@ -242,14 +242,13 @@ func newNginxSite(t *testing.T) *nginxSite {
 
 // nginxConfig is an nginx config for a site in dir (logs, temp paths and
 // the pid file below it, nothing outside): processModel holds the
-// master_process and worker_processes lines, httpBlock the rest of the http
-// block (types, servers).
+// master_process and worker_processes lines and the events block,
+// httpBlock the rest of the http block (types, servers).
 func nginxConfig(dir, processModel, httpBlock string) string {
 	return fmt.Sprintf(`daemon off;
 %[2]s
 error_log %[1]s/logs/error.log info;
 pid %[1]s/logs/nginx.pid;
-events { worker_connections 256; }
 http {
 	access_log %[1]s/logs/access.log;
 	client_body_temp_path %[1]s/temp/body;

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,8 +46,34 @@ type nginxWorkersSite struct {
 	small []byte
 }
 
-// newNginxWorkersSite writes the config and the document root.
-func newNginxWorkersSite(t *testing.T) *nginxWorkersSite {
+// nginxSharedZones is the http part of a config whose workers share
+// memory: a rate-limit zone, a connection-limit zone and a proxy cache
+// (which adds the cache manager and cache loader processes) in front of a
+// second server. %[1]s is the site directory, %[2]d the upstream port.
+const nginxSharedZones = `
+	limit_req_zone $binary_remote_addr zone=rate:1m rate=100000r/s;
+	limit_conn_zone $binary_remote_addr zone=conns:1m;
+	proxy_cache_path %[1]s/cache keys_zone=pages:1m;
+	server {
+		listen 127.0.0.1:%[2]d;
+		root %[1]s/www;
+	}`
+
+// nginxSharedLocation is the front server's part of nginxSharedZones.
+const nginxSharedLocation = `
+		limit_req zone=rate burst=1000;
+		limit_conn conns 100;
+		location /cached/ {
+			proxy_pass http://127.0.0.1:%[1]d/;
+			proxy_cache pages;
+			proxy_cache_valid 200 10m;
+			add_header X-Cache $upstream_cache_status;
+			add_header X-Worker-Pid $pid;
+		}`
+
+// newNginxWorkersSite writes the config and the document root; with
+// shared, the workers share memory zones (nginxSharedZones).
+func newNginxWorkersSite(t *testing.T, shared bool) *nginxWorkersSite {
 	t.Helper()
 	skipUnlessDynamic(t)
 	if _, err := os.Stat(nginxBinary); err != nil {
@@ -69,15 +94,21 @@ func newNginxWorkersSite(t *testing.T) *nginxWorkersSite {
 	if err := os.WriteFile(filepath.Join(s.dir, "www", "small.txt"), s.small, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	model := fmt.Sprintf("master_process on;\nworker_processes %d;", nginxWorkerCount)
+	var zones, location string
+	if shared {
+		upstream := loopbackPort(t)
+		zones = fmt.Sprintf(nginxSharedZones, s.dir, upstream)
+		location = fmt.Sprintf(nginxSharedLocation, upstream)
+	}
+	model := fmt.Sprintf("master_process on;\nworker_processes %d;\nevents { worker_connections 256; }", nginxWorkerCount)
 	conf := nginxConfig(s.dir, model, fmt.Sprintf(`
 	types { text/plain txt; }
-	keepalive_requests 100000;
+	keepalive_requests 100000;%[3]s
 	server {
 		listen 127.0.0.1:%[2]d;
 		root %[1]s/www;
-		add_header X-Worker-Pid $pid;
-	}`, s.dir, s.port))
+		add_header X-Worker-Pid $pid;%[4]s
+	}`, s.dir, s.port, zones, location))
 	s.conf = filepath.Join(s.dir, "nginx.conf")
 	if err := os.WriteFile(s.conf, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -102,24 +133,32 @@ func (s *nginxWorkersSite) errorLog() string {
 	return string(b)
 }
 
+// The master's children: workers, and with a proxy cache the cache
+// manager and the cache loader.
 var (
-	nginxStartedRE = regexp.MustCompile(`start worker process (\d+)`)
-	nginxExitedRE  = regexp.MustCompile(`worker process (\d+) exited (.*)`)
+	nginxStartedRE = regexp.MustCompile(`start (worker|cache manager|cache loader) process (\d+)`)
+	nginxExitedRE  = regexp.MustCompile(`(?:worker|cache manager|cache loader) process (\d+) exited (.*)`)
 )
 
-// startedWorkers lists the PIDs of the workers the master reported
-// starting, in order.
-func (s *nginxWorkersSite) startedWorkers() []string {
+// startedChildren lists the PIDs of the children of a kind ("" for all)
+// that the master reported starting, in order.
+func (s *nginxWorkersSite) startedChildren(kind string) []string {
 	var pids []string
 	for _, m := range nginxStartedRE.FindAllStringSubmatch(s.errorLog(), -1) {
-		pids = append(pids, m[1])
+		if kind == "" || m[1] == kind {
+			pids = append(pids, m[2])
+		}
 	}
 	return pids
 }
 
-// exitedWorkers maps the PIDs of the workers the master reaped to how they
-// ended ("with code 0", "on signal 9", ...).
-func (s *nginxWorkersSite) exitedWorkers() map[string]string {
+// startedWorkers lists the PIDs of the workers the master reported
+// starting, in order.
+func (s *nginxWorkersSite) startedWorkers() []string { return s.startedChildren("worker") }
+
+// exitedChildren maps the PIDs of the children the master reaped to how
+// they ended ("with code 0", "on signal 9", ...).
+func (s *nginxWorkersSite) exitedChildren() map[string]string {
 	out := map[string]string{}
 	for _, m := range nginxExitedRE.FindAllStringSubmatch(s.errorLog(), -1) {
 		out[m[1]] = m[2]
@@ -144,27 +183,34 @@ func (p *appServer) waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// getFromWorkers sends n GET requests for small.txt with client, from 4
-// goroutines, and returns the X-Worker-Pid of every answer; a wrong status
-// or body fails t.
-func (s *nginxWorkersSite) getFromWorkers(t *testing.T, client *http.Client, n int) []string {
+// nginxAnswer is what the test notes of one response: the worker that sent
+// it (X-Worker-Pid) and, from the proxy cache, HIT or MISS (X-Cache).
+type nginxAnswer struct {
+	pid, cache string
+}
+
+// getFromWorkers sends n GET requests for path (which serves small.txt)
+// with client, from min(n, 4) goroutines, and returns the answers; a wrong
+// status or body fails t.
+func (s *nginxWorkersSite) getFromWorkers(t *testing.T, client *http.Client, path string, n int) []nginxAnswer {
 	t.Helper()
-	const senders = 4
-	url := fmt.Sprintf("http://127.0.0.1:%d/small.txt", s.port)
+	senders := min(n, 4)
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", s.port, path)
 	var mu sync.Mutex
-	var pids, errs []string
+	var answers []nginxAnswer
+	var errs []string
 	var wg sync.WaitGroup
 	for w := 0; w < senders; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; i < n/senders; i++ {
-				pid, err := getWorkerPid(client, url, s.small)
+				answer, err := getFromWorker(client, url, s.small)
 				mu.Lock()
 				if err != nil {
 					errs = append(errs, err.Error())
 				} else {
-					pids = append(pids, pid)
+					answers = append(answers, answer)
 				}
 				mu.Unlock()
 				if err != nil {
@@ -177,44 +223,38 @@ func (s *nginxWorkersSite) getFromWorkers(t *testing.T, client *http.Client, n i
 	for _, e := range errs {
 		t.Errorf("request: %s", e)
 	}
-	return pids
+	return answers
 }
 
-// getWorkerPid fetches url, checks the answer against want and returns
-// the worker that answered.
-func getWorkerPid(client *http.Client, url string, want []byte) (string, error) {
+// getFromWorker fetches url and checks the answer against want.
+func getFromWorker(client *http.Client, url string, want []byte) (nginxAnswer, error) {
 	resp, err := client.Get(url)
 	if err != nil {
-		return "", err
+		return nginxAnswer{}, err
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
-		return "", fmt.Errorf("status %d, %d bytes, err %v", resp.StatusCode, len(body), err)
+		return nginxAnswer{}, fmt.Errorf("status %d, %d bytes, err %v", resp.StatusCode, len(body), err)
 	}
-	return resp.Header.Get("X-Worker-Pid"), nil
+	return nginxAnswer{pid: resp.Header.Get("X-Worker-Pid"), cache: resp.Header.Get("X-Cache")}, nil
 }
 
-// checkAnsweredBy fails t unless every PID in answered is one of workers.
-func checkAnsweredBy(t *testing.T, answered, workers []string) {
+// checkAnsweredBy fails t unless every answer came from one of workers,
+// and logs how many each answered.
+func checkAnsweredBy(t *testing.T, answered []nginxAnswer, workers []string) {
 	t.Helper()
-	for _, pid := range answered {
-		if !slices.Contains(workers, pid) {
-			t.Errorf("a response came from pid %q, not from the workers %v", pid, workers)
-			return
-		}
+	perWorker := map[string]int{}
+	for _, a := range answered {
+		perWorker[a.pid]++
 	}
-}
-
-// countOf counts the elements of list equal to v.
-func countOf(list []string, v string) int {
-	n := 0
-	for _, e := range list {
-		if e == v {
-			n++
-		}
+	for _, pid := range workers {
+		t.Logf("worker %s answered %d requests", pid, perWorker[pid])
+		delete(perWorker, pid)
 	}
-	return n
+	if len(perWorker) > 0 {
+		t.Errorf("responses came from pids %v, not from the workers %v", perWorker, workers)
+	}
 }
 
 // stubChildren lists the live elfloader-stub host processes whose parent
@@ -299,7 +339,7 @@ func checkNoElfloaderErrors(t *testing.T, output string) {
 }
 
 // stopNginxWorkers stops nginx with sig and checks the clean stop: exit
-// status 0, every started worker reaped with code 0, no stub left.
+// status 0, every started child reaped with code 0, no stub left.
 func stopNginxWorkers(t *testing.T, s *nginxWorkersSite, proc *appServer, sig syscall.Signal) {
 	t.Helper()
 	stubs := stubChildren(t, proc.cmd.Process.Pid)
@@ -307,10 +347,10 @@ func stopNginxWorkers(t *testing.T, s *nginxWorkersSite, proc *appServer, sig sy
 		t.Errorf("nginx exit status after %v: %d, want 0; output:\n%s", sig, status, proc.output.String())
 	}
 	checkNoElfloaderErrors(t, proc.output.String())
-	exited := s.exitedWorkers()
-	for _, pid := range s.startedWorkers() {
+	exited := s.exitedChildren()
+	for _, pid := range s.startedChildren("") {
 		if how, ok := exited[pid]; !ok || how != "with code 0" {
-			t.Errorf("worker %s: exited %q (reaped: %v), want \"with code 0\"", pid, how, ok)
+			t.Errorf("child %s: exited %q (reaped: %v), want \"with code 0\"", pid, how, ok)
 		}
 	}
 	if log := s.errorLog(); strings.Contains(log, "[emerg]") || strings.Contains(log, "[alert]") {
@@ -324,7 +364,7 @@ func stopNginxWorkers(t *testing.T, s *nginxWorkersSite, proc *appServer, sig sy
 // 200 requests over keep-alive and new connections, all answered by the
 // workers, both alive throughout; then a graceful stop on SIGQUIT.
 func TestNginxWorkers(t *testing.T) {
-	site := newNginxWorkersSite(t)
+	site := newNginxWorkersSite(t, false)
 	proc := site.start(t)
 	workers := site.startedWorkers()
 	if len(workers) != nginxWorkerCount {
@@ -337,16 +377,13 @@ func TestNginxWorkers(t *testing.T) {
 	keepAlive := &http.Transport{MaxIdleConnsPerHost: 4, MaxConnsPerHost: 4}
 	fresh := &http.Transport{DisableKeepAlives: true}
 	defer keepAlive.CloseIdleConnections()
-	answered := site.getFromWorkers(t, &http.Client{Transport: keepAlive}, nginxWorkerRequests/2)
-	answered = append(answered, site.getFromWorkers(t, &http.Client{Transport: fresh}, nginxWorkerRequests/2)...)
+	answered := site.getFromWorkers(t, &http.Client{Transport: keepAlive}, "/small.txt", nginxWorkerRequests/2)
+	answered = append(answered, site.getFromWorkers(t, &http.Client{Transport: fresh}, "/small.txt", nginxWorkerRequests/2)...)
 	if len(answered) != nginxWorkerRequests {
 		t.Errorf("%d of %d requests answered", len(answered), nginxWorkerRequests)
 	}
 	checkAnsweredBy(t, answered, workers)
-	for _, pid := range workers {
-		t.Logf("worker %s answered %d requests", pid, countOf(answered, pid))
-	}
-	if exited := site.exitedWorkers(); len(exited) != 0 {
+	if exited := site.exitedChildren(); len(exited) != 0 {
 		t.Errorf("workers exited while serving: %v", exited)
 	}
 	if got, want := len(stubChildren(t, proc.cmd.Process.Pid)), wantStubs(1+nginxWorkerCount); got != want {
@@ -363,10 +400,10 @@ func TestNginxWorkers(t *testing.T) {
 // TestNginxWorkersSIGTERM stops master-mode nginx with SIGTERM (fast
 // shutdown) after some requests.
 func TestNginxWorkersSIGTERM(t *testing.T) {
-	site := newNginxWorkersSite(t)
+	site := newNginxWorkersSite(t, false)
 	proc := site.start(t)
 	transport := &http.Transport{MaxIdleConnsPerHost: 4, MaxConnsPerHost: 4}
-	answered := site.getFromWorkers(t, &http.Client{Transport: transport}, 20)
+	answered := site.getFromWorkers(t, &http.Client{Transport: transport}, "/small.txt", 20)
 	checkAnsweredBy(t, answered, site.startedWorkers())
 	transport.CloseIdleConnections()
 	stopNginxWorkers(t, site, proc, syscall.SIGTERM)
@@ -376,14 +413,14 @@ func TestNginxWorkersSIGTERM(t *testing.T) {
 // master starts new workers and the old ones finish gracefully; then only
 // the new workers answer.
 func TestNginxWorkersReload(t *testing.T) {
-	site := newNginxWorkersSite(t)
+	site := newNginxWorkersSite(t, false)
 	proc := site.start(t)
 	old := site.startedWorkers()
 	if err := proc.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	proc.waitFor(t, "old workers to exit after SIGHUP", func() bool {
-		exited := site.exitedWorkers()
+		exited := site.exitedChildren()
 		for _, pid := range old {
 			if exited[pid] == "" {
 				return false
@@ -393,7 +430,7 @@ func TestNginxWorkersReload(t *testing.T) {
 	})
 	renewed := site.startedWorkers()[nginxWorkerCount:]
 	transport := &http.Transport{DisableKeepAlives: true}
-	answered := site.getFromWorkers(t, &http.Client{Transport: transport}, 20)
+	answered := site.getFromWorkers(t, &http.Client{Transport: transport}, "/small.txt", 20)
 	checkAnsweredBy(t, answered, renewed)
 	stopNginxWorkers(t, site, proc, syscall.SIGQUIT)
 }
@@ -671,4 +708,41 @@ func TestRedisAOFRewrite(t *testing.T) {
 		t.Errorf("redis exit status after SIGTERM: %d, want 0; output:\n%s", status, proc.output.String())
 	}
 	checkNoElfloaderErrors(t, proc.output.String())
+}
+
+// TestNginxWorkersSharedMemory runs master-mode nginx with memory the
+// workers share (rate and connection limit zones, a proxy cache's keys
+// zone) and the cache manager and loader processes: the first request
+// through the cache misses, the next 40 hit, whichever worker answers (the
+// log says how many each answered: both, in most runs); then a graceful
+// stop reaps all four children.
+func TestNginxWorkersSharedMemory(t *testing.T) {
+	site := newNginxWorkersSite(t, true)
+	proc := site.start(t)
+	proc.waitFor(t, "the cache manager and loader to start", func() bool {
+		return len(site.startedChildren("cache manager")) == 1 && len(site.startedChildren("cache loader")) == 1
+	})
+	transport := &http.Transport{DisableKeepAlives: true}
+	client := &http.Client{Transport: transport}
+	first := site.getFromWorkers(t, client, "/cached/small.txt", 1)
+	if len(first) != 1 || first[0].cache != "MISS" {
+		t.Fatalf("first request through the cache: %+v, want one MISS", first)
+	}
+	// The worker stores the page in the cache before it logs the request
+	// (the client may have the whole page before that).
+	proc.waitFor(t, "the first request in the access log", func() bool {
+		access, _ := os.ReadFile(filepath.Join(site.dir, "logs", "access.log"))
+		return strings.Contains(string(access), "GET /cached/small.txt")
+	})
+	answered := site.getFromWorkers(t, client, "/cached/small.txt", 40)
+	checkAnsweredBy(t, answered, site.startedWorkers())
+	for _, a := range answered {
+		if a.cache != "HIT" {
+			t.Errorf("worker %s answered %q after the first request, want HIT", a.pid, a.cache)
+		}
+	}
+	if exited := site.exitedChildren(); len(exited) != 0 {
+		t.Errorf("children exited while serving: %v", exited)
+	}
+	stopNginxWorkers(t, site, proc, syscall.SIGQUIT)
 }
