@@ -6,7 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/abi/linux"
-
 	"github.com/elfloader/elfloader/vfs"
 )
 
