@@ -20,4 +20,10 @@ const (
 	// FIONCLEX and FIOCLEX clear and set FD_CLOEXEC through ioctl.
 	FIONCLEX = 0x5450
 	FIOCLEX  = 0x5451
+
+	// The other magic2 values reboot(2) accepts besides
+	// unix.LINUX_REBOOT_MAGIC2 (include/uapi/linux/reboot.h).
+	LINUX_REBOOT_MAGIC2A = 0x05121996
+	LINUX_REBOOT_MAGIC2B = 0x16041998
+	LINUX_REBOOT_MAGIC2C = 0x20112000
 )
