@@ -150,30 +150,21 @@ func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 	}
 	t := p.leader
 	go t.run()
-	select {
-	case <-p.done:
-		if k.shuttingDown() {
-			return k.waitShutdown(ctx)
+	firstDone := p.done
+	for {
+		select {
+		case <-firstDone:
+			if !k.shuttingDown() {
+				return p.status, nil
+			}
+			firstDone = nil // the shutdown's end decides
+		case <-k.power.done:
+			return 0, nil
+		case <-k.internal:
+			return InternalErrorStatus, k.internalErr
+		case <-ctx.Done():
+			return 0, ctx.Err()
 		}
-		return p.status, nil
-	case <-k.power.done:
-		return 0, nil
-	case <-k.internal:
-		return InternalErrorStatus, k.internalErr
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-}
-
-// waitShutdown waits for a shutdown that began to end every process.
-func (k *Kernel) waitShutdown(ctx context.Context) (int, error) {
-	select {
-	case <-k.power.done:
-		return 0, nil
-	case <-k.internal:
-		return InternalErrorStatus, k.internalErr
-	case <-ctx.Done():
-		return 0, ctx.Err()
 	}
 }
 
