@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,6 +54,10 @@ type runOptions struct {
 	term  *os.File       // with --tty: the pseudo-terminal the app gets as fds 0-2
 
 	gdb gdbOptions // --gdb, --gdb-wait (gdb.go; run only)
+
+	// appStdout, when set, is the app's stdout instead of elfloader's
+	// (coverage sends it to stderr when the report goes to stdout).
+	appStdout *os.File
 
 	restart      string // --restart: no, on-failure[:N] or always (restart.go)
 	restartLimit int    // --restart-limit: restarts in a row
@@ -282,7 +287,7 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		Tracer:      kernelTracer(b.tb),
 		VFS:         root,
 		Platform:    b.rp.plat, Syscalls: b.tb,
-		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(os.Stdout, 1), Stderr: o.stdio(os.Stderr, 2),
+		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(cmp.Or(o.appStdout, os.Stdout), 1), Stderr: o.stdio(os.Stderr, 2),
 		Report: stderr, Hostname: host,
 		Mounts: mounts.List,
 	})

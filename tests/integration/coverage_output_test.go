@@ -1,0 +1,134 @@
+package integration
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// The coverage report and the program's own output never mix: the report
+// owns stdout when it goes there (the program's stdout then goes to
+// elfloader's stderr), the program owns the terminal when the report goes
+// to --out FILE.
+
+// noisyScript prints STD_OUT and STD_ERR on its two outputs (words that
+// its own command line, which the report names, does not hold).
+const noisyScript = "printf 'STD%sOUT\\n' _; printf 'STD%sERR\\n' _ >&2"
+
+func TestCoverageReportOwnsStdout(t *testing.T) {
+	elf := testElfloaderWithFlags(t)
+	bb := requireBusybox(t)
+	run := func(flags ...string) cmdResult {
+		argv := append(append([]string{elf[0], "coverage"}, elf[1:]...), flags...)
+		argv = append(argv, "--", bb, "sh", "-c", noisyScript)
+		res := runCmd(t, testTimeout, "", argv...)
+		if res.status != 0 {
+			t.Fatalf("%v: status %d\n%s", flags, res.status, res.stderr)
+		}
+		return res
+	}
+	for _, format := range []string{"json", "text", "html", "markdown"} {
+		res := run("--format=" + format)
+		if format == "json" {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
+				t.Errorf("--format=json: stdout is not JSON (%v):\n%.300s", err, res.stdout)
+			}
+		}
+		if strings.Contains(res.stdout, "STD_OUT") || strings.Contains(res.stdout, "STD_ERR") {
+			t.Errorf("--format=%s: the program's output is in the report:\n%.300s", format, res.stdout)
+		}
+		if !strings.Contains(res.stderr, "STD_OUT\n") || !strings.Contains(res.stderr, "STD_ERR\n") {
+			t.Errorf("--format=%s: the program's output is not on stderr:\n%s", format, res.stderr)
+		}
+	}
+	if res := run("--format=html"); !strings.HasPrefix(res.stdout, "<!DOCTYPE html>") {
+		t.Errorf("the HTML report does not start the page:\n%.200s", res.stdout)
+	}
+	out := filepath.Join(t.TempDir(), "r.json")
+	res := run("-o", out)
+	if res.stdout != "STD_OUT\n" {
+		t.Errorf("with -o FILE, stdout is %q, want the program's own %q", res.stdout, "STD_OUT\n")
+	}
+	r := readReport(t, out)
+	if len(r.Runs) != 1 || len(r.Syscalls) == 0 {
+		t.Errorf("the report in %s has %d runs and %d syscalls", out, len(r.Runs), len(r.Syscalls))
+	}
+}
+
+// testElfloaderWithFlags is the elfloader binary and $ELFLOADER_FLAGS (the
+// platform), as a command line prefix.
+func testElfloaderWithFlags(t *testing.T) []string {
+	t.Helper()
+	return append([]string{testbin.Elfloader(t)}, testbin.EnvFlags()...)
+}
+
+// overflowProbe, appended to a copy of a page, writes into the DOM how many
+// pixels the page or any scrolling box in it is wider than its window.
+const overflowProbe = `<script>
+var worst = document.documentElement.scrollWidth - window.innerWidth;
+document.querySelectorAll("*").forEach(function (e) {
+  var o = e.scrollWidth - e.clientWidth;
+  if (o > worst && getComputedStyle(e).overflowX !== "visible") worst = o;
+});
+document.body.setAttribute("data-overflow", String(worst));
+document.body.setAttribute("data-width", String(window.innerWidth));
+</script>`
+
+// TestCoverageHTMLFits1400: a report with long sub-operation labels (clone
+// and mmap flag lists), call sites and a long command line is titled after
+// the program and its arguments, and fits a 1,400-pixel window without
+// horizontal scrolling, in headless Chromium.
+func TestCoverageHTMLFits1400(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (scripts/deps.sh installs it)")
+	}
+	elf := testElfloaderWithFlags(t)
+	bb := requireBusybox(t)
+	long := "an-argument-without-spaces-" + strings.Repeat("x", 150)
+	dir := t.TempDir()
+	argv := append(append([]string{elf[0], "coverage"}, elf[1:]...), "--format=html", "--",
+		bb, "sh", "-c", "ls / | cat >/dev/null; echo "+long, "sh")
+	res := runCmd(t, testTimeout, "", argv...)
+	if res.status != 0 {
+		t.Fatalf("coverage: status %d\n%s", res.status, res.stderr)
+	}
+	title := regexp.MustCompile(`<title>([^<]*)</title>`).FindStringSubmatch(res.stdout)
+	if title == nil || !strings.Contains(title[1], "Syscall coverage of "+bb+" sh -c") || !strings.Contains(title[1], long) {
+		t.Errorf("the title does not name the program and its arguments: %q", title)
+	}
+	page := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(page, []byte(res.stdout+overflowProbe), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	browse := func(extra ...string) cmdResult {
+		args := append([]string{chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+			"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+			"--user-data-dir=" + filepath.Join(dir, "profile"), "--window-size=1400,900"}, extra...)
+		return runCmd(t, 90*time.Second, dir, append(args, "file://"+page)...)
+	}
+	shot := filepath.Join(dir, "report.png")
+	browse("--screenshot=" + shot)
+	if _, err := os.Stat(shot); err != nil {
+		t.Errorf("no screenshot: %v", err)
+	}
+	dom := browse("--dump-dom").stdout
+	m := regexp.MustCompile(`data-overflow="(-?\d+)" data-width="(\d+)"`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatalf("the probe did not run; DOM:\n%.500s", dom)
+	}
+	if m[2] != "1400" {
+		t.Errorf("window width %s, want 1400", m[2])
+	}
+	if m[1] != "0" && !strings.HasPrefix(m[1], "-") {
+		t.Errorf("the page overflows its 1400-pixel window by %s pixels", m[1])
+	}
+}
