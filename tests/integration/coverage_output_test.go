@@ -132,3 +132,28 @@ func TestCoverageHTMLFits1400(t *testing.T) {
 		t.Errorf("the page overflows its 1400-pixel window by %s pixels", m[1])
 	}
 }
+
+// TestCoverageProfileNamesSubOp: a call refused for its sub-operation is
+// reported with it ("openat O_WRONLY|O_CREAT|O_TRUNC is not in the
+// profile"), once, and not as an unsupported syscall.
+func TestCoverageProfileNamesSubOp(t *testing.T) {
+	elf := testElfloaderWithFlags(t)
+	bb := requireBusybox(t)
+	profile := filepath.Join(t.TempDir(), "profile.json")
+	const onlyReads = `{"schema": "elfloader-profile/1", "syscalls": ["*"], "subops": {"open": ["O_RDONLY"],
+  "ioctl": ["*"], "fcntl": ["*"], "prctl": ["*"], "futex": ["*"], "arch_prctl": ["*"], "socket": ["*"],
+  "sockopt": ["*"], "clone": ["*"], "mmap": ["*"], "mprotect": ["*"], "madvise": ["*"]}}`
+	if err := os.WriteFile(profile, []byte(onlyReads), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	argv := append(append([]string{elf[0], "run"}, elf[1:]...), "--profile", profile, "--",
+		bb, "sh", "-c", "head -c0 /etc/hostname && echo read; echo x > /tmp/f || echo refused; echo y > /tmp/g")
+	res := runCmd(t, testTimeout, "", argv...)
+	if res.stdout != "read\nrefused\n" {
+		t.Errorf("stdout %q, want the read to work and the write to be refused", res.stdout)
+	}
+	const note = "elfloader: openat O_WRONLY|O_CREAT|O_TRUNC is not in the profile\n"
+	if strings.Count(res.stderr, note) != 1 || strings.Contains(res.stderr, "unsupported syscall") {
+		t.Errorf("stderr does not name the refused sub-operation once (%q):\n%s", note, res.stderr)
+	}
+}
