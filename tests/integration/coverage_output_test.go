@@ -157,3 +157,48 @@ func TestCoverageProfileNamesSubOp(t *testing.T) {
 		t.Errorf("stderr does not name the refused sub-operation once (%q):\n%s", note, res.stderr)
 	}
 }
+
+// TestCoverageExploreComparesOutput: explore counts a variant as working
+// only when stdout, stderr and the exit status match the baseline. busybox
+// ls exits 0 when its writes fail, so with the status alone `write` looked
+// stubbable; its output tells otherwise, and the note says what changed.
+func TestCoverageExploreComparesOutput(t *testing.T) {
+	elf := testElfloaderWithFlags(t)
+	bb := requireBusybox(t)
+	dir := hostScratch(t)
+	writeTree(t, dir, map[string]string{"a": "", "b": "", "sub/": ""})
+	argv := append(append([]string{elf[0], "coverage", "explore"}, elf[1:]...), "--format=json", "--repeat=2",
+		"--timeout=5s", "--", bb, "ls", dir)
+	res := runCmd(t, 300*time.Second, "", argv...)
+	if res.status != 0 {
+		t.Fatalf("explore: status %d\n%s", res.status, res.stderr)
+	}
+	var rep struct {
+		Items []struct {
+			Syscall, SubKind, Verdict, Note string
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil {
+		t.Fatalf("explore JSON: %v\n%s", err, res.stdout)
+	}
+	found := map[string]bool{}
+	for _, it := range rep.Items {
+		if it.SubKind != "" {
+			continue
+		}
+		found[it.Syscall] = true
+		switch it.Syscall {
+		case "write", "getdents64":
+			if it.Verdict != "required" || !strings.Contains(it.Note, `stubbed: stdout differs at line 1: "a\n" → (none)`) {
+				t.Errorf("%s: %s (%s), want required because the listing is missing", it.Syscall, it.Verdict, it.Note)
+			}
+		case "rseq", "getrandom":
+			if it.Verdict != "stubbable" {
+				t.Errorf("%s: %s (%s), want stubbable", it.Syscall, it.Verdict, it.Note)
+			}
+		}
+	}
+	if !found["write"] || !found["getdents64"] {
+		t.Errorf("write or getdents64 not explored: %v", found)
+	}
+}
