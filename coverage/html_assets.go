@@ -47,6 +47,10 @@ pre.diff { margin:.25rem 0 .5rem; padding:.5rem .75rem; background:#0f172a; colo
   font-size:.85em; white-space:pre-wrap; }
 input.filter { padding:.4rem .6rem; border:1px solid var(--line); border-radius:6px; min-width:16rem; font:inherit; }
 ul.runs { margin:.25rem 0 0; padding-left:1.25rem; color:var(--muted); }
+figure.curve { margin:0 0 1rem; } figure.curve svg { max-width:100%; height:auto; }
+figcaption { color:var(--muted); font-size:.9em; }
+svg .axis { stroke:#98a2b3; stroke-width:1; } svg .curve-line { stroke:var(--full); stroke-width:2.5; }
+svg .tick, svg .label { fill:var(--muted); font-size:12px; }
 `
 
 // pageJS sorts any table.sortable by the clicked header (numbers by value,

@@ -13,6 +13,7 @@ type pageData struct {
 	Suite    *htmlSuite
 	Explore  *htmlExplore
 	Coverage *htmlReport
+	Plan     *htmlPlan
 }
 
 type htmlStat struct {
@@ -205,6 +206,20 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <thead><tr><th>Call</th><th data-type="num">Nr</th><th>Verdict</th><th>Note</th></tr></thead>
 {{range .Rows}}<tbody data-name="{{index . 0}}"><tr class="explore" data-call="{{index . 0}}"><td><code>{{index . 0}}</code></td><td class="num">{{index . 1}}</td><td><span class="badge {{verdictClass (index . 2)}}">{{index . 2}}</span></td><td>{{index . 3}}</td></tr></tbody>
 {{end}}</table>
+</div>
+</section>
+{{end}}
+{{with .Plan}}
+<section id="plan">
+<h2>What to implement next</h2>
+<div class="card">
+<p class="meta">{{.Summary}}</p>
+<figure class="curve">{{.Curve}}<figcaption>Apps that would run after implementing the first N syscalls and sub-operations below.</figcaption></figure>
+<table id="plan-table" class="sortable">
+<thead><tr><th data-type="num">Rank</th><th>Call</th><th>Level</th><th>Apps that need it</th><th data-type="num">Unblocks</th><th data-type="num">Apps that would run</th></tr></thead>
+{{range .Rows}}<tbody data-name="{{.Name}}"><tr class="plan {{.LevelClass}}" data-call="{{.Name}}"><td class="num">{{.Rank}}</td><td class="command"><code>{{.Name}}</code></td><td><span class="badge {{.LevelClass}}">{{.Level}}</span></td><td>{{.Apps}}</td><td class="num">{{.Unblocks}}</td><td class="num" data-sort="{{.Running}}">{{.Running}}/{{.Total}}</td></tr></tbody>
+{{end}}</table>
+<details><summary>{{len .Apps}} app(s)</summary><ul class="runs">{{range .Apps}}<li><code>{{.Name}}</code> ({{.File}}): {{len .Needs}} need(s){{range .Needs}} · <code>{{.}}</code>{{end}}</li>{{end}}</ul></details>
 </div>
 </section>
 {{end}}

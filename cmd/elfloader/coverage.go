@@ -17,6 +17,7 @@ func coverageSubcommands() map[string]func(args []string, stdout, stderr io.Writ
 		"diff":    cmdCoverageDiff,
 		"suite":   cmdCoverageSuite,
 		"explore": cmdCoverageExplore,
+		"plan":    cmdCoveragePlan,
 	}
 }
 
@@ -44,7 +45,8 @@ func cmdCoverageRun(args []string, stdout, stderr io.Writer) int {
   elfloader coverage report [--format F] REPORT.json...
   elfloader coverage diff [--format text|json] OLD.json NEW.json
   elfloader coverage suite [--format F] [--parallel N] SUITE-FILE
-  elfloader coverage explore [--check CMD] [--duration D] [--parallel N] -- PROGRAM [ARGS...]
+  elfloader coverage explore [--check CMD] [--duration D] [--repeat N] [--parallel N] -- PROGRAM [ARGS...]
+  elfloader coverage plan [--format F] REPORT.json...
 
 Runs PROGRAM under elfloader like "elfloader run" and records every system
 call it makes: name and number, sub-operation (ioctl request, fcntl command,
@@ -56,7 +58,7 @@ with --out it goes to elfloader's stdout and stderr; when the report goes
 to stdout (no --out, or --out with --format), the program's stdout goes to
 elfloader's stderr. The exit status is the program's.
 
-Run "elfloader coverage SUBCOMMAND --help" for report, diff, suite and explore.
+Run "elfloader coverage SUBCOMMAND --help" for report, diff, suite, explore and plan.
 The report format is documented in docs/coverage-schema.md.
 
 Flags:

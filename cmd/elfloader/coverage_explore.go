@@ -54,12 +54,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if st, ok := parseFlags(fs, args); !ok {
+	if st, ok := parseWithOperands(fs, args); !ok {
 		return st
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
 	}
 	self, err := os.Executable()
 	if err != nil {

@@ -101,6 +101,19 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, true
 }
 
+// parseWithOperands is parseFlags for a command that needs operands: with
+// none it prints the usage and stops with status 2.
+func parseWithOperands(fs *flag.FlagSet, args []string) (int, bool) {
+	if st, ok := parseFlags(fs, args); !ok {
+		return st, false
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2, false
+	}
+	return 0, true
+}
+
 // flagError words a parse error, with a suggestion for an unknown flag.
 func flagError(fs *flag.FlagSet, err error) string {
 	var ne *flag.NotExistError

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,79 @@ func TestCoverageExploreComparesOutput(t *testing.T) {
 	}
 	if !found["write"] || !found["getdents64"] {
 		t.Errorf("write or getdents64 not explored: %v", found)
+	}
+}
+
+// TestCoveragePlan: three reports of different programs, ranked by how many
+// apps each missing or partial syscall or sub-operation would unblock; the
+// cumulative curve ends with every app running, in text, JSON and HTML
+// (an inline SVG picture).
+func TestCoveragePlan(t *testing.T) {
+	elf := testElfloaderWithFlags(t)
+	bb := requireBusybox(t)
+	prog := buildC(t, "need", needSrc)
+	dir := t.TempDir()
+	var reports []string
+	for i, argv := range [][]string{{bb, "ls", "/"}, {bb, "sh", "-c", "ls / | cat"}, {prog}} {
+		out := filepath.Join(dir, "r"+strconv.Itoa(i)+".json")
+		args := append(append([]string{elf[0], "coverage"}, elf[1:]...), "-o", out, "--")
+		if res := runCmd(t, testTimeout, "", append(args, argv...)...); res.status != 0 {
+			t.Fatalf("coverage %v: status %d\n%s", argv, res.status, res.stderr)
+		}
+		reports = append(reports, out)
+	}
+	plan := func(format string) string {
+		res := runCmd(t, testTimeout, "", append([]string{elf[0], "coverage", "plan", "--format=" + format}, reports...)...)
+		if res.status != 0 {
+			t.Fatalf("plan --format=%s: status %d\n%s", format, res.status, res.stderr)
+		}
+		return res.stdout
+	}
+	var p struct {
+		Schema string `json:"schema"`
+		Apps   []struct {
+			Name  string   `json:"name"`
+			Needs []string `json:"needs"`
+		} `json:"apps"`
+		Ready int `json:"ready"`
+		Items []struct {
+			Rank     int      `json:"rank"`
+			Name     string   `json:"name"`
+			Level    string   `json:"level"`
+			Apps     []string `json:"apps"`
+			Unblocks int      `json:"unblocks"`
+			Running  int      `json:"running"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(plan("json")), &p); err != nil {
+		t.Fatalf("plan JSON: %v", err)
+	}
+	if p.Schema != "elfloader-plan/1" || len(p.Apps) != 3 || len(p.Items) == 0 {
+		t.Fatalf("plan: schema %q, %d apps, %d items", p.Schema, len(p.Apps), len(p.Items))
+	}
+	running, needed := p.Ready, map[string]int{}
+	for _, a := range p.Apps {
+		for _, n := range a.Needs {
+			needed[n]++
+		}
+	}
+	for i, it := range p.Items {
+		running += it.Unblocks
+		if it.Rank != i+1 || it.Running != running || it.Level == "full" || len(it.Apps) != needed[it.Name] {
+			t.Errorf("item %d: %+v (running %d, needed by %d apps)", i, it, running, needed[it.Name])
+		}
+	}
+	if running != 3 {
+		t.Errorf("after the whole plan %d apps would run, want 3", running)
+	}
+	// rseq is a stub every glibc program calls: all three need it.
+	if len(p.Items[0].Apps) < 2 {
+		t.Errorf("the first item is needed by %d apps only: %+v", len(p.Items[0].Apps), p.Items[0])
+	}
+	if text := plan("text"); !strings.Contains(text, "Implementation plan for 3 apps") || !strings.Contains(text, p.Items[0].Name) {
+		t.Errorf("text plan:\n%s", text)
+	}
+	if html := plan("html"); !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.Contains(html, "<svg") || !strings.Contains(html, "<polyline") {
+		t.Errorf("HTML plan has no curve:\n%.400s", html)
 	}
 }
