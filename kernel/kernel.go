@@ -58,7 +58,8 @@ type Config struct {
 	// "--- SIG ---" and "+++ exited +++" lines).
 	Tracer Tracer
 	// ShutdownGrace is the time between the SIGTERM and the SIGKILL of a
-	// shutdown (reboot(2)); 0 means DefaultShutdownGrace.
+	// shutdown (reboot(2)); 0 means DefaultShutdownGrace, a negative value
+	// none (SIGKILL at once).
 	ShutdownGrace time.Duration
 }
 

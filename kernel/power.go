@@ -129,7 +129,7 @@ func (k *Kernel) terminateAll(caller *Process) {
 	if grace == 0 {
 		grace = DefaultShutdownGrace
 	}
-	k.waitProcesses(caller, grace)
+	k.waitProcesses(caller, max(grace, 0))
 	k.KillAll()
 }
 

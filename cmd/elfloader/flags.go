@@ -11,8 +11,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	flag "github.com/spf13/pflag"
+
+	"github.com/elfloader/elfloader/kernel"
 )
 
 // flagErrorStatus is the exit status of a command line elfloader cannot
@@ -43,6 +46,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.rm, "rm", false, "remove the app's state when it exits (detached apps; a foreground run keeps none)")
 	fs.StringVar(&o.restart, "restart", "no", "what to do when the app exits or crashes on its own: no, on-failure[:N] (restart after a non-zero status, at most N times) or always (never after the app's power-off or a SIGINT/SIGTERM/SIGQUIT from the user)")
 	fs.IntVar(&o.restartLimit, "restart-limit", defaultRestartLimit, "most restarts in a row, whether the app asked with reboot(2) or --restart did")
+	fs.IntVar(&o.stopTimeout, "stop-timeout", int(kernel.DefaultShutdownGrace/time.Second), "`SECONDS` between the SIGTERM and the SIGKILL when the app powers off or restarts with reboot(2)")
 	fs.StringVar(&o.fs.Root, "root", "/", "host `DIR` the app sees as / (read-only; writes go to memory)")
 	// elfloader's own.
 	fs.BoolVar(&o.trace, "trace", false, "print every system call in strace's format (to stderr or --trace-file)")

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/debug/gdbstub"
@@ -61,6 +62,7 @@ type runOptions struct {
 
 	restart      string // --restart: no, on-failure[:N] or always (restart.go)
 	restartLimit int    // --restart-limit: restarts in a row
+	stopTimeout  int    // --stop-timeout: seconds from SIGTERM to SIGKILL in a shutdown
 }
 
 // hostConfinement returns what confines every thread that runs app code:
@@ -118,6 +120,9 @@ type hooks struct {
 // asks with reboot(2) or the --restart policy says so (restart.go).
 func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	policy, err := parseRestartPolicy(o.restart, o.restartLimit)
+	if err == nil && o.stopTimeout < 0 {
+		err = fmt.Errorf("--stop-timeout %d: want 0 or more seconds", o.stopTimeout)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return flagErrorStatus
@@ -221,6 +226,14 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	return status
 }
 
+// shutdownGrace is --stop-timeout as kernel.Config wants it.
+func (o *runOptions) shutdownGrace() time.Duration {
+	if o.stopTimeout == 0 {
+		return -1 // SIGKILL at once
+	}
+	return time.Duration(o.stopTimeout) * time.Second
+}
+
 // booter starts the app on a fresh kernel, once per boot: a new root
 // filesystem (the in-memory overlay starts empty; volumes are the host's
 // and keep what was written), new processes, new kernel state. The
@@ -289,7 +302,8 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		Platform:    b.rp.plat, Syscalls: b.tb,
 		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(cmp.Or(o.appStdout, os.Stdout), 1), Stderr: o.stdio(os.Stderr, 2),
 		Report: stderr, Hostname: host,
-		Mounts: mounts.List,
+		Mounts:        mounts.List,
+		ShutdownGrace: o.shutdownGrace(),
 	})
 	if err == nil {
 		err = container.MountKernelFS(root, k, &mounts)

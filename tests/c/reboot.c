@@ -13,6 +13,8 @@
 //                         SIGTERM handler that writes DIR/term.NAME; a third
 //                         child powers off
 //   reboot cad DIR        boot 1 turns Ctrl-Alt-Del on and waits; boot 2 exits
+//   reboot stubborn       a child ignores SIGTERM; the first process powers
+//                         off (the child ends by SIGKILL after the grace period)
 //
 // Only "errno" may run natively.
 #define _GNU_SOURCE
@@ -215,15 +217,41 @@ static int poweroff(const char *dir)
 		pause();
 }
 
+static int stubborn(void)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return 1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		signal(SIGTERM, SIG_IGN);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	char c;
+	if (read(p[0], &c, 1) != 1)
+		return 1;
+	printf("stubborn child ready\n");
+	fflush(stdout);
+	show("power off returned", rb(MAGIC1, MAGIC2, CMD_HALT, NULL));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: reboot errno|count DIR N|crash DIR|exit DIR S|poweroff DIR|cad DIR\n");
+		fprintf(stderr, "usage: reboot errno|stubborn|count DIR N|crash DIR|exit DIR S|poweroff DIR|cad DIR\n");
 		return 2;
 	}
 	const char *mode = argv[1];
 	if (strcmp(mode, "errno") == 0)
 		return errno_rules();
+	if (strcmp(mode, "stubborn") == 0)
+		return stubborn();
 	if (argc < 3)
 		return 2;
 	const char *dir = argv[2];

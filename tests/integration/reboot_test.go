@@ -131,6 +131,18 @@ func TestRebootPowerOff(t *testing.T) {
 	}
 }
 
+// TestRebootGracePeriod: a process that ignores SIGTERM is killed after
+// --stop-timeout (at once with 0), and the power-off still ends elfloader
+// with status 0.
+func TestRebootGracePeriod(t *testing.T) {
+	for _, timeout := range []string{"1", "0"} {
+		res, _ := rebootRun(t, []string{"--stop-timeout=" + timeout}, "stubborn")
+		if res.Status != 0 || res.Stdout != "stubborn child ready\n" {
+			t.Errorf("--stop-timeout=%s: status %d, stdout %q; want 0 and the child's readiness only\n%s", timeout, res.Status, res.Stdout, res.Stderr)
+		}
+	}
+}
+
 // TestRestartOnFailure: --restart=on-failure:3 restarts a crashing app three
 // times; elfloader exits with the last crash's status.
 func TestRestartOnFailure(t *testing.T) {
