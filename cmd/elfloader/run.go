@@ -195,6 +195,10 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	rs := &restarter{policy: policy}
 	var status int
 	for {
+		if sig := fwd.stoppedWhileIdle(); sig != 0 {
+			status = 128 + int(sig) // as if the app had been killed by it
+			break
+		}
 		end, done := b.boot(ctx)
 		if done {
 			status = end.status

@@ -21,6 +21,9 @@ type signalForwarder struct {
 	mu      sync.Mutex
 	k       *kernel.Kernel // nil between boots
 	stopped bool           // SIGINT, SIGTERM or SIGQUIT went to the app
+	// idleStop is a terminating signal that came while no app ran (before
+	// the first boot, between two): no boot follows.
+	idleStop syscall.Signal
 }
 
 // startSignalForwarding forwards elfloader's signals until ctx ends.
@@ -59,10 +62,26 @@ func (f *signalForwarder) detach() (stopped bool) {
 	return f.stopped
 }
 
-// forward passes one signal on (dropped between boots).
+// stoppedWhileIdle returns the terminating signal that came while no app
+// ran, or 0.
+func (f *signalForwarder) stoppedWhileIdle() syscall.Signal {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.idleStop
+}
+
+// forward passes one signal on. With no app running, a terminating signal
+// (SIGINT, SIGTERM, SIGQUIT, SIGHUP) is kept so that no boot follows;
+// others are dropped.
 func (f *signalForwarder) forward(sig syscall.Signal) {
 	f.mu.Lock()
 	k := f.k
+	if k == nil {
+		switch sig {
+		case syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP:
+			f.idleStop = sig
+		}
+	}
 	f.mu.Unlock()
 	if k == nil {
 		return
