@@ -133,38 +133,48 @@ func (k *Kernel) terminateAll(caller *Process) {
 	k.KillAll()
 }
 
-// KillAll sends SIGKILL to every live process and waits until they have
-// ended (bounded: a process that does not end in time is reported).
+// KillAll sends SIGKILL to every live process, also to those forked
+// meanwhile, and waits until they have all ended (bounded: processes that
+// do not end in time are reported).
 func (k *Kernel) KillAll() {
-	for _, p := range k.liveProcesses() {
-		p.SendSignal(NewSigInfo(SIGKILL, linux.SI_KERNEL))
-	}
-	if left := k.waitProcesses(nil, shutdownReapBound); left > 0 {
-		k.reportOnce("shutdown-left", fmt.Sprintf("elfloader: %d app processes did not end after SIGKILL\n", left))
+	deadline := time.NewTimer(shutdownReapBound)
+	defer deadline.Stop()
+	for {
+		live := k.liveProcesses()
+		if len(live) == 0 {
+			return
+		}
+		for _, p := range live {
+			p.SendSignal(NewSigInfo(SIGKILL, linux.SI_KERNEL))
+		}
+		select {
+		case <-live[0].done:
+		case <-deadline.C:
+			k.reportOnce("shutdown-left", fmt.Sprintf("elfloader: %d app processes did not end after SIGKILL\n", len(live)))
+			return
+		}
 	}
 }
 
 // waitProcesses waits until every live process but except has ended, at
-// most d; it returns how many are left.
-func (k *Kernel) waitProcesses(except *Process, d time.Duration) int {
+// most d.
+func (k *Kernel) waitProcesses(except *Process, d time.Duration) {
 	deadline := time.NewTimer(d)
 	defer deadline.Stop()
 	for {
 		var next *Process
-		left := 0
 		for _, p := range k.liveProcesses() {
 			if p != except {
 				next = p
-				left++
 			}
 		}
 		if next == nil {
-			return 0
+			return
 		}
 		select {
 		case <-next.done:
 		case <-deadline.C:
-			return left
+			return
 		}
 	}
 }
