@@ -390,6 +390,10 @@ execvp does. The exit status is the program's, or 128+N when signal N killed
 it; 127 when PROGRAM does not exist, 126 when it cannot be run (no execute
 permission, not an ELF file or script). elfloader's own messages on stderr
 start with "elfloader:". Signals sent to elfloader are passed to the program.
+The program's reboot(2) is the unikernel's power button: power-off and halt
+end every process (SIGTERM, --stop-timeout, SIGKILL) and elfloader exits 0;
+restart starts the program again from a fresh state, as --restart does
+after it exits (docs/reboot.md).
 APP.img, an image made by "elfloader pack", runs on its own root filesystem
 with its entrypoint, command, environment and working directory.
 
