@@ -204,7 +204,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <p class="meta">{{.Summary}}</p>
 <table id="explore-table" class="sortable">
 <thead><tr><th>Call</th><th data-type="num">Nr</th><th>Verdict</th><th>Note</th></tr></thead>
-{{range .Rows}}<tbody data-name="{{index . 0}}"><tr class="explore" data-call="{{index . 0}}"><td><code>{{index . 0}}</code></td><td class="num">{{index . 1}}</td><td><span class="badge {{verdictClass (index . 2)}}">{{index . 2}}</span></td><td>{{index . 3}}</td></tr></tbody>
+{{range .Rows}}<tbody data-name="{{index . 0}}"><tr class="explore" data-call="{{index . 0}}"><td class="command"><code>{{index . 0}}</code></td><td class="num">{{index . 1}}</td><td><span class="badge {{verdictClass (index . 2)}}">{{index . 2}}</span></td><td>{{index . 3}}</td></tr></tbody>
 {{end}}</table>
 </div>
 </section>
