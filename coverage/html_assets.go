@@ -7,7 +7,7 @@ const pageCSS = `
 * { box-sizing: border-box; }
 body { margin:0; padding:2rem; background:var(--bg); color:var(--fg);
   font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; }
-h1 { font-size:1.5rem; margin:0 0 .25rem; }
+h1 { font-size:1.5rem; margin:0 0 .25rem; overflow-wrap:anywhere; }
 h2 { font-size:1.15rem; margin:2rem 0 .5rem; }
 .meta { color:var(--muted); margin:0 0 1rem; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:1rem 1.25rem;
@@ -19,6 +19,11 @@ h2 { font-size:1.15rem; margin:2rem 0 .5rem; }
 .stat.level-partial b { color:var(--partial); } .stat.level-full b { color:var(--full); }
 table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; padding:.35rem .6rem; border-bottom:1px solid var(--line); vertical-align:top; }
+/* Long words (flag lists of sub-operations, call sites, commands) wrap
+   anywhere, so the table fits a 1,400-pixel window. */
+td { overflow-wrap:break-word; }
+tr.subop td:first-child, td.site, td.command, .errors, ul.runs code { overflow-wrap:anywhere; }
+td.num, td.handler, .badge { white-space:nowrap; }
 th { position:sticky; top:0; background:#f9fafb; cursor:pointer; user-select:none; white-space:nowrap; font-weight:600; }
 th:hover { background:#eef1f5; }
 th.asc::after { content:" ▲"; font-size:.7em; } th.desc::after { content:" ▼"; font-size:.7em; }
@@ -42,6 +47,10 @@ pre.diff { margin:.25rem 0 .5rem; padding:.5rem .75rem; background:#0f172a; colo
   font-size:.85em; white-space:pre-wrap; }
 input.filter { padding:.4rem .6rem; border:1px solid var(--line); border-radius:6px; min-width:16rem; font:inherit; }
 ul.runs { margin:.25rem 0 0; padding-left:1.25rem; color:var(--muted); }
+figure.curve { margin:0 0 1rem; } figure.curve svg { max-width:100%; height:auto; }
+figcaption { color:var(--muted); font-size:.9em; }
+svg .axis { stroke:#98a2b3; stroke-width:1; } svg .curve-line { stroke:var(--full); stroke-width:2.5; }
+svg .tick, svg .label { fill:var(--muted); font-size:12px; }
 `
 
 // pageJS sorts any table.sortable by the clicked header (numbers by value,

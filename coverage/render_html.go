@@ -13,6 +13,7 @@ type pageData struct {
 	Suite    *htmlSuite
 	Explore  *htmlExplore
 	Coverage *htmlReport
+	Plan     *htmlPlan
 }
 
 type htmlStat struct {
@@ -66,7 +67,30 @@ type htmlExplore struct {
 // <tr class="syscall level-…" data-syscall="name">; its sub-operations
 // follow it in the same <tbody>. Clicking a header sorts the table.
 func WriteHTML(w io.Writer, r Report) error {
-	return writePage(w, pageData{Title: "elfloader syscall coverage", Coverage: newHTMLReport(r)})
+	return writePage(w, pageData{Title: ReportTitle(r), Coverage: newHTMLReport(r)})
+}
+
+// ReportTitle names what the report covers: "Syscall coverage of busybox
+// ls -l /", or of several runs ("Syscall coverage of 3 runs: a, b and 1
+// more").
+func ReportTitle(r Report) string {
+	const listed = 2
+	switch n := len(r.Runs); {
+	case n == 0:
+		return "Syscall coverage"
+	case n == 1:
+		return "Syscall coverage of " + QuoteArgv(r.Runs[0].Argv)
+	default:
+		var names []string
+		for _, run := range r.Runs[:min(n, listed)] {
+			names = append(names, QuoteArgv(run.Argv))
+		}
+		more := ""
+		if n > listed {
+			more = fmt.Sprintf(" and %d more", n-listed)
+		}
+		return fmt.Sprintf("Syscall coverage of %d runs: %s%s", n, strings.Join(names, ", "), more)
+	}
 }
 
 func writePage(w io.Writer, data pageData) error {
@@ -166,7 +190,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <table id="suite-table" class="sortable">
 <thead><tr><th data-type="num">Line</th><th>Command</th><th>Result</th><th>Native</th><th>elfloader</th><th>Reason</th></tr></thead>
 {{range .Rows}}<tbody data-name="{{.Command}}">
-<tr class="command class-{{.Class}}" data-command="{{.Command}}"><td class="num">{{.Line}}</td><td><code>{{.Command}}</code></td><td><span class="badge class-{{.Class}}">{{.Class}}</span></td><td>{{.NativeStatus}}</td><td>{{.Status}}</td><td>{{.Reason}}</td></tr>
+<tr class="command class-{{.Class}}" data-command="{{.Command}}"><td class="num">{{.Line}}</td><td class="command"><code>{{.Command}}</code></td><td><span class="badge class-{{.Class}}">{{.Class}}</span></td><td>{{.NativeStatus}}</td><td>{{.Status}}</td><td>{{.Reason}}</td></tr>
 {{if .Diff}}<tr class="diff"><td></td><td colspan="5"><pre class="diff">{{.Diff}}</pre></td></tr>{{end}}
 </tbody>
 {{end}}</table>
@@ -180,8 +204,22 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <p class="meta">{{.Summary}}</p>
 <table id="explore-table" class="sortable">
 <thead><tr><th>Call</th><th data-type="num">Nr</th><th>Verdict</th><th>Note</th></tr></thead>
-{{range .Rows}}<tbody data-name="{{index . 0}}"><tr class="explore" data-call="{{index . 0}}"><td><code>{{index . 0}}</code></td><td class="num">{{index . 1}}</td><td><span class="badge {{verdictClass (index . 2)}}">{{index . 2}}</span></td><td>{{index . 3}}</td></tr></tbody>
+{{range .Rows}}<tbody data-name="{{index . 0}}"><tr class="explore" data-call="{{index . 0}}"><td class="command"><code>{{index . 0}}</code></td><td class="num">{{index . 1}}</td><td><span class="badge {{verdictClass (index . 2)}}">{{index . 2}}</span></td><td>{{index . 3}}</td></tr></tbody>
 {{end}}</table>
+</div>
+</section>
+{{end}}
+{{with .Plan}}
+<section id="plan">
+<h2>What to implement next</h2>
+<div class="card">
+<p class="meta">{{.Summary}}</p>
+<figure class="curve">{{.Curve}}<figcaption>Apps that would run after implementing the first N syscalls and sub-operations below.</figcaption></figure>
+<table id="plan-table" class="sortable">
+<thead><tr><th data-type="num">Rank</th><th>Call</th><th>Level</th><th>Apps that need it</th><th data-type="num">Unblocks</th><th data-type="num">Apps that would run</th></tr></thead>
+{{range .Rows}}<tbody data-name="{{.Name}}"><tr class="plan {{.LevelClass}}" data-call="{{.Name}}"><td class="num">{{.Rank}}</td><td class="command"><code>{{.Name}}</code></td><td><span class="badge {{.LevelClass}}">{{.Level}}</span></td><td>{{.Apps}}</td><td class="num">{{.Unblocks}}</td><td class="num" data-sort="{{.Running}}">{{.Running}}/{{.Total}}</td></tr></tbody>
+{{end}}</table>
+<details><summary>{{len .Apps}} app(s)</summary><ul class="runs">{{range .Apps}}<li><code>{{.Name}}</code> ({{.File}}): {{len .Needs}} need(s){{range .Needs}} · <code>{{.}}</code>{{end}}</li>{{end}}</ul></details>
 </div>
 </section>
 {{end}}
@@ -196,7 +234,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <table id="coverage-table" class="sortable">
 <thead><tr><th>Name</th><th data-type="num">Nr</th><th data-type="num">Level</th><th data-type="num">Count</th><th data-type="num">Errors</th><th>Note</th><th>Handler</th><th>First call site</th></tr></thead>
 {{range .Groups}}<tbody data-name="{{.Name}}">
-<tr class="syscall {{.LevelClass}}" data-syscall="{{.Name}}"><td>{{.Name}}</td><td class="num">{{.Nr}}</td><td data-sort="{{.LevelRank}}"><span class="badge {{.LevelClass}}">{{.Level}}</span></td><td class="num">{{.Count}}</td><td class="num" data-sort="{{.Errors}}">{{if .ErrorsText}}<span class="errors">{{.ErrorsText}}</span>{{end}}</td><td>{{.Note}}</td><td><code>{{.Handler}}</code></td><td class="site">{{.Site}}</td></tr>
+<tr class="syscall {{.LevelClass}}" data-syscall="{{.Name}}"><td>{{.Name}}</td><td class="num">{{.Nr}}</td><td data-sort="{{.LevelRank}}"><span class="badge {{.LevelClass}}">{{.Level}}</span></td><td class="num">{{.Count}}</td><td class="num" data-sort="{{.Errors}}">{{if .ErrorsText}}<span class="errors">{{.ErrorsText}}</span>{{end}}</td><td>{{.Note}}</td><td class="handler"><code>{{.Handler}}</code></td><td class="site">{{.Site}}</td></tr>
 {{range .Subs}}<tr class="subop {{.LevelClass}}" data-subop="{{.Label}}"><td>{{.Label}}</td><td class="num">{{.Value}}</td><td><span class="badge {{.LevelClass}}">{{.Level}}</span></td><td class="num">{{.Count}}</td><td>{{if .ErrorsText}}<span class="errors">{{.ErrorsText}}</span>{{end}}</td><td colspan="3">{{.Note}}</td></tr>
 {{end}}</tbody>
 {{end}}</table>

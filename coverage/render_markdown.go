@@ -18,7 +18,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 }
 
 func writeMarkdownReport(b *strings.Builder, r Report, heading string) {
-	fmt.Fprintf(b, "%s Syscall coverage\n\n", heading)
+	fmt.Fprintf(b, "%s %s\n\n", heading, mdEscape(ReportTitle(r)))
 	fmt.Fprintf(b, "%s\n\n", mdEscape(summaryLine(r)))
 	if fp := fastPathText(r.FastPath); fp != "" {
 		fmt.Fprintf(b, "Fast path: %s\n\n", fp)

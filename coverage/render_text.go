@@ -19,7 +19,7 @@ func WriteText(w io.Writer, r Report) error {
 }
 
 func writeTextReport(b *strings.Builder, r Report) {
-	fmt.Fprintf(b, "%s\n", summaryLine(r))
+	fmt.Fprintf(b, "%s\n%s\n", ReportTitle(r), summaryLine(r))
 	if fp := fastPathText(r.FastPath); fp != "" {
 		fmt.Fprintf(b, "fast path: %s\n", fp)
 	}

@@ -31,7 +31,11 @@ func TestSchemaDocumentsEveryField(t *testing.T) {
 	if err := RenderExplore(&explore, FormatJSON, MergeExplore(a, b)); err != nil {
 		t.Fatal(err)
 	}
-	for _, data := range [][]byte{buf.Bytes(), suite.Bytes(), explore.Bytes()} {
+	var plan bytes.Buffer
+	if err := RenderPlan(&plan, FormatJSON, NewPlan(planFixture())); err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range [][]byte{buf.Bytes(), suite.Bytes(), explore.Bytes(), plan.Bytes()} {
 		var v any
 		if err := json.Unmarshal(data, &v); err != nil {
 			t.Fatal(err)

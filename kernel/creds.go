@@ -22,6 +22,7 @@ const (
 	CapIpcOwner       = 15
 	CapSysChroot      = 18
 	CapSysAdmin       = 21
+	CapSysBoot        = 22
 	CapSysNice        = 23
 	CapSysResource    = 24
 	CapMknod          = 27

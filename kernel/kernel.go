@@ -57,6 +57,10 @@ type Config struct {
 	// Tracer, when set, sees delivered signals and task ends (strace's
 	// "--- SIG ---" and "+++ exited +++" lines).
 	Tracer Tracer
+	// ShutdownGrace is the time between the SIGTERM and the SIGKILL of a
+	// shutdown (reboot(2)); 0 means DefaultShutdownGrace, a negative value
+	// none (SIGKILL at once).
+	ShutdownGrace time.Duration
 }
 
 // Kernel is the root of the state an app sees.
@@ -71,6 +75,7 @@ type Kernel struct {
 	reported  map[string]bool
 	libState  map[any]any
 	id        string
+	power     powerState
 
 	asyncOnce sync.Once
 	asyncIO   *asyncIO // the O_ASYNC watcher (async.go)
@@ -111,7 +116,7 @@ func New(cfg Config) (*Kernel, error) {
 	// with init's special signal rules).
 	return &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: os.Getpid(), processes: map[int]*Process{},
 		tasks: map[int]*Task{}, futexes: newFutexTable(), reported: map[string]bool{},
-		id: newKernelID(), internal: make(chan struct{})}, nil
+		id: newKernelID(), internal: make(chan struct{}), power: powerState{done: make(chan struct{})}}, nil
 }
 
 // Hostname is the node name the app sees.
@@ -140,7 +145,8 @@ func (k *Kernel) allocPID() int {
 // Run loads spec.Path as a new process, runs it to completion and returns
 // its wait status as a shell reports it: the exit code, or 128+signal.
 // A panic in any kernel goroutine ends the run at once with an
-// *InternalError and InternalErrorStatus.
+// *InternalError and InternalErrorStatus. A shutdown (reboot(2), see
+// PowerEvent) ends it with status 0 once every process has ended.
 func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 	p, err := k.newProcess(spec)
 	if err != nil {
@@ -148,13 +154,21 @@ func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 	}
 	t := p.leader
 	go t.run()
-	select {
-	case <-p.done:
-		return p.status, nil
-	case <-k.internal:
-		return InternalErrorStatus, k.internalErr
-	case <-ctx.Done():
-		return 0, ctx.Err()
+	firstDone := p.done
+	for {
+		select {
+		case <-firstDone:
+			if !k.shuttingDown() {
+				return p.status, nil
+			}
+			firstDone = nil // the shutdown's end decides
+		case <-k.power.done:
+			return 0, nil
+		case <-k.internal:
+			return InternalErrorStatus, k.internalErr
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
 	}
 }
 

@@ -76,8 +76,10 @@ type Observer interface {
 // Filter decides whether a syscall may be served (profiles); a refused call
 // gets ENOSYS, or kills the app when Kill is set. t is the calling task, for
 // filters that read an argument struct from app memory (clone3, openat2).
+// Refused names what was refused, for the report: "syscall getpid (39)",
+// or the sub-operation, "openat O_RDONLY"; "" when the call is allowed.
 type Filter interface {
-	Allow(t *kernel.Task, nr uint64, args Args) bool
+	Refused(t *kernel.Task, nr uint64, args Args) string
 	Kill() bool
 }
 
@@ -96,7 +98,7 @@ type Table struct {
 	observer Observer
 	filter   Filter
 	override Override
-	reported sync.Map // nr → struct{}: ENOSYS already reported
+	reported sync.Map // nr or "refused WHAT" → struct{}: already reported
 }
 
 // New returns an empty table.
@@ -205,8 +207,9 @@ func (tb *Table) Dispatch(t *kernel.Task) {
 	if nr <= linux.MaxSyscall {
 		e = tb.entries[nr]
 	}
-	if tb.filter != nil && !tb.filter.Allow(t, nr, args) {
-		tb.reportRefused(t, nr)
+	refused := tb.filterRefused(t, nr, args)
+	if refused != "" {
+		tb.reportRefused(t, refused)
 		if tb.filter.Kill() {
 			t.KillBySignal(int(unix.SIGSYS))
 			return
@@ -227,7 +230,9 @@ func (tb *Table) Dispatch(t *kernel.Task) {
 		// ret is the override's answer.
 	case e == nil || e.Level == Missing:
 		// A Missing entry only documents why; the call is not served.
-		tb.reportMissing(t, nr)
+		if refused == "" {
+			tb.reportMissing(t, nr) // a refused call was reported as such
+		}
 		ret = errnoReturn(unix.ENOSYS)
 	default:
 		v, err := e.handler(t, args)
@@ -261,11 +266,22 @@ func (tb *Table) reportMissing(t *kernel.Task, nr uint64) {
 	fmt.Fprintf(t.Kernel().Report(), "elfloader: unsupported syscall %s (%d): answered ENOSYS\n", linux.SyscallName(nr), nr)
 }
 
-func (tb *Table) reportRefused(t *kernel.Task, nr uint64) {
-	if _, seen := tb.reported.LoadOrStore(nr, struct{}{}); seen {
+// filterRefused is what the profile filter refuses of the call ("": it
+// may be served).
+func (tb *Table) filterRefused(t *kernel.Task, nr uint64, args Args) string {
+	if tb.filter == nil {
+		return ""
+	}
+	return tb.filter.Refused(t, nr, args)
+}
+
+// reportRefused says once per syscall or sub-operation that the profile
+// refused it.
+func (tb *Table) reportRefused(t *kernel.Task, what string) {
+	if _, seen := tb.reported.LoadOrStore("refused "+what, struct{}{}); seen {
 		return
 	}
-	fmt.Fprintf(t.Kernel().Report(), "elfloader: syscall %s (%d) is not in the profile\n", linux.SyscallName(nr), nr)
+	fmt.Fprintf(t.Kernel().Report(), "elfloader: %s is not in the profile\n", what)
 }
 
 // errnoReturn is the raw return value of a failed call: -errno.

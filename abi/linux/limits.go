@@ -28,4 +28,10 @@ const (
 	F_OWNER_TID  = 0
 	F_OWNER_PID  = 1
 	F_OWNER_PGRP = 2
+
+	// The other magic2 values reboot(2) accepts besides
+	// unix.LINUX_REBOOT_MAGIC2 (include/uapi/linux/reboot.h).
+	LINUX_REBOOT_MAGIC2A = 0x05121996
+	LINUX_REBOOT_MAGIC2B = 0x16041998
+	LINUX_REBOOT_MAGIC2C = 0x20112000
 )

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	flag "github.com/spf13/pflag"
 	"io"
+	"os"
 
 	"github.com/elfloader/elfloader/coverage"
 )
@@ -16,6 +17,7 @@ func coverageSubcommands() map[string]func(args []string, stdout, stderr io.Writ
 		"diff":    cmdCoverageDiff,
 		"suite":   cmdCoverageSuite,
 		"explore": cmdCoverageExplore,
+		"plan":    cmdCoveragePlan,
 	}
 }
 
@@ -35,7 +37,7 @@ func cmdCoverageRun(args []string, stdout, stderr io.Writer) int {
 	o.register(fs)
 	format := formatFlag{coverage.FormatText}
 	fs.Var(&format, "format", formatUsage())
-	out := fs.String("out", "", "merge the report into the JSON report `FILE` (created if missing) instead of printing it")
+	out := fs.StringP("out", "o", "", "merge the report into the JSON report `FILE` (created if missing) instead of printing it; the program's output then goes to elfloader's stdout and stderr")
 	profileOut := fs.String("profile-out", "", "write the profile of what the run used to `FILE` (for run --profile)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage:
@@ -43,17 +45,20 @@ func cmdCoverageRun(args []string, stdout, stderr io.Writer) int {
   elfloader coverage report [--format F] REPORT.json...
   elfloader coverage diff [--format text|json] OLD.json NEW.json
   elfloader coverage suite [--format F] [--parallel N] SUITE-FILE
-  elfloader coverage explore [--check CMD] [--duration D] [--parallel N] -- PROGRAM [ARGS...]
+  elfloader coverage explore [--check CMD] [--duration D] [--repeat N] [--parallel N] -- PROGRAM [ARGS...]
+  elfloader coverage plan [--format F] REPORT.json...
 
 Runs PROGRAM under elfloader like "elfloader run" and records every system
 call it makes: name and number, sub-operation (ioctl request, fcntl command,
 futex op, socket family, mmap flags...), count, results by errno, the
-handler's support level and the first call site. The program's own output
-passes through; the report follows on stdout when the program ends, or is
-merged into --out FILE (a one-line summary then goes to stderr). The exit
-status is the program's.
+handler's support level and the first call site. The report goes to stdout
+when the program ends, or is merged into --out FILE (a one-line summary
+then goes to stderr). The program's output never mixes with the report:
+with --out it goes to elfloader's stdout and stderr; when the report goes
+to stdout (no --out, or --out with --format), the program's stdout goes to
+elfloader's stderr. The exit status is the program's.
 
-Run "elfloader coverage SUBCOMMAND --help" for report, diff, suite and explore.
+Run "elfloader coverage SUBCOMMAND --help" for report, diff, suite, explore and plan.
 The report format is documented in docs/coverage-schema.md.
 
 Flags:
@@ -70,6 +75,9 @@ Flags:
 	formatSet := false
 	fs.Visit(func(f *flag.Flag) { formatSet = formatSet || f.Name == "format" })
 	o.coverageOut = "" // the command records the run itself
+	if *out == "" || formatSet {
+		o.appStdout = os.Stderr // stdout is the report's alone
+	}
 
 	argv := fs.Args()
 	rec := newCoverageRecording(&o, argv)

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,9 +27,11 @@ func cmdCoverageExplore(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&x.check, "check", "", "success check for servers: the shell `COMMAND` must exit 0 while the program runs (default: the program exits 0)")
 	fs.DurationVar(&x.duration, "duration", 10*time.Second, "with --check: how long the check may take to pass")
 	fs.DurationVar(&x.timeout, "timeout", 30*time.Second, "time limit of each run")
+	fs.StringVar(&x.platform, "platform", "", "run the program on this execution `PLATFORM` (inproc or isolated; default: run's)")
+	fs.IntVar(&x.repeat, "repeat", 1, "run the baseline and every variant `N` times: a variant works only when all N runs match the baseline")
 	parallel := fs.Int("parallel", 0, "run at most `N` programs at a time (default: the number of CPUs, or 1 with --check)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `Usage: elfloader coverage explore [--check CMD] [--duration D] [--parallel N] -- PROGRAM [ARGS...]
+		fmt.Fprintf(fs.Output(), `Usage: elfloader coverage explore [--check CMD] [--duration D] [--repeat N] [--parallel N] -- PROGRAM [ARGS...]
 
 Finds out what PROGRAM really needs of each system call it uses. A first
 run under elfloader records the syscalls and sub-operations it makes; then,
@@ -39,27 +41,32 @@ fake success 0 ("fake"). Verdicts:
   stubbable  the program still succeeds when the call fails with ENOSYS
   fakeable   it needs the call to succeed, but not its effect
   required   it needs a real implementation
-Success is exit status 0, or with --check the shell command CMD exiting 0
-within --duration while the program runs (for servers; the program is then
-stopped with SIGTERM). Every run is bounded by --timeout.
+The baseline run must exit 0. A variant works only when its stdout, stderr
+(without elfloader's own lines) and exit status are the baseline's, in each
+of --repeat runs; the note says what changed ("stubbed: stdout differs at
+line 1: ..."). A stream that differs between the baseline's own repeated
+runs is not compared (a warning says so). For servers, --check CMD: a
+variant works when the shell command CMD exits 0 within --duration while
+the program runs (the program is then stopped with SIGTERM). Every run is
+bounded by --timeout.
 
 Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if st, ok := parseFlags(fs, args); !ok {
+	if st, ok := parseWithOperands(fs, args); !ok {
 		return st
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
 	}
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: coverage explore: finding elfloader itself: %v\n", err)
 		return 1
 	}
-	x.self, x.argv = self, fs.Args()
+	if x.repeat < 1 {
+		fmt.Fprintf(stderr, "elfloader: coverage explore: --repeat %d: want at least 1\n", x.repeat)
+		return 2
+	}
+	x.self, x.argv, x.warn = self, fs.Args(), stderr
 	if *parallel <= 0 {
 		*parallel = runtime.NumCPU()
 		if x.check != "" {
@@ -87,6 +94,10 @@ type explorer struct {
 	check    string   // shell command that tells success for servers
 	duration time.Duration
 	timeout  time.Duration
+	platform string            // --platform of the runs ("": run's default)
+	repeat   int               // runs of the baseline and of each variant
+	baseline coverage.Baseline // what a working variant matches (no --check)
+	warn     io.Writer         // elfloader's stderr
 }
 
 // explore runs the baseline, then every item stubbed and, where needed,
@@ -98,8 +109,8 @@ func (x explorer) explore(ctx context.Context, parallel int) (coverage.ExploreRe
 	}
 	defer os.RemoveAll(dir)
 	baselinePath := filepath.Join(dir, "baseline.json")
-	if ok, note := x.try(ctx, []string{"--coverage-out", baselinePath}); !ok {
-		return coverage.ExploreReport{}, fmt.Errorf("the program fails without any override (%s); nothing to explore", note)
+	if err := x.runBaseline(ctx, baselinePath); err != nil {
+		return coverage.ExploreReport{}, err
 	}
 	baseline, err := coverage.ReadFile(baselinePath)
 	if err != nil {
@@ -161,26 +172,93 @@ func (x explorer) judge(ctx context.Context, it coverage.ExploreItem) (coverage.
 	return coverage.VerdictRequired, "stubbed: " + stubNote + "; faked: " + fakeNote
 }
 
-// try runs the program under `elfloader run FLAGS -- ARGV` and reports
-// whether it succeeded, with a short note saying how it failed.
-func (x explorer) try(ctx context.Context, flags []string) (bool, string) {
-	argv := append(append(append([]string{x.self, "run"}, flags...), "--"), x.argv...)
+// runBaseline runs the program without overrides --repeat times (the
+// first writes its coverage to path); it must succeed, and without --check
+// the runs become the baseline the variants are compared with.
+func (x *explorer) runBaseline(ctx context.Context, path string) error {
+	record := []string{"--coverage-out", path}
 	if x.check != "" {
-		return x.tryServer(ctx, argv)
+		for range x.repeat {
+			if ok, note := x.tryServer(ctx, x.runArgv(record)); !ok {
+				return fmt.Errorf("the program fails without any override (%s); nothing to explore", note)
+			}
+		}
+		return nil
 	}
-	runCtx, cancel := context.WithTimeout(ctx, x.timeout)
-	defer cancel()
-	cmd := boundedCommand(runCtx, argv)
-	err := cmd.Run()
-	switch {
-	case errors.Is(runCtx.Err(), context.DeadlineExceeded):
-		return false, fmt.Sprintf("timed out after %s", x.timeout)
-	case err == nil:
-		return true, ""
-	case cmd.ProcessState != nil:
-		return false, exitNote(cmd.ProcessState)
+	var runs []coverage.Outcome
+	for i := range x.repeat {
+		flags := record
+		if i > 0 {
+			flags = nil
+		}
+		o, err := x.run(ctx, flags)
+		if err != nil {
+			return err
+		}
+		if o.TimedOut || o.Signal != 0 || o.ExitStatus != 0 {
+			return fmt.Errorf("the program fails without any override (%s); nothing to explore", o.StatusText())
+		}
+		runs = append(runs, o)
 	}
-	return false, fmt.Sprintf("cannot run: %v", err)
+	b, err := coverage.NewBaseline(runs)
+	if err != nil {
+		return err
+	}
+	for stream, varies := range map[string]bool{"stdout": b.StdoutVaries, "stderr": b.StderrVaries} {
+		if varies {
+			fmt.Fprintf(x.warn, "elfloader: coverage explore: the program's %s differs between runs without overrides; it is not compared\n", stream)
+		}
+	}
+	x.baseline = b
+	return nil
+}
+
+// try runs the program under `elfloader run FLAGS -- ARGV` --repeat times
+// and reports whether it worked every time, with a note saying what
+// changed when it did not.
+func (x explorer) try(ctx context.Context, flags []string) (bool, string) {
+	for i := range x.repeat {
+		var note string
+		if x.check != "" {
+			if ok, why := x.tryServer(ctx, x.runArgv(flags)); !ok {
+				note = cmp.Or(why, "check failed")
+			}
+		} else if o, err := x.run(ctx, flags); err != nil {
+			note = err.Error()
+		} else {
+			note = x.baseline.Change(o)
+		}
+		if note != "" {
+			if i > 0 {
+				note += fmt.Sprintf(" (run %d of %d)", i+1, x.repeat)
+			}
+			return false, note
+		}
+	}
+	return true, ""
+}
+
+// runArgv is the command line of `elfloader run FLAGS -- ARGV`.
+func (x explorer) runArgv(flags []string) []string {
+	return append(x.runPrefix(flags), x.argv...)
+}
+
+// runPrefix is `elfloader run [--platform P] FLAGS --`.
+func (x explorer) runPrefix(flags []string) []string {
+	prefix := []string{x.self, "run"}
+	if x.platform != "" {
+		prefix = append(prefix, "--platform="+x.platform)
+	}
+	return append(append(prefix, flags...), "--")
+}
+
+// run runs the program under elfloader once, keeping its outputs.
+func (x explorer) run(ctx context.Context, flags []string) (coverage.Outcome, error) {
+	o, err := coverage.ExecRunner{Prefix: x.runPrefix(flags)}.Run(ctx, x.argv, x.timeout)
+	if err != nil {
+		return o, fmt.Errorf("cannot run: %w", err)
+	}
+	return o, nil
 }
 
 // tryServer starts the program, runs the check until it passes, the

@@ -132,3 +132,13 @@ func (ff *formatFlag) Set(s string) error {
 func formatUsage() string {
 	return fmt.Sprintf("output `FORMAT`: one of %v", coverage.Formats())
 }
+
+// newFormatFlagSet is the flag set of a coverage subcommand that renders
+// in a --format (text by default).
+func newFormatFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *formatFlag) {
+	fs := newFlagSet(name)
+	fs.SetOutput(stderr)
+	format := &formatFlag{coverage.FormatText}
+	fs.Var(format, "format", formatUsage())
+	return fs, format
+}

@@ -8,10 +8,7 @@ import (
 )
 
 func cmdCoverageReport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("coverage report")
-	fs.SetOutput(stderr)
-	format := formatFlag{coverage.FormatText}
-	fs.Var(&format, "format", formatUsage())
+	fs, format := newFormatFlagSet("coverage report", stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: elfloader coverage report [--format F] REPORT.json...
 
@@ -23,12 +20,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if st, ok := parseFlags(fs, args); !ok {
+	if st, ok := parseWithOperands(fs, args); !ok {
 		return st
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
 	}
 	var merged coverage.Report
 	for i, path := range fs.Args() {

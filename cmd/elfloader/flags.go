@@ -11,8 +11,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	flag "github.com/spf13/pflag"
+
+	"github.com/elfloader/elfloader/kernel"
 )
 
 // flagErrorStatus is the exit status of a command line elfloader cannot
@@ -41,6 +44,9 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.name, "name", "", "`NAME` of a detached app (for ps, logs, stop, rm, inspect; default: a generated one)")
 	fs.BoolVarP(&o.detach, "detach", "d", false, "run in the background; print the app's name (see elfloader ps)")
 	fs.BoolVar(&o.rm, "rm", false, "remove the app's state when it exits (detached apps; a foreground run keeps none)")
+	fs.StringVar(&o.restart, "restart", "no", "`POLICY` when the app exits or crashes on its own: no, on-failure[:N] (restart after a non-zero status, at most N times) or always (never after the app's power-off or a SIGINT/SIGTERM/SIGQUIT from the user)")
+	fs.IntVar(&o.restartLimit, "restart-limit", defaultRestartLimit, "at most `N` restarts in a row, whether the app asked with reboot(2) or --restart did")
+	fs.IntVar(&o.stopTimeout, "stop-timeout", int(kernel.DefaultShutdownGrace/time.Second), "`SECONDS` between the SIGTERM and the SIGKILL when the app powers off or restarts with reboot(2)")
 	fs.StringVar(&o.fs.Root, "root", "/", "host `DIR` the app sees as / (read-only; writes go to memory)")
 	// elfloader's own.
 	fs.BoolVar(&o.trace, "trace", false, "print every system call in strace's format (to stderr or --trace-file)")
@@ -95,6 +101,19 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 	if err != nil {
 		fmt.Fprintf(fs.Output(), "elfloader %s: %s (see elfloader %s --help)\n", fs.Name(), flagError(fs, err), fs.Name())
 		return flagErrorStatus, false
+	}
+	return 0, true
+}
+
+// parseWithOperands is parseFlags for a command that needs operands: with
+// none it prints the usage and stops with status 2.
+func parseWithOperands(fs *flag.FlagSet, args []string) (int, bool) {
+	if st, ok := parseFlags(fs, args); !ok {
+		return st, false
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2, false
 	}
 	return 0, true
 }

@@ -72,7 +72,7 @@ func commands(g *globalOptions) []command {
 		{"inspect", "describe an ELF program, an image or a detached app", withGlobals(cmdInspect)},
 		{"pack", "pack a directory, container image or program into an image file for run", cmdPack},
 		{"syscalls", "print the syscall support table (text, markdown or JSON)", cmdSyscalls},
-		{"coverage", "report the syscalls a program uses and how well they are served (also: report, diff, suite, explore)", cmdCoverage},
+		{"coverage", "report the syscalls a program uses and how well they are served (also: report, diff, suite, explore, plan)", cmdCoverage},
 		{"version", "print the version", func([]string, io.Writer, io.Writer) int { fmt.Println("elfloader", version); return 0 }},
 	}
 }

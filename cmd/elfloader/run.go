@@ -1,17 +1,18 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
+	"time"
 
 	"github.com/elfloader/elfloader/container"
+	"github.com/elfloader/elfloader/debug/gdbstub"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/sandbox"
@@ -54,6 +55,14 @@ type runOptions struct {
 	term  *os.File       // with --tty: the pseudo-terminal the app gets as fds 0-2
 
 	gdb gdbOptions // --gdb, --gdb-wait (gdb.go; run only)
+
+	// appStdout, when set, is the app's stdout instead of elfloader's
+	// (coverage sends it to stderr when the report goes to stdout).
+	appStdout *os.File
+
+	restart      string // --restart: no, on-failure[:N] or always (restart.go)
+	restartLimit int    // --restart-limit: restarts in a row
+	stopTimeout  int    // --stop-timeout: seconds from SIGTERM to SIGKILL in a shutdown
 }
 
 // hostConfinement returns what confines every thread that runs app code:
@@ -107,8 +116,17 @@ type hooks struct {
 }
 
 // runProgram runs argv under a new kernel and returns the exit status to
-// use for elfloader itself.
+// use for elfloader itself. The app runs again from a fresh state when it
+// asks with reboot(2) or the --restart policy says so (restart.go).
 func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
+	policy, err := parseRestartPolicy(o.restart, o.restartLimit)
+	if err == nil && o.stopTimeout < 0 {
+		err = fmt.Errorf("--stop-timeout %d: want 0 or more seconds", o.stopTimeout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return flagErrorStatus
+	}
 	if o.gdb.addr != "" {
 		o.rewrite = "off" // breakpoints and single steps need every site as the app wrote it
 	}
@@ -154,39 +172,6 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	if h.override != nil {
 		tb.SetOverride(h.override)
 	}
-	host := o.hostname
-	if host == "" {
-		host, _ = os.Hostname()
-	}
-	var mounts container.MountTable
-	root, workdir, err := container.BuildRoot(&o.fs, &mounts)
-	if err != nil {
-		fmt.Fprintf(stderr, "elfloader: %v\n", err)
-		return 125
-	}
-	env, cred, err := o.appIdentity(root)
-	if err != nil {
-		fmt.Fprintf(stderr, "elfloader: %v\n", err)
-		return 125
-	}
-	progPath, err := container.FindProgram(root, workdir, cred, argv[0], env, o.image == nil)
-	if err != nil {
-		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
-		var le *kernel.LoadError
-		if errors.As(err, &le) {
-			return exitStatusFor(err)
-		}
-		return 125
-	}
-	var netMode kernel.NetMode
-	switch o.net {
-	case "host", "":
-	case "none":
-		netMode = kernel.NetNone
-	default:
-		fmt.Fprintf(stderr, "elfloader: --net %q: want host or none\n", o.net)
-		return 2
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if o.debug {
 		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -196,33 +181,6 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
-	k, err := kernel.New(kernel.Config{
-		Log:         log,
-		ThreadSetup: threadSetup,
-		Net:         netMode,
-		Rewriter:    rp.rewriterConfig(),
-		Debugger:    debugger(stub),
-		Tracer:      kernelTracer(tb),
-		VFS:         root,
-		Platform:    rp.plat, Syscalls: tb,
-		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(os.Stdout, 1), Stderr: o.stdio(os.Stderr, 2),
-		Report: stderr, Hostname: host,
-		Mounts: mounts.List,
-	})
-	if err == nil {
-		err = container.MountKernelFS(root, k, &mounts)
-	}
-	if err == nil {
-		container.Seal(root, &o.fs, &mounts)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "elfloader: %v\n", err)
-		return 125
-	}
-	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir}
-	if o.image != nil || o.user != "" {
-		spec.Cred = &cred
-	}
 	// The terminals' modes are restored however the run ends, also by a
 	// panic in this goroutine (task goroutines recover theirs).
 	terminals, controllingTerminal := saveTerminals()
@@ -230,24 +188,32 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	defer restore()
 	// Signals sent to elfloader go to the app, as they would to the
 	// program run natively.
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
-		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGALRM, syscall.SIGCONT, syscall.SIGTSTP)
-	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		defer k.RecoverInternal("signal forwarding")
-		for {
-			select {
-			case s := <-sigs:
-				forwardSignal(k, s.(syscall.Signal), controllingTerminal)
-			case <-ctx.Done():
-				return
-			}
+	fwd := startSignalForwarding(ctx, controllingTerminal)
+	b := &booter{o: o, argv: argv, rp: rp, tb: tb, stub: stub, log: log, threadSetup: threadSetup, fwd: fwd, stderr: stderr}
+	rs := &restarter{policy: policy}
+	var status int
+	for {
+		if sig := fwd.stoppedWhileIdle(); sig != 0 {
+			status = 128 + int(sig) // as if the app had been killed by it
+			break
 		}
-	}()
-	status, err := k.Run(ctx, spec)
+		end, done := b.boot(ctx)
+		if done {
+			status = end.status
+			break
+		}
+		again, st, note := rs.next(end)
+		if note != "" {
+			fmt.Fprintf(stderr, "elfloader: %s\n", note)
+		}
+		if !again {
+			status = st
+			break
+		}
+		b.clear()
+	}
 	if stub != nil {
 		stub.ProcessExited()
 	}
@@ -258,18 +224,131 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten, %d refused; %d calls through rewritten sites, %d trapped\n",
 			o.rewrite, st.Sites, st.Refused, st.FastCalls, st.TrappedCalls)
 	}
-	if ie := (*kernel.InternalError)(nil); errors.As(err, &ie) {
-		ie.Report(stderr)
-		return kernel.InternalErrorStatus
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
-		return exitStatusFor(err)
-	}
-	if h.finish != nil {
+	if h.finish != nil && !b.failed {
 		h.finish(status)
 	}
 	return status
+}
+
+// shutdownGrace is --stop-timeout as kernel.Config wants it.
+func (o *runOptions) shutdownGrace() time.Duration {
+	if o.stopTimeout == 0 {
+		return -1 // SIGKILL at once
+	}
+	return time.Duration(o.stopTimeout) * time.Second
+}
+
+// booter starts the app on a fresh kernel, once per boot: a new root
+// filesystem (the in-memory overlay starts empty; volumes are the host's
+// and keep what was written), new processes, new kernel state. The
+// platform, syscall table and terminal stay.
+type booter struct {
+	o           *runOptions
+	argv        []string
+	rp          runPlatform
+	tb          *shim.Table
+	stub        *gdbstub.Stub
+	last        *kernel.Kernel // the kernel of the last boot
+	log         *slog.Logger
+	threadSetup func() error
+	fwd         *signalForwarder
+	stderr      io.Writer
+	failed      bool // elfloader could not boot the app, or failed inside
+}
+
+// boot runs the app once. done is true when elfloader must exit with
+// end.status whatever the restart policy (the app could not be started,
+// an internal error); otherwise end says how the run ended.
+func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
+	o, stderr := b.o, b.stderr
+	fail := func(status int, err error) (bootEnd, bool) {
+		fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
+		b.failed = true
+		return bootEnd{status: status}, true
+	}
+	host := o.hostname
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	var mounts container.MountTable
+	root, workdir, err := container.BuildRoot(&o.fs, &mounts)
+	if err != nil {
+		return fail(125, err)
+	}
+	env, cred, err := o.appIdentity(root)
+	if err != nil {
+		return fail(125, err)
+	}
+	progPath, err := container.FindProgram(root, workdir, cred, b.argv[0], env, o.image == nil)
+	if err != nil {
+		var le *kernel.LoadError
+		if errors.As(err, &le) {
+			return fail(exitStatusFor(err), err)
+		}
+		return fail(125, err)
+	}
+	var netMode kernel.NetMode
+	switch o.net {
+	case "host", "":
+	case "none":
+		netMode = kernel.NetNone
+	default:
+		return fail(2, fmt.Errorf("--net %q: want host or none", o.net))
+	}
+	k, err := kernel.New(kernel.Config{
+		Log:         b.log,
+		ThreadSetup: b.threadSetup,
+		Net:         netMode,
+		Rewriter:    b.rp.rewriterConfig(),
+		Debugger:    debugger(b.stub),
+		Tracer:      kernelTracer(b.tb),
+		VFS:         root,
+		Platform:    b.rp.plat, Syscalls: b.tb,
+		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(cmp.Or(o.appStdout, os.Stdout), 1), Stderr: o.stdio(os.Stderr, 2),
+		Report: stderr, Hostname: host,
+		Mounts:        mounts.List,
+		ShutdownGrace: o.shutdownGrace(),
+	})
+	if err == nil {
+		err = container.MountKernelFS(root, k, &mounts)
+	}
+	if err == nil {
+		container.Seal(root, &o.fs, &mounts)
+	}
+	if err != nil {
+		return fail(125, err)
+	}
+	spec := kernel.ExecSpec{Path: progPath, Argv: b.argv, Envp: env, Workdir: workdir}
+	if o.image != nil || o.user != "" {
+		spec.Cred = &cred
+	}
+	b.fwd.attach(k)
+	status, err := k.Run(ctx, spec)
+	stopped := b.fwd.detach()
+	if ie := (*kernel.InternalError)(nil); errors.As(err, &ie) {
+		ie.Report(stderr)
+		b.failed = true
+		return bootEnd{status: kernel.InternalErrorStatus}, true
+	}
+	if err != nil {
+		return fail(exitStatusFor(err), err)
+	}
+	b.last = k
+	end = bootEnd{status: status, stoppedByUser: stopped}
+	if ev, ok := k.PowerEvent(); ok {
+		end.power = &ev
+	}
+	return end, false
+}
+
+// clear ends what is left of the last boot before the next one: when the
+// first process ended on its own, as when a pid namespace's init dies,
+// whatever else still runs is killed.
+func (b *booter) clear() {
+	if b.last != nil {
+		b.last.KillAll()
+		b.last = nil
+	}
 }
 
 // appIdentity is the app's environment and user: the image's, or
@@ -311,6 +390,10 @@ execvp does. The exit status is the program's, or 128+N when signal N killed
 it; 127 when PROGRAM does not exist, 126 when it cannot be run (no execute
 permission, not an ELF file or script). elfloader's own messages on stderr
 start with "elfloader:". Signals sent to elfloader are passed to the program.
+The program's reboot(2) is the unikernel's power button: power-off and halt
+end every process (SIGTERM, --stop-timeout, SIGKILL) and elfloader exits 0;
+restart starts the program again from a fresh state, as --restart does
+after it exits (docs/reboot.md).
 APP.img, an image made by "elfloader pack", runs on its own root filesystem
 with its entrypoint, command, environment and working directory.
 

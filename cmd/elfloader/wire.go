@@ -6,6 +6,7 @@ import (
 	"github.com/elfloader/elfloader/posix/fs"
 	"github.com/elfloader/elfloader/posix/ipc"
 	"github.com/elfloader/elfloader/posix/mm"
+	"github.com/elfloader/elfloader/posix/power"
 	"github.com/elfloader/elfloader/posix/process"
 	"github.com/elfloader/elfloader/posix/random"
 	"github.com/elfloader/elfloader/posix/signal"
@@ -32,5 +33,6 @@ func newSyscallTable() *shim.Table {
 	thread.Register(tb)
 	event.Register(tb)
 	socket.Register(tb)
+	power.Register(tb)
 	return tb
 }

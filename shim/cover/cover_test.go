@@ -142,26 +142,26 @@ func TestFilter(t *testing.T) {
 	cases := []struct {
 		nr   uint64
 		args shim.Args
-		want bool
+		want string // what is refused
 	}{
-		{unix.SYS_WRITE, shim.Args{1}, true},
-		{unix.SYS_GETPID, shim.Args{}, false},
-		{unix.SYS_IOCTL, shim.Args{1, unix.TCGETS}, true},
-		{unix.SYS_IOCTL, shim.Args{1, 0xdead}, true},
-		{unix.SYS_IOCTL, shim.Args{1, unix.TIOCGWINSZ}, false},
-		{unix.SYS_MMAP, shim.Args{0, 4096, unix.PROT_READ, unix.MAP_PRIVATE}, false}, // kind not listed
-		{9999, shim.Args{}, false},
+		{unix.SYS_WRITE, shim.Args{1}, ""},
+		{unix.SYS_GETPID, shim.Args{}, "syscall getpid (39)"},
+		{unix.SYS_IOCTL, shim.Args{1, unix.TCGETS}, ""},
+		{unix.SYS_IOCTL, shim.Args{1, 0xdead}, ""},
+		{unix.SYS_IOCTL, shim.Args{1, unix.TIOCGWINSZ}, "ioctl TIOCGWINSZ"},
+		{unix.SYS_MMAP, shim.Args{0, 4096, unix.PROT_READ, unix.MAP_PRIVATE}, "mmap PROT_READ,MAP_PRIVATE"}, // kind not listed
+		{9999, shim.Args{}, "syscall syscall_9999 (9999)"},
 	}
 	for _, c := range cases {
-		if got := f.Allow(nil, c.nr, c.args); got != c.want {
-			t.Errorf("Allow(%d, %#x) = %v, want %v", c.nr, c.args[1], got, c.want)
+		if got := f.Refused(nil, c.nr, c.args); got != c.want {
+			t.Errorf("Refused(%d, %#x) = %q, want %q", c.nr, c.args[1], got, c.want)
 		}
 	}
 	if f.Kill() || !NewFilter(p, true).Kill() {
 		t.Error("Kill does not follow the action")
 	}
 	all := NewFilter(coverage.Profile{Syscalls: []string{"*"}, SubOps: map[string][]string{"ioctl": {"*"}}}, false)
-	if !all.Allow(nil, unix.SYS_IOCTL, shim.Args{1, 0x1234}) || !all.Allow(nil, unix.SYS_GETPID, shim.Args{}) {
+	if all.Refused(nil, unix.SYS_IOCTL, shim.Args{1, 0x1234}) != "" || all.Refused(nil, unix.SYS_GETPID, shim.Args{}) != "" {
 		t.Error("wildcards refused a call")
 	}
 	if _, err := ParseProfileAction("explode"); err == nil {

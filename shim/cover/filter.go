@@ -52,10 +52,13 @@ func syscallNumber(name string) (uint64, bool) {
 	return 0, false
 }
 
-// Allow implements shim.Filter.
-func (f *Filter) Allow(t *kernel.Task, nr uint64, args shim.Args) bool {
+// Refused implements shim.Filter: "syscall NAME (NR)" when the profile
+// lacks the syscall, "NAME LABEL" when it lacks the sub-operation
+// ("openat O_RDONLY"), "" when it allows the call.
+func (f *Filter) Refused(t *kernel.Task, nr uint64, args shim.Args) string {
+	name := linux.SyscallName(nr)
 	if nr > linux.MaxSyscall || !f.allowed[nr] {
-		return false
+		return fmt.Sprintf("syscall %s (%d)", name, nr)
 	}
 	var buf [1]coverage.SubOpID
 	var mem MemReader
@@ -63,11 +66,11 @@ func (f *Filter) Allow(t *kernel.Task, nr uint64, args shim.Args) bool {
 		mem = t
 	}
 	for _, s := range f.names.subOps(mem, nr, args, buf[:0]) {
-		if !f.profile.Allows(linux.SyscallName(nr), s.Kind, label(s)) {
-			return false
+		if l := label(s); !f.profile.Allows(name, s.Kind, l) {
+			return name + " " + l
 		}
 	}
-	return true
+	return ""
 }
 
 // Kill implements shim.Filter.
