@@ -20,6 +20,7 @@ func Register(tb *shim.Table) {
 	registerFile(tb)
 	registerGetdents(tb)
 	registerAttr(tb)
+	registerXattr(tb)
 	registerFcntl(tb)
 	registerIoctl(tb)
 	registerSync(tb)

@@ -13,6 +13,8 @@
 //	sys_file.go     mkdir, mknod, unlink, rmdir, rename, link, symlink,
 //	                readlink, chdir, fchdir, getcwd
 //	sys_attr.go     access, chmod, chown, utimensat, truncate, umask
+//	sys_xattr.go    setxattr, getxattr, listxattr, removexattr (path, l*, f*
+//	                and *xattrat forms; the rules are vfs.SetXattrAt's)
 //	sys_fcntl.go    fcntl, flock
 //	sys_ioctl.go    ioctl (descriptor requests; the rest goes to the file)
 //	sys_sync.go     fsync, fdatasync, sync, fallocate, fadvise64

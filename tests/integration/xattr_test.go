@@ -1,0 +1,57 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// TestXattr runs tests/c/xattr.c as root, natively and under elfloader:
+// the xattr calls on the app's in-memory files, namespaces and their rules
+// for root and nobody, symlinks, descriptors, the *xattrat calls, and a
+// host file's own attribute read through and changed. The host file is in
+// a :rw volume mounted where the native run finds its own copy, so both
+// runs name the same path and start from the same attribute.
+func TestXattr(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native run must start as root")
+	}
+	hostFile := func(dir string) {
+		f := filepath.Join(dir, "hostfile")
+		if err := os.WriteFile(f, []byte("h"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Setxattr(f, "user.origin", []byte("host"), 0); err != nil {
+			t.Skipf("the host's temp dir has no user xattrs: %v", err)
+		}
+	}
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "xattr.c"), v)
+			nativeDir, appDir := t.TempDir(), t.TempDir()
+			hostFile(nativeDir)
+			hostFile(appDir)
+			target := filepath.Join(nativeDir, "hostfile")
+			// nobody must reach the native scratch dir, as in the app's /tmp.
+			scratch := t.TempDir()
+			for _, d := range []string{scratch, filepath.Dir(scratch)} {
+				if err := os.Chmod(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(scratch, "work"), target}, nil, nil)
+			flags := append(testbin.EnvFlags(), "-v", appDir+":"+nativeDir+":rw")
+			loaded := testbin.RunElfloader(t, testTimeout, flags,
+				[]string{bin, appScratch("xattr-" + v.Name), target}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+			if got, err := unix.Getxattr(filepath.Join(appDir, "hostfile"), "user.t_new", make([]byte, 8)); err != nil || got != 1 {
+				t.Errorf("the :rw volume's file did not get user.t_new on the host: %d, %v", got, err)
+			}
+		})
+	}
+}
