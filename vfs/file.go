@@ -468,6 +468,27 @@ func (f *File) EventUnregister(w *Waiter) {
 	}
 }
 
+// Seals implements F_GET_SEALS: files that cannot be sealed give EINVAL.
+func (f *File) Seals() (uint32, error) {
+	if s, ok := f.impl.(Sealer); ok {
+		return s.Seals()
+	}
+	return 0, unix.EINVAL
+}
+
+// AddSeals implements F_ADD_SEALS; the description must be open for
+// writing (EPERM).
+func (f *File) AddSeals(seals uint32) error {
+	s, ok := f.impl.(Sealer)
+	if !ok {
+		return unix.EINVAL
+	}
+	if !f.writable {
+		return unix.EPERM
+	}
+	return s.AddSeals(seals)
+}
+
 // MapFD returns the host fd holding the file's bytes, for file-backed mmap.
 func (f *File) MapFD() (int, bool) {
 	if h, ok := f.impl.(HostFDer); ok {

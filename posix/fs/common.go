@@ -28,6 +28,7 @@ func Register(tb *shim.Table) {
 	registerSplicePipe(tb)
 	registerInotify(tb)
 	registerPipe(tb)
+	registerMemfd(tb)
 }
 
 // fsctx returns the process's filesystem context, or ENOSYS when the kernel

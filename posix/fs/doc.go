@@ -21,6 +21,7 @@
 //	sys_splice.go   sendfile, copy_file_range
 //	sys_splice_pipe.go splice, tee, vmsplice
 //	sys_pipe.go     pipe, pipe2
+//	sys_memfd.go    memfd_create (seals: sys_fcntl.go and vfs/ramfs/seals.go)
 //	sys_inotify.go  inotify_init, inotify_init1, inotify_add_watch, inotify_rm_watch
 //
 // It depends on kernel, shim, vfs and abi/linux; it registers on the shim

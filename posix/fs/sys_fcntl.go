@@ -8,7 +8,7 @@ import (
 )
 
 func registerFcntl(tb *shim.Table) {
-	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files; others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_ADD_SEALS/F_GET_SEALS (F_SEAL_WRITE is not refused with EBUSY while a writable shared mapping exists); others EINVAL", sysFcntl)
 	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
 }
 
@@ -46,8 +46,24 @@ func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, recordLock(t, f, cmd, a[2])
 	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ:
 		return pipeSize(f, cmd, int(uint32(a[2])))
+	case unix.F_GET_SEALS, unix.F_ADD_SEALS:
+		return seals(f, cmd, uint32(a[2]))
 	}
 	return 0, unix.EINVAL
+}
+
+// seals serves F_GET_SEALS and F_ADD_SEALS: only tmpfs-like files and
+// memfds keep seals; other files answer EINVAL.
+func seals(f kernel.File, cmd int, add uint32) (uint64, error) {
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
+		return 0, unix.EINVAL
+	}
+	if cmd == unix.F_ADD_SEALS {
+		return 0, vf.F.AddSeals(add)
+	}
+	s, err := vf.F.Seals()
+	return uint64(s), err
 }
 
 // pipeSizer is implemented by in-memory pipes (ramfs FIFOs).

@@ -55,3 +55,20 @@ func TestXattr(t *testing.T) {
 		})
 	}
 }
+
+// TestMemfd runs tests/c/memfd.c: memfd_create's rules, a MAP_SHARED
+// mapping shared with a forked child, /proc/self/fd, and seals with their
+// effect on write, truncate, fallocate, mmap and fchmod; F_GET_SEALS of a
+// tmpfs file (in /dev/shm, a tmpfs natively and in the app) and a pipe.
+func TestMemfd(t *testing.T) {
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "memfd.c"), v)
+			argv := []string{bin, "/dev/shm/elfloader-memfd-test-" + v.Name}
+			native := testbin.RunNative(t, testTimeout, argv, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), argv, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
