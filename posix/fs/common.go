@@ -29,6 +29,7 @@ func Register(tb *shim.Table) {
 	registerInotify(tb)
 	registerPipe(tb)
 	registerMemfd(tb)
+	registerSysfs(tb)
 }
 
 // fsctx returns the process's filesystem context, or ENOSYS when the kernel

@@ -72,3 +72,19 @@ func TestMemfd(t *testing.T) {
 		})
 	}
 }
+
+// TestLegacyFS runs tests/c/legacy_fs.c: getdents (old layout) against
+// getdents64, utime/utimes/futimesat, readahead, sync/syncfs and sysfs(2),
+// natively and under elfloader.
+func TestLegacyFS(t *testing.T) {
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "legacy_fs.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(),
+				[]string{bin, appScratch("legacy-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
