@@ -411,6 +411,9 @@ func (f *File) Allocate(mode uint32, off, length int64) error {
 	if off < 0 || length <= 0 {
 		return unix.EINVAL
 	}
+	if err := checkAllocateMode(mode); err != nil {
+		return err
+	}
 	if !f.loc.Valid() {
 		return unix.ESPIPE
 	}
@@ -431,6 +434,42 @@ func (f *File) Allocate(mode uint32, off, length int64) error {
 		return unix.EOPNOTSUPP
 	}
 	return a.Allocate(mode, off, length)
+}
+
+// checkAllocateMode applies Linux's (6.x) vfs_fallocate rules to the mode:
+// one operation (allocate, punch a hole, collapse, zero, insert, unshare),
+// where a hole punch needs FALLOC_FL_KEEP_SIZE and collapse and insert
+// must not have it; anything else is EOPNOTSUPP.
+func checkAllocateMode(mode uint32) error {
+	const (
+		known = unix.FALLOC_FL_KEEP_SIZE | unix.FALLOC_FL_PUNCH_HOLE | unix.FALLOC_FL_NO_HIDE_STALE |
+			unix.FALLOC_FL_COLLAPSE_RANGE | unix.FALLOC_FL_ZERO_RANGE | unix.FALLOC_FL_INSERT_RANGE |
+			unix.FALLOC_FL_UNSHARE_RANGE
+		ops = unix.FALLOC_FL_PUNCH_HOLE | unix.FALLOC_FL_COLLAPSE_RANGE | unix.FALLOC_FL_ZERO_RANGE |
+			unix.FALLOC_FL_INSERT_RANGE | unix.FALLOC_FL_UNSHARE_RANGE
+	)
+	if mode&^known != 0 {
+		return unix.EOPNOTSUPP
+	}
+	op := mode & ops
+	if op&(op-1) != 0 {
+		return unix.EOPNOTSUPP // more than one operation
+	}
+	keep := mode&unix.FALLOC_FL_KEEP_SIZE != 0
+	switch op {
+	case unix.FALLOC_FL_PUNCH_HOLE:
+		if !keep {
+			return unix.EOPNOTSUPP
+		}
+	case unix.FALLOC_FL_COLLAPSE_RANGE, unix.FALLOC_FL_INSERT_RANGE:
+		if keep {
+			return unix.EOPNOTSUPP
+		}
+	}
+	if mode&unix.FALLOC_FL_NO_HIDE_STALE != 0 && op != unix.FALLOC_FL_PUNCH_HOLE {
+		return unix.EOPNOTSUPP
+	}
+	return nil
 }
 
 // Ioctl forwards to the file's Ioctler; ENOTTY otherwise.

@@ -14,7 +14,7 @@ func registerSync(tb *shim.Table) {
 	tb.Register(unix.SYS_SYNC, shim.Full, "flushes the writable host directories (host syncfs); ramfs and overlay data live in memory", sysSync)
 	tb.Register(unix.SYS_SYNCFS, shim.Full, "as sync, for the descriptor's filesystem", sysSyncfs)
 	tb.Register(unix.SYS_READAHEAD, shim.Full, "checked as Linux does (EBADF, EINVAL); the data is in memory or the host's page cache already", sysReadahead)
-	tb.Register(unix.SYS_FALLOCATE, shim.Partial, "mode 0 and FALLOC_FL_KEEP_SIZE", sysFallocate)
+	tb.Register(unix.SYS_FALLOCATE, shim.Full, "Linux's mode rules; in-memory files allocate and punch holes as tmpfs does, host files take what their filesystem takes", sysFallocate)
 	tb.Register(unix.SYS_FADVISE64, shim.Partial, "validated (EBADF, ESPIPE, EINVAL); the advice itself is ignored", sysFadvise64)
 }
 

@@ -21,6 +21,11 @@
 #define MFD_NOEXEC_SEAL 0x0008U
 #define MFD_EXEC 0x0010U
 #endif
+#ifndef FALLOC_FL_ZERO_RANGE
+#define FALLOC_FL_COLLAPSE_RANGE 0x08
+#define FALLOC_FL_ZERO_RANGE 0x10
+#define FALLOC_FL_INSERT_RANGE 0x20
+#endif
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC 0x0020
 #endif
@@ -30,6 +35,12 @@ static void show(const char *what, long r) {
 		printf("%s: -1 errno %d\n", what, errno);
 	else
 		printf("%s: %ld\n", what, r);
+}
+
+static int pp_dummy(void) {
+	int p[2];
+	pipe(p);
+	return p[1];
 }
 
 static int mfd(const char *name, unsigned flags) {
@@ -177,6 +188,29 @@ int main(int argc, char **argv) {
 	fd = mfd("exec", MFD_EXEC);
 	fstat(fd, &st);
 	printf("exec mode %o seals %d\n", st.st_mode, fcntl(fd, F_GET_SEALS));
+	close(fd);
+
+	// fallocate's modes on a tmpfs file.
+	fd = mfd("falloc", 0);
+	show("fallocate 0", fallocate(fd, 0, 0, 8192));
+	show("fallocate keep size", fallocate(fd, FALLOC_FL_KEEP_SIZE, 8192, 8192));
+	fstat(fd, &st);
+	printf("size after keep size: %ld\n", (long)st.st_size);
+	show("punch hole without keep size", fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096));
+	pwrite(fd, "abcdef", 6, 0);
+	show("punch hole", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+	memset(buf, 'x', 6);
+	pread(fd, buf, 6, 0);
+	printf("after punch: %d %d\n", buf[0], buf[5]);
+	show("zero range on tmpfs", fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, 4096));
+	show("collapse with keep size", fallocate(fd, FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+	show("punch and zero", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+	show("insert on tmpfs", fallocate(fd, FALLOC_FL_INSERT_RANGE, 0, 4096));
+	show("unknown mode", fallocate(fd, 0x1000, 0, 4096));
+	show("negative offset", fallocate(fd, 0, -1, 4096));
+	show("zero length", fallocate(fd, 0, 0, 0));
+	show("too big", fallocate(fd, 0, 0x7fffffffffffffffL, 4096));
+	show("on a pipe", fallocate(pp_dummy(), 0, 0, 4096));
 	close(fd);
 
 	// An ordinary tmpfs file and a pipe.

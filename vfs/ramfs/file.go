@@ -236,7 +236,8 @@ func (f *regularFile) HostFD() (int, bool) {
 
 // Allocate implements vfs.Allocator.
 func (f *regularFile) Allocate(mode uint32, off, length int64) error {
-	if mode&^uint32(unix.FALLOC_FL_KEEP_SIZE|unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_ZERO_RANGE) != 0 {
+	// tmpfs allocates and punches holes, nothing else.
+	if mode&^uint32(unix.FALLOC_FL_KEEP_SIZE|unix.FALLOC_FL_PUNCH_HOLE) != 0 {
 		return unix.EOPNOTSUPP
 	}
 	if off > math.MaxInt64-length {
@@ -245,7 +246,7 @@ func (f *regularFile) Allocate(mode uint32, off, length int64) error {
 	n := f.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if mode&(unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_ZERO_RANGE) != 0 {
+	if mode&unix.FALLOC_FL_PUNCH_HOLE != 0 {
 		if err := n.checkWriteSealsLocked(off, off); err != nil {
 			return err
 		}
