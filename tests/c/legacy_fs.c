@@ -18,12 +18,8 @@
 #include <unistd.h>
 #include <utime.h>
 
-static void show(const char *what, long r) {
-	if (r < 0)
-		printf("%s: -1 errno %d\n", what, errno);
-	else
-		printf("%s: %ld\n", what, r);
-}
+#include "show.h"
+
 
 struct linux_dirent {
 	unsigned long d_ino;

@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "show.h"
+
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
 #define MFD_EXEC 0x0010U
@@ -30,12 +32,6 @@
 #define F_SEAL_EXEC 0x0020
 #endif
 
-static void show(const char *what, long r) {
-	if (r < 0)
-		printf("%s: -1 errno %d\n", what, errno);
-	else
-		printf("%s: %ld\n", what, r);
-}
 
 static int pp_dummy(void) {
 	int p[2];

@@ -18,6 +18,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "show.h"
+
 /* The *xattrat calls (Linux 6.13) are newer than these C libraries. */
 #ifndef SYS_setxattrat
 #define SYS_setxattrat 463
@@ -26,12 +28,6 @@
 #define SYS_removexattrat 466
 #endif
 
-static void show(const char *what, long r) {
-	if (r < 0)
-		printf("%s: -1 errno %d\n", what, errno);
-	else
-		printf("%s: %ld\n", what, r);
-}
 
 static void getv(const char *what, const char *path, const char *name) {
 	char buf[128];

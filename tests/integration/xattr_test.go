@@ -88,3 +88,8 @@ func TestLegacyFS(t *testing.T) {
 		})
 	}
 }
+
+// TestPosixMqueue runs tests/c/mq.c as root: POSIX message queues,
+// natively (in the host's mqueue namespace, under names of its own) and
+// under elfloader.
+func TestPosixMqueue(t *testing.T) { runBreadth(t, "mq.c", true) }
