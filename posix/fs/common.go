@@ -30,6 +30,7 @@ func Register(tb *shim.Table) {
 	registerPipe(tb)
 	registerMemfd(tb)
 	registerSysfs(tb)
+	registerAio(tb)
 }
 
 // fsctx returns the process's filesystem context, or ENOSYS when the kernel

@@ -21,6 +21,8 @@
 //	sys_sync.go     fsync, fdatasync, sync, syncfs, readahead, fallocate,
 //	                fadvise64
 //	sys_sysfs.go    sysfs(2)
+//	sys_aio.go      io_setup, io_submit, io_getevents, io_pgetevents,
+//	                io_cancel, io_destroy (Linux AIO, run at submission)
 //	sys_splice.go   sendfile, copy_file_range
 //	sys_splice_pipe.go splice, tee, vmsplice
 //	sys_pipe.go     pipe, pipe2

@@ -93,3 +93,17 @@ func TestLegacyFS(t *testing.T) {
 // natively (in the host's mqueue namespace, under names of its own) and
 // under elfloader.
 func TestPosixMqueue(t *testing.T) { runBreadth(t, "mq.c", true) }
+
+// TestAIO runs tests/c/aio.c: Linux AIO's calls through their raw
+// syscalls (as libaio makes them), natively and under elfloader.
+func TestAIO(t *testing.T) {
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "aio.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "aio")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, "/tmp/aio-" + v.Name}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
