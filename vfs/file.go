@@ -411,6 +411,9 @@ func (f *File) Allocate(mode uint32, off, length int64) error {
 	if off < 0 || length <= 0 {
 		return unix.EINVAL
 	}
+	if err := checkAllocateMode(mode); err != nil {
+		return err
+	}
 	if !f.loc.Valid() {
 		return unix.ESPIPE
 	}
@@ -431,6 +434,42 @@ func (f *File) Allocate(mode uint32, off, length int64) error {
 		return unix.EOPNOTSUPP
 	}
 	return a.Allocate(mode, off, length)
+}
+
+// checkAllocateMode applies Linux's (6.x) vfs_fallocate rules to the mode:
+// one operation (allocate, punch a hole, collapse, zero, insert, unshare),
+// where a hole punch needs FALLOC_FL_KEEP_SIZE and collapse and insert
+// must not have it; anything else is EOPNOTSUPP.
+func checkAllocateMode(mode uint32) error {
+	const (
+		known = unix.FALLOC_FL_KEEP_SIZE | unix.FALLOC_FL_PUNCH_HOLE | unix.FALLOC_FL_NO_HIDE_STALE |
+			unix.FALLOC_FL_COLLAPSE_RANGE | unix.FALLOC_FL_ZERO_RANGE | unix.FALLOC_FL_INSERT_RANGE |
+			unix.FALLOC_FL_UNSHARE_RANGE
+		ops = unix.FALLOC_FL_PUNCH_HOLE | unix.FALLOC_FL_COLLAPSE_RANGE | unix.FALLOC_FL_ZERO_RANGE |
+			unix.FALLOC_FL_INSERT_RANGE | unix.FALLOC_FL_UNSHARE_RANGE
+	)
+	if mode&^known != 0 {
+		return unix.EOPNOTSUPP
+	}
+	op := mode & ops
+	if op&(op-1) != 0 {
+		return unix.EOPNOTSUPP // more than one operation
+	}
+	keep := mode&unix.FALLOC_FL_KEEP_SIZE != 0
+	switch op {
+	case unix.FALLOC_FL_PUNCH_HOLE:
+		if !keep {
+			return unix.EOPNOTSUPP
+		}
+	case unix.FALLOC_FL_COLLAPSE_RANGE, unix.FALLOC_FL_INSERT_RANGE:
+		if keep {
+			return unix.EOPNOTSUPP
+		}
+	}
+	if mode&unix.FALLOC_FL_NO_HIDE_STALE != 0 && op != unix.FALLOC_FL_PUNCH_HOLE {
+		return unix.EOPNOTSUPP
+	}
+	return nil
 }
 
 // Ioctl forwards to the file's Ioctler; ENOTTY otherwise.
@@ -466,6 +505,27 @@ func (f *File) EventUnregister(w *Waiter) {
 	if wt, ok := f.impl.(Waitable); ok {
 		wt.EventUnregister(w)
 	}
+}
+
+// Seals implements F_GET_SEALS: files that cannot be sealed give EINVAL.
+func (f *File) Seals() (uint32, error) {
+	if s, ok := f.impl.(Sealer); ok {
+		return s.Seals()
+	}
+	return 0, unix.EINVAL
+}
+
+// AddSeals implements F_ADD_SEALS; the description must be open for
+// writing (EPERM).
+func (f *File) AddSeals(seals uint32) error {
+	s, ok := f.impl.(Sealer)
+	if !ok {
+		return unix.EINVAL
+	}
+	if !f.writable {
+		return unix.EPERM
+	}
+	return s.AddSeals(seals)
 }
 
 // MapFD returns the host fd holding the file's bytes, for file-backed mmap.

@@ -149,6 +149,13 @@ func (NotDir) Unlink(string) error                                { return unix.
 func (NotDir) Rmdir(string) error                                 { return unix.ENOTDIR }
 func (NotDir) Rename(string, Inode, string, uint32) error         { return unix.ENOTDIR }
 
+// Sealer is implemented by open files that keep seals (tmpfs-like files,
+// memfds): F_GET_SEALS and F_ADD_SEALS.
+type Sealer interface {
+	Seals() (uint32, error)
+	AddSeals(seals uint32) error
+}
+
 // Xattrer is implemented by inodes with extended attributes
 // (getxattr/setxattr/listxattr/removexattr). flags are XATTR_CREATE /
 // XATTR_REPLACE. Missing attributes give ENODATA.

@@ -205,24 +205,7 @@ func sysEpollWait(t *kernel.Task, a shim.Args) (uint64, error) {
 // withSigmask runs a wait with a temporary signal mask (the p* variants);
 // the old mask returns after a handler runs, or right away otherwise.
 func withSigmask(t *kernel.Task, maskAddr, size uint64, wait func() (uint64, error)) (uint64, error) {
-	if maskAddr == 0 {
-		return wait()
-	}
-	if size != linux.SizeofKernelSigset {
-		return 0, unix.EINVAL
-	}
-	var mask uint64
-	if err := kernel.CopyInStruct(t, maskAddr, &mask); err != nil {
-		return 0, err
-	}
-	old := t.SigMask
-	t.SetSigMask(mask)
-	t.SetSavedMask(old)
-	n, err := wait()
-	if err != unix.EINTR {
-		t.RestoreSavedMask()
-	}
-	return n, err
+	return t.WithTemporaryMask(maskAddr, size, wait)
 }
 
 func sysEpollPwait(t *kernel.Task, a shim.Args) (uint64, error) {

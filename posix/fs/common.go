@@ -20,6 +20,7 @@ func Register(tb *shim.Table) {
 	registerFile(tb)
 	registerGetdents(tb)
 	registerAttr(tb)
+	registerXattr(tb)
 	registerFcntl(tb)
 	registerIoctl(tb)
 	registerSync(tb)
@@ -27,6 +28,9 @@ func Register(tb *shim.Table) {
 	registerSplicePipe(tb)
 	registerInotify(tb)
 	registerPipe(tb)
+	registerMemfd(tb)
+	registerSysfs(tb)
+	registerAio(tb)
 }
 
 // fsctx returns the process's filesystem context, or ENOSYS when the kernel

@@ -9,16 +9,24 @@
 //	sys_write.go    write, writev, pwrite64, pwritev
 //	sys_lseek.go    lseek
 //	sys_stat.go     stat, fstat, lstat, newfstatat, statx, statfs, fstatfs
-//	sys_getdents.go getdents64
+//	sys_getdents.go getdents64, getdents
 //	sys_file.go     mkdir, mknod, unlink, rmdir, rename, link, symlink,
 //	                readlink, chdir, fchdir, getcwd
-//	sys_attr.go     access, chmod, chown, utimensat, truncate, umask
+//	sys_attr.go     access, chmod, chown, utimensat, utime(s), futimesat,
+//	                truncate, umask
+//	sys_xattr.go    setxattr, getxattr, listxattr, removexattr (path, l*, f*
+//	                and *xattrat forms; the rules are vfs.SetXattrAt's)
 //	sys_fcntl.go    fcntl, flock
 //	sys_ioctl.go    ioctl (descriptor requests; the rest goes to the file)
-//	sys_sync.go     fsync, fdatasync, sync, fallocate, fadvise64
+//	sys_sync.go     fsync, fdatasync, sync, syncfs, readahead, fallocate,
+//	                fadvise64
+//	sys_sysfs.go    sysfs(2)
+//	sys_aio.go      io_setup, io_submit, io_getevents, io_pgetevents,
+//	                io_cancel, io_destroy (Linux AIO, run at submission)
 //	sys_splice.go   sendfile, copy_file_range
 //	sys_splice_pipe.go splice, tee, vmsplice
 //	sys_pipe.go     pipe, pipe2
+//	sys_memfd.go    memfd_create (seals: sys_fcntl.go and vfs/ramfs/seals.go)
 //	sys_inotify.go  inotify_init, inotify_init1, inotify_add_watch, inotify_rm_watch
 //
 // It depends on kernel, shim, vfs and abi/linux; it registers on the shim

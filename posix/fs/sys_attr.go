@@ -20,6 +20,9 @@ func registerAttr(tb *shim.Table) {
 	tb.Register(unix.SYS_LCHOWN, shim.Full, "recorded in the vfs", sysLchown)
 	tb.Register(unix.SYS_FCHOWNAT, shim.Full, "recorded in the vfs", sysFchownat)
 	tb.Register(unix.SYS_UTIMENSAT, shim.Full, "UTIME_NOW, UTIME_OMIT", sysUtimensat)
+	tb.Register(unix.SYS_UTIME, shim.Full, "", sysUtime)
+	tb.Register(unix.SYS_UTIMES, shim.Full, "", sysUtimes)
+	tb.Register(unix.SYS_FUTIMESAT, shim.Full, "", sysFutimesat)
 	tb.Register(unix.SYS_TRUNCATE, shim.Full, "", sysTruncate)
 	tb.Register(unix.SYS_FTRUNCATE, shim.Full, "", sysFtruncate)
 	tb.Register(unix.SYS_UMASK, shim.Full, "", sysUmask)
@@ -144,6 +147,76 @@ func sysUtimensat(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	return 0, vfs.UtimensAt(ctx, loc, p, times, flags)
+}
+
+// sysUtime is utime(path, struct utimbuf *): whole seconds.
+func sysUtime(t *kernel.Task, a shim.Args) (uint64, error) {
+	var times *[2]unix.Timespec
+	if a[1] != 0 {
+		var buf unix.Utimbuf
+		if err := kernel.CopyInStruct(t, a[1], &buf); err != nil {
+			return 0, err
+		}
+		times = &[2]unix.Timespec{{Sec: buf.Actime}, {Sec: buf.Modtime}}
+	}
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.UtimensAt(ctx, loc, p, times, 0)
+}
+
+// timevalTimes reads utimes' struct timeval[2]; NULL means now, and a
+// microsecond count outside [0, 1000000) is EINVAL.
+func timevalTimes(t *kernel.Task, addr uint64) (*[2]unix.Timespec, error) {
+	if addr == 0 {
+		return nil, nil
+	}
+	var tv [2]unix.Timeval
+	if err := kernel.CopyInStruct(t, addr, &tv); err != nil {
+		return nil, err
+	}
+	var times [2]unix.Timespec
+	for i, v := range tv {
+		if v.Usec < 0 || v.Usec >= 1000000 {
+			return nil, unix.EINVAL
+		}
+		times[i] = unix.Timespec{Sec: v.Sec, Nsec: v.Usec * 1000}
+	}
+	return &times, nil
+}
+
+func sysUtimes(t *kernel.Task, a shim.Args) (uint64, error) {
+	times, err := timevalTimes(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	ctx, loc, p, err := at(t, a, -1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.UtimensAt(ctx, loc, p, times, 0)
+}
+
+// sysFutimesat is futimesat(dirfd, path, struct timeval[2]); a NULL path
+// names dirfd itself, as Linux allows.
+func sysFutimesat(t *kernel.Task, a shim.Args) (uint64, error) {
+	times, err := timevalTimes(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	if a[1] == 0 {
+		ctx, loc, err := fileLoc(t, a.Int(0))
+		if err != nil {
+			return 0, err
+		}
+		return 0, vfs.UtimensAt(ctx, loc, "", times, unix.AT_EMPTY_PATH)
+	}
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.UtimensAt(ctx, loc, p, times, 0)
 }
 
 func sysTruncate(t *kernel.Task, a shim.Args) (uint64, error) {

@@ -12,7 +12,7 @@ import (
 )
 
 func registerFcntl(tb *shim.Table) {
-	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_GETOWN/F_SETOWN(_EX) on sockets, pipes and vfs files; O_ASYNC sends SIGIO (si_code SI_KERNEL) to the owner when input arrives on a socket or pipe, not on in-memory files, and never for output space; no F_SETSIG, no SIGURG; others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_ADD_SEALS/F_GET_SEALS (F_SEAL_WRITE is not refused with EBUSY while a writable shared mapping exists), F_GETOWN/F_SETOWN(_EX) on sockets, pipes and vfs files; O_ASYNC sends SIGIO (si_code SI_KERNEL) to the owner when input arrives on a socket or pipe, not on in-memory files, and never for output space; no F_SETSIG, no SIGURG; others EINVAL", sysFcntl)
 	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
 }
 
@@ -57,6 +57,8 @@ func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
 		if of, ok := f.(kernel.OwnedFile); ok {
 			return fileOwner(t, of, cmd, a[2])
 		}
+	case unix.F_GET_SEALS, unix.F_ADD_SEALS:
+		return seals(f, cmd, uint32(a[2]))
 	}
 	return 0, unix.EINVAL
 }
@@ -109,6 +111,20 @@ func setOwner(t *kernel.Task, f kernel.OwnedFile, o linux.FOwnerEx) error {
 // idInUse reports whether id is a live thread ID or a process group ID.
 func idInUse(k *kernel.Kernel, id int) bool {
 	return k.TaskByTID(id) != nil || len(k.GroupMembers(id)) > 0
+}
+
+// seals serves F_GET_SEALS and F_ADD_SEALS: only tmpfs-like files and
+// memfds keep seals; other files answer EINVAL.
+func seals(f kernel.File, cmd int, add uint32) (uint64, error) {
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
+		return 0, unix.EINVAL
+	}
+	if cmd == unix.F_ADD_SEALS {
+		return 0, vf.F.AddSeals(add)
+	}
+	s, err := vf.F.Seals()
+	return uint64(s), err
 }
 
 // pipeSizer is implemented by in-memory pipes (ramfs FIFOs).

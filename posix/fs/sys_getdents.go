@@ -1,6 +1,8 @@
 package fs
 
 import (
+	"encoding/binary"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
@@ -9,6 +11,33 @@ import (
 
 func registerGetdents(tb *shim.Table) {
 	tb.Register(unix.SYS_GETDENTS64, shim.Full, "", sysGetdents64)
+	tb.Register(unix.SYS_GETDENTS, shim.Full, "struct linux_dirent (d_type after the name)", sysGetdents)
+}
+
+// sysGetdents is the old getdents: the same records as getdents64 with
+// d_type moved after the name's NUL. Both layouts round a record of an
+// n-byte name to ALIGN(20+n, 8) bytes, so each converts in place.
+func sysGetdents(t *kernel.Task, a shim.Args) (uint64, error) {
+	n, err := sysGetdents64(t, a)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	buf := make([]byte, n)
+	if err := t.CopyIn(a[1], buf); err != nil {
+		return 0, err
+	}
+	for off := 0; off+19 <= len(buf); {
+		reclen := int(binary.LittleEndian.Uint16(buf[off+16:]))
+		if reclen < 20 || off+reclen > len(buf) {
+			break
+		}
+		rec := buf[off : off+reclen]
+		typ := rec[18]
+		copy(rec[18:], rec[19:]) // the name (with its NUL and padding) moves back a byte
+		rec[reclen-1] = typ
+		off += reclen
+	}
+	return n, t.CopyOut(a[1], buf)
 }
 
 func sysGetdents64(t *kernel.Task, a shim.Args) (uint64, error) {

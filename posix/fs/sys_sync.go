@@ -5,13 +5,16 @@ import (
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
+	"github.com/elfloader/elfloader/vfs"
 )
 
 func registerSync(tb *shim.Table) {
 	tb.Register(unix.SYS_FSYNC, shim.Full, "", sysFsync)
 	tb.Register(unix.SYS_FDATASYNC, shim.Full, "", sysFsync)
-	tb.Register(unix.SYS_SYNC, shim.Stub, "returns 0 without flushing: ramfs and overlay data live in memory; writable host mounts are left to the host", sysSync)
-	tb.Register(unix.SYS_FALLOCATE, shim.Partial, "mode 0 and FALLOC_FL_KEEP_SIZE", sysFallocate)
+	tb.Register(unix.SYS_SYNC, shim.Full, "flushes the writable host directories (host syncfs); ramfs and overlay data live in memory", sysSync)
+	tb.Register(unix.SYS_SYNCFS, shim.Full, "as sync, for the descriptor's filesystem", sysSyncfs)
+	tb.Register(unix.SYS_READAHEAD, shim.Full, "checked as Linux does (EBADF, EINVAL); the data is in memory or the host's page cache already", sysReadahead)
+	tb.Register(unix.SYS_FALLOCATE, shim.Full, "Linux's mode rules; in-memory files allocate and punch holes as tmpfs does, host files take what their filesystem takes", sysFallocate)
 	tb.Register(unix.SYS_FADVISE64, shim.Partial, "validated (EBADF, ESPIPE, EINVAL); the advice itself is ignored", sysFadvise64)
 }
 
@@ -24,7 +27,52 @@ func sysFsync(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, vf.F.Sync()
 }
 
-func sysSync(t *kernel.Task, a shim.Args) (uint64, error) { return 0, nil }
+func sysSync(t *kernel.Task, a shim.Args) (uint64, error) {
+	if ctx, err := fsctx(t); err == nil {
+		vfs.SyncAll(ctx)
+	}
+	return 0, nil
+}
+
+func sysSyncfs(t *kernel.Task, a shim.Args) (uint64, error) {
+	f, err := fileOf(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if vf, ok := f.(*kernel.VFSFile); ok {
+		return 0, vfs.SyncFS(vf.F.Location())
+	}
+	return 0, nil // pipes and sockets: nothing to flush
+}
+
+// sysReadahead is readahead(fd, offset, count): the descriptor must be
+// open for reading (EBADF) on a regular file (EINVAL).
+func sysReadahead(t *kernel.Task, a shim.Args) (uint64, error) {
+	f, err := fileOf(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if ff, ok := f.(kernel.FlagFile); ok && ff.StatusFlags()&unix.O_ACCMODE == unix.O_WRONLY {
+		return 0, unix.EBADF
+	}
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
+		return 0, unix.EINVAL
+	}
+	if !vf.F.Readable() {
+		return 0, unix.EBADF
+	}
+	st, err := vf.F.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if st.Type() != unix.S_IFREG {
+		return 0, unix.EINVAL
+	}
+	return 0, nil
+}
 
 func sysFallocate(t *kernel.Task, a shim.Args) (uint64, error) {
 	vf, err := vfsFileOf(t, a.Int(0), unix.ESPIPE)

@@ -1,7 +1,10 @@
 // Package ipc serves System V IPC: shared memory (shmget, shmat, shmdt,
 // shmctl), semaphore sets (semget, semop, semtimedop, semctl) and message
 // queues (msgget, msgsnd, msgrcv, msgctl), in one IPC namespace per
-// kernel, shared by all the app's processes.
+// kernel, shared by all the app's processes; and POSIX message queues
+// (mq_open, mq_timedsend, mq_timedreceive, mq_notify, mq_getsetattr,
+// mq_unlink: mq.go), whose descriptors poll and epoll watch as in-memory
+// files (kernel.Waitable).
 //
 // Shared memory segments are host memfds mapped MAP_SHARED through the
 // process's kernel.MM, so every process that attaches one sees the same

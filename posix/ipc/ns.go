@@ -19,6 +19,7 @@ func Register(tb *shim.Table) {
 	registerShm(tb)
 	registerSem(tb)
 	registerMsg(tb)
+	registerMq(tb)
 }
 
 // Commands and flags of <sys/ipc.h>, <sys/shm.h>, <sys/sem.h>, <sys/msg.h>

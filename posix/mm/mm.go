@@ -71,7 +71,8 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 // open for reading, and a shared writable mapping needs a descriptor open
 // for writing (EACCES). A shared mapping of a file
 // not open for writing can never become writable (spec.NoWrite).
-// Directories cannot be mapped (ENODEV).
+// Directories cannot be mapped (ENODEV). Write seals forbid shared
+// writable mappings (EPERM).
 func checkFileAccess(f kernel.File, spec *kernel.MapSpec) error {
 	vf, ok := f.(*kernel.VFSFile)
 	if !ok {
@@ -90,6 +91,13 @@ func checkFileAccess(f kernel.File, spec *kernel.MapSpec) error {
 		return unix.EACCES
 	}
 	spec.NoWrite = !vf.F.Writable()
+	// A file sealed against writes maps shared only read-only, for good.
+	if seals, err := vf.F.Seals(); err == nil && seals&(unix.F_SEAL_WRITE|unix.F_SEAL_FUTURE_WRITE) != 0 {
+		if spec.Prot&unix.PROT_WRITE != 0 {
+			return unix.EPERM
+		}
+		spec.NoWrite = true
+	}
 	return nil
 }
 

@@ -90,3 +90,18 @@ func (fs *FS) recordedOwner(ino uint64) (owner, bool) {
 	o, ok := fs.owners[ino]
 	return o, ok
 }
+
+// SyncFS implements vfs.FSSyncer: a writable host directory's filesystem
+// is flushed with the host's syncfs; a read-only one has nothing of the
+// app's to flush.
+func (fs *FS) SyncFS() error {
+	if !fs.opts.Writable {
+		return nil
+	}
+	fd, err := unix.Open(fs.root.procPath(), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return unix.Syncfs(fd)
+}

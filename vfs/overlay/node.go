@@ -229,6 +229,7 @@ func (n *node) copyUpLocked(limit int64) (vfs.Inode, error) {
 			return nil, err
 		}
 	}
+	copyXattrs(n.lower, u)
 	n.upper = u
 	return u, nil
 }

@@ -43,6 +43,16 @@ func filesystemTypes() []filesystemType {
 	}
 }
 
+// FilesystemNames lists the filesystem types elfloader implements, in
+// /proc/filesystems order (sysfs(2) numbers them so).
+func FilesystemNames() []string {
+	var names []string
+	for _, t := range filesystemTypes() {
+		names = append(names, t.name)
+	}
+	return names
+}
+
 // filesystemsText is /proc/filesystems: "nodev" then a tab for virtual
 // filesystems, a lone tab for block-device ones.
 func filesystemsText() []byte {

@@ -92,6 +92,9 @@ func (n *Inode) writeLocked(p []byte, off int64) (int, error) {
 	if off > math.MaxInt64-int64(len(p)) {
 		return 0, unix.EFBIG
 	}
+	if err := n.checkWriteSealsLocked(off, off+int64(len(p))); err != nil {
+		return 0, err
+	}
 	if end := off + int64(len(p)); n.memfd < 0 && end <= SmallFileMax {
 		if end > int64(len(n.data)) {
 			n.data = resize(n.data, int(end))
@@ -233,7 +236,8 @@ func (f *regularFile) HostFD() (int, bool) {
 
 // Allocate implements vfs.Allocator.
 func (f *regularFile) Allocate(mode uint32, off, length int64) error {
-	if mode&^uint32(unix.FALLOC_FL_KEEP_SIZE|unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_ZERO_RANGE) != 0 {
+	// tmpfs allocates and punches holes, nothing else.
+	if mode&^uint32(unix.FALLOC_FL_KEEP_SIZE|unix.FALLOC_FL_PUNCH_HOLE) != 0 {
 		return unix.EOPNOTSUPP
 	}
 	if off > math.MaxInt64-length {
@@ -242,6 +246,13 @@ func (f *regularFile) Allocate(mode uint32, off, length int64) error {
 	n := f.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if mode&unix.FALLOC_FL_PUNCH_HOLE != 0 {
+		if err := n.checkWriteSealsLocked(off, off); err != nil {
+			return err
+		}
+	} else if mode&unix.FALLOC_FL_KEEP_SIZE == 0 && off+length > n.size && n.seals&unix.F_SEAL_GROW != 0 {
+		return unix.EPERM
+	}
 	if err := n.ensureMemfdLocked(); err != nil {
 		return err
 	}

@@ -22,6 +22,11 @@ type Options struct {
 	RootMode uint32
 	// Devices opens device nodes; without it they give ENXIO.
 	Devices DeviceOpener
+	// AllowSealing lets regular files take seals (a memfd made with
+	// MFD_ALLOW_SEALING); others start with F_SEAL_SEAL, as tmpfs files.
+	AllowSealing bool
+	// NoExecSeal starts regular files with F_SEAL_EXEC (MFD_NOEXEC_SEAL).
+	NoExecSeal bool
 }
 
 // FS is a ramfs instance.

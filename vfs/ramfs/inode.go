@@ -34,6 +34,7 @@ type Inode struct {
 	data  []byte // contents while memfd is -1
 	size  int64
 	opens int
+	seals uint32 // F_SEAL_* (seals.go)
 
 	target string     // symlinks
 	pipe   *pipe.Pipe // FIFOs
@@ -57,6 +58,8 @@ func (fs *FS) newNode(mode uint32, cred vfs.Cred) *Inode {
 		n.nextSeq = 3
 	case unix.S_IFIFO:
 		n.pipe = pipe.New()
+	case unix.S_IFREG:
+		n.seals = fs.initialSeals()
 	}
 	return n
 }
@@ -99,12 +102,18 @@ func (n *Inode) SetAttr(a vfs.SetAttr) error {
 		if n.typ() != unix.S_IFREG {
 			return unix.EINVAL
 		}
+		if err := n.checkSizeSealsLocked(a.Size); err != nil {
+			return err
+		}
 		if err := n.truncateLocked(a.Size); err != nil {
 			return err
 		}
 		n.mtime = now
 	}
 	if a.Mask&vfs.AttrMode != 0 {
+		if err := n.checkModeSealsLocked(a.Mode); err != nil {
+			return err
+		}
 		n.mode = n.typ() | a.Mode&0o7777
 	}
 	if a.Mask&vfs.AttrUID != 0 {
