@@ -624,13 +624,13 @@ func TestRedisBGSAVE(t *testing.T) {
 	c.do(t, "SET", "key:new", "new")
 	c.waitBackground(t, proc, dir, "rdb_bgsave_in_progress", "rdb_last_bgsave_status")
 	c.shutdown(t, proc, "NOSAVE")
-	log := readFile(dir, "redis.log")
+	log := readRedisFile(dir, "redis.log")
 	for _, want := range []string{"Background saving started by pid", "DB saved on disk", "Background saving terminated with success"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("redis log lacks %q:\n%s", want, log)
 		}
 	}
-	if dump := readFile(dir, "dump.rdb"); !strings.HasPrefix(dump, "REDIS") {
+	if dump := readRedisFile(dir, "dump.rdb"); !strings.HasPrefix(dump, "REDIS") {
 		t.Fatalf("dump.rdb is not an RDB file (%d bytes)", len(dump))
 	}
 
@@ -653,7 +653,7 @@ func (c *redisConn) waitBackground(t *testing.T, proc *appServer, dir, inProgres
 		return infoField(info, inProgress) == "0"
 	})
 	if st := infoField(info, status); st != "ok" {
-		t.Errorf("%s %q, want ok; log:\n%s", status, st, readFile(dir, "redis.log"))
+		t.Errorf("%s %q, want ok; log:\n%s", status, st, readRedisFile(dir, "redis.log"))
 	}
 }
 
@@ -679,8 +679,8 @@ func (c *redisConn) shutdown(t *testing.T, proc *appServer, args ...string) {
 	checkStubsGone(t, stubs)
 }
 
-// readFile returns a file of dir as a string ("" if missing).
-func readFile(dir, name string) string {
+// readRedisFile returns a file of dir as a string ("" if missing).
+func readRedisFile(dir, name string) string {
 	b, _ := os.ReadFile(filepath.Join(dir, name))
 	return string(b)
 }
@@ -694,7 +694,7 @@ func TestRedisAOFRewrite(t *testing.T) {
 	c.do(t, "SET", "key:new", "new")
 	c.waitBackground(t, proc, dir, "aof_rewrite_in_progress", "aof_last_bgrewrite_status")
 	c.shutdown(t, proc)
-	if log := readFile(dir, "redis.log"); !strings.Contains(log, "Background AOF rewrite finished successfully") {
+	if log := readRedisFile(dir, "redis.log"); !strings.Contains(log, "Background AOF rewrite finished successfully") {
 		t.Errorf("redis log lacks the finished rewrite:\n%s", log)
 	}
 
