@@ -189,6 +189,22 @@ func (r *ptyRun) wait() int {
 	return r.status
 }
 
+// settle waits, after the program's end, until its output has stopped
+// arriving for a moment (at most ptyWait): a keepTTY run never hangs up.
+func (r *ptyRun) settle() {
+	const quiet = 150 * time.Millisecond
+	deadline := time.After(ptyWait)
+	for {
+		select {
+		case <-r.more:
+		case <-time.After(quiet):
+			return
+		case <-deadline:
+			return
+		}
+	}
+}
+
 // mode is the terminal's current mode, read on the program's side.
 func (r *ptyRun) mode() unix.Termios {
 	r.t.Helper()
@@ -236,12 +252,18 @@ func ptyEnv(t *testing.T) []string {
 // drives each with session and returns both screens and statuses.
 func bothOnPty(t *testing.T, flags, argv, env []string, session func(r *ptyRun)) (native, loaded string, nativeStatus, loadedStatus int) {
 	t.Helper()
-	n := startOnPty(t, argv, env, false)
+	// The test keeps the terminal open (keepTTY): Linux may drop what a
+	// dying program's terminal still had to echo once the last
+	// program-side descriptor closes, so the screen is read until it
+	// settles instead.
+	n := startOnPty(t, argv, env, true)
 	session(n)
 	nativeStatus = n.wait()
-	e := startOnPty(t, underElfloader(t, flags, argv), env, false)
+	n.settle()
+	e := startOnPty(t, underElfloader(t, flags, argv), env, true)
 	session(e)
 	loadedStatus = e.wait()
+	e.settle()
 	loaded = e.screen()
 	assertNoPanic(t, loaded)
 	return n.screen(), withoutDiagnostics(loaded), nativeStatus, loadedStatus
