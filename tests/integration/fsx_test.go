@@ -75,3 +75,21 @@ func TestInotify(t *testing.T) {
 func TestReadWriteV2(t *testing.T) {
 	compareCPrograms(t, []cProgram{{source: "rw2.c"}})
 }
+
+// TestAccessIDs runs tests/c/access_ids.c as root: access checks with the
+// real or (AT_EACCESS) effective IDs, posix_fadvise's rules, recvmmsg's
+// timeout, natively and under elfloader.
+func TestAccessIDs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native run must start as root")
+	}
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "access_ids.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, appScratch("access-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
