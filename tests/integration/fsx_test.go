@@ -93,3 +93,7 @@ func TestAccessIDs(t *testing.T) {
 		})
 	}
 }
+
+// TestProcessVM runs tests/c/process_vm.c as root: process_vm_readv and
+// process_vm_writev between processes, natively and under elfloader.
+func TestProcessVM(t *testing.T) { runBreadth(t, "process_vm.c", true) }
