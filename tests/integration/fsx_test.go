@@ -121,3 +121,7 @@ func TestMknodDevices(t *testing.T) {
 		})
 	}
 }
+
+// TestPrlimitOther runs tests/c/prlimit_other.c as root: prlimit64 and
+// get_robust_list on another process, natively and under elfloader.
+func TestPrlimitOther(t *testing.T) { runBreadth(t, "prlimit_other.c", true) }
