@@ -133,6 +133,7 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 	if err := kernel.RegisterConsole(dev); err != nil {
 		return nil, "", fmt.Errorf("devfs: %w", err)
 	}
+	v.SetDevices(dev.OpenDevice)
 	if err := mount("/dev", dev, false, "devtmpfs", "devtmpfs"); err != nil {
 		return nil, "", err
 	}

@@ -507,6 +507,15 @@ func (f *File) EventUnregister(w *Waiter) {
 	}
 }
 
+// Advise implements posix_fadvise for files whose data the host caches;
+// for in-memory files there is nothing to advise, as on tmpfs.
+func (f *File) Advise(off, length int64, advice int) error {
+	if a, ok := f.impl.(Adviser); ok {
+		return a.Advise(off, length, advice)
+	}
+	return nil
+}
+
 // Seals implements F_GET_SEALS: files that cannot be sealed give EINVAL.
 func (f *File) Seals() (uint32, error) {
 	if s, ok := f.impl.(Sealer); ok {

@@ -149,6 +149,12 @@ func (NotDir) Unlink(string) error                                { return unix.
 func (NotDir) Rmdir(string) error                                 { return unix.ENOTDIR }
 func (NotDir) Rename(string, Inode, string, uint32) error         { return unix.ENOTDIR }
 
+// Adviser is implemented by open files whose data the host caches
+// (posix_fadvise passes the advice on).
+type Adviser interface {
+	Advise(off, length int64, advice int) error
+}
+
 // Sealer is implemented by open files that keep seals (tmpfs-like files,
 // memfds): F_GET_SEALS and F_ADD_SEALS.
 type Sealer interface {

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,28 @@ type VFS struct {
 	locks   map[lockKey]*lockTable
 
 	notify notifier // inotify watches
+
+	devicesMu sync.RWMutex
+	devices   DeviceOpener // char and block devices by number (SetDevices)
+}
+
+// DeviceOpener opens the char or block device rdev.
+type DeviceOpener func(ctx context.Context, rdev uint64, flags int) (FileImpl, error)
+
+// SetDevices installs the opener of device nodes: a node with a device's
+// numbers opens that device whichever filesystem holds it (mknod in /tmp
+// makes a working /dev/null); without one, device nodes give ENXIO.
+func (v *VFS) SetDevices(open DeviceOpener) {
+	v.devicesMu.Lock()
+	v.devices = open
+	v.devicesMu.Unlock()
+}
+
+// Devices returns the device opener (nil when none was set).
+func (v *VFS) Devices() DeviceOpener {
+	v.devicesMu.RLock()
+	defer v.devicesMu.RUnlock()
+	return v.devices
 }
 
 // New creates a VFS whose root mount is rootFS.

@@ -51,10 +51,10 @@ func MknodAt(ctx *Context, start Location, path string, mode uint32, dev uint64)
 	typ := mode & unix.S_IFMT
 	switch typ {
 	case 0:
-		typ = unix.S_IFREG
+		typ, dev = unix.S_IFREG, 0
 	case unix.S_IFREG, unix.S_IFIFO, unix.S_IFSOCK:
+		dev = 0
 	case unix.S_IFCHR, unix.S_IFBLK:
-		return unix.EPERM
 	case unix.S_IFDIR:
 		return unix.EPERM
 	default:
@@ -67,7 +67,12 @@ func MknodAt(ctx *Context, start Location, path string, mode uint32, dev uint64)
 	if p.trailing {
 		return unix.ENOENT
 	}
-	if _, err = p.dir.Dentry.inode.Create(p.name, typ|(mode&^ctx.Umask)&0o7777, 0, ctx.Cred); err != nil {
+	// Device nodes need CAP_MKNOD, checked after the directory's own
+	// permission, as vfs_mknod does.
+	if (typ == unix.S_IFCHR || typ == unix.S_IFBLK) && ctx.Cred.UID != 0 {
+		return unix.EPERM
+	}
+	if _, err = p.dir.Dentry.inode.Create(p.name, typ|(mode&^ctx.Umask)&0o7777, dev, ctx.Cred); err != nil {
 		return err
 	}
 	notifyEntry(p.dir, p.name, unix.IN_CREATE, 0)

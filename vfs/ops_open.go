@@ -1,6 +1,8 @@
 package vfs
 
 import (
+	"context"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -87,12 +89,28 @@ func OpenAt(ctx *Context, start Location, path string, how OpenHow) (*File, erro
 			notifyInode(loc, unix.IN_MODIFY)
 		}
 	}
-	impl, err := loc.Dentry.inode.Open(flags)
+	impl, err := openInode(loc, flags)
 	if err != nil {
 		return nil, err
 	}
 	notifyInode(loc, unix.IN_OPEN)
 	return NewFile(loc, impl, flags), nil
+}
+
+// openInode opens the inode at loc: a device node (on any filesystem) is
+// the mount tree's device of its numbers, as Linux's char and block
+// devices do not belong to the filesystem that holds their node.
+func openInode(loc Location, flags int) (FileImpl, error) {
+	if t := loc.Dentry.typ; t == unix.S_IFCHR || t == unix.S_IFBLK {
+		if devices := loc.Mount.vfs.Devices(); devices != nil {
+			st, err := loc.Dentry.inode.Stat()
+			if err != nil {
+				return nil, err
+			}
+			return devices(context.Background(), st.Rdev, flags)
+		}
+	}
+	return loc.Dentry.inode.Open(flags)
 }
 
 // openCreate resolves an O_CREAT open, creating the file if needed and

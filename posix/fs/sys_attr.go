@@ -9,9 +9,9 @@ import (
 )
 
 func registerAttr(tb *shim.Table) {
-	tb.Register(unix.SYS_ACCESS, shim.Full, "", sysAccess)
-	tb.Register(unix.SYS_FACCESSAT, shim.Full, "", sysFaccessat)
-	tb.Register(unix.SYS_FACCESSAT2, shim.Partial, "AT_EACCESS is the same as the real ids (one identity)", sysFaccessat2)
+	tb.Register(unix.SYS_ACCESS, shim.Full, "the real ids", sysAccess)
+	tb.Register(unix.SYS_FACCESSAT, shim.Full, "the real ids", sysFaccessat)
+	tb.Register(unix.SYS_FACCESSAT2, shim.Full, "the real ids, or the effective ones with AT_EACCESS", sysFaccessat2)
 	tb.Register(unix.SYS_CHMOD, shim.Full, "", sysChmod)
 	tb.Register(unix.SYS_FCHMOD, shim.Full, "", sysFchmod)
 	tb.Register(unix.SYS_FCHMODAT, shim.Full, "", sysFchmodat)
@@ -33,7 +33,7 @@ func sysAccess(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, vfs.AccessAt(ctx, loc, p, uint32(a[1]), 0)
+	return 0, vfs.AccessAt(accessContext(t, ctx, 0), loc, p, uint32(a[1]), 0)
 }
 
 func sysFaccessat(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -41,7 +41,7 @@ func sysFaccessat(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, vfs.AccessAt(ctx, loc, p, uint32(a[2]), 0)
+	return 0, vfs.AccessAt(accessContext(t, ctx, 0), loc, p, uint32(a[2]), 0)
 }
 
 func sysFaccessat2(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -49,7 +49,23 @@ func sysFaccessat2(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, vfs.AccessAt(ctx, loc, p, uint32(a[2]), a.Int(3))
+	return 0, vfs.AccessAt(accessContext(t, ctx, a.Int(3)), loc, p, uint32(a[2]), a.Int(3))
+}
+
+// accessContext is the identity the access calls check with: the real
+// user and group IDs (a set-user-ID program asks what its caller may do),
+// or the filesystem ones with AT_EACCESS.
+func accessContext(t *kernel.Task, ctx *vfs.Context, flags int) *vfs.Context {
+	if flags&unix.AT_EACCESS != 0 {
+		return ctx
+	}
+	c := t.Process().Creds()
+	if c.RUID == ctx.UID && c.RGID == ctx.GID {
+		return ctx
+	}
+	asReal := ctx.Fork()
+	asReal.UID, asReal.GID = c.RUID, c.RGID
+	return asReal
 }
 
 // fileLoc returns the location of a descriptor's vfs file for the f*

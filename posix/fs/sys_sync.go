@@ -15,7 +15,7 @@ func registerSync(tb *shim.Table) {
 	tb.Register(unix.SYS_SYNCFS, shim.Full, "as sync, for the descriptor's filesystem", sysSyncfs)
 	tb.Register(unix.SYS_READAHEAD, shim.Full, "checked as Linux does (EBADF, EINVAL); the data is in memory or the host's page cache already", sysReadahead)
 	tb.Register(unix.SYS_FALLOCATE, shim.Full, "Linux's mode rules; in-memory files allocate and punch holes as tmpfs does, host files take what their filesystem takes", sysFallocate)
-	tb.Register(unix.SYS_FADVISE64, shim.Partial, "validated (EBADF, ESPIPE, EINVAL); the advice itself is ignored", sysFadvise64)
+	tb.Register(unix.SYS_FADVISE64, shim.Full, "host files: the advice goes to the host's page cache; in-memory files have none to take it, as on tmpfs", sysFadvise64)
 }
 
 func sysFsync(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -97,6 +97,9 @@ func sysFadvise64(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	if a.Int(3) < unix.FADV_NORMAL || a.Int(3) > unix.FADV_NOREUSE || a.Long(2) < 0 {
 		return 0, unix.EINVAL
+	}
+	if vf, ok := f.(*kernel.VFSFile); ok {
+		return 0, vf.F.Advise(a.Long(1), a.Long(2), a.Int(3))
 	}
 	return 0, nil
 }

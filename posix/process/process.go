@@ -19,11 +19,12 @@ func Register(tb *shim.Table) {
 	registerExec(tb)
 	registerGroups(tb)
 	registerPidfd(tb)
+	registerVM(tb)
 	tb.Register(unix.SYS_SET_TID_ADDRESS, shim.Full, "the address is cleared and woken at thread exit", sysSetTidAddress)
 	tb.Register(unix.SYS_SET_ROBUST_LIST, shim.Full, "walked at thread exit: owned futexes get FUTEX_OWNER_DIED and a waiter is woken", sysSetRobustList)
-	tb.Register(unix.SYS_GET_ROBUST_LIST, shim.Partial, "only for the calling thread (pid 0)", sysGetRobustList)
+	tb.Register(unix.SYS_GET_ROBUST_LIST, shim.Full, "any thread, with ptrace's access rule", sysGetRobustList)
 	tb.Register(unix.SYS_RSEQ, shim.Stub, "answers ENOSYS: restartable sequences are not provided; glibc and others fall back", func(t *kernel.Task, a shim.Args) (uint64, error) { return 0, unix.ENOSYS })
-	tb.Register(unix.SYS_PRLIMIT64, shim.Full, "limits are recorded per process; only pid 0 or the caller", sysPrlimit)
+	tb.Register(unix.SYS_PRLIMIT64, shim.Full, "limits are recorded per process; another process with Linux's permission rule", sysPrlimit)
 	tb.Register(unix.SYS_GETRLIMIT, shim.Full, "", sysGetrlimit)
 	tb.Register(unix.SYS_SETRLIMIT, shim.Full, "", sysSetrlimit)
 	tb.Register(unix.SYS_ARCH_PRCTL, shim.Partial, "ARCH_SET_FS/GET_FS, ARCH_GET_GS, ARCH_GET_XCOMP_SUPP/PERM and ARCH_REQ_XCOMP_PERM (AMX); ARCH_SET_GS is refused (the GS base belongs to the platform), CET queries answer EINVAL", sysArchPrctl)
@@ -54,28 +55,52 @@ func sysSetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysGetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
-	if a.Int(0) != 0 && a.Int(0) != t.TID {
-		return 0, unix.ESRCH
+	target := t
+	if tid := a.Int(0); tid != 0 && tid != t.TID {
+		target = t.Kernel().TaskByTID(tid)
+		if target == nil {
+			return 0, unix.ESRCH
+		}
+		if !mayAccess(t, target.Process()) {
+			return 0, unix.EPERM
+		}
 	}
 	// Like Linux: the length is always the size of the list head, and it
 	// is written before the head.
 	if err := kernel.CopyOutValue(t, a[2], uint64(linux.SizeofRobustListHead)); err != nil {
 		return 0, err
 	}
-	return 0, kernel.CopyOutValue(t, a[1], t.RobustList)
+	return 0, kernel.CopyOutValue(t, a[1], target.RobustList)
 }
 
 const rlimNlimits = 16
 
 func sysPrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
 	pid, res := a.Int(0), a.Int(1)
-	if pid != 0 && pid != t.Process().PID {
-		return 0, unix.ESRCH
-	}
 	if res < 0 || res >= rlimNlimits {
 		return 0, unix.EINVAL
 	}
-	return 0, getSetRlimit(t, res, a[2], a[3])
+	p := t.Process()
+	if pid != 0 && pid != p.PID {
+		if p = t.Kernel().ProcessByPID(pid); p == nil {
+			return 0, unix.ESRCH
+		}
+		if !mayPrlimit(t, p) {
+			return 0, unix.EPERM
+		}
+	}
+	return 0, getSetRlimit(t, p, res, a[2], a[3])
+}
+
+// mayPrlimit is Linux's check_prlimit_permission: the caller's real ID
+// matches every user and group ID of the target, or CAP_SYS_RESOURCE.
+func mayPrlimit(t *kernel.Task, target *kernel.Process) bool {
+	c, tc := t.Process().Creds(), target.Creds()
+	if c.HasCap(kernel.CapSysResource) {
+		return true
+	}
+	return c.RUID == tc.EUID && c.RUID == tc.SUID && c.RUID == tc.RUID &&
+		c.RGID == tc.EGID && c.RGID == tc.SGID && c.RGID == tc.RGID
 }
 
 func sysGetrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -87,7 +112,7 @@ func sysGetrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a[1] == 0 {
 		return 0, unix.EFAULT
 	}
-	return 0, getSetRlimit(t, res, 0, a[1])
+	return 0, getSetRlimit(t, t.Process(), res, 0, a[1])
 }
 
 func sysSetrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -98,11 +123,10 @@ func sysSetrlimit(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a[1] == 0 {
 		return 0, unix.EFAULT
 	}
-	return 0, getSetRlimit(t, res, a[1], 0)
+	return 0, getSetRlimit(t, t.Process(), res, a[1], 0)
 }
 
-func getSetRlimit(t *kernel.Task, res int, newAddr, oldAddr uint64) error {
-	p := t.Process()
+func getSetRlimit(t *kernel.Task, p *kernel.Process, res int, newAddr, oldAddr uint64) error {
 	var nl kernel.Rlimit
 	if newAddr != 0 {
 		var rl unix.Rlimit // struct rlimit64: two u64
@@ -121,7 +145,7 @@ func getSetRlimit(t *kernel.Task, res int, newAddr, oldAddr uint64) error {
 		}
 	}
 	if newAddr != 0 {
-		if nl.Max > old.Max && !p.HasCap(kernel.CapSysResource) {
+		if nl.Max > old.Max && !t.Process().HasCap(kernel.CapSysResource) {
 			return unix.EPERM
 		}
 		p.SetRlimit(res, nl)

@@ -444,10 +444,38 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	defer s.DecRef()
+	var deadline time.Time
+	if a[4] != 0 {
+		var ts unix.Timespec
+		if err := kernel.CopyInStruct(t, a[4], &ts); err != nil {
+			return 0, err
+		}
+		if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1e9 {
+			return 0, unix.EINVAL
+		}
+		deadline = time.Now().Add(time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec))
+	}
 	vlen, flags := min(a.Int(2), linux.UIO_MAXIOV), a.Int(3)
+	n, err := recvmmsgLoop(t, s, a[1], vlen, flags, deadline)
+	// Like Linux, the time left goes back into the timeout after the
+	// loop (as in its known quirk, a blocking receive itself is not cut
+	// short: the timeout is looked at between datagrams).
+	if a[4] != 0 && err == nil {
+		left := unix.NsecToTimespec(max(time.Until(deadline), 0).Nanoseconds())
+		if kernel.CopyOutStruct(t, a[4], &left) != nil {
+			return 0, unix.EFAULT
+		}
+	}
+	return n, err
+}
+
+// recvmmsgLoop receives up to vlen datagrams into the mmsghdr array at
+// addr, stopping at the first error after one datagram, or when the
+// deadline (zero: none) has passed.
+func recvmmsgLoop(t *kernel.Task, s *Socket, addr uint64, vlen, flags int, deadline time.Time) (uint64, error) {
 	for i := 0; i < vlen; i++ {
-		addr := a[1] + uint64(i)*linux.SizeofMmsghdr
-		n, err := recvmsg(t, s, addr, flags&^unix.MSG_WAITFORONE)
+		hdr := addr + uint64(i)*linux.SizeofMmsghdr
+		n, err := recvmsg(t, s, hdr, flags&^unix.MSG_WAITFORONE)
 		if err != nil {
 			if i > 0 {
 				return uint64(i), nil
@@ -455,11 +483,14 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 		msgLen := uint32(n) // struct mmsghdr's msg_len
-		if err := kernel.CopyOutStruct(t, addr+linux.SizeofMsghdr, &msgLen); err != nil {
+		if err := kernel.CopyOutStruct(t, hdr+linux.SizeofMsghdr, &msgLen); err != nil {
 			return uint64(i), err
 		}
 		if flags&unix.MSG_WAITFORONE != 0 {
 			flags |= unix.MSG_DONTWAIT
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return uint64(i + 1), nil
 		}
 	}
 	return uint64(vlen), nil

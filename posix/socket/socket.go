@@ -28,7 +28,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_SENDMSG, shim.Partial, "SCM_RIGHTS for host-backed descriptors; other control messages pass through", sysSendmsg)
 	tb.Register(unix.SYS_RECVMSG, shim.Partial, "SCM_RIGHTS received descriptors become app descriptors", sysRecvmsg)
 	tb.Register(unix.SYS_SENDMMSG, shim.Full, "", sysSendmmsg)
-	tb.Register(unix.SYS_RECVMMSG, shim.Partial, "the timeout argument is not applied", sysRecvmmsg)
+	tb.Register(unix.SYS_RECVMMSG, shim.Full, "the timeout is looked at between datagrams and the time left written back, as Linux does", sysRecvmmsg)
 	tb.Register(unix.SYS_SETSOCKOPT, shim.Full, "applied to the host socket", sysSetsockopt)
 	tb.Register(unix.SYS_GETSOCKOPT, shim.Full, "from the host socket", sysGetsockopt)
 }

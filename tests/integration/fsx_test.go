@@ -75,3 +75,53 @@ func TestInotify(t *testing.T) {
 func TestReadWriteV2(t *testing.T) {
 	compareCPrograms(t, []cProgram{{source: "rw2.c"}})
 }
+
+// TestAccessIDs runs tests/c/access_ids.c as root: access checks with the
+// real or (AT_EACCESS) effective IDs, posix_fadvise's rules, recvmmsg's
+// timeout, natively and under elfloader.
+func TestAccessIDs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native run must start as root")
+	}
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "access_ids.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, appScratch("access-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
+
+// TestProcessVM runs tests/c/process_vm.c as root: process_vm_readv and
+// process_vm_writev between processes, natively and under elfloader.
+func TestProcessVM(t *testing.T) { runBreadth(t, "process_vm.c", true) }
+
+// TestMknodDevices runs tests/c/mknod_dev.c as root: device nodes made
+// with mknod open the devices of their numbers, natively and under
+// elfloader.
+func TestMknodDevices(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native run must start as root")
+	}
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "mknod_dev.c"), v)
+			scratch := t.TempDir()
+			for _, d := range []string{scratch, filepath.Dir(scratch)} {
+				if err := os.Chmod(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(scratch, "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, appScratch("mknod-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
+
+// TestPrlimitOther runs tests/c/prlimit_other.c as root: prlimit64 and
+// get_robust_list on another process, natively and under elfloader.
+func TestPrlimitOther(t *testing.T) { runBreadth(t, "prlimit_other.c", true) }

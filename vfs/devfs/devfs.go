@@ -32,7 +32,7 @@ type FS struct {
 // New returns a devfs with the standard devices and links.
 func New(dev uint64) (*FS, error) {
 	fs := &FS{devices: make(map[uint64]Device)}
-	fs.FS = ramfs.New(ramfs.Options{Dev: dev, Devices: fs.open})
+	fs.FS = ramfs.New(ramfs.Options{Dev: dev, Devices: fs.OpenDevice})
 	std := []struct {
 		name         string
 		major, minor uint32
@@ -115,7 +115,9 @@ func walk(dir vfs.Inode, path string) (vfs.Inode, error) {
 }
 
 // open is the ramfs DeviceOpener: ENXIO for unregistered numbers.
-func (fs *FS) open(ctx context.Context, rdev uint64, flags int) (vfs.FileImpl, error) {
+// OpenDevice opens the device registered under rdev (ENXIO for none): the
+// mount tree's vfs.DeviceOpener.
+func (fs *FS) OpenDevice(ctx context.Context, rdev uint64, flags int) (vfs.FileImpl, error) {
 	fs.mu.RLock()
 	dev, ok := fs.devices[rdev]
 	fs.mu.RUnlock()

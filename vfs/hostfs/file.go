@@ -73,6 +73,11 @@ func (f *regularFile) HostFD() (int, bool) { return f.fd, true }
 // Sync implements vfs.Syncer.
 func (f *regularFile) Sync() error { return unix.Fsync(f.fd) }
 
+// Advise implements vfs.Adviser: the advice goes to the host's cache.
+func (f *regularFile) Advise(off, length int64, advice int) error {
+	return unix.Fadvise(f.fd, off, length, advice)
+}
+
 // Allocate implements vfs.Allocator.
 func (f *regularFile) Allocate(mode uint32, off, length int64) error {
 	return unix.Fallocate(f.fd, mode, off, length)

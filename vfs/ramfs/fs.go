@@ -1,7 +1,6 @@
 package ramfs
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 
@@ -10,7 +9,7 @@ import (
 )
 
 // DeviceOpener opens the character or block device rdev for a device node.
-type DeviceOpener func(ctx context.Context, rdev uint64, flags int) (vfs.FileImpl, error)
+type DeviceOpener = vfs.DeviceOpener
 
 // Options configures a ramfs instance.
 type Options struct {
