@@ -37,6 +37,9 @@ type ExecSpec struct {
 	// Cred, when set, is the user the process runs as (an image's User);
 	// otherwise elfloader's own ids.
 	Cred *vfs.Cred
+	// Rlimits replace the default resource limits they name (an OCI
+	// bundle's process.rlimits).
+	Rlimits map[int]Rlimit
 }
 
 const (
@@ -197,6 +200,12 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		creds:     initialCredentials(uid, gid),
 		groups:    initialGroups(),
 		oom:       hostOOMScore(),
+	}
+	for res, r := range spec.Rlimits {
+		p.rlimits[res] = r
+		if res == unix.RLIMIT_NOFILE {
+			p.files.SetLimit(int(min(r.Cur, 1<<20)))
+		}
 	}
 	if k.cfg.Rewriter != nil && mm.Direct() {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/container/ociruntime"
 )
 
 // detachedEnv tells the background elfloader where its state lives.
@@ -205,8 +207,8 @@ func listApps(g *globalOptions) ([]*appState, error) {
 	}
 	var apps []*appState
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue
+		if !e.IsDir() || ociruntime.IsContainer(filepath.Join(g.stateRoot(), e.Name())) {
+			continue // OCI containers have their own commands (state)
 		}
 		if st, err := loadApp(g, e.Name()); err == nil {
 			apps = append(apps, st)

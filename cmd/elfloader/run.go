@@ -54,6 +54,11 @@ type runOptions struct {
 	term  *os.File       // with --tty: the pseudo-terminal the app gets as fds 0-2
 
 	gdb gdbOptions // --gdb, --gdb-wait (gdb.go; run only)
+
+	// Set by the OCI runtime (oci.go): the bundle's filesystems beyond
+	// the volumes, and its resource limits.
+	extraMounts []container.MountFunc
+	rlimits     map[int]kernel.Rlimit
 }
 
 // hostConfinement returns what confines every thread that runs app code:
@@ -104,6 +109,9 @@ type hooks struct {
 	prepare func(tb *shim.Table)
 	// finish, when set, is called with the run's status once it ended.
 	finish func(status int)
+	// ready, when set, is called once everything is prepared, just before
+	// the program starts (the OCI runtime's init waits there for start).
+	ready func()
 }
 
 // runProgram runs argv under a new kernel and returns the exit status to
@@ -159,7 +167,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		host, _ = os.Hostname()
 	}
 	var mounts container.MountTable
-	root, workdir, err := container.BuildRoot(&o.fs, &mounts)
+	root, workdir, err := container.BuildRoot(&o.fs, &mounts, o.extraMounts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
@@ -219,7 +227,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
-	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir}
+	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir, Rlimits: o.rlimits}
 	if o.image != nil || o.user != "" {
 		spec.Cred = &cred
 	}
@@ -247,6 +255,9 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 			}
 		}
 	}()
+	if h.ready != nil {
+		h.ready()
+	}
 	status, err := k.Run(ctx, spec)
 	if stub != nil {
 		stub.ProcessExited()
@@ -300,9 +311,12 @@ func cmdRun(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	var o runOptions
 	o.register(fs)
 	o.gdb.register(fs)
+	var bundle ociFlags
+	bundle.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: elfloader run [flags] PROGRAM [ARGS...]
        elfloader run [flags] APP.img [ARGS...]
+       elfloader run --bundle DIR [-d] ID   (OCI runtime, as runc run)
 
 Loads PROGRAM (a Linux x86-64 ELF executable or a "#!" script) itself and
 runs it, serving every system call from elfloader's kernel. A PROGRAM without
@@ -320,6 +334,9 @@ Flags:
 	}
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
+	}
+	if bundle.bundle != "" {
+		return runBundle(g, &o, &bundle, fs.Args(), stderr)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "elfloader run: give a PROGRAM or an APP.img (see elfloader run --help)\n")

@@ -1,0 +1,627 @@
+package main
+
+// elfloader as an OCI runtime with runc's command line, so that
+// containerd's runc shim (containerd-shim-runc-v2, `ctr run --runc-binary`)
+// can drive it:
+//
+//	create --bundle DIR [--pid-file F] [--console-socket S] ID
+//	    starts the container's init (elfloader again: the hidden "init"
+//	    command) in its own session, lets it prepare the whole run, and
+//	    exits once it waits for start on ROOT/ID/exec.fifo; the pid file
+//	    names the init, which the shim (a subreaper) adopts and waits for.
+//	start ID / state ID / kill [--all] ID [SIGNAL] / delete [--force] ID
+//	run --bundle DIR [-d] ID: create and start, in the foreground unless -d
+//	features: what the runtime supports, as runtime-spec's features JSON
+//
+// Package container/ociruntime maps the bundle and keeps the state.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+	flag "github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/container"
+	"github.com/elfloader/elfloader/container/ociruntime"
+)
+
+// ociInitCommand is the hidden command of a container's init.
+const ociInitCommand = "init"
+
+// readyMarker ends what the init sends create once it waits for start;
+// anything before it is warnings, and without it the init failed.
+const readyMarker = "\x00elfloader-init-ready\n"
+
+// ociTimeout bounds start's and delete's waits for the init.
+const ociTimeout = 30 * time.Second
+
+// ociFlags are the flags of create and of run with a bundle.
+type ociFlags struct {
+	bundle        string
+	pidFile       string
+	consoleSocket string
+}
+
+func (f *ociFlags) register(fs *flag.FlagSet) {
+	fs.StringVarP(&f.bundle, "bundle", "b", "", "OCI runtime: the bundle `DIR` (config.json and its root filesystem)")
+	fs.StringVar(&f.pidFile, "pid-file", "", "OCI runtime: write the container's init pid to `FILE`")
+	fs.StringVar(&f.consoleSocket, "console-socket", "", "OCI runtime: send the terminal's master to the unix socket at `PATH` (process.terminal)")
+	var ignored bool
+	var fds int
+	fs.BoolVar(&ignored, "no-pivot", false, "OCI runtime: accepted (elfloader never pivots the host's root)")
+	fs.BoolVar(&ignored, "no-new-keyring", false, "OCI runtime: accepted (elfloader makes no session keyring)")
+	fs.BoolVar(&ignored, "keep", false, "OCI runtime: accepted")
+	fs.IntVar(&fds, "preserve-fds", 0, "OCI runtime: accepted (extra descriptors are not passed to the app)")
+}
+
+// ociCommand is what every OCI command has: the store, the runtime log
+// and the failure path.
+type ociCommand struct {
+	store  ociruntime.Store
+	log    *slog.Logger
+	stderr io.Writer
+	closer io.Closer
+}
+
+func newOCICommand(g *globalOptions, stderr io.Writer) (*ociCommand, bool) {
+	log, closer, err := ociruntime.NewLog(g.log, g.logFormat, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: --log: %v\n", err)
+		return nil, false
+	}
+	return &ociCommand{store: ociruntime.Store{Root: g.stateRoot()}, log: log, stderr: stderr, closer: closer}, true
+}
+
+// fail reports err on stderr and, as an "error" line, in the runtime log
+// (where the shim looks for the reason), and returns status 1.
+func (c *ociCommand) fail(err error) int {
+	msg := strings.TrimSpace(err.Error())
+	fmt.Fprintf(c.stderr, "elfloader: %s\n", msg)
+	if c.log != nil {
+		c.log.Error(msg)
+	}
+	c.closer.Close()
+	return 1
+}
+
+func (c *ociCommand) done() int {
+	c.closer.Close()
+	return 0
+}
+
+// parseOCI parses an OCI command's flags and wants nargs operands (the
+// first is the container id); it returns the command, or false and the
+// exit status.
+func parseOCI(g *globalOptions, fs *flag.FlagSet, args []string, usage string, minArgs, maxArgs int, stderr io.Writer) (*ociCommand, int, bool) {
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: elfloader [--root DIR] [--log FILE] [--log-format text|json] %s\n\nFlags:\n", usage)
+		fs.PrintDefaults()
+	}
+	if st, ok := parseFlags(fs, args); !ok {
+		return nil, st, false
+	}
+	if fs.NArg() < minArgs || fs.NArg() > maxArgs {
+		fmt.Fprintf(stderr, "elfloader %s: usage: elfloader %s\n", fs.Name(), usage)
+		return nil, flagErrorStatus, false
+	}
+	c, ok := newOCICommand(g, stderr)
+	if !ok {
+		return nil, 1, false
+	}
+	return c, 0, true
+}
+
+func cmdCreate(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("create")
+	var f ociFlags
+	f.register(fs)
+	fs.BoolP("detach", "d", true, "accepted (create always detaches)")
+	c, st, ok := parseOCI(g, fs, args, "create [--bundle DIR] [--pid-file FILE] [--console-socket PATH] ID", 1, 1, stderr)
+	if !ok {
+		return st
+	}
+	if _, err := createContainer(g, c, &f, fs.Arg(0)); err != nil {
+		return c.fail(err)
+	}
+	return c.done()
+}
+
+// createContainer is create: the init started and waiting for start, its
+// record saved and its pid in the pid file.
+func createContainer(g *globalOptions, c *ociCommand, f *ociFlags, id string) (*ociruntime.Record, error) {
+	s, err := loadBundle(g, c, f, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.store.Create(id); err != nil {
+		return nil, err
+	}
+	rec, err := startInit(g, c, f, s, id)
+	if err == nil {
+		err = c.store.Save(rec)
+	}
+	if err == nil {
+		err = writePidFile(f.pidFile, rec.Pid)
+	}
+	if err != nil {
+		if rec != nil {
+			unix.Kill(rec.Pid, unix.SIGKILL)
+		}
+		c.store.Remove(id)
+		return nil, err
+	}
+	return rec, nil
+}
+
+// loadBundle reads the bundle and logs what elfloader cannot honour, one
+// warning each.
+func loadBundle(g *globalOptions, c *ociCommand, f *ociFlags, id string) (*ociruntime.Settings, error) {
+	if f.bundle == "" {
+		f.bundle = "."
+	}
+	s, _, err := ociruntime.Load(f.bundle)
+	if err != nil {
+		return nil, err
+	}
+	f.bundle = s.Bundle
+	if g.systemdCgroup {
+		c.log.Warn("--systemd-cgroup: accepted and ignored: elfloader does not manage cgroups", "id", id)
+	}
+	for _, n := range s.Notes {
+		c.log.Warn(n, "id", id)
+	}
+	return s, nil
+}
+
+// startInit starts the container's init and waits until it is ready (it
+// waits for start) or failed.
+func startInit(g *globalOptions, c *ociCommand, f *ociFlags, s *ociruntime.Settings, id string) (*ociruntime.Record, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	syncR, syncW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer syncR.Close()
+	cmd := exec.Command(self, "--root", c.store.Root, ociInitCommand, "--bundle", f.bundle, id)
+	cmd.ExtraFiles = []*os.File{syncW} // fd 3
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	master, err := giveTerminal(cmd, s.Terminal, f.consoleSocket)
+	if err != nil {
+		syncW.Close()
+		return nil, err
+	}
+	err = cmd.Start()
+	syncW.Close()
+	if master != nil {
+		closeTerminal(cmd)
+		defer master.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("starting the container's init: %w", err)
+	}
+	if err := awaitInit(c, cmd, syncR); err != nil {
+		return nil, err
+	}
+	if master != nil {
+		if err := ociruntime.SendConsole(f.consoleSocket, master); err != nil {
+			unix.Kill(cmd.Process.Pid, unix.SIGKILL)
+			return nil, err
+		}
+	}
+	_, start, err := ociruntime.ProcessStat(cmd.Process.Pid)
+	if err != nil {
+		return nil, fmt.Errorf("the container's init: %w", err)
+	}
+	rec := &ociruntime.Record{ID: id, Pid: cmd.Process.Pid, Bundle: s.Bundle, Rootfs: s.Rootfs, StartTime: start,
+		Created: time.Now().UTC(), Annotations: s.Annotations}
+	cmd.Process.Release() // the shim, a subreaper, adopts and waits for it
+	return rec, nil
+}
+
+// giveTerminal makes a pseudo-terminal the init's stdin, stdout, stderr
+// and controlling terminal when the process asks for a terminal, and
+// returns its master (for the console socket).
+func giveTerminal(cmd *exec.Cmd, terminal bool, consoleSocket string) (*os.File, error) {
+	if !terminal {
+		if consoleSocket != "" {
+			return nil, fmt.Errorf("--console-socket is given but process.terminal is false")
+		}
+		return nil, nil
+	}
+	if consoleSocket == "" {
+		return nil, fmt.Errorf("process.terminal is true: --console-socket is required")
+	}
+	master, slave, err := pty.Open()
+	if err != nil {
+		return nil, fmt.Errorf("terminal: %w", err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr.Setctty, cmd.SysProcAttr.Ctty = true, 0
+	return master, nil
+}
+
+// closeTerminal closes create's copy of the terminal's slave.
+func closeTerminal(cmd *exec.Cmd) {
+	if f, ok := cmd.Stdin.(*os.File); ok {
+		f.Close()
+	}
+}
+
+// awaitInit reads what the init says until it is ready; without the ready
+// marker, the init failed, and its messages are the error.
+func awaitInit(c *ociCommand, cmd *exec.Cmd, syncR *os.File) error {
+	out, _ := io.ReadAll(syncR)
+	msg, ready := bytes.CutSuffix(out, []byte(readyMarker))
+	for _, line := range strings.Split(strings.TrimSpace(string(msg)), "\n") {
+		if line = strings.TrimPrefix(line, "elfloader: "); line != "" && ready {
+			c.log.Warn(line)
+		}
+	}
+	if ready {
+		return nil
+	}
+	cmd.Wait()
+	text := strings.TrimSpace(strings.ReplaceAll(string(msg), "elfloader: ", ""))
+	if text == "" {
+		text = "the container's init " + cmd.ProcessState.String()
+	}
+	return fmt.Errorf("%s", text)
+}
+
+// writePidFile writes the pid as runc does (no newline), atomically.
+func writePidFile(p string, pid int) error {
+	if p == "" {
+		return nil
+	}
+	if err := ociruntime.WriteFileAtomic(p, []byte(strconv.Itoa(pid))); err != nil {
+		return fmt.Errorf("--pid-file: %w", err)
+	}
+	return nil
+}
+
+// cmdOCIInit is the container's init: it prepares the run, tells create
+// it is ready (fd 3), waits for start and runs the app; its exit status
+// is the app's.
+func cmdOCIInit(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet(ociInitCommand)
+	fs.SetOutput(stderr)
+	bundle := fs.String("bundle", "", "the bundle")
+	if st, ok := parseFlags(fs, args); !ok {
+		return st
+	}
+	syncW := os.NewFile(3, "init-sync")
+	if fs.NArg() != 1 || syncW == nil {
+		fmt.Fprintln(stderr, "elfloader init: for create only")
+		return flagErrorStatus
+	}
+	id := fs.Arg(0)
+	early := &switchWriter{w: syncW}
+	s, _, err := ociruntime.Load(*bundle)
+	if err != nil {
+		fmt.Fprintf(early, "elfloader: %v\n", err)
+		return 1
+	}
+	o := settingsRunOptions(&runOptions{}, s)
+	store := ociruntime.Store{Root: g.stateRoot()}
+	ready := func() {
+		io.WriteString(syncW, readyMarker)
+		syncW.Close()
+		early.set(stderr)
+		waitForStart(store, id)
+	}
+	return runProgram(o, s.Args, hooks{ready: ready}, early)
+}
+
+// waitForStart blocks until start; a signal sent before (kill of a
+// created container) ends the init as it would the app.
+func waitForStart(store ociruntime.Store, id string) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+	defer signal.Stop(sigs)
+	started := make(chan error, 1)
+	go func() { started <- store.WaitStart(id) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "elfloader: %v\n", err)
+			os.Exit(125)
+		}
+	case s := <-sigs:
+		sig := s.(syscall.Signal)
+		signal.Reset(sig)
+		unix.Kill(os.Getpid(), sig)
+		time.Sleep(time.Second) // the default action ends the process
+		os.Exit(128 + int(sig))
+	}
+}
+
+// switchWriter writes to w, which can be replaced: the init's messages go
+// to create until the init is ready, then to the container's stderr.
+type switchWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *switchWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *switchWriter) set(w io.Writer) {
+	s.mu.Lock()
+	s.w = w
+	s.mu.Unlock()
+}
+
+// settingsRunOptions applies a bundle's settings to o: the bundle's
+// process is run like an image's (its own environment and user).
+func settingsRunOptions(o *runOptions, s *ociruntime.Settings) *runOptions {
+	if o.platform == "" || s.Platform != "" {
+		o.platform = s.Platform
+	}
+	if o.rewrite == "" {
+		o.rewrite = "lazy"
+	}
+	o.net = "host"
+	if s.NoNetwork {
+		o.net = "none"
+	}
+	o.hostname, o.rlimits, o.extraMounts = s.Hostname, s.Rlimits, s.Mounts
+	o.fs = container.FS{Root: s.Rootfs, Volumes: s.Volumes, Workdir: s.Cwd, ReadOnly: s.ReadOnly}
+	o.image = &container.App{Argv: s.Args, Env: s.Env, Cred: s.Cred, Workdir: s.Cwd}
+	o.envs, o.user = nil, ""
+	return o
+}
+
+func cmdStart(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("start")
+	c, st, ok := parseOCI(g, fs, args, "start ID", 1, 1, stderr)
+	if !ok {
+		return st
+	}
+	rec, err := c.store.Load(fs.Arg(0))
+	if err == nil {
+		err = c.store.Start(rec, ociTimeout)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.done()
+}
+
+func cmdState(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("state")
+	c, st, ok := parseOCI(g, fs, args, "state ID", 1, 1, stderr)
+	if !ok {
+		return st
+	}
+	rec, err := c.store.Load(fs.Arg(0))
+	if err != nil {
+		return c.fail(err)
+	}
+	data, err := json.MarshalIndent(c.store.State(rec), "", "  ")
+	if err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(stdout, "%s\n", data)
+	return c.done()
+}
+
+func cmdKill(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("kill")
+	all := fs.BoolP("all", "a", false, "also signal the init's other host processes (its process group)")
+	c, st, ok := parseOCI(g, fs, args, "kill [--all] ID [SIGNAL]", 1, 2, stderr)
+	if !ok {
+		return st
+	}
+	sig := unix.SIGTERM
+	if fs.NArg() == 2 {
+		var err error
+		if sig, err = parseSignal(fs.Arg(1)); err != nil {
+			return c.fail(err)
+		}
+	}
+	rec, err := c.store.Load(fs.Arg(0))
+	if err == nil {
+		err = killContainer(c.store, rec, sig, *all)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.done()
+}
+
+// killContainer signals the init (elfloader passes the signal on to the
+// app); with all, the init's process group too.
+func killContainer(store ociruntime.Store, rec *ociruntime.Record, sig unix.Signal, all bool) error {
+	if store.Status(rec) == specs.StateStopped {
+		return fmt.Errorf("container %s: container not running", rec.ID)
+	}
+	pid := rec.Pid
+	if all {
+		pid = -rec.Pid // the init leads its own session and group
+	}
+	if err := unix.Kill(pid, sig); err != nil {
+		return fmt.Errorf("container %s: kill: %w", rec.ID, err)
+	}
+	return nil
+}
+
+// parseSignal reads a signal as a number, SIGNAME or NAME.
+func parseSignal(s string) (unix.Signal, error) {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 65 {
+		return unix.Signal(n), nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if sig := unix.SignalNum(name); sig != 0 {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("unknown signal %q", s)
+}
+
+func cmdDelete(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("delete")
+	force := fs.BoolP("force", "f", false, "kill a running container (SIGKILL) before deleting it")
+	c, st, ok := parseOCI(g, fs, args, "delete [--force] ID", 1, 1, stderr)
+	if !ok {
+		return st
+	}
+	rec, err := c.store.Load(fs.Arg(0))
+	if err == nil {
+		err = deleteContainer(c.store, rec, *force)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.done()
+}
+
+// deleteContainer removes a container's state; a created one (or a
+// running one with force) is killed first, as runc does.
+func deleteContainer(store ociruntime.Store, rec *ociruntime.Record, force bool) error {
+	switch store.Status(rec) {
+	case specs.StateRunning:
+		if !force {
+			return fmt.Errorf("cannot delete container %s that is not stopped: running", rec.ID)
+		}
+		fallthrough
+	case specs.StateCreated:
+		unix.Kill(-rec.Pid, unix.SIGKILL)
+		deadline := time.Now().Add(ociTimeout)
+		for rec.Alive() && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return store.Remove(rec.ID)
+}
+
+func cmdFeatures(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("features")
+	fs.SetOutput(stderr)
+	if st, ok := parseFlags(fs, args); !ok {
+		return st
+	}
+	f := features.Features{
+		OCIVersionMin: "1.0.0",
+		OCIVersionMax: specs.Version,
+		Hooks:         []string{},
+		MountOptions:  []string{"bind", "rbind", "ro", "rw", "mode"},
+		Linux: &features.Linux{
+			Namespaces: []string{string(specs.MountNamespace), string(specs.UTSNamespace), string(specs.NetworkNamespace)},
+		},
+		Annotations: map[string]string{"org.elfloader.version": version, ociruntime.PlatformAnnotation: "inproc or isolated"},
+	}
+	data, _ := json.MarshalIndent(f, "", "  ")
+	fmt.Fprintf(stdout, "%s\n", data)
+	return 0
+}
+
+// runBundle is `run --bundle DIR ID`: with -d, create and start; else the
+// container runs in this process, in the foreground, and its state is
+// removed when it ends.
+func runBundle(g *globalOptions, o *runOptions, f *ociFlags, operands []string, stderr io.Writer) int {
+	c, ok := newOCICommand(g, stderr)
+	if !ok {
+		return 1
+	}
+	if len(operands) != 1 {
+		return c.fail(fmt.Errorf("run --bundle DIR: give one container ID"))
+	}
+	id := operands[0]
+	if o.detach {
+		rec, err := createContainer(g, c, f, id)
+		if err == nil {
+			err = c.store.Start(rec, ociTimeout)
+		}
+		if err != nil {
+			return c.fail(err)
+		}
+		return c.done()
+	}
+	s, err := loadBundle(g, c, f, id)
+	if err == nil {
+		err = recordSelf(c.store, f, s, id)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	defer c.store.Remove(id)
+	release, err := bundleTerminal(o, s, f.consoleSocket)
+	if err != nil {
+		return c.fail(err)
+	}
+	defer release()
+	c.closer.Close()
+	return runProgram(settingsRunOptions(o, s), s.Args, hooks{}, stderr)
+}
+
+// recordSelf records a foreground container whose init is this process,
+// already running.
+func recordSelf(store ociruntime.Store, f *ociFlags, s *ociruntime.Settings, id string) error {
+	if _, err := store.Create(id); err != nil {
+		return err
+	}
+	_, start, err := ociruntime.ProcessStat(os.Getpid())
+	rec := &ociruntime.Record{ID: id, Pid: os.Getpid(), Bundle: s.Bundle, Rootfs: s.Rootfs, StartTime: start,
+		Created: time.Now().UTC(), Annotations: s.Annotations}
+	if err == nil {
+		err = store.MarkStarted(id)
+	}
+	if err == nil {
+		err = store.Save(rec)
+	}
+	if err == nil {
+		err = writePidFile(f.pidFile, rec.Pid)
+	}
+	if err != nil {
+		store.Remove(id)
+	}
+	return err
+}
+
+// bundleTerminal gives a foreground container the terminal it asks for:
+// a new pseudo-terminal whose master goes to the console socket, or
+// elfloader's own (as run -t).
+func bundleTerminal(o *runOptions, s *ociruntime.Settings, consoleSocket string) (func(), error) {
+	switch {
+	case !s.Terminal:
+		return func() {}, nil
+	case consoleSocket == "":
+		return o.attachTerminal()
+	}
+	master, slave, err := pty.Open()
+	if err != nil {
+		return nil, fmt.Errorf("terminal: %w", err)
+	}
+	defer master.Close()
+	if err := ociruntime.SendConsole(consoleSocket, master); err != nil {
+		slave.Close()
+		return nil, err
+	}
+	o.term = slave
+	return func() { slave.Close() }, nil
+}
