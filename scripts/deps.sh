@@ -20,6 +20,8 @@ command -v curl >/dev/null || need+=(curl)
 command -v wrk >/dev/null || need+=(wrk)
 # the registry test pushes an image to Debian's distribution registry
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+# the OCI runtime tests drive elfloader through containerd's runc shim
+command -v containerd >/dev/null || need+=(containerd)
 # headless screenshot of the HTML coverage report (tests skip without it)
 command -v chromium >/dev/null || need+=(chromium)
 # CPython's own test suite for `make conformance`

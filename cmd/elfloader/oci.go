@@ -38,6 +38,8 @@ import (
 
 	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/container/ociruntime"
+	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/vfs"
 )
 
 // ociInitCommand is the hidden command of a container's init.
@@ -323,11 +325,15 @@ func cmdOCIInit(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	}
 	o := settingsRunOptions(&runOptions{}, s)
 	store := ociruntime.Store{Root: g.stateRoot()}
-	ready := func() {
+	ready := func(root *vfs.VFS, spec *kernel.ExecSpec) error {
+		if err := container.CheckProgram(root, spec.Workdir, *spec.Cred, spec.Path); err != nil {
+			return err
+		}
 		io.WriteString(syncW, readyMarker)
 		syncW.Close()
 		early.set(stderr)
 		waitForStart(store, id)
+		return nil
 	}
 	return runProgram(o, s.Args, hooks{ready: ready}, early)
 }
@@ -394,15 +400,17 @@ func settingsRunOptions(o *runOptions, s *ociruntime.Settings) *runOptions {
 	return o
 }
 
-func cmdStart(g *globalOptions, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("start")
-	c, st, ok := parseOCI(g, fs, args, "start ID", 1, 1, stderr)
+// onContainer parses an OCI command on one container (its first operand)
+// and runs do with the container's record.
+func onContainer(g *globalOptions, fs *flag.FlagSet, args []string, usage string, maxArgs int, stderr io.Writer,
+	do func(rec *ociruntime.Record, store ociruntime.Store) error) int {
+	c, st, ok := parseOCI(g, fs, args, usage, 1, maxArgs, stderr)
 	if !ok {
 		return st
 	}
 	rec, err := c.store.Load(fs.Arg(0))
 	if err == nil {
-		err = c.store.Start(rec, ociTimeout)
+		err = do(rec, c.store)
 	}
 	if err != nil {
 		return c.fail(err)
@@ -410,46 +418,35 @@ func cmdStart(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	return c.done()
 }
 
+func cmdStart(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	return onContainer(g, newFlagSet("start"), args, "start ID", 1, stderr, func(rec *ociruntime.Record, store ociruntime.Store) error {
+		return store.Start(rec, ociTimeout)
+	})
+}
+
 func cmdState(g *globalOptions, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("state")
-	c, st, ok := parseOCI(g, fs, args, "state ID", 1, 1, stderr)
-	if !ok {
-		return st
-	}
-	rec, err := c.store.Load(fs.Arg(0))
-	if err != nil {
-		return c.fail(err)
-	}
-	data, err := json.MarshalIndent(c.store.State(rec), "", "  ")
-	if err != nil {
-		return c.fail(err)
-	}
-	fmt.Fprintf(stdout, "%s\n", data)
-	return c.done()
+	return onContainer(g, newFlagSet("state"), args, "state ID", 1, stderr, func(rec *ociruntime.Record, store ociruntime.Store) error {
+		data, err := json.MarshalIndent(store.State(rec), "", "  ")
+		if err == nil {
+			_, err = fmt.Fprintf(stdout, "%s\n", data)
+		}
+		return err
+	})
 }
 
 func cmdKill(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("kill")
 	all := fs.BoolP("all", "a", false, "also signal the init's other host processes (its process group)")
-	c, st, ok := parseOCI(g, fs, args, "kill [--all] ID [SIGNAL]", 1, 2, stderr)
-	if !ok {
-		return st
-	}
-	sig := unix.SIGTERM
-	if fs.NArg() == 2 {
-		var err error
-		if sig, err = parseSignal(fs.Arg(1)); err != nil {
-			return c.fail(err)
+	return onContainer(g, fs, args, "kill [--all] ID [SIGNAL]", 2, stderr, func(rec *ociruntime.Record, store ociruntime.Store) error {
+		sig := unix.SIGTERM
+		if fs.NArg() == 2 {
+			var err error
+			if sig, err = parseSignal(fs.Arg(1)); err != nil {
+				return err
+			}
 		}
-	}
-	rec, err := c.store.Load(fs.Arg(0))
-	if err == nil {
-		err = killContainer(c.store, rec, sig, *all)
-	}
-	if err != nil {
-		return c.fail(err)
-	}
-	return c.done()
+		return killContainer(store, rec, sig, *all)
+	})
 }
 
 // killContainer signals the init (elfloader passes the signal on to the
@@ -486,18 +483,9 @@ func parseSignal(s string) (unix.Signal, error) {
 func cmdDelete(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("delete")
 	force := fs.BoolP("force", "f", false, "kill a running container (SIGKILL) before deleting it")
-	c, st, ok := parseOCI(g, fs, args, "delete [--force] ID", 1, 1, stderr)
-	if !ok {
-		return st
-	}
-	rec, err := c.store.Load(fs.Arg(0))
-	if err == nil {
-		err = deleteContainer(c.store, rec, *force)
-	}
-	if err != nil {
-		return c.fail(err)
-	}
-	return c.done()
+	return onContainer(g, fs, args, "delete [--force] ID", 1, stderr, func(rec *ociruntime.Record, store ociruntime.Store) error {
+		return deleteContainer(store, rec, *force)
+	})
 }
 
 // deleteContainer removes a container's state; a created one (or a

@@ -110,8 +110,9 @@ type hooks struct {
 	// finish, when set, is called with the run's status once it ended.
 	finish func(status int)
 	// ready, when set, is called once everything is prepared, just before
-	// the program starts (the OCI runtime's init waits there for start).
-	ready func()
+	// the program starts (the OCI runtime's init checks the program and
+	// waits there for start); an error ends the run as a failed exec.
+	ready func(root *vfs.VFS, spec *kernel.ExecSpec) error
 }
 
 // runProgram runs argv under a new kernel and returns the exit status to
@@ -256,7 +257,10 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		}
 	}()
 	if h.ready != nil {
-		h.ready()
+		if err := h.ready(root, &spec); err != nil {
+			fmt.Fprintf(stderr, "elfloader: %v\n", oneLine(err))
+			return exitStatusFor(err)
+		}
 	}
 	status, err := k.Run(ctx, spec)
 	if stub != nil {

@@ -3,7 +3,6 @@ package ociruntime
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"strconv"
@@ -123,17 +122,9 @@ func copyFile(src, dst string, perm uint32) container.MountFunc {
 
 // readBounded reads a host file of at most maxCopiedFile bytes.
 func readBounded(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
+	data, err := os.ReadFile(p)
+	if err == nil && len(data) > maxCopiedFile {
+		err = fmt.Errorf("larger than %d bytes", maxCopiedFile)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxCopiedFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxCopiedFile {
-		return nil, fmt.Errorf("larger than %d bytes", maxCopiedFile)
-	}
-	return data, nil
+	return data, err
 }

@@ -182,6 +182,13 @@ func writeOCILayout(t *testing.T, dir string) {
 // (layers uncompressed, as docker writes them).
 func writeDockerArchive(t *testing.T, path string) {
 	t.Helper()
+	writeDockerSave(t, path, "bb:test", busyboxLayers(t), busyboxConfig)
+}
+
+// writeDockerSave writes a `docker save` tarball of one image: its layers
+// (uncompressed) and the config made from their diff IDs, tagged tag.
+func writeDockerSave(t *testing.T, path, tag string, layers [][]imgEntry, config func(diffIDs []string) []byte) {
+	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	add := func(name string, data []byte) {
@@ -189,7 +196,7 @@ func writeDockerArchive(t *testing.T, path string) {
 		tw.Write(data)
 	}
 	var layerNames, diffIDs []string
-	for _, entries := range busyboxLayers(t) {
+	for _, entries := range layers {
 		raw := layerTar(t, entries)
 		id := sha256Hex(raw)
 		diffIDs = append(diffIDs, "sha256:"+id)
@@ -197,10 +204,10 @@ func writeDockerArchive(t *testing.T, path string) {
 		add(name, raw)
 		layerNames = append(layerNames, name)
 	}
-	cfg := busyboxConfig(diffIDs)
+	cfg := config(diffIDs)
 	cfgName := sha256Hex(cfg) + ".json"
 	add(cfgName, cfg)
-	manifest, _ := json.Marshal([]map[string]any{{"Config": cfgName, "RepoTags": []string{"bb:test"}, "Layers": layerNames}})
+	manifest, _ := json.Marshal([]map[string]any{{"Config": cfgName, "RepoTags": []string{tag}, "Layers": layerNames}})
 	add("manifest.json", manifest)
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
