@@ -223,12 +223,16 @@ func cmdPs(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	all := fs.BoolP("all", "a", false, "also list apps that exited")
 	quiet := fs.BoolP("quiet", "q", false, "print names only")
+	format := fs.StringP("format", "f", "table", "OCI runtime (runc ps): with \"json\" and a container ID, print the container's host pids as JSON")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: elfloader [--root DIR] ps [-a] [-q]\n\nLists the detached apps (run -d).\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: elfloader [--root DIR] ps [-a] [-q]\n       elfloader [--root DIR] ps --format json ID\n\nLists the detached apps (run -d), or an OCI container's processes.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
+	}
+	if *format == "json" || fs.NArg() > 0 {
+		return containerPids(g, fs, stdout, stderr)
 	}
 	apps, err := listApps(g)
 	if err != nil {

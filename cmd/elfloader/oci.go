@@ -507,6 +507,26 @@ func deleteContainer(store ociruntime.Store, rec *ociruntime.Record, force bool)
 	return store.Remove(rec.ID)
 }
 
+// containerPids is runc's `ps --format json ID`: the host pids of the
+// container's init and its descendants (the app's fork children).
+func containerPids(g *globalOptions, fs *flag.FlagSet, stdout, stderr io.Writer) int {
+	if fs.NArg() != 1 || fs.Lookup("format").Value.String() != "json" {
+		fmt.Fprintln(stderr, "elfloader ps: usage: elfloader ps --format json ID")
+		return flagErrorStatus
+	}
+	return onContainer(g, newFlagSet("ps"), fs.Args(), "ps --format json ID", 1, stderr, func(rec *ociruntime.Record, store ociruntime.Store) error {
+		pids := []int{}
+		if rec.Alive() {
+			pids = ociruntime.Descendants(rec.Pid)
+		}
+		data, err := json.Marshal(pids)
+		if err == nil {
+			_, err = fmt.Fprintf(stdout, "%s\n", data)
+		}
+		return err
+	})
+}
+
 func cmdFeatures(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("features")
 	fs.SetOutput(stderr)

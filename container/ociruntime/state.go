@@ -190,3 +190,21 @@ func WriteFileAtomic(p string, data []byte) error {
 	}
 	return nil
 }
+
+// Descendants returns pid and the pids of its descendants
+// (/proc/PID/task/TID/children).
+func Descendants(pid int) []int {
+	pids := []int{pid}
+	for i := 0; i < len(pids); i++ {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pids[i]))
+		for _, t := range tasks {
+			data, _ := os.ReadFile(t)
+			for _, f := range strings.Fields(string(data)) {
+				if n, err := strconv.Atoi(f); err == nil {
+					pids = append(pids, n)
+				}
+			}
+		}
+	}
+	return pids
+}

@@ -471,6 +471,9 @@ func TestOCIContainerdKill(t *testing.T) {
 		list, _, _ := c.ctr("task", "list")
 		return strings.Contains(list, "RUNNING")
 	})
+	if ps, errOut, st := c.ctr("task", "ps", "kill1"); st != 0 || len(strings.Fields(ps)) < 4 {
+		t.Errorf("ctr task ps: status %d\n%s%s", st, ps, errOut)
+	}
 	if _, errOut, st := c.ctr("task", "kill", "kill1"); st != 0 {
 		t.Fatalf("ctr task kill: status %d: %s", st, errOut)
 	}
