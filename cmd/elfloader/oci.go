@@ -394,7 +394,7 @@ func settingsRunOptions(o *runOptions, s *ociruntime.Settings) *runOptions {
 		o.net = "none"
 	}
 	o.hostname, o.rlimits, o.extraMounts = s.Hostname, s.Rlimits, s.Mounts
-	o.fs = container.FS{Root: s.Rootfs, Volumes: s.Volumes, Workdir: s.Cwd, ReadOnly: s.ReadOnly}
+	o.fs = container.FS{Root: s.Rootfs, Volumes: s.Volumes, Workdir: s.Cwd, ReadOnly: s.ReadOnly, WritableRoot: !s.ReadOnly}
 	o.image = &container.App{Argv: s.Args, Env: s.Env, Cred: s.Cred, Workdir: s.Cwd}
 	o.envs, o.user = nil, ""
 	return o

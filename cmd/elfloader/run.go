@@ -79,6 +79,9 @@ func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func()
 		return nil, nil
 	}
 	var writable []string
+	if o.fs.WritableRoot {
+		writable = append(writable, o.fs.Root)
+	}
 	for _, s := range o.fs.Volumes {
 		v, err := container.ParseVolume(s)
 		if err != nil {

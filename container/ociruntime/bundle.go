@@ -94,9 +94,6 @@ func mapSpec(spec *specs.Spec, bundle string) (*Settings, error) {
 	if spec.Hooks != nil {
 		s.note("hooks: not run (elfloader does not run OCI hooks)")
 	}
-	if !s.ReadOnly {
-		s.note("root: writes go to memory above the root filesystem and are not kept in the bundle's rootfs")
-	}
 	return s, nil
 }
 

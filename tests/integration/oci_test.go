@@ -186,7 +186,7 @@ func waitPid(t *testing.T, pid int) int {
 // bundle as containerd's shim does, without containerd.
 func TestOCIBundleLifecycle(t *testing.T) {
 	becomeSubreaper(t)
-	script := `echo "$GREETING from $(hostname)"; ulimit -n; ulimit -Hn; id; echo ready; exec sleep 1000`
+	script := `echo "$GREETING from $(hostname)"; ulimit -n; ulimit -Hn; id; echo kept > /kept; echo ready; exec sleep 1000`
 	r := newOCIRuntime(t, ociBundle(t, []string{"sh", "-c", script}, nil))
 	if _, st := r.run("create", "--bundle", r.bundle, "--pid-file", r.pidFile, "c1"); st != 0 {
 		t.Fatalf("create: status %d\n%s\nlog:\n%s", st, r.output(), r.logText())
@@ -212,6 +212,10 @@ func TestOCIBundleLifecycle(t *testing.T) {
 	}
 	if status, _ := r.state("c1"); status != "running" {
 		t.Errorf("after start: status %q, want running", status)
+	}
+	// The root is the container's own: the app's writes land in it.
+	if data, err := os.ReadFile(filepath.Join(r.bundle, "rootfs", "kept")); err != nil || string(data) != "kept\n" {
+		t.Errorf("the app's /kept in the bundle's rootfs: %q %v", data, err)
 	}
 	if _, st := r.run("delete", "c1"); st == 0 {
 		t.Errorf("delete of a running container succeeded")
