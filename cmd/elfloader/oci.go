@@ -49,6 +49,9 @@ const ociInitCommand = "init"
 // anything before it is warnings, and without it the init failed.
 const readyMarker = "\x00elfloader-init-ready\n"
 
+// initSyncEnv tells the init that fd 3 is its pipe to create.
+const initSyncEnv = "ELFLOADER_OCI_INIT_SYNC"
+
 // ociTimeout bounds start's and delete's waits for the init.
 const ociTimeout = 30 * time.Second
 
@@ -205,6 +208,7 @@ func startInit(g *globalOptions, c *ociCommand, f *ociFlags, s *ociruntime.Setti
 	defer syncR.Close()
 	cmd := exec.Command(self, "--root", c.store.Root, ociInitCommand, "--bundle", f.bundle, id)
 	cmd.ExtraFiles = []*os.File{syncW} // fd 3
+	cmd.Env = append(os.Environ(), initSyncEnv+"=3")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	master, err := giveTerminal(cmd, s.Terminal, f.consoleSocket)
@@ -311,11 +315,13 @@ func cmdOCIInit(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
-	syncW := os.NewFile(3, "init-sync")
-	if fs.NArg() != 1 || syncW == nil {
-		fmt.Fprintln(stderr, "elfloader init: for create only")
+	var st unix.Stat_t
+	if os.Getenv(initSyncEnv) != "3" || unix.Fstat(3, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO || fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "elfloader init: the container's init, started by create only")
 		return flagErrorStatus
 	}
+	os.Unsetenv(initSyncEnv)
+	syncW := os.NewFile(3, "init-sync")
 	id := fs.Arg(0)
 	early := &switchWriter{w: syncW}
 	s, _, err := ociruntime.Load(*bundle)
