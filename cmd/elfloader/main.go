@@ -90,6 +90,7 @@ func commands(g *globalOptions) []command {
 		{"create", "OCI runtime: create a container from a bundle, its init waiting for start (runc's create)", withGlobals(cmdCreate)},
 		{"start", "OCI runtime: start a created container", withGlobals(cmdStart)},
 		{"state", "OCI runtime: print a container's state as JSON", withGlobals(cmdState)},
+		{"exec", "OCI runtime: run a process over a running container's root filesystem and mounts", withGlobals(cmdExec)},
 		{"kill", "OCI runtime: send a signal to a container's init", withGlobals(cmdKill)},
 		{"delete", "OCI runtime: delete a stopped container (-f: kill it first)", withGlobals(cmdDelete)},
 		{"features", "OCI runtime: print what the runtime supports as JSON", cmdFeatures},

@@ -10,6 +10,8 @@ package main
 //	    exits once it waits for start on ROOT/ID/exec.fifo; the pid file
 //	    names the init, which the shim (a subreaper) adopts and waits for.
 //	start ID / state ID / kill [--all] ID [SIGNAL] / delete [--force] ID
+//	exec [-d] [--process JSON] ID [COMMAND...]: a process on a new kernel
+//	    over the container's root filesystem and mounts
 //	run --bundle DIR [-d] ID: create and start, in the foreground unless -d
 //	features: what the runtime supports, as runtime-spec's features JSON
 //
@@ -197,6 +199,24 @@ func loadBundle(g *globalOptions, c *ociCommand, f *ociFlags, id string) (*ociru
 // startInit starts the container's init and waits until it is ready (it
 // waits for start) or failed.
 func startInit(g *globalOptions, c *ociCommand, f *ociFlags, s *ociruntime.Settings, id string) (*ociruntime.Record, error) {
+	cmd, err := spawnInit(c, f, s.Terminal, "--bundle", f.bundle, id)
+	if err != nil {
+		return nil, err
+	}
+	_, start, err := ociruntime.ProcessStat(cmd.Process.Pid)
+	if err != nil {
+		return nil, fmt.Errorf("the container's init: %w", err)
+	}
+	rec := &ociruntime.Record{ID: id, Pid: cmd.Process.Pid, Bundle: s.Bundle, Rootfs: s.Rootfs, StartTime: start,
+		Created: time.Now().UTC(), Annotations: s.Annotations}
+	cmd.Process.Release() // the shim, a subreaper, adopts and waits for it
+	return rec, nil
+}
+
+// spawnInit starts `elfloader init INITARGS` in a session of its own, on
+// the terminal the process asks for (its master sent to the console
+// socket once the init is ready), and waits until the init is ready.
+func spawnInit(c *ociCommand, f *ociFlags, terminal bool, initArgs ...string) (*exec.Cmd, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -206,12 +226,12 @@ func startInit(g *globalOptions, c *ociCommand, f *ociFlags, s *ociruntime.Setti
 		return nil, err
 	}
 	defer syncR.Close()
-	cmd := exec.Command(self, "--root", c.store.Root, ociInitCommand, "--bundle", f.bundle, id)
+	cmd := exec.Command(self, append([]string{"--root", c.store.Root, ociInitCommand}, initArgs...)...)
 	cmd.ExtraFiles = []*os.File{syncW} // fd 3
 	cmd.Env = append(os.Environ(), initSyncEnv+"=3")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	master, err := giveTerminal(cmd, s.Terminal, f.consoleSocket)
+	master, err := giveTerminal(cmd, terminal, f.consoleSocket)
 	if err != nil {
 		syncW.Close()
 		return nil, err
@@ -234,14 +254,7 @@ func startInit(g *globalOptions, c *ociCommand, f *ociFlags, s *ociruntime.Setti
 			return nil, err
 		}
 	}
-	_, start, err := ociruntime.ProcessStat(cmd.Process.Pid)
-	if err != nil {
-		return nil, fmt.Errorf("the container's init: %w", err)
-	}
-	rec := &ociruntime.Record{ID: id, Pid: cmd.Process.Pid, Bundle: s.Bundle, Rootfs: s.Rootfs, StartTime: start,
-		Created: time.Now().UTC(), Annotations: s.Annotations}
-	cmd.Process.Release() // the shim, a subreaper, adopts and waits for it
-	return rec, nil
+	return cmd, nil
 }
 
 // giveTerminal makes a pseudo-terminal the init's stdin, stdout, stderr
@@ -312,6 +325,7 @@ func cmdOCIInit(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet(ociInitCommand)
 	fs.SetOutput(stderr)
 	bundle := fs.String("bundle", "", "the bundle")
+	process := fs.String("process", "", "exec: the process.json to run instead of the bundle's process (no wait for start)")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -324,7 +338,7 @@ func cmdOCIInit(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	syncW := os.NewFile(3, "init-sync")
 	id := fs.Arg(0)
 	early := &switchWriter{w: syncW}
-	s, _, err := ociruntime.Load(*bundle)
+	s, err := loadInitSettings(*bundle, *process)
 	if err != nil {
 		fmt.Fprintf(early, "elfloader: %v\n", err)
 		return 1
@@ -338,10 +352,26 @@ func cmdOCIInit(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 		io.WriteString(syncW, readyMarker)
 		syncW.Close()
 		early.set(stderr)
-		waitForStart(store, id)
+		if *process == "" {
+			waitForStart(store, id)
+		}
 		return nil
 	}
 	return runProgram(o, s.Args, hooks{ready: ready}, early)
+}
+
+// loadInitSettings loads the bundle, with the process of process.json
+// when one is given (exec).
+func loadInitSettings(bundle, process string) (*ociruntime.Settings, error) {
+	s, _, err := ociruntime.Load(bundle)
+	if err != nil || process == "" {
+		return s, err
+	}
+	p, err := ociruntime.LoadProcess(process)
+	if err == nil {
+		err = s.SetProcess(p)
+	}
+	return s, err
 }
 
 // waitForStart blocks until start; a signal sent before (kill of a
@@ -638,4 +668,145 @@ func bundleTerminal(o *runOptions, s *ociruntime.Settings, consoleSocket string)
 	}
 	o.term = slave
 	return func() { slave.Close() }, nil
+}
+
+// execOptions are the flags of exec (runc's).
+type execOptions struct {
+	process, cwd, user string
+	envs               multiFlag
+	detach, tty        bool
+	f                  ociFlags
+}
+
+func (e *execOptions) register(fs *flag.FlagSet) {
+	fs.StringVarP(&e.process, "process", "p", "", "the process to run, as a runtime-spec process `JSON` file (instead of COMMAND)")
+	fs.BoolVarP(&e.detach, "detach", "d", false, "start the process and exit (its pid in --pid-file)")
+	fs.BoolVarP(&e.tty, "tty", "t", false, "give COMMAND a terminal")
+	fs.StringVar(&e.cwd, "cwd", "", "COMMAND's working `DIR`")
+	fs.VarP(&e.envs, "env", "e", "add `NAME=VALUE` to COMMAND's environment (repeatable)")
+	fs.StringVarP(&e.user, "user", "u", "", "COMMAND's `UID[:GID]`")
+	fs.StringVar(&e.f.pidFile, "pid-file", "", "write the process's host pid to `FILE`")
+	fs.StringVar(&e.f.consoleSocket, "console-socket", "", "send the terminal's master to the unix socket at `PATH`")
+	var ignoredBool bool
+	var ignored multiFlag
+	for _, name := range []string{"no-new-privs", "ignore-paused"} {
+		fs.BoolVar(&ignoredBool, name, false, "accepted and ignored")
+	}
+	for _, name := range []string{"cap", "process-label", "apparmor", "cgroup", "preserve-fds"} {
+		fs.Var(&ignored, name, "accepted and ignored")
+	}
+}
+
+// cmdExec is runc's exec: the process runs on a new elfloader kernel over
+// the container's root filesystem and mounts (it shares their files, not
+// the container's processes or in-memory filesystems).
+func cmdExec(g *globalOptions, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("exec")
+	var e execOptions
+	e.register(fs)
+	c, st, ok := parseOCI(g, fs, args, "exec [flags] ID [COMMAND [ARGS...]]", 1, len(args), stderr)
+	if !ok {
+		return st
+	}
+	rec, err := c.store.Load(fs.Arg(0))
+	if err == nil && c.store.Status(rec) != specs.StateRunning {
+		err = fmt.Errorf("cannot exec in a container that is not running (%s)", c.store.Status(rec))
+	}
+	var proc *specs.Process
+	if err == nil {
+		proc, err = e.processSpec(rec, fs.Args()[1:])
+	}
+	if err == nil && e.detach {
+		err = execDetached(c, &e, rec, proc)
+	} else if err == nil {
+		c.closer.Close()
+		return execForeground(&e, rec, proc, stderr)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.done()
+}
+
+// processSpec is the process to run: --process, or the container's
+// process with COMMAND and the flags.
+func (e *execOptions) processSpec(rec *ociruntime.Record, command []string) (*specs.Process, error) {
+	if e.process != "" {
+		return ociruntime.LoadProcess(e.process)
+	}
+	if len(command) == 0 {
+		return nil, fmt.Errorf("exec: give a COMMAND or --process")
+	}
+	_, spec, err := ociruntime.Load(rec.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	p := *spec.Process
+	p.Args, p.Terminal, p.Env = command, e.tty, append(p.Env, e.envs...)
+	if e.cwd != "" {
+		p.Cwd = e.cwd
+	}
+	if e.user != "" {
+		uid, gid, hasGID := strings.Cut(e.user, ":")
+		u, err1 := strconv.ParseUint(uid, 10, 32)
+		gv, err2 := strconv.ParseUint(gid, 10, 32)
+		if err1 != nil || hasGID && err2 != nil {
+			return nil, fmt.Errorf("--user %q: want UID[:GID]", e.user)
+		}
+		p.User = specs.User{UID: uint32(u), GID: uint32(gv)}
+	}
+	return &p, nil
+}
+
+// execDetached starts the process as an init of its own (the shim's
+// way: --detach, --pid-file) and returns once it runs.
+func execDetached(c *ociCommand, e *execOptions, rec *ociruntime.Record, proc *specs.Process) error {
+	data, err := json.Marshal(proc)
+	if err != nil {
+		return err
+	}
+	dir, err := c.store.Dir(rec.ID)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "exec-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // the init has read it once it is ready
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	cmd, err := spawnInit(c, &e.f, proc.Terminal, "--bundle", rec.Bundle, "--process", tmp.Name(), rec.ID)
+	if err != nil {
+		return err
+	}
+	defer cmd.Process.Release() // the shim adopts and waits for it
+	return writePidFile(e.f.pidFile, cmd.Process.Pid)
+}
+
+// execForeground runs the process in this elfloader.
+func execForeground(e *execOptions, rec *ociruntime.Record, proc *specs.Process, stderr io.Writer) int {
+	s, _, err := ociruntime.Load(rec.Bundle)
+	if err == nil {
+		err = s.SetProcess(proc)
+	}
+	if err == nil {
+		err = writePidFile(e.f.pidFile, os.Getpid())
+	}
+	var release func()
+	o := &runOptions{}
+	if err == nil {
+		release, err = bundleTerminal(o, s, e.f.consoleSocket)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 1
+	}
+	defer release()
+	return runProgram(settingsRunOptions(o, s), s.Args, hooks{}, stderr)
 }

@@ -101,6 +101,28 @@ func (s *Settings) note(format string, args ...any) {
 	s.Notes = append(s.Notes, fmt.Sprintf(format, args...))
 }
 
+// LoadProcess reads a process.json (runc exec --process).
+func LoadProcess(p string) (*specs.Process, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("--process: %w", err)
+	}
+	var proc specs.Process
+	if err := json.Unmarshal(data, &proc); err != nil {
+		return nil, fmt.Errorf("--process %s: %w", p, err)
+	}
+	return &proc, nil
+}
+
+// SetProcess replaces the bundle's process with p (an exec's).
+func (s *Settings) SetProcess(p *specs.Process) error {
+	if len(p.Args) == 0 {
+		return fmt.Errorf("process: no args")
+	}
+	s.Rlimits = nil
+	return s.mapProcess(p)
+}
+
 // mapProcess maps spec.Process.
 func (s *Settings) mapProcess(p *specs.Process) error {
 	s.Args, s.Env, s.Cwd, s.Terminal = p.Args, p.Env, p.Cwd, p.Terminal

@@ -220,6 +220,27 @@ func TestOCIBundleLifecycle(t *testing.T) {
 	if _, st := r.run("delete", "c1"); st == 0 {
 		t.Errorf("delete of a running container succeeded")
 	}
+	// exec: a process over the container's root, in the foreground and
+	// detached (as the shim runs it: --detach --pid-file).
+	before := len(r.output())
+	if _, st := r.run("exec", "c1", "sh", "-c", `cat /kept; echo "$GREETING again"; exit 4`); st != 4 {
+		t.Errorf("exec: status %d, want 4\nlog:\n%s", st, r.logText())
+	}
+	if got := r.output()[before:]; got != "kept\nhello again\n" {
+		t.Errorf("exec output %q", got)
+	}
+	execPid := filepath.Join(t.TempDir(), "exec.pid")
+	if _, st := r.run("exec", "--detach", "--pid-file", execPid, "c1", "sh", "-c", "echo detached > /from-exec"); st != 0 {
+		t.Fatalf("exec --detach: status %d\nlog:\n%s", st, r.logText())
+	}
+	data, _ = os.ReadFile(execPid)
+	ep, _ := strconv.Atoi(string(data))
+	if st := waitPid(t, ep); st != 0 {
+		t.Errorf("detached exec: status %d", st)
+	}
+	if data, err := os.ReadFile(filepath.Join(r.bundle, "rootfs", "from-exec")); string(data) != "detached\n" {
+		t.Errorf("the detached exec's file: %q %v", data, err)
+	}
 	if _, st := r.run("kill", "c1", "TERM"); st != 0 {
 		t.Fatalf("kill: status %d\nlog:\n%s", st, r.logText())
 	}
@@ -477,6 +498,9 @@ func TestOCIContainerdKill(t *testing.T) {
 	})
 	if ps, errOut, st := c.ctr("task", "ps", "kill1"); st != 0 || len(strings.Fields(ps)) < 4 {
 		t.Errorf("ctr task ps: status %d\n%s%s", st, ps, errOut)
+	}
+	if out, errOut, st := c.ctr("task", "exec", "--exec-id", "e1", "kill1", "sh", "-c", "echo from exec; exit 6"); st != 6 || out != "from exec\n" {
+		t.Errorf("ctr task exec: status %d, want 6; stdout %q stderr %q", st, out, errOut)
 	}
 	if _, errOut, st := c.ctr("task", "kill", "kill1"); st != 0 {
 		t.Fatalf("ctr task kill: status %d: %s", st, errOut)
