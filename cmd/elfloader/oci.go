@@ -335,6 +335,7 @@ func cmdOCIInit(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 		return flagErrorStatus
 	}
 	os.Unsetenv(initSyncEnv)
+	unix.CloseOnExec(3) // no helper process of the run may hold create's pipe open
 	syncW := os.NewFile(3, "init-sync")
 	id := fs.Arg(0)
 	early := &switchWriter{w: syncW}
