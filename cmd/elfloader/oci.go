@@ -111,9 +111,9 @@ func (c *ociCommand) done() int {
 	return 0
 }
 
-// parseOCI parses an OCI command's flags and wants nargs operands (the
-// first is the container id); it returns the command, or false and the
-// exit status.
+// parseOCI parses an OCI command's flags and wants minArgs to maxArgs
+// operands (the first is the container id); it returns the command, or
+// false and the exit status.
 func parseOCI(g *globalOptions, fs *flag.FlagSet, args []string, usage string, minArgs, maxArgs int, stderr io.Writer) (*ociCommand, int, bool) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -159,7 +159,7 @@ func createContainer(g *globalOptions, c *ociCommand, f *ociFlags, id string) (*
 	if _, err := c.store.Create(id); err != nil {
 		return nil, err
 	}
-	rec, err := startInit(g, c, f, s, id)
+	rec, err := startInit(c, f, s, id)
 	if err == nil {
 		err = c.store.Save(rec)
 	}
@@ -198,7 +198,7 @@ func loadBundle(g *globalOptions, c *ociCommand, f *ociFlags, id string) (*ociru
 
 // startInit starts the container's init and waits until it is ready (it
 // waits for start) or failed.
-func startInit(g *globalOptions, c *ociCommand, f *ociFlags, s *ociruntime.Settings, id string) (*ociruntime.Record, error) {
+func startInit(c *ociCommand, f *ociFlags, s *ociruntime.Settings, id string) (*ociruntime.Record, error) {
 	cmd, err := spawnInit(c, f, s.Terminal, "--bundle", f.bundle, id)
 	if err != nil {
 		return nil, err
