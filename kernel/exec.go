@@ -40,6 +40,10 @@ type ExecSpec struct {
 	// Rlimits replace the default resource limits they name (an OCI
 	// bundle's process.rlimits).
 	Rlimits map[int]Rlimit
+	// Capabilities, when set, are the process's capability sets before
+	// its execve; NoNewPrivs starts it with no_new_privs set.
+	Capabilities *CapabilitySets
+	NoNewPrivs   bool
 }
 
 const (
@@ -200,6 +204,10 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		creds:     initialCredentials(uid, gid),
 		groups:    initialGroups(),
 		oom:       hostOOMScore(),
+	}
+	p.NoNewPrivs = spec.NoNewPrivs
+	if spec.Capabilities != nil {
+		p.creds = runtimeCredentials(uid, gid, *spec.Capabilities)
 	}
 	for res, r := range spec.Rlimits {
 		p.rlimits[res] = r

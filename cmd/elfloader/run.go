@@ -56,9 +56,10 @@ type runOptions struct {
 	gdb gdbOptions // --gdb, --gdb-wait (gdb.go; run only)
 
 	// Set by the OCI runtime (oci.go): the bundle's filesystems beyond
-	// the volumes, and its resource limits.
-	extraMounts []container.MountFunc
-	rlimits     map[int]kernel.Rlimit
+	// the volumes, and the process's resource limits, capabilities and
+	// no_new_privs (copied into the ExecSpec).
+	extraMounts    []container.MountFunc
+	runtimeProcess *kernel.ExecSpec
 }
 
 // hostConfinement returns what confines every thread that runs app code:
@@ -231,7 +232,10 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
-	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir, Rlimits: o.rlimits}
+	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir}
+	if rp := o.runtimeProcess; rp != nil {
+		spec.Rlimits, spec.Capabilities, spec.NoNewPrivs = rp.Rlimits, rp.Capabilities, rp.NoNewPrivs
+	}
 	if o.image != nil || o.user != "" {
 		spec.Cred = &cred
 	}

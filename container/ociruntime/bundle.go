@@ -10,6 +10,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/vfs"
@@ -40,6 +41,10 @@ type Settings struct {
 	// files bound in, copied (see mounts.go).
 	Mounts  []container.MountFunc
 	Rlimits map[int]kernel.Rlimit
+	// Capabilities are the process's capability sets (nil: elfloader's
+	// defaults); NoNewPrivs is process.noNewPrivileges.
+	Capabilities *kernel.CapabilitySets
+	NoNewPrivs   bool
 	// Annotations are the spec's, for `state`.
 	Annotations map[string]string
 	// Notes name what the spec asks for and elfloader does not honour,
@@ -136,8 +141,15 @@ func (s *Settings) mapProcess(p *specs.Process) error {
 	if p.User.Umask != nil {
 		s.note("process.user.umask: not applied (the app starts with umask 022)")
 	}
+	s.NoNewPrivs = p.NoNewPrivileges
+	s.Capabilities = nil
 	if p.Capabilities != nil {
-		s.note("process.capabilities: not applied (elfloader's credential model: uid 0 may do anything inside the app)")
+		c := p.Capabilities
+		s.Capabilities = &kernel.CapabilitySets{Bounding: s.capabilitySet(c.Bounding), Effective: s.capabilitySet(c.Effective),
+			Permitted: s.capabilitySet(c.Permitted), Inheritable: s.capabilitySet(c.Inheritable), Ambient: s.capabilitySet(c.Ambient)}
+		if missing := fileCapabilities &^ s.Capabilities.Effective; p.User.UID == 0 && missing != 0 {
+			s.note("process.capabilities: file permission checks treat uid 0 as privileged: the missing CAP_CHOWN/CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH/CAP_FOWNER/CAP_FSETID are not enforced on files")
+		}
 	}
 	if p.ApparmorProfile != "" || p.SelinuxLabel != "" {
 		s.note("process.apparmorProfile/selinuxLabel: not applied")
@@ -156,6 +168,24 @@ func (s *Settings) mapProcess(p *specs.Process) error {
 		s.Rlimits[res] = kernel.Rlimit{Cur: r.Soft, Max: r.Hard}
 	}
 	return nil
+}
+
+// fileCapabilities are the capabilities that elfloader's file permission
+// checks grant uid 0 whatever its capability sets.
+const fileCapabilities = 1<<unix.CAP_CHOWN | 1<<unix.CAP_DAC_OVERRIDE | 1<<unix.CAP_DAC_READ_SEARCH | 1<<unix.CAP_FOWNER | 1<<unix.CAP_FSETID
+
+// capabilitySet is the set of the named capabilities; an unknown name is
+// noted and left out, as runc does.
+func (s *Settings) capabilitySet(names []string) uint64 {
+	var set uint64
+	for _, n := range names {
+		if nr, ok := linux.CapabilityNumbers[strings.ToUpper(n)]; ok {
+			set |= 1 << nr
+		} else {
+			s.note("process.capabilities: unknown capability %q: left out", n)
+		}
+	}
+	return set
 }
 
 // rlimitNumbers are the spec's rlimit names.

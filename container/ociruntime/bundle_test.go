@@ -33,8 +33,10 @@ func TestLoadMapsTheSpec(t *testing.T) {
 	spec := specs.Spec{
 		Root: &specs.Root{Path: "rootfs", Readonly: true},
 		Process: &specs.Process{Args: []string{"sh"}, Cwd: "/work", Env: []string{"A=1"},
-			User:    specs.User{UID: 1000, GID: 100, AdditionalGids: []uint32{5}},
-			Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 10, Hard: 20}}},
+			User:            specs.User{UID: 1000, GID: 100, AdditionalGids: []uint32{5}},
+			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 10, Hard: 20}},
+			NoNewPrivileges: true,
+			Capabilities:    &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_SETUID", "CAP_BOGUS"}, Effective: []string{"cap_kill"}}},
 		Hostname: "box",
 		Mounts: []specs.Mount{
 			{Destination: "/proc", Type: "proc", Source: "proc"},
@@ -56,6 +58,9 @@ func TestLoadMapsTheSpec(t *testing.T) {
 	if s.Cwd != "/work" || !s.ReadOnly || s.Hostname != "box" || !s.NoNetwork || s.Cred.UID != 1000 || s.Cred.GID != 100 || len(s.Cred.Groups) != 1 {
 		t.Errorf("settings: %+v", s)
 	}
+	if c := s.Capabilities; c == nil || c.Bounding != 1<<unix.CAP_KILL|1<<unix.CAP_SETUID || c.Effective != 1<<unix.CAP_KILL || c.Permitted != 0 || !s.NoNewPrivs {
+		t.Errorf("capabilities %+v, no_new_privs %v", c, s.NoNewPrivs)
+	}
 	if r := s.Rlimits[unix.RLIMIT_NOFILE]; r.Cur != 10 || r.Max != 20 {
 		t.Errorf("RLIMIT_NOFILE %+v", r)
 	}
@@ -66,7 +71,7 @@ func TestLoadMapsTheSpec(t *testing.T) {
 		t.Errorf("%d mounts made by elfloader, want 2", len(s.Mounts))
 	}
 	notes := strings.Join(s.Notes, "\n")
-	for _, want := range []string{"pid: not created", "linux.seccomp", "cgroup on /sys/fs/cgroup"} {
+	for _, want := range []string{"pid: not created", "linux.seccomp", "cgroup on /sys/fs/cgroup", `unknown capability "CAP_BOGUS"`} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes lack %q:\n%s", want, notes)
 		}

@@ -52,8 +52,13 @@ func ociBundle(t *testing.T, args []string, edit func(*specs.Spec)) string {
 	if err := os.WriteFile(filepath.Join(bin, "busybox"), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, applet := range []string{"sh", "echo", "sleep", "cat", "hostname", "id"} {
+	for _, applet := range []string{"sh", "echo", "sleep", "cat", "hostname", "id", "grep", "ls", "pwd"} {
 		if err := os.Symlink("busybox", filepath.Join(bin, applet)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"tmp", "etc", "data"} {
+		if err := os.Mkdir(filepath.Join(dir, "rootfs", d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -298,6 +303,56 @@ func TestOCIBundleRun(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(r.root, "r1")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("state left after run: %v", err)
+	}
+}
+
+// TestOCIBundleMatchesRunc runs one bundle with runc, the native OCI
+// runtime, and with elfloader, and compares what the process sees:
+// capabilities, rlimits, host name, user, environment, working directory,
+// a bound file, a read-only bound directory, tmpfs mounts, exit status.
+func TestOCIBundleMatchesRunc(t *testing.T) {
+	if _, err := exec.LookPath("runc"); err != nil {
+		t.Skipf("runc not installed (scripts/deps.sh installs it): %v", err)
+	}
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "motd"), []byte("bound motd\n"), 0o644)
+	os.Mkdir(filepath.Join(host, "data"), 0o755)
+	os.WriteFile(filepath.Join(host, "data", "f"), []byte("x"), 0o644)
+	script := `grep -E "^Cap" /proc/self/status; ulimit -n; ulimit -Hn; hostname; id; echo "$GREETING"; pwd
+cat /etc/motd; ls /data; echo x > /data/g || echo ro-refused
+echo y > /run/y && cat /run/y; echo z > /tmp/z && cat /tmp/z; exit 3`
+	caps := []string{"CAP_CHOWN", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE"}
+	bundle := ociBundle(t, []string{"sh", "-c", script}, func(s *specs.Spec) {
+		s.Root.Readonly = true
+		s.Process.NoNewPrivileges = true
+		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.MountNamespace}, specs.LinuxNamespace{Type: specs.IPCNamespace})
+		s.Mounts = []specs.Mount{
+			{Destination: "/proc", Type: "proc", Source: "proc"},
+			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+			{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"mode=1777"}},
+			{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: []string{"mode=755"}},
+			{Destination: "/etc/motd", Type: "bind", Source: filepath.Join(host, "motd"), Options: []string{"rbind", "ro"}},
+			{Destination: "/data", Type: "bind", Source: filepath.Join(host, "data"), Options: []string{"rbind", "ro"}},
+		}
+	})
+	runBoth := func(argv ...string) testbin.Result {
+		ctx, cancel := context.WithTimeout(context.Background(), ociTimeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		cmd.Run()
+		return testbin.Result{Stdout: out.String(), Stderr: errOut.String(), Status: cmd.ProcessState.ExitCode(), TimedOut: ctx.Err() != nil}
+	}
+	native := runBoth("runc", "--root", t.TempDir(), "run", "--bundle", bundle, "cmp-runc")
+	if native.Status != 3 {
+		t.Skipf("runc cannot run containers here: status %d: %s", native.Status, native.Stderr)
+	}
+	loaded := runBoth(testbin.Elfloader(t), "--root", t.TempDir(), "--log", filepath.Join(t.TempDir(), "log"), "run", "--bundle", bundle, "cmp-elfloader")
+	assertNoPanic(t, loaded.Stderr)
+	if loaded.Status != native.Status || loaded.Stdout != native.Stdout || loaded.Stderr != native.Stderr {
+		t.Errorf("elfloader (status %d):\n%s%s\nrunc (status %d):\n%s%s", loaded.Status, loaded.Stdout, loaded.Stderr, native.Status, native.Stdout, native.Stderr)
 	}
 }
 
