@@ -199,7 +199,7 @@ func loadBundle(g *globalOptions, c *ociCommand, f *ociFlags, id string) (*ociru
 // startInit starts the container's init and waits until it is ready (it
 // waits for start) or failed.
 func startInit(c *ociCommand, f *ociFlags, s *ociruntime.Settings, id string) (*ociruntime.Record, error) {
-	cmd, err := spawnInit(c, f, s.Terminal, "--bundle", f.bundle, id)
+	cmd, err := spawnInit(c, f, s, "--bundle", f.bundle, id)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func startInit(c *ociCommand, f *ociFlags, s *ociruntime.Settings, id string) (*
 // spawnInit starts `elfloader init INITARGS` in a session of its own, on
 // the terminal the process asks for (its master sent to the console
 // socket once the init is ready), and waits until the init is ready.
-func spawnInit(c *ociCommand, f *ociFlags, terminal bool, initArgs ...string) (*exec.Cmd, error) {
+func spawnInit(c *ociCommand, f *ociFlags, s *ociruntime.Settings, initArgs ...string) (*exec.Cmd, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -229,9 +229,12 @@ func spawnInit(c *ociCommand, f *ociFlags, terminal bool, initArgs ...string) (*
 	cmd := exec.Command(self, append([]string{"--root", c.store.Root, ociInitCommand}, initArgs...)...)
 	cmd.ExtraFiles = []*os.File{syncW} // fd 3
 	cmd.Env = append(os.Environ(), initSyncEnv+"=3")
+	if s.NetworkNamespace != "" {
+		cmd.Env = append(cmd.Env, ociruntime.NetnsEnv+"="+s.NetworkNamespace)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	master, err := giveTerminal(cmd, terminal, f.consoleSocket)
+	master, err := giveTerminal(cmd, s.Terminal, f.consoleSocket)
 	if err != nil {
 		syncW.Close()
 		return nil, err
@@ -610,6 +613,9 @@ func runBundle(g *globalOptions, o *runOptions, f *ociFlags, operands []string, 
 	}
 	s, err := loadBundle(g, c, f, id)
 	if err == nil {
+		err = joinNetns(s)
+	}
+	if err == nil {
 		err = recordSelf(c.store, f, s, id)
 	}
 	if err != nil {
@@ -623,6 +629,18 @@ func runBundle(g *globalOptions, o *runOptions, f *ociFlags, operands []string, 
 	defer release()
 	c.closer.Close()
 	return runProgram(settingsRunOptions(o, s), s.Args, hooks{}, stderr)
+}
+
+// joinNetns puts a foreground run in the bundle's network namespace: this
+// program again, started in it (it returns only on error).
+func joinNetns(s *ociruntime.Settings) error {
+	if s.NetworkNamespace == "" || ociruntime.InNetns(s.NetworkNamespace) {
+		return nil
+	}
+	if err := ociruntime.JoinNetnsByExec(s.NetworkNamespace); err != nil {
+		return fmt.Errorf("joining the network namespace %s: %w", s.NetworkNamespace, err)
+	}
+	return nil
 }
 
 // recordSelf records a foreground container whose init is this process,
@@ -783,7 +801,14 @@ func execDetached(c *ociCommand, e *execOptions, rec *ociruntime.Record, proc *s
 	if err != nil {
 		return err
 	}
-	cmd, err := spawnInit(c, &e.f, proc.Terminal, "--bundle", rec.Bundle, "--process", tmp.Name(), rec.ID)
+	s, _, err := ociruntime.Load(rec.Bundle)
+	if err == nil {
+		err = s.SetProcess(proc)
+	}
+	if err != nil {
+		return err
+	}
+	cmd, err := spawnInit(c, &e.f, s, "--bundle", rec.Bundle, "--process", tmp.Name(), rec.ID)
 	if err != nil {
 		return err
 	}
@@ -796,6 +821,9 @@ func execForeground(e *execOptions, rec *ociruntime.Record, proc *specs.Process,
 	s, _, err := ociruntime.Load(rec.Bundle)
 	if err == nil {
 		err = s.SetProcess(proc)
+	}
+	if err == nil {
+		err = joinNetns(s)
 	}
 	if err == nil {
 		err = writePidFile(e.f.pidFile, os.Getpid())

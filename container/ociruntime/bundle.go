@@ -35,8 +35,11 @@ type Settings struct {
 	// NoNetwork: the spec asks for a new network namespace, in which the
 	// app has only a loopback interface (elfloader's --net none).
 	NoNetwork bool
-	Platform  string   // from PlatformAnnotation; "" for the default
-	Volumes   []string // bind mounts as HOST:GUEST[:rw]
+	// NetworkNamespace is the path of a network namespace to join (the
+	// pod's): the init joins it as it starts (netns.go).
+	NetworkNamespace string
+	Platform         string   // from PlatformAnnotation; "" for the default
+	Volumes          []string // bind mounts as HOST:GUEST[:rw]
 	// Mounts are the filesystems elfloader makes itself (tmpfs) and the
 	// files bound in, copied (see mounts.go).
 	Mounts  []container.MountFunc
@@ -212,6 +215,8 @@ func (s *Settings) mapLinux(l *specs.Linux) {
 			// The app's host name is its own (Hostname).
 		case ns.Type == specs.NetworkNamespace && ns.Path == "":
 			s.NoNetwork = true
+		case ns.Type == specs.NetworkNamespace:
+			s.NetworkNamespace = ns.Path
 		case ns.Path != "":
 			s.note("linux.namespaces: joining the %s namespace %s: not supported (the app shares the host's)", ns.Type, ns.Path)
 		default:

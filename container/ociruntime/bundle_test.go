@@ -93,6 +93,11 @@ func TestLoadRefusesBadBundles(t *testing.T) {
 			t.Errorf("%s: loaded", name)
 		}
 	}
+	ns := specs.Spec{Root: &specs.Root{Path: "rootfs"}, Process: &specs.Process{Args: []string{"sh"}},
+		Linux: &specs.Linux{Namespaces: []specs.LinuxNamespace{{Type: specs.NetworkNamespace, Path: "/var/run/netns/pod"}}}}
+	if s, _, err := Load(writeBundle(t, ns)); err != nil || s.NetworkNamespace != "/var/run/netns/pod" || s.NoNetwork || len(s.Notes) != 0 {
+		t.Errorf("a network namespace by path: %+v %v", s, err)
+	}
 	if _, _, err := Load(t.TempDir()); err == nil {
 		t.Errorf("a bundle without config.json loaded")
 	}

@@ -5,9 +5,11 @@
 //     and mapped onto an elfloader run (Load): process args, env, cwd,
 //     user, rlimits, terminal; hostname; a read-only root; bind mounts as
 //     volumes, tmpfs mounts as in-memory filesystems; a new network
-//     namespace as a loopback-only network. What cannot be honoured
-//     (cgroups, most namespaces, seccomp, capabilities…) comes back as one
-//     note per item for the runtime log;
+//     namespace as a loopback-only network, a network namespace by path
+//     joined before the Go runtime starts (netns.go, cgo); capabilities
+//     and no_new_privs. What cannot be honoured (cgroups, most
+//     namespaces, seccomp…) comes back as one note per item for the
+//     runtime log;
 //   - each container's state lives in ROOT/ID (State, Store): its pid and
 //     that process's start time, the bundle, and runc's exec.fifo, whose
 //     presence means "created": the container's init waits on it
@@ -16,8 +18,9 @@
 //     the caller's unix socket with SCM_RIGHTS (SendConsole);
 //   - the runtime log that the shim reads runc's errors from (NewLog).
 //
-// cmd/elfloader wires these to the create/start/state/kill/delete/run/
-// features commands. Dependencies: container, kernel (Rlimit), vfs,
+// cmd/elfloader wires these to the create/start/state/exec/kill/delete/
+// run/ps/features commands. Dependencies: container, kernel (Rlimit,
+// CapabilitySets), vfs, abi/linux (capability names),
 // github.com/opencontainers/runtime-spec (the spec's types). It must not
 // import cmd.
 package ociruntime

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,7 +53,7 @@ func ociBundle(t *testing.T, args []string, edit func(*specs.Spec)) string {
 	if err := os.WriteFile(filepath.Join(bin, "busybox"), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, applet := range []string{"sh", "echo", "sleep", "cat", "hostname", "id", "grep", "ls", "pwd"} {
+	for _, applet := range []string{"sh", "echo", "sleep", "cat", "hostname", "id", "grep", "ls", "pwd", "nc"} {
 		if err := os.Symlink("busybox", filepath.Join(bin, applet)); err != nil {
 			t.Fatal(err)
 		}
@@ -354,6 +355,66 @@ echo y > /run/y && cat /run/y; echo z > /tmp/z && cat /tmp/z; exit 3`
 	if loaded.Status != native.Status || loaded.Stdout != native.Stdout || loaded.Stderr != native.Stderr {
 		t.Errorf("elfloader (status %d):\n%s%s\nrunc (status %d):\n%s%s", loaded.Status, loaded.Stdout, loaded.Stderr, native.Status, native.Stdout, native.Stderr)
 	}
+}
+
+// TestOCIBundleNetworkNamespace: a network namespace given by path (as
+// Kubernetes gives a pod's) is joined by the init (create) and by a
+// foreground run: a port the test listens on in the host's namespace is
+// out of the app's reach.
+func TestOCIBundleNetworkNamespace(t *testing.T) {
+	becomeSubreaper(t)
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skipf("unshare not installed: %v", err)
+	}
+	holder := exec.Command("unshare", "--net", "sleep", "300")
+	if err := holder.Start(); err != nil {
+		t.Skipf("unshare --net: %v", err)
+	}
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	netns := fmt.Sprintf("/proc/%d/ns/net", holder.Process.Pid)
+	waitFor(t, "the new network namespace", func() bool {
+		a, _ := os.Readlink(netns)
+		b, _ := os.Readlink("/proc/self/ns/net")
+		return a != "" && a != b
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for c, err := l.Accept(); err == nil; c, err = l.Accept() {
+			c.Close()
+		}
+	}()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	script := "if nc 127.0.0.1 " + port + " </dev/null; then echo reached; else echo unreachable; fi; echo done"
+	bundle := ociBundle(t, []string{"sh", "-c", script}, func(s *specs.Spec) {
+		s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.NetworkNamespace, Path: netns}}
+	})
+	// The control: in the host's namespace, the port is reached.
+	host := newOCIRuntime(t, ociBundle(t, []string{"sh", "-c", script}, func(s *specs.Spec) { s.Linux.Namespaces = nil }))
+	if _, st := host.run("run", "--bundle", host.bundle, "host"); st != 0 || host.output() != "reached\ndone\n" {
+		t.Fatalf("run in the host's namespace: status %d, output %q", st, host.output())
+	}
+	r := newOCIRuntime(t, bundle)
+	if _, st := r.run("run", "--bundle", bundle, "fg"); st != 0 || !strings.HasSuffix(r.output(), "unreachable\ndone\n") {
+		t.Errorf("run in the namespace: status %d, output %q\nlog:\n%s", st, r.output(), r.logText())
+	}
+	if _, st := r.run("create", "--bundle", bundle, "--pid-file", r.pidFile, "bg"); st != 0 {
+		t.Fatalf("create: status %d\n%s\nlog:\n%s", st, r.output(), r.logText())
+	}
+	data, _ := os.ReadFile(r.pidFile)
+	pid, _ := strconv.Atoi(string(data))
+	want, _ := os.Readlink(netns)
+	if got, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid)); got != want {
+		t.Errorf("the init's network namespace %q, want %q", got, want)
+	}
+	r.run("start", "bg")
+	if st := waitPid(t, pid); st != 0 || strings.Count(r.output(), "unreachable\ndone\n") != 2 {
+		t.Errorf("the created container: status %d, output %q", st, r.output())
+	}
+	r.run("delete", "bg")
 }
 
 // containerd is a containerd of the test's own.
