@@ -41,9 +41,11 @@ type ExecSpec struct {
 	// bundle's process.rlimits).
 	Rlimits map[int]Rlimit
 	// Capabilities, when set, are the process's capability sets before
-	// its execve; NoNewPrivs starts it with no_new_privs set.
+	// its execve; NoNewPrivs starts it with no_new_privs set; Umask, when
+	// set, replaces the default umask 022.
 	Capabilities *CapabilitySets
 	NoNewPrivs   bool
+	Umask        *uint32
 }
 
 const (
@@ -170,6 +172,9 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 			fsctx.Cred = *spec.Cred
 		}
 		fsctx.Umask = 0o022
+		if spec.Umask != nil {
+			fsctx.Umask = *spec.Umask & 0o777
+		}
 		if spec.Workdir != "" {
 			if err := vfs.Chdir(fsctx, fsctx.Root, spec.Workdir); err != nil {
 				return nil, fmt.Errorf("working directory %s: %w", spec.Workdir, err)
@@ -206,6 +211,9 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		oom:       hostOOMScore(),
 	}
 	p.NoNewPrivs = spec.NoNewPrivs
+	if spec.Umask != nil {
+		p.Umask = *spec.Umask & 0o777
+	}
 	if spec.Capabilities != nil {
 		p.creds = runtimeCredentials(uid, gid, *spec.Capabilities)
 	}

@@ -434,7 +434,7 @@ func settingsRunOptions(o *runOptions, s *ociruntime.Settings) *runOptions {
 		o.net = "none"
 	}
 	o.hostname, o.extraMounts = s.Hostname, s.Mounts
-	o.runtimeProcess = &kernel.ExecSpec{Rlimits: s.Rlimits, Capabilities: s.Capabilities, NoNewPrivs: s.NoNewPrivs}
+	o.runtimeProcess = &kernel.ExecSpec{Rlimits: s.Rlimits, Capabilities: s.Capabilities, NoNewPrivs: s.NoNewPrivs, Umask: s.Umask}
 	o.fs = container.FS{Root: s.Rootfs, Volumes: s.Volumes, Workdir: s.Cwd, ReadOnly: s.ReadOnly, WritableRoot: !s.ReadOnly}
 	o.image = &container.App{Argv: s.Args, Env: s.Env, Cred: s.Cred, Workdir: s.Cwd}
 	o.envs, o.user = nil, ""

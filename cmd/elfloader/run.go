@@ -56,8 +56,8 @@ type runOptions struct {
 	gdb gdbOptions // --gdb, --gdb-wait (gdb.go; run only)
 
 	// Set by the OCI runtime (oci.go): the bundle's filesystems beyond
-	// the volumes, and the process's resource limits, capabilities and
-	// no_new_privs (copied into the ExecSpec).
+	// the volumes, and the process's resource limits, capabilities,
+	// no_new_privs and umask (copied into the ExecSpec).
 	extraMounts    []container.MountFunc
 	runtimeProcess *kernel.ExecSpec
 }
@@ -234,7 +234,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	spec := kernel.ExecSpec{Path: progPath, Argv: argv, Envp: env, Workdir: workdir}
 	if rp := o.runtimeProcess; rp != nil {
-		spec.Rlimits, spec.Capabilities, spec.NoNewPrivs = rp.Rlimits, rp.Capabilities, rp.NoNewPrivs
+		spec.Rlimits, spec.Capabilities, spec.NoNewPrivs, spec.Umask = rp.Rlimits, rp.Capabilities, rp.NoNewPrivs, rp.Umask
 	}
 	if o.image != nil || o.user != "" {
 		spec.Cred = &cred

@@ -48,6 +48,7 @@ type Settings struct {
 	// defaults); NoNewPrivs is process.noNewPrivileges.
 	Capabilities *kernel.CapabilitySets
 	NoNewPrivs   bool
+	Umask        *uint32 // process.user.umask
 	// Annotations are the spec's, for `state`.
 	Annotations map[string]string
 	// Notes name what the spec asks for and elfloader does not honour,
@@ -141,9 +142,7 @@ func (s *Settings) mapProcess(p *specs.Process) error {
 		return fmt.Errorf("process.cwd %q: not absolute", s.Cwd)
 	}
 	s.Cred = vfs.Cred{UID: p.User.UID, GID: p.User.GID, Groups: p.User.AdditionalGids}
-	if p.User.Umask != nil {
-		s.note("process.user.umask: not applied (the app starts with umask 022)")
-	}
+	s.Umask = p.User.Umask
 	s.NoNewPrivs = p.NoNewPrivileges
 	s.Capabilities = nil
 	if p.Capabilities != nil {

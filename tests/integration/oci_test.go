@@ -319,13 +319,15 @@ func TestOCIBundleMatchesRunc(t *testing.T) {
 	os.WriteFile(filepath.Join(host, "motd"), []byte("bound motd\n"), 0o644)
 	os.Mkdir(filepath.Join(host, "data"), 0o755)
 	os.WriteFile(filepath.Join(host, "data", "f"), []byte("x"), 0o644)
-	script := `grep -E "^Cap" /proc/self/status; ulimit -n; ulimit -Hn; hostname; id; echo "$GREETING"; pwd
+	script := `grep -E "^Cap" /proc/self/status; ulimit -n; ulimit -Hn; hostname; id; echo "$GREETING"; pwd; umask
 cat /etc/motd; ls /data; echo x > /data/g || echo ro-refused
 echo y > /run/y && cat /run/y; echo z > /tmp/z && cat /tmp/z; exit 3`
 	caps := []string{"CAP_CHOWN", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE"}
 	bundle := ociBundle(t, []string{"sh", "-c", script}, func(s *specs.Spec) {
 		s.Root.Readonly = true
 		s.Process.NoNewPrivileges = true
+		umask := uint32(0o027)
+		s.Process.User.Umask = &umask
 		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.MountNamespace}, specs.LinuxNamespace{Type: specs.IPCNamespace})
 		s.Mounts = []specs.Mount{
