@@ -361,7 +361,18 @@ func cmdOCIInit(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 		}
 		return nil
 	}
-	return runProgram(o, s.Args, hooks{ready: ready}, early)
+	h := bundleHooks(s)
+	h.ready = ready
+	return runProgram(o, s.Args, h, early)
+}
+
+// bundleHooks are the hooks of a bundle's run: its seccomp profile.
+func bundleHooks(s *ociruntime.Settings) hooks {
+	var h hooks
+	if s.Seccomp != nil {
+		h.override = s.Seccomp
+	}
+	return h
 }
 
 // loadInitSettings loads the bundle, with the process of process.json
@@ -628,7 +639,7 @@ func runBundle(g *globalOptions, o *runOptions, f *ociFlags, operands []string, 
 	}
 	defer release()
 	c.closer.Close()
-	return runProgram(settingsRunOptions(o, s), s.Args, hooks{}, stderr)
+	return runProgram(settingsRunOptions(o, s), s.Args, bundleHooks(s), stderr)
 }
 
 // joinNetns puts a foreground run in the bundle's network namespace: this
@@ -838,5 +849,5 @@ func execForeground(e *execOptions, rec *ociruntime.Record, proc *specs.Process,
 		return 1
 	}
 	defer release()
-	return runProgram(settingsRunOptions(o, s), s.Args, hooks{}, stderr)
+	return runProgram(settingsRunOptions(o, s), s.Args, bundleHooks(s), stderr)
 }

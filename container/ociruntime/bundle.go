@@ -49,6 +49,8 @@ type Settings struct {
 	Capabilities *kernel.CapabilitySets
 	NoNewPrivs   bool
 	Umask        *uint32 // process.user.umask
+	// Seccomp is linux.seccomp, served by elfloader's syscall table.
+	Seccomp *Seccomp
 	// Annotations are the spec's, for `state`.
 	Annotations map[string]string
 	// Notes name what the spec asks for and elfloader does not honour,
@@ -97,6 +99,13 @@ func mapSpec(spec *specs.Spec, bundle string) (*Settings, error) {
 		return nil, err
 	}
 	s.mapLinux(spec.Linux)
+	if spec.Linux != nil && spec.Linux.Seccomp != nil {
+		sc, notes, err := newSeccomp(spec.Linux.Seccomp)
+		if err != nil {
+			return nil, err
+		}
+		s.Seccomp, s.Notes = sc, append(s.Notes, notes...)
+	}
 	for _, m := range spec.Mounts {
 		s.mapMount(m)
 	}
@@ -224,9 +233,6 @@ func (s *Settings) mapLinux(l *specs.Linux) {
 	}
 	if l.Resources != nil || l.CgroupsPath != "" {
 		s.note("linux.resources/cgroupsPath: cgroups are not managed (elfloader stays in the cgroup it was started in)")
-	}
-	if l.Seccomp != nil {
-		s.note("linux.seccomp: the profile is not applied (elfloader's syscall table decides what the app may call; see run --profile)")
 	}
 	if len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0 {
 		s.note("linux.uidMappings/gidMappings: not applied (no user namespace)")

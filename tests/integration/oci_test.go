@@ -339,24 +339,55 @@ echo y > /run/y && cat /run/y; echo z > /tmp/z && cat /tmp/z; exit 3`
 			{Destination: "/data", Type: "bind", Source: filepath.Join(host, "data"), Options: []string{"rbind", "ro"}},
 		}
 	})
-	runBoth := func(argv ...string) testbin.Result {
-		ctx, cancel := context.WithTimeout(context.Background(), ociTimeout)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		cmd.Run()
-		return testbin.Result{Stdout: out.String(), Stderr: errOut.String(), Status: cmd.ProcessState.ExitCode(), TimedOut: ctx.Err() != nil}
+	compareWithRunc(t, bundle, 3)
+}
+
+// compareWithRunc runs the bundle with runc and with elfloader and
+// compares their output and exit status (runc's must be want: otherwise
+// runc cannot run containers here, and the test is skipped).
+func compareWithRunc(t *testing.T, bundle string, want int) {
+	t.Helper()
+	if _, err := exec.LookPath("runc"); err != nil {
+		t.Skipf("runc not installed (scripts/deps.sh installs it): %v", err)
 	}
-	native := runBoth("runc", "--root", t.TempDir(), "run", "--bundle", bundle, "cmp-runc")
-	if native.Status != 3 {
+	native := runBounded("runc", "--root", t.TempDir(), "run", "--bundle", bundle, "cmp-runc")
+	if native.Status != want {
 		t.Skipf("runc cannot run containers here: status %d: %s", native.Status, native.Stderr)
 	}
-	loaded := runBoth(testbin.Elfloader(t), "--root", t.TempDir(), "--log", filepath.Join(t.TempDir(), "log"), "run", "--bundle", bundle, "cmp-elfloader")
+	loaded := runBounded(testbin.Elfloader(t), "--root", t.TempDir(), "--log", filepath.Join(t.TempDir(), "log"), "run", "--bundle", bundle, "cmp-elfloader")
 	assertNoPanic(t, loaded.Stderr)
 	if loaded.Status != native.Status || loaded.Stdout != native.Stdout || loaded.Stderr != native.Stderr {
 		t.Errorf("elfloader (status %d):\n%s%s\nrunc (status %d):\n%s%s", loaded.Status, loaded.Stdout, loaded.Stderr, native.Status, native.Stdout, native.Stderr)
 	}
+}
+
+// runBounded runs argv with a time bound and collects its output.
+func runBounded(argv ...string) testbin.Result {
+	ctx, cancel := context.WithTimeout(context.Background(), ociTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Run()
+	return testbin.Result{Stdout: out.String(), Stderr: errOut.String(), Status: cmd.ProcessState.ExitCode(), TimedOut: ctx.Err() != nil}
+}
+
+// TestOCIBundleSeccompMatchesRunc: a seccomp profile (errno rules, one
+// with an argument condition) gives the app what runc's gives it.
+func TestOCIBundleSeccompMatchesRunc(t *testing.T) {
+	script := `mkdir /tmp/d && echo made; echo > /tmp/f; chmod 777 /tmp/f || echo "777 refused"; chmod 755 /tmp/f && echo "755 done"; exit 2`
+	eperm, eacces := uint(unix.EPERM), uint(unix.EACCES)
+	bundle := ociBundle(t, []string{"sh", "-c", script}, func(s *specs.Spec) {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.MountNamespace})
+		s.Mounts = []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc"}, {Destination: "/tmp", Type: "tmpfs", Source: "tmpfs"}}
+		s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Architectures: []specs.Arch{specs.ArchX86_64},
+			Syscalls: []specs.LinuxSyscall{
+				{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno, ErrnoRet: &eperm},
+				{Names: []string{"chmod"}, Action: specs.ActErrno, ErrnoRet: &eacces, Args: []specs.LinuxSeccompArg{{Index: 1, Value: 0o777, Op: specs.OpEqualTo}}},
+				{Names: []string{"fchmodat"}, Action: specs.ActErrno, ErrnoRet: &eacces, Args: []specs.LinuxSeccompArg{{Index: 2, Value: 0o777, Op: specs.OpEqualTo}}},
+			}}
+	})
+	compareWithRunc(t, bundle, 2)
 }
 
 // TestOCIBundleNetworkNamespace: a network namespace given by path (as
