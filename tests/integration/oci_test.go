@@ -510,6 +510,14 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 // stop stops containerd (SIGTERM, then SIGKILL), unmounts what it left
 // mounted and removes its directories.
 func (c *containerd) stop() {
+	// Tasks a failed test left behind: their shims and elfloaders end
+	// with them.
+	if tasks, _, st := c.ctr("task", "list", "-q"); st == 0 {
+		for _, id := range strings.Fields(tasks) {
+			c.ctr("task", "delete", "--force", id)
+			c.ctr("container", "delete", id)
+		}
+	}
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { c.cmd.Wait(); close(done) }()
