@@ -102,8 +102,16 @@ func newOCIRuntime(t *testing.T, bundle string) *ociRuntime {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	return &ociRuntime{t: t, root: filepath.Join(dir, "root"), log: filepath.Join(dir, "log.json"),
+	r := &ociRuntime{t: t, root: filepath.Join(dir, "root"), log: filepath.Join(dir, "log.json"),
 		elfload: testbin.Elfloader(t), bundle: bundle, pidFile: filepath.Join(dir, "pid"), stdout: f, stdoutAt: out}
+	// A container a failed test left behind is killed with its state.
+	t.Cleanup(func() {
+		entries, _ := os.ReadDir(r.root)
+		for _, e := range entries {
+			exec.Command(r.elfload, "--root", r.root, "delete", "--force", e.Name()).Run()
+		}
+	})
+	return r
 }
 
 // run runs `elfloader --root R --log L --log-format json ARGS...`.
