@@ -15,44 +15,26 @@ package main
 //	run --bundle DIR [-d] ID: create and start, in the foreground unless -d
 //	features: what the runtime supports, as runtime-spec's features JSON
 //
-// Package container/ociruntime maps the bundle and keeps the state.
+// Package container/ociruntime maps the bundle and keeps the state;
+// oci_init.go is the container's init, oci_run.go the foreground runs and
+// exec.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
-	"github.com/creack/pty"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 	flag "github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
-	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/container/ociruntime"
-	"github.com/elfloader/elfloader/kernel"
-	"github.com/elfloader/elfloader/vfs"
 )
-
-// ociInitCommand is the hidden command of a container's init.
-const ociInitCommand = "init"
-
-// readyMarker ends what the init sends create once it waits for start;
-// anything before it is warnings, and without it the init failed.
-const readyMarker = "\x00elfloader-init-ready\n"
-
-// initSyncEnv tells the init that fd 3 is its pipe to create.
-const initSyncEnv = "ELFLOADER_OCI_INIT_SYNC"
 
 // ociTimeout bounds start's and delete's waits for the init.
 const ociTimeout = 30 * time.Second
@@ -213,103 +195,6 @@ func startInit(c *ociCommand, f *ociFlags, s *ociruntime.Settings, id string) (*
 	return rec, nil
 }
 
-// spawnInit starts `elfloader init INITARGS` in a session of its own, on
-// the terminal the process asks for (its master sent to the console
-// socket once the init is ready), and waits until the init is ready.
-func spawnInit(c *ociCommand, f *ociFlags, s *ociruntime.Settings, initArgs ...string) (*exec.Cmd, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	syncR, syncW, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	defer syncR.Close()
-	cmd := exec.Command(self, append([]string{"--root", c.store.Root, ociInitCommand}, initArgs...)...)
-	cmd.ExtraFiles = []*os.File{syncW} // fd 3
-	cmd.Env = append(os.Environ(), initSyncEnv+"=3")
-	if s.NetworkNamespace != "" {
-		cmd.Env = append(cmd.Env, ociruntime.NetnsEnv+"="+s.NetworkNamespace)
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	master, err := giveTerminal(cmd, s.Terminal, f.consoleSocket)
-	if err != nil {
-		syncW.Close()
-		return nil, err
-	}
-	err = cmd.Start()
-	syncW.Close()
-	if master != nil {
-		closeTerminal(cmd)
-		defer master.Close()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("starting the container's init: %w", err)
-	}
-	if err := awaitInit(c, cmd, syncR); err != nil {
-		return nil, err
-	}
-	if master != nil {
-		if err := ociruntime.SendConsole(f.consoleSocket, master); err != nil {
-			unix.Kill(cmd.Process.Pid, unix.SIGKILL)
-			return nil, err
-		}
-	}
-	return cmd, nil
-}
-
-// giveTerminal makes a pseudo-terminal the init's stdin, stdout, stderr
-// and controlling terminal when the process asks for a terminal, and
-// returns its master (for the console socket).
-func giveTerminal(cmd *exec.Cmd, terminal bool, consoleSocket string) (*os.File, error) {
-	if !terminal {
-		if consoleSocket != "" {
-			return nil, fmt.Errorf("--console-socket is given but process.terminal is false")
-		}
-		return nil, nil
-	}
-	if consoleSocket == "" {
-		return nil, fmt.Errorf("process.terminal is true: --console-socket is required")
-	}
-	master, slave, err := pty.Open()
-	if err != nil {
-		return nil, fmt.Errorf("terminal: %w", err)
-	}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr.Setctty, cmd.SysProcAttr.Ctty = true, 0
-	return master, nil
-}
-
-// closeTerminal closes create's copy of the terminal's slave.
-func closeTerminal(cmd *exec.Cmd) {
-	if f, ok := cmd.Stdin.(*os.File); ok {
-		f.Close()
-	}
-}
-
-// awaitInit reads what the init says until it is ready; without the ready
-// marker, the init failed, and its messages are the error.
-func awaitInit(c *ociCommand, cmd *exec.Cmd, syncR *os.File) error {
-	out, _ := io.ReadAll(syncR)
-	msg, ready := bytes.CutSuffix(out, []byte(readyMarker))
-	for _, line := range strings.Split(strings.TrimSpace(string(msg)), "\n") {
-		if line = strings.TrimPrefix(line, "elfloader: "); line != "" && ready {
-			c.log.Warn(line)
-		}
-	}
-	if ready {
-		return nil
-	}
-	cmd.Wait()
-	text := strings.TrimSpace(strings.ReplaceAll(string(msg), "elfloader: ", ""))
-	if text == "" {
-		text = "the container's init " + cmd.ProcessState.String()
-	}
-	return fmt.Errorf("%s", text)
-}
-
 // writePidFile writes the pid as runc does (no newline), atomically.
 func writePidFile(p string, pid int) error {
 	if p == "" {
@@ -319,104 +204,6 @@ func writePidFile(p string, pid int) error {
 		return fmt.Errorf("--pid-file: %w", err)
 	}
 	return nil
-}
-
-// cmdOCIInit is the container's init: it prepares the run, tells create
-// it is ready (fd 3), waits for start and runs the app; its exit status
-// is the app's.
-func cmdOCIInit(g *globalOptions, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(ociInitCommand)
-	fs.SetOutput(stderr)
-	bundle := fs.String("bundle", "", "the bundle")
-	process := fs.String("process", "", "exec: the process.json to run instead of the bundle's process (no wait for start)")
-	if st, ok := parseFlags(fs, args); !ok {
-		return st
-	}
-	var st unix.Stat_t
-	if os.Getenv(initSyncEnv) != "3" || unix.Fstat(3, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO || fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "elfloader init: the container's init, started by create only")
-		return flagErrorStatus
-	}
-	os.Unsetenv(initSyncEnv)
-	unix.CloseOnExec(3) // no helper process of the run may hold create's pipe open
-	syncW := os.NewFile(3, "init-sync")
-	id := fs.Arg(0)
-	early := &switchWriter{w: syncW}
-	s, err := loadInitSettings(*bundle, *process)
-	if err != nil {
-		fmt.Fprintf(early, "elfloader: %v\n", err)
-		return 1
-	}
-	o := settingsRunOptions(&runOptions{}, s)
-	store := ociruntime.Store{Root: g.stateRoot()}
-	ready := func(root *vfs.VFS, spec *kernel.ExecSpec) error {
-		if err := container.CheckProgram(root, spec.Workdir, *spec.Cred, spec.Path); err != nil {
-			return err
-		}
-		io.WriteString(syncW, readyMarker)
-		syncW.Close()
-		early.set(stderr)
-		if *process == "" {
-			waitForStart(store, id)
-		}
-		return nil
-	}
-	h := bundleHooks(s)
-	h.ready = ready
-	return runProgram(o, s.Args, h, early)
-}
-
-// bundleHooks are the hooks of a bundle's run: its seccomp profile.
-func bundleHooks(s *ociruntime.Settings) hooks {
-	var h hooks
-	if s.Seccomp != nil {
-		h.override = s.Seccomp
-	}
-	return h
-}
-
-// loadInitSettings loads the bundle, with the process of process.json
-// when one is given (exec).
-func loadInitSettings(bundle, process string) (*ociruntime.Settings, error) {
-	s, _, err := ociruntime.Load(bundle)
-	if err != nil || process == "" {
-		return s, err
-	}
-	p, err := ociruntime.LoadProcess(process)
-	if err == nil {
-		err = s.SetProcess(p)
-	}
-	return s, err
-}
-
-// waitForStart blocks until start; a signal sent before (kill of a
-// created container) ends the init as it would the app.
-func waitForStart(store ociruntime.Store, id string) {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
-	defer signal.Stop(sigs)
-	started := make(chan error, 1)
-	go func() { started <- store.WaitStart(id) }()
-	select {
-	case err := <-started:
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "elfloader: %v\n", err)
-			os.Exit(125)
-		}
-	case s := <-sigs:
-		sig := s.(syscall.Signal)
-		signal.Reset(sig)
-		unix.Kill(os.Getpid(), sig)
-		time.Sleep(time.Second) // the default action ends the process
-		os.Exit(128 + int(sig))
-	}
-}
-
-// switchWriter writes to w, which can be replaced: the init's messages go
-// to create until the init is ready, then to the container's stderr.
-type switchWriter struct {
-	mu sync.Mutex
-	w  io.Writer
 }
 
 func (s *switchWriter) Write(p []byte) (int, error) {
@@ -429,27 +216,6 @@ func (s *switchWriter) set(w io.Writer) {
 	s.mu.Lock()
 	s.w = w
 	s.mu.Unlock()
-}
-
-// settingsRunOptions applies a bundle's settings to o: the bundle's
-// process is run like an image's (its own environment and user).
-func settingsRunOptions(o *runOptions, s *ociruntime.Settings) *runOptions {
-	if o.platform == "" || s.Platform != "" {
-		o.platform = s.Platform
-	}
-	if o.rewrite == "" {
-		o.rewrite = "lazy"
-	}
-	o.net = "host"
-	if s.NoNetwork {
-		o.net = "none"
-	}
-	o.hostname, o.extraMounts = s.Hostname, s.Mounts
-	o.runtimeProcess = &kernel.ExecSpec{Rlimits: s.Rlimits, Capabilities: s.Capabilities, NoNewPrivs: s.NoNewPrivs, Umask: s.Umask}
-	o.fs = container.FS{Root: s.Rootfs, Volumes: s.Volumes, Workdir: s.Cwd, ReadOnly: s.ReadOnly, WritableRoot: !s.ReadOnly}
-	o.image = &container.App{Argv: s.Args, Env: s.Env, Cred: s.Cred, Workdir: s.Cwd}
-	o.envs, o.user = nil, ""
-	return o
 }
 
 // onContainer parses an OCI command on one container (its first operand)
@@ -600,115 +366,6 @@ func cmdFeatures(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// runBundle is `run --bundle DIR ID`: with -d, create and start; else the
-// container runs in this process, in the foreground, and its state is
-// removed when it ends.
-func runBundle(g *globalOptions, o *runOptions, f *ociFlags, operands []string, stderr io.Writer) int {
-	c, ok := newOCICommand(g, stderr)
-	if !ok {
-		return 1
-	}
-	if len(operands) != 1 {
-		return c.fail(fmt.Errorf("run --bundle DIR: give one container ID"))
-	}
-	id := operands[0]
-	if o.detach {
-		rec, err := createContainer(g, c, f, id)
-		if err == nil {
-			err = c.store.Start(rec, ociTimeout)
-		}
-		if err != nil {
-			return c.fail(err)
-		}
-		return c.done()
-	}
-	s, err := loadBundle(g, c, f, id)
-	if err == nil {
-		err = joinNetns(s)
-	}
-	if err == nil {
-		err = recordSelf(c.store, f, s, id)
-	}
-	if err != nil {
-		return c.fail(err)
-	}
-	defer c.store.Remove(id)
-	release, err := bundleTerminal(o, s, f.consoleSocket)
-	if err != nil {
-		return c.fail(err)
-	}
-	defer release()
-	c.closer.Close()
-	return runProgram(settingsRunOptions(o, s), s.Args, bundleHooks(s), stderr)
-}
-
-// joinNetns puts a foreground run in the bundle's network namespace: this
-// program again, started in it (it returns only on error).
-func joinNetns(s *ociruntime.Settings) error {
-	if s.NetworkNamespace == "" || ociruntime.InNetns(s.NetworkNamespace) {
-		return nil
-	}
-	if err := ociruntime.JoinNetnsByExec(s.NetworkNamespace); err != nil {
-		return fmt.Errorf("joining the network namespace %s: %w", s.NetworkNamespace, err)
-	}
-	return nil
-}
-
-// recordSelf records a foreground container whose init is this process,
-// already running.
-func recordSelf(store ociruntime.Store, f *ociFlags, s *ociruntime.Settings, id string) error {
-	if _, err := store.Create(id); err != nil {
-		return err
-	}
-	_, start, err := ociruntime.ProcessStat(os.Getpid())
-	rec := &ociruntime.Record{ID: id, Pid: os.Getpid(), Bundle: s.Bundle, Rootfs: s.Rootfs, StartTime: start,
-		Created: time.Now().UTC(), Annotations: s.Annotations}
-	if err == nil {
-		err = store.MarkStarted(id)
-	}
-	if err == nil {
-		err = store.Save(rec)
-	}
-	if err == nil {
-		err = writePidFile(f.pidFile, rec.Pid)
-	}
-	if err != nil {
-		store.Remove(id)
-	}
-	return err
-}
-
-// bundleTerminal gives a foreground container the terminal it asks for:
-// a new pseudo-terminal whose master goes to the console socket, or
-// elfloader's own (as run -t).
-func bundleTerminal(o *runOptions, s *ociruntime.Settings, consoleSocket string) (func(), error) {
-	switch {
-	case !s.Terminal:
-		return func() {}, nil
-	case consoleSocket == "":
-		return o.attachTerminal()
-	}
-	master, slave, err := pty.Open()
-	if err != nil {
-		return nil, fmt.Errorf("terminal: %w", err)
-	}
-	defer master.Close()
-	if err := ociruntime.SendConsole(consoleSocket, master); err != nil {
-		slave.Close()
-		return nil, err
-	}
-	o.term = slave
-	return func() { slave.Close() }, nil
-}
-
-// execOptions are the flags of exec (runc's).
-type execOptions struct {
-	process, cwd, user string
-	envs               multiFlag
-	detach, tty        bool
-	f                  ociFlags
-}
-
 func (e *execOptions) register(fs *flag.FlagSet) {
 	fs.StringVarP(&e.process, "process", "p", "", "the process to run, as a runtime-spec process `JSON` file (instead of COMMAND)")
 	fs.BoolVarP(&e.detach, "detach", "d", false, "start the process and exit (its pid in --pid-file)")
@@ -726,37 +383,6 @@ func (e *execOptions) register(fs *flag.FlagSet) {
 	for _, name := range []string{"cap", "process-label", "apparmor", "cgroup", "preserve-fds"} {
 		fs.Var(&ignored, name, "accepted and ignored")
 	}
-}
-
-// cmdExec is runc's exec: the process runs on a new elfloader kernel over
-// the container's root filesystem and mounts (it shares their files, not
-// the container's processes or in-memory filesystems).
-func cmdExec(g *globalOptions, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("exec")
-	var e execOptions
-	e.register(fs)
-	c, st, ok := parseOCI(g, fs, args, "exec [flags] ID [COMMAND [ARGS...]]", 1, len(args), stderr)
-	if !ok {
-		return st
-	}
-	rec, err := c.store.Load(fs.Arg(0))
-	if err == nil && c.store.Status(rec) != specs.StateRunning {
-		err = fmt.Errorf("cannot exec in a container that is not running (%s)", c.store.Status(rec))
-	}
-	var proc *specs.Process
-	if err == nil {
-		proc, err = e.processSpec(rec, fs.Args()[1:])
-	}
-	if err == nil && e.detach {
-		err = execDetached(c, &e, rec, proc)
-	} else if err == nil {
-		c.closer.Close()
-		return execForeground(&e, rec, proc, stderr)
-	}
-	if err != nil {
-		return c.fail(err)
-	}
-	return c.done()
 }
 
 // processSpec is the process to run: --process, or the container's
@@ -787,67 +413,4 @@ func (e *execOptions) processSpec(rec *ociruntime.Record, command []string) (*sp
 		p.User = specs.User{UID: uint32(u), GID: uint32(gv)}
 	}
 	return &p, nil
-}
-
-// execDetached starts the process as an init of its own (the shim's
-// way: --detach, --pid-file) and returns once it runs.
-func execDetached(c *ociCommand, e *execOptions, rec *ociruntime.Record, proc *specs.Process) error {
-	data, err := json.Marshal(proc)
-	if err != nil {
-		return err
-	}
-	dir, err := c.store.Dir(rec.ID)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "exec-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // the init has read it once it is ready
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	s, _, err := ociruntime.Load(rec.Bundle)
-	if err == nil {
-		err = s.SetProcess(proc)
-	}
-	if err != nil {
-		return err
-	}
-	cmd, err := spawnInit(c, &e.f, s, "--bundle", rec.Bundle, "--process", tmp.Name(), rec.ID)
-	if err != nil {
-		return err
-	}
-	defer cmd.Process.Release() // the shim adopts and waits for it
-	return writePidFile(e.f.pidFile, cmd.Process.Pid)
-}
-
-// execForeground runs the process in this elfloader.
-func execForeground(e *execOptions, rec *ociruntime.Record, proc *specs.Process, stderr io.Writer) int {
-	s, _, err := ociruntime.Load(rec.Bundle)
-	if err == nil {
-		err = s.SetProcess(proc)
-	}
-	if err == nil {
-		err = joinNetns(s)
-	}
-	if err == nil {
-		err = writePidFile(e.f.pidFile, os.Getpid())
-	}
-	var release func()
-	o := &runOptions{}
-	if err == nil {
-		release, err = bundleTerminal(o, s, e.f.consoleSocket)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "elfloader: %v\n", err)
-		return 1
-	}
-	defer release()
-	return runProgram(settingsRunOptions(o, s), s.Args, bundleHooks(s), stderr)
 }
