@@ -104,6 +104,20 @@ func FindProgram(v *vfs.VFS, workdir string, cred vfs.Cred, name string, env []s
 	return prog, nil
 }
 
+// CheckProgram reports, as execve would, whether the app may run the
+// program at prog: a *kernel.LoadError (ENOENT, EACCES) when it may not.
+// An OCI runtime checks this at create, before the app is started.
+func CheckProgram(v *vfs.VFS, workdir string, cred vfs.Cred, prog string) error {
+	ctx, err := AppContext(v, workdir, cred)
+	if err != nil {
+		return err
+	}
+	if err := mayExecute(ctx, prog); err != nil {
+		return &kernel.LoadError{Path: prog, Errno: errnoOf(err, unix.ENOENT), Err: fmt.Errorf("%s: %w", prog, err)}
+	}
+	return nil
+}
+
 // AppContext is a filesystem context of the app's view: its root, its
 // working directory and its user, for finding the program.
 func AppContext(v *vfs.VFS, workdir string, cred vfs.Cred) (*vfs.Context, error) {

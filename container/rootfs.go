@@ -32,6 +32,10 @@ type FS struct {
 	// RootFS, when set, is the app's root instead of Root: the ramfs
 	// filled from an elfloader image (PrepareImage).
 	RootFS vfs.FileSystem
+	// WritableRoot writes the app's changes to Root itself instead of
+	// keeping them in memory: an OCI bundle's root filesystem, the
+	// container's own snapshot. Never for the host's "/".
+	WritableRoot bool
 }
 
 // Volume is one --volume mount.
@@ -241,6 +245,12 @@ func rootFileSystem(o *FS, rootDir string) (vfs.FileSystem, error) {
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("--root %s: not a directory", rootDir)
+	}
+	if o.WritableRoot {
+		if filepath.Clean(rootDir) == "/" {
+			return nil, fmt.Errorf("the host's / cannot be the app's writable root")
+		}
+		return hostfs.New(rootDir, hostfs.Options{Writable: true})
 	}
 	lower, err := hostfs.New(rootDir, hostfs.Options{})
 	if err != nil {

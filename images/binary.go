@@ -92,20 +92,14 @@ func BinarySource(o BinaryOptions) (src FileSource, cfg Config, extraAdds []stri
 			return nil, Config{}, nil, fmt.Errorf("interpreter: %w", err)
 		}
 	}
-	openFile := func(p string) (io.ReaderAt, error) { return os.Open(p) }
-	exists := func(p string) bool { st, err := os.Stat(p); return err == nil && st.Mode().IsRegular() }
-	libs, err := elfloader.ClosureDirs(real, openFile, exists, LdSoConfDirs("/etc/ld.so.conf"))
-	if err != nil {
+	ldDirs := LdSoConfDirs("/etc/ld.so.conf")
+	if err := addLibraries(t, real, ldDirs); err != nil {
 		return nil, Config{}, nil, fmt.Errorf("libraries of %s: %w", o.Program, err)
-	}
-	for _, lib := range libs {
-		if err := t.AddPath(lib); err != nil {
-			return nil, Config{}, nil, fmt.Errorf("library: %w", err)
-		}
 	}
 	if !o.NoStdlib {
 		if dir := InterpreterStdlib(real); dir != "" {
 			extraAdds = append(extraAdds, dir)
+			addExtensionLibraries(t, dir, ldDirs)
 		}
 	}
 	t.AddSystemFiles()
@@ -116,6 +110,35 @@ func BinarySource(o BinaryOptions) (src FileSource, cfg Config, extraAdds []stri
 		Source:     SourceInfo{Kind: "dir", Path: prog, Platform: "linux/amd64"},
 	}
 	return t, cfg, extraAdds, nil
+}
+
+// addLibraries adds the shared libraries ld.so would load for the ELF
+// file at p (a program or a library), searching ldDirs as its cache does.
+func addLibraries(t *HostTree, p string, ldDirs []string) error {
+	openFile := func(p string) (io.ReaderAt, error) { return os.Open(p) }
+	exists := func(p string) bool { st, err := os.Stat(p); return err == nil && st.Mode().IsRegular() }
+	libs, err := elfloader.ClosureDirs(p, openFile, exists, ldDirs)
+	if err != nil {
+		return err
+	}
+	for _, lib := range libs {
+		if err := t.AddPath(lib); err != nil {
+			return fmt.Errorf("library: %w", err)
+		}
+	}
+	return nil
+}
+
+// addExtensionLibraries adds the libraries that the standard library's
+// extension modules (python's lib-dynload/*.so: _sqlite3, _ssl, _ctypes,
+// _lzma, _bz2 …) load: ld.so loads them at import, not at start. A
+// module whose libraries the host lacks is left as it is: it would not
+// import natively either.
+func addExtensionLibraries(t *HostTree, stdlib string, ldDirs []string) {
+	modules, _ := filepath.Glob(filepath.Join(stdlib, "lib-dynload", "*.so"))
+	for _, m := range modules {
+		addLibraries(t, m, ldDirs)
+	}
 }
 
 var pythonName = regexp.MustCompile(`^python\d+\.\d+$`)

@@ -87,7 +87,7 @@ func (b *TermBar) Report(done, total int64) {
 	}
 	b.started = true
 	if total <= 0 {
-		fmt.Fprintf(b.w, "\r%s %s", b.label, formatBytes(done))
+		fmt.Fprintf(b.w, "\r%s %s", b.label, FormatBytes(done))
 		return
 	}
 	done = min(done, total)
@@ -98,7 +98,7 @@ func (b *TermBar) Report(done, total int64) {
 	}
 	b.lastPct, b.lastCell = pct, cells
 	bar := strings.Repeat("=", cells) + strings.Repeat(" ", b.width-cells)
-	fmt.Fprintf(b.w, "\r%s [%s] %3d%% %s / %s", b.label, bar, pct, formatBytes(done), formatBytes(total))
+	fmt.Fprintf(b.w, "\r%s [%s] %3d%% %s / %s", b.label, bar, pct, FormatBytes(done), FormatBytes(total))
 }
 
 // Finish ends the bar's line.
@@ -108,7 +108,8 @@ func (b *TermBar) Finish() {
 	}
 }
 
-func formatBytes(n int64) string {
+// FormatBytes renders a byte count with a binary unit (12.3 MiB).
+func FormatBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

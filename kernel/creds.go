@@ -193,6 +193,26 @@ func (c *Credentials) FixSetfsuid(old Credentials) {
 	}
 }
 
+// CapabilitySets are the capability sets a runtime gives the first
+// process before it executes the program (an OCI bundle's
+// process.capabilities).
+type CapabilitySets struct{ Bounding, Effective, Permitted, Inheritable, Ambient uint64 }
+
+// runtimeCredentials are the first process's credentials when a runtime
+// sets its capabilities: the sets as given (the effective and ambient ones
+// kept within what Linux allows), then execve's transformation, as runc's
+// init sets them right before it executes the program.
+func runtimeCredentials(uid, gid uint32, s CapabilitySets) Credentials {
+	c := initialCredentials(uid, gid)
+	c.Bounding = s.Bounding & CapValidMask
+	c.Inheritable = s.Inheritable & CapValidMask
+	c.Permitted = s.Permitted & CapValidMask
+	c.Effective = s.Effective & c.Permitted
+	c.Ambient = s.Ambient & c.Permitted & c.Inheritable
+	c.execCreds()
+	return c
+}
+
 // execCreds applies execve's transformation (capabilities(7), "Transformation
 // of capabilities during execve"; the file has no capabilities and no
 // set-user-ID bit): root keeps (or regains) its capabilities unless

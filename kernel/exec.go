@@ -37,6 +37,15 @@ type ExecSpec struct {
 	// Cred, when set, is the user the process runs as (an image's User);
 	// otherwise elfloader's own ids.
 	Cred *vfs.Cred
+	// Rlimits replace the default resource limits they name (an OCI
+	// bundle's process.rlimits).
+	Rlimits map[int]Rlimit
+	// Capabilities, when set, are the process's capability sets before
+	// its execve; NoNewPrivs starts it with no_new_privs set; Umask, when
+	// set, replaces the default umask 022.
+	Capabilities *CapabilitySets
+	NoNewPrivs   bool
+	Umask        *uint32
 }
 
 const (
@@ -163,6 +172,9 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 			fsctx.Cred = *spec.Cred
 		}
 		fsctx.Umask = 0o022
+		if spec.Umask != nil {
+			fsctx.Umask = *spec.Umask & 0o777
+		}
 		if spec.Workdir != "" {
 			if err := vfs.Chdir(fsctx, fsctx.Root, spec.Workdir); err != nil {
 				return nil, fmt.Errorf("working directory %s: %w", spec.Workdir, err)
@@ -197,6 +209,19 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 		creds:     initialCredentials(uid, gid),
 		groups:    initialGroups(),
 		oom:       hostOOMScore(),
+	}
+	p.NoNewPrivs = spec.NoNewPrivs
+	if spec.Umask != nil {
+		p.Umask = *spec.Umask & 0o777
+	}
+	if spec.Capabilities != nil {
+		p.creds = runtimeCredentials(uid, gid, *spec.Capabilities)
+	}
+	for res, r := range spec.Rlimits {
+		p.rlimits[res] = r
+		if res == unix.RLIMIT_NOFILE {
+			p.files.SetLimit(int(min(r.Cur, 1<<20)))
+		}
 	}
 	if k.cfg.Rewriter != nil && mm.Direct() {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})

@@ -22,6 +22,9 @@ command -v wrk >/dev/null || need+=(wrk)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 # the servers test runs redis-server (BGSAVE forks) and nginx with workers
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
+# the OCI runtime tests drive elfloader through containerd's runc shim
+command -v containerd >/dev/null || need+=(containerd)
+command -v runc >/dev/null || need+=(runc) # the native runtime the OCI tests compare with
 # headless screenshot of the HTML coverage report (tests skip without it)
 command -v chromium >/dev/null || need+=(chromium)
 # CPython's own test suite for `make conformance`

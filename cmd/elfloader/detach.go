@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/container/ociruntime"
 )
 
 // detachedEnv tells the background elfloader where its state lives.
@@ -205,8 +207,8 @@ func listApps(g *globalOptions) ([]*appState, error) {
 	}
 	var apps []*appState
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue
+		if !e.IsDir() || ociruntime.IsContainer(filepath.Join(g.stateRoot(), e.Name())) {
+			continue // OCI containers have their own commands (state)
 		}
 		if st, err := loadApp(g, e.Name()); err == nil {
 			apps = append(apps, st)
@@ -221,12 +223,16 @@ func cmdPs(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	all := fs.BoolP("all", "a", false, "also list apps that exited")
 	quiet := fs.BoolP("quiet", "q", false, "print names only")
+	format := fs.StringP("format", "f", "table", "OCI runtime (runc ps): with \"json\" and a container ID, print the container's host pids as JSON")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: elfloader [--root DIR] ps [-a] [-q]\n\nLists the detached apps (run -d).\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: elfloader [--root DIR] ps [-a] [-q]\n       elfloader [--root DIR] ps --format json ID\n\nLists the detached apps (run -d), or an OCI container's processes.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
+	}
+	if *format == "json" || fs.NArg() > 0 {
+		return containerPids(g, fs, stdout, stderr)
 	}
 	apps, err := listApps(g)
 	if err != nil {

@@ -21,9 +21,15 @@ type command struct {
 }
 
 // globalOptions are the flags given before the command, as runc's:
-// elfloader --root DIR ps.
+// elfloader --root DIR ps. containerd's runc shim gives runc's global
+// flags to every OCI command: --log, --log-format, --systemd-cgroup,
+// --debug, --criu and --rootless are accepted (oci.go).
 type globalOptions struct {
-	root string // runtime state directory of detached apps and containers
+	root          string // runtime state directory of detached apps and containers
+	log           string // --log: the OCI commands' log file (runc's)
+	logFormat     string // --log-format: text or json
+	systemdCgroup bool   // --systemd-cgroup: accepted and ignored with a note
+	debug         bool
 }
 
 // stateRoot is the runtime directory: --root, else $XDG_RUNTIME_DIR/elfloader,
@@ -38,19 +44,31 @@ func (g *globalOptions) stateRoot() string {
 	return "/run/elfloader"
 }
 
-// parseGlobal takes the global flags off args.
+// globalValueFlags are the global flags that take a value, and where it
+// goes; criu and rootless are runc's, accepted and ignored.
+func (g *globalOptions) valueFlags() map[string]*string {
+	var ignored string
+	return map[string]*string{"root": &g.root, "log": &g.log, "log-format": &g.logFormat, "criu": &ignored, "rootless": &ignored}
+}
+
+// parseGlobal takes the global flags off args ("--root DIR", "--root=DIR"
+// or with one dash).
 func parseGlobal(args []string) (*globalOptions, []string, error) {
 	g := &globalOptions{}
-	for len(args) > 0 {
-		a := args[0]
+	values := g.valueFlags()
+	bools := map[string]*bool{"systemd-cgroup": &g.systemdCgroup, "debug": &g.debug}
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
 		switch {
-		case a == "--root" || a == "-root":
+		case values[name] != nil && hasValue:
+			*values[name], args = value, args[1:]
+		case values[name] != nil:
 			if len(args) < 2 {
-				return nil, nil, fmt.Errorf("flag needs an argument: %s", a)
+				return nil, nil, fmt.Errorf("flag needs an argument: %s", args[0])
 			}
-			g.root, args = args[1], args[2:]
-		case strings.HasPrefix(a, "--root="):
-			g.root, args = strings.TrimPrefix(a, "--root="), args[1:]
+			*values[name], args = args[1], args[2:]
+		case bools[name] != nil && !hasValue:
+			*bools[name], args = true, args[1:]
 		default:
 			return g, args, nil
 		}
@@ -69,6 +87,13 @@ func commands(g *globalOptions) []command {
 		{"logs", "print a detached app's output (-f: follow it)", withGlobals(cmdLogs)},
 		{"stop", "stop a detached app (SIGTERM, then SIGKILL after a grace period)", withGlobals(cmdStop)},
 		{"rm", "remove a stopped detached app's state", withGlobals(cmdRm)},
+		{"create", "OCI runtime: create a container from a bundle, its init waiting for start (runc's create)", withGlobals(cmdCreate)},
+		{"start", "OCI runtime: start a created container", withGlobals(cmdStart)},
+		{"state", "OCI runtime: print a container's state as JSON", withGlobals(cmdState)},
+		{"exec", "OCI runtime: run a process over a running container's root filesystem and mounts", withGlobals(cmdExec)},
+		{"kill", "OCI runtime: send a signal to a container's init", withGlobals(cmdKill)},
+		{"delete", "OCI runtime: delete a stopped container (-f: kill it first)", withGlobals(cmdDelete)},
+		{"features", "OCI runtime: print what the runtime supports as JSON", cmdFeatures},
 		{"inspect", "describe an ELF program, an image or a detached app", withGlobals(cmdInspect)},
 		{"pack", "pack a directory, container image or program into an image file for run", cmdPack},
 		{"syscalls", "print the syscall support table (text, markdown or JSON)", cmdSyscalls},
@@ -140,6 +165,9 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) (status int) {
 	case "-version", "--version":
 		fmt.Fprintln(stdout, "elfloader", version)
 		return 0
+	}
+	if args[0] == ociInitCommand {
+		return cmdOCIInit(g, args[1:], stdout, stderr)
 	}
 	for _, c := range commands(g) {
 		if c.name == args[0] {

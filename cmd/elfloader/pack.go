@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 
@@ -103,6 +104,7 @@ Flags:
 
 // pack builds the image described by o from source.
 func pack(o *packOptions, source string, stderr io.Writer) error {
+	started := time.Now()
 	ctx := context.Background()
 	logger := warnLogger(stderr)
 	tty := isTerminal(stderr)
@@ -151,13 +153,34 @@ func pack(o *packOptions, source string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if tty {
+		return packSummary(stderr, o.output, time.Since(started))
+	}
+	return nil
+}
+
+// packSummary is the line a terminal gets at the end of pack: the image's
+// size, its files and the time it took.
+func packSummary(w io.Writer, output string, took time.Duration) error {
+	img, err := images.Open(output)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	st, err := os.Stat(output)
+	if err != nil {
+		return err
+	}
+	info := img.Info()
+	fmt.Fprintf(w, "packed %s: %s, %d files (%s unpacked) in %.1fs\n", output,
+		images.FormatBytes(st.Size()), info.Entries, images.FormatBytes(info.RootfsSize), took.Seconds())
 	return nil
 }
 
 // fetchSource makes a local file of a SOURCE that is not one: "-" (a
 // docker-save tarball on stdin) or a registry reference. It returns the
 // path to read and a cleanup, or source itself when it is local.
-func fetchSource(source string, platform oci.Platform) (string, func(), error) {
+func fetchSource(source string, platform oci.Platform, tty bool, stderr io.Writer) (string, func(), error) {
 	if _, err := os.Stat(source); err == nil && !strings.HasPrefix(source, registry.Scheme) {
 		return source, func() {}, nil
 	}
@@ -180,7 +203,10 @@ func fetchSource(source string, platform oci.Platform) (string, func(), error) {
 	if ref == nil {
 		err = copyToFile(path, os.Stdin)
 	} else {
-		err = registry.PullToFile(context.Background(), ref, registry.Options{OS: platform.OS, Architecture: platform.Architecture, Variant: platform.Variant}, path)
+		err = registry.PullToFile(context.Background(), ref, registry.Options{OS: platform.OS, Architecture: platform.Architecture, Variant: platform.Variant,
+			Layer: func(i, n int, digest string) registry.LayerProgress {
+				return images.NewTermBar(stderr, tty, fmt.Sprintf("layer %d/%d %.19s", i+1, n, digest))
+			}}, path)
 	}
 	if err != nil {
 		cleanup()
@@ -203,7 +229,7 @@ func copyToFile(path string, r io.Reader) error {
 
 // openPackSource opens SOURCE, detecting its kind.
 func openPackSource(source string, o *packOptions, platform oci.Platform, logger *slog.Logger, tty bool, stderr io.Writer) (images.FileSource, images.Config, func() error, error) {
-	local, cleanup, err := fetchSource(source, platform)
+	local, cleanup, err := fetchSource(source, platform, tty, stderr)
 	if err != nil {
 		return nil, images.Config{}, nil, err
 	}

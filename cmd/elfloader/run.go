@@ -63,6 +63,12 @@ type runOptions struct {
 	restart      string // --restart: no, on-failure[:N] or always (restart.go)
 	restartLimit int    // --restart-limit: restarts in a row
 	stopTimeout  int    // --stop-timeout: seconds from SIGTERM to SIGKILL in a shutdown
+
+	// Set by the OCI runtime (oci.go): the bundle's filesystems beyond
+	// the volumes, and the process's resource limits, capabilities,
+	// no_new_privs and umask (copied into the ExecSpec).
+	extraMounts    []container.MountFunc
+	runtimeProcess *kernel.ExecSpec
 }
 
 // hostConfinement returns what confines every thread that runs app code:
@@ -83,6 +89,9 @@ func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func()
 		return nil, nil
 	}
 	var writable []string
+	if o.fs.WritableRoot {
+		writable = append(writable, o.fs.Root)
+	}
 	for _, s := range o.fs.Volumes {
 		v, err := container.ParseVolume(s)
 		if err != nil {
@@ -113,6 +122,10 @@ type hooks struct {
 	prepare func(tb *shim.Table)
 	// finish, when set, is called with the run's status once it ended.
 	finish func(status int)
+	// ready, when set, is called once everything is prepared, just before
+	// the program starts (the OCI runtime's init checks the program and
+	// waits there for start); an error ends the run as a failed exec.
+	ready func(root *vfs.VFS, spec *kernel.ExecSpec) error
 }
 
 // runProgram runs argv under a new kernel and returns the exit status to
@@ -191,7 +204,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fwd := startSignalForwarding(ctx, controllingTerminal)
-	b := &booter{o: o, argv: argv, rp: rp, tb: tb, stub: stub, log: log, threadSetup: threadSetup, fwd: fwd, stderr: stderr}
+	b := &booter{o: o, argv: argv, rp: rp, tb: tb, stub: stub, log: log, threadSetup: threadSetup, fwd: fwd, stderr: stderr, ready: h.ready}
 	rs := &restarter{policy: policy}
 	var status int
 	for {
@@ -254,6 +267,9 @@ type booter struct {
 	fwd         *signalForwarder
 	stderr      io.Writer
 	failed      bool // elfloader could not boot the app, or failed inside
+	// ready, when set, runs once before the first boot's app starts
+	// (the OCI runtime's create waits for it).
+	ready func(root *vfs.VFS, spec *kernel.ExecSpec) error
 }
 
 // boot runs the app once. done is true when elfloader must exit with
@@ -271,7 +287,7 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		host, _ = os.Hostname()
 	}
 	var mounts container.MountTable
-	root, workdir, err := container.BuildRoot(&o.fs, &mounts)
+	root, workdir, err := container.BuildRoot(&o.fs, &mounts, o.extraMounts...)
 	if err != nil {
 		return fail(125, err)
 	}
@@ -319,8 +335,18 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		return fail(125, err)
 	}
 	spec := kernel.ExecSpec{Path: progPath, Argv: b.argv, Envp: env, Workdir: workdir}
+	if rp := o.runtimeProcess; rp != nil {
+		spec.Rlimits, spec.Capabilities, spec.NoNewPrivs, spec.Umask = rp.Rlimits, rp.Capabilities, rp.NoNewPrivs, rp.Umask
+	}
 	if o.image != nil || o.user != "" {
 		spec.Cred = &cred
+	}
+	// The OCI runtime's init says it is ready once, before the first boot.
+	if ready := b.ready; ready != nil {
+		b.ready = nil
+		if err := ready(root, &spec); err != nil {
+			return fail(exitStatusFor(err), err)
+		}
 	}
 	b.fwd.attach(k)
 	status, err := k.Run(ctx, spec)
@@ -379,9 +405,12 @@ func cmdRun(g *globalOptions, args []string, stdout, stderr io.Writer) int {
 	var o runOptions
 	o.register(fs)
 	o.gdb.register(fs)
+	var bundle ociFlags
+	bundle.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: elfloader run [flags] PROGRAM [ARGS...]
        elfloader run [flags] APP.img [ARGS...]
+       elfloader run --bundle DIR [-d] ID   (OCI runtime, as runc run)
 
 Loads PROGRAM (a Linux x86-64 ELF executable or a "#!" script) itself and
 runs it, serving every system call from elfloader's kernel. A PROGRAM without
@@ -403,6 +432,9 @@ Flags:
 	}
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
+	}
+	if bundle.bundle != "" {
+		return runBundle(g, &o, &bundle, fs.Args(), stderr)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "elfloader run: give a PROGRAM or an APP.img (see elfloader run --help)\n")

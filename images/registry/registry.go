@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -49,6 +50,16 @@ func ParseReference(s string) (name.Reference, error) {
 // Options say which image to pull.
 type Options struct {
 	OS, Architecture, Variant string // the platform chosen from an index
+	// Layer, when set, is called before each layer is downloaded (index
+	// from 0 of count, its digest) and returns where its progress goes:
+	// compressed bytes done out of the layer's size, then Finish.
+	Layer func(index, count int, digest string) LayerProgress
+}
+
+// LayerProgress shows one layer's download.
+type LayerProgress interface {
+	Report(done, total int64)
+	Finish()
 }
 
 // PullToFile pulls ref and writes it as a docker-save tarball to path. The
@@ -66,6 +77,9 @@ func PullToFile(ctx context.Context, ref name.Reference, opts Options, path stri
 	}
 	if cf, err := img.ConfigFile(); err == nil && (cf.OS != "" && cf.OS != opts.OS || cf.Architecture != "" && cf.Architecture != opts.Architecture) {
 		return fmt.Errorf("%s is for %s/%s, not %s/%s", ref, cf.OS, cf.Architecture, opts.OS, opts.Architecture)
+	}
+	if opts.Layer != nil {
+		img = &progressImage{Image: img, layer: opts.Layer} // a pointer: tarball keys a map by image
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -124,4 +138,69 @@ func loopback(hostport string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// progressImage is an image whose layers report their download.
+type progressImage struct {
+	v1.Image
+	layer func(index, count int, digest string) LayerProgress
+}
+
+func (p *progressImage) Layers() ([]v1.Layer, error) {
+	layers, err := p.Image.Layers()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]v1.Layer, len(layers))
+	for i, l := range layers {
+		out[i] = progressLayer{Layer: l, index: i, count: len(layers), newProgress: p.layer}
+	}
+	return out, nil
+}
+
+// progressLayer reports the reading of its compressed blob.
+type progressLayer struct {
+	v1.Layer
+	index, count int
+	newProgress  func(index, count int, digest string) LayerProgress
+}
+
+func (l progressLayer) Compressed() (io.ReadCloser, error) {
+	rc, err := l.Layer.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	d, err := l.Digest()
+	if err != nil {
+		rc.Close()
+		return nil, err
+	}
+	size, err := l.Size()
+	if err != nil {
+		size = -1
+	}
+	p := l.newProgress(l.index, l.count, d.String())
+	p.Report(0, size)
+	return &countingReader{rc: rc, p: p, total: size}, nil
+}
+
+// countingReader reports the bytes read through it; Close finishes the
+// progress.
+type countingReader struct {
+	rc          io.ReadCloser
+	p           LayerProgress
+	done, total int64
+}
+
+func (r *countingReader) Read(b []byte) (int, error) {
+	n, err := r.rc.Read(b)
+	r.done += int64(n)
+	r.p.Report(r.done, r.total)
+	return n, err
+}
+
+func (r *countingReader) Close() error {
+	r.p.Report(r.done, r.total)
+	r.p.Finish()
+	return r.rc.Close()
 }

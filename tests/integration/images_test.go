@@ -182,6 +182,13 @@ func writeOCILayout(t *testing.T, dir string) {
 // (layers uncompressed, as docker writes them).
 func writeDockerArchive(t *testing.T, path string) {
 	t.Helper()
+	writeDockerSave(t, path, "bb:test", busyboxLayers(t), busyboxConfig)
+}
+
+// writeDockerSave writes a `docker save` tarball of one image: its layers
+// (uncompressed) and the config made from their diff IDs, tagged tag.
+func writeDockerSave(t *testing.T, path, tag string, layers [][]imgEntry, config func(diffIDs []string) []byte) {
+	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	add := func(name string, data []byte) {
@@ -189,7 +196,7 @@ func writeDockerArchive(t *testing.T, path string) {
 		tw.Write(data)
 	}
 	var layerNames, diffIDs []string
-	for _, entries := range busyboxLayers(t) {
+	for _, entries := range layers {
 		raw := layerTar(t, entries)
 		id := sha256Hex(raw)
 		diffIDs = append(diffIDs, "sha256:"+id)
@@ -197,10 +204,10 @@ func writeDockerArchive(t *testing.T, path string) {
 		add(name, raw)
 		layerNames = append(layerNames, name)
 	}
-	cfg := busyboxConfig(diffIDs)
+	cfg := config(diffIDs)
 	cfgName := sha256Hex(cfg) + ".json"
 	add(cfgName, cfg)
-	manifest, _ := json.Marshal([]map[string]any{{"Config": cfgName, "RepoTags": []string{"bb:test"}, "Layers": layerNames}})
+	manifest, _ := json.Marshal([]map[string]any{{"Config": cfgName, "RepoTags": []string{tag}, "Layers": layerNames}})
 	add("manifest.json", manifest)
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
@@ -342,10 +349,20 @@ func TestImagePython(t *testing.T) {
 	}
 	img := filepath.Join(t.TempDir(), "py.img")
 	mustPack(t, "--binary", python, "-o", img, "--compression", "fastest")
-	res := testbin.RunElfloader(t, 2*testTimeout, testbin.EnvFlags(), []string{img, "-c", "import json; print(1)"}, nil, nil)
+	// The extension modules of lib-dynload load their libraries at import
+	// (libsqlite3, libssl, libffi, liblzma, libbz2): pack follows them.
+	const script = `import sqlite3, ssl, ctypes, lzma, bz2, json
+print(sqlite3.connect(":memory:").execute("select 6*7").fetchone()[0])
+print(lzma.decompress(lzma.compress(b"lzma")), bz2.decompress(bz2.compress(b"bz2")))
+print(ctypes.sizeof(ctypes.c_long), ssl.OPENSSL_VERSION.split()[0], json.dumps({"a": [1]}))`
+	native, err := exec.Command(python, "-c", script).Output()
+	if err != nil {
+		t.Fatalf("native python3: %v", err)
+	}
+	res := testbin.RunElfloader(t, 2*testTimeout, testbin.EnvFlags(), []string{img, "-c", script}, nil, nil)
 	assertNoPanic(t, res.Stderr)
-	if res.Status != 0 || res.Stdout != "1\n" {
-		t.Errorf("python3 image: status %d stdout %q\nstderr: %s", res.Status, res.Stdout, res.Stderr)
+	if res.Status != 0 || res.Stdout != string(native) {
+		t.Errorf("python3 image: status %d stdout %q, want %q\nstderr: %s", res.Status, res.Stdout, native, res.Stderr)
 	}
 }
 

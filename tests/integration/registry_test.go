@@ -21,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/elfloader/elfloader/tests/testbin"
 )
 
 // TestPackFromRegistry pushes an image built here to Debian's
@@ -55,12 +57,21 @@ func TestPackFromRegistry(t *testing.T) {
 	dir := t.TempDir()
 	for _, src := range []string{host + "/test/app:1", "docker://" + host + "/test/app:multi"} {
 		img := filepath.Join(dir, strings.ReplaceAll(filepath.Base(src), ":", "_")+".img")
-		if out, stderr, status := elfRun(t, "", "pack", src, "-o", img); status != 0 {
-			t.Fatalf("pack %s: status %d %q %q", src, status, out, stderr)
+		if out, stderr, status := elfRun(t, "", "pack", src, "-o", img); status != 0 || stderr != "" {
+			t.Fatalf("pack %s: status %d %q %q (want nothing on stderr when it is not a terminal)", src, status, out, stderr)
 		}
 		if out, stderr, status := elfRun(t, "", "run", img); status != 0 || out != greeting+"\n" {
 			t.Errorf("run image of %s: %q %q status %d, want %q", src, out, stderr, status, greeting)
 		}
+	}
+
+	// On a terminal: a bar per layer and one summary line.
+	onPty := startOnPty(t, []string{testbin.Elfloader(t), "pack", host + "/test/app:1", "-o", filepath.Join(dir, "pty.img")}, os.Environ(), false)
+	if status := onPty.wait(); status != 0 {
+		t.Fatalf("pack on a terminal: status %d\n%s", status, onPty.screen())
+	}
+	if screen := onPty.screen(); !strings.Contains(screen, "layer 1/1 sha256:") || !strings.Contains(screen, "packed "+filepath.Join(dir, "pty.img")+": ") || !strings.Contains(screen, " files (") {
+		t.Errorf("pack on a terminal: no layer bar or summary:\n%q", screen)
 	}
 
 	// A missing tag: one line that says so.
