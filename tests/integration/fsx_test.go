@@ -129,3 +129,7 @@ func TestPrlimitOther(t *testing.T) { runBreadth(t, "prlimit_other.c", true) }
 // TestNUMA runs tests/c/numa.c: memory policies and page moves with
 // Linux's rules, natively and under elfloader on the same machine.
 func TestNUMA(t *testing.T) { runBreadth(t, "numa.c", false) }
+
+// TestIoprio runs tests/c/ioprio.c as root: I/O priorities, natively and
+// under elfloader.
+func TestIoprio(t *testing.T) { runBreadth(t, "ioprio.c", true) }
