@@ -114,6 +114,7 @@ func (t *Task) cloneTask(p *Process, tid int, a CloneArgs) *Task {
 	}
 	nt.fpImage = t.ctx.ExtendedStateStd()
 	nt.SigMask = t.SigMask
+	t.inheritValues(nt)
 	if a.Flags&unix.CLONE_CHILD_CLEARTID != 0 {
 		nt.ClearChildTID = a.ChildTID
 	}

@@ -46,6 +46,10 @@ type VMA struct {
 	// executable like app memory, but never changed, replaced or unmapped
 	// on the host through the app.
 	Host bool
+	// MemPolicy is the range's NUMA memory policy (mbind), nil for the
+	// task's; its value belongs to the handler library that set it and
+	// is never changed in place.
+	MemPolicy any
 }
 
 // MM is an app's address space: which host pages belong to the app. In the

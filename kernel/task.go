@@ -49,6 +49,9 @@ type Task struct {
 	PdeathSig atomic.Int32
 	// AltStack is the sigaltstack.
 	AltStack AltStack
+	// values are the handler libraries' per-thread attributes
+	// (taskvalues.go).
+	values taskValues
 }
 
 // Kernel returns the task's kernel.

@@ -125,3 +125,11 @@ func TestMknodDevices(t *testing.T) {
 // TestPrlimitOther runs tests/c/prlimit_other.c as root: prlimit64 and
 // get_robust_list on another process, natively and under elfloader.
 func TestPrlimitOther(t *testing.T) { runBreadth(t, "prlimit_other.c", true) }
+
+// TestNUMA runs tests/c/numa.c: memory policies and page moves with
+// Linux's rules, natively and under elfloader on the same machine.
+func TestNUMA(t *testing.T) { runBreadth(t, "numa.c", false) }
+
+// TestIoprio runs tests/c/ioprio.c as root: I/O priorities, natively and
+// under elfloader.
+func TestIoprio(t *testing.T) { runBreadth(t, "ioprio.c", true) }

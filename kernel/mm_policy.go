@@ -1,0 +1,45 @@
+package kernel
+
+import "golang.org/x/sys/unix"
+
+// SetMemPolicy gives the pages of [start, end) the NUMA memory policy
+// policy (mbind): the VMAs are split at the edges, and a policy goes with
+// its pages through mprotect, mremap and fork and away with munmap, as
+// Linux keeps it in the VMA. EFAULT when part of the range is not mapped.
+func (m *MM) SetMemPolicy(start, end uint64, policy any) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.covered(start, end, 0) {
+		return unix.EFAULT
+	}
+	var parts []VMA
+	for _, v := range m.vmas {
+		s, e := max(v.Start, start), min(v.End, end)
+		if s < e {
+			p := v
+			if p.Name != "" && !isSpecial(p.Name) {
+				p.FileOff += s - v.Start
+			}
+			p.Start, p.End, p.MemPolicy = s, e, policy
+			parts = append(parts, p)
+		}
+	}
+	for _, p := range parts {
+		m.insert(p)
+	}
+	return nil
+}
+
+// MemPolicies returns the policies of the VMAs that overlap [start, end)
+// (nil for those without one), in address order.
+func (m *MM) MemPolicies(start, end uint64) []any {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []any
+	for _, v := range m.vmas {
+		if v.Start < end && v.End > start {
+			out = append(out, v.MemPolicy)
+		}
+	}
+	return out
+}
