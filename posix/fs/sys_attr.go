@@ -15,6 +15,7 @@ func registerAttr(tb *shim.Table) {
 	tb.Register(unix.SYS_CHMOD, shim.Full, "", sysChmod)
 	tb.Register(unix.SYS_FCHMOD, shim.Full, "", sysFchmod)
 	tb.Register(unix.SYS_FCHMODAT, shim.Full, "", sysFchmodat)
+	tb.Register(unix.SYS_FCHMODAT2, shim.Full, "AT_SYMLINK_NOFOLLOW (EOPNOTSUPP on a symlink) and AT_EMPTY_PATH", sysFchmodat2)
 	tb.Register(unix.SYS_CHOWN, shim.Full, "ownership is recorded in the vfs, never applied to the host", sysChown)
 	tb.Register(unix.SYS_FCHOWN, shim.Full, "recorded in the vfs", sysFchown)
 	tb.Register(unix.SYS_LCHOWN, shim.Full, "recorded in the vfs", sysLchown)
@@ -81,6 +82,15 @@ func fileLoc(t *kernel.Task, fd int) (*vfs.Context, vfs.Location, error) {
 	}
 	defer vf.DecRef()
 	return ctx, vf.F.Location(), nil
+}
+
+// sysFchmodat2 is fchmodat2(dirfd, path, mode, flags).
+func sysFchmodat2(t *kernel.Task, a shim.Args) (uint64, error) {
+	ctx, loc, p, err := at(t, a, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	return 0, vfs.ChmodAt(ctx, loc, p, uint32(a[2])&0o7777, a.Int(3))
 }
 
 func sysChmod(t *kernel.Task, a shim.Args) (uint64, error) {

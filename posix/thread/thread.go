@@ -16,6 +16,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_CLONE3, shim.Partial, "as clone; set_tid and cgroup are refused", sysClone3)
 	tb.Register(unix.SYS_FUTEX, shim.Partial, "all operations but FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI (ENOSYS); PI futexes are correct locks without priority inheritance", sysFutex)
 	tb.Register(unix.SYS_FUTEX_WAITV, shim.Full, "", sysFutexWaitv)
+	registerFutex2(tb)
 }
 
 func sysClone(t *kernel.Task, a shim.Args) (uint64, error) {

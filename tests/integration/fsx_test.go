@@ -133,3 +133,20 @@ func TestNUMA(t *testing.T) { runBreadth(t, "numa.c", false) }
 // TestIoprio runs tests/c/ioprio.c as root: I/O priorities, natively and
 // under elfloader.
 func TestIoprio(t *testing.T) { runBreadth(t, "ioprio.c", true) }
+
+// TestNewerCalls runs tests/c/newer_calls.c as root: futex2, fchmodat2,
+// process_madvise and process_mrelease, natively and under elfloader.
+func TestNewerCalls(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native run must start as root")
+	}
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "newer_calls.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "work")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, appScratch("newer-" + v.Name)}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}
