@@ -150,3 +150,18 @@ func TestNewerCalls(t *testing.T) {
 		})
 	}
 }
+
+// TestCachestat runs tests/c/cachestat.c on a file in /dev/shm (a tmpfs
+// natively, a ramfs in the app), natively and under elfloader.
+func TestCachestat(t *testing.T) {
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "cachestat.c"), v)
+			argv := []string{bin, "/dev/shm/elfloader-cachestat-" + v.Name}
+			native := testbin.RunNative(t, testTimeout, argv, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), argv, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}

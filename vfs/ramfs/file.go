@@ -51,17 +51,35 @@ func (n *Inode) ensureMemfdLocked() error {
 			return fmt.Errorf("ramfs: ftruncate memfd: %w", err)
 		}
 	}
-	for off := 0; off < len(n.data); {
-		w, err := unix.Pwrite(fd, n.data[off:], int64(off))
-		if err != nil && err != unix.EINTR {
-			unix.Close(fd)
-			return fmt.Errorf("ramfs: fill memfd: %w", err)
+	// Pages of zeros stay holes, as the file's unwritten pages are on
+	// tmpfs (the host's cache keeps no page for them).
+	const page = 4096
+	for start := 0; start < len(n.data); start += page {
+		chunk := n.data[start:min(start+page, len(n.data))]
+		if allZero(chunk) {
+			continue
 		}
-		off += max(w, 0)
+		for off := 0; off < len(chunk); {
+			w, err := unix.Pwrite(fd, chunk[off:], int64(start+off))
+			if err != nil && err != unix.EINTR {
+				unix.Close(fd)
+				return fmt.Errorf("ramfs: fill memfd: %w", err)
+			}
+			off += max(w, 0)
+		}
 	}
 	n.memfd = fd
 	n.data = nil
 	return nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // truncateLocked sets the file size. Caller holds n.mu.
