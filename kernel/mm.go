@@ -46,6 +46,9 @@ type VMA struct {
 	// executable like app memory, but never changed, replaced or unmapped
 	// on the host through the app.
 	Host bool
+	// object is what a shared mapping shows (mm_shared.go); FileOff is
+	// then the offset in it.
+	object sharedObject
 }
 
 // MM is an app's address space: which host pages belong to the app. In the
@@ -68,6 +71,8 @@ type MM struct {
 	// users counts the processes on this address space (a vfork child
 	// borrows its parent's); the last one to leave releases it.
 	users atomic.Int32
+	// observers hear of forks and the release (mm_observe.go).
+	observers mmObservers
 
 	mu        sync.RWMutex
 	vmas      []VMA // sorted, non-overlapping
@@ -90,10 +95,11 @@ func NewMM(as plat.AddressSpace) *MM {
 // hold counts one more process on the address space (a vfork child).
 func (m *MM) hold() { m.users.Add(1) }
 
-// drop is a process leaving the address space (exit, execve); the last one
-// releases it on the host.
-func (m *MM) drop() {
+// drop is process pid leaving the address space (exit, execve); the last
+// one releases it on the host.
+func (m *MM) drop(pid int) {
 	if m.users.Add(-1) == 0 {
+		m.released(pid)
 		m.as.Release()
 	}
 }
@@ -120,6 +126,17 @@ func (m *MM) Direct() bool {
 // here. The rewriter is not inherited (the child's memory is not
 // elfloader's).
 func (m *MM) Fork() (*MM, error) {
+	child, err := m.copyForFork()
+	if err != nil {
+		return nil, err
+	}
+	m.forked(child)
+	return child, nil
+}
+
+// copyForFork copies the address space and its bookkeeping, under the
+// lock; the observers hear of it after.
+func (m *MM) copyForFork() (*MM, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	app := make([]plat.Range, len(m.vmas))
@@ -190,7 +207,7 @@ func (m *MM) remove(start, end uint64) {
 		}
 		if v.End > end {
 			right := v
-			if right.Name != "" && !isSpecial(right.Name) {
+			if right.hasOffset() {
 				right.FileOff += end - v.Start
 			}
 			right.Start = end
@@ -275,10 +292,13 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		// address space; the app may want them back.
 		m.code.Evict(pageDown(s.Addr), pageDown(s.Addr)+length, m.codeMem)
 	}
+	object, err := sharedObjectOf(s)
+	if err != nil {
+		return 0, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var addr uint64
-	var err error
 	switch {
 	case s.Flags&unix.MAP_FIXED_NOREPLACE != 0 && s.Flags&unix.MAP_FIXED == 0:
 		if s.Addr%pageSize != 0 {
@@ -313,7 +333,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: s.Flags&unix.MAP_SHARED != 0, Name: s.Name, FileOff: s.Offset, NoWrite: s.NoWrite})
+	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: object != (sharedObject{}), Name: s.Name, FileOff: s.Offset, NoWrite: s.NoWrite, object: object})
 	m.mu.Unlock()
 	m.codeChanged(addr, addr+length, true, false, false)
 	m.codeChanged(addr, addr+length, false, s.Prot&unix.PROT_WRITE != 0, s.Prot&unix.PROT_EXEC != 0)
@@ -408,7 +428,7 @@ func (m *MM) Protect(addr, length uint64, prot int) error {
 		s, e := max(v.Start, addr), min(v.End, end)
 		if s < e {
 			p := v
-			if p.Name != "" && !isSpecial(p.Name) {
+			if p.hasOffset() {
 				p.FileOff += s - v.Start
 			}
 			p.Start, p.End, p.Prot = s, e, prot
@@ -554,7 +574,7 @@ func (m *MM) merge() {
 	for _, v := range m.vmas {
 		if n := len(out); n > 0 {
 			p := &out[n-1]
-			if p.End == v.Start && p.Prot == v.Prot && p.Shared == v.Shared && p.NoWrite == v.NoWrite && p.Name == v.Name && isSpecialOrAnon(v.Name) {
+			if p.continues(v) {
 				p.End = v.End
 				continue
 			}
