@@ -15,7 +15,7 @@
 //	sys_attr.go     access, chmod, chown, utimensat, truncate, umask
 //	sys_fcntl.go    fcntl, flock
 //	sys_ioctl.go    ioctl (descriptor requests; the rest goes to the file)
-//	sys_sync.go     fsync, fdatasync, sync, fallocate, fadvise64
+//	sys_sync.go     fsync, fdatasync, sync, sync_file_range, fallocate, fadvise64
 //	sys_splice.go   sendfile, copy_file_range
 //	sys_splice_pipe.go splice, tee, vmsplice
 //	sys_pipe.go     pipe, pipe2
