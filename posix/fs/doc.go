@@ -15,8 +15,9 @@
 //	sys_attr.go     access, chmod, chown, utimensat, truncate, umask
 //	sys_fcntl.go    fcntl, flock
 //	sys_ioctl.go    ioctl (descriptor requests; the rest goes to the file)
-//	sys_sync.go     fsync, fdatasync, sync, sync_file_range, fallocate, fadvise64
+//	sys_sync.go     fsync, fdatasync, sync, fallocate, fadvise64
 //	sys_splice.go   sendfile, copy_file_range
+//	sys_syncrange.go sync_file_range
 //	sys_splice_pipe.go splice, tee, vmsplice
 //	sys_pipe.go     pipe, pipe2
 //	sys_inotify.go  inotify_init, inotify_init1, inotify_add_watch, inotify_rm_watch
