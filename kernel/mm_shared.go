@@ -55,7 +55,7 @@ func (p VMA) continues(v VMA) bool {
 	return p.object == v.object && (!p.Shared || p.FileOff+(p.End-p.Start) == v.FileOff)
 }
 
-// SharedAt returns the shared object mapped at addr and addr's offset in
+// sharedAt returns the shared object mapped at addr and addr's offset in
 // it; ok is false when addr is not in a MAP_SHARED mapping.
 func (m *MM) sharedAt(addr uint64) (obj sharedObject, off uint64, ok bool) {
 	v, found := m.Find(addr)
