@@ -23,6 +23,7 @@ type Task struct {
 
 	// Fields below are touched only by the task's own goroutine.
 	SigMask       uint64
+	realBlocked   uint64 // the mask before rt_sigtimedwait (UnblockForWait), guarded by sigMu
 	ClearChildTID uint64
 	RobustList    uint64
 	RobustLen     uint64
