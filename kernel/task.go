@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/arch/amd64"
 	"github.com/elfloader/elfloader/plat"
 )
@@ -222,6 +223,17 @@ func (t *Task) followAddressSpace() error {
 func (t *Task) handleFault(f plat.Fault) {
 	if f.Signo == int(unix.SIGTRAP) && t.k.cfg.Rewriter != nil && t.k.cfg.Rewriter.Breakpoint(t.Regs().Rip-1) {
 		t.Regs().Rip-- // a site was being rewritten: run it again
+		return
+	}
+	if f.Signo == int(unix.SIGSYS) && f.Code == linux.SYS_SECCOMP {
+		// App code reached the host kernel past elfloader (in-process,
+		// the dispatch selector cleared) with a call elfloader's host
+		// filter kills for: killed, whatever its handlers, as by
+		// SECCOMP_RET_KILL_PROCESS.
+		fmt.Fprintf(t.k.Report(), "elfloader: program killed by signal SIGSYS: process %d called the host kernel directly (%s), which elfloader's host filter forbids\n",
+			t.p.PID, linux.SyscallName(t.Regs().Rax))
+		t.p.killedBy(int(unix.SIGSYS))
+		t.exited = true
 		return
 	}
 	si := NewSigInfo(f.Signo, f.Code)

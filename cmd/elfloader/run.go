@@ -39,7 +39,8 @@ type runOptions struct {
 	net         string
 	rewrite     string
 	debug       bool // --debug: log elfloader's own decisions
-	// unsafeNoHostFilter turns off the host's enforcement (Landlock).
+	// unsafeNoHostFilter turns off the host's enforcement (Landlock and
+	// the seccomp filter on elfloader).
 	unsafeNoHostFilter bool
 	// rewriteSet: --rewrite was given (the isolated platform refuses it).
 	rewriteSet bool
@@ -62,7 +63,7 @@ type runOptions struct {
 // and returns nil; --unsafe-no-host-filter turns it off, loudly.
 func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func() error, error) {
 	if o.unsafeNoHostFilter {
-		fmt.Fprintln(stderr, "elfloader: --unsafe-no-host-filter: the host kernel does not confine app code; code that escapes elfloader can write anywhere elfloader can")
+		fmt.Fprintln(stderr, "elfloader: --unsafe-no-host-filter: the host kernel does not confine app code (no Landlock, no seccomp filter); code that escapes elfloader can do anything elfloader can")
 		return nil, nil
 	}
 	if o.platform == "isolated" {
@@ -93,6 +94,31 @@ func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func()
 	}
 	log.Debug("host confinement", "landlock_abi", ll.ABI(), "writable", writable)
 	return ll.RestrictThread, nil
+}
+
+// installHostFilter puts the seccomp filter on every thread of elfloader
+// (sandbox.HostFilter), once the Go runtime and the platform have started
+// and before any app code is mapped: from then on the host kernel refuses
+// every system call elfloader does not need. --unsafe-no-host-filter
+// leaves it off (hostConfinement said so).
+func (o *runOptions) installHostFilter(log *slog.Logger) error {
+	if o.unsafeNoHostFilter {
+		return nil
+	}
+	text, err := sandbox.OwnText()
+	if err != nil {
+		return fmt.Errorf("host filter: %w", err)
+	}
+	f, err := sandbox.NewHostFilter(text)
+	if err != nil {
+		return fmt.Errorf("host filter: %w", err)
+	}
+	if err := f.Install(); err != nil {
+		return fmt.Errorf("host filter: %w (--unsafe-no-host-filter runs without it)", err)
+	}
+	log.Debug("host confinement", "seccomp", "installed on every thread", "allowed_calls", f.AllowedCalls(),
+		"bpf_instructions", f.Instructions(), "own_code_ranges", len(f.Text))
+	return nil
 }
 
 // hooks lets a command observe or filter the syscalls of a run.
@@ -247,6 +273,10 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 			}
 		}
 	}()
+	if err := o.installHostFilter(log); err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 125
+	}
 	status, err := k.Run(ctx, spec)
 	if stub != nil {
 		stub.ProcessExited()
