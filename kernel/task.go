@@ -236,6 +236,14 @@ func (t *Task) handleFault(f plat.Fault) {
 		t.exited = true
 		return
 	}
+	if f.Signo == int(unix.SIGKILL) {
+		// The platform lost the address space (a stub process that died
+		// or that its app broke): no registers or code left to show.
+		t.reportLostProcess()
+		t.p.killedBy(int(unix.SIGKILL))
+		t.exited = true
+		return
+	}
 	si := NewSigInfo(f.Signo, f.Code)
 	if f.Signo == int(unix.SIGSEGV) || f.Signo == int(unix.SIGBUS) || f.Signo == int(unix.SIGILL) || f.Signo == int(unix.SIGFPE) {
 		si.SetAddr(f.Addr)
@@ -247,6 +255,15 @@ func (t *Task) handleFault(f plat.Fault) {
 	t.ForceFault(si)
 	t.handleSignals(false)
 	t.lastFault = nil
+}
+
+// reportLostProcess says in one line why the platform lost the process.
+func (t *Task) reportLostProcess() {
+	why := "its address space is gone"
+	if e, ok := t.ctx.(interface{ Err() error }); ok && e.Err() != nil {
+		why = e.Err().Error()
+	}
+	fmt.Fprintf(t.k.Report(), "elfloader: program killed by signal SIGKILL (process %d): %s\n", t.p.PID, why)
 }
 
 // KillBySignal ends the process as if sig's default action killed it.
