@@ -56,6 +56,7 @@ var allowedCalls = []hostCall{
 	{unix.SYS_LINKAT, "hostfs link"},
 	{unix.SYS_SYMLINKAT, "hostfs symlink"},
 	{unix.SYS_FCHMODAT, "hostfs chmod"},
+	{unix.SYS_FCHMOD, "hostfs chmod of an open file (Go os.File.Chmod)"},
 	{unix.SYS_FACCESSAT, "hostfs access checks"},
 	{unix.SYS_FACCESSAT2, "hostfs access checks with flags"},
 	{unix.SYS_UTIMENSAT, "hostfs timestamps"},
