@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,9 @@ import (
 
 	"golang.org/x/sys/unix"
 )
+
+// ErrNoSeccomp means the host kernel has no seccomp.
+var ErrNoSeccomp = errors.New("seccomp is not available on this host kernel")
 
 // TextRange is a range [Start, End) of elfloader's own executable code:
 // its program and the shared libraries it was started with.
@@ -58,6 +62,9 @@ func (f *HostFilter) Install() error {
 	prog := unix.SockFprog{Len: uint16(len(f.insns)), Filter: &f.insns[0]}
 	r, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC,
 		uintptr(unsafe.Pointer(&prog)))
+	if e == unix.ENOSYS {
+		return ErrNoSeccomp
+	}
 	if e != 0 {
 		return fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC): %w", e)
 	}

@@ -101,7 +101,7 @@ func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func()
 // and before any app code is mapped: from then on the host kernel refuses
 // every system call elfloader does not need. --unsafe-no-host-filter
 // leaves it off (hostConfinement said so).
-func (o *runOptions) installHostFilter(log *slog.Logger) error {
+func (o *runOptions) installHostFilter(log *slog.Logger, stderr io.Writer) error {
 	if o.unsafeNoHostFilter {
 		return nil
 	}
@@ -113,7 +113,10 @@ func (o *runOptions) installHostFilter(log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("host filter: %w", err)
 	}
-	if err := f.Install(); err != nil {
+	if err := f.Install(); errors.Is(err, sandbox.ErrNoSeccomp) {
+		fmt.Fprintln(stderr, "elfloader: seccomp is not available on this host kernel: the host does not limit the system calls of elfloader")
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("host filter: %w (--unsafe-no-host-filter runs without it)", err)
 	}
 	log.Debug("host confinement", "seccomp", "installed on every thread", "allowed_calls", f.AllowedCalls(),
@@ -273,7 +276,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 			}
 		}
 	}()
-	if err := o.installHostFilter(log); err != nil {
+	if err := o.installHostFilter(log, stderr); err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
