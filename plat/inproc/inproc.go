@@ -190,8 +190,9 @@ func (ctx *Context) refuseEscapedCall() bool {
 		return false
 	}
 	r := ctx.Regs()
-	// The trap left the call's number in rax and rip after the syscall.
-	if sandbox.KillsEscapedCall(r.Rax) {
+	// The trap left the call's number in rax and rip after the syscall;
+	// the handler put the call's audit arch in err (int $0x80 is i386).
+	if uint32(ctx.c.err) == unix.AUDIT_ARCH_X86_64 && sandbox.KillsEscapedCall(r.Rax) {
 		return false
 	}
 	eperm := uint64(unix.EPERM)

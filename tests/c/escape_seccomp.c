@@ -6,6 +6,7 @@
  *              returns what getpid() says (the first process has
  *              elfloader's host pid)
  *   mq_unlink  not needed by elfloader: refused with EPERM
+ *   int80      getpid through int $0x80 (another ABI): refused with EPERM
  *   mount, ptrace, bpf
  *              dangerous: the filter kills the program (SIGSYS)
  *
@@ -27,6 +28,16 @@ static long call(const char *name)
 		return host_syscall(SYS_getpid, 0, 0, 0, 0);
 	if (strcmp(name, "mq_unlink") == 0)
 		return host_syscall(SYS_mq_unlink, (long)"elfloader-escape-test", 0, 0, 0);
+	if (strcmp(name, "int80") == 0) {
+		long r;
+		__asm__ volatile("movb $0, %%gs:16\n\t"
+				 "int $0x80\n\t"
+				 "movb $1, %%gs:16"
+				 : "=a"(r)
+				 : "a"(20L /* i386 getpid */)
+				 : "memory");
+		return r;
+	}
 	if (strcmp(name, "mount") == 0)
 		return host_syscall(SYS_mount, (long)"none", (long)"/nonexistent/elfloader-escape-test",
 				    (long)"tmpfs", 0);
@@ -48,7 +59,7 @@ int main(int argc, char **argv)
 	long r = call(argv[1]);
 	if (r < 0)
 		printf("%s: errno %ld\n", argv[1], -r);
-	else if (strcmp(argv[1], "getpid") == 0 && r != getpid())
+	else if ((strcmp(argv[1], "getpid") == 0 || strcmp(argv[1], "int80") == 0) && r != getpid())
 		printf("%s: unexpected %ld\n", argv[1], r);
 	else
 		printf("%s: ok\n", argv[1]);

@@ -68,9 +68,9 @@ func TestLandlockConfinesEscapedCode(t *testing.T) {
 // TestHostFilterRefusesEscapedCalls runs app code that clears the Syscall
 // User Dispatch selector and makes one raw host system call: elfloader's
 // seccomp filter (the default) lets through what elfloader itself needs
-// (getpid), answers EPERM to other calls (mq_unlink) and kills the program
-// for the dangerous ones (mount, ptrace, bpf) with one line of report and
-// the status of a death by SIGSYS. With --unsafe-no-host-filter the same
+// (getpid), answers EPERM to other calls (mq_unlink, any int $0x80) and
+// kills the program for the dangerous ones (mount, ptrace, bpf) with one
+// line of report and the status of a death by SIGSYS. With --unsafe-no-host-filter the same
 // calls reach the host kernel, which shows the escape is real.
 func TestHostFilterRefusesEscapedCalls(t *testing.T) {
 	if strings.Contains(os.Getenv(testbin.FlagsEnv), "isolated") {
@@ -85,12 +85,14 @@ func TestHostFilterRefusesEscapedCalls(t *testing.T) {
 	}{
 		{call: "getpid", out: "getpid: ok\n"},
 		{call: "mq_unlink", out: "mq_unlink: errno 1\n"},
+		{call: "int80", out: "int80: errno 1\n"},
 		{call: "mount", status: 128 + int(unix.SIGSYS)},
 		{call: "ptrace", status: 128 + int(unix.SIGSYS)},
 		{call: "bpf", status: 128 + int(unix.SIGSYS)},
 		{call: "mount", unsafe: true, out: "mount: errno 2\n"},   // ENOENT: no such mount point
 		{call: "ptrace", unsafe: true, out: "ptrace: errno 3\n"}, // ESRCH: no such process
 		{call: "bpf", unsafe: true, out: "bpf: errno 22\n"},      // EINVAL: no such command
+		{call: "int80", unsafe: true, out: "int80: ok\n"},
 	}
 	for _, c := range cases {
 		name := c.call
