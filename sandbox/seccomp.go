@@ -23,8 +23,9 @@ type TextRange struct{ Start, End uint64 }
 
 // HostFilter is the seccomp filter elfloader puts on itself.
 //
-// A call on the allow list (hostcalls.go) goes through. Any other call is
-// refused: from elfloader's own code with EPERM (ENOSYS for clone3, so
+// A call on the allow list (hostcalls.go) goes through; clone with
+// namespace flags and the ioctls that reach the host's terminal trap. Any
+// other call is refused: from elfloader's own code with EPERM (ENOSYS for clone3, so
 // glibc falls back to clone), from anywhere else with SECCOMP_RET_TRAP.
 // A trap is what the stubs' own filters answer for app code too, so the
 // filter changes nothing in the stubs and the fork children that inherit
@@ -137,7 +138,6 @@ const x32Bit = 0x40000000
 
 func buildFilter(text []TextRange) ([]unix.SockFilter, error) {
 	var p program
-	refuse := p.newLabel()
 	// Another ABI (int $0x80 is i386, x32 numbers have bit 30): elfloader
 	// makes no such call, so it is app code's and traps.
 	x86_64, native := p.newLabel(), p.newLabel()
@@ -149,6 +149,29 @@ func buildFilter(text []TextRange) ([]unix.SockFilter, error) {
 	p.jmp(unix.BPF_JSET, x32Bit, next, native)
 	p.ret(unix.SECCOMP_RET_TRAP)
 	p.place(native)
+	// ioctl and clone first: the host caches the verdict of calls allowed
+	// whatever their arguments and runs the program only for the others.
+	// Elfloader never makes the refused forms, so they trap at once.
+	notIoctl, ioctlTrap := p.newLabel(), p.newLabel()
+	p.jmp(unix.BPF_JEQ, unix.SYS_IOCTL, next, notIoctl)
+	p.load(argLo(1))
+	for _, req := range refusedIoctls {
+		p.jmp(unix.BPF_JEQ, req, ioctlTrap, next)
+	}
+	p.ret(unix.SECCOMP_RET_ALLOW)
+	p.place(ioctlTrap)
+	p.ret(unix.SECCOMP_RET_TRAP)
+	p.place(notIoctl)
+	// clone without namespace flags.
+	notClone, cloneAllow := p.newLabel(), p.newLabel()
+	p.jmp(unix.BPF_JEQ, unix.SYS_CLONE, next, notClone)
+	p.load(argLo(0))
+	p.jmp(unix.BPF_JSET, cloneNamespaces, next, cloneAllow)
+	p.ret(unix.SECCOMP_RET_TRAP)
+	p.place(cloneAllow)
+	p.ret(unix.SECCOMP_RET_ALLOW)
+	p.place(notClone)
+	p.load(offNr)
 	calls := append([]hostCall(nil), allowedCalls...)
 	sort.Slice(calls, func(i, j int) bool { return calls[i].nr < calls[j].nr })
 	for _, c := range calls {
@@ -157,24 +180,7 @@ func buildFilter(text []TextRange) ([]unix.SockFilter, error) {
 		p.ret(unix.SECCOMP_RET_ALLOW)
 		p.place(skip)
 	}
-	// clone without namespace flags.
-	notClone := p.newLabel()
-	p.jmp(unix.BPF_JEQ, unix.SYS_CLONE, next, notClone)
-	p.load(argLo(0))
-	p.jmp(unix.BPF_JSET, cloneNamespaces, refuse, next)
-	p.ret(unix.SECCOMP_RET_ALLOW)
-	p.place(notClone)
-	// ioctl but for the requests that reach beyond elfloader.
-	notIoctl := p.newLabel()
-	p.jmp(unix.BPF_JEQ, unix.SYS_IOCTL, next, notIoctl)
-	p.load(argLo(1))
-	for _, req := range refusedIoctls {
-		p.jmp(unix.BPF_JEQ, req, refuse, next)
-	}
-	p.ret(unix.SECCOMP_RET_ALLOW)
-	p.place(notIoctl)
 	// Refused: from elfloader's own code an error, from elsewhere a trap.
-	p.place(refuse)
 	own := p.newLabel()
 	for _, r := range splitAt4G(text) {
 		notIn := p.newLabel()
