@@ -137,7 +137,7 @@ func (t *Task) finish() {
 	t.exitRobustList()
 	if t.ClearChildTID != 0 {
 		if CopyOutValue(t, t.ClearChildTID, uint32(0)) == nil {
-			t.k.futexes.Wake(t, t.ClearChildTID, 1, linux.FUTEX_BITSET_MATCH_ANY)
+			t.k.futexes.Wake(t, t.ClearChildTID, false, 1, linux.FUTEX_BITSET_MATCH_ANY)
 		}
 	}
 }
@@ -188,7 +188,7 @@ func (t *Task) robustDied(addr uint64) {
 		}
 		if swapped {
 			if old&linux.FUTEX_WAITERS != 0 {
-				ft.wakeLocked(t.futexKey(addr), 1, linux.FUTEX_BITSET_MATCH_ANY)
+				ft.wakeLocked(t.futexKey(addr, false), 1, linux.FUTEX_BITSET_MATCH_ANY)
 			}
 			return
 		}

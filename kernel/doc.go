@@ -37,7 +37,9 @@
 //     one call; a transfer Linux may end short copies at most 16 MiB.
 //   - futex words are read with a copy and changed with the platform's
 //     atomic compare-and-swap (plat.AtomicMemory: the stub runs lock
-//     cmpxchg); the wait queues are keyed by address space and address.
+//     cmpxchg); the wait queues are keyed by address space and address,
+//     or, for a shared futex in a MAP_SHARED mapping, by the object mapped
+//     and the offset in it (mm_shared.go), so processes meet there.
 //   - a context is a thread of one address space (plat.BoundContext): a
 //     vfork child's thread runs in its parent's stub until it execs; after
 //     execve the task moves to a context in the new address space. An MM

@@ -107,7 +107,7 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 	}
 	if a.Flags&unix.CLONE_PARENT_SETTID != 0 {
 		if err := CopyOutValue(t, a.ParentTID, uint32(child.PID)); err != nil {
-			t.p.mm.drop()
+			t.p.mm.drop(child.PID)
 			return 0, err
 		}
 	}
@@ -140,7 +140,7 @@ func (t *Task) fork(a CloneArgs) (int, error) {
 	}
 	if a.Flags&unix.CLONE_PARENT_SETTID != 0 {
 		if err := CopyOutValue(t, a.ParentTID, uint32(child.PID)); err != nil {
-			mm.drop()
+			mm.drop(child.PID)
 			return 0, err
 		}
 	}
@@ -322,7 +322,7 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 	p.mm = img.mm
 	// A vfork child gives its parent's address space back; otherwise this
 	// was the last user. The task's context follows (Task.afterSyscall).
-	old.drop()
+	old.drop(p.PID)
 	if t.k.cfg.Rewriter != nil && img.mm.Direct() {
 		img.mm.SetRewriter(t.k.cfg.Rewriter, codeMemory{p})
 	}

@@ -11,17 +11,27 @@ import (
 	"github.com/elfloader/elfloader/abi/linux"
 )
 
-// futexKey names a futex word: its address in an address space. On a
+// futexKey names a futex word. A private futex (FUTEX_PRIVATE_FLAG), or
+// one in private memory, is its address in an address space: on a
 // platform where every process shares one address space (in-process) the
 // space is nil; otherwise it is the process's memory manager, so that
-// private futexes of different processes never meet.
+// private futexes of different processes never meet. A shared futex in a
+// MAP_SHARED mapping is the shared object and the word's offset in it, as
+// Linux's get_futex_key does: processes that map the same pages, at any
+// address, wait and wake on the same key.
 type futexKey struct {
-	space *MM
-	addr  uint64
+	space  *MM
+	object sharedObject
+	addr   uint64 // the address, or the offset in object
 }
 
-func (t *Task) futexKey(addr uint64) futexKey {
+func (t *Task) futexKey(addr uint64, private bool) futexKey {
 	mm := t.p.mm
+	if !private {
+		if obj, off, ok := mm.sharedAt(addr); ok {
+			return futexKey{object: obj, addr: off}
+		}
+	}
 	if mm.direct() {
 		return futexKey{addr: addr}
 	}
@@ -180,7 +190,7 @@ func (ft *FutexTable) wakeOne(w *futexWaiter) {
 }
 
 // Wait implements FUTEX_WAIT(_BITSET): sleep while *addr == val.
-func (ft *FutexTable) Wait(t *Task, addr uint64, val, bitset uint32, deadline time.Time) error {
+func (ft *FutexTable) Wait(t *Task, addr uint64, private bool, val, bitset uint32, deadline time.Time) error {
 	if bitset == 0 {
 		return unix.EINVAL
 	}
@@ -197,7 +207,7 @@ func (ft *FutexTable) Wait(t *Task, addr uint64, val, bitset uint32, deadline ti
 		}
 		return unix.EAGAIN
 	}
-	w := &futexWaiter{key: t.futexKey(addr), bitset: bitset, ch: make(chan struct{}), tid: t.TID}
+	w := &futexWaiter{key: t.futexKey(addr, private), bitset: bitset, ch: make(chan struct{}), tid: t.TID}
 	ft.enqueue(w)
 	ft.mu.Unlock()
 	return ft.sleep(t, w, deadline)
@@ -219,17 +229,17 @@ func (ft *FutexTable) sleep(t *Task, w *futexWaiter, deadline time.Time) error {
 
 // Wake implements FUTEX_WAKE(_BITSET) on the futex at addr in t's address
 // space.
-func (ft *FutexTable) Wake(t *Task, addr uint64, n int, bitset uint32) int {
+func (ft *FutexTable) Wake(t *Task, addr uint64, private bool, n int, bitset uint32) int {
 	if bitset == 0 {
 		return 0
 	}
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	return ft.wakeLocked(t.futexKey(addr), n, bitset)
+	return ft.wakeLocked(t.futexKey(addr, private), n, bitset)
 }
 
 // Requeue implements FUTEX_REQUEUE and (with cmp) FUTEX_CMP_REQUEUE.
-func (ft *FutexTable) Requeue(t *Task, addr, addr2 uint64, nwake, nrequeue int, cmp *uint32) (int, error) {
+func (ft *FutexTable) Requeue(t *Task, addr, addr2 uint64, private bool, nwake, nrequeue int, cmp *uint32) (int, error) {
 	if nwake < 0 || nrequeue < 0 {
 		return 0, unix.EINVAL
 	}
@@ -248,7 +258,7 @@ func (ft *FutexTable) Requeue(t *Task, addr, addr2 uint64, nwake, nrequeue int, 
 			return 0, unix.EAGAIN
 		}
 	}
-	key, key2 := t.futexKey(addr), t.futexKey(addr2)
+	key, key2 := t.futexKey(addr, private), t.futexKey(addr2, private)
 	woken := ft.wakeLocked(key, nwake, linux.FUTEX_BITSET_MATCH_ANY)
 	moved := 0
 	for _, w := range append([]*futexWaiter(nil), ft.q[key]...) {
@@ -264,7 +274,7 @@ func (ft *FutexTable) Requeue(t *Task, addr, addr2 uint64, nwake, nrequeue int, 
 }
 
 // WakeOp implements FUTEX_WAKE_OP.
-func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, n, n2 int, op uint32) (int, error) {
+func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, private bool, n, n2 int, op uint32) (int, error) {
 	p2, err := futexWord(t, addr2, true)
 	if err != nil {
 		return 0, err
@@ -306,7 +316,7 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, n, n2 int, op uint32) 
 			break
 		}
 	}
-	woken := ft.wakeLocked(t.futexKey(addr), n, linux.FUTEX_BITSET_MATCH_ANY)
+	woken := ft.wakeLocked(t.futexKey(addr, private), n, linux.FUTEX_BITSET_MATCH_ANY)
 	so, sa := int32(old), int32(cmparg)
 	var hit bool
 	switch cmp {
@@ -326,7 +336,7 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, n, n2 int, op uint32) 
 		return 0, unix.ENOSYS
 	}
 	if hit {
-		woken += ft.wakeLocked(t.futexKey(addr2), n2, linux.FUTEX_BITSET_MATCH_ANY)
+		woken += ft.wakeLocked(t.futexKey(addr2, private), n2, linux.FUTEX_BITSET_MATCH_ANY)
 	}
 	return woken, nil
 }
@@ -334,13 +344,13 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, n, n2 int, op uint32) 
 // LockPI implements FUTEX_LOCK_PI (and TRYLOCK_PI with try): the word holds
 // the owner's TID; contended locks set FUTEX_WAITERS and sleep. Ownership is
 // handed to the first waiter on unlock. Priorities are not boosted.
-func (ft *FutexTable) LockPI(t *Task, addr uint64, try bool, deadline time.Time) error {
+func (ft *FutexTable) LockPI(t *Task, addr uint64, private, try bool, deadline time.Time) error {
 	p, err := futexWord(t, addr, true)
 	if err != nil {
 		return err
 	}
 	tid := uint32(t.TID)
-	key := t.futexKey(addr)
+	key := t.futexKey(addr, private)
 	for {
 		ft.mu.Lock()
 		old, err := p.load()
@@ -392,7 +402,7 @@ func (ft *FutexTable) LockPI(t *Task, addr uint64, try bool, deadline time.Time)
 }
 
 // UnlockPI implements FUTEX_UNLOCK_PI.
-func (ft *FutexTable) UnlockPI(t *Task, addr uint64) error {
+func (ft *FutexTable) UnlockPI(t *Task, addr uint64, private bool) error {
 	p, err := futexWord(t, addr, true)
 	if err != nil {
 		return err
@@ -406,7 +416,7 @@ func (ft *FutexTable) UnlockPI(t *Task, addr uint64) error {
 	if old&linux.FUTEX_TID_MASK != uint32(t.TID) {
 		return unix.EPERM
 	}
-	list := ft.q[t.futexKey(addr)]
+	list := ft.q[t.futexKey(addr, private)]
 	if len(list) == 0 {
 		return p.store(0)
 	}
@@ -423,8 +433,9 @@ func (ft *FutexTable) UnlockPI(t *Task, addr uint64) error {
 }
 
 // Waitv implements futex_waitv: sleep until any of the words is woken.
-// It returns the index of the woken futex.
-func (ft *FutexTable) Waitv(t *Task, addrs []uint64, vals []uint32, deadline time.Time) (int, error) {
+// It returns the index of the woken futex; private[i] is word i's
+// FUTEX_PRIVATE_FLAG.
+func (ft *FutexTable) Waitv(t *Task, addrs []uint64, private []bool, vals []uint32, deadline time.Time) (int, error) {
 	ptrs := make([]futexRef, len(addrs))
 	for i, a := range addrs {
 		p, err := futexWord(t, a, false)
@@ -449,7 +460,7 @@ func (ft *FutexTable) Waitv(t *Task, addrs []uint64, vals []uint32, deadline tim
 	ws := make([]*futexWaiter, len(addrs))
 	closed := false
 	for i, a := range addrs {
-		ws[i] = &futexWaiter{key: t.futexKey(a), bitset: linux.FUTEX_BITSET_MATCH_ANY, ch: make(chan struct{}), tid: t.TID, group: g, index: i}
+		ws[i] = &futexWaiter{key: t.futexKey(a, private[i]), bitset: linux.FUTEX_BITSET_MATCH_ANY, ch: make(chan struct{}), tid: t.TID, group: g, index: i}
 		ft.enqueue(ws[i])
 	}
 	ft.mu.Unlock()

@@ -50,6 +50,9 @@ type VMA struct {
 	// task's; its value belongs to the handler library that set it and
 	// is never changed in place.
 	MemPolicy any
+	// object is what a shared mapping shows (mm_shared.go); FileOff is
+	// then the offset in it.
+	object sharedObject
 }
 
 // MM is an app's address space: which host pages belong to the app. In the
@@ -72,6 +75,8 @@ type MM struct {
 	// users counts the processes on this address space (a vfork child
 	// borrows its parent's); the last one to leave releases it.
 	users atomic.Int32
+	// observers hear of forks and the release (mm_observe.go).
+	observers mmObservers
 
 	mu        sync.RWMutex
 	vmas      []VMA // sorted, non-overlapping
@@ -94,10 +99,11 @@ func NewMM(as plat.AddressSpace) *MM {
 // hold counts one more process on the address space (a vfork child).
 func (m *MM) hold() { m.users.Add(1) }
 
-// drop is a process leaving the address space (exit, execve); the last one
-// releases it on the host.
-func (m *MM) drop() {
+// drop is process pid leaving the address space (exit, execve); the last
+// one releases it on the host.
+func (m *MM) drop(pid int) {
 	if m.users.Add(-1) == 0 {
+		m.released(pid)
 		m.as.Release()
 	}
 }
@@ -124,6 +130,17 @@ func (m *MM) Direct() bool {
 // here. The rewriter is not inherited (the child's memory is not
 // elfloader's).
 func (m *MM) Fork() (*MM, error) {
+	child, err := m.copyForFork()
+	if err != nil {
+		return nil, err
+	}
+	m.forked(child)
+	return child, nil
+}
+
+// copyForFork copies the address space and its bookkeeping, under the
+// lock; the observers hear of it after.
+func (m *MM) copyForFork() (*MM, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	app := make([]plat.Range, len(m.vmas))
@@ -179,6 +196,27 @@ func (m *MM) insert(v VMA) {
 	m.vmas[i] = v
 }
 
+// carve gives the parts of the VMAs inside [start, end) a change of
+// attributes, splitting them at the edges. Caller holds mu.
+func (m *MM) carve(start, end uint64, change func(p *VMA)) {
+	var parts []VMA
+	for _, v := range m.vmas {
+		s, e := max(v.Start, start), min(v.End, end)
+		if s < e {
+			p := v
+			if p.hasOffset() {
+				p.FileOff += s - v.Start
+			}
+			p.Start, p.End = s, e
+			change(&p)
+			parts = append(parts, p)
+		}
+	}
+	for _, p := range parts {
+		m.insert(p)
+	}
+}
+
 // remove forgets [start, end), splitting VMAs at the edges. Caller holds mu.
 func (m *MM) remove(start, end uint64) {
 	out := m.vmas[:0:0]
@@ -194,7 +232,7 @@ func (m *MM) remove(start, end uint64) {
 		}
 		if v.End > end {
 			right := v
-			if right.Name != "" && !isSpecial(right.Name) {
+			if right.hasOffset() {
 				right.FileOff += end - v.Start
 			}
 			right.Start = end
@@ -279,10 +317,13 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		// address space; the app may want them back.
 		m.code.Evict(pageDown(s.Addr), pageDown(s.Addr)+length, m.codeMem)
 	}
+	object, err := sharedObjectOf(s)
+	if err != nil {
+		return 0, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var addr uint64
-	var err error
 	switch {
 	case s.Flags&unix.MAP_FIXED_NOREPLACE != 0 && s.Flags&unix.MAP_FIXED == 0:
 		if s.Addr%pageSize != 0 {
@@ -317,7 +358,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: s.Flags&unix.MAP_SHARED != 0, Name: s.Name, FileOff: s.Offset, NoWrite: s.NoWrite})
+	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: object != (sharedObject{}), Name: s.Name, FileOff: s.Offset, NoWrite: s.NoWrite, object: object})
 	m.mu.Unlock()
 	m.codeChanged(addr, addr+length, true, false, false)
 	m.codeChanged(addr, addr+length, false, s.Prot&unix.PROT_WRITE != 0, s.Prot&unix.PROT_EXEC != 0)
@@ -407,21 +448,7 @@ func (m *MM) Protect(addr, length uint64, prot int) error {
 	if err := m.as.Protect(addr, end-addr, prot); err != nil {
 		return err
 	}
-	var parts []VMA
-	for _, v := range m.vmas {
-		s, e := max(v.Start, addr), min(v.End, end)
-		if s < e {
-			p := v
-			if p.Name != "" && !isSpecial(p.Name) {
-				p.FileOff += s - v.Start
-			}
-			p.Start, p.End, p.Prot = s, e, prot
-			parts = append(parts, p)
-		}
-	}
-	for _, p := range parts {
-		m.insert(p)
-	}
+	m.carve(addr, end, func(p *VMA) { p.Prot = prot })
 	m.mu.Unlock()
 	m.codeChanged(addr, end, false, prot&unix.PROT_WRITE != 0, prot&unix.PROT_EXEC != 0)
 	m.mu.Lock()
@@ -558,7 +585,7 @@ func (m *MM) merge() {
 	for _, v := range m.vmas {
 		if n := len(out); n > 0 {
 			p := &out[n-1]
-			if p.End == v.Start && p.Prot == v.Prot && p.Shared == v.Shared && p.NoWrite == v.NoWrite && p.Name == v.Name && isSpecialOrAnon(v.Name) {
+			if p.continues(v) {
 				p.End = v.End
 				continue
 			}

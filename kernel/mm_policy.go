@@ -12,21 +12,7 @@ func (m *MM) SetMemPolicy(start, end uint64, policy any) error {
 	if !m.covered(start, end, 0) {
 		return unix.EFAULT
 	}
-	var parts []VMA
-	for _, v := range m.vmas {
-		s, e := max(v.Start, start), min(v.End, end)
-		if s < e {
-			p := v
-			if p.Name != "" && !isSpecial(p.Name) {
-				p.FileOff += s - v.Start
-			}
-			p.Start, p.End, p.MemPolicy = s, e, policy
-			parts = append(parts, p)
-		}
-	}
-	for _, p := range parts {
-		m.insert(p)
-	}
+	m.carve(start, end, func(p *VMA) { p.MemPolicy = policy })
 	return nil
 }
 

@@ -102,7 +102,7 @@ func (m *MM) Remap(old, oldLen, newLen uint64, flags int, newAddr uint64) (uint6
 
 func (m *MM) remapLocked(v VMA, old, oldLen, newLen uint64, mayMove, fixed, dontUnmap bool, newAddr uint64) (uint64, error) {
 	moved := v
-	if !isSpecialOrAnon(v.Name) {
+	if v.hasOffset() {
 		moved.FileOff += old - v.Start
 	}
 	if moved.Name == "[heap]" || moved.Name == "[stack]" {

@@ -174,7 +174,7 @@ func (p *Process) exit(status int) {
 	p.files.Release()
 	// The address space goes with its last process (on the isolated
 	// platform the stub is killed: threads still in app code stop).
-	p.mm.drop()
+	p.mm.drop(p.PID)
 	p.closeOnce.Do(func() { close(p.done) })
 	p.exited()
 }

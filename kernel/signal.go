@@ -124,7 +124,7 @@ type sigLock = sync.Mutex
 func (p *Process) SendSignal(si SigInfo) {
 	sig := si.Signo()
 	p.sigMu.Lock()
-	if p.ignoredLocked(sig) {
+	if p.ignoredLocked(sig, p.leader) {
 		p.sigMu.Unlock()
 		return
 	}
@@ -158,7 +158,7 @@ func (p *Process) SendSignal(si SigInfo) {
 func (t *Task) SendSignal(si SigInfo) {
 	p := t.p
 	p.sigMu.Lock()
-	if p.ignoredLocked(si.Signo()) {
+	if p.ignoredLocked(si.Signo(), t) {
 		p.sigMu.Unlock()
 		return
 	}
@@ -168,11 +168,20 @@ func (t *Task) SendSignal(si SigInfo) {
 	t.notify()
 }
 
-// ignoredLocked reports whether sig would be discarded on arrival. Under
-// a tracer nothing is: as for a ptraced Linux task, an ignored signal is
-// queued, shown when taken (strace's "--- SIGCHLD ---") and then dropped.
-func (p *Process) ignoredLocked(sig int) bool {
+// ignoredLocked reports whether sig would be discarded on arrival at
+// target (the thread, or the leader for a signal to the process). As in
+// Linux's sig_ignored, a signal the target blocks, or blocked before
+// rt_sigtimedwait unblocked it, is never discarded: it stays pending for a
+// signalfd or sigwait to take, or until the handler changes (PostgreSQL
+// blocks SIGURG, whose default is to ignore it, and reads its latch
+// wake-ups from a signalfd). Under a tracer nothing is: as for a ptraced
+// Linux task, an ignored signal is queued, shown when taken (strace's
+// "--- SIGCHLD ---") and then dropped. Caller holds sigMu.
+func (p *Process) ignoredLocked(sig int, target *Task) bool {
 	if sig == SIGKILL || sig == SIGSTOP || p.k.cfg.Tracer != nil {
+		return false
+	}
+	if target != nil && (target.SigMask|target.realBlocked)&sigBit(sig) != 0 {
 		return false
 	}
 	p.mu.Lock()
@@ -290,6 +299,22 @@ func (t *Task) SetSigMask(m uint64) {
 	t.p.sigMu.Lock()
 	t.SigMask = m &^ Unblockable
 	t.p.sigMu.Unlock()
+}
+
+// UnblockForWait unblocks set while rt_sigtimedwait waits for it; the
+// signals stay blocked for the discard rule (ignoredLocked), as Linux's
+// real_blocked keeps them. restore puts the mask back.
+func (t *Task) UnblockForWait(set uint64) (restore func()) {
+	t.p.sigMu.Lock()
+	old := t.SigMask
+	t.realBlocked = old
+	t.SigMask = (old &^ set) &^ Unblockable
+	t.p.sigMu.Unlock()
+	return func() {
+		t.p.sigMu.Lock()
+		t.SigMask, t.realBlocked = old, 0
+		t.p.sigMu.Unlock()
+	}
 }
 
 // SetSavedMask arranges for mask to be restored after the next handler

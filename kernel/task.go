@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/arch/amd64"
 	"github.com/elfloader/elfloader/plat"
 )
@@ -23,6 +24,7 @@ type Task struct {
 
 	// Fields below are touched only by the task's own goroutine.
 	SigMask       uint64
+	realBlocked   uint64 // the mask before rt_sigtimedwait (UnblockForWait), guarded by sigMu
 	ClearChildTID uint64
 	RobustList    uint64
 	RobustLen     uint64
@@ -227,6 +229,25 @@ func (t *Task) handleFault(f plat.Fault) {
 		t.Regs().Rip-- // a site was being rewritten: run it again
 		return
 	}
+	if f.Signo == int(unix.SIGSYS) && f.Code == linux.SYS_SECCOMP {
+		// App code reached the host kernel past elfloader (in-process,
+		// the dispatch selector cleared) with a call elfloader's host
+		// filter kills for: killed, whatever its handlers, as by
+		// SECCOMP_RET_KILL_PROCESS.
+		fmt.Fprintf(t.k.Report(), "elfloader: program killed by signal SIGSYS: process %d called the host kernel directly (%s), which elfloader's host filter forbids\n",
+			t.p.PID, linux.SyscallName(t.Regs().Rax))
+		t.p.killedBy(int(unix.SIGSYS))
+		t.exited = true
+		return
+	}
+	if f.Signo == int(unix.SIGKILL) {
+		// The platform lost the address space (a stub process that died
+		// or that its app broke): no registers or code left to show.
+		t.reportLostProcess()
+		t.p.killedBy(int(unix.SIGKILL))
+		t.exited = true
+		return
+	}
 	si := NewSigInfo(f.Signo, f.Code)
 	if f.Signo == int(unix.SIGSEGV) || f.Signo == int(unix.SIGBUS) || f.Signo == int(unix.SIGILL) || f.Signo == int(unix.SIGFPE) {
 		si.SetAddr(f.Addr)
@@ -238,6 +259,15 @@ func (t *Task) handleFault(f plat.Fault) {
 	t.ForceFault(si)
 	t.handleSignals(false)
 	t.lastFault = nil
+}
+
+// reportLostProcess says in one line why the platform lost the process.
+func (t *Task) reportLostProcess() {
+	why := "its address space is gone"
+	if e, ok := t.ctx.(interface{ Err() error }); ok && e.Err() != nil {
+		why = e.Err().Error()
+	}
+	fmt.Fprintf(t.k.Report(), "elfloader: program killed by signal SIGKILL (process %d): %s\n", t.p.PID, why)
 }
 
 // KillBySignal ends the process as if sig's default action killed it.

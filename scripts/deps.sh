@@ -18,6 +18,9 @@ command -v make >/dev/null || need+=(make)
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v curl >/dev/null || need+=(curl)
 command -v wrk >/dev/null || need+=(wrk)
+# the PostgreSQL test runs Debian's server, initdb, psql and pgbench (never
+# the package's own cluster or service)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 # the registry test pushes an image to Debian's distribution registry
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 # the servers test runs redis-server (BGSAVE forks) and nginx with workers

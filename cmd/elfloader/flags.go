@@ -58,7 +58,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.BoolVar(&o.debug, "debug", false, "log elfloader's own decisions (host confinement, …) to stderr")
-	fs.BoolVar(&o.unsafeNoHostFilter, "unsafe-no-host-filter", false, "do not confine app threads with Landlock (the host kernel then does not enforce that only :rw volumes are writable)")
+	fs.BoolVar(&o.unsafeNoHostFilter, "unsafe-no-host-filter", false, "turn off the host kernel's enforcement: no Landlock on app threads (only :rw volumes writable) and no seccomp filter on elfloader (only the host calls elfloader needs)")
 	o.registerCoverage(fs)
 }
 

@@ -40,7 +40,8 @@ type runOptions struct {
 	net         string
 	rewrite     string
 	debug       bool // --debug: log elfloader's own decisions
-	// unsafeNoHostFilter turns off the host's enforcement (Landlock).
+	// unsafeNoHostFilter turns off the host's enforcement (Landlock and
+	// the seccomp filter on elfloader).
 	unsafeNoHostFilter bool
 	// rewriteSet: --rewrite was given (the isolated platform refuses it).
 	rewriteSet bool
@@ -77,7 +78,7 @@ type runOptions struct {
 // and returns nil; --unsafe-no-host-filter turns it off, loudly.
 func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func() error, error) {
 	if o.unsafeNoHostFilter {
-		fmt.Fprintln(stderr, "elfloader: --unsafe-no-host-filter: the host kernel does not confine app code; code that escapes elfloader can write anywhere elfloader can")
+		fmt.Fprintln(stderr, "elfloader: --unsafe-no-host-filter: the host kernel does not confine app code (no Landlock, no seccomp filter); code that escapes elfloader can do anything elfloader can")
 		return nil, nil
 	}
 	if o.platform == "isolated" {
@@ -111,6 +112,34 @@ func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func()
 	}
 	log.Debug("host confinement", "landlock_abi", ll.ABI(), "writable", writable)
 	return ll.RestrictThread, nil
+}
+
+// installHostFilter puts the seccomp filter on every thread of elfloader
+// (sandbox.HostFilter), once the Go runtime and the platform have started
+// and before any app code is mapped: from then on the host kernel refuses
+// every system call elfloader does not need. --unsafe-no-host-filter
+// leaves it off (hostConfinement said so).
+func (o *runOptions) installHostFilter(log *slog.Logger, stderr io.Writer) error {
+	if o.unsafeNoHostFilter {
+		return nil
+	}
+	text, err := sandbox.OwnText()
+	if err != nil {
+		return fmt.Errorf("host filter: %w", err)
+	}
+	f, err := sandbox.NewHostFilter(text)
+	if err != nil {
+		return fmt.Errorf("host filter: %w", err)
+	}
+	if err := f.Install(); errors.Is(err, sandbox.ErrNoSeccomp) {
+		fmt.Fprintln(stderr, "elfloader: seccomp is not available on this host kernel: the host does not limit the system calls of elfloader")
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("host filter: %w (--unsafe-no-host-filter runs without it)", err)
+	}
+	log.Debug("host confinement", "seccomp", "installed on every thread", "allowed_calls", f.AllowedCalls(),
+		"bpf_instructions", f.Instructions(), "own_code_ranges", len(f.Text))
+	return nil
 }
 
 // hooks lets a command observe or filter the syscalls of a run.
@@ -204,6 +233,12 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fwd := startSignalForwarding(ctx, controllingTerminal)
+	// The host filter goes on once, before the first boot: every boot
+	// after it (reboot(2), --restart) runs under it too.
+	if err := o.installHostFilter(log, stderr); err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
+		return 125
+	}
 	b := &booter{o: o, argv: argv, rp: rp, tb: tb, stub: stub, log: log, threadSetup: threadSetup, fwd: fwd, stderr: stderr, ready: h.ready}
 	rs := &restarter{policy: policy}
 	var status int

@@ -17,9 +17,11 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/arch/amd64"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/plat/isolated"
+	"github.com/elfloader/elfloader/sandbox"
 )
 
 // KickSignal is the host real-time signal reserved to interrupt app code.
@@ -163,6 +165,9 @@ func (p *Platform) Kick(ctx plat.Context) error {
 // Switch implements plat.Context.
 func (ctx *Context) Switch() plat.Event {
 	ev := C.ep_enter(ctx.c)
+	for ev == C.EP_EVENT_FAULT && ctx.refuseEscapedCall() {
+		ev = C.ep_enter(ctx.c)
+	}
 	if ev == C.EP_EVENT_FAST {
 		ctx.p.fastCalls.Add(1)
 		ctx.fast = true
@@ -173,6 +178,26 @@ func (ctx *Context) Switch() plat.Event {
 		return plat.EventSyscall32
 	}
 	return plat.Event(ev)
+}
+
+// refuseEscapedCall answers a host system call that app code made past
+// Syscall User Dispatch (it cleared the selector) and elfloader's host
+// filter trapped (sandbox.HostFilter): EPERM, and the app goes on. It
+// returns false for any other fault, and for the dangerous calls, which
+// the kernel turns into a deadly SIGSYS.
+func (ctx *Context) refuseEscapedCall() bool {
+	if ctx.c.signo != C.int32_t(unix.SIGSYS) || ctx.c.code != linux.SYS_SECCOMP {
+		return false
+	}
+	r := ctx.Regs()
+	// The trap left the call's number in rax and rip after the syscall;
+	// the handler put the call's audit arch in err (int $0x80 is i386).
+	if uint32(ctx.c.err) == unix.AUDIT_ARCH_X86_64 && sandbox.KillsEscapedCall(r.Rax) {
+		return false
+	}
+	eperm := uint64(unix.EPERM)
+	r.Rax = -eperm
+	return true
 }
 
 // Fast reports whether the last syscall came through a rewritten site.

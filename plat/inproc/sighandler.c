@@ -46,6 +46,9 @@ _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
 #define PR_SYS_DISPATCH_ON 1
 #endif
 #define SYS_USER_DISPATCH 2
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
+#endif
 #ifndef AUDIT_ARCH_I386
 #define AUDIT_ARCH_I386 0x40000003u
 #endif
@@ -180,6 +183,8 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 		c->event = EP_EVENT_KICK;
 	} else {
 		c->event = EP_EVENT_FAULT;
+		if (sig == SIGSYS && si->si_code == SYS_SECCOMP)
+			c->err = si->si_arch; /* elfloader's host filter refused an escaped call */
 	}
 	to_host(c, uc, ep_resume);
 }

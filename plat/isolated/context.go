@@ -176,10 +176,22 @@ func (ctx *Context) waitEvent(timeout time.Duration) (uint32, error) {
 		if !ctx.as.alive() {
 			return 0, fmt.Errorf("isolated: stub process %d is gone", ctx.as.pid)
 		}
+		if !ctx.threadAlive() {
+			// App code jumped to the stub's own exit site: the process
+			// lives on without this thread, which will never post.
+			ctx.as.kill()
+			return 0, fmt.Errorf("isolated: stub thread %d of process %d is gone", ctx.tid, ctx.as.pid)
+		}
 		if timeout > 0 && time.Now().After(deadline) {
 			return 0, fmt.Errorf("isolated: stub thread %d did not answer within %v", ctx.tid, timeout)
 		}
 	}
+}
+
+// threadAlive reports whether the stub's host thread still exists (the
+// tid word in shared memory is the app's to change, so the host is asked).
+func (ctx *Context) threadAlive() bool {
+	return unix.Tgkill(ctx.as.pid, ctx.tid, 0) != unix.ESRCH
 }
 
 // adaptSpin tunes the polling budget after a wait that had to sleep.

@@ -83,8 +83,10 @@
 // thread's stack). The memfd is sealed against shrinking (no SIGBUS in Go);
 // replies are read with a plain read (descriptors sent by the stub are
 // dropped); unknown states and events kill the stub; every wait is bounded
-// or watches the stub's pidfd. A dead or broken stub makes Switch return
-// EventFault with SIGKILL, and Context.Err says why.
+// or watches the stub's pidfd and the thread (app code can jump to the
+// stub's exit site: the thread is gone, the process lives on). A dead or
+// broken stub makes Switch return EventFault with SIGKILL, and Context.Err
+// says why (tests/c/escape_isolated.c, docs/host-boundary.md).
 //
 // What subverted stub code can still do on the host: the calls the filter
 // allows, all confined to the stub's own process (its memory, its threads,

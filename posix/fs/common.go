@@ -24,6 +24,7 @@ func Register(tb *shim.Table) {
 	registerFcntl(tb)
 	registerIoctl(tb)
 	registerSync(tb)
+	registerSyncFileRange(tb)
 	registerSplice(tb)
 	registerSplicePipe(tb)
 	registerInotify(tb)

@@ -24,6 +24,7 @@
 //	sys_aio.go      io_setup, io_submit, io_getevents, io_pgetevents,
 //	                io_cancel, io_destroy (Linux AIO, run at submission)
 //	sys_splice.go   sendfile, copy_file_range
+//	sys_syncrange.go sync_file_range
 //	sys_splice_pipe.go splice, tee, vmsplice
 //	sys_pipe.go     pipe, pipe2
 //	sys_memfd.go    memfd_create (seals: sys_fcntl.go and vfs/ramfs/seals.go)

@@ -8,7 +8,9 @@
 //
 // Shared memory segments are host memfds mapped MAP_SHARED through the
 // process's kernel.MM, so every process that attaches one sees the same
-// pages on any platform. Blocking semop and msgsnd/msgrcv wait with
+// pages on any platform; an attachment belongs to an address space and
+// follows it (kernel.MMObserver): a fork child inherits it, exit and
+// execve detach it. Blocking semop and msgsnd/msgrcv wait with
 // Task.Block and end with EINTR when a signal arrives (they are never
 // restarted, as in Linux). It depends on kernel and shim only.
 package ipc

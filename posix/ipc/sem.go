@@ -289,15 +289,14 @@ func (n *namespace) clearUndo(id, num int) {
 
 type exitKey struct{}
 
-// watchExit makes sure the namespace hears of the process's exit (undo,
-// detach).
+// watchExit makes sure the namespace hears of the process's exit
+// (semaphore undo; shared memory follows the address space instead).
 func (n *namespace) watchExit(t *kernel.Task) {
 	pid := t.Process().PID
 	t.Process().OnExit(exitKey{}, func() {
 		n.mu.Lock()
 		defer n.mu.Unlock()
 		n.undoProcess(pid)
-		n.detachProcess(pid)
 	})
 }
 

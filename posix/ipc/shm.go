@@ -12,8 +12,8 @@ import (
 
 func registerShm(tb *shim.Table) {
 	tb.Register(unix.SYS_SHMGET, shim.Full, "segments are host memfds; limits from the host's /proc/sys/kernel/shm*", sysShmget)
-	tb.Register(unix.SYS_SHMAT, shim.Partial, "mapped MAP_SHARED through the process's address space: every process sees the same pages; SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC; a fork child inherits the mapping but not the attachment (shm_nattch, shmdt)", sysShmat)
-	tb.Register(unix.SYS_SHMDT, shim.Partial, "segments attached by this process; not those a fork child inherited", sysShmdt)
+	tb.Register(unix.SYS_SHMAT, shim.Full, "mapped MAP_SHARED through the process's address space: every process sees the same pages; SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC; a fork child inherits the attachment (shm_nattch counts it), execve and exit detach", sysShmat)
+	tb.Register(unix.SYS_SHMDT, shim.Full, "attachments of the caller's address space, its own or inherited by fork", sysShmdt)
 	tb.Register(unix.SYS_SHMCTL, shim.Full, "IPC_STAT, SHM_STAT(_ANY), IPC_SET, IPC_RMID (removed at the last detach), IPC_INFO, SHM_INFO, SHM_LOCK/UNLOCK (recorded)", sysShmctl)
 }
 
@@ -41,9 +41,10 @@ type segment struct {
 
 func (s *segment) ipcPerm() *perm { return &s.perm }
 
-// attachment is one shmat: which process and address space, where.
+// attachment is one shmat, or its copy in a fork child: which address
+// space, where. Attachments live as long as their address space (its
+// last process exits or execs) unless shmdt ends them first.
 type attachment struct {
-	pid  int
 	mm   *kernel.MM
 	addr uint64
 	seg  *segment
@@ -134,9 +135,53 @@ func sysShmat(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	s.nattch++
 	s.atime, s.lpid = time.Now(), t.Process().PID
-	n.shmAttaches = append(n.shmAttaches, &attachment{pid: t.Process().PID, mm: mm, addr: got, seg: s})
-	n.watchExit(t)
+	n.shmAttaches = append(n.shmAttaches, &attachment{mm: mm, addr: got, seg: s})
+	mm.Observe(shmObserverKey{}, shmObserver{n})
 	return got, nil
+}
+
+// shmObserverKey is the key of the shared memory observer of an MM.
+type shmObserverKey struct{}
+
+// shmObserver keeps the attachments in step with address spaces, as
+// Linux's shm_open and shm_close do for a segment's mappings: a fork child
+// inherits its parent's attachments; an address space that goes away
+// (exit, execve) detaches its own.
+type shmObserver struct{ n *namespace }
+
+// Forked implements kernel.MMObserver: every attachment of parent still
+// mapped in child (the copy was taken before a concurrent shmdt, or not)
+// is also child's.
+func (o shmObserver) Forked(parent, child *kernel.MM) {
+	n := o.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, at := range n.shmAttaches {
+		if at.mm != parent || !mapsSegment(child, at.addr) {
+			continue
+		}
+		at.seg.nattch++
+		at.seg.atime = time.Now()
+		n.shmAttaches = append(n.shmAttaches, &attachment{mm: child, addr: at.addr, seg: at.seg})
+	}
+}
+
+// Released implements kernel.MMObserver: pid was the last process of m.
+func (o shmObserver) Released(m *kernel.MM, pid int) {
+	n := o.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for i := len(n.shmAttaches) - 1; i >= 0; i-- {
+		if n.shmAttaches[i].mm == m {
+			n.detach(i, pid)
+		}
+	}
+}
+
+// mapsSegment reports whether a shared mapping starts at addr in mm.
+func mapsSegment(mm *kernel.MM, addr uint64) bool {
+	v, ok := mm.Find(addr)
+	return ok && v.Shared && v.Start == addr
 }
 
 func overlaps(mm *kernel.MM, start, end uint64) bool {
@@ -183,16 +228,6 @@ func (n *namespace) freeSegment(s *segment) {
 	n.shm.remove(&s.perm)
 	unix.Close(s.memfd)
 	s.memfd = -1
-}
-
-// detachProcess drops the attachments of an exiting process (its mappings
-// go with its address space).
-func (n *namespace) detachProcess(pid int) {
-	for i := len(n.shmAttaches) - 1; i >= 0; i-- {
-		if n.shmAttaches[i].pid == pid {
-			n.detach(i, pid)
-		}
-	}
 }
 
 func sysShmctl(t *kernel.Task, a shim.Args) (uint64, error) {

@@ -230,7 +230,6 @@ func sysRtSigtimedwait(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	// The waited-for signals are treated as unblocked while we wait, so
 	// their arrival wakes us; others interrupt with EINTR.
-	old := t.SigMask
 	for {
 		if si, ok := t.TakeSignal(set); ok {
 			if a[1] != 0 {
@@ -240,9 +239,9 @@ func sysRtSigtimedwait(t *kernel.Task, a shim.Args) (uint64, error) {
 			}
 			return uint64(si.Signo()), nil
 		}
-		t.SetSigMask(old &^ set)
+		restore := t.UnblockForWait(set)
 		err := t.Block(nil, deadline)
-		t.SetSigMask(old)
+		restore()
 		if err == unix.ETIMEDOUT {
 			return 0, unix.EAGAIN
 		}

@@ -79,7 +79,7 @@ func sysFutexWake(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err := futex2Key(t, addr, a[3]); err != nil {
 		return 0, err
 	}
-	return uint64(t.Kernel().Futexes().Wake(t, addr, nr, uint32(mask))), nil
+	return uint64(t.Kernel().Futexes().Wake(t, addr, a[3]&futex2Private != 0, nr, uint32(mask))), nil
 }
 
 // sysFutexWait is futex_wait(uaddr, val, mask, flags, timeout, clockid):
@@ -105,7 +105,7 @@ func sysFutexWait(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	return 0, t.Kernel().Futexes().Wait(t, addr, uint32(val), uint32(mask), dl)
+	return 0, t.Kernel().Futexes().Wait(t, addr, a[3]&futex2Private != 0, uint32(val), uint32(mask), dl)
 }
 
 // sysFutexRequeue is futex_requeue(waiters[2], flags, nr_wake,
@@ -131,6 +131,9 @@ func sysFutexRequeue(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	}
 	cmp := uint32(w[0].Val)
-	n, err := t.Kernel().Futexes().Requeue(t, w[0].Uaddr, w[1].Uaddr, a.Int(2), a.Int(3), &cmp)
+	// Both words must be private for a private requeue, as in Linux
+	// (futex_requeue keys each by its own flags; one table key here).
+	private := w[0].Flags&futex2Private != 0 && w[1].Flags&futex2Private != 0
+	n, err := t.Kernel().Futexes().Requeue(t, w[0].Uaddr, w[1].Uaddr, private, a.Int(2), a.Int(3), &cmp)
 	return uint64(n), err
 }

@@ -126,7 +126,7 @@ func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		return 0, ft.Wait(t, addr, val, bitset, dl)
+		return 0, ft.Wait(t, addr, private, val, bitset, dl)
 	case linux.FUTEX_WAKE, linux.FUTEX_WAKE_BITSET:
 		bitset := uint32(linux.FUTEX_BITSET_MATCH_ANY)
 		if cmd == linux.FUTEX_WAKE_BITSET {
@@ -135,24 +135,24 @@ func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
 				return 0, unix.EINVAL
 			}
 		}
-		return uint64(ft.Wake(t, addr, int(int32(val)), bitset)), nil
+		return uint64(ft.Wake(t, addr, private, int(int32(val)), bitset)), nil
 	case linux.FUTEX_REQUEUE:
-		n, err := ft.Requeue(t, addr, addr2, int(int32(val)), int(int32(timeout)), nil)
+		n, err := ft.Requeue(t, addr, addr2, private, int(int32(val)), int(int32(timeout)), nil)
 		return uint64(n), err
 	case linux.FUTEX_CMP_REQUEUE:
-		n, err := ft.Requeue(t, addr, addr2, int(int32(val)), int(int32(timeout)), &val3)
+		n, err := ft.Requeue(t, addr, addr2, private, int(int32(val)), int(int32(timeout)), &val3)
 		return uint64(n), err
 	case linux.FUTEX_WAKE_OP:
-		n, err := ft.WakeOp(t, addr, addr2, int(int32(val)), int(int32(timeout)), val3)
+		n, err := ft.WakeOp(t, addr, addr2, private, int(int32(val)), int(int32(timeout)), val3)
 		return uint64(n), err
 	case linux.FUTEX_LOCK_PI, linux.FUTEX_LOCK_PI2:
 		dl, err := deadline(t, timeout, true, cmd == linux.FUTEX_LOCK_PI || realtime)
 		if err != nil {
 			return 0, err
 		}
-		return 0, ft.LockPI(t, addr, false, dl)
+		return 0, ft.LockPI(t, addr, private, false, dl)
 	case linux.FUTEX_TRYLOCK_PI:
-		return 0, ft.LockPI(t, addr, true, time.Time{})
+		return 0, ft.LockPI(t, addr, private, true, time.Time{})
 	case linux.FUTEX_UNLOCK_PI:
 		if addr%4 != 0 {
 			// Linux reads the word before it checks the alignment.
@@ -165,7 +165,7 @@ func sysFutex(t *kernel.Task, a shim.Args) (uint64, error) {
 			}
 			return 0, unix.EINVAL
 		}
-		return 0, ft.UnlockPI(t, addr)
+		return 0, ft.UnlockPI(t, addr, private)
 	}
 	return 0, unix.ENOSYS
 }
@@ -180,10 +180,12 @@ func sysFutexWaitv(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	addrs := make([]uint64, n)
+	private := make([]bool, n)
 	vals := make([]uint32, n)
 	for i, w := range waiters {
 		vals[i] = uint32(w.Val)
 		addrs[i] = w.Uaddr
+		private[i] = w.Flags&linux.FUTEX_PRIVATE_FLAG != 0
 		if w.Flags&^linux.FUTEX_PRIVATE_FLAG != linux.FUTEX2_SIZE_U32 || w.Reserved != 0 {
 			return 0, unix.EINVAL
 		}
@@ -198,6 +200,6 @@ func sysFutexWaitv(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	i, err := t.Kernel().Futexes().Waitv(t, addrs, vals, dl)
+	i, err := t.Kernel().Futexes().Waitv(t, addrs, private, vals, dl)
 	return uint64(i), err
 }

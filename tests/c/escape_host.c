@@ -11,18 +11,7 @@
 #include <stdio.h>
 #include <sys/syscall.h>
 
-static long host_syscall(long nr, long a, long b, long c, long d)
-{
-	long r;
-	register long r10 __asm__("r10") = d;
-	__asm__ volatile("movb $0, %%gs:16\n\t" /* SUD selector: allow */
-			 "syscall\n\t"
-			 "movb $1, %%gs:16" /* block again: back to elfloader */
-			 : "=a"(r)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-			 : "rcx", "r11", "memory");
-	return r;
-}
+#include "escape.h"
 
 static void try_create(const char *what, const char *path)
 {

@@ -1,5 +1,6 @@
 /* Calls without a program of their own elsewhere: identities, prctl names,
- * getcpu, sched_setaffinity, posix_fadvise, flock, sync, mknod of a FIFO,
+ * getcpu, sched_setaffinity, posix_fadvise, flock, sync, sync_file_range,
+ * mknod of a FIFO,
  * and execve/execveat of this very program. Usage: misc_calls DIR */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +25,24 @@ static void check(int ok, const char *what) {
 }
 
 extern char **environ;
+
+static long sfr(int fd, long off, long n, unsigned flags) {
+	errno = 0;
+	return syscall(SYS_sync_file_range, fd, off, n, flags) == 0 ? 0 : errno;
+}
+
+/* sync_file_range: a file, then Linux's errno order: EBADF, EINVAL for
+ * unknown flags and bad ranges, ESPIPE for a pipe. */
+static void sync_file_range_rules(int fd, int pipefd) {
+	const unsigned all = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+	check(write(fd, "data", 4) == 4 && sfr(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0 && sfr(fd, 0, 4, all) == 0,
+	      "sync_file_range");
+	check(sfr(-1, 0, 0, 8) == EBADF, "sync_file_range bad fd EBADF first");
+	check(sfr(fd, 0, 0, 8) == EINVAL, "sync_file_range bad flags EINVAL");
+	check(sfr(fd, -1, 0, 0) == EINVAL && sfr(fd, 0, -2, 0) == EINVAL, "sync_file_range negative EINVAL");
+	check(sfr(fd, 0x7fffffffffffff00L, 0x200, 0) == EINVAL, "sync_file_range wrapping EINVAL");
+	check(sfr(pipefd, 0, 0, SYNC_FILE_RANGE_WRITE) == ESPIPE, "sync_file_range pipe ESPIPE");
+}
 
 int main(int argc, char **argv) {
 	if (argc > 2 && strcmp(argv[2], "child") == 0) {
@@ -74,6 +93,7 @@ int main(int argc, char **argv) {
 	check(flock(fd, LOCK_UN) == 0 && flock(fd2, LOCK_SH | LOCK_NB) == 0, "flock unlock then shared");
 	sync();
 	check(fsync(fd) == 0, "sync and fsync");
+	sync_file_range_rules(fd, p[0]);
 
 	snprintf(path, sizeof path, "%s/fifo", argv[1]);
 	unlink(path);

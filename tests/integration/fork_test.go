@@ -34,6 +34,26 @@ func TestFork(t *testing.T) {
 	}
 }
 
+// TestFutexShared runs tests/c/futex_shared.c in every variant, natively
+// and under elfloader: futexes and pshared semaphores in MAP_SHARED memory
+// between a parent and its fork child (anonymous memory, a file mapped
+// twice, a SysV segment attached twice), private wakes that must not cross
+// processes, and SysV attachments inherited by fork (shm_nattch, shmdt).
+func TestFutexShared(t *testing.T) {
+	for _, v := range testbin.Variants() {
+		t.Run(v.Name, func(t *testing.T) {
+			if !v.Static {
+				skipUnlessDynamic(t)
+			}
+			bin := testbin.Build(t, testbin.CSource(t, "futex_shared.c"), v, "-pthread")
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "scratch")}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, appScratch("futex-shared-" + v.Name)}, nil, nil)
+			compareRuns(t, native, loaded)
+			assertNoPanic(t, loaded.Stderr)
+		})
+	}
+}
+
 // forkShellScript exercises what shells fork for: a pipeline, command
 // substitution, a subshell's exit status, and a loop of external commands
 // and pipes.

@@ -70,14 +70,40 @@ func (b *serverOutput) String() string {
 // the test ends if it is still running.
 func startAppServer(t *testing.T, flags, argv []string, port int) *appServer {
 	t.Helper()
+	p := startApp(t, testbin.Elfloader(t), nil, flags, argv)
+	deadline := time.Now().Add(serverStartTimeout)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return p
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("server exited before listening on %s (%v); output:\n%s", addr, p.err, p.output.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not listen on %s within %v; output:\n%s", addr, serverStartTimeout, p.output.String())
+		}
+	}
+}
+
+// startApp starts `ELFLOADER run FLAGS... argv...` in its own process
+// group, as the host user cred when it is not nil (the test runs as
+// root), and returns at once. The group is killed when the test ends if
+// elfloader is still running.
+func startApp(t *testing.T, elfloader string, cred *syscall.Credential, flags, argv []string) *appServer {
+	t.Helper()
 	args := append([]string{"run"}, testbin.EnvFlags()...)
 	args = append(args, flags...)
 	args = append(args, argv...)
-	cmd := exec.Command(testbin.Elfloader(t), args...)
+	cmd := exec.Command(elfloader, args...)
 	out := &serverOutput{}
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start elfloader: %v", err)
 	}
@@ -94,23 +120,7 @@ func startAppServer(t *testing.T, flags, argv []string, port int) *appServer {
 			<-p.done
 		}
 	})
-	deadline := time.Now().Add(serverStartTimeout)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return p
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("server exited before listening on %s (%v); output:\n%s", addr, p.err, out.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not listen on %s within %v; output:\n%s", addr, serverStartTimeout, out.String())
-		}
-	}
+	return p
 }
 
 // stop sends sig to the elfloader process (which forwards it to the app)
@@ -120,10 +130,17 @@ func (p *appServer) stop(t *testing.T, sig syscall.Signal) int {
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatalf("send %v: %v", sig, err)
 	}
+	return p.wait(t, serverStopTimeout, sig.String())
+}
+
+// wait waits up to timeout for elfloader to exit (after what, for the
+// failure message) and returns the shell-style exit status.
+func (p *appServer) wait(t *testing.T, timeout time.Duration, after string) int {
+	t.Helper()
 	select {
 	case <-p.done:
-	case <-time.After(serverStopTimeout):
-		t.Fatalf("server still running %v after %v; output:\n%s", serverStopTimeout, sig, p.output.String())
+	case <-time.After(timeout):
+		t.Fatalf("still running %v after %s; output:\n%s", timeout, after, p.output.String())
 	}
 	ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if !ok {

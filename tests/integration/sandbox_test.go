@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/elfloader/elfloader/sandbox"
 	"github.com/elfloader/elfloader/tests/testbin"
 )
@@ -61,4 +63,57 @@ func TestLandlockConfinesEscapedCode(t *testing.T) {
 			t.Errorf("without confinement the escape should reach the host; output:\n%s", out)
 		}
 	})
+}
+
+// TestHostFilterRefusesEscapedCalls runs app code that clears the Syscall
+// User Dispatch selector and makes one raw host system call: elfloader's
+// seccomp filter (the default) lets through what elfloader itself needs
+// (getpid), answers EPERM to other calls (mq_unlink, any int $0x80) and
+// kills the program for the dangerous ones (mount, ptrace, bpf) with one
+// line of report and the status of a death by SIGSYS. With --unsafe-no-host-filter the same
+// calls reach the host kernel, which shows the escape is real.
+func TestHostFilterRefusesEscapedCalls(t *testing.T) {
+	if strings.Contains(os.Getenv(testbin.FlagsEnv), "isolated") {
+		t.Skip("the isolated platform's app code cannot reach the host kernel at all (TestIsolatedEscape)")
+	}
+	bin := testbin.Build(t, testbin.CSource(t, "escape_seccomp.c"), testbin.StaticVariants()[0])
+	cases := []struct {
+		call   string
+		unsafe bool
+		status int
+		out    string
+	}{
+		{call: "getpid", out: "getpid: ok\n"},
+		{call: "mq_unlink", out: "mq_unlink: errno 1\n"},
+		{call: "int80", out: "int80: errno 1\n"},
+		{call: "mount", status: 128 + int(unix.SIGSYS)},
+		{call: "ptrace", status: 128 + int(unix.SIGSYS)},
+		{call: "bpf", status: 128 + int(unix.SIGSYS)},
+		{call: "mount", unsafe: true, out: "mount: errno 2\n"},   // ENOENT: no such mount point
+		{call: "ptrace", unsafe: true, out: "ptrace: errno 3\n"}, // ESRCH: no such process
+		{call: "bpf", unsafe: true, out: "bpf: errno 22\n"},      // EINVAL: no such command
+		{call: "int80", unsafe: true, out: "int80: ok\n"},
+	}
+	for _, c := range cases {
+		name := c.call
+		var flags []string
+		if c.unsafe {
+			name += "/unsafe-no-host-filter"
+			flags = []string{"--unsafe-no-host-filter"}
+		}
+		t.Run(name, func(t *testing.T) {
+			got := testbin.RunElfloader(t, threadTimeout, flags, []string{bin, c.call}, nil, nil)
+			if got.Status != c.status || got.Stdout != c.out {
+				t.Fatalf("status %d, output %q, want %d, %q\nstderr:\n%s", got.Status, got.Stdout, c.status, c.out, got.Stderr)
+			}
+			if c.status == 0 {
+				return
+			}
+			want := "elfloader: program killed by signal SIGSYS: process "
+			lines := strings.Split(strings.TrimSuffix(got.Stderr, "\n"), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], want) || !strings.Contains(lines[0], "("+c.call+")") {
+				t.Errorf("stderr should be one line saying the host filter killed the program for %s:\n%s", c.call, got.Stderr)
+			}
+		})
+	}
 }

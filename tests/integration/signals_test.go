@@ -10,6 +10,7 @@ func signalPrograms() []cProgram {
 		{source: "sig_altstack.c", repeat: true},
 		{source: "sig_longjmp.c", repeat: true},
 		{source: "sig_wait.c", repeat: true},
+		{source: "sig_blocked_ignored.c"}, // kept for signalfd and sigwait
 		{source: "sig_thread.c", repeat: true},
 		{source: "sig_abort_thread.c", repeat: true},
 		{source: "sig_ucontext.c", repeat: true},
