@@ -64,6 +64,7 @@ var allowedCalls = []hostCall{
 	{unix.SYS_FALLOCATE, "hostfs fallocate"},
 	{unix.SYS_FSYNC, "hostfs fsync"},
 	{unix.SYS_SYNCFS, "hostfs syncfs"},
+	{unix.SYS_CACHESTAT, "app cachestat of files whose bytes have a host descriptor (handlers)"},
 	{unix.SYS_SYNC_FILE_RANGE, "app sync_file_range of host files (handlers; postgres's checkpointer)"},
 	{unix.SYS_FADVISE64, "hostfs fadvise"},
 	{unix.SYS_GETXATTR, "hostfs extended attributes"},

@@ -47,8 +47,6 @@ static void *waiter(void *arg) {
 	return NULL;
 }
 
-static void settle(void) { usleep(50 * 1000); }
-
 static void mode_of(const char *what, const char *p) {
 	struct stat st;
 	if (lstat(p, &st) != 0)
@@ -95,17 +93,30 @@ int main(int argc, char **argv) {
 	pthread_t th[3];
 	for (int i = 0; i < 3; i++)
 		pthread_create(&th[i], NULL, waiter, NULL);
-	settle();
-	show("wake one", syscall(NR_futex_wake, &word, 0xffffffff, 1, SIZE_U32 | F2_PRIVATE));
-	settle();
-	printf("woke: %d\n", woke);
+	/* The waiters block at their own pace: repeat each step until it has
+	 * reached them (bounded), so that the output never depends on timing. */
+	long n = 0;
+	for (int i = 0; i < 500 && n == 0; i++) {
+		n = syscall(NR_futex_wake, &word, 0xffffffff, 1, SIZE_U32 | F2_PRIVATE);
+		if (n == 0)
+			usleep(10 * 1000);
+	}
+	printf("wake one: %ld\n", n);
 	struct waitv rq[2] = {{0, (uint64_t)(uintptr_t)&word, SIZE_U32 | F2_PRIVATE, 0},
 			      {0, (uint64_t)(uintptr_t)&word2, SIZE_U32 | F2_PRIVATE, 0}};
 	rq[0].val = 1;
 	show("requeue value differs", syscall(NR_futex_requeue, rq, 0, 0, 2));
 	rq[0].val = 0;
 	show("requeue bad flags", syscall(NR_futex_requeue, rq, 1, 0, 2));
-	show("requeue both", syscall(NR_futex_requeue, rq, 0, 0, 2));
+	long moved = 0;
+	for (int i = 0; i < 500 && moved < 2; i++) {
+		long r = syscall(NR_futex_requeue, rq, 0, 0, 2);
+		if (r > 0)
+			moved += r;
+		else
+			usleep(10 * 1000);
+	}
+	printf("requeued: %ld\n", moved);
 	show("wake on the old word", syscall(NR_futex_wake, &word, 0xffffffff, 10, SIZE_U32 | F2_PRIVATE));
 	show("wake on the new word", syscall(NR_futex_wake, &word2, 0xffffffff, 10, SIZE_U32 | F2_PRIVATE));
 	for (int i = 0; i < 3; i++)
