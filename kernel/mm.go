@@ -50,6 +50,9 @@ type VMA struct {
 	// task's; its value belongs to the handler library that set it and
 	// is never changed in place.
 	MemPolicy any
+	// Sealed is mseal(2): the range can no longer be unmapped, moved,
+	// remapped or have its protection changed.
+	Sealed bool
 	// object is what a shared mapping shows (mm_shared.go); FileOff is
 	// then the offset in it.
 	object sharedObject
@@ -344,6 +347,9 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		if m.anyHost(s.Addr, end) || m.inReserved(s.Addr, end) {
 			return 0, unix.ENOMEM
 		}
+		if m.anySealed(s.Addr, end) {
+			return 0, unix.EPERM
+		}
 		if err := m.claimGaps(s.Addr, end); err != nil {
 			return 0, err
 		}
@@ -409,6 +415,10 @@ func (m *MM) Unmap(addr, length uint64) error {
 	}
 	end := addr + length
 	m.mu.Lock()
+	if m.anySealed(addr, end) {
+		m.mu.Unlock()
+		return unix.EPERM
+	}
 	for _, v := range m.vmas {
 		s, e := max(v.Start, addr), min(v.End, end)
 		if s < e && !v.Host {
@@ -439,6 +449,9 @@ func (m *MM) Protect(addr, length uint64, prot int) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.anySealed(addr, end) {
+		return unix.EPERM
+	}
 	if !m.covered(addr, end, 0) {
 		return unix.ENOMEM
 	}
@@ -501,6 +514,9 @@ func (m *MM) Advise(addr, length uint64, advice int) error {
 	defer m.mu.RUnlock()
 	if !m.covered(addr, end, 0) {
 		return unix.ENOMEM
+	}
+	if m.sealBlocksAdvice(addr, end, advice) {
+		return unix.EPERM
 	}
 	err := m.as.Advise(addr, end-addr, advice)
 	if err == unix.EOPNOTSUPP && advice == unix.MADV_DONTNEED {
@@ -569,6 +585,9 @@ func (m *MM) Brk(want uint64) uint64 {
 		m.insert(VMA{Start: m.brkMapped, End: newMapped, Prot: unix.PROT_READ | unix.PROT_WRITE, Name: "[heap]"})
 		m.merge()
 	case newMapped < m.brkMapped:
+		if m.anySealed(newMapped, m.brkMapped) {
+			return m.brkCur // mseal(2): the heap cannot shrink into a seal
+		}
 		if err := m.as.Unmap(newMapped, m.brkMapped-newMapped); err != nil {
 			return m.brkCur
 		}

@@ -88,6 +88,10 @@ func (m *MM) Remap(old, oldLen, newLen uint64, flags int, newAddr uint64) (uint6
 		m.mu.Unlock()
 		return 0, unix.EINVAL // DONTUNMAP: private anonymous memory only
 	}
+	if v.Sealed || fixed && m.anySealed(newAddr, newAddr+newLen) {
+		m.mu.Unlock()
+		return 0, unix.EPERM // mseal(2)
+	}
 	addr, err := m.remapLocked(v, old, oldLen, newLen, mayMove, fixed, dontUnmap, newAddr)
 	m.mu.Unlock()
 	if err != nil {

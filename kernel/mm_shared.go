@@ -52,6 +52,9 @@ func (p VMA) continues(v VMA) bool {
 	if p.End != v.Start || p.Prot != v.Prot || p.Shared != v.Shared || p.NoWrite != v.NoWrite || p.Name != v.Name || !isSpecialOrAnon(v.Name) {
 		return false
 	}
+	if p.Sealed != v.Sealed || p.MemPolicy != v.MemPolicy {
+		return false // different VMAs in Linux too (VM_SEALED, vm_policy)
+	}
 	return p.object == v.object && (!p.Shared || p.FileOff+(p.End-p.Start) == v.FileOff)
 }
 

@@ -18,6 +18,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_MADVISE, shim.Full, "advice is passed to the host for the app's ranges", sysMadvise)
 	registerRemap(tb)
 	registerNUMA(tb)
+	registerSeal(tb)
 }
 
 func sysBrk(t *kernel.Task, a shim.Args) (uint64, error) {

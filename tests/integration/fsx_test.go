@@ -165,3 +165,7 @@ func TestCachestat(t *testing.T) {
 		})
 	}
 }
+
+// TestMseal runs tests/c/mseal.c: sealed memory, natively and under
+// elfloader.
+func TestMseal(t *testing.T) { runBreadth(t, "mseal.c", false) }
