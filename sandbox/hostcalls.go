@@ -43,6 +43,7 @@ var allowedCalls = []hostCall{
 	{unix.SYS_FSTAT, "hostfs, Go os package"},
 	{unix.SYS_NEWFSTATAT, "hostfs stat, Go os package"},
 	{unix.SYS_FSTATFS, "hostfs statfs"},
+	{unix.SYS_GETCWD, "the app's first working directory, elfloader's own, at every boot (--restart, reboot(2))"},
 	{unix.SYS_LSEEK, "hostfs seek"},
 	{unix.SYS_FCNTL, "descriptor flags, hostfs"},
 	{unix.SYS_DUP3, "Go syscall.ForkExec child (stub start)"},
