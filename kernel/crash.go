@@ -17,7 +17,7 @@ func (t *Task) crashReport(sig, code int, addr uint64, fault bool) {
 	if !fault {
 		// Only the first process's death by a signal is elfloader's to
 		// report; a child's is its parent's business, as natively.
-		if t.p.family.parent == nil {
+		if t.k.isInit(t.p) {
 			fmt.Fprintf(w, "elfloader: program killed by signal %s\n", name)
 		}
 		return

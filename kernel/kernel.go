@@ -57,6 +57,11 @@ type Config struct {
 	// Tracer, when set, sees delivered signals and task ends (strace's
 	// "--- SIG ---" and "+++ exited +++" lines).
 	Tracer Tracer
+	// FirstProcessStop, when set, is told when the first process (which
+	// has no parent in the app) stops (true) or continues (false), so
+	// that elfloader can stop itself for the user's shell as the program
+	// run natively would.
+	FirstProcessStop func(stopped bool)
 }
 
 // Kernel is the root of the state an app sees.
@@ -67,10 +72,14 @@ type Kernel struct {
 	nextPID   int
 	processes map[int]*Process
 	tasks     map[int]*Task
-	futexes   *FutexTable
-	reported  map[string]bool
-	libState  map[any]any
-	id        string
+	init      *Process // the first process, the app's init (guarded by mu)
+	// hostParent is the group and session of elfloader's host parent,
+	// the first process's parent for orphaned-group checks.
+	hostParent groupIDs
+	futexes    *FutexTable
+	reported   map[string]bool
+	libState   map[any]any
+	id         string
 
 	// internal is closed when a kernel goroutine panicked (internalErr).
 	internal     chan struct{}
@@ -143,10 +152,15 @@ func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	k.mu.Lock()
+	k.init = p
+	k.hostParent = hostParentGroups()
+	k.mu.Unlock()
 	t := p.leader
 	go t.run()
 	select {
 	case <-p.done:
+		k.endAll(p)
 		return p.status, nil
 	case <-k.internal:
 		return InternalErrorStatus, k.internalErr

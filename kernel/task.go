@@ -85,7 +85,9 @@ func (t *Task) ExitThread(code int) {
 	t.p.mu.Unlock()
 	if last {
 		t.p.exit(code & 0xff)
+		return
 	}
+	t.p.checkStopComplete()
 }
 
 // ExitGroup ends the whole process (exit_group(2)).

@@ -9,13 +9,15 @@ import (
 )
 
 // TestPgrp runs the process-group programs (tests/c/pgrp_basic.c,
-// tests/c/pidfd.c) in every variant, natively and under elfloader:
-// setpgid's and setsid's rules, kill and waitpid of a group, CLONE_FILES
-// without CLONE_VM, PR_SET_PDEATHSIG, and pidfds (signals, getfd,
-// readiness in poll and epoll, waitid P_PIDFD).
+// tests/c/pidfd.c, tests/c/jobctl.c) in every variant, natively and under
+// elfloader: setpgid's and setsid's rules, kill and waitpid of a group,
+// CLONE_FILES without CLONE_VM, PR_SET_PDEATHSIG, pidfds (signals, getfd,
+// readiness in poll and epoll, waitid P_PIDFD), and job control (stop and
+// continue, wait's stopped and continued reports, SIGCHLD codes, orphaned
+// groups, subreapers).
 func TestPgrp(t *testing.T) {
 	requireHostProgram(t, "/bin/cat")
-	for _, prog := range []string{"pgrp_basic", "pidfd"} {
+	for _, prog := range []string{"pgrp_basic", "pidfd", "jobctl"} {
 		for _, v := range testbin.Variants() {
 			t.Run(prog+"/"+v.Name, func(t *testing.T) {
 				if !v.Static {
