@@ -114,6 +114,9 @@ func (q *sigQueue) take(want uint64) (SigInfo, bool) {
 type signalState struct {
 	pending   sigQueue
 	savedMask *uint64 // mask to restore after a handler (sigsuspend)
+	// waiting is the set a sigtimedwait waits for, unblocked while it
+	// waits but still counted as blocked (Linux's real_blocked).
+	waiting uint64
 }
 
 // sigLock guards pending queues and masks across a thread group.
@@ -179,16 +182,23 @@ func (t *Task) SendSignal(si SigInfo) {
 	}
 }
 
-// ignoredLocked reports whether sig would be discarded on arrival. Under
-// a tracer nothing is: as for a ptraced Linux task, an ignored signal is
-// queued, shown when taken (strace's "--- SIGCHLD ---") and then dropped.
+// ignoredLocked reports whether sig would be discarded on arrival. A
+// signal a thread blocks (or waits for in sigtimedwait) is not: its
+// disposition may change before it is taken. Under a tracer nothing is:
+// as for a ptraced Linux task, an ignored signal is queued, shown when
+// taken (strace's "--- SIGCHLD ---") and then dropped.
 func (p *Process) ignoredLocked(sig int) bool {
 	if sig == SIGKILL || sig == SIGSTOP || p.k.cfg.Tracer != nil {
 		return false
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.tasks {
+		if (t.SigMask|t.sig.waiting)&sigBit(sig) != 0 {
+			return false
+		}
+	}
 	h := p.sigacts[sig].Handler
-	p.mu.Unlock()
 	return h == linux.SIG_IGN || (h == linux.SIG_DFL && defaultActionOf(sig) == actIgnore)
 }
 
@@ -304,6 +314,15 @@ func (t *Task) Pending() uint64 {
 func (t *Task) SetSigMask(m uint64) {
 	t.p.sigMu.Lock()
 	t.SigMask = m &^ Unblockable
+	t.p.sigMu.Unlock()
+}
+
+// SetWaitMask is SetSigMask for sigtimedwait: mask while it waits for
+// the signals of waiting (zero when the wait ends).
+func (t *Task) SetWaitMask(mask, waiting uint64) {
+	t.p.sigMu.Lock()
+	t.SigMask = mask &^ Unblockable
+	t.sig.waiting = waiting
 	t.p.sigMu.Unlock()
 }
 

@@ -207,7 +207,8 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		Platform:    rp.plat, Syscalls: tb,
 		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(os.Stdout, 1), Stderr: o.stdio(os.Stderr, 2),
 		Report: stderr, Hostname: host,
-		Mounts: mounts.List,
+		Mounts:           mounts.List,
+		FirstProcessStop: stopWithFirstProcess,
 	})
 	if err == nil {
 		err = container.MountKernelFS(root, k, &mounts)

@@ -85,3 +85,13 @@ func forwardSignal(k *kernel.Kernel, sig syscall.Signal, controllingTerminal boo
 		k.SignalFirstProcess(int(sig))
 	}
 }
+
+// stopWithFirstProcess stops elfloader itself when the program the user
+// started stops (Ctrl-Z, kill -STOP), so that the user's shell sees the
+// job stopped as it would the program run natively; the SIGCONT that
+// resumes elfloader is forwarded to the program and resumes it.
+func stopWithFirstProcess(stopped bool) {
+	if stopped {
+		unix.Kill(os.Getpid(), unix.SIGSTOP)
+	}
+}

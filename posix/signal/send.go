@@ -240,9 +240,9 @@ func sysRtSigtimedwait(t *kernel.Task, a shim.Args) (uint64, error) {
 			}
 			return uint64(si.Signo()), nil
 		}
-		t.SetSigMask(old &^ set)
+		t.SetWaitMask(old&^set, set)
 		err := t.Block(nil, deadline)
-		t.SetSigMask(old)
+		t.SetWaitMask(old, 0)
 		if err == unix.ETIMEDOUT {
 			return 0, unix.EAGAIN
 		}

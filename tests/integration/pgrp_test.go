@@ -51,13 +51,26 @@ func TestPgrpShell(t *testing.T) {
 	assertNoPanic(t, loaded.Stderr)
 }
 
+// jobLine is a foreground job of one process that says when it starts
+// and each time it is continued: SIGCONT is blocked and taken with
+// sigwaitinfo, so none is missed whenever it comes.
+const jobLine = `/usr/bin/python3 -c 'import itertools, os, signal; ` +
+	`signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCONT}); os.write(1, b"started\n"); ` +
+	`[os.write(1, b"cont%d\n" % n) for n in itertools.count(1) if signal.sigwaitinfo({signal.SIGCONT})]'`
+
 // TestPgrpJobControlPty drives an interactive bash on a terminal, natively
 // and under elfloader: a background job (`sleep 100 &`), `jobs`, `kill %1`
 // and its status, and Ctrl-C of a foreground job, which bash puts in a
 // group of its own and gives the terminal (setpgid, TIOCSPGRP): the job
-// dies of SIGINT, bash takes the terminal back and goes on.
+// dies of SIGINT, bash takes the terminal back and goes on. Then job
+// control proper: Ctrl-Z stops a foreground `sleep 100` and a foreground
+// job (SIGTSTP to the terminal's foreground group, bash's wait with
+// WUNTRACED), `jobs` lists it stopped, `bg` continues it in the
+// background, kill -STOP stops it there, `fg` brings it back and Ctrl-C
+// ends it; a `cat` started in
+// the background stops on SIGTTIN when it reads the terminal.
 func TestPgrpJobControlPty(t *testing.T) {
-	requireHostProgram(t, "/bin/bash", "/bin/sleep")
+	requireHostProgram(t, "/bin/bash", "/bin/sleep", "/bin/sh", "/bin/cat", "/usr/bin/python3")
 	argv := []string{"/bin/bash", "--norc", "--noprofile", "--noediting", "-i"}
 	env := []string{"PS1=$ ", "TERM=dumb", "PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
 	session := func(r *ptyRun) {
@@ -74,6 +87,32 @@ func TestPgrpJobControlPty(t *testing.T) {
 		command("/bin/sh -c 'echo started; exec /bin/sleep 100'", "started\r\n")
 		r.send("\x03")
 		command("echo after $?", "after 130")
+		// Ctrl-Z stops the foreground sleep; bash reports it and lists it.
+		command("/bin/sh -c 'echo started; exec /bin/sleep 100'", "started\r\n")
+		r.send("\x1a")
+		r.expect("[1]+  Stopped                 /bin/sh -c 'echo started; exec /bin/sleep 100'")
+		command("jobs", "[1]+  Stopped")
+		// SIGKILL ends it stopped; bash forgets the job once it saw that.
+		command("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.1; done; echo gone", "gone")
+		// A stopped job continued with bg, then fg, then Ctrl-C.
+		command(jobLine, "started\r\n")
+		r.send("\x1a")
+		r.expect("Stopped")
+		// (The job's "cont1" may come after bash's next prompt.)
+		command("bg", "cont1")
+		r.send("jobs\n")
+		r.expect("[1]+  Running")
+		command("kill -STOP %1; wait %1", "Stopped")
+		command("fg", "cont2")
+		r.send("\x03")
+		command("echo fg $?", "fg 130")
+		// A background cat reading the terminal stops on SIGTTIN (set -b:
+		// bash reports it at once).
+		command("set -b", "")
+		command("cat &", "[1] ")
+		r.expect("[1]+  Stopped                 cat")
+		r.send("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.1; done; echo cat gone\n")
+		r.expect("cat gone")
 		command("exit 7", "exit 7")
 	}
 	_, _, ns, ls := bothOnPty(t, nil, argv, env, session)
