@@ -120,3 +120,47 @@ func TestPgrpJobControlPty(t *testing.T) {
 		t.Errorf("status %d, native %d, want 7", ls, ns)
 	}
 }
+
+// subreaperRun runs argv as a child subreaper (PR_SET_CHILD_SUBREAPER):
+// after the run it prints the run's status and whether a host process it
+// started outlived it (orphans come to the subreaper; any still alive
+// after a bound counts as leaked).
+const subreaperRun = `import ctypes, os, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+r = subprocess.run(sys.argv[1:])
+print("status", r.returncode, flush=True)
+leaked, deadline = 0, time.monotonic() + 20
+while True:
+    try:
+        pid, _ = os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        break
+    if pid == 0:
+        if time.monotonic() > deadline:
+            leaked = 1
+            break
+        time.sleep(0.05)
+print("leaked", leaked)
+`
+
+// TestPgrpInitExit runs tests/c/orphan_init.c under elfloader: an orphan
+// goes to the first process (the app's init), which reaps it; when init
+// exits the other processes are killed (as when a PID namespace's init
+// exits), elfloader ends with init's status, and no host process it
+// started (a stub) is left behind.
+func TestPgrpInitExit(t *testing.T) {
+	const python3 = "/usr/bin/python3"
+	requireHostProgram(t, python3)
+	v, ok := testbin.VariantByName("gcc-static")
+	if !ok {
+		t.Skip("no gcc-static variant")
+	}
+	bin := testbin.Build(t, testbin.CSource(t, "orphan_init.c"), v)
+	argv := append([]string{python3, "-c", subreaperRun, testbin.Elfloader(t), "run"}, testbin.EnvFlags()...)
+	r := testbin.RunNative(t, 2*testTimeout, append(argv, bin), nil, nil)
+	assertNoPanic(t, r.Stderr)
+	const want = "child: exited 0\ninit reaps the orphan: 1, reparented to init: 1\ninit exits\nstatus 3\nleaked 0\n"
+	if r.Stdout != want {
+		t.Errorf("stdout %q, want %q; stderr:\n%s", r.Stdout, want, r.Stderr)
+	}
+}
