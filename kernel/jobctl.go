@@ -101,6 +101,16 @@ func (p *Process) resumeLocked() bool {
 	return p.jc.notified
 }
 
+// endStop drops a group stop without a report: the process is exiting
+// (SIGKILL ends a stopped process), it is no longer stopped but dead.
+func (p *Process) endStop() {
+	p.sigMu.Lock()
+	defer p.sigMu.Unlock()
+	if p.resumeLocked() {
+		p.jc.reportCont = false
+	}
+}
+
 // sendSignalPrepared is the common head of the two SendSignal: the
 // effects of sending sig, then whether it is discarded. Caller holds
 // sigMu; continued tells the caller to notify the parent after unlocking.

@@ -155,6 +155,7 @@ func (p *Process) exit(status int) {
 	p.exiting.Store(true)
 	p.status = status
 	p.mu.Unlock()
+	p.endStop()
 	p.mu.Lock()
 	tasks := make([]*Task, 0, len(p.tasks))
 	for _, t := range p.tasks {

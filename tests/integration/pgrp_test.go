@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/elfloader/elfloader/tests/testbin"
@@ -162,5 +163,33 @@ func TestPgrpInitExit(t *testing.T) {
 	const want = "child: exited 0\ninit reaps the orphan: 1, reparented to init: 1\ninit exits\nstatus 3\nleaked 0\n"
 	if r.Stdout != want {
 		t.Errorf("stdout %q, want %q; stderr:\n%s", r.Stdout, want, r.Stderr)
+	}
+}
+
+// TestPgrpElfloaderStopped runs elfloader as a job of a native
+// interactive bash: Ctrl-Z stops the program, so elfloader stops itself
+// and bash reports the job stopped; fg continues elfloader, which passes
+// SIGCONT on to the program; Ctrl-C ends it.
+func TestPgrpElfloaderStopped(t *testing.T) {
+	requireHostProgram(t, "/bin/bash", "/usr/bin/python3")
+	argv := []string{"/bin/bash", "--norc", "--noprofile", "--noediting", "-i"}
+	env := []string{"PS1=$ ", "TERM=dumb", "PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
+	r := startOnPty(t, argv, env, false)
+	command := func(line, want string) {
+		r.expect("$ ")
+		r.send(line + "\n")
+		r.expect(want)
+	}
+	job := strings.Join(append(append([]string{testbin.Elfloader(t), "run"}, testbin.EnvFlags()...), jobLine), " ")
+	command(job, "started\r\n")
+	r.send("\x1a")
+	r.expect("Stopped")
+	command("jobs", "[1]+  Stopped")
+	command("fg", "cont1")
+	r.send("\x03")
+	command("echo status $?", "status 130")
+	command("exit 7", "exit 7")
+	if st := r.wait(); st != 7 {
+		t.Errorf("bash status %d, want 7", st)
 	}
 }
