@@ -69,9 +69,10 @@ const jobLine = `/usr/bin/python3 -c 'import itertools, os, signal; ` +
 // WUNTRACED), `jobs` lists it stopped, `bg` continues it in the
 // background, kill -STOP stops it there, `fg` brings it back and Ctrl-C
 // ends it; a `cat` started in
-// the background stops on SIGTTIN when it reads the terminal.
+// the background stops on SIGTTIN when it reads the terminal, an `stty`
+// on SIGTTOU when it sets its mode, unless it ignores SIGTTOU.
 func TestPgrpJobControlPty(t *testing.T) {
-	requireHostProgram(t, "/bin/bash", "/bin/sleep", "/bin/sh", "/bin/cat", "/usr/bin/python3")
+	requireHostProgram(t, "/bin/bash", "/bin/sleep", "/bin/sh", "/bin/cat", "/bin/stty", "/usr/bin/python3")
 	argv := []string{"/bin/bash", "--norc", "--noprofile", "--noediting", "-i"}
 	env := []string{"PS1=$ ", "TERM=dumb", "PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
 	session := func(r *ptyRun) {
@@ -94,7 +95,9 @@ func TestPgrpJobControlPty(t *testing.T) {
 		r.expect("[1]+  Stopped                 /bin/sh -c 'echo started; exec /bin/sleep 100'")
 		command("jobs", "[1]+  Stopped")
 		// SIGKILL ends it stopped; bash forgets the job once it saw that.
-		command("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.1; done; echo gone", "gone")
+		// (Markers are quoted so that the echo of the typed line does not
+		// match them.)
+		command("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.1; done; echo job\" gone\"", "job gone")
 		// A stopped job continued with bg, then fg, then Ctrl-C.
 		command(jobLine, "started\r\n")
 		r.send("\x1a")
@@ -112,8 +115,17 @@ func TestPgrpJobControlPty(t *testing.T) {
 		command("set -b", "")
 		command("cat &", "[1] ")
 		r.expect("[1]+  Stopped                 cat")
-		r.send("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.1; done; echo cat gone\n")
+		r.send("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.1; done; echo cat\" gone\"\n")
 		r.expect("cat gone")
+		// Changing the terminal's mode from the background: SIGTTOU stops
+		// stty, unless it ignores SIGTTOU.
+		command("stty -echo &", "[1] ")
+		r.expect("[1]+  Stopped                 stty -echo")
+		r.send("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.1; done; echo stty\" gone\"\n")
+		r.expect("stty gone")
+		command("(trap '' TTOU; stty echo && echo mode\" set\") &", "mode set")
+		r.send("wait; echo wai\"ted\"\n")
+		r.expect("waited")
 		command("exit 7", "exit 7")
 	}
 	_, _, ns, ls := bothOnPty(t, nil, argv, env, session)
