@@ -143,11 +143,7 @@ func (h *HostFile) checkTerminalWrite(t *Task) error {
 	if !h.terminal() {
 		return nil
 	}
-	tio, err := unix.IoctlGetTermios(h.fd, unix.TCGETS)
-	if err != nil || tio.Lflag&unix.TOSTOP == 0 {
-		return nil
-	}
-	return t.checkTerminalAccess(sigTTOU)
+	return consoleAccess(t, h.fd, sigTTOU)
 }
 
 // rw reads or writes the host descriptor. Owned descriptors are

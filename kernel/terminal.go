@@ -318,3 +318,14 @@ func (t *Task) checkTerminalAccess(sig int) error {
 	t.k.signalGroup(pgrp, sig)
 	return ERESTARTSYS
 }
+
+// consoleAccess applies checkTerminalAccess to a read (sig SIGTTIN) or a
+// write (SIGTTOU, only while TOSTOP is set) of host descriptor fd when it
+// is a terminal.
+func consoleAccess(t *Task, fd, sig int) error {
+	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil || (sig == sigTTOU && tio.Lflag&unix.TOSTOP == 0) {
+		return nil
+	}
+	return t.checkTerminalAccess(sig)
+}

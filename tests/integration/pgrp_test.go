@@ -69,7 +69,8 @@ const jobLine = `/usr/bin/python3 -c 'import itertools, os, signal; ` +
 // WUNTRACED), `jobs` lists it stopped, `bg` continues it in the
 // background, kill -STOP stops it there, `fg` brings it back and Ctrl-C
 // ends it; a `cat` started in
-// the background stops on SIGTTIN when it reads the terminal, an `stty`
+// the background stops on SIGTTIN when it reads the terminal (stdin or
+// /dev/tty), an `stty`
 // on SIGTTOU when it sets its mode, unless it ignores SIGTTOU.
 func TestPgrpJobControlPty(t *testing.T) {
 	requireHostProgram(t, "/bin/bash", "/bin/sleep", "/bin/sh", "/bin/cat", "/bin/stty", "/usr/bin/python3")
@@ -117,6 +118,10 @@ func TestPgrpJobControlPty(t *testing.T) {
 		r.expect("[1]+  Stopped                 cat")
 		r.send("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.1; done; echo cat\" gone\"\n")
 		r.expect("cat gone")
+		command("cat /dev/tty &", "[1] ")
+		r.expect("[1]+  Stopped                 cat /dev/tty")
+		r.send("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.1; done; echo tty\" gone\"\n")
+		r.expect("tty gone")
 		// Changing the terminal's mode from the background: SIGTTOU stops
 		// stty, unless it ignores SIGTTOU.
 		command("stty -echo &", "[1] ")
