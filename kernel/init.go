@@ -58,3 +58,18 @@ func (p *Process) SetChildSubreaper(on bool) { p.childSubreaper.Store(on) }
 
 // ChildSubreaper reports PR_GET_CHILD_SUBREAPER.
 func (p *Process) ChildSubreaper() bool { return p.childSubreaper.Load() }
+
+// SignalFirstGroup sends sig from outside (the user, through elfloader)
+// to every process of the first process's group: what a shell's SIGCONT
+// to a stopped job reaches natively.
+func (k *Kernel) SignalFirstGroup(sig int) {
+	init := k.initProcess()
+	if init == nil {
+		return
+	}
+	for _, p := range k.GroupMembers(init.ProcessGroup()) {
+		if !p.Exiting() {
+			p.SendSignal(NewSigInfo(sig, linux.SI_USER))
+		}
+	}
+}

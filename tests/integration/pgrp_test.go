@@ -184,20 +184,21 @@ func TestPgrpInitExit(t *testing.T) {
 }
 
 // TestPgrpElfloaderStopped runs elfloader as a job of a native
-// interactive bash: Ctrl-Z stops the program, so elfloader stops itself
-// and bash reports the job stopped; fg continues elfloader, which passes
-// SIGCONT on to the program; Ctrl-C ends it.
+// interactive bash, the program a shell running the job of jobLine as
+// its child: Ctrl-Z stops both, so elfloader stops itself and bash
+// reports the job stopped; fg continues elfloader, which passes SIGCONT
+// on to the program's group; Ctrl-C ends it.
 func TestPgrpElfloaderStopped(t *testing.T) {
-	requireHostProgram(t, "/bin/bash", "/usr/bin/python3")
+	requireHostProgram(t, "/bin/bash", "/bin/sh", "/usr/bin/python3")
 	argv := []string{"/bin/bash", "--norc", "--noprofile", "--noediting", "-i"}
-	env := []string{"PS1=$ ", "TERM=dumb", "PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
+	env := []string{"PS1=$ ", "TERM=dumb", "PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "JOB=" + jobLine}
 	r := startOnPty(t, argv, env, false)
 	command := func(line, want string) {
 		r.expect("$ ")
 		r.send(line + "\n")
 		r.expect(want)
 	}
-	job := strings.Join(append(append([]string{testbin.Elfloader(t), "run"}, testbin.EnvFlags()...), jobLine), " ")
+	job := strings.Join(append(append([]string{testbin.Elfloader(t), "run"}, testbin.EnvFlags()...), `/bin/sh -c "$JOB; exit"`), " ")
 	command(job, "started\r\n")
 	r.send("\x1a")
 	r.expect("Stopped")
