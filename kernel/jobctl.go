@@ -125,8 +125,9 @@ func (p *Process) afterContinue() {
 }
 
 // beginStop starts a group stop for sig (the default action of a stop
-// signal taken by one of the process's threads), kicks the other threads
-// and tells the parent. A stop already in effect is left as it is.
+// signal taken by one of the process's threads) and kicks the other
+// threads; the parent is told when all are held (stopCompleteLocked). A
+// stop already in effect is left as it is.
 func (p *Process) beginStop(sig int) {
 	p.sigMu.Lock()
 	if p.jc.stop != 0 || p.exiting.Load() {
@@ -241,42 +242,42 @@ func (t *Task) waitWhileStopped() {
 	}
 }
 
-// takeStopSignal acts on a stop signal taken with its default action. It
-// reports false when the signal is discarded instead (SIGTSTP, SIGTTIN or
-// SIGTTOU in an orphaned process group).
-func (t *Task) takeStopSignal(sig int) bool {
+// takeStopSignal acts on a stop signal taken with its default action:
+// the process stops, unless the signal is SIGTSTP, SIGTTIN or SIGTTOU and
+// the process group is orphaned (the signal is discarded).
+func (t *Task) takeStopSignal(sig int) {
 	if sig != SIGSTOP && t.k.groupOrphaned(t.p.ProcessGroup(), nil) {
-		return false
+		return
 	}
 	t.p.beginStop(sig)
 	t.waitWhileStopped()
-	return true
 }
 
-// jobReport is a stop or continue report a wait collects: the wait status
-// and whether there was one. Caller holds c.sigMu.
-func (c *Process) jobReportLocked(options int, consume bool) (int, bool) {
+// jobReportLocked is the stop or continue report of the process that a
+// wait with options collects (consume: taken, not WNOWAIT): the wait
+// status and whether there is one. Caller holds p.sigMu.
+func (p *Process) jobReportLocked(options int, consume bool) (int, bool) {
 	switch {
-	case options&unix.WUNTRACED != 0 && c.jc.reportStop != 0:
-		status := c.jc.reportStop<<8 | 0x7f
+	case options&unix.WUNTRACED != 0 && p.jc.reportStop != 0:
+		status := p.jc.reportStop<<8 | 0x7f
 		if consume {
-			c.jc.reportStop = 0
+			p.jc.reportStop = 0
 		}
 		return status, true
-	case options&unix.WCONTINUED != 0 && c.jc.reportCont:
+	case options&unix.WCONTINUED != 0 && p.jc.reportCont:
 		if consume {
-			c.jc.reportCont = false
+			p.jc.reportCont = false
 		}
 		return 0xffff, true
 	}
 	return 0, false
 }
 
-// jobReport is jobReportLocked under the child's lock.
-func (c *Process) jobReport(options int, consume bool) (int, bool) {
-	c.sigMu.Lock()
-	defer c.sigMu.Unlock()
-	return c.jobReportLocked(options, consume)
+// jobReport is jobReportLocked under the process's lock.
+func (p *Process) jobReport(options int, consume bool) (int, bool) {
+	p.sigMu.Lock()
+	defer p.sigMu.Unlock()
+	return p.jobReportLocked(options, consume)
 }
 
 // groupOrphaned reports whether process group pgid is orphaned (or

@@ -241,25 +241,25 @@ func (p *Process) reparent(c *Process) {
 	}
 }
 
-// adopt makes r the parent of orphan c; false when r is exiting and takes
+// adopt makes p the parent of orphan c; false when p is exiting and takes
 // no more children.
-func (r *Process) adopt(c *Process) bool {
-	r.family.mu.Lock()
-	if r.family.gone {
-		r.family.mu.Unlock()
+func (p *Process) adopt(c *Process) bool {
+	p.family.mu.Lock()
+	if p.family.gone {
+		p.family.mu.Unlock()
 		return false
 	}
-	r.family.addChildLocked(c)
-	r.family.mu.Unlock()
+	p.family.addChildLocked(c)
+	p.family.mu.Unlock()
 	c.family.mu.Lock()
-	c.family.parent = r
+	c.family.parent = p
 	c.family.exitSignal = int(unix.SIGCHLD)
 	zombie := c.family.zombie
 	termSig := c.family.termSig
 	c.family.mu.Unlock()
-	c.ppid.Store(int64(r.PID))
+	c.ppid.Store(int64(p.PID))
 	if zombie {
-		c.notifyExit(r, termSig)
+		c.notifyExit(p, termSig)
 	}
 	return true
 }
