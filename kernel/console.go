@@ -24,6 +24,7 @@ type HostFile struct {
 
 	mu    sync.Mutex
 	flags int // status flags as the app sees them (O_ACCMODE, O_NONBLOCK, O_APPEND, O_ASYNC)
+	tty   int // a borrowed descriptor: 1 a terminal, -1 not, 0 not known yet
 }
 
 // NewHostFile wraps a borrowed host descriptor (the console); Close leaves
@@ -112,9 +113,41 @@ func (h *HostFile) io(t *Task, events int16, op func() (int, error)) (int, error
 	}
 }
 
-// Read implements File.
+// Read implements File. A read of the console from a background process
+// group gets SIGTTIN (checkTerminalAccess).
 func (h *HostFile) Read(t *Task, p []byte) (int, error) {
+	if h.terminal() {
+		if err := t.checkTerminalAccess(sigTTIN); err != nil {
+			return 0, err
+		}
+	}
 	return h.io(t, unix.POLLIN, func() (int, error) { return h.rw(unix.SYS_READ, p) })
+}
+
+// terminal reports whether the descriptor is a borrowed terminal (the
+// console); owned descriptors never are.
+func (h *HostFile) terminal() bool {
+	if h.owned {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.tty == 0 {
+		h.tty = -1
+		if _, err := unix.IoctlGetTermios(h.fd, unix.TCGETS); err == nil {
+			h.tty = 1
+		}
+	}
+	return h.tty == 1
+}
+
+// checkTerminalWrite applies TOSTOP: with it set, a background process
+// group writing to the console gets SIGTTOU.
+func (h *HostFile) checkTerminalWrite(t *Task) error {
+	if !h.terminal() {
+		return nil
+	}
+	return consoleAccess(t, h.fd, sigTTOU)
 }
 
 // rw reads or writes the host descriptor. Owned descriptors are
@@ -138,8 +171,12 @@ func (h *HostFile) rw(nr uintptr, p []byte) (int, error) {
 
 // Write implements File. A blocking write to a pipe or socket writes
 // everything (waiting as needed) unless a signal interrupts after part of
-// it; a write without readers raises SIGPIPE for the writer, as Linux does.
+// it; a write without readers raises SIGPIPE for the writer, as Linux
+// does; a write to the console obeys TOSTOP (checkTerminalWrite).
 func (h *HostFile) Write(t *Task, p []byte) (int, error) {
+	if err := h.checkTerminalWrite(t); err != nil {
+		return 0, err
+	}
 	n, err := h.io(t, unix.POLLOUT, func() (int, error) { return h.rw(unix.SYS_WRITE, p) })
 	for err == nil && n < len(p) && h.owned && !h.nonblocking() {
 		m, e := h.io(t, unix.POLLOUT, func() (int, error) { return h.rw(unix.SYS_WRITE, p[n:]) })

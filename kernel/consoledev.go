@@ -21,7 +21,10 @@ type consoleDevice struct {
 	owned   bool // close the descriptor on release
 }
 
-func (c *consoleDevice) Read(_ context.Context, p []byte, _ int64, _ bool) (int, error) {
+func (c *consoleDevice) Read(ctx context.Context, p []byte, _ int64, _ bool) (int, error) {
+	if err := c.checkJobControl(ctx, c.in, sigTTIN); err != nil {
+		return 0, err
+	}
 	for {
 		n, err := unix.Read(c.in, p)
 		if err == unix.EINTR {
@@ -31,7 +34,10 @@ func (c *consoleDevice) Read(_ context.Context, p []byte, _ int64, _ bool) (int,
 	}
 }
 
-func (c *consoleDevice) Write(_ context.Context, p []byte, _ int64, _ bool) (int, error) {
+func (c *consoleDevice) Write(ctx context.Context, p []byte, _ int64, _ bool) (int, error) {
+	if err := c.checkJobControl(ctx, c.out, sigTTOU); err != nil {
+		return 0, err
+	}
 	for {
 		n, err := unix.Write(c.out, p)
 		if err == unix.EINTR {
@@ -39,6 +45,16 @@ func (c *consoleDevice) Write(_ context.Context, p []byte, _ int64, _ bool) (int
 		}
 		return max(n, 0), err
 	}
+}
+
+// checkJobControl applies the console's job-control rules
+// (consoleAccess) for the task the call runs for.
+func (c *consoleDevice) checkJobControl(ctx context.Context, fd, sig int) error {
+	t, ok := TaskFromContext(ctx)
+	if !ok {
+		return nil
+	}
+	return consoleAccess(t, fd, sig)
 }
 
 func (c *consoleDevice) Release() {

@@ -18,7 +18,7 @@ func (t *Task) crashReport(sig, code int, addr uint64, fault bool) {
 		// Only the first process's death by a signal is elfloader's to
 		// report; a child's is its parent's business, as natively. A
 		// shutdown's signals are the app's own request.
-		if t.p.family.parent == nil && !t.k.shuttingDown() {
+		if t.k.isInit(t.p) && !t.k.shuttingDown() {
 			fmt.Fprintf(w, "elfloader: program killed by signal %s\n", name)
 		}
 		return

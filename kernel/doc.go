@@ -10,6 +10,13 @@
 // epoll, the console) alike, with readiness either from a host descriptor
 // (Pollable) or from an in-memory wait queue (Waitable).
 //
+// Processes follow Linux's job control (jobctl.go: stop signals stop
+// every thread, SIGCONT resumes, wait and SIGCHLD report both, orphaned
+// process groups), the console's rules for background groups
+// (terminal.go: SIGTTIN, SIGTTOU), and PID-namespace rules with the
+// first process as init (init.go: orphans are reparented to it or to a
+// child subreaper; its exit kills the rest).
+//
 // It depends on abi, arch, plat, vfs and the pure elfloader package.
 // System-call handlers live elsewhere (posix/*) and reach the kernel through Task;
 // the kernel reaches them through the Dispatcher interface the shim implements.

@@ -197,7 +197,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	mm, auxv := img.mm, img.auxv
 
 	p := &Process{
-		k: k, PID: pid, PPID: os.Getppid(), mm: mm, FS: fsctx,
+		k: k, PID: pid, mm: mm, FS: fsctx,
 		UID: uid, GID: gid,
 		Argv: target.argv, Envp: spec.Envp, ExecPath: spec.Path, ExePath: target.exePath(), exeLoc: target.exe.f.loc,
 		rlimits:   defaultRlimits(),
@@ -223,6 +223,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 			p.files.SetLimit(int(min(r.Cur, 1<<20)))
 		}
 	}
+	p.ppid.Store(int64(os.Getppid()))
 	if k.cfg.Rewriter != nil && mm.Direct() {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})
 		for _, v := range mm.VMAs() {

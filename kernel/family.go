@@ -24,7 +24,17 @@ type family struct {
 	zombie     bool
 	vforkDone  chan struct{} // closed when a vfork child execs or exits
 	sharedMM   bool          // a vfork child still borrowing its parent's memory
-	orphaned   bool          // its parent exited: reaped at exit (init's job)
+	orphaned   bool          // no reaper was left for it: reaped at exit
+	gone       bool          // the process exited and handed its children on
+}
+
+// addChildLocked records child c. Caller holds f.mu.
+func (f *family) addChildLocked(c *Process) {
+	if f.children == nil {
+		f.children = map[int]*Process{}
+		f.childEvent = make(chan struct{}, 1)
+	}
+	f.children[c.PID] = c
 }
 
 // killedBy ends the process as killed by sig (wait status: the signal).
@@ -56,7 +66,6 @@ func (p *Process) exited() {
 		close(f.vforkDone)
 		f.vforkDone = nil
 	}
-	sig := f.exitSignal
 	orphaned := f.orphaned
 	termSig := f.termSig
 	f.mu.Unlock()
@@ -67,11 +76,19 @@ func (p *Process) exited() {
 	if parent == nil {
 		return
 	}
+	p.notifyExit(parent, termSig)
+}
+
+// notifyExit tells parent that p ended: its exit signal (SIGCHLD), with
+// si_code and si_status saying how, as Linux's do_notify_parent:
+// CLD_EXITED with the exit code, CLD_KILLED with the signal (CLD_DUMPED
+// needs a core file, which elfloader never writes); and a wake-up of its
+// wait.
+func (p *Process) notifyExit(parent *Process, termSig int) {
+	p.family.mu.Lock()
+	sig := p.family.exitSignal
+	p.family.mu.Unlock()
 	if sig > 0 {
-		// si_code and si_status say how the child ended, as Linux's
-		// do_notify_parent: CLD_EXITED with the exit code, CLD_KILLED with
-		// the signal (CLD_DUMPED needs a core file, which elfloader never
-		// writes).
 		code, status := linux.CLD_EXITED, p.status&0xff
 		if termSig != 0 {
 			code, status = linux.CLD_KILLED, termSig
@@ -81,15 +98,7 @@ func (p *Process) exited() {
 		si.SetStatus(status)
 		parent.SendSignal(si)
 	}
-	parent.family.mu.Lock()
-	ev := parent.family.childEvent
-	parent.family.mu.Unlock()
-	if ev != nil {
-		select {
-		case ev <- struct{}{}:
-		default:
-		}
-	}
+	parent.wakeWaiters()
 }
 
 // spawn creates a child process that shares the caller's memory until it
@@ -156,7 +165,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 	p := t.p
 	pid := t.k.allocPID()
 	child := &Process{
-		k: t.k, PID: pid, PPID: p.PID, mm: mm,
+		k: t.k, PID: pid, mm: mm,
 		UID: p.UID, GID: p.GID, Umask: p.Umask, NoNewPrivs: p.NoNewPrivs,
 		Argv: p.Argv, Envp: p.Envp, ExecPath: p.ExecPath, ExePath: p.ExePath, exeLoc: p.exeLoc, Auxv: p.Auxv,
 		tasks: map[int]*Task{}, done: make(chan struct{}), startTime: time.Now(),
@@ -182,6 +191,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 	}
 	child.groups = p.childGroups()
 	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared}
+	child.ppid.Store(int64(p.PID))
 
 	nt := t.cloneTask(child, pid, a)
 	child.tasks[pid] = nt
@@ -194,11 +204,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 func (t *Task) start(child *Process, nt *Task) {
 	p := t.p
 	p.family.mu.Lock()
-	if p.family.children == nil {
-		p.family.children = map[int]*Process{}
-		p.family.childEvent = make(chan struct{}, 1)
-	}
-	p.family.children[child.PID] = child
+	p.family.addChildLocked(child)
 	p.family.mu.Unlock()
 	t.k.mu.Lock()
 	t.k.processes[child.PID] = child
@@ -209,12 +215,15 @@ func (t *Task) start(child *Process, nt *Task) {
 
 // Wait4 waits for a child (pid > 0: that one; -1 or 0: any) to end and
 // reaps it, returning its pid and wait status. WNOHANG returns 0 at once
-// when no child has ended.
+// when no child has ended; WUNTRACED and WCONTINUED report stopped and
+// continued children too.
 func (t *Task) Wait4(pid int, options int) (int, int, error) {
-	return t.WaitChild(pid, options, true)
+	return t.WaitChild(pid, options|unix.WEXITED, true)
 }
 
-// WaitChild is Wait4 with the choice not to reap (waitid's WNOWAIT).
+// WaitChild waits for a child to change state as options ask (WEXITED,
+// WUNTRACED alias WSTOPPED, WCONTINUED, WNOHANG), with the choice not to
+// reap or consume the report (waitid's WNOWAIT).
 func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 	p := t.p
 	for {
@@ -233,7 +242,14 @@ func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 			c.family.mu.Lock()
 			z := c.family.zombie
 			c.family.mu.Unlock()
-			if z {
+			if !z {
+				if status, ok := c.jobReport(options, reap); ok {
+					f.mu.Unlock()
+					return cpid, status, nil
+				}
+				continue
+			}
+			if options&unix.WEXITED != 0 {
 				if !reap {
 					f.mu.Unlock()
 					return cpid, c.waitStatus(), nil

@@ -61,6 +61,11 @@ type Config struct {
 	// shutdown (reboot(2)); 0 means DefaultShutdownGrace, a negative value
 	// none (SIGKILL at once).
 	ShutdownGrace time.Duration
+	// FirstProcessStop, when set, is told when the first process (which
+	// has no parent in the app) stops (true) or continues (false), so
+	// that elfloader can stop itself for the user's shell as the program
+	// run natively would.
+	FirstProcessStop func(stopped bool)
 }
 
 // Kernel is the root of the state an app sees.
@@ -71,11 +76,15 @@ type Kernel struct {
 	nextPID   int
 	processes map[int]*Process
 	tasks     map[int]*Task
-	futexes   *FutexTable
-	reported  map[string]bool
-	libState  map[any]any
-	id        string
-	power     powerState
+	init      *Process // the first process, the app's init (guarded by mu)
+	// hostParent is the group and session of elfloader's host parent,
+	// the first process's parent for orphaned-group checks.
+	hostParent groupIDs
+	futexes    *FutexTable
+	reported   map[string]bool
+	libState   map[any]any
+	id         string
+	power      powerState
 
 	asyncOnce sync.Once
 	asyncIO   *asyncIO // the O_ASYNC watcher (async.go)
@@ -152,6 +161,10 @@ func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	k.mu.Lock()
+	k.init = p
+	k.hostParent = hostParentGroups()
+	k.mu.Unlock()
 	t := p.leader
 	go t.run()
 	firstDone := p.done
@@ -159,6 +172,7 @@ func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 		select {
 		case <-firstDone:
 			if !k.shuttingDown() {
+				k.endAll(p)
 				return p.status, nil
 			}
 			firstDone = nil // the shutdown's end decides

@@ -47,6 +47,18 @@ func initialGroups() groupIDs {
 	return groupIDs{pgid: unix.Getpgrp(), sid: sid}
 }
 
+// hostParentGroups is the group and session of elfloader's host parent
+// (none known: -1, which matches no group).
+func hostParentGroups() groupIDs {
+	ppid := unix.Getppid()
+	pgid, err1 := unix.Getpgid(ppid)
+	sid, err2 := unix.Getsid(ppid)
+	if err1 != nil || err2 != nil {
+		return groupIDs{pgid: -1, sid: -1}
+	}
+	return groupIDs{pgid: pgid, sid: sid}
+}
+
 // childGroups is what a new child inherits from its parent.
 func (p *Process) childGroups() groupIDs {
 	p.k.mu.Lock()
@@ -184,25 +196,88 @@ func (p *Process) waitMatches(c *Process, pid int) bool {
 	}
 }
 
-// orphanChildren hands p's children to an init that reaps them, as Linux
-// reparents orphans: a zombie child goes at once, a live one when it
-// exits, so that neither stays in the pid table (its group, its PID) for
-// ever. Their getppid() is not changed.
+// orphanChildren hands p's children to a reaper, as Linux reparents
+// orphans: the nearest living ancestor that is a child subreaper
+// (PR_SET_CHILD_SUBREAPER), else the app's init (the first process). The
+// reaper becomes their parent (getppid, SIGCHLD, wait); a zombie child is
+// announced to it at once. Groups the exit orphans get SIGHUP and SIGCONT
+// when they have a stopped member. When init itself exits there is no
+// reaper: the children are left to the kernel (Kernel.endAll kills every
+// process, as Linux does when a PID namespace's init exits).
 func (p *Process) orphanChildren() {
 	p.family.mu.Lock()
-	children := p.family.children
+	children := make([]*Process, 0, len(p.family.children))
+	for _, c := range p.family.children {
+		children = append(children, c)
+	}
 	p.family.children = nil
+	p.family.gone = true
 	p.family.mu.Unlock()
 	for _, c := range children {
-		c.family.mu.Lock()
-		zombie := c.family.zombie
-		c.family.parent = nil
-		c.family.orphaned = !zombie
-		c.family.mu.Unlock()
-		if zombie {
-			p.k.reap(c)
+		p.reparent(c)
+	}
+	p.hangUpOrphanedGroups(children)
+}
+
+// reparent gives orphan c to a reaper, or to nobody (reaped at its exit)
+// when none is left.
+func (p *Process) reparent(c *Process) {
+	for {
+		r := p.k.reaperFor(p)
+		if r == nil {
+			c.family.mu.Lock()
+			zombie := c.family.zombie
+			c.family.parent = nil
+			c.family.orphaned = !zombie
+			c.family.mu.Unlock()
+			if zombie {
+				p.k.reap(c)
+			}
+			return
+		}
+		if r.adopt(c) {
+			return
 		}
 	}
+}
+
+// adopt makes p the parent of orphan c; false when p is exiting and takes
+// no more children.
+func (p *Process) adopt(c *Process) bool {
+	p.family.mu.Lock()
+	if p.family.gone {
+		p.family.mu.Unlock()
+		return false
+	}
+	p.family.addChildLocked(c)
+	p.family.mu.Unlock()
+	c.family.mu.Lock()
+	c.family.parent = p
+	c.family.exitSignal = int(unix.SIGCHLD)
+	zombie := c.family.zombie
+	termSig := c.family.termSig
+	c.family.mu.Unlock()
+	c.ppid.Store(int64(p.PID))
+	if zombie {
+		c.notifyExit(p, termSig)
+	}
+	return true
+}
+
+// reaperFor is the process that adopts the orphans of exiting p: the
+// nearest living child-subreaper ancestor, else init; nil when p is init
+// or init is gone.
+func (k *Kernel) reaperFor(p *Process) *Process {
+	for a := p.parent(); a != nil; a = a.parent() {
+		if a.childSubreaper.Load() && !a.Exiting() {
+			return a
+		}
+	}
+	init := k.initProcess()
+	if init == nil || init == p || init.Exiting() {
+		return nil
+	}
+	return init
 }
 
 // reap removes an ended process from the pid table.

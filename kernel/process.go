@@ -26,7 +26,7 @@ type Rlimit struct{ Cur, Max uint64 }
 type Process struct {
 	k    *Kernel
 	PID  int
-	PPID int
+	ppid atomic.Int64 // changes when the process is reparented
 	mm   *MM
 
 	// FS is the process's filesystem context: root, cwd, umask, creds.
@@ -42,6 +42,7 @@ type Process struct {
 	sigMu    sigLock
 	shared   sigQueue
 	watchers []*SignalWatcher
+	jc       jobControl // stopped or not (jobctl.go), guarded by sigMu
 
 	mu         sync.Mutex
 	sigacts    [65]SigAction
@@ -58,8 +59,11 @@ type Process struct {
 	NoNewPrivs bool
 	startTime  time.Time
 	family     family
-	groups     groupIDs // guarded by k.mu (pgrp.go)
-	syms       symbolCache
+	// childSubreaper is PR_SET_CHILD_SUBREAPER: orphaned descendants
+	// are reparented to this process rather than to init.
+	childSubreaper atomic.Bool
+	groups         groupIDs // guarded by k.mu (pgrp.go)
+	syms           symbolCache
 
 	// xfeatureExtra holds the dynamic extended features (AMX tile data)
 	// the process asked for with ARCH_REQ_XCOMP_PERM; children inherit them.
@@ -80,6 +84,10 @@ type Process struct {
 	timers      map[int]*Timer
 	realTimer   *Timer
 }
+
+// PPID is the parent's PID as getppid(2) reports it: the reaper's after
+// the parent exited.
+func (p *Process) PPID() int { return int(p.ppid.Load()) }
 
 // MM is the process's address space.
 func (p *Process) MM() *MM { return p.mm }
@@ -147,6 +155,7 @@ func (p *Process) exit(status int) {
 	p.exiting.Store(true)
 	p.status = status
 	p.mu.Unlock()
+	p.endStop()
 	p.mu.Lock()
 	tasks := make([]*Task, 0, len(p.tasks))
 	for _, t := range p.tasks {

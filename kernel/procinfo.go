@@ -68,7 +68,7 @@ func (v procView) PID() int { return v.p.PID }
 // ProcessGroup and Session implement procfs.Groups.
 func (v procView) ProcessGroup() int { return v.p.ProcessGroup() }
 func (v procView) Session() int      { return v.p.Session() }
-func (v procView) PPID() int         { return v.p.PPID }
+func (v procView) PPID() int         { return v.p.PPID() }
 
 func (v procView) TIDs() []int {
 	v.p.mu.Lock()
@@ -239,7 +239,7 @@ func (v procView) RSS() uint64 {
 }
 
 func (v procView) Threads() int         { return len(v.TIDs()) }
-func (v procView) State() string        { return "R" }
+func (v procView) State() string        { return v.p.stateLetter() }
 func (v procView) StartTime() time.Time { return v.p.startTime }
 
 // FDName is what /proc/self/fd/FD links to for the task's descriptor fd

@@ -71,10 +71,16 @@ func (t *Task) handleSignals(afterSyscall bool) {
 		if !t.mayHaveWork() {
 			break
 		}
+		if t.p.isStopped() {
+			t.waitWhileStopped()
+		}
 		t.p.sigMu.Lock()
 		si, ok := t.dequeueLocked()
 		t.p.sigMu.Unlock()
 		if !ok {
+			if t.p.isStopped() && !t.Exited() {
+				continue // woken while stopped: wait again
+			}
 			break
 		}
 		sig := si.Signo()
@@ -82,10 +88,11 @@ func (t *Task) handleSignals(afterSyscall bool) {
 		act := t.p.SigAction(sig)
 		if sig == SIGKILL || act.Handler == linux.SIG_DFL {
 			switch defaultActionOf(sig) {
-			case actIgnore, actStop:
-				if sig != SIGKILL {
-					continue
-				}
+			case actIgnore:
+				continue
+			case actStop:
+				t.takeStopSignal(sig)
+				continue
 			}
 			fault := t.lastFault != nil && t.lastFault.Signo == sig
 			if fault {

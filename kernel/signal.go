@@ -124,8 +124,12 @@ type sigLock = sync.Mutex
 func (p *Process) SendSignal(si SigInfo) {
 	sig := si.Signo()
 	p.sigMu.Lock()
-	if p.ignoredLocked(sig, p.leader) {
+	continued, ignored := p.sendSignalPrepared(sig, p.leader)
+	if ignored {
 		p.sigMu.Unlock()
+		if continued {
+			p.afterContinue()
+		}
 		return
 	}
 	p.shared.add(si)
@@ -144,6 +148,9 @@ func (p *Process) SendSignal(si SigInfo) {
 		}
 	}
 	p.sigMu.Unlock()
+	if continued {
+		p.afterContinue()
+	}
 	if sig == SIGKILL {
 		for _, t := range tasks {
 			t.notify()
@@ -158,14 +165,18 @@ func (p *Process) SendSignal(si SigInfo) {
 func (t *Task) SendSignal(si SigInfo) {
 	p := t.p
 	p.sigMu.Lock()
-	if p.ignoredLocked(si.Signo(), t) {
-		p.sigMu.Unlock()
-		return
+	continued, ignored := p.sendSignalPrepared(si.Signo(), t)
+	if !ignored {
+		t.sig.pending.add(si)
+		p.wakeWatchersLocked(si.Signo())
 	}
-	t.sig.pending.add(si)
-	p.wakeWatchersLocked(si.Signo())
 	p.sigMu.Unlock()
-	t.notify()
+	if continued {
+		p.afterContinue()
+	}
+	if !ignored {
+		t.notify()
+	}
 }
 
 // ignoredLocked reports whether sig would be discarded on arrival at
@@ -185,8 +196,8 @@ func (p *Process) ignoredLocked(sig int, target *Task) bool {
 		return false
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	h := p.sigacts[sig].Handler
-	p.mu.Unlock()
 	return h == linux.SIG_IGN || (h == linux.SIG_DFL && defaultActionOf(sig) == actIgnore)
 }
 
@@ -204,10 +215,10 @@ func (t *Task) notify() {
 }
 
 // mayHaveWork is the lock-free check of the task loop: false means no
-// signal is pending for the task or its process and the process is not
-// exiting, so there is nothing to deliver.
+// signal is pending for the task or its process and the process is
+// neither exiting nor stopped, so there is nothing to deliver.
 func (t *Task) mayHaveWork() bool {
-	return t.sig.pending.any.Load() || t.p.shared.any.Load() || t.p.exiting.Load() || t.debugStop.Load()
+	return t.sig.pending.any.Load() || t.p.shared.any.Load() || t.p.exiting.Load() || t.debugStop.Load() || t.p.isStopped()
 }
 
 // deliverableLocked reports whether a signal could be delivered now.
@@ -224,7 +235,7 @@ func (t *Task) HasDeliverable() bool {
 	}
 	t.p.sigMu.Lock()
 	defer t.p.sigMu.Unlock()
-	return t.deliverableLocked() || t.p.Exiting() || t.debugStop.Load()
+	return t.deliverableLocked() || t.p.Exiting() || t.debugStop.Load() || t.p.isStopped()
 }
 
 // Interrupt returns the channel a blocking handler selects on; a value
@@ -268,9 +279,13 @@ func (t *Task) Block(ready <-chan struct{}, deadline time.Time) error {
 	}
 }
 
-// dequeueLocked takes the next deliverable signal.
+// dequeueLocked takes the next deliverable signal; only SIGKILL while
+// the process is stopped.
 func (t *Task) dequeueLocked() (SigInfo, bool) {
 	want := ^t.SigMask | Unblockable
+	if t.p.jc.stop != 0 {
+		want = sigBit(SIGKILL)
+	}
 	if si, ok := t.sig.pending.take(want); ok {
 		return si, true
 	}

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"sync"
@@ -40,7 +41,8 @@ type Task struct {
 	inApp         atomic.Bool
 	debugStop     atomic.Bool // a debugger asked the task to stop (debug.go)
 	skipReturn    bool
-	bounces       []bounce // copied app buffers to write back (bounce.go)
+	bounces       []bounce        // copied app buffers to write back (bounce.go)
+	ioCtx         context.Context // taskContext, made on first use
 	// SyscallNr is the number of the syscall being served (for handlers
 	// that report on themselves).
 	SyscallNr uint64
@@ -90,7 +92,9 @@ func (t *Task) ExitThread(code int) {
 	t.p.mu.Unlock()
 	if last {
 		t.p.exit(code & 0xff)
+		return
 	}
+	t.p.checkStopComplete()
 }
 
 // ExitGroup ends the whole process (exit_group(2)).

@@ -22,8 +22,9 @@ import (
 // kernel keeps the terminal's foreground group as the app sees it: the
 // first process's group until TIOCSPGRP moves it; the keyboard signals
 // elfloader receives (Ctrl-C's SIGINT…) and SIGWINCH go to that group's
-// processes (SignalForegroundGroup). Stop signals do not stop yet, so a
-// background group touching the terminal gets no SIGTTIN or SIGTTOU.
+// processes (SignalForegroundGroup). A background group of the
+// terminal's session that reads from it gets SIGTTIN, one that changes
+// its mode (or writes while TOSTOP is set) SIGTTOU (checkTerminalAccess).
 
 // TerminalIoctl serves a terminal request on host descriptor fd; ENOTTY
 // when fd is not a terminal or the request is not a terminal's.
@@ -32,6 +33,32 @@ func TerminalIoctl(t *Task, fd int, req, arg uint64) (uint64, error) {
 	if err != nil {
 		return 0, err // ENOTTY: not a terminal
 	}
+	if changesTerminal(req) {
+		if err := t.checkTerminalAccess(sigTTOU); err != nil {
+			if err == unix.EIO && req == unix.TIOCSPGRP {
+				return 0, unix.ENOTTY // as Linux's tiocspgrp
+			}
+			return 0, err
+		}
+	}
+	return terminalRequest(t, fd, req, arg, tio)
+}
+
+// changesTerminal reports whether req changes the terminal, which a
+// background process may not do without SIGTTOU (Linux's
+// tty_check_change callers).
+func changesTerminal(req uint64) bool {
+	switch req {
+	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF, unix.TCSETS2, unix.TCSETSW2, unix.TCSETSF2,
+		unix.TCFLSH, unix.TCXONC, unix.TCSBRK, unix.TCSBRKP, unix.TIOCSPGRP:
+		return true
+	}
+	return false
+}
+
+// terminalRequest serves a terminal request the job-control rules let
+// through.
+func terminalRequest(t *Task, fd int, req, arg uint64, tio *unix.Termios) (uint64, error) {
 	switch req {
 	case unix.TCGETS:
 		return 0, t.CopyOut(arg, termiosBytes(tio, termiosSize))
@@ -253,4 +280,52 @@ func (k *Kernel) SignalForegroundGroup(sig int) {
 			p.SendSignal(NewSigInfo(sig, linux.SI_KERNEL))
 		}
 	}
+}
+
+const (
+	sigTTIN = int(unix.SIGTTIN)
+	sigTTOU = int(unix.SIGTTOU)
+)
+
+// checkTerminalAccess is Linux's __tty_check_change for the console: a
+// process of the terminal's session outside its foreground group that
+// reads (sig SIGTTIN) or changes the terminal (SIGTTOU) gets nil when it
+// ignores or blocks sig (EIO for a read), EIO when its group is orphaned,
+// and otherwise its whole group gets sig and the call is restarted after
+// it (ERESTARTSYS).
+func (t *Task) checkTerminalAccess(sig int) error {
+	session, fg := t.k.terminal().state()
+	p := t.p
+	if p.Session() != session {
+		return nil
+	}
+	pgrp := p.ProcessGroup()
+	if fg == 0 || pgrp == fg {
+		return nil
+	}
+	p.sigMu.Lock()
+	blocked := t.SigMask&sigBit(sig) != 0
+	p.sigMu.Unlock()
+	switch {
+	case blocked || p.SigAction(sig).Handler == linux.SIG_IGN:
+		if sig == sigTTIN {
+			return unix.EIO
+		}
+		return nil
+	case t.k.groupOrphaned(pgrp, nil):
+		return unix.EIO
+	}
+	t.k.signalGroup(pgrp, sig)
+	return ERESTARTSYS
+}
+
+// consoleAccess applies checkTerminalAccess to a read (sig SIGTTIN) or a
+// write (SIGTTOU, only while TOSTOP is set) of host descriptor fd when it
+// is a terminal.
+func consoleAccess(t *Task, fd, sig int) error {
+	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil || (sig == sigTTOU && tio.Lflag&unix.TOSTOP == 0) {
+		return nil
+	}
+	return t.checkTerminalAccess(sig)
 }

@@ -30,7 +30,7 @@ func ioContext() context.Context { return context.Background() }
 // ioContext.
 func (v *VFSFile) blockingIO(t *Task, op func(ctx context.Context) (int, error)) (int, error) {
 	if !v.F.Waitable() || v.F.StatusFlags()&unix.O_NONBLOCK != 0 {
-		return op(ioContext())
+		return op(t.taskContext())
 	}
 	ctx, cancel := t.SignalContext()
 	defer cancel()
@@ -154,10 +154,20 @@ func (v *VFSFile) Ioctl(t *Task, req, arg uint64) (uint64, error) {
 			return 0, CopyOutStruct(t, arg, &n)
 		}
 	}
-	return v.F.Ioctl(context.WithValue(ioContext(), taskKey{}, t), uint32(req), arg)
+	return v.F.Ioctl(t.taskContext(), uint32(req), arg)
 }
 
 type taskKey struct{}
+
+// taskContext is a context that names the task to the vfs call it is
+// given to (TaskFromContext: devices that apply the caller's rules, such
+// as the console's job control); made once per task.
+func (t *Task) taskContext() context.Context {
+	if t.ioCtx == nil {
+		t.ioCtx = context.WithValue(ioContext(), taskKey{}, t)
+	}
+	return t.ioCtx
+}
 
 // TaskFromContext returns the task a vfs call runs for (device ioctls).
 func TaskFromContext(ctx context.Context) (*Task, bool) {

@@ -13,6 +13,14 @@ command -v musl-gcc >/dev/null || need+=(musl-tools)
 [ -x /bin/busybox ] || need+=(busybox-static)
 [ -x /usr/bin/python3 ] || need+=(python3) # the tests run /usr/bin/python3
 command -v make >/dev/null || need+=(make)
+# the process tests users run (tests/integration/userprocs_test.go): perl,
+# git, tar with gzip, diff; node's child_process (skipped without node)
+[ -x /usr/bin/perl ] || need+=(perl)
+[ -x /usr/bin/git ] || need+=(git)
+[ -x /bin/tar ] || need+=(tar)
+[ -x /bin/gzip ] || need+=(gzip)
+[ -x /usr/bin/diff ] || need+=(diffutils)
+[ -x /usr/bin/node ] || need+=(nodejs)
 # the network tests serve files with Debian's nginx-light and python3's
 # http.server; curl is handy to poke them by hand; wrk drives bench/nginx
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)

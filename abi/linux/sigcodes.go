@@ -31,7 +31,10 @@ const (
 	CLD_EXITED  = 1
 	CLD_KILLED  = 2
 	CLD_DUMPED  = 3
-	SYS_SECCOMP = 1
+	CLD_STOPPED = 5
+	// CLD_CONTINUED is a SIGCHLD's si_code for a child resumed by SIGCONT.
+	CLD_CONTINUED = 6
+	SYS_SECCOMP   = 1
 	// SYS_USER_DISPATCH is the si_code of a SIGSYS raised by Syscall User
 	// Dispatch.
 	SYS_USER_DISPATCH = 2

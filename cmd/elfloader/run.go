@@ -357,8 +357,9 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		Platform:    b.rp.plat, Syscalls: b.tb,
 		Stdin: o.stdio(os.Stdin, 0), Stdout: o.stdio(cmp.Or(o.appStdout, os.Stdout), 1), Stderr: o.stdio(os.Stderr, 2),
 		Report: stderr, Hostname: host,
-		Mounts:        mounts.List,
-		ShutdownGrace: o.shutdownGrace(),
+		Mounts:           mounts.List,
+		ShutdownGrace:    o.shutdownGrace(),
+		FirstProcessStop: stopWithFirstProcess,
 	})
 	if err == nil {
 		err = container.MountKernelFS(root, k, &mounts)

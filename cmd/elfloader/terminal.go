@@ -69,12 +69,17 @@ func restoreTerminals(saved []savedTerminal) {
 // a terminal sends to its foreground process group go to the app's
 // foreground group: SIGWINCH, and the keyboard's SIGINT, SIGQUIT and
 // SIGTSTP when elfloader has a controlling terminal (otherwise they can
-// only come from kill). The others go to the first process, the one the
-// user started.
+// only come from kill). SIGCONT goes to the first process's group (a
+// shell continuing the job). The others go to the first process, the one
+// the user started.
 func forwardSignal(k *kernel.Kernel, sig syscall.Signal, controllingTerminal bool) {
 	switch sig {
 	case syscall.SIGWINCH:
 		k.SignalForegroundGroup(int(sig))
+	case syscall.SIGCONT:
+		// The user's shell continues a stopped job: the program's group,
+		// which elfloader stands for on the host.
+		k.SignalFirstGroup(int(sig))
 	case syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTSTP:
 		if controllingTerminal {
 			k.SignalForegroundGroup(int(sig))
@@ -83,5 +88,15 @@ func forwardSignal(k *kernel.Kernel, sig syscall.Signal, controllingTerminal boo
 		k.SignalFirstProcess(int(sig))
 	default:
 		k.SignalFirstProcess(int(sig))
+	}
+}
+
+// stopWithFirstProcess stops elfloader itself when the program the user
+// started stops (Ctrl-Z, kill -STOP), so that the user's shell sees the
+// job stopped as it would the program run natively; the SIGCONT that
+// resumes elfloader is forwarded to the program and resumes it.
+func stopWithFirstProcess(stopped bool) {
+	if stopped {
+		unix.Kill(os.Getpid(), unix.SIGSTOP)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,7 +117,7 @@ func (p *Platform) NewStubAddressSpace() (*AddressSpace, error) {
 		Sys:   &syscall.SysProcAttr{PidFD: &pidfd},
 	}
 	// The child's fd 2 is the stub program.
-	pid, err := syscall.ForkExec("/proc/self/fd/2", []string{"elfloader-stub"}, attr)
+	pid, err := forkExecQuiet("/proc/self/fd/2", []string{"elfloader-stub"}, attr)
 	if err != nil {
 		sh.close()
 		return nil, fmt.Errorf("isolated: starting the stub: %w", err)
@@ -129,6 +130,32 @@ func (p *Platform) NewStubAddressSpace() (*AddressSpace, error) {
 		}
 	}
 	return p.adopt(sh, pid, pidfd, p.stubID)
+}
+
+// terminalSignalSet holds the signals a terminal sends to elfloader's
+// host process group (Ctrl-C, Ctrl-\, Ctrl-Z, background reads and
+// writes, hang-up), which elfloader passes on to the app.
+func terminalSignalSet() unix.Sigset_t {
+	var set unix.Sigset_t
+	for _, sig := range [...]unix.Signal{unix.SIGINT, unix.SIGQUIT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGHUP} {
+		set.Val[(sig-1)/64] |= 1 << ((sig - 1) % 64)
+	}
+	return set
+}
+
+// forkExecQuiet is syscall.ForkExec from a thread that blocks the
+// terminal's signals, so that the new stub starts with them blocked (the
+// mask survives exec) until its own handlers ignore them: a Ctrl-C or
+// Ctrl-Z meant for the app cannot kill or stop a stub that is starting.
+func forkExecQuiet(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	set, old := terminalSignalSet(), unix.Sigset_t{}
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
+		return 0, fmt.Errorf("blocking signals: %w", err)
+	}
+	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	return syscall.ForkExec(path, argv, attr)
 }
 
 // fileID identifies a file on the host.

@@ -51,7 +51,8 @@ type Context struct {
 	err    error
 	spin   int // current polling budget (see minSpin)
 	ownsAS bool
-	done   bool
+	// done is set by Release; Kick reads it from other goroutines.
+	done atomic.Bool
 }
 
 // NewContext starts a new app thread in the address space. Any goroutine
@@ -104,7 +105,7 @@ func (ctx *Context) Err() error { return ctx.err }
 // Switch implements plat.Context. When the stub process is gone (killed, or
 // broken by its app) it returns EventFault with SIGKILL, and Err says why.
 func (ctx *Context) Switch() plat.Event {
-	if ctx.done {
+	if ctx.done.Load() {
 		return ctx.lost(errors.New("isolated: context released"))
 	}
 	ctx.storeRegs()
@@ -276,7 +277,7 @@ func (ctx *Context) CopyExtendedState(parent plat.Context) {
 }
 
 func (ctx *Context) kick() error {
-	if ctx.done || !ctx.as.alive() {
+	if ctx.done.Load() || !ctx.as.alive() {
 		return unix.ESRCH
 	}
 	if atomic.LoadUint32(word(ctx.mem, slotState)) != stRun {
@@ -288,10 +289,9 @@ func (ctx *Context) kick() error {
 // Release implements plat.Context: the stub thread exits (the slot is
 // reused once the host reports it gone).
 func (ctx *Context) Release() {
-	if ctx.done {
+	if ctx.done.Swap(true) {
 		return
 	}
-	ctx.done = true
 	as := ctx.as
 	if as.alive() && ctx.stopThread() {
 		as.freeSlot(ctx.slot)

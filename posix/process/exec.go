@@ -1,9 +1,11 @@
 package process
 
 import (
-	"golang.org/x/sys/unix"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
 )
@@ -13,8 +15,8 @@ func registerExec(tb *shim.Table) {
 	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve; relative to a directory descriptor and AT_EMPTY_PATH (fexecve) find the file again by the descriptor's name; AT_SYMLINK_NOFOLLOW is accepted but not enforced", sysExecveat)
 	tb.Register(unix.SYS_VFORK, shim.Partial, "the child shares the parent's memory until it execs or exits, as Linux does; the parent waits", sysVfork)
 	tb.Register(unix.SYS_FORK, shim.Partial, "the child gets a copy-on-write copy of the caller's memory and thread; in-process, the child runs in a stub process of the isolated platform (docs/fork.md)", sysFork)
-	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited and killed children of a pid, any, the caller's group (0) or a group (-pgid); WNOHANG; rusage is zero; no stopped/continued reports", sysWait4)
-	tb.Register(unix.SYS_WAITID, shim.Partial, "P_PID, P_ALL, P_PGID (0: the caller's group), P_PIDFD, WEXITED with WNOHANG and WNOWAIT; no stopped/continued reports", sysWaitid)
+	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited, killed, stopped (WUNTRACED) and continued (WCONTINUED) children of a pid, any, the caller's group (0) or a group (-pgid); WNOHANG; rusage is zero", sysWait4)
+	tb.Register(unix.SYS_WAITID, shim.Partial, "P_PID, P_ALL, P_PGID (0: the caller's group), P_PIDFD; WEXITED, WSTOPPED, WCONTINUED with WNOHANG and WNOWAIT; rusage is zero", sysWaitid)
 }
 
 const maxArgs = 1 << 16
@@ -137,19 +139,17 @@ func sysWait4(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 const (
-	pAll      = 0
-	pPID      = 1
-	pPGID     = 2
-	pPIDFD    = 3
-	wExited   = 4
-	wNoWait   = 0x01000000
-	cldExited = 1
-	cldKilled = 2
+	pAll    = 0
+	pPID    = 1
+	pPGID   = 2
+	pPIDFD  = 3
+	wExited = 4
+	wNoWait = 0x01000000
 )
 
 func sysWaitid(t *kernel.Task, a shim.Args) (uint64, error) {
 	idtype, id, infop, options := a.Int(0), a.Int(1), a[2], a.Int(3)
-	if options&wExited == 0 || options&^(wExited|unix.WNOHANG|wNoWait|unix.WSTOPPED|unix.WCONTINUED|unix.WALL|unix.WCLONE|unix.WNOTHREAD) != 0 {
+	if options&(wExited|unix.WSTOPPED|unix.WCONTINUED) == 0 || options&^(wExited|unix.WNOHANG|wNoWait|unix.WSTOPPED|unix.WCONTINUED|unix.WALL|unix.WCLONE|unix.WNOTHREAD) != 0 {
 		return 0, unix.EINVAL
 	}
 	pid := -1
@@ -188,11 +188,9 @@ func sysWaitid(t *kernel.Task, a shim.Args) (uint64, error) {
 	var head siginfoHead
 	var child siginfoChild
 	if got != 0 {
-		head = siginfoHead{Signo: int32(unix.SIGCHLD), Code: cldExited}
-		child = siginfoChild{Pid: int32(got), Uid: t.Process().UID, Status: int32(status>>8) & 0xff}
-		if status&0x7f != 0 {
-			head.Code, child.Status = cldKilled, int32(status&0x7f)
-		}
+		code, st := childCode(status)
+		head = siginfoHead{Signo: int32(unix.SIGCHLD), Code: int32(code)}
+		child = siginfoChild{Pid: int32(got), Uid: t.Process().UID, Status: int32(st)}
 	}
 	if err := kernel.CopyOutStruct(t, infop, &head); err != nil {
 		return 0, err
@@ -201,6 +199,20 @@ func sysWaitid(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	return 0, err
+}
+
+// childCode turns a wait status into waitid's si_code and si_status.
+func childCode(status int) (code, st int) {
+	ws := unix.WaitStatus(status)
+	switch {
+	case ws.Continued():
+		return linux.CLD_CONTINUED, int(unix.SIGCONT)
+	case ws.Stopped():
+		return linux.CLD_STOPPED, int(ws.StopSignal())
+	case ws.Signaled():
+		return linux.CLD_KILLED, int(ws.Signal())
+	}
+	return linux.CLD_EXITED, ws.ExitStatus()
 }
 
 // siginfoUnionOffset is where siginfo's union (here its SIGCHLD member)

@@ -14,7 +14,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_EXIT, shim.Full, "ends the calling thread; the last one ends the process", sysExit)
 	tb.Register(unix.SYS_EXIT_GROUP, shim.Full, "", sysExitGroup)
 	tb.Register(unix.SYS_GETPID, shim.Full, "", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().PID), nil })
-	tb.Register(unix.SYS_GETPPID, shim.Full, "the first process's parent is 0, as for a container's init", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().PPID), nil })
+	tb.Register(unix.SYS_GETPPID, shim.Full, "the first process's parent is elfloader's; an orphan's is its reaper's (a subreaper ancestor or the first process)", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.Process().PPID()), nil })
 	tb.Register(unix.SYS_GETTID, shim.Full, "", func(t *kernel.Task, a shim.Args) (uint64, error) { return uint64(t.TID), nil })
 	registerExec(tb)
 	registerGroups(tb)
@@ -30,7 +30,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_GETRLIMIT, shim.Full, "", sysGetrlimit)
 	tb.Register(unix.SYS_SETRLIMIT, shim.Full, "", sysSetrlimit)
 	tb.Register(unix.SYS_ARCH_PRCTL, shim.Partial, "ARCH_SET_FS/GET_FS, ARCH_GET_GS, ARCH_GET_XCOMP_SUPP/PERM and ARCH_REQ_XCOMP_PERM (AMX); ARCH_SET_GS is refused (the GS base belongs to the platform), CET queries answer EINVAL", sysArchPrctl)
-	tb.Register(unix.SYS_PRCTL, shim.Partial, "PR_SET_NAME/GET_NAME, PR_GET_DUMPABLE/SET_DUMPABLE, PR_SET_PDEATHSIG/GET_PDEATHSIG, PR_SET_NO_NEW_PRIVS/GET, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS, PR_GET/SET_KEEPCAPS; others EINVAL", sysPrctl)
+	tb.Register(unix.SYS_PRCTL, shim.Partial, "PR_SET_NAME/GET_NAME, PR_GET_DUMPABLE/SET_DUMPABLE, PR_SET_PDEATHSIG/GET_PDEATHSIG, PR_SET_CHILD_SUBREAPER/GET (orphans go to the nearest subreaper ancestor), PR_SET_NO_NEW_PRIVS/GET, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS, PR_GET/SET_KEEPCAPS; others EINVAL", sysPrctl)
 }
 
 func sysExit(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -232,6 +232,15 @@ func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, nil
 	case unix.PR_GET_PDEATHSIG:
 		return 0, kernel.CopyOutValue(t, a[1], t.PdeathSig.Load())
+	case unix.PR_SET_CHILD_SUBREAPER:
+		t.Process().SetChildSubreaper(a[1] != 0)
+		return 0, nil
+	case unix.PR_GET_CHILD_SUBREAPER:
+		var on int32
+		if t.Process().ChildSubreaper() {
+			on = 1
+		}
+		return 0, kernel.CopyOutValue(t, a[1], on)
 	case unix.PR_SET_NO_NEW_PRIVS:
 		if a[1] != 1 {
 			return 0, unix.EINVAL

@@ -96,8 +96,10 @@ func sha256Hex(data []byte) string {
 }
 
 // busyboxLayers are two layers of a busybox image whose entrypoint is a
-// shell script. The second layer deletes /etc/secret (a whiteout),
-// empties /data (an opaque directory) and replaces /etc/motd.
+// shell script (with pipes, command substitution and a loop reading a
+// pipe: the shell forks and waits as it does everywhere). The second
+// layer deletes /etc/secret (a whiteout), empties /data (an opaque
+// directory) and replaces /etc/motd.
 func busyboxLayers(t *testing.T) [][]imgEntry {
 	bb, err := os.ReadFile(busybox)
 	if err != nil {
@@ -110,6 +112,8 @@ while read line; do echo "motd=$line"; done < /etc/motd
 if [ -e /etc/secret ]; then echo "secret=present"; else echo "secret=gone"; fi
 if [ -e /data/old ]; then echo "data-old=present"; else echo "data-old=gone"; fi
 if [ -e /data/new ]; then echo "data-new=present"; fi
+echo "upper=$(echo motd | tr a-z A-Z) entries=$(ls /etc | wc -l)"
+echo c b a | tr ' ' '\n' | sort | while read x; do echo "sorted=$x"; done
 `
 	lower := []imgEntry{
 		imgDir("bin/"), {name: "bin/busybox", typ: tar.TypeReg, mode: 0o755, data: bb},
@@ -252,6 +256,10 @@ motd=new motd
 secret=gone
 data-old=gone
 data-new=present
+upper=MOTD entries=1
+sorted=a
+sorted=b
+sorted=c
 `
 
 // TestImageBusybox packs the busybox image from an OCI layout and from a
