@@ -23,6 +23,7 @@ func Register(tb *shim.Table) {
 	})
 	tb.Register(unix.SYS_GETCPU, shim.Full, "", sysGetcpu)
 	registerFacts(tb)
+	registerSyslog(tb)
 }
 
 func putField(dst []byte, s string) {

@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/elfloader/elfloader/tests/testbin"
@@ -169,3 +170,18 @@ func TestCachestat(t *testing.T) {
 // TestMseal runs tests/c/mseal.c: sealed memory, natively and under
 // elfloader.
 func TestMseal(t *testing.T) { runBreadth(t, "mseal.c", false) }
+
+// TestSyslog runs tests/c/syslog.c as root, natively (the host's log,
+// never changed) and under elfloader (the unikernel's own), and busybox's
+// dmesg under elfloader, which shows the unikernel's boot lines.
+func TestSyslog(t *testing.T) {
+	runBreadth(t, "syslog.c", true)
+	if os.Geteuid() != 0 {
+		return
+	}
+	requireHostProgram(t, busybox)
+	r := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{busybox, "dmesg"}, nil, nil)
+	if r.Status != 0 || !strings.Contains(r.Stdout, "Linux version") {
+		t.Errorf("busybox dmesg: status %d, output:\n%s\nstderr:\n%s", r.Status, r.Stdout, r.Stderr)
+	}
+}
