@@ -89,7 +89,7 @@ func MountKernelFS(v *vfs.VFS, k *kernel.Kernel, mounts *MountTable) error {
 		if err := MkdirAll(ctx, m.path); err != nil {
 			return fmt.Errorf("creating mount point %s: %w", m.path, err)
 		}
-		if _, err := v.MountAt(ctx, m.path, m.fs, vfs.MountOptions{}); err != nil {
+		if _, err := v.MountAt(ctx, m.path, m.fs, vfs.MountOptions{Source: m.fstype, Type: m.fstype}); err != nil {
 			return fmt.Errorf("mounting %s: %w", m.path, err)
 		}
 		mounts.Add(m.fstype, m.path, m.fstype, m.path == "/sys")
@@ -110,7 +110,7 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 	if err != nil {
 		return nil, "", err
 	}
-	v, err := vfs.New(upper, vfs.MountOptions{})
+	v, err := vfs.New(upper, vfs.MountOptions{Source: "overlay", Type: "overlay"})
 	if err != nil {
 		return nil, "", err
 	}
@@ -120,7 +120,7 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 		if err := MkdirAll(ctx, path); err != nil {
 			return fmt.Errorf("creating mount point %s: %w", path, err)
 		}
-		if _, err := v.MountAt(ctx, path, fs, vfs.MountOptions{ReadOnly: ro}); err != nil {
+		if _, err := v.MountAt(ctx, path, fs, vfs.MountOptions{ReadOnly: ro, Source: source, Type: fstype}); err != nil {
 			return fmt.Errorf("mounting %s: %w", path, err)
 		}
 		mounts.Add(source, path, fstype, ro)
@@ -221,7 +221,7 @@ func exposeWorkdir(v *vfs.VFS, ctx *vfs.Context, wd string, mounts *MountTable) 
 	if err := MkdirAll(ctx, wd); err != nil {
 		return err
 	}
-	if _, err := v.MountAt(ctx, wd, fs, vfs.MountOptions{}); err != nil {
+	if _, err := v.MountAt(ctx, wd, fs, vfs.MountOptions{Source: "overlay", Type: "overlay"}); err != nil {
 		return err
 	}
 	mounts.Add("overlay", wd, "overlay", false)
@@ -302,7 +302,7 @@ func exposeHostPath(v *vfs.VFS, workdir, path string) (string, error) {
 	if err := MkdirAll(ctx, hidden); err != nil {
 		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
-	if _, err := v.MountAt(ctx, hidden, hfs, vfs.MountOptions{ReadOnly: true}); err != nil {
+	if _, err := v.MountAt(ctx, hidden, hfs, vfs.MountOptions{ReadOnly: true, Source: dir, Type: "hostfs"}); err != nil {
 		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
 	if err := MkdirAll(ctx, dir); err != nil {

@@ -48,7 +48,16 @@ func (pp procProvider) OSRelease() string {
 
 func (pp procProvider) BootTime() time.Time { return pp.k.bootTime }
 
+// Mounts lists the mount tree of the kernel's vfs (what mount(2) and the
+// new mount API change), else the configured table.
 func (pp procProvider) Mounts() []procfs.Mount {
+	if v := pp.k.cfg.VFS; v != nil {
+		var out []procfs.Mount
+		for _, mi := range v.Mounts(v.NewContext()) {
+			out = append(out, procfs.MountFromInfo(mi))
+		}
+		return out
+	}
 	if pp.k.cfg.Mounts == nil {
 		return nil
 	}

@@ -264,9 +264,7 @@ func StatfsAt(ctx *Context, start Location, path string) (Statfs, error) {
 	if err != nil {
 		return Statfs{}, err
 	}
-	if loc.Mount.ReadOnly() {
-		st.Flags |= unix.ST_RDONLY
-	}
+	st.Flags |= loc.Mount.StatfsFlags()
 	return st, nil
 }
 
@@ -281,6 +279,11 @@ func PathOf(ctx *Context, loc Location) (string, error) {
 	v := loc.Mount.vfs
 	v.treeMu.RLock()
 	defer v.treeMu.RUnlock()
+	return pathOfLocked(ctx, loc)
+}
+
+// pathOfLocked is PathOf with treeMu held.
+func pathOfLocked(ctx *Context, loc Location) (string, error) {
 	var parts []string
 	dead := false
 	cur := loc
