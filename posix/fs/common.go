@@ -31,6 +31,7 @@ func Register(tb *shim.Table) {
 	registerMemfd(tb)
 	registerSysfs(tb)
 	registerAio(tb)
+	registerMount(tb)
 }
 
 // fsctx returns the process's filesystem context, or ENOSYS when the kernel

@@ -14,7 +14,7 @@ func registerStat(tb *shim.Table) {
 	tb.Register(unix.SYS_FSTAT, shim.Full, "", sysFstat)
 	tb.Register(unix.SYS_LSTAT, shim.Full, "", sysLstat)
 	tb.Register(unix.SYS_NEWFSTATAT, shim.Full, "", sysNewfstatat)
-	tb.Register(unix.SYS_STATX, shim.Partial, "basic fields; no birth time, attributes or mount id", sysStatx)
+	tb.Register(unix.SYS_STATX, shim.Partial, "basic fields and the mount id (STATX_MNT_ID); no birth time or attributes", sysStatx)
 	tb.Register(unix.SYS_STATFS, shim.Full, "", sysStatfs)
 	tb.Register(unix.SYS_FSTATFS, shim.Full, "", sysFstatfs)
 }
@@ -106,7 +106,39 @@ func sysStatx(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	out := statxOf(&st)
+	if mask&unix.STATX_MNT_ID != 0 {
+		if id, ok := statxMountID(t, a.Int(0), p, flags); ok {
+			out.Mask |= unix.STATX_MNT_ID
+			out.Mnt_id = uint64(id)
+		}
+	}
 	return 0, kernel.CopyOutStruct(t, a[4], &out)
+}
+
+// statxMountID is the mount id of what statx looked at (asked for with
+// STATX_MNT_ID); descriptors of host objects have none here.
+func statxMountID(t *kernel.Task, dirfd int, p string, flags int) (int, bool) {
+	var loc vfs.Location
+	if p == "" && flags&unix.AT_EMPTY_PATH != 0 && dirfd != unix.AT_FDCWD {
+		vf, err := vfsFileOf(t, dirfd, unix.EBADF)
+		if err != nil {
+			return 0, false
+		}
+		defer vf.DecRef()
+		loc = vf.F.Location()
+	} else {
+		ctx, start, err := start(t, dirfd, p)
+		if err != nil {
+			return 0, false
+		}
+		if loc, err = vfs.ResolveAt(ctx, start, p, flags&(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH)); err != nil {
+			return 0, false
+		}
+	}
+	if !loc.Valid() {
+		return 0, false
+	}
+	return loc.Mount.ID(), true
 }
 
 // statxOf converts a stat to a statx with the basic fields.
