@@ -89,7 +89,10 @@ func MountKernelFS(v *vfs.VFS, k *kernel.Kernel, mounts *MountTable) error {
 		if err := MkdirAll(ctx, m.path); err != nil {
 			return fmt.Errorf("creating mount point %s: %w", m.path, err)
 		}
-		if _, err := v.MountAt(ctx, m.path, m.fs, vfs.MountOptions{Source: m.fstype, Type: m.fstype}); err != nil {
+		// nosuid, nodev and noexec as container runtimes mount them.
+		opts := vfs.MountOptions{Source: m.fstype, Type: m.fstype, ReadOnly: m.path == "/sys",
+			Attr: unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC}
+		if _, err := v.MountAt(ctx, m.path, m.fs, opts); err != nil {
 			return fmt.Errorf("mounting %s: %w", m.path, err)
 		}
 		mounts.Add(m.fstype, m.path, m.fstype, m.path == "/sys")

@@ -9,6 +9,8 @@ set -euo pipefail
 
 need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
+# the mount tests run the native program in a private mount namespace
+command -v unshare >/dev/null || need+=(util-linux)
 command -v musl-gcc >/dev/null || need+=(musl-tools)
 [ -x /bin/busybox ] || need+=(busybox-static)
 [ -x /usr/bin/python3 ] || need+=(python3) # the tests run /usr/bin/python3

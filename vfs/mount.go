@@ -60,8 +60,8 @@ type Mount struct {
 	point       *Dentry     // mount point dentry in parent
 	attached    atomic.Bool // part of the mount tree (the namespace)
 	unbindable  bool        // MS_UNBINDABLE
-	expiryMark  bool        // MNT_EXPIRE's first call
 	pinnedFiles atomic.Int64
+	expiryMark  atomic.Bool // MNT_EXPIRE's first call; an open clears it
 	writers     atomic.Int64
 }
 
@@ -109,6 +109,7 @@ func (m *Mount) Root() Location { return Location{Mount: m, Dentry: m.root} }
 // pin and unpin count the open files of the mount (umount's "busy"), and
 // those open for writing (a read-only remount's "busy").
 func (m *Mount) pin(writer bool) {
+	m.expiryMark.Store(false)
 	m.pinnedFiles.Add(1)
 	if writer {
 		m.writers.Add(1)

@@ -193,8 +193,7 @@ func (v *VFS) Unmount(ctx *Context, m *Mount, opts UnmountOptions) error {
 		if busy {
 			return unix.EBUSY
 		}
-		if !m.expiryMark {
-			m.expiryMark = true
+		if !m.expiryMark.Swap(true) {
 			return unix.EAGAIN
 		}
 	}
@@ -239,10 +238,7 @@ func (v *VFS) unpinned(m *Mount) {
 func (v *VFS) SetAttr(m *Mount, set, clear uint64, recursive bool) error {
 	v.treeMu.Lock()
 	defer v.treeMu.Unlock()
-	targets := []*Mount{m}
-	if recursive {
-		targets = v.subtree(m)
-	}
+	targets := v.targets(m, recursive)
 	for _, t := range targets {
 		if set&unix.MOUNT_ATTR_RDONLY != 0 && t.attr.Load()&unix.MOUNT_ATTR_RDONLY == 0 && t.writers.Load() > 0 {
 			return unix.EBUSY
@@ -287,13 +283,17 @@ func (m *Mount) SetSuperOptions(opts string) {
 func (v *VFS) SetUnbindable(m *Mount, unbindable bool, recursive bool) {
 	v.treeMu.Lock()
 	defer v.treeMu.Unlock()
-	targets := []*Mount{m}
-	if recursive {
-		targets = v.subtree(m)
-	}
-	for _, t := range targets {
+	for _, t := range v.targets(m, recursive) {
 		t.unbindable = unbindable
 	}
+}
+
+// targets is m, or m and every mount below it. Caller holds treeMu.
+func (v *VFS) targets(m *Mount, recursive bool) []*Mount {
+	if recursive {
+		return v.subtree(m)
+	}
+	return []*Mount{m}
 }
 
 // SameSuper reports whether two mounts show the same filesystem instance.

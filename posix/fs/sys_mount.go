@@ -11,7 +11,7 @@ import (
 	"github.com/elfloader/elfloader/vfs"
 )
 
-const mountNote = "over elfloader's own mount tree, never the host's: tmpfs, ramfs, proc, sysfs, devtmpfs (the one on /dev); MS_BIND (MS_REC), MS_MOVE, MS_REMOUNT (with MS_BIND: the mount's flags), MS_RDONLY/NOSUID/NODEV/NOEXEC/atime flags/NOSYMFOLLOW; propagation: MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE as in a private tree, MS_SHARED EINVAL (no peer groups); noexec, nodev and nosuid are recorded and shown, not enforced"
+const mountNote = "over elfloader's own mount tree, never the host's: tmpfs, ramfs, proc, sysfs, devtmpfs (the one on /dev); MS_BIND (MS_REC), MS_MOVE, MS_REMOUNT (with MS_BIND: the mount's flags), MS_RDONLY/NOSUID/NODEV/NOEXEC/atime flags/NOSYMFOLLOW; propagation: MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE as in a private tree, MS_SHARED EINVAL (no peer groups); noexec (execve EACCES, mmap PROT_EXEC EPERM) and nodev (EACCES) are enforced, nosuid is recorded (elfloader runs no set-id programs)"
 
 func registerMount(tb *shim.Table) {
 	tb.Register(unix.SYS_MOUNT, shim.Partial, mountNote, sysMount)
@@ -92,7 +92,13 @@ func sysMount(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err := mayMount(t); err != nil {
 		return 0, err
 	}
-	req := mountRequest{t: t, ctx: ctx, target: target, flags: flags, attr: mountAttrOf(flags),
+	attr := mountAttrOf(flags)
+	if flags&unix.MS_REMOUNT != 0 && flags&(unix.MS_NOATIME|unix.MS_NODIRATIME|unix.MS_RELATIME|unix.MS_STRICTATIME) == 0 {
+		// A remount keeps the atime mode unless it names one.
+		const atimeBits = unix.MOUNT_ATTR__ATIME | unix.MOUNT_ATTR_NODIRATIME
+		attr = attr&^atimeBits | target.Mount.Attr()&atimeBits
+	}
+	req := mountRequest{t: t, ctx: ctx, target: target, flags: flags, attr: attr,
 		source: source, hasSource: hasSource, fsType: fsType, hasType: hasType, data: data}
 	return 0, req.do()
 }
