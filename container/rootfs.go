@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/posix/loop"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/devfs"
 	"github.com/elfloader/elfloader/vfs/hostfs"
@@ -134,6 +135,9 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 		return nil, "", err
 	}
 	if err := kernel.RegisterConsole(dev); err != nil {
+		return nil, "", fmt.Errorf("devfs: %w", err)
+	}
+	if _, err := loop.Register(dev); err != nil {
 		return nil, "", fmt.Errorf("devfs: %w", err)
 	}
 	if err := mount("/dev", dev, false, "devtmpfs", "devtmpfs"); err != nil {

@@ -41,6 +41,7 @@ type superBlock struct {
 	source   string
 	options  string
 	readOnly atomic.Bool // MS_RDONLY of the superblock (remount without MS_BIND)
+	mounts   int         // live mounts of it; guarded by VFS.treeMu
 }
 
 // Mount is one filesystem (or a subtree of one: a bind mount) mounted in
@@ -194,9 +195,7 @@ func (v *VFS) newMountOf(sb *superBlock, root *Dentry, attr uint64) *Mount {
 	m := &Mount{vfs: v, sb: sb, fs: sb.fs, root: root, source: sb.source}
 	m.attr.Store(attr)
 	v.treeMu.Lock()
-	m.id = v.allocID()
-	v.seq++
-	m.seq = v.seq
+	v.register(m)
 	v.treeMu.Unlock()
 	return m
 }

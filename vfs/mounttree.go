@@ -142,6 +142,7 @@ func (v *VFS) cloneLocked(old *Mount, root *Dentry, recursive bool) *Mount {
 // register gives a new mount its id and creation order. Caller holds
 // treeMu.
 func (v *VFS) register(m *Mount) {
+	m.sb.mounts++
 	m.id = v.allocID()
 	v.seq++
 	m.seq = v.seq
@@ -216,6 +217,11 @@ func (v *VFS) releaseIfIdle(m *Mount) {
 	if !m.attached.Load() && m.pinnedFiles.Load() == 0 && m.id != 0 {
 		delete(v.ids, m.id)
 		m.id = 0
+		if m.sb.mounts--; m.sb.mounts == 0 {
+			if r, ok := m.fs.(Releaser); ok {
+				r.Release()
+			}
+		}
 	}
 }
 
@@ -228,6 +234,16 @@ func (v *VFS) unpinned(m *Mount) {
 		for _, d := range v.subtree(m) {
 			v.releaseIfIdle(d)
 		}
+	}
+}
+
+// Discard drops a detached mount nothing refers to any more (the instance
+// an fsopen context made, once the context is closed).
+func (v *VFS) Discard(m *Mount) {
+	v.treeMu.Lock()
+	defer v.treeMu.Unlock()
+	if m.parent == nil && m != v.root {
+		v.releaseIfIdle(m)
 	}
 }
 

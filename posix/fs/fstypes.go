@@ -9,6 +9,7 @@ import (
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/vfs"
+	"github.com/elfloader/elfloader/vfs/ext2"
 	"github.com/elfloader/elfloader/vfs/procfs"
 	"github.com/elfloader/elfloader/vfs/ramfs"
 	"github.com/elfloader/elfloader/vfs/sysfs"
@@ -40,6 +41,7 @@ var fsTypes = map[string]func(key, value string, hasValue bool, p *fsParams) err
 	"proc":     parseNoOption,
 	"sysfs":    parseNoOption,
 	"devtmpfs": parseNoOption,
+	"ext2":     parseNoOption,
 }
 
 func newFSParams(fsType string) (*fsParams, error) {
@@ -223,6 +225,18 @@ func newDetachedMount(t *kernel.Task, p *fsParams, attr uint64) (*vfs.Mount, err
 		fs = procfs.New(t.Kernel().ProcProvider(), v.NewAnonDev())
 	case "sysfs":
 		fs = sysfs.New(v.NewAnonDev())
+	case "ext2":
+		dev, err := openBlockDevice(t, p)
+		if err != nil {
+			return nil, err
+		}
+		efs, err := ext2.New(dev.impl, dev.rdev)
+		if err != nil {
+			dev.file.DecRef()
+			return nil, unix.EINVAL
+		}
+		efs.OnRelease(dev.file.DecRef) // the mounts hold the device open, as Linux's superblock
+		fs = efs
 	case "devtmpfs":
 		dev, ok := v.FindSuper("devtmpfs")
 		if !ok {
@@ -243,4 +257,42 @@ func newDetachedMount(t *kernel.Task, p *fsParams, attr uint64) (*vfs.Mount, err
 		}
 	}
 	return m, nil
+}
+
+// blockDevice is the device a disk filesystem is read from, open.
+type blockDevice struct {
+	file *vfs.File
+	impl vfs.BlockDevice
+	rdev uint64
+}
+
+// openBlockDevice finds the block device the source names (a loop
+// device): ENOTBLK for another kind of file, ENXIO for a device that
+// cannot serve a filesystem. The open is the filesystem's until its last
+// mount is gone.
+func openBlockDevice(t *kernel.Task, p *fsParams) (blockDevice, error) {
+	if !p.hasSrc || p.source == "" {
+		return blockDevice{}, unix.ENOENT
+	}
+	ctx, err := fsctx(t)
+	if err != nil {
+		return blockDevice{}, err
+	}
+	f, err := vfs.OpenAt(ctx, ctx.Cwd, p.source, vfs.OpenHow{Flags: unix.O_RDONLY})
+	if err != nil {
+		return blockDevice{}, err
+	}
+	st, err := f.Stat()
+	impl, ok := f.Impl().(vfs.BlockDevice)
+	switch {
+	case err != nil:
+	case st.Type() != unix.S_IFBLK:
+		err = unix.ENOTBLK
+	case !ok:
+		err = unix.ENXIO
+	default:
+		return blockDevice{file: f, impl: impl, rdev: st.Rdev}, nil
+	}
+	f.DecRef()
+	return blockDevice{}, err
 }

@@ -39,9 +39,15 @@ type fsContext struct {
 	target *vfs.Mount // the mount fspick picked, or the instance made
 }
 
-func newFSContext(p *fsParams, phase int, target *vfs.Mount) *fsContext {
+func newFSContext(v *vfs.VFS, p *fsParams, phase int, target *vfs.Mount) *fsContext {
 	c := &fsContext{params: p, phase: phase, target: target}
-	c.InitRefs(nil)
+	c.InitRefs(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.target != nil && c.phase == phaseAwaitingMount {
+			v.Discard(c.target) // the instance's own mount, never attached
+		}
+	})
 	return c
 }
 
@@ -73,7 +79,7 @@ func sysFsopen(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return installFile(t, newFSContext(p, phaseCreateParams, nil), flags&unix.FSOPEN_CLOEXEC != 0)
+	return installFile(t, newFSContext(t.Kernel().VFS(), p, phaseCreateParams, nil), flags&unix.FSOPEN_CLOEXEC != 0)
 }
 
 // fsContextOf returns the fs context at fd (EBADF, or EINVAL for another
@@ -363,7 +369,7 @@ func sysFspick(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		p = &fsParams{fsType: info.Type}
 	}
-	return installFile(t, newFSContext(p, phaseReconfParams, loc.Mount), flags&unix.FSPICK_CLOEXEC != 0)
+	return installFile(t, newFSContext(t.Kernel().VFS(), p, phaseReconfParams, loc.Mount), flags&unix.FSPICK_CLOEXEC != 0)
 }
 
 func sysMountSetattr(t *kernel.Task, a shim.Args) (uint64, error) {

@@ -37,6 +37,17 @@ type FS struct {
 	freeBlocks uint32
 	freeInodes uint32
 	tables     []uint32 // each group's inode table block
+	release    func()
+}
+
+// OnRelease sets what Release does (drop the block device).
+func (fs *FS) OnRelease(f func()) { fs.release = f }
+
+// Release implements vfs.Releaser: the last mount is gone.
+func (fs *FS) Release() {
+	if fs.release != nil {
+		fs.release()
+	}
 }
 
 func le16(b []byte, off int) uint32 { return uint32(binary.LittleEndian.Uint16(b[off:])) }
