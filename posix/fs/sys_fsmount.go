@@ -12,7 +12,7 @@ import (
 )
 
 func registerFSMount(tb *shim.Table) {
-	tb.Register(unix.SYS_FSOPEN, shim.Full, "tmpfs, ramfs, proc, sysfs, devtmpfs; the descriptor's log reads ENODATA", sysFsopen)
+	tb.Register(unix.SYS_FSOPEN, shim.Full, "tmpfs, ramfs, proc, sysfs, devtmpfs, ext2 (read-only, from a loop device); the descriptor's log reads ENODATA", sysFsopen)
 	tb.Register(unix.SYS_FSCONFIG, shim.Partial, "SET_FLAG, SET_STRING, CMD_CREATE(_EXCL), CMD_RECONFIGURE; SET_BINARY, SET_PATH(_EMPTY) and SET_FD name no parameter of the types served (EINVAL)", sysFsconfig)
 	tb.Register(unix.SYS_FSMOUNT, shim.Full, "", sysFsmount)
 	tb.Register(unix.SYS_MOVE_MOUNT, shim.Partial, "moves and attaches mounts; MOVE_MOUNT_BENEATH EINVAL", sysMoveMount)

@@ -11,7 +11,7 @@ import (
 	"github.com/elfloader/elfloader/vfs"
 )
 
-const mountNote = "over elfloader's own mount tree, never the host's: tmpfs, ramfs, proc, sysfs, devtmpfs (the one on /dev); MS_BIND (MS_REC), MS_MOVE, MS_REMOUNT (with MS_BIND: the mount's flags), MS_RDONLY/NOSUID/NODEV/NOEXEC/atime flags/NOSYMFOLLOW; propagation: MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE as in a private tree, MS_SHARED EINVAL (no peer groups); noexec (execve EACCES, mmap PROT_EXEC EPERM) and nodev (EACCES) are enforced, nosuid is recorded (elfloader runs no set-id programs)"
+const mountNote = "over elfloader's own mount tree, never the host's: tmpfs, ramfs, proc, sysfs, devtmpfs (the one on /dev), ext2 read-only from a loop device; MS_BIND (MS_REC), MS_MOVE, MS_REMOUNT (with MS_BIND: the mount's flags), MS_RDONLY/NOSUID/NODEV/NOEXEC/atime flags/NOSYMFOLLOW; propagation: MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE as in a private tree, MS_SHARED EINVAL (no peer groups); noexec (execve EACCES, mmap PROT_EXEC EPERM) and nodev (EACCES) are enforced, nosuid is recorded (elfloader runs no set-id programs)"
 
 func registerMount(tb *shim.Table) {
 	tb.Register(unix.SYS_MOUNT, shim.Partial, mountNote, sysMount)
