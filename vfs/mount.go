@@ -140,6 +140,9 @@ type VFS struct {
 	ids     map[int]bool // mount ids in use
 	seq     uint64
 	anonDev atomic.Uint32
+	// releasing are filesystem instances whose last mount went while
+	// treeMu was held, released once it is unlocked.
+	releasing []Releaser
 
 	locksMu sync.Mutex
 	locks   map[lockKey]*lockTable

@@ -185,7 +185,7 @@ func (v *VFS) Unmount(ctx *Context, m *Mount, opts UnmountOptions) error {
 	}
 	inUse := opts.InUse != nil && opts.InUse(m)
 	v.treeMu.Lock()
-	defer v.treeMu.Unlock()
+	defer v.unlockAndRelease()
 	if !m.attached.Load() || m.parent == nil {
 		return unix.EINVAL
 	}
@@ -212,16 +212,28 @@ func (v *VFS) Unmount(ctx *Context, m *Mount, opts UnmountOptions) error {
 }
 
 // releaseIfIdle frees the id of a mount out of the tree that no file
-// holds any more. Caller holds treeMu.
+// holds any more; a filesystem instance left without mounts is queued for
+// its Release. Caller holds treeMu.
 func (v *VFS) releaseIfIdle(m *Mount) {
 	if !m.attached.Load() && m.pinnedFiles.Load() == 0 && m.id != 0 {
 		delete(v.ids, m.id)
 		m.id = 0
 		if m.sb.mounts--; m.sb.mounts == 0 {
 			if r, ok := m.fs.(Releaser); ok {
-				r.Release()
+				v.releasing = append(v.releasing, r)
 			}
 		}
+	}
+}
+
+// unlockAndRelease unlocks treeMu, then releases the filesystem instances
+// queued meanwhile (their Release may drop files, which takes treeMu).
+func (v *VFS) unlockAndRelease() {
+	rs := v.releasing
+	v.releasing = nil
+	v.treeMu.Unlock()
+	for _, r := range rs {
+		r.Release()
 	}
 }
 
@@ -229,7 +241,7 @@ func (v *VFS) releaseIfIdle(m *Mount) {
 // released (a closed fsmount or open_tree descriptor).
 func (v *VFS) unpinned(m *Mount) {
 	v.treeMu.Lock()
-	defer v.treeMu.Unlock()
+	defer v.unlockAndRelease()
 	if m.parent == nil && m != v.root {
 		for _, d := range v.subtree(m) {
 			v.releaseIfIdle(d)
@@ -241,7 +253,7 @@ func (v *VFS) unpinned(m *Mount) {
 // an fsopen context made, once the context is closed).
 func (v *VFS) Discard(m *Mount) {
 	v.treeMu.Lock()
-	defer v.treeMu.Unlock()
+	defer v.unlockAndRelease()
 	if m.parent == nil && m != v.root {
 		v.releaseIfIdle(m)
 	}

@@ -199,6 +199,9 @@ static void binds(void) {
 	show("bind file", mount(at("a/sub/x"), at("file"), NULL, MS_BIND, NULL));
 	info("file");
 	get("file");
+	show("unlink a bind-mounted file", unlink(at("file")));
+	show("rmdir a mount point", rmdir(at("b")));
+	show("rename a mount point", rename(at("b"), at("c2")));
 	show("bind dir on file", mount(at("a/sub"), at("file"), NULL, MS_BIND, NULL));
 	show("bind without source", mount(NULL, at("c"), NULL, MS_BIND, NULL));
 

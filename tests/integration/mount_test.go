@@ -171,3 +171,32 @@ func TestLoopExt2(t *testing.T) {
 		})
 	}
 }
+
+// loopShellScript mounts an ext2 image with busybox's mount -o loop (which
+// finds a free loop device and sets it up with autoclear).
+const loopShellScript = `d=$(mktemp -d /tmp/loopsh.XXXXXX)
+mount -o loop,ro -t ext2 "$1" $d; echo mount=$?
+cat $d/hello.txt $d/dir/nested.txt
+ls $d
+grep " $d " /proc/mounts | sed "s|$d|D|; s|/dev/loop[0-9]*|LOOP|"
+umount $d; echo umount=$?
+rmdir $d; echo done=$?
+`
+
+// TestLoopMountShell runs busybox mount -o loop from a shell, natively in
+// a private mount namespace and under elfloader.
+func TestLoopMountShell(t *testing.T) {
+	unshare, before := privateMountNamespace(t)
+	loopsBefore := hostLoopBindings(t)
+	img := ext2Image(t)
+	dir := filepath.Dir(img)
+	argv := []string{"/bin/busybox", "sh", "-c", loopShellScript, "sh", img}
+	native := testbin.RunNative(t, testTimeout, append(unshare, argv...), nil, nil)
+	loaded := testbin.RunElfloader(t, testTimeout, append(testbin.EnvFlags(), "--volume", dir+":"+dir+":ro"), argv, nil, nil)
+	assertNoPanic(t, loaded.Stderr)
+	compareRuns(t, native, loaded)
+	assertHostMountsUnchanged(t, before)
+	if after := hostLoopBindings(t); after != loopsBefore {
+		t.Fatalf("the host's loop devices changed:\nbefore:\n%s\nafter:\n%s", loopsBefore, after)
+	}
+}

@@ -44,6 +44,7 @@ func filesystemTypes() []filesystemType {
 		{"ramfs", true},
 		{"devpts", true},
 		{"overlay", true},
+		{"ext2", false},
 	}
 }
 
@@ -182,7 +183,7 @@ func MountFromInfo(mi vfs.MountInfo) Mount {
 	}
 	all := mountOpts
 	if mi.SuperRO {
-		all = "ro" + strings.TrimPrefix(all, "rw")
+		all = "ro" + all[len("rw"):] // mountOpts starts with rw or ro
 	}
 	if mi.SuperOptions != "" {
 		all += "," + mi.SuperOptions
