@@ -390,13 +390,16 @@ func (v *VFS) Mounts(ctx *Context) []MountInfo {
 	slices.SortFunc(ms, func(a, b *Mount) int { return int(a.seq) - int(b.seq) })
 	out := make([]MountInfo, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, v.infoOf(ctx, m))
+		if mi, ok := v.infoOf(ctx, m); ok {
+			out = append(out, mi)
+		}
 	}
 	return out
 }
 
-// infoOf describes m. Caller holds treeMu.
-func (v *VFS) infoOf(ctx *Context, m *Mount) MountInfo {
+// infoOf describes m; a mount outside ctx's root (a chroot) is not
+// shown. Caller holds treeMu.
+func (v *VFS) infoOf(ctx *Context, m *Mount) (MountInfo, bool) {
 	mi := MountInfo{ID: m.id, ParentID: m.id, Attr: m.attr.Load(), SuperRO: m.SuperReadOnly(),
 		Type: m.sb.fsType, Source: m.source, SuperOptions: m.sb.options, Unbindable: m.unbindable}
 	if m.parent != nil {
@@ -408,7 +411,7 @@ func (v *VFS) infoOf(ctx *Context, m *Mount) MountInfo {
 	mi.Root = dentryPath(m.root)
 	point, _ := pathOfLocked(ctx, m.Root())
 	mi.Point = point
-	return mi
+	return mi, !strings.HasPrefix(point, unreachablePrefix)
 }
 
 // dentryPath is d's path from its filesystem's root.

@@ -268,6 +268,10 @@ func StatfsAt(ctx *Context, start Location, path string) (Statfs, error) {
 	return st, nil
 }
 
+// unreachablePrefix starts the path of a location outside the caller's
+// root, as Linux's d_path.
+const unreachablePrefix = "(unreachable)"
+
 // PathOf reconstructs the absolute path of loc as seen from ctx.Root
 // (getcwd, /proc/self/fd links). It returns ENOENT together with the last
 // known path if loc or an ancestor was removed, and a path prefixed with
@@ -309,7 +313,7 @@ func pathOfLocked(ctx *Context, loc Location) (string, error) {
 	}
 	var b strings.Builder
 	if !reachable {
-		b.WriteString("(unreachable)")
+		b.WriteString(unreachablePrefix)
 	}
 	for i := len(parts) - 1; i >= 0; i-- {
 		b.WriteByte('/')

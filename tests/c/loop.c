@@ -30,10 +30,12 @@
 #define LOOP_CTL_REMOVE 0x4C81
 #define LOOP_CTL_GET_FREE 0x4C82
 #define LO_FLAGS_READ_ONLY 1
+#ifndef BLKGETSIZE64
 #define BLKROGET 0x125e
 #define BLKGETSIZE 0x1260
 #define BLKSSZGET 0x1268
 #define BLKGETSIZE64 0x80081272
+#endif
 
 struct loop_info64 {
 	uint64_t lo_device, lo_inode, lo_rdevice, lo_offset, lo_sizelimit;
@@ -159,8 +161,9 @@ static void mountinfo(void) {
 	char line[1024];
 	while (f && fgets(line, sizeof line, f)) {
 		char root[256], point[256], opts[256], type[64], source[64];
-		if (sscanf(line, "%*d %*d %*s %255s %255s %255s %*[^-]- %63s %63s", root, point, opts, type, source) == 5 &&
-		    strcmp(point, dir) == 0) {
+		char *dash = strstr(line, " - ");
+		if (dash && sscanf(line, "%*d %*d %*s %255s %255s %255s", root, point, opts) == 3 &&
+		    sscanf(dash, " - %63s %63s", type, source) == 2 && strcmp(point, dir) == 0) {
 			int n = -1;
 			sscanf(source, "/dev/loop%d", &n);
 			printf("mountinfo: root=%s opts=%s type=%s source_is_our_loop=%d\n", root, opts, type, n == number);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "show.h"
@@ -349,6 +350,32 @@ static void new_api(void) {
 	show("umount d", umount(at("d")));
 }
 
+// chrooted lists the mounts a chrooted child sees: those below its root
+// only, their points relative to it.
+static void chrooted(void) {
+	show("mount tmpfs a", mount("tmpfs", at("a"), "tmpfs", 0, NULL));
+	show("mount proc d", mount("proc", at("d"), "proc", 0, NULL));
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (chroot(base) < 0 || chdir("/") < 0)
+			_exit(1);
+		FILE *f = fopen("/d/self/mountinfo", "r");
+		char line[1024];
+		while (f && fgets(line, sizeof line, f)) {
+			char root[256], point[256], type[64];
+			char *dash = strstr(line, " - ");
+			if (dash && sscanf(line, "%*d %*d %*s %255s %255s", root, point) == 2 && sscanf(dash, " - %63s", type) == 1)
+				printf("chrooted sees: %s %s %s\n", root, point, type);
+		}
+		_exit(f ? 0 : 2);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	printf("chrooted child status %d\n", status);
+	show("umount d", umount(at("d")));
+	show("umount a", umount(at("a")));
+}
+
 static void unprivileged(void) {
 	show("setgid nobody", setgid(65534));
 	show("setuid nobody", setuid(65534));
@@ -377,6 +404,7 @@ int main(void) {
 	binds();
 	tree();
 	new_api();
+	chrooted();
 
 	rmdir(at("d/in"));
 	unlink(at("file"));

@@ -168,6 +168,14 @@ func (fs *FS) versionText() string {
 		fs.prov.OSRelease(), runtime.Version(), kernelVersion)
 }
 
+// mountsOf lists the mounts as p sees them, when the provider can.
+func (fs *FS) mountsOf(p Process) []Mount {
+	if pm, ok := fs.prov.(ProcessMounts); ok {
+		return pm.MountsOf(p)
+	}
+	return fs.prov.Mounts()
+}
+
 // MountFromInfo is the /proc line of a mount of the vfs: mountinfo's
 // per-mount options (rw or ro, nosuid, nodev, noexec, the atime mode,
 // nosymfollow), the superblock's (rw or ro and the filesystem's own) and

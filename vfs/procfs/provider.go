@@ -23,6 +23,13 @@ type Provider interface {
 	Mounts() []Mount
 }
 
+// ProcessMounts is implemented by providers that list the mounts as one
+// process sees them (from its root: a chrooted process sees the mounts
+// below its root only), for /proc/PID/mounts and /proc/PID/mountinfo.
+type ProcessMounts interface {
+	MountsOf(p Process) []Mount
+}
+
 // Mount is one line of /proc/mounts and /proc/PID/mountinfo.
 type Mount struct {
 	// Options are /proc/mounts' options (the mount's and the
