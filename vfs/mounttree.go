@@ -169,7 +169,7 @@ type UnmountOptions struct {
 }
 
 // Unmount removes the mount m from the tree as umount2 does on Linux
-// (ctx is the caller's, whose root mount cannot go). A mount is busy
+// (ctx is the caller's: its root mount is remounted read-only instead). A mount is busy
 // (EBUSY) while a mount sits in it, a file of it is open (descriptors,
 // mappings, O_PATH descriptors) or a process has its cwd or root in it;
 // MNT_DETACH takes a busy mount and everything below it out of the tree
@@ -181,7 +181,8 @@ func (v *VFS) Unmount(ctx *Context, m *Mount, opts UnmountOptions) error {
 		return unix.EINVAL
 	}
 	if m == ctx.Root.Mount && !detach {
-		return unix.EBUSY
+		// Linux "unmounts" the caller's root by remounting it read-only.
+		return v.SetSuperReadOnly(m, true)
 	}
 	inUse := opts.InUse != nil && opts.InUse(m)
 	v.treeMu.Lock()

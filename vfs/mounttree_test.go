@@ -99,3 +99,17 @@ func TestMountTreeBindAndReadOnly(t *testing.T) {
 	}
 	writeFile(t, ctx, "/dir/file", "still writable")
 }
+
+func TestUnmountRootRemountsReadOnly(t *testing.T) {
+	v, ctx := newTree(t)
+	if err := v.Unmount(ctx, ctx.Root.Mount, vfs.UnmountOptions{Flags: unix.MNT_EXPIRE}); err != unix.EINVAL {
+		t.Fatalf("MNT_EXPIRE on the root: %v, want EINVAL", err)
+	}
+	must(t, v.Unmount(ctx, ctx.Root.Mount, vfs.UnmountOptions{}))
+	if err := vfs.MkdirAt(ctx, ctx.Root, "/new", 0o755); err != unix.EROFS {
+		t.Fatalf("mkdir after umount /: %v, want EROFS", err)
+	}
+	if mi, ok := mountInfo(t, v, ctx, "/"); !ok || !mi.SuperRO {
+		t.Fatalf("root after umount /: %+v", mi)
+	}
+}
