@@ -76,6 +76,14 @@ func (m *Mount) ID() int {
 	return m.id
 }
 
+// uniqueIDOffset is where Linux's 64-bit unique mount ids start
+// (MNT_UNIQUE_ID_OFFSET), above every reusable mount id.
+const uniqueIDOffset = 1 << 31
+
+// UniqueID is the mount's id that is never reused (statx's
+// STATX_MNT_ID_UNIQUE): its place in the creation order.
+func (m *Mount) UniqueID() uint64 { return uniqueIDOffset + m.seq }
+
 // Attr returns the mount's MOUNT_ATTR_* bits.
 func (m *Mount) Attr() uint64 { return m.attr.Load() }
 

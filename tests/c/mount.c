@@ -91,6 +91,17 @@ static long mount_id(const char *path) {
 	return (long)sx.mnt_id;
 }
 
+// statx_ids shows that statx always reports the mount id, and the unique
+// one when asked.
+static void statx_ids(const char *name) {
+	struct statx_buf sx;
+	long basic = syscall(SYS_statx, AT_FDCWD, at(name), 0, 0x7ff, &sx);
+	printf("statx basic %s: %ld mnt_id reported %d\n", name, basic, (sx.mask & STATX_MOUNT_ID) != 0);
+	long unique = syscall(SYS_statx, AT_FDCWD, at(name), 0, 0x4000, &sx);
+	printf("statx unique %s: %ld reported %d above the reusable ids %d\n", name, unique, (sx.mask & 0x4000) != 0,
+	       sx.mnt_id > (uint64_t)mount_id(at(name)));
+}
+
 // info prints the mountinfo line of the top mount on path: its root, its
 // options, type, source and super options, whether its parent is the
 // mount that holds base, and whether statx agrees on its id.
@@ -153,6 +164,7 @@ static void tmpfs_basics(void) {
 	show("mount tmpfs a", mount("none", at("a"), "tmpfs", 0, "size=1m,mode=700"));
 	info("a");
 	show_statfs("a");
+	statx_ids("a");
 	put("a/f", "hello");
 	get("a/f");
 	show("mount unknown type", mount("none", at("b"), "nosuchfs", 0, NULL));
