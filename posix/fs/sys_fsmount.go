@@ -115,12 +115,12 @@ func sysFsconfig(t *kernel.Task, a shim.Args) (uint64, error) {
 	defer c.DecRef()
 	var key, value string
 	if keyAddr != 0 {
-		if key, err = t.CopyInString(keyAddr, fsconfigKeyMax); err != nil {
+		if key, _, err = optionalString(t, keyAddr, fsconfigKeyMax); err != nil {
 			return 0, err
 		}
 	}
 	if cmd == unix.FSCONFIG_SET_STRING {
-		if value, err = t.CopyInString(valueAddr, fsconfigKeyMax); err != nil {
+		if value, _, err = optionalString(t, valueAddr, fsconfigKeyMax); err != nil {
 			return 0, err
 		}
 	}

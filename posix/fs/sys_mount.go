@@ -41,6 +41,9 @@ func optionalString(t *kernel.Task, addr uint64, max int) (string, bool, error) 
 		return "", false, nil
 	}
 	s, err := t.CopyInString(addr, max)
+	if errors.Is(err, unix.ENAMETOOLONG) {
+		err = unix.EINVAL // strndup_user's answer
+	}
 	return s, true, err
 }
 

@@ -18,7 +18,8 @@ const configurable = unix.LO_FLAGS_READ_ONLY | unix.LO_FLAGS_AUTOCLEAR | unix.LO
 
 // device is one loop device: its backing file while bound.
 type device struct {
-	number int
+	number  int
+	devices *Devices
 
 	mu        sync.Mutex
 	opens     int
@@ -243,6 +244,11 @@ func (f *deviceFile) bind(t *kernel.Task, fd int, cfg *unix.LoopConfig) error {
 		return unix.EINVAL
 	}
 	d := f.dev
+	d.devices.bindMu.Lock()
+	defer d.devices.bindMu.Unlock()
+	if err := d.checkChain(vf.F); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.backing != nil {
@@ -259,6 +265,29 @@ func (f *deviceFile) bind(t *kernel.Task, fd int, cfg *unix.LoopConfig) error {
 		d.flags |= unix.LO_FLAGS_READ_ONLY
 	}
 	return nil
+}
+
+// checkChain refuses a backing file that is this device, or a loop
+// device backed (through others) by it (EBADF), or an unbound loop device
+// (EINVAL), as Linux's loop_validate_file: reads would never end. Caller
+// holds the devices' bindMu, so no chain changes meanwhile.
+func (d *device) checkChain(f *vfs.File) error {
+	for {
+		df, ok := f.Impl().(*deviceFile)
+		if !ok {
+			return nil
+		}
+		if df.dev == d {
+			return unix.EBADF
+		}
+		df.dev.mu.Lock()
+		next := df.dev.backing
+		df.dev.mu.Unlock()
+		if next == nil {
+			return unix.EINVAL
+		}
+		f = next
+	}
 }
 
 func validBlockSize(size uint64) bool {

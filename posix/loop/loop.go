@@ -26,6 +26,8 @@ type Devices struct {
 	dev     *devfs.FS
 	mu      sync.Mutex
 	devices map[int]*device
+	// bindMu orders binds, so that two cannot make a cycle of loop devices.
+	bindMu sync.Mutex
 }
 
 // Register adds /dev/loop-control and /dev/loop0 to /dev/loop7 to dev.
@@ -50,7 +52,7 @@ func (d *Devices) add(n int) (*device, error) {
 	if _, ok := d.devices[n]; ok {
 		return nil, unix.EEXIST
 	}
-	dev := &device{number: n}
+	dev := &device{number: n, devices: d}
 	open := devfs.DeviceFunc(func(_ context.Context, flags int) (vfs.FileImpl, error) {
 		return d.open(n, flags)
 	})

@@ -104,6 +104,10 @@ static void backed_by_file(void) {
 	status(dev, "unbound");
 	show("LOOP_CLR_FD unbound", ioctl(dev, LOOP_CLR_FD, 0));
 	show("LOOP_SET_FD bad fd", ioctl(dev, LOOP_SET_FD, 999));
+	show("LOOP_SET_FD itself", ioctl(dev, LOOP_SET_FD, dev));
+	int dir_fd = open("/", O_RDONLY | O_DIRECTORY);
+	show("LOOP_SET_FD a directory", ioctl(dev, LOOP_SET_FD, dir_fd));
+	close(dir_fd);
 	show("LOOP_SET_FD", ioctl(dev, LOOP_SET_FD, file));
 	show("LOOP_SET_FD again", ioctl(dev, LOOP_SET_FD, file));
 	status(dev, "bound");

@@ -2,8 +2,11 @@ package ext2_test
 
 import (
 	"bytes"
+	"context"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,5 +113,63 @@ func TestReadImage(t *testing.T) {
 func TestNotExt2(t *testing.T) {
 	if _, err := ext2.New(bytes.NewReader(make([]byte, 8192)), 0); err == nil {
 		t.Fatal("a zeroed image mounted")
+	}
+}
+
+// TestCorruptImages walks images with bytes of their metadata changed:
+// errors are fine, panics and endless loops are not.
+func TestCorruptImages(t *testing.T) {
+	img := image(t, "1024", map[string]string{"a": "x", "d/b": strings.Repeat("y", 70000), "l": "->a"})
+	orig, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 300 {
+		data := bytes.Clone(orig)
+		for range 1 + rng.IntN(8) {
+			off := 1024 + rng.IntN(64*1024) // the superblock, descriptors, bitmaps and inode tables
+			data[off] = byte(rng.Uint32())
+		}
+		fs, err := ext2.New(bytes.NewReader(data), 0)
+		if err != nil {
+			continue
+		}
+		v, err := vfs.New(fs, vfs.MountOptions{})
+		if err != nil {
+			continue
+		}
+		walk(v.NewContext(), "/", 0)
+	}
+}
+
+// walk reads every file and directory below p, to a bounded depth.
+func walk(ctx *vfs.Context, p string, depth int) {
+	if depth > 4 {
+		return
+	}
+	f, err := vfs.OpenAt(ctx, ctx.Root, p, vfs.OpenHow{Flags: unix.O_RDONLY})
+	if err != nil {
+		return
+	}
+	defer f.DecRef()
+	buf := make([]byte, 8192)
+	for range 16 {
+		if n, err := f.Read(context.Background(), buf); n == 0 || err != nil {
+			break
+		}
+	}
+	var names []string
+	if dr, ok := f.Impl().(vfs.DirReader); ok {
+		dr.ReadDir(0, func(e vfs.DirEntry) bool {
+			names = append(names, e.Name)
+			return len(names) < 64
+		})
+	}
+	for _, name := range names {
+		if name != "." && name != ".." && !strings.Contains(name, "/") && name != "" {
+			vfs.ReadlinkAt(ctx, ctx.Root, path.Join(p, name))
+			walk(ctx, path.Join(p, name), depth+1)
+		}
 	}
 }

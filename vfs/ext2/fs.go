@@ -81,7 +81,13 @@ func New(dev io.ReaderAt, devNum uint64) (*FS, error) {
 		return nil, fmt.Errorf("ext2: bad geometry: %w", unix.EINVAL)
 	}
 	firstData := le32(sb, 20)
+	if fs.blocks <= firstData+1 {
+		return nil, fmt.Errorf("ext2: %d blocks: %w", fs.blocks, unix.EINVAL)
+	}
 	groups := (fs.blocks - firstData + perBlocks - 1) / perBlocks
+	if int64(groups)*int64(fs.perGroup) < int64(fs.inodes) || int64(groups)*groupDescSize > int64(fs.blocks)*fs.blockSize {
+		return nil, fmt.Errorf("ext2: %d groups for %d inodes: %w", groups, fs.inodes, unix.EINVAL)
+	}
 	gdt := make([]byte, int64(groups)*groupDescSize)
 	if _, err := dev.ReadAt(gdt, int64(firstData+1)*fs.blockSize); err != nil {
 		return nil, fmt.Errorf("ext2: reading the group descriptors: %w", unix.EINVAL)

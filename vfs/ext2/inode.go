@@ -159,6 +159,9 @@ func (n *Inode) Readlink() (string, error) {
 	if n.sectors == eaSectors && n.size < int64(len(n.blockMap)) {
 		return string(n.blockMap[:n.size]), nil
 	}
+	if n.size >= n.fs.blockSize || n.size >= vfs.PathMax {
+		return "", fmt.Errorf("ext2: symlink %d of %d bytes: %w", n.ino, n.size, unix.EIO)
+	}
 	buf := make([]byte, n.size)
 	if _, err := n.ReadAt(buf, 0); err != nil {
 		return "", err
