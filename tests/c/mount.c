@@ -388,6 +388,19 @@ static void chrooted(void) {
 	show("umount a", umount(at("a")));
 }
 
+// forked shows that a child's mounts are the parent's: one mount
+// namespace for both.
+static void forked(void) {
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(mount("tmpfs", at("a"), "tmpfs", 0, "mode=711") == 0 ? 0 : 1);
+	int status = -1;
+	waitpid(pid, &status, 0);
+	printf("child mounted: status %d\n", status);
+	info("a");
+	show("umount the child's mount", umount(at("a")));
+}
+
 static void unprivileged(void) {
 	show("setgid nobody", setgid(65534));
 	show("setuid nobody", setuid(65534));
@@ -417,6 +430,7 @@ int main(void) {
 	tree();
 	new_api();
 	chrooted();
+	forked();
 
 	rmdir(at("d/in"));
 	unlink(at("file"));
