@@ -61,6 +61,7 @@ type Mount struct {
 	point       *Dentry     // mount point dentry in parent
 	attached    atomic.Bool // part of the mount tree (the namespace)
 	unbindable  bool        // MS_UNBINDABLE
+	umounted    bool        // taken out of the tree: never attached again
 	pinnedFiles atomic.Int64
 	expiryMark  atomic.Bool // MNT_EXPIRE's first call; an open clears it
 	writers     atomic.Int64

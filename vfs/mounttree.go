@@ -15,7 +15,7 @@ func (v *VFS) Attach(m *Mount, at Location, refuseSame bool) error {
 	v.treeMu.Lock()
 	defer v.treeMu.Unlock()
 	switch {
-	case m.attached.Load() || m.parent != nil:
+	case m.attached.Load() || m.parent != nil || m.umounted:
 		return unix.EINVAL
 	case !at.Mount.attached.Load():
 		return unix.EINVAL
@@ -81,8 +81,9 @@ func (v *VFS) Move(m *Mount, at Location) error {
 	v.treeMu.Lock()
 	defer v.treeMu.Unlock()
 	if !m.attached.Load() && m.parent == nil {
-		// A detached tree (fsmount, open_tree's clone) is attached.
-		if !at.Mount.attached.Load() {
+		// A detached tree (fsmount, open_tree's clone) is attached; an
+		// unmounted one is not.
+		if m.umounted || !at.Mount.attached.Load() {
 			return unix.EINVAL
 		}
 		if at.IsDir() != (m.root.typ == unix.S_IFDIR) {
@@ -115,7 +116,7 @@ func (v *VFS) Move(m *Mount, at Location) error {
 func (v *VFS) Clone(src Location, recursive bool) (*Mount, error) {
 	v.treeMu.Lock()
 	defer v.treeMu.Unlock()
-	if src.Mount.unbindable {
+	if src.Mount.unbindable || src.Mount.umounted {
 		return nil, unix.EINVAL
 	}
 	return v.cloneLocked(src.Mount, src.Dentry, recursive), nil
@@ -207,6 +208,7 @@ func (v *VFS) Unmount(ctx *Context, m *Mount, opts UnmountOptions) error {
 	m.parent, m.point = nil, nil
 	for _, d := range tree {
 		d.attached.Store(false)
+		d.umounted = true
 		v.releaseIfIdle(d)
 	}
 	return nil
@@ -267,6 +269,9 @@ func (v *VFS) Discard(m *Mount) {
 func (v *VFS) SetAttr(m *Mount, set, clear uint64, recursive bool) error {
 	v.treeMu.Lock()
 	defer v.treeMu.Unlock()
+	if m.umounted {
+		return unix.EINVAL
+	}
 	targets := v.targets(m, recursive)
 	for _, t := range targets {
 		if set&unix.MOUNT_ATTR_RDONLY != 0 && t.attr.Load()&unix.MOUNT_ATTR_RDONLY == 0 && t.writers.Load() > 0 {

@@ -358,7 +358,12 @@ static void new_api(void) {
 	close(tree);
 	info("b");
 	get("b/detached");
-	show("umount b", umount(at("b")));
+	int held = open_tree_(AT_FDCWD, at("b"), OPEN_TREE_CLOEXEC);
+	show("umount b while held", umount(at("b")));
+	show("umount2 b detach", umount2(at("b"), MNT_DETACH));
+	show("move_mount an unmounted mount", move_mount_(held, "", AT_FDCWD, at("b"), MOVE_MOUNT_F_EMPTY_PATH));
+	show("open_tree clone of an unmounted mount", open_tree_(held, "", OPEN_TREE_CLONE | AT_EMPTY_PATH));
+	close(held);
 	show("umount d", umount(at("d")));
 }
 
