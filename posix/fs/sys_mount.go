@@ -15,7 +15,7 @@ const mountNote = "over elfloader's own mount tree, never the host's: tmpfs, ram
 
 func registerMount(tb *shim.Table) {
 	tb.Register(unix.SYS_MOUNT, shim.Partial, mountNote, sysMount)
-	tb.Register(unix.SYS_UMOUNT2, shim.Full, "MNT_DETACH, MNT_FORCE, MNT_EXPIRE, UMOUNT_NOFOLLOW; busy (EBUSY): a mount inside, an open file, a process's cwd or root; umount of the caller's root remounts it read-only, as Linux", sysUmount2)
+	tb.Register(unix.SYS_UMOUNT2, shim.Partial, "MNT_DETACH, MNT_FORCE, MNT_EXPIRE, UMOUNT_NOFOLLOW; busy (EBUSY): a mount inside, an open file, a process's cwd or root, not a mapping whose descriptor was closed; umount of the caller's root remounts it read-only, as Linux", sysUmount2)
 	registerFSMount(tb)
 }
 
