@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/posix/loop"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/devfs"
 	"github.com/elfloader/elfloader/vfs/hostfs"
@@ -93,7 +94,10 @@ func MountKernelFS(v *vfs.VFS, k *kernel.Kernel, mounts *MountTable) error {
 		if err := MkdirAll(ctx, m.path); err != nil {
 			return fmt.Errorf("creating mount point %s: %w", m.path, err)
 		}
-		if _, err := v.MountAt(ctx, m.path, m.fs, vfs.MountOptions{}); err != nil {
+		// nosuid, nodev and noexec as container runtimes mount them.
+		opts := vfs.MountOptions{Source: m.fstype, Type: m.fstype, ReadOnly: m.path == "/sys",
+			Attr: unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC}
+		if _, err := v.MountAt(ctx, m.path, m.fs, opts); err != nil {
 			return fmt.Errorf("mounting %s: %w", m.path, err)
 		}
 		mounts.Add(m.fstype, m.path, m.fstype, m.path == "/sys")
@@ -114,7 +118,7 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 	if err != nil {
 		return nil, "", err
 	}
-	v, err := vfs.New(upper, vfs.MountOptions{})
+	v, err := vfs.New(upper, vfs.MountOptions{Source: "overlay", Type: "overlay"})
 	if err != nil {
 		return nil, "", err
 	}
@@ -124,7 +128,7 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 		if err := MkdirAll(ctx, path); err != nil {
 			return fmt.Errorf("creating mount point %s: %w", path, err)
 		}
-		if _, err := v.MountAt(ctx, path, fs, vfs.MountOptions{ReadOnly: ro}); err != nil {
+		if _, err := v.MountAt(ctx, path, fs, vfs.MountOptions{ReadOnly: ro, Source: source, Type: fstype}); err != nil {
 			return fmt.Errorf("mounting %s: %w", path, err)
 		}
 		mounts.Add(source, path, fstype, ro)
@@ -138,6 +142,9 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 		return nil, "", fmt.Errorf("devfs: %w", err)
 	}
 	v.SetDevices(dev.OpenDevice)
+	if _, err := loop.Register(dev); err != nil {
+		return nil, "", fmt.Errorf("devfs: %w", err)
+	}
 	if err := mount("/dev", dev, false, "devtmpfs", "devtmpfs"); err != nil {
 		return nil, "", err
 	}
@@ -226,7 +233,7 @@ func exposeWorkdir(v *vfs.VFS, ctx *vfs.Context, wd string, mounts *MountTable) 
 	if err := MkdirAll(ctx, wd); err != nil {
 		return err
 	}
-	if _, err := v.MountAt(ctx, wd, fs, vfs.MountOptions{}); err != nil {
+	if _, err := v.MountAt(ctx, wd, fs, vfs.MountOptions{Source: "overlay", Type: "overlay"}); err != nil {
 		return err
 	}
 	mounts.Add("overlay", wd, "overlay", false)
@@ -313,7 +320,7 @@ func exposeHostPath(v *vfs.VFS, workdir, path string) (string, error) {
 	if err := MkdirAll(ctx, hidden); err != nil {
 		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
-	if _, err := v.MountAt(ctx, hidden, hfs, vfs.MountOptions{ReadOnly: true}); err != nil {
+	if _, err := v.MountAt(ctx, hidden, hfs, vfs.MountOptions{ReadOnly: true, Source: dir, Type: "hostfs"}); err != nil {
 		return "", fmt.Errorf("exposing %s: %w", dir, err)
 	}
 	if err := MkdirAll(ctx, dir); err != nil {

@@ -138,6 +138,9 @@ func openVFSExec(ctx *vfs.Context, path string) (*execFile, error) {
 	if st.Type() != unix.S_IFREG {
 		return nil, fmt.Errorf("%s: not a regular file: %w", path, unix.EACCES)
 	}
+	if loc.Mount.Attr()&unix.MOUNT_ATTR_NOEXEC != 0 {
+		return nil, fmt.Errorf("%s: on a noexec mount: %w", path, unix.EACCES)
+	}
 	if err := vfs.AccessAt(ctx, loc, "", unix.X_OK, unix.AT_EACCESS|unix.AT_EMPTY_PATH); err != nil {
 		return nil, fmt.Errorf("%s: no execute permission: %w", path, err)
 	}

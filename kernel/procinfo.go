@@ -48,11 +48,34 @@ func (pp procProvider) OSRelease() string {
 
 func (pp procProvider) BootTime() time.Time { return pp.k.bootTime }
 
+// Mounts lists the mount tree of the kernel's vfs (what mount(2) and the
+// new mount API change), else the configured table.
 func (pp procProvider) Mounts() []procfs.Mount {
+	if v := pp.k.cfg.VFS; v != nil {
+		return mountLines(v, v.NewContext())
+	}
 	if pp.k.cfg.Mounts == nil {
 		return nil
 	}
 	return pp.k.cfg.Mounts()
+}
+
+// MountsOf implements procfs.ProcessMounts: the mounts seen from the
+// process's root.
+func (pp procProvider) MountsOf(p procfs.Process) []procfs.Mount {
+	v, ctx := pp.k.cfg.VFS, p.FS()
+	if v == nil || ctx == nil {
+		return pp.Mounts()
+	}
+	return mountLines(v, ctx)
+}
+
+func mountLines(v *vfs.VFS, ctx *vfs.Context) []procfs.Mount {
+	var out []procfs.Mount
+	for _, mi := range v.Mounts(ctx) {
+		out = append(out, procfs.MountFromInfo(mi))
+	}
+	return out
 }
 
 type procView struct{ p *Process }

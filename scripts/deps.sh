@@ -9,6 +9,10 @@ set -euo pipefail
 
 need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
+# the mount tests run the native program in a private mount namespace
+command -v unshare >/dev/null || need+=(util-linux)
+# the loop device test makes an ext2 image with mke2fs -d
+[ -x /usr/sbin/mke2fs ] || need+=(e2fsprogs)
 command -v musl-gcc >/dev/null || need+=(musl-tools)
 [ -x /bin/busybox ] || need+=(busybox-static)
 [ -x /usr/bin/python3 ] || need+=(python3) # the tests run /usr/bin/python3

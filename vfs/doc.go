@@ -5,8 +5,12 @@
 // It owns:
 //   - the interfaces a filesystem implements (FileSystem, Inode, FileImpl and
 //     the optional file capabilities such as Seekable, DirReader, Ioctler),
-//   - the mount table (VFS, Mount) and the cached dentry tree used for ".."
-//     and for path reconstruction (PathOf),
+//   - the mount tree (VFS, Mount): mount ids, filesystem instances shared
+//     by bind mounts, attaching, moving, cloning and unmounting with
+//     Linux's busy rules, per-mount attributes (MOUNT_ATTR_*), and the
+//     listing /proc/self/mountinfo shows (Mounts),
+//   - the cached dentry tree used for ".." and for path reconstruction
+//     (PathOf),
 //   - path resolution with Linux's rules (symlinks resolved against the
 //     process root, a limit of 40 links, trailing slashes, openat2 RESOLVE_*
 //     flags, ENAMETOOLONG),
@@ -19,7 +23,8 @@
 //
 // Concrete filesystems live in subpackages: ramfs (tmpfs), hostfs (an
 // escape-proof host directory), overlay (ramfs upper over a read-only lower),
-// devfs (device nodes) and pipe (the in-memory pipe behind ramfs FIFOs).
+// devfs (device nodes), procfs, sysfs, ext2 (a read-only image reader
+// for loop devices) and pipe (the in-memory pipe behind ramfs FIFOs).
 //
 // Dependencies: the standard library and golang.org/x/sys/unix only (errno
 // values are unix.Errno). It must not import the kernel, the shim or any

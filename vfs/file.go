@@ -40,6 +40,9 @@ func NewFile(loc Location, impl FileImpl, flags int) *File {
 	}
 	f.flags.Store(int32(flags &^ (unix.O_CREAT | unix.O_EXCL | unix.O_NOCTTY | unix.O_TRUNC | unix.O_CLOEXEC)))
 	f.refs.Store(1)
+	if loc.Valid() {
+		loc.Mount.pin(f.writable)
+	}
 	return f
 }
 
@@ -53,6 +56,7 @@ func (f *File) DecRef() {
 	}
 	if f.loc.Valid() {
 		f.loc.Mount.vfs.releaseLocks(f.loc, f)
+		f.loc.Mount.unpin(f.writable)
 	}
 	if f.impl != nil {
 		f.impl.Release()
@@ -550,5 +554,7 @@ func (f *File) Statfs() (Statfs, error) {
 	if !f.loc.Valid() {
 		return Statfs{}, unix.ENOSYS
 	}
-	return f.loc.Mount.fs.Statfs()
+	st, err := f.loc.Mount.fs.Statfs()
+	st.Flags |= f.loc.Mount.StatfsFlags()
+	return st, err
 }

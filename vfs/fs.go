@@ -171,3 +171,18 @@ type Xattrer interface {
 	ListXattr() ([]string, error)
 	RemoveXattr(name string) error
 }
+
+// BlockDevice is implemented by open block devices a filesystem can be
+// read from (a loop device): the device's bytes, and its size.
+type BlockDevice interface {
+	ReadAt(p []byte, off int64) (int, error)
+	Size() (int64, error)
+}
+
+// Releaser is implemented by filesystems that hold something until their
+// last mount is gone (a disk filesystem its block device): the vfs calls
+// Release once, when no mount of the instance is left in the tree or
+// held by a file.
+type Releaser interface {
+	Release()
+}

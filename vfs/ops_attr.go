@@ -264,11 +264,13 @@ func StatfsAt(ctx *Context, start Location, path string) (Statfs, error) {
 	if err != nil {
 		return Statfs{}, err
 	}
-	if loc.Mount.ReadOnly() {
-		st.Flags |= unix.ST_RDONLY
-	}
+	st.Flags |= loc.Mount.StatfsFlags()
 	return st, nil
 }
+
+// unreachablePrefix starts the path of a location outside the caller's
+// root, as Linux's d_path.
+const unreachablePrefix = "(unreachable)"
 
 // PathOf reconstructs the absolute path of loc as seen from ctx.Root
 // (getcwd, /proc/self/fd links). It returns ENOENT together with the last
@@ -281,6 +283,11 @@ func PathOf(ctx *Context, loc Location) (string, error) {
 	v := loc.Mount.vfs
 	v.treeMu.RLock()
 	defer v.treeMu.RUnlock()
+	return pathOfLocked(ctx, loc)
+}
+
+// pathOfLocked is PathOf with treeMu held.
+func pathOfLocked(ctx *Context, loc Location) (string, error) {
 	var parts []string
 	dead := false
 	cur := loc
@@ -306,7 +313,7 @@ func PathOf(ctx *Context, loc Location) (string, error) {
 	}
 	var b strings.Builder
 	if !reachable {
-		b.WriteString("(unreachable)")
+		b.WriteString(unreachablePrefix)
 	}
 	for i := len(parts) - 1; i >= 0; i-- {
 		b.WriteByte('/')

@@ -203,6 +203,9 @@ func UnlinkAt(ctx *Context, start Location, path string, flags int) error {
 		if p.trailing {
 			return unix.ENOTDIR
 		}
+		if child.Mount != p.dir.Mount {
+			return unix.EBUSY // a file with a bind mount on it
+		}
 		err = p.dir.Dentry.inode.Unlink(p.name)
 	}
 	if err != nil {

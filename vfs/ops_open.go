@@ -69,6 +69,9 @@ func OpenAt(ctx *Context, start Location, path string, how OpenHow) (*File, erro
 		return nil, unix.EISDIR
 	}
 	if !created {
+		if (typ == unix.S_IFCHR || typ == unix.S_IFBLK) && loc.Mount.Attr()&unix.MOUNT_ATTR_NODEV != 0 {
+			return nil, unix.EACCES
+		}
 		if (typ == unix.S_IFREG || typ == unix.S_IFDIR) && (wantWrite || flags&unix.O_TRUNC != 0) && loc.Mount.ReadOnly() {
 			return nil, unix.EROFS
 		}

@@ -131,6 +131,9 @@ func (w *walker) followLink(dir, link Location) (Location, []string, bool, error
 	if w.opts.resolve&unix.RESOLVE_NO_SYMLINKS != 0 {
 		return Location{}, nil, false, unix.ELOOP
 	}
+	if link.Mount.attr.Load()&unix.MOUNT_ATTR_NOSYMFOLLOW != 0 {
+		return Location{}, nil, false, unix.ELOOP
+	}
 	w.links++
 	if w.links > MaxSymlinks {
 		return Location{}, nil, false, unix.ELOOP

@@ -13,6 +13,13 @@ const (
 	// AT_STATX_SYNC_TYPE is the statx sync-mode field of the flags.
 	AT_STATX_SYNC_TYPE = 0x6000
 
+	// FSCONFIG_CMD_CREATE_EXCL is fsconfig's create that refuses to reuse
+	// an existing superblock (Linux 6.6).
+	FSCONFIG_CMD_CREATE_EXCL = 8
+	// MOVE_MOUNT_BENEATH mounts beneath the top mount of the target
+	// (Linux 6.5).
+	MOVE_MOUNT_BENEATH = 0x200
+
 	// FIONREAD is the bytes-ready ioctl (the same number as TIOCINQ).
 	FIONREAD = 0x541b
 	// FIONBIO sets or clears O_NONBLOCK through ioctl.

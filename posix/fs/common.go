@@ -33,6 +33,7 @@ func Register(tb *shim.Table) {
 	registerSysfs(tb)
 	registerAio(tb)
 	registerCachestat(tb)
+	registerMount(tb)
 }
 
 // fsctx returns the process's filesystem context, or ENOSYS when the kernel

@@ -29,6 +29,10 @@
 //	sys_pipe.go     pipe, pipe2
 //	sys_memfd.go    memfd_create (seals: sys_fcntl.go and vfs/ramfs/seals.go)
 //	sys_inotify.go  inotify_init, inotify_init1, inotify_add_watch, inotify_rm_watch
+//	sys_mount.go    mount, umount2 (over the vfs mount tree, docs/mounts.md)
+//	sys_fsmount.go  fsopen, fsconfig, fsmount, move_mount, open_tree, fspick,
+//	                mount_setattr
+//	fstypes.go      the filesystem types they make and their options
 //
 // It depends on kernel, shim, vfs and abi/linux; it registers on the shim
 // like the other posix libraries. vfs knows nothing of it.

@@ -14,7 +14,7 @@ func registerStat(tb *shim.Table) {
 	tb.Register(unix.SYS_FSTAT, shim.Full, "", sysFstat)
 	tb.Register(unix.SYS_LSTAT, shim.Full, "", sysLstat)
 	tb.Register(unix.SYS_NEWFSTATAT, shim.Full, "", sysNewfstatat)
-	tb.Register(unix.SYS_STATX, shim.Partial, "basic fields; no birth time, attributes or mount id", sysStatx)
+	tb.Register(unix.SYS_STATX, shim.Partial, "basic fields and the mount id (STATX_MNT_ID, STATX_MNT_ID_UNIQUE); no birth time or attributes", sysStatx)
 	tb.Register(unix.SYS_STATFS, shim.Full, "", sysStatfs)
 	tb.Register(unix.SYS_FSTATFS, shim.Full, "", sysFstatfs)
 }
@@ -101,12 +101,54 @@ func sysStatx(t *kernel.Task, a shim.Args) (uint64, error) {
 		flags&linux.AT_STATX_SYNC_TYPE == linux.AT_STATX_SYNC_TYPE || mask&unix.STATX__RESERVED != 0 {
 		return 0, unix.EINVAL
 	}
-	st, err := statOf(t, a.Int(0), p, flags&^linux.AT_STATX_SYNC_TYPE)
+	st, m, err := statWithMount(t, a.Int(0), p, flags&^linux.AT_STATX_SYNC_TYPE)
 	if err != nil {
 		return 0, err
 	}
 	out := statxOf(&st)
+	// Linux always reports the mount: the unique id when asked for it.
+	switch {
+	case m == nil:
+	case mask&unix.STATX_MNT_ID_UNIQUE != 0:
+		out.Mask |= unix.STATX_MNT_ID_UNIQUE
+		out.Mnt_id = m.UniqueID()
+	default:
+		out.Mask |= unix.STATX_MNT_ID
+		out.Mnt_id = uint64(m.ID())
+	}
 	return 0, kernel.CopyOutStruct(t, a[4], &out)
+}
+
+// statWithMount is statOf that also returns the mount of what it looked
+// at (nil for descriptors of host objects), resolving the path once.
+func statWithMount(t *kernel.Task, dirfd int, p string, flags int) (unix.Stat_t, *vfs.Mount, error) {
+	if p == "" && flags&unix.AT_EMPTY_PATH != 0 && dirfd != unix.AT_FDCWD {
+		st, err := fstat(t, dirfd)
+		if err != nil {
+			return st, nil, err
+		}
+		var m *vfs.Mount
+		if vf, err := vfsFileOf(t, dirfd, unix.EBADF); err == nil {
+			if loc := vf.F.Location(); loc.Valid() {
+				m = loc.Mount
+			}
+			vf.DecRef()
+		}
+		return st, m, nil
+	}
+	ctx, start, err := start(t, dirfd, p)
+	if err != nil {
+		return unix.Stat_t{}, nil, err
+	}
+	loc, err := vfs.ResolveAt(ctx, start, p, flags&(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH))
+	if err != nil {
+		return unix.Stat_t{}, nil, err
+	}
+	st, err := loc.Stat()
+	if err != nil {
+		return unix.Stat_t{}, nil, err
+	}
+	return kernel.StatToUnix(st), loc.Mount, nil
 }
 
 // statxOf converts a stat to a statx with the basic fields.

@@ -86,6 +86,9 @@ func checkFileAccess(f kernel.File, spec *kernel.MapSpec) error {
 	if !vf.F.Readable() {
 		return unix.EACCES
 	}
+	if spec.Prot&unix.PROT_EXEC != 0 && vf.F.Location().Valid() && vf.F.Location().Mount.Attr()&unix.MOUNT_ATTR_NOEXEC != 0 {
+		return unix.EPERM // a file on a noexec mount
+	}
 	if spec.Flags&0x3 == unix.MAP_PRIVATE {
 		return nil
 	}

@@ -72,6 +72,17 @@ func New(dev uint64) (*FS, error) {
 // root, whose directories must exist) with the given numbers and mode.
 // Registering the same numbers again replaces the implementation.
 func (fs *FS) Register(name string, major, minor uint32, perm uint32, dev Device) error {
+	return fs.register(name, unix.S_IFCHR, major, minor, perm, dev)
+}
+
+// RegisterBlock adds the block device name (a loop device), as Register
+// does for character devices. Block and character numbers share one
+// table: elfloader has no character device with a block device's major.
+func (fs *FS) RegisterBlock(name string, major, minor uint32, perm uint32, dev Device) error {
+	return fs.register(name, unix.S_IFBLK, major, minor, perm, dev)
+}
+
+func (fs *FS) register(name string, typ uint32, major, minor uint32, perm uint32, dev Device) error {
 	rdev := unix.Mkdev(major, minor)
 	fs.mu.Lock()
 	fs.devices[rdev] = dev
@@ -90,7 +101,7 @@ func (fs *FS) Register(name string, major, minor uint32, perm uint32, dev Device
 			break
 		}
 	}
-	if _, err := parent.Create(base, unix.S_IFCHR|perm&0o7777, rdev, vfs.Cred{}); err != nil && err != unix.EEXIST {
+	if _, err := parent.Create(base, typ|perm&0o7777, rdev, vfs.Cred{}); err != nil && err != unix.EEXIST {
 		return fmt.Errorf("devfs: register %s: %w", name, err)
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/elfloader/elfloader/vfs"
-	"golang.org/x/sys/unix"
 )
 
 // procSuperMagic is PROC_SUPER_MAGIC, statfs's f_type for /proc.
@@ -43,11 +42,10 @@ func (fs *FS) Root() (vfs.Inode, error) { return fs.root, nil }
 // writes (oom_score_adj) open for writing.
 func (fs *FS) ReadOnly() bool { return false }
 
-// Statfs implements vfs.FileSystem.
+// Statfs implements vfs.FileSystem (f_flags come from the mount).
 func (fs *FS) Statfs() (vfs.Statfs, error) {
 	return vfs.Statfs{
 		Type: procSuperMagic, Bsize: 4096, Frsize: 4096, Namelen: vfs.NameMax,
-		Flags: unix.ST_RDONLY | unix.ST_NOSUID | unix.ST_NODEV | unix.ST_NOEXEC,
 	}, nil
 }
 

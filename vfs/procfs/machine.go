@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/vfs"
 )
 
 // hostFile returns a generator passing the host's /proc/name through.
@@ -40,6 +44,7 @@ func filesystemTypes() []filesystemType {
 		{"ramfs", true},
 		{"devpts", true},
 		{"overlay", true},
+		{"ext2", false},
 	}
 }
 
@@ -101,27 +106,43 @@ func mountsText(mounts []Mount) []byte {
 	return []byte(b.String())
 }
 
-// mountinfoText is /proc/PID/mountinfo. Mount ids and device numbers are
-// synthesised (the provider does not expose them): mount i has id
-// firstMountID+i and device 0:(firstMountID+i); the parent is the latest
-// earlier mount whose target contains this one.
+// mountinfoText is /proc/PID/mountinfo. For mounts without an ID, ids
+// and device numbers are synthesised: mount i has id firstMountID+i and
+// device 0:(firstMountID+i); the parent is the latest earlier mount whose
+// target contains this one.
 func mountinfoText(mounts []Mount) []byte {
-	const firstMountID = 20
 	var b strings.Builder
 	for i, m := range mounts {
-		id := firstMountID + i
-		parent := id
-		for j := i - 1; j >= 0; j-- {
-			if pathContains(mounts[j].Target, m.Target) {
-				parent = firstMountID + j
-				break
-			}
+		if m.ID == 0 {
+			m = synthesiseMountInfo(mounts, i)
 		}
-		opts := mountOptions(m)
-		fmt.Fprintf(&b, "%d %d 0:%d / %s %s - %s %s %s\n", id, parent, id,
-			escapeMountField(m.Target), opts, escapeMountField(m.FSType), escapeMountField(m.Source), opts)
+		optional := ""
+		if m.Optional != "" {
+			optional = " " + m.Optional
+		}
+		fmt.Fprintf(&b, "%d %d %d:%d %s %s %s%s - %s %s %s\n", m.ID, m.ParentID, unix.Major(m.Dev), unix.Minor(m.Dev),
+			escapeMountField(m.Root), escapeMountField(m.Target), m.MountOptions, optional,
+			escapeMountField(m.FSType), escapeMountField(m.Source), escapeMountField(m.SuperOptions))
 	}
 	return []byte(b.String())
+}
+
+// synthesiseMountInfo fills mountinfo's fields of mounts[i] from its
+// place in the list.
+func synthesiseMountInfo(mounts []Mount, i int) Mount {
+	const firstMountID = 20
+	m := mounts[i]
+	m.ID, m.ParentID = firstMountID+i, firstMountID+i
+	for j := i - 1; j >= 0; j-- {
+		if pathContains(mounts[j].Target, m.Target) {
+			m.ParentID = firstMountID + j
+			break
+		}
+	}
+	m.Dev = unix.Mkdev(0, uint32(m.ID))
+	m.Root = "/"
+	m.MountOptions, m.SuperOptions = mountOptions(m), mountOptions(m)
+	return m
 }
 
 // pathContains reports whether dir is p or an ancestor of it.
@@ -145,4 +166,68 @@ func formatUptime(up, idle float64) string {
 func (fs *FS) versionText() string {
 	return fmt.Sprintf("Linux version %s (elfloader@elfloader) (%s) %s\n",
 		fs.prov.OSRelease(), runtime.Version(), kernelVersion)
+}
+
+// mountsOf lists the mounts as p sees them, when the provider can.
+func (fs *FS) mountsOf(p Process) []Mount {
+	if pm, ok := fs.prov.(ProcessMounts); ok {
+		return pm.MountsOf(p)
+	}
+	return fs.prov.Mounts()
+}
+
+// MountFromInfo is the /proc line of a mount of the vfs: mountinfo's
+// per-mount options (rw or ro, nosuid, nodev, noexec, the atime mode,
+// nosymfollow), the superblock's (rw or ro and the filesystem's own) and
+// /proc/mounts' union of both.
+func MountFromInfo(mi vfs.MountInfo) Mount {
+	mountOpts := mountAttrOptions(mi.Attr)
+	super := "rw"
+	if mi.SuperRO {
+		super = "ro"
+	}
+	if mi.SuperOptions != "" {
+		super += "," + mi.SuperOptions
+	}
+	all := mountOpts
+	if mi.SuperRO {
+		all = "ro" + all[len("rw"):] // mountOpts starts with rw or ro
+	}
+	if mi.SuperOptions != "" {
+		all += "," + mi.SuperOptions
+	}
+	m := Mount{Source: mi.Source, Target: mi.Point, FSType: mi.Type, Options: all,
+		ID: mi.ID, ParentID: mi.ParentID, Dev: mi.Dev, Root: mi.Root, MountOptions: mountOpts, SuperOptions: super}
+	if m.Source == "" {
+		m.Source = "none"
+	}
+	if mi.Unbindable {
+		m.Optional = "unbindable"
+	}
+	return m
+}
+
+// mountAttrOptions spells MOUNT_ATTR_* bits as Linux's show_mnt_opts.
+func mountAttrOptions(attr uint64) string {
+	opts := "rw"
+	if attr&unix.MOUNT_ATTR_RDONLY != 0 {
+		opts = "ro"
+	}
+	for _, o := range []struct {
+		set  bool
+		name string
+	}{
+		{attr&unix.MOUNT_ATTR_NOSUID != 0, "nosuid"},
+		{attr&unix.MOUNT_ATTR_NODEV != 0, "nodev"},
+		{attr&unix.MOUNT_ATTR_NOEXEC != 0, "noexec"},
+		{attr&unix.MOUNT_ATTR__ATIME == unix.MOUNT_ATTR_NOATIME, "noatime"},
+		{attr&unix.MOUNT_ATTR_NODIRATIME != 0, "nodiratime"},
+		{attr&unix.MOUNT_ATTR__ATIME == unix.MOUNT_ATTR_RELATIME, "relatime"},
+		{attr&unix.MOUNT_ATTR_NOSYMFOLLOW != 0, "nosymfollow"},
+	} {
+		if o.set {
+			opts += "," + o.name
+		}
+	}
+	return opts
 }

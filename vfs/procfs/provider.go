@@ -23,9 +23,28 @@ type Provider interface {
 	Mounts() []Mount
 }
 
-// Mount is one line of /proc/mounts.
+// ProcessMounts is implemented by providers that list the mounts as one
+// process sees them (from its root: a chrooted process sees the mounts
+// below its root only), for /proc/PID/mounts and /proc/PID/mountinfo.
+type ProcessMounts interface {
+	MountsOf(p Process) []Mount
+}
+
+// Mount is one line of /proc/mounts and /proc/PID/mountinfo.
 type Mount struct {
+	// Options are /proc/mounts' options (the mount's and the
+	// filesystem's).
 	Source, Target, FSType, Options string
+	// ID, ParentID, Dev, Root, MountOptions and SuperOptions are
+	// mountinfo's fields; with ID 0 mountinfo makes them up from the
+	// order of the mounts and Options.
+	ID, ParentID int
+	Dev          uint64
+	Root         string
+	MountOptions string
+	SuperOptions string
+	// Optional are mountinfo's optional fields ("unbindable").
+	Optional string
 }
 
 // Process is one thread group as procfs shows it.

@@ -187,10 +187,9 @@ func (fs *FS) Root() (vfs.Inode, error) { return fs.tree.Root() }
 // EROFS.
 func (fs *FS) ReadOnly() bool { return true }
 
-// Statfs implements vfs.FileSystem.
+// Statfs implements vfs.FileSystem (f_flags come from the mount).
 func (fs *FS) Statfs() (vfs.Statfs, error) {
 	return vfs.Statfs{
 		Type: sysfsMagic, Bsize: 4096, Frsize: 4096, Namelen: vfs.NameMax,
-		Flags: unix.ST_RDONLY | unix.ST_NOSUID | unix.ST_NODEV | unix.ST_NOEXEC,
 	}, nil
 }
