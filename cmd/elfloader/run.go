@@ -37,6 +37,7 @@ type runOptions struct {
 	user        string    // --user: the app's user (uid[:gid] or name[:group])
 	entrypoint  *string   // --entrypoint: the program to run instead of the image's
 	net         string
+	sandboxNet  sandboxNetOptions // -p/--publish, --pcap, --pcap-filter (netsandbox.go)
 	rewrite     string
 	debug       bool // --debug: log elfloader's own decisions
 	// unsafeNoHostFilter turns off the host's enforcement (Landlock).
@@ -178,14 +179,13 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		}
 		return 125
 	}
-	var netMode kernel.NetMode
-	switch o.net {
-	case "host", "":
-	case "none":
-		netMode = kernel.NetNone
-	default:
-		fmt.Fprintf(stderr, "elfloader: --net %q: want host or none\n", o.net)
+	netMode, sandboxNet, err := o.network()
+	if err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 2
+	}
+	if sandboxNet != nil {
+		defer sandboxNet.Close()
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if o.debug {
@@ -200,6 +200,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		Log:         log,
 		ThreadSetup: threadSetup,
 		Net:         netMode,
+		Sandbox:     sandboxNet,
 		Rewriter:    rp.rewriterConfig(),
 		Debugger:    debugger(stub),
 		Tracer:      kernelTracer(tb),

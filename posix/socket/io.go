@@ -414,40 +414,17 @@ func sysRecvmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	return uint64(n), err
 }
 
-func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
-	s, err := getSocket(t, a.Int(0))
-	if err != nil {
-		return 0, err
-	}
-	defer s.DecRef()
-	vlen := min(a.Int(2), linux.UIO_MAXIOV)
-	for i := 0; i < vlen; i++ {
-		addr := a[1] + uint64(i)*linux.SizeofMmsghdr
-		n, err := sendmsg(t, s, addr, a.Int(3))
-		if err != nil {
-			if i > 0 {
-				return uint64(i), nil
-			}
-			return 0, err
-		}
-		msgLen := uint32(n) // struct mmsghdr's msg_len
-		if err := kernel.CopyOutStruct(t, addr+linux.SizeofMsghdr, &msgLen); err != nil {
-			return uint64(i), err
-		}
-	}
-	return uint64(vlen), nil
-}
+// msgCall is sendmsg or recvmsg of one message header at addr.
+type msgCall func(addr uint64, flags int) (int, error)
 
-func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
-	s, err := getSocket(t, a.Int(0))
-	if err != nil {
-		return 0, err
-	}
-	defer s.DecRef()
+// mmsg serves sendmmsg and recvmmsg: one msgCall per struct mmsghdr, its
+// msg_len written back; an error after the first message ends the batch
+// with the count so far. MSG_WAITFORONE (recvmmsg) waits only for the first.
+func mmsg(t *kernel.Task, a shim.Args, call msgCall) (uint64, error) {
 	vlen, flags := min(a.Int(2), linux.UIO_MAXIOV), a.Int(3)
 	for i := 0; i < vlen; i++ {
 		addr := a[1] + uint64(i)*linux.SizeofMmsghdr
-		n, err := recvmsg(t, s, addr, flags&^unix.MSG_WAITFORONE)
+		n, err := call(addr, flags&^unix.MSG_WAITFORONE)
 		if err != nil {
 			if i > 0 {
 				return uint64(i), nil
@@ -463,4 +440,22 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	}
 	return uint64(vlen), nil
+}
+
+func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer s.DecRef()
+	return mmsg(t, a, func(addr uint64, flags int) (int, error) { return sendmsg(t, s, addr, flags) })
+}
+
+func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer s.DecRef()
+	return mmsg(t, a, func(addr uint64, flags int) (int, error) { return recvmsg(t, s, addr, flags) })
 }

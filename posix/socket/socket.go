@@ -13,24 +13,24 @@ import (
 
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
-	tb.Register(unix.SYS_SOCKET, shim.Partial, "AF_INET, AF_INET6 (host sockets), AF_UNIX (app-private); other families EAFNOSUPPORT", sysSocket)
+	tb.Register(unix.SYS_SOCKET, shim.Partial, "AF_INET, AF_INET6 (host sockets, or with --net=sandbox TCP and UDP of the app's own stack), AF_UNIX (app-private); other families EAFNOSUPPORT", sysSocket)
 	tb.Register(unix.SYS_SOCKETPAIR, shim.Full, "AF_UNIX", sysSocketpair)
-	tb.Register(unix.SYS_BIND, shim.Full, "unix paths live in the app's vfs; --net=none allows loopback only", sysBind)
-	tb.Register(unix.SYS_LISTEN, shim.Full, "", sysListen)
-	tb.Register(unix.SYS_ACCEPT, shim.Full, "", sysAccept)
-	tb.Register(unix.SYS_ACCEPT4, shim.Full, "", sysAccept4)
-	tb.Register(unix.SYS_CONNECT, shim.Full, "blocking and non-blocking (EINPROGRESS, SO_ERROR)", sysConnect)
-	tb.Register(unix.SYS_GETSOCKNAME, shim.Full, "", sysGetsockname)
-	tb.Register(unix.SYS_GETPEERNAME, shim.Full, "", sysGetpeername)
-	tb.Register(unix.SYS_SHUTDOWN, shim.Full, "", sysShutdown)
-	tb.Register(unix.SYS_SENDTO, shim.Full, "", sysSendto)
-	tb.Register(unix.SYS_RECVFROM, shim.Full, "", sysRecvfrom)
-	tb.Register(unix.SYS_SENDMSG, shim.Partial, "SCM_RIGHTS for host-backed descriptors; other control messages pass through", sysSendmsg)
-	tb.Register(unix.SYS_RECVMSG, shim.Partial, "SCM_RIGHTS received descriptors become app descriptors", sysRecvmsg)
-	tb.Register(unix.SYS_SENDMMSG, shim.Full, "", sysSendmmsg)
-	tb.Register(unix.SYS_RECVMMSG, shim.Partial, "the timeout argument is not applied", sysRecvmmsg)
-	tb.Register(unix.SYS_SETSOCKOPT, shim.Full, "applied to the host socket", sysSetsockopt)
-	tb.Register(unix.SYS_GETSOCKOPT, shim.Full, "from the host socket", sysGetsockopt)
+	tb.Register(unix.SYS_BIND, shim.Full, "unix paths live in the app's vfs; --net=none allows loopback only", onStack(sysBind, stackBind))
+	tb.Register(unix.SYS_LISTEN, shim.Full, "", onStack(sysListen, stackListen))
+	tb.Register(unix.SYS_ACCEPT, shim.Full, "", onStack(sysAccept, stackAccept0))
+	tb.Register(unix.SYS_ACCEPT4, shim.Full, "", onStack(sysAccept4, stackAccept4))
+	tb.Register(unix.SYS_CONNECT, shim.Full, "blocking and non-blocking (EINPROGRESS, SO_ERROR)", onStack(sysConnect, stackConnect))
+	tb.Register(unix.SYS_GETSOCKNAME, shim.Full, "", onStack(sysGetsockname, stackGetsockname))
+	tb.Register(unix.SYS_GETPEERNAME, shim.Full, "", onStack(sysGetpeername, stackGetpeername))
+	tb.Register(unix.SYS_SHUTDOWN, shim.Full, "", onStack(sysShutdown, stackShutdown))
+	tb.Register(unix.SYS_SENDTO, shim.Full, "", onStack(sysSendto, stackSendto))
+	tb.Register(unix.SYS_RECVFROM, shim.Full, "", onStack(sysRecvfrom, stackRecvfrom))
+	tb.Register(unix.SYS_SENDMSG, shim.Partial, "SCM_RIGHTS for host-backed descriptors; other control messages pass through (--net=sandbox: not applied)", onStack(sysSendmsg, stackMsg(stackSendmsg)))
+	tb.Register(unix.SYS_RECVMSG, shim.Partial, "SCM_RIGHTS received descriptors become app descriptors (--net=sandbox: no control messages)", onStack(sysRecvmsg, stackMsg(stackRecvmsg)))
+	tb.Register(unix.SYS_SENDMMSG, shim.Full, "", onStack(sysSendmmsg, stackMmsg(stackSendmsg)))
+	tb.Register(unix.SYS_RECVMMSG, shim.Partial, "the timeout argument is not applied", onStack(sysRecvmmsg, stackMmsg(stackRecvmsg)))
+	tb.Register(unix.SYS_SETSOCKOPT, shim.Full, "applied to the host socket (--net=sandbox: the common SOL_SOCKET, TCP, IP and IPv6 options of the app's stack)", onStack(sysSetsockopt, stackSetsockopt))
+	tb.Register(unix.SYS_GETSOCKOPT, shim.Full, "from the host socket (--net=sandbox: from the app's stack)", onStack(sysGetsockopt, stackGetsockopt))
 }
 
 // Socket is an app socket: a host socket plus what the app must see that
@@ -66,7 +66,7 @@ func newSocket(t *kernel.Task, hostFD, domain, typ, proto int, nonblock bool) *S
 
 // install gives a new socket a descriptor; the socket's creation
 // reference ends here.
-func install(t *kernel.Task, s *Socket, cloexec bool) (uint64, error) {
+func install(t *kernel.Task, s kernel.File, cloexec bool) (uint64, error) {
 	defer s.DecRef()
 	fd, err := t.Process().Files().Install(s, 0, cloexec)
 	return uint64(fd), err
@@ -102,6 +102,9 @@ func sysSocket(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	if base == unix.SOCK_RAW {
 		return 0, unix.EPERM
+	}
+	if domain != unix.AF_UNIX && t.Kernel().Net() == kernel.NetSandbox {
+		return newSandboxSocket(t, domain, base, proto, typ)
 	}
 	fd, err := unix.Socket(domain, base|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, proto)
 	if err != nil {

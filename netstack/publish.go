@@ -1,0 +1,199 @@
+package netstack
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+)
+
+// Publish is one -p/--publish rule: a host port forwarded to an app port.
+type Publish struct {
+	HostIP   string // the host address to listen on
+	HostPort uint16
+	AppPort  uint16
+	Proto    string // "tcp" or "udp"
+}
+
+// DefaultPublishIP is the host address of a rule that names none: unlike
+// docker, the published port is reachable from this host only unless the
+// rule says otherwise.
+const DefaultPublishIP = "127.0.0.1"
+
+// ParsePublish reads docker's [HOSTIP:]HOSTPORT:APPPORT[/tcp|udp]; an IPv6
+// HOSTIP is written in brackets.
+func ParsePublish(s string) (Publish, error) {
+	p := Publish{HostIP: DefaultPublishIP, Proto: "tcp"}
+	spec := s
+	if i := strings.LastIndexByte(spec, '/'); i >= 0 {
+		p.Proto = spec[i+1:]
+		spec = spec[:i]
+		if p.Proto != "tcp" && p.Proto != "udp" {
+			return p, fmt.Errorf("publish %q: protocol %q: want tcp or udp", s, p.Proto)
+		}
+	}
+	i := strings.LastIndexByte(spec, ':')
+	if i < 0 {
+		return p, fmt.Errorf("publish %q: want [HOSTIP:]HOSTPORT:APPPORT[/tcp|udp]", s)
+	}
+	appPort, hostPart := spec[i+1:], spec[:i]
+	hostPort := hostPart
+	if j := strings.LastIndexByte(hostPart, ':'); j >= 0 {
+		p.HostIP, hostPort = strings.Trim(hostPart[:j], "[]"), hostPart[j+1:]
+		if net.ParseIP(p.HostIP) == nil {
+			return p, fmt.Errorf("publish %q: host address %q is not an IP address", s, p.HostIP)
+		}
+	}
+	var err error
+	if p.HostPort, err = parsePort(hostPort); err != nil {
+		return p, fmt.Errorf("publish %q: host port: %w", s, err)
+	}
+	if p.AppPort, err = parsePort(appPort); err != nil {
+		return p, fmt.Errorf("publish %q: app port: %w", s, err)
+	}
+	if p.AppPort == 0 {
+		return p, fmt.Errorf("publish %q: app port 0", s)
+	}
+	return p, nil
+}
+
+func parsePort(s string) (uint16, error) {
+	v, err := strconv.ParseUint(s, 10, 16)
+	if err != nil {
+		return 0, fmt.Errorf("port %q: %w", s, err)
+	}
+	return uint16(v), nil
+}
+
+// String is the rule in docker's syntax.
+func (p Publish) String() string {
+	host := p.HostIP
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return fmt.Sprintf("%s:%d:%d/%s", host, p.HostPort, p.AppPort, p.Proto)
+}
+
+func (n *Network) publishAll() error {
+	for _, p := range n.cfg.Publish {
+		addr := net.JoinHostPort(p.HostIP, strconv.Itoa(int(p.HostPort)))
+		if p.Proto == "udp" {
+			pc, err := net.ListenPacket("udp", addr)
+			if err != nil {
+				return fmt.Errorf("netstack: publish %s: %w", p, err)
+			}
+			n.mu.Lock()
+			n.packets = append(n.packets, pc)
+			n.mu.Unlock()
+			n.wg.Add(1)
+			go n.relayUDP(pc, p.AppPort)
+			continue
+		}
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("netstack: publish %s: %w", p, err)
+		}
+		n.mu.Lock()
+		n.listeners = append(n.listeners, l)
+		n.mu.Unlock()
+		n.wg.Add(1)
+		go n.acceptPublished(l, p.AppPort)
+	}
+	return nil
+}
+
+// appAddr is the app's eth0 address at port.
+func appAddr(port uint16) tcpip.FullAddress {
+	return tcpip.FullAddress{NIC: gatewayNIC, Addr: AppIPv4, Port: port}
+}
+
+// acceptPublished turns each host connection into a gateway connection to
+// the app's port (refused like the app refuses it: the host side is closed).
+func (n *Network) acceptPublished(l net.Listener, appPort uint16) {
+	defer n.wg.Done()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			app, err := gonet.DialContextTCP(n.ctx, n.gateway, appAddr(appPort), ipv4.ProtocolNumber)
+			if err != nil {
+				n.log.Debug("netstack: published port", "port", appPort, "err", err)
+				c.Close()
+				return
+			}
+			n.splice(c.(*net.TCPConn), app)
+		}()
+	}
+}
+
+// udpIdle is how long a published UDP flow lives without traffic.
+const udpIdle = 2 * time.Minute
+
+// relayUDP forwards each host client's datagrams to the app's port from a
+// gateway socket of its own, and the app's answers back to the client.
+func (n *Network) relayUDP(pc net.PacketConn, appPort uint16) {
+	defer n.wg.Done()
+	var mu sync.Mutex
+	flows := map[string]*gonet.UDPConn{}
+	defer func() {
+		mu.Lock()
+		for _, f := range flows {
+			f.Close()
+		}
+		mu.Unlock()
+	}()
+	buf := make([]byte, 65536)
+	for {
+		m, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		flow, ok := flows[from.String()]
+		if !ok {
+			dst := appAddr(appPort)
+			flow, err = gonet.DialUDP(n.gateway, nil, &dst, ipv4.ProtocolNumber)
+			if err != nil {
+				mu.Unlock()
+				continue
+			}
+			flows[from.String()] = flow
+			n.wg.Add(1)
+			go n.udpReplies(pc, flow, from, func() {
+				mu.Lock()
+				delete(flows, from.String())
+				mu.Unlock()
+			})
+		}
+		mu.Unlock()
+		flow.Write(buf[:m])
+	}
+}
+
+func (n *Network) udpReplies(pc net.PacketConn, flow *gonet.UDPConn, to net.Addr, done func()) {
+	defer n.wg.Done()
+	defer done()
+	defer flow.Close()
+	stop := context.AfterFunc(n.ctx, func() { flow.Close() })
+	defer stop()
+	buf := make([]byte, 65536)
+	for {
+		flow.SetReadDeadline(time.Now().Add(udpIdle))
+		m, err := flow.Read(buf)
+		if err != nil {
+			return
+		}
+		pc.WriteTo(buf[:m], to)
+	}
+}

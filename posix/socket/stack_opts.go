@@ -1,0 +1,272 @@
+package socket
+
+import (
+	"encoding/binary"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/tcpip"
+
+	"github.com/elfloader/elfloader/abi/linux"
+	"github.com/elfloader/elfloader/kernel"
+)
+
+// optKey is a socket option: its level and name.
+type optKey struct{ level, name int }
+
+// boolOpt is an on/off option of the endpoint's SocketOptions.
+type boolOpt struct {
+	get func(*tcpip.SocketOptions) bool
+	set func(*tcpip.SocketOptions, bool)
+}
+
+// boolOpts are the on/off options the sandbox's sockets serve.
+var boolOpts = map[optKey]boolOpt{
+	{unix.SOL_SOCKET, unix.SO_REUSEADDR}: {(*tcpip.SocketOptions).GetReuseAddress, (*tcpip.SocketOptions).SetReuseAddress},
+	{unix.SOL_SOCKET, unix.SO_REUSEPORT}: {(*tcpip.SocketOptions).GetReusePort, (*tcpip.SocketOptions).SetReusePort},
+	{unix.SOL_SOCKET, unix.SO_KEEPALIVE}: {(*tcpip.SocketOptions).GetKeepAlive, (*tcpip.SocketOptions).SetKeepAlive},
+	{unix.SOL_SOCKET, unix.SO_BROADCAST}: {(*tcpip.SocketOptions).GetBroadcast, (*tcpip.SocketOptions).SetBroadcast},
+	{unix.IPPROTO_TCP, unix.TCP_NODELAY}: {
+		func(o *tcpip.SocketOptions) bool { return !o.GetDelayOption() },
+		func(o *tcpip.SocketOptions, v bool) { o.SetDelayOption(!v) },
+	},
+	{unix.IPPROTO_TCP, unix.TCP_CORK}:     {(*tcpip.SocketOptions).GetCorkOption, (*tcpip.SocketOptions).SetCorkOption},
+	{unix.IPPROTO_TCP, unix.TCP_QUICKACK}: {(*tcpip.SocketOptions).GetQuickAck, (*tcpip.SocketOptions).SetQuickAck},
+	{unix.IPPROTO_IPV6, unix.IPV6_V6ONLY}: {(*tcpip.SocketOptions).GetV6Only, (*tcpip.SocketOptions).SetV6Only},
+}
+
+// intOpts are the integer options the endpoint keeps itself.
+var intOpts = map[optKey]tcpip.SockOptInt{
+	{unix.IPPROTO_TCP, unix.TCP_KEEPCNT}:          tcpip.KeepaliveCountOption,
+	{unix.IPPROTO_TCP, unix.TCP_MAXSEG}:           tcpip.MaxSegOption,
+	{unix.IPPROTO_TCP, unix.TCP_SYNCNT}:           tcpip.TCPSynCountOption,
+	{unix.IPPROTO_TCP, unix.TCP_WINDOW_CLAMP}:     tcpip.TCPWindowClampOption,
+	{unix.IPPROTO_IP, unix.IP_TOS}:                tcpip.IPv4TOSOption,
+	{unix.IPPROTO_IP, unix.IP_TTL}:                tcpip.IPv4TTLOption,
+	{unix.IPPROTO_IPV6, unix.IPV6_TCLASS}:         tcpip.IPv6TrafficClassOption,
+	{unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS}:   tcpip.IPv6HopLimitOption,
+	{unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS}: tcpip.MulticastTTLOption,
+}
+
+// durationOpts are the TCP options that are times, in the unit the app
+// uses for them.
+var durationOpts = map[optKey]time.Duration{
+	{unix.IPPROTO_TCP, unix.TCP_KEEPIDLE}:     time.Second,
+	{unix.IPPROTO_TCP, unix.TCP_KEEPINTVL}:    time.Second,
+	{unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT}: time.Millisecond,
+	{unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT}: time.Second,
+}
+
+func durationOption(name int, d time.Duration) tcpip.SettableSocketOption {
+	switch name {
+	case unix.TCP_KEEPIDLE:
+		o := tcpip.KeepaliveIdleOption(d)
+		return &o
+	case unix.TCP_KEEPINTVL:
+		o := tcpip.KeepaliveIntervalOption(d)
+		return &o
+	case unix.TCP_USER_TIMEOUT:
+		o := tcpip.TCPUserTimeoutOption(d)
+		return &o
+	default:
+		o := tcpip.TCPDeferAcceptOption(d)
+		return &o
+	}
+}
+
+func getDuration(ep tcpip.Endpoint, name int) (time.Duration, tcpip.Error) {
+	switch name {
+	case unix.TCP_KEEPIDLE:
+		var o tcpip.KeepaliveIdleOption
+		err := ep.GetSockOpt(&o)
+		return time.Duration(o), err
+	case unix.TCP_KEEPINTVL:
+		var o tcpip.KeepaliveIntervalOption
+		err := ep.GetSockOpt(&o)
+		return time.Duration(o), err
+	case unix.TCP_USER_TIMEOUT:
+		var o tcpip.TCPUserTimeoutOption
+		err := ep.GetSockOpt(&o)
+		return time.Duration(o), err
+	default:
+		var o tcpip.TCPDeferAcceptOption
+		err := ep.GetSockOpt(&o)
+		return time.Duration(o), err
+	}
+}
+
+// levelServed reports whether the socket has options at level: TCP's only
+// on stream sockets, IPv6's only on IPv6 sockets.
+func (s *stackSocket) levelServed(level int) bool {
+	switch level {
+	case unix.SOL_SOCKET, unix.IPPROTO_IP:
+		return true
+	case unix.IPPROTO_TCP:
+		return s.typ == unix.SOCK_STREAM
+	case unix.IPPROTO_IPV6:
+		return s.family == unix.AF_INET6
+	}
+	return false
+}
+
+func int32Of(buf []byte) (int32, error) {
+	if len(buf) < 4 {
+		return 0, unix.EINVAL
+	}
+	return int32(binary.LittleEndian.Uint32(buf)), nil
+}
+
+func int32Bytes(v int32) []byte {
+	return binary.LittleEndian.AppendUint32(nil, uint32(v))
+}
+
+func timevalOf(buf []byte) (time.Duration, error) {
+	var tv unix.Timeval
+	if len(buf) < linux.SizeofTimeval {
+		return 0, unix.EINVAL
+	}
+	kernel.DecodeStruct(buf, &tv)
+	if tv.Usec < 0 || tv.Usec >= 1e6 {
+		return 0, unix.EDOM
+	}
+	if tv.Sec < 0 {
+		return 0, nil // a negative time waits forever, as Linux
+	}
+	return time.Duration(tv.Sec)*time.Second + time.Duration(tv.Usec)*time.Microsecond, nil
+}
+
+func timevalBytes(d time.Duration) []byte {
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	buf := make([]byte, linux.SizeofTimeval)
+	kernel.EncodeStruct(buf, &tv)
+	return buf
+}
+
+// setsockopt applies an option the app set.
+func (s *stackSocket) setsockopt(level, name int, buf []byte) error {
+	if !s.levelServed(level) {
+		return unix.ENOPROTOOPT
+	}
+	k := optKey{level, name}
+	opts := s.ep.SocketOptions()
+	switch k {
+	case optKey{unix.SOL_SOCKET, unix.SO_RCVTIMEO}, optKey{unix.SOL_SOCKET, unix.SO_SNDTIMEO}:
+		d, err := timevalOf(buf)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		if name == unix.SO_RCVTIMEO {
+			s.rcvTimeo = d
+		} else {
+			s.sndTimeo = d
+		}
+		s.mu.Unlock()
+		return nil
+	case optKey{unix.SOL_SOCKET, unix.SO_LINGER}:
+		var l unix.Linger
+		if len(buf) < unix.SizeofLinger {
+			return unix.EINVAL
+		}
+		kernel.DecodeStruct(buf, &l)
+		opts.SetLinger(tcpip.LingerOption{Enabled: l.Onoff != 0, Timeout: time.Duration(l.Linger) * time.Second})
+		return nil
+	}
+	v, err := int32Of(buf)
+	if err != nil {
+		return err
+	}
+	if b, ok := boolOpts[k]; ok {
+		b.set(opts, v != 0)
+		return nil
+	}
+	if o, ok := intOpts[k]; ok {
+		return errnoOf(s.ep.SetSockOptInt(o, int(v)))
+	}
+	if unit, ok := durationOpts[k]; ok {
+		if v < 0 {
+			return unix.EINVAL
+		}
+		return errnoOf(s.ep.SetSockOpt(durationOption(name, time.Duration(v)*unit)))
+	}
+	switch k {
+	case optKey{unix.SOL_SOCKET, unix.SO_SNDBUF}:
+		opts.SetSendBufferSize(int64(max(v, 0))*2, true) // Linux doubles it for bookkeeping
+		return nil
+	case optKey{unix.SOL_SOCKET, unix.SO_RCVBUF}:
+		opts.SetReceiveBufferSize(int64(max(v, 0))*2, true)
+		return nil
+	case optKey{unix.SOL_SOCKET, unix.SO_RCVLOWAT}:
+		return errnoOf(opts.SetRcvlowat(max(v, 1)))
+	}
+	return unix.ENOPROTOOPT
+}
+
+// getsockopt reads an option.
+func (s *stackSocket) getsockopt(level, name int) ([]byte, error) {
+	if !s.levelServed(level) {
+		return nil, unix.ENOPROTOOPT
+	}
+	k := optKey{level, name}
+	opts := s.ep.SocketOptions()
+	if b, ok := boolOpts[k]; ok {
+		v := int32(0)
+		if b.get(opts) {
+			v = 1
+		}
+		return int32Bytes(v), nil
+	}
+	if o, ok := intOpts[k]; ok {
+		v, err := s.ep.GetSockOptInt(o)
+		return int32Bytes(int32(v)), errnoOf(err)
+	}
+	if unit, ok := durationOpts[k]; ok {
+		d, err := getDuration(s.ep, name)
+		return int32Bytes(int32(d / unit)), errnoOf(err)
+	}
+	return s.socketLevelOpt(k, opts)
+}
+
+func (s *stackSocket) socketLevelOpt(k optKey, opts *tcpip.SocketOptions) ([]byte, error) {
+	if k.level != unix.SOL_SOCKET {
+		return nil, unix.ENOPROTOOPT
+	}
+	switch k.name {
+	case unix.SO_TYPE:
+		return int32Bytes(int32(s.typ)), nil
+	case unix.SO_DOMAIN:
+		return int32Bytes(int32(s.family)), nil
+	case unix.SO_PROTOCOL:
+		return int32Bytes(int32(s.proto)), nil
+	case unix.SO_ERROR:
+		v := int32(0)
+		if err := errnoOf(opts.GetLastError()); err != nil {
+			v = int32(err.(unix.Errno))
+		}
+		return int32Bytes(v), nil
+	case unix.SO_ACCEPTCONN:
+		v := int32(0)
+		if opts.GetAcceptConn() {
+			v = 1
+		}
+		return int32Bytes(v), nil
+	case unix.SO_SNDBUF:
+		return int32Bytes(int32(opts.GetSendBufferSize())), nil
+	case unix.SO_RCVBUF:
+		return int32Bytes(int32(opts.GetReceiveBufferSize())), nil
+	case unix.SO_RCVLOWAT:
+		return int32Bytes(opts.GetRcvlowat()), nil
+	case unix.SO_RCVTIMEO, unix.SO_SNDTIMEO:
+		return timevalBytes(s.timeout(k.name == unix.SO_RCVTIMEO)), nil
+	case unix.SO_LINGER:
+		lo := opts.GetLinger()
+		l := unix.Linger{Linger: int32(lo.Timeout / time.Second)}
+		if lo.Enabled {
+			l.Onoff = 1
+		}
+		buf := make([]byte, unix.SizeofLinger)
+		kernel.EncodeStruct(buf, &l)
+		return buf, nil
+	}
+	return nil, unix.ENOPROTOOPT
+}
