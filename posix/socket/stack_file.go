@@ -165,7 +165,7 @@ func (s *stackSocket) retry(t *kernel.Task, events uint32, dontwait bool, op fun
 }
 
 // iovWriter fills the app's buffers in order; like tcpip.LimitedWriter it
-// takes what fits and reports a short write only when full.
+// takes what fits and reports the rest as a short write.
 type iovWriter struct {
 	bufs [][]byte
 	n    int
@@ -182,8 +182,8 @@ func (w *iovWriter) Write(p []byte) (int, error) {
 		p, done = p[c:], done+c
 	}
 	w.n += done
-	if done == 0 && len(p) > 0 {
-		return 0, io.ErrShortWrite
+	if len(p) > 0 {
+		return done, io.ErrShortWrite
 	}
 	return done, nil
 }
@@ -209,6 +209,9 @@ func (s *stackSocket) recv(t *kernel.Task, bufs [][]byte, flags int) (received, 
 	var r received
 	w := &iovWriter{bufs: bufs}
 	want := totalLen(bufs)
+	if want == 0 && s.typ == unix.SOCK_STREAM {
+		return r, nil // nothing to read into, as Linux's TCP answers
+	}
 	opts := tcpip.ReadOptions{Peek: flags&unix.MSG_PEEK != 0, NeedRemoteAddr: s.typ != unix.SOCK_STREAM}
 	err := s.retry(t, vfs.EventIn, flags&unix.MSG_DONTWAIT != 0, func() tcpip.Error {
 		res, err := s.ep.Read(w, opts)
