@@ -18,6 +18,8 @@ command -v make >/dev/null || need+=(make)
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v curl >/dev/null || need+=(curl)
 command -v wrk >/dev/null || need+=(wrk)
+# the --net=sandbox tests read its --pcap files with tcpdump -r
+command -v tcpdump >/dev/null || need+=(tcpdump)
 # the registry test pushes an image to Debian's distribution registry
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 # headless screenshot of the HTML coverage report (tests skip without it)

@@ -120,17 +120,22 @@ func int32Bytes(v int32) []byte {
 	return binary.LittleEndian.AppendUint32(nil, uint32(v))
 }
 
-func timevalOf(buf []byte) (time.Duration, error) {
-	var tv unix.Timeval
-	if len(buf) < linux.SizeofTimeval {
-		return 0, unix.EINVAL
+// hostRoundedTimeout is the SO_RCVTIMEO or SO_SNDTIMEO the host kernel
+// keeps for the app's timeval: set on a host socket of the moment and
+// read back, so that its checks (EDOM, EINVAL) and its rounding to the
+// kernel's clock ticks are the host's own.
+func hostRoundedTimeout(name int, buf []byte) (time.Duration, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
 	}
-	kernel.DecodeStruct(buf, &tv)
-	if tv.Usec < 0 || tv.Usec >= 1e6 {
-		return 0, unix.EDOM
+	defer unix.Close(fd)
+	if err := rawSetsockopt(fd, unix.SOL_SOCKET, name, buf); err != nil {
+		return 0, err
 	}
-	if tv.Sec < 0 {
-		return 0, nil // a negative time waits forever, as Linux
+	tv, err := unix.GetsockoptTimeval(fd, unix.SOL_SOCKET, name)
+	if err != nil {
+		return 0, err
 	}
 	return time.Duration(tv.Sec)*time.Second + time.Duration(tv.Usec)*time.Microsecond, nil
 }
@@ -151,7 +156,7 @@ func (s *stackSocket) setsockopt(level, name int, buf []byte) error {
 	opts := s.ep.SocketOptions()
 	switch k {
 	case optKey{unix.SOL_SOCKET, unix.SO_RCVTIMEO}, optKey{unix.SOL_SOCKET, unix.SO_SNDTIMEO}:
-		d, err := timevalOf(buf)
+		d, err := hostRoundedTimeout(name, buf)
 		if err != nil {
 			return err
 		}
