@@ -12,6 +12,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 )
 
 // Publish is one -p/--publish rule: a host port forwarded to an app port.
@@ -109,9 +110,23 @@ func (n *Network) publishAll() error {
 	return nil
 }
 
-// appAddr is the app's eth0 address at port.
+// appAddr is the app's eth0 IPv4 address at port.
 func appAddr(port uint16) tcpip.FullAddress {
 	return tcpip.FullAddress{NIC: gatewayNIC, Addr: AppIPv4, Port: port}
+}
+
+// dialApp connects to the app's port over IPv4, or over IPv6 when nothing
+// listens for IPv4 there (an IPV6_V6ONLY listener, nginx's [::]:PORT).
+func (n *Network) dialApp(port uint16) (*gonet.TCPConn, error) {
+	c, err := gonet.DialContextTCP(n.ctx, n.gateway, appAddr(port), ipv4.ProtocolNumber)
+	if err == nil {
+		return c, nil
+	}
+	v6 := tcpip.FullAddress{NIC: gatewayNIC, Addr: AppIPv6, Port: port}
+	if c6, err6 := gonet.DialContextTCP(n.ctx, n.gateway, v6, ipv6.ProtocolNumber); err6 == nil {
+		return c6, nil
+	}
+	return nil, err
 }
 
 // acceptPublished turns each host connection into a gateway connection to
@@ -126,7 +141,7 @@ func (n *Network) acceptPublished(l net.Listener, appPort uint16) {
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
-			app, err := gonet.DialContextTCP(n.ctx, n.gateway, appAddr(appPort), ipv4.ProtocolNumber)
+			app, err := n.dialApp(appPort)
 			if err != nil {
 				n.log.Debug("netstack: published port", "port", appPort, "err", err)
 				c.Close()
