@@ -19,22 +19,69 @@ import (
 // stackCall serves a call on a sandbox socket.
 type stackCall func(t *kernel.Task, s *stackSocket, a shim.Args) (uint64, error)
 
-// onStack routes a socket call by the descriptor in its first argument:
-// a sandbox socket goes to onSandbox, anything else to the host handler.
-func onStack(host shim.Handler, onSandbox stackCall) shim.Handler {
-	return func(t *kernel.Task, a shim.Args) (uint64, error) {
-		f, err := t.Process().Files().Get(a.Int(0))
-		if err != nil {
-			return 0, err
-		}
-		s, ok := f.(*stackSocket)
-		if !ok {
-			f.DecRef()
-			return host(t, a)
-		}
-		defer s.DecRef()
-		return onSandbox(t, s, a)
+// route serves a socket call by the descriptor in its first argument: a
+// sandbox socket with onSandbox, anything else with the host handler.
+func route(t *kernel.Task, a shim.Args, host shim.Handler, onSandbox stackCall) (uint64, error) {
+	f, err := t.Process().Files().Get(a.Int(0))
+	if err != nil {
+		return 0, err
 	}
+	s, ok := f.(*stackSocket)
+	if !ok {
+		f.DecRef()
+		return host(t, a)
+	}
+	defer s.DecRef()
+	return onSandbox(t, s, a)
+}
+
+// The registered handlers: each names its host and its sandbox half.
+
+func routeBind(t *kernel.Task, a shim.Args) (uint64, error) { return route(t, a, sysBind, stackBind) }
+func routeListen(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysListen, stackListen)
+}
+func routeAccept(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysAccept, stackAccept0)
+}
+func routeAccept4(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysAccept4, stackAccept4)
+}
+func routeConnect(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysConnect, stackConnect)
+}
+func routeGetsockname(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysGetsockname, stackGetsockname)
+}
+func routeGetpeername(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysGetpeername, stackGetpeername)
+}
+func routeShutdown(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysShutdown, stackShutdown)
+}
+func routeSendto(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysSendto, stackSendto)
+}
+func routeRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysRecvfrom, stackRecvfrom)
+}
+func routeSendmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysSendmsg, stackMsg(stackSendmsg))
+}
+func routeRecvmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysRecvmsg, stackMsg(stackRecvmsg))
+}
+func routeSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysSendmmsg, stackMmsg(stackSendmsg))
+}
+func routeRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysRecvmmsg, stackMmsg(stackRecvmsg))
+}
+func routeSetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysSetsockopt, stackSetsockopt)
+}
+func routeGetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
+	return route(t, a, sysGetsockopt, stackGetsockopt)
 }
 
 // newSandboxSocket makes an endpoint of the sandbox's stack for

@@ -161,9 +161,9 @@ func TestNetSandboxPythonHTTP(t *testing.T) {
 	for _, want := range []string{
 		"10.0.2.2.", " > 10.0.2.15.8000: Flags [S],", // SYN
 		"10.0.2.15.8000 > 10.0.2.2.", ": Flags [S.],", // SYN-ACK
-		": Flags [.], ack 1,",       // ACK
-		"GET /data.txt HTTP/1.1",    // the request
-		"HTTP/1.0 200 OK",           // the response
+		": Flags [.], ack 1,",    // ACK
+		"GET /data.txt HTTP/1.1", // the request
+		"HTTP/1.0 200 OK",        // the response
 	} {
 		if !strings.Contains(dump, want) {
 			t.Errorf("tcpdump output lacks %q:\n%s", want, clipText(dump))
