@@ -52,7 +52,7 @@ func (n *Network) forwardOutbound(r *tcp.ForwarderRequest) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		n.splice(gonet.NewTCPConn(&wq, ep), host.(*net.TCPConn))
+		n.splice(host.(*net.TCPConn), gonet.NewTCPConn(&wq, ep))
 	}()
 }
 
@@ -62,21 +62,41 @@ type halfCloser interface {
 	CloseWrite() error
 }
 
-// splice copies a to b and b to a until both directions end; the end of
-// one direction's data closes the other side's write half, so a half-closed
-// connection stays half-closed. Closing the network ends both.
-func (n *Network) splice(a, b halfCloser) {
-	stop := context.AfterFunc(n.ctx, func() { a.Close(); b.Close() })
+// splice copies between a host connection and a gateway connection to
+// the app until both directions end; the end of one direction's data
+// closes the other side's write half, so a half-closed connection stays
+// half-closed. The app-to-host direction counts in n.draining: closing the
+// network lets it deliver what the app sent before it exited.
+func (n *Network) splice(host, app halfCloser) {
+	if !n.startDraining() {
+		host.Close()
+		app.Close()
+		return
+	}
+	stop := context.AfterFunc(n.ctx, func() { host.Close(); app.Close() })
 	defer stop()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		io.Copy(a, b)
-		a.CloseWrite()
+		defer n.draining.Done()
+		io.Copy(host, app)
+		host.CloseWrite()
 	}()
-	io.Copy(b, a)
-	b.CloseWrite()
+	io.Copy(app, host)
+	app.CloseWrite()
 	<-done
-	a.Close()
-	b.Close()
+	host.Close()
+	app.Close()
+}
+
+// startDraining counts a new app-to-host copy, unless the network is
+// closing.
+func (n *Network) startDraining() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closing {
+		return false
+	}
+	n.draining.Add(1)
+	return true
 }

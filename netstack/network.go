@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
@@ -57,9 +58,12 @@ type Network struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // every goroutine of the network
+	// draining counts the copies of app data to host connections.
+	draining sync.WaitGroup
 
 	mu        sync.Mutex
+	closing   bool // Close has begun: no new connections
 	listeners []net.Listener
 	packets   []net.PacketConn
 }
@@ -98,10 +102,16 @@ func (n *Network) Stack() *stack.Stack { return n.app }
 // Outbound reports whether the app may reach addresses beyond the sandbox.
 func (n *Network) Outbound() bool { return n.cfg.Outbound }
 
-// Close stops the published ports and both stacks.
+// drainTimeout bounds how long Close lets the app's last data reach host
+// connections (the app has exited; its stack still sends what it queued).
+const drainTimeout = 5 * time.Second
+
+// Close stops the published ports, lets the app's data in flight reach
+// the host (within drainTimeout), then ends every connection and both
+// stacks.
 func (n *Network) Close() {
-	n.cancel()
 	n.mu.Lock()
+	n.closing = true
 	for _, l := range n.listeners {
 		l.Close()
 	}
@@ -109,6 +119,18 @@ func (n *Network) Close() {
 		p.Close()
 	}
 	n.mu.Unlock()
+	drained := make(chan struct{})
+	go func() {
+		n.draining.Wait()
+		close(drained)
+	}()
+	timer := time.NewTimer(drainTimeout)
+	select {
+	case <-drained:
+	case <-timer.C:
+	}
+	timer.Stop()
+	n.cancel()
 	n.wg.Wait()
 	n.gateway.Close()
 	n.app.Close()

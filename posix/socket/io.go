@@ -277,6 +277,17 @@ func readMsghdr(t *kernel.Task, addr uint64) (appMsghdr, error) {
 	return m, err
 }
 
+// readMessage reads the struct msghdr at addr and its iovec buffers
+// (written by a receive when write is set).
+func readMessage(t *kernel.Task, addr uint64, write bool) (appMsghdr, [][]byte, error) {
+	m, err := readMsghdr(t, addr)
+	if err != nil {
+		return m, nil, err
+	}
+	bufs, err := iovBuffers(t, m, write)
+	return m, bufs, err
+}
+
 func iovBuffers(t *kernel.Task, m appMsghdr, write bool) ([][]byte, error) {
 	if m.iovlen > linux.UIO_MAXIOV {
 		return nil, unix.EMSGSIZE
@@ -297,11 +308,7 @@ func iovBuffers(t *kernel.Task, m appMsghdr, write bool) ([][]byte, error) {
 }
 
 func sendmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
-	m, err := readMsghdr(t, addr)
-	if err != nil {
-		return 0, err
-	}
-	bufs, err := iovBuffers(t, m, false)
+	m, bufs, err := readMessage(t, addr, false)
 	if err != nil {
 		return 0, err
 	}
@@ -352,11 +359,7 @@ func sysSendmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
-	m, err := readMsghdr(t, addr)
-	if err != nil {
-		return 0, err
-	}
-	bufs, err := iovBuffers(t, m, true)
+	m, bufs, err := readMessage(t, addr, true)
 	if err != nil {
 		return 0, err
 	}

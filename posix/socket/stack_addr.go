@@ -23,27 +23,22 @@ func stackAddress(family int, sa []byte) (tcpip.FullAddress, error) {
 	if len(sa) < 2 {
 		return fa, unix.EINVAL
 	}
-	var ip []byte
+	var minLen, ipOff, ipLen int
 	switch sockaddrFamily(sa) {
 	case unix.AF_INET:
-		if len(sa) < sizeofSockaddrInet4 {
-			return fa, unix.EINVAL
-		}
-		if family != unix.AF_INET {
-			return fa, unix.EAFNOSUPPORT
-		}
-		ip = sa[4:8]
+		minLen, ipOff, ipLen = sizeofSockaddrInet4, 4, 4
 	case unix.AF_INET6:
-		if len(sa) < sizeofSockaddrRFC2133 {
-			return fa, unix.EINVAL
-		}
-		if family != unix.AF_INET6 {
-			return fa, unix.EAFNOSUPPORT
-		}
-		ip = sa[8:24]
+		minLen, ipOff, ipLen = sizeofSockaddrRFC2133, 8, 16
 	default:
 		return fa, unix.EAFNOSUPPORT
 	}
+	if len(sa) < minLen {
+		return fa, unix.EINVAL
+	}
+	if sockaddrFamily(sa) != family {
+		return fa, unix.EAFNOSUPPORT
+	}
+	ip := sa[ipOff : ipOff+ipLen]
 	fa.Port = binary.BigEndian.Uint16(sa[2:4])
 	for _, b := range ip {
 		if b != 0 {

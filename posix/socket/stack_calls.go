@@ -19,69 +19,23 @@ import (
 // stackCall serves a call on a sandbox socket.
 type stackCall func(t *kernel.Task, s *stackSocket, a shim.Args) (uint64, error)
 
-// route serves a socket call by the descriptor in its first argument: a
-// sandbox socket with onSandbox, anything else with the host handler.
-func route(t *kernel.Task, a shim.Args, host shim.Handler, onSandbox stackCall) (uint64, error) {
-	f, err := t.Process().Files().Get(a.Int(0))
-	if err != nil {
-		return 0, err
+// route is the handler of a socket call: by the descriptor in its first
+// argument, a sandbox socket is served by onSandbox, anything else by the
+// host handler.
+func route(host shim.Handler, onSandbox stackCall) shim.Handler {
+	return func(t *kernel.Task, a shim.Args) (uint64, error) {
+		f, err := t.Process().Files().Get(a.Int(0))
+		if err != nil {
+			return 0, err
+		}
+		s, ok := f.(*stackSocket)
+		if !ok {
+			f.DecRef()
+			return host(t, a)
+		}
+		defer s.DecRef()
+		return onSandbox(t, s, a)
 	}
-	s, ok := f.(*stackSocket)
-	if !ok {
-		f.DecRef()
-		return host(t, a)
-	}
-	defer s.DecRef()
-	return onSandbox(t, s, a)
-}
-
-// The registered handlers: each names its host and its sandbox half.
-
-func routeBind(t *kernel.Task, a shim.Args) (uint64, error) { return route(t, a, sysBind, stackBind) }
-func routeListen(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysListen, stackListen)
-}
-func routeAccept(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysAccept, stackAccept0)
-}
-func routeAccept4(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysAccept4, stackAccept4)
-}
-func routeConnect(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysConnect, stackConnect)
-}
-func routeGetsockname(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysGetsockname, stackGetsockname)
-}
-func routeGetpeername(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysGetpeername, stackGetpeername)
-}
-func routeShutdown(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysShutdown, stackShutdown)
-}
-func routeSendto(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysSendto, stackSendto)
-}
-func routeRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysRecvfrom, stackRecvfrom)
-}
-func routeSendmsg(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysSendmsg, stackMsg(stackSendmsg))
-}
-func routeRecvmsg(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysRecvmsg, stackMsg(stackRecvmsg))
-}
-func routeSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysSendmmsg, stackMmsg(stackSendmsg))
-}
-func routeRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysRecvmmsg, stackMmsg(stackRecvmsg))
-}
-func routeSetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysSetsockopt, stackSetsockopt)
-}
-func routeGetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
-	return route(t, a, sysGetsockopt, stackGetsockopt)
 }
 
 // newSandboxSocket makes an endpoint of the sandbox's stack for
@@ -282,11 +236,7 @@ func stackRecvfrom(t *kernel.Task, s *stackSocket, a shim.Args) (uint64, error) 
 }
 
 func stackSendmsg(t *kernel.Task, s *stackSocket, addr uint64, flags int) (int, error) {
-	m, err := readMsghdr(t, addr)
-	if err != nil {
-		return 0, err
-	}
-	bufs, err := iovBuffers(t, m, false)
+	m, bufs, err := readMessage(t, addr, false)
 	if err != nil {
 		return 0, err
 	}
@@ -299,11 +249,7 @@ func stackSendmsg(t *kernel.Task, s *stackSocket, addr uint64, flags int) (int, 
 }
 
 func stackRecvmsg(t *kernel.Task, s *stackSocket, addr uint64, flags int) (int, error) {
-	m, err := readMsghdr(t, addr)
-	if err != nil {
-		return 0, err
-	}
-	bufs, err := iovBuffers(t, m, true)
+	m, bufs, err := readMessage(t, addr, true)
 	if err != nil {
 		return 0, err
 	}
@@ -338,12 +284,8 @@ func stackRecvmsg(t *kernel.Task, s *stackSocket, addr uint64, flags int) (int, 
 }
 
 func stackSetsockopt(t *kernel.Task, s *stackSocket, a shim.Args) (uint64, error) {
-	n := a[4]
-	if n > 4096 {
-		return 0, unix.EINVAL
-	}
-	buf := make([]byte, n)
-	if err := t.CopyIn(a[3], buf); err != nil {
+	buf, err := optionValue(t, a)
+	if err != nil {
 		return 0, err
 	}
 	return 0, s.setsockopt(a.Int(1), a.Int(2), buf)

@@ -55,6 +55,18 @@ func waitHTTP(t *testing.T, p *appServer, url string) {
 	}
 }
 
+// sandboxVariants are the toolchains the sandbox's C programs are built
+// with: the socket layer is the same for all, the libc's wrappers differ.
+func sandboxVariants() []testbin.Variant {
+	var list []testbin.Variant
+	for _, name := range []string{"gcc-static", "gcc-dynamic"} {
+		if v, ok := testbin.VariantByName(name); ok {
+			list = append(list, v)
+		}
+	}
+	return list
+}
+
 // TestNetSandboxPrograms runs the socket programs that use AF_INET in the
 // sandbox and compares them with their native runs on the host's
 // loopback: the stack must answer as Linux does.
@@ -69,11 +81,7 @@ func TestNetSandboxPrograms(t *testing.T) {
 	flags := append(testbin.EnvFlags(), "--net=sandbox")
 	for _, p := range programs {
 		t.Run(p.name(), func(t *testing.T) {
-			for _, name := range []string{"gcc-static", "gcc-dynamic"} {
-				v, ok := testbin.VariantByName(name)
-				if !ok {
-					continue
-				}
+			for _, v := range sandboxVariants() {
 				t.Run(v.Name, func(t *testing.T) {
 					t.Parallel()
 					bin := p.build(t, v)
@@ -105,11 +113,7 @@ connect 10.0.2.3: ECONNREFUSED
 // out, the gateway refusing). Never run natively: it would reach for real
 // addresses.
 func TestNetSandboxInet(t *testing.T) {
-	for _, name := range []string{"gcc-static", "gcc-dynamic"} {
-		v, ok := testbin.VariantByName(name)
-		if !ok {
-			continue
-		}
+	for _, v := range sandboxVariants() {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			bin := cProgram{source: "netsandbox_inet.c"}.build(t, v)
