@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"time"
 
+	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 	"gvisor.dev/gvisor/pkg/waiter"
 )
 
@@ -21,10 +23,29 @@ const maxConnecting = 256
 
 // serveGateway makes the gateway answer the app's connections to any
 // address: a host connection for each with outbound access, a reset
-// (ECONNREFUSED in the app) without.
+// (ECONNREFUSED in the app) without; and with outbound access, the app's
+// UDP flows through host UDP sockets.
 func (n *Network) serveGateway() {
 	fwd := tcp.NewForwarder(n.gateway, 0, maxConnecting, n.forwardOutbound)
 	n.gateway.SetTransportProtocolHandler(tcp.ProtocolNumber, fwd.HandlePacket)
+	if n.cfg.Outbound {
+		udpFwd := udp.NewForwarder(n.gateway, n.forwardUDP)
+		n.gateway.SetTransportProtocolHandler(udp.ProtocolNumber, udpFwd.HandlePacket)
+	}
+}
+
+// hostDestination is the host address the gateway dials for the app's
+// destination: the gateway's own addresses stand for the host's loopback
+// (as slirp's 10.0.2.2 does), every other address for itself.
+func hostDestination(addr tcpip.Address, port uint16) string {
+	host := addr.String()
+	switch addr {
+	case GatewayIPv4:
+		host = "127.0.0.1"
+	case GatewayIPv6:
+		host = "::1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(int(port)))
 }
 
 func (n *Network) forwardOutbound(r *tcp.ForwarderRequest) {
@@ -33,7 +54,7 @@ func (n *Network) forwardOutbound(r *tcp.ForwarderRequest) {
 		return
 	}
 	id := r.ID()
-	dst := net.JoinHostPort(id.LocalAddress.String(), strconv.Itoa(int(id.LocalPort)))
+	dst := hostDestination(id.LocalAddress, id.LocalPort)
 	d := net.Dialer{Timeout: outboundDialTimeout}
 	host, err := d.DialContext(n.ctx, "tcp", dst)
 	if err != nil {
@@ -49,11 +70,92 @@ func (n *Network) forwardOutbound(r *tcp.ForwarderRequest) {
 		return
 	}
 	r.Complete(false)
+	app := gonet.NewTCPConn(&wq, ep)
+	if !n.spawn(func() { n.splice(host.(*net.TCPConn), app) }) {
+		host.Close()
+		app.Close()
+	}
+}
+
+// forwardUDP gives a new UDP flow of the app a host UDP socket connected
+// to its destination, and copies datagrams both ways until the flow is
+// idle for udpIdle.
+func (n *Network) forwardUDP(r *udp.ForwarderRequest) bool {
+	id := r.ID()
+	host, err := net.Dial("udp", hostDestination(id.LocalAddress, id.LocalPort))
+	if err != nil {
+		n.log.Debug("netstack: outbound udp", "dst", id.LocalAddress, "err", err)
+		return false
+	}
+	var wq waiter.Queue
+	ep, terr := r.CreateEndpoint(&wq)
+	if terr != nil {
+		host.Close()
+		return false
+	}
+	app := gonet.NewUDPConn(&wq, ep)
+	if !n.spawn(func() { n.pipeDatagrams(app, host) }) {
+		app.Close()
+		host.Close()
+	}
+	return true
+}
+
+// pipeDatagrams copies datagrams between two connected sockets until
+// either is idle for udpIdle, fails, or the network closes.
+func (n *Network) pipeDatagrams(a, b net.Conn) {
+	stop := context.AfterFunc(n.ctx, func() { a.Close(); b.Close() })
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		copyDatagrams(b, writeTo(a))
+		a.Close()
+	}()
+	copyDatagrams(a, writeTo(b))
+	b.Close()
+	a.Close()
+	<-done
+}
+
+// copyDatagrams passes each datagram read from src to send, until src
+// is idle for udpIdle or either fails.
+func copyDatagrams(src net.Conn, send func([]byte) error) {
+	buf := make([]byte, 65536)
+	for {
+		src.SetReadDeadline(time.Now().Add(udpIdle))
+		m, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		if err := send(buf[:m]); err != nil {
+			return
+		}
+	}
+}
+
+// writeTo sends datagrams on a connected socket.
+func writeTo(c net.Conn) func([]byte) error {
+	return func(p []byte) error {
+		_, err := c.Write(p)
+		return err
+	}
+}
+
+// spawn runs fn on a goroutine the network waits for in Close, unless the
+// network is closing (false).
+func (n *Network) spawn(fn func()) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closing {
+		return false
+	}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		n.splice(host.(*net.TCPConn), gonet.NewTCPConn(&wq, ep))
+		fn()
 	}()
+	return true
 }
 
 // halfCloser is a stream whose write side closes alone (shutdown SHUT_WR).

@@ -93,8 +93,7 @@ func (n *Network) publishAll() error {
 			n.mu.Lock()
 			n.packets = append(n.packets, pc)
 			n.mu.Unlock()
-			n.wg.Add(1)
-			go n.relayUDP(pc, p.AppPort)
+			n.spawn(func() { n.relayUDP(pc, p.AppPort) })
 			continue
 		}
 		l, err := net.Listen("tcp", addr)
@@ -104,8 +103,7 @@ func (n *Network) publishAll() error {
 		n.mu.Lock()
 		n.listeners = append(n.listeners, l)
 		n.mu.Unlock()
-		n.wg.Add(1)
-		go n.acceptPublished(l, p.AppPort)
+		n.spawn(func() { n.acceptPublished(l, p.AppPort) })
 	}
 	return nil
 }
@@ -132,15 +130,12 @@ func (n *Network) dialApp(port uint16) (*gonet.TCPConn, error) {
 // acceptPublished turns each host connection into a gateway connection to
 // the app's port (refused like the app refuses it: the host side is closed).
 func (n *Network) acceptPublished(l net.Listener, appPort uint16) {
-	defer n.wg.Done()
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			return
 		}
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
+		n.spawn(func() {
 			app, err := n.dialApp(appPort)
 			if err != nil {
 				n.log.Debug("netstack: published port", "port", appPort, "err", err)
@@ -148,7 +143,7 @@ func (n *Network) acceptPublished(l net.Listener, appPort uint16) {
 				return
 			}
 			n.splice(c.(*net.TCPConn), app)
-		}()
+		})
 	}
 }
 
@@ -158,7 +153,6 @@ const udpIdle = 2 * time.Minute
 // relayUDP forwards each host client's datagrams to the app's port from a
 // gateway socket of its own, and the app's answers back to the client.
 func (n *Network) relayUDP(pc net.PacketConn, appPort uint16) {
-	defer n.wg.Done()
 	var mu sync.Mutex
 	flows := map[string]*gonet.UDPConn{}
 	defer func() {
@@ -184,11 +178,12 @@ func (n *Network) relayUDP(pc net.PacketConn, appPort uint16) {
 				continue
 			}
 			flows[from.String()] = flow
-			n.wg.Add(1)
-			go n.udpReplies(pc, flow, from, func() {
-				mu.Lock()
-				delete(flows, from.String())
-				mu.Unlock()
+			n.spawn(func() {
+				n.udpReplies(pc, flow, from, func() {
+					mu.Lock()
+					delete(flows, from.String())
+					mu.Unlock()
+				})
 			})
 		}
 		mu.Unlock()
@@ -197,18 +192,12 @@ func (n *Network) relayUDP(pc net.PacketConn, appPort uint16) {
 }
 
 func (n *Network) udpReplies(pc net.PacketConn, flow *gonet.UDPConn, to net.Addr, done func()) {
-	defer n.wg.Done()
 	defer done()
 	defer flow.Close()
 	stop := context.AfterFunc(n.ctx, func() { flow.Close() })
 	defer stop()
-	buf := make([]byte, 65536)
-	for {
-		flow.SetReadDeadline(time.Now().Add(udpIdle))
-		m, err := flow.Read(buf)
-		if err != nil {
-			return
-		}
-		pc.WriteTo(buf[:m], to)
-	}
+	copyDatagrams(flow, func(p []byte) error {
+		_, err := pc.WriteTo(p, to)
+		return err
+	})
 }

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"strings"
 
 	flag "github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/netstack"
+	"github.com/elfloader/elfloader/vfs"
 )
 
 // sandboxNetOptions are the flags of --net=sandbox (docs/network.md).
@@ -79,4 +83,28 @@ func (o *sandboxNetOptions) capture() (*netstack.Capture, error) {
 		return nil, fmt.Errorf("--pcap: %w", err)
 	}
 	return netstack.NewCapture(f, filter)
+}
+
+// maxResolvConf bounds the resolv.conf elfloader reads.
+const maxResolvConf = 64 << 10
+
+// sandboxEtc gives the app its network's /etc/hosts and /etc/resolv.conf
+// (as docker does), in the root's memory layer: the files under them are
+// never written.
+func sandboxEtc(root *vfs.VFS, hostname string, outbound bool) error {
+	ctx := root.NewContext()
+	if err := container.MkdirAll(ctx, "/etc"); err != nil {
+		return fmt.Errorf("sandbox /etc: %w", err)
+	}
+	resolv, err := container.ReadFile(ctx, "/etc/resolv.conf", maxResolvConf)
+	if err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("sandbox /etc/resolv.conf: %w", err)
+	}
+	if err := container.WriteFile(ctx, "/etc/resolv.conf", netstack.ResolvConf(resolv, outbound)); err != nil {
+		return fmt.Errorf("sandbox /etc/resolv.conf: %w", err)
+	}
+	if err := container.WriteFile(ctx, "/etc/hosts", netstack.HostsFile(hostname)); err != nil {
+		return fmt.Errorf("sandbox /etc/hosts: %w", err)
+	}
+	return nil
 }

@@ -186,6 +186,9 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	}
 	if sandboxNet != nil {
 		defer sandboxNet.Close()
+		if err := sandboxEtc(root, host, sandboxNet.Outbound()); err != nil {
+			fmt.Fprintf(stderr, "elfloader: %v (the app sees the root's own files)\n", err)
+		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if o.debug {

@@ -395,3 +395,68 @@ func TestNetSandboxFlags(t *testing.T) {
 		}
 	}
 }
+
+// outboundScript fetches a URL and sends a UDP datagram to the gateway,
+// which --net=sandbox:outbound connects to the host's loopback.
+const outboundScript = `import socket, sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=20).read().decode())
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(20)
+s.sendto(b"ping", ("10.0.2.2", int(sys.argv[2])))
+print(s.recvfrom(64)[0].decode())
+`
+
+// TestNetSandboxOutbound reaches servers on the host's loopback from the
+// sandbox through the gateway (10.0.2.2) with --net=sandbox:outbound, TCP
+// and UDP; without :outbound the same connection is refused. The app's
+// /etc/hosts names it on its own addresses.
+func TestNetSandboxOutbound(t *testing.T) {
+	skipUnlessDynamic(t)
+	if _, err := os.Stat(pythonBinary); err != nil {
+		t.Skipf("%s not installed: %v", pythonBinary, err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "host says hi to %s", strings.Split(r.RemoteAddr, ":")[0])
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go func() {
+		buf := make([]byte, 64)
+		n, from, err := pc.ReadFrom(buf)
+		if err == nil {
+			pc.WriteTo(bytes.ToUpper(buf[:n]), from)
+		}
+	}()
+	tcpPort, udpPort := l.Addr().(*net.TCPAddr).Port, pc.LocalAddr().(*net.UDPAddr).Port
+	url := fmt.Sprintf("http://10.0.2.2:%d/", tcpPort)
+	flags := append(testbin.EnvFlags(), "--net=sandbox:outbound")
+	r := testbin.RunElfloader(t, netTimeout, flags, []string{pythonBinary, "-c", outboundScript, url, fmt.Sprint(udpPort)}, nil, nil)
+	assertNoPanic(t, r.Stderr)
+	if want := "host says hi to 127.0.0.1\nPING\n"; r.Status != 0 || r.Stdout != want {
+		t.Errorf("outbound: status %d, stdout %q, want %q; stderr:\n%s", r.Status, r.Stdout, want, r.Stderr)
+	}
+	refused := `import sys, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=20)
+except OSError as e:
+    print(type(e.reason).__name__)
+`
+	flags = append(testbin.EnvFlags(), "--net=sandbox", "--hostname", "box")
+	r = testbin.RunElfloader(t, netTimeout, flags, []string{pythonBinary, "-c", refused, url}, nil, nil)
+	if r.Stdout != "ConnectionRefusedError\n" {
+		t.Errorf("without :outbound: status %d, stdout %q, want ConnectionRefusedError; stderr:\n%s", r.Status, r.Stdout, r.Stderr)
+	}
+	r = testbin.RunElfloader(t, netTimeout, flags, []string{"/bin/cat", "/etc/hosts"}, nil, nil)
+	if !strings.Contains(r.Stdout, "10.0.2.15\tbox\n") || !strings.Contains(r.Stdout, "fd00::15\tbox\n") {
+		t.Errorf("/etc/hosts in the sandbox:\n%s", r.Stdout)
+	}
+}
