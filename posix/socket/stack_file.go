@@ -1,7 +1,6 @@
 package socket
 
 import (
-	"bytes"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -196,6 +195,33 @@ func totalLen(bufs [][]byte) int {
 	return n
 }
 
+// iovReader is the app's buffers as the stack's payload, read in order
+// without a copy of their own.
+type iovReader struct {
+	bufs [][]byte
+	left int
+}
+
+func (r *iovReader) Read(p []byte) (int, error) {
+	if r.left == 0 {
+		return 0, io.EOF
+	}
+	done := 0
+	for len(p) > 0 && len(r.bufs) > 0 {
+		c := copy(p, r.bufs[0])
+		r.bufs[0] = r.bufs[0][c:]
+		if len(r.bufs[0]) == 0 {
+			r.bufs = r.bufs[1:]
+		}
+		p, done = p[c:], done+c
+	}
+	r.left -= done
+	return done, nil
+}
+
+// Len implements tcpip.Payloader: the bytes not yet read.
+func (r *iovReader) Len() int { return r.left }
+
 // received is the outcome of one receive.
 type received struct {
 	n     int // bytes stored
@@ -244,8 +270,7 @@ func (s *stackSocket) Read(t *kernel.Task, p []byte) (int, error) {
 // send sends bufs (to a datagram destination, or nil); a blocking stream
 // socket sends everything unless a signal or error stops it.
 func (s *stackSocket) send(t *kernel.Task, bufs [][]byte, to *tcpip.FullAddress, flags int) (int, error) {
-	data := bytes.Join(bufs, nil)
-	r := bytes.NewReader(data)
+	r := &iovReader{bufs: bufs, left: totalLen(bufs)}
 	sent := 0
 	opts := tcpip.WriteOptions{To: to, More: flags&unix.MSG_MORE != 0}
 	err := s.retry(t, vfs.EventOut, flags&unix.MSG_DONTWAIT != 0, func() tcpip.Error {
