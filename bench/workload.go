@@ -391,6 +391,25 @@ func Workloads() []Workload {
 				Stop:        syscall.SIGQUIT,
 			},
 		},
+		{
+			Name: "nginx-sandbox",
+			Description: "/usr/sbin/nginx (nginx-light, daemon off, master_process off, sendfile on) serving a " +
+				"4 KiB static file to `wrk -t1 -c50 -d10s --latency` on loopback with keep-alive, requests/s; " +
+				"the notes give the median p50/p99 latencies; elfloader's nginx runs with --net=sandbox (its own TCP/IP stack) " +
+				"behind a port published on 127.0.0.1 (compare with the nginx workload: host networking)",
+			Program: Program{Path: "/usr/sbin/nginx"},
+			Metric:  Throughput,
+			Runs:    1,
+			Load: &LoadTest{
+				Setup:        nginxSetup,
+				Path:         "/index.html",
+				Threads:      1,
+				Connections:  50,
+				Duration:     10 * time.Second,
+				Stop:         syscall.SIGQUIT,
+				SandboxSetup: nginxSandboxSetup,
+			},
+		},
 	}
 }
 
