@@ -30,8 +30,10 @@ var (
 const (
 	subnetPrefix4 = 24
 	subnetPrefix6 = 64
-	// wireMTU is eth0's MTU, an Ethernet's.
-	wireMTU = 1500
+	// wireMTU is eth0's MTU, a loopback's: the wire is in memory, and
+	// fewer, larger packets cost less (a third more nginx requests/s than
+	// with an Ethernet's 1500).
+	wireMTU = 65520
 	// LoopbackNIC and EthernetNIC are the NIC ids of the app's stack.
 	LoopbackNIC tcpip.NICID = 1
 	EthernetNIC tcpip.NICID = 2
