@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 
 	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
@@ -229,7 +230,57 @@ func (s *stackSocket) getsockopt(level, name int) ([]byte, error) {
 		d, err := getDuration(s.ep, name)
 		return int32Bytes(int32(d / unit)), errnoOf(err)
 	}
+	if k == (optKey{unix.IPPROTO_TCP, unix.TCP_INFO}) {
+		return s.tcpInfo()
+	}
 	return s.socketLevelOpt(k, opts)
+}
+
+// linuxTCPState is Linux's TCP_* state of an endpoint state: the stack's
+// protocol states are Linux's numbers; its own (initial, bound,
+// connecting, error) are what Linux reports for them.
+func linuxTCPState(st tcp.EndpointState) uint8 {
+	switch st {
+	case tcp.StateInitial, tcp.StateBound, tcp.StateError:
+		return unix.BPF_TCP_CLOSE
+	case tcp.StateConnecting:
+		return unix.BPF_TCP_SYN_SENT
+	}
+	return uint8(st)
+}
+
+// linuxCAState is Linux's tcpi_ca_state of the congestion control state.
+func linuxCAState(st tcpip.CongestionControlState) uint8 {
+	switch st {
+	case tcpip.Disorder:
+		return 1 // TCP_CA_Disorder
+	case tcpip.FastRecovery, tcpip.SACKRecovery:
+		return 3 // TCP_CA_Recovery
+	case tcpip.RTORecovery:
+		return 4 // TCP_CA_Loss
+	}
+	return 0 // TCP_CA_Open
+}
+
+// tcpInfo is struct tcp_info with what the stack keeps: state, congestion
+// state, RTO, RTT and its variance, the congestion window and threshold.
+func (s *stackSocket) tcpInfo() ([]byte, error) {
+	var o tcpip.TCPInfoOption
+	if err := s.ep.GetSockOpt(&o); err != nil {
+		return nil, errnoOf(err)
+	}
+	info := unix.TCPInfo{
+		State:        linuxTCPState(tcp.EndpointState(s.ep.State())),
+		Ca_state:     linuxCAState(o.CcState),
+		Rto:          uint32(o.RTO.Microseconds()),
+		Rtt:          uint32(o.RTT.Microseconds()),
+		Rttvar:       uint32(o.RTTVar.Microseconds()),
+		Snd_ssthresh: o.SndSsthresh,
+		Snd_cwnd:     o.SndCwnd,
+	}
+	buf := make([]byte, unix.SizeofTCPInfo)
+	kernel.EncodeStruct(buf, &info)
+	return buf, nil
 }
 
 func (s *stackSocket) socketLevelOpt(k optKey, opts *tcpip.SocketOptions) ([]byte, error) {

@@ -460,3 +460,19 @@ except OSError as e:
 		t.Errorf("/etc/hosts in the sandbox:\n%s", r.Stdout)
 	}
 }
+
+// TestNetSandboxABIStructs runs abi_structs.c in the sandbox: the socket
+// addresses, message headers and TCP_INFO its sockets write must have the
+// kernel's extent and layout there too.
+func TestNetSandboxABIStructs(t *testing.T) {
+	for _, v := range sandboxVariants() {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "abi_structs.c"), v)
+			native := testbin.RunNative(t, testTimeout, []string{bin, filepath.Join(t.TempDir(), "abi")}, nil, nil)
+			flags := append(testbin.EnvFlags(), "--net=sandbox")
+			loaded := testbin.RunElfloader(t, testTimeout, flags, []string{bin, appScratch("abi-sandbox-" + v.Name)}, nil, nil)
+			compareRuns(t, native, loaded)
+			assertNoPanic(t, loaded.Stderr)
+		})
+	}
+}
