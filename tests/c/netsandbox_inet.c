@@ -6,8 +6,10 @@
  * and the edges of the sandbox: no route beyond it (ENETUNREACH) and the
  * gateway refusing connections on the subnet (ECONNREFUSED).
  *
- * Run it only in the sandbox: natively the last part would reach for real
- * addresses. Prints no ports. */
+ * It runs only in the sandbox: natively the addresses it connects to would
+ * be real ones, so it first checks that 10.0.2.15 is one of its own
+ * (bind succeeds) and stops otherwise, before sending anything. Prints no
+ * ports. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -167,10 +170,43 @@ static void unreachable(const char *ip, int port)
 	close(c);
 }
 
+/* epoll_readd: a closed socket leaves the epoll set, so its descriptor
+ * number, reused by a new socket, can be added again (nginx does). */
+static void epoll_readd(void)
+{
+	int ep = epoll_create1(0);
+	int a = socket(AF_INET, SOCK_STREAM, 0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = a};
+	int r1 = epoll_ctl(ep, EPOLL_CTL_ADD, a, &ev);
+	close(a);
+	int b = socket(AF_INET, SOCK_STREAM, 0);
+	ev.data.fd = b;
+	int r2 = epoll_ctl(ep, EPOLL_CTL_ADD, b, &ev);
+	printf("epoll add %d, same fd %d, add again %s\n", r1, a == b, r2 == 0 ? "0" : errname(errno));
+	close(b);
+	close(ep);
+}
+
+/* in_sandbox reports whether 10.0.2.15 is a local address (a bind sends
+ * nothing). */
+static int in_sandbox(void)
+{
+	struct addr a = make_addr("10.0.2.15", 0);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	int ok = s >= 0 && bind(s, (struct sockaddr *)&a.ss, a.len) == 0;
+	close(s);
+	return ok;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (!in_sandbox()) {
+		printf("not in elfloader's --net=sandbox: 10.0.2.15 is not local\n");
+		return 1;
+	}
 	tcp_all();
+	epoll_readd();
 	udp_echo("127.0.0.1");
 	udp_echo("10.0.2.15");
 	udp_echo("::1");

@@ -98,6 +98,7 @@ const netsandboxInetWant = `tcp ::1: connect EINPROGRESS, SO_ERROR 0, peer ::1, 
 tcp fd00::15: connect EINPROGRESS, SO_ERROR 0, peer fd00::15, O_NONBLOCK 1, FD_CLOEXEC 1, FIONREAD 4, read 4, reply pong, then 0
 tcp 127.0.0.1: connect EINPROGRESS, SO_ERROR 0, peer ::ffff:127.0.0.1, O_NONBLOCK 1, FD_CLOEXEC 1, FIONREAD 4, read 4, reply pong, then 0
 tcp 10.0.2.15: connect EINPROGRESS, SO_ERROR 0, peer ::ffff:10.0.2.15, O_NONBLOCK 1, FD_CLOEXEC 1, FIONREAD 4, read 4, reply pong, then 0
+epoll add 0, same fd 1, add again 0
 udp 127.0.0.1: got 10 from 127.0.0.1, echo 0123 with MSG_TRUNC 10
 udp 10.0.2.15: got 10 from 10.0.2.15, echo 0123 with MSG_TRUNC 10
 udp ::1: got 10 from ::1, echo 0123 with MSG_TRUNC 10
