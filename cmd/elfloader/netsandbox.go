@@ -29,6 +29,10 @@ func (o *sandboxNetOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.pcapFilter, "pcap-filter", "", "keep only the packets this `FILTER` matches: tcp, udp, icmp, host ADDR, port N, joined by and")
 }
 
+// usageError is a command line elfloader cannot use (status 2); other
+// errors of network are failures to build what it asks for (status 125).
+type usageError struct{ error }
+
 // network reads --net and, for the sandbox, builds the app's network.
 func (o *runOptions) network() (kernel.NetMode, *netstack.Network, error) {
 	mode, outbound, ok := strings.Cut(o.net, ":")
@@ -36,21 +40,21 @@ func (o *runOptions) network() (kernel.NetMode, *netstack.Network, error) {
 	switch {
 	case mode == "sandbox" && (!ok || outbound == "outbound"):
 	case ok:
-		return 0, nil, fmt.Errorf("--net %q: want host, none, sandbox or sandbox:outbound", o.net)
+		return 0, nil, usageError{fmt.Errorf("--net %q: want host, none, sandbox or sandbox:outbound", o.net)}
 	case sandboxOnly:
-		return 0, nil, fmt.Errorf("-p/--publish, --pcap and --pcap-filter need --net=sandbox")
+		return 0, nil, usageError{fmt.Errorf("-p/--publish, --pcap and --pcap-filter need --net=sandbox")}
 	case mode == "host" || mode == "":
 		return kernel.NetHost, nil, nil
 	case mode == "none":
 		return kernel.NetNone, nil, nil
 	default:
-		return 0, nil, fmt.Errorf("--net %q: want host, none, sandbox or sandbox:outbound", o.net)
+		return 0, nil, usageError{fmt.Errorf("--net %q: want host, none, sandbox or sandbox:outbound", o.net)}
 	}
 	cfg := netstack.Config{Outbound: ok}
 	for _, p := range o.sandboxNet.publish {
 		rule, err := netstack.ParsePublish(p)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, usageError{err}
 		}
 		cfg.Publish = append(cfg.Publish, rule)
 	}
@@ -73,7 +77,7 @@ func (o *runOptions) network() (kernel.NetMode, *netstack.Network, error) {
 func (o *sandboxNetOptions) capture() (*netstack.Capture, error) {
 	filter, err := netstack.ParseFilter(o.pcapFilter)
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
 	if o.pcap == "" {
 		return nil, nil

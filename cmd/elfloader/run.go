@@ -182,7 +182,10 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	netMode, sandboxNet, err := o.network()
 	if err != nil {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
-		return 2
+		if errors.As(err, new(usageError)) {
+			return 2
+		}
+		return 125
 	}
 	if sandboxNet != nil {
 		defer sandboxNet.Close()

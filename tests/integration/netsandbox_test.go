@@ -395,6 +395,17 @@ func TestNetSandboxFlags(t *testing.T) {
 			t.Errorf("%v: status %d, stderr %q; want 2 and %q", c.flags, r.Status, r.Stderr, c.want)
 		}
 	}
+	// A port the host cannot give is a failure to run (docker's 125).
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	flags := []string{"--net=sandbox", "-p", fmt.Sprintf("%d:80", busy.Addr().(*net.TCPAddr).Port)}
+	r := testbin.RunElfloader(t, netTimeout, flags, []string{"/bin/true"}, nil, nil)
+	if r.Status != 125 || !strings.Contains(r.Stderr, "address already in use") {
+		t.Errorf("%v: status %d, stderr %q; want 125 and address already in use", flags, r.Status, r.Stderr)
+	}
 }
 
 // outboundScript fetches a URL and sends a UDP datagram to the gateway,
