@@ -488,3 +488,33 @@ func TestNetSandboxABIStructs(t *testing.T) {
 		})
 	}
 }
+
+// TestNetSandboxShellPty drives an interactive shell on a terminal in the
+// sandbox, as a user would: it starts python's http.server in the
+// background on [::] (dual-stack) and fetches a file with busybox wget over
+// the sandbox's IPv4 address and over IPv6 loopback, then ends the job.
+func TestNetSandboxShellPty(t *testing.T) {
+	skipUnlessDynamic(t)
+	for _, p := range []string{pythonBinary, busybox} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("%s not installed: %v", p, err)
+		}
+	}
+	dir := hostScratch(t)
+	if err := os.WriteFile(filepath.Join(dir, "data.txt"), []byte("from the sandbox's own server\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startOnPty(t, underElfloader(t, []string{"--net=sandbox"}, []string{"/bin/sh"}), ptyEnv(t), false)
+	r.send(pythonBinary + " -m http.server 8000 --bind :: --directory " + dir + " >/dev/null 2>&1 &\n")
+	r.send("for i in $(seq 200); do " + busybox + " wget -q -O - http://10.0.2.15:8000/data.txt 2>/dev/null && break; sleep 0.1; done; echo v4-$i-done\n")
+	r.expect("from the sandbox's own server")
+	r.expect("-done")
+	r.send(busybox + " wget -q -O - 'http://[::1]:8000/data.txt'; echo v6-status-$?\n")
+	r.expect("from the sandbox's own server")
+	r.expect("v6-status-0")
+	r.send("kill %1; wait; exit\n")
+	if status := r.wait(); status != 0 {
+		t.Errorf("shell status %d; screen:\n%s", status, r.screen())
+	}
+	assertNoPanic(t, r.screen())
+}
