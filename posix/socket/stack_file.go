@@ -241,10 +241,16 @@ func (s *stackSocket) recv(t *kernel.Task, bufs [][]byte, flags int) (received, 
 	opts := tcpip.ReadOptions{Peek: flags&unix.MSG_PEEK != 0, NeedRemoteAddr: s.typ != unix.SOCK_STREAM}
 	err := s.retry(t, vfs.EventIn, flags&unix.MSG_DONTWAIT != 0, func() tcpip.Error {
 		res, err := s.ep.Read(w, opts)
-		if _, ok := err.(*tcpip.ErrClosedForReceive); ok {
+		switch err.(type) {
+		case *tcpip.ErrClosedForReceive:
 			return nil // end of stream
-		}
-		if err != nil {
+		case *tcpip.ErrBadBuffer:
+			if want > 0 {
+				return err
+			}
+			// A datagram into no buffer: consumed, truncated to nothing.
+		case nil:
+		default:
 			return err
 		}
 		r.total, r.from = res.Total, res.RemoteAddr
