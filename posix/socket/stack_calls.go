@@ -56,8 +56,12 @@ func newSandboxSocket(t *kernel.Task, domain, base, proto int, flags int) (uint6
 	if domain == unix.AF_INET6 {
 		network = ipv6.ProtocolNumber
 	}
+	nw := t.Kernel().Sandbox()
+	if nw == nil {
+		return 0, unix.EAFNOSUPPORT // a kernel configured without its network
+	}
 	var q waiter.Queue
-	ep, err := t.Kernel().Sandbox().Stack().NewEndpoint(transport, network, &q)
+	ep, err := nw.Stack().NewEndpoint(transport, network, &q)
 	if err != nil {
 		return 0, errnoOf(err)
 	}
@@ -103,18 +107,39 @@ func stackConnect(t *kernel.Task, s *stackSocket, a shim.Args) (uint64, error) {
 	case nil:
 		return 0, nil
 	case *tcpip.ErrConnectStarted:
+	case *tcpip.ErrAlreadyConnecting:
+		if s.nonblocking() {
+			return 0, unix.EALREADY
+		}
+		// A blocking connect restarted after a signal waits on.
 	default:
 		return 0, errnoOf(cerr)
 	}
 	if s.nonblocking() {
 		return 0, unix.EINPROGRESS
 	}
+	return 0, s.awaitConnect(t)
+}
+
+// awaitConnect waits for a blocking connect's handshake as Linux does:
+// bounded by SO_SNDTIMEO (EINPROGRESS then), restarted after a signal
+// handler with SA_RESTART unless a timeout is set (EINTR then).
+func (s *stackSocket) awaitConnect(t *kernel.Task) error {
+	var deadline time.Time
+	if d := s.timeout(false); d > 0 {
+		deadline = time.Now().Add(d)
+	}
 	for s.Readiness(vfs.EventOut) == 0 {
-		if err := s.block(t, vfs.EventOut, time.Time{}); err != nil {
-			return 0, unix.EINTR // the handshake goes on, as Linux's
+		switch err := s.block(t, vfs.EventOut, deadline); {
+		case err == unix.ETIMEDOUT:
+			return unix.EINPROGRESS
+		case err == kernel.ERESTARTSYS && !deadline.IsZero():
+			return unix.EINTR
+		case err != nil:
+			return err
 		}
 	}
-	return 0, errnoOf(s.ep.LastError())
+	return errnoOf(s.ep.LastError())
 }
 
 func stackAccept(t *kernel.Task, s *stackSocket, a shim.Args, flags int) (uint64, error) {
