@@ -30,6 +30,16 @@ func sandboxFlags(hostPort, appPort int, extra ...string) []string {
 	return append(flags, extra...)
 }
 
+// waitExit waits (bounded) for the app to end by itself.
+func (p *appServer) waitExit(t *testing.T) {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(serverStopTimeout):
+		t.Fatalf("app still running after %v; output:\n%s", serverStopTimeout, p.output.String())
+	}
+}
+
 // waitHTTP fetches url until the app answers 200: a published port
 // accepts before the app listens (and then closes the connection).
 func waitHTTP(t *testing.T, p *appServer, url string) {
@@ -326,18 +336,8 @@ func TestNetSandboxUDPPublish(t *testing.T) {
 		t.Skipf("%s not installed: %v", pythonBinary, err)
 	}
 	port := loopbackPort(t)
-	args := append([]string{"run"}, testbin.EnvFlags()...)
-	args = append(args, "--net=sandbox", "-p", fmt.Sprintf("127.0.0.1:%d:9000/udp", port), pythonBinary, "-c", udpEchoScript)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, testbin.Elfloader(t), args...)
-	out := &serverOutput{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	proc := startUnprobed(t, []string{"--net=sandbox", "-p", fmt.Sprintf("127.0.0.1:%d:9000/udp", port)}, []string{pythonBinary, "-c", udpEchoScript})
+	out := proc.output
 	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
@@ -371,8 +371,9 @@ func TestNetSandboxUDPPublish(t *testing.T) {
 			t.Fatalf("echo of %q: %q, %v", msg, buf[:n], err)
 		}
 	}
-	if err := <-done; err != nil {
-		t.Errorf("exit: %v; output:\n%s", err, out.String())
+	proc.waitExit(t)
+	if proc.err != nil {
+		t.Errorf("exit: %v; output:\n%s", proc.err, out.String())
 	}
 	if !strings.Contains(out.String(), "echoed 3 from 10.0.2.2") {
 		t.Errorf("output:\n%s", out.String())
@@ -518,4 +519,70 @@ func TestNetSandboxShellPty(t *testing.T) {
 		t.Errorf("shell status %d; screen:\n%s", status, r.screen())
 	}
 	assertNoPanic(t, r.screen())
+}
+
+// halfCloseScript reads one connection to its end, then answers with the
+// byte count: the answer can only come after the client's half-close went
+// through the published port.
+const halfCloseScript = `import socket
+l = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("::", 7000))
+l.listen(1)
+c, peer = l.accept()
+n = 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    n += len(b)
+c.sendall(b"got %d bytes" % n)
+c.shutdown(socket.SHUT_WR)
+print("served", peer[0], c.recv(16) == b"")
+`
+
+// TestNetSandboxPublishHalfClose sends a body through a published port and
+// half-closes: the app sees the end of the stream, answers, and the client
+// reads the answer and then the end of the stream.
+func TestNetSandboxPublishHalfClose(t *testing.T) {
+	skipUnlessDynamic(t)
+	if _, err := os.Stat(pythonBinary); err != nil {
+		t.Skipf("%s not installed: %v", pythonBinary, err)
+	}
+	port := loopbackPort(t)
+	proc := startUnprobed(t, sandboxFlags(port, 7000), []string{pythonBinary, "-c", halfCloseScript})
+	body := bytes.Repeat([]byte("x"), 1<<20)
+	deadline := time.Now().Add(serverStartTimeout)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+		if err != nil {
+			// elfloader does not listen yet.
+			if time.Now().After(deadline) {
+				t.Fatalf("%v; output:\n%s", err, proc.output.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		c.Write(body)
+		c.(*net.TCPConn).CloseWrite()
+		var reply bytes.Buffer
+		reply.ReadFrom(c)
+		c.Close()
+		if reply.Len() > 0 {
+			if got, want := reply.String(), fmt.Sprintf("got %d bytes", len(body)); got != want {
+				t.Errorf("reply %q, want %q", got, want)
+			}
+			break
+		}
+		// The app did not listen yet: the published port closed at once.
+		if time.Now().After(deadline) {
+			t.Fatalf("no reply within %v; output:\n%s", serverStartTimeout, proc.output.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	proc.waitExit(t)
+	if out := proc.output.String(); proc.err != nil || !strings.Contains(out, "served ::ffff:10.0.2.2 True") {
+		t.Errorf("exit %v; output:\n%s", proc.err, out)
+	}
 }

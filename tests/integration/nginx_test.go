@@ -65,18 +65,16 @@ func (b *serverOutput) String() string {
 	return b.buf.String()
 }
 
-// startAppServer starts `elfloader run FLAGS... argv...` and waits
-// until 127.0.0.1:port accepts a connection. The process is killed when
-// the test ends if it is still running.
-func startAppServer(t *testing.T, flags, argv []string, port int) *appServer {
+// startUnprobed starts `elfloader run FLAGS... argv...` like
+// startAppServer but without its probe connection (an app serving one
+// connection would take the probe for its client); it is killed when the
+// test ends if still running.
+func startUnprobed(t *testing.T, flags, argv []string) *appServer {
 	t.Helper()
-	args := append([]string{"run"}, testbin.EnvFlags()...)
-	args = append(args, flags...)
-	args = append(args, argv...)
+	args := append(append(append([]string{"run"}, testbin.EnvFlags()...), flags...), argv...)
 	cmd := exec.Command(testbin.Elfloader(t), args...)
 	out := &serverOutput{}
-	cmd.Stdout = out
-	cmd.Stderr = out
+	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start elfloader: %v", err)
@@ -94,6 +92,16 @@ func startAppServer(t *testing.T, flags, argv []string, port int) *appServer {
 			<-p.done
 		}
 	})
+	return p
+}
+
+// startAppServer starts `elfloader run FLAGS... argv...` and waits
+// until 127.0.0.1:port accepts a connection. The process is killed when
+// the test ends if it is still running.
+func startAppServer(t *testing.T, flags, argv []string, port int) *appServer {
+	t.Helper()
+	p := startUnprobed(t, flags, argv)
+	out := p.output
 	deadline := time.Now().Add(serverStartTimeout)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for {
