@@ -13,7 +13,7 @@ import (
 
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
-	tb.Register(unix.SYS_SOCKET, shim.Partial, "AF_INET, AF_INET6 (host sockets, or with --net=sandbox TCP and UDP of the app's own stack), AF_UNIX (app-private); other families EAFNOSUPPORT", sysSocket)
+	tb.Register(unix.SYS_SOCKET, shim.Partial, "AF_INET, AF_INET6 (host sockets, or with --net=sandbox TCP, UDP and ping sockets of the app's own stack), AF_UNIX (app-private); other families EAFNOSUPPORT", sysSocket)
 	tb.Register(unix.SYS_SOCKETPAIR, shim.Full, "AF_UNIX", sysSocketpair)
 	tb.Register(unix.SYS_BIND, shim.Full, "unix paths live in the app's vfs; --net=none allows loopback only", route(sysBind, stackBind))
 	tb.Register(unix.SYS_LISTEN, shim.Full, "", route(sysListen, stackListen))

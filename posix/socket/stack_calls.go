@@ -7,6 +7,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/icmp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 	"gvisor.dev/gvisor/pkg/waiter"
@@ -39,7 +40,8 @@ func route(host shim.Handler, onSandbox stackCall) shim.Handler {
 }
 
 // newSandboxSocket makes an endpoint of the sandbox's stack for
-// socket(domain, base|flags, proto): TCP and UDP over IPv4 and IPv6.
+// socket(domain, base|flags, proto): TCP, UDP and ICMP echo ("ping
+// sockets") over IPv4 and IPv6.
 func newSandboxSocket(t *kernel.Task, domain, base, proto int, flags int) (uint64, error) {
 	var transport tcpip.TransportProtocolNumber
 	switch {
@@ -47,6 +49,10 @@ func newSandboxSocket(t *kernel.Task, domain, base, proto int, flags int) (uint6
 		transport, proto = tcp.ProtocolNumber, unix.IPPROTO_TCP
 	case base == unix.SOCK_DGRAM && (proto == 0 || proto == unix.IPPROTO_UDP):
 		transport, proto = udp.ProtocolNumber, unix.IPPROTO_UDP
+	case base == unix.SOCK_DGRAM && domain == unix.AF_INET && proto == unix.IPPROTO_ICMP:
+		transport = icmp.ProtocolNumber4 // a ping socket
+	case base == unix.SOCK_DGRAM && domain == unix.AF_INET6 && proto == unix.IPPROTO_ICMPV6:
+		transport = icmp.ProtocolNumber6
 	case base == unix.SOCK_STREAM || base == unix.SOCK_DGRAM:
 		return 0, unix.EPROTONOSUPPORT
 	default:

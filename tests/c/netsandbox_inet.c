@@ -161,6 +161,27 @@ static void udp_echo(const char *ip)
 	close(cli);
 }
 
+/* ping sends an ICMP echo request on a ping socket (SOCK_DGRAM,
+ * IPPROTO_ICMP/ICMPV6): the stack fills in the checksum and identifier. */
+static void ping(const char *ip)
+{
+	struct addr a = make_addr(ip, 0);
+	int v6 = a.ss.ss_family == AF_INET6;
+	int s = socket(a.ss.ss_family, SOCK_DGRAM, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	if (s < 0) {
+		printf("ping %s: socket %s\n", ip, errname(errno));
+		return;
+	}
+	unsigned char pkt[16] = {v6 ? 128 : 8, 0, 0, 0, 0, 0, 0, 1};
+	memcpy(pkt + 8, "sandbox!", 8);
+	sendto(s, pkt, sizeof pkt, 0, (struct sockaddr *)&a.ss, a.len);
+	wait_for(s, POLLIN);
+	unsigned char buf[64];
+	ssize_t n = recv(s, buf, sizeof buf, MSG_DONTWAIT);
+	printf("ping %s: reply type %d, %zd bytes, payload %.8s\n", ip, n > 0 ? buf[0] : -1, n, n >= 16 ? (char *)buf + 8 : "");
+	close(s);
+}
+
 static void unreachable(const char *ip, int port)
 {
 	struct addr a = make_addr(ip, port);
@@ -211,6 +232,10 @@ int main(void)
 	udp_echo("10.0.2.15");
 	udp_echo("::1");
 	udp_echo("fd00::15");
+	ping("127.0.0.1");
+	ping("10.0.2.2");
+	ping("::1");
+	ping("fd00::2");
 	unreachable("192.0.2.1", 80);
 	unreachable("2001:db8::1", 80);
 	unreachable("10.0.2.2", 80);

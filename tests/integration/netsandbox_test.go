@@ -114,6 +114,10 @@ udp 127.0.0.1: got 10 from 127.0.0.1, echo 0123 with MSG_TRUNC 10
 udp 10.0.2.15: got 10 from 10.0.2.15, echo 0123 with MSG_TRUNC 10
 udp ::1: got 10 from ::1, echo 0123 with MSG_TRUNC 10
 udp fd00::15: got 10 from fd00::15, echo 0123 with MSG_TRUNC 10
+ping 127.0.0.1: reply type 0, 16 bytes, payload sandbox!
+ping 10.0.2.2: reply type 0, 16 bytes, payload sandbox!
+ping ::1: reply type 129, 16 bytes, payload sandbox!
+ping fd00::2: reply type 129, 16 bytes, payload sandbox!
 connect 192.0.2.1: ENETUNREACH
 connect 2001:db8::1: ENETUNREACH
 connect 10.0.2.2: ECONNREFUSED
@@ -121,8 +125,9 @@ connect 10.0.2.3: ECONNREFUSED
 `
 
 // TestNetSandboxInet checks what only the sandbox has: its eth0 addresses
-// over IPv4 and IPv6, dual-stack peers, UDP echo, and its edges (no route
-// out, the gateway refusing). Never run natively: it would reach for real
+// over IPv4 and IPv6, dual-stack peers, UDP echo, ping sockets (the host
+// may forbid them: ping_group_range), and its edges (no route out, the
+// gateway refusing). Never run natively: it would reach for real
 // addresses.
 func TestNetSandboxInet(t *testing.T) {
 	for _, v := range sandboxVariants() {
