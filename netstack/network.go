@@ -179,6 +179,11 @@ func subnet(addr tcpip.Address, prefix int) tcpip.Subnet {
 // through the gateway only when outbound access is on.
 func newAppStack(wire stack.LinkEndpoint, cfg Config) (*stack.Stack, error) {
 	s := newStack(true)
+	// Nagle's algorithm on by default, as on Linux (TCP_NODELAY is 0).
+	nagle := tcpip.TCPDelayEnabled(true)
+	if err := s.SetTransportProtocolOption(tcp.ProtocolNumber, &nagle); err != nil {
+		return nil, netErr("tcp delay", err)
+	}
 	var lo stack.LinkEndpoint = loopback.New()
 	if cfg.Capture != nil {
 		lo = cfg.Capture.wrap(lo, false)

@@ -124,7 +124,13 @@ func stackConnect(t *kernel.Task, s *stackSocket, a shim.Args) (uint64, error) {
 	if s.nonblocking() {
 		return 0, unix.EINPROGRESS
 	}
-	return 0, s.awaitConnect(t)
+	if err := s.awaitConnect(t); err != nil {
+		return 0, err
+	}
+	// Tell the endpoint the app heard of the connection: the next
+	// connect is EISCONN, as after Linux's blocking connect.
+	s.ep.Connect(addr)
+	return 0, nil
 }
 
 // awaitConnect waits for a blocking connect's handshake as Linux does:

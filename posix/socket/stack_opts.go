@@ -49,6 +49,20 @@ var intOpts = map[optKey]tcpip.SockOptInt{
 	{unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS}: tcpip.MulticastTTLOption,
 }
 
+// Linux's limits of TCP_KEEPCNT and TCP_SYNCNT (MAX_TCP_KEEPCNT,
+// MAX_TCP_SYNCNT of include/net/tcp.h).
+const (
+	maxTCPKeepcnt = 127
+	maxTCPSyncnt  = 127
+)
+
+// intRanges are the values Linux accepts for integer options it checks
+// before the stack sees them.
+var intRanges = map[optKey]struct{ min, max int32 }{
+	{unix.IPPROTO_TCP, unix.TCP_KEEPCNT}: {1, maxTCPKeepcnt},
+	{unix.IPPROTO_TCP, unix.TCP_SYNCNT}:  {1, maxTCPSyncnt},
+}
+
 // durationOpts are the TCP options that are times, in the unit the app
 // uses for them.
 var durationOpts = map[optKey]time.Duration{
@@ -184,9 +198,18 @@ func (s *stackSocket) setsockopt(level, name int, buf []byte) error {
 	}
 	if b, ok := boolOpts[k]; ok {
 		b.set(opts, v != 0)
+		if k == (optKey{unix.IPPROTO_TCP, unix.TCP_CORK}) && v == 0 && opts.GetDelayOption() {
+			// Linux pushes what the cork held at once, Nagle or not:
+			// turn Nagle off for the moment, which sends it.
+			opts.SetDelayOption(false)
+			opts.SetDelayOption(true)
+		}
 		return nil
 	}
 	if o, ok := intOpts[k]; ok {
+		if r, ok := intRanges[k]; ok && (v < r.min || v > r.max) {
+			return unix.EINVAL
+		}
 		return errnoOf(s.ep.SetSockOptInt(o, int(v)))
 	}
 	if unit, ok := durationOpts[k]; ok {

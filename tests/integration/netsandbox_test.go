@@ -82,12 +82,13 @@ func sandboxVariants() []testbin.Variant {
 // loopback: the stack must answer as Linux does.
 func TestNetSandboxPrograms(t *testing.T) {
 	programs := []cProgram{
-		{source: "net_tcp.c"},        // socket calls and errno cases over TCP
-		{source: "net_sigpipe.c"},    // SIGPIPE kills the writer: status 141
-		{source: "net_udp.c"},        // UDP ping-pong, sendmmsg/recvmmsg
-		{source: "net_epoll.c"},      // epoll echo server, 50 clients, LT/ET/ONESHOT
-		{source: "net_eintr.c"},      // EINTR/SA_RESTART, SO_RCVTIMEO
-		{source: "netsandbox_udp.c"}, // datagram edges: no buffer, empty, MSG_TRUNC
+		{source: "net_tcp.c"},          // socket calls and errno cases over TCP
+		{source: "net_sigpipe.c"},      // SIGPIPE kills the writer: status 141
+		{source: "net_udp.c"},          // UDP ping-pong, sendmmsg/recvmmsg
+		{source: "net_epoll.c"},        // epoll echo server, 50 clients, LT/ET/ONESHOT
+		{source: "net_eintr.c"},        // EINTR/SA_RESTART, SO_RCVTIMEO
+		{source: "netsandbox_udp.c"},   // datagram edges: no buffer, empty, MSG_TRUNC
+		{source: "netsandbox_errno.c"}, // errno of refused calls, option defaults and ranges
 	}
 	flags := append(testbin.EnvFlags(), "--net=sandbox")
 	for _, p := range programs {
