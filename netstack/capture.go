@@ -2,6 +2,7 @@ package netstack
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -52,6 +53,22 @@ func (c *Capture) flushLocked() error {
 	c.buf.Reset()
 	return err
 }
+
+// Close stops the capture and closes its destination when it is a file
+// (or any io.Closer); packets after it are dropped.
+func (c *Capture) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = errCaptureClosed
+	}
+	if cl, ok := c.dst.(io.Closer); ok {
+		return cl.Close()
+	}
+	return nil
+}
+
+var errCaptureClosed = errors.New("netstack: capture closed")
 
 // packet records one packet (its network header onwards).
 func (c *Capture) packet(pkt *stack.PacketBuffer) {

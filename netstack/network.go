@@ -110,8 +110,8 @@ func (n *Network) Outbound() bool { return n.cfg.Outbound }
 const drainTimeout = 5 * time.Second
 
 // Close stops the published ports, lets the app's data in flight reach
-// the host (within drainTimeout), then ends every connection and both
-// stacks.
+// the host (within drainTimeout), then ends every connection, both stacks
+// and the capture.
 func (n *Network) Close() {
 	n.mu.Lock()
 	n.closing = true
@@ -139,6 +139,9 @@ func (n *Network) Close() {
 	n.app.Close()
 	n.gateway.Wait()
 	n.app.Wait()
+	if n.cfg.Capture != nil {
+		n.cfg.Capture.Close()
+	}
 }
 
 // newStack makes a stack; handleLocal delivers packets to its own
