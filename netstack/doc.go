@@ -12,9 +12,13 @@
 //     socket whose every accepted connection becomes a gateway connection
 //     to the app's port, bytes copied both ways, half-close kept;
 //   - with outbound access (--net=sandbox:outbound) terminates the app's
-//     connections to other addresses and opens host connections for them
-//     (NAT); without it the app has no default route (ENETUNREACH) and the
-//     gateway refuses connections on the subnet (ECONNREFUSED).
+//     TCP connections and UDP flows to other addresses and opens host
+//     sockets for them (NAT), its own addresses standing for the host's
+//     loopback; without it the app has no default route (ENETUNREACH) and
+//     the gateway refuses connections on the subnet (ECONNREFUSED).
+//
+// The stacks serve TCP, UDP and ICMP echo (ping sockets). HostsFile and
+// ResolvConf are the app's /etc/hosts and /etc/resolv.conf.
 //
 // Every packet on the app's interfaces can be written to a pcap file
 // (--pcap, with a small --pcap-filter of host, port and protocol terms),
