@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -102,28 +103,43 @@ func (n *Network) forwardUDP(r *udp.ForwarderRequest) bool {
 }
 
 // pipeDatagrams copies datagrams between two connected sockets until
-// either is idle for udpIdle, fails, or the network closes.
+// either is idle for udpIdle or fails; once the network closes, until
+// neither has anything queued.
 func (n *Network) pipeDatagrams(a, b net.Conn) {
-	stop := context.AfterFunc(n.ctx, func() { a.Close(); b.Close() })
-	defer stop()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		copyDatagrams(b, writeTo(a))
-		a.Close()
+		copyDatagrams(n.ctx, b, writeTo(a))
 	}()
-	copyDatagrams(a, writeTo(b))
-	b.Close()
-	a.Close()
+	copyDatagrams(n.ctx, a, writeTo(b))
 	<-done
+	a.Close()
+	b.Close()
 }
 
+// udpDrain is how long a UDP copy waits for more once the network closes:
+// what was queued before (the app's last answers) still goes out.
+const udpDrain = 50 * time.Millisecond
+
 // copyDatagrams passes each datagram read from src to send, until src
-// is idle for udpIdle or either fails.
-func copyDatagrams(src net.Conn, send func([]byte) error) {
+// is idle for udpIdle (udpDrain once ctx is done) or either fails.
+func copyDatagrams(ctx context.Context, src net.Conn, send func([]byte) error) {
+	var mu sync.Mutex // orders the deadline of ctx's end after the loop's
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		src.SetReadDeadline(time.Now().Add(udpDrain))
+	})
+	defer stop()
 	buf := make([]byte, 65536)
 	for {
-		src.SetReadDeadline(time.Now().Add(udpIdle))
+		mu.Lock()
+		wait := udpIdle
+		if ctx.Err() != nil {
+			wait = udpDrain
+		}
+		src.SetReadDeadline(time.Now().Add(wait))
+		mu.Unlock()
 		m, err := src.Read(buf)
 		if err != nil {
 			return

@@ -119,7 +119,8 @@ func (n *Network) Close() {
 		l.Close()
 	}
 	for _, p := range n.packets {
-		p.Close()
+		// No more datagrams in; the app's answers still go out.
+		p.SetReadDeadline(time.Now())
 	}
 	n.mu.Unlock()
 	drained := make(chan struct{})
@@ -135,6 +136,9 @@ func (n *Network) Close() {
 	timer.Stop()
 	n.cancel()
 	n.wg.Wait()
+	for _, p := range n.packets {
+		p.Close()
+	}
 	n.gateway.Close()
 	n.app.Close()
 	n.gateway.Wait()

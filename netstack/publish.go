@@ -1,7 +1,6 @@
 package netstack
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"strconv"
@@ -153,50 +152,71 @@ const udpIdle = 2 * time.Minute
 // relayUDP forwards each host client's datagrams to the app's port from a
 // gateway socket of its own, and the app's answers back to the client.
 func (n *Network) relayUDP(pc net.PacketConn, appPort uint16) {
-	var mu sync.Mutex
-	flows := map[string]*gonet.UDPConn{}
-	defer func() {
-		mu.Lock()
-		for _, f := range flows {
-			f.Close()
-		}
-		mu.Unlock()
-	}()
+	// The flows end by themselves: idle, or drained when the network
+	// closes.
+	flows := &udpFlows{byClient: map[string]*gonet.UDPConn{}}
 	buf := make([]byte, 65536)
 	for {
 		m, from, err := pc.ReadFrom(buf)
 		if err != nil {
 			return
 		}
-		mu.Lock()
-		flow, ok := flows[from.String()]
-		if !ok {
-			dst := appAddr(appPort)
-			flow, err = gonet.DialUDP(n.gateway, nil, &dst, ipv4.ProtocolNumber)
-			if err != nil {
-				mu.Unlock()
+		flow := flows.get(from.String())
+		if flow == nil {
+			if flow = n.newUDPFlow(pc, flows, from, appPort); flow == nil {
 				continue
 			}
-			flows[from.String()] = flow
-			n.spawn(func() {
-				n.udpReplies(pc, flow, from, func() {
-					mu.Lock()
-					delete(flows, from.String())
-					mu.Unlock()
-				})
-			})
 		}
-		mu.Unlock()
 		flow.Write(buf[:m])
 	}
 }
 
-func (n *Network) udpReplies(pc net.PacketConn, flow *gonet.UDPConn, to net.Addr, done func()) {
-	defer done()
+// udpFlows are a published UDP port's gateway sockets by host client.
+type udpFlows struct {
+	mu       sync.Mutex
+	byClient map[string]*gonet.UDPConn
+}
+
+func (f *udpFlows) get(client string) *gonet.UDPConn {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.byClient[client]
+}
+
+// drop forgets flow, unless the client has a newer one.
+func (f *udpFlows) drop(client string, flow *gonet.UDPConn) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.byClient[client] == flow {
+		delete(f.byClient, client)
+	}
+}
+
+// newUDPFlow opens the gateway socket of a new client and relays the
+// app's answers to it until the flow is idle.
+func (n *Network) newUDPFlow(pc net.PacketConn, flows *udpFlows, from net.Addr, appPort uint16) *gonet.UDPConn {
+	dst := appAddr(appPort)
+	flow, err := gonet.DialUDP(n.gateway, nil, &dst, ipv4.ProtocolNumber)
+	if err != nil {
+		return nil
+	}
+	flows.mu.Lock()
+	flows.byClient[from.String()] = flow
+	flows.mu.Unlock()
+	if !n.spawn(func() {
+		defer flows.drop(from.String(), flow)
+		n.udpReplies(pc, flow, from)
+	}) {
+		flow.Close()
+		return nil
+	}
+	return flow
+}
+
+// udpReplies copies the app's answers on flow to the client to.
+func (n *Network) udpReplies(pc net.PacketConn, flow *gonet.UDPConn, to net.Addr) {
 	defer flow.Close()
-	stop := context.AfterFunc(n.ctx, func() { flow.Close() })
-	defer stop()
-	copyDatagrams(flow, func(p []byte) error {
+	copyDatagrams(n.ctx, flow, func(p []byte) error {
 		_, err := pc.WriteTo(p, to)
 		return err
 	})

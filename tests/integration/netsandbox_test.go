@@ -330,6 +330,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("0.0.0.0", 9000))
 for _ in range(3):
     data, peer = s.recvfrom(2048)
+    print("got", data, peer, flush=True)
     s.sendto(data.upper(), peer)
 print("echoed 3 from", peer[0])
 `
@@ -374,7 +375,7 @@ func TestNetSandboxUDPPublish(t *testing.T) {
 		c.SetReadDeadline(time.Now().Add(20 * time.Second))
 		n, err := c.Read(buf)
 		if err != nil || string(buf[:n]) != strings.ToUpper(msg) {
-			t.Fatalf("echo of %q: %q, %v", msg, buf[:n], err)
+			t.Fatalf("echo of %q: %q, %v; output:\n%s", msg, buf[:n], err, out.String())
 		}
 	}
 	proc.waitExit(t)
