@@ -15,6 +15,19 @@ const nginxPageSize = 4096
 // inside dir, and one server on 127.0.0.1:port serving dir/www/index.html
 // with sendfile and keep-alive. It returns nginx's arguments.
 func nginxSetup(dir string, port int) ([]string, error) {
+	return nginxSetupListen(dir, fmt.Sprintf("127.0.0.1:%d", port))
+}
+
+// nginxSandboxSetup is nginxSetup for the sandbox: nginx listens on port
+// on every address of the app's own network (the published port reaches
+// it on 10.0.2.15).
+func nginxSandboxSetup(dir string, port int) ([]string, error) {
+	return nginxSetupListen(dir, fmt.Sprint(port))
+}
+
+// nginxSetupListen writes the nginx workload's site with nginx's listen
+// directive argument listen.
+func nginxSetupListen(dir, listen string) ([]string, error) {
 	www := filepath.Join(dir, "www")
 	for _, d := range []string{www, filepath.Join(dir, "temp"), filepath.Join(dir, "logs")} {
 		if err := os.MkdirAll(d, 0o777); err != nil {
@@ -44,11 +57,11 @@ http {
 	keepalive_requests 1000000;
 	keepalive_timeout 60s;
 	server {
-		listen 127.0.0.1:%[2]d;
+		listen %[2]s;
 		root %[1]s/www;
 	}
 }
-`, dir, port)
+`, dir, listen)
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return nil, fmt.Errorf("write nginx.conf: %w", err)

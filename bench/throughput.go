@@ -34,6 +34,35 @@ type LoadTest struct {
 	Duration    time.Duration
 	// Stop is the signal that shuts the server down cleanly.
 	Stop syscall.Signal
+	// SandboxSetup, when set, runs the elfloader side in its own network
+	// (--net=sandbox) instead: it prepares a server listening on the
+	// sandbox's port `port` (any address), which elfloader publishes on
+	// the host's 127.0.0.1:port.
+	SandboxSetup func(dir string, port int) ([]string, error)
+}
+
+// serverArgv prepares dir for one server run and returns its command line:
+// serverPath natively (prefix empty), or under prefix ("elfloader run")
+// with dir mounted, in the sandbox when lt says so.
+func serverArgv(prefix []string, serverPath string, lt *LoadTest, dir string, port int) ([]string, error) {
+	setup := lt.Setup
+	var flags []string
+	if len(prefix) > 0 {
+		flags = []string{"--volume", dir + ":" + dir + ":rw"}
+		if lt.SandboxSetup != nil {
+			setup = lt.SandboxSetup
+			flags = append(flags, "--net=sandbox", "-p", fmt.Sprintf("127.0.0.1:%d:%d", port, port))
+		}
+	}
+	args, err := setup(dir, port)
+	if err != nil {
+		return nil, fmt.Errorf("set up server: %w", err)
+	}
+	argv := append([]string{serverPath}, args...)
+	if len(prefix) > 0 {
+		argv = append(append(append([]string{}, prefix...), flags...), argv...)
+	}
+	return argv, nil
 }
 
 // LoadFigures is what one wrk run measured.
@@ -184,13 +213,9 @@ func readyOnce(ctx context.Context, prefix []string, serverPath string, lt *Load
 	if err != nil {
 		return 0, err
 	}
-	args, err := lt.Setup(dir, port)
+	argv, err := serverArgv(prefix, serverPath, lt, dir, port)
 	if err != nil {
-		return 0, fmt.Errorf("set up server: %w", err)
-	}
-	argv := append([]string{serverPath}, args...)
-	if len(prefix) > 0 {
-		argv = append(append(append([]string{}, prefix...), "--volume", dir+":"+dir+":rw"), argv...)
+		return 0, err
 	}
 	start := time.Now()
 	srv, err := startServerPoll(ctx, argv, port, time.Millisecond)
@@ -233,13 +258,9 @@ func loadOnce(ctx context.Context, wrk string, prefix []string, serverPath strin
 	if err != nil {
 		return LoadFigures{}, err
 	}
-	args, err := lt.Setup(dir, port)
+	argv, err := serverArgv(prefix, serverPath, lt, dir, port)
 	if err != nil {
-		return LoadFigures{}, fmt.Errorf("set up server: %w", err)
-	}
-	argv := append([]string{serverPath}, args...)
-	if len(prefix) > 0 {
-		argv = append(append(append([]string{}, prefix...), "--volume", dir+":"+dir+":rw"), argv...)
+		return LoadFigures{}, err
 	}
 	srv, err := startServer(ctx, argv, port)
 	if err != nil {

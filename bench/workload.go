@@ -406,22 +406,23 @@ func Workloads() []Workload {
 			Runs:        5,
 		},
 		{
-			Name: "nginx",
-			Description: "/usr/sbin/nginx (nginx-light, daemon off, master_process off, sendfile on) serving a " +
-				"4 KiB static file to `wrk -t1 -c50 -d10s --latency` on loopback with keep-alive, requests/s; " +
-				"the notes give the median p50/p99 latencies",
+			Name:        "nginx",
+			Description: nginxLoadDescription,
+			Program:     Program{Path: "/usr/sbin/nginx"},
+			Metric:      Throughput,
+			Runs:        1,
+			Goal:        1 / 0.9,
+			Load:        nginxLoad(nil),
+		},
+		{
+			Name: "nginx-sandbox",
+			Description: nginxLoadDescription + "; elfloader's nginx runs with --net=sandbox (its own TCP/IP stack) " +
+				"behind a port published on 127.0.0.1 (compare with the nginx workload: host networking)",
 			Program: Program{Path: "/usr/sbin/nginx"},
 			Metric:  Throughput,
 			Runs:    1,
-			Goal:    1 / 0.9,
-			Load: &LoadTest{
-				Setup:       nginxSetup,
-				Path:        "/index.html",
-				Threads:     1,
-				Connections: 50,
-				Duration:    10 * time.Second,
-				Stop:        syscall.SIGQUIT,
-			},
+			// No goal: the stack is in user space; the ratio is measured.
+			Load: nginxLoad(nginxSandboxSetup),
 		},
 		{
 			Name:           "nginx-isolated",
@@ -440,6 +441,25 @@ func Workloads() []Workload {
 				Stop:        syscall.SIGQUIT,
 			},
 		},
+	}
+}
+
+// nginxLoadDescription describes the nginx workloads' load.
+const nginxLoadDescription = "/usr/sbin/nginx (nginx-light, daemon off, master_process off, sendfile on) serving a " +
+	"4 KiB static file to `wrk -t1 -c50 -d10s --latency` on loopback with keep-alive, requests/s; " +
+	"the notes give the median p50/p99 latencies"
+
+// nginxLoad is the nginx workloads' load test; sandboxSetup, when set,
+// runs elfloader's side in --net=sandbox.
+func nginxLoad(sandboxSetup func(dir string, port int) ([]string, error)) *LoadTest {
+	return &LoadTest{
+		Setup:        nginxSetup,
+		Path:         "/index.html",
+		Threads:      1,
+		Connections:  50,
+		Duration:     10 * time.Second,
+		Stop:         syscall.SIGQUIT,
+		SandboxSetup: sandboxSetup,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/elfloader/elfloader/abi/linux"
+	"github.com/elfloader/elfloader/netstack"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/procfs"
@@ -40,6 +41,9 @@ type Config struct {
 	VFS *vfs.VFS
 	// Net is the network mode.
 	Net NetMode
+	// Sandbox is the app's own network (its TCP/IP stack) when Net is
+	// NetSandbox; the caller closes it after the run.
+	Sandbox *netstack.Network
 	// Mounts describes the mount table for /proc/mounts.
 	Mounts func() []procfs.Mount
 	// Rewriter, when set, rewrites syscall sites into the platform's fast
@@ -238,10 +242,16 @@ const (
 	NetHost NetMode = iota
 	// NetNone: only loopback addresses and unix sockets.
 	NetNone
+	// NetSandbox: the app's AF_INET and AF_INET6 sockets are served by a
+	// user-space TCP/IP stack of its own (package netstack).
+	NetSandbox
 )
 
 // Net is the kernel's network mode.
 func (k *Kernel) Net() NetMode { return k.cfg.Net }
+
+// Sandbox is the app's own network with NetSandbox, else nil.
+func (k *Kernel) Sandbox() *netstack.Network { return k.cfg.Sandbox }
 
 // ID is a short identifier unique to this kernel on the host (names of
 // host objects it creates for the app, such as abstract unix sockets).

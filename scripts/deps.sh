@@ -33,6 +33,8 @@ command -v wrk >/dev/null || need+=(wrk)
 # the PostgreSQL test runs Debian's server, initdb, psql and pgbench (never
 # the package's own cluster or service)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
+# the --net=sandbox tests read its --pcap files with tcpdump -r
+command -v tcpdump >/dev/null || need+=(tcpdump)
 # the registry test pushes an image to Debian's distribution registry
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 # the servers test runs redis-server (BGSAVE forks) and nginx with workers

@@ -38,6 +38,7 @@ type runOptions struct {
 	user        string    // --user: the app's user (uid[:gid] or name[:group])
 	entrypoint  *string   // --entrypoint: the program to run instead of the image's
 	net         string
+	sandboxNet  sandboxNetOptions // -p/--publish, --pcap, --pcap-filter (netsandbox.go)
 	rewrite     string
 	debug       bool // --debug: log elfloader's own decisions
 	// unsafeNoHostFilter turns off the host's enforcement (Landlock and
@@ -338,18 +339,25 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		}
 		return fail(125, err)
 	}
-	var netMode kernel.NetMode
-	switch o.net {
-	case "host", "":
-	case "none":
-		netMode = kernel.NetNone
-	default:
-		return fail(2, fmt.Errorf("--net %q: want host or none", o.net))
+	netMode, sandboxNet, err := o.network()
+	if err != nil {
+		if errors.As(err, new(usageError)) {
+			return fail(2, err)
+		}
+		return fail(125, err)
+	}
+	if sandboxNet != nil {
+		// The app's network lives as long as this boot.
+		defer sandboxNet.Close()
+		if err := sandboxEtc(root, host, sandboxNet.Outbound()); err != nil {
+			fmt.Fprintf(stderr, "elfloader: %v (the app sees the root's own files)\n", err)
+		}
 	}
 	k, err := kernel.New(kernel.Config{
 		Log:         b.log,
 		ThreadSetup: b.threadSetup,
 		Net:         netMode,
+		Sandbox:     sandboxNet,
 		Rewriter:    b.rp.rewriterConfig(),
 		Debugger:    debugger(b.stub),
 		Tracer:      kernelTracer(b.tb),

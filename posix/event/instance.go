@@ -87,6 +87,14 @@ func (ep *epollFile) ctlMemory(op, fd int, f kernel.Waitable, ev *unix.EpollEven
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	r, exists := ep.mem[fd]
+	if exists && (r.file != f || r.file.Released()) {
+		// The descriptor was closed and now names another file: Linux
+		// keys registrations by file and descriptor, the old one is gone
+		// from this descriptor's point of view.
+		r.file.EventUnregister(r.waiter)
+		delete(ep.mem, fd)
+		exists = false
+	}
 	switch {
 	case op == unix.EPOLL_CTL_ADD && exists:
 		return unix.EEXIST

@@ -7,8 +7,11 @@
 // abstract names of the app are namespaced the same way. SCM_RIGHTS passes
 // host-backed descriptors (sockets, pipes, eventfds) between app sockets.
 //
-// The layer is one interface away from an isolated user-space TCP/IP stack:
-// every host call goes through the hostStack type.
+// With --net=sandbox the app's AF_INET and AF_INET6 sockets are endpoints
+// of its own user-space TCP/IP stack (package netstack) instead: a
+// stackSocket is an in-memory file (kernel.Waitable) whose readiness is the
+// endpoint's, and each socket call is routed by its descriptor (route) to
+// the host half or the stack half (stack_*.go). docs/network.md.
 //
-// It depends on kernel, shim and vfs.
+// It depends on kernel, shim, vfs and gVisor's tcpip.
 package socket

@@ -277,6 +277,17 @@ func readMsghdr(t *kernel.Task, addr uint64) (appMsghdr, error) {
 	return m, err
 }
 
+// readMessage reads the struct msghdr at addr and its iovec buffers
+// (written by a receive when write is set).
+func readMessage(t *kernel.Task, addr uint64, write bool) (appMsghdr, [][]byte, error) {
+	m, err := readMsghdr(t, addr)
+	if err != nil {
+		return m, nil, err
+	}
+	bufs, err := iovBuffers(t, m, write)
+	return m, bufs, err
+}
+
 func iovBuffers(t *kernel.Task, m appMsghdr, write bool) ([][]byte, error) {
 	if m.iovlen > linux.UIO_MAXIOV {
 		return nil, unix.EMSGSIZE
@@ -297,11 +308,7 @@ func iovBuffers(t *kernel.Task, m appMsghdr, write bool) ([][]byte, error) {
 }
 
 func sendmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
-	m, err := readMsghdr(t, addr)
-	if err != nil {
-		return 0, err
-	}
-	bufs, err := iovBuffers(t, m, false)
+	m, bufs, err := readMessage(t, addr, false)
 	if err != nil {
 		return 0, err
 	}
@@ -352,11 +359,7 @@ func sysSendmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
-	m, err := readMsghdr(t, addr)
-	if err != nil {
-		return 0, err
-	}
-	bufs, err := iovBuffers(t, m, true)
+	m, bufs, err := readMessage(t, addr, true)
 	if err != nil {
 		return 0, err
 	}
@@ -414,16 +417,19 @@ func sysRecvmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	return uint64(n), err
 }
 
-func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
-	s, err := getSocket(t, a.Int(0))
-	if err != nil {
-		return 0, err
-	}
-	defer s.DecRef()
-	vlen := min(a.Int(2), linux.UIO_MAXIOV)
+// msgCall is sendmsg or recvmsg of one message header at addr.
+type msgCall func(addr uint64, flags int) (int, error)
+
+// mmsg serves sendmmsg and recvmmsg: one msgCall per struct mmsghdr, its
+// msg_len written back; an error after the first message ends the batch
+// with the count so far. MSG_WAITFORONE (recvmmsg) waits only for the
+// first. deadline (zero: none) is recvmmsg's timeout, which Linux looks at
+// between messages: a blocking receive itself is not cut short.
+func mmsg(t *kernel.Task, a shim.Args, call msgCall, deadline time.Time) (uint64, error) {
+	vlen, flags := min(a.Int(2), linux.UIO_MAXIOV), a.Int(3)
 	for i := 0; i < vlen; i++ {
 		addr := a[1] + uint64(i)*linux.SizeofMmsghdr
-		n, err := sendmsg(t, s, addr, a.Int(3))
+		n, err := call(addr, flags&^unix.MSG_WAITFORONE)
 		if err != nil {
 			if i > 0 {
 				return uint64(i), nil
@@ -434,16 +440,19 @@ func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 		if err := kernel.CopyOutStruct(t, addr+linux.SizeofMsghdr, &msgLen); err != nil {
 			return uint64(i), err
 		}
+		if flags&unix.MSG_WAITFORONE != 0 {
+			flags |= unix.MSG_DONTWAIT
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return uint64(i + 1), nil
+		}
 	}
 	return uint64(vlen), nil
 }
 
-func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
-	s, err := getSocket(t, a.Int(0))
-	if err != nil {
-		return 0, err
-	}
-	defer s.DecRef()
+// withRecvmmsgTimeout runs a recvmmsg with the deadline of its timeout
+// argument (a[4]) and, as Linux does, writes the time left back.
+func withRecvmmsgTimeout(t *kernel.Task, a shim.Args, recv func(deadline time.Time) (uint64, error)) (uint64, error) {
 	var deadline time.Time
 	if a[4] != 0 {
 		var ts unix.Timespec
@@ -455,11 +464,7 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 		deadline = time.Now().Add(time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec))
 	}
-	vlen, flags := min(a.Int(2), linux.UIO_MAXIOV), a.Int(3)
-	n, err := recvmmsgLoop(t, s, a[1], vlen, flags, deadline)
-	// Like Linux, the time left goes back into the timeout after the
-	// loop (as in its known quirk, a blocking receive itself is not cut
-	// short: the timeout is looked at between datagrams).
+	n, err := recv(deadline)
 	if a[4] != 0 && err == nil {
 		left := unix.NsecToTimespec(max(time.Until(deadline), 0).Nanoseconds())
 		if kernel.CopyOutStruct(t, a[4], &left) != nil {
@@ -469,29 +474,22 @@ func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
 	return n, err
 }
 
-// recvmmsgLoop receives up to vlen datagrams into the mmsghdr array at
-// addr, stopping at the first error after one datagram, or when the
-// deadline (zero: none) has passed.
-func recvmmsgLoop(t *kernel.Task, s *Socket, addr uint64, vlen, flags int, deadline time.Time) (uint64, error) {
-	for i := 0; i < vlen; i++ {
-		hdr := addr + uint64(i)*linux.SizeofMmsghdr
-		n, err := recvmsg(t, s, hdr, flags&^unix.MSG_WAITFORONE)
-		if err != nil {
-			if i > 0 {
-				return uint64(i), nil
-			}
-			return 0, err
-		}
-		msgLen := uint32(n) // struct mmsghdr's msg_len
-		if err := kernel.CopyOutStruct(t, hdr+linux.SizeofMsghdr, &msgLen); err != nil {
-			return uint64(i), err
-		}
-		if flags&unix.MSG_WAITFORONE != 0 {
-			flags |= unix.MSG_DONTWAIT
-		}
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return uint64(i + 1), nil
-		}
+func sysSendmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
 	}
-	return uint64(vlen), nil
+	defer s.DecRef()
+	return mmsg(t, a, func(addr uint64, flags int) (int, error) { return sendmsg(t, s, addr, flags) }, time.Time{})
+}
+
+func sysRecvmmsg(t *kernel.Task, a shim.Args) (uint64, error) {
+	s, err := getSocket(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer s.DecRef()
+	return withRecvmmsgTimeout(t, a, func(deadline time.Time) (uint64, error) {
+		return mmsg(t, a, func(addr uint64, flags int) (int, error) { return recvmsg(t, s, addr, flags) }, deadline)
+	})
 }

@@ -13,24 +13,24 @@ import (
 
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
-	tb.Register(unix.SYS_SOCKET, shim.Partial, "AF_INET, AF_INET6 (host sockets), AF_UNIX (app-private); other families EAFNOSUPPORT", sysSocket)
+	tb.Register(unix.SYS_SOCKET, shim.Partial, "AF_INET, AF_INET6 (host sockets, or with --net=sandbox TCP, UDP and ping sockets of the app's own stack), AF_UNIX (app-private); other families EAFNOSUPPORT", sysSocket)
 	tb.Register(unix.SYS_SOCKETPAIR, shim.Full, "AF_UNIX", sysSocketpair)
-	tb.Register(unix.SYS_BIND, shim.Full, "unix paths live in the app's vfs; --net=none allows loopback only", sysBind)
-	tb.Register(unix.SYS_LISTEN, shim.Full, "", sysListen)
-	tb.Register(unix.SYS_ACCEPT, shim.Full, "", sysAccept)
-	tb.Register(unix.SYS_ACCEPT4, shim.Full, "", sysAccept4)
-	tb.Register(unix.SYS_CONNECT, shim.Full, "blocking and non-blocking (EINPROGRESS, SO_ERROR)", sysConnect)
-	tb.Register(unix.SYS_GETSOCKNAME, shim.Full, "", sysGetsockname)
-	tb.Register(unix.SYS_GETPEERNAME, shim.Full, "", sysGetpeername)
-	tb.Register(unix.SYS_SHUTDOWN, shim.Full, "", sysShutdown)
-	tb.Register(unix.SYS_SENDTO, shim.Full, "", sysSendto)
-	tb.Register(unix.SYS_RECVFROM, shim.Full, "", sysRecvfrom)
-	tb.Register(unix.SYS_SENDMSG, shim.Partial, "SCM_RIGHTS for host-backed descriptors; other control messages pass through", sysSendmsg)
-	tb.Register(unix.SYS_RECVMSG, shim.Partial, "SCM_RIGHTS received descriptors become app descriptors", sysRecvmsg)
-	tb.Register(unix.SYS_SENDMMSG, shim.Full, "", sysSendmmsg)
-	tb.Register(unix.SYS_RECVMMSG, shim.Full, "the timeout is looked at between datagrams and the time left written back, as Linux does", sysRecvmmsg)
-	tb.Register(unix.SYS_SETSOCKOPT, shim.Full, "applied to the host socket", sysSetsockopt)
-	tb.Register(unix.SYS_GETSOCKOPT, shim.Full, "from the host socket", sysGetsockopt)
+	tb.Register(unix.SYS_BIND, shim.Full, "unix paths live in the app's vfs; --net=none allows loopback only", route(sysBind, stackBind))
+	tb.Register(unix.SYS_LISTEN, shim.Full, "", route(sysListen, stackListen))
+	tb.Register(unix.SYS_ACCEPT, shim.Full, "", route(sysAccept, stackAccept0))
+	tb.Register(unix.SYS_ACCEPT4, shim.Full, "", route(sysAccept4, stackAccept4))
+	tb.Register(unix.SYS_CONNECT, shim.Full, "blocking and non-blocking (EINPROGRESS, SO_ERROR)", route(sysConnect, stackConnect))
+	tb.Register(unix.SYS_GETSOCKNAME, shim.Full, "", route(sysGetsockname, stackGetsockname))
+	tb.Register(unix.SYS_GETPEERNAME, shim.Full, "", route(sysGetpeername, stackGetpeername))
+	tb.Register(unix.SYS_SHUTDOWN, shim.Full, "", route(sysShutdown, stackShutdown))
+	tb.Register(unix.SYS_SENDTO, shim.Full, "", route(sysSendto, stackSendto))
+	tb.Register(unix.SYS_RECVFROM, shim.Full, "", route(sysRecvfrom, stackRecvfrom))
+	tb.Register(unix.SYS_SENDMSG, shim.Partial, "SCM_RIGHTS for host-backed descriptors; other control messages pass through (--net=sandbox: not applied)", route(sysSendmsg, stackMsg(stackSendmsg)))
+	tb.Register(unix.SYS_RECVMSG, shim.Partial, "SCM_RIGHTS received descriptors become app descriptors (--net=sandbox: no control messages)", route(sysRecvmsg, stackMsg(stackRecvmsg)))
+	tb.Register(unix.SYS_SENDMMSG, shim.Full, "", route(sysSendmmsg, stackMmsg(stackSendmsg)))
+	tb.Register(unix.SYS_RECVMMSG, shim.Full, "the timeout is looked at between datagrams and the time left written back, as Linux does", route(sysRecvmmsg, stackRecvmmsg))
+	tb.Register(unix.SYS_SETSOCKOPT, shim.Full, "applied to the host socket (--net=sandbox: the common SOL_SOCKET, TCP, IP and IPv6 options of the app's stack)", route(sysSetsockopt, stackSetsockopt))
+	tb.Register(unix.SYS_GETSOCKOPT, shim.Full, "from the host socket (--net=sandbox: from the app's stack)", route(sysGetsockopt, stackGetsockopt))
 }
 
 // Socket is an app socket: a host socket plus what the app must see that
@@ -66,7 +66,7 @@ func newSocket(t *kernel.Task, hostFD, domain, typ, proto int, nonblock bool) *S
 
 // install gives a new socket a descriptor; the socket's creation
 // reference ends here.
-func install(t *kernel.Task, s *Socket, cloexec bool) (uint64, error) {
+func install(t *kernel.Task, s kernel.File, cloexec bool) (uint64, error) {
 	defer s.DecRef()
 	fd, err := t.Process().Files().Install(s, 0, cloexec)
 	return uint64(fd), err
@@ -102,6 +102,9 @@ func sysSocket(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	if base == unix.SOCK_RAW {
 		return 0, unix.EPERM
+	}
+	if domain != unix.AF_UNIX && t.Kernel().Net() == kernel.NetSandbox {
+		return newSandboxSocket(t, domain, base, proto, typ)
 	}
 	fd, err := unix.Socket(domain, base|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, proto)
 	if err != nil {
@@ -145,18 +148,27 @@ func sysShutdown(t *kernel.Task, a shim.Args) (uint64, error) {
 	return 0, unix.Shutdown(s.FD(), a.Int(1))
 }
 
+// optionValue copies in setsockopt's value (at most a page: EINVAL).
+func optionValue(t *kernel.Task, a shim.Args) ([]byte, error) {
+	n := a[4]
+	if n > 4096 {
+		return nil, unix.EINVAL
+	}
+	buf := make([]byte, n)
+	if err := t.CopyIn(a[3], buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
 func sysSetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 	s, err := getSocket(t, a.Int(0))
 	if err != nil {
 		return 0, err
 	}
 	defer s.DecRef()
-	n := a[4]
-	if n > 4096 {
-		return 0, unix.EINVAL
-	}
-	buf := make([]byte, n)
-	if err := t.CopyIn(a[3], buf); err != nil {
+	buf, err := optionValue(t, a)
+	if err != nil {
 		return 0, err
 	}
 	if err := rawSetsockopt(s.FD(), a.Int(1), a.Int(2), buf); err != nil {

@@ -35,6 +35,9 @@ static const char *errname(int e)
 	case EROFS: return "EROFS";
 	case ENODEV: return "ENODEV";
 	case EOVERFLOW: return "EOVERFLOW";
+	case EINPROGRESS: return "EINPROGRESS";
+	case ENETUNREACH: return "ENETUNREACH";
+	case ECONNREFUSED: return "ECONNREFUSED";
 	}
 	snprintf(buf, sizeof buf, "errno %d", e);
 	return buf;
