@@ -50,6 +50,25 @@ func OpenAt(ctx *Context, start Location, path string, how OpenHow) (*File, erro
 	if err != nil {
 		return nil, err
 	}
+	return openResolved(ctx, loc, flags, created)
+}
+
+// OpenLocation opens the file at loc, already found (open_by_handle_at),
+// with open(2)'s access checks; O_CREAT creates nothing there.
+func OpenLocation(ctx *Context, loc Location, flags int) (*File, error) {
+	if !loc.Valid() {
+		return nil, unix.ESTALE
+	}
+	if flags&unix.O_PATH != 0 {
+		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	}
+	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL), false)
+}
+
+// openResolved is the second half of an open, once the path is resolved
+// (created: the file was just made by this open).
+func openResolved(ctx *Context, loc Location, flags int, created bool) (*File, error) {
+	isPath := flags&unix.O_PATH != 0
 	typ := loc.Dentry.typ
 	if typ == unix.S_IFLNK {
 		if !isPath {
@@ -190,4 +209,10 @@ func locate(ctx *Context, start Location, path string, flags int) (Location, err
 		return start, nil
 	}
 	return resolve(ctx, start, path, resolveOpts{follow: flags&unix.AT_SYMLINK_NOFOLLOW == 0})
+}
+
+// Locate resolves path from start as the *at calls do (flags:
+// AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH) without opening it.
+func Locate(ctx *Context, start Location, path string, flags int) (Location, error) {
+	return locate(ctx, start, path, flags)
 }

@@ -33,6 +33,7 @@ func Register(tb *shim.Table) {
 	registerSysfs(tb)
 	registerAio(tb)
 	registerCachestat(tb)
+	registerHandle(tb)
 	registerMount(tb)
 }
 

@@ -185,3 +185,22 @@ func TestSyslog(t *testing.T) {
 		t.Errorf("busybox dmesg: status %d, output:\n%s\nstderr:\n%s", r.Status, r.Stdout, r.Stderr)
 	}
 }
+
+// TestFileHandles runs tests/c/handles.c as root on a directory in
+// /dev/shm (tmpfs natively, a ramfs in the app), natively and under
+// elfloader.
+func TestFileHandles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native run must start as root")
+	}
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "handles.c"), v)
+			argv := []string{bin, "/dev/shm/elfloader-handles-" + v.Name}
+			native := testbin.RunNative(t, testTimeout, argv, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), argv, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+		})
+	}
+}

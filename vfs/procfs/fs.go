@@ -85,3 +85,7 @@ func newUUID() string {
 
 // bootTime is the provider's boot time (the timestamp of fixed inodes).
 func (fs *FS) bootTime() time.Time { return fs.prov.BootTime() }
+
+// NoExport says procfs files have no handles (name_to_handle_at), as on
+// Linux.
+func (fs *FS) NoExport() {}

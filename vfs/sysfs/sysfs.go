@@ -193,3 +193,7 @@ func (fs *FS) Statfs() (vfs.Statfs, error) {
 		Type: sysfsMagic, Bsize: 4096, Frsize: 4096, Namelen: vfs.NameMax,
 	}, nil
 }
+
+// NoExport says sysfs files have no handles (name_to_handle_at), as on
+// Linux.
+func (fs *FS) NoExport() {}
