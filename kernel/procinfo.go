@@ -200,8 +200,8 @@ func hostObjectName(fd int) string {
 			return fmt.Sprintf("socket:[%d]", st.Ino)
 		}
 	}
-	if target, err := readlinkHost(fd); err == nil && strings.HasPrefix(target, "anon_inode:") {
-		return target
+	if target, err := readlinkHost(fd); err == nil && (strings.HasPrefix(target, "anon_inode:") || strings.HasPrefix(target, "/secretmem")) {
+		return target // the host names these objects exactly
 	}
 	return "/dev/pts/0"
 }

@@ -29,6 +29,7 @@ var allowedCalls = []hostCall{
 	{unix.SYS_MLOCK2, "app mlock2 (handlers)"},
 	{unix.SYS_MUNLOCK, "app munlock (handlers)"},
 	{unix.SYS_MEMBARRIER, "app membarrier (handlers), glibc"},
+	{unix.SYS_MEMFD_SECRET, "app memfd_secret (handlers): the host's secret memory"},
 	{unix.SYS_MEMFD_CREATE, "stub program and control memory, SysV shared memory segments"},
 
 	// Files and descriptors (hostfs, host pipes and sockets, terminals).

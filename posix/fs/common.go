@@ -34,6 +34,7 @@ func Register(tb *shim.Table) {
 	registerAio(tb)
 	registerCachestat(tb)
 	registerHandle(tb)
+	registerSecretmem(tb)
 	registerMount(tb)
 }
 

@@ -102,6 +102,9 @@ func sysChmod(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysFchmod(t *kernel.Task, a shim.Args) (uint64, error) {
+	if h, ok := hostAttrOf(t, a.Int(0)); ok {
+		return 0, h.Chmod(uint32(a[1]) & 0o7777)
+	}
 	ctx, loc, err := fileLoc(t, a.Int(0))
 	if err != nil {
 		return 0, err
@@ -257,6 +260,12 @@ func sysTruncate(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysFtruncate(t *kernel.Task, a shim.Args) (uint64, error) {
+	if h, ok := hostAttrOf(t, a.Int(0)); ok {
+		if a.Long(1) < 0 {
+			return 0, unix.EINVAL
+		}
+		return 0, h.Truncate(a.Long(1))
+	}
 	vf, err := vfsFileOf(t, a.Int(0), unix.EINVAL)
 	if err != nil {
 		return 0, err

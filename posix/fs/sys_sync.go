@@ -75,6 +75,9 @@ func sysReadahead(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysFallocate(t *kernel.Task, a shim.Args) (uint64, error) {
+	if h, ok := hostAttrOf(t, a.Int(0)); ok {
+		return 0, h.Allocate(uint32(a[1]), a.Long(2), a.Long(3))
+	}
 	vf, err := vfsFileOf(t, a.Int(0), unix.ESPIPE)
 	if err != nil {
 		return 0, err

@@ -204,3 +204,7 @@ func TestFileHandles(t *testing.T) {
 		})
 	}
 }
+
+// TestMemfdSecret runs tests/c/memfd_secret.c as root, natively and under
+// elfloader.
+func TestMemfdSecret(t *testing.T) { runBreadth(t, "memfd_secret.c", true) }
