@@ -122,7 +122,7 @@ func (t *Task) cloneTask(p *Process, tid int, a CloneArgs) *Task {
 }
 
 func newTask(k *Kernel, p *Process, tid int) *Task {
-	return &Task{k: k, p: p, TID: tid, interrupt: make(chan struct{}, 1), started: make(chan struct{})}
+	return &Task{k: k, p: p, TID: tid, interrupt: make(chan struct{}, 1), started: make(chan struct{}), gone: make(chan struct{})}
 }
 
 // finish runs when a task's goroutine stops running app code: the
@@ -131,6 +131,11 @@ func newTask(k *Kernel, p *Process, tid int) *Task {
 func (t *Task) finish() {
 	t.k.removeTask(t)
 	t.closeWake()
+	if t.zapped.Load() {
+		t.p.mu.Lock()
+		delete(t.p.tasks, t.TID)
+		t.p.mu.Unlock()
+	}
 	if t.p.Exiting() {
 		return
 	}

@@ -285,13 +285,6 @@ func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 // and releases its parent.
 func (t *Task) Execve(path string, argv, envp []string) error {
 	p := t.p
-	p.mu.Lock()
-	threads := len(p.tasks)
-	p.mu.Unlock()
-	if threads > 1 {
-		t.k.reportOnce("execve-threads", "elfloader: execve from a multi-threaded process is not supported yet: answered EAGAIN\n")
-		return unix.EAGAIN
-	}
 	target, err := prepareExec(openerFor(p.FS), path, argv)
 	if err != nil {
 		var le *LoadError
@@ -301,6 +294,13 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 		return unix.ENOEXEC
 	}
 	defer target.close()
+	// The new program is known to load: the other threads go first.
+	p.mu.Lock()
+	threads := len(p.tasks)
+	p.mu.Unlock()
+	if threads > 1 && !t.zapOtherThreads() {
+		return nil // killed
+	}
 	p.family.mu.Lock()
 	shared := p.family.sharedMM
 	p.family.mu.Unlock()

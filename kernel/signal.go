@@ -218,7 +218,7 @@ func (t *Task) notify() {
 // signal is pending for the task or its process and the process is
 // neither exiting nor stopped, so there is nothing to deliver.
 func (t *Task) mayHaveWork() bool {
-	return t.sig.pending.any.Load() || t.p.shared.any.Load() || t.p.exiting.Load() || t.debugStop.Load() || t.p.isStopped()
+	return t.sig.pending.any.Load() || t.p.shared.any.Load() || t.p.exiting.Load() || t.debugStop.Load() || t.p.isStopped() || t.zapped.Load()
 }
 
 // deliverableLocked reports whether a signal could be delivered now.
@@ -235,7 +235,7 @@ func (t *Task) HasDeliverable() bool {
 	}
 	t.p.sigMu.Lock()
 	defer t.p.sigMu.Unlock()
-	return t.deliverableLocked() || t.p.Exiting() || t.debugStop.Load() || t.p.isStopped()
+	return t.deliverableLocked() || t.p.Exiting() || t.debugStop.Load() || t.p.isStopped() || t.zapped.Load()
 }
 
 // Interrupt returns the channel a blocking handler selects on; a value

@@ -56,6 +56,11 @@ type Task struct {
 	// values are the handler libraries' per-thread attributes
 	// (taskvalues.go).
 	values taskValues
+	// zapped ends this thread because another one of its process is
+	// executing a new program (exec_threads.go); gone closes when the
+	// task's goroutine is done.
+	zapped atomic.Bool
+	gone   chan struct{}
 }
 
 // Kernel returns the task's kernel.
@@ -104,12 +109,13 @@ func (t *Task) ExitGroup(code int) {
 }
 
 // Exited reports whether the task has finished.
-func (t *Task) Exited() bool { return t.exited || t.p.Exiting() }
+func (t *Task) Exited() bool { return t.exited || t.p.Exiting() || t.zapped.Load() }
 
 // run is the task's goroutine: it owns an OS thread for the app thread's
 // whole life and never gives it back (the Go runtime ends the thread when
 // the goroutine returns while locked).
 func (t *Task) run() {
+	defer close(t.gone) // last: after finish
 	runtime.LockOSThread()
 	defer t.k.RecoverInternal(fmt.Sprintf("task %d", t.TID))
 	// Confinement is for threads that run app code themselves (in-process);

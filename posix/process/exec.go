@@ -11,7 +11,7 @@ import (
 )
 
 func registerExec(tb *shim.Table) {
-	tb.Register(unix.SYS_EXECVE, shim.Partial, "single-threaded processes; #! scripts (5 levels, then ELOOP); the new image is checked before the old one goes (ENOENT, EACCES, ENOEXEC, ELIBBAD, EPERM and the caller goes on); a vfork child gets its own address space (programs linked at a fixed address cannot load twice in one process)", sysExecve)
+	tb.Register(unix.SYS_EXECVE, shim.Partial, "from any thread: the other threads end first and a non-leader caller takes the process ID as its thread ID (de_thread); #! scripts (5 levels, then ELOOP); the new image is checked before the old one goes (ENOENT, EACCES, ENOEXEC, ELIBBAD, EPERM and the caller goes on); a vfork child gets its own address space (programs linked at a fixed address cannot load twice in one process)", sysExecve)
 	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve; relative to a directory descriptor and AT_EMPTY_PATH (fexecve) find the file again by the descriptor's name; AT_SYMLINK_NOFOLLOW is accepted but not enforced", sysExecveat)
 	tb.Register(unix.SYS_VFORK, shim.Partial, "the child shares the parent's memory until it execs or exits, as Linux does; the parent waits", sysVfork)
 	tb.Register(unix.SYS_FORK, shim.Partial, "the child gets a copy-on-write copy of the caller's memory and thread; in-process, the child runs in a stub process of the isolated platform (docs/fork.md)", sysFork)

@@ -229,3 +229,23 @@ func TestExecSelfExe(t *testing.T) {
 func TestExecAt(t *testing.T) {
 	compareCPrograms(t, []cProgram{{source: "exec_at.c"}})
 }
+
+// TestExecThreads runs tests/c/exec_threads.c: execve from a process with
+// threads blocked in calls and spinning in user code, from the main
+// thread and from another thread, natively and under elfloader.
+func TestExecThreads(t *testing.T) {
+	for _, v := range testbin.Variants() {
+		t.Run(v.Name, func(t *testing.T) {
+			if !v.Static {
+				skipUnlessDynamic(t)
+			}
+			bin := testbin.Build(t, testbin.CSource(t, "exec_threads.c"), v)
+			for _, mode := range [][]string{nil, {"thread"}} {
+				argv := append([]string{bin}, mode...)
+				native := testbin.RunNative(t, testTimeout, argv, nil, nil)
+				loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), argv, nil, nil)
+				compareRuns(t, native, loaded)
+			}
+		})
+	}
+}
