@@ -59,7 +59,16 @@ func TestFutexShared(t *testing.T) {
 // and pipes.
 const forkShellScript = `echo a | cat; x=$(echo hi); echo $x; (exit 3); echo $?
 i=0; while [ $i -lt 100 ]; do /bin/true; echo $i | cat >/dev/null; i=$((i+1)); done; echo loop $i
-echo one two three | tr ' ' '\n' | sort -r | head -n 2`
+echo one two three | tr ' ' '\n' | sort -r | head -n 2
+cat <<EOF | tr a-z A-Z
+here-doc $x
+EOF
+(sleep 0.1; echo background done) & wait; echo waited $?; (exit 4) & wait $!; echo job status $?
+(set -e; false; echo not reached); echo set-e $?
+(trap 'echo trap on exit' EXIT; echo in subshell)
+sh -c 'trap "echo got USR1" USR1; kill -USR1 $$; echo after the trap'
+sh -c 'exec echo exec replaced the shell'; echo exec $?
+y=$( (echo nested; echo sub) | wc -l ); echo lines $y`
 
 // TestForkShells runs the script with busybox sh, dash and bash (those
 // installed), natively and under elfloader.
