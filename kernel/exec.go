@@ -87,6 +87,15 @@ type execFile struct {
 	loc vfs.Location
 }
 
+// MapFD is the host descriptor holding the file's bytes, if any (a file
+// of a host directory), for mapping its segments.
+func (f *execFile) MapFD() (int, bool) {
+	if mf, ok := f.ReaderAtCloser.(interface{ MapFD() (int, bool) }); ok {
+		return mf.MapFD()
+	}
+	return -1, false
+}
+
 // opener opens a program or interpreter for execution. Its errors carry
 // the errno execve answers: the path walk's (ENOENT, ENOTDIR, ELOOP,
 // EACCES), EACCES for a file that is not regular or not executable.
