@@ -34,6 +34,19 @@ type LoadTest struct {
 	Duration    time.Duration
 	// Stop is the signal that shuts the server down cleanly.
 	Stop syscall.Signal
+	// Drive, when set, puts the load on the server instead of wrk (e.g.
+	// redis-benchmark) and returns what it measured; Client names the
+	// program it runs, which must be installed.
+	Drive  func(ctx context.Context, port int) (LoadFigures, error)
+	Client string
+}
+
+// client is the load generator's program name (wrk unless Drive is set).
+func (lt *LoadTest) client() string {
+	if lt.Drive != nil {
+		return lt.Client
+	}
+	return "wrk"
 }
 
 // LoadFigures is what one wrk run measured.
@@ -65,9 +78,9 @@ func (env *Env) runThroughput(ctx context.Context, w Workload) Result {
 		r.Skipped = "no load test configured"
 		return r
 	}
-	wrk, err := exec.LookPath("wrk")
+	wrk, err := exec.LookPath(lt.client())
 	if err != nil && w.Metric == Throughput {
-		r.Skipped = "wrk not installed (apt-get install wrk)"
+		r.Skipped = lt.client() + " not installed (scripts/deps.sh installs it)"
 		return r
 	}
 	serverPath, err := exec.LookPath(w.Program.Path)
@@ -247,16 +260,13 @@ func loadOnce(ctx context.Context, wrk string, prefix []string, serverPath strin
 	}
 	defer srv.kill()
 
-	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, lt.Path)
-	wrkArgv := []string{wrk, "--latency",
-		"-t", strconv.Itoa(lt.Threads), "-c", strconv.Itoa(lt.Connections),
-		"-d", fmt.Sprintf("%ds", int(lt.Duration.Seconds())), url}
-	out, wrkErr := RunOnce(ctx, wrkArgv, lt.Duration+time.Minute)
-	stopErr := srv.stop(lt.Stop)
-	if wrkErr != nil {
-		return LoadFigures{}, fmt.Errorf("wrk: %w", wrkErr)
+	var figures LoadFigures
+	if lt.Drive != nil {
+		figures, err = lt.Drive(ctx, port)
+	} else {
+		figures, err = runWrk(ctx, wrk, port, lt)
 	}
-	figures, err := ParseWrk(out.Stdout)
+	stopErr := srv.stop(lt.Stop)
 	if err != nil {
 		return LoadFigures{}, err
 	}
@@ -264,6 +274,19 @@ func loadOnce(ctx context.Context, wrk string, prefix []string, serverPath strin
 		return LoadFigures{}, fmt.Errorf("%w; server output: %s", stopErr, diagnostic(srv.output.Bytes()))
 	}
 	return figures, nil
+}
+
+// runWrk puts lt's wrk load on the server at port.
+func runWrk(ctx context.Context, wrk string, port int, lt *LoadTest) (LoadFigures, error) {
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, lt.Path)
+	wrkArgv := []string{wrk, "--latency",
+		"-t", strconv.Itoa(lt.Threads), "-c", strconv.Itoa(lt.Connections),
+		"-d", fmt.Sprintf("%ds", int(lt.Duration.Seconds())), url}
+	out, err := RunOnce(ctx, wrkArgv, lt.Duration+time.Minute)
+	if err != nil {
+		return LoadFigures{}, fmt.Errorf("wrk: %w", err)
+	}
+	return ParseWrk(out.Stdout)
 }
 
 // loopbackPort returns a TCP port of 127.0.0.1 that nothing listens on.

@@ -391,6 +391,44 @@ func Workloads() []Workload {
 				Stop:        syscall.SIGQUIT,
 			},
 		},
+		{
+			Name: "go-http",
+			Description: "a Go net/http server (bench/go/httpserver, CGO_ENABLED=0: static, goroutines, epoll) serving a " +
+				"4 KiB page to `wrk -t1 -c50 -d10s --latency` on loopback with keep-alive, requests/s",
+			Program: Program{Path: goHTTPServer},
+			Metric:  Throughput,
+			Runs:    1,
+			Setup:   buildGoHTTPServer,
+			Load: &LoadTest{
+				Setup:       goHTTPSetup,
+				Path:        "/",
+				Threads:     1,
+				Connections: 50,
+				Duration:    10 * time.Second,
+				Stop:        syscall.SIGTERM,
+			},
+		},
+		redisWorkload("get"),
+		redisWorkload("set"),
+	}
+}
+
+// redisWorkload is redis-server (Debian's, in the foreground, nothing saved
+// to disk) under redis-benchmark's GET or SET test.
+func redisWorkload(test string) Workload {
+	return Workload{
+		Name: "redis-" + test,
+		Description: fmt.Sprintf("/usr/bin/redis-server (--save \"\", --appendonly no) under `redis-benchmark -t %s -n %d -c 50` "+
+			"on loopback, requests/s; the notes give redis-benchmark's p50/p99 latencies", test, redisRequests),
+		Program: Program{Path: "/usr/bin/redis-server"},
+		Metric:  Throughput,
+		Runs:    3,
+		Load: &LoadTest{
+			Setup:  redisSetup,
+			Drive:  redisBenchmark(test),
+			Client: "redis-benchmark",
+			Stop:   syscall.SIGTERM,
+		},
 	}
 }
 

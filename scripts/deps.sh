@@ -22,6 +22,9 @@ command -v wrk >/dev/null || need+=(wrk)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 # the servers test runs redis-server (BGSAVE forks) and nginx with workers
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
+# redis-benchmark drives bench's redis-get and redis-set (redis-tools,
+# which redis-server depends on)
+command -v redis-benchmark >/dev/null || need+=(redis-tools)
 # headless screenshot of the HTML coverage report (tests skip without it)
 command -v chromium >/dev/null || need+=(chromium)
 # CPython's own test suite for `make conformance`
