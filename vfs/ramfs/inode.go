@@ -34,7 +34,8 @@ type Inode struct {
 	data  []byte // contents while memfd is -1
 	size  int64
 	opens int
-	seals uint32 // F_SEAL_* (seals.go)
+	seals uint32                 // F_SEAL_* (seals.go)
+	lazy  func() ([]byte, error) // content not loaded yet (lazy.go)
 
 	target string     // symlinks
 	pipe   *pipe.Pipe // FIFOs
@@ -162,6 +163,7 @@ func (n *Inode) maybeFreeLocked() {
 		}
 		n.data = nil
 		n.size = 0
+		n.lazy = nil
 	}
 }
 
