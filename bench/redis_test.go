@@ -47,3 +47,14 @@ func TestServerSetups(t *testing.T) {
 		t.Errorf("redisSetup = %q, %v", args, err)
 	}
 }
+
+func TestParseMaxRSS(t *testing.T) {
+	if v, err := ParseMaxRSS([]byte("hello\nmaxrss_kib 15360\n")); err != nil || v != 15 {
+		t.Errorf("ParseMaxRSS = %v, %v; want 15 MiB", v, err)
+	}
+	for _, bad := range []string{"", "maxrss_kib x", "Command exited with non-zero status 1\n"} {
+		if _, err := ParseMaxRSS([]byte(bad)); err == nil {
+			t.Errorf("ParseMaxRSS(%q) accepted", bad)
+		}
+	}
+}

@@ -29,6 +29,10 @@ const (
 	// ReadyTime is the time from starting a server (the workload's Load
 	// says how) until it answers its first HTTP request, in ms.
 	ReadyTime
+	// MaxRSS is the program's peak resident memory (ru_maxrss), in MiB:
+	// natively the program's, under elfloader elfloader's with the app in
+	// it (in-process), so the difference is what elfloader adds.
+	MaxRSS
 )
 
 // Unit is the unit in which the metric's values are reported.
@@ -42,6 +46,8 @@ func (m Metric) Unit() string {
 		return "req/s"
 	case ReadyTime:
 		return "ms"
+	case MaxRSS:
+		return "MiB"
 	}
 	return "?"
 }
@@ -390,6 +396,20 @@ func Workloads() []Workload {
 				Duration:    10 * time.Second,
 				Stop:        syscall.SIGQUIT,
 			},
+		},
+		{
+			Name:        "rss-hello",
+			Description: "peak resident memory (ru_maxrss) of the static hello world (bench/c/hello.c, gcc -static): natively the program's, under elfloader elfloader's process with the app in it",
+			Program:     Program{Source: "hello.c"},
+			Metric:      MaxRSS,
+			Runs:        5,
+		},
+		{
+			Name:        "rss-python",
+			Description: "peak resident memory (ru_maxrss) of /usr/bin/python3 -c pass, natively and under elfloader",
+			Program:     Program{Path: "/usr/bin/python3", Args: []string{"-c", "pass"}},
+			Metric:      MaxRSS,
+			Runs:        5,
 		},
 		{
 			Name: "go-http",
