@@ -117,14 +117,22 @@ func TestCopyInString(t *testing.T) {
 // CopyInString copies, crossing a page boundary.
 func TestCopyInStringAcrossPieces(t *testing.T) {
 	m := NewMM(inproc.HostAddressSpace())
-	addr, err := m.Map(MapSpec{Length: 2 * pageSize, Prot: unix.PROT_READ | unix.PROT_WRITE, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS, HostFD: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Unmap(addr, 2*pageSize)
+	addr := mapReadWrite(t, m, 2*pageSize)
 	want := strings.Repeat("path/", 600) // 3000 bytes
 	m.CopyOut(addr+3000, append([]byte(want), 0))
 	if s, err := m.CopyInString(addr+3000, 4096); err != nil || s != want {
 		t.Fatalf("CopyInString: %d bytes, %v; want %d bytes", len(s), err, len(want))
 	}
+}
+
+// mapReadWrite maps length bytes of anonymous read-write memory for the
+// test, unmapped when it ends.
+func mapReadWrite(t *testing.T, m *MM, length uint64) uint64 {
+	t.Helper()
+	addr, err := m.Map(MapSpec{Length: length, Prot: unix.PROT_READ | unix.PROT_WRITE, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS, HostFD: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Unmap(addr, length) })
+	return addr
 }
