@@ -410,8 +410,10 @@ func reserveBinary(mm *MM, b *elfloader.Binary, preferred uint64) (uint64, error
 }
 
 // mapSegment maps one of the plan's segments inside its binary's
-// reservation: writable anonymous memory, the file's bytes copied in (the
-// rest is the zeroed bss), then the segment's protection.
+// reservation: a private mapping of the file when its bytes live in a host
+// descriptor (mapSegmentFile), else writable anonymous memory with the
+// file's bytes copied in (the rest is the zeroed bss); then the segment's
+// protection.
 func mapSegment(mm *MM, r io.ReaderAt, m elfloader.Mapping) error {
 	if fd, ok := segmentFD(r, m); ok {
 		if err := mapSegmentFile(mm.as, fd, m); err != nil {
@@ -435,10 +437,10 @@ func mapSegment(mm *MM, r io.ReaderAt, m elfloader.Mapping) error {
 }
 
 // segmentFD returns the host descriptor holding the bytes of the file a
-// segment comes from, when the segment can be a private mapping of it
-// (files of a host directory: hostfs), as Linux maps it. Files that live
-// in elfloader's memory (an image's root, the overlay's upper layer) are
-// read into anonymous memory instead.
+// segment comes from, when the segment can be a private mapping of it, as
+// Linux maps it: a file of a host directory (hostfs), or a ramfs file kept
+// in a memfd. Other files (small ramfs files in Go memory) are read into
+// anonymous memory instead.
 func segmentFD(r io.ReaderAt, m elfloader.Mapping) (int, bool) {
 	mf, ok := r.(interface{ MapFD() (int, bool) })
 	if !ok || m.Filesz == 0 || m.Addr%pageSize != 0 || m.FileOff%pageSize != 0 {
