@@ -191,13 +191,13 @@ func unpackLazy(img *images.Image, root vfs.FileSystem, log *slog.Logger) (*vfs.
 
 // contentLoader reads an entry's content from the image, saying why when
 // it cannot (the app sees EIO).
-func contentLoader(img *images.Image, e images.IndexEntry, log *slog.Logger) func() ([]byte, error) {
-	return func() ([]byte, error) {
-		data, err := img.Content(e)
+func contentLoader(img *images.Image, e images.IndexEntry, log *slog.Logger) func() (io.Reader, error) {
+	return func() (io.Reader, error) {
+		r, err := img.ContentReader(e)
 		if err != nil && log != nil {
 			log.Warn("image file unreadable", "path", "/"+e.Path, "err", err)
 		}
-		return data, err
+		return r, err
 	}
 }
 

@@ -97,13 +97,13 @@ func (s *VFSSink) create(p string, hdr images.Header) (*vfs.File, error) {
 // lazyContent is a filesystem whose files can take their bytes on first
 // use (ramfs).
 type lazyContent interface {
-	SetLazyContent(size int64, load func() ([]byte, error)) error
+	SetLazyContent(size int64, load func() (io.Reader, error)) error
 }
 
 // LazyFile makes the regular file of hdr with content that load returns
 // when the app first opens it (an indexed image's file, decompressed
 // then). The root must be a ramfs.
-func (s *VFSSink) LazyFile(hdr images.Header, load func() ([]byte, error)) error {
+func (s *VFSSink) LazyFile(hdr images.Header, load func() (io.Reader, error)) error {
 	p := guestPath(hdr.Path)
 	f, err := s.create(p, hdr)
 	if err != nil {

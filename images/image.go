@@ -1,6 +1,7 @@
 package images
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -163,14 +164,34 @@ func (img *Image) Indexed() bool { return img.frames != nil }
 // before their contents, hard-link targets before their links).
 func (img *Image) Entries() []IndexEntry { return img.entries }
 
-// Content reads the content of a KindFile entry of an indexed image,
-// decompressing (and checking) only the frames that hold it.
-func (img *Image) Content(e IndexEntry) ([]byte, error) {
+// ContentReader returns the content of a KindFile entry of an indexed
+// image, decompressing (and checking) only the frames that hold it, all
+// before it returns; the reader hands out the decompressed frames' bytes
+// without copying them again (bytes.Reader's WriteTo).
+func (img *Image) ContentReader(e IndexEntry) (io.Reader, error) {
 	if img.frames == nil || e.Kind != KindFile {
 		return nil, fmt.Errorf("%s: no content in the index", e.Path)
 	}
-	data, err := img.frames.read(e.dataOff, uint64(e.Size))
+	pieces, err := img.frames.pieces(e.dataOff, uint64(e.Size))
 	if err != nil {
+		return nil, fmt.Errorf("%s: %w", e.Path, err)
+	}
+	readers := make([]io.Reader, len(pieces))
+	for i, p := range pieces {
+		readers[i] = bytes.NewReader(p)
+	}
+	return io.MultiReader(readers...), nil
+}
+
+// Content reads the content of a KindFile entry of an indexed image
+// (ContentReader) into memory.
+func (img *Image) Content(e IndexEntry) ([]byte, error) {
+	r, err := img.ContentReader(e)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]byte, e.Size)
+	if _, err := io.ReadFull(r, data); err != nil {
 		return nil, fmt.Errorf("%s: %w", e.Path, err)
 	}
 	return data, nil

@@ -243,8 +243,9 @@ type frameCache struct {
 // cachedFrames is how many decompressed frames a frameCache keeps.
 const cachedFrames = 4
 
-// read copies n bytes of the uncompressed rootfs from off.
-func (c *frameCache) read(off, n uint64) ([]byte, error) {
+// pieces returns the n bytes of the uncompressed rootfs from off as slices
+// of the decompressed frames that hold them (not copied).
+func (c *frameCache) pieces(off, n uint64) ([][]byte, error) {
 	first := sort.Search(len(c.frames), func(i int) bool { return c.frames[i].uOff+c.frames[i].uLen > off })
 	last := first
 	for last < len(c.frames) && c.frames[last].uOff < off+n {
@@ -254,14 +255,16 @@ func (c *frameCache) read(off, n uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, n)
+	out := make([][]byte, 0, last-first)
+	got := uint64(0)
 	for i := first; i < last; i++ {
 		f := c.frames[i]
-		from := off + uint64(len(out)) - f.uOff
-		take := min(n-uint64(len(out)), f.uLen-from)
-		out = append(out, data[i-first][from:from+take]...)
+		from := off + got - f.uOff
+		take := min(n-got, f.uLen-from)
+		out = append(out, data[i-first][from:from+take])
+		got += take
 	}
-	if uint64(len(out)) != n {
+	if got != n {
 		return nil, fmt.Errorf("%w: content at %d runs past the last frame", ErrIndex, off)
 	}
 	return out, nil

@@ -1,8 +1,11 @@
 package ramfs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/elfloader/elfloader/vfs"
@@ -20,12 +23,12 @@ func TestLazyContent(t *testing.T) {
 	n := loc.Inode().(*ramfs.Inode)
 	loads := 0
 	fail := true
-	must(t, n.SetLazyContent(5, func() ([]byte, error) {
+	must(t, n.SetLazyContent(5, func() (io.Reader, error) {
 		loads++
 		if fail {
 			return nil, errors.New("frame unreadable")
 		}
-		return []byte("hello"), nil
+		return strings.NewReader("hello"), nil
 	}))
 	st, err := vfs.StatAt(ctx, ctx.Root, "/f", 0)
 	must(t, err)
@@ -48,5 +51,35 @@ func TestLazyContent(t *testing.T) {
 	}
 	if loads != 2 {
 		t.Fatalf("%d loads, want 2 (the failed one and the first open)", loads)
+	}
+}
+
+// TestLazyContentLarge: a lazy file past SmallFileMax goes straight into
+// its memfd, and a reader that yields too few bytes is EIO.
+func TestLazyContentLarge(t *testing.T) {
+	ctx := setup(t)
+	want := bytes.Repeat([]byte("0123456789"), ramfs.SmallFileMax/5)
+	for _, name := range []string{"/big", "/short"} {
+		must(t, vfs.MknodAt(ctx, ctx.Root, name, unix.S_IFREG|0o644, 0))
+		loc, err := vfs.ResolveAt(ctx, ctx.Root, name, 0)
+		must(t, err)
+		content := want
+		if name == "/short" {
+			content = want[:len(want)-1]
+		}
+		must(t, loc.Inode().(*ramfs.Inode).SetLazyContent(int64(len(want)), func() (io.Reader, error) {
+			return bytes.NewReader(content), nil
+		}))
+	}
+	f, err := vfs.OpenAt(ctx, ctx.Root, "/big", vfs.OpenHow{Flags: unix.O_RDONLY})
+	must(t, err)
+	defer f.DecRef()
+	got := make([]byte, len(want)+1)
+	k, err := f.Read(context.Background(), got)
+	if err != nil || !bytes.Equal(got[:k], want) {
+		t.Fatalf("read %d bytes, %v; want the %d loaded", k, err, len(want))
+	}
+	if _, err := vfs.OpenAt(ctx, ctx.Root, "/short", vfs.OpenHow{Flags: unix.O_RDONLY}); !errors.Is(err, unix.EIO) {
+		t.Fatalf("open of a file whose loader came short: %v, want EIO", err)
 	}
 }
