@@ -205,7 +205,15 @@ func sample(ctx context.Context, m Metric, argv []string, timeout time.Duration)
 	case WallTime:
 		return float64(out.Wall) / float64(time.Millisecond), nil
 	case SelfReported:
-		return ParseNsPerCall(out.Stdout)
+		v, err := ParseNsPerCall(out.Stdout)
+		if err != nil {
+			// `elfloader coverage` gives stdout to its report and the
+			// program's output to stderr.
+			if v, err2 := ParseNsPerCall(out.Stderr); err2 == nil {
+				return v, nil
+			}
+		}
+		return v, err
 	}
 	return 0, fmt.Errorf("no sampler for metric %s", m.Unit())
 }
