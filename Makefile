@@ -19,8 +19,14 @@ deps:
 	@scripts/deps.sh
 
 # elfloader is a PIE so that non-PIE programs can load at their link address.
+# Its ~69,000 relative relocations are packed (DT_RELR, glibc 2.36): ld.so
+# then reads 24 KB instead of a 1.6 MB table at every start (1.2 MB less
+# resident memory); -s -w leave out the symbol table and DWARF (22 MB ->
+# 14 MB; Go's own tracebacks keep working).
+BUILD_LDFLAGS := -s -w -extldflags=-Wl,-z,pack-relative-relocs
+
 build:
-	$(GO) build -buildmode=pie -o $(BIN) ./cmd/elfloader
+	$(GO) build -buildmode=pie -ldflags='$(BUILD_LDFLAGS)' -o $(BIN) ./cmd/elfloader
 
 demo: deps build
 	@mkdir -p bin

@@ -39,6 +39,19 @@ type LoadTest struct {
 	// sandbox's port `port` (any address), which elfloader publishes on
 	// the host's 127.0.0.1:port.
 	SandboxSetup func(dir string, port int) ([]string, error)
+	// Drive, when set, puts the load on the server instead of wrk (e.g.
+	// redis-benchmark) and returns what it measured; Client names the
+	// program it runs, which must be installed.
+	Drive  func(ctx context.Context, port int) (LoadFigures, error)
+	Client string
+}
+
+// client is the load generator's program name (wrk unless Drive is set).
+func (lt *LoadTest) client() string {
+	if lt.Drive != nil {
+		return lt.Client
+	}
+	return "wrk"
 }
 
 // serverArgv prepares dir for one server run and returns its command line:
@@ -94,9 +107,9 @@ func (env *Env) runThroughput(ctx context.Context, w Workload) Result {
 		r.Skipped = "no load test configured"
 		return r
 	}
-	wrk, err := exec.LookPath("wrk")
+	wrk, err := exec.LookPath(lt.client())
 	if err != nil && w.Metric == Throughput {
-		r.Skipped = "wrk not installed (apt-get install wrk)"
+		r.Skipped = lt.client() + " not installed (scripts/deps.sh installs it)"
 		return r
 	}
 	serverPath, err := exec.LookPath(w.Program.Path)
@@ -268,16 +281,13 @@ func loadOnce(ctx context.Context, wrk string, prefix []string, serverPath strin
 	}
 	defer srv.kill()
 
-	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, lt.Path)
-	wrkArgv := []string{wrk, "--latency",
-		"-t", strconv.Itoa(lt.Threads), "-c", strconv.Itoa(lt.Connections),
-		"-d", fmt.Sprintf("%ds", int(lt.Duration.Seconds())), url}
-	out, wrkErr := RunOnce(ctx, wrkArgv, lt.Duration+time.Minute)
-	stopErr := srv.stop(lt.Stop)
-	if wrkErr != nil {
-		return LoadFigures{}, fmt.Errorf("wrk: %w", wrkErr)
+	var figures LoadFigures
+	if lt.Drive != nil {
+		figures, err = lt.Drive(ctx, port)
+	} else {
+		figures, err = runWrk(ctx, wrk, port, lt)
 	}
-	figures, err := ParseWrk(out.Stdout)
+	stopErr := srv.stop(lt.Stop)
 	if err != nil {
 		return LoadFigures{}, err
 	}
@@ -285,6 +295,19 @@ func loadOnce(ctx context.Context, wrk string, prefix []string, serverPath strin
 		return LoadFigures{}, fmt.Errorf("%w; server output: %s", stopErr, diagnostic(srv.output.Bytes()))
 	}
 	return figures, nil
+}
+
+// runWrk puts lt's wrk load on the server at port.
+func runWrk(ctx context.Context, wrk string, port int, lt *LoadTest) (LoadFigures, error) {
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, lt.Path)
+	wrkArgv := []string{wrk, "--latency",
+		"-t", strconv.Itoa(lt.Threads), "-c", strconv.Itoa(lt.Connections),
+		"-d", fmt.Sprintf("%ds", int(lt.Duration.Seconds())), url}
+	out, err := RunOnce(ctx, wrkArgv, lt.Duration+time.Minute)
+	if err != nil {
+		return LoadFigures{}, fmt.Errorf("wrk: %w", err)
+	}
+	return ParseWrk(out.Stdout)
 }
 
 // loopbackPort returns a TCP port of 127.0.0.1 that nothing listens on.

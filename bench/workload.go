@@ -29,6 +29,10 @@ const (
 	// ReadyTime is the time from starting a server (the workload's Load
 	// says how) until it answers its first HTTP request, in ms.
 	ReadyTime
+	// MaxRSS is the program's peak resident memory (ru_maxrss), in MiB:
+	// natively the program's, under elfloader elfloader's with the app in
+	// it (in-process), so the difference is what elfloader adds.
+	MaxRSS
 )
 
 // Unit is the unit in which the metric's values are reported.
@@ -42,6 +46,8 @@ func (m Metric) Unit() string {
 		return "req/s"
 	case ReadyTime:
 		return "ms"
+	case MaxRSS:
+		return "MiB"
 	}
 	return "?"
 }
@@ -440,6 +446,58 @@ func Workloads() []Workload {
 				Duration:    10 * time.Second,
 				Stop:        syscall.SIGQUIT,
 			},
+		},
+		{
+			Name:        "rss-hello",
+			Description: "peak resident memory (ru_maxrss) of the static hello world (bench/c/hello.c, gcc -static): natively the program's, under elfloader elfloader's process with the app in it",
+			Program:     Program{Source: "hello.c"},
+			Metric:      MaxRSS,
+			Runs:        5,
+		},
+		{
+			Name:        "rss-python",
+			Description: "peak resident memory (ru_maxrss) of /usr/bin/python3 -c pass, natively and under elfloader",
+			Program:     Program{Path: "/usr/bin/python3", Args: []string{"-c", "pass"}},
+			Metric:      MaxRSS,
+			Runs:        5,
+		},
+		{
+			Name: "go-http",
+			Description: "a Go net/http server (bench/go/httpserver, CGO_ENABLED=0: static, goroutines, epoll) serving a " +
+				"4 KiB page to `wrk -t1 -c50 -d10s --latency` on loopback with keep-alive, requests/s",
+			Program: Program{Path: goHTTPServer},
+			Metric:  Throughput,
+			Runs:    1,
+			Setup:   buildGoHTTPServer,
+			Load: &LoadTest{
+				Setup:       goHTTPSetup,
+				Path:        "/",
+				Threads:     1,
+				Connections: 50,
+				Duration:    10 * time.Second,
+				Stop:        syscall.SIGTERM,
+			},
+		},
+		redisWorkload("get"),
+		redisWorkload("set"),
+	}
+}
+
+// redisWorkload is redis-server (Debian's, in the foreground, nothing saved
+// to disk) under redis-benchmark's GET or SET test.
+func redisWorkload(test string) Workload {
+	return Workload{
+		Name: "redis-" + test,
+		Description: fmt.Sprintf("/usr/bin/redis-server (--save \"\", --appendonly no) under `redis-benchmark -t %s -n %d -c 50` "+
+			"on loopback, requests/s; the notes give redis-benchmark's p50/p99 latencies", test, redisRequests),
+		Program: Program{Path: "/usr/bin/redis-server"},
+		Metric:  Throughput,
+		Runs:    3,
+		Load: &LoadTest{
+			Setup:  redisSetup,
+			Drive:  redisBenchmark(test),
+			Client: "redis-benchmark",
+			Stop:   syscall.SIGTERM,
 		},
 	}
 }

@@ -87,14 +87,21 @@ func PrepareImage(imgPath string, args []string, o ImageOptions) (*App, error) {
 		bars = func(string) Bar { return noBar{} }
 	}
 	bar := bars("verifying")
-	img, err := images.OpenWithOptions(imgPath, images.OpenOptions{Progress: bar, Logger: o.Logger})
+	img, err := images.OpenWithOptions(imgPath, images.OpenOptions{Progress: bar, Logger: o.Logger, Lazy: true})
 	bar.Finish()
 	if err != nil {
 		return nil, err
 	}
-	defer img.Close()
 	root := ramfs.New(ramfs.Options{})
-	ctx, err := unpack(img, root, bars("unpacking"))
+	var ctx *vfs.Context
+	if img.Indexed() {
+		// The image stays open: its files are decompressed when the app
+		// opens them.
+		ctx, err = unpackLazy(img, root, o.Logger)
+	} else {
+		defer img.Close()
+		ctx, err = unpack(img, root, bars("unpacking"))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("unpacking: %w", err)
 	}
@@ -123,16 +130,25 @@ func PrepareImage(imgPath string, args []string, o ImageOptions) (*App, error) {
 	return app, nil
 }
 
-// unpack extracts img into the ramfs root and returns a root context on it.
-func unpack(img *images.Image, root vfs.FileSystem, bar Bar) (*vfs.Context, error) {
-	defer bar.Finish()
+// rootSink returns a root context on a fresh root filesystem (umask 0)
+// and a sink that writes into it.
+func rootSink(root vfs.FileSystem) (*vfs.Context, *VFSSink, error) {
 	v, err := vfs.New(root, vfs.MountOptions{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ctx := v.NewContext()
 	ctx.Umask = 0
-	sink := NewVFSSink(ctx)
+	return ctx, NewVFSSink(ctx), nil
+}
+
+// unpack extracts img into the ramfs root and returns a root context on it.
+func unpack(img *images.Image, root vfs.FileSystem, bar Bar) (*vfs.Context, error) {
+	defer bar.Finish()
+	ctx, sink, err := rootSink(root)
+	if err != nil {
+		return nil, err
+	}
 	counted := &progressSink{Sink: sink, total: img.Info().RootfsSize, bar: bar}
 	if err := img.Extract(context.Background(), counted); err != nil {
 		return nil, err
@@ -141,6 +157,48 @@ func unpack(img *images.Image, root vfs.FileSystem, bar Bar) (*vfs.Context, erro
 		return nil, err
 	}
 	return ctx, nil
+}
+
+// unpackLazy builds the ramfs root of an indexed image from its index
+// alone: directories, symlinks and hard links at once, regular files with
+// their size and attributes, their bytes read from the image (only the
+// frames that hold them) when the app first opens them.
+func unpackLazy(img *images.Image, root vfs.FileSystem, log *slog.Logger) (*vfs.Context, error) {
+	ctx, sink, err := rootSink(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range img.Entries() {
+		switch e.Kind {
+		case images.KindDir:
+			err = sink.Dir(e.Header)
+		case images.KindSymlink:
+			err = sink.Symlink(e.Header, e.Linkname)
+		case images.KindHardlink:
+			err = sink.Hardlink(e.Header, e.Linkname)
+		case images.KindFile:
+			err = sink.LazyFile(e.Header, contentLoader(img, e, log))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := sink.Finish(); err != nil {
+		return nil, err
+	}
+	return ctx, nil
+}
+
+// contentLoader reads an entry's content from the image, saying why when
+// it cannot (the app sees EIO).
+func contentLoader(img *images.Image, e images.IndexEntry, log *slog.Logger) func() (io.Reader, error) {
+	return func() (io.Reader, error) {
+		r, err := img.ContentReader(e)
+		if err != nil && log != nil {
+			log.Warn("image file unreadable", "path", "/"+e.Path, "err", err)
+		}
+		return r, err
+	}
 }
 
 // CheckWorkdir reports whether workdir is a directory in the app's view.

@@ -78,11 +78,10 @@ func (s *VFSSink) Dir(hdr images.Header) error {
 	return nil
 }
 
-// File implements images.Sink.
-func (s *VFSSink) File(hdr images.Header, content io.Reader) error {
-	p := guestPath(hdr.Path)
+// create makes the regular file of hdr, replacing what is at its path.
+func (s *VFSSink) create(p string, hdr images.Header) (*vfs.File, error) {
 	if err := s.remove(p); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
+		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	how := vfs.OpenHow{Flags: unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW, Mode: hdr.Perm & 0o777}
 	f, err := vfs.OpenAt(s.ctx, s.ctx.Root, p, how)
@@ -90,7 +89,43 @@ func (s *VFSSink) File(hdr images.Header, content io.Reader) error {
 		f, err = vfs.OpenAt(s.ctx, s.ctx.Root, p, how)
 	}
 	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return f, nil
+}
+
+// lazyContent is a filesystem whose files can take their bytes on first
+// use (ramfs).
+type lazyContent interface {
+	SetLazyContent(size int64, load func() (io.Reader, error)) error
+}
+
+// LazyFile makes the regular file of hdr with content that load returns
+// when the app first opens it (an indexed image's file, decompressed
+// then). The root must be a ramfs.
+func (s *VFSSink) LazyFile(hdr images.Header, load func() (io.Reader, error)) error {
+	p := guestPath(hdr.Path)
+	f, err := s.create(p, hdr)
+	if err != nil {
+		return err
+	}
+	defer f.DecRef()
+	lc, ok := f.Location().Inode().(lazyContent)
+	if !ok {
+		return fmt.Errorf("%s: the root filesystem cannot load files on demand", p)
+	}
+	if err := lc.SetLazyContent(hdr.Size, load); err != nil {
 		return fmt.Errorf("%s: %w", p, err)
+	}
+	return s.attrs(p, hdr, true)
+}
+
+// File implements images.Sink.
+func (s *VFSSink) File(hdr images.Header, content io.Reader) error {
+	p := guestPath(hdr.Path)
+	f, err := s.create(p, hdr)
+	if err != nil {
+		return err
 	}
 	defer f.DecRef()
 	var written int64

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 )
 
 // pageData feeds pageTemplate; every section is optional.
@@ -94,7 +95,7 @@ func ReportTitle(r Report) string {
 }
 
 func writePage(w io.Writer, data pageData) error {
-	if err := pageTemplate.Execute(w, data); err != nil {
+	if err := pageTemplate().Execute(w, data); err != nil {
 		return fmt.Errorf("write html page: %w", err)
 	}
 	return nil
@@ -169,9 +170,11 @@ func verdictClass(v string) string {
 	return ""
 }
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"verdictClass": verdictClass,
-}).Parse(`<!DOCTYPE html>
+// pageTemplate is parsed on first use, not at elfloader's start-up.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Funcs(template.FuncMap{
+		"verdictClass": verdictClass,
+	}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -245,3 +248,4 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 </body>
 </html>
 `))
+})

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -254,6 +255,40 @@ func TestFunctionsOfRealBinaries(t *testing.T) {
 		for i := 1; i < len(funcs); i++ {
 			if funcs[i].Start < funcs[i-1].Start {
 				t.Fatalf("%s: not sorted at %d", path, i)
+			}
+		}
+	}
+}
+
+// TestFuncTableAnswersAsSortedSearch compares FuncTable's lookups, by scan
+// and after it sorted itself, with a binary search of Functions' table.
+func TestFuncTableAnswersAsSortedSearch(t *testing.T) {
+	f, err := os.Open("/usr/lib/x86_64-linux-gnu/libc.so.6")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	sorted, err := Functions(f)
+	if err != nil || len(sorted) == 0 {
+		t.Fatalf("Functions: %d, %v", len(sorted), err)
+	}
+	table, err := ReadFuncTable(f)
+	if err != nil || table.Len() != len(sorted) {
+		t.Fatalf("ReadFuncTable: %v, %v", table, err)
+	}
+	// Probe starts, middles, ends and the gaps between, well past sortAfter
+	// lookups.
+	for i := 0; i < len(sorted); i += max(1, len(sorted)/200) {
+		for _, addr := range []uint64{sorted[i].Start, sorted[i].Start + sorted[i].Size/2, sorted[i].Start + sorted[i].Size, sorted[i].Start - 1} {
+			want, wantOK := Func{}, false
+			if j := sort.Search(len(sorted), func(j int) bool { return sorted[j].Start > addr }); j > 0 && addr-sorted[j-1].Start < sorted[j-1].Size {
+				want, wantOK = sorted[j-1], true
+			}
+			got, ok := table.Containing(addr)
+			// Overlapping symbols (aliases of different sizes) may answer
+			// with another extent that also holds addr.
+			if ok != wantOK || (ok && got != want && !(addr >= got.Start && addr-got.Start < got.Size)) {
+				t.Fatalf("Containing(%#x) = %+v, %v; want %+v, %v", addr, got, ok, want, wantOK)
 			}
 		}
 	}

@@ -1,21 +1,83 @@
 package elfloader
 
 import (
+	"cmp"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"sync"
 )
 
 // Func is a function symbol's extent at its link-time address.
 type Func struct{ Start, Size uint64 }
 
 // Functions reads the function symbols of an object (.symtab, else
-// .dynsym) as sorted extents, without building their names: the fast path
-// uses it to prove instruction boundaries, on every object a program maps,
-// so it must be cheap.
+// .dynsym) as sorted extents, without building their names.
 func Functions(r io.ReaderAt) ([]Func, error) {
+	out, err := readFunctions(r)
+	slices.SortFunc(out, func(a, b Func) int { return cmp.Compare(a.Start, b.Start) })
+	return out, err
+}
+
+// FuncTable answers which function of an object contains an address: the
+// fast path uses it to prove instruction boundaries, on every object a
+// program maps, so it must be cheap. It scans the extents in symbol-table
+// order until it has answered sortAfter lookups and only then sorts them:
+// a program's start asks a handful, and sorting thousands of symbols cost
+// more than the scans.
+type FuncTable struct {
+	mu      sync.Mutex
+	funcs   []Func
+	lookups int
+	sorted  bool
+}
+
+// sortAfter is how many lookups a FuncTable answers by scanning.
+const sortAfter = 32
+
+// ReadFuncTable reads the function symbols of an object (.symtab, else
+// .dynsym), without building their names.
+func ReadFuncTable(r io.ReaderAt) (*FuncTable, error) {
+	funcs, err := readFunctions(r)
+	if err != nil {
+		return nil, err
+	}
+	return &FuncTable{funcs: funcs}, nil
+}
+
+// Len is the number of function extents.
+func (t *FuncTable) Len() int { return len(t.funcs) }
+
+// Containing returns the function whose extent holds addr (a link-time
+// address), if any.
+func (t *FuncTable) Containing(addr uint64) (Func, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lookups++
+	if !t.sorted && t.lookups > sortAfter {
+		slices.SortFunc(t.funcs, func(a, b Func) int { return cmp.Compare(a.Start, b.Start) })
+		t.sorted = true
+	}
+	if !t.sorted {
+		for _, f := range t.funcs {
+			if addr >= f.Start && addr-f.Start < f.Size {
+				return f, true
+			}
+		}
+		return Func{}, false
+	}
+	i := sort.Search(len(t.funcs), func(i int) bool { return t.funcs[i].Start > addr })
+	if i == 0 || addr-t.funcs[i-1].Start >= t.funcs[i-1].Size {
+		return Func{}, false
+	}
+	return t.funcs[i-1], true
+}
+
+// readFunctions reads the function extents in symbol-table order.
+func readFunctions(r io.ReaderAt) ([]Func, error) {
 	fr := newFileReader(r, "")
 	if err := checkHeaderTables(fr); err != nil {
 		return nil, err
@@ -52,7 +114,6 @@ func Functions(r io.ReaderAt) ([]Func, error) {
 			out = append(out, Func{value, size})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
 	return out, nil
 }
 

@@ -1,7 +1,10 @@
 // Package images builds and reads elfloader image files (".img"): one file
 // holding an application's runtime configuration (entrypoint, command,
 // environment, working directory, user …) and its root filesystem as a
-// zstd-compressed cpio "newc" archive. The byte layout is documented in
+// zstd-compressed cpio "newc" archive; since format 1.1 the archive is cut
+// into independent zstd frames listed, with every entry, in an index
+// (index.go), so that `run` reads only the files the app opens
+// (OpenOptions.Lazy, Image.Content). The byte layout is documented in
 // docs/image-format.md.
 //
 // The package owns:

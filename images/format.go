@@ -13,15 +13,21 @@ const (
 	Magic = "ELFLDIMG"
 	// FormatMajor changes when old readers cannot read new files.
 	FormatMajor = 1
-	// FormatMinor changes for backward-compatible additions.
-	FormatMinor = 0
+	// FormatMinor changes for backward-compatible additions. 1.1 adds the
+	// rootfs index (FlagRootfsIndexed).
+	FormatMinor = 1
 	// HeaderSize is the size of the fixed header of format 1.x.
 	HeaderSize = 160
 
 	// FlagRootfsZstd: the rootfs section is a zstd stream (required in 1.x).
 	FlagRootfsZstd uint64 = 1 << 0
 
-	knownFlags = FlagRootfsZstd
+	// FlagRootfsIndexed: the rootfs is a sequence of independent zstd
+	// frames listed, with every entry, in an index section (1.1), so that
+	// a reader can decompress only the files it opens.
+	FlagRootfsIndexed uint64 = 1 << 1
+
+	knownFlags = FlagRootfsZstd | FlagRootfsIndexed
 )
 
 // Errors returned by Open. Match them with errors.Is.
@@ -36,6 +42,9 @@ var (
 
 	errHeaderTooShort = fmt.Errorf("%w: file shorter than the %d-byte header", ErrTruncated, HeaderSize)
 )
+
+// maxIndexBytes bounds the index section a reader loads.
+const maxIndexBytes = 1 << 30
 
 // headerCRCOffset is where the CRC-32C of the header's first bytes is stored.
 const headerCRCOffset = HeaderSize - 4
@@ -56,6 +65,8 @@ type fileHeader struct {
 	ConfigSHA256  [32]byte
 	RootfsSHA256  [32]byte
 	Entries       uint64
+	IndexOffset   uint64 // FlagRootfsIndexed: the index section
+	IndexLength   uint64
 }
 
 func (h *fileHeader) marshal() []byte {
@@ -74,7 +85,9 @@ func (h *fileHeader) marshal() []byte {
 	copy(b[64:96], h.ConfigSHA256[:])
 	copy(b[96:128], h.RootfsSHA256[:])
 	le.PutUint64(b[128:], h.Entries)
-	// b[136:156] reserved, zero.
+	le.PutUint64(b[136:], h.IndexOffset)
+	le.PutUint64(b[144:], h.IndexLength)
+	// b[152:156] reserved, zero.
 	le.PutUint32(b[headerCRCOffset:], crc32.Checksum(b[:headerCRCOffset], castagnoli))
 	return b
 }
@@ -110,6 +123,8 @@ func unmarshalHeader(b []byte, fileSize int64) (*fileHeader, error) {
 	copy(h.ConfigSHA256[:], b[64:96])
 	copy(h.RootfsSHA256[:], b[96:128])
 	h.Entries = le.Uint64(b[128:])
+	h.IndexOffset = le.Uint64(b[136:])
+	h.IndexLength = le.Uint64(b[144:])
 	if unknown := h.Flags &^ knownFlags; unknown != 0 {
 		return nil, fmt.Errorf("%w: unknown flags %#x (written by a newer elfloader?)", ErrVersion, unknown)
 	}
@@ -121,6 +136,14 @@ func unmarshalHeader(b []byte, fileSize int64) (*fileHeader, error) {
 	}
 	if err := checkSection("rootfs", h.RootfsOffset, h.RootfsLength, uint64(h.HeaderSize), fileSize); err != nil {
 		return nil, err
+	}
+	if h.Flags&FlagRootfsIndexed != 0 {
+		if err := checkSection("index", h.IndexOffset, h.IndexLength, uint64(h.HeaderSize), fileSize); err != nil {
+			return nil, err
+		}
+		if h.IndexLength > maxIndexBytes {
+			return nil, fmt.Errorf("%w: index of %d bytes", ErrCorruptHeader, h.IndexLength)
+		}
 	}
 	return h, nil
 }

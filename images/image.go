@@ -1,6 +1,7 @@
 package images
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,6 +32,11 @@ type Image struct {
 	hdr    *fileHeader
 	cfg    Config
 	log    *slog.Logger
+
+	// Indexed images opened with OpenOptions.Lazy: the entries, and the
+	// frames read on demand.
+	entries []IndexEntry
+	frames  *frameCache
 }
 
 // Info summarises an image's header.
@@ -50,6 +56,11 @@ type OpenOptions struct {
 	Progress Progress
 	// Logger receives warnings (entries of kinds images do not carry).
 	Logger *slog.Logger
+	// Lazy, for an indexed image (format 1.1), reads only the index at
+	// open: the rootfs is checked frame by frame as Content reads it,
+	// instead of being read whole once (see Indexed). Other images are
+	// verified whole as without it.
+	Lazy bool
 }
 
 // Open opens an image file and verifies its magic, version, header checksum,
@@ -103,6 +114,12 @@ func NewImage(r io.ReaderAt, size int64, opts OpenOptions) (*Image, error) {
 	if err := json.Unmarshal(cfgJSON, &img.cfg); err != nil {
 		return nil, fmt.Errorf("decode config: %w", err)
 	}
+	if opts.Lazy && hdr.Flags&FlagRootfsIndexed != 0 {
+		if err := img.loadIndex(); err != nil {
+			return nil, err
+		}
+		return img, nil
+	}
 	progress := newProgressCounter(opts.Progress, int64(hdr.RootfsLength))
 	digest := sha256.New()
 	if _, err := io.Copy(digest, progressReader{img.rootfsSection(), progress}); err != nil {
@@ -112,7 +129,83 @@ func NewImage(r io.ReaderAt, size int64, opts OpenOptions) (*Image, error) {
 	if [32]byte(digest.Sum(nil)) != hdr.RootfsSHA256 {
 		return nil, ErrRootfsChecksum
 	}
+	if hdr.Flags&FlagRootfsIndexed != 0 {
+		if err := img.loadIndex(); err != nil {
+			return nil, err
+		}
+	}
 	return img, nil
+}
+
+// loadIndex reads and checks the index of an indexed image.
+func (img *Image) loadIndex() error {
+	raw := make([]byte, img.hdr.IndexLength)
+	if _, err := img.r.ReadAt(raw, int64(img.hdr.IndexOffset)); err != nil {
+		return fmt.Errorf("read index: %w", err)
+	}
+	frames, entries, err := unmarshalIndex(raw, img.hdr.RootfsLength, img.hdr.RootfsRawSize)
+	if err != nil {
+		return err
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxWindow(MaxZstdWindow), zstd.WithDecoderMaxMemory(frameSize))
+	if err != nil {
+		return fmt.Errorf("rootfs: zstd: %w", err)
+	}
+	img.entries = entries
+	img.frames = &frameCache{section: img.rootfsSection(), frames: frames, dec: dec}
+	return nil
+}
+
+// Indexed reports whether the image was opened lazily from its index
+// (OpenOptions.Lazy on a format 1.1 image): Entries and Content work.
+func (img *Image) Indexed() bool { return img.frames != nil }
+
+// Entries lists an indexed image's entries in archive order (parents
+// before their contents, hard-link targets before their links).
+func (img *Image) Entries() []IndexEntry { return img.entries }
+
+// ContentReader returns the content of a KindFile entry of an indexed
+// image, decompressing (and checking) only the frames that hold it, all
+// before it returns; the reader hands out the decompressed frames' bytes
+// without copying them again (bytes.Reader's WriteTo).
+func (img *Image) ContentReader(e IndexEntry) (io.Reader, error) {
+	if img.frames == nil || e.Kind != KindFile {
+		return nil, fmt.Errorf("%s: no content in the index", e.Path)
+	}
+	pieces, err := img.frames.pieces(e.dataOff, uint64(e.Size))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", e.Path, err)
+	}
+	readers := make([]io.Reader, len(pieces))
+	for i, p := range pieces {
+		readers[i] = bytes.NewReader(p)
+	}
+	return io.MultiReader(readers...), nil
+}
+
+// Content reads the content of a KindFile entry of an indexed image
+// (ContentReader) into memory.
+func (img *Image) Content(e IndexEntry) ([]byte, error) {
+	r, err := img.ContentReader(e)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]byte, e.Size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, fmt.Errorf("%s: %w", e.Path, err)
+	}
+	return data, nil
+}
+
+// FramesRead says how many rootfs frames Content decompressed, and how
+// many the image has (tests check that a boot reads only what it opens).
+func (img *Image) FramesRead() (read, total int) {
+	if img.frames == nil {
+		return 0, 0
+	}
+	img.frames.mu.Lock()
+	defer img.frames.mu.Unlock()
+	return img.frames.reads, len(img.frames.frames)
 }
 
 // Close releases the file opened by Open.

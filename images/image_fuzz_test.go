@@ -62,6 +62,15 @@ func FuzzOpenImage(f *testing.F) {
 	f.Add(fuzzImage(f, Config{}, sliceSource{}))
 	f.Add([]byte(Magic))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if lazy, err := NewImage(bytes.NewReader(data), int64(len(data)), OpenOptions{Lazy: true}); err == nil {
+			// What `run` does with an indexed image: every file's content
+			// from the frames that hold it.
+			for _, e := range lazy.Entries() {
+				if e.Kind == KindFile {
+					_, _ = lazy.Content(e)
+				}
+			}
+		}
 		img, err := NewImage(bytes.NewReader(data), int64(len(data)), OpenOptions{})
 		if err != nil {
 			_ = err.Error()

@@ -293,7 +293,8 @@ func TestOpenRejectsDamagedImages(t *testing.T) {
 		{"truncated rootfs", good[:len(good)-10], ErrTruncated, ""},
 		{"flipped header byte", flip(50), ErrHeaderChecksum, ""},
 		{"flipped config byte", flip(cfgOff + 3), ErrConfigChecksum, "config checksum mismatch"},
-		{"flipped rootfs byte", flip(rootOff + (len(good)-rootOff)/2), ErrRootfsChecksum, "rootfs checksum mismatch"},
+		{"flipped rootfs byte", flip(rootOff + int(img.hdr.RootfsLength)/2), ErrRootfsChecksum, "rootfs checksum mismatch"},
+		{"flipped index byte", flip(int(img.hdr.IndexOffset) + int(img.hdr.IndexLength)/2), ErrIndex, "corrupt rootfs index"},
 		{"future version", withVersion(good, 2), ErrVersion, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,6 +20,9 @@ type packer struct {
 	nextIno  uint32
 	seen     map[string]seenEntry
 	entries  uint64
+	// index, when not nil, collects every entry with the offset of its
+	// content in the cpio stream (indexed images).
+	index *[]IndexEntry
 }
 
 type seenEntry struct {
@@ -89,6 +92,9 @@ func (p *packer) add(hdr Header, content io.Reader) error {
 		return err
 	}
 	p.entries++
+	if p.index != nil {
+		*p.index = append(*p.index, IndexEntry{Header: hdr, dataOff: uint64(p.cw.Written())})
+	}
 	switch hdr.Kind {
 	case KindFile:
 		if hdr.Size > 0 {

@@ -60,7 +60,7 @@ func Write(ctx context.Context, w io.WriteSeeker, cfg Config, root FileSource, o
 		return fmt.Errorf("write image: encode config: %w", err)
 	}
 	hdr := fileHeader{
-		Major: FormatMajor, Minor: FormatMinor, HeaderSize: HeaderSize, Flags: FlagRootfsZstd,
+		Major: FormatMajor, Minor: FormatMinor, HeaderSize: HeaderSize, Flags: FlagRootfsZstd | FlagRootfsIndexed,
 		ConfigOffset: HeaderSize, ConfigLength: uint64(len(cfgJSON)),
 		ConfigSHA256: sha256.Sum256(cfgJSON),
 	}
@@ -82,11 +82,13 @@ func Write(ctx context.Context, w io.WriteSeeker, cfg Config, root FileSource, o
 	}
 	digest := sha256.New()
 	compressed := &countingWriter{w: io.MultiWriter(w, digest)}
-	enc, err := zstd.NewWriter(compressed, zstd.WithEncoderLevel(opts.Compression.zstdLevel()))
+	enc, err := newFrameWriter(compressed, opts.Compression.zstdLevel())
 	if err != nil {
 		return fmt.Errorf("write image: zstd: %w", err)
 	}
 	p := newPacker(enc, opts.Logger, newProgressCounter(opts.Progress, total))
+	var entries []IndexEntry
+	p.index = &entries
 	if err := root.Walk(ctx, p.add); err != nil {
 		enc.Close()
 		return fmt.Errorf("write image rootfs: %w", err)
@@ -104,7 +106,13 @@ func Write(ctx context.Context, w io.WriteSeeker, cfg Config, root FileSource, o
 	hdr.RootfsRawSize = uint64(p.cw.Written())
 	hdr.Entries = p.entries
 	copy(hdr.RootfsSHA256[:], digest.Sum(nil))
-	end := base + int64(hdr.RootfsOffset+hdr.RootfsLength)
+	index := marshalIndex(enc.frames, entries)
+	if _, err := w.Write(index); err != nil {
+		return fmt.Errorf("write image index: %w", err)
+	}
+	hdr.IndexOffset = hdr.RootfsOffset + hdr.RootfsLength
+	hdr.IndexLength = uint64(len(index))
+	end := base + int64(hdr.IndexOffset+hdr.IndexLength)
 	if _, err := w.Seek(base, io.SeekStart); err != nil {
 		return fmt.Errorf("write image header: %w", err)
 	}

@@ -96,6 +96,15 @@ type execFile struct {
 	loc vfs.Location
 }
 
+// MapFD is the host descriptor holding the file's bytes, if any (a file
+// of a host directory), for mapping its segments.
+func (f *execFile) MapFD() (int, bool) {
+	if mf, ok := f.ReaderAtCloser.(interface{ MapFD() (int, bool) }); ok {
+		return mf.MapFD()
+	}
+	return -1, false
+}
+
 // opener opens a program or interpreter for execution. Its errors carry
 // the errno execve answers: the path walk's (ENOENT, ENOTDIR, ELOOP,
 // EACCES), EACCES for a file that is not regular or not executable.
@@ -430,21 +439,65 @@ func reserveBinary(mm *MM, b *elfloader.Binary, preferred uint64) (uint64, error
 }
 
 // mapSegment maps one of the plan's segments inside its binary's
-// reservation: writable anonymous memory, the file's bytes copied in (the
-// rest is the zeroed bss), then the segment's protection.
+// reservation: a private mapping of the file when its bytes live in a host
+// descriptor (mapSegmentFile), else writable anonymous memory with the
+// file's bytes copied in (the rest is the zeroed bss); then the segment's
+// protection.
 func mapSegment(mm *MM, r io.ReaderAt, m elfloader.Mapping) error {
-	if _, err := mm.as.Map(m.Addr, m.Len, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
-		return fmt.Errorf("mapping the segment at %#x: %w", m.Addr, err)
-	}
-	if m.Filesz > 0 {
-		if err := readSegment(mm.as, r, m.Addr, m.Filesz, m.FileOff); err != nil {
-			return fmt.Errorf("reading the segment at %#x: %w", m.Addr, err)
+	if fd, ok := segmentFD(r, m); ok {
+		if err := mapSegmentFile(mm.as, fd, m); err != nil {
+			return err
+		}
+	} else {
+		if _, err := mm.as.Map(m.Addr, m.Len, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
+			return fmt.Errorf("mapping the segment at %#x: %w", m.Addr, err)
+		}
+		if m.Filesz > 0 {
+			if err := readSegment(mm.as, r, m.Addr, m.Filesz, m.FileOff); err != nil {
+				return fmt.Errorf("reading the segment at %#x: %w", m.Addr, err)
+			}
 		}
 	}
 	if err := mm.as.Protect(m.Addr, m.Len, m.Prot); err != nil {
 		return fmt.Errorf("protecting the segment at %#x: %w", m.Addr, err)
 	}
 	mm.Record(VMA{Start: m.Addr, End: m.Addr + m.Len, Prot: m.Prot, Name: m.Path, FileOff: m.FileOff})
+	return nil
+}
+
+// segmentFD returns the host descriptor holding the bytes of the file a
+// segment comes from, when the segment can be a private mapping of it, as
+// Linux maps it: a file of a host directory (hostfs), or a ramfs file kept
+// in a memfd. Other files (small ramfs files in Go memory) are read into
+// anonymous memory instead.
+func segmentFD(r io.ReaderAt, m elfloader.Mapping) (int, bool) {
+	mf, ok := r.(interface{ MapFD() (int, bool) })
+	if !ok || m.Filesz == 0 || m.Addr%pageSize != 0 || m.FileOff%pageSize != 0 {
+		return -1, false
+	}
+	return mf.MapFD()
+}
+
+// mapSegmentFile maps a segment as Linux's ELF loader does: the pages that
+// hold file bytes as a private mapping of the file, the bytes after the
+// file's part in its last page zeroed, and anonymous memory for the rest
+// (.bss). The mapping is writable until mapSegment applies the segment's
+// protection.
+func mapSegmentFile(as plat.AddressSpace, fd int, m elfloader.Mapping) error {
+	fileLen := min(pageUp(m.Filesz), m.Len)
+	if _, err := as.Map(m.Addr, fileLen, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED, fd, m.FileOff); err != nil {
+		return fmt.Errorf("mapping the segment at %#x from its file: %w", m.Addr, err)
+	}
+	if tail := fileLen - m.Filesz; tail > 0 {
+		if err := as.CopyOut(m.Addr+m.Filesz, make([]byte, tail)); err != nil {
+			return fmt.Errorf("zeroing the end of the segment's file part at %#x: %w", m.Addr+m.Filesz, err)
+		}
+	}
+	if m.Len > fileLen {
+		if _, err := as.Map(m.Addr+fileLen, m.Len-fileLen, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
+			return fmt.Errorf("mapping the segment's zero part at %#x: %w", m.Addr+fileLen, err)
+		}
+	}
 	return nil
 }
 

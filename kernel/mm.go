@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"bytes"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -657,21 +658,26 @@ func (m *MM) CopyInString(addr uint64, max int) (string, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []byte
-	var page [pageSize]byte
+	// Most strings are short paths: copy a small piece first (never
+	// past the page, which may be the last readable one), then pages.
+	var buf [pageSize]byte
+	piece := uint64(256)
 	for len(out) < max {
 		pageEnd := pageDown(addr) + pageSize
-		n := int(min(uint64(max-len(out)), pageEnd-addr))
+		n := int(min(uint64(max-len(out)), pageEnd-addr, piece))
+		piece = pageSize
 		if !m.covered(addr, addr+uint64(n), unix.PROT_READ) {
 			return "", unix.EFAULT
 		}
-		chunk := page[:n]
-		if err := m.as.CopyIn(addr, chunk); err != nil {
-			return "", err
-		}
-		for i, b := range chunk {
-			if b == 0 {
-				return string(append(out, chunk[:i]...)), nil
+		chunk, direct := m.as.Direct(addr, n)
+		if !direct {
+			chunk = buf[:n]
+			if err := m.as.CopyIn(addr, chunk); err != nil {
+				return "", err
 			}
+		}
+		if i := bytes.IndexByte(chunk, 0); i >= 0 {
+			return string(append(out, chunk[:i]...)), nil
 		}
 		out = append(out, chunk...)
 		addr += uint64(n)

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -110,4 +111,28 @@ func TestCopyInString(t *testing.T) {
 	if _, err := m.CopyInString(addr, 2*pageSize); !errors.Is(err, unix.EFAULT) {
 		t.Fatalf("unterminated: %v", err)
 	}
+}
+
+// TestCopyInStringAcrossPieces reads a string longer than the first piece
+// CopyInString copies, crossing a page boundary.
+func TestCopyInStringAcrossPieces(t *testing.T) {
+	m := NewMM(inproc.HostAddressSpace())
+	addr := mapReadWrite(t, m, 2*pageSize)
+	want := strings.Repeat("path/", 600) // 3000 bytes
+	m.CopyOut(addr+3000, append([]byte(want), 0))
+	if s, err := m.CopyInString(addr+3000, 4096); err != nil || s != want {
+		t.Fatalf("CopyInString: %d bytes, %v; want %d bytes", len(s), err, len(want))
+	}
+}
+
+// mapReadWrite maps length bytes of anonymous read-write memory for the
+// test, unmapped when it ends.
+func mapReadWrite(t *testing.T, m *MM, length uint64) uint64 {
+	t.Helper()
+	addr, err := m.Map(MapSpec{Length: length, Prot: unix.PROT_READ | unix.PROT_WRITE, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS, HostFD: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Unmap(addr, length) })
+	return addr
 }

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"debug/elf"
-	"sort"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -13,8 +12,8 @@ import (
 // symbolCache holds the function tables of the objects a process maps.
 type symbolCache struct {
 	mu      sync.Mutex
-	objects map[string][]elfloader.Func // by path; nil slice: no symbols
-	biases  map[VMA]biasEntry           // by mapping
+	objects map[string]*elfloader.FuncTable // by path; nil: no symbols
+	biases  map[VMA]biasEntry               // by mapping
 }
 
 type biasEntry struct {
@@ -41,13 +40,8 @@ func (c codeMemory) FuncStart(addr uint64) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
-	rel := addr - bias
-	i := sort.Search(len(funcs), func(i int) bool { return funcs[i].Start > rel })
-	if i == 0 {
-		return 0, false
-	}
-	f := funcs[i-1]
-	if rel >= f.Start+f.Size {
+	f, ok := funcs.Containing(addr - bias)
+	if !ok {
 		return 0, false
 	}
 	return f.Start + bias, true
@@ -55,18 +49,18 @@ func (c codeMemory) FuncStart(addr uint64) (uint64, bool) {
 
 // objectFuncs returns the function table of the object behind a mapping
 // and its load bias.
-func (p *Process) objectFuncs(v VMA) ([]elfloader.Func, uint64, bool) {
+func (p *Process) objectFuncs(v VMA) (*elfloader.FuncTable, uint64, bool) {
 	p.syms.mu.Lock()
 	defer p.syms.mu.Unlock()
 	if p.syms.objects == nil {
-		p.syms.objects = map[string][]elfloader.Func{}
+		p.syms.objects = map[string]*elfloader.FuncTable{}
 	}
 	if p.syms.biases == nil {
 		p.syms.biases = map[VMA]biasEntry{}
 	}
 	funcs, seen := p.syms.objects[v.Name]
 	if b, ok := p.syms.biases[v]; ok && seen {
-		return funcs, b.bias, b.ok && len(funcs) > 0
+		return funcs, b.bias, b.ok && funcs != nil && funcs.Len() > 0
 	}
 	var bias uint64
 	r, err := p.openObject(v.Name)
@@ -95,10 +89,10 @@ func (p *Process) objectFuncs(v VMA) ([]elfloader.Func, uint64, bool) {
 		return nil, 0, false
 	}
 	if !seen {
-		funcs, _ = elfloader.Functions(r)
+		funcs, _ = elfloader.ReadFuncTable(r)
 		p.syms.objects[v.Name] = funcs
 	}
-	return funcs, bias, len(funcs) > 0
+	return funcs, bias, funcs != nil && funcs.Len() > 0
 }
 
 // openObject opens a mapped object by its path, through the app's

@@ -42,6 +42,11 @@ command -v tcpdump >/dev/null || need+=(tcpdump)
 # the OCI runtime tests drive elfloader through containerd's runc shim
 command -v containerd >/dev/null || need+=(containerd)
 command -v runc >/dev/null || need+=(runc) # the native runtime the OCI tests compare with
+# redis-benchmark drives bench's redis-get and redis-set (redis-tools,
+# which redis-server depends on)
+command -v redis-benchmark >/dev/null || need+=(redis-tools)
+# GNU time measures bench's peak resident memory (rss-hello, rss-python)
+[ -x /usr/bin/time ] || need+=(time)
 # headless screenshot of the HTML coverage report (tests skip without it)
 command -v chromium >/dev/null || need+=(chromium)
 # CPython's own test suite for `make conformance`

@@ -133,7 +133,8 @@ func (tb *Table) SetFilter(f Filter) { tb.filter = f }
 func (tb *Table) SetOverride(o Override) { tb.override = o }
 
 // Register adds a handler for syscall nr. Where the handler's code lives
-// (package, file, line) is read from the function value itself, so the
+// (package, file, line) is read from the function value itself when the
+// entry is looked up (not at start-up: a run looks up none), so the
 // support table points at the handler, not at the registration.
 func (tb *Table) Register(nr uint64, level Level, note string, h Handler) {
 	if nr > linux.MaxSyscall {
@@ -142,9 +143,7 @@ func (tb *Table) Register(nr uint64, level Level, note string, h Handler) {
 	if tb.entries[nr] != nil {
 		panic(fmt.Sprintf("shim: %s registered twice", linux.SyscallName(nr)))
 	}
-	e := &Entry{Nr: nr, Name: linux.SyscallName(nr), Level: level, Note: note, handler: h}
-	e.Package, e.File, e.Line = handlerSource(h)
-	tb.entries[nr] = e
+	tb.entries[nr] = &Entry{Nr: nr, Name: linux.SyscallName(nr), Level: level, Note: note, handler: h}
 }
 
 // handlerSource returns the directory (relative to the module: posix/mm,
@@ -169,7 +168,9 @@ func handlerSource(h Handler) (pkg, file string, line int) {
 // Lookup returns the entry for nr; a missing syscall gives a Missing entry.
 func (tb *Table) Lookup(nr uint64) Entry {
 	if nr <= linux.MaxSyscall && tb.entries[nr] != nil {
-		return *tb.entries[nr]
+		e := *tb.entries[nr]
+		e.Package, e.File, e.Line = handlerSource(e.handler)
+		return e
 	}
 	return Entry{Nr: nr, Name: linux.SyscallName(nr), Level: Missing}
 }

@@ -27,7 +27,7 @@ const genericArgCount = 6
 // a known signature get six ArgUnknown arguments and Generic set.
 func SignatureOf(nr uint64) Signature {
 	name := SyscallName(nr)
-	spec, ok := signatureTable[nr]
+	spec, ok := signatureTable()[nr]
 	if !ok {
 		generic := make([]Arg, genericArgCount)
 		for i := range generic {
@@ -42,6 +42,6 @@ func SignatureOf(nr uint64) Signature {
 
 // HasSignature reports whether SignatureOf(nr) describes real arguments.
 func HasSignature(nr uint64) bool {
-	_, ok := signatureTable[nr]
+	_, ok := signatureTable()[nr]
 	return ok
 }

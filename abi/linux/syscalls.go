@@ -3,10 +3,11 @@ package linux
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
-// syscallNumbers is the reverse of syscallTable, built once at init.
-var syscallNumbers = func() map[string]uint64 {
+// syscallNumbers is the reverse of syscallTable, built on first use.
+var syscallNumbers = sync.OnceValue(func() map[string]uint64 {
 	m := make(map[string]uint64, len(syscallTable))
 	for nr, name := range syscallTable {
 		if name != "" {
@@ -14,7 +15,7 @@ var syscallNumbers = func() map[string]uint64 {
 		}
 	}
 	return m
-}()
+})
 
 // SyscallName returns the Linux name of syscall nr ("read" for 0), or
 // "syscall_NNN" when nr is not an x86-64 syscall.
@@ -29,7 +30,7 @@ func SyscallName(nr uint64) string {
 // accepts the "syscall_NNN" form that SyscallName produces for unknown
 // numbers.
 func SyscallNumber(name string) (uint64, bool) {
-	if nr, ok := syscallNumbers[name]; ok {
+	if nr, ok := syscallNumbers()[name]; ok {
 		return nr, true
 	}
 	if rest, ok := strings.CutPrefix(name, "syscall_"); ok {
@@ -42,7 +43,7 @@ func SyscallNumber(name string) (uint64, bool) {
 // SyscallNames returns the names of all known syscalls in number order.
 // The slice is a fresh copy that the caller may modify.
 func SyscallNames() []string {
-	names := make([]string, 0, len(syscallNumbers))
+	names := make([]string, 0, len(syscallNumbers()))
 	for _, name := range syscallTable {
 		if name != "" {
 			names = append(names, name)

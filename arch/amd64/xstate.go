@@ -46,11 +46,19 @@ func ReadXState() (*XState, error) {
 	}
 	lo, hi := xgetbv0()
 	x := &XState{Enabled: uint64(hi)<<32 | uint64(lo)}
-	_, ebx, ecx, _ := cpuid(0xd, 0)
+	eax0, ebx, ecx, edx0 := cpuid(0xd, 0)
 	x.StdSize, x.MaxSize = int(ebx), int(ecx)
-	eax1, _, _, _ := cpuid(0xd, 1)
+	eax1, _, ecx1d, edx1 := cpuid(0xd, 1)
 	x.Compacted = eax1&(1<<1) != 0
+	// Only the components the CPU supports (user: 0xD.0 EDX:EAX,
+	// supervisor: 0xD.1 EDX:ECX) have a subleaf worth asking: every
+	// CPUID is a trap to the hypervisor on a VM, and asking all 62 cost
+	// a noticeable part of elfloader's start-up.
+	supported := uint64(edx0)<<32 | uint64(eax0) | uint64(edx1)<<32 | uint64(ecx1d)
 	for i := 2; i < 64; i++ {
+		if supported&(1<<i) == 0 {
+			continue
+		}
 		size, off, flags, _ := cpuid(0xd, uint32(i))
 		if size == 0 {
 			continue

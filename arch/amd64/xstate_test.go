@@ -24,3 +24,24 @@ func TestReadXState(t *testing.T) {
 		}
 	}
 }
+
+// TestReadXStateAsksEverySupportedComponent compares ReadXState, which asks
+// CPUID only for the components leaf 0xD reports as supported, with a scan
+// of every subleaf: no component with a size may be missed.
+func TestReadXStateAsksEverySupportedComponent(t *testing.T) {
+	x, err := ReadXState()
+	if err != nil {
+		t.Skip(err)
+	}
+	for i := 2; i < 64; i++ {
+		size, off, flags, _ := cpuid(0xd, uint32(i))
+		want := XComponent{}
+		if size != 0 {
+			want = XComponent{Offset: int(off), Size: int(size)}
+		}
+		if x.Components[i] != want || x.Supervisor[i] != (size != 0 && flags&1 != 0) {
+			t.Errorf("component %d: ReadXState %+v (supervisor %v), CPUID subleaf says size %d offset %d flags %#x",
+				i, x.Components[i], x.Supervisor[i], size, off, flags)
+		}
+	}
+}

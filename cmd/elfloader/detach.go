@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -51,9 +52,13 @@ type appExit struct {
 	Finished time.Time `json:"finished"`
 }
 
-var appNamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
+// appNamePattern is what --name accepts. It is compiled on first use: its repetition makes a large program whose
+// compilation was most of elfloader's own initialisation.
+var appNamePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
+})
 
-func isAppName(s string) bool { return appNamePattern.MatchString(s) }
+func isAppName(s string) bool { return appNamePattern().MatchString(s) }
 
 // runDetached is `run -d`: in the caller, start the background elfloader
 // and print the app's name; in the background elfloader (detachedEnv set),

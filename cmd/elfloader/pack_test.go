@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	flag "github.com/spf13/pflag"
 	"io"
@@ -84,7 +85,8 @@ func TestPackInspectDirectory(t *testing.T) {
 	bad := filepath.Join(dir, "bad.img")
 	os.WriteFile(bad, append([]byte("XXXXXXXX"), data[8:]...), 0o644)
 	flipped := filepath.Join(dir, "flipped.img")
-	data[len(data)-5] ^= 1
+	// The rootfs section's offset and length are header fields 40 and 48.
+	data[binary.LittleEndian.Uint64(data[40:])+binary.LittleEndian.Uint64(data[48:])/2] ^= 1
 	os.WriteFile(flipped, data, 0o644)
 	for p, want := range map[string]string{bad: "bad magic", flipped: "rootfs checksum mismatch"} {
 		stderr.Reset()

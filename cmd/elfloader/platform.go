@@ -78,26 +78,21 @@ func (o *runOptions) openPlatform(stderr io.Writer) (runPlatform, int) {
 // from the in-process platform (the support table's platform notes).
 func platformNotes() map[string]map[string]string {
 	const copied = "buffers are copies of app memory (process_vm_readv/writev): one call transfers at most 16 MiB, a short transfer as Linux allows"
-	const noVDSO = "no vDSO: every call is a trapped system call"
 	return map[string]map[string]string{
 		"isolated": {
-			"mremap":        "moves private anonymous memory by copying; shared and file-backed mappings cannot move (ENOMEM)",
-			"madvise":       "MADV_DONTNEED replaces private anonymous memory with zero pages and fails with EOPNOTSUPP on private file-backed memory (the stub has no madvise); MADV_REMOVE: EOPNOTSUPP",
-			"read":          copied,
-			"write":         copied,
-			"readv":         copied,
-			"writev":        copied,
-			"pread64":       copied,
-			"pwrite64":      copied,
-			"preadv":        copied,
-			"pwritev":       copied,
-			"preadv2":       copied,
-			"pwritev2":      copied,
-			"futex":         "atomic operations on the word (PI locks, FUTEX_WAKE_OP, robust lists) are a round trip to the app's stub process",
-			"clock_gettime": noVDSO,
-			"gettimeofday":  noVDSO,
-			"time":          noVDSO,
-			"getcpu":        noVDSO,
+			"mremap":   "moves private anonymous memory by copying; shared and file-backed mappings cannot move (ENOMEM)",
+			"madvise":  "MADV_DONTNEED replaces private anonymous memory with zero pages and fails with EOPNOTSUPP on private file-backed memory (the stub has no madvise); MADV_REMOVE: EOPNOTSUPP",
+			"read":     copied,
+			"write":    copied,
+			"readv":    copied,
+			"writev":   copied,
+			"pread64":  copied,
+			"pwrite64": copied,
+			"preadv":   copied,
+			"pwritev":  copied,
+			"preadv2":  copied,
+			"pwritev2": copied,
+			"futex":    "atomic operations on the word (PI locks, FUTEX_WAKE_OP, robust lists) are a round trip to the app's stub process",
 		},
 	}
 }

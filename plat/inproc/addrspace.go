@@ -84,3 +84,7 @@ func (*AddressSpace) Direct(addr uint64, n int) ([]byte, bool) {
 
 // Release implements plat.AddressSpace; the host's memory stays.
 func (*AddressSpace) Release() {}
+
+// VDSO implements plat.VDSOAddressSpace: app code runs in elfloader's
+// process and uses elfloader's vDSO.
+func (*AddressSpace) VDSO() []plat.VDSOMapping { return plat.HostVDSO() }

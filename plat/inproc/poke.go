@@ -1,5 +1,10 @@
 package inproc
 
+/*
+#include "membarrier.h"
+*/
+import "C"
+
 import (
 	"sync"
 
@@ -12,9 +17,15 @@ const (
 	membarrierRegisterPrivateExpeditedSyncCore = 1 << 6
 )
 
-// syncCoreReady registers elfloader for membarrier's SYNC_CORE command
-// once; without it, sites that need the breakpoint protocol are refused.
+// syncCoreReady reports whether elfloader is registered for membarrier's
+// SYNC_CORE command; without it, sites that need the breakpoint protocol
+// are refused. A C constructor registers while the process has one thread
+// (membarrier.c: later, Linux waits for an RCU grace period); should it
+// have failed, one more try is made here.
 var syncCoreReady = sync.OnceValue(func() bool {
+	if C.ep_sync_core_registered != 0 {
+		return true
+	}
 	_, _, e := unix.Syscall(unix.SYS_MEMBARRIER, membarrierRegisterPrivateExpeditedSyncCore, 0, 0)
 	return e == 0
 })

@@ -35,6 +35,8 @@ type AddressSpace struct {
 	// /proc/PID/exe): the stub program, or elfloader itself for a process
 	// adopted from an in-process fork. Its fork children run the same.
 	exe fileID
+	// vdso is the host's vDSO as the stub process has it (VDSO).
+	vdso []plat.VDSOMapping
 
 	cmdMu sync.Mutex // one command at a time on the socket
 	dead  atomic.Bool
@@ -84,6 +86,11 @@ func (p *Platform) newShell() (*shell, error) {
 	binary.LittleEndian.PutUint32(sh.ctrl[hdrNslots:], uint32(p.nslots))
 	binary.LittleEndian.PutUint32(sh.ctrl[hdrKickSignal:], uint32(KickSignal))
 	binary.LittleEndian.PutUint64(sh.ctrl[hdrXcompPerm:], p.permittedFeatures())
+	// The stub keeps its vDSO, which has elfloader's layout (one kernel).
+	if before, size, ok := plat.VDSOExtent(plat.HostVDSO()); ok {
+		binary.LittleEndian.PutUint64(sh.ctrl[hdrVDSOBefore:], before)
+		binary.LittleEndian.PutUint64(sh.ctrl[hdrVDSOSize:], size)
+	}
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fail("control socket", err)
@@ -180,9 +187,25 @@ func (p *Platform) adopt(sh *shell, pid, pidfd int, exe fileID) (*AddressSpace, 
 		sh.close()
 		return nil, fmt.Errorf("isolated: the stub did not start: %w", err)
 	}
+	as.vdso = stubVDSO(pid)
 	p.register(as)
 	return as, nil
 }
+
+// stubVDSO lists the vDSO mappings a stub kept, as the host kernel reports
+// them (/proc/PID/maps, read before any app code runs in the stub; a fork
+// child's are its parent's), none when it kept none or cannot be read.
+func stubVDSO(pid int) []plat.VDSOMapping {
+	maps, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/maps")
+	if err != nil {
+		return nil
+	}
+	return plat.ParseVDSO(maps)
+}
+
+// VDSO implements plat.VDSOAddressSpace: the app uses the vDSO the stub
+// process kept at the address the host gave it.
+func (as *AddressSpace) VDSO() []plat.VDSOMapping { return as.vdso }
 
 // Pid is the host process id of the stub.
 func (as *AddressSpace) Pid() int { return as.pid }

@@ -18,7 +18,11 @@
 //
 // At start the stub maps its control memory, closes every descriptor but the
 // control socket, unmaps everything outside [StubStart, StubEnd) (the exec's
-// stack, vdso, vvar), reserves the rest of that region PROT_NONE, installs its
+// stack) but the host's vDSO ([vvar], [vvar_vclock], [vdso]: elfloader puts
+// their extent around AT_SYSINFO_EHDR, the same kernel's layout as its own,
+// in the header; it reads where they are from /proc/PID/maps once the stub
+// greets, and the app gets them as in-process: plat.VDSOAddressSpace),
+// reserves the rest of that region PROT_NONE, installs its
 // signal handlers (all other signals ignored: a terminal ^C does not kill it),
 // sets RLIMIT_CORE 0 and NO_NEW_PRIVS, and installs a seccomp filter: any
 // syscall traps (SECCOMP_RET_TRAP) unless it comes from one of the stub's own

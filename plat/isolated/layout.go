@@ -21,6 +21,8 @@ const (
 	hdrNslots     = 8
 	hdrKickSignal = 12
 	hdrXcompPerm  = 16
+	hdrVDSOBefore = 24
+	hdrVDSOSize   = 32
 	hdrSize       = 4096
 	stubMagic     = 0x42555453
 

@@ -22,6 +22,7 @@ func TestLayoutMatchesHeader(t *testing.T) {
 		"STUB_SIGSTACK_SIZE": stubSigstackSize, "STUB_MAX_SLOTS": stubMaxSlots,
 		"STUB_MAX_SLOT_SIZE": stubMaxSlotSize, "HDR_MAGIC": hdrMagic, "HDR_SLOT_SIZE": hdrSlotSize,
 		"HDR_NSLOTS": hdrNslots, "HDR_KICK_SIGNAL": hdrKickSignal, "HDR_XCOMP_PERM": hdrXcompPerm,
+		"HDR_VDSO_BEFORE": hdrVDSOBefore, "HDR_VDSO_SIZE": hdrVDSOSize,
 		"HDR_SIZE": hdrSize, "STUB_MAGIC": stubMagic, "SLOT_STATE": slotState,
 		"SLOT_STUB_WAITING": slotStubWaiting, "SLOT_GO_WAITING": slotGoWaiting, "SLOT_TID": slotTid,
 		"SLOT_EVENT": slotEvent, "SLOT_SIGNO": slotSigno, "SLOT_CODE": slotCode, "SLOT_ADDR": slotAddr,

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -491,15 +493,19 @@ func TestImageBadInput(t *testing.T) {
 		return d
 	}
 	cases := []struct {
-		name, want string
-		data       []byte
+		name, want  string
+		data        []byte
+		inspectOnly bool // run reads an indexed image's files only when the app opens them
 	}{
-		{"bad-magic", "bad magic", append([]byte("NOTANIMG"), data[8:]...)},
-		{"garbage", "bad magic", []byte("this is not an image at all, just text\n")},
-		{"header-byte", "header checksum mismatch", flip(40)},
-		{"rootfs-byte", "rootfs checksum mismatch", flip(len(data) - 20)},
-		{"config-byte", "config checksum mismatch", flip(170)},
-		{"truncated", "truncated", data[:len(data)-100]},
+		{"bad-magic", "bad magic", append([]byte("NOTANIMG"), data[8:]...), false},
+		{"garbage", "bad magic", []byte("this is not an image at all, just text\n"), false},
+		{"header-byte", "header checksum mismatch", flip(40), false},
+		// The rootfs section's offset and length are header fields 40 and 48;
+		// the index (format 1.1) ends the file.
+		{"rootfs-byte", "rootfs checksum mismatch", flip(int(binary.LittleEndian.Uint64(data[40:]) + binary.LittleEndian.Uint64(data[48:])/2)), true},
+		{"index-byte", "corrupt rootfs index", flip(len(data) - 20), false},
+		{"config-byte", "config checksum mismatch", flip(170), false},
+		{"truncated", "truncated", data[:len(data)-100], false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -507,7 +513,11 @@ func TestImageBadInput(t *testing.T) {
 			if err := os.WriteFile(p, c.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			for _, args := range [][]string{{"run", p}, {"inspect", p}} {
+			commands := [][]string{{"run", p}, {"inspect", p}}
+			if c.inspectOnly {
+				commands = commands[1:]
+			}
+			for _, args := range commands {
 				res := elfloaderCmd(t, args...)
 				lines := strings.Split(strings.TrimSpace(res.Stderr), "\n")
 				if res.Status == 0 || len(lines) != 1 || !strings.Contains(res.Stderr, c.want) || !strings.HasPrefix(res.Stderr, "elfloader: ") {
@@ -516,5 +526,49 @@ func TestImageBadInput(t *testing.T) {
 				assertNoPanic(t, res.Stderr)
 			}
 		})
+	}
+}
+
+// TestImageDamagedFrame: `run` reads an indexed image's files only when the
+// app opens them, so a damaged rootfs frame is found then: the file it
+// holds cannot be opened (EIO, with the reason in --debug), the rest of
+// the image still runs.
+func TestImageDamagedFrame(t *testing.T) {
+	if _, err := os.Stat(busybox); err != nil {
+		t.Skip("busybox not installed")
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	os.MkdirAll(filepath.Join(root, "bin"), 0o755)
+	bb, err := os.ReadFile(busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(root, "bin", "busybox"), bb, 0o755)
+	// Random bytes do not compress: the blob, packed last, holds the last
+	// megabyte of the rootfs section.
+	blob := make([]byte, 1<<20)
+	rand.Read(blob)
+	os.WriteFile(filepath.Join(root, "blob"), blob, 0o644)
+	img := filepath.Join(dir, "app.img")
+	mustPack(t, root, "-o", img, "--entrypoint", "/bin/busybox")
+	data, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootfsEnd := binary.LittleEndian.Uint64(data[40:]) + binary.LittleEndian.Uint64(data[48:])
+	data[rootfsEnd-300<<10] ^= 0x40
+	damaged := filepath.Join(dir, "damaged.img")
+	os.WriteFile(damaged, data, 0o644)
+	if res := elfloaderCmd(t, "run", damaged, "echo", "hi"); res.Status != 0 || res.Stdout != "hi\n" {
+		t.Errorf("echo from the damaged image: status %d, stdout %q, stderr %q", res.Status, res.Stdout, res.Stderr)
+	}
+	res := elfloaderCmd(t, "run", "--debug", damaged, "cat", "/blob")
+	if res.Status == 0 || !strings.Contains(res.Stderr, "Input/output error") || !strings.Contains(res.Stderr, "rootfs checksum mismatch") {
+		t.Errorf("cat of the damaged file: status %d, stderr %q; want an I/O error and the reason", res.Status, res.Stderr)
+	}
+	assertNoPanic(t, res.Stderr)
+	if res := elfloaderCmd(t, "inspect", damaged); res.Status == 0 || !strings.Contains(res.Stderr, "rootfs checksum mismatch") {
+		t.Errorf("inspect of the damaged image: status %d, stderr %q", res.Status, res.Stderr)
 	}
 }

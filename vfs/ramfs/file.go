@@ -14,8 +14,11 @@ func (n *Inode) Open(flags int) (vfs.FileImpl, error) {
 	switch n.typ() {
 	case unix.S_IFREG:
 		n.mu.Lock()
+		defer n.mu.Unlock()
+		if err := n.loadLocked(); err != nil {
+			return nil, err
+		}
 		n.opens++
-		n.mu.Unlock()
 		return &regularFile{n: n}, nil
 	case unix.S_IFDIR:
 		return &dirFile{n: n}, nil
@@ -84,6 +87,9 @@ func allZero(b []byte) bool {
 
 // truncateLocked sets the file size. Caller holds n.mu.
 func (n *Inode) truncateLocked(size int64) error {
+	if err := n.loadLocked(); err != nil {
+		return err
+	}
 	if size == n.size {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package ramfs
 
 import (
+	"io"
 	"sort"
 	"sync"
 
@@ -34,7 +35,8 @@ type Inode struct {
 	data  []byte // contents while memfd is -1
 	size  int64
 	opens int
-	seals uint32 // F_SEAL_* (seals.go)
+	seals uint32                    // F_SEAL_* (seals.go)
+	lazy  func() (io.Reader, error) // content not loaded yet (lazy.go)
 
 	target string     // symlinks
 	pipe   *pipe.Pipe // FIFOs
@@ -162,6 +164,7 @@ func (n *Inode) maybeFreeLocked() {
 		}
 		n.data = nil
 		n.size = 0
+		n.lazy = nil
 	}
 }
 

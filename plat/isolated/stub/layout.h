@@ -23,6 +23,10 @@
 #define HDR_NSLOTS 8
 #define HDR_KICK_SIGNAL 12
 #define HDR_XCOMP_PERM 16
+/* The vDSO to keep, around its ELF header (AT_SYSINFO_EHDR): bytes of data
+ * pages below it, bytes from it; 0 and 0 keep none. */
+#define HDR_VDSO_BEFORE 24
+#define HDR_VDSO_SIZE 32
 #define HDR_SIZE 4096
 #define STUB_MAGIC 0x42555453u /* "STUB" */
 

@@ -621,19 +621,48 @@ static void set_handlers(void) {
 	site_init(__NR_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0);
 }
 
-static u64 hwcap2(const u64 *sp) {
+/* auxv_value is the value of auxiliary vector entry type, or 0. */
+static u64 auxv_value(const u64 *sp, u64 type) {
 	u64 argc = sp[0];
 	const u64 *p = sp + 1 + argc + 1;
 	while (*p != 0)
 		p++;
 	for (p++; p[0] != 0; p += 2)
-		if (p[0] == 26 /* AT_HWCAP2 */)
+		if (p[0] == type)
 			return p[1];
 	return 0;
 }
 
+/* unmap_except unmaps [lo, hi) but for [klo, khi). */
+static void unmap_except(u64 lo, u64 hi, u64 klo, u64 khi) {
+	if (khi <= lo || klo >= hi) {
+		site_init(__NR_munmap, lo, hi - lo, 0, 0, 0);
+		return;
+	}
+	if (klo > lo)
+		site_init(__NR_munmap, lo, klo - lo, 0, 0, 0);
+	if (hi > khi)
+		site_init(__NR_munmap, khi, hi - khi, 0, 0, 0);
+}
+
+/* vdso_keep is the range of the exec's vDSO that elfloader asked to keep
+ * (the header's extent around AT_SYSINFO_EHDR), or an empty range. */
+static void vdso_keep(const u64 *initial_sp, const char *hdr, u64 *klo, u64 *khi) {
+	u64 base = auxv_value(initial_sp, 33 /* AT_SYSINFO_EHDR */);
+	u64 before = U64(hdr, HDR_VDSO_BEFORE), size = U64(hdr, HDR_VDSO_SIZE);
+	*klo = *khi = 0;
+	if (base == 0 || size == 0 || base % 4096 != 0 || before % 4096 != 0 || size % 4096 != 0 ||
+	    before > (1UL << 24) || size > (1UL << 24) || base < before)
+		return;
+	u64 lo = base - before, hi = base + size;
+	if (lo < STUB_END && hi > STUB_BASE)
+		return;
+	*klo = lo;
+	*khi = hi;
+}
+
 __attribute__((used, noreturn)) void stub_main(const u64 *initial_sp) {
-	have_fsgsbase = (hwcap2(initial_sp) & 2) != 0;
+	have_fsgsbase = (auxv_value(initial_sp, 26 /* AT_HWCAP2 */) & 2) != 0;
 	sock_fd = 0;
 	/* Reserve the stub region so no app mapping can land in its gaps. */
 	u64 end = ((u64)_end + 4095) & ~4095UL;
@@ -656,9 +685,12 @@ __attribute__((used, noreturn)) void stub_main(const u64 *initial_sp) {
 	if (site_mmap(STUB_CTRL_BASE, ctrl_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 1, 0) < 0)
 		die();
 	site_init(__NR_close_range, 1, ~0U, 0, 0, 0);
-	/* Only the stub region stays: no stack, vdso or vvar of the exec. */
-	site_init(__NR_munmap, 0, STUB_BASE, 0, 0, 0);
-	site_init(__NR_munmap, STUB_END, 0x7ffffffff000UL - STUB_END, 0, 0, 0);
+	/* Only the stub region stays, and the exec's vDSO when elfloader shows
+	 * it to the app: no stack or other mapping of the exec. */
+	u64 klo, khi;
+	vdso_keep(initial_sp, hdr, &klo, &khi);
+	unmap_except(0, STUB_BASE, klo, khi);
+	unmap_except(STUB_END, 0x7ffffffff000UL, klo, khi);
 	struct rlimit nocore = {0, 0};
 	site_init(__NR_setrlimit, RLIMIT_CORE, (long)&nocore, 0, 0, 0);
 	set_handlers();

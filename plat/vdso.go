@@ -1,0 +1,91 @@
+package plat
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// VDSOMapping is one mapping of the host kernel's vDSO in a host process:
+// [vvar], [vvar_vclock] (the kernel's data pages) or [vdso] (its code).
+type VDSOMapping struct {
+	Start, End uint64
+	Prot       int
+	Name       string
+}
+
+// VDSOAddressSpace is implemented by address spaces whose app can use the
+// host kernel's vDSO where the host mapped it (the same kernel serves both):
+// in-process, elfloader's own; in a stub process, the stub's. The kernel
+// records the mappings as host memory and gives the app AT_SYSINFO_EHDR.
+type VDSOAddressSpace interface {
+	// VDSO lists the vDSO mappings app code sees; none when the address
+	// space has no vDSO.
+	VDSO() []VDSOMapping
+}
+
+// HostVDSO lists elfloader's own vDSO mappings (read once).
+var HostVDSO = sync.OnceValue(func() []VDSOMapping {
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return nil
+	}
+	return ParseVDSO(maps)
+})
+
+// ParseVDSO picks the vDSO mappings out of a /proc/PID/maps text.
+func ParseVDSO(maps []byte) []VDSOMapping {
+	var out []VDSOMapping
+	sc := bufio.NewScanner(bytes.NewReader(maps))
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 6 {
+			continue
+		}
+		name := fields[5]
+		if name != "[vdso]" && name != "[vvar]" && name != "[vvar_vclock]" {
+			continue
+		}
+		lo, hi, ok := strings.Cut(fields[0], "-")
+		if !ok {
+			continue
+		}
+		start, err1 := strconv.ParseUint(lo, 16, 64)
+		end, err2 := strconv.ParseUint(hi, 16, 64)
+		if err1 != nil || err2 != nil || end <= start {
+			continue
+		}
+		prot := unix.PROT_READ
+		if strings.Contains(fields[1], "x") {
+			prot |= unix.PROT_EXEC
+		}
+		out = append(out, VDSOMapping{Start: start, End: end, Prot: prot, Name: name})
+	}
+	return out
+}
+
+// VDSOExtent is where a vDSO's mappings lie around its ELF header (the
+// [vdso] mapping's start, AT_SYSINFO_EHDR): before bytes below it (the
+// data pages), size bytes from it. The layout is the kernel's, the same
+// in every process it runs; ok is false without a [vdso].
+func VDSOExtent(ms []VDSOMapping) (before, size uint64, ok bool) {
+	var base uint64
+	for _, m := range ms {
+		if m.Name == "[vdso]" {
+			base, ok = m.Start, true
+		}
+	}
+	if !ok {
+		return 0, 0, false
+	}
+	lo, hi := base, base
+	for _, m := range ms {
+		lo, hi = min(lo, m.Start), max(hi, m.End)
+	}
+	return base - lo, hi - base, true
+}
