@@ -412,6 +412,22 @@ func Workloads() []Workload {
 			Runs:        5,
 		},
 		{
+			Name:           "tcp-echo-sandbox",
+			Description:    "the tcp-echo loop with --net=sandbox: the app's loopback is its own TCP/IP stack (gVisor's tcpip) in elfloader",
+			Program:        Program{Source: "tcp_echo.c", Args: []string{"echo", "20000"}},
+			Metric:         SelfReported,
+			Runs:           5,
+			ElfloaderFlags: []string{"--net=sandbox"},
+		},
+		{
+			Name:           "tcp-bulk-sandbox",
+			Description:    "the tcp-bulk transfer with --net=sandbox",
+			Program:        Program{Source: "tcp_echo.c", Args: []string{"bulk", "512"}},
+			Metric:         SelfReported,
+			Runs:           5,
+			ElfloaderFlags: []string{"--net=sandbox"},
+		},
+		{
 			Name:        "nginx",
 			Description: nginxLoadDescription,
 			Program:     Program{Path: "/usr/sbin/nginx"},

@@ -40,8 +40,9 @@ var writableDevices = []string{"/dev/tty", "/dev/null", "/dev/pts"}
 // Landlock is a ruleset that threads running app code restrict
 // themselves with.
 type Landlock struct {
-	fd  int
-	abi int
+	fd        int
+	abi       int
+	deniesTCP bool
 }
 
 // ABI returns the host's Landlock ABI version, or 0 without Landlock.
@@ -54,22 +55,31 @@ func ABI() int {
 }
 
 // NewLandlock builds the ruleset: the host is read-only but for the
-// directories in writable (the :rw volumes) and the terminal devices. It
-// returns ErrNoLandlock when the host has none.
-func NewLandlock(writable []string) (*Landlock, error) {
+// directories in writable (the :rw volumes) and the terminal devices; with
+// denyTCP (the app has a network of its own) TCP bind and connect on the
+// host are refused too, where the host's Landlock has network rules (ABI
+// 4). It returns ErrNoLandlock when the host has none.
+func NewLandlock(writable []string, denyTCP bool) (*Landlock, error) {
 	abi := ABI()
 	if abi < 1 {
 		return nil, ErrNoLandlock
 	}
 	access := writeAccess(abi)
 	attr := unix.LandlockRulesetAttr{Handled_access_fs: access}
-	// Only the ABI-1 fields: the kernel refuses a larger struct only when
-	// the fields it does not know are non-zero.
-	fd, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), 8, 0)
+	// Only the fields in use: the kernel refuses a larger struct only
+	// when the fields it does not know are non-zero.
+	size := uintptr(8)
+	l := &Landlock{abi: abi}
+	if denyTCP && abi >= 4 {
+		attr.Handled_access_net = unix.LANDLOCK_ACCESS_NET_BIND_TCP | unix.LANDLOCK_ACCESS_NET_CONNECT_TCP
+		size = 16
+		l.deniesTCP = true
+	}
+	fd, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), size, 0)
 	if e != 0 {
 		return nil, fmt.Errorf("landlock_create_ruleset: %w", e)
 	}
-	l := &Landlock{fd: int(fd), abi: abi}
+	l.fd = int(fd)
 	for _, dir := range writable {
 		if err := l.allow(dir, access); err != nil {
 			l.Close()
@@ -114,6 +124,9 @@ func (l *Landlock) allow(path string, access uint64) error {
 
 // ABI is the Landlock ABI version the ruleset uses.
 func (l *Landlock) ABI() int { return l.abi }
+
+// DeniesTCP reports whether the ruleset refuses host TCP bind and connect.
+func (l *Landlock) DeniesTCP() bool { return l.deniesTCP }
 
 // RestrictThread confines the calling OS thread (and what it later
 // starts) to the ruleset. The caller has locked its goroutine to the

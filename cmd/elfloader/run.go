@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,7 +104,12 @@ func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func()
 			writable = append(writable, v.Host)
 		}
 	}
-	ll, err := sandbox.NewLandlock(writable)
+	// With a network of its own (--net=sandbox, served in elfloader's
+	// memory) the app has no business with host TCP. Under --net=none its
+	// loopback sockets are the host's, made on the app's own thread: TCP
+	// stays allowed there.
+	denyTCP := strings.HasPrefix(o.net, "sandbox")
+	ll, err := sandbox.NewLandlock(writable, denyTCP)
 	if errors.Is(err, sandbox.ErrNoLandlock) {
 		fmt.Fprintln(stderr, "elfloader: Landlock is not available on this host kernel: the host does not enforce that only :rw volumes are writable")
 		return nil, nil
@@ -111,7 +117,7 @@ func (o *runOptions) hostConfinement(log *slog.Logger, stderr io.Writer) (func()
 	if err != nil {
 		return nil, err
 	}
-	log.Debug("host confinement", "landlock_abi", ll.ABI(), "writable", writable)
+	log.Debug("host confinement", "landlock_abi", ll.ABI(), "writable", writable, "host_tcp_denied", ll.DeniesTCP())
 	return ll.RestrictThread, nil
 }
 

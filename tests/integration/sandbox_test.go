@@ -1,8 +1,10 @@
 package integration
 
 import (
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,6 +115,46 @@ func TestHostFilterRefusesEscapedCalls(t *testing.T) {
 			lines := strings.Split(strings.TrimSuffix(got.Stderr, "\n"), "\n")
 			if len(lines) != 1 || !strings.HasPrefix(lines[0], want) || !strings.Contains(lines[0], "("+c.call+")") {
 				t.Errorf("stderr should be one line saying the host filter killed the program for %s:\n%s", c.call, got.Stderr)
+			}
+		})
+	}
+}
+
+// TestLandlockDeniesHostTCPInSandbox runs tests/c/escape_tcp.c: app code
+// that escapes elfloader and makes raw host TCP calls. With --net=sandbox
+// (the app's network is elfloader's own) the host's Landlock network rules
+// refuse connect and bind; with the host's network both go through.
+func TestLandlockDeniesHostTCPInSandbox(t *testing.T) {
+	if sandbox.ABI() < 4 {
+		t.Skip("the host's Landlock has no network rules (ABI < 4)")
+	}
+	if strings.Contains(os.Getenv(testbin.FlagsEnv), "isolated") {
+		t.Skip("the isolated platform's app code cannot reach the host kernel at all")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	bin := testbin.Build(t, testbin.CSource(t, "escape_tcp.c"), testbin.StaticVariants()[0])
+	for _, c := range []struct{ net, want string }{
+		{"sandbox", "connect: errno 13\nbind: errno 13\n"},
+		{"host", "connect: ok\nbind: ok\n"},
+	} {
+		t.Run(c.net, func(t *testing.T) {
+			got := testbin.RunElfloader(t, threadTimeout, []string{"--net=" + c.net}, []string{bin, port}, nil, nil)
+			if got.Stdout != c.want || got.Status != 0 {
+				t.Errorf("status %d, output:\n%s\nwant:\n%s\nstderr:\n%s", got.Status, got.Stdout, c.want, got.Stderr)
 			}
 		})
 	}
