@@ -10,9 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/link/nested"
@@ -29,7 +26,6 @@ type Capture struct {
 	mu     sync.Mutex
 	dst    io.Writer
 	buf    bytes.Buffer
-	pcap   *pcapgo.Writer
 	filter Filter
 	err    error
 }
@@ -38,10 +34,7 @@ type Capture struct {
 // keeps the packets filter matches.
 func NewCapture(dst io.Writer, filter Filter) (*Capture, error) {
 	c := &Capture{dst: dst, filter: filter}
-	c.pcap = pcapgo.NewWriter(&c.buf)
-	if err := c.pcap.WriteFileHeader(snapLen, layers.LinkTypeRaw); err != nil {
-		return nil, fmt.Errorf("netstack: pcap header: %w", err)
-	}
+	writePcapHeader(&c.buf, snapLen)
 	if err := c.flushLocked(); err != nil {
 		return nil, fmt.Errorf("netstack: pcap header: %w", err)
 	}
@@ -85,10 +78,8 @@ func (c *Capture) packet(pkt *stack.PacketBuffer) {
 		return // the destination failed once (disk full): stop writing
 	}
 	n := min(len(b), snapLen)
-	ci := gopacket.CaptureInfo{Timestamp: time.Now(), CaptureLength: n, Length: len(b)}
-	if c.err = c.pcap.WritePacket(ci, b[:n]); c.err == nil {
-		c.err = c.flushLocked()
-	}
+	writePcapRecord(&c.buf, time.Now(), b[:n], len(b))
+	c.err = c.flushLocked()
 }
 
 // captureEndpoint records the packets through a link endpoint: those the

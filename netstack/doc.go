@@ -24,5 +24,6 @@
 // (--pcap, with a small --pcap-filter of host, port and protocol terms),
 // one write per packet so the file stays readable if elfloader is killed.
 //
-// It depends on gVisor's tcpip and gopacket's pcapgo, not on the kernel.
+// It depends on gVisor's tcpip (and, in its tests, gopacket's pcapgo), not
+// on the kernel.
 package netstack
