@@ -122,14 +122,16 @@ static int readable(int fd, int ms) {
 	return poll(&pfd, 1, ms);
 }
 
-// show_change shows a child's stop or continue: wait's report (taken
-// once), the SIGCHLD that came after seen, and the /proc state.
+// show_change shows a child's stop or continue: the SIGCHLD that came
+// after seen, wait's report (taken once) and the /proc state. The signal
+// is awaited first: Linux builds a stop's SIGCHLD from the stop code that
+// a waitpid which gets there first clears (si_status 0).
 static void show_change(const char *phase, pid_t c, int seen, int flag) {
 	char what[64];
-	snprintf(what, sizeof what, "%s: waitpid", phase);
-	show_wait(what, c, flag);
 	wait_chld(seen);
 	printf("%s: SIGCHLD code %d status %d\n", phase, chld_code, chld_status);
+	snprintf(what, sizeof what, "%s: waitpid", phase);
+	show_wait(what, c, flag);
 	printf("%s: state T: %d\n", phase, proc_state(c) == 'T');
 	snprintf(what, sizeof what, "%s: waitpid again", phase);
 	show_wait(what, c, flag | WNOHANG);
