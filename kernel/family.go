@@ -18,7 +18,7 @@ type family struct {
 	mu         sync.Mutex
 	parent     *Process
 	children   map[int]*Process
-	childEvent chan struct{} // a child changed state (buffered, 1)
+	childEvent chan struct{} // closed (and replaced) when a child changes state
 	exitSignal int           // sent to the parent at exit (SIGCHLD)
 	termSig    int           // the signal that killed the process, 0 if it exited
 	zombie     bool
@@ -32,7 +32,7 @@ type family struct {
 func (f *family) addChildLocked(c *Process) {
 	if f.children == nil {
 		f.children = map[int]*Process{}
-		f.childEvent = make(chan struct{}, 1)
+		f.childEvent = make(chan struct{})
 	}
 	f.children[c.PID] = c
 }

@@ -194,17 +194,16 @@ func (p *Process) notifyParentJobChange(code, status int) {
 	parent.wakeWaiters()
 }
 
-// wakeWaiters tells a wait of the process that a child changed state.
+// wakeWaiters tells every wait of the process that a child changed state:
+// a broadcast, since several threads may wait for different children (a
+// single token would wake one of them and lose the other's event).
 func (p *Process) wakeWaiters() {
 	p.family.mu.Lock()
-	ev := p.family.childEvent
-	p.family.mu.Unlock()
-	if ev != nil {
-		select {
-		case ev <- struct{}{}:
-		default:
-		}
+	if ev := p.family.childEvent; ev != nil {
+		close(ev)
+		p.family.childEvent = make(chan struct{})
 	}
+	p.family.mu.Unlock()
 }
 
 // waitWhileStopped holds the thread in the kernel while its process is
