@@ -202,14 +202,8 @@ func sysEpollWait(t *kernel.Task, a shim.Args) (uint64, error) {
 	return epollWait(t, a.Int(0), a[1], a.Int(2), msDeadline(a.Int(3)))
 }
 
-// withSigmask runs a wait with a temporary signal mask (the p* variants);
-// the old mask returns after a handler runs, or right away otherwise.
-func withSigmask(t *kernel.Task, maskAddr, size uint64, wait func() (uint64, error)) (uint64, error) {
-	return t.WithTemporaryMask(maskAddr, size, wait)
-}
-
 func sysEpollPwait(t *kernel.Task, a shim.Args) (uint64, error) {
-	return withSigmask(t, a[4], a[5], func() (uint64, error) {
+	return t.WithTemporaryMask(a[4], a[5], func() (uint64, error) {
 		return epollWait(t, a.Int(0), a[1], a.Int(2), msDeadline(a.Int(3)))
 	})
 }
@@ -234,7 +228,7 @@ func sysEpollPwait2(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return withSigmask(t, a[4], a[5], func() (uint64, error) {
+	return t.WithTemporaryMask(a[4], a[5], func() (uint64, error) {
 		return epollWait(t, a.Int(0), a[1], a.Int(2), deadline)
 	})
 }

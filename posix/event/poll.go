@@ -182,7 +182,7 @@ func sysPpoll(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	left := leftTimespec(t, a[2])
-	return withSigmask(t, a[3], a[4], func() (uint64, error) {
+	return t.WithTemporaryMask(a[3], a[4], func() (uint64, error) {
 		n, err := pollCall(t, a[0], a[1], deadline)
 		left.write(t, deadline)
 		return n, interrupted(err)
@@ -330,7 +330,7 @@ func sysPselect6(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	maskAddr, size := sigmask[0], sigmask[1]
 	left := leftTimespec(t, a[4])
-	return withSigmask(t, maskAddr, size, func() (uint64, error) {
+	return t.WithTemporaryMask(maskAddr, size, func() (uint64, error) {
 		n, err := selectCall(t, a.Int(0), a[1], a[2], a[3], deadline)
 		left.write(t, deadline)
 		return n, interrupted(err)

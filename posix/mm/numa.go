@@ -52,7 +52,6 @@ const (
 	mpolMfMoveAll = 4
 
 	maxNumNodes = 1 << 10 // CONFIG_NODES_SHIFT=10
-	capSysNice  = 23
 )
 
 // nodemask is a set of node numbers below maxNumNodes.
@@ -96,8 +95,16 @@ func (n *nodemask) has(node int) bool {
 	return node >= 0 && node < maxNumNodes && n[node/64]&(1<<(node%64)) != 0
 }
 
-// onlineNodes are the host's memory nodes (/sys/devices/system/node/online).
-func onlineNodes() nodemask {
+type onlineNodesKey struct{}
+
+// onlineNodes are the host's memory nodes, read once per kernel.
+func onlineNodes(t *kernel.Task) nodemask {
+	return t.Kernel().LibraryState(onlineNodesKey{}, func() any { return readOnlineNodes() }).(nodemask)
+}
+
+// readOnlineNodes reads the host's memory nodes
+// (/sys/devices/system/node/has_memory).
+func readOnlineNodes() nodemask {
 	var n nodemask
 	n[0] = 1
 	b, err := os.ReadFile("/sys/devices/system/node/has_memory")
@@ -188,7 +195,7 @@ func getNodes(t *kernel.Task, addr, maxnode uint64) (nodemask, error) {
 }
 
 // newPolicy is mpol_new with mpol_set_nodemask: nil for MPOL_DEFAULT.
-func newPolicy(mode, flags int, nodes nodemask) (*mempolicy, error) {
+func newPolicy(t *kernel.Task, mode, flags int, nodes nodemask) (*mempolicy, error) {
 	if mode == mpolDefault {
 		if !nodes.empty() {
 			return nil, unix.EINVAL
@@ -216,7 +223,7 @@ func newPolicy(mode, flags int, nodes nodemask) (*mempolicy, error) {
 	if mode == mpolLocal {
 		return p, nil
 	}
-	allowed := onlineNodes()
+	allowed := onlineNodes(t)
 	var eff nodemask
 	if flags&mpolFRelativeNodes != 0 {
 		eff = relativeNodes(&nodes, &allowed)
@@ -265,7 +272,7 @@ func sysSetMempolicy(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := newPolicy(mode, flags, nodes)
+	p, err := newPolicy(t, mode, flags, nodes)
 	if err != nil {
 		return 0, err
 	}
@@ -288,7 +295,7 @@ func taskPolicy(t *kernel.Task) *mempolicy {
 // sysGetMempolicy is get_mempolicy(mode, nmask, maxnode, addr, flags).
 func sysGetMempolicy(t *kernel.Task, a shim.Args) (uint64, error) {
 	modeAddr, maskAddr, maxnode, addr, flags := a[0], a[1], a[2], a[3], a[4]
-	online := onlineNodes()
+	online := onlineNodes(t)
 	if maskAddr != 0 && maxnode < uint64(nodeIDs(&online)) {
 		return 0, unix.EINVAL
 	}
@@ -373,7 +380,7 @@ func sysMbind(t *kernel.Task, a shim.Args) (uint64, error) {
 	if flags&^(mpolMfStrict|mpolMfMove|mpolMfMoveAll) != 0 {
 		return 0, unix.EINVAL
 	}
-	if flags&mpolMfMoveAll != 0 && !t.Process().HasCap(capSysNice) {
+	if flags&mpolMfMoveAll != 0 && !t.Process().HasCap(kernel.CapSysNice) {
 		return 0, unix.EPERM
 	}
 	if start%4096 != 0 {
@@ -386,7 +393,7 @@ func sysMbind(t *kernel.Task, a shim.Args) (uint64, error) {
 	if end == start {
 		return 0, nil
 	}
-	p, err := newPolicy(mode, mflags, nodes)
+	p, err := newPolicy(t, mode, mflags, nodes)
 	if err != nil {
 		return 0, err
 	}
@@ -401,7 +408,7 @@ func sysMbind(t *kernel.Task, a shim.Args) (uint64, error) {
 // flags): only ranges bound by MPOL_BIND or MPOL_PREFERRED_MANY take one.
 func sysSetMempolicyHomeNode(t *kernel.Task, a shim.Args) (uint64, error) {
 	start, length, home, flags := a[0], a[1], a[2], a[3]
-	online := onlineNodes()
+	online := onlineNodes(t)
 	if start%4096 != 0 || flags != 0 || home >= maxNumNodes || !online.has(int(home)) {
 		return 0, unix.EINVAL
 	}
@@ -436,12 +443,7 @@ func numaTarget(t *kernel.Task, pid int) (*kernel.Process, error) {
 	if p == nil {
 		return nil, unix.ESRCH
 	}
-	if p == t.Process() {
-		return p, nil
-	}
-	c, tc := t.Process().Creds(), p.Creds()
-	if !c.HasCap(19) && !(c.RUID == tc.RUID && c.RUID == tc.EUID && c.RUID == tc.SUID &&
-		c.RGID == tc.RGID && c.RGID == tc.EGID && c.RGID == tc.SGID) {
+	if !t.Process().MayPtrace(p) {
 		return nil, unix.EPERM
 	}
 	return p, nil
@@ -460,8 +462,8 @@ func sysMigratePages(t *kernel.Task, a shim.Args) (uint64, error) {
 	if _, err := numaTarget(t, a.Int(0)); err != nil {
 		return 0, err
 	}
-	online := onlineNodes()
-	if !to.subsetOf(&online) && !t.Process().HasCap(capSysNice) {
+	online := onlineNodes(t)
+	if !to.subsetOf(&online) && !t.Process().HasCap(kernel.CapSysNice) {
 		return 0, unix.EPERM
 	}
 	if to = to.and(&online); to.empty() {
@@ -476,7 +478,7 @@ func sysMovePages(t *kernel.Task, a shim.Args) (uint64, error) {
 	if flags&^(mpolMfMove|mpolMfMoveAll) != 0 {
 		return 0, unix.EINVAL
 	}
-	if flags&mpolMfMoveAll != 0 && !t.Process().HasCap(capSysNice) {
+	if flags&mpolMfMoveAll != 0 && !t.Process().HasCap(kernel.CapSysNice) {
 		return 0, unix.EPERM
 	}
 	target, err := numaTarget(t, a.Int(0))
@@ -497,7 +499,7 @@ func sysMovePages(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	online := onlineNodes()
+	online := onlineNodes(t)
 	status := make([]int32, count)
 	for i, page := range pages {
 		// A target node that has no memory ends the whole call.

@@ -46,7 +46,7 @@ func sysProcessMadvise(t *kernel.Task, a shim.Args) (uint64, error) {
 		if !remoteAdvice(advice) {
 			return 0, unix.EINVAL
 		}
-		if !mayAccess(t, target) {
+		if !t.Process().MayPtrace(target) {
 			return 0, unix.EPERM
 		}
 		if !t.Process().HasCap(kernel.CapSysNice) {

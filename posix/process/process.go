@@ -63,7 +63,7 @@ func sysGetRobustList(t *kernel.Task, a shim.Args) (uint64, error) {
 		if target == nil {
 			return 0, unix.ESRCH
 		}
-		if !mayAccess(t, target.Process()) {
+		if !t.Process().MayPtrace(target.Process()) {
 			return 0, unix.EPERM
 		}
 	}

@@ -11,9 +11,6 @@ import (
 // process_vm_readv and process_vm_writev: another app process's memory,
 // through its address space (kernel.MM), with ptrace's access rule.
 
-// capSysPtrace is CAP_SYS_PTRACE.
-const capSysPtrace = 19
-
 func registerVM(tb *shim.Table) {
 	const note = "between app processes, through the target's address space; ptrace's access rule (same real and saved IDs, or CAP_SYS_PTRACE)"
 	tb.Register(unix.SYS_PROCESS_VM_READV, shim.Full, note, sysProcessVMReadv)
@@ -26,21 +23,6 @@ func sysProcessVMReadv(t *kernel.Task, a shim.Args) (uint64, error) {
 
 func sysProcessVMWritev(t *kernel.Task, a shim.Args) (uint64, error) {
 	return processVM(t, a, true)
-}
-
-// mayAccess is ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): the same
-// process, the caller's real IDs matching every ID of the target's, or
-// CAP_SYS_PTRACE.
-func mayAccess(t *kernel.Task, target *kernel.Process) bool {
-	if target == t.Process() {
-		return true
-	}
-	c, tc := t.Process().Creds(), target.Creds()
-	if c.HasCap(capSysPtrace) {
-		return true
-	}
-	return c.RUID == tc.RUID && c.RUID == tc.EUID && c.RUID == tc.SUID &&
-		c.RGID == tc.RGID && c.RGID == tc.EGID && c.RGID == tc.SGID
 }
 
 // processVM is process_vm_readv/writev(pid, local_iov, liovcnt,
@@ -66,7 +48,7 @@ func processVM(t *kernel.Task, a shim.Args, write bool) (uint64, error) {
 	if target == nil {
 		return 0, unix.ESRCH
 	}
-	if !mayAccess(t, target) {
+	if !t.Process().MayPtrace(target) {
 		return 0, unix.EPERM
 	}
 	var done uint64
