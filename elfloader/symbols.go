@@ -14,8 +14,9 @@ import (
 // Func is a function symbol's extent at its link-time address.
 type Func struct{ Start, Size uint64 }
 
-// Functions reads the function symbols of an object (.symtab, else
-// .dynsym) as sorted extents, without building their names.
+// Functions reads the function extents of an object as sorted extents,
+// without building their names: its .symtab, or when it is stripped, its
+// .dynsym, its call-frame information (.eh_frame) and Go's function table.
 func Functions(r io.ReaderAt) ([]Func, error) {
 	out, err := readFunctions(r)
 	slices.SortFunc(out, func(a, b Func) int { return cmp.Compare(a.Start, b.Start) })
@@ -87,23 +88,63 @@ func readFunctions(r io.ReaderAt) ([]Func, error) {
 		return nil, err
 	}
 	defer f.Close()
-	sec := f.SectionByType(elf.SHT_SYMTAB)
-	if sec == nil {
-		sec = f.SectionByType(elf.SHT_DYNSYM)
+	if sec := f.SectionByType(elf.SHT_SYMTAB); sec != nil {
+		return symbolFuncs(fr, sec)
 	}
-	if sec == nil {
-		return nil, nil
+	// Stripped: the exported functions (.dynsym), and every function
+	// with call-frame information or in Go's function table.
+	var out []Func
+	if sec := f.SectionByType(elf.SHT_DYNSYM); sec != nil {
+		funcs, err := symbolFuncs(fr, sec)
+		if err != nil {
+			return nil, err
+		}
+		out = funcs
 	}
-	const entSize = 24 // Elf64_Sym
+	if sec := f.Section(".eh_frame"); sec != nil && sec.Type == elf.SHT_PROGBITS {
+		data, err := sectionData(fr, sec, "call-frame information")
+		if err != nil {
+			return nil, err
+		}
+		funcs, _ := ehFrameFuncs(data, sec.Addr) // what parsed before an error is sound
+		out = append(out, funcs...)
+	}
+	if funcs := goFuncs(fr, f); len(funcs) > 0 {
+		out = append(out, funcs...)
+	}
+	// One extent per start (an exported alias and its FDE coincide): the
+	// lookup's binary search needs starts that do not repeat.
+	slices.SortFunc(out, func(a, b Func) int {
+		if c := cmp.Compare(a.Start, b.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Size, a.Size)
+	})
+	return slices.CompactFunc(out, func(a, b Func) bool { return a.Start == b.Start }), nil
+}
+
+// sectionData reads a section's bytes, bounded and checked against the
+// file's size first.
+func sectionData(fr *fileReader, sec *elf.Section, what string) ([]byte, error) {
 	if sec.Size > maxTableRead {
-		return nil, fmt.Errorf("symbol table of %d bytes is too large", sec.Size)
+		return nil, fmt.Errorf("%s of %d bytes is too large", what, sec.Size)
 	}
-	if err := fr.checkRange(sec.Offset, sec.Size, "symbol table"); err != nil {
+	if err := fr.checkRange(sec.Offset, sec.Size, what); err != nil {
 		return nil, err
 	}
 	data := make([]byte, sec.Size)
 	if _, err := sec.ReadAt(data, 0); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("reading the symbol table: %w", err)
+		return nil, fmt.Errorf("reading the %s: %w", what, err)
+	}
+	return data, nil
+}
+
+// symbolFuncs reads the function extents of a symbol table.
+func symbolFuncs(fr *fileReader, sec *elf.Section) ([]Func, error) {
+	const entSize = 24 // Elf64_Sym
+	data, err := sectionData(fr, sec, "symbol table")
+	if err != nil {
+		return nil, err
 	}
 	var out []Func
 	for off := 0; off+entSize <= len(data); off += entSize {

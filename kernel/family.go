@@ -141,6 +141,11 @@ func (t *Task) fork(a CloneArgs) (int, error) {
 		return 0, unix.ENOMEM
 	}
 	child, nt := t.newChild(a, mm, false)
+	if rw := t.p.mm.code; rw != nil {
+		// The child has the app's original code, not the trampolines.
+		nt.initial.Rip = rw.Original(nt.initial.Rip)
+		nt.initial.Rcx = nt.initial.Rip
+	}
 	nt.AltStack = t.AltStack
 	nt.Name = t.Name
 	if a.Flags&unix.CLONE_CHILD_SETTID != 0 {

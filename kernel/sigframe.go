@@ -247,6 +247,11 @@ func (t *Task) Sigreturn() error {
 	}
 	r.Eflags = oldFlags&^fixEflags | r.Eflags&fixEflags
 	r.OrigRax = ^uint64(0)
+	if rw := t.p.mm.code; rw != nil {
+		// The frame may have been saved inside code the fast path has
+		// since moved into a trampoline.
+		r.Rip = rw.Resume(r.Rip)
+	}
 	t.SetSigMask(binary.LittleEndian.Uint64(uc[ucSigmask:]))
 
 	fpAddr := binary.LittleEndian.Uint64(mc[184:])

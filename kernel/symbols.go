@@ -32,19 +32,25 @@ func (c codeMemory) Prot(addr uint64) (int, bool) { return c.p.mm.Prot(addr) }
 // from the mapping's file offset and the object's PT_LOAD layout, which
 // for the objects ld.so and the loader map equals vaddr - bias.
 func (c codeMemory) FuncStart(addr uint64) (uint64, bool) {
+	start, _, ok := c.FuncExtent(addr)
+	return start, ok
+}
+
+// FuncExtent is FuncStart with the function's size from its symbol.
+func (c codeMemory) FuncExtent(addr uint64) (start, size uint64, ok bool) {
 	v, ok := c.p.mm.Find(addr)
 	if !ok || v.Name == "" || isSpecial(v.Name) || v.Prot&unix.PROT_EXEC == 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	funcs, bias, ok := c.p.objectFuncs(v)
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
 	f, ok := funcs.Containing(addr - bias)
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
-	return f.Start + bias, true
+	return f.Start + bias, f.Size, true
 }
 
 // objectFuncs returns the function table of the object behind a mapping

@@ -17,6 +17,8 @@ import (
 // Task is one app thread. Its goroutine is locked to its own OS thread,
 // which runs the app's code through the platform context.
 type Task struct {
+	codeGen uint64 // the fast path's trampoline generation this thread has seen
+
 	k       *Kernel
 	p       *Process
 	TID     int
@@ -71,6 +73,18 @@ func (t *Task) Process() *Process { return t.p }
 
 // MM returns the task's address space.
 func (t *Task) MM() *MM { return t.p.mm }
+
+// SyscallSite maps the return address of a system call (rip after the
+// syscall instruction) to the syscall instruction in the app's code, also
+// when the call came through a trampoline that replays moved code.
+func (t *Task) SyscallSite(rip uint64) uint64 {
+	if rw := t.p.mm.code; rw != nil {
+		if _, ok := t.p.mm.Find(rip - 2); !ok {
+			rip = rw.Original(rip)
+		}
+	}
+	return rip - 2
+}
 
 // Regs returns the registers of the app thread (valid while it is stopped in
 // the kernel, i.e. inside a handler).
@@ -161,6 +175,14 @@ func (t *Task) run() {
 			continue
 		}
 		ctx := t.ctx
+		if rw := t.p.mm.code; rw != nil {
+			if g := rw.Generation(); g != t.codeGen {
+				// Trampolines went away while this thread was out of
+				// app code: it may have to return to the app's own.
+				t.codeGen = g
+				ctx.Regs().Rip = rw.Forward(ctx.Regs().Rip)
+			}
+		}
 		ev := ctx.Switch()
 		t.inApp.Store(false)
 		if t.Exited() {

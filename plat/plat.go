@@ -177,11 +177,17 @@ type CodeMemory interface {
 	// object's symbol table) that contains addr, when known. A linear
 	// decode from there proves instruction boundaries.
 	FuncStart(addr uint64) (uint64, bool)
+	// FuncExtent is FuncStart with the function's size from its symbol:
+	// the bytes from start+size to the next function are no function's
+	// (alignment padding, when a decode shows only filler there).
+	FuncExtent(addr uint64) (start, size uint64, ok bool)
 }
 
 // RewriteStats counts the fast syscall path's work.
 type RewriteStats struct {
 	Sites        uint64 // sites rewritten
+	Stones       uint64 // of which a syscall jumps to dead padding
+	Windows      uint64 // of which instructions around the syscall moved
 	Refused      uint64 // sites left on the trap path (not provably safe)
 	TrappedCalls uint64 // syscalls that arrived through the trap
 	FastCalls    uint64 // syscalls that arrived through rewritten sites
@@ -208,4 +214,18 @@ type Rewriter interface {
 	// site being patched with the breakpoint protocol): the thread that
 	// trapped on it retries the instruction at addr.
 	Breakpoint(addr uint64) bool
+	// Resume maps an address a thread stopped at (saved in a signal
+	// frame) to where it goes on: inside a rewritten window of
+	// instructions, the same point of the window's trampoline.
+	Resume(rip uint64) uint64
+	// Original maps an address inside a trampoline back to the app's code
+	// (a fork child has the original code and no trampolines).
+	Original(rip uint64) uint64
+	// Generation changes whenever trampolines that threads may return
+	// into are taken away (Evict); a thread that sees a new generation
+	// before it resumes the app passes its rip through Forward.
+	Generation() uint64
+	// Forward maps an address in a trampoline that was taken away to the
+	// app's code it stood for.
+	Forward(rip uint64) uint64
 }

@@ -276,8 +276,8 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	o.recordFastPath(rp.stats())
 	if rp.rewriter != nil && (o.trace || o.traceFile != "" || os.Getenv("ELFLOADER_STATS") != "") {
 		st := rp.stats()
-		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten, %d refused; %d calls through rewritten sites, %d trapped\n",
-			o.rewrite, st.Sites, st.Refused, st.FastCalls, st.TrappedCalls)
+		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten (%d stones, %d windows), %d refused; %d calls through rewritten sites, %d trapped\n",
+			o.rewrite, st.Sites, st.Stones, st.Windows, st.Refused, st.FastCalls, st.TrappedCalls)
 	}
 	if h.finish != nil && !b.failed {
 		h.finish(status)

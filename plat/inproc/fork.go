@@ -145,6 +145,18 @@ func (p *Platform) rewrittenSites() []isolated.Site {
 	}
 	out := make([]isolated.Site, 0, len(rw.sites))
 	for _, s := range rw.sites {
+		if len(s.orig) < movLen {
+			// A two-byte site (a syscall jumping to a stone) is restored
+			// with the original bytes around it on the same page.
+			at := s.addr
+			if (at+movLen-1)&^(trampPage-1) != at&^(trampPage-1) {
+				at = s.addr + uint64(len(s.orig)) - movLen
+			}
+			var chunk [movLen]byte
+			copy(chunk[:], rw.originalBytes(at, movLen))
+			out = append(out, isolated.Site{Addr: at, Orig: chunk})
+			continue
+		}
 		// The child restores 5 bytes an entry: a longer site (a moved
 		// instruction of up to 15 bytes) is several entries, the last one
 		// overlapping, all of the original bytes.
@@ -156,6 +168,24 @@ func (p *Platform) rewrittenSites() []isolated.Site {
 		}
 	}
 	return out
+}
+
+// originalBytes is the app's code at [addr, addr+n) as it was before any
+// site in it was rewritten; the caller holds the rewriter's lock.
+func (r *Rewriter) originalBytes(addr uint64, n int) []byte {
+	b := append([]byte(nil), appBytes(addr, n)...)
+	for a := addr - regNrMaxIns; a < addr+uint64(n); a++ {
+		s := r.sites[a]
+		if s == nil {
+			continue
+		}
+		for i, c := range s.orig {
+			if p := a + uint64(i); p >= addr && p < addr+uint64(n) {
+				b[p-addr] = c
+			}
+		}
+	}
+	return b
 }
 
 // NewSeparateAddressSpace implements plat.SeparateAddressSpaces: an empty

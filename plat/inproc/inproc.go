@@ -42,9 +42,12 @@ const (
 // Platform is the in-process platform.
 type Platform struct {
 	fastCalls atomic.Uint64 // syscalls served through rewritten sites
-	xstate    *amd64.XState
-	fpSize    int // bytes of a thread's compacted extended-state buffer
-	xfeatures plat.HostXFeatures
+	// liveContexts counts the app threads running in this host process
+	// (rewrite_window.go moves instructions only while there is one).
+	liveContexts atomic.Int64
+	xstate       *amd64.XState
+	fpSize       int // bytes of a thread's compacted extended-state buffer
+	xfeatures    plat.HostXFeatures
 
 	stubRegion bool      // the isolated platform's stub region is reserved (fork)
 	rewriter   *Rewriter // the site rewriter, whose sites a fork child restores
@@ -143,6 +146,7 @@ func (p *Platform) NewContext(as plat.AddressSpace) (plat.Context, error) {
 		C.ep_ctx_free(c)
 		return nil, fmt.Errorf("inproc: enabling Syscall User Dispatch (Linux 5.11 or later): %w", err)
 	}
+	p.liveContexts.Add(1)
 	return &Context{c: c, tid: unix.Gettid(), p: p}, nil
 }
 
@@ -227,6 +231,7 @@ func (ctx *Context) Release() {
 	C.ep_sud_off()
 	C.ep_ctx_free(ctx.c)
 	ctx.c = nil
+	ctx.p.liveContexts.Add(-1)
 }
 
 // TextRange is the address range of the platform's trampolines (for reports).

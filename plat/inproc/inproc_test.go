@@ -115,6 +115,11 @@ func (f fakeCode) FuncStart(addr uint64) (uint64, bool) {
 	return f.base, ok
 }
 
+func (f fakeCode) FuncExtent(addr uint64) (uint64, uint64, bool) {
+	_, ok := f.Prot(addr)
+	return f.base, 4096, ok
+}
+
 // getppidLoopCode: loop: mov $110,%eax; syscall; jmp loop
 var getppidLoopCode = []byte{0xb8, 0x6e, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7}
 

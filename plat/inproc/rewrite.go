@@ -54,10 +54,39 @@ const (
 	reach        = 1<<31 - trampPage
 )
 
+// shapeSet records which site shapes refused an address.
+type shapeSet uint8
+
+const (
+	shapeImm    shapeSet = 1 << iota // mov $nr,%eax; syscall (keyed by the mov)
+	shapeRegNr                       // a MOV of 5+ bytes before the syscall
+	shapeStone                       // a jmp rel8 to dead padding
+	shapeWindow                      // a window of instructions moved
+	// counted: the syscall at this address is in Stats' Refused.
+	counted
+)
+
 type site struct {
 	addr uint64
-	orig []byte // the bytes the jump replaced (5 to 8)
+	orig []byte // the bytes the jump replaced (2 to 15)
 	slot uint64 // trampoline slot the site jumps to
+
+	// A site of the third shape (rewrite_stone.go) jumps to a stepping
+	// stone in dead padding, whose bytes were stoneOrig.
+	stone     uint64
+	stoneOrig []byte
+
+	// A site of the fourth shape (rewrite_window.go) moved a window of
+	// instructions around its syscall into the trampoline.
+	window *windowMap
+}
+
+// patchedFirst is the first byte of the site's jump.
+func (s *site) patchedFirst() byte {
+	if s.stone != 0 {
+		return jmpRel8
+	}
+	return jmpRel32
 }
 
 type trampolines struct {
@@ -71,11 +100,18 @@ type Rewriter struct {
 
 	mu      sync.Mutex
 	sites   map[uint64]*site
-	refused map[uint64]bool
+	stoneAt map[uint64]*site    // third-shape sites by their stone
+	refused map[uint64]shapeSet // by the address each shape keys on
 	pages   []*trampolines
 
 	nSites, nRefused, nTrapped atomic.Uint64
+	nStones, nWindows          atomic.Uint64
 	platform                   *Platform
+
+	// forward maps the return points of windows whose trampolines
+	// were evicted to the app's code; gen counts evictions of windows.
+	forward map[uint64]uint64
+	gen     atomic.Uint64
 
 	pokeMu sync.Mutex
 	poking map[uint64]bool // sites written with the breakpoint protocol
@@ -83,7 +119,7 @@ type Rewriter struct {
 
 // NewRewriter returns the platform's site rewriter.
 func (p *Platform) NewRewriter(mode RewriteMode) *Rewriter {
-	r := &Rewriter{mode: mode, sites: map[uint64]*site{}, refused: map[uint64]bool{}, poking: map[uint64]bool{}, platform: p}
+	r := &Rewriter{mode: mode, sites: map[uint64]*site{}, stoneAt: map[uint64]*site{}, refused: map[uint64]shapeSet{}, poking: map[uint64]bool{}, platform: p}
 	p.rewriter = r
 	return r
 }
@@ -101,14 +137,27 @@ func (r *Rewriter) AfterTrap(ctx plat.Context, mem plat.CodeMemory) {
 	if regs.Rip < siteLen {
 		return
 	}
-	if !r.tryPatch(regs.Rip-siteLen, regs.OrigRax, mem) {
-		r.tryPatchRegNr(regs.Rip-2, mem)
+	sys := regs.Rip - 2
+	if !r.tryPatch(regs.Rip-siteLen, regs.OrigRax, mem) && !r.tryPatchRegNr(sys, mem) &&
+		!r.tryPatchStone(sys, mem) && !r.tryPatchWindow(sys, ctx, mem) {
+		r.countRefused(sys)
+	}
+}
+
+// countRefused counts a syscall that every shape refused, once.
+func (r *Rewriter) countRefused(sys uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	const all = shapeRegNr | shapeStone | shapeWindow
+	if r.refused[sys]&all == all && r.refused[sys]&counted == 0 {
+		r.refused[sys] |= counted
+		r.nRefused.Add(1)
 	}
 }
 
 // Stats implements plat.Rewriter.
 func (r *Rewriter) Stats() plat.RewriteStats {
-	s := plat.RewriteStats{Sites: r.nSites.Load(), Refused: r.nRefused.Load(), TrappedCalls: r.nTrapped.Load()}
+	s := plat.RewriteStats{Sites: r.nSites.Load(), Stones: r.nStones.Load(), Windows: r.nWindows.Load(), Refused: r.nRefused.Load(), TrappedCalls: r.nTrapped.Load()}
 	s.FastCalls = r.platform.fastCalls.Load()
 	return s
 }
@@ -138,7 +187,7 @@ func (r *Rewriter) tryPatch(addr, nr uint64, mem plat.CodeMemory) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.sites[addr] != nil || r.refused[addr] {
+	if r.sites[addr] != nil || r.refused[addr]&shapeImm != 0 {
 		return false
 	}
 	code := appBytes(addr, siteLen)
@@ -146,21 +195,18 @@ func (r *Rewriter) tryPatch(addr, nr uint64, mem plat.CodeMemory) bool {
 		return false // not the pattern (or already rewritten by another path)
 	}
 	if !r.boundaryProven(addr, mem) || !atomicWindow(addr) {
-		r.refused[addr] = true
-		r.nRefused.Add(1)
+		r.refused[addr] |= shapeImm
 		return false
 	}
 	slot, err := r.slotNear(addr+movLen, uint32(nr), addr+siteLen)
 	if err != nil {
-		r.refused[addr] = true
-		r.nRefused.Add(1)
+		r.refused[addr] |= shapeImm
 		return false
 	}
 	patch := jumpPatch(addr, slot, movLen)
 	orig := append([]byte(nil), code[:movLen]...)
 	if !r.write(addr, orig, patch, mem) {
-		r.refused[addr] = true
-		r.nRefused.Add(1)
+		r.refused[addr] |= shapeImm
 		return false
 	}
 	r.sites[addr] = &site{addr: addr, orig: orig, slot: slot}
@@ -180,27 +226,36 @@ func writable(mem plat.CodeMemory, addr uint64, n int) bool {
 
 // boundaryProven checks with the decoder that addr and addr+5 are
 // instruction boundaries: a linear decode from the start of the enclosing
-// function (known from the object's symbol table) must land on both. Code
-// without symbols stays on the trap path.
+// function (known from the object's function table) must land on both.
+// Code without a known function stays on the trap path.
 func (r *Rewriter) boundaryProven(addr uint64, mem plat.CodeMemory) bool {
+	inst, ok := instructionAt(addr, siteLen, mem)
+	return ok && inst.Len == movLen
+}
+
+// instructionAt decodes linearly from the start of the function holding
+// addr and returns the instruction that starts exactly at addr (n bytes
+// of which must be readable), proving that addr is an instruction
+// boundary.
+func instructionAt(addr uint64, n int, mem plat.CodeMemory) (x86asm.Inst, bool) {
 	fn, ok := mem.FuncStart(addr)
-	if !ok || fn > addr || addr-fn > 1<<20 || !readable(mem, fn, int(addr-fn)+siteLen) {
-		return false
+	if !ok || fn > addr || addr-fn > 1<<20 || !readable(mem, fn, int(addr-fn)+n) {
+		return x86asm.Inst{}, false
 	}
-	code := appBytes(fn, int(addr-fn)+siteLen)
+	code := appBytes(fn, int(addr-fn)+n)
 	pc := uint64(0)
 	for fn+pc < addr {
 		inst, err := x86asm.Decode(code[pc:], 64)
 		if err != nil {
-			return false
+			return x86asm.Inst{}, false
 		}
 		pc += uint64(inst.Len)
 	}
 	if fn+pc != addr {
-		return false
+		return x86asm.Inst{}, false
 	}
 	inst, err := x86asm.Decode(code[pc:], 64)
-	return err == nil && inst.Len == movLen
+	return inst, err == nil
 }
 
 // atomicWindow reports whether the 5 bytes at addr can be swapped with one
@@ -224,7 +279,7 @@ func jumpPatch(addr, slot uint64, n int) []byte {
 	return patch
 }
 
-// write swaps the bytes at addr (5 to 15 of them, one instruction's
+// write swaps the bytes at addr (2 to 15 of them, one instruction's
 // worth) from old to new, making the page(s) temporarily writable (never
 // non-executable) and restoring the app's protection afterwards. Up to 8
 // bytes inside an aligned 8 or 16-byte window are swapped with one atomic
@@ -235,7 +290,7 @@ func jumpPatch(addr, slot uint64, n int) []byte {
 // Breakpoint and lets it retry the instruction.
 func (r *Rewriter) write(addr uint64, old, new []byte, mem plat.CodeMemory) bool {
 	n := len(old)
-	if len(new) != n || n < movLen || n > regNrMaxIns || !r.canWrite(addr, n) {
+	if len(new) != n || n < 2 || n > regNrMaxIns || !r.canWrite(addr, n) {
 		return false
 	}
 	return withWritable(addr, n, mem, func() bool {
@@ -336,9 +391,14 @@ func (r *Rewriter) slotNear(from uint64, nr uint32, ret uint64) (uint64, error) 
 
 // allocSlot takes a free trampoline slot within reach of from.
 func (r *Rewriter) allocSlot(from uint64) (uint64, *trampolines, error) {
+	return r.allocSlots(from, 1)
+}
+
+// allocSlots takes n adjacent free trampoline slots within reach of from.
+func (r *Rewriter) allocSlots(from uint64, n int) (uint64, *trampolines, error) {
 	var tp *trampolines
 	for _, p := range r.pages {
-		if p.used < trampPage/slotSize && within(from, p.base) {
+		if p.used+n <= trampPage/slotSize && within(from, p.base) {
 			tp = p
 			break
 		}
@@ -348,12 +408,17 @@ func (r *Rewriter) allocSlot(from uint64) (uint64, *trampolines, error) {
 		if err != nil {
 			return 0, nil, err
 		}
+		for a := range r.forward {
+			if a >= base && a < base+trampPage {
+				delete(r.forward, a) // an evicted page's; this one is new
+			}
+		}
 		binary.LittleEndian.PutUint64(appBytes(base, 8), uint64(C.ep_fast_entry_addr()))
 		tp = &trampolines{base: base, used: 1}
 		r.pages = append(r.pages, tp)
 	}
 	slot := tp.base + uint64(tp.used)*slotSize
-	tp.used++
+	tp.used += n
 	return slot, tp, nil
 }
 
@@ -396,14 +461,22 @@ func (r *Rewriter) Invalidate(start, end uint64, stillMapped bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for a, s := range r.sites {
-		if a+siteLen <= start || a >= end {
+		// A stone lies on its site's page (findStone), so a range of
+		// whole pages holds both or neither.
+		if a+uint64(len(s.orig)) <= start || a >= end {
 			continue
 		}
 		if stillMapped {
 			cur := appBytes(a, len(s.orig))
-			if cur[0] == jmpRel32 {
+			if cur[0] == s.patchedFirst() {
 				copy(cur, s.orig) // the caller made the page writable
+				if s.stone != 0 {
+					copy(appBytes(s.stone, stoneLen), s.stoneOrig)
+				}
 			}
+		}
+		if s.stone != 0 {
+			delete(r.stoneAt, s.stone)
 		}
 		delete(r.sites, a)
 	}
@@ -477,12 +550,22 @@ func (r *Rewriter) Evict(start, end uint64, mem plat.CodeMemory) {
 				break
 			}
 			delete(r.sites, s.addr)
+			if s.stone != 0 {
+				delete(r.stoneAt, s.stone)
+			}
+			if s.window != nil {
+				// A thread in a blocked call returns to the window's
+				// trampoline: it is sent to the app's own code, which
+				// has its original bytes again.
+				r.forwardWindow(s)
+			}
 		}
 		if foreign {
 			kept = append(kept, p)
 			continue
 		}
 		unix.Syscall(unix.SYS_MUNMAP, uintptr(p.base), trampPage, 0)
+		r.gen.Add(1)
 	}
 	r.pages = kept
 }

@@ -33,14 +33,13 @@ func (r *Rewriter) tryPatchRegNr(sys uint64, mem plat.CodeMemory) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.refused[sys] {
+	if r.refused[sys]&shapeRegNr != 0 {
 		return false
 	}
 	start, ins, ok := r.regNrSite(sys, mem)
 	if !ok || writable(mem, start, len(ins)) || !r.canWrite(start, len(ins)) {
 		// Remembered by its syscall address: the decode is not repeated.
-		r.refused[sys] = true
-		r.nRefused.Add(1)
+		r.refused[sys] |= shapeRegNr
 		return false
 	}
 	if r.sites[start] != nil {
@@ -48,14 +47,12 @@ func (r *Rewriter) tryPatchRegNr(sys uint64, mem plat.CodeMemory) bool {
 	}
 	slot, err := r.insSlot(start+movLen, ins, sys+2)
 	if err != nil {
-		r.refused[sys] = true
-		r.nRefused.Add(1)
+		r.refused[sys] |= shapeRegNr
 		return false
 	}
 	orig := append([]byte(nil), ins...)
 	if !r.write(start, orig, jumpPatch(start, slot, len(ins)), mem) {
-		r.refused[sys] = true
-		r.nRefused.Add(1)
+		r.refused[sys] |= shapeRegNr
 		return false
 	}
 	r.sites[start] = &site{addr: start, orig: orig, slot: slot}

@@ -59,6 +59,9 @@ func (o *Observer) Observe(t *kernel.Task, nr uint64, args shim.Args, ret uint64
 			subs[i].Level = o.levels[nr]
 		}
 	}
+	if nr <= linux.MaxSyscall && !o.siteSeen[nr].Load() {
+		site = t.SyscallSite(site + 2) // the app's code, not a trampoline
+	}
 	o.rec.Record(nr, subs, errno, site)
 	if nr <= linux.MaxSyscall && !o.siteSeen[nr].Load() && o.siteSeen[nr].CompareAndSwap(false, true) {
 		if vma, ok := t.MM().Find(site); ok {

@@ -19,13 +19,14 @@ const fastTimeout = 60 * time.Second
 const statsEnv = "ELFLOADER_STATS=1"
 
 // fastStats are the counters of elfloader's line
-// "elfloader: fast path (--rewrite=M): N sites rewritten, R refused; F calls through rewritten sites, T trapped".
+// "elfloader: fast path (--rewrite=M): N sites rewritten (S stones, W windows), R refused; F calls through rewritten sites, T trapped".
 type fastStats struct {
 	mode                          string
 	sites, refused, fast, trapped uint64
+	stones, windows               uint64
 }
 
-var fastStatsLine = regexp.MustCompile(`(?m)^elfloader: fast path \(--rewrite=(\w+)\): (\d+) sites rewritten, (\d+) refused; (\d+) calls through rewritten sites, (\d+) trapped$`)
+var fastStatsLine = regexp.MustCompile(`(?m)^elfloader: fast path \(--rewrite=(\w+)\): (\d+) sites rewritten \((\d+) stones, (\d+) windows\), (\d+) refused; (\d+) calls through rewritten sites, (\d+) trapped$`)
 
 // parseFastStats finds the fast-path line in elfloader's stderr.
 func parseFastStats(stderr string) (fastStats, bool) {
@@ -37,7 +38,7 @@ func parseFastStats(stderr string) (fastStats, bool) {
 		v, _ := strconv.ParseUint(s, 10, 64)
 		return v
 	}
-	return fastStats{mode: m[1], sites: n(m[2]), refused: n(m[3]), fast: n(m[4]), trapped: n(m[5])}, true
+	return fastStats{mode: m[1], sites: n(m[2]), stones: n(m[3]), windows: n(m[4]), refused: n(m[5]), fast: n(m[6]), trapped: n(m[7])}, true
 }
 
 // rewriteFlags are the run flags for one rewrite mode; the mode comes last
