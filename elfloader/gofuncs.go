@@ -2,8 +2,8 @@ package elfloader
 
 import (
 	"debug/elf"
-	"encoding/binary"
 	"debug/gosym"
+	"encoding/binary"
 )
 
 // goFuncs returns the function extents of Go's function table
