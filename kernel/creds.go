@@ -4,6 +4,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/vfs"
 )
 
 // Capability numbers the kernel itself checks (capabilities(7)).
@@ -209,31 +211,83 @@ func runtimeCredentials(uid, gid uint32, s CapabilitySets) Credentials {
 	c.Permitted = s.Permitted & CapValidMask
 	c.Effective = s.Effective & c.Permitted
 	c.Ambient = s.Ambient & c.Permitted & c.Inheritable
-	c.execCreds()
+	c.execCreds(nil, false)
 	return c
 }
 
-// execCreds applies execve's transformation (capabilities(7), "Transformation
-// of capabilities during execve"; the file has no capabilities and no
-// set-user-ID bit): root keeps (or regains) its capabilities unless
-// SECBIT_NOROOT, others keep only their ambient set; the saved ids become
-// the effective ones and SECBIT_KEEP_CAPS is cleared.
-func (c *Credentials) execCreds() {
-	permitted := c.Ambient
-	effective := c.Ambient
-	if c.Securebits&SecbitNoroot == 0 && (c.RUID == 0 || c.EUID == 0) {
-		permitted = c.Inheritable | c.Bounding | c.Ambient
-		if c.EUID == 0 {
-			effective = permitted
+// execCreds applies execve's transformation (capabilities(7),
+// "Transformation of capabilities during execve"; Linux's
+// cap_bprm_creds_from_file) for a program whose file capabilities are
+// file (nil for none; the set-user-ID bit is not applied):
+//
+//	P'(permitted) = (P(inheritable) & F(inheritable)) | (F(permitted) & P(bounding)) | P'(ambient)
+//	P'(effective) = F(effective) ? P'(permitted) : P'(ambient)
+//	P'(ambient)   = file capabilities ? 0 : P(ambient)
+//
+// Root (a real or effective uid 0, unless SECBIT_NOROOT) is treated as if
+// the file had every capability, and with effective uid 0 the effective
+// flag set. A file with the effective flag whose permitted set is not all
+// granted fails with EPERM (a program that would not run as it expects).
+// With no_new_privs, nothing is gained beyond the old permitted set. The
+// saved and filesystem ids become the effective ones and
+// SECBIT_KEEP_CAPS is cleared. c is unchanged on error.
+func (c *Credentials) execCreds(file *vfs.FileCaps, noNewPrivs bool) error {
+	old := *c
+	var effective bool
+	var permitted uint64
+	if file != nil {
+		fP, fI := file.Permitted&CapValidMask, file.Inheritable&CapValidMask
+		effective = file.Effective
+		permitted = old.Bounding&fP | old.Inheritable&fI
+		if effective && fP&^permitted != 0 {
+			return unix.EPERM
 		}
 	}
-	c.Permitted, c.Effective = permitted&CapValidMask, effective&CapValidMask
+	// handle_privileged_root; a setuid-root program with file
+	// capabilities (a non-root real uid, effective uid 0) gets only the
+	// file's.
+	if old.Securebits&SecbitNoroot == 0 && !(file != nil && old.RUID != 0 && old.EUID == 0) {
+		if old.RUID == 0 || old.EUID == 0 {
+			permitted = old.Bounding | old.Inheritable
+		}
+		if old.EUID == 0 {
+			effective = true
+		}
+	}
+	if noNewPrivs && permitted&^old.Permitted != 0 {
+		permitted &= old.Permitted
+	}
+	ambient := old.Ambient
+	if file != nil {
+		ambient = 0
+	}
+	permitted |= ambient
+	eff := ambient
+	if effective {
+		eff = permitted
+	}
+	c.Permitted, c.Effective, c.Ambient = permitted&CapValidMask, eff&CapValidMask, ambient
 	c.SUID, c.FSUID = c.EUID, c.EUID
 	c.SGID, c.FSGID = c.EGID, c.EGID
 	c.Securebits &^= SecbitKeepCaps
+	return nil
 }
 
-// applyExecCreds runs execCreds on the process at exec.
-func (p *Process) applyExecCreds() {
-	p.UpdateCreds(func(c *Credentials) error { c.execCreds(); return nil })
+// checkExecCreds reports whether execCreds would fail for the process.
+func (p *Process) checkExecCreds(file *vfs.FileCaps) error {
+	c := p.Creds()
+	return c.execCreds(file, p.NoNewPrivs)
+}
+
+// applyExecCreds runs execCreds on the process at exec, past the point
+// of no return (checkExecCreds said it would succeed; should it fail
+// after all, the credentials become the ones it gives a file without
+// capabilities, never more).
+func (p *Process) applyExecCreds(file *vfs.FileCaps) {
+	p.UpdateCreds(func(c *Credentials) error {
+		if err := c.execCreds(file, p.NoNewPrivs); err != nil {
+			return c.execCreds(nil, p.NoNewPrivs)
+		}
+		return nil
+	})
 }

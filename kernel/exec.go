@@ -299,6 +299,24 @@ func (t *execTarget) exePath() string {
 	return t.exe.bin.Path
 }
 
+// fileCaps returns the capabilities of the ELF file that runs (for a
+// script, its interpreter's, as Linux applies them), nil when it has
+// none; errors are execve's (EINVAL for a malformed attribute).
+func (t *execTarget) fileCaps() (*vfs.FileCaps, error) {
+	caps, ok, err := vfs.FileCapsOf(t.exe.f.loc)
+	if err != nil {
+		var errno unix.Errno
+		if errors.As(err, &errno) {
+			return nil, errno
+		}
+		return nil, unix.EIO
+	}
+	if !ok {
+		return nil, nil
+	}
+	return &caps, nil
+}
+
 func (t *execTarget) close() {
 	t.exe.f.Close()
 	if t.interp != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/arch/amd64"
+	"github.com/elfloader/elfloader/vfs"
 )
 
 // family is a process's place among its relatives: the parent that waits
@@ -299,6 +300,15 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 		return unix.ENOEXEC
 	}
 	defer target.close()
+	// The program's file capabilities decide the new credentials; a
+	// malformed set, or one the process cannot be given, fails here.
+	fileCaps, err := target.fileCaps()
+	if err != nil {
+		return err
+	}
+	if err := p.checkExecCreds(fileCaps); err != nil {
+		return err
+	}
 	// The new program is known to load: the other threads go first.
 	p.mu.Lock()
 	threads := len(p.tasks)
@@ -331,13 +341,13 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 		t.KillBySignal(int(unix.SIGSEGV))
 		return nil
 	}
-	t.replaceImage(img, target, envp)
+	t.replaceImage(img, target, envp, fileCaps)
 	return nil
 }
 
 // replaceImage makes the loaded image the process's program: the exec
 // half of execve past its point of no return.
-func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string) {
+func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string, fileCaps *vfs.FileCaps) {
 	p := t.p
 	old := p.mm
 	p.mm = img.mm
@@ -362,7 +372,7 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string)
 	}
 	p.markExec() // before the close-on-exec descriptors tell anyone
 	p.files.ExecCloseOnExec()
-	p.applyExecCreds()
+	p.applyExecCreds(fileCaps)
 	p.mu.Lock()
 	for i := range p.sigacts {
 		if p.sigacts[i].Handler != linux.SIG_IGN {

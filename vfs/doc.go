@@ -16,6 +16,10 @@
 //     flags, ENAMETOOLONG),
 //   - the *at operations (OpenAt, StatAt, MkdirAt, RenameAt, ...) taking a
 //     per-process Context (root, cwd, umask, credentials),
+//   - the meaning of the system.posix_acl_* attributes (POSIX ACLs:
+//     validation, mode sync, the ACL permission check, inheritance of
+//     default ACLs; acl.go) and the format of security.capability
+//     (filecaps.go), on filesystems that keep them (ACLSupporter),
 //   - open file descriptions of the filesystem (File: offset, status flags,
 //     getdents64 encoding, record locks, readiness and wait queues). The
 //     kernel wraps a File in kernel.VFSFile, its one file abstraction, and

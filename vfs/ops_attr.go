@@ -47,7 +47,7 @@ func AccessAt(ctx *Context, start Location, path string, mode uint32, flags int)
 			return unix.EROFS
 		}
 	}
-	return checkPermission(ctx.Cred, &st, mode)
+	return checkPermission(ctx.Cred, loc.Dentry.inode, &st, mode)
 }
 
 // ReadlinkAt implements readlinkat(2). An empty path reads the link that
@@ -112,7 +112,10 @@ func ChmodAt(ctx *Context, start Location, path string, mode uint32, flags int) 
 	if !isOwnerOrRoot(ctx.Cred, &st) {
 		return unix.EPERM
 	}
-	return setAttrAt(loc, SetAttr{Mask: AttrMode, Mode: mode & 0o7777})
+	if err := setAttrAt(loc, SetAttr{Mask: AttrMode, Mode: mode & 0o7777}); err != nil {
+		return err
+	}
+	return chmodACL(loc.Dentry.inode, mode)
 }
 
 // ChownAt implements fchownat(2); uid or gid -1 leaves it unchanged.
@@ -158,9 +161,17 @@ func ChownAt(ctx *Context, start Location, path string, uid, gid int, flags int)
 		if loc.Mount.ReadOnly() {
 			return unix.EROFS
 		}
-		return nil
+	} else if err := setAttrAt(loc, attr); err != nil {
+		return err
 	}
-	return setAttrAt(loc, attr)
+	// Any chown of a non-directory drops its file capabilities, as
+	// Linux's ATTR_KILL_PRIV does; only in the in-memory filesystems (a
+	// host file's ownership is recorded, not applied, and so are its
+	// attributes left alone).
+	if st.Type() != unix.S_IFDIR && supportsACL(loc.Dentry.inode) {
+		killFileCaps(loc.Dentry.inode)
+	}
+	return nil
 }
 
 // UtimensAt implements utimensat(2). times nil means "both now";
@@ -217,7 +228,7 @@ func UtimensAt(ctx *Context, start Location, path string, times *[2]unix.Timespe
 			if explicit {
 				return unix.EPERM
 			}
-			if err := checkPermission(ctx.Cred, &st, unix.W_OK); err != nil {
+			if err := checkPermission(ctx.Cred, loc.Dentry.inode, &st, unix.W_OK); err != nil {
 				return err
 			}
 		}

@@ -31,13 +31,19 @@ func prepareCreate(ctx *Context, start Location, path string) (parentResult, err
 	return p, nil
 }
 
-// MkdirAt implements mkdirat(2); mode is masked with the umask.
+// MkdirAt implements mkdirat(2); mode is masked with the umask, or by
+// the directory's default ACL which the new one inherits (createMode).
 func MkdirAt(ctx *Context, start Location, path string, mode uint32) error {
 	p, err := prepareCreate(ctx, start, path)
 	if err != nil {
 		return err
 	}
-	if _, err = p.dir.Dentry.inode.Mkdir(p.name, (mode&^ctx.Umask)&0o7777, ctx.Cred); err != nil {
+	perm, inherit := createMode(ctx, p.dir.Dentry.inode, unix.S_IFDIR, mode)
+	in, err := p.dir.Dentry.inode.Mkdir(p.name, perm, ctx.Cred)
+	if err != nil {
+		return err
+	}
+	if err := inherit.apply(in); err != nil {
 		return err
 	}
 	notifyEntry(p.dir, p.name, unix.IN_CREATE|unix.IN_ISDIR, 0)
@@ -46,7 +52,7 @@ func MkdirAt(ctx *Context, start Location, path string, mode uint32) error {
 
 // MknodAt implements mknodat(2) for regular files, FIFOs and sockets
 // (EPERM for device nodes, EINVAL for other types). mode is masked with
-// the umask.
+// the umask (or the directory's default ACL: createMode).
 func MknodAt(ctx *Context, start Location, path string, mode uint32, dev uint64) error {
 	typ := mode & unix.S_IFMT
 	switch typ {
@@ -72,7 +78,12 @@ func MknodAt(ctx *Context, start Location, path string, mode uint32, dev uint64)
 	if (typ == unix.S_IFCHR || typ == unix.S_IFBLK) && ctx.Cred.UID != 0 {
 		return unix.EPERM
 	}
-	if _, err = p.dir.Dentry.inode.Create(p.name, typ|(mode&^ctx.Umask)&0o7777, dev, ctx.Cred); err != nil {
+	perm, inherit := createMode(ctx, p.dir.Dentry.inode, typ, mode)
+	in, err := p.dir.Dentry.inode.Create(p.name, typ|perm, dev, ctx.Cred)
+	if err != nil {
+		return err
+	}
+	if err := inherit.apply(in); err != nil {
 		return err
 	}
 	notifyEntry(p.dir, p.name, unix.IN_CREATE, 0)

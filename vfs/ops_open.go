@@ -155,8 +155,12 @@ func openCreate(ctx *Context, start Location, path string, how OpenHow, opts res
 			if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {
 				return Location{}, false, err
 			}
-			mode := unix.S_IFREG | (how.Mode&^ctx.Umask)&0o7777
-			if _, err := p.dir.Dentry.inode.Create(p.name, mode, 0, ctx.Cred); err != nil {
+			perm, inherit := createMode(ctx, p.dir.Dentry.inode, unix.S_IFREG, how.Mode)
+			in, err := p.dir.Dentry.inode.Create(p.name, unix.S_IFREG|perm, 0, ctx.Cred)
+			if err != nil {
+				return Location{}, false, err
+			}
+			if err := inherit.apply(in); err != nil {
 				return Location{}, false, err
 			}
 			notifyEntry(p.dir, p.name, unix.IN_CREATE, 0)

@@ -8,9 +8,10 @@ import (
 
 // Extended attributes (xattr(7)): the path operations behind getxattr,
 // setxattr, listxattr and removexattr and their l* and f* forms. A name
-// belongs to one of the namespaces user., trusted. and security.; the
-// system. namespace (POSIX ACLs) is not supported, as on a filesystem
-// mounted without ACLs (EOPNOTSUPP). The namespace rules:
+// belongs to one of the namespaces user., trusted. and security., or is
+// one of the two POSIX ACLs of the system. namespace (system.posix_acl_access
+// and system.posix_acl_default, acl.go: EOPNOTSUPP on filesystems that keep
+// no ACLs; other system. names are EOPNOTSUPP). The namespace rules:
 //   - user.: regular files and directories only (others: EPERM to change,
 //     ENODATA to read); reading needs read permission, changing needs
 //     write permission; on a sticky directory only its owner may change
@@ -18,6 +19,12 @@ import (
 //   - trusted.: only a privileged caller sees or changes them (others:
 //     ENODATA, EPERM, and listxattr leaves them out).
 //   - security.: anyone may read; changing needs privilege.
+//     security.capability (file capabilities, capabilities(7)) must be a
+//     revision 2 or 3 blob (EINVAL otherwise); a revision 3 one whose
+//     root id is 0 is kept as revision 2, as Linux's cap_convert_nscap and
+//     cap_inode_getsecurity show it to the initial namespace.
+//   - system.posix_acl_*: anyone may read; only the owner or a privileged
+//     caller may change (acl.go).
 
 // XattrNameMax and XattrSizeMax are Linux's limits on a name and a value.
 const (
@@ -44,6 +51,9 @@ func checkXattrName(name string) error {
 	if name == "" || len(name) > XattrNameMax {
 		return unix.ERANGE
 	}
+	if isACLName(name) {
+		return nil
+	}
 	for _, ns := range []string{xattrUser, xattrTrusted, xattrSecurity} {
 		if strings.HasPrefix(name, ns) {
 			if len(name) == len(ns) {
@@ -55,8 +65,9 @@ func checkXattrName(name string) error {
 	return unix.EOPNOTSUPP
 }
 
-// xattrPermission applies the namespace rules of the comment above.
-func xattrPermission(cred Cred, st *Stat, name string, access xattrAccess) error {
+// xattrPermission applies the namespace rules of the comment above to
+// in, whose stat is st.
+func xattrPermission(cred Cred, in Inode, st *Stat, name string, access xattrAccess) error {
 	switch {
 	case strings.HasPrefix(name, xattrTrusted):
 		if cred.UID != 0 {
@@ -83,9 +94,9 @@ func xattrPermission(cred Cred, st *Stat, name string, access xattrAccess) error
 		if st.IsDir() && st.Mode&unix.S_ISVTX != 0 && !isOwnerOrRoot(cred, st) {
 			return unix.EPERM
 		}
-		return checkPermission(cred, st, unix.W_OK)
+		return checkPermission(cred, in, st, unix.W_OK)
 	}
-	return checkPermission(cred, st, unix.R_OK)
+	return checkPermission(cred, in, st, unix.R_OK)
 }
 
 // xattrTarget resolves path (flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH)
@@ -116,7 +127,7 @@ func xattrToChange(ctx *Context, start Location, path string, flags int, name st
 	if loc.Mount.ReadOnly() {
 		return Location{}, nil, unix.EROFS
 	}
-	if err := xattrPermission(ctx.Cred, &st, name, xattrWrite); err != nil {
+	if err := xattrPermission(ctx.Cred, loc.Dentry.inode, &st, name, xattrWrite); err != nil {
 		return Location{}, nil, err
 	}
 	return loc, x, nil
@@ -127,11 +138,14 @@ func GetXattrAt(ctx *Context, start Location, path string, flags int, name strin
 	if err := checkXattrName(name); err != nil {
 		return nil, err
 	}
-	_, x, st, err := xattrTarget(ctx, start, path, flags)
+	loc, x, st, err := xattrTarget(ctx, start, path, flags)
 	if err != nil {
 		return nil, err
 	}
-	if err := xattrPermission(ctx.Cred, &st, name, xattrRead); err != nil {
+	if isACLName(name) {
+		return getACL(loc, name)
+	}
+	if err := xattrPermission(ctx.Cred, loc.Dentry.inode, &st, name, xattrRead); err != nil {
 		return nil, err
 	}
 	return x.GetXattr(name)
@@ -149,6 +163,24 @@ func SetXattrAt(ctx *Context, start Location, path string, flags int, name strin
 	if len(value) > XattrSizeMax {
 		return unix.E2BIG
 	}
+	if isACLName(name) {
+		loc, err := locate(ctx, start, path, flags)
+		if err != nil {
+			return err
+		}
+		if len(value) == 0 {
+			value = nil // an empty value removes the list, as Linux's do_set_acl
+		}
+		return setACL(ctx, loc, name, value)
+	}
+	if name == FileCapsXattr {
+		// The format is checked before the caller's privilege, as in
+		// Linux's vfs_setxattr (cap_convert_nscap).
+		var err error
+		if value, err = convertFileCaps(value); err != nil {
+			return err
+		}
+	}
 	loc, x, err := xattrToChange(ctx, start, path, flags, name)
 	if err != nil {
 		return err
@@ -165,6 +197,13 @@ func RemoveXattrAt(ctx *Context, start Location, path string, flags int, name st
 	if err := checkXattrName(name); err != nil {
 		return err
 	}
+	if isACLName(name) {
+		loc, err := locate(ctx, start, path, flags)
+		if err != nil {
+			return err
+		}
+		return setACL(ctx, loc, name, nil)
+	}
 	loc, x, err := xattrToChange(ctx, start, path, flags, name)
 	if err != nil {
 		return err
@@ -178,7 +217,7 @@ func RemoveXattrAt(ctx *Context, start Location, path string, flags int, name st
 
 // ListXattrAt returns the names the caller may see, in the store's order.
 func ListXattrAt(ctx *Context, start Location, path string, flags int) ([]string, error) {
-	_, x, _, err := xattrTarget(ctx, start, path, flags)
+	loc, x, _, err := xattrTarget(ctx, start, path, flags)
 	if err == unix.EOPNOTSUPP {
 		return nil, nil // no store: no attributes
 	}
@@ -191,7 +230,7 @@ func ListXattrAt(ctx *Context, start Location, path string, flags int) ([]string
 	}
 	visible := names[:0]
 	for _, n := range names {
-		if checkXattrName(n) != nil {
+		if checkXattrName(n) != nil || isACLName(n) && !supportsACL(loc.Dentry.inode) {
 			continue
 		}
 		if strings.HasPrefix(n, xattrTrusted) && ctx.Cred.UID != 0 {

@@ -2,15 +2,24 @@ package vfs
 
 import "golang.org/x/sys/unix"
 
-// checkPermission applies the classic owner/group/other rules for the
-// access mask (R_OK|W_OK|X_OK) to st. UID 0 passes, except that X_OK on a
-// non-directory needs at least one execute bit.
-func checkPermission(cred Cred, st *Stat, mask uint32) error {
+// checkPermission applies the owner/group/other rules for the access
+// mask (R_OK|W_OK|X_OK) to st, the stat of in, as Linux's
+// acl_permission_check: the owner gets the owner bits; anyone else is
+// judged by the inode's access ACL if it has one (acl(5)) and the group
+// bits are not all clear, else by the group or other bits. UID 0 passes,
+// except that X_OK on a non-directory needs at least one execute bit. in
+// may be nil (no ACL).
+func checkPermission(cred Cred, in Inode, st *Stat, mask uint32) error {
 	if cred.UID == 0 {
 		if mask&unix.X_OK != 0 && !st.IsDir() && st.Mode&0o111 == 0 {
 			return unix.EACCES
 		}
 		return nil
+	}
+	if st.UID != cred.UID && st.Mode&0o070 != 0 && in != nil {
+		if acl := storedACL(in, ACLAccessXattr); acl != nil {
+			return aclPermission(cred, st, acl, mask)
+		}
 	}
 	var bits uint32
 	switch {
@@ -37,7 +46,7 @@ func mayAccess(ctx *Context, loc Location, mask uint32) error {
 	if err != nil {
 		return err
 	}
-	return checkPermission(ctx.Cred, &st, mask)
+	return checkPermission(ctx.Cred, loc.Dentry.inode, &st, mask)
 }
 
 // isOwnerOrRoot reports whether cred may change st's mode or times.

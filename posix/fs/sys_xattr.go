@@ -13,7 +13,7 @@ import (
 )
 
 func registerXattr(tb *shim.Table) {
-	const note = "user., trusted. and security. namespaces with xattr(7)'s rules; system.posix_acl_* EOPNOTSUPP (no ACLs, as a filesystem mounted without them); host files' own attributes, changed only on :rw volumes"
+	const note = "user., trusted. and security. namespaces with xattr(7)'s rules; POSIX ACLs (system.posix_acl_access/default, acl(5)) on the in-memory filesystems, enforced by the permission check and inherited on create; security.capability checked (revision 2/3) and applied at execve; host files' own attributes, changed only on :rw volumes (their ACLs are not shown: EOPNOTSUPP)"
 	tb.Register(unix.SYS_SETXATTR, shim.Full, note, sysSetxattr)
 	tb.Register(unix.SYS_LSETXATTR, shim.Full, note, sysLsetxattr)
 	tb.Register(unix.SYS_FSETXATTR, shim.Full, note, sysFsetxattr)

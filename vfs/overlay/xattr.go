@@ -16,6 +16,24 @@ const privateXattrPrefix = "trusted.overlay."
 
 func isPrivateXattr(name string) bool { return strings.HasPrefix(name, privateXattrPrefix) }
 
+// POSIX ACLs are the upper layer's (a ramfs keeps them); a lower file's
+// are its own filesystem's when that keeps ACLs the vfs's way (a ramfs
+// image), and none otherwise (a host directory's ACLs are the host's and
+// are not shown, as a host directory mounted directly does not show them).
+
+// SupportsACL implements vfs.ACLSupporter.
+func (n *node) SupportsACL() bool { return true }
+
+// layerKeepsACLs reports whether in's filesystem keeps ACLs the vfs's way.
+func layerKeepsACLs(in vfs.Inode) bool {
+	s, ok := in.(vfs.ACLSupporter)
+	return ok && s.SupportsACL()
+}
+
+func isACLXattr(name string) bool {
+	return name == vfs.ACLAccessXattr || name == vfs.ACLDefaultXattr
+}
+
 // readLayer returns the layer whose attributes are current.
 func (n *node) readLayer() vfs.Inode {
 	if u := n.currentUpper(); u != nil {
@@ -29,8 +47,9 @@ func (n *node) GetXattr(name string) ([]byte, error) {
 	if isPrivateXattr(name) {
 		return nil, unix.ENODATA
 	}
-	x, ok := n.readLayer().(vfs.Xattrer)
-	if !ok {
+	layer := n.readLayer()
+	x, ok := layer.(vfs.Xattrer)
+	if !ok || isACLXattr(name) && !layerKeepsACLs(layer) {
 		return nil, unix.ENODATA
 	}
 	return x.GetXattr(name)
@@ -38,7 +57,8 @@ func (n *node) GetXattr(name string) ([]byte, error) {
 
 // ListXattr implements vfs.Xattrer.
 func (n *node) ListXattr() ([]string, error) {
-	x, ok := n.readLayer().(vfs.Xattrer)
+	layer := n.readLayer()
+	x, ok := layer.(vfs.Xattrer)
 	if !ok {
 		return nil, nil
 	}
@@ -46,9 +66,10 @@ func (n *node) ListXattr() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	acls := layerKeepsACLs(layer)
 	visible := names[:0]
 	for _, name := range names {
-		if !isPrivateXattr(name) {
+		if !isPrivateXattr(name) && (acls || !isACLXattr(name)) {
 			visible = append(visible, name)
 		}
 	}
@@ -106,8 +127,9 @@ func copyXattrs(lower, upper vfs.Inode) {
 	if err != nil {
 		return
 	}
+	acls := layerKeepsACLs(lower)
 	for _, name := range names {
-		if isPrivateXattr(name) {
+		if isPrivateXattr(name) || isACLXattr(name) && !acls {
 			continue
 		}
 		if v, err := lx.GetXattr(name); err == nil {

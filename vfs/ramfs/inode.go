@@ -485,6 +485,10 @@ func (n *Inode) readDir(c int64, yield func(vfs.DirEntry) bool) error {
 
 // Xattrs (vfs.Xattrer).
 
+// SupportsACL implements vfs.ACLSupporter: a ramfs keeps POSIX ACLs (as
+// tmpfs does), stored by the vfs as system.posix_acl_* attributes.
+func (n *Inode) SupportsACL() bool { return true }
+
 // GetXattr implements vfs.Xattrer.
 func (n *Inode) GetXattr(name string) ([]byte, error) {
 	n.mu.Lock()
