@@ -49,11 +49,13 @@ func (s *state) collect(k *kernel.Kernel, start uint64) {
 			roots = append(roots, pr.process)
 		}
 		for t, kr := range pr.threads {
-			if live[t] {
-				roots = append(roots, kr)
-			} else {
+			// A thread that made its keyring before the walk of the
+			// tasks and was not found by it has exited.
+			if !live[t] && kr.gen <= start {
 				delete(pr.threads, t)
+				continue
 			}
+			roots = append(roots, kr)
 		}
 	}
 	for _, ur := range s.users {
@@ -75,6 +77,11 @@ func (s *state) collect(k *kernel.Kernel, start uint64) {
 	}
 	for _, r := range roots {
 		mark(r)
+	}
+	for _, k := range s.keys {
+		if k.gen > start {
+			mark(k) // new keys, and what they already link, are spared
+		}
 	}
 	for sn, k := range s.keys {
 		if marked[k] || k.gen > start {
