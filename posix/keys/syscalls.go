@@ -326,7 +326,7 @@ func sysKeyctl(t *kernel.Task, a shim.Args) (uint64, error) {
 			gid = overflowGID
 		}
 		info := fmt.Sprintf("%s;%d;%d;%08x;%s\x00", k.typ.name, int32(k.uid), gid, k.perm, k.desc)
-		if a[2] != 0 && a[3] >= uint64(len(info)) {
+		if a[2] != 0 && uint64(uint32(a[3])) >= uint64(len(info)) { // buflen is an unsigned int
 			if err := t.CopyOut(a[2], []byte(info)); err != nil {
 				return 0, err
 			}

@@ -327,12 +327,14 @@ int main(int argc, char **argv) {
 	describe("k5 invalidated", k5);
 
 	long k6 = add("user", "k6", "six", 3, SESSION);
-	res("timeout k6", kc(KEYCTL_SET_TIMEOUT, k6, 1, 0, 0));
+	// Two seconds: at least one whole second before it expires (timeouts
+	// count in whole seconds of the real-time clock).
+	res("timeout k6", kc(KEYCTL_SET_TIMEOUT, k6, 2, 0, 0));
 	describe("k6 before expiry", k6);
 	long k7 = add("user", "k7", "seven", 5, SESSION);
 	res("timeout k7 then clear it", kc(KEYCTL_SET_TIMEOUT, k7, 1, 0, 0));
 	kc(KEYCTL_SET_TIMEOUT, k7, 0, 0, 0);
-	struct timespec ts = {1, 300000000};
+	struct timespec ts = {2, 300000000};
 	nanosleep(&ts, NULL);
 	describe("k6 expired", k6);
 	readkey("k6 expired", k6);
