@@ -102,3 +102,11 @@ func (s *state) forget(k *key) {
 		k.quota = 0
 	}
 }
+
+// touch makes an existing key count as new for a collection under way:
+// it just became a task's session keyring, which that collection's walk
+// of the tasks may have missed.
+func (s *state) touch(k *key) {
+	s.gen++
+	k.gen = s.gen
+}

@@ -19,7 +19,7 @@ import (
 func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_ADD_KEY, shim.Full, "key types user, logon and keyring (others ENODEV, as a kernel built without them); creates or updates in the target keyring", sysAddKey)
 	tb.Register(unix.SYS_REQUEST_KEY, shim.Partial, "searches the thread, process and session keyrings; never runs /sbin/request-key: a key not found is ENOKEY even with callout information", sysRequestKey)
-	tb.Register(unix.SYS_KEYCTL, shim.Partial, "all keyring operations (ids, sessions, update, revoke, invalidate, chown, setperm, describe, clear, link, unlink, move, search, read, timeouts, security, session to parent, persistent, capabilities); not DH_COMPUTE, PKEY_*, RESTRICT_KEYRING, WATCH_KEY (EOPNOTSUPP); INSTANTIATE, NEGATE, REJECT, ASSUME_AUTHORITY only as a task without a request_key authorisation (no upcalls)", sysKeyctl)
+	tb.Register(unix.SYS_KEYCTL, shim.Partial, "all keyring operations (ids, sessions, update, revoke, invalidate, chown, setperm, describe, clear, link, unlink, move, search, read, timeouts, security, session to parent, persistent, capabilities); not DH_COMPUTE, PKEY_*, RESTRICT_KEYRING, WATCH_KEY (EOPNOTSUPP); INSTANTIATE, NEGATE, REJECT, ASSUME_AUTHORITY only as a task without a request_key authorisation (no upcalls); SESSION_TO_PARENT takes effect at once and is EPERM for the first process (its parent is not elfloader's)", sysKeyctl)
 }
 
 // Limits of security/keys.
@@ -452,6 +452,7 @@ func (s *state) joinSession(t *kernel.Task, a shim.Args) (uint64, error) {
 	} else if k == tc.session {
 		return 0, nil
 	}
+	s.touch(k)
 	setCred(t, tc, func(n *taskCred) { n.session = k })
 	return uint64(k.serial), nil
 }
@@ -653,8 +654,10 @@ func (s *state) sessionToParent(t *kernel.Task, c caller) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Linux refuses the global init only; a parent outside elfloader's
+	// kernel (the first process's) cannot be changed from here.
 	pp := t.Kernel().ProcessByPID(t.Process().PPID())
-	if pp == nil || pp.PID <= 1 {
+	if pp == nil {
 		return 0, unix.EPERM
 	}
 	tasks := pp.Tasks()
@@ -675,6 +678,7 @@ func (s *state) sessionToParent(t *kernel.Task, c caller) (uint64, error) {
 	if ptc.session != nil && ptc.session.uid != my.EUID || k.uid != my.EUID {
 		return 0, unix.EPERM
 	}
+	s.touch(k)
 	setCred(pt, ptc, func(n *taskCred) { n.session = k })
 	return 0, nil
 }

@@ -353,6 +353,45 @@ int main(int argc, char **argv) {
 	same("new thread's thread keyring", thread_ring_new, thread_ring);
 	same("new thread's process keyring", thread_proc, thread_proc_main);
 
+	// Many keys come and go (elfloader collects the keys nothing refers
+	// to as it goes): the ones still referenced survive, in the thread,
+	// process and session keyrings and in another process's session.
+	int up[2], down[2];
+	if (pipe(up) != 0 || pipe(down) != 0)
+		return 1;
+	pid_t holder_pid = fork();
+	if (holder_pid == 0) {
+		kc(KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0);
+		long ck = add("user", "only-in-child", "kept", 4, SESSION);
+		char c = 0;
+		if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) != 1)
+			_exit(1);
+		readkey("holder child: its key after the churn", ck);
+		_exit(0);
+	}
+	char c = 0;
+	if (read(up[0], &c, 1) != 1)
+		return 1;
+	long churn = add("keyring", "churn", NULL, 0, SESSION);
+	long inproc = add("user", "inproc", "p", 1, PROCESS);
+	long inthread = add("user", "inthread", "t", 1, THREAD);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 150; i++) {
+			char name[32];
+			snprintf(name, sizeof name, "tmp%d", i);
+			add("user", name, "x", 1, churn);
+		}
+		num("churn keys", kc(KEYCTL_READ, churn, 0, 0, 0) / 4);
+		kc(KEYCTL_CLEAR, churn, 0, 0, 0);
+	}
+	readkey("inproc after the churn", inproc);
+	readkey("inthread after the churn", inthread);
+	readkey("k2 after the churn", k2);
+	readkey("k7 after the churn", k7);
+	if (write(down[1], &c, 1) != 1)
+		return 1;
+	wait_child(holder_pid);
+
 	// fork: the child shares the session keyring, has no thread or
 	// process keyring.
 	pid_t pid = fork();
