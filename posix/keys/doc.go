@@ -15,10 +15,12 @@
 // execve keeps; thread and process keyrings live in this package, keyed by
 // the kernel's Process and Task, recognise an execve by the process's new
 // address space and go with the process (Process.OnExit). Keys no keyring
-// or task refers to any more are collected (gc.go).
+// or task refers to any more are collected (gc.go); each uid's keys count
+// against the host's /proc/sys/kernel/keys quotas (EDQUOT).
 //
 // request_key only searches: no /sbin/request-key upcall is ever run, so a
-// key that is not found is ENOKEY even with callout information.
+// key that is not found is ENOKEY even with callout information. There is
+// no /proc/keys or /proc/key-users.
 //
 // It depends on kernel, shim and abi/linux only.
 package keys

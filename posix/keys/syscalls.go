@@ -251,7 +251,7 @@ func sysKeyctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, unix.EPERM // no authorisation key is ever assumed
 	case unix.KEYCTL_NEGATE, unix.KEYCTL_REJECT:
 		if op == unix.KEYCTL_REJECT {
-			if e := a[4]; e == 0 || e >= 4096 || e == 512 || e == 513 || e == 514 || e == 516 {
+			if e := uint32(a[3]); e == 0 || e >= 4096 || e == 512 || e == 513 || e == 514 || e == 516 {
 				return 0, unix.EINVAL
 			}
 		}

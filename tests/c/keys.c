@@ -275,6 +275,21 @@ int main(int argc, char **argv) {
 	contents("thread keyring", THREAD);
 	same("request kr", req("keyring", "kr", NULL, 0), kr);
 
+	// Instantiation needs a request_key authorisation, which no task
+	// here holds; unknown operations; bad pointers.
+	res("instantiate without authority", kc(12, k2, (long)"x", 1, 0));
+	res("negate without authority", kc(13, k2, 10, 0, 0));
+	res("reject with a bad error", kc(19, k2, 10, 0, 0));
+	res("reject without authority", kc(19, k2, 10, EKEYREJECTED, 0));
+	num("assume no authority", kc(16, 0, 0, 0, 0));
+	res("assume authority -1", kc(16, -1, 0, 0, 0));
+	res("assume authority over k2", kc(16, k2, 0, 0, 0));
+	res("unknown operation", kc(99, 0, 0, 0, 0));
+	res("add with a bad type pointer", add((const char *)8, "x", "x", 1, SESSION));
+	res("add with a bad payload pointer", add("user", "x", (const void *)8, 1, SESSION));
+	res("describe into a bad buffer", kc(KEYCTL_DESCRIBE, k2, 8, 100, 0));
+	res("request with a bad description", req("user", (const char *)8, NULL, 0));
+
 	// Permissions: possession, ownership, groups.
 	res("setperm invalid bits", kc(KEYCTL_SETPERM, k1, 0x40000000, 0, 0));
 	res("chown k1 to 1234", kc(KEYCTL_CHOWN, k1, 1234, -1, 0));
