@@ -5,6 +5,7 @@ import (
 	"github.com/elfloader/elfloader/posix/event"
 	"github.com/elfloader/elfloader/posix/fs"
 	"github.com/elfloader/elfloader/posix/ipc"
+	"github.com/elfloader/elfloader/posix/keys"
 	"github.com/elfloader/elfloader/posix/mm"
 	"github.com/elfloader/elfloader/posix/power"
 	"github.com/elfloader/elfloader/posix/process"
@@ -24,6 +25,7 @@ func newSyscallTable() *shim.Table {
 	process.Register(tb)
 	creds.Register(tb)
 	ipc.Register(tb)
+	keys.Register(tb)
 	mm.Register(tb)
 	timer.Register(tb)
 	random.Register(tb)
