@@ -37,11 +37,15 @@ type Timer struct {
 
 // NewTimer creates a timer for the process.
 func (p *Process) NewTimer(clock, notify, sig int, value uint64, target *Task) *Timer {
+	return p.newTimer(clock, nil, notify, sig, value, target)
+}
+
+func (p *Process) newTimer(clock int, cpu *CPUClock, notify, sig int, value uint64, target *Task) *Timer {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	id := p.nextTimerID
 	p.nextTimerID++
-	tm := &Timer{p: p, id: id, clock: clock, notify: notify, sig: sig, value: value, target: target}
+	tm := &Timer{p: p, id: id, clock: clock, cpu: cpu, notify: notify, sig: sig, value: value, target: target}
 	if p.timers == nil {
 		p.timers = map[int]*Timer{}
 	}
@@ -51,9 +55,7 @@ func (p *Process) NewTimer(clock, notify, sig int, value uint64, target *Task) *
 
 // NewCPUTimer creates a POSIX timer on a CPU-time clock.
 func (p *Process) NewCPUTimer(clock CPUClock, notify, sig int, value uint64, target *Task) *Timer {
-	tm := p.NewTimer(-1, notify, sig, value, target)
-	tm.cpu = &clock
-	return tm
+	return p.newTimer(-1, &clock, notify, sig, value, target)
 }
 
 // DeletePOSIXTimers disarms and forgets every POSIX timer (execve: the
