@@ -370,6 +370,8 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string,
 		p.files = shared.Fork()
 		shared.Release()
 	}
+	// POSIX timers end with the old program; alarm and the itimers stay.
+	p.DeletePOSIXTimers()
 	p.markExec() // before the close-on-exec descriptors tell anyone
 	p.files.ExecCloseOnExec()
 	p.applyExecCreds(fileCaps)

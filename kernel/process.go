@@ -83,6 +83,10 @@ type Process struct {
 	nextTimerID int
 	timers      map[int]*Timer
 	realTimer   *Timer
+	// virtTimer and profTimer are ITIMER_VIRTUAL and ITIMER_PROF.
+	virtTimer, profTimer *Timer
+	// cpu accounts the process's CPU time (cputime.go).
+	cpu processCPU
 }
 
 // PPID is the parent's PID as getppid(2) reports it: the reaper's after
@@ -167,7 +171,7 @@ func (p *Process) exit(status int) {
 		t.notify()
 	}
 	p.mu.Lock()
-	timers := []*Timer{p.realTimer}
+	timers := []*Timer{p.realTimer, p.virtTimer, p.profTimer}
 	for _, tm := range p.timers {
 		timers = append(timers, tm)
 	}

@@ -48,6 +48,15 @@ func (pp procProvider) OSRelease() string {
 
 func (pp procProvider) BootTime() time.Time { return pp.k.bootTime }
 
+// SyscallServed implements procfs.SyscallServer (/proc/config.gz) when
+// the syscall dispatcher can tell which calls it serves.
+func (pp procProvider) SyscallServed(nr uint64) (served, known bool) {
+	if s, ok := pp.k.cfg.Syscalls.(interface{ Served(nr uint64) bool }); ok {
+		return s.Served(nr), true
+	}
+	return false, false
+}
+
 // Mounts lists the mount tree of the kernel's vfs (what mount(2) and the
 // new mount API change), else the configured table.
 func (pp procProvider) Mounts() []procfs.Mount {

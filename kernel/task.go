@@ -63,6 +63,8 @@ type Task struct {
 	// task's goroutine is done.
 	zapped atomic.Bool
 	gone   chan struct{}
+	// cpu is where the task's CPU time is read (cputime.go).
+	cpu taskCPU
 }
 
 // Kernel returns the task's kernel.
@@ -152,6 +154,7 @@ func (t *Task) run() {
 		return
 	}
 	t.ctx = ctx
+	t.noteContext(ctx)
 	defer func() { t.ctx.Release() }()
 	*ctx.Regs() = t.initial
 	if t.fpImage != nil {
@@ -211,6 +214,7 @@ func (t *Task) run() {
 		}
 	}
 	t.dropBounces()
+	t.retireCPU()
 	t.finish()
 }
 
@@ -251,6 +255,7 @@ func (t *Task) followAddressSpace() error {
 	*nc.Regs() = *old.Regs()
 	nc.SetExtendedStateStd(old.ExtendedStateStd())
 	t.ctx = nc
+	t.noteContext(nc)
 	old.Release()
 	return nil
 }

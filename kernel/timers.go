@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"runtime"
 	"sync"
 	"time"
 
@@ -25,20 +26,72 @@ type Timer struct {
 	overrun  int
 	timer    *time.Timer
 	gen      int
+
+	// A CPU-time timer (ITIMER_VIRTUAL, ITIMER_PROF, timer_create on a CPU
+	// clock) has cpu set: cpuNext is its expiry on that clock (0:
+	// disarmed) and stop ends the goroutine that watches the clock.
+	cpu     *CPUClock
+	cpuNext time.Duration
+	stop    chan struct{}
 }
 
 // NewTimer creates a timer for the process.
 func (p *Process) NewTimer(clock, notify, sig int, value uint64, target *Task) *Timer {
+	return p.newTimer(clock, nil, notify, sig, value, target)
+}
+
+func (p *Process) newTimer(clock int, cpu *CPUClock, notify, sig int, value uint64, target *Task) *Timer {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	id := p.nextTimerID
 	p.nextTimerID++
-	tm := &Timer{p: p, id: id, clock: clock, notify: notify, sig: sig, value: value, target: target}
+	tm := &Timer{p: p, id: id, clock: clock, cpu: cpu, notify: notify, sig: sig, value: value, target: target}
 	if p.timers == nil {
 		p.timers = map[int]*Timer{}
 	}
 	p.timers[id] = tm
 	return tm
+}
+
+// NewCPUTimer creates a POSIX timer on a CPU-time clock.
+func (p *Process) NewCPUTimer(clock CPUClock, notify, sig int, value uint64, target *Task) *Timer {
+	return p.newTimer(-1, &clock, notify, sig, value, target)
+}
+
+// DeletePOSIXTimers disarms and forgets every POSIX timer (execve: the
+// new program does not inherit them; the itimers stay).
+func (p *Process) DeletePOSIXTimers() {
+	p.mu.Lock()
+	timers := p.timers
+	p.timers = nil
+	p.mu.Unlock()
+	for _, tm := range timers {
+		tm.Set(0, 0)
+	}
+}
+
+// VirtualTimer is the process's ITIMER_VIRTUAL (SIGVTALRM): it counts the
+// process's user CPU time.
+func (p *Process) VirtualTimer() *Timer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.virtTimer == nil {
+		p.virtTimer = &Timer{p: p, id: -1, sig: int(unix.SIGVTALRM), notify: linux.SIGEV_SIGNAL, clock: -1,
+			cpu: &CPUClock{P: p, Which: CPUClockVirt}}
+	}
+	return p.virtTimer
+}
+
+// ProfTimer is the process's ITIMER_PROF (SIGPROF): it counts the
+// process's user and system CPU time.
+func (p *Process) ProfTimer() *Timer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.profTimer == nil {
+		p.profTimer = &Timer{p: p, id: -1, sig: int(unix.SIGPROF), notify: linux.SIGEV_SIGNAL, clock: -1,
+			cpu: &CPUClock{P: p, Which: CPUClockProf}}
+	}
+	return p.profTimer
 }
 
 // TimerByID finds a POSIX timer.
@@ -76,6 +129,9 @@ func (tm *Timer) ID() int { return tm.id }
 
 // Get returns the time left and the interval.
 func (tm *Timer) Get() (left, interval time.Duration) {
+	if tm.cpu != nil {
+		return tm.getCPU()
+	}
 	tm.mu.Lock()
 	defer tm.mu.Unlock()
 	if tm.next.IsZero() {
@@ -91,6 +147,9 @@ func (tm *Timer) Get() (left, interval time.Duration) {
 // Set arms the timer to fire after first (0 disarms) and then every
 // interval, returning the previous setting.
 func (tm *Timer) Set(first, interval time.Duration) (oldLeft, oldInterval time.Duration) {
+	if tm.cpu != nil {
+		return tm.setCPU(first, interval)
+	}
 	oldLeft, oldInterval = tm.Get()
 	tm.mu.Lock()
 	defer tm.mu.Unlock()
@@ -127,6 +186,12 @@ func (tm *Timer) fire(gen int) {
 	} else {
 		tm.next = time.Time{}
 	}
+	tm.signalUnlock()
+}
+
+// signalUnlock sends the timer's expiry signal (unless it is SIGEV_NONE);
+// tm.mu is held on entry and released.
+func (tm *Timer) signalUnlock() {
 	send := tm.notify != linux.SIGEV_NONE
 	si := NewSigInfo(tm.sig, linux.SI_TIMER)
 	if tm.id < 0 {
@@ -143,6 +208,100 @@ func (tm *Timer) fire(gen int) {
 		target.SendSignal(si)
 	} else {
 		tm.p.SendSignal(si)
+	}
+}
+
+// CPUClock is the CPU-time clock the timer measures, nil for a wall clock.
+func (tm *Timer) CPUClock() *CPUClock { return tm.cpu }
+
+// minCPUPoll bounds how often a CPU timer samples its clock: far below
+// the host's tick, which is the resolution of user and system time.
+const minCPUPoll = time.Millisecond
+
+func (tm *Timer) getCPU() (left, interval time.Duration) {
+	now := tm.cpu.Now()
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	if tm.cpuNext == 0 {
+		return 0, tm.interval
+	}
+	left = tm.cpuNext - now
+	if left <= 0 {
+		// Due and about to fire: still armed (Linux reports a tick).
+		left = time.Microsecond
+	}
+	return left, tm.interval
+}
+
+func (tm *Timer) setCPU(first, interval time.Duration) (oldLeft, oldInterval time.Duration) {
+	oldLeft, oldInterval = tm.getCPU()
+	var now time.Duration
+	if first > 0 {
+		now = tm.cpu.Now()
+	}
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	tm.gen++
+	if tm.stop != nil {
+		close(tm.stop)
+		tm.stop = nil
+	}
+	tm.interval = interval
+	tm.overrun = 0
+	if first <= 0 {
+		tm.cpuNext = 0
+		return
+	}
+	tm.cpuNext = now + first
+	tm.stop = make(chan struct{})
+	go tm.watchCPU(tm.gen, tm.stop)
+	return
+}
+
+// watchCPU samples the timer's clock and fires when it reaches the expiry.
+// The clock advances at most as fast as the host has CPUs, so sleeping
+// for the time left divided by their number never passes the expiry:
+// the timer fires within a poll (at most minCPUPoll times the CPUs, and
+// the clock's own tick) of the right CPU time, never early. An idle
+// process's timer costs a sample every (time left / CPUs).
+func (tm *Timer) watchCPU(gen int, stop chan struct{}) {
+	defer tm.p.k.RecoverInternal("cpu timer")
+	cpus := time.Duration(max(runtime.NumCPU(), 1))
+	sleep := time.NewTimer(time.Hour)
+	defer sleep.Stop()
+	for {
+		now := tm.cpu.Now()
+		tm.mu.Lock()
+		if gen != tm.gen || tm.p.Exiting() || tm.cpu.stopped() {
+			tm.mu.Unlock()
+			return
+		}
+		left := tm.cpuNext - now
+		if left <= 0 {
+			last := tm.interval <= 0
+			if last {
+				tm.cpuNext = 0
+			} else {
+				tm.cpuNext += tm.interval
+				for tm.cpuNext <= now {
+					tm.cpuNext += tm.interval
+					tm.overrun++
+				}
+				left = tm.cpuNext - now
+			}
+			tm.signalUnlock()
+			if last {
+				return
+			}
+		} else {
+			tm.mu.Unlock()
+		}
+		sleep.Reset(max(left/cpus, minCPUPoll))
+		select {
+		case <-stop:
+			return
+		case <-sleep.C:
+		}
 	}
 }
 

@@ -175,6 +175,16 @@ func (tb *Table) Lookup(nr uint64) Entry {
 	return Entry{Nr: nr, Name: linux.SyscallName(nr), Level: Missing}
 }
 
+// Served reports whether nr has a handler that serves it, fully or in
+// part (a stub only answers an error).
+func (tb *Table) Served(nr uint64) bool {
+	if nr > linux.MaxSyscall || tb.entries[nr] == nil {
+		return false
+	}
+	l := tb.entries[nr].Level
+	return l == Full || l == Partial
+}
+
 // Entries lists every syscall number the ABI defines, registered or not.
 func (tb *Table) Entries() []Entry {
 	var out []Entry

@@ -12,7 +12,7 @@ import (
 
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
-	tb.Register(unix.SYS_CLOCK_GETTIME, shim.Full, "REALTIME, MONOTONIC, BOOTTIME, the COARSE/RAW variants and the CPU-time clocks, read from the host", sysClockGettime)
+	tb.Register(unix.SYS_CLOCK_GETTIME, shim.Full, "REALTIME, MONOTONIC, BOOTTIME, the COARSE/RAW variants read from the host; the CPU-time clocks (also clock_getcpuclockid's and pthread_getcpuclockid's) sum the host's accounting of the app's threads", sysClockGettime)
 	tb.Register(unix.SYS_CLOCK_GETRES, shim.Full, "", sysClockGetres)
 	tb.Register(unix.SYS_GETTIMEOFDAY, shim.Full, "the timezone argument is filled with UTC", sysGettimeofday)
 	tb.Register(unix.SYS_TIME, shim.Full, "", sysTime)
@@ -54,6 +54,12 @@ func getTimespec(t *kernel.Task, addr uint64) (unix.Timespec, error) {
 
 func sysClockGettime(t *kernel.Task, a shim.Args) (uint64, error) {
 	id := a.Int(0)
+	if c, ok, err := cpuClock(t, id, true); ok {
+		if err != nil {
+			return 0, err
+		}
+		return 0, putTimespec(t, a[1], unix.NsecToTimespec(int64(c.Now())))
+	}
 	if !validClock(id) {
 		return 0, unix.EINVAL
 	}
@@ -66,6 +72,14 @@ func sysClockGettime(t *kernel.Task, a shim.Args) (uint64, error) {
 
 func sysClockGetres(t *kernel.Task, a shim.Args) (uint64, error) {
 	id := a.Int(0)
+	if c, ok, err := cpuClock(t, id, true); ok {
+		// glibc's clock_getcpuclockid validates its id here (EINVAL
+		// becomes ESRCH).
+		if err != nil || a[1] == 0 {
+			return 0, err
+		}
+		return 0, putTimespec(t, a[1], unix.NsecToTimespec(int64(kernel.HostCPUClockRes(c.Which))))
+	}
 	if !validClock(id) {
 		return 0, unix.EINVAL
 	}

@@ -20,6 +20,8 @@ type FS struct {
 	// bootID is /proc/sys/kernel/random/boot_id: fixed for the instance.
 	bootID string
 	root   *dirNode
+	// config is /proc/config.gz, compressed on first read (config.go).
+	config configGz
 }
 
 // New returns a procfs showing the processes and machine state that p

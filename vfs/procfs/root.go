@@ -59,6 +59,7 @@ func (fs *FS) buildRoot() *dirNode {
 	b := &builder{fs: fs}
 	rootAttrs := b.attrs(unix.S_IFDIR | 0o555)
 	fixed := []entry{
+		fs.configFile(b),
 		b.file("cpuinfo", fs.hostFile("cpuinfo")),
 		b.file("filesystems", func() ([]byte, error) { return filesystemsText(), nil }),
 		b.file("loadavg", fs.hostFile("loadavg")),
