@@ -92,6 +92,15 @@ func (env *Env) Run(ctx context.Context, w Workload) Result {
 		r.Skipped = "GNU time not installed (scripts/deps.sh installs it)"
 		return r
 	}
+	if w.Setup != nil {
+		// Before the program is resolved: the setup may build it.
+		cleanup, err := w.Setup(ctx, env.Elfloader)
+		if err != nil {
+			r.Notes = append(r.Notes, "setup failed: "+err.Error())
+			return r
+		}
+		defer cleanup()
+	}
 	argv, err := w.Program.Argv(ctx, env.Compiler)
 	if err != nil {
 		r.Skipped = err.Error()
@@ -130,14 +139,6 @@ func (env *Env) Run(ctx context.Context, w Workload) Result {
 		runs = 1
 	}
 
-	if w.Setup != nil {
-		cleanup, err := w.Setup(ctx, env.Elfloader)
-		if err != nil {
-			r.Notes = append(r.Notes, "setup failed: "+err.Error())
-			return r
-		}
-		defer cleanup()
-	}
 	env.logf("benchmark", "workload", w.Name, "runs", runs, "sides", len(sides))
 	for _, c := range sides {
 		out, err := RunOnce(ctx, c.argv, timeout)
