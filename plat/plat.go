@@ -57,8 +57,6 @@ type Context interface {
 	ExtendedStateStd() []byte
 	// SetExtendedStateStd loads a validated standard-format XSAVE image.
 	SetExtendedStateStd(img []byte)
-	// CopyExtendedState gives this context the extended state of parent.
-	CopyExtendedState(parent Context)
 	// Release frees the context; the OS thread must not run app code again.
 	Release()
 }

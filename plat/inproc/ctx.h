@@ -48,6 +48,11 @@
 /* Pointer to the app's extended state (XSAVEC compacted image, 64-byte
  * aligned), allocated per thread with the size CPUID reports. */
 #define EP_FP_APP 344
+/* The extended-state components saved and restored on every crossing
+ * (XCR0 & FP_HOT_COMPONENTS): the ones Go code on the thread can change. */
+#define EP_FP_MASK 352
+/* Scratch word for the control-register compares of ep_host_exit. */
+#define EP_SCRATCH 360
 #define EP_SIZE 384
 
 #define EP_STATE_HOST 0
@@ -94,7 +99,9 @@ struct ep_ctx {
 	uint16_t pad3;
 	uint64_t fast_calls;
 	uint8_t *fp_app;
-	uint8_t pad2[EP_SIZE - EP_FP_APP - 8];
+	uint64_t fp_mask;
+	uint64_t scratch;
+	uint8_t pad2[EP_SIZE - EP_SCRATCH - 8];
 };
 
 struct ep_ctx *ep_ctx_new(uint32_t fp_size);
@@ -113,6 +120,5 @@ void ep_bench_xsave(struct ep_ctx *c, long n);
 void ep_bench_fsbase(long n);
 void ep_fp_to_std(struct ep_ctx *c, void *dst);
 void ep_fp_from_std(struct ep_ctx *c, const void *src);
-void ep_fp_copy(struct ep_ctx *dst, const struct ep_ctx *src, uint32_t fp_size);
 #endif
 #endif

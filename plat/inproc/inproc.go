@@ -258,12 +258,6 @@ func (ctx *Context) SetExtendedStateStd(img []byte) {
 	C.ep_fp_from_std(ctx.c, unsafe.Pointer(&buf[0]))
 }
 
-// CopyExtendedState gives ctx the extended state of parent (clone).
-func (ctx *Context) CopyExtendedState(parent plat.Context) {
-	if p, ok := parent.(*Context); ok {
-		C.ep_fp_copy(ctx.c, p.c, C.uint32_t(ctx.p.fpSize))
-	}
-}
 
 // alignedBuffer returns a zeroed, 64-byte-aligned buffer of size bytes for
 // XSAVE images. (Go heap objects do not move; the buffer is only used

@@ -38,6 +38,25 @@ _Static_assert(offsetof(struct ep_ctx, host_mxcsr) == EP_HOST_MXCSR, "mxcsr");
 _Static_assert(offsetof(struct ep_ctx, host_fcw) == EP_HOST_FCW, "fcw");
 _Static_assert(offsetof(struct ep_ctx, fast_calls) == EP_FAST_CALLS, "fast_calls");
 _Static_assert(offsetof(struct ep_ctx, fp_app) == EP_FP_APP, "fp_app");
+_Static_assert(offsetof(struct ep_ctx, fp_mask) == EP_FP_MASK, "fp_mask");
+_Static_assert(offsetof(struct ep_ctx, scratch) == EP_SCRATCH, "scratch");
+
+/* The components Go code running on an app thread between two crossings
+ * can change: x87 (fninit), SSE, the upper halves of ymm0-15 and zmm0-15
+ * (VEX instructions and vzeroupper zero them) and the opmask registers
+ * (the runtime's AVX-512 GC scanning). Go never touches zmm16-31 (only
+ * its async-preemption code, which restores them), PKRU, AMX tiles or
+ * APX registers: those stay live in the CPU across a crossing and are only
+ * saved when Go needs the whole state (ep_fp_to_std), on the same thread.
+ * Glibc's string functions leave zmm16-31 in use, so this keeps 1 KiB (and
+ * 8 KiB of tile data for AMX programs) out of every XSAVEC and XRSTOR. */
+#define FP_HOT_COMPONENTS ((1u << 0) | (1u << 1) | (1u << 2) | (1u << 5) | (1u << 6))
+
+static uint64_t xcr0(void) {
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
 _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
@@ -217,6 +236,7 @@ struct ep_ctx *ep_ctx_new(uint32_t fp_size) {
 	}
 	memset(c->fp_app, 0, fp_size);
 	c->self = c;
+	c->fp_mask = xcr0() & FP_HOT_COMPONENTS;
 	c->regs.eflags = 0x202;
 	/* A valid initial xsave image: every component in its init state, MXCSR default. */
 	uint32_t mxcsr = 0x1f80;
@@ -252,7 +272,8 @@ void ep_fp_to_std(struct ep_ctx *c, void *dst) {
 	uint32_t mxcsr;
 	uint16_t fcw;
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
-	__asm__ volatile("xrstor64 (%0)" ::"r"(c->fp_app), "a"(-1), "d"(-1) : "memory");
+	/* The hot components from the buffer; the others are still live. */
+	__asm__ volatile("xrstor64 (%0)" ::"r"(c->fp_app), "a"((uint32_t)c->fp_mask), "d"(0) : "memory");
 	__asm__ volatile("xsave64 (%0)" ::"r"(dst), "a"(-1), "d"(-1) : "memory");
 	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
 }
@@ -266,11 +287,6 @@ void ep_fp_from_std(struct ep_ctx *c, const void *src) {
 	__asm__ volatile("xrstor64 (%0)" ::"r"(src), "a"(-1), "d"(-1) : "memory");
 	__asm__ volatile("xsavec64 (%0)" ::"r"(c->fp_app), "a"(-1), "d"(-1) : "memory");
 	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
-}
-
-/* Copies another thread's extended state (clone inherits it). */
-void ep_fp_copy(struct ep_ctx *dst, const struct ep_ctx *src, uint32_t fp_size) {
-	memcpy(dst->fp_app, src->fp_app, fp_size);
 }
 
 /* Atomically replaces the 8 (or 16) aligned bytes at addr if they still
@@ -297,8 +313,8 @@ void ep_bench_xsave(struct ep_ctx *c, long n) {
 	uint16_t fcw;
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
 	for (long i = 0; i < n; i++) {
-		__asm__ volatile("xrstor64 (%0)" ::"r"(c->fp_app), "a"(-1), "d"(-1) : "memory");
-		__asm__ volatile("xsavec64 (%0)" ::"r"(c->fp_app), "a"(-1), "d"(-1) : "memory");
+		__asm__ volatile("xrstor64 (%0)" ::"r"(c->fp_app), "a"((uint32_t)c->fp_mask), "d"(0) : "memory");
+		__asm__ volatile("xsavec64 (%0)" ::"r"(c->fp_app), "a"((uint32_t)c->fp_mask), "d"(0) : "memory");
 	}
 	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
 }

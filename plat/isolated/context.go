@@ -269,13 +269,6 @@ func (ctx *Context) SetExtendedStateStd(img []byte) {
 	copy(ctx.xsaveArea(), img)
 }
 
-// CopyExtendedState implements plat.Context.
-func (ctx *Context) CopyExtendedState(parent plat.Context) {
-	if p, ok := parent.(*Context); ok {
-		copy(ctx.xsaveArea(), p.xsaveArea())
-	}
-}
-
 func (ctx *Context) kick() error {
 	if ctx.done.Load() || !ctx.as.alive() {
 		return unix.ESRCH
