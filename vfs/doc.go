@@ -17,7 +17,8 @@
 //   - the *at operations (OpenAt, StatAt, MkdirAt, RenameAt, ...) taking a
 //     per-process Context (root, cwd, umask, credentials),
 //   - open file descriptions of the filesystem (File: offset, status flags,
-//     getdents64 encoding, record locks, readiness and wait queues). The
+//     getdents64 encoding, record locks, leases (lease.go), readiness and
+//     wait queues). The
 //     kernel wraps a File in kernel.VFSFile, its one file abstraction, and
 //     keeps the per-process descriptor table (kernel.FDTable).
 //
