@@ -217,7 +217,12 @@ func drainEpoll(epfd int) bool {
 // (si_code SI_KERNEL): to one thread, one process or every process of a
 // group; no owner, no signal.
 func (k *Kernel) sendSIGIO(o linux.FOwnerEx) {
-	si := NewSigInfo(int(unix.SIGIO), linux.SI_KERNEL)
+	k.SignalOwner(o, NewSigInfo(int(unix.SIGIO), linux.SI_KERNEL))
+}
+
+// SignalOwner sends si to a file's owner (send_sigio): one thread, one
+// process or every process of a group; no owner, no signal.
+func (k *Kernel) SignalOwner(o linux.FOwnerEx, si SigInfo) {
 	switch o.Type {
 	case linux.F_OWNER_TID:
 		if t := k.TaskByTID(int(o.Pid)); t != nil {

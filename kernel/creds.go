@@ -28,6 +28,7 @@ const (
 	CapSysNice        = 23
 	CapSysResource    = 24
 	CapMknod          = 27
+	CapLease          = 28
 	CapMacOverride    = 32
 	// CapLastCap is the highest capability the kernel knows
 	// (/proc/sys/kernel/cap_last_cap).

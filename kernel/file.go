@@ -67,6 +67,21 @@ type OwnedFile interface {
 type FileOwner struct {
 	mu    sync.Mutex
 	owner linux.FOwnerEx
+	sig   int // F_SETSIG: the signal sent instead of SIGIO (0: SIGIO)
+}
+
+// Sig is F_GETSIG's answer.
+func (o *FileOwner) Sig() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sig
+}
+
+// SetSig records F_SETSIG's signal (0 restores SIGIO).
+func (o *FileOwner) SetSig(sig int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sig = sig
 }
 
 // Owner implements OwnedFile.

@@ -40,6 +40,22 @@ func (pp procProvider) Process(pid int) (procfs.Process, bool) {
 
 func (pp procProvider) Hostname() string { return pp.k.Hostname() }
 
+// LeaseBreakTime implements procfs.LeaseTimer: the VFS's lease-break
+// time (/proc/sys/fs/lease-break-time).
+func (pp procProvider) LeaseBreakTime() int {
+	if v := pp.k.VFS(); v != nil {
+		return v.LeaseBreakTime()
+	}
+	return vfs.DefaultLeaseBreakTime
+}
+
+// SetLeaseBreakTime implements procfs.LeaseTimer.
+func (pp procProvider) SetLeaseBreakTime(seconds int) {
+	if v := pp.k.VFS(); v != nil {
+		v.SetLeaseBreakTime(seconds)
+	}
+}
+
 func (pp procProvider) OSRelease() string {
 	var u unix.Utsname
 	unix.Uname(&u)

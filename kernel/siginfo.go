@@ -58,3 +58,9 @@ func (si *SigInfo) SetStatus(status int) {
 
 // SetValue sets si_value (sigqueue).
 func (si *SigInfo) SetValue(v uint64) { binary.LittleEndian.PutUint64(si[24:], v) }
+
+// SetPoll sets si_band and si_fd (SIGPOLL-style signals: F_SETSIG).
+func (si *SigInfo) SetPoll(band int64, fd int) {
+	binary.LittleEndian.PutUint64(si[16:], uint64(band))
+	binary.LittleEndian.PutUint32(si[24:], uint32(int32(fd)))
+}

@@ -21,7 +21,8 @@
 //     default ACLs; acl.go) and the format of security.capability
 //     (filecaps.go), on filesystems that keep them (ACLSupporter),
 //   - open file descriptions of the filesystem (File: offset, status flags,
-//     getdents64 encoding, record locks, readiness and wait queues). The
+//     getdents64 encoding, record locks, leases (lease.go), readiness and
+//     wait queues). The
 //     kernel wraps a File in kernel.VFSFile, its one file abstraction, and
 //     keeps the per-process descriptor table (kernel.FDTable).
 //

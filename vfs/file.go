@@ -23,6 +23,9 @@ type File struct {
 
 	readable, writable bool
 	flags              atomic.Int32 // open flags as seen by F_GETFL
+	// counted: the open is in the VFS's lease table (regular files
+	// opened by OpenAt), which the last DecRef undoes.
+	counted bool
 
 	mu  sync.Mutex // offset and dirent cookie
 	off int64
@@ -56,6 +59,9 @@ func (f *File) DecRef() {
 	}
 	if f.loc.Valid() {
 		f.loc.Mount.vfs.releaseLocks(f.loc, f)
+		if f.counted {
+			f.loc.Mount.vfs.leases.closed(f.loc.WatchKey(), f, !f.writable)
+		}
 		f.loc.Mount.unpin(f.writable)
 	}
 	if f.impl != nil {

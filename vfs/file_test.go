@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/elfloader/elfloader/vfs"
 	"golang.org/x/sys/unix"
@@ -65,11 +66,24 @@ func TestRecordLocks(t *testing.T) {
 func TestFifoInRamfs(t *testing.T) {
 	_, ctx := newTree(t)
 	must(t, vfs.MknodAt(ctx, ctx.Root, "/fifo", unix.S_IFIFO|0o644, 0))
-	w, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_WRONLY})
-	must(t, err)
+	// A blocking write-only open waits for a reader (fifo(7)).
+	opened := make(chan *vfs.File)
+	go func() {
+		w, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_WRONLY})
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- w
+	}()
+	select {
+	case <-opened:
+		t.Fatal("write-only FIFO open did not wait for a reader")
+	case <-time.After(50 * time.Millisecond):
+	}
 	r, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_RDONLY})
 	must(t, err)
 	defer r.DecRef()
+	w := <-opened
 	if _, err := w.Write(context.Background(), []byte("via fifo")); err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +101,70 @@ func TestFifoInRamfs(t *testing.T) {
 	if st.Type() != unix.S_IFIFO {
 		t.Fatalf("fstat fifo mode %o", st.Mode)
 	}
+}
+
+// TestFifoOpenRules: O_NONBLOCK readers and O_RDWR never wait, an
+// O_NONBLOCK writer without reader is ENXIO, and a waiting open ends
+// with EINTR when its context does (a signal).
+func TestFifoOpenRules(t *testing.T) {
+	_, ctx := newTree(t)
+	must(t, vfs.MknodAt(ctx, ctx.Root, "/fifo", unix.S_IFIFO|0o644, 0))
+	if _, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_WRONLY | unix.O_NONBLOCK}); !errors.Is(err, unix.ENXIO) {
+		t.Fatalf("non-blocking writer without reader: %v", err)
+	}
+	r, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_NONBLOCK})
+	must(t, err)
+	r.DecRef()
+	rw, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_RDWR})
+	must(t, err)
+	rw.DecRef()
+	wait, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_RDONLY, Wait: wait}); !errors.Is(err, unix.EINTR) {
+		t.Fatalf("interrupted reader: %v", err)
+	}
+	// The interrupted reader is gone: a non-blocking writer finds none.
+	if _, err := vfs.OpenAt(ctx, ctx.Root, "/fifo", vfs.OpenHow{Flags: unix.O_WRONLY | unix.O_NONBLOCK}); !errors.Is(err, unix.ENXIO) {
+		t.Fatalf("non-blocking writer after the interrupted reader: %v", err)
+	}
+}
+
+// TestLeaseRules: grants and refusals, and a break that waits for the
+// holder's release.
+func TestLeaseRules(t *testing.T) {
+	_, ctx := newTree(t)
+	f, err := vfs.OpenAt(ctx, ctx.Root, "/dir/file", vfs.OpenHow{Flags: unix.O_RDONLY})
+	must(t, err)
+	defer f.DecRef()
+	if err := f.SetLease(unix.F_UNLCK, nil); !errors.Is(err, unix.EAGAIN) {
+		t.Fatalf("F_UNLCK without lease: %v", err)
+	}
+	broken := make(chan struct{}, 1)
+	must(t, f.SetLease(unix.F_WRLCK, func() { broken <- struct{}{} }))
+	done := make(chan error)
+	go func() {
+		g, err := vfs.OpenAt(ctx, ctx.Root, "/dir/file", vfs.OpenHow{Flags: unix.O_WRONLY})
+		if err == nil {
+			g.DecRef()
+		}
+		done <- err
+	}()
+	<-broken
+	if got := f.GetLease(); got != unix.F_UNLCK {
+		t.Fatalf("F_GETLEASE during a writer's break: %d", got)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("open did not wait for the break: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	must(t, f.SetLease(unix.F_UNLCK, nil))
+	must(t, <-done)
+	g, err := vfs.OpenAt(ctx, ctx.Root, "/dir/file", vfs.OpenHow{Flags: unix.O_WRONLY | unix.O_NONBLOCK})
+	if err != nil {
+		t.Fatalf("open without lease: %v", err)
+	}
+	g.DecRef()
 }
 
 func TestOPath(t *testing.T) {

@@ -159,6 +159,8 @@ type VFS struct {
 
 	notify notifier // inotify watches
 
+	leases leaseTable // open counts and leases of regular files (lease.go)
+
 	devicesMu sync.RWMutex
 	devices   DeviceOpener // char and block devices by number (SetDevices)
 }

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"context"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -238,6 +239,13 @@ func UtimensAt(ctx *Context, start Location, path string, times *[2]unix.Timespe
 
 // TruncateAt implements truncate(2).
 func TruncateAt(ctx *Context, start Location, path string, length int64) error {
+	return TruncateAtWait(ctx, start, path, length, nil)
+}
+
+// TruncateAtWait is TruncateAt that first breaks the file's leases,
+// waiting for their holders under wait (nil: without end) as an open for
+// writing does (vfs_truncate's break_lease); EINTR when wait ends.
+func TruncateAtWait(ctx *Context, start Location, path string, length int64, wait context.Context) error {
 	if length < 0 {
 		return unix.EINVAL
 	}
@@ -256,6 +264,12 @@ func TruncateAt(ctx *Context, start Location, path string, length int64) error {
 		return unix.EROFS
 	}
 	if err := mayAccess(ctx, loc, unix.W_OK); err != nil {
+		return err
+	}
+	if wait == nil {
+		wait = context.Background()
+	}
+	if err := loc.Mount.vfs.leases.breakLeases(wait, loc.WatchKey(), true, false); err != nil {
 		return err
 	}
 	if err := loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: length}); err != nil {

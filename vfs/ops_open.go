@@ -13,6 +13,11 @@ type OpenHow struct {
 	Flags   int
 	Mode    uint32
 	Resolve uint64
+	// Wait is the context of the waits an open may make (a FIFO waiting
+	// for its other end, an open waiting for a lease break): a signal
+	// ends it, and the open then fails with EINTR. nil waits without
+	// end.
+	Wait context.Context
 }
 
 const knownResolveFlags = unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_MAGICLINKS |
@@ -50,7 +55,7 @@ func OpenAt(ctx *Context, start Location, path string, how OpenHow) (*File, erro
 	if err != nil {
 		return nil, err
 	}
-	return openResolved(ctx, loc, flags, created)
+	return openResolved(ctx, loc, flags, created, how.Wait)
 }
 
 // OpenLocation opens the file at loc, already found (open_by_handle_at),
@@ -62,12 +67,15 @@ func OpenLocation(ctx *Context, loc Location, flags int) (*File, error) {
 	if flags&unix.O_PATH != 0 {
 		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	}
-	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL), false)
+	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL), false, nil)
 }
 
 // openResolved is the second half of an open, once the path is resolved
-// (created: the file was just made by this open).
-func openResolved(ctx *Context, loc Location, flags int, created bool) (*File, error) {
+// (created: the file was just made by this open). wait is OpenHow.Wait.
+func openResolved(ctx *Context, loc Location, flags int, created bool, wait context.Context) (*File, error) {
+	if wait == nil {
+		wait = context.Background()
+	}
 	isPath := flags&unix.O_PATH != 0
 	typ := loc.Dentry.typ
 	if typ == unix.S_IFLNK {
@@ -104,19 +112,56 @@ func openResolved(ctx *Context, loc Location, flags int, created bool) (*File, e
 		if err := mayAccess(ctx, loc, mask); err != nil {
 			return nil, err
 		}
-		if flags&unix.O_TRUNC != 0 && typ == unix.S_IFREG {
-			if err := loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: 0}); err != nil {
-				return nil, err
-			}
-			notifyInode(loc, unix.IN_MODIFY)
+	}
+	// A regular file's open is counted for the lease rules, then breaks
+	// the leases it conflicts with before it truncates (do_dentry_open's
+	// break_lease comes before handle_truncate; as there, an O_RDONLY
+	// open with O_TRUNC breaks only write leases).
+	counted := typ == unix.S_IFREG
+	lt, key := &loc.Mount.vfs.leases, loc.WatchKey()
+	uncount := func() {
+		if counted {
+			lt.closed(key, nil, !wantWrite)
 		}
+	}
+	if counted {
+		lt.opened(key, !wantWrite)
+		if err := lt.breakLeases(wait, key, wantWrite, flags&unix.O_NONBLOCK != 0); err != nil {
+			uncount()
+			return nil, err
+		}
+	}
+	if !created && flags&unix.O_TRUNC != 0 && typ == unix.S_IFREG {
+		if err := loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: 0}); err != nil {
+			uncount()
+			return nil, err
+		}
+		notifyInode(loc, unix.IN_MODIFY)
 	}
 	impl, err := openInode(loc, flags)
 	if err != nil {
+		uncount()
 		return nil, err
 	}
+	if w, ok := impl.(OpenWaiter); ok {
+		// A FIFO's open waits for the other end (fifo(7)).
+		if err := w.WaitOpen(wait); err != nil {
+			impl.Release()
+			uncount()
+			return nil, err
+		}
+	}
 	notifyInode(loc, unix.IN_OPEN)
-	return NewFile(loc, impl, flags), nil
+	f := NewFile(loc, impl, flags)
+	f.counted = counted
+	return f, nil
+}
+
+// OpenWaiter is implemented by files whose open may wait after the file
+// is opened: a FIFO's end waits for its peer. WaitOpen returns EINTR when
+// ctx ends; the caller then releases the file.
+type OpenWaiter interface {
+	WaitOpen(ctx context.Context) error
 }
 
 // openInode opens the inode at loc: a device node (on any filesystem) is

@@ -256,7 +256,13 @@ func sysTruncate(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a.Long(1) < 0 {
 		return 0, unix.EINVAL
 	}
-	return 0, vfs.TruncateAt(ctx, loc, p, a.Long(1))
+	wait := &openWait{t: t}
+	defer wait.stop()
+	err = vfs.TruncateAtWait(ctx, loc, p, a.Long(1), wait)
+	if err == unix.EINTR && wait.Err() != nil {
+		return 0, kernel.ERESTARTSYS // a lease break interrupted by a signal
+	}
+	return 0, err
 }
 
 func sysFtruncate(t *kernel.Task, a shim.Args) (uint64, error) {

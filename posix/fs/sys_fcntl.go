@@ -12,7 +12,7 @@ import (
 )
 
 func registerFcntl(tb *shim.Table) {
-	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_ADD_SEALS/F_GET_SEALS (F_SEAL_WRITE is not refused with EBUSY while a writable shared mapping exists), F_GETOWN/F_SETOWN(_EX) on sockets, pipes and vfs files; O_ASYNC sends SIGIO (si_code SI_KERNEL) to the owner when input arrives on a socket or pipe, not on in-memory files, and never for output space; no F_SETSIG, no SIGURG; others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_ADD_SEALS/F_GET_SEALS (F_SEAL_WRITE is not refused with EBUSY while a writable shared mapping exists), F_GETOWN/F_SETOWN(_EX) on sockets, pipes and vfs files; O_ASYNC sends SIGIO (si_code SI_KERNEL) to the owner when input arrives on a socket or pipe, not on in-memory files, and never for output space; F_SETLEASE/F_GETLEASE on regular vfs files (elfloader's own leases, broken by opens and truncate(2) of the app's processes, /proc/sys/fs/lease-break-time); F_SETSIG/F_GETSIG on vfs files (EINVAL on host pipes and sockets): the signal is used for lease breaks (with si_fd), O_ASYNC input still sends SIGIO; no SIGURG; others EINVAL", sysFcntl)
 	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
 }
 
@@ -59,6 +59,27 @@ func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	case unix.F_GET_SEALS, unix.F_ADD_SEALS:
 		return seals(f, cmd, uint32(a[2]))
+	case unix.F_GETSIG:
+		if sf, ok := f.(sigFile); ok {
+			return uint64(sf.Sig()), nil
+		}
+	case unix.F_SETSIG:
+		if sf, ok := f.(sigFile); ok {
+			sig := a[2]
+			if sig > linux.NumSignals {
+				return 0, unix.EINVAL
+			}
+			sf.SetSig(int(sig))
+			return 0, nil
+		}
+	case unix.F_SETLEASE:
+		return 0, setLease(t, f, fd, a[2])
+	case unix.F_GETLEASE:
+		vf, ok := f.(*kernel.VFSFile)
+		if !ok {
+			return 0, unix.EINVAL
+		}
+		return uint64(vf.F.GetLease()), nil
 	}
 	return 0, unix.EINVAL
 }
@@ -111,6 +132,63 @@ func setOwner(t *kernel.Task, f kernel.OwnedFile, o linux.FOwnerEx) error {
 // idInUse reports whether id is a live thread ID or a process group ID.
 func idInUse(k *kernel.Kernel, id int) bool {
 	return k.TaskByTID(id) != nil || len(k.GroupMembers(id)) > 0
+}
+
+// sigFile is implemented by files that keep F_SETSIG's signal.
+type sigFile interface {
+	Sig() int
+	SetSig(int)
+}
+
+// siBandMsg is si_band for a lease break sent with F_SETSIG (POLL_MSG:
+// POLLIN|POLLRDNORM|POLLMSG).
+const siBandMsg = 0x1 | 0x40 | 0x400
+
+// pollMsg is si_code POLL_MSG.
+const pollMsg = 3
+
+// setLease serves F_SETLEASE: a lease on a regular file of the vfs, held
+// by the open file description; only the file's owner or CAP_LEASE may
+// take one (EACCES). The caller becomes the file's owner (the receiver of
+// the break's signal), as lease_setup does; the break sends the F_SETSIG
+// signal with si_fd = fd, or SIGIO.
+func setLease(t *kernel.Task, f kernel.File, fd int, arg uint64) error {
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
+		return unix.EINVAL
+	}
+	typ := int16(arg)
+	if arg > unix.F_UNLCK || (typ != unix.F_RDLCK && typ != unix.F_WRLCK && typ != unix.F_UNLCK) {
+		return unix.EINVAL
+	}
+	st, err := vf.F.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Type() != unix.S_IFREG {
+		return unix.EINVAL
+	}
+	p := t.Process()
+	if st.UID != p.Creds().FSUID && !p.HasCap(kernel.CapLease) {
+		return unix.EACCES
+	}
+	k := t.Kernel()
+	notify := func() {
+		sig := vf.Sig()
+		si := kernel.NewSigInfo(int(unix.SIGIO), linux.SI_KERNEL)
+		if sig != 0 {
+			si = kernel.NewSigInfo(sig, pollMsg)
+			si.SetPoll(siBandMsg, fd)
+		}
+		k.SignalOwner(vf.Owner(), si)
+	}
+	if err := vf.F.SetLease(typ, notify); err != nil {
+		return err
+	}
+	if typ != unix.F_UNLCK {
+		vf.SetOwner(linux.FOwnerEx{Type: linux.F_OWNER_PID, Pid: int32(p.PID)})
+	}
+	return nil
 }
 
 // seals serves F_GET_SEALS and F_ADD_SEALS: only tmpfs-like files and

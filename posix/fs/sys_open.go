@@ -1,6 +1,9 @@
 package fs
 
 import (
+	"context"
+	"time"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/abi/linux"
@@ -20,8 +23,16 @@ func openCommon(t *kernel.Task, ctx *vfs.Context, loc vfs.Location, p string, ho
 	if how.Flags&unix.O_TMPFILE == unix.O_TMPFILE {
 		return 0, unix.EOPNOTSUPP
 	}
+	wait := &openWait{t: t}
+	defer wait.stop()
+	how.Wait = wait
 	f, err := vfs.OpenAt(ctx, loc, p, how)
 	if err != nil {
+		if err == unix.EINTR && wait.Err() != nil {
+			// A FIFO's open or a lease break interrupted by a signal:
+			// restarted under SA_RESTART, else EINTR.
+			return 0, kernel.ERESTARTSYS
+		}
 		return 0, err
 	}
 	name := p
@@ -32,6 +43,41 @@ func openCommon(t *kernel.Task, ctx *vfs.Context, loc vfs.Location, p string, ho
 	defer vf.DecRef()
 	fd, err := t.Process().Files().Install(vf, 0, how.Flags&unix.O_CLOEXEC != 0)
 	return uint64(fd), err
+}
+
+// openWait is the context of an open's waits (a FIFO's other end, a
+// lease break): the task's signal context, made only when an open does
+// wait, since most opens never do and making one starts a watcher.
+// It is used by the task's own goroutine only.
+type openWait struct {
+	t      *kernel.Task
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (w *openWait) get() context.Context {
+	if w.ctx == nil {
+		w.ctx, w.cancel = w.t.SignalContext()
+	}
+	return w.ctx
+}
+
+func (w *openWait) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (w *openWait) Done() <-chan struct{}       { return w.get().Done() }
+func (w *openWait) Value(key any) any           { return nil }
+
+// Err is nil until the wait was made and a signal ended it.
+func (w *openWait) Err() error {
+	if w.ctx == nil {
+		return nil
+	}
+	return w.ctx.Err()
+}
+
+func (w *openWait) stop() {
+	if w.cancel != nil {
+		w.cancel()
+	}
 }
 
 func sysOpen(t *kernel.Task, a shim.Args) (uint64, error) {

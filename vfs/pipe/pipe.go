@@ -24,8 +24,13 @@ type Pipe struct {
 	capacity int
 	readers  int
 	writers  int
-	changed  chan struct{} // closed and replaced on every state change
-	queue    vfs.Queue
+	// rOpens and wOpens count every open of a read or write end ever
+	// made (Linux's r_counter and w_counter): a FIFO open waiting for
+	// its peer wakes when the count moves, even if the peer has already
+	// closed again.
+	rOpens, wOpens int
+	changed        chan struct{} // closed and replaced on every state change
+	queue          vfs.Queue
 }
 
 // New returns an empty pipe with no ends open.
@@ -42,8 +47,9 @@ func (p *Pipe) signalLocked() {
 // Open opens an end of the pipe by access mode: O_RDONLY gives a read end,
 // O_WRONLY a write end, O_RDWR both (as a FIFO opened O_RDWR). As for a
 // FIFO on Linux, a non-blocking write end without a reader is ENXIO.
-// Opens never wait for the other end here: a blocking open succeeds at
-// once, as O_RDWR and O_NONBLOCK opens do on Linux.
+// Open itself never waits: a blocking FIFO open then calls WaitOpen (the
+// vfs does), which waits for the other end as fifo(7) says; pipe(2)'s ends
+// never wait.
 func (p *Pipe) Open(flags int) (*End, error) {
 	e := &End{p: p}
 	switch flags & unix.O_ACCMODE {
@@ -54,16 +60,29 @@ func (p *Pipe) Open(flags int) (*End, error) {
 	default:
 		e.read, e.write = true, true
 	}
+	nonblock := flags&unix.O_NONBLOCK != 0
 	p.mu.Lock()
-	if e.write && !e.read && flags&unix.O_NONBLOCK != 0 && p.readers == 0 {
+	if e.write && !e.read && nonblock && p.readers == 0 {
 		p.mu.Unlock()
 		return nil, unix.ENXIO
 	}
 	if e.read {
 		p.readers++
+		p.rOpens++
 	}
 	if e.write {
 		p.writers++
+		p.wOpens++
+	}
+	if !nonblock && e.read != e.write {
+		// A blocking read-only open waits for a writer, a write-only one
+		// for a reader, unless one is there already.
+		if e.read && p.writers == 0 {
+			e.waitFor, e.seen = &p.wOpens, p.wOpens
+		}
+		if e.write && p.readers == 0 {
+			e.waitFor, e.seen = &p.rOpens, p.rOpens
+		}
 	}
 	p.signalLocked()
 	p.mu.Unlock()
@@ -71,11 +90,40 @@ func (p *Pipe) Open(flags int) (*End, error) {
 	return e, nil
 }
 
+// WaitOpen implements vfs.OpenWaiter: a blocking FIFO open waits until
+// an end of the other kind has been opened since (EINTR when ctx ends;
+// the caller then releases the end, as fifo_open's error path does).
+func (e *End) WaitOpen(ctx context.Context) error {
+	if e.waitFor == nil {
+		return nil
+	}
+	p := e.p
+	for {
+		p.mu.Lock()
+		moved := *e.waitFor != e.seen
+		ch := p.changed
+		p.mu.Unlock()
+		if moved {
+			e.waitFor = nil
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return unix.EINTR
+		}
+	}
+}
+
 // End is one open end of a pipe; it implements vfs.FileImpl and
 // vfs.Waitable.
 type End struct {
 	p           *Pipe
 	read, write bool
+	// waitFor is the open count of the other kind a blocking FIFO open
+	// waits on (nil: no wait), seen its value at the open.
+	waitFor *int
+	seen    int
 }
 
 // Read reads available bytes, blocking while the pipe is empty and has

@@ -100,6 +100,14 @@ type Identity interface {
 	Caps() [5]uint64
 }
 
+// LeaseTimer is what a Provider may also keep: the lease-break time of
+// /proc/sys/fs/lease-break-time, in seconds. Without it the file reads
+// Linux's default, 45.
+type LeaseTimer interface {
+	LeaseBreakTime() int
+	SetLeaseBreakTime(seconds int)
+}
+
 // OOMAdjuster is what a Process may also keep: its oom_score_adj.
 // Without it /proc/PID/oom_score_adj reads 0 and refuses writes.
 type OOMAdjuster interface {

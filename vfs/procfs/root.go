@@ -103,6 +103,7 @@ func (fs *FS) buildSys(b *builder) entry {
 	return b.dir("sys",
 		b.dir("fs",
 			b.constant("file-max", "9223372036854775807\n"),
+			fs.leaseBreakTime(b),
 			b.constant("nr_open", "1048576\n"),
 			b.file("pipe-max-size", fs.hostFile("sys/fs/pipe-max-size")),
 		),

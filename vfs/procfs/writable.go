@@ -117,3 +117,24 @@ func (fs *FS) oomScoreAdj(t thread, a attrs) vfs.Inode {
 	}
 	return n
 }
+
+// leaseBreakTime is /proc/sys/fs/lease-break-time (0644): the seconds an
+// open waits for a lease holder before the kernel breaks the lease.
+func (fs *FS) leaseBreakTime(b *builder) entry {
+	lt, ok := fs.prov.(LeaseTimer)
+	if !ok {
+		return b.constant("lease-break-time", "45\n")
+	}
+	n := &writableNode{fileNode: fileNode{attrs: b.attrs(unix.S_IFREG | 0o644), generate: func() ([]byte, error) {
+		return []byte(strconv.Itoa(lt.LeaseBreakTime()) + "\n"), nil
+	}}}
+	n.store = func(p []byte) (int, error) {
+		v, err := parseProcInt(p)
+		if err != nil {
+			return 0, err
+		}
+		lt.SetLeaseBreakTime(v)
+		return len(p), nil
+	}
+	return entry{name: "lease-break-time", node: n}
+}
