@@ -263,7 +263,7 @@ static void timeout(void) {
 
 int main(int argc, char **argv) {
 	if (argc < 2) {
-		fprintf(stderr, "usage: lease DIR\n");
+		fprintf(stderr, "usage: lease DIR [timeout]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -281,9 +281,12 @@ int main(int argc, char **argv) {
 	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
 	write(fd, "contents\n", 9);
 	close(fd);
-	grants();
-	breaks();
-	timeout();
+	if (argc > 2 && strcmp(argv[2], "timeout") == 0) {
+		timeout();
+	} else {
+		grants();
+		breaks();
+	}
 	unlink(path);
 	chdir("/");
 	show("rmdir", rmdir(argv[1]));

@@ -19,13 +19,32 @@ func runBreadth(t *testing.T, source string, needRoot bool, runs ...[]string) {
 
 // runBreadthFlags is runBreadth with extra elfloader flags.
 func runBreadthFlags(t *testing.T, source string, needRoot bool, flags []string, runs ...[]string) {
+	runBreadthVariants(t, staticAndGlibcDynamic(t), source, needRoot, flags, runs...)
+}
+
+// oneVariantPerLibc are the variants of a behaviour test whose runs wait
+// for other processes (seconds each): the handlers do not depend on how
+// the program was linked, so one glibc (dynamic) and one musl build do.
+func oneVariantPerLibc(t *testing.T) []testbin.Variant {
+	t.Helper()
+	var out []testbin.Variant
+	for _, name := range []string{"gcc-dynamic", "musl-static"} {
+		if v, ok := testbin.VariantByName(name); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// runBreadthVariants is runBreadthFlags on the given variants.
+func runBreadthVariants(t *testing.T, variants []testbin.Variant, source string, needRoot bool, flags []string, runs ...[]string) {
 	if needRoot && os.Geteuid() != 0 {
 		t.Skip("the native run must start as root")
 	}
 	if len(runs) == 0 {
 		runs = [][]string{nil}
 	}
-	for _, v := range staticAndGlibcDynamic(t) {
+	for _, v := range variants {
 		t.Run(v.Name, func(t *testing.T) {
 			bin := testbin.Build(t, testbin.CSource(t, source), v)
 			for _, args := range runs {
