@@ -258,7 +258,6 @@ func (ctx *Context) SetExtendedStateStd(img []byte) {
 	C.ep_fp_from_std(ctx.c, unsafe.Pointer(&buf[0]))
 }
 
-
 // alignedBuffer returns a zeroed, 64-byte-aligned buffer of size bytes for
 // XSAVE images. (Go heap objects do not move; the buffer is only used
 // during the call.)
