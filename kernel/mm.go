@@ -657,10 +657,11 @@ func (m *MM) CopyOut(addr uint64, src []byte) error {
 func (m *MM) CopyInString(addr uint64, max int) (string, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	var out []byte
+	var out, buf []byte
 	// Most strings are short paths: copy a small piece first (never
 	// past the page, which may be the last readable one), then pages.
-	var buf [pageSize]byte
+	// Memory the platform maps into elfloader is read in place; a copy
+	// buffer is only made for the other kind.
 	piece := uint64(256)
 	for len(out) < max {
 		pageEnd := pageDown(addr) + pageSize
@@ -671,12 +672,18 @@ func (m *MM) CopyInString(addr uint64, max int) (string, error) {
 		}
 		chunk, direct := m.as.Direct(addr, n)
 		if !direct {
+			if buf == nil {
+				buf = make([]byte, pageSize)
+			}
 			chunk = buf[:n]
 			if err := m.as.CopyIn(addr, chunk); err != nil {
 				return "", err
 			}
 		}
 		if i := bytes.IndexByte(chunk, 0); i >= 0 {
+			if out == nil {
+				return string(chunk[:i]), nil
+			}
 			return string(append(out, chunk[:i]...)), nil
 		}
 		out = append(out, chunk...)

@@ -52,11 +52,35 @@ func DecodeStruct[T any](b []byte, v *T) { copy(rawBytes(v), b) }
 // EncodeStruct writes v at the start of b (as much of it as fits).
 func EncodeStruct[T any](b []byte, v *T) { copy(b, rawBytes(v)) }
 
+// structBytes returns n bytes to carry a struct between a handler and app
+// memory: the task's own buffer, or a new one for an unusually large
+// struct.
+func (t *Task) structBytes(n int) []byte {
+	if n <= len(t.structBuf) {
+		return t.structBuf[:n]
+	}
+	return make([]byte, n)
+}
+
 // CopyInStruct reads an ABI struct from app memory.
-func CopyInStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyIn(addr, rawBytes(v)) }
+func CopyInStruct[T any](t *Task, addr uint64, v *T) error {
+	// Through the task's buffer: v itself is only touched by copy, so
+	// the handler's struct stays on its stack (the copy to the address
+	// space goes through an interface, where it would escape).
+	b := t.structBytes(int(unsafe.Sizeof(*v)))
+	if err := t.CopyIn(addr, b); err != nil {
+		return err
+	}
+	copy(rawBytes(v), b)
+	return nil
+}
 
 // CopyOutStruct writes an ABI struct to app memory.
-func CopyOutStruct[T any](t *Task, addr uint64, v *T) error { return t.CopyOut(addr, rawBytes(v)) }
+func CopyOutStruct[T any](t *Task, addr uint64, v *T) error {
+	b := t.structBytes(int(unsafe.Sizeof(*v))) // as in CopyInStruct
+	copy(b, rawBytes(v))
+	return t.CopyOut(addr, b)
+}
 
 // CopyOutValue writes one ABI value (a u32 TID, a u64 word) to app memory.
 func CopyOutValue[T any](t *Task, addr uint64, v T) error { return CopyOutStruct(t, addr, &v) }

@@ -18,6 +18,10 @@ import (
 // which runs the app's code through the platform context.
 type Task struct {
 	codeGen uint64 // the fast path's trampoline generation this thread has seen
+	scratch []byte // Scratch's buffer
+	// structBuf carries the structs CopyInStruct and CopyOutStruct move,
+	// so that handlers' structs do not escape to the heap.
+	structBuf [512]byte
 
 	k       *Kernel
 	p       *Process
@@ -75,6 +79,18 @@ func (t *Task) Process() *Process { return t.p }
 
 // MM returns the task's address space.
 func (t *Task) MM() *MM { return t.p.mm }
+
+// Scratch returns n bytes a handler may use until it returns: one buffer
+// per task, reused by every call on the task's goroutine, so that a hot
+// handler (epoll_wait's event array) does not allocate per call. The
+// contents are not zeroed; a handler must not keep the slice, nor call
+// another user of Scratch while it holds it.
+func (t *Task) Scratch(n int) []byte {
+	if cap(t.scratch) < n {
+		t.scratch = make([]byte, n)
+	}
+	return t.scratch[:n]
+}
 
 // SyscallSite maps the return address of a system call (rip after the
 // syscall instruction) to the syscall instruction in the app's code, also

@@ -43,7 +43,7 @@ type lease struct {
 type inodeOpens struct {
 	readers, writers int
 	leases           []*lease
-	changed          chan struct{} // closed and replaced when a lease changes
+	changed          chan struct{} // made by a waiter; closed (and dropped) when a lease changes
 }
 
 // leaseTable is the VFS's table of open counts and leases.
@@ -88,7 +88,7 @@ func (lt *leaseTable) opened(key WatchKey, readOnly bool) {
 	}
 	st := lt.inodes[key]
 	if st == nil {
-		st = &inodeOpens{changed: make(chan struct{})}
+		st = &inodeOpens{}
 		lt.inodes[key] = st
 	}
 	if readOnly {
@@ -121,8 +121,10 @@ func (lt *leaseTable) closed(key WatchKey, f *File, readOnly bool) {
 
 // changedLocked wakes the openers waiting on the inode's leases.
 func (st *inodeOpens) changedLocked() {
-	close(st.changed)
-	st.changed = make(chan struct{})
+	if st.changed != nil {
+		close(st.changed)
+		st.changed = nil
+	}
 }
 
 func (st *inodeOpens) find(f *File) int {
@@ -298,6 +300,9 @@ func (lt *leaseTable) breakLeases(ctx context.Context, key WatchKey, write, nonb
 			if next.IsZero() || l.deadline.Before(next) {
 				next = l.deadline
 			}
+		}
+		if st.changed == nil {
+			st.changed = make(chan struct{})
 		}
 		ch := st.changed
 		lt.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 
@@ -130,6 +131,17 @@ func main() {
 			f.Close()
 			os.Exit(status)
 		}
+	}
+	if path := os.Getenv("ELFLOADER_ALLOCPROFILE"); path != "" {
+		// A developer aid: where elfloader allocates (every allocation
+		// sampled, so slower), for the "no allocation per syscall" work.
+		runtime.MemProfileRate = 1
+		status := mainWithArgs(os.Args[1:], os.Stdout, os.Stderr)
+		if f, err := os.Create(path); err == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		os.Exit(status)
 	}
 	os.Exit(mainWithArgs(os.Args[1:], os.Stdout, os.Stderr))
 }

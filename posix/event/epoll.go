@@ -125,7 +125,8 @@ func epollWait(t *kernel.Task, epfd int, evAddr uint64, max int, deadline time.T
 	if room == 0 {
 		return waitThenFault(t, ep.FD(), deadline)
 	}
-	events := make([]unix.EpollEvent, min(room, 1024))
+	k := min(room, 1024)
+	events := unsafe.Slice((*unix.EpollEvent)(unsafe.Pointer(&t.Scratch(k * epollEventSize)[0])), k)
 	for {
 		n, err := ep.collect(events)
 		if err != nil {

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"golang.org/x/sys/unix"
+	"unsafe"
 
 	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
@@ -207,7 +208,13 @@ func hostSendfile(t *kernel.Task, in, out kernel.File, off *int64, n uint64) (se
 		blocking = false
 	}
 	for sent < n {
-		w, e := unix.Sendfile(dst.HostFD(), src, &pos, int(n-sent))
+		var w int
+		var e error
+		if blocking {
+			w, e = unix.Sendfile(dst.HostFD(), src, &pos, int(n-sent))
+		} else {
+			w, e = rawSendfile(dst.HostFD(), src, &pos, int(n-sent))
+		}
 		if w > 0 {
 			sent += uint64(w)
 			continue
@@ -235,4 +242,16 @@ func hostSendfile(t *kernel.Task, in, out kernel.File, off *int64, n uint64) (se
 		t.SendSignal(kernel.NewSigInfo(int(unix.SIGPIPE), linux.SI_USER))
 	}
 	return 0, true, err
+}
+
+// rawSendfile is sendfile(2) as a raw call, for a destination opened
+// O_NONBLOCK: the call never waits, so the Go scheduler need not hand the
+// thread's P away around it (a blocking pipe could wait, and keeps
+// unix.Sendfile).
+func rawSendfile(out, in int, off *int64, count int) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_SENDFILE, uintptr(out), uintptr(in), uintptr(unsafe.Pointer(off)), uintptr(count), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
 }

@@ -65,14 +65,20 @@ func rawSendto(fd int, p []byte, flags int, to []byte) (int, error) {
 	return int(r), nil
 }
 
-func rawRecvfrom(fd int, p []byte, flags int) (int, []byte, error) {
-	from := make([]byte, maxSockaddr)
+// rawRecvfrom receives into p and, when from is not empty, the sender's
+// address into from; it returns the bytes received and the address's
+// length.
+func rawRecvfrom(fd int, p []byte, flags int, from []byte) (int, int, error) {
 	n := uint32(len(from))
-	r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), ptr(p), uintptr(len(p)), uintptr(flags), ptr(from), uintptr(unsafe.Pointer(&n)))
-	if e != 0 {
-		return 0, nil, e
+	var fromPtr, lenPtr uintptr
+	if len(from) > 0 {
+		fromPtr, lenPtr = ptr(from), uintptr(unsafe.Pointer(&n))
 	}
-	return int(r), from[:min(int(n), len(from))], nil
+	r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), ptr(p), uintptr(len(p)), uintptr(flags), fromPtr, lenPtr)
+	if e != 0 {
+		return 0, 0, e
+	}
+	return int(r), min(int(n), len(from)), nil
 }
 
 // hostMsghdr mirrors struct msghdr.
@@ -136,14 +142,16 @@ func rawRecvmsg(fd int, bufs [][]byte, control []byte, flags int) (int, []byte, 
 	return int(r), from[:min(int(msg.namelen), len(from))], control[:msg.controllen], int(msg.flags), nil
 }
 
+// rawSetsockopt and rawGetsockopt never wait (an uncork's transmit runs
+// in the call but does not block): raw calls keep the Go scheduler out.
 func rawSetsockopt(fd, level, opt int, val []byte) error {
-	_, _, e := unix.Syscall6(unix.SYS_SETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), ptr(val), uintptr(len(val)), 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), ptr(val), uintptr(len(val)), 0)
 	return errnoErr(e)
 }
 
 func rawGetsockopt(fd, level, opt int, val []byte) (int, error) {
 	n := uint32(len(val))
-	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), ptr(val), uintptr(unsafe.Pointer(&n)), 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_GETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), ptr(val), uintptr(unsafe.Pointer(&n)), 0)
 	if e != 0 {
 		return 0, e
 	}

@@ -209,11 +209,14 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var n int
+	var n, fromLen int
 	var from []byte
+	if a[4] != 0 {
+		from = t.Scratch(maxSockaddr) // the sender's address is wanted
+	}
 	err = wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
 		var e error
-		n, from, e = rawRecvfrom(s.FD(), buf, flags&^(unix.MSG_CMSG_CLOEXEC|unix.MSG_WAITALL))
+		n, fromLen, e = rawRecvfrom(s.FD(), buf, flags&^(unix.MSG_CMSG_CLOEXEC|unix.MSG_WAITALL), from)
 		return e
 	})
 	if err == nil && flags&unix.MSG_WAITALL != 0 && flags&unix.MSG_PEEK == 0 && s.Type == unix.SOCK_STREAM {
@@ -223,7 +226,7 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 			var m int
 			e := wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
 				var e error
-				m, _, e = rawRecvfrom(s.FD(), buf[n:], 0)
+				m, _, e = rawRecvfrom(s.FD(), buf[n:], 0, nil)
 				return e
 			})
 			if e != nil || m == 0 {
@@ -235,8 +238,8 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if a[4] != 0 && len(from) > 0 {
-		if err := putSockaddr(t, a[4], a[5], fromHost(t, from)); err != nil {
+	if a[4] != 0 && fromLen > 0 {
+		if err := putSockaddr(t, a[4], a[5], fromHost(t, from[:fromLen])); err != nil {
 			return 0, err
 		}
 	} else if a[5] != 0 && a[4] != 0 {
