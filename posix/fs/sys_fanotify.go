@@ -140,7 +140,7 @@ type fanGroup struct {
 	flags    int // O_NONBLOCK
 	events   []*fanEvent
 	queued   map[fanMergeKey]*fanEvent // the queued events, to merge into
-	max      int // queued events before FAN_Q_OVERFLOW; 0: unlimited
+	max      int                       // queued events before FAN_Q_OVERFLOW; 0: unlimited
 	overflow bool
 	inodes   map[vfs.WatchKey]*fanMark
 	mounts   map[*vfs.Mount]*fanMark
