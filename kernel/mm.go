@@ -57,6 +57,10 @@ type VMA struct {
 	// object is what a shared mapping shows (mm_shared.go); FileOff is
 	// then the offset in it.
 	object sharedObject
+	// file is the host file of a MAP_SHARED file mapping (Linux's
+	// vm_file), kept so that remap_file_pages can map other pages of it
+	// there (mm_remapfile.go); nil otherwise.
+	file *mappedFile
 }
 
 // MM is an app's address space: which host pages belong to the app. In the
@@ -292,6 +296,9 @@ type MapSpec struct {
 	Offset       uint64
 	Name         string
 	NoWrite      bool // see VMA.NoWrite
+	// file is the mapped file to keep (remap_file_pages maps the file
+	// of the VMA it remaps again): nil to duplicate HostFD.
+	file *mappedFile
 }
 
 // Map creates a mapping with Linux's placement rules, refusing to replace
@@ -322,6 +329,10 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		m.code.Evict(pageDown(s.Addr), pageDown(s.Addr)+length, m.codeMem)
 	}
 	object, err := sharedObjectOf(s)
+	if err != nil {
+		return 0, err
+	}
+	file, err := keepMappedFile(s)
 	if err != nil {
 		return 0, err
 	}
@@ -365,7 +376,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: object != (sharedObject{}), Name: s.Name, FileOff: s.Offset, NoWrite: s.NoWrite, object: object})
+	m.insert(VMA{Start: addr, End: addr + length, Prot: s.Prot, Shared: object != (sharedObject{}), Name: s.Name, FileOff: s.Offset, NoWrite: s.NoWrite, object: object, file: file})
 	m.mu.Unlock()
 	m.codeChanged(addr, addr+length, true, false, false)
 	m.codeChanged(addr, addr+length, false, s.Prot&unix.PROT_WRITE != 0, s.Prot&unix.PROT_EXEC != 0)

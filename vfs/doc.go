@@ -22,7 +22,9 @@
 //     (filecaps.go), on filesystems that keep them (ACLSupporter),
 //   - open file descriptions of the filesystem (File: offset, status flags,
 //     getdents64 encoding, record locks, leases (lease.go), readiness and
-//     wait queues). The
+//     wait queues), and the notification of their events to inotify
+//     watchers and fanotify listeners (notify.go; FileEvent names the
+//     acting task only through the call's context). The
 //     kernel wraps a File in kernel.VFSFile, its one file abstraction, and
 //     keeps the per-process descriptor table (kernel.FDTable).
 //

@@ -26,6 +26,10 @@ type File struct {
 	// counted: the open is in the VFS's lease table (regular files
 	// opened by OpenAt), which the last DecRef undoes.
 	counted bool
+	// pid is the process that opened the file (FileEvent.PID);
+	// noNotify marks a file that raises no events (OpenNoNotify).
+	pid      int32
+	noNotify bool
 
 	mu  sync.Mutex // offset and dirent cookie
 	off int64
@@ -67,9 +71,9 @@ func (f *File) DecRef() {
 	if f.impl != nil {
 		f.impl.Release()
 		if f.writable {
-			notifyInode(f.loc, unix.IN_CLOSE_WRITE)
+			notifyFile(f, nil, unix.IN_CLOSE_WRITE)
 		} else {
-			notifyInode(f.loc, unix.IN_CLOSE_NOWRITE)
+			notifyFile(f, nil, unix.IN_CLOSE_NOWRITE)
 		}
 	}
 }
@@ -125,7 +129,7 @@ func (f *File) seekable() (Seekable, bool) {
 func (f *File) Read(ctx context.Context, p []byte) (int, error) {
 	n, err := f.read(ctx, p)
 	if n > 0 {
-		notifyInode(f.loc, unix.IN_ACCESS)
+		notifyFile(f, ctx, unix.IN_ACCESS)
 	}
 	return n, err
 }
@@ -151,7 +155,7 @@ func (f *File) read(ctx context.Context, p []byte) (int, error) {
 func (f *File) Write(ctx context.Context, p []byte) (int, error) {
 	n, err := f.write(ctx, p)
 	if n > 0 {
-		notifyInode(f.loc, unix.IN_MODIFY)
+		notifyFile(f, ctx, unix.IN_MODIFY)
 	}
 	return n, err
 }
@@ -190,7 +194,7 @@ func (f *File) write(ctx context.Context, p []byte) (int, error) {
 func (f *File) Pread(ctx context.Context, p []byte, off int64) (int, error) {
 	n, err := f.pread(ctx, p, off)
 	if n > 0 {
-		notifyInode(f.loc, unix.IN_ACCESS)
+		notifyFile(f, ctx, unix.IN_ACCESS)
 	}
 	return n, err
 }
@@ -215,7 +219,7 @@ func (f *File) pread(ctx context.Context, p []byte, off int64) (int, error) {
 func (f *File) Pwrite(ctx context.Context, p []byte, off int64) (int, error) {
 	n, err := f.pwrite(ctx, p, off)
 	if n > 0 {
-		notifyInode(f.loc, unix.IN_MODIFY)
+		notifyFile(f, ctx, unix.IN_MODIFY)
 	}
 	return n, err
 }

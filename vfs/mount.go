@@ -157,7 +157,8 @@ type VFS struct {
 	locksMu sync.Mutex
 	locks   map[lockKey]*lockTable
 
-	notify notifier // inotify watches
+	notify    notifier      // inotify watches
+	listeners fileListeners // fanotify groups (notify.go)
 
 	leases leaseTable // open counts and leases of regular files (lease.go)
 

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 
@@ -164,5 +165,104 @@ func (n *notifier) nextCookie() uint32 {
 		if c := n.cookie.Add(1); c != 0 {
 			return c
 		}
+	}
+}
+
+// FileEvent is an event about an open file (fanotify's FAN_ACCESS,
+// FAN_MODIFY, FAN_OPEN, FAN_CLOSE_*), with what a listener needs beyond
+// inotify's (mask, cookie, name): the object itself, so that it can open
+// it again (fanotify's event fd), its mount and filesystem (mount and
+// filesystem marks), its parent directory (marks with
+// FAN_EVENT_ON_CHILD), and who acted.
+//
+// The vfs knows no tasks: the acting task is named by Ctx, the context
+// of the read or write the event comes from (the kernel puts its task
+// there, kernel.TaskFromContext), and PID is the process that opened
+// the file (the vfs.Context's PID at open), which listeners use when Ctx
+// names no task (opens, closes, positioned I/O).
+type FileEvent struct {
+	// Mask is the event's IN_* bit with IN_ISDIR for a directory (the
+	// FAN_* values are the same bits).
+	Mask uint32
+	// Loc is the object; Parent its parent directory in the same mount
+	// when it has one (zero for a mount's root or a removed name).
+	Loc, Parent Location
+	// Ctx is the acting call's context, nil when unknown.
+	Ctx context.Context
+	// PID is the process that opened the file.
+	PID int
+}
+
+// FileListener hears every FileEvent of a VFS (a fanotify group), and
+// filters them by its own marks. FileEvent runs without vfs locks held,
+// on the acting task's goroutine.
+type FileListener interface {
+	FileEvent(ev *FileEvent)
+}
+
+// fileListeners is the VFS's set of FileListeners.
+type fileListeners struct {
+	mu    sync.Mutex
+	set   map[FileListener]struct{}
+	count atomic.Int64
+}
+
+// AddFileListener registers l for the VFS's file events.
+func (v *VFS) AddFileListener(l FileListener) {
+	fl := &v.listeners
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.set == nil {
+		fl.set = make(map[FileListener]struct{})
+	}
+	if _, ok := fl.set[l]; !ok {
+		fl.set[l] = struct{}{}
+		fl.count.Add(1)
+	}
+}
+
+// RemoveFileListener unregisters l; removing an absent one does nothing.
+func (v *VFS) RemoveFileListener(l FileListener) {
+	fl := &v.listeners
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if _, ok := fl.set[l]; ok {
+		delete(fl.set, l)
+		fl.count.Add(-1)
+	}
+}
+
+// snapshot returns the listeners (a copy).
+func (fl *fileListeners) snapshot() []FileListener {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	out := make([]FileListener, 0, len(fl.set))
+	for l := range fl.set {
+		out = append(out, l)
+	}
+	return out
+}
+
+// notifyFile raises an event of the open file f: the inotify events of
+// its inode, and a FileEvent for the file listeners. Files opened with
+// OpenNoNotify (fanotify's event fds, Linux's FMODE_NONOTIFY) raise none.
+func notifyFile(f *File, ctx context.Context, mask uint32) {
+	if f.noNotify || !f.loc.Valid() {
+		return
+	}
+	notifyInode(f.loc, mask)
+	v := f.loc.Mount.vfs
+	if v.listeners.count.Load() == 0 {
+		return
+	}
+	ev := &FileEvent{Mask: mask | isDirBit(f.loc.Dentry.typ), Loc: f.loc, Ctx: ctx, PID: int(f.pid)}
+	v.treeMu.RLock()
+	parent, dead := f.loc.Dentry.parent, f.loc.Dentry.dead
+	v.treeMu.RUnlock()
+	if parent != nil && !dead {
+		ev.Parent = Location{Mount: f.loc.Mount, Dentry: parent}
+	}
+	for _, l := range v.listeners.snapshot() {
+		l.FileEvent(ev)
 	}
 }

@@ -55,7 +55,7 @@ func OpenAt(ctx *Context, start Location, path string, how OpenHow) (*File, erro
 	if err != nil {
 		return nil, err
 	}
-	return openResolved(ctx, loc, flags, created, how.Wait)
+	return openResolved(ctx, loc, flags, created, how.Wait, false)
 }
 
 // OpenLocation opens the file at loc, already found (open_by_handle_at),
@@ -67,12 +67,23 @@ func OpenLocation(ctx *Context, loc Location, flags int) (*File, error) {
 	if flags&unix.O_PATH != 0 {
 		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	}
-	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL), false, nil)
+	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL), false, nil, false)
+}
+
+// OpenNoNotify is OpenLocation for a file that raises no inotify or
+// fanotify events, not even its own open and close (Linux's
+// FMODE_NONOTIFY): the descriptors fanotify gives with its events.
+func OpenNoNotify(ctx *Context, loc Location, flags int) (*File, error) {
+	if !loc.Valid() {
+		return nil, unix.ESTALE
+	}
+	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL|unix.O_PATH), false, nil, true)
 }
 
 // openResolved is the second half of an open, once the path is resolved
-// (created: the file was just made by this open). wait is OpenHow.Wait.
-func openResolved(ctx *Context, loc Location, flags int, created bool, wait context.Context) (*File, error) {
+// (created: the file was just made by this open). wait is OpenHow.Wait;
+// noNotify makes a file without events (OpenNoNotify).
+func openResolved(ctx *Context, loc Location, flags int, created bool, wait context.Context, noNotify bool) (*File, error) {
 	if wait == nil {
 		wait = context.Background()
 	}
@@ -151,9 +162,11 @@ func openResolved(ctx *Context, loc Location, flags int, created bool, wait cont
 			return nil, err
 		}
 	}
-	notifyInode(loc, unix.IN_OPEN)
 	f := NewFile(loc, impl, flags)
 	f.counted = counted
+	f.pid = int32(ctx.PID)
+	f.noNotify = noNotify
+	notifyFile(f, nil, unix.IN_OPEN)
 	return f, nil
 }
 

@@ -28,6 +28,7 @@ func Register(tb *shim.Table) {
 	registerSplice(tb)
 	registerSplicePipe(tb)
 	registerInotify(tb)
+	registerFanotify(tb)
 	registerPipe(tb)
 	registerMemfd(tb)
 	registerSysfs(tb)

@@ -9,6 +9,7 @@ import (
 
 func registerRemap(tb *shim.Table) {
 	tb.Register(unix.SYS_MREMAP, shim.Full, "shrink, grow in place, MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP within one mapping; the host remaps in-process, other platforms copy private memory (shared or file mappings cannot move there: ENOMEM)", sysMremap)
+	tb.Register(unix.SYS_REMAP_FILE_PAGES, shim.Partial, "Linux 4.0+'s emulation: the range of a MAP_SHARED file mapping maps the file again at pgoff (MAP_FIXED, the mapping's protection); MAP_SHARED|MAP_ANONYMOUS mappings are refused with EINVAL (Linux remaps their shmem object)", sysRemapFilePages)
 	tb.Register(unix.SYS_MSYNC, shim.Full, "the host writes back the app's range in-process; range and flag rules everywhere", sysMsync)
 	tb.Register(unix.SYS_MINCORE, shim.Partial, "the host's answer in-process; other platforms report every mapped page resident", sysMincore)
 	tb.Register(unix.SYS_MLOCK, shim.Partial, "RLIMIT_MEMLOCK and CAP_IPC_LOCK rules; the host pins the pages in-process, other platforms only check the range", sysMlock)
@@ -20,6 +21,10 @@ func registerRemap(tb *shim.Table) {
 
 func sysMremap(t *kernel.Task, a shim.Args) (uint64, error) {
 	return t.MM().Remap(a[0], a[1], a[2], a.Int(3), a[4])
+}
+
+func sysRemapFilePages(t *kernel.Task, a shim.Args) (uint64, error) {
+	return 0, t.MM().RemapFilePages(a[0], a[1], a.Int(2), a[3], a.Int(4))
 }
 
 func sysMsync(t *kernel.Task, a shim.Args) (uint64, error) {
