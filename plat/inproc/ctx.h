@@ -106,7 +106,9 @@ struct ep_ctx {
 
 struct ep_ctx *ep_ctx_new(uint32_t fp_size);
 void ep_ctx_free(struct ep_ctx *c);
-uint64_t ep_enter(struct ep_ctx *c);
+/* ep_enter takes the context as an integer: it is C memory, and a pointer
+ * argument would make cgo check on every call whether it is Go memory. */
+uint64_t ep_enter(uintptr_t c);
 int ep_install(int kick_signal);
 int ep_sud_on(struct ep_ctx *c);
 int ep_sud_off(void);

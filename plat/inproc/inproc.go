@@ -168,9 +168,10 @@ func (p *Platform) Kick(ctx plat.Context) error {
 
 // Switch implements plat.Context.
 func (ctx *Context) Switch() plat.Event {
-	ev := C.ep_enter(ctx.c)
+	c := C.uintptr_t(uintptr(unsafe.Pointer(ctx.c)))
+	ev := C.ep_enter(c)
 	for ev == C.EP_EVENT_FAULT && ctx.refuseEscapedCall() {
-		ev = C.ep_enter(ctx.c)
+		ev = C.ep_enter(c)
 	}
 	if ev == C.EP_EVENT_FAST {
 		ctx.p.fastCalls.Add(1)
