@@ -201,6 +201,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	target.ids = auxIDs{uid: uint64(uid), euid: uint64(uid), gid: uint64(gid), egid: uint64(gid)}
 	img, err := k.loadImage(target, spec.Envp, nil)
 	target.close()
 	if err != nil {
@@ -289,6 +290,26 @@ type execTarget struct {
 	argv   []string // after the "#!" rewrites
 	exe    *program
 	interp *program // nil for a static program
+	ids    auxIDs   // the credentials the program starts with
+}
+
+// auxIDs are the credentials the auxiliary vector reports: AT_UID, AT_EUID,
+// AT_GID, AT_EGID, and AT_SECURE (the ids differ, or the program gained
+// capabilities through its file: Linux's bprm->secureexec), which tells
+// ld.so and libc to ignore LD_PRELOAD and friends.
+type auxIDs struct {
+	uid, euid, gid, egid uint64
+	secure               bool
+}
+
+// execIDs returns the auxv credentials of a program started with new
+// credentials after old (the file's capabilities applied).
+func execIDs(old, new Credentials) auxIDs {
+	gained := new.Permitted&^old.Permitted != 0 && new.RUID != 0
+	return auxIDs{
+		uid: uint64(new.RUID), euid: uint64(new.EUID), gid: uint64(new.RGID), egid: uint64(new.EGID),
+		secure: new.RUID != new.EUID || new.RGID != new.EGID || gained,
+	}
 }
 
 // exePath is the path /proc/self/exe shows: the ELF file that was loaded.
@@ -543,39 +564,40 @@ func readSegment(as plat.AddressSpace, r io.ReaderAt, addr, size, off uint64) er
 }
 
 // openHost opens a host file for reading (symbols).
-func openHost(path string) (ReaderAtCloser, error) {
+func openHost(path string) (ReaderAtCloser, objectID, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, objectID{}, err
 	}
-	st, err := f.Stat()
-	if err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		f.Close()
-		return nil, err
+		return nil, objectID{}, err
 	}
-	if !st.Mode().IsRegular() {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		f.Close()
-		return nil, fmt.Errorf("%s: not a regular file", path)
+		return nil, objectID{}, fmt.Errorf("%s: not a regular file", path)
 	}
-	return f, nil
+	return f, objectID{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim, ctime: st.Ctim}, nil
 }
 
 // openVFS opens a file of the app's filesystem for reading (symbols).
-func openVFS(ctx *vfs.Context, path string) (ReaderAtCloser, error) {
+func openVFS(ctx *vfs.Context, path string) (ReaderAtCloser, objectID, error) {
 	f, err := vfs.OpenAt(ctx, ctx.Cwd, path, vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC})
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, objectID{}, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.DecRef()
-		return nil, err
+		return nil, objectID{}, err
 	}
 	if st.Type() != unix.S_IFREG {
 		f.DecRef()
-		return nil, fmt.Errorf("%s: not a regular file", path)
+		return nil, objectID{}, fmt.Errorf("%s: not a regular file", path)
 	}
-	return vfsReader{NewVFSFile(f, path)}, nil
+	id := objectID{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtime, ctime: st.Ctime}
+	return vfsReader{NewVFSFile(f, path)}, id, nil
 }
 
 // vfsReader is a vfs file opened by the kernel itself (the loader): Close
@@ -706,6 +728,11 @@ func (k *Kernel) fillImage(mm *MM, t *execTarget, envp []string) (*loadedImage, 
 		PageSize:    pageSize,
 		MinSigStkSz: hostAuxv(51), // AT_MINSIGSTKSZ
 		SysinfoEHDR: mapVDSO(mm),
+		UID:         t.ids.uid,
+		EUID:        t.ids.euid,
+		GID:         t.ids.gid,
+		EGID:        t.ids.egid,
+		Secure:      t.ids.secure,
 	}
 	image, sp, auxv, err := plan.BuildStack(params)
 	if err != nil {

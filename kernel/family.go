@@ -309,6 +309,10 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 	if err := p.checkExecCreds(fileCaps); err != nil {
 		return err
 	}
+	before := p.Creds()
+	after := before
+	after.execCreds(fileCaps, p.NoNewPrivs)
+	target.ids = execIDs(before, after)
 	// The new program is known to load: the other threads go first.
 	p.mu.Lock()
 	threads := len(p.tasks)

@@ -75,6 +75,7 @@ type Config struct {
 // Kernel is the root of the state an app sees.
 type Kernel struct {
 	cfg       Config
+	funcs     funcTableCache // the objects' function tables, for every process
 	bootTime  time.Time
 	mu        sync.Mutex
 	nextPID   int

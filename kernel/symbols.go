@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"debug/elf"
+	"io"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -69,7 +70,7 @@ func (p *Process) objectFuncs(v VMA) (*elfloader.FuncTable, uint64, bool) {
 		return funcs, b.bias, b.ok && funcs != nil && funcs.Len() > 0
 	}
 	var bias uint64
-	r, err := p.openObject(v.Name)
+	r, id, err := p.openObject(v.Name)
 	if err != nil {
 		return nil, 0, false
 	}
@@ -95,15 +96,52 @@ func (p *Process) objectFuncs(v VMA) (*elfloader.FuncTable, uint64, bool) {
 		return nil, 0, false
 	}
 	if !seen {
-		funcs, _ = elfloader.ReadFuncTable(r)
+		funcs = p.k.funcs.get(id, r)
 		p.syms.objects[v.Name] = funcs
 	}
 	return funcs, bias, funcs != nil && funcs.Len() > 0
 }
 
+// objectID identifies a file's contents for the function-table cache: the
+// same inode, unchanged since (size and times), has the same functions.
+type objectID struct {
+	dev, ino     uint64
+	size         int64
+	mtime, ctime unix.Timespec
+}
+
+// funcTableCache keeps the function tables of the objects processes map,
+// so that every exec of a dynamic program does not read libc's call-frame
+// information again (posix_spawn of /bin/true doubled in cost without
+// it). It holds at most maxCachedObjects tables.
+type funcTableCache struct {
+	mu sync.Mutex
+	m  map[objectID]*elfloader.FuncTable
+}
+
+const maxCachedObjects = 256
+
+// get returns the object's table, reading it from r the first time.
+func (c *funcTableCache) get(id objectID, r io.ReaderAt) *elfloader.FuncTable {
+	c.mu.Lock()
+	funcs, ok := c.m[id]
+	c.mu.Unlock()
+	if ok {
+		return funcs
+	}
+	funcs, _ = elfloader.ReadFuncTable(r) // nil: no table, remembered too
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedObjects {
+		c.m = map[objectID]*elfloader.FuncTable{}
+	}
+	c.m[id] = funcs
+	return funcs
+}
+
 // openObject opens a mapped object by its path, through the app's
 // filesystem when there is one.
-func (p *Process) openObject(path string) (ReaderAtCloser, error) {
+func (p *Process) openObject(path string) (ReaderAtCloser, objectID, error) {
 	if p.FS != nil {
 		return openVFS(p.FS, path)
 	}

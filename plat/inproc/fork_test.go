@@ -46,6 +46,7 @@ func TestForkAdoptsAppMemory(t *testing.T) {
 	}
 	defer ctx.Release()
 	rw := p.NewRewriter(RewriteLazy)
+	rw.patchAfter = 1 // rewrite at the first trap
 	ctx.Regs().Rip = base
 	if ev := ctx.Switch(); ev != plat.EventSyscall {
 		t.Fatalf("event %v", ev)

@@ -142,7 +142,9 @@ func loopContext(tb testing.TB) (ctx plat.Context, rw *Rewriter, code []byte, ba
 	}
 	tb.Cleanup(ctx.Release)
 	ctx.Regs().Rip = base
-	return ctx, p.NewRewriter(RewriteLazy), code, base
+	rw = p.NewRewriter(RewriteLazy)
+	rw.patchAfter = 1 // rewrite at the first trap
+	return ctx, rw, code, base
 }
 
 func TestRewriteSiteAndFastEntry(t *testing.T) {

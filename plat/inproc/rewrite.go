@@ -102,7 +102,11 @@ type Rewriter struct {
 	sites   map[uint64]*site
 	stoneAt map[uint64]*site    // third-shape sites by their stone
 	refused map[uint64]shapeSet // by the address each shape keys on
-	pages   []*trampolines
+	traps   map[uint64]uint8    // traps of sites not yet rewritten
+	// patchAfter is how many traps a site takes before it is rewritten
+	// (lazyAfter; 1 in unit tests).
+	patchAfter int
+	pages      []*trampolines
 
 	nSites, nRefused, nTrapped atomic.Uint64
 	nStones, nWindows          atomic.Uint64
@@ -119,7 +123,7 @@ type Rewriter struct {
 
 // NewRewriter returns the platform's site rewriter.
 func (p *Platform) NewRewriter(mode RewriteMode) *Rewriter {
-	r := &Rewriter{mode: mode, sites: map[uint64]*site{}, stoneAt: map[uint64]*site{}, refused: map[uint64]shapeSet{}, poking: map[uint64]bool{}, platform: p}
+	r := &Rewriter{mode: mode, sites: map[uint64]*site{}, stoneAt: map[uint64]*site{}, patchAfter: lazyAfter, refused: map[uint64]shapeSet{}, poking: map[uint64]bool{}, platform: p}
 	p.rewriter = r
 	return r
 }
@@ -138,10 +142,35 @@ func (r *Rewriter) AfterTrap(ctx plat.Context, mem plat.CodeMemory) {
 		return
 	}
 	sys := regs.Rip - 2
+	if !r.trappedBefore(sys) {
+		return
+	}
 	if !r.tryPatch(regs.Rip-siteLen, regs.OrigRax, mem) && !r.tryPatchRegNr(sys, mem) &&
 		!r.tryPatchStone(sys, mem) && !r.tryPatchWindow(sys, ctx, mem) {
 		r.countRefused(sys)
 	}
+}
+
+// lazyAfter is how many times a site traps before it is rewritten. A
+// program's start-up runs most of its sites once (posix_spawn of
+// /bin/true: 30 sites, each proven and rewritten for nothing); a site
+// that runs twice is likely to run often.
+const lazyAfter = 2
+
+// trappedBefore counts a trap of the syscall at sys and reports whether
+// the site has now trapped lazyAfter times.
+func (r *Rewriter) trappedBefore(sys uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.traps == nil {
+		r.traps = map[uint64]uint8{}
+	}
+	n := r.traps[sys]
+	if int(n)+1 < r.patchAfter {
+		r.traps[sys] = n + 1
+		return false
+	}
+	return true
 }
 
 // countRefused counts a syscall that every shape refused, once.
@@ -483,6 +512,11 @@ func (r *Rewriter) Invalidate(start, end uint64, stillMapped bool) {
 	for a := range r.refused {
 		if a >= start && a < end {
 			delete(r.refused, a)
+		}
+	}
+	for a := range r.traps {
+		if a >= start && a < end {
+			delete(r.traps, a)
 		}
 	}
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -142,6 +143,10 @@ static int capshow(void) {
 	printf("  uid %u/%u/%u eff %llx prm %llx inh %llx amb %llx\n", r, e, s,
 	       (unsigned long long)eff, (unsigned long long)prm, (unsigned long long)inh,
 	       (unsigned long long)amb);
+	/* The auxiliary vector's view of the same exec: ld.so and libc trust
+	 * AT_SECURE (set when the program gained capabilities) and the ids. */
+	printf("  auxv uid %lu euid %lu gid %lu egid %lu secure %lu\n", getauxval(AT_UID),
+	       getauxval(AT_EUID), getauxval(AT_GID), getauxval(AT_EGID), getauxval(AT_SECURE));
 	return 0;
 }
 

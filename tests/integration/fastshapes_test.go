@@ -24,9 +24,9 @@ func TestFastPathShapes(t *testing.T) {
 		name string
 		want want
 	}{
-		{"window", want{windows: true, fast: 1000000}},
-		{"stone", want{stones: true, fast: 100000}},
-		{"wrapper", want{fast: 100000}},
+		{"window", want{windows: true, fast: 999000}},
+		{"stone", want{stones: true, fast: 99000}},
+		{"wrapper", want{fast: 99000}},
 		{"restart", want{windows: true}},
 		{"signals", want{windows: true, fast: 999000}},
 		{"resume", want{windows: true, fast: 1000}},
