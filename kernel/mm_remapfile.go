@@ -1,8 +1,8 @@
 package kernel
 
 import (
-	"fmt"
 	"runtime"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,6 +20,18 @@ import (
 // splits, merges and forks copy, so nothing counts them).
 type mappedFile struct{ fd int }
 
+// maxKeptFiles bounds the descriptors kept for shared file mappings.
+// Finalizers run only after a garbage collection, which a program that
+// maps and unmaps shared files in a loop (and allocates little in
+// elfloader) may not cause for a long time: past the bound, a mapping
+// keeps no descriptor, and remap_file_pages answers EINVAL for it as for
+// a shared anonymous mapping. A failed dup never fails the mmap.
+const maxKeptFiles = 512
+
+// keptFiles counts the live mappedFiles of every process: the host
+// descriptor table they use is elfloader's, one per host process.
+var keptFiles atomic.Int64
+
 // keepMappedFile duplicates the host descriptor of a MAP_SHARED file
 // mapping for VMA.file; nil for other mappings.
 func keepMappedFile(s MapSpec) (*mappedFile, error) {
@@ -29,12 +41,19 @@ func keepMappedFile(s MapSpec) (*mappedFile, error) {
 	if s.file != nil {
 		return s.file, nil
 	}
+	if keptFiles.Load() >= maxKeptFiles {
+		return nil, nil
+	}
 	fd, err := unix.FcntlInt(uintptr(s.HostFD), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("mmap: keep the shared file's descriptor: %w", err)
+		return nil, nil // remap_file_pages will answer EINVAL for this one
 	}
+	keptFiles.Add(1)
 	f := &mappedFile{fd: fd}
-	runtime.SetFinalizer(f, func(f *mappedFile) { unix.Close(f.fd) })
+	runtime.SetFinalizer(f, func(f *mappedFile) {
+		unix.Close(f.fd)
+		keptFiles.Add(-1)
+	})
 	return f, nil
 }
 
