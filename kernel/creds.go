@@ -143,6 +143,7 @@ func (p *Process) UpdateCreds(change func(c *Credentials) error) error {
 	p.UID, p.GID = c.EUID, c.EGID
 	if p.FS != nil {
 		p.FS.UID, p.FS.GID = c.FSUID, c.FSGID
+		p.FS.Caps, p.FS.CapsSet = c.Effective, true
 	}
 	return nil
 }

@@ -230,6 +230,10 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	if spec.Capabilities != nil {
 		p.creds = runtimeCredentials(uid, gid, *spec.Capabilities)
 	}
+	if p.FS != nil {
+		// The filesystem checks privileges by capability from now on.
+		p.FS.Caps, p.FS.CapsSet = p.creds.Effective, true
+	}
 	for res, r := range spec.Rlimits {
 		p.rlimits[res] = r
 		if res == unix.RLIMIT_NOFILE {

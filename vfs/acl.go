@@ -369,7 +369,7 @@ func setACL(ctx *Context, loc Location, name string, value []byte) error {
 				acl = nil
 			}
 		}
-		if ctx.UID != 0 && !ctx.inGroup(st.GID) {
+		if !ctx.inGroup(st.GID) && !ctx.Capable(unix.CAP_FSETID) {
 			mode &^= unix.S_ISGID
 		}
 		if mode != st.Mode {

@@ -143,7 +143,7 @@ func ChownAt(ctx *Context, start Location, path string, uid, gid int, flags int)
 		attr.Mask |= AttrGID
 		attr.GID = uint32(gid)
 	}
-	if ctx.UID != 0 {
+	if !ctx.Capable(unix.CAP_CHOWN) {
 		if attr.Mask&AttrUID != 0 && attr.UID != st.UID {
 			return unix.EPERM
 		}
@@ -220,7 +220,7 @@ func UtimensAt(ctx *Context, start Location, path string, times *[2]unix.Timespe
 	if attr.Mask == 0 {
 		return nil
 	}
-	if ctx.UID != 0 {
+	if !ctx.Capable(unix.CAP_FOWNER) {
 		st, err := loc.Dentry.inode.Stat()
 		if err != nil {
 			return err

@@ -75,7 +75,7 @@ func MknodAt(ctx *Context, start Location, path string, mode uint32, dev uint64)
 	}
 	// Device nodes need CAP_MKNOD, checked after the directory's own
 	// permission, as vfs_mknod does.
-	if (typ == unix.S_IFCHR || typ == unix.S_IFBLK) && ctx.Cred.UID != 0 {
+	if (typ == unix.S_IFCHR || typ == unix.S_IFBLK) && !ctx.Cred.Capable(unix.CAP_MKNOD) {
 		return unix.EPERM
 	}
 	perm, inherit := createMode(ctx, p.dir.Dentry.inode, typ, mode)
@@ -237,9 +237,9 @@ func splitComps(path string) []string {
 }
 
 // checkSticky applies the sticky-directory rule (only the owner of the
-// entry or of the directory may remove it) for non-root callers.
+// entry or of the directory, or a caller with CAP_FOWNER, may remove it).
 func checkSticky(ctx *Context, dir, child Location) error {
-	if ctx.UID == 0 {
+	if ctx.Capable(unix.CAP_FOWNER) {
 		return nil
 	}
 	dst, err := dir.Dentry.inode.Stat()

@@ -65,12 +65,21 @@ func checkXattrName(name string) error {
 	return unix.EOPNOTSUPP
 }
 
+// securityWriteCap is the capability writing a security.* attribute
+// needs: CAP_SETFCAP for file capabilities, CAP_SYS_ADMIN for the others.
+func securityWriteCap(name string) int {
+	if name == FileCapsXattr {
+		return unix.CAP_SETFCAP
+	}
+	return unix.CAP_SYS_ADMIN
+}
+
 // xattrPermission applies the namespace rules of the comment above to
 // in, whose stat is st.
 func xattrPermission(cred Cred, in Inode, st *Stat, name string, access xattrAccess) error {
 	switch {
 	case strings.HasPrefix(name, xattrTrusted):
-		if cred.UID != 0 {
+		if !cred.Capable(unix.CAP_SYS_ADMIN) {
 			if access == xattrWrite {
 				return unix.EPERM
 			}
@@ -78,7 +87,7 @@ func xattrPermission(cred Cred, in Inode, st *Stat, name string, access xattrAcc
 		}
 		return nil
 	case strings.HasPrefix(name, xattrSecurity):
-		if access == xattrWrite && cred.UID != 0 {
+		if access == xattrWrite && !cred.Capable(securityWriteCap(name)) {
 			return unix.EPERM
 		}
 		return nil
@@ -233,7 +242,7 @@ func ListXattrAt(ctx *Context, start Location, path string, flags int) ([]string
 		if checkXattrName(n) != nil || isACLName(n) && !supportsACL(loc.Dentry.inode) {
 			continue
 		}
-		if strings.HasPrefix(n, xattrTrusted) && ctx.Cred.UID != 0 {
+		if strings.HasPrefix(n, xattrTrusted) && !ctx.Cred.Capable(unix.CAP_SYS_ADMIN) {
 			continue
 		}
 		visible = append(visible, n)

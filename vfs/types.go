@@ -22,6 +22,20 @@ type Cred struct {
 	UID    uint32
 	GID    uint32
 	Groups []uint32
+	// Caps is the caller's effective capability set (capabilities(7)),
+	// which privileged operations check, when CapsSet says the kernel
+	// gave one; a Cred without it (elfloader's own set-up, tests) has
+	// every capability exactly when its uid is 0.
+	Caps    uint64
+	CapsSet bool
+}
+
+// Capable reports whether cred holds capability c (unix.CAP_*).
+func (c Cred) Capable(capability int) bool {
+	if !c.CapsSet {
+		return c.UID == 0
+	}
+	return c.Caps&(1<<uint(capability)) != 0
 }
 
 // inGroup reports whether gid is the primary or a supplementary group.

@@ -55,17 +55,28 @@ func sysFaccessat2(t *kernel.Task, a shim.Args) (uint64, error) {
 
 // accessContext is the identity the access calls check with: the real
 // user and group IDs (a set-user-ID program asks what its caller may do),
-// or the filesystem ones with AT_EACCESS.
+// or the filesystem ones with AT_EACCESS. With the real ids go the
+// capabilities Linux's faccessat gives them (unless
+// SECBIT_NO_SETUID_FIXUP): none for a real uid other than 0, the
+// permitted set for 0.
 func accessContext(t *kernel.Task, ctx *vfs.Context, flags int) *vfs.Context {
 	if flags&unix.AT_EACCESS != 0 {
 		return ctx
 	}
 	c := t.Process().Creds()
-	if c.RUID == ctx.UID && c.RGID == ctx.GID {
+	caps := ctx.Caps
+	if c.Securebits&kernel.SecbitNoSetuidFixup == 0 {
+		caps = 0
+		if c.RUID == 0 {
+			caps = c.Permitted
+		}
+	}
+	if c.RUID == ctx.UID && c.RGID == ctx.GID && caps == ctx.Caps {
 		return ctx
 	}
 	asReal := ctx.Fork()
 	asReal.UID, asReal.GID = c.RUID, c.RGID
+	asReal.Caps, asReal.CapsSet = caps, true
 	return asReal
 }
 

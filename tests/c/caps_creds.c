@@ -7,6 +7,7 @@
 // non-PIE program cannot yet spawn itself under elfloader.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,7 +16,9 @@
 #include <grp.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +31,9 @@ struct cap_data { uint32_t effective, permitted, inheritable; };
 #define CAP_V3 0x20080522
 #define CAP_CHOWN 0
 #define CAP_DAC_OVERRIDE 1
+#define CAP_DAC_READ_SEARCH 2
+#define CAP_FOWNER 3
+#define CAP_MKNOD 27
 #define CAP_SETGID 6
 #define CAP_SETUID 7
 #define CAP_SETPCAP 8
@@ -276,6 +282,72 @@ static int scenario(const char *name) {
 		ids("no setuid cap");
 		return 0;
 	}
+	if (!strcmp(name, "vfscaps")) {
+		// The filesystem's privilege checks follow the capabilities, not
+		// the uid: root without CAP_DAC_OVERRIDE is refused, a user with
+		// it is let through.
+		char dir[] = "/tmp/capsvfs.XXXXXX";
+		if (!mkdtemp(dir)) {
+			printf("mkdtemp %s\n", err(-1));
+			return 1;
+		}
+		char secret[64], sub[64], inner[80], node[64];
+		snprintf(secret, sizeof secret, "%s/secret", dir);
+		snprintf(sub, sizeof sub, "%s/private", dir);
+		snprintf(inner, sizeof inner, "%s/private/file", dir);
+		snprintf(node, sizeof node, "%s/node", dir);
+		chmod(dir, 0755);
+		int fd = open(secret, O_CREAT | O_WRONLY, 0600);
+		write(fd, "x", 1);
+		close(fd);
+		chown(secret, 1000, 1000);
+		mkdir(sub, 0700);
+		close(open(inner, O_CREAT | O_WRONLY, 0600));
+		chown(inner, 1000, 1000);
+		chown(sub, 1000, 1000);
+		uint64_t eff, prm, inh;
+		get_caps(&eff, &prm, &inh);
+		const uint64_t dac = 1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH;
+		printf("root read %s\n", err(access(secret, R_OK)));
+		printf("drop dac %s\n", err(set_caps(eff & ~dac, prm, inh)));
+		printf("read without dac %s\n", err(open(secret, O_RDONLY) < 0 ? -1 : 0));
+		printf("search without dac %s\n", err(open(inner, O_RDONLY) < 0 ? -1 : 0));
+		printf("keep read-search %s\n", err(set_caps((eff & ~dac) | 1ull << CAP_DAC_READ_SEARCH, prm, inh)));
+		printf("read with read-search %s\n", err(open(secret, O_RDONLY) < 0 ? -1 : 0));
+		printf("write with read-search %s\n", err(open(secret, O_WRONLY) < 0 ? -1 : 0));
+		printf("search with read-search %s\n", err(open(inner, O_RDONLY) < 0 ? -1 : 0));
+		printf("drop fowner %s\n", err(set_caps(eff & ~(1ull << CAP_FOWNER), prm, inh)));
+		printf("chmod without fowner %s\n", err(chmod(secret, 0644)));
+		printf("drop chown %s\n", err(set_caps(eff & ~(1ull << CAP_CHOWN), prm, inh)));
+		printf("chown without chown %s\n", err(chown(secret, 2000, -1)));
+		printf("drop mknod %s\n", err(set_caps(eff & ~(1ull << CAP_MKNOD), prm, inh)));
+		printf("mknod without mknod %s\n", err(mknod(node, S_IFCHR | 0600, makedev(1, 3))));
+		printf("restore %s\n", err(set_caps(eff, prm, inh)));
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			// A user that keeps CAP_DAC_OVERRIDE reads root's 0600 file.
+			prctl(PR_SET_KEEPCAPS, 1);
+			if (setresuid(2000, 2000, 2000) != 0)
+				_exit(3);
+			printf("user eff after setuid %s\n", err(set_caps(1ull << CAP_DAC_OVERRIDE, prm, 0)));
+			int own = open(sub, O_RDONLY);
+			printf("user with dac opens 0700 dir %s\n", err(own < 0 ? -1 : 0));
+			printf("user with dac writes 0600 file %s\n", err(open(secret, O_WRONLY) < 0 ? -1 : 0));
+			printf("user drops dac %s\n", err(set_caps(0, prm, 0)));
+			printf("user without dac writes %s\n", err(open(secret, O_WRONLY) < 0 ? -1 : 0));
+			fflush(stdout);
+			_exit(0);
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		unlink(inner);
+		rmdir(sub);
+		unlink(secret);
+		unlink(node);
+		printf("cleanup %s\n", err(rmdir(dir)));
+		return 0;
+	}
 	printf("unknown scenario %s\n", name);
 	return 2;
 }
@@ -294,7 +366,7 @@ int main(int argc, char **argv) {
 		path[n] = 0;
 		self = strdup(path);
 	}
-	const char *scenarios[] = {"saved", "reuid", "keepcaps", "ambient", "bounding", "securebits", "capset", "dac"};
+	const char *scenarios[] = {"saved", "reuid", "keepcaps", "ambient", "bounding", "securebits", "capset", "dac", "vfscaps"};
 	for (unsigned i = 0; i < sizeof scenarios / sizeof *scenarios; i++)
 		run(scenarios[i]);
 	return 0;

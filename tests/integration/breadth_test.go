@@ -63,7 +63,7 @@ func runBreadthVariants(t *testing.T, variants []testbin.Variant, source string,
 // Each scenario is a process of its own: they drop privileges for good.
 func TestCapsCreds(t *testing.T) {
 	var runs [][]string
-	for _, s := range []string{"saved", "reuid", "keepcaps", "ambient", "bounding", "securebits", "capset", "dac"} {
+	for _, s := range []string{"saved", "reuid", "keepcaps", "ambient", "bounding", "securebits", "capset", "dac", "vfscaps"} {
 		runs = append(runs, []string{s})
 	}
 	runBreadth(t, "caps_creds.c", true, runs...)
