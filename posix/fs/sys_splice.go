@@ -108,6 +108,13 @@ func sysSendfile(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	defer in.DecRef()
+	if isPipeOrFIFO(in) {
+		// Linux splices sendfile's input, and a pipe cannot be spliced
+		// from that way: EINVAL (Go's io.Copy then falls back to read
+		// and write; emulating it instead made a non-blocking pipe
+		// answer EAGAIN, which Go waits out on the socket forever).
+		return 0, unix.EINVAL
+	}
 	off, err := readOff(t, a[2])
 	if err != nil {
 		return 0, err
@@ -254,4 +261,17 @@ func rawSendfile(out, in int, off *int64, count int) (int, error) {
 		return 0, e
 	}
 	return int(r), nil
+}
+
+// isPipeOrFIFO reports whether f is a pipe or a FIFO (not a socket).
+func isPipeOrFIFO(f kernel.File) bool {
+	if vf, ok := f.(*kernel.VFSFile); ok {
+		st, err := vf.F.Stat()
+		return err == nil && st.Type() == unix.S_IFIFO
+	}
+	if h, ok := f.(kernel.Pollable); ok {
+		var st unix.Stat_t
+		return unix.Fstat(h.HostFD(), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
+	}
+	return false
 }

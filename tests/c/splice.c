@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -241,6 +242,29 @@ static void errors(void) {
 	close(ap);
 }
 
+// sendfileSources: sendfile splices its input, and a pipe cannot be
+// spliced from that way: EINVAL, whether or not it has data (Go's io.Copy
+// then falls back to read and write); a socket can.
+static void sendfileSources(void) {
+	int p[2], sv[2];
+	if (pipe2(p, O_NONBLOCK) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) < 0) {
+		printf("sendfile sources: setup failed\n");
+		return;
+	}
+	ssize_t n = sendfile(sv[0], p[0], NULL, 100);
+	printf("sendfile from an empty pipe: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+	write(p[1], "ab", 2);
+	n = sendfile(sv[0], p[0], NULL, 100);
+	printf("sendfile from a pipe with data: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+	write(sv[1], "cd", 2);
+	n = sendfile(p[1], sv[0], NULL, 100);
+	printf("sendfile from a socket: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(int argc, char **argv) {
 	if (argc < 2) {
 		fprintf(stderr, "usage: splice DIR\n");
@@ -254,5 +278,6 @@ int main(int argc, char **argv) {
 	socketToFile();
 	pipes();
 	errors();
+	sendfileSources();
 	return 0;
 }
