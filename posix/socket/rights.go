@@ -1,10 +1,64 @@
 package socket
 
 import (
+	"sync"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
 )
+
+// inFlight carries files that have no host descriptor (the vfs's regular
+// files, devices, in-memory objects) through SCM_RIGHTS: the sender puts
+// a placeholder in the message, a host memfd whose inode identifies the
+// file here, and the receiver trades the placeholder for the file. The
+// table holds a reference to each file until it is received. (A message
+// that is never received keeps its file's reference for the kernel's
+// life.)
+type inFlight struct {
+	mu    sync.Mutex
+	files map[placeholderKey]kernel.File
+}
+
+type placeholderKey struct{ dev, ino uint64 }
+
+type inFlightKey struct{}
+
+func flight(t *kernel.Task) *inFlight {
+	return t.Kernel().LibraryState(inFlightKey{}, func() any {
+		return &inFlight{files: map[placeholderKey]kernel.File{}}
+	}).(*inFlight)
+}
+
+// send registers f (taking a reference) and returns the placeholder's
+// host descriptor, owned by the caller.
+func (fl *inFlight) send(f kernel.File) (int, error) {
+	pfd, err := unix.MemfdCreate("elfloader-scm-rights", unix.MFD_CLOEXEC)
+	if err != nil {
+		return -1, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(pfd, &st); err != nil {
+		unix.Close(pfd)
+		return -1, err
+	}
+	f.IncRef()
+	fl.mu.Lock()
+	fl.files[placeholderKey{st.Dev, st.Ino}] = f
+	fl.mu.Unlock()
+	return pfd, nil
+}
+
+// receive returns the file a received host descriptor stands for, with the
+// table's reference, or nil when it is not a placeholder.
+func (fl *inFlight) receive(st *unix.Stat_t) kernel.File {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	k := placeholderKey{st.Dev, st.Ino}
+	f := fl.files[k]
+	delete(fl.files, k)
+	return f
+}
 
 func cmsgAlign(n int) int { return (n + 7) &^ 7 }
 
@@ -60,8 +114,15 @@ func rightsToHost(t *kernel.Task, control []byte) ([]byte, []kernel.File, error)
 			held = append(held, f)
 			p, ok := f.(kernel.Pollable)
 			if !ok {
-				// Files of the vfs have no host descriptor to pass.
-				return unix.EOPNOTSUPP
+				// A file of the vfs has no host descriptor: a
+				// placeholder travels in its place.
+				pfd, err := flight(t).send(f)
+				if err != nil {
+					return err
+				}
+				held = append(held, kernel.NewOwnedHostFile(pfd, "scm-rights", unix.O_RDONLY))
+				setRightsFD(out[off+i:], pfd)
+				continue
 			}
 			setRightsFD(out[off+i:], p.HostFD())
 		}
@@ -86,7 +147,7 @@ func rightsFromHost(t *kernel.Task, control []byte, cloexec bool) ([]byte, error
 		}
 		for i := 0; i+4 <= n; i += 4 {
 			hfd := rightsFD(control[off+i:])
-			f := adoptHostFD(t, hfd)
+			f := receivedFile(t, hfd)
 			defer f.DecRef()
 			fd, err := t.Process().Files().Install(f, 0, cloexec)
 			if err != nil {
@@ -97,6 +158,20 @@ func rightsFromHost(t *kernel.Task, control []byte, cloexec bool) ([]byte, error
 		return nil
 	})
 	return control, err
+}
+
+// receivedFile is the app file a received host descriptor stands for: the
+// file a placeholder carried (the placeholder is closed), or the host
+// object itself.
+func receivedFile(t *kernel.Task, hfd int) kernel.File {
+	var st unix.Stat_t
+	if unix.Fstat(hfd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
+		if f := flight(t).receive(&st); f != nil {
+			unix.Close(hfd)
+			return f
+		}
+	}
+	return adoptHostFD(t, hfd)
 }
 
 // adoptHostFD wraps a host descriptor received from another app socket as

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -101,6 +102,33 @@ int main(void) {
 	for (int i = 0; i < n; i++) {
 		close(got[i]);
 	}
+	/* A regular file and /dev/null: the receiver gets the same open file
+	 * description (the offset is shared), whatever kind of file it is. */
+	char path[] = "/tmp/net_scm.XXXXXX";
+	int file = mkstemp(path);
+	write(file, "hello", 5);
+	lseek(file, 0, SEEK_SET);
+	int devnull = open("/dev/null", O_WRONLY);
+	int two[2] = {file, devnull};
+	printf("sendmsg with a file and /dev/null: %d\n", send_fds(sv[0], two, 2));
+	n = recv_fds(sv[1], got, 4, 0, sizeof(char[CMSG_SPACE(4 * sizeof(int))]), &flags);
+	printf("received: %d\n", n);
+	if (n == 2) {
+		fstat(got[0], &st);
+		printf("first is a regular file: %d\n", S_ISREG(st.st_mode));
+		r = read(got[0], buf, 2);
+		printf("read 2 through it: %zd %.*s\n", r, (int)(r > 0 ? r : 0), buf);
+		r = read(file, buf, 3);
+		printf("original continues at the shared offset: %zd %.*s\n", r, (int)(r > 0 ? r : 0), buf);
+		fstat(got[1], &st);
+		printf("second is a character device: %d, write %zd\n", S_ISCHR(st.st_mode), write(got[1], "z", 1));
+		close(got[0]);
+		close(got[1]);
+	}
+	unlink(path);
+	close(file);
+	close(devnull);
+
 	/* A bad fd in SCM_RIGHTS is EBADF. */
 	int bad = 999;
 	r = send_fds(sv[0], &bad, 1);

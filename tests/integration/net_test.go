@@ -25,7 +25,7 @@ func netPrograms() []cProgram {
 		{source: "net_sigpipe.c"}, // SIGPIPE kills the writer: status 141
 		{source: "net_udp.c"},     // UDP ping-pong, sendmmsg/recvmmsg
 		{source: "net_epoll.c"},   // epoll echo server, 50 clients, LT/ET/ONESHOT
-		{source: "net_scm.c"},     // SCM_RIGHTS passing a pipe end
+		{source: "net_scm.c"},     // SCM_RIGHTS passing a pipe end, a regular file and /dev/null
 		{source: "net_unix.c"},    // unix sockets: path in /tmp, abstract, dgram, seqpacket
 		{source: "net_event.c"},   // eventfd, timerfd, poll/select on a pipe
 		{source: "net_eintr.c"},   // EINTR/SA_RESTART, signalfd in epoll, SO_RCVTIMEO
