@@ -1,6 +1,8 @@
 package socket
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -21,13 +23,17 @@ type registry struct {
 	next    int
 	byNode  map[nodeKey]string
 	appPath map[string]string // host abstract name → app path
+	// hashed maps the host names of abstract names too long to carry
+	// behind the kernel's prefix to the app's names.
+	hashed   map[string]string
+	autobind uint32 // the next autobind name
 }
 
 type registryKey struct{}
 
 func reg(t *kernel.Task) *registry {
 	return t.Kernel().LibraryState(registryKey{}, func() any {
-		return &registry{byNode: map[nodeKey]string{}, appPath: map[string]string{}}
+		return &registry{byNode: map[nodeKey]string{}, appPath: map[string]string{}, hashed: map[string]string{}}
 	}).(*registry)
 }
 
@@ -41,6 +47,37 @@ func hostAbstract(name string) []byte {
 	kernel.EncodeStruct(b, &family)
 	copy(b[3:], name)
 	return b
+}
+
+// maxAbstract is the longest host abstract name: sun_path's 108 bytes but
+// the leading NUL.
+const maxAbstract = 107
+
+// hostAbstractName is the host address of the app's abstract name: the
+// kernel's prefix and the name, or, when that is too long for sun_path,
+// the prefix and a hash of the name (remembered, so that getsockname and
+// accept give the app its own name back).
+func hostAbstractName(t *kernel.Task, name string) []byte {
+	host := prefix(t) + "a/" + name
+	if len(host) <= maxAbstract {
+		return hostAbstract(host)
+	}
+	sum := sha256.Sum256([]byte(name))
+	host = prefix(t) + "h/" + hex.EncodeToString(sum[:20])
+	r := reg(t)
+	r.mu.Lock()
+	r.hashed[host] = name
+	r.mu.Unlock()
+	return hostAbstract(host)
+}
+
+// autobindName returns the next autobind name, five hex digits.
+func autobindName(t *kernel.Task) string {
+	r := reg(t)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.autobind = (r.autobind + 1) & 0xfffff
+	return fmt.Sprintf("%05x", r.autobind)
 }
 
 // sockaddrFamily is sa_family, the first field of every sockaddr; sa holds
@@ -92,10 +129,14 @@ func toHost(t *kernel.Task, s *Socket, sa []byte, use addrUse) ([]byte, func(), 
 			return nil, nil, unix.EAFNOSUPPORT
 		}
 		if len(sa) == 2 {
+			if use == useBind {
+				// Autobind: Linux picks "\0" and five hex digits.
+				return hostAbstractName(t, autobindName(t)), nil, nil
+			}
 			return sa, nil, nil
 		}
 		if sa[2] == 0 {
-			return hostAbstract(prefix(t) + "a/" + string(sa[3:])), nil, nil
+			return hostAbstractName(t, string(sa[3:])), nil, nil
 		}
 		path := unixPath(sa)
 		if use == useBind {
@@ -228,6 +269,15 @@ func fromHost(t *kernel.Task, sa []byte) []byte {
 		return append([]byte{sa[0], sa[1], 0}, rest[2:]...)
 	}
 	r := reg(t)
+	if strings.HasPrefix(rest, "h/") {
+		r.mu.Lock()
+		app, ok := r.hashed[name]
+		r.mu.Unlock()
+		if ok {
+			return append([]byte{sa[0], sa[1], 0}, app...)
+		}
+		return sa[:2]
+	}
 	r.mu.Lock()
 	path, ok := r.appPath[name]
 	r.mu.Unlock()

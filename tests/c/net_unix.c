@@ -179,6 +179,48 @@ static void test_dgram_seqpacket(void) {
 	close(sp[1]);
 }
 
+/* test_autobind_long: a bind with only the family autobinds to "\0" and
+ * five hex digits, which others can connect to; an abstract name of the
+ * full 107 bytes binds, connects and reads back whole. */
+static void test_autobind_long(void) {
+	int a = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	printf("autobind: %d\n", bind(a, (struct sockaddr *)&sa, sizeof(sa_family_t)));
+	struct sockaddr_un got;
+	socklen_t len = sizeof got;
+	getsockname(a, (struct sockaddr *)&got, &len);
+	int hex = len == sizeof(sa_family_t) + 6 && got.sun_path[0] == 0;
+	for (int i = 1; hex && i < 6; i++)
+		hex = strchr("0123456789abcdef", got.sun_path[i]) != NULL;
+	printf("autobind name: length %u, NUL and five hex digits %d\n", len, hex);
+	int b = socket(AF_UNIX, SOCK_DGRAM, 0);
+	printf("sendto the autobound name: %zd\n", sendto(b, "hi", 2, 0, (struct sockaddr *)&got, len));
+	char buf[8];
+	printf("received: %zd\n", recv(a, buf, sizeof buf, 0));
+	close(a);
+	close(b);
+
+	struct sockaddr_un longsa = {.sun_family = AF_UNIX};
+	memset(longsa.sun_path + 1, 'L', sizeof longsa.sun_path - 1);
+	snprintf(longsa.sun_path + 1, 16, "long%d", (int)getpid());
+	longsa.sun_path[1 + strlen(longsa.sun_path + 1)] = 'L';
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	printf("bind a 107-byte abstract name: %d\n", bind(l, (struct sockaddr *)&longsa, sizeof longsa));
+	listen(l, 1);
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	printf("connect to it: %d\n", connect(c, (struct sockaddr *)&longsa, sizeof longsa));
+	len = sizeof got;
+	getsockname(l, (struct sockaddr *)&got, &len);
+	printf("getsockname: length %u, same name %d\n", len, len == sizeof longsa && !memcmp(&got, &longsa, len));
+	int s = accept(l, NULL, NULL);
+	len = sizeof got;
+	getpeername(c, (struct sockaddr *)&got, &len);
+	printf("getpeername: same name %d\n", len == sizeof longsa && !memcmp(&got, &longsa, len));
+	close(s);
+	close(c);
+	close(l);
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	char path[108];
@@ -190,6 +232,7 @@ int main(int argc, char **argv) {
 	test_path(path, argc > 2 && strcmp(argv[2], "keep") == 0);
 	test_abstract();
 	test_dgram_seqpacket();
+	test_autobind_long();
 	printf("done\n");
 	return 0;
 }
