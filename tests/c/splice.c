@@ -259,6 +259,16 @@ static void sendfileSources(void) {
 	write(sv[1], "cd", 2);
 	n = sendfile(p[1], sv[0], NULL, 100);
 	printf("sendfile from a socket: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+	char fifo[sizeof dir + 32];
+	snprintf(fifo, sizeof fifo, "%s/sendfile.fifo", dir);
+	mkfifo(fifo, 0600);
+	int fr = open(fifo, O_RDONLY | O_NONBLOCK), fw = open(fifo, O_WRONLY | O_NONBLOCK);
+	write(fw, "ef", 2);
+	n = sendfile(sv[0], fr, NULL, 100);
+	printf("sendfile from a FIFO: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+	close(fr);
+	close(fw);
+	unlink(fifo);
 	close(p[0]);
 	close(p[1]);
 	close(sv[0]);
