@@ -20,6 +20,7 @@ func WriteMarkdown(w io.Writer, rows []Row, header string) {
 	}
 	fmt.Fprintf(w, "| **total** | %d / %d / %d / %d | %d / %d / %d / %d | |\n",
 		nat.Run, nat.Passed, nat.Failed, nat.Skipped, elf.Run, elf.Passed, elf.Failed, elf.Skipped)
+	writeCauses(w, rows)
 }
 
 func add(a, b Counts) Counts {

@@ -1,6 +1,9 @@
 package conformance
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseGo(t *testing.T) {
 	var r Result
@@ -35,5 +38,23 @@ func TestUnfinishedGoTest(t *testing.T) {
 	out := "=== RUN   TestA\n--- PASS: TestA (0.00s)\n=== RUN   TestB\n=== RUN   TestB/sub\n"
 	if got := unfinishedGoTest(out); got != "TestB" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+func TestCausesListed(t *testing.T) {
+	rows := []Row{{Suite: Suite{Kind: "go", Name: "syscall"}, Regressions: []string{"TestExecPtrace", "TestNew"}}}
+	var b strings.Builder
+	writeCauses(&b, rows)
+	out := b.String()
+	if !strings.Contains(out, "| go `syscall` `TestExecPtrace` | ptrace(2)") {
+		t.Errorf("known cause missing:\n%s", out)
+	}
+	if !strings.Contains(out, "| go `syscall` `TestNew` | **cause not yet named** |") {
+		t.Errorf("unknown cause not flagged:\n%s", out)
+	}
+	for k, v := range knownCauses {
+		if len(strings.Fields(k)) != 3 || v == "" {
+			t.Errorf("malformed cause entry %q: %q", k, v)
+		}
 	}
 }
