@@ -48,11 +48,11 @@ func (t *Task) AppBytesPrefix(addr uint64, n int, write bool) ([]byte, error) {
 	if n < 0 || !AccessOK(addr, uint64(n)) {
 		return nil, unix.EFAULT
 	}
-	ok := t.p.mm.Prefix(addr, uint64(n), write)
-	if ok == 0 {
-		return nil, unix.EFAULT
+	b, ok, err := t.p.mm.SlicePrefix(addr, n, write)
+	if err != errNoDirectAccess {
+		return b, err
 	}
-	return t.lend(addr, int(ok), write, true)
+	return t.lend(addr, ok, write, true)
 }
 
 // AppBytes returns the app's memory [addr, addr+n) for the duration of a

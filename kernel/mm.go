@@ -757,12 +757,36 @@ func (m *MM) compareAndSwap(addr uint64, old, nv uint32) (bool, error) {
 // memory with the access a copy needs: the part of a buffer the kernel can
 // copy before it would fault.
 func (m *MM) Prefix(addr, n uint64, write bool) uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.prefixLocked(addr, n, write)
+}
+
+// SlicePrefix is Prefix and Slice under one lock (read(2)'s hot path): the
+// app memory at addr for up to n bytes, as far as it is mapped with the
+// access needed; EFAULT when not even its first byte is, and
+// errNoDirectAccess with the prefix's length when the platform lends no
+// memory.
+func (m *MM) SlicePrefix(addr uint64, n int, write bool) ([]byte, int, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ok := int(m.prefixLocked(addr, uint64(n), write))
+	if ok == 0 {
+		return nil, 0, unix.EFAULT
+	}
+	b, direct := m.as.Direct(addr, ok)
+	if !direct {
+		return nil, ok, errNoDirectAccess
+	}
+	return b, ok, nil
+}
+
+// prefixLocked is Prefix with m.mu held.
+func (m *MM) prefixLocked(addr, n uint64, write bool) uint64 {
 	need := unix.PROT_READ
 	if write {
 		need = unix.PROT_WRITE
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
 	end := addr + n
 	if end < addr {
 		end = ^uint64(0)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/elfloader/elfloader/vfs"
 	"golang.org/x/sys/unix"
@@ -172,11 +173,21 @@ func resize(b []byte, n int) []byte {
 // relatimeLocked updates atime on access the way relatime does: when it
 // is not newer than mtime/ctime, or older than a day. Caller holds n.mu.
 func (n *Inode) relatimeLocked() {
+	fresh := after(n.atime, n.mtime) && after(n.atime, n.ctime)
+	if fresh && n.atimeFreshUntil != 0 && time.Since(monoBase) < n.atimeFreshUntil {
+		// atime was set by a read less than a day ago: no wall-clock read
+		// (the monotonic clock is one vDSO call, the wall clock two).
+		return
+	}
 	now := vfs.Now()
-	if !after(n.atime, n.mtime) || !after(n.atime, n.ctime) || now.Sec-n.atime.Sec >= 24*3600 {
+	if !fresh || now.Sec-n.atime.Sec >= 24*3600 {
 		n.atime = now
+		n.atimeFreshUntil = time.Since(monoBase) + 24*time.Hour
 	}
 }
+
+// monoBase anchors the monotonic deadlines of relatimeLocked (set once).
+var monoBase = time.Now()
 
 func after(a, b unix.Timespec) bool {
 	return a.Sec > b.Sec || a.Sec == b.Sec && a.Nsec > b.Nsec
@@ -198,6 +209,13 @@ func (f *regularFile) Read(_ context.Context, p []byte, off int64, _ bool) (int,
 			return 0, nil
 		}
 		return copy(p, n.data[off:]), nil
+	}
+	if view := n.viewLocked(); view != nil {
+		defer n.mu.Unlock()
+		if off >= size {
+			return 0, nil
+		}
+		return copy(p, view[off:size]), nil
 	}
 	n.mu.Unlock()
 	if off >= size || len(p) == 0 {

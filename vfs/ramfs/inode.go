@@ -4,6 +4,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/pipe"
@@ -23,7 +24,10 @@ type Inode struct {
 	nlink               uint64
 	rdev                uint64
 	atime, mtime, ctime unix.Timespec
-	xattrs              map[string][]byte
+	// atimeFreshUntil is when, on monoBase's clock, an atime that relatime
+	// set stops being less than a day old; 0 when atime was set otherwise.
+	atimeFreshUntil time.Duration
+	xattrs          map[string][]byte
 
 	// directories (guarded by fs.mu)
 	entries map[string]*entry
@@ -32,6 +36,7 @@ type Inode struct {
 
 	// regular files (guarded by mu)
 	memfd int    // -1 until the file is mapped or grows past SmallFileMax
+	view  []byte // read-only mapping of memfd (view.go), nil until read
 	data  []byte // contents while memfd is -1
 	size  int64
 	opens int
@@ -126,6 +131,7 @@ func (n *Inode) SetAttr(a vfs.SetAttr) error {
 	}
 	if a.Mask&vfs.AttrAtime != 0 {
 		n.atime = a.Atime
+		n.atimeFreshUntil = 0
 	}
 	if a.Mask&vfs.AttrMtime != 0 {
 		n.mtime = a.Mtime
@@ -158,10 +164,7 @@ func (n *Inode) changeLinks(delta int) {
 // open files. Caller holds n.mu.
 func (n *Inode) maybeFreeLocked() {
 	if n.nlink == 0 && n.opens == 0 {
-		if n.memfd >= 0 {
-			unix.Close(n.memfd)
-			n.memfd = -1
-		}
+		n.closeMemfdLocked()
 		n.data = nil
 		n.size = 0
 		n.lazy = nil

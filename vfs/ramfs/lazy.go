@@ -21,10 +21,7 @@ func (n *Inode) SetLazyContent(size int64, load func() (io.Reader, error)) error
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.memfd >= 0 {
-		unix.Close(n.memfd)
-		n.memfd = -1
-	}
+	n.closeMemfdLocked()
 	n.data, n.size, n.lazy = nil, size, load
 	return nil
 }
@@ -42,10 +39,7 @@ func (n *Inode) loadLocked() error {
 		err = n.fillLocked(r)
 	}
 	if err != nil {
-		if n.memfd >= 0 {
-			unix.Close(n.memfd)
-			n.memfd = -1
-		}
+		n.closeMemfdLocked()
 		n.data = nil
 		return unix.EIO
 	}

@@ -159,3 +159,102 @@ func TestSmallToMemfd(t *testing.T) {
 		t.Fatalf("truncate shrink+grow = %q", got[:n])
 	}
 }
+
+// TestReadThroughView reads a memfd-backed file through its view while the
+// file grows past the view, shrinks below it and has holes.
+func TestReadThroughView(t *testing.T) {
+	ctx := setup(t)
+	bg := context.Background()
+	f, err := vfs.OpenAt(ctx, ctx.Root, "/v", vfs.OpenHow{Flags: unix.O_RDWR | unix.O_CREAT, Mode: 0o644})
+	must(t, err)
+	defer f.DecRef()
+	big := make([]byte, ramfs.SmallFileMax*2)
+	for i := range big {
+		big[i] = byte(i%253 + 1)
+	}
+	if _, err := f.Pwrite(bg, big, 0); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 4096)
+	readAt := func(off int64) []byte {
+		t.Helper()
+		n, err := f.Pread(bg, got, off)
+		must(t, err)
+		return got[:n]
+	}
+	if b := readAt(4000); string(b) != string(big[4000:8096]) {
+		t.Fatal("read of a memfd file differs from what was written")
+	}
+	// Grow past the view's 2 MiB granule: a hole, then data at 5 MiB.
+	must(t, f.Truncate(6<<20))
+	if _, err := f.Pwrite(bg, []byte("tail"), 5<<20); err != nil {
+		t.Fatal(err)
+	}
+	if b := readAt(5<<20 - 2); string(b[:6]) != "\x00\x00tail" || len(b) != 4096 {
+		t.Fatalf("read across hole and data after growth: %q", b[:8])
+	}
+	if b := readAt(6<<20 - 10); len(b) != 10 {
+		t.Fatalf("read at the end: %d bytes, want 10", len(b))
+	}
+	// Shrink below the view: bytes past the size are gone, not read.
+	must(t, f.Truncate(100))
+	if b := readAt(50); string(b) != string(big[50:100]) {
+		t.Fatalf("read after shrinking: %d bytes", len(b))
+	}
+	if b := readAt(100); len(b) != 0 {
+		t.Fatalf("read at the new end: %d bytes", len(b))
+	}
+	if b := readAt(1 << 20); len(b) != 0 {
+		t.Fatalf("read past the new end: %d bytes", len(b))
+	}
+}
+
+// TestRelatime checks the relatime rule: a read updates atime when it is
+// not newer than mtime or ctime, or a day old, and not otherwise.
+func TestRelatime(t *testing.T) {
+	ctx := setup(t)
+	r := ctx.Root
+	bg := context.Background()
+	f, err := vfs.OpenAt(ctx, r, "/f", vfs.OpenHow{Flags: unix.O_RDWR | unix.O_CREAT, Mode: 0o644})
+	must(t, err)
+	defer f.DecRef()
+	if _, err := f.Write(bg, []byte("abc")); err != nil {
+		t.Fatal(err)
+	}
+	atime := func() unix.Timespec {
+		t.Helper()
+		st, err := f.Stat()
+		must(t, err)
+		return st.Atime
+	}
+	buf := make([]byte, 3)
+	read := func() {
+		t.Helper()
+		if _, err := f.Pread(bg, buf, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// atime set two days back, mtime older still: the day rule updates it.
+	now := vfs.Now()
+	times := [2]unix.Timespec{{Sec: now.Sec - 2*86400}, {Sec: now.Sec - 3*86400}}
+	must(t, vfs.UtimensAt(ctx, r, "/f", &times, 0))
+	read()
+	first := atime()
+	if first.Sec < now.Sec {
+		t.Fatalf("a day-old atime was not updated by a read: %v", first)
+	}
+	// Fresh and newer than mtime/ctime: a second read leaves it.
+	read()
+	if atime() != first {
+		t.Fatal("a fresh atime changed on read")
+	}
+	// A write makes mtime newer: the next read updates atime.
+	before := atime()
+	if _, err := f.Pwrite(bg, []byte("x"), 0); err != nil {
+		t.Fatal(err)
+	}
+	read()
+	if got := atime(); !(got.Sec > before.Sec || got.Sec == before.Sec && got.Nsec > before.Nsec) {
+		t.Fatalf("read after a write kept atime %v", got)
+	}
+}
