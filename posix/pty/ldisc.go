@@ -510,13 +510,13 @@ func (t *Terminal) writeOutput(ctx context.Context, p []byte, nonblock bool) (in
 	return done, nil
 }
 
-// masterReadiness: POLLIN with output to read or once the slave side is
-// closed (then POLLHUP too), POLLOUT while the input has room.
+// masterReadiness: POLLIN with output to read, POLLHUP once the slave
+// side is closed, POLLOUT while the input has room.
 func (t *Terminal) masterReadiness(mask uint32) uint32 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var ev uint32
-	if len(t.out) > 0 || t.otherClosed {
+	if len(t.out) > 0 {
 		ev |= vfs.EventIn | vfs.EventRdNorm
 	}
 	if t.otherClosed {

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -313,6 +315,42 @@ static void signals(void) {
 	close(m);
 }
 
+
+// events waits up to 1 s for one epoll event and prints its bits.
+static void events(const char *what, int ep) {
+	struct epoll_event ev = {0};
+	int n = epoll_wait(ep, &ev, 1, 1000);
+	printf("%s: %d %#x\n", what, n, n > 0 ? ev.events : 0);
+}
+
+static void readiness(void) {
+	int m, s;
+	char buf[64];
+	openpty(&m, &s, NULL, NULL, NULL);
+	int em = epoll_create1(0), es = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN};
+	epoll_ctl(em, EPOLL_CTL_ADD, m, &ev);
+	epoll_ctl(es, EPOLL_CTL_ADD, s, &ev);
+	events("master idle", em);
+	write(s, "x", 1);
+	events("master after slave write", em);
+	read(m, buf, sizeof buf);
+	write(m, "par", 3);
+	events("slave partial line", es);
+	write(m, "t\n", 2);
+	events("slave after line", es);
+	fd_set rd;
+	FD_ZERO(&rd);
+	FD_SET(s, &rd);
+	struct timeval tv = {1, 0};
+	printf("select slave: %d %d\n", select(s + 1, &rd, NULL, NULL, &tv), FD_ISSET(s, &rd));
+	show("slave line", buf, read(s, buf, sizeof buf));
+	drain(m, buf, sizeof buf);
+	close(s);
+	events("master after slave close", em);
+	close(m);
+}
+
 static void hangup(void) {
 	int m, s;
 	char buf[64];
@@ -362,6 +400,8 @@ int main(int argc, char **argv) {
 		editing();
 	if (!strcmp(what, "signals") || !strcmp(what, "all"))
 		signals();
+	if (!strcmp(what, "readiness") || !strcmp(what, "all"))
+		readiness();
 	if (!strcmp(what, "hangup") || !strcmp(what, "all"))
 		hangup();
 	return 0;

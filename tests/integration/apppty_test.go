@@ -13,11 +13,11 @@ import (
 // the line discipline's echo, canonical editing (erase, kill, word erase,
 // EOF), ICRNL/INLCR/IGNCR, ONLCR, raw mode with VMIN/VTIME, TCSAFLUSH and
 // tcflush; forkpty's session, foreground group, /dev/tty, SIGWINCH and
-// ^C's SIGINT; hang-up of either side (EIO, EOF, poll bits). Compared
+// ^C's SIGINT; epoll and select on both sides; hang-up of either side (EIO, EOF, poll bits). Compared
 // with native, one scenario per run.
 func TestAppPty(t *testing.T) {
 	runBreadthVariants(t, oneVariantPerLibc(t), "pty_pair.c", false, nil,
-		[]string{"numbers"}, []string{"editing"}, []string{"signals"}, []string{"hangup"})
+		[]string{"numbers"}, []string{"editing"}, []string{"signals"}, []string{"readiness"}, []string{"hangup"})
 }
 
 // TestAppPtyPython: CPython's test_pty (openpty, pty.fork, reading the
