@@ -11,6 +11,7 @@ import (
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/posix/loop"
+	"github.com/elfloader/elfloader/posix/pty"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/devfs"
 	"github.com/elfloader/elfloader/vfs/hostfs"
@@ -146,6 +147,14 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 		return nil, "", fmt.Errorf("devfs: %w", err)
 	}
 	if err := mount("/dev", dev, false, "devtmpfs", "devtmpfs"); err != nil {
+		return nil, "", err
+	}
+	// The app's own pseudo-terminals: /dev/ptmx and devpts on /dev/pts.
+	pts, err := pty.Register(dev, v.NewAnonDev())
+	if err != nil {
+		return nil, "", err
+	}
+	if err := mount("/dev/pts", pts, false, "devpts", "devpts"); err != nil {
 		return nil, "", err
 	}
 	if err := mount("/tmp", ramfs.New(ramfs.Options{RootMode: 0o1777}), false, "tmpfs", "tmpfs"); err != nil {

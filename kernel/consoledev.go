@@ -81,7 +81,14 @@ func RegisterConsole(dev *devfs.FS) error {
 	if err := dev.Register("console", 5, 1, 0o600, console); err != nil {
 		return err
 	}
-	tty := devfs.DeviceFunc(func(_ context.Context, flags int) (vfs.FileImpl, error) {
+	tty := devfs.DeviceFunc(func(ctx context.Context, flags int) (vfs.FileImpl, error) {
+		// A session controlled by a pseudo-terminal of the app's opens
+		// that terminal.
+		if t, ok := TaskFromContext(ctx); ok {
+			if term := t.k.SessionTerminal(t.p.Session()); term != nil {
+				return term.OpenTTY(ctx, flags)
+			}
+		}
 		fd, err := unix.Open("/dev/tty", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return nil, unix.ENXIO

@@ -371,7 +371,9 @@ func ErrnoReturn(e unix.Errno) uint64 { return uint64(-int64(e)) }
 // SignalContext returns a context that is cancelled when a signal becomes
 // deliverable to the task (for blocking vfs calls); call cancel when done.
 func (t *Task) SignalContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
+	// Derived from the task's context: a device's blocking call finds
+	// the caller with TaskFromContext (a terminal's job control).
+	ctx, cancel := context.WithCancel(t.taskContext())
 	if t.HasDeliverable() {
 		cancel()
 		return ctx, cancel

@@ -295,6 +295,12 @@ const (
 // it (ERESTARTSYS).
 func (t *Task) checkTerminalAccess(sig int) error {
 	session, fg := t.k.terminal().state()
+	return t.terminalAccess(session, fg, sig)
+}
+
+// terminalAccess is checkTerminalAccess for a terminal of the given
+// session and foreground group.
+func (t *Task) terminalAccess(session, fg, sig int) error {
 	p := t.p
 	if p.Session() != session {
 		return nil

@@ -149,7 +149,7 @@ func openResolved(ctx *Context, loc Location, flags int, created bool, wait cont
 		}
 		notifyInode(loc, unix.IN_MODIFY)
 	}
-	impl, err := openInode(loc, flags)
+	impl, err := openInode(wait, loc, flags)
 	if err != nil {
 		uncount()
 		return nil, err
@@ -179,15 +179,18 @@ type OpenWaiter interface {
 
 // openInode opens the inode at loc: a device node (on any filesystem) is
 // the mount tree's device of its numbers, as Linux's char and block
-// devices do not belong to the filesystem that holds their node.
-func openInode(loc Location, flags int) (FileImpl, error) {
+// devices do not belong to the filesystem that holds their node. The
+// device gets the open's context (which names the caller to devices that
+// need it: a terminal's controlling-terminal rules, a pseudo-terminal
+// slave's owner).
+func openInode(ctx context.Context, loc Location, flags int) (FileImpl, error) {
 	if t := loc.Dentry.typ; t == unix.S_IFCHR || t == unix.S_IFBLK {
 		if devices := loc.Mount.vfs.Devices(); devices != nil {
 			st, err := loc.Dentry.inode.Stat()
 			if err != nil {
 				return nil, err
 			}
-			return devices(context.Background(), st.Rdev, flags)
+			return devices(ctx, st.Rdev, flags)
 		}
 	}
 	return loc.Dentry.inode.Open(flags)

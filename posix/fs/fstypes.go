@@ -41,6 +41,7 @@ var fsTypes = map[string]func(key, value string, hasValue bool, p *fsParams) err
 	"proc":     parseNoOption,
 	"sysfs":    parseNoOption,
 	"devtmpfs": parseNoOption,
+	"devpts":   parseDevptsOption,
 	"ext2":     parseNoOption,
 }
 
@@ -97,6 +98,20 @@ func (p *fsParams) parseData(data string) error {
 }
 
 func parseNoOption(string, string, bool, *fsParams) error { return unix.EINVAL }
+
+// parseDevptsOption accepts devpts's options (newinstance, gid=, mode=,
+// ptmxmode=, uid=, max=); the one instance keeps Linux's defaults.
+func parseDevptsOption(key, _ string, hasValue bool, _ *fsParams) error {
+	switch key {
+	case "newinstance":
+		return nil
+	case "gid", "uid", "mode", "ptmxmode", "max":
+		if hasValue {
+			return nil
+		}
+	}
+	return unix.EINVAL
+}
 
 // parseTmpfsOption takes tmpfs's size, nr_blocks, nr_inodes (recorded
 // and shown: memory is not limited per instance), mode, uid, gid,
@@ -237,6 +252,13 @@ func newDetachedMount(t *kernel.Task, p *fsParams, attr uint64) (*vfs.Mount, err
 		}
 		efs.OnRelease(dev.file.DecRef) // the mounts hold the device open, as Linux's superblock
 		fs = efs
+	case "devpts":
+		// One instance (posix/pty): a mount shows the one on /dev/pts.
+		pts, ok := v.FindSuper("devpts")
+		if !ok {
+			return nil, unix.ENODEV
+		}
+		return v.MountSuper(pts, attr), nil
 	case "devtmpfs":
 		dev, ok := v.FindSuper("devtmpfs")
 		if !ok {

@@ -9,7 +9,7 @@ import (
 )
 
 func registerIoctl(tb *shim.Table) {
-	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX/FIONBIO, FIOASYNC (O_ASYNC, as F_SETFL), and what the file answers: a terminal (the console, /dev/tty) serves TCGETS/TCSETS*, termios2, window size, TCFLSH/TCXONC/TCSBRK, FIONREAD/TIOCOUTQ against the host terminal, and job control (TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY) for one process group; pipes, FIFOs and sockets FIONREAD; others ENOTTY", sysIoctl)
+	tb.Register(unix.SYS_IOCTL, shim.Partial, "FIOCLEX/FIONCLEX/FIONBIO, FIOASYNC (O_ASYNC, as F_SETFL), and what the file answers: a terminal (the console, /dev/tty) serves TCGETS/TCSETS*, termios2, window size, TCFLSH/TCXONC/TCSBRK, FIONREAD/TIOCOUTQ against the host terminal, and job control (TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY) for one process group; the app's pseudo-terminals (posix/pty: TIOCGPTN, TIOCSPTLCK/TIOCGPTLCK, TIOCGPTPEER, termios and termios2, window size, FIONREAD/TIOCOUTQ, TCFLSH, TIOCSCTTY/TIOCNOTTY/TIOCGPGRP/TIOCSPGRP/TIOCGSID, TIOCGETD; no TIOCPKT or TIOCSTI); pipes, FIFOs and sockets FIONREAD; others ENOTTY", sysIoctl)
 }
 
 func sysIoctl(t *kernel.Task, a shim.Args) (uint64, error) {

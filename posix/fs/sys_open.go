@@ -64,7 +64,10 @@ func (w *openWait) get() context.Context {
 
 func (w *openWait) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (w *openWait) Done() <-chan struct{}       { return w.get().Done() }
-func (w *openWait) Value(key any) any           { return nil }
+
+// Value answers from the task's context: a device's open finds the
+// caller with kernel.TaskFromContext.
+func (w *openWait) Value(key any) any { return w.t.Context().Value(key) }
 
 // Err is nil until the wait was made and a signal ended it.
 func (w *openWait) Err() error {

@@ -144,3 +144,19 @@ func (fs *FS) Statfs() (vfs.Statfs, error) { return fs.FS.Statfs() }
 func staticDevice(f vfs.FileImpl) Device {
 	return DeviceFunc(func(context.Context, int) (vfs.FileImpl, error) { return f, nil })
 }
+
+// RegisterNumber adds a device by number only, without a node in the
+// devfs (a pseudo-terminal's slave, whose node lives in devpts).
+func (fs *FS) RegisterNumber(rdev uint64, dev Device) {
+	fs.mu.Lock()
+	fs.devices[rdev] = dev
+	fs.mu.Unlock()
+}
+
+// Unregister removes the device of number rdev: its nodes then open
+// with ENXIO.
+func (fs *FS) Unregister(rdev uint64) {
+	fs.mu.Lock()
+	delete(fs.devices, rdev)
+	fs.mu.Unlock()
+}
