@@ -505,3 +505,22 @@ func (nl *netlinkState) hostGet(req []byte, h nlmsg) ([][]byte, error) {
 		}
 	}
 }
+
+// Read is read(2) of a socket: on a netlink socket the waiting answers are
+// queued first.
+func (s *Socket) Read(t *kernel.Task, p []byte) (int, error) {
+	if s.nl != nil {
+		s.nl.flush()
+	}
+	return s.HostFile.Read(t, p)
+}
+
+// Write is write(2) of a socket: on a netlink socket a request to the
+// kernel, as send(2).
+func (s *Socket) Write(t *kernel.Task, p []byte) (int, error) {
+	if s.nl != nil {
+		s.nl.request(t, append([]byte(nil), p...))
+		return len(p), nil
+	}
+	return s.HostFile.Write(t, p)
+}

@@ -192,6 +192,30 @@ int main(void) {
 	getsockname(fd2, (struct sockaddr *)&sa, &sl);
 	dump(fd2, RTM_GETLINK, AF_UNSPEC, 1, sa.nl_pid);
 	close(fd2);
+
+	/* write(2) and read(2) are send and receive too. */
+	int fd3 = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE);
+	struct {
+		struct nlmsghdr h;
+		struct rtgenmsg g;
+	} req = {{sizeof req, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 9, 0}, {AF_UNSPEC}};
+	printf("write: %zd\n", write(fd3, &req, sizeof req));
+	for (int links = 0, more = 1; more;) {
+		ssize_t n = read(fd3, buf, sizeof buf);
+		if (n <= 0) {
+			printf("read: %zd\n", n);
+			break;
+		}
+		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				printf("read: %d links, seq %u\n", links, h->nlmsg_seq);
+				more = 0;
+				break;
+			}
+			links++;
+		}
+	}
+	close(fd3);
 	close(fd);
 	return 0;
 }
