@@ -307,3 +307,12 @@ func (t *Task) FDName(fd int) (string, bool) {
 	}
 	return e.Name, true
 }
+
+// NetText implements procfs.NetFiles: with --net=sandbox, /proc/net's
+// files describe the app's own stack; otherwise the host's are shown.
+func (pp procProvider) NetText(name string) ([]byte, bool) {
+	if pp.k.Net() != NetSandbox || pp.k.Sandbox() == nil {
+		return nil, false
+	}
+	return pp.k.Sandbox().ProcNet(name)
+}

@@ -15,7 +15,7 @@ import (
 func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_EPOLL_CREATE, shim.Full, "", sysEpollCreate)
 	tb.Register(unix.SYS_EPOLL_CREATE1, shim.Full, "", sysEpollCreate1)
-	tb.Register(unix.SYS_EPOLL_CTL, shim.Partial, "host-backed files (pipes, sockets, eventfd, timerfd, signalfd, epoll, console) and ramfs FIFOs; regular files EPERM; a dup'd host descriptor shares its host file's registration", sysEpollCtl)
+	tb.Register(unix.SYS_EPOLL_CTL, shim.Partial, "host-backed files (pipes, sockets, eventfd, timerfd, signalfd, epoll, console) and ramfs FIFOs; regular files EPERM", sysEpollCtl)
 	tb.Register(unix.SYS_EPOLL_WAIT, shim.Full, "", sysEpollWait)
 	tb.Register(unix.SYS_EPOLL_PWAIT, shim.Full, "", sysEpollPwait)
 	tb.Register(unix.SYS_EPOLL_PWAIT2, shim.Full, "", sysEpollPwait2)
@@ -89,17 +89,17 @@ func sysEpollCtl(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	switch f := f.(type) {
+	switch pf := f.(type) {
 	case kernel.Pollable:
 		// The app's epoll_data travels through the host untouched.
-		return 0, unix.EpollCtl(ep.inner, op, f.HostFD(), &ev)
+		return 0, ep.ctlHost(op, fd, f, pf.HostFD(), &ev)
 	case *kernel.VFSFile:
-		if f.F.Waitable() {
-			return 0, ep.ctlMemory(op, fd, f, &ev)
+		if pf.F.Waitable() {
+			return 0, ep.ctlMemory(op, fd, pf, &ev)
 		}
 	case kernel.Waitable:
 		// Other in-memory files (inotify).
-		return 0, ep.ctlMemory(op, fd, f, &ev)
+		return 0, ep.ctlMemory(op, fd, pf, &ev)
 	}
 	return 0, unix.EPERM // regular files and directories: always ready
 }
@@ -163,7 +163,11 @@ func (ep *epollFile) collect(events []unix.EpollEvent) (int, error) {
 		if err != nil && n == 0 {
 			return 0, err
 		}
-		return n + m, nil
+		n += m
+		if n < len(events) {
+			n += ep.readySubs(events[n:])
+		}
+		return n, nil
 	}
 }
 

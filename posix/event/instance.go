@@ -24,6 +24,15 @@ type epollFile struct {
 
 	mu  sync.Mutex
 	mem map[int]*memoryReg // by app descriptor
+
+	// Host-backed registrations (hostreg.go): primary is by app
+	// descriptor; subs are further registrations of a host descriptor
+	// already in inner, watched through extra (-1 until the first).
+	primary map[int]primaryReg
+	subs    map[regKey]*subReg
+	subByID map[uint64]*subReg
+	extra   int
+	nextID  uint64
 }
 
 // memoryReg is an in-memory file registered in an epoll instance.
@@ -43,7 +52,8 @@ func newEpollFile() (*epollFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	ep := &epollFile{HostFile: kernel.NewOwnedHostFile(outer, "anon_inode:[eventpoll]", unix.O_RDWR), inner: -1, mem: map[int]*memoryReg{}}
+	ep := &epollFile{HostFile: kernel.NewOwnedHostFile(outer, "anon_inode:[eventpoll]", unix.O_RDWR), inner: -1, mem: map[int]*memoryReg{},
+		primary: map[int]primaryReg{}, subs: map[regKey]*subReg{}, subByID: map[uint64]*subReg{}, extra: -1}
 	ep.InitRefs(ep.release)
 	if ep.inner, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		ep.DecRef()
@@ -70,6 +80,7 @@ func (ep *epollFile) release() {
 		delete(ep.mem, fd)
 	}
 	ep.mu.Unlock()
+	ep.closeSubs()
 	if ep.wake != nil {
 		ep.wake.close()
 	}

@@ -7,6 +7,12 @@
 // abstract names of the app are namespaced the same way. SCM_RIGHTS passes
 // host-backed descriptors (sockets, pipes, eventfds) between app sockets.
 //
+// AF_NETLINK NETLINK_ROUTE sockets are answered by elfloader (netlink.go):
+// the app's socket is one end of a host unix datagram pair the answers are
+// written to; only read-only RTM_GET* requests are served (relayed to a
+// host rtnetlink socket of elfloader's, or with --net=sandbox built from
+// the app's stack, netlink_stack.go), changes get EPERM.
+//
 // With --net=sandbox the app's AF_INET and AF_INET6 sockets are endpoints
 // of its own user-space TCP/IP stack (package netstack) instead: a
 // stackSocket is an in-memory file (kernel.Waitable) whose readiness is the

@@ -238,8 +238,8 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if a[4] != 0 && fromLen > 0 {
-		if err := putSockaddr(t, a[4], a[5], fromHost(t, from[:fromLen])); err != nil {
+	if a[4] != 0 && (fromLen > 0 || s.nl != nil) {
+		if err := putSockaddr(t, a[4], a[5], s.source(t, from[:fromLen])); err != nil {
 			return 0, err
 		}
 	} else if a[5] != 0 && a[4] != 0 {
@@ -399,7 +399,7 @@ func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 		return 0, err
 	}
 	if m.name != 0 {
-		sa := fromHost(t, from)
+		sa := s.source(t, from)
 		if err := t.CopyOut(m.name, sa[:min(len(sa), int(m.namelen))]); err != nil {
 			return 0, err
 		}

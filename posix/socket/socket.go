@@ -13,24 +13,24 @@ import (
 
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
-	tb.Register(unix.SYS_SOCKET, shim.Partial, "AF_INET, AF_INET6 (host sockets, or with --net=sandbox TCP, UDP and ping sockets of the app's own stack), AF_UNIX (app-private); other families EAFNOSUPPORT", sysSocket)
+	tb.Register(unix.SYS_SOCKET, shim.Partial, "AF_INET, AF_INET6 (host sockets, or with --net=sandbox TCP, UDP and ping sockets of the app's own stack), AF_UNIX (app-private), AF_NETLINK NETLINK_ROUTE (read-only: RTM_GET* requests answered from the host's tables, or the sandbox stack's links and addresses; changes EPERM; no multicast notifications); other families EAFNOSUPPORT", sysSocket)
 	tb.Register(unix.SYS_SOCKETPAIR, shim.Full, "AF_UNIX", sysSocketpair)
-	tb.Register(unix.SYS_BIND, shim.Full, "unix paths live in the app's vfs; --net=none allows loopback only", route(sysBind, stackBind))
-	tb.Register(unix.SYS_LISTEN, shim.Full, "", route(sysListen, stackListen))
-	tb.Register(unix.SYS_ACCEPT, shim.Full, "", route(sysAccept, stackAccept0))
-	tb.Register(unix.SYS_ACCEPT4, shim.Full, "", route(sysAccept4, stackAccept4))
-	tb.Register(unix.SYS_CONNECT, shim.Full, "blocking and non-blocking (EINPROGRESS, SO_ERROR)", route(sysConnect, stackConnect))
-	tb.Register(unix.SYS_GETSOCKNAME, shim.Full, "", route(sysGetsockname, stackGetsockname))
-	tb.Register(unix.SYS_GETPEERNAME, shim.Full, "", route(sysGetpeername, stackGetpeername))
+	tb.Register(unix.SYS_BIND, shim.Full, "unix paths live in the app's vfs; --net=none allows loopback only", netlinkRoute(route(sysBind, stackBind), netlinkBind))
+	tb.Register(unix.SYS_LISTEN, shim.Full, "", netlinkRoute(route(sysListen, stackListen), netlinkNoListen))
+	tb.Register(unix.SYS_ACCEPT, shim.Full, "", netlinkRoute(route(sysAccept, stackAccept0), netlinkNoListen))
+	tb.Register(unix.SYS_ACCEPT4, shim.Full, "", netlinkRoute(route(sysAccept4, stackAccept4), netlinkNoListen))
+	tb.Register(unix.SYS_CONNECT, shim.Full, "blocking and non-blocking (EINPROGRESS, SO_ERROR)", netlinkRoute(route(sysConnect, stackConnect), netlinkConnect))
+	tb.Register(unix.SYS_GETSOCKNAME, shim.Full, "", netlinkRoute(route(sysGetsockname, stackGetsockname), netlinkGetsockname))
+	tb.Register(unix.SYS_GETPEERNAME, shim.Full, "", netlinkRoute(route(sysGetpeername, stackGetpeername), netlinkGetpeername))
 	tb.Register(unix.SYS_SHUTDOWN, shim.Full, "", route(sysShutdown, stackShutdown))
-	tb.Register(unix.SYS_SENDTO, shim.Full, "", route(sysSendto, stackSendto))
-	tb.Register(unix.SYS_RECVFROM, shim.Full, "", route(sysRecvfrom, stackRecvfrom))
-	tb.Register(unix.SYS_SENDMSG, shim.Partial, "SCM_RIGHTS for host-backed descriptors; other control messages pass through (--net=sandbox: not applied)", route(sysSendmsg, stackMsg(stackSendmsg)))
-	tb.Register(unix.SYS_RECVMSG, shim.Partial, "SCM_RIGHTS received descriptors become app descriptors (--net=sandbox: no control messages)", route(sysRecvmsg, stackMsg(stackRecvmsg)))
-	tb.Register(unix.SYS_SENDMMSG, shim.Full, "", route(sysSendmmsg, stackMmsg(stackSendmsg)))
-	tb.Register(unix.SYS_RECVMMSG, shim.Full, "the timeout is looked at between datagrams and the time left written back, as Linux does", route(sysRecvmmsg, stackRecvmmsg))
-	tb.Register(unix.SYS_SETSOCKOPT, shim.Full, "applied to the host socket (--net=sandbox: the common SOL_SOCKET, TCP, IP and IPv6 options of the app's stack)", route(sysSetsockopt, stackSetsockopt))
-	tb.Register(unix.SYS_GETSOCKOPT, shim.Full, "from the host socket (--net=sandbox: from the app's stack)", route(sysGetsockopt, stackGetsockopt))
+	tb.Register(unix.SYS_SENDTO, shim.Full, "", netlinkRoute(route(sysSendto, stackSendto), netlinkSendto))
+	tb.Register(unix.SYS_RECVFROM, shim.Full, "", netlinkRoute(route(sysRecvfrom, stackRecvfrom), netlinkRecv(sysRecvfrom)))
+	tb.Register(unix.SYS_SENDMSG, shim.Partial, "SCM_RIGHTS for host-backed descriptors; other control messages pass through (--net=sandbox: not applied)", netlinkRoute(route(sysSendmsg, stackMsg(stackSendmsg)), netlinkSendmsg))
+	tb.Register(unix.SYS_RECVMSG, shim.Partial, "SCM_RIGHTS received descriptors become app descriptors (--net=sandbox: no control messages)", netlinkRoute(route(sysRecvmsg, stackMsg(stackRecvmsg)), netlinkRecv(sysRecvmsg)))
+	tb.Register(unix.SYS_SENDMMSG, shim.Full, "", netlinkRoute(route(sysSendmmsg, stackMmsg(stackSendmsg)), netlinkSendmmsg))
+	tb.Register(unix.SYS_RECVMMSG, shim.Full, "the timeout is looked at between datagrams and the time left written back, as Linux does", netlinkRoute(route(sysRecvmmsg, stackRecvmmsg), netlinkRecv(sysRecvmmsg)))
+	tb.Register(unix.SYS_SETSOCKOPT, shim.Full, "applied to the host socket (--net=sandbox: the common SOL_SOCKET, TCP, IP and IPv6 options of the app's stack)", netlinkRoute(route(sysSetsockopt, stackSetsockopt), netlinkSetsockopt))
+	tb.Register(unix.SYS_GETSOCKOPT, shim.Full, "from the host socket (--net=sandbox: from the app's stack)", netlinkRoute(route(sysGetsockopt, stackGetsockopt), netlinkGetsockopt))
 }
 
 // Socket is an app socket: a host socket plus what the app must see that
@@ -38,8 +38,9 @@ func Register(tb *shim.Table) {
 type Socket struct {
 	*kernel.HostFile
 	Domain, Type, Protocol int
-	boundPath              string // app path of a bound AF_UNIX socket
-	peerPath               string // app path a unix socket connected to
+	boundPath              string        // app path of a bound AF_UNIX socket
+	peerPath               string        // app path a unix socket connected to
+	nl                     *netlinkState // an AF_NETLINK socket's kernel half (netlink.go)
 
 	mu                 sync.Mutex
 	rcvTimeo, sndTimeo time.Duration // SO_RCVTIMEO, SO_SNDTIMEO
@@ -91,7 +92,7 @@ func sysSocket(t *kernel.Task, a shim.Args) (uint64, error) {
 	switch domain {
 	case unix.AF_INET, unix.AF_INET6, unix.AF_UNIX:
 	case unix.AF_NETLINK:
-		return 0, unix.EAFNOSUPPORT
+		return newNetlinkSocket(t, base, proto, typ)
 	default:
 		return 0, unix.EAFNOSUPPORT
 	}

@@ -6,7 +6,9 @@
 // magic links, fd/ and fdinfo/, maps, status, stat, statm, cmdline,
 // environ, auxv, comm, mounts, mountinfo, task/TID/), the machine files
 // (cpuinfo, meminfo, stat and loadavg passed through from the host;
-// mounts, filesystems, uptime, version generated; config.gz, the
+// mounts, filesystems, uptime, version generated; net/dev, if_inet6,
+// igmp and igmp6 the host's, or the app's own network's through the
+// provider's NetFiles; config.gz, the
 // configuration of the kernel elfloader emulates, from one table in
 // config.go) and the sys/ tree
 // (kernel/osrelease, hostname, ostype, pid_max, random/uuid, boot_id,

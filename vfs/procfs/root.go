@@ -64,6 +64,12 @@ func (fs *FS) buildRoot() *dirNode {
 		b.file("filesystems", func() ([]byte, error) { return filesystemsText(), nil }),
 		b.file("loadavg", fs.hostFile("loadavg")),
 		b.file("meminfo", fs.hostFile("meminfo")),
+		b.dir("net",
+			b.file("dev", fs.netFile("dev")),
+			b.file("if_inet6", fs.netFile("if_inet6")),
+			b.file("igmp", fs.netFile("igmp")),
+			b.file("igmp6", fs.netFile("igmp6")),
+		),
 		b.file("mounts", func() ([]byte, error) { return mountsText(fs.prov.Mounts()), nil }),
 		b.link("self", fs.selfTarget),
 		b.file("stat", fs.hostFile("stat")),
@@ -143,6 +149,27 @@ func (fs *FS) buildSys(b *builder) entry {
 			b.constant("overcommit_memory", "0\n"),
 		),
 	)
+}
+
+// NetFiles is implemented by providers whose app has a network of its own
+// (--net=sandbox): NetText gives /proc/net/NAME's text, ok false when the
+// app's network is the host's.
+type NetFiles interface {
+	NetText(name string) (text []byte, ok bool)
+}
+
+// netFile is /proc/net/NAME (dev, if_inet6, igmp, igmp6): the provider's
+// own network's, else the host's (the app's sockets are the host's).
+func (fs *FS) netFile(name string) func() ([]byte, error) {
+	host := fs.hostFile("net/" + name)
+	return func() ([]byte, error) {
+		if nf, ok := fs.prov.(NetFiles); ok {
+			if text, ok := nf.NetText(name); ok {
+				return text, nil
+			}
+		}
+		return host()
+	}
 }
 
 // domainname is the app's domain name when the provider knows it.
