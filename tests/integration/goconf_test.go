@@ -1,0 +1,34 @@
+package integration
+
+import (
+	"testing"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
+
+// TestMountDev runs tests/c/mountdev.c natively and under elfloader: each
+// mounted filesystem has a device number of its own, stat, lstat, fstat,
+// fstatat, statx and /proc/self/mountinfo agree on it, getdents' d_ino is
+// lstat's st_ino, getcwd answers ENAMETOOLONG beyond PATH_MAX, and the
+// walk up ".." by (st_dev, st_ino) that libc's and Go's getwd fall back to
+// finds the real path (Go's os TestGetwdDeepWithPWDSet).
+func TestMountDev(t *testing.T) { runBreadth(t, "mountdev.c", false, []string{"dev"}) }
+
+// TestNoexecAccess runs tests/c/mountdev.c's noexec scenario natively in a
+// private mount namespace and under elfloader: access, faccessat with
+// AT_EACCESS and faccessat2 answer EACCES for X_OK on a regular file of a
+// noexec mount, also for root, as execve does; directories keep X_OK (Go's
+// os/exec TestFindExecutableVsNoexec).
+func TestNoexecAccess(t *testing.T) {
+	unshare, before := privateMountNamespace(t)
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "mountdev.c"), v)
+			native := testbin.RunNative(t, testTimeout, append(unshare, bin, "noexec"), nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, "noexec"}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			compareRuns(t, native, loaded)
+			assertHostMountsUnchanged(t, before)
+		})
+	}
+}
