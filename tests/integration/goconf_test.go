@@ -32,3 +32,10 @@ func TestNoexecAccess(t *testing.T) {
 		})
 	}
 }
+
+// TestNofileLimit runs tests/c/nofile.c natively and under elfloader:
+// RLIMIT_NOFILE's soft limit bounds the descriptor table as soon as
+// setrlimit sets it (raised: 1,500 files and 2,500 dups open; lowered:
+// EMFILE, dup2's EBADF and F_DUPFD's EINVAL at the new bound, descriptors
+// above it stay open) (Go's syscall TestOpenFileLimit).
+func TestNofileLimit(t *testing.T) { runBreadth(t, "nofile.c", false) }
