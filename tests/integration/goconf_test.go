@@ -39,3 +39,10 @@ func TestNoexecAccess(t *testing.T) {
 // EMFILE, dup2's EBADF and F_DUPFD's EINVAL at the new bound, descriptors
 // above it stay open) (Go's syscall TestOpenFileLimit).
 func TestNofileLimit(t *testing.T) { runBreadth(t, "nofile.c", false) }
+
+// TestSCMCreds runs tests/c/scm_creds.c natively and under elfloader:
+// recvmsg's msg_flags shows the call's MSG_CMSG_CLOEXEC (with MSG_TRUNC
+// on a short datagram), SCM_CREDENTIALS sent explicitly and implicitly
+// (SO_PASSCRED) within one process reads back its pid, uid and gid, and
+// MSG_CMSG_COMPAT is EINVAL (Go's syscall TestSCMCredentials).
+func TestSCMCreds(t *testing.T) { runBreadth(t, "scm_creds.c", false) }
