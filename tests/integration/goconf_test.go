@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/elfloader/elfloader/tests/testbin"
@@ -46,3 +47,32 @@ func TestNofileLimit(t *testing.T) { runBreadth(t, "nofile.c", false) }
 // (SO_PASSCRED) within one process reads back its pid, uid and gid, and
 // MSG_CMSG_COMPAT is EINVAL (Go's syscall TestSCMCredentials).
 func TestSCMCreds(t *testing.T) { runBreadth(t, "scm_creds.c", false) }
+
+// TestCloneNamespacesRefused runs tests/c/clone_ns.c under elfloader only
+// (natively, as root, the calls succeed): clone and clone3 with any
+// namespace flag answer EINVAL, as a Linux built without namespaces does,
+// and a plain fork by clone works (Go's CLONE_NEWUSER tests then skip
+// with "CLONE_NEWUSER appears to be unsupported" instead of failing with
+// a misleading ENOENT).
+func TestCloneNamespacesRefused(t *testing.T) {
+	var want strings.Builder
+	for _, name := range []string{"plain", "CLONE_NEWUSER", "CLONE_NEWNS", "CLONE_NEWPID", "CLONE_NEWNET", "CLONE_NEWUTS", "CLONE_NEWIPC", "CLONE_NEWCGROUP"} {
+		errno := "22"
+		if name == "plain" {
+			errno = "0"
+		}
+		want.WriteString("clone " + name + ": " + errno + "\n")
+		want.WriteString("clone3 " + name + ": " + errno + "\n")
+	}
+	want.WriteString("clone3 CLONE_NEWTIME: 22\n")
+	for _, v := range oneVariantPerLibc(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "clone_ns.c"), v)
+			r := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin}, nil, nil)
+			assertNoPanic(t, r.Stderr)
+			if r.Status != 0 || r.Stdout != want.String() {
+				t.Fatalf("status %d, stdout:\n%s\nwant:\n%s\nstderr: %s", r.Status, r.Stdout, want.String(), r.Stderr)
+			}
+		})
+	}
+}
