@@ -92,7 +92,8 @@ func PrepareImage(imgPath string, args []string, o ImageOptions) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	root := ramfs.New(ramfs.Options{})
+	// The image's tree is the app's "/" (BuildRoot's RootFS).
+	root := ramfs.New(ramfs.Options{Dev: vfs.RootDev})
 	var ctx *vfs.Context
 	if img.Indexed() {
 		// The image stays open: its files are decompressed when the app

@@ -89,8 +89,8 @@ func MountKernelFS(v *vfs.VFS, k *kernel.Kernel, mounts *MountTable) error {
 		path, fstype string
 		fs           vfs.FileSystem
 	}{
-		{"/proc", "proc", procfs.New(k.ProcProvider(), 0)},
-		{"/sys", "sysfs", sysfs.New(0)},
+		{"/proc", "proc", procfs.New(k.ProcProvider(), v.NewAnonDev())},
+		{"/sys", "sysfs", sysfs.New(v.NewAnonDev())},
 	} {
 		if err := MkdirAll(ctx, m.path); err != nil {
 			return fmt.Errorf("creating mount point %s: %w", m.path, err)
@@ -135,7 +135,9 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 		mounts.Add(source, path, fstype, ro)
 		return nil
 	}
-	dev, err := devfs.New(0)
+	// Each filesystem gets a device number of its own (st_dev), so that
+	// (st_dev, st_ino) names one file across the mount tree.
+	dev, err := devfs.New(v.NewAnonDev())
 	if err != nil {
 		return nil, "", err
 	}
@@ -157,7 +159,7 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 	if err := mount("/dev/pts", pts, false, "devpts", "devpts"); err != nil {
 		return nil, "", err
 	}
-	if err := mount("/tmp", ramfs.New(ramfs.Options{RootMode: 0o1777}), false, "tmpfs", "tmpfs"); err != nil {
+	if err := mount("/tmp", ramfs.New(ramfs.Options{Dev: v.NewAnonDev(), RootMode: 0o1777}), false, "tmpfs", "tmpfs"); err != nil {
 		return nil, "", err
 	}
 	for _, s := range o.Volumes {
@@ -165,7 +167,7 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 		if err != nil {
 			return nil, "", err
 		}
-		hfs, err := hostfs.New(vol.Host, hostfs.Options{Writable: vol.Writable})
+		hfs, err := hostfs.New(vol.Host, hostfs.Options{Writable: vol.Writable, Dev: v.NewAnonDev()})
 		if err != nil {
 			return nil, "", fmt.Errorf("--volume %s: %w", s, err)
 		}
@@ -235,7 +237,7 @@ func exposeWorkdir(v *vfs.VFS, ctx *vfs.Context, wd string, mounts *MountTable) 
 	if err != nil {
 		return err
 	}
-	fs, err := overlay.New(lower, overlay.Options{})
+	fs, err := overlay.New(lower, overlay.Options{Dev: v.NewAnonDev()})
 	if err != nil {
 		return err
 	}
@@ -266,13 +268,13 @@ func rootFileSystem(o *FS, rootDir string) (vfs.FileSystem, error) {
 		if filepath.Clean(rootDir) == "/" {
 			return nil, fmt.Errorf("the host's / cannot be the app's writable root")
 		}
-		return hostfs.New(rootDir, hostfs.Options{Writable: true})
+		return hostfs.New(rootDir, hostfs.Options{Writable: true, Dev: vfs.RootDev})
 	}
 	lower, err := hostfs.New(rootDir, hostfs.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("--root %s: %w", rootDir, err)
 	}
-	upper, err := overlay.New(lower, overlay.Options{})
+	upper, err := overlay.New(lower, overlay.Options{Dev: vfs.RootDev})
 	if err != nil {
 		return nil, fmt.Errorf("overlay: %w", err)
 	}
@@ -321,7 +323,7 @@ func exposeHostPath(v *vfs.VFS, workdir, path string) (string, error) {
 		return abs, nil
 	}
 	dir := filepath.Dir(abs)
-	hfs, err := hostfs.New(dir, hostfs.Options{})
+	hfs, err := hostfs.New(dir, hostfs.Options{Dev: v.NewAnonDev()})
 	if err != nil {
 		return "", err
 	}

@@ -56,11 +56,22 @@ func (k *Kernel) removeTask(t *Task) {
 	delete(k.tasks, t.TID)
 }
 
+// namespaceFlags are the clone flags that ask for new namespaces.
+const namespaceFlags = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.CLONE_NEWUSER |
+	unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
+
 // Clone creates a thread in the caller's thread group (pthread_create and
 // Go's newosproc), a child that shares the caller's memory (vfork,
 // posix_spawn) or one with a copy of it (fork).
 func (t *Task) Clone(a CloneArgs) (int, error) {
 	const threadFlags = unix.CLONE_VM | unix.CLONE_THREAD | unix.CLONE_SIGHAND
+	if a.Flags&namespaceFlags != 0 {
+		// No namespaces: the answer of a Linux built without them
+		// (CONFIG_USER_NS=n and the like), rather than a child that
+		// believes it has one (Go then writes /proc/PID/uid_map, finds
+		// none and reports ENOENT for the program it was starting).
+		return 0, unix.EINVAL
+	}
 	if a.Flags&unix.CLONE_THREAD != 0 && a.Flags&unix.CLONE_SIGHAND == 0 || a.Flags&unix.CLONE_SIGHAND != 0 && a.Flags&unix.CLONE_VM == 0 {
 		return 0, unix.EINVAL
 	}

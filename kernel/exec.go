@@ -237,7 +237,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	for res, r := range spec.Rlimits {
 		p.rlimits[res] = r
 		if res == unix.RLIMIT_NOFILE {
-			p.files.SetLimit(int(min(r.Cur, 1<<20)))
+			p.files.SetLimit(fdLimitOf(r))
 		}
 	}
 	p.ppid.Store(int64(os.Getppid()))

@@ -371,7 +371,9 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string,
 		// Like Linux's unshare_files: the new program gets its own copy of
 		// a table shared with CLONE_FILES.
 		shared := p.files
+		p.mu.Lock() // SetRlimit (prlimit from another process) reads p.files
 		p.files = shared.Fork()
+		p.mu.Unlock()
 		shared.Release()
 	}
 	// POSIX timers end with the old program; alarm and the itimers stay.

@@ -128,17 +128,32 @@ func (p *Process) Rlimit(res int) Rlimit {
 	return Rlimit{unix.RLIM_INFINITY, unix.RLIM_INFINITY}
 }
 
-// SetRlimit sets a resource limit.
+// SetRlimit sets a resource limit. RLIMIT_NOFILE's soft limit is also
+// the bound of the descriptor table from now on (Linux checks
+// rlimit(RLIMIT_NOFILE) when it allocates a descriptor): Go raises it to
+// the hard limit at start-up and expects to open more than 1,024 files.
+// Descriptors already above a lowered limit stay open, as in Linux.
 func (p *Process) SetRlimit(res int, r Rlimit) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.rlimits[res] = r
+	if res == unix.RLIMIT_NOFILE && p.files != nil {
+		p.files.SetLimit(fdLimitOf(r))
+	}
 }
+
+// fdLimitOf is the descriptor table bound for an RLIMIT_NOFILE value:
+// its soft limit, at most Linux's default fs.nr_open (1,048,576).
+func fdLimitOf(r Rlimit) int { return int(min(r.Cur, nrOpen)) }
+
+// nrOpen is Linux's default fs.nr_open, the most descriptors a table can
+// have whatever RLIMIT_NOFILE says.
+const nrOpen = 1 << 20
 
 func defaultRlimits() map[int]Rlimit {
 	return map[int]Rlimit{
 		unix.RLIMIT_STACK:      {8 << 20, unix.RLIM_INFINITY},
-		unix.RLIMIT_NOFILE:     {1024, 1 << 20},
+		unix.RLIMIT_NOFILE:     {DefaultFDLimit, nrOpen},
 		unix.RLIMIT_CORE:       {0, unix.RLIM_INFINITY},
 		unix.RLIMIT_NPROC:      {63704, 63704},
 		unix.RLIMIT_MEMLOCK:    {8 << 20, 8 << 20},

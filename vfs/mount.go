@@ -189,8 +189,14 @@ func (v *VFS) Devices() DeviceOpener {
 // its internal mounts).
 const firstMountID = 20
 
-// firstAnonMinor is the first minor number NewAnonDev hands out.
+// firstAnonMinor is the minor number of RootDev; NewAnonDev hands out
+// the numbers after it.
 const firstAnonMinor = 64
+
+// RootDev is the st_dev of the filesystem mounted on "/": that filesystem
+// is built before its VFS exists (vfs.New takes it), so it cannot ask
+// NewAnonDev; NewAnonDev never returns this number.
+var RootDev = unix.Mkdev(0, firstAnonMinor)
 
 // New creates a VFS whose root mount is rootFS.
 func New(rootFS FileSystem, opts MountOptions) (*VFS, error) {
@@ -206,7 +212,10 @@ func New(rootFS FileSystem, opts MountOptions) (*VFS, error) {
 }
 
 // NewAnonDev returns a device number of its own for a new filesystem
-// instance (Linux's anonymous block devices, major 0).
+// instance (Linux's anonymous block devices, major 0). Every mounted
+// filesystem needs one: st_dev and st_ino together name a file across the
+// whole mount tree (getcwd's fallback walk in libc and Go, find -xdev, du,
+// tar's hard-link detection), and mountinfo's major:minor shows it.
 func (v *VFS) NewAnonDev() uint64 { return unix.Mkdev(0, v.anonDev.Add(1)) }
 
 // NewMount makes a detached mount of a new instance of fs (fsmount, or

@@ -42,6 +42,12 @@ func AccessAt(ctx *Context, start Location, path string, mode uint32, flags int)
 	if err != nil {
 		return err
 	}
+	// Execute permission on a regular file of a noexec mount is refused
+	// before any permission check, also for root (Linux's do_faccessat
+	// and path_noexec): access(X_OK) agrees with what execve would say.
+	if mode&unix.X_OK != 0 && st.Type() == unix.S_IFREG && loc.Mount.Attr()&unix.MOUNT_ATTR_NOEXEC != 0 {
+		return unix.EACCES
+	}
 	if mode&unix.W_OK != 0 && loc.Mount.ReadOnly() {
 		switch st.Type() {
 		case unix.S_IFREG, unix.S_IFDIR, unix.S_IFLNK:

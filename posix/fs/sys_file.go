@@ -236,6 +236,12 @@ func sysGetcwd(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	b := append([]byte(cwd), 0)
+	// Linux builds the path in a PATH_MAX buffer (fs/d_path.c): one that
+	// does not fit, NUL included, is ENAMETOOLONG whatever the caller's
+	// size; only then is a too small buffer ERANGE.
+	if len(b) > unix.PathMax {
+		return 0, unix.ENAMETOOLONG
+	}
 	if uint64(len(b)) > a[1] {
 		return 0, unix.ERANGE
 	}

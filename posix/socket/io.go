@@ -383,7 +383,11 @@ func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 		return 0, err
 	}
 	control = received
-	mflags &^= unix.MSG_CMSG_CLOEXEC
+	// The host call always asks for MSG_CMSG_CLOEXEC (elfloader's own
+	// descriptors); msg_flags shows the app's: Linux's recvmsg starts
+	// msg_flags from the call's MSG_CMSG_CLOEXEC before the protocol adds
+	// MSG_TRUNC, MSG_CTRUNC, MSG_EOR, MSG_OOB or MSG_ERRQUEUE.
+	mflags = mflags&^unix.MSG_CMSG_CLOEXEC | flags&unix.MSG_CMSG_CLOEXEC
 	if len(control) > 0 {
 		if control, err = rightsFromHost(t, control, flags&unix.MSG_CMSG_CLOEXEC != 0); err != nil {
 			return 0, err

@@ -294,7 +294,7 @@ func stackRecvmsg(t *kernel.Task, s *stackSocket, addr uint64, flags int) (int, 
 	if err != nil {
 		return 0, err
 	}
-	mflags := int32(0)
+	mflags := int32(flags & unix.MSG_CMSG_CLOEXEC) // as Linux's recvmsg starts msg_flags
 	if r.total > r.n && s.typ == unix.SOCK_DGRAM {
 		mflags |= unix.MSG_TRUNC
 	}
