@@ -1,0 +1,12 @@
+package integration
+
+import "testing"
+
+// The differences CPython's test suite found between native runs and
+// elfloader (docs/conformance.md), each proved against native by a C
+// program of its own.
+
+// TestSchedAffinity: per-thread CPU masks set, read back and inherited
+// (CPython's test_sched_setaffinity), their error cases, and the parent
+// process's scheduling policy read by pid (test_get_and_set_scheduler_and_param).
+func TestSchedAffinity(t *testing.T) { runBreadth(t, "sched_affinity.c", false) }
