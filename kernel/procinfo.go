@@ -17,6 +17,22 @@ func (k *Kernel) ProcProvider() procfs.Provider { return procProvider{k} }
 
 type procProvider struct{ k *Kernel }
 
+// ProcDirProcess reports the process f is the /proc/PID directory of (an
+// open directory of the app's procfs), which Linux's pidfd_send_signal
+// takes in place of a pidfd.
+func ProcDirProcess(f File) (*Process, bool) {
+	v, ok := f.(*VFSFile)
+	if !ok || !v.F.Location().Valid() {
+		return nil, false
+	}
+	pp, ok := procfs.ProcessOfDir(v.F.Location().Dentry.Inode())
+	if !ok {
+		return nil, false
+	}
+	view, ok := pp.(procView)
+	return view.p, ok
+}
+
 func (pp procProvider) PIDs() []int {
 	pp.k.mu.Lock()
 	defer pp.k.mu.Unlock()

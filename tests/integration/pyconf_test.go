@@ -10,3 +10,7 @@ import "testing"
 // (CPython's test_sched_setaffinity), their error cases, and the parent
 // process's scheduling policy read by pid (test_get_and_set_scheduler_and_param).
 func TestSchedAffinity(t *testing.T) { runBreadth(t, "sched_affinity.c", false) }
+
+// TestPidfdProcDir: pidfd_send_signal through an open /proc/PID
+// directory, as CPython's test_pidfd_send_signal uses it.
+func TestPidfdProcDir(t *testing.T) { runBreadth(t, "pidfd_procdir.c", false) }
