@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/procfs"
 )
@@ -120,6 +121,36 @@ func mountLines(v *vfs.VFS, ctx *vfs.Context) []procfs.Mount {
 }
 
 type procView struct{ p *Process }
+
+// SignalSets implements procfs.SignalSets: thread tid's pending and
+// blocked sets (the leader's when tid is not a thread of the process),
+// the shared pending set, and the ignored and caught signals.
+func (v procView) SignalSets(tid int) [5]uint64 {
+	p := v.p
+	var out [5]uint64
+	p.mu.Lock()
+	t := p.tasks[tid]
+	if t == nil {
+		t = p.leader
+	}
+	for sig := 1; sig < len(p.sigacts); sig++ {
+		switch p.sigacts[sig].Handler {
+		case linux.SIG_DFL:
+		case linux.SIG_IGN:
+			out[3] |= sigBit(sig)
+		default:
+			out[4] |= sigBit(sig)
+		}
+	}
+	p.mu.Unlock()
+	p.sigMu.Lock()
+	if t != nil {
+		out[0], out[2] = t.sig.pending.mask, t.SigMask
+	}
+	out[1] = p.shared.mask
+	p.sigMu.Unlock()
+	return out
+}
 
 // OOMScoreAdj implements procfs.OOMAdjuster.
 func (v procView) OOMScoreAdj() int { return v.p.OOMScoreAdj() }

@@ -14,3 +14,8 @@ func TestSchedAffinity(t *testing.T) { runBreadth(t, "sched_affinity.c", false) 
 // TestPidfdProcDir: pidfd_send_signal through an open /proc/PID
 // directory, as CPython's test_pidfd_send_signal uses it.
 func TestPidfdProcDir(t *testing.T) { runBreadth(t, "pidfd_procdir.c", false) }
+
+// TestProcSigsets: /proc/PID/status's signal sets and stat's signal
+// fields through dispositions, masks, pending signals, threads and exec
+// (CPython's test_restore_signals reads SigIgn).
+func TestProcSigsets(t *testing.T) { runBreadth(t, "proc_sigsets.c", false) }
