@@ -1,6 +1,10 @@
 package integration
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
 
 // The differences CPython's test suite found between native runs and
 // elfloader (docs/conformance.md), each proved against native by a C
@@ -19,3 +23,22 @@ func TestPidfdProcDir(t *testing.T) { runBreadth(t, "pidfd_procdir.c", false) }
 // fields through dispositions, masks, pending signals, threads and exec
 // (CPython's test_restore_signals reads SigIgn).
 func TestProcSigsets(t *testing.T) { runBreadth(t, "proc_sigsets.c", false) }
+
+// TestClockSettime: clock_settime's error cases against native, and
+// setting CLOCK_REALTIME refused with EPERM under elfloader (the wall
+// clock is the host's: never set, not offset). CPython's
+// test_clock_settime passes (it accepts EPERM); test_monotonic_settime
+// skips on the EPERM.
+func TestClockSettime(t *testing.T) {
+	runBreadth(t, "clock_settime.c", false)
+	for _, v := range staticAndGlibcDynamic(t) {
+		t.Run(v.Name+"/realtime", func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "clock_settime.c"), v)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin, "realtime"}, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			if want := "realtime now -1 EPERM\n"; loaded.Stdout != want {
+				t.Errorf("stdout %q, want %q", loaded.Stdout, want)
+			}
+		})
+	}
+}
