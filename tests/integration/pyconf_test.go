@@ -42,3 +42,7 @@ func TestClockSettime(t *testing.T) {
 		})
 	}
 }
+
+// TestDnotify: fcntl(F_NOTIFY) directory notification against native
+// (CPython's test_fcntl_64_bit asks for DN_MULTISHOT).
+func TestDnotify(t *testing.T) { runBreadth(t, "dnotify.c", false) }
