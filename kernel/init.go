@@ -24,6 +24,16 @@ func (k *Kernel) initProcess() *Process {
 	return k.init
 }
 
+// HostParentPID is the pid the first process knows as its parent
+// (getppid): elfloader's parent on the host, which is not one of the
+// app's processes (0 before the run starts). Handlers that let the app
+// read facts of its parent ask the host about this pid, read-only.
+func (k *Kernel) HostParentPID() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.hostParentPID
+}
+
 // isInit reports whether p is the app's init.
 func (k *Kernel) isInit(p *Process) bool { return k.initProcess() == p }
 

@@ -85,11 +85,14 @@ type Kernel struct {
 	// hostParent is the group and session of elfloader's host parent,
 	// the first process's parent for orphaned-group checks.
 	hostParent groupIDs
-	futexes    *FutexTable
-	reported   map[string]bool
-	libState   map[any]any
-	id         string
-	power      powerState
+	// hostParentPID is elfloader's parent on the host, the first
+	// process's parent: outside the app's process table (guarded by mu).
+	hostParentPID int
+	futexes       *FutexTable
+	reported      map[string]bool
+	libState      map[any]any
+	id            string
+	power         powerState
 
 	asyncOnce sync.Once
 	asyncIO   *asyncIO // the O_ASYNC watcher (async.go)
@@ -169,6 +172,7 @@ func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 	k.mu.Lock()
 	k.init = p
 	k.hostParent = hostParentGroups()
+	k.hostParentPID = p.PPID()
 	k.mu.Unlock()
 	t := p.leader
 	go t.run()

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/procfs"
 )
@@ -16,6 +17,22 @@ import (
 func (k *Kernel) ProcProvider() procfs.Provider { return procProvider{k} }
 
 type procProvider struct{ k *Kernel }
+
+// ProcDirProcess reports the process f is the /proc/PID directory of (an
+// open directory of the app's procfs), which Linux's pidfd_send_signal
+// takes in place of a pidfd.
+func ProcDirProcess(f File) (*Process, bool) {
+	v, ok := f.(*VFSFile)
+	if !ok || !v.F.Location().Valid() {
+		return nil, false
+	}
+	pp, ok := procfs.ProcessOfDir(v.F.Location().Dentry.Inode())
+	if !ok {
+		return nil, false
+	}
+	view, ok := pp.(procView)
+	return view.p, ok
+}
 
 func (pp procProvider) PIDs() []int {
 	pp.k.mu.Lock()
@@ -104,6 +121,36 @@ func mountLines(v *vfs.VFS, ctx *vfs.Context) []procfs.Mount {
 }
 
 type procView struct{ p *Process }
+
+// SignalSets implements procfs.SignalSets: thread tid's pending and
+// blocked sets (the leader's when tid is not a thread of the process),
+// the shared pending set, and the ignored and caught signals.
+func (v procView) SignalSets(tid int) [5]uint64 {
+	p := v.p
+	var out [5]uint64
+	p.mu.Lock()
+	t := p.tasks[tid]
+	if t == nil {
+		t = p.leader
+	}
+	for sig := 1; sig < len(p.sigacts); sig++ {
+		switch p.sigacts[sig].Handler {
+		case linux.SIG_DFL:
+		case linux.SIG_IGN:
+			out[3] |= sigBit(sig)
+		default:
+			out[4] |= sigBit(sig)
+		}
+	}
+	p.mu.Unlock()
+	p.sigMu.Lock()
+	if t != nil {
+		out[0], out[2] = t.sig.pending.mask, t.SigMask
+	}
+	out[1] = p.shared.mask
+	p.sigMu.Unlock()
+	return out
+}
 
 // OOMScoreAdj implements procfs.OOMAdjuster.
 func (v procView) OOMScoreAdj() int { return v.p.OOMScoreAdj() }

@@ -68,9 +68,13 @@ func (v *VFSFile) IncRef() { v.F.IncRef() }
 // DecRef implements File; the last reference releases the vfs file.
 func (v *VFSFile) DecRef() { v.F.DecRef() }
 
-// OnClose releases the table's POSIX record locks on the file: closing
-// any descriptor of a file drops them (fcntl(2)).
-func (v *VFSFile) OnClose(owner *FDTable) { v.F.ReleaseLocks(owner) }
+// OnClose releases the table's POSIX record locks and its directory
+// notification (F_NOTIFY) on the file: closing any descriptor of a file
+// drops them (fcntl(2)).
+func (v *VFSFile) OnClose(owner *FDTable) {
+	v.F.ReleaseLocks(owner)
+	v.F.DropDirNotify(owner)
+}
 
 // Readiness implements Waitable: the vfs file's readiness (files without a
 // wait queue are always readable and writable).

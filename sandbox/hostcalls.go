@@ -127,6 +127,8 @@ var allowedCalls = []hostCall{
 	{unix.SYS_FUTEX, "Go runtime, glibc, stubs"},
 	{unix.SYS_SCHED_YIELD, "Go runtime"},
 	{unix.SYS_SCHED_GETAFFINITY, "Go runtime start-up, app sched_getaffinity (handlers)"},
+	{unix.SYS_SCHED_GETSCHEDULER, "sched_getscheduler of elfloader's parent (posix/sysinfo, read-only)"},
+	{unix.SYS_SCHED_GETPARAM, "sched_getparam of elfloader's parent (posix/sysinfo, read-only)"},
 	{unix.SYS_NANOSLEEP, "Go runtime usleep"},
 	{unix.SYS_SETITIMER, "Go runtime CPU profiler (ELFLOADER_CPUPROFILE)"},
 	{unix.SYS_TIMER_CREATE, "Go runtime CPU profiler, per thread"},

@@ -33,6 +33,8 @@ type File struct {
 
 	mu  sync.Mutex // offset and dirent cookie
 	off int64
+
+	dn dnotifyState // F_NOTIFY registrations (dnotify.go)
 }
 
 // NewFile wraps a FileImpl into an open file description. loc may be the

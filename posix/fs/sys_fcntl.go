@@ -9,10 +9,11 @@ import (
 
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/shim"
+	"github.com/elfloader/elfloader/vfs"
 )
 
 func registerFcntl(tb *shim.Table) {
-	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_ADD_SEALS/F_GET_SEALS (F_SEAL_WRITE is not refused with EBUSY while a writable shared mapping exists), F_GETOWN/F_SETOWN(_EX) on sockets, pipes and vfs files; O_ASYNC sends SIGIO (si_code SI_KERNEL) to the owner when input arrives on a socket or pipe, not on in-memory files, and never for output space; F_SETLEASE/F_GETLEASE on regular vfs files (elfloader's own leases, broken by opens and truncate(2) of the app's processes, /proc/sys/fs/lease-break-time); F_SETSIG/F_GETSIG on vfs files (EINVAL on host pipes and sockets): the signal is used for lease breaks (with si_fd), O_ASYNC input still sends SIGIO; no SIGURG; others EINVAL", sysFcntl)
+	tb.Register(unix.SYS_FCNTL, shim.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GETPIPE_SZ/SETPIPE_SZ, F_GETLK/SETLK/SETLKW and the F_OFD_ variants on vfs files, F_ADD_SEALS/F_GET_SEALS (F_SEAL_WRITE is not refused with EBUSY while a writable shared mapping exists), F_GETOWN/F_SETOWN(_EX) on sockets, pipes and vfs files; O_ASYNC sends SIGIO (si_code SI_KERNEL) to the owner when input arrives on a socket or pipe, not on in-memory files, and never for output space; F_SETLEASE/F_GETLEASE on regular vfs files (elfloader's own leases, broken by opens and truncate(2) of the app's processes, /proc/sys/fs/lease-break-time); F_SETSIG/F_GETSIG on vfs files (EINVAL on host pipes and sockets): the signal is used for lease breaks (with si_fd), O_ASYNC input still sends SIGIO; F_NOTIFY (dnotify) on vfs directories, for events the app's own calls make (changes the host makes to a host directory are not seen); no SIGURG; others EINVAL", sysFcntl)
 	tb.Register(unix.SYS_FLOCK, shim.Partial, "whole-file locks per open file description (as OFD record locks, so they also conflict with F_OFD_* locks, unlike Linux)", sysFlock)
 }
 
@@ -74,6 +75,8 @@ func sysFcntl(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 	case unix.F_SETLEASE:
 		return 0, setLease(t, f, fd, a[2])
+	case unix.F_NOTIFY:
+		return 0, dirNotify(t, f, fd, uint32(a[2]))
 	case unix.F_GETLEASE:
 		vf, ok := f.(*kernel.VFSFile)
 		if !ok {
@@ -187,6 +190,39 @@ func setLease(t *kernel.Task, f kernel.File, fd int, arg uint64) error {
 	}
 	if typ != unix.F_UNLCK {
 		vf.SetOwner(linux.FOwnerEx{Type: linux.F_OWNER_PID, Pid: int32(p.PID)})
+	}
+	return nil
+}
+
+// dirNotify serves F_NOTIFY (dnotify): the directory's registration for
+// the caller's descriptor table; a matching event sends the F_SETSIG
+// signal with si_fd = fd (POLL_MSG), or SIGIO, to the file's owner, which
+// F_NOTIFY makes the calling process when the file has none (Linux's
+// __f_setown without force). Files
+// outside the vfs are never directories: ENOTDIR, unless the argument
+// only drops a registration.
+func dirNotify(t *kernel.Task, f kernel.File, fd int, arg uint32) error {
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
+		if arg&^vfs.DNMultishot == 0 {
+			return nil
+		}
+		return unix.ENOTDIR
+	}
+	k := t.Kernel()
+	fire := func() {
+		si := kernel.NewSigInfo(int(unix.SIGIO), linux.SI_KERNEL)
+		if sig := vf.Sig(); sig != 0 {
+			si = kernel.NewSigInfo(sig, pollMsg)
+			si.SetPoll(siBandMsg, fd)
+		}
+		k.SignalOwner(vf.Owner(), si)
+	}
+	if err := vf.F.SetDirNotify(t.Process().Files(), arg, fire); err != nil {
+		return err
+	}
+	if arg&^vfs.DNMultishot != 0 && vf.Owner().Pid == 0 {
+		vf.SetOwner(linux.FOwnerEx{Type: linux.F_OWNER_PID, Pid: int32(t.Process().PID)})
 	}
 	return nil
 }

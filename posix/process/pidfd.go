@@ -102,6 +102,24 @@ func pidfdProcess(t *kernel.Task, fd int) (*kernel.Process, error) {
 	return pf.p, nil
 }
 
+// signalTarget is the process pidfd_send_signal's descriptor names: a
+// pidfd or, as Linux also takes, an open /proc/PID directory (EBADF for
+// any other file).
+func signalTarget(t *kernel.Task, fd int) (*kernel.Process, error) {
+	f, err := t.Process().Files().Get(fd)
+	if err != nil {
+		return nil, err
+	}
+	defer f.DecRef()
+	if pf, ok := f.(*pidFile); ok {
+		return pf.p, nil
+	}
+	if p, ok := kernel.ProcDirProcess(f); ok {
+		return p, nil
+	}
+	return nil, unix.EBADF
+}
+
 // alive reports whether p has not been reaped (a zombie still counts, as
 // for kill).
 func alive(t *kernel.Task, p *kernel.Process) bool {
@@ -113,7 +131,7 @@ func sysPidfdSendSignal(t *kernel.Task, a shim.Args) (uint64, error) {
 	if flags&^pidfdSignalScopes != 0 || bits.OnesCount64(flags) > 1 || sig < 0 || sig > linux.NumSignals {
 		return 0, unix.EINVAL
 	}
-	p, err := pidfdProcess(t, a.Int(0))
+	p, err := signalTarget(t, a.Int(0))
 	if err != nil {
 		return 0, err
 	}

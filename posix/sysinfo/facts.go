@@ -1,6 +1,8 @@
 package sysinfo
 
 import (
+	"unsafe"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/kernel"
@@ -194,7 +196,22 @@ func schedTarget(t *kernel.Task, pid int) (*kernel.Process, error) {
 	return ps[0], nil
 }
 
+// isHostParent reports whether pid names elfloader's host parent, the
+// parent the first process sees (getppid) but not one of the app's
+// processes. Its scheduling is the host's: read from the host, never
+// changed (EPERM: the app has no authority over host processes).
+func isHostParent(t *kernel.Task, pid int) bool {
+	return pid > 0 && pid == t.Kernel().HostParentPID() && t.Kernel().ProcessByPID(pid) == nil && t.Kernel().TaskByTID(pid) == nil
+}
+
 func sysSchedGetscheduler(t *kernel.Task, a shim.Args) (uint64, error) {
+	if pid := a.Int(0); isHostParent(t, pid) {
+		r, _, errno := unix.RawSyscall(unix.SYS_SCHED_GETSCHEDULER, uintptr(pid), 0, 0)
+		if errno != 0 {
+			return 0, errno
+		}
+		return uint64(r), nil
+	}
 	p, err := schedTarget(t, a.Int(0))
 	if err != nil {
 		return 0, err
@@ -211,11 +228,18 @@ func sysSchedGetparam(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a[1] == 0 {
 		return 0, unix.EINVAL
 	}
+	var prio int32
+	if pid := a.Int(0); isHostParent(t, pid) {
+		if _, _, errno := unix.RawSyscall(unix.SYS_SCHED_GETPARAM, uintptr(pid), uintptr(unsafe.Pointer(&prio)), 0); errno != 0 {
+			return 0, errno
+		}
+		return 0, kernel.CopyOutStruct(t, a[1], &prio)
+	}
 	p, err := schedTarget(t, a.Int(0))
 	if err != nil {
 		return 0, err
 	}
-	prio := int32(p.Sched().Priority)
+	prio = int32(p.Sched().Priority)
 	return 0, kernel.CopyOutStruct(t, a[1], &prio)
 }
 
@@ -228,6 +252,12 @@ func setScheduler(t *kernel.Task, pid, policy int, param uint64) error {
 	var prio int32
 	if err := kernel.CopyInStruct(t, param, &prio); err != nil {
 		return err
+	}
+	if isHostParent(t, pid) {
+		if lo, hi, ok := priorityRange(policy &^ schedResetFork); policy >= 0 && (!ok || int(prio) < lo || int(prio) > hi) {
+			return unix.EINVAL
+		}
+		return unix.EPERM
 	}
 	p, err := schedTarget(t, pid)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_CLOCK_GETTIME, shim.Full, "REALTIME, MONOTONIC, BOOTTIME, the COARSE/RAW variants read from the host; the CPU-time clocks (also clock_getcpuclockid's and pthread_getcpuclockid's) sum the host's accounting of the app's threads", sysClockGettime)
 	tb.Register(unix.SYS_CLOCK_GETRES, shim.Full, "", sysClockGetres)
+	tb.Register(unix.SYS_CLOCK_SETTIME, shim.Partial, "Linux's EINVAL/EFAULT cases; setting CLOCK_REALTIME answers EPERM: the app reads the host's wall clock through the host's vDSO, which elfloader must not change and cannot offset", sysClockSettime)
 	tb.Register(unix.SYS_GETTIMEOFDAY, shim.Full, "the timezone argument is filled with UTC", sysGettimeofday)
 	tb.Register(unix.SYS_TIME, shim.Full, "", sysTime)
 	tb.Register(unix.SYS_NANOSLEEP, shim.Partial, "interrupted by handled signals (EINTR, remaining time written); a restart after an unhandled stop sleeps the full time again", sysNanosleep)
@@ -91,6 +92,31 @@ func sysClockGetres(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	return 0, putTimespec(t, a[1], ts)
+}
+
+// sysClockSettime checks in Linux's order: a clock that cannot be set
+// (every one but CLOCK_REALTIME and the encoded CPU clocks) is EINVAL
+// before the time is read, a CPU clock is EPERM once its id names one,
+// and CLOCK_REALTIME's time must be valid (EFAULT, EINVAL). Setting the
+// wall clock then answers EPERM, as for a process without CAP_SYS_TIME:
+// the clock is the host's (the app reads it through the host's vDSO,
+// with no system call elfloader could offset), and elfloader never sets
+// the host's clock for an app.
+func sysClockSettime(t *kernel.Task, a shim.Args) (uint64, error) {
+	id := a.Int(0)
+	if id < 0 {
+		if _, _, err := cpuClock(t, id, false); err != nil {
+			return 0, err
+		}
+		return 0, unix.EPERM
+	}
+	if id != unix.CLOCK_REALTIME {
+		return 0, unix.EINVAL
+	}
+	if _, err := getTimespec(t, a[1]); err != nil {
+		return 0, err
+	}
+	return 0, unix.EPERM
 }
 
 func sysGettimeofday(t *kernel.Task, a shim.Args) (uint64, error) {

@@ -235,8 +235,9 @@ func statusText(p Process, tid int) []byte {
 	w("CoreDumping:\t0\nTHP_enabled:\t1\n")
 	w("Threads:\t%d\n", max(p.Threads(), 1))
 	w("SigQ:\t0/%d\n", sigQueueLimit)
-	for _, name := range []string{"SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"} {
-		w("%s:\t%016x\n", name, 0)
+	sigs := signalSets(p, tid)
+	for i, name := range []string{"SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"} {
+		w("%s:\t%016x\n", name, sigs[i])
 	}
 	w("CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n", capSets[0], capSets[1], capSets[2], capSets[3], capSets[4])
 	w("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n")
@@ -255,6 +256,18 @@ func escapeStatusName(s string) string {
 	return strings.ReplaceAll(s, "\n", "\\n")
 }
 
+// statSigMask is the part of a signal set /proc/PID/stat shows.
+const statSigMask = 0x7fffffff
+
+// signalSets are thread tid's signal sets as status shows them (zero when
+// the provider does not report them).
+func signalSets(p Process, tid int) [5]uint64 {
+	if s, ok := p.(SignalSets); ok {
+		return s.SignalSets(tid)
+	}
+	return [5]uint64{}
+}
+
 // statText is /proc/PID/stat (or task/TID/stat): 52 space-separated
 // fields. Values the kernel does not track are 0.
 func (fs *FS) statText(p Process, tid int) []byte {
@@ -263,6 +276,7 @@ func (fs *FS) statText(p Process, tid int) []byte {
 	startTicks := max(int64(start)*clockTicks/1e9, 0)
 	pid := p.PID()
 	pgrp, session := pid, pid
+	sigs := signalSets(p, tid)
 	if g, ok := p.(Groups); ok {
 		pgrp, session = g.ProcessGroup(), g.Session()
 	}
@@ -281,7 +295,9 @@ func (fs *FS) statText(p Process, tid int) []byte {
 		uint64(1<<64 - 1),          // 25 rsslim
 		mem.startCode, mem.endCode, // 26 startcode, 27 endcode
 		mem.startStack, 0, 0, // 28 startstack, 29 kstkesp, 30 kstkeip
-		0, 0, 0, 0, // 31-34 signal blocked sigignore sigcatch
+		// 31-34 signal blocked sigignore sigcatch: Linux shows the
+		// first 31 signals only (these fields are obsolete).
+		sigs[0] & statSigMask, sigs[2] & statSigMask, sigs[3] & statSigMask, sigs[4] & statSigMask,
 		0, 0, 0, // 35 wchan, 36 nswap, 37 cnswap
 		int(unix.SIGCHLD), 0, // 38 exit_signal, 39 processor
 		0, 0, 0, 0, 0, // 40 rt_priority .. 44 cguest_time

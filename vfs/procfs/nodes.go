@@ -64,6 +64,8 @@ type dirNode struct {
 	children func() ([]entry, error)
 	// lookup, when set, finds a child without listing them all.
 	lookup func(name string) (vfs.Inode, error)
+	// proc is the process of a /proc/PID directory (nil for any other).
+	proc Process
 }
 
 // Lookup implements vfs.Inode.

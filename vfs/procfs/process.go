@@ -86,7 +86,20 @@ func (fs *FS) processAttrs(p Process, ino uint64, mode uint32) attrs {
 
 // processDir is /proc/PID.
 func (fs *FS) processDir(p Process) *dirNode {
-	return fs.threadDir(p, thread{pid: p.PID(), tid: p.PID()})
+	d := fs.threadDir(p, thread{pid: p.PID(), tid: p.PID()})
+	d.proc = p
+	return d
+}
+
+// ProcessOfDir reports the process whose /proc/PID directory in is (not
+// /proc/PID/task/TID): an open descriptor of one names that process, not
+// a later one with the same number, to pidfd_send_signal, as on Linux.
+func ProcessOfDir(in vfs.Inode) (Process, bool) {
+	d, ok := in.(*dirNode)
+	if !ok || d.proc == nil {
+		return nil, false
+	}
+	return d.proc, true
 }
 
 // threadDir is /proc/PID or /proc/PID/task/TID. Its entries are looked

@@ -100,6 +100,15 @@ type Identity interface {
 	Caps() [5]uint64
 }
 
+// SignalSets is what a Process may also report: the sets of status's
+// SigPnd, ShdPnd, SigBlk, SigIgn and SigCgt lines, in that order, for
+// thread tid (its own pending and blocked sets; the process's shared
+// pending set and dispositions), bit sig-1 for signal sig. Without it
+// they read 0.
+type SignalSets interface {
+	SignalSets(tid int) [5]uint64
+}
+
 // LeaseTimer is what a Provider may also keep: the lease-break time of
 // /proc/sys/fs/lease-break-time, in seconds. Without it the file reads
 // Linux's default, 45.
