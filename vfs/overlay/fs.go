@@ -62,12 +62,24 @@ func (fs *FS) Root() (vfs.Inode, error) { return fs.root, nil }
 // ReadOnly implements vfs.FileSystem: an overlay is always writable.
 func (fs *FS) ReadOnly() bool { return false }
 
-// Statfs implements vfs.FileSystem (the upper layer's numbers, overlay
-// magic).
+// Statfs implements vfs.FileSystem with the overlay magic. Linux's
+// overlayfs reports its upper layer's numbers, which for a container are
+// the host disk holding the upper directory; here the upper layer is
+// memory, so the blocks the lower layer's files take count as used on top
+// of the upper layer's: what the app can still write is the upper's free
+// space, what it sees is the lower's and the upper's content (df / and
+// shutil.disk_usage show the files as taking room).
 func (fs *FS) Statfs() (vfs.Statfs, error) {
 	st, err := fs.upper.Statfs()
+	if err != nil {
+		return st, err
+	}
 	st.Type = unix.OVERLAYFS_SUPER_MAGIC
-	return st, err
+	if lst, err := fs.lower.Statfs(); err == nil && lst.Frsize > 0 && st.Frsize > 0 && lst.Blocks >= lst.Bfree {
+		used := (lst.Blocks - lst.Bfree) * uint64(lst.Frsize) / uint64(st.Frsize)
+		st.Blocks += used
+	}
+	return st, nil
 }
 
 // Upper returns the upper ramfs (for inspection and tests).

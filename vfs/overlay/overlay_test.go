@@ -245,3 +245,25 @@ func TestWhiteoutThenRecreateFile(t *testing.T) {
 		t.Fatalf("old name after rename: %v", err)
 	}
 }
+
+// TestStatfs: the overlay's magic, the upper layer's free space, and the
+// lower layer's used blocks counted as used.
+func TestStatfs(t *testing.T) {
+	dir := lowerTree(t)
+	ctx := newOverlay(t, dir)
+	st, err := vfs.StatfsAt(ctx, ctx.Root, "/")
+	must(t, err)
+	var host unix.Statfs_t
+	must(t, unix.Statfs(dir, &host))
+	if st.Type != unix.OVERLAYFS_SUPER_MAGIC {
+		t.Errorf("f_type %#x", st.Type)
+	}
+	hostUsed := (host.Blocks - host.Bfree) * uint64(host.Frsize) / uint64(st.Frsize)
+	// The host's disk is shared: allow what others write meanwhile.
+	if used := st.Blocks - st.Bfree; used+used/100 < hostUsed || hostUsed+hostUsed/100 < used {
+		t.Errorf("used blocks %d, want about the lower's %d", used, hostUsed)
+	}
+	if st.Bfree == 0 || st.Bavail != st.Bfree {
+		t.Errorf("free %d, available %d: want the upper's free space", st.Bfree, st.Bavail)
+	}
+}
