@@ -16,6 +16,7 @@ import (
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/procfs"
+	"golang.org/x/sys/unix"
 )
 
 // Dispatcher serves one system call of a task: it reads the number and
@@ -70,6 +71,10 @@ type Config struct {
 	// that elfloader can stop itself for the user's shell as the program
 	// run natively would.
 	FirstProcessStop func(stopped bool)
+	// IgnoredSignals are the signals (bit N-1 for signal N) the first
+	// process starts with ignored: those elfloader's own parent ignored,
+	// which a program it exec'd would inherit (signal(7)).
+	IgnoredSignals uint64
 }
 
 // Kernel is the root of the state an app sees.
@@ -168,6 +173,11 @@ func (k *Kernel) Run(ctx context.Context, spec ExecSpec) (int, error) {
 	p, err := k.newProcess(spec)
 	if err != nil {
 		return 0, err
+	}
+	for sig := 1; sig <= 64; sig++ {
+		if k.cfg.IgnoredSignals&(1<<(sig-1)) != 0 && sig != int(unix.SIGKILL) && sig != int(unix.SIGSTOP) {
+			p.sigacts[sig] = SigAction{Handler: linux.SIG_IGN}
+		}
 	}
 	k.mu.Lock()
 	k.init = p

@@ -505,6 +505,19 @@ func (as *AddressSpace) ref() bool {
 	return true
 }
 
+// hold takes a reference while the shared memory is still mapped (some
+// context or the address space itself holds one), for a short access from
+// a goroutine that owns no context; false once it is gone.
+func (as *AddressSpace) hold() bool {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if as.refs == 0 {
+		return false
+	}
+	as.refs++
+	return true
+}
+
 func (as *AddressSpace) unref() {
 	as.mu.Lock()
 	as.refs--

@@ -270,6 +270,13 @@ func (ctx *Context) SetExtendedStateStd(img []byte) {
 }
 
 func (ctx *Context) kick() error {
+	// kick runs on the goroutine of whoever sends a signal, while the
+	// context's owner may release it: hold the shared memory so that the
+	// last release cannot unmap it under the load below.
+	if !ctx.as.hold() {
+		return unix.ESRCH
+	}
+	defer ctx.as.unref()
 	if ctx.done.Load() || !ctx.as.alive() {
 		return unix.ESRCH
 	}
