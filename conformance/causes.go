@@ -14,8 +14,8 @@ import (
 // are the project's findings about it. An entry whose test passes again is
 // simply not printed.
 var knownCauses = map[string]string{
-	"go syscall TestExecPtrace": "ptrace(2) is not served (ENOSYS, as a kernel without the call answers): elfloader offers apps no debugging interface of their own (its gdb server is the user's)",
-	"go syscall TestSCMCredentials": "SCM_CREDENTIALS from a forked child carry elfloader's host pid: app unix sockets are host sockets, so the host kernel stamps the sender's identity",
+	"go syscall TestExecPtrace":                                           "ptrace(2) is not served (ENOSYS, as a kernel without the call answers): elfloader offers apps no debugging interface of their own (its gdb server is the user's)",
+	"go syscall TestSCMCredentials":                                       "SCM_CREDENTIALS from a forked child carry elfloader's host pid: app unix sockets are host sockets, so the host kernel stamps the sender's identity",
 	"python test_time test.test_time.TimeTestCase.test_monotonic_settime": "clock_settime(CLOCK_REALTIME) answers EPERM: the wall clock is the host's, read through the host's vDSO, never set and not offset per app",
 }
 
