@@ -1,0 +1,20 @@
+package integration
+
+import "testing"
+
+// TestSeccompApp: the app's own seccomp filters, evaluated by elfloader
+// and compared with Linux: strict mode, an ERRNO filter (capped at 4095,
+// /proc/self/status's lines), TRAP's SIGSYS fields and the rolled-back
+// rax, KILL_PROCESS and KILL_THREAD (alone and with a second thread),
+// inheritance by fork and across execve (the program itself and
+// /bin/true), TSYNC and its failure, the precedence of stacked filters,
+// refused programs and flags with the no_new_privs rule,
+// GET_ACTION_AVAIL and GET_NOTIF_SIZES, and int $0x80's i386 number and
+// arch. Each scenario is a run of its own.
+func TestSeccompApp(t *testing.T) {
+	var runs [][]string
+	for _, s := range []string{"strict", "errno", "trap", "kill", "inherit", "tsync", "stack", "invalid", "int80"} {
+		runs = append(runs, []string{s})
+	}
+	runBreadth(t, "seccomp_app.c", true, runs...)
+}
