@@ -1,6 +1,11 @@
 package integration
 
-import "testing"
+import (
+	"os"
+	"testing"
+
+	"github.com/elfloader/elfloader/tests/testbin"
+)
 
 // TestSeccompApp: the app's own seccomp filters, evaluated by elfloader
 // and compared with Linux: strict mode, an ERRNO filter (capped at 4095,
@@ -17,4 +22,28 @@ func TestSeccompApp(t *testing.T) {
 		runs = append(runs, []string{s})
 	}
 	runBreadth(t, "seccomp_app.c", true, runs...)
+}
+
+// TestSeccompLibseccomp: a program built with libseccomp (when its static
+// and shared libraries are installed: Debian's libseccomp-dev) loads
+// filters through the library's probes, compared with the native run.
+func TestSeccompLibseccomp(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native run must start as root")
+	}
+	if _, err := os.Stat("/usr/include/seccomp.h"); err != nil {
+		t.Skip("libseccomp-dev is not installed")
+	}
+	for _, name := range []string{"gcc-static", "gcc-dynamic"} {
+		v, ok := testbin.VariantByName(name)
+		if !ok {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			bin := testbin.Build(t, testbin.CSource(t, "seccomp_lib.c"), v, "-lseccomp")
+			native := testbin.RunNative(t, testTimeout, []string{bin}, nil, nil)
+			loaded := testbin.RunElfloader(t, testTimeout, testbin.EnvFlags(), []string{bin}, nil, nil)
+			compareRuns(t, native, loaded)
+		})
+	}
 }
