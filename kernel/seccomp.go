@@ -135,7 +135,7 @@ func (t *Task) seccompAllows(s *seccompState, i386 bool) bool {
 		if strictAllowed(r.OrigRax, i386) {
 			return true
 		}
-		t.seccompExitThread(int(unix.SIGKILL), "strict mode")
+		t.seccompExitThread(int(unix.SIGKILL), "strict mode", i386)
 		return false
 	}
 	d := seccomp.Data{Nr: int32(r.OrigRax), Arch: unix.AUDIT_ARCH_X86_64}
@@ -151,12 +151,21 @@ func (t *Task) seccompAllows(s *seccompState, i386 bool) bool {
 	}
 	ret, _ := s.filter.Evaluate(&d)
 	data := ret & seccomp.RetData
+	// The answer of a call that is not made: int $0x80 changes eax only,
+	// the syscall instruction also rcx and r11.
+	answer := func(v uint64) {
+		if i386 {
+			r.Rax = v
+			return
+		}
+		r.SetSyscallReturn(v)
+	}
 	switch action := ret & seccomp.RetActionFull; action {
 	case seccomp.RetAllow, seccomp.RetLog:
 		// LOG: Linux writes an audit record; the call runs.
 		return true
 	case seccomp.RetErrno:
-		r.SetSyscallReturn(ErrnoReturn(unix.Errno(min(data, maxErrno))))
+		answer(ErrnoReturn(unix.Errno(min(data, maxErrno))))
 	case seccomp.RetTrap:
 		// The call is not made; rax shows the number again (Linux's
 		// syscall_rollback), and SIGSYS says which call it was.
@@ -167,12 +176,12 @@ func (t *Task) seccompAllows(s *seccompState, i386 bool) bool {
 	case seccomp.RetTrace, seccomp.RetUserNotif:
 		// No tracer asked for PTRACE_O_TRACESECCOMP and no listener
 		// exists: Linux answers ENOSYS without making the call.
-		r.SetSyscallReturn(ErrnoReturn(unix.ENOSYS))
+		answer(ErrnoReturn(unix.ENOSYS))
 	case seccomp.RetKillThread:
-		t.seccompExitThread(int(unix.SIGSYS), "SECCOMP_RET_KILL_THREAD")
+		t.seccompExitThread(int(unix.SIGSYS), "SECCOMP_RET_KILL_THREAD", i386)
 	default:
 		// KILL_PROCESS, and any action Linux does not know.
-		t.seccompKillProcess(int(unix.SIGSYS), "SECCOMP_RET_KILL_PROCESS")
+		t.seccompKillProcess(int(unix.SIGSYS), "SECCOMP_RET_KILL_PROCESS", i386)
 	}
 	return false
 }
@@ -197,7 +206,7 @@ func strictAllowed(nr uint64, i386 bool) bool {
 // seccompExitThread ends the thread alone, as Linux's do_exit(sig) for a
 // thread seccomp kills (strict mode: SIGKILL; KILL_THREAD: SIGSYS); when
 // it is the process's last thread the process ends killed by sig.
-func (t *Task) seccompExitThread(sig int, why string) {
+func (t *Task) seccompExitThread(sig int, why string, i386 bool) {
 	t.p.mu.Lock()
 	live := 0
 	for _, o := range t.p.tasks {
@@ -211,7 +220,7 @@ func (t *Task) seccompExitThread(sig int, why string) {
 	}
 	t.p.mu.Unlock()
 	if last {
-		t.seccompKillProcess(sig, why)
+		t.seccompKillProcess(sig, why, i386)
 		return
 	}
 	t.exited = true
@@ -221,9 +230,13 @@ func (t *Task) seccompExitThread(sig int, why string) {
 
 // seccompKillProcess ends the process as killed by sig, saying why on
 // elfloader's report stream (Linux's audit record).
-func (t *Task) seccompKillProcess(sig int, why string) {
+func (t *Task) seccompKillProcess(sig int, why string, i386 bool) {
+	call := linux.SyscallName(t.Regs().OrigRax)
+	if i386 {
+		call = fmt.Sprintf("i386 system call %d (int $0x80)", uint32(t.Regs().OrigRax))
+	}
 	fmt.Fprintf(t.k.Report(), "elfloader: process %d killed by %s: its seccomp filter (%s) refused %s\n",
-		t.p.PID, unix.SignalName(unix.Signal(sig)), why, linux.SyscallName(t.Regs().OrigRax))
+		t.p.PID, unix.SignalName(unix.Signal(sig)), why, call)
 	t.p.killedBy(sig)
 	t.exited = true
 }

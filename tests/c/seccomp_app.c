@@ -466,8 +466,9 @@ static void int80(void) {
 		struct sock_fprog p = {6, f};
 		printf("install: %s\n", res(sc(SECCOMP_SET_MODE_FILTER, 0, &p)));
 		long r;
-		__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
-		printf("int80 getpid: %ld\n", r);
+		long rcx = 0x1234, r11 = 0x5678;
+		__asm__ volatile("mov %2, %%r11\n\tint $0x80\n\tmov %%r11, %2" : "=a"(r), "+c"(rcx), "+r"(r11) : "a"(20L) : "r11", "memory");
+		printf("int80 getpid: %ld rcx %#lx r11 %#lx\n", r, rcx, r11);
 		__asm__ volatile("int $0x80" : "=a"(r) : "a"(64L) : "memory"); // getppid
 		printf("int80 getppid ok: %d\n", r == getppid());
 		printf("x86-64 getpid ok: %d\n", syscall(SYS_getpid) == getpid());
