@@ -99,7 +99,7 @@ func (t *Task) AddSeccompFilter(prog []seccomp.Insn, flags uint32) (int, error) 
 	}
 	if flags&SeccompFlagTSYNC != 0 {
 		for _, o := range t.p.tasks {
-			if o == t || o.Exited() {
+			if o == t || o.zapped.Load() {
 				continue
 			}
 			s := o.seccomp.Load()
@@ -116,7 +116,7 @@ func (t *Task) AddSeccompFilter(prog []seccomp.Insn, flags uint32) (int, error) 
 	t.seccomp.Store(ns)
 	if flags&SeccompFlagTSYNC != 0 {
 		for _, o := range t.p.tasks {
-			if o != t && !o.Exited() {
+			if o != t {
 				o.seccomp.Store(ns)
 			}
 		}
@@ -208,13 +208,7 @@ func strictAllowed(nr uint64, i386 bool) bool {
 // it is the process's last thread the process ends killed by sig.
 func (t *Task) seccompExitThread(sig int, why string, i386 bool) {
 	t.p.mu.Lock()
-	live := 0
-	for _, o := range t.p.tasks {
-		if !o.exited && !o.zapped.Load() {
-			live++
-		}
-	}
-	last := live <= 1
+	last := len(t.p.tasks) <= 1 // a thread leaves tasks as it ends (ExitThread)
 	if !last {
 		delete(t.p.tasks, t.TID)
 	}
