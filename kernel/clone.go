@@ -101,6 +101,9 @@ func (t *Task) Clone(a CloneArgs) (int, error) {
 		}
 	}
 	t.p.mu.Lock()
+	// Again under mu: a TSYNC by another thread since cloneTask reached
+	// t but not the new thread.
+	nt.seccomp.Store(t.seccomp.Load())
 	t.p.tasks[tid] = nt
 	t.p.mu.Unlock()
 	t.k.addTask(nt)
@@ -125,6 +128,7 @@ func (t *Task) cloneTask(p *Process, tid int, a CloneArgs) *Task {
 	}
 	nt.fpImage = t.ctx.ExtendedStateStd()
 	nt.SigMask = t.SigMask
+	nt.seccomp.Store(t.seccomp.Load()) // filters are inherited (and kept across execve)
 	t.inheritValues(nt)
 	if a.Flags&unix.CLONE_CHILD_CLEARTID != 0 {
 		nt.ClearChildTID = a.ChildTID

@@ -64,3 +64,12 @@ func (si *SigInfo) SetPoll(band int64, fd int) {
 	binary.LittleEndian.PutUint64(si[16:], uint64(band))
 	binary.LittleEndian.PutUint32(si[24:], uint32(int32(fd)))
 }
+
+// SetSigsys sets a seccomp SIGSYS's fields: si_errno (the filter's data),
+// si_call_addr, si_syscall and si_arch.
+func (si *SigInfo) SetSigsys(errno int, callAddr uint64, nr int32, arch uint32) {
+	binary.LittleEndian.PutUint32(si[4:], uint32(int32(errno)))
+	binary.LittleEndian.PutUint64(si[16:], callAddr)
+	binary.LittleEndian.PutUint32(si[24:], uint32(nr))
+	binary.LittleEndian.PutUint32(si[28:], arch)
+}

@@ -69,6 +69,9 @@ type Task struct {
 	gone   chan struct{}
 	// cpu is where the task's CPU time is read (cputime.go).
 	cpu taskCPU
+	// seccomp is the thread's seccomp mode and filters (seccomp.go), nil
+	// when it has none: the syscall path's one check.
+	seccomp atomic.Pointer[seccompState]
 }
 
 // Kernel returns the task's kernel.
@@ -216,10 +219,14 @@ func (t *Task) run() {
 					rw.AfterTrap(ctx, codeMemory{t.p})
 				}
 			}
-			t.k.cfg.Syscalls.Dispatch(t)
+			if s := t.seccomp.Load(); s == nil || t.seccompAllows(s, false) {
+				t.k.cfg.Syscalls.Dispatch(t)
+			}
 			t.afterSyscall()
 		case plat.EventSyscall32:
-			t.serveInt80(t.k.cfg.Syscalls.Dispatch)
+			if s := t.seccomp.Load(); s == nil || t.seccompAllows(s, true) {
+				t.serveInt80(t.k.cfg.Syscalls.Dispatch)
+			}
 			t.afterSyscall()
 		case plat.EventFault:
 			if dbg == nil || !dbg.Fault(t, ctx.Fault()) {

@@ -22,6 +22,7 @@ func Register(tb *shim.Table) {
 	registerVM(tb)
 	registerIoprio(tb)
 	registerPidMM(tb)
+	registerSeccomp(tb)
 	tb.Register(unix.SYS_SET_TID_ADDRESS, shim.Full, "the address is cleared and woken at thread exit", sysSetTidAddress)
 	tb.Register(unix.SYS_SET_ROBUST_LIST, shim.Full, "walked at thread exit: owned futexes get FUTEX_OWNER_DIED and a waiter is woken", sysSetRobustList)
 	tb.Register(unix.SYS_GET_ROBUST_LIST, shim.Full, "any thread, with ptrace's access rule", sysGetRobustList)
@@ -30,7 +31,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_GETRLIMIT, shim.Full, "", sysGetrlimit)
 	tb.Register(unix.SYS_SETRLIMIT, shim.Full, "", sysSetrlimit)
 	tb.Register(unix.SYS_ARCH_PRCTL, shim.Partial, "ARCH_SET_FS/GET_FS, ARCH_GET_GS, ARCH_GET_XCOMP_SUPP/PERM and ARCH_REQ_XCOMP_PERM (AMX); ARCH_SET_GS is refused (the GS base belongs to the platform), CET queries answer EINVAL", sysArchPrctl)
-	tb.Register(unix.SYS_PRCTL, shim.Partial, "PR_SET_NAME/GET_NAME, PR_GET_DUMPABLE/SET_DUMPABLE, PR_SET_PDEATHSIG/GET_PDEATHSIG, PR_SET_CHILD_SUBREAPER/GET (orphans go to the nearest subreaper ancestor), PR_SET_NO_NEW_PRIVS/GET, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS, PR_GET/SET_KEEPCAPS; others EINVAL", sysPrctl)
+	tb.Register(unix.SYS_PRCTL, shim.Partial, "PR_SET_NAME/GET_NAME, PR_GET_DUMPABLE/SET_DUMPABLE, PR_SET_PDEATHSIG/GET_PDEATHSIG, PR_SET_CHILD_SUBREAPER/GET (orphans go to the nearest subreaper ancestor), PR_SET_NO_NEW_PRIVS/GET, PR_SET_SECCOMP/GET_SECCOMP (as seccomp(2)), PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS, PR_GET/SET_KEEPCAPS; others EINVAL", sysPrctl)
 }
 
 func sysExit(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -247,6 +248,10 @@ func sysPrctl(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 		t.Process().NoNewPrivs = true
 		return 0, nil
+	case unix.PR_SET_SECCOMP:
+		return prctlSetSeccomp(t, a[1], a[2])
+	case unix.PR_GET_SECCOMP:
+		return uint64(t.SeccompMode()), nil
 	case unix.PR_GET_NO_NEW_PRIVS:
 		if t.Process().NoNewPrivs {
 			return 1, nil

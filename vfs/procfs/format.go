@@ -240,7 +240,15 @@ func statusText(p Process, tid int) []byte {
 		w("%s:\t%016x\n", name, sigs[i])
 	}
 	w("CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n", capSets[0], capSets[1], capSets[2], capSets[3], capSets[4])
-	w("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n")
+	var nnp, mode, filters int
+	if sc, ok := p.(SeccompStatus); ok {
+		var on bool
+		on, mode, filters = sc.SeccompStatus(tid)
+		if on {
+			nnp = 1
+		}
+	}
+	w("NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n", nnp, mode, filters)
 	w("Speculation_Store_Bypass:\tthread vulnerable\nSpeculationIndirectBranch:\tconditional enabled\n")
 	n := cpuCount()
 	w("Cpus_allowed:\t%s\nCpus_allowed_list:\t%s\n", cpuMask(n), cpuList(n))

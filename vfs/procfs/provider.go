@@ -100,6 +100,14 @@ type Identity interface {
 	Caps() [5]uint64
 }
 
+// SeccompStatus is what a Process may also report: thread tid's
+// no_new_privs bit, seccomp mode (0 disabled, 1 strict, 2 filter) and
+// number of filters (status's NoNewPrivs, Seccomp and Seccomp_filters
+// lines; without it they show 0).
+type SeccompStatus interface {
+	SeccompStatus(tid int) (noNewPrivs bool, mode, filters int)
+}
+
 // SignalSets is what a Process may also report: the sets of status's
 // SigPnd, ShdPnd, SigBlk, SigIgn and SigCgt lines, in that order, for
 // thread tid (its own pending and blocked sets; the process's shared
