@@ -109,6 +109,21 @@ func (p *Process) SetLandlock(d *landlock.Domain) {
 	}
 }
 
+// MaySignal is Landlock's signal scope (hook_task_kill): EPERM when the
+// process's domain scopes signals and target is outside it (not in the
+// same domain or one nested in it). A process may always signal itself
+// (erratum 2).
+func (p *Process) MaySignal(target *Process) error {
+	d := p.Landlock()
+	if d == nil || target == p {
+		return nil
+	}
+	if landlock.Scoped(d, target.Landlock(), unix.LANDLOCK_SCOPE_SIGNAL) {
+		return unix.EPERM
+	}
+	return nil
+}
+
 // MM is the process's address space.
 func (p *Process) MM() *MM { return p.mm }
 

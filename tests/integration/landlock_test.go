@@ -25,7 +25,7 @@ func TestLandlockApp(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/true"); err != nil {
 		t.Skip("no /usr/bin/true to execute")
 	}
-	scenarios := []string{"abi", "errors", "fs", "refer", "refer1", "exec", "stack", "fork", "execinherit"}
+	scenarios := []string{"abi", "errors", "fs", "refer", "refer1", "exec", "net", "stack", "fork", "execinherit", "signal"}
 	for _, v := range staticAndGlibcDynamic(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			bin := testbin.Build(t, testbin.CSource(t, "landlock_app.c"), v)
