@@ -12,7 +12,7 @@ import (
 
 // Register adds the Landlock syscalls to tb.
 func Register(tb *shim.Table) {
-	tb.Register(unix.SYS_LANDLOCK_CREATE_RULESET, shim.Full, "ABI 6 (filesystem rights up to IOCTL_DEV, BIND_TCP/CONNECT_TCP, scopes ABSTRACT_UNIX_SOCKET and SIGNAL); LANDLOCK_CREATE_RULESET_VERSION and _ERRATA", sysCreateRuleset)
+	tb.Register(unix.SYS_LANDLOCK_CREATE_RULESET, shim.Partial, "ABI 6: filesystem rights up to IOCTL_DEV (IOCTL_DEV not yet enforced on ioctl), BIND_TCP/CONNECT_TCP, scope SIGNAL; scope ABSTRACT_UNIX_SOCKET is accepted but not enforced (elfloader does not track which domain made a host-backed abstract socket); LANDLOCK_CREATE_RULESET_VERSION and _ERRATA (errata 1 and 2)", sysCreateRuleset)
 	tb.Register(unix.SYS_LANDLOCK_ADD_RULE, shim.Full, "LANDLOCK_RULE_PATH_BENEATH and LANDLOCK_RULE_NET_PORT", sysAddRule)
 	tb.Register(unix.SYS_LANDLOCK_RESTRICT_SELF, shim.Partial, "restricts the whole process, not only the calling thread (other threads of a multi-threaded caller are restricted too); no ABI 7 logging flags (EINVAL)", sysRestrictSelf)
 }
