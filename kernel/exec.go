@@ -153,7 +153,9 @@ func openVFSExec(ctx *vfs.Context, path string) (*execFile, error) {
 	if err := vfs.AccessAt(ctx, loc, "", unix.X_OK, unix.AT_EACCESS|unix.AT_EMPTY_PATH); err != nil {
 		return nil, fmt.Errorf("%s: no execute permission: %w", path, err)
 	}
-	f, err := vfs.OpenAt(ctx, ctx.Cwd, path, vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC})
+	// Exec: the open execve makes (the program, its interpreter), which
+	// a Landlock domain checks for LANDLOCK_ACCESS_FS_EXECUTE.
+	f, err := vfs.OpenAt(ctx, ctx.Cwd, path, vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC, Exec: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -587,7 +589,9 @@ func openHost(path string) (ReaderAtCloser, objectID, error) {
 
 // openVFS opens a file of the app's filesystem for reading (symbols).
 func openVFS(ctx *vfs.Context, path string) (ReaderAtCloser, objectID, error) {
-	f, err := vfs.OpenAt(ctx, ctx.Cwd, path, vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC})
+	// Exec: the open execve makes (the program, its interpreter), which
+	// a Landlock domain checks for LANDLOCK_ACCESS_FS_EXECUTE.
+	f, err := vfs.OpenAt(ctx, ctx.Cwd, path, vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC, Exec: true})
 	if err != nil {
 		return nil, objectID{}, &os.PathError{Op: "open", Path: path, Err: err}
 	}

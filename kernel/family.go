@@ -181,6 +181,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 		child.FS.PID = pid
 	}
 	child.inheritCreds(p)
+	child.landlock.Store(p.landlock.Load()) // FS.Fork copied FS.Guard
 	p.mu.Lock()
 	child.sigacts = p.sigacts
 	child.xfeatureExtra.Store(p.xfeatureExtra.Load())

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/elfloader/elfloader/vfs"
+	"github.com/elfloader/elfloader/vfs/landlock"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,8 +58,11 @@ type Process struct {
 	UID, GID   uint32 // the effective ids, kept equal to creds' (see UpdateCreds)
 	Umask      uint32
 	NoNewPrivs bool
-	startTime  time.Time
-	family     family
+	// landlock is the process's Landlock domain (nil: none), also set
+	// as FS.Guard; fork children inherit it and execve keeps it.
+	landlock  atomic.Pointer[landlock.Domain]
+	startTime time.Time
+	family    family
 	// childSubreaper is PR_SET_CHILD_SUBREAPER: orphaned descendants
 	// are reparented to this process rather than to init.
 	childSubreaper atomic.Bool
@@ -92,6 +96,33 @@ type Process struct {
 // PPID is the parent's PID as getppid(2) reports it: the reaper's after
 // the parent exited.
 func (p *Process) PPID() int { return int(p.ppid.Load()) }
+
+// Landlock is the process's Landlock domain, nil when it has none.
+func (p *Process) Landlock() *landlock.Domain { return p.landlock.Load() }
+
+// SetLandlock makes d (not nil) the process's Landlock domain, enforced
+// from now on by the vfs (FS.Guard) and by the socket and signal calls.
+func (p *Process) SetLandlock(d *landlock.Domain) {
+	p.landlock.Store(d)
+	if p.FS != nil {
+		p.FS.Guard = d
+	}
+}
+
+// MaySignal is Landlock's signal scope (hook_task_kill): EPERM when the
+// process's domain scopes signals and target is outside it (not in the
+// same domain or one nested in it). A process may always signal itself
+// (erratum 2).
+func (p *Process) MaySignal(target *Process) error {
+	d := p.Landlock()
+	if d == nil || target == p {
+		return nil
+	}
+	if landlock.Scoped(d, target.Landlock(), unix.LANDLOCK_SCOPE_SIGNAL) {
+		return unix.EPERM
+	}
+	return nil
+}
 
 // MM is the process's address space.
 func (p *Process) MM() *MM { return p.mm }

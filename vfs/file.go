@@ -30,6 +30,9 @@ type File struct {
 	// noNotify marks a file that raises no events (OpenNoNotify).
 	pid      int32
 	noNotify bool
+	// guardDenied holds the Landlock rights (TRUNCATE, IOCTL_DEV) the
+	// opener's policy refused at open time (guard.go).
+	guardDenied uint64
 
 	mu  sync.Mutex // offset and dirent cookie
 	off int64
@@ -400,6 +403,9 @@ func (f *File) Truncate(length int64) error {
 	}
 	if f.loc.Mount.ReadOnly() {
 		return unix.EROFS
+	}
+	if f.guardDenied&unix.LANDLOCK_ACCESS_FS_TRUNCATE != 0 {
+		return unix.EACCES // Landlock decided at open time
 	}
 	if err := f.loc.Dentry.inode.SetAttr(SetAttr{Mask: AttrSize, Size: length}); err != nil {
 		return err

@@ -334,6 +334,9 @@ type Context struct {
 	// PID identifies the calling process to filesystems that answer per
 	// process (procfs's "self").
 	PID int
+	// Guard is the process's Landlock domain (guard.go), nil without
+	// one. Fork copies it: domains are inherited and never widened.
+	Guard Guard
 }
 
 // Fork returns a copy of the context (for fork/clone without CLONE_FS).

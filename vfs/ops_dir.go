@@ -7,9 +7,10 @@ import (
 func isDotName(name string) bool { return name == "." || name == ".." }
 
 // prepareCreate resolves the parent of a new entry and applies the common
-// rules: EEXIST if it exists (also for "." and ".."), then EROFS, then
+// rules: EEXIST if it exists (also for "." and ".."), then EROFS, then the
+// process's Landlock policy for making a file of type typ there, then
 // write+search permission on the directory.
-func prepareCreate(ctx *Context, start Location, path string) (parentResult, error) {
+func prepareCreate(ctx *Context, start Location, path string, typ uint32) (parentResult, error) {
 	p, err := resolveParent(ctx, start, path, resolveOpts{})
 	if err != nil {
 		return p, err
@@ -25,6 +26,9 @@ func prepareCreate(ctx *Context, start Location, path string) (parentResult, err
 	if p.dir.Mount.ReadOnly() {
 		return p, unix.EROFS
 	}
+	if err := guardCheck(ctx, p.dir, makeAccess(typ)); err != nil {
+		return p, err
+	}
 	if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {
 		return p, err
 	}
@@ -34,7 +38,7 @@ func prepareCreate(ctx *Context, start Location, path string) (parentResult, err
 // MkdirAt implements mkdirat(2); mode is masked with the umask, or by
 // the directory's default ACL which the new one inherits (createMode).
 func MkdirAt(ctx *Context, start Location, path string, mode uint32) error {
-	p, err := prepareCreate(ctx, start, path)
+	p, err := prepareCreate(ctx, start, path, unix.S_IFDIR)
 	if err != nil {
 		return err
 	}
@@ -66,7 +70,7 @@ func MknodAt(ctx *Context, start Location, path string, mode uint32, dev uint64)
 	default:
 		return unix.EINVAL
 	}
-	p, err := prepareCreate(ctx, start, path)
+	p, err := prepareCreate(ctx, start, path, typ)
 	if err != nil {
 		return err
 	}
@@ -98,7 +102,7 @@ func SymlinkAt(ctx *Context, target string, start Location, path string) error {
 	if len(target) >= PathMax {
 		return unix.ENAMETOOLONG
 	}
-	p, err := prepareCreate(ctx, start, path)
+	p, err := prepareCreate(ctx, start, path, unix.S_IFLNK)
 	if err != nil {
 		return err
 	}
@@ -152,6 +156,12 @@ func LinkAt(ctx *Context, oldStart Location, oldPath string, newStart Location, 
 	if p.dir.Mount.ReadOnly() {
 		return unix.EROFS
 	}
+	if ctx.Guard != nil {
+		req := ReferRequest{OldDir: parentOf(old), Old: old, NewDir: p.dir}
+		if err := ctx.Guard.CheckRefer(req); err != nil {
+			return err
+		}
+	}
 	if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {
 		return err
 	}
@@ -190,6 +200,15 @@ func UnlinkAt(ctx *Context, start Location, path string, flags int) error {
 	}
 	child, err := p.child()
 	if err != nil {
+		return err
+	}
+	// Landlock checks the operation (security_path_unlink/rmdir come
+	// before vfs_unlink's own checks).
+	removeRight := uint64(unix.LANDLOCK_ACCESS_FS_REMOVE_FILE)
+	if rmdir {
+		removeRight = unix.LANDLOCK_ACCESS_FS_REMOVE_DIR
+	}
+	if err := guardCheck(ctx, p.dir, removeRight); err != nil {
 		return err
 	}
 	if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {
@@ -330,6 +349,17 @@ func RenameAt(ctx *Context, oldStart Location, oldPath string, newStart Location
 	if oldLoc.Mount != op.dir.Mount {
 		return unix.EBUSY
 	}
+	// Landlock's security_path_rename comes before vfs_rename's
+	// same-inode shortcut.
+	if ctx.Guard != nil {
+		req := ReferRequest{OldDir: op.dir, Old: oldLoc, NewDir: np.dir, Exchange: exchange, Removable: true}
+		if newExists {
+			req.New = newLoc
+		}
+		if err := ctx.Guard.CheckRefer(req); err != nil {
+			return err
+		}
+	}
 	if newExists && oldLoc.Dentry.ino == newLoc.Dentry.ino {
 		return nil // same inode: nothing to do
 	}
@@ -415,4 +445,19 @@ func notifyRename(op, np parentResult, oldLoc, newLoc Location, newExists, excha
 	case newExists:
 		notifyRemoved(newLoc)
 	}
+}
+
+// parentOf is the directory holding loc (a link's source directory, for
+// the Landlock refer check); the root of the mount tree is its own parent.
+func parentOf(loc Location) Location {
+	v := loc.Mount.vfs
+	v.treeMu.RLock()
+	defer v.treeMu.RUnlock()
+	for loc.Dentry == loc.Mount.root && loc.Mount.parent != nil {
+		loc = Location{Mount: loc.Mount.parent, Dentry: loc.Mount.point}
+	}
+	if loc.Dentry.parent == nil {
+		return loc
+	}
+	return Location{Mount: loc.Mount, Dentry: loc.Dentry.parent}
 }

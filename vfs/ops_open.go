@@ -18,6 +18,10 @@ type OpenHow struct {
 	// ends it, and the open then fails with EINTR. nil waits without
 	// end.
 	Wait context.Context
+	// Exec marks execve's open of a program or its interpreter (Linux's
+	// __FMODE_EXEC), which a Landlock policy checks for
+	// LANDLOCK_ACCESS_FS_EXECUTE.
+	Exec bool
 }
 
 const knownResolveFlags = unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_MAGICLINKS |
@@ -55,7 +59,7 @@ func OpenAt(ctx *Context, start Location, path string, how OpenHow) (*File, erro
 	if err != nil {
 		return nil, err
 	}
-	return openResolved(ctx, loc, flags, created, how.Wait, false)
+	return openResolved(ctx, loc, flags, created, how.Wait, false, how.Exec)
 }
 
 // OpenLocation opens the file at loc, already found (open_by_handle_at),
@@ -67,7 +71,7 @@ func OpenLocation(ctx *Context, loc Location, flags int) (*File, error) {
 	if flags&unix.O_PATH != 0 {
 		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	}
-	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL), false, nil, false)
+	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL), false, nil, false, false)
 }
 
 // OpenNoNotify is OpenLocation for a file that raises no inotify or
@@ -77,13 +81,14 @@ func OpenNoNotify(ctx *Context, loc Location, flags int) (*File, error) {
 	if !loc.Valid() {
 		return nil, unix.ESTALE
 	}
-	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL|unix.O_PATH), false, nil, true)
+	return openResolved(ctx, loc, flags&^(unix.O_CREAT|unix.O_EXCL|unix.O_PATH), false, nil, true, false)
 }
 
 // openResolved is the second half of an open, once the path is resolved
 // (created: the file was just made by this open). wait is OpenHow.Wait;
-// noNotify makes a file without events (OpenNoNotify).
-func openResolved(ctx *Context, loc Location, flags int, created bool, wait context.Context, noNotify bool) (*File, error) {
+// noNotify makes a file without events (OpenNoNotify); exec is
+// OpenHow.Exec.
+func openResolved(ctx *Context, loc Location, flags int, created bool, wait context.Context, noNotify, exec bool) (*File, error) {
 	if wait == nil {
 		wait = context.Background()
 	}
@@ -124,6 +129,16 @@ func openResolved(ctx *Context, loc Location, flags int, created bool, wait cont
 			return nil, err
 		}
 	}
+	// The process's Landlock policy comes after the permission bits
+	// (security_file_open after may_open), an O_TRUNC's truncation
+	// after the open (security_file_truncate).
+	guardDenied, err := guardOpen(ctx, loc, acc == unix.O_RDONLY || acc == unix.O_RDWR, wantWrite, exec)
+	if err != nil {
+		return nil, err
+	}
+	if !created && flags&unix.O_TRUNC != 0 && typ == unix.S_IFREG && guardDenied&unix.LANDLOCK_ACCESS_FS_TRUNCATE != 0 {
+		return nil, unix.EACCES
+	}
 	// A regular file's open is counted for the lease rules, then breaks
 	// the leases it conflicts with before it truncates (do_dentry_open's
 	// break_lease comes before handle_truncate; as there, an O_RDONLY
@@ -163,6 +178,7 @@ func openResolved(ctx *Context, loc Location, flags int, created bool, wait cont
 		}
 	}
 	f := NewFile(loc, impl, flags)
+	f.guardDenied = guardDenied
 	f.counted = counted
 	f.pid = int32(ctx.PID)
 	f.noNotify = noNotify
@@ -212,6 +228,9 @@ func openCreate(ctx *Context, start Location, path string, how OpenHow, opts res
 		if err == unix.ENOENT {
 			if p.dir.Mount.ReadOnly() {
 				return Location{}, false, unix.EROFS
+			}
+			if err := guardCheck(ctx, p.dir, unix.LANDLOCK_ACCESS_FS_MAKE_REG); err != nil {
+				return Location{}, false, err
 			}
 			if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {
 				return Location{}, false, err

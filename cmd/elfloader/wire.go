@@ -6,6 +6,7 @@ import (
 	"github.com/elfloader/elfloader/posix/fs"
 	"github.com/elfloader/elfloader/posix/ipc"
 	"github.com/elfloader/elfloader/posix/keys"
+	"github.com/elfloader/elfloader/posix/landlock"
 	"github.com/elfloader/elfloader/posix/mm"
 	"github.com/elfloader/elfloader/posix/power"
 	"github.com/elfloader/elfloader/posix/process"
@@ -26,6 +27,7 @@ func newSyscallTable() *shim.Table {
 	creds.Register(tb)
 	ipc.Register(tb)
 	keys.Register(tb)
+	landlock.Register(tb)
 	mm.Register(tb)
 	timer.Register(tb)
 	random.Register(tb)

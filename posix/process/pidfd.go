@@ -153,6 +153,9 @@ func sysPidfdSendSignal(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, unix.EPERM
 		}
 	}
+	if err := t.Process().MaySignal(p); err != nil {
+		return 0, err // a Landlock signal scope
+	}
 	if sig == 0 {
 		return 0, nil
 	}

@@ -44,6 +44,9 @@ func sysKill(t *kernel.Task, a shim.Args) (uint64, error) {
 	if p == nil {
 		return 0, unix.ESRCH
 	}
+	if err := t.Process().MaySignal(p); err != nil {
+		return 0, err
+	}
 	if sig != 0 {
 		p.SendSignal(userInfo(t, sig, linux.SI_USER))
 	}
@@ -57,12 +60,23 @@ func killGroup(t *kernel.Task, pgid, sig int) error {
 	if len(members) == 0 {
 		return unix.ESRCH
 	}
-	if sig != 0 {
-		for _, p := range members {
+	// As __kill_pgrp_info: success when any member could be signalled,
+	// else the last error (a Landlock scope's EPERM).
+	var err error
+	sent := false
+	for _, p := range members {
+		if err = t.Process().MaySignal(p); err != nil {
+			continue
+		}
+		sent = true
+		if sig != 0 {
 			p.SendSignal(userInfo(t, sig, linux.SI_USER))
 		}
 	}
-	return nil
+	if sent {
+		return nil
+	}
+	return err
 }
 
 // killAll is kill(-1, sig): every process except init (pid 1) and the
@@ -73,6 +87,9 @@ func killAll(t *kernel.Task, sig int) error {
 	for _, p := range t.Kernel().Processes() {
 		if p == self || p.PID == 1 {
 			continue
+		}
+		if self.MaySignal(p) != nil {
+			continue // as Linux: an EPERM target does not count
 		}
 		found = true
 		if sig != 0 {
@@ -115,6 +132,9 @@ func tgkill(t *kernel.Task, tgid, tid, sig int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := t.Process().MaySignal(target.Process()); err != nil {
+		return 0, err
+	}
 	if sig != 0 {
 		target.SendSignal(userInfo(t, sig, linux.SI_TKILL))
 	}
@@ -147,6 +167,9 @@ func sysRtSigqueueinfo(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := t.Process().MaySignal(p); err != nil {
+		return 0, err
+	}
 	if sig != 0 {
 		p.SendSignal(si)
 	}
@@ -164,6 +187,9 @@ func sysRtTgsigqueueinfo(t *kernel.Task, a shim.Args) (uint64, error) {
 	}
 	si, err := readInfo(t, a[3], sig)
 	if err != nil {
+		return 0, err
+	}
+	if err := t.Process().MaySignal(target.Process()); err != nil {
 		return 0, err
 	}
 	if sig != 0 {

@@ -50,6 +50,9 @@ func sysBind(t *kernel.Task, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := landlockPort(t, s.Domain, s.Type, s.Protocol, sa, unix.LANDLOCK_ACCESS_NET_BIND_TCP); err != nil {
+		return 0, err
+	}
 	host, undo, err := toHost(t, s, sa, useBind)
 	if err != nil {
 		return 0, err
@@ -72,6 +75,9 @@ func sysConnect(t *kernel.Task, a shim.Args) (uint64, error) {
 	defer s.DecRef()
 	sa, err := readSockaddr(t, a[1], a[2])
 	if err != nil {
+		return 0, err
+	}
+	if err := landlockPort(t, s.Domain, s.Type, s.Protocol, sa, unix.LANDLOCK_ACCESS_NET_CONNECT_TCP); err != nil {
 		return 0, err
 	}
 	host, _, err := toHost(t, s, sa, useConnect)

@@ -80,6 +80,9 @@ func stackBind(t *kernel.Task, s *stackSocket, a shim.Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := landlockPort(t, s.family, s.typ, s.proto, sa, unix.LANDLOCK_ACCESS_NET_BIND_TCP); err != nil {
+		return 0, err
+	}
 	addr, err := stackAddress(s.family, sa)
 	if err != nil {
 		return 0, err
@@ -104,6 +107,9 @@ func stackConnect(t *kernel.Task, s *stackSocket, a shim.Args) (uint64, error) {
 	}
 	if len(sa) >= 2 && sockaddrFamily(sa) == unix.AF_UNSPEC {
 		return 0, errnoOf(s.ep.Disconnect())
+	}
+	if err := landlockPort(t, s.family, s.typ, s.proto, sa, unix.LANDLOCK_ACCESS_NET_CONNECT_TCP); err != nil {
+		return 0, err
 	}
 	addr, err := stackAddress(s.family, sa)
 	if err != nil {
