@@ -374,6 +374,7 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 		return nil
 	}
 	t.replaceImage(img, target, envp, fileCaps)
+	t.execPersonality(after.EUID != before.EUID || after.EGID != before.EGID || after.Permitted&^before.Permitted != 0)
 	return nil
 }
 

@@ -1,5 +1,5 @@
 // procmisc: process and clock calls, one scenario per argument: wait
-// (wait4/waitid's __WCLONE, __WALL, __WNOTHREAD).
+// (wait4/waitid's __WCLONE, __WALL, __WNOTHREAD), personality.
 // Every line printed is compared with the native run (as root).
 #define _GNU_SOURCE
 #include <errno.h>
@@ -100,11 +100,100 @@ static void wait_flags(void) {
 	printf("no children __WALL: %s\n", res(wait4(-1, &st, __WALL | WNOHANG, NULL)));
 }
 
+// ---- personality ----
+
+#include <sys/mman.h>
+#include <sys/personality.h>
+
+static void show_file(const char *label, const char *path) {
+	char buf[256] = {0};
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		printf("%s: %s\n", label, errname(errno));
+		return;
+	}
+	if (!fgets(buf, sizeof buf, f))
+		buf[0] = 0;
+	fclose(f);
+	printf("%s: %s", label, buf);
+}
+
+// map_perms prints the permissions /proc/self/maps shows for addr.
+static void map_perms(const char *label, void *addr) {
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long a = (unsigned long)addr;
+	while (f && fgets(line, sizeof line, f)) {
+		unsigned long lo, hi;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi) {
+			printf("%s: %s\n", label, perms);
+			fclose(f);
+			return;
+		}
+	}
+	printf("%s: not mapped\n", label);
+	if (f)
+		fclose(f);
+}
+
+static void *pers_thread(void *arg) {
+	(void)arg;
+	printf("thread inherits %#x\n", personality(0xffffffff));
+	printf("thread sets PER_BSD, old %#x\n", personality(PER_BSD));
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%ld/personality", (long)syscall(SYS_gettid));
+	show_file("thread's /proc file", path);
+	return NULL;
+}
+
+static void personality_calls(const char *self) {
+	printf("query %#x\n", personality(0xffffffff));
+	printf("set, old %#x\n", personality(PER_LINUX | ADDR_NO_RANDOMIZE | READ_IMPLIES_EXEC));
+	printf("query %#x\n", personality(0xffffffff));
+	show_file("/proc/self/personality", "/proc/self/personality");
+	void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	map_perms("READ_IMPLIES_EXEC anon PROT_READ", m);
+	void *w = mmap(NULL, 4096, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	map_perms("READ_IMPLIES_EXEC anon PROT_WRITE", w);
+	pthread_t th;
+	pthread_create(&th, NULL, pers_thread, NULL);
+	pthread_join(th, NULL);
+	printf("main after thread %#x\n", personality(0xffffffff));
+	pid_t f = fork();
+	if (f == 0) {
+		printf("fork child %#x\n", personality(0xffffffff));
+		_exit(0);
+	}
+	int st;
+	waitpid(f, &st, 0);
+	f = fork();
+	if (f == 0) {
+		execl(self, self, "personality-exec", (char *)NULL);
+		printf("exec: %s\n", errname(errno));
+		_exit(1);
+	}
+	waitpid(f, &st, 0);
+	printf("set 0, old %#x\n", personality(0));
+	printf("query %#x\n", personality(0xffffffff));
+}
+
+static void personality_exec(void) {
+	printf("after exec %#x\n", personality(0xffffffff));
+	show_file("after exec /proc/self/personality", "/proc/self/personality");
+	void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	map_perms("after exec anon PROT_READ", m);
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	const char *s = argc > 1 ? argv[1] : "";
 	if (!strcmp(s, "wait"))
 		wait_flags();
+	else if (!strcmp(s, "personality"))
+		personality_calls(argv[0]);
+	else if (!strcmp(s, "personality-exec"))
+		personality_exec();
 	else {
 		printf("unknown scenario %s\n", s);
 		return 2;
