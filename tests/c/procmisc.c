@@ -1,5 +1,5 @@
 // procmisc: process and clock calls, one scenario per argument: wait
-// (wait4/waitid's __WCLONE, __WALL, __WNOTHREAD), personality.
+// (wait4/waitid's __WCLONE, __WALL, __WNOTHREAD), personality, sched (sched_setattr/getattr).
 // Every line printed is compared with the native run (as root).
 #define _GNU_SOURCE
 #include <errno.h>
@@ -185,6 +185,174 @@ static void personality_exec(void) {
 	map_perms("after exec anon PROT_READ", m);
 }
 
+// ---- sched ----
+
+#include <stdint.h>
+#include <sys/resource.h>
+
+// struct sched_attr and its flags (include/uapi/linux/sched/types.h,
+// linux/sched.h), defined here: glibc and musl differ in what they export.
+struct sched_attr {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+	uint32_t sched_util_min, sched_util_max;
+};
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+#define SCHED_FLAG_RESET_ON_FORK 0x01
+#define SCHED_FLAG_KEEP_POLICY 0x08
+#define SCHED_FLAG_KEEP_PARAMS 0x10
+#define SCHED_FLAG_UTIL_CLAMP_MIN 0x20
+#define SCHED_FLAG_UTIL_CLAMP_MAX 0x40
+
+static long setattr(pid_t pid, void *attr, unsigned flags) { return syscall(SYS_sched_setattr, pid, attr, flags); }
+static long getattr(pid_t pid, void *attr, unsigned size, unsigned flags) {
+	return syscall(SYS_sched_getattr, pid, attr, size, flags);
+}
+
+static void show_attr(const char *label, pid_t pid) {
+	struct sched_attr a;
+	memset(&a, 0xee, sizeof a);
+	long r = getattr(pid, &a, sizeof a, 0);
+	if (r < 0) {
+		printf("%s: getattr %s\n", label, res(r));
+		return;
+	}
+	printf("%s: size %u policy %u flags %#llx nice %d prio %u rt %llu dl %llu per %llu util %u..%u\n", label, a.size,
+	       a.sched_policy, (unsigned long long)a.sched_flags, a.sched_nice, a.sched_priority,
+	       (unsigned long long)a.sched_runtime, (unsigned long long)a.sched_deadline,
+	       (unsigned long long)a.sched_period, a.sched_util_min, a.sched_util_max);
+}
+
+static void set_show(const char *label, struct sched_attr *a) {
+	errno = 0;
+	printf("%s: %s", label, res(setattr(0, a, 0)));
+	printf(" size now %u\n", a->size);
+}
+
+static void sched_attr_calls(void) {
+	show_attr("initial", 0);
+	unsigned char big[128];
+	memset(big, 0xee, sizeof big);
+	printf("getattr size 48: %s", res(getattr(0, big, 48, 0)));
+	printf(" size %u byte48 %#x\n", *(unsigned *)big, big[48]);
+	memset(big, 0xee, sizeof big);
+	printf("getattr size 100: %s", res(getattr(0, big, 100, 0)));
+	printf(" size %u byte56 %#x\n", *(unsigned *)big, big[56]);
+	printf("getattr size 47: %s\n", res(getattr(0, big, 47, 0)));
+	printf("getattr size 4097: %s\n", res(getattr(0, big, 4097, 0)));
+	printf("getattr flags 1: %s\n", res(getattr(0, big, 56, 1)));
+	printf("getattr pid -1: %s\n", res(getattr(-1, big, 56, 0)));
+	printf("getattr NULL: %s\n", res(getattr(0, NULL, 56, 0)));
+	printf("getattr no such pid: %s\n", res(getattr(999999, big, 56, 0)));
+	printf("getattr bad pointer: %s\n", res(getattr(0, (void *)8, 56, 0)));
+
+	struct sched_attr a = {0};
+	a.sched_policy = SCHED_OTHER;
+	a.sched_nice = 5;
+	set_show("setattr size 0 nice 5", &a);
+	printf("getpriority %d\n", getpriority(PRIO_PROCESS, 0));
+	show_attr("after nice 5", 0);
+	memset(big, 0, sizeof big);
+	struct sched_attr *b = (struct sched_attr *)big;
+	b->size = 64;
+	b->sched_policy = SCHED_BATCH;
+	b->sched_nice = 3;
+	set_show("setattr size 64 zero tail", b);
+	show_attr("batch", 0);
+	b->size = 64;
+	big[60] = 1;
+	set_show("setattr size 64 nonzero tail", b);
+	big[60] = 0;
+	b->size = 40;
+	set_show("setattr size 40", b);
+	b->size = 5000;
+	set_show("setattr size 5000", b);
+	printf("setattr bad pointer: %s\n", res(setattr(0, (void *)8, 0)));
+	printf("setattr NULL: %s\n", res(setattr(0, NULL, 0)));
+	b->size = 56;
+	printf("setattr flags 1: %s\n", res(setattr(0, b, 1)));
+	printf("setattr pid -1: %s\n", res(setattr(-1, b, 0)));
+	printf("setattr no such pid: %s\n", res(setattr(999999, b, 0)));
+
+	struct sched_attr e;
+#define TRY(label, ...)                                   \
+	do {                                              \
+		e = (struct sched_attr){.size = 56, __VA_ARGS__}; \
+		set_show(label, &e);                      \
+	} while (0)
+	TRY("fifo prio 0", .sched_policy = SCHED_FIFO);
+	TRY("other prio 5", .sched_policy = SCHED_OTHER, .sched_priority = 5);
+	TRY("policy 4", .sched_policy = 4);
+	TRY("policy 7", .sched_policy = 7);
+	TRY("policy -1", .sched_policy = (unsigned)-1);
+	TRY("prio 100", .sched_policy = SCHED_FIFO, .sched_priority = 100);
+	TRY("unknown flag", .sched_policy = SCHED_OTHER, .sched_flags = 0x80);
+	TRY("sugov", .sched_policy = SCHED_OTHER, .sched_flags = 0x10000000);
+	TRY("deadline runtime 0", .sched_policy = SCHED_DEADLINE, .sched_deadline = 30000000, .sched_period = 100000000);
+	TRY("deadline runtime > deadline", .sched_policy = SCHED_DEADLINE, .sched_runtime = 40000000, .sched_deadline = 30000000);
+	TRY("deadline period too short", .sched_policy = SCHED_DEADLINE, .sched_runtime = 10000, .sched_deadline = 50000);
+	TRY("deadline period > 4s", .sched_policy = SCHED_DEADLINE, .sched_runtime = 10000000, .sched_deadline = 30000000, .sched_period = 5000000000ULL);
+	TRY("util clamp size 48", .size = 48, .sched_policy = SCHED_OTHER, .sched_flags = SCHED_FLAG_UTIL_CLAMP_MIN);
+	TRY("nice 50 clamped", .sched_policy = SCHED_OTHER, .sched_nice = 50);
+	show_attr("after nice 50", 0);
+	TRY("nice -3 as root", .sched_policy = SCHED_OTHER, .sched_nice = -3);
+	TRY("keep policy, reset on fork", .sched_policy = SCHED_FIFO, .sched_flags = SCHED_FLAG_KEEP_POLICY | SCHED_FLAG_RESET_ON_FORK);
+	show_attr("after keep policy", 0);
+	TRY("reset on fork", .sched_policy = SCHED_BATCH, .sched_nice = -2, .sched_flags = SCHED_FLAG_RESET_ON_FORK);
+	show_attr("reset on fork", 0);
+	pid_t f = fork();
+	if (f == 0) {
+		show_attr("fork child of reset-on-fork", 0);
+		_exit(0);
+	}
+	int st;
+	waitpid(f, &st, 0);
+	TRY("keep params", .sched_policy = SCHED_OTHER, .sched_nice = 10, .sched_flags = SCHED_FLAG_KEEP_PARAMS | SCHED_FLAG_RESET_ON_FORK);
+	show_attr("after keep params", 0);
+	TRY("custom slice 50us", .sched_policy = SCHED_OTHER, .sched_runtime = 50000);
+	show_attr("slice 50us", 0);
+	TRY("custom slice 200ms", .sched_policy = SCHED_BATCH, .sched_runtime = 200000000);
+	show_attr("slice 200ms", 0);
+	TRY("drop reset on fork", .sched_policy = SCHED_OTHER, .sched_nice = 0);
+	show_attr("back to other", 0);
+
+	// Real-time and deadline policies only in children that exit at once.
+	f = fork();
+	if (f == 0) {
+		TRY("child fifo 10", .sched_policy = SCHED_FIFO, .sched_priority = 10);
+		show_attr("child fifo", 0);
+		printf("getscheduler %d\n", sched_getscheduler(0));
+		_exit(0);
+	}
+	waitpid(f, &st, 0);
+	f = fork();
+	if (f == 0) {
+		if (setuid(65534) != 0)
+			printf("setuid: %s\n", errname(errno));
+		TRY("unprivileged deadline", .sched_policy = SCHED_DEADLINE, .sched_runtime = 10000000, .sched_deadline = 30000000, .sched_period = 100000000);
+		TRY("unprivileged fifo", .sched_policy = SCHED_FIFO, .sched_priority = 1);
+		TRY("unprivileged nice -1", .sched_policy = SCHED_OTHER, .sched_nice = -1);
+		TRY("unprivileged nice 7", .sched_policy = SCHED_OTHER, .sched_nice = 7);
+		show_attr("unprivileged", 0);
+		printf("unprivileged on parent: %s\n", res(setattr(getppid(), &e, 0)));
+		_exit(0);
+	}
+	waitpid(f, &st, 0);
+	f = fork();
+	if (f == 0) {
+		TRY("root deadline", .sched_policy = SCHED_DEADLINE, .sched_runtime = 10000000, .sched_deadline = 30000000, .sched_period = 100000000);
+		show_attr("deadline", 0);
+		printf("getscheduler %d\n", sched_getscheduler(0));
+		_exit(0);
+	}
+	waitpid(f, &st, 0);
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	const char *s = argc > 1 ? argv[1] : "";
@@ -192,6 +360,8 @@ int main(int argc, char **argv) {
 		wait_flags();
 	else if (!strcmp(s, "personality"))
 		personality_calls(argv[0]);
+	else if (!strcmp(s, "sched"))
+		sched_attr_calls();
 	else if (!strcmp(s, "personality-exec"))
 		personality_exec();
 	else {

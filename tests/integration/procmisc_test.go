@@ -13,3 +13,8 @@ func TestProcmiscWait(t *testing.T) { runBreadth(t, "procmisc.c", true, []string
 func TestProcmiscPersonality(t *testing.T) {
 	runBreadth(t, "procmisc.c", true, []string{"personality"})
 }
+
+// TestProcmiscSched: sched_setattr/sched_getattr (sizes and E2BIG, the
+// fair slice, KEEP_* flags, reset on fork, real-time and SCHED_DEADLINE
+// in children, EPERM without CAP_SYS_NICE).
+func TestProcmiscSched(t *testing.T) { runBreadth(t, "procmisc.c", true, []string{"sched"}) }
