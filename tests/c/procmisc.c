@@ -1,5 +1,5 @@
 // procmisc: process and clock calls, one scenario per argument: wait
-// (wait4/waitid's __WCLONE, __WALL, __WNOTHREAD), personality, sched (sched_setattr/getattr).
+// (wait4/waitid's __WCLONE, __WALL, __WNOTHREAD), personality, sched (sched_setattr/getattr), clock\n// (adjtimex, clock_adjtime, settimeofday).
 // Every line printed is compared with the native run (as root).
 #define _GNU_SOURCE
 #include <errno.h>
@@ -353,6 +353,93 @@ static void sched_attr_calls(void) {
 	waitpid(f, &st, 0);
 }
 
+// ---- clock ----
+
+#include <sys/time.h>
+#include <sys/timex.h>
+
+static void show_timex(const char *label, long r, struct timex *tx) {
+	if (r < 0) {
+		printf("%s: -1 %s\n", label, errname(errno));
+		return;
+	}
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	long skew = labs(now.tv_sec - tx->time.tv_sec);
+	printf("%s: state %ld modes %#x tick %ld constant %ld precision %ld tolerance %ld status %#x tai %d time-near %d\n",
+	       label, r, tx->modes, tx->tick, tx->constant, tx->precision, tx->tolerance, tx->status, tx->tai, skew <= 1);
+}
+
+static long clock_adj(clockid_t id, struct timex *tx) { return syscall(SYS_clock_adjtime, id, tx); }
+
+// Changes are only tried in forms Linux refuses before it changes
+// anything: the native run is root and must not touch the host's clock.
+static void clock_calls(void) {
+	struct timex tx;
+	memset(&tx, 0, sizeof tx);
+	show_timex("adjtimex read", adjtimex(&tx), &tx);
+	memset(&tx, 0, sizeof tx);
+	tx.modes = ADJ_OFFSET_SS_READ;
+	show_timex("adjtimex ADJ_OFFSET_SS_READ", adjtimex(&tx), &tx);
+	memset(&tx, 0, sizeof tx);
+	show_timex("clock_adjtime REALTIME read", clock_adj(CLOCK_REALTIME, &tx), &tx);
+#define ADJ(label, ...)                                          \
+	do {                                                     \
+		memset(&tx, 0, sizeof tx);                       \
+		__VA_ARGS__;                                     \
+		printf("%s: %s\n", label, res(adjtimex(&tx)));   \
+	} while (0)
+	ADJ("bad tick", tx.modes = ADJ_TICK; tx.tick = 5);
+	ADJ("setoffset negative usec", tx.modes = ADJ_SETOFFSET; tx.time.tv_usec = -1);
+	ADJ("setoffset nano 1e9", tx.modes = ADJ_SETOFFSET | ADJ_NANO; tx.time.tv_usec = 1000000000);
+	ADJ("adjtime without singleshot", tx.modes = 0x8000);
+	ADJ("freq overflow", tx.modes = ADJ_FREQUENCY; tx.freq = 0x7fffffffffffffffL);
+	printf("adjtimex bad pointer: %s\n", res(adjtimex((struct timex *)8)));
+	memset(&tx, 0, sizeof tx);
+	printf("clock_adjtime MONOTONIC: %s\n", res(clock_adj(CLOCK_MONOTONIC, &tx)));
+	printf("clock_adjtime TAI: %s\n", res(clock_adj(CLOCK_TAI, &tx)));
+	printf("clock_adjtime 10: %s\n", res(clock_adj(10, &tx)));
+	printf("clock_adjtime 12: %s\n", res(clock_adj(12, &tx)));
+	printf("clock_adjtime process cpu: %s\n", res(clock_adj(CLOCK_PROCESS_CPUTIME_ID, &tx)));
+	printf("clock_adjtime bad pointer: %s\n", res(clock_adj(CLOCK_REALTIME, (struct timex *)8)));
+	printf("clock_adjtime MONOTONIC bad pointer: %s\n", res(clock_adj(CLOCK_MONOTONIC, (struct timex *)8)));
+
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	struct timeval badtv = {.tv_sec = tv.tv_sec, .tv_usec = 1000000};
+	printf("settimeofday usec 1e6: %s\n", res(settimeofday(&badtv, NULL)));
+	badtv.tv_usec = -1;
+	printf("settimeofday usec -1: %s\n", res(settimeofday(&badtv, NULL)));
+	badtv = (struct timeval){.tv_sec = -5};
+	printf("settimeofday sec -5: %s\n", res(settimeofday(&badtv, NULL)));
+	printf("settimeofday bad pointer: %s\n", res(syscall(SYS_settimeofday, 8, 0)));
+	printf("settimeofday bad tz pointer: %s\n", res(syscall(SYS_settimeofday, 0, 8)));
+	struct timezone tz = {.tz_minuteswest = 1000};
+	printf("settimeofday tz 1000 min: %s\n", res(syscall(SYS_settimeofday, 0, &tz)));
+	printf("settimeofday NULL NULL: %s\n", res(syscall(SYS_settimeofday, 0, 0)));
+
+	pid_t f = fork();
+	if (f == 0) {
+		if (setuid(65534) != 0)
+			printf("setuid: %s\n", errname(errno));
+		ADJ("unprivileged offset", tx.modes = ADJ_OFFSET; tx.offset = 1);
+		ADJ("unprivileged singleshot", tx.modes = ADJ_OFFSET_SINGLESHOT; tx.offset = 1);
+		ADJ("unprivileged bad tick", tx.modes = ADJ_TICK; tx.tick = 5);
+		memset(&tx, 0, sizeof tx);
+		show_timex("unprivileged read", adjtimex(&tx), &tx);
+		memset(&tx, 0, sizeof tx);
+		tx.modes = ADJ_OFFSET_SS_READ;
+		show_timex("unprivileged ADJ_OFFSET_SS_READ", adjtimex(&tx), &tx);
+		printf("unprivileged settimeofday: %s\n", res(settimeofday(&tv, NULL)));
+		printf("unprivileged settimeofday NULL NULL: %s\n", res(syscall(SYS_settimeofday, 0, 0)));
+		printf("unprivileged settimeofday tz 1000: %s\n", res(syscall(SYS_settimeofday, 0, &tz)));
+		printf("unprivileged clock_settime: %s\n", res(clock_settime(CLOCK_REALTIME, &(struct timespec){tv.tv_sec, 0})));
+		_exit(0);
+	}
+	int st;
+	waitpid(f, &st, 0);
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	const char *s = argc > 1 ? argv[1] : "";
@@ -362,6 +449,8 @@ int main(int argc, char **argv) {
 		personality_calls(argv[0]);
 	else if (!strcmp(s, "sched"))
 		sched_attr_calls();
+	else if (!strcmp(s, "clock"))
+		clock_calls();
 	else if (!strcmp(s, "personality-exec"))
 		personality_exec();
 	else {

@@ -18,3 +18,7 @@ func TestProcmiscPersonality(t *testing.T) {
 // fair slice, KEEP_* flags, reset on fork, real-time and SCHED_DEADLINE
 // in children, EPERM without CAP_SYS_NICE).
 func TestProcmiscSched(t *testing.T) { runBreadth(t, "procmisc.c", true, []string{"sched"}) }
+
+// TestProcmiscClock: adjtimex/clock_adjtime reads of the host's clock
+// state, their EINVAL/EPERM/EOPNOTSUPP cases, settimeofday's errors.
+func TestProcmiscClock(t *testing.T) { runBreadth(t, "procmisc.c", true, []string{"clock"}) }
