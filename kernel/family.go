@@ -189,6 +189,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 	child.sigacts = p.sigacts
 	child.xfeatureExtra.Store(p.xfeatureExtra.Load())
 	child.oom = p.oom
+	child.Membarrier.Store(p.Membarrier.Load())
 	child.rlimits = map[int]Rlimit{}
 	for k, v := range p.rlimits {
 		child.rlimits[k] = v
@@ -407,7 +408,8 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string,
 	}
 	// POSIX timers end with the old program; alarm and the itimers stay.
 	p.DeletePOSIXTimers()
-	p.markExec() // before the close-on-exec descriptors tell anyone
+	p.Membarrier.Store(0) // membarrier_exec_mm
+	p.markExec()          // before the close-on-exec descriptors tell anyone
 	p.files.ExecCloseOnExec()
 	p.applyExecCreds(fileCaps)
 	p.mu.Lock()

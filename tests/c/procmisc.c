@@ -1,5 +1,5 @@
 // procmisc: process and clock calls, one scenario per argument: wait
-// (wait4/waitid's __WCLONE, __WALL, __WNOTHREAD), personality, sched (sched_setattr/getattr), clock\n// (adjtimex, clock_adjtime, settimeofday).
+// (wait4/waitid's __WCLONE, __WALL, __WNOTHREAD), personality, sched (sched_setattr/getattr), clock\n// (adjtimex, clock_adjtime, settimeofday), membarrier.
 // Every line printed is compared with the native run (as root).
 #define _GNU_SOURCE
 #include <errno.h>
@@ -440,6 +440,54 @@ static void clock_calls(void) {
 	waitpid(f, &st, 0);
 }
 
+// ---- membarrier ----
+
+// The commands (include/uapi/linux/membarrier.h; musl has no kernel headers).
+enum {
+	MEMBARRIER_CMD_QUERY = 0,
+	MEMBARRIER_CMD_GLOBAL = 1 << 0,
+	MEMBARRIER_CMD_GLOBAL_EXPEDITED = 1 << 1,
+	MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2,
+	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 1 << 3,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 1 << 4,
+	MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE = 1 << 5,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 1 << 6,
+	MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ = 1 << 7,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ = 1 << 8,
+	MEMBARRIER_CMD_GET_REGISTRATIONS_ = 1 << 9,
+};
+
+static long mb(int cmd, unsigned flags) { return syscall(SYS_membarrier, cmd, flags, 0); }
+
+static void membarrier_calls(const char *self) {
+	long q = mb(MEMBARRIER_CMD_QUERY, 0);
+	// The RSEQ commands are left out: elfloader has no rseq.
+	printf("query (without rseq bits): %s\n", res(q < 0 ? q : q & ~(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ)));
+	printf("query flags 1: %s\n", res(mb(MEMBARRIER_CMD_QUERY, 1)));
+	printf("private unregistered: %s\n", res(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0)));
+	printf("sync core unregistered: %s\n", res(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0)));
+	printf("registrations: %s\n", res(mb(MEMBARRIER_CMD_GET_REGISTRATIONS_, 0)));
+	printf("register private: %s\n", res(mb(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0)));
+	printf("private: %s\n", res(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0)));
+	printf("register sync core: %s\n", res(mb(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0)));
+	printf("sync core: %s\n", res(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0)));
+	printf("global: %s\n", res(mb(MEMBARRIER_CMD_GLOBAL, 0)));
+	printf("register global expedited: %s\n", res(mb(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0)));
+	printf("global expedited: %s\n", res(mb(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0)));
+	printf("registrations: %s\n", res(mb(MEMBARRIER_CMD_GET_REGISTRATIONS_, 0)));
+	printf("bad flags: %s\n", res(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 2)));
+	printf("bad command: %s\n", res(mb(1 << 12, 0)));
+	pid_t f = fork();
+	if (f == 0) {
+		printf("fork child registrations: %s\n", res(mb(MEMBARRIER_CMD_GET_REGISTRATIONS_, 0)));
+		printf("fork child private: %s\n", res(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0)));
+		execl(self, self, "membarrier-exec", (char *)NULL);
+		_exit(1);
+	}
+	int st;
+	waitpid(f, &st, 0);
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	const char *s = argc > 1 ? argv[1] : "";
@@ -451,6 +499,10 @@ int main(int argc, char **argv) {
 		sched_attr_calls();
 	else if (!strcmp(s, "clock"))
 		clock_calls();
+	else if (!strcmp(s, "membarrier"))
+		membarrier_calls(argv[0]);
+	else if (!strcmp(s, "membarrier-exec"))
+		printf("after exec registrations: %s\n", res(mb(MEMBARRIER_CMD_GET_REGISTRATIONS_, 0)));
 	else if (!strcmp(s, "personality-exec"))
 		personality_exec();
 	else {

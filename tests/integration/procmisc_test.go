@@ -22,3 +22,7 @@ func TestProcmiscSched(t *testing.T) { runBreadth(t, "procmisc.c", true, []strin
 // TestProcmiscClock: adjtimex/clock_adjtime reads of the host's clock
 // state, their EINVAL/EPERM/EOPNOTSUPP cases, settimeofday's errors.
 func TestProcmiscClock(t *testing.T) { runBreadth(t, "procmisc.c", true, []string{"clock"}) }
+
+// TestProcmiscMembarrier: membarrier's commands, registrations (EPERM
+// without), inheritance by fork and reset by exec.
+func TestProcmiscMembarrier(t *testing.T) { runBreadth(t, "procmisc.c", true, []string{"membarrier"}) }
