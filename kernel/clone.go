@@ -129,6 +129,7 @@ func (t *Task) cloneTask(p *Process, tid int, a CloneArgs) *Task {
 	nt.fpImage = t.ctx.ExtendedStateStd()
 	nt.SigMask = t.SigMask
 	nt.seccomp.Store(t.seccomp.Load()) // filters are inherited (and kept across execve)
+	nt.personality.Store(t.personality.Load())
 	t.inheritValues(nt)
 	if a.Flags&unix.CLONE_CHILD_CLEARTID != 0 {
 		nt.ClearChildTID = a.ChildTID

@@ -21,12 +21,16 @@ type family struct {
 	children   map[int]*Process
 	childEvent chan struct{} // closed (and replaced) when a child changes state
 	exitSignal int           // sent to the parent at exit (SIGCHLD)
-	termSig    int           // the signal that killed the process, 0 if it exited
-	zombie     bool
-	vforkDone  chan struct{} // closed when a vfork child execs or exits
-	sharedMM   bool          // a vfork child still borrowing its parent's memory
-	orphaned   bool          // no reaper was left for it: reaped at exit
-	gone       bool          // the process exited and handed its children on
+	// parentTID is the thread of the parent that created the process
+	// (Linux's real_parent is a thread): wait's __WNOTHREAD sees only the
+	// children of the calling thread. Adoption sets the reaper's leader.
+	parentTID int
+	termSig   int // the signal that killed the process, 0 if it exited
+	zombie    bool
+	vforkDone chan struct{} // closed when a vfork child execs or exits
+	sharedMM  bool          // a vfork child still borrowing its parent's memory
+	orphaned  bool          // no reaper was left for it: reaped at exit
+	gone      bool          // the process exited and handed its children on
 }
 
 // addChildLocked records child c. Caller holds f.mu.
@@ -186,6 +190,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 	child.sigacts = p.sigacts
 	child.xfeatureExtra.Store(p.xfeatureExtra.Load())
 	child.oom = p.oom
+	child.Membarrier.Store(p.Membarrier.Load())
 	child.rlimits = map[int]Rlimit{}
 	for k, v := range p.rlimits {
 		child.rlimits[k] = v
@@ -197,7 +202,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 		child.files = p.files.Fork()
 	}
 	child.groups = p.childGroups()
-	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared}
+	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared, parentTID: t.TID}
 	child.ppid.Store(int64(p.PID))
 
 	nt := t.cloneTask(child, pid, a)
@@ -229,8 +234,9 @@ func (t *Task) Wait4(pid int, options int) (int, int, error) {
 }
 
 // WaitChild waits for a child to change state as options ask (WEXITED,
-// WUNTRACED alias WSTOPPED, WCONTINUED, WNOHANG), with the choice not to
-// reap or consume the report (waitid's WNOWAIT).
+// WUNTRACED alias WSTOPPED, WCONTINUED, WNOHANG; __WCLONE, __WALL and
+// __WNOTHREAD choose which children count), with the choice not to reap
+// or consume the report (waitid's WNOWAIT).
 func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 	p := t.p
 	for {
@@ -242,7 +248,7 @@ func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 		}
 		found := false
 		for cpid, c := range f.children {
-			if !p.waitMatches(c, pid) {
+			if !p.waitMatches(c, pid) || !t.waitEligible(c, options) {
 				continue
 			}
 			found = true
@@ -281,6 +287,29 @@ func (t *Task) WaitChild(pid int, options int, reap bool) (int, int, error) {
 			return 0, 0, err
 		}
 	}
+}
+
+// waitEligible is Linux's eligible_child for the wait flags: without
+// __WALL, a "clone" child (one whose exit signal is not SIGCHLD) is seen
+// only with __WCLONE and any other child only without it; with
+// __WNOTHREAD only the children the calling thread created count (or
+// whose creating thread is gone: Linux hands them to a live thread).
+func (t *Task) waitEligible(c *Process, options int) bool {
+	c.family.mu.Lock()
+	sig, creator := c.family.exitSignal, c.family.parentTID
+	c.family.mu.Unlock()
+	if options&unix.WNOTHREAD != 0 && creator != t.TID && creator != 0 {
+		t.p.mu.Lock()
+		_, alive := t.p.tasks[creator]
+		t.p.mu.Unlock()
+		if alive {
+			return false
+		}
+	}
+	if options&unix.WALL != 0 {
+		return true
+	}
+	return (sig != int(unix.SIGCHLD)) == (options&unix.WCLONE != 0)
 }
 
 // Execve replaces the process's program (execve(2)). The process must be
@@ -347,6 +376,7 @@ func (t *Task) Execve(path string, argv, envp []string) error {
 		return nil
 	}
 	t.replaceImage(img, target, envp, fileCaps)
+	t.execPersonality(after.EUID != before.EUID || after.EGID != before.EGID || after.Permitted&^before.Permitted != 0)
 	return nil
 }
 
@@ -379,7 +409,8 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string,
 	}
 	// POSIX timers end with the old program; alarm and the itimers stay.
 	p.DeletePOSIXTimers()
-	p.markExec() // before the close-on-exec descriptors tell anyone
+	p.Membarrier.Store(0) // membarrier_exec_mm
+	p.markExec()          // before the close-on-exec descriptors tell anyone
 	p.files.ExecCloseOnExec()
 	p.applyExecCreds(fileCaps)
 	p.mu.Lock()

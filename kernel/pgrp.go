@@ -254,6 +254,7 @@ func (p *Process) adopt(c *Process) bool {
 	c.family.mu.Lock()
 	c.family.parent = p
 	c.family.exitSignal = int(unix.SIGCHLD)
+	c.family.parentTID = p.PID
 	zombie := c.family.zombie
 	termSig := c.family.termSig
 	c.family.mu.Unlock()

@@ -73,6 +73,11 @@ type Process struct {
 	// the process asked for with ARCH_REQ_XCOMP_PERM; children inherit them.
 	xfeatureExtra atomic.Uint64
 
+	// Membarrier is the membarrier(2) commands the process registered
+	// for (MEMBARRIER_CMD_REGISTER_*: Linux keeps them in the mm):
+	// inherited by fork, cleared by exec.
+	Membarrier atomic.Uint32
+
 	// oom is /proc/PID/oom_score_adj and its floor (guarded by mu);
 	// children inherit both.
 	oom oomScore

@@ -8,6 +8,13 @@ type Sched struct {
 	Policy      int // SCHED_*
 	Priority    int // sched_priority: 1..99 for SCHED_FIFO/RR, else 0
 	ResetOnFork bool
+	// SCHED_DEADLINE's parameters (sched_setattr), in nanoseconds, and
+	// its flags (SCHED_FLAG_RECLAIM, SCHED_FLAG_DL_OVERRUN).
+	Runtime, Deadline, Period uint64
+	DLFlags                   uint64
+	// Slice is a fair policy's custom time slice (sched_setattr's
+	// sched_runtime, EEVDF), 0 for the default.
+	Slice uint64
 }
 
 // Sched returns the process's scheduling attributes.
@@ -34,11 +41,21 @@ func (p *Process) UpdateSched(change func(s *Sched) error) error {
 func (p *Process) inheritSched(parent *Process) {
 	s := parent.Sched()
 	if s.ResetOnFork {
-		if s.Policy != 0 {
+		if s.Policy != 0 && s.Policy != schedBatch && s.Policy != schedIdle {
 			s.Policy, s.Priority = 0, 0
+			s.Runtime, s.Deadline, s.Period, s.DLFlags = 0, 0, 0, 0
+			s.Nice = 0
 		}
 		s.Nice = max(s.Nice, 0)
+		s.Slice = 0
 		s.ResetOnFork = false
 	}
 	p.sched = s
 }
+
+// The fair policies a reset on fork keeps (Linux's sched_fork resets
+// only real-time and deadline policies).
+const (
+	schedBatch = 3
+	schedIdle  = 5
+)

@@ -45,7 +45,8 @@ type Task struct {
 	sig           signalState
 	interrupt     chan struct{}
 	inApp         atomic.Bool
-	debugStop     atomic.Bool // a debugger asked the task to stop (debug.go)
+	personality   atomic.Uint32 // personality(2), personality.go
+	debugStop     atomic.Bool   // a debugger asked the task to stop (debug.go)
 	skipReturn    bool
 	bounces       []bounce        // copied app buffers to write back (bounce.go)
 	ioCtx         context.Context // taskContext, made on first use

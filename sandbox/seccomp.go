@@ -23,7 +23,8 @@ type TextRange struct{ Start, End uint64 }
 
 // HostFilter is the seccomp filter elfloader puts on itself.
 //
-// A call on the allow list (hostcalls.go) goes through; clone with
+// A call on the allow list (hostcalls.go) goes through, one on the
+// own-code list only from elfloader's text; clone with
 // namespace flags and the ioctls that reach the host's terminal trap. Any
 // other call is refused: from elfloader's own code with EPERM (ENOSYS for clone3, so
 // glibc falls back to clone), from anywhere else with SECCOMP_RET_TRAP.
@@ -198,6 +199,12 @@ func buildFilter(text []TextRange) ([]unix.SockFilter, error) {
 	p.jmp(unix.BPF_JEQ, unix.SYS_CLONE3, next, notClone3)
 	p.ret(unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS))
 	p.place(notClone3)
+	for _, c := range ownCodeCalls {
+		skip := p.newLabel()
+		p.jmp(unix.BPF_JEQ, uint32(c.nr), next, skip)
+		p.ret(unix.SECCOMP_RET_ALLOW)
+		p.place(skip)
+	}
 	p.ret(unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM))
 	return p.finish()
 }

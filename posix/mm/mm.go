@@ -44,6 +44,12 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, unix.EINVAL
 	}
 	spec := kernel.MapSpec{Addr: addr, Length: length, Prot: prot &^ (unix.PROT_GROWSDOWN | unix.PROT_GROWSUP), Flags: flags, HostFD: -1, Offset: off}
+	// READ_IMPLIES_EXEC (personality(2)): readable memory is executable,
+	// but for a file on a noexec mount (do_mmap).
+	rier := prot&unix.PROT_READ != 0 && t.Personality()&kernel.PerReadImpliesExec != 0
+	if rier && flags&unix.MAP_ANONYMOUS != 0 {
+		spec.Prot |= unix.PROT_EXEC
+	}
 	if flags&unix.MAP_ANONYMOUS == 0 {
 		f, err := t.Process().Files().Get(fd)
 		if err != nil {
@@ -52,6 +58,9 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 		defer f.DecRef()
 		if n, ok := f.(interface{ Name() string }); ok {
 			spec.Name = n.Name()
+		}
+		if rier && !onNoexecMount(f) {
+			spec.Prot |= unix.PROT_EXEC
 		}
 		if err := checkFileAccess(f, &spec); err != nil {
 			return 0, err
@@ -104,6 +113,12 @@ func checkFileAccess(f kernel.File, spec *kernel.MapSpec) error {
 		spec.NoWrite = true
 	}
 	return nil
+}
+
+// onNoexecMount reports whether f is a vfs file on a noexec mount.
+func onNoexecMount(f kernel.File) bool {
+	vf, ok := f.(*kernel.VFSFile)
+	return ok && vf.F.Location().Valid() && vf.F.Location().Mount.Attr()&unix.MOUNT_ATTR_NOEXEC != 0
 }
 
 func sysMunmap(t *kernel.Task, a shim.Args) (uint64, error) {

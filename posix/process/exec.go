@@ -15,8 +15,8 @@ func registerExec(tb *shim.Table) {
 	tb.Register(unix.SYS_EXECVEAT, shim.Partial, "as execve; relative to a directory descriptor and AT_EMPTY_PATH (fexecve) find the file again by the descriptor's name; AT_SYMLINK_NOFOLLOW is accepted but not enforced", sysExecveat)
 	tb.Register(unix.SYS_VFORK, shim.Partial, "the child shares the parent's memory until it execs or exits, as Linux does; the parent waits", sysVfork)
 	tb.Register(unix.SYS_FORK, shim.Partial, "the child gets a copy-on-write copy of the caller's memory and thread; in-process, the child runs in a stub process of the isolated platform (docs/fork.md)", sysFork)
-	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited, killed, stopped (WUNTRACED) and continued (WCONTINUED) children of a pid, any, the caller's group (0) or a group (-pgid); WNOHANG; rusage is zero", sysWait4)
-	tb.Register(unix.SYS_WAITID, shim.Partial, "P_PID, P_ALL, P_PGID (0: the caller's group), P_PIDFD; WEXITED, WSTOPPED, WCONTINUED with WNOHANG and WNOWAIT; rusage is zero", sysWaitid)
+	tb.Register(unix.SYS_WAIT4, shim.Partial, "exited, killed, stopped (WUNTRACED) and continued (WCONTINUED) children of a pid, any, the caller's group (0) or a group (-pgid); WNOHANG; __WCLONE, __WALL and __WNOTHREAD choose children as Linux does (a clone child has an exit signal other than SIGCHLD); rusage is zero", sysWait4)
+	tb.Register(unix.SYS_WAITID, shim.Partial, "P_PID, P_ALL, P_PGID (0: the caller's group), P_PIDFD; WEXITED, WSTOPPED, WCONTINUED with WNOHANG and WNOWAIT; __WCLONE, __WALL, __WNOTHREAD as for wait4; rusage is zero", sysWaitid)
 }
 
 const maxArgs = 1 << 16
@@ -116,7 +116,8 @@ func sysFork(t *kernel.Task, a shim.Args) (uint64, error) {
 }
 
 func sysWait4(t *kernel.Task, a shim.Args) (uint64, error) {
-	pid, options := a.Int(0), a.Int(2)
+	// The options are an unsigned int: __WCLONE is bit 31.
+	pid, options := a.Int(0), int(uint32(a[2]))
 	if options&^(unix.WNOHANG|unix.WUNTRACED|unix.WCONTINUED|unix.WALL|unix.WCLONE|unix.WNOTHREAD) != 0 {
 		return 0, unix.EINVAL
 	}
@@ -148,7 +149,7 @@ const (
 )
 
 func sysWaitid(t *kernel.Task, a shim.Args) (uint64, error) {
-	idtype, id, infop, options := a.Int(0), a.Int(1), a[2], a.Int(3)
+	idtype, id, infop, options := a.Int(0), a.Int(1), a[2], int(uint32(a[3]))
 	if options&(wExited|unix.WSTOPPED|unix.WCONTINUED) == 0 || options&^(wExited|unix.WNOHANG|wNoWait|unix.WSTOPPED|unix.WCONTINUED|unix.WALL|unix.WCLONE|unix.WNOTHREAD) != 0 {
 		return 0, unix.EINVAL
 	}

@@ -24,6 +24,7 @@ func registerFacts(tb *shim.Table) {
 	tb.Register(unix.SYS_SCHED_SETSCHEDULER, shim.Partial, recorded, sysSchedSetscheduler)
 	tb.Register(unix.SYS_SCHED_GETPARAM, shim.Partial, recorded, sysSchedGetparam)
 	tb.Register(unix.SYS_SCHED_SETPARAM, shim.Partial, recorded, sysSchedSetparam)
+	registerSchedAttr(tb)
 	tb.Register(unix.SYS_SCHED_RR_GET_INTERVAL, shim.Partial, "Linux's default SCHED_RR time slice (100 ms) for SCHED_RR, 0 otherwise", sysSchedRRGetInterval)
 }
 

@@ -12,6 +12,7 @@ import (
 
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
+	registerMembarrier(tb)
 	tb.Register(unix.SYS_CLONE, shim.Partial, "threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID); vfork-style children (CLONE_VM); fork (no CLONE_VM: a copy-on-write copy of memory, with PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID, SETTLS and an exit signal); CLONE_FILES without CLONE_VM, CLONE_PARENT and namespaces are refused (EINVAL)", sysClone)
 	tb.Register(unix.SYS_CLONE3, shim.Partial, "as clone; set_tid and cgroup are refused", sysClone3)
 	tb.Register(unix.SYS_FUTEX, shim.Partial, "all operations but FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI (ENOSYS); PI futexes are correct locks without priority inheritance", sysFutex)

@@ -17,6 +17,7 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_CLOCK_SETTIME, shim.Partial, "Linux's EINVAL/EFAULT cases; setting CLOCK_REALTIME answers EPERM: the app reads the host's wall clock through the host's vDSO, which elfloader must not change and cannot offset", sysClockSettime)
 	tb.Register(unix.SYS_GETTIMEOFDAY, shim.Full, "the timezone argument is filled with UTC", sysGettimeofday)
 	tb.Register(unix.SYS_TIME, shim.Full, "", sysTime)
+	registerAdjtime(tb)
 	tb.Register(unix.SYS_NANOSLEEP, shim.Partial, "interrupted by handled signals (EINTR, remaining time written); a restart after an unhandled stop sleeps the full time again", sysNanosleep)
 	registerTimers(tb)
 	tb.Register(unix.SYS_CLOCK_NANOSLEEP, shim.Partial, "REALTIME, MONOTONIC, BOOTTIME, TAI; relative and TIMER_ABSTIME; interrupted like nanosleep", sysClockNanosleep)

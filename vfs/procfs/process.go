@@ -3,6 +3,7 @@ package procfs
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/elfloader/elfloader/vfs"
 	"golang.org/x/sys/unix"
@@ -60,6 +61,7 @@ func processEntries() []processEntry {
 		{"mountinfo", 11, true, file(0o444, func(fs *FS, p Process, _ thread) ([]byte, error) { return mountinfoText(fs.mountsOf(p)), nil })},
 		{"mounts", 12, true, file(0o444, func(fs *FS, p Process, _ thread) ([]byte, error) { return mountsText(fs.mountsOf(p)), nil })},
 		{"oom_score_adj", 13, true, (*FS).oomScoreAdj},
+		{"personality", 19, true, file(0o400, func(_ *FS, p Process, t thread) ([]byte, error) { return personalityText(p, t.tid), nil })},
 		{"root", 14, true, (*FS).rootLink},
 		{"stat", 15, true, file(0o444, func(fs *FS, p Process, t thread) ([]byte, error) { return fs.statText(p, t.tid), nil })},
 		{"statm", 16, true, file(0o444, func(_ *FS, p Process, _ thread) ([]byte, error) { return statmText(p), nil })},
@@ -166,4 +168,15 @@ func nulJoin(ss []string) []byte {
 		b = append(b, 0)
 	}
 	return b
+}
+
+// personalityText is /proc/PID/personality: the thread's personality as
+// eight hex digits (Linux's proc_pid_personality).
+func personalityText(p Process, tid int) []byte {
+	var v uint32
+	if pp, ok := p.(Personalities); ok {
+		v = pp.Personality(tid)
+	}
+	s := strconv.FormatUint(uint64(v), 16)
+	return []byte(strings.Repeat("0", max(0, 8-len(s))) + s + "\n")
 }

@@ -125,6 +125,12 @@ type LeaseTimer interface {
 	SetLeaseBreakTime(seconds int)
 }
 
+// Personalities is what a Process may also report: the personality(2)
+// of thread tid. Without it /proc/PID/personality reads 0.
+type Personalities interface {
+	Personality(tid int) uint32
+}
+
 // OOMAdjuster is what a Process may also keep: its oom_score_adj.
 // Without it /proc/PID/oom_score_adj reads 0 and refuses writes.
 type OOMAdjuster interface {
