@@ -24,9 +24,11 @@ func Cause(kind, suite, test string) string {
 	return knownCauses[kind+" "+suite+" "+test]
 }
 
-// writeCauses lists every regression of rows with its cause.
+// writeCauses lists every regression and every test skipped under
+// elfloader only, with its cause: the project's finding when there is one,
+// else the reason the test gave for skipping.
 func writeCauses(w io.Writer, rows []Row) {
-	type line struct{ name, cause string }
+	type line struct{ name, what, cause string }
 	var lines []line
 	for _, r := range rows {
 		for _, t := range r.Regressions {
@@ -34,7 +36,17 @@ func writeCauses(w io.Writer, rows []Row) {
 			if c == "" {
 				c = "**cause not yet named**"
 			}
-			lines = append(lines, line{fmt.Sprintf("%s `%s` `%s`", r.Suite.Kind, r.Suite.Name, t), c})
+			lines = append(lines, line{fmt.Sprintf("%s `%s` `%s`", r.Suite.Kind, r.Suite.Name, t), "fails", c})
+		}
+		for _, t := range r.SkippedOnly {
+			c := Cause(r.Suite.Kind, r.Suite.Name, t)
+			if c == "" {
+				c = "the test's own reason: " + r.Elfloader.Skips[t]
+				if r.Elfloader.Skips[t] == "" {
+					c = "**cause not yet named**"
+				}
+			}
+			lines = append(lines, line{fmt.Sprintf("%s `%s` `%s`", r.Suite.Kind, r.Suite.Name, t), "skips", c})
 		}
 	}
 	if len(lines) == 0 {
@@ -42,9 +54,11 @@ func writeCauses(w io.Writer, rows []Row) {
 	}
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].name < lines[j].name })
 	fmt.Fprint(w, "\n## Why each difference\n\n")
-	fmt.Fprintln(w, "| test | cause |")
-	fmt.Fprintln(w, "| --- | --- |")
+	fmt.Fprintln(w, "Every test that passes natively and fails or skips under elfloader, with its cause.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| test | under elfloader | cause |")
+	fmt.Fprintln(w, "| --- | --- | --- |")
 	for _, l := range lines {
-		fmt.Fprintf(w, "| %s | %s |\n", l.name, strings.ReplaceAll(l.cause, "|", "\\|"))
+		fmt.Fprintf(w, "| %s | %s | %s |\n", l.name, l.what, strings.ReplaceAll(l.cause, "|", "\\|"))
 	}
 }

@@ -34,7 +34,9 @@ type Counts struct {
 type Result struct {
 	Counts
 	Failures []string // names of the tests that failed
-	Status   int      // exit status, -1 when it did not finish
+	// Skips are the tests that skipped, with the reason each gave.
+	Skips    map[string]string
+	Status   int // exit status, -1 when it did not finish
 	TimedOut bool
 	Err      string // why it could not be counted, if so
 }
@@ -47,6 +49,10 @@ type Row struct {
 	// Regressions are the tests that passed natively and failed under
 	// elfloader.
 	Regressions []string
+	// SkippedOnly are the tests that passed natively and skipped under
+	// elfloader (a test that decides it cannot run there is a difference
+	// too).
+	SkippedOnly []string
 }
 
 // Runner runs suites natively and under elfloader.
@@ -76,6 +82,12 @@ func (r *Runner) Compare(ctx context.Context, s Suite) Row {
 		}
 	}
 	sort.Strings(row.Regressions)
+	for name := range row.Elfloader.Skips {
+		if _, skipped := row.Native.Skips[name]; !skipped && !nativeFailed[name] && !failed[name] {
+			row.SkippedOnly = append(row.SkippedOnly, name)
+		}
+	}
+	sort.Strings(row.SkippedOnly)
 	return row
 }
 
@@ -132,7 +144,8 @@ func lastLine(s string) string {
 // parseGo counts the top-level "--- PASS/FAIL/SKIP: Name" lines of
 // `go test -v` output.
 func parseGo(out string, res *Result) {
-	for _, line := range strings.Split(out, "\n") {
+	lines := strings.Split(out, "\n")
+	for i, line := range lines {
 		if !strings.HasPrefix(line, "--- ") {
 			continue
 		}
@@ -149,11 +162,34 @@ func parseGo(out string, res *Result) {
 			res.Failures = append(res.Failures, name)
 		case "SKIP:":
 			res.Skipped++
+			addSkip(res, name, goSkipReason(lines[i+1:]))
 		default:
 			continue
 		}
 		res.Run++
 	}
+}
+
+// goSkipReason is the t.Skip message logged under a "--- SKIP" line
+// ("    file_test.go:12: reason"), without its file and line.
+func goSkipReason(after []string) string {
+	if len(after) == 0 || !strings.HasPrefix(after[0], "    ") {
+		return ""
+	}
+	msg := strings.TrimSpace(after[0])
+	if m := goLogPrefix.FindStringIndex(msg); m != nil {
+		msg = msg[m[1]:]
+	}
+	return msg
+}
+
+var goLogPrefix = regexp.MustCompile(`^[\w.-]+\.go:\d+: `)
+
+func addSkip(res *Result, name, reason string) {
+	if res.Skips == nil {
+		res.Skips = map[string]string{}
+	}
+	res.Skips[name] = reason
 }
 
 // unfinishedGoTest is the last top-level test that started and never
@@ -181,6 +217,9 @@ var (
 	pyCounts  = regexp.MustCompile(`(failures|errors|skipped|expected failures|unexpected successes)=(\d+)`)
 	pyFailure = regexp.MustCompile(`(?m)^(FAIL|ERROR): (\S+) \(([^)]+)\)`)
 	pyStatus  = regexp.MustCompile(`(?m)^(OK|FAILED)\b(.*)$`)
+	// A skipped test in -v output: "name (module.Class.name)", maybe
+	// its docstring's first line on the next line, "... skipped 'why'".
+	pySkip = regexp.MustCompile(`(?m)^(\w+) \(([\w.]+)\)(?:\n[^\n]*?)? \.\.\. skipped '(.*)'$`)
 )
 
 // parsePython reads unittest's summary ("Ran N tests", "OK (skipped=S)" or
@@ -215,6 +254,13 @@ func parsePython(out string, res *Result) {
 			seen[name] = true
 			res.Failures = append(res.Failures, name)
 		}
+	}
+	for _, m := range pySkip.FindAllStringSubmatch(out, -1) {
+		name := m[2]
+		if !strings.HasSuffix(name, "."+m[1]) {
+			name += "." + m[1]
+		}
+		addSkip(res, name, m[3])
 	}
 	res.Passed = res.Run - res.Failed - res.Skipped
 	if res.Passed < 0 {

@@ -46,15 +46,36 @@ func TestCausesListed(t *testing.T) {
 	var b strings.Builder
 	writeCauses(&b, rows)
 	out := b.String()
-	if !strings.Contains(out, "| go `syscall` `TestExecPtrace` | ptrace(2)") {
+	if !strings.Contains(out, "| go `syscall` `TestExecPtrace` | fails | ptrace(2)") {
 		t.Errorf("known cause missing:\n%s", out)
 	}
-	if !strings.Contains(out, "| go `syscall` `TestNew` | **cause not yet named** |") {
+	if !strings.Contains(out, "| go `syscall` `TestNew` | fails | **cause not yet named** |") {
 		t.Errorf("unknown cause not flagged:\n%s", out)
 	}
 	for k, v := range knownCauses {
 		if len(strings.Fields(k)) != 3 || v == "" {
 			t.Errorf("malformed cause entry %q: %q", k, v)
 		}
+	}
+}
+
+func TestSkipsParsed(t *testing.T) {
+	var g Result
+	parseGo("=== RUN   TestA\n--- SKIP: TestA (0.00s)\n    a_test.go:12: CLONE_NEWUSER appears to be unsupported\n--- PASS: TestB (0.00s)\n", &g)
+	if g.Skips["TestA"] != "CLONE_NEWUSER appears to be unsupported" {
+		t.Errorf("go skip reason %q", g.Skips["TestA"])
+	}
+	var p Result
+	parsePython("test_a (test.test_os.X.test_a) ... skipped 'needs root'\ntest_b (test.test_os.X.test_b)\nDoc line. ... skipped 'no pty'\ntest_c (test.test_os.X.test_c) ... ok\n"+
+		"Ran 3 tests in 0.1s\n\nOK (skipped=2)\n", &p)
+	if p.Skips["test.test_os.X.test_a"] != "needs root" || p.Skips["test.test_os.X.test_b"] != "no pty" || len(p.Skips) != 2 {
+		t.Errorf("python skips %q", p.Skips)
+	}
+	row := Row{Suite: Suite{Kind: "go", Name: "syscall"}, Native: Result{}, Elfloader: g}
+	row.SkippedOnly = []string{"TestA"}
+	var b strings.Builder
+	writeCauses(&b, []Row{row})
+	if !strings.Contains(b.String(), "| go `syscall` `TestA` | skips | the test's own reason: CLONE_NEWUSER appears to be unsupported |") {
+		t.Errorf("skip not listed:\n%s", b.String())
 	}
 }
