@@ -16,8 +16,25 @@ import (
 var knownCauses = map[string]string{
 	"go syscall TestExecPtrace":                                           "ptrace(2) is not served (ENOSYS, as a kernel without the call answers): elfloader offers apps no debugging interface of their own (its gdb server is the user's)",
 	"go syscall TestSCMCredentials":                                       "SCM_CREDENTIALS from a forked child carry elfloader's host pid: app unix sockets are host sockets, so the host kernel stamps the sender's identity",
+	"go syscall TestAmbientCapsUserns":                                    nsCause,
+	"go syscall TestCloneTimeNamespace":                                   nsCause,
+	"go syscall TestEmptyCredGroupsDisableSetgroups":                      nsCause,
+	"go syscall TestGroupCleanupUserNamespace":                            nsCause,
+	"go syscall TestPidFDWithUserNS":                                      nsCause,
+	"go syscall TestCloneNEWUSERAndRemap":                                 nsCause,
+	"go syscall TestUnshare":                                              unshareCause,
+	"go syscall TestUnshareMountNameSpace":                                unshareCause,
+	"go syscall TestUnshareMountNameSpaceChroot":                          unshareCause,
+	"go net TestIPConnRemoteName":                                         rawSocketCause,
+	"go net TestIPConnSpecificMethods":                                    rawSocketCause,
 	"python test_time test.test_time.TimeTestCase.test_monotonic_settime": "clock_settime(CLOCK_REALTIME) answers EPERM: the wall clock is the host's, read through the host's vDSO, never set and not offset per app",
 }
+
+const (
+	nsCause        = "namespaces are not provided: clone's CLONE_NEW* flags answer EINVAL, as a kernel built without them does"
+	unshareCause   = "unshare(2) is not served (ENOSYS): no namespaces, and the descriptor table and fs context are per process in elfloader"
+	rawSocketCause = "raw IP sockets (SOCK_RAW) answer EPERM: elfloader gives apps no raw access to the host's network"
+)
 
 // Cause returns the recorded cause of a regression, or "".
 func Cause(kind, suite, test string) string {

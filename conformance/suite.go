@@ -162,7 +162,7 @@ func parseGo(out string, res *Result) {
 			res.Failures = append(res.Failures, name)
 		case "SKIP:":
 			res.Skipped++
-			addSkip(res, name, goSkipReason(lines[i+1:]))
+			addSkip(res, name, goSkipReason(lines[:i], lines[i+1:]))
 		default:
 			continue
 		}
@@ -170,13 +170,24 @@ func parseGo(out string, res *Result) {
 	}
 }
 
-// goSkipReason is the t.Skip message logged under a "--- SKIP" line
-// ("    file_test.go:12: reason"), without its file and line.
-func goSkipReason(after []string) string {
-	if len(after) == 0 || !strings.HasPrefix(after[0], "    ") {
-		return ""
+// goSkipReason is the t.Skip message of a skipped test, without its file
+// and line: with -v it is logged above the "--- SKIP" line, after the
+// test's "=== RUN" (or "=== CONT"); without, indented below it.
+func goSkipReason(before, after []string) string {
+	msg := ""
+	for j := len(before) - 1; j >= 0; j-- {
+		l := before[j]
+		if strings.HasPrefix(l, "=== ") {
+			break
+		}
+		if strings.HasPrefix(l, "    ") && goLogPrefix.MatchString(strings.TrimSpace(l)) {
+			msg = strings.TrimSpace(l)
+			break
+		}
 	}
-	msg := strings.TrimSpace(after[0])
+	if msg == "" && len(after) > 0 && strings.HasPrefix(after[0], "    ") {
+		msg = strings.TrimSpace(after[0])
+	}
 	if m := goLogPrefix.FindStringIndex(msg); m != nil {
 		msg = msg[m[1]:]
 	}

@@ -65,6 +65,11 @@ func TestSkipsParsed(t *testing.T) {
 	if g.Skips["TestA"] != "CLONE_NEWUSER appears to be unsupported" {
 		t.Errorf("go skip reason %q", g.Skips["TestA"])
 	}
+	var v Result
+	parseGo("=== RUN   TestC\n    c_test.go:7: got pidfd: -1\n    c_test.go:9: pidfd not supported\n--- SKIP: TestC (0.00s)\n", &v)
+	if v.Skips["TestC"] != "pidfd not supported" {
+		t.Errorf("go -v skip reason %q", v.Skips["TestC"])
+	}
 	var p Result
 	parsePython("test_a (test.test_os.X.test_a) ... skipped 'needs root'\ntest_b (test.test_os.X.test_b)\nDoc line. ... skipped 'no pty'\ntest_c (test.test_os.X.test_c) ... ok\n"+
 		"Ran 3 tests in 0.1s\n\nOK (skipped=2)\n", &p)

@@ -14,6 +14,11 @@ type CloneArgs struct {
 	ChildTID   uint64
 	TLS        uint64
 	ExitSignal int
+	// OpenPidfd, when set (CLONE_PIDFD), opens a pidfd for the child in
+	// the caller's table once the child exists and before it runs; the
+	// descriptor is written to PidfdAddr as an int. Threads take none.
+	OpenPidfd func(child *Process) (int, error)
+	PidfdAddr uint64
 }
 
 // Futexes returns the kernel's futex table.

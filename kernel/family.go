@@ -125,6 +125,10 @@ func (t *Task) spawn(a CloneArgs) (int, error) {
 			return 0, err
 		}
 	}
+	if err := t.clonePidfd(a, child); err != nil {
+		t.p.mm.drop(child.PID)
+		return 0, err
+	}
 	t.start(child, nt)
 	if done != nil {
 		<-done // vfork: the parent sleeps until the child execs or exits
@@ -163,8 +167,30 @@ func (t *Task) fork(a CloneArgs) (int, error) {
 			return 0, err
 		}
 	}
+	if err := t.clonePidfd(a, child); err != nil {
+		mm.drop(child.PID)
+		return 0, err
+	}
 	t.start(child, nt)
 	return child.PID, nil
+}
+
+// clonePidfd serves CLONE_PIDFD: a pidfd for child in the caller's table
+// (after the child's copy of the table was made, as Linux installs it),
+// its number written to a.PidfdAddr.
+func (t *Task) clonePidfd(a CloneArgs, child *Process) error {
+	if a.OpenPidfd == nil {
+		return nil
+	}
+	fd, err := a.OpenPidfd(child)
+	if err != nil {
+		return err
+	}
+	if err := CopyOutValue(t, a.PidfdAddr, int32(fd)); err != nil {
+		t.p.files.Close(fd)
+		return err
+	}
+	return nil
 }
 
 // newChild makes the process and first task of a new child of t's process

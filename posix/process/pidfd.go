@@ -75,6 +75,14 @@ func sysPidfdOpen(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 		return 0, unix.ESRCH
 	}
+	fd, err := OpenPidfd(t, p, flags)
+	return uint64(fd), err
+}
+
+// OpenPidfd installs a pidfd for p in t's descriptor table, close-on-exec
+// (pidfd_open, and clone's CLONE_PIDFD for the child it makes); flags may
+// hold PIDFD_NONBLOCK.
+func OpenPidfd(t *kernel.Task, p *kernel.Process, flags int) (int, error) {
 	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
 		return 0, err
@@ -83,8 +91,7 @@ func sysPidfdOpen(t *kernel.Task, a shim.Args) (uint64, error) {
 	f.InitRefs(f.release)
 	defer f.DecRef()
 	p.OnExit(f, f.processExited)
-	fd, err := t.Process().Files().Install(f, 0, true)
-	return uint64(fd), err
+	return t.Process().Files().Install(f, 0, true)
 }
 
 // pidfdProcess is the process pidfd refers to; EBADF when fd is not a

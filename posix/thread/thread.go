@@ -7,13 +7,14 @@ import (
 
 	"github.com/elfloader/elfloader/abi/linux"
 	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/posix/process"
 	"github.com/elfloader/elfloader/shim"
 )
 
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
 	registerMembarrier(tb)
-	tb.Register(unix.SYS_CLONE, shim.Partial, "threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID); vfork-style children (CLONE_VM); fork (no CLONE_VM: a copy-on-write copy of memory, with PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID, SETTLS and an exit signal); CLONE_FILES without CLONE_VM, CLONE_PARENT and namespaces are refused (EINVAL)", sysClone)
+	tb.Register(unix.SYS_CLONE, shim.Partial, "threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID); vfork-style children (CLONE_VM); fork (no CLONE_VM: a copy-on-write copy of memory, with PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID, SETTLS and an exit signal); CLONE_PIDFD for children (a close-on-exec pidfd; with CLONE_THREAD EINVAL, as before Linux 6.9); CLONE_FILES without CLONE_VM, CLONE_PARENT and namespaces are refused (EINVAL)", sysClone)
 	tb.Register(unix.SYS_CLONE3, shim.Partial, "as clone; set_tid and cgroup are refused", sysClone3)
 	tb.Register(unix.SYS_FUTEX, shim.Partial, "all operations but FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI (ENOSYS); PI futexes are correct locks without priority inheritance", sysFutex)
 	tb.Register(unix.SYS_FUTEX_WAITV, shim.Full, "", sysFutexWaitv)
@@ -21,10 +22,32 @@ func Register(tb *shim.Table) {
 }
 
 func sysClone(t *kernel.Task, a shim.Args) (uint64, error) {
-	tid, err := t.Clone(kernel.CloneArgs{
+	ca := kernel.CloneArgs{
 		Flags: a[0] &^ unix.CSIGNAL, ExitSignal: int(a[0] & unix.CSIGNAL),
 		Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4],
-	})
+	}
+	if ca.Flags&unix.CLONE_PIDFD != 0 {
+		// clone(2) writes the pidfd where it would write the parent's
+		// TID: both at once cannot be.
+		if ca.Flags&unix.CLONE_PARENT_SETTID != 0 {
+			return 0, unix.EINVAL
+		}
+		ca.PidfdAddr = a[2]
+	}
+	return clone(t, ca)
+}
+
+// clone is clone and clone3 once their arguments are read: CLONE_PIDFD's
+// rules (no thread, no CLONE_DETACHED), then the kernel's clone.
+func clone(t *kernel.Task, ca kernel.CloneArgs) (uint64, error) {
+	if ca.Flags&unix.CLONE_PIDFD != 0 {
+		if ca.Flags&(unix.CLONE_THREAD|unix.CLONE_DETACHED) != 0 {
+			return 0, unix.EINVAL
+		}
+		ca.Flags &^= unix.CLONE_PIDFD
+		ca.OpenPidfd = func(child *kernel.Process) (int, error) { return process.OpenPidfd(t, child, 0) }
+	}
+	tid, err := t.Clone(ca)
 	return uint64(tid), err
 }
 
@@ -58,8 +81,7 @@ func sysClone3(t *kernel.Task, a shim.Args) (uint64, error) {
 	if ca.Stack != 0 {
 		sp = ca.Stack + ca.StackSize
 	}
-	tid, err := t.Clone(kernel.CloneArgs{Flags: ca.Flags, ExitSignal: int(ca.ExitSignal), Stack: sp, ParentTID: ca.ParentTID, ChildTID: ca.ChildTID, TLS: ca.TLS})
-	return uint64(tid), err
+	return clone(t, kernel.CloneArgs{Flags: ca.Flags, ExitSignal: int(ca.ExitSignal), Stack: sp, ParentTID: ca.ParentTID, ChildTID: ca.ChildTID, TLS: ca.TLS, PidfdAddr: ca.Pidfd})
 }
 
 func readTimespec(t *kernel.Task, addr uint64) (time.Duration, error) {

@@ -46,3 +46,8 @@ func TestClockSettime(t *testing.T) {
 // TestDnotify: fcntl(F_NOTIFY) directory notification against native
 // (CPython's test_fcntl_64_bit asks for DN_MULTISHOT).
 func TestDnotify(t *testing.T) { runBreadth(t, "dnotify.c", false) }
+
+// TestClonePidfd: clone's and clone3's CLONE_PIDFD, which Go's os and
+// syscall packages probe before they use pidfds (TestPidFD and
+// TestFindProcessViaPidfd skipped under elfloader without it).
+func TestClonePidfd(t *testing.T) { runBreadth(t, "clone_pidfd.c", false) }
