@@ -296,7 +296,9 @@ static void signals(void) {
 	write(m, "line\n", 5);
 	total = 0;
 	buf[0] = 0;
-	while (!strstr(buf, "got")) {
+	/* Up to the end of the child's "got" line: its text and line end may
+	 * come in two reads. */
+	while (!strstr(buf, "got") || !strchr(strstr(buf, "got"), '\n')) {
 		long n = read(m, buf + total, sizeof buf - 1 - total);
 		if (n <= 0)
 			break;
