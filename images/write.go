@@ -52,8 +52,10 @@ type WriteOptions struct {
 }
 
 // Write writes an image: the header, cfg as JSON, then the entries of root as
-// a zstd-compressed cpio archive. w is written from its current offset, which
-// becomes offset 0 of the image; Write seeks back to fill in the header.
+// a zstd-compressed cpio archive, ELF files stored apart (format 1.2, unless
+// opts.NoStore). w is written from its current offset, which becomes offset
+// 0 of the image (stored files are page-aligned from there); Write seeks
+// back to fill in the header.
 func Write(ctx context.Context, w io.WriteSeeker, cfg Config, root FileSource, opts WriteOptions) error {
 	base, err := w.Seek(0, io.SeekCurrent)
 	if err != nil {

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,6 +49,34 @@ func TestImageMapBusybox(t *testing.T) {
 		if res.Status != 0 || res.Stdout != string(native) {
 			t.Errorf("run %s: status %d stdout %q, want %q\nstderr: %s", filepath.Base(img), res.Status, res.Stdout, native, res.Stderr)
 		}
+	}
+
+	// A damaged byte in the stored busybox: the boot fails when it opens
+	// the program (its CRC-32C), inspect at once (the section's SHA-256).
+	data, err := os.ReadFile(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bb, err := os.ReadFile(busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := bytes.Index(data, bb[:8192])
+	if off < 0 || off%4096 != 0 || !bytes.Equal(data[off:off+len(bb)], bb) {
+		t.Fatalf("busybox is not stored page-aligned and whole in the image (at %d)", off)
+	}
+	data[off+len(bb)/2] ^= 0x40
+	damaged := filepath.Join(dir, "damaged.img")
+	if err := os.WriteFile(damaged, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := elfloaderCmd(t, append(append([]string{"run"}, testbin.EnvFlags()...), "--debug", damaged, "echo", "hi")...)
+	assertNoPanic(t, res.Stderr)
+	if res.Status == 0 || res.Stdout != "" || !strings.Contains(res.Stderr, "rootfs checksum mismatch") {
+		t.Errorf("run of a damaged stored program: status %d stdout %q, stderr %q; want a failure naming the checksum", res.Status, res.Stdout, res.Stderr)
+	}
+	if res := elfloaderCmd(t, "inspect", damaged); res.Status == 0 || !strings.Contains(res.Stderr, "rootfs checksum mismatch") {
+		t.Errorf("inspect of the damaged image: status %d, stderr %q", res.Status, res.Stderr)
 	}
 }
 
