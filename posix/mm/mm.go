@@ -31,13 +31,6 @@ type FileMapper interface {
 	MapFD() (int, bool)
 }
 
-// PrivateMapper is implemented by files that may map MAP_PRIVATE from a
-// range of a host file not theirs alone (a file stored in an image maps
-// from the image: vfs.PrivateMapper); base is where the file's byte 0 is.
-type PrivateMapper interface {
-	PrivateMapFD(off, length int64) (fd int, base int64, ok bool)
-}
-
 const validProt = unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC | unix.PROT_GROWSDOWN | unix.PROT_GROWSUP
 
 func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -72,17 +65,11 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 		if err := checkFileAccess(f, &spec); err != nil {
 			return 0, err
 		}
-		if pm, ok := f.(PrivateMapper); ok && flags&0x3 == unix.MAP_PRIVATE && off < 1<<62 && length < 1<<62 {
-			if hostFD, base, ok := pm.PrivateMapFD(int64(off), int64(length)); ok {
-				spec.HostFD, spec.HostBase = hostFD, uint64(base)
-				return t.MM().Map(spec)
-			}
-		}
-		if fm, ok := f.(FileMapper); ok {
-			if hostFD, ok := fm.MapFD(); ok {
-				spec.HostFD = hostFD
-				return t.MM().Map(spec)
-			}
+		// A file stored in an image maps privately from the image file
+		// (fileMapFD, private.go); other files from their host fd.
+		if hostFD, base, ok := fileMapFD(f, spec); ok {
+			spec.HostFD, spec.HostBase = hostFD, base
+			return t.MM().Map(spec)
 		}
 		return mapByCopy(t, f, spec)
 	} else {
