@@ -178,7 +178,11 @@ func unpackLazy(img *images.Image, root vfs.FileSystem, log *slog.Logger) (*vfs.
 		case images.KindHardlink:
 			err = sink.Hardlink(e.Header, e.Linkname)
 		case images.KindFile:
-			err = sink.LazyFile(e.Header, contentLoader(img, e, log))
+			if hf, ok := img.HostFile(); ok && e.Stored() {
+				err = sink.ExtentFile(e.Header, extentOpener(img, int(hf.Fd()), e, log))
+			} else {
+				err = sink.LazyFile(e.Header, contentLoader(img, e, log))
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -199,6 +203,22 @@ func contentLoader(img *images.Image, e images.IndexEntry, log *slog.Logger) fun
 			log.Warn("image file unreadable", "path", "/"+e.Path, "err", err)
 		}
 		return r, err
+	}
+}
+
+// extentOpener checks a stored file's bytes in the image (StoredExtent) on
+// its first open and returns where they are, for the ramfs file that
+// reads and maps them from the image file.
+func extentOpener(img *images.Image, fd int, e images.IndexEntry, log *slog.Logger) func() (ramfs.Extent, error) {
+	return func() (ramfs.Extent, error) {
+		off, err := img.StoredExtent(e)
+		if err != nil {
+			if log != nil {
+				log.Warn("image file unreadable", "path", "/"+e.Path, "err", err)
+			}
+			return ramfs.Extent{}, err
+		}
+		return ramfs.Extent{FD: fd, Off: off}, nil
 	}
 }
 

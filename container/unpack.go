@@ -11,6 +11,7 @@ import (
 
 	"github.com/elfloader/elfloader/images"
 	"github.com/elfloader/elfloader/vfs"
+	"github.com/elfloader/elfloader/vfs/ramfs"
 )
 
 // progressSink counts the content bytes passing through to a sink.
@@ -115,6 +116,26 @@ func (s *VFSSink) LazyFile(hdr images.Header, load func() (io.Reader, error)) er
 		return fmt.Errorf("%s: the root filesystem cannot load files on demand", p)
 	}
 	if err := lc.SetLazyContent(hdr.Size, load); err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	return s.attrs(p, hdr, true)
+}
+
+// ExtentFile makes the regular file of hdr with content that is a range
+// of a host file, which open returns on the app's first open of it (an
+// image's stored file, mapped from the image). The root must be a ramfs.
+func (s *VFSSink) ExtentFile(hdr images.Header, open func() (ramfs.Extent, error)) error {
+	p := guestPath(hdr.Path)
+	f, err := s.create(p, hdr)
+	if err != nil {
+		return err
+	}
+	defer f.DecRef()
+	n, ok := f.Location().Inode().(*ramfs.Inode)
+	if !ok {
+		return fmt.Errorf("%s: the root filesystem cannot hold files mapped from the image", p)
+	}
+	if err := n.SetExtentContent(hdr.Size, open); err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	return s.attrs(p, hdr, true)

@@ -4,8 +4,10 @@
 // zstd-compressed cpio "newc" archive; since format 1.1 the archive is cut
 // into independent zstd frames listed, with every entry, in an index
 // (index.go), so that `run` reads only the files the app opens
-// (OpenOptions.Lazy, Image.Content). The byte layout is documented in
-// docs/image-format.md.
+// (OpenOptions.Lazy, Image.Content); since format 1.2 ELF files are stored
+// uncompressed and page-aligned in a data section (stored.go), so that
+// `run` maps them from the image file (Image.StoredExtent). The byte
+// layout is documented in docs/image-format.md.
 //
 // The package owns:
 //   - the image file format: Write / WriteFile and Open / Image;

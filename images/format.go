@@ -14,8 +14,9 @@ const (
 	// FormatMajor changes when old readers cannot read new files.
 	FormatMajor = 1
 	// FormatMinor changes for backward-compatible additions. 1.1 adds the
-	// rootfs index (FlagRootfsIndexed).
-	FormatMinor = 1
+	// rootfs index (FlagRootfsIndexed), 1.2 stored files (FlagStoredFiles).
+	// A writer puts the lowest minor its flags need in the header.
+	FormatMinor = 2
 	// HeaderSize is the size of the fixed header of format 1.x.
 	HeaderSize = 160
 
@@ -27,7 +28,13 @@ const (
 	// a reader can decompress only the files it opens.
 	FlagRootfsIndexed uint64 = 1 << 1
 
-	knownFlags = FlagRootfsZstd | FlagRootfsIndexed
+	// FlagStoredFiles (1.2, with FlagRootfsIndexed): ELF files are stored
+	// uncompressed and page-aligned in a data section after the rootfs,
+	// listed in the index (stored.go), so that they can be mapped from the
+	// image file.
+	FlagStoredFiles uint64 = 1 << 2
+
+	knownFlags = FlagRootfsZstd | FlagRootfsIndexed | FlagStoredFiles
 )
 
 // Errors returned by Open. Match them with errors.Is.
@@ -136,6 +143,9 @@ func unmarshalHeader(b []byte, fileSize int64) (*fileHeader, error) {
 	}
 	if err := checkSection("rootfs", h.RootfsOffset, h.RootfsLength, uint64(h.HeaderSize), fileSize); err != nil {
 		return nil, err
+	}
+	if h.Flags&FlagStoredFiles != 0 && h.Flags&FlagRootfsIndexed == 0 {
+		return nil, fmt.Errorf("%w: stored files without an index", ErrCorruptHeader)
 	}
 	if h.Flags&FlagRootfsIndexed != 0 {
 		if err := checkSection("index", h.IndexOffset, h.IndexLength, uint64(h.HeaderSize), fileSize); err != nil {

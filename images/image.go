@@ -37,6 +37,9 @@ type Image struct {
 	// frames read on demand.
 	entries []IndexEntry
 	frames  *frameCache
+	// stored is the data section of a 1.2 image's stored files.
+	stored *storedState
+	size   int64 // of the image file
 }
 
 // Info summarises an image's header.
@@ -47,6 +50,8 @@ type Info struct {
 	RootfsCompressed         int64
 	RootfsSize               int64 // uncompressed cpio bytes
 	Entries                  int64
+	StoredFiles              int64 // 1.2: files stored uncompressed (ELF objects)
+	StoredBytes              int64 // their bytes, without the page padding
 }
 
 // OpenOptions tune OpenWithOptions. The zero value is ready to use.
@@ -107,7 +112,7 @@ func NewImage(r io.ReaderAt, size int64, opts OpenOptions) (*Image, error) {
 	if sha256.Sum256(cfgJSON) != hdr.ConfigSHA256 {
 		return nil, ErrConfigChecksum
 	}
-	img := &Image{r: r, hdr: hdr, log: opts.Logger}
+	img := &Image{r: r, hdr: hdr, log: opts.Logger, size: size}
 	if img.log == nil {
 		img.log = slog.New(slog.DiscardHandler)
 	}
@@ -134,6 +139,11 @@ func NewImage(r io.ReaderAt, size int64, opts OpenOptions) (*Image, error) {
 			return nil, err
 		}
 	}
+	if img.stored != nil {
+		if err := img.verifyStored(); err != nil {
+			return nil, err
+		}
+	}
 	return img, nil
 }
 
@@ -143,9 +153,16 @@ func (img *Image) loadIndex() error {
 	if _, err := img.r.ReadAt(raw, int64(img.hdr.IndexOffset)); err != nil {
 		return fmt.Errorf("read index: %w", err)
 	}
-	frames, entries, err := unmarshalIndex(raw, img.hdr.RootfsLength, img.hdr.RootfsRawSize)
+	withStored := img.hdr.Flags&FlagStoredFiles != 0
+	frames, entries, stored, err := unmarshalIndex(raw, img.hdr.RootfsLength, img.hdr.RootfsRawSize, withStored, img.hdr.RootfsOffset+img.hdr.RootfsLength)
 	if err != nil {
 		return err
+	}
+	if stored != nil {
+		if err := checkSection("stored files", stored.off, stored.length, uint64(img.hdr.HeaderSize), img.size); err != nil {
+			return err
+		}
+		img.stored = &storedState{sec: stored, checked: make(map[uint64]bool)}
 	}
 	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxWindow(MaxZstdWindow), zstd.WithDecoderMaxMemory(frameSize))
 	if err != nil {
@@ -171,6 +188,9 @@ func (img *Image) Entries() []IndexEntry { return img.entries }
 func (img *Image) ContentReader(e IndexEntry) (io.Reader, error) {
 	if img.frames == nil || e.Kind != KindFile {
 		return nil, fmt.Errorf("%s: no content in the index", e.Path)
+	}
+	if e.stored {
+		return img.storedReader(e)
 	}
 	pieces, err := img.frames.pieces(e.dataOff, uint64(e.Size))
 	if err != nil {
@@ -221,6 +241,14 @@ func (img *Image) Config() Config { return img.cfg }
 
 // Info returns facts from the image header.
 func (img *Image) Info() Info {
+	var n int
+	var storedBytes int64
+	if img.stored != nil {
+		n = len(img.stored.sec.files)
+		for _, f := range img.stored.sec.files {
+			storedBytes += img.entries[f.entry].Size
+		}
+	}
 	return Info{
 		FormatMajor: int(img.hdr.Major), FormatMinor: int(img.hdr.Minor),
 		ConfigDigest:     "sha256:" + hex.EncodeToString(img.hdr.ConfigSHA256[:]),
@@ -228,6 +256,8 @@ func (img *Image) Info() Info {
 		RootfsCompressed: int64(img.hdr.RootfsLength),
 		RootfsSize:       int64(img.hdr.RootfsRawSize),
 		Entries:          int64(img.hdr.Entries),
+		StoredFiles:      int64(n),
+		StoredBytes:      storedBytes,
 	}
 }
 
@@ -246,6 +276,9 @@ func (img *Image) Walk(ctx context.Context, fn WalkFunc) error {
 		return fmt.Errorf("rootfs: zstd: %w", err)
 	}
 	defer dec.Close()
+	if img.stored != nil {
+		fn = img.withStored(fn)
+	}
 	if err := walkCPIO(ctx, cpio.NewReader(dec), fn, img.log); err != nil {
 		return fmt.Errorf("rootfs: %w", err)
 	}
@@ -365,5 +398,27 @@ func walkCPIO(ctx context.Context, r *cpio.Reader, fn WalkFunc, log *slog.Logger
 		default:
 			log.Warn("skipping rootfs entry of a kind images do not carry", "path", rec.Name, "mode", fmt.Sprintf("%#o", rec.Mode))
 		}
+	}
+}
+
+// withStored wraps a WalkFunc so that a stored file's record, which has no
+// data in the cpio archive, is delivered with its size and content.
+func (img *Image) withStored(fn WalkFunc) WalkFunc {
+	byPath := make(map[string]IndexEntry, len(img.stored.sec.files))
+	for _, f := range img.stored.sec.files {
+		e := img.entries[f.entry]
+		byPath[e.Path] = e
+	}
+	return func(hdr Header, content io.Reader) error {
+		e, ok := byPath[hdr.Path]
+		if !ok || hdr.Kind != KindFile {
+			return fn(hdr, content)
+		}
+		r, err := img.storedReader(e)
+		if err != nil {
+			return err
+		}
+		hdr.Size = e.Size
+		return fn(hdr, r)
 	}
 }

@@ -48,7 +48,11 @@ type frame struct {
 // KindFile, where its content starts in the uncompressed rootfs.
 type IndexEntry struct {
 	Header
+	// dataOff is where the content starts: in the uncompressed rootfs, or
+	// for a stored file (format 1.2) in the data section.
 	dataOff uint64
+	stored  bool   // the content is a stored extent (stored.go)
+	crc     uint32 // the stored extent's CRC-32C
 }
 
 // frameWriter compresses what is written to it as independent zstd frames
@@ -110,7 +114,8 @@ func (fw *frameWriter) Close() error {
 
 // marshalIndex encodes the index section: magic, frames, entries, then
 // the SHA-256 of everything before it.
-func marshalIndex(frames []frame, entries []IndexEntry) []byte {
+// A 1.2 index (stored != nil) has the stored-files part after the entries.
+func marshalIndex(frames []frame, entries []IndexEntry, stored *storedSection) []byte {
 	var b bytes.Buffer
 	le := binary.LittleEndian
 	put := func(v any) { binary.Write(&b, le, v) }
@@ -132,6 +137,9 @@ func marshalIndex(frames []frame, entries []IndexEntry) []byte {
 		}{uint8(e.Kind), e.Perm, e.UID, e.GID, unixSecondsOf(e.ModTime), e.Size, e.Nlink, e.dataOff, uint16(len(e.Path)), uint16(len(e.Linkname))})
 		b.WriteString(e.Path)
 		b.WriteString(e.Linkname)
+	}
+	if stored != nil {
+		marshalStored(&b, stored)
 	}
 	sum := sha256.Sum256(b.Bytes())
 	b.Write(sum[:])
@@ -166,19 +174,20 @@ func (r *indexReader) u32() uint32 { return binary.LittleEndian.Uint32(r.take(4)
 func (r *indexReader) u64() uint64 { return binary.LittleEndian.Uint64(r.take(8)) }
 
 // unmarshalIndex checks and decodes an index section; rootfsLen and rawSize
-// bound the frames.
-func unmarshalIndex(b []byte, rootfsLen, rawSize uint64) ([]frame, []IndexEntry, error) {
+// bound the frames. withStored (FlagStoredFiles) reads the stored-files
+// part, which must start at or after sectionsEnd.
+func unmarshalIndex(b []byte, rootfsLen, rawSize uint64, withStored bool, sectionsEnd uint64) ([]frame, []IndexEntry, *storedSection, error) {
 	if len(b) < len(indexMagic)+32 || string(b[:len(indexMagic)]) != indexMagic {
-		return nil, nil, fmt.Errorf("%w: bad magic", ErrIndex)
+		return nil, nil, nil, fmt.Errorf("%w: bad magic", ErrIndex)
 	}
 	body, sum := b[:len(b)-32], b[len(b)-32:]
 	if sha256.Sum256(body) != [32]byte(sum) {
-		return nil, nil, fmt.Errorf("%w: checksum mismatch", ErrIndex)
+		return nil, nil, nil, fmt.Errorf("%w: checksum mismatch", ErrIndex)
 	}
 	r := &indexReader{b: body[len(indexMagic):]}
 	n := r.u32()
 	if n > maxIndexFrames || uint64(n)*32 > uint64(len(r.b)) {
-		return nil, nil, fmt.Errorf("%w: %d frames", ErrIndex, n)
+		return nil, nil, nil, fmt.Errorf("%w: %d frames", ErrIndex, n)
 	}
 	frames := make([]frame, n)
 	var cNext, uNext uint64
@@ -186,16 +195,16 @@ func unmarshalIndex(b []byte, rootfsLen, rawSize uint64) ([]frame, []IndexEntry,
 		f := &frames[i]
 		f.cOff, f.cLen, f.uOff, f.uLen = r.u64(), r.u64(), r.u64(), r.u64()
 		if f.cOff != cNext || f.uOff != uNext || f.uLen == 0 || f.uLen > frameSize || f.cLen == 0 || f.cOff+f.cLen > rootfsLen {
-			return nil, nil, fmt.Errorf("%w: frame %d out of place", ErrIndex, i)
+			return nil, nil, nil, fmt.Errorf("%w: frame %d out of place", ErrIndex, i)
 		}
 		cNext, uNext = f.cOff+f.cLen, f.uOff+f.uLen
 	}
 	if cNext != rootfsLen || uNext != rawSize {
-		return nil, nil, fmt.Errorf("%w: frames cover %d of %d bytes", ErrIndex, cNext, rootfsLen)
+		return nil, nil, nil, fmt.Errorf("%w: frames cover %d of %d bytes", ErrIndex, cNext, rootfsLen)
 	}
 	m := r.u32()
 	if m > maxIndexEntries || uint64(m)*45 > uint64(len(r.b)) {
-		return nil, nil, fmt.Errorf("%w: %d entries", ErrIndex, m)
+		return nil, nil, nil, fmt.Errorf("%w: %d entries", ErrIndex, m)
 	}
 	entries := make([]IndexEntry, m)
 	for i := range entries {
@@ -208,23 +217,37 @@ func unmarshalIndex(b []byte, rootfsLen, rawSize uint64) ([]frame, []IndexEntry,
 		e.dataOff = r.u64()
 		nameLen, linkLen := int(r.u16()), int(r.u16())
 		if nameLen > maxIndexName || linkLen > maxIndexName {
-			return nil, nil, fmt.Errorf("%w: entry %d: name too long", ErrIndex, i)
+			return nil, nil, nil, fmt.Errorf("%w: entry %d: name too long", ErrIndex, i)
 		}
 		e.Path, e.Linkname = string(r.take(nameLen)), string(r.take(linkLen))
 		if r.err != nil {
-			return nil, nil, r.err
+			return nil, nil, nil, r.err
 		}
 		if err := e.validate(); err != nil {
-			return nil, nil, fmt.Errorf("%w: entry %d: %v", ErrIndex, i, err)
+			return nil, nil, nil, fmt.Errorf("%w: entry %d: %v", ErrIndex, i, err)
 		}
-		if e.Kind == KindFile && (e.Size < 0 || e.dataOff+uint64(e.Size) > rawSize || e.dataOff+uint64(e.Size) < e.dataOff) {
-			return nil, nil, fmt.Errorf("%w: entry %d (%s): content outside the rootfs", ErrIndex, i, e.Path)
+		if e.Kind == KindFile && e.Size < 0 {
+			return nil, nil, nil, fmt.Errorf("%w: entry %d (%s): size %d", ErrIndex, i, e.Path, e.Size)
+		}
+	}
+	var stored *storedSection
+	if withStored {
+		var err error
+		if stored, err = unmarshalStored(r, entries, sectionsEnd); err != nil {
+			return nil, nil, nil, err
 		}
 	}
 	if r.err != nil || len(r.b) != 0 {
-		return nil, nil, fmt.Errorf("%w: %d bytes left over", ErrIndex, len(r.b))
+		return nil, nil, nil, fmt.Errorf("%w: %d bytes left over", ErrIndex, len(r.b))
 	}
-	return frames, entries, nil
+	for i, e := range entries {
+		// Stored files were placed by unmarshalStored; the others' content
+		// lies in the uncompressed rootfs.
+		if e.Kind == KindFile && !e.stored && (e.dataOff+uint64(e.Size) > rawSize || e.dataOff+uint64(e.Size) < e.dataOff) {
+			return nil, nil, nil, fmt.Errorf("%w: entry %d (%s): content outside the rootfs", ErrIndex, i, e.Path)
+		}
+	}
+	return frames, entries, stored, nil
 }
 
 // frameCache decompresses the frames of an indexed image on demand and

@@ -1,6 +1,7 @@
 package images
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,9 @@ type packer struct {
 	// index, when not nil, collects every entry with the offset of its
 	// content in the cpio stream (indexed images).
 	index *[]IndexEntry
+	// store, when not nil, takes the ELF files out of the cpio stream into
+	// the data section of stored files (format 1.2, stored.go).
+	store *storeSpool
 }
 
 type seenEntry struct {
@@ -88,6 +92,19 @@ func (p *packer) add(hdr Header, content io.Reader) error {
 	if hdr.Kind != KindHardlink {
 		rec.Ino = p.allocIno()
 	}
+	stored := false
+	if p.store != nil && p.index != nil && hdr.Kind == KindFile && hdr.Size >= storeMin && content != nil {
+		// Sniff the ELF magic; the bytes read go back in front.
+		head := make([]byte, 4)
+		k, err := io.ReadFull(content, head)
+		if err != nil {
+			return fmt.Errorf("%s: %w", hdr.Path, err)
+		}
+		content = io.MultiReader(bytes.NewReader(head[:k]), content)
+		if stored = isELF(head); stored {
+			rec.Size = 0 // the bytes are in the data section
+		}
+	}
 	if err := p.cw.WriteHeader(&rec); err != nil {
 		return err
 	}
@@ -97,7 +114,14 @@ func (p *packer) add(hdr Header, content io.Reader) error {
 	}
 	switch hdr.Kind {
 	case KindFile:
-		if hdr.Size > 0 {
+		if stored {
+			e := &(*p.index)[len(*p.index)-1]
+			off, err := p.store.add(len(*p.index)-1, progressReader{content, p.progress}, hdr.Size)
+			if err != nil {
+				return fmt.Errorf("%s: %w", hdr.Path, err)
+			}
+			e.stored, e.dataOff = true, off
+		} else if hdr.Size > 0 {
 			if content == nil {
 				return fmt.Errorf("%s: no content for a %d-byte file", hdr.Path, hdr.Size)
 			}

@@ -45,11 +45,17 @@ type WriteOptions struct {
 	Progress Progress
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
+	// NoStore compresses ELF files with everything else instead of
+	// storing them for mapping (format 1.2's stored files): the image is
+	// then a 1.1 image, which older elfloaders read.
+	NoStore bool
 }
 
 // Write writes an image: the header, cfg as JSON, then the entries of root as
-// a zstd-compressed cpio archive. w is written from its current offset, which
-// becomes offset 0 of the image; Write seeks back to fill in the header.
+// a zstd-compressed cpio archive, ELF files stored apart (format 1.2, unless
+// opts.NoStore). w is written from its current offset, which becomes offset
+// 0 of the image (stored files are page-aligned from there); Write seeks
+// back to fill in the header.
 func Write(ctx context.Context, w io.WriteSeeker, cfg Config, root FileSource, opts WriteOptions) error {
 	base, err := w.Seek(0, io.SeekCurrent)
 	if err != nil {
@@ -60,7 +66,7 @@ func Write(ctx context.Context, w io.WriteSeeker, cfg Config, root FileSource, o
 		return fmt.Errorf("write image: encode config: %w", err)
 	}
 	hdr := fileHeader{
-		Major: FormatMajor, Minor: FormatMinor, HeaderSize: HeaderSize, Flags: FlagRootfsZstd | FlagRootfsIndexed,
+		Major: FormatMajor, Minor: 1, HeaderSize: HeaderSize, Flags: FlagRootfsZstd | FlagRootfsIndexed,
 		ConfigOffset: HeaderSize, ConfigLength: uint64(len(cfgJSON)),
 		ConfigSHA256: sha256.Sum256(cfgJSON),
 	}
@@ -89,6 +95,13 @@ func Write(ctx context.Context, w io.WriteSeeker, cfg Config, root FileSource, o
 	p := newPacker(enc, opts.Logger, newProgressCounter(opts.Progress, total))
 	var entries []IndexEntry
 	p.index = &entries
+	if !opts.NoStore {
+		if p.store, err = newStoreSpool(); err != nil {
+			enc.Close()
+			return fmt.Errorf("write image: %w", err)
+		}
+		defer p.store.close()
+	}
 	if err := root.Walk(ctx, p.add); err != nil {
 		enc.Close()
 		return fmt.Errorf("write image rootfs: %w", err)
@@ -106,11 +119,20 @@ func Write(ctx context.Context, w io.WriteSeeker, cfg Config, root FileSource, o
 	hdr.RootfsRawSize = uint64(p.cw.Written())
 	hdr.Entries = p.entries
 	copy(hdr.RootfsSHA256[:], digest.Sum(nil))
-	index := marshalIndex(enc.frames, entries)
+	hdr.IndexOffset = hdr.RootfsOffset + hdr.RootfsLength
+	var stored *storedSection
+	if p.store != nil && len(p.store.files) > 0 {
+		if stored, err = writeStored(w, p.store, hdr.IndexOffset); err != nil {
+			return fmt.Errorf("write image stored files: %w", err)
+		}
+		hdr.Flags |= FlagStoredFiles
+		hdr.Minor = 2
+		hdr.IndexOffset = stored.off + stored.length
+	}
+	index := marshalIndex(enc.frames, entries, stored)
 	if _, err := w.Write(index); err != nil {
 		return fmt.Errorf("write image index: %w", err)
 	}
-	hdr.IndexOffset = hdr.RootfsOffset + hdr.RootfsLength
 	hdr.IndexLength = uint64(len(index))
 	end := base + int64(hdr.IndexOffset+hdr.IndexLength)
 	if _, err := w.Seek(base, io.SeekStart); err != nil {
@@ -123,6 +145,29 @@ func Write(ctx context.Context, w io.WriteSeeker, cfg Config, root FileSource, o
 		return fmt.Errorf("write image: %w", err)
 	}
 	return nil
+}
+
+// writeStored writes the data section of stored files at the first page
+// boundary from end (where the rootfs ends, relative to the image's
+// start): zeros up to it, then the spooled files.
+func writeStored(w io.Writer, s *storeSpool, end uint64) (*storedSection, error) {
+	off := pageUp(end)
+	if _, err := w.Write(make([]byte, off-end)); err != nil {
+		return nil, err
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	n, err := io.Copy(w, s.f)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(n) != s.n {
+		return nil, fmt.Errorf("spool holds %d bytes, want %d", n, s.n)
+	}
+	st := &storedSection{off: off, length: s.n, files: s.files}
+	copy(st.sha[:], s.sha.Sum(nil))
+	return st, nil
 }
 
 // WriteFile writes an image to path atomically: into a temporary file in the

@@ -105,6 +105,22 @@ func (f *execFile) MapFD() (int, bool) {
 	return -1, false
 }
 
+// privateMapper is a file whose bytes can be mapped MAP_PRIVATE from a
+// range of a host file (vfs.PrivateMapper: a file stored in an image).
+type privateMapper interface {
+	PrivateMapFD(off, length int64) (int, int64, bool)
+}
+
+// PrivateMapFD is where to map [off, off+length) of the file privately
+// from: a host descriptor and the offset of the file's byte 0 in it.
+func (f *execFile) PrivateMapFD(off, length int64) (int, int64, bool) {
+	if pm, ok := f.ReaderAtCloser.(privateMapper); ok {
+		return pm.PrivateMapFD(off, length)
+	}
+	fd, ok := f.MapFD()
+	return fd, 0, ok
+}
+
 // opener opens a program or interpreter for execution. Its errors carry
 // the errno execve answers: the path walk's (ENOENT, ENOTDIR, ELOOP,
 // EACCES), EACCES for a file that is not regular or not executable.
@@ -489,8 +505,8 @@ func reserveBinary(mm *MM, b *elfloader.Binary, preferred uint64) (uint64, error
 // file's bytes copied in (the rest is the zeroed bss); then the segment's
 // protection.
 func mapSegment(mm *MM, r io.ReaderAt, m elfloader.Mapping) error {
-	if fd, ok := segmentFD(r, m); ok {
-		if err := mapSegmentFile(mm.as, fd, m); err != nil {
+	if fd, base, ok := segmentFD(r, m); ok {
+		if err := mapSegmentFile(mm.as, fd, base, m); err != nil {
 			return err
 		}
 	} else {
@@ -514,13 +530,22 @@ func mapSegment(mm *MM, r io.ReaderAt, m elfloader.Mapping) error {
 // segment comes from, when the segment can be a private mapping of it, as
 // Linux maps it: a file of a host directory (hostfs), or a ramfs file kept
 // in a memfd. Other files (small ramfs files in Go memory) are read into
-// anonymous memory instead.
-func segmentFD(r io.ReaderAt, m elfloader.Mapping) (int, bool) {
-	mf, ok := r.(interface{ MapFD() (int, bool) })
-	if !ok || m.Filesz == 0 || m.Addr%pageSize != 0 || m.FileOff%pageSize != 0 {
-		return -1, false
+// anonymous memory instead. A file stored in an image maps from the image
+// file: base is the offset of the file's byte 0 in the descriptor.
+func segmentFD(r io.ReaderAt, m elfloader.Mapping) (fd int, base uint64, ok bool) {
+	if m.Filesz == 0 || m.Addr%pageSize != 0 || m.FileOff%pageSize != 0 {
+		return -1, 0, false
 	}
-	return mf.MapFD()
+	if pm, isPM := r.(privateMapper); isPM {
+		fd, b, ok := pm.PrivateMapFD(int64(m.FileOff), int64(min(pageUp(m.Filesz), m.Len)))
+		return fd, uint64(b), ok
+	}
+	mf, isMF := r.(interface{ MapFD() (int, bool) })
+	if !isMF {
+		return -1, 0, false
+	}
+	fd, ok = mf.MapFD()
+	return fd, 0, ok
 }
 
 // mapSegmentFile maps a segment as Linux's ELF loader does: the pages that
@@ -528,9 +553,9 @@ func segmentFD(r io.ReaderAt, m elfloader.Mapping) (int, bool) {
 // file's part in its last page zeroed, and anonymous memory for the rest
 // (.bss). The mapping is writable until mapSegment applies the segment's
 // protection.
-func mapSegmentFile(as plat.AddressSpace, fd int, m elfloader.Mapping) error {
+func mapSegmentFile(as plat.AddressSpace, fd int, base uint64, m elfloader.Mapping) error {
 	fileLen := min(pageUp(m.Filesz), m.Len)
-	if _, err := as.Map(m.Addr, fileLen, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED, fd, m.FileOff); err != nil {
+	if _, err := as.Map(m.Addr, fileLen, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED, fd, base+m.FileOff); err != nil {
 		return fmt.Errorf("mapping the segment at %#x from its file: %w", m.Addr, err)
 	}
 	if tail := fileLen - m.Filesz; tail > 0 {

@@ -294,8 +294,12 @@ type MapSpec struct {
 	Flags        int // MAP_* as the app gave them
 	HostFD       int // -1 for anonymous memory
 	Offset       uint64
-	Name         string
-	NoWrite      bool // see VMA.NoWrite
+	// HostBase is added to Offset for the host mapping: where the file's
+	// byte 0 is in HostFD (a file stored in an image maps from the image
+	// file, MAP_PRIVATE only). The VMA keeps the file offset.
+	HostBase uint64
+	Name     string
+	NoWrite  bool // see VMA.NoWrite
 	// file is the mapped file to keep (remap_file_pages maps the file
 	// of the VMA it remaps again): nil to duplicate HostFD.
 	file *mappedFile
@@ -347,7 +351,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		if m.inReserved(s.Addr, s.Addr+length) {
 			return 0, unix.EEXIST // the platform's memory is there
 		}
-		addr, err = m.as.Map(s.Addr, length, s.Prot, flags|unix.MAP_FIXED_NOREPLACE, fd, s.Offset)
+		addr, err = m.as.Map(s.Addr, length, s.Prot, flags|unix.MAP_FIXED_NOREPLACE, fd, s.HostBase+s.Offset)
 	case s.Flags&unix.MAP_FIXED != 0:
 		if s.Addr%pageSize != 0 {
 			return 0, unix.EINVAL
@@ -365,13 +369,13 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 		if err := m.claimGaps(s.Addr, end); err != nil {
 			return 0, err
 		}
-		addr, err = m.as.Map(s.Addr, length, s.Prot, flags|unix.MAP_FIXED, fd, s.Offset)
+		addr, err = m.as.Map(s.Addr, length, s.Prot, flags|unix.MAP_FIXED, fd, s.HostBase+s.Offset)
 	default:
 		hint := pageDown(s.Addr)
 		if m.overlaps(hint, hint+length) || m.inReserved(hint, hint+length) || hint+length < hint {
 			hint = 0
 		}
-		addr, err = m.as.Map(hint, length, s.Prot, flags, fd, s.Offset)
+		addr, err = m.as.Map(hint, length, s.Prot, flags, fd, s.HostBase+s.Offset)
 	}
 	if err != nil {
 		return 0, err

@@ -125,6 +125,12 @@ func (v *VFSFile) SetStatusFlags(fl int) error {
 // MapFD is the host descriptor holding the file's bytes, if any.
 func (v *VFSFile) MapFD() (int, bool) { return v.F.MapFD() }
 
+// PrivateMapFD is the host descriptor and base offset to map the file's
+// [off, off+length) MAP_PRIVATE from (vfs.PrivateMapper).
+func (v *VFSFile) PrivateMapFD(off, length int64) (int, int64, bool) {
+	return v.F.PrivateMapFD(off, length)
+}
+
 // ReadAt reads at an offset (the loader and file-backed private mappings).
 func (v *VFSFile) ReadAt(p []byte, off int64) (int, error) {
 	n, err := v.F.Pread(ioContext(), p, off)

@@ -567,6 +567,17 @@ func (f *File) MapFD() (int, bool) {
 	return -1, false
 }
 
+// PrivateMapFD returns the host fd and the base offset to map
+// [off, off+length) of the file MAP_PRIVATE from: the file's own host fd
+// (MapFD) at base 0, or a range of another host file (PrivateMapper).
+func (f *File) PrivateMapFD(off, length int64) (fd int, base int64, ok bool) {
+	if p, ok := f.impl.(PrivateMapper); ok {
+		return p.PrivateMapFD(off, length)
+	}
+	fd, ok = f.MapFD()
+	return fd, 0, ok
+}
+
 // Statfs implements fstatfs(2).
 func (f *File) Statfs() (Statfs, error) {
 	if !f.loc.Valid() {

@@ -119,6 +119,15 @@ type HostFDer interface {
 	HostFD() (int, bool)
 }
 
+// PrivateMapper is implemented by files that can be mapped MAP_PRIVATE
+// from a host file that is not theirs alone (a ramfs file stored in an
+// image maps from the image file): file offset off of the mapping
+// [off, off+length) is host offset base+off of fd. ok is false when the
+// file cannot be mapped so.
+type PrivateMapper interface {
+	PrivateMapFD(off, length int64) (fd int, base int64, ok bool)
+}
+
 // Waitable is implemented by files with readiness other than "always
 // ready" (pipes, devices, sockets).
 type Waitable interface {

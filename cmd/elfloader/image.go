@@ -145,6 +145,9 @@ func describeImage(w io.Writer, d *imageDescription, listFiles bool) error {
 	row("Image", "%s (elfloader image format %s, %d bytes)", d.Path, d.Format, d.FileSize)
 	row("Root fs", "%d entries, %d bytes (%d compressed)", info.Entries, info.RootfsSize, info.RootfsCompressed)
 	row("Rootfs digest", "%s", info.RootfsDigest)
+	if info.StoredFiles > 0 {
+		row("Stored files", "%d ELF files, %d bytes, uncompressed and page-aligned (mapped from the image at run)", info.StoredFiles, info.StoredBytes)
+	}
 	row("Config digest", "%s", info.ConfigDigest)
 	src := cfg.Source
 	if src.Kind != "" {

@@ -42,6 +42,7 @@ type packOptions struct {
 	squashOwners bool
 	compression  string
 	noStdlib     bool
+	noStore      bool
 }
 
 func (o *packOptions) register(fs *flag.FlagSet) {
@@ -59,6 +60,7 @@ func (o *packOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.squashOwners, "squash-owners", false, "make every file of a directory SOURCE or --add owned by 0:0")
 	fs.StringVar(&o.compression, "compression", "default", "zstd level: fastest, default, better or best")
 	fs.BoolVar(&o.noStdlib, "no-stdlib", false, "with --binary: do not add an interpreter's standard library (python's /usr/lib/pythonX.Y)")
+	fs.BoolVar(&o.noStore, "no-store", false, "compress ELF files with the rest instead of storing them uncompressed for mapping (a format 1.1 image, which older elfloaders read)")
 }
 
 func cmdPack(args []string, stdout, stderr io.Writer) int {
@@ -148,7 +150,7 @@ func pack(o *packOptions, source string, stderr io.Writer) error {
 		return err
 	}
 	bar := images.NewTermBar(stderr, tty, "packing")
-	err = images.WriteFile(ctx, o.output, cfg, root, images.WriteOptions{Compression: comp, Progress: bar, Logger: logger})
+	err = images.WriteFile(ctx, o.output, cfg, root, images.WriteOptions{Compression: comp, Progress: bar, Logger: logger, NoStore: o.noStore})
 	bar.Finish()
 	if err != nil {
 		return err

@@ -65,11 +65,11 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 		if err := checkFileAccess(f, &spec); err != nil {
 			return 0, err
 		}
-		if fm, ok := f.(FileMapper); ok {
-			if hostFD, ok := fm.MapFD(); ok {
-				spec.HostFD = hostFD
-				return t.MM().Map(spec)
-			}
+		// A file stored in an image maps privately from the image file
+		// (fileMapFD, private.go); other files from their host fd.
+		if hostFD, base, ok := fileMapFD(f, spec); ok {
+			spec.HostFD, spec.HostBase = hostFD, base
+			return t.MM().Map(spec)
 		}
 		return mapByCopy(t, f, spec)
 	} else {

@@ -19,6 +19,9 @@ func (n *Inode) Open(flags int) (vfs.FileImpl, error) {
 		if err := n.loadLocked(); err != nil {
 			return nil, err
 		}
+		if err := n.openExtentLocked(); err != nil {
+			return nil, err
+		}
 		n.opens++
 		return &regularFile{n: n}, nil
 	case unix.S_IFDIR:
@@ -44,6 +47,12 @@ const SmallFileMax = 64 << 10
 func (n *Inode) ensureMemfdLocked() error {
 	if n.memfd >= 0 {
 		return nil
+	}
+	if err := n.unshareLocked(); err != nil {
+		return err
+	}
+	if n.memfd >= 0 {
+		return nil // the extent was large: copied into a memfd
 	}
 	fd, err := unix.MemfdCreate("ramfs", unix.MFD_CLOEXEC)
 	if err != nil {
@@ -91,6 +100,9 @@ func (n *Inode) truncateLocked(size int64) error {
 	if err := n.loadLocked(); err != nil {
 		return err
 	}
+	if err := n.unshareLocked(); err != nil {
+		return err
+	}
 	if size == n.size {
 		return nil
 	}
@@ -118,6 +130,9 @@ func (n *Inode) writeLocked(p []byte, off int64) (int, error) {
 		return 0, unix.EFBIG
 	}
 	if err := n.checkWriteSealsLocked(off, off+int64(len(p))); err != nil {
+		return 0, err
+	}
+	if err := n.unshareLocked(); err != nil {
 		return 0, err
 	}
 	if end := off + int64(len(p)); n.memfd < 0 && end <= SmallFileMax {
@@ -203,6 +218,10 @@ func (f *regularFile) Read(_ context.Context, p []byte, off int64, _ bool) (int,
 	n.mu.Lock()
 	fd, size := n.memfd, n.size
 	n.relatimeLocked()
+	if n.ext != nil {
+		defer n.mu.Unlock()
+		return n.readExtentLocked(p, off)
+	}
 	if fd < 0 {
 		defer n.mu.Unlock()
 		if off >= int64(len(n.data)) {

@@ -42,6 +42,10 @@ type Inode struct {
 	opens int
 	seals uint32                    // F_SEAL_* (seals.go)
 	lazy  func() (io.Reader, error) // content not loaded yet (lazy.go)
+	// An extent file's bytes are a range of a host file (extent.go):
+	// extOpen until the first open, then ext.
+	ext     *Extent
+	extOpen func() (Extent, error)
 
 	target string     // symlinks
 	pipe   *pipe.Pipe // FIFOs
@@ -168,6 +172,7 @@ func (n *Inode) maybeFreeLocked() {
 		n.data = nil
 		n.size = 0
 		n.lazy = nil
+		n.ext, n.extOpen = nil, nil
 	}
 }
 

@@ -23,6 +23,7 @@ func (n *Inode) SetLazyContent(size int64, load func() (io.Reader, error)) error
 	defer n.mu.Unlock()
 	n.closeMemfdLocked()
 	n.data, n.size, n.lazy = nil, size, load
+	n.ext, n.extOpen = nil, nil
 	return nil
 }
 
