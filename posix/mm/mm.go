@@ -12,7 +12,7 @@ import (
 // Register adds the library's handlers to tb.
 func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_BRK, shim.Full, "", sysBrk)
-	tb.Register(unix.SYS_MMAP, shim.Partial, "anonymous memory and files that have a host descriptor (MapFD); MAP_FIXED never replaces host memory (ENOMEM)", sysMmap)
+	tb.Register(unix.SYS_MMAP, shim.Partial, "anonymous memory, files that have a host descriptor (MapFD) and, privately, image files mapped from the image (PrivateMapFD); MAP_FIXED never replaces host memory (ENOMEM)", sysMmap)
 	tb.Register(unix.SYS_MUNMAP, shim.Full, "only the app's own mappings are removed", sysMunmap)
 	tb.Register(unix.SYS_MPROTECT, shim.Full, "", sysMprotect)
 	tb.Register(unix.SYS_MADVISE, shim.Full, "advice is passed to the host for the app's ranges", sysMadvise)
