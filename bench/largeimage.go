@@ -16,7 +16,7 @@ import (
 // the app opens.
 // It is kept between runs (writing it takes tens of seconds): the version
 // in its name changes whenever its content does.
-const largeImage = "/var/tmp/elfloader-bench-large/large-v1.img"
+const largeImage = "/var/tmp/elfloader-bench-large/large-v2.img"
 
 const (
 	largeImageBytes = 2 << 30
