@@ -24,6 +24,7 @@ func Register(tb *shim.Table) {
 	registerPidMM(tb)
 	registerSeccomp(tb)
 	registerPersonality(tb)
+	registerKcmp(tb)
 	tb.Register(unix.SYS_SET_TID_ADDRESS, shim.Full, "the address is cleared and woken at thread exit", sysSetTidAddress)
 	tb.Register(unix.SYS_SET_ROBUST_LIST, shim.Full, "walked at thread exit: owned futexes get FUTEX_OWNER_DIED and a waiter is woken", sysSetRobustList)
 	tb.Register(unix.SYS_GET_ROBUST_LIST, shim.Full, "any thread, with ptrace's access rule", sysGetRobustList)

@@ -51,3 +51,8 @@ func TestDnotify(t *testing.T) { runBreadth(t, "dnotify.c", false) }
 // syscall packages probe before they use pidfds (TestPidFD and
 // TestFindProcessViaPidfd skipped under elfloader without it).
 func TestClonePidfd(t *testing.T) { runBreadth(t, "clone_pidfd.c", false) }
+
+// TestKcmp: kcmp(2) between the process, a thread and a fork child
+// (files, address space, tables, fs context, signal handlers) against
+// native.
+func TestKcmp(t *testing.T) { runBreadth(t, "kcmp.c", false) }
