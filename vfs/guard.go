@@ -90,9 +90,10 @@ func GuardCheck(ctx *Context, loc Location, access uint64) error {
 	return guardCheck(ctx, loc, access)
 }
 
-// makeAccess is the right that creating a file of type typ (S_IFMT bits)
-// needs in its directory (Landlock's get_mode_access).
-func makeAccess(typ uint32) uint64 {
+// MakeAccess is the Landlock right that creating a file of type typ
+// (S_IFMT bits)
+// needs in its directory (get_mode_access).
+func MakeAccess(typ uint32) uint64 {
 	switch typ {
 	case unix.S_IFDIR:
 		return unix.LANDLOCK_ACCESS_FS_MAKE_DIR

@@ -26,7 +26,7 @@ func prepareCreate(ctx *Context, start Location, path string, typ uint32) (paren
 	if p.dir.Mount.ReadOnly() {
 		return p, unix.EROFS
 	}
-	if err := guardCheck(ctx, p.dir, makeAccess(typ)); err != nil {
+	if err := guardCheck(ctx, p.dir, MakeAccess(typ)); err != nil {
 		return p, err
 	}
 	if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {

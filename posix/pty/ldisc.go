@@ -415,19 +415,11 @@ func (t *Terminal) writeInput(ctx context.Context, p []byte, nonblock bool) (int
 		if done == len(p) {
 			break
 		}
-		if nonblock {
+		if err := waitChange(ctx, ch, nonblock); err != nil {
 			if done > 0 {
 				return done, nil
 			}
-			return 0, unix.EAGAIN
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			if done > 0 {
-				return done, nil
-			}
-			return 0, unix.EINTR
+			return 0, err
 		}
 	}
 	return done, nil
@@ -492,19 +484,11 @@ func (t *Terminal) writeOutput(ctx context.Context, p []byte, nonblock bool) (in
 		if done == len(p) {
 			break
 		}
-		if nonblock {
+		if err := waitChange(ctx, ch, nonblock); err != nil {
 			if done > 0 {
 				return done, nil
 			}
-			return 0, unix.EAGAIN
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			if done > 0 {
-				return done, nil
-			}
-			return 0, unix.EINTR
+			return 0, err
 		}
 	}
 	return done, nil
@@ -554,4 +538,18 @@ func (t *Terminal) slaveReadiness(mask uint32) uint32 {
 		ev |= vfs.EventOut | vfs.EventWrNorm
 	}
 	return ev & (mask | vfs.EventErr | vfs.EventHup)
+}
+
+// waitChange waits for the terminal to change (ch closed): EAGAIN at once
+// for a non-blocking caller, EINTR when ctx ends (a signal).
+func waitChange(ctx context.Context, ch <-chan struct{}, nonblock bool) error {
+	if nonblock {
+		return unix.EAGAIN
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return unix.EINTR
+	}
 }

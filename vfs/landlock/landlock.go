@@ -206,26 +206,6 @@ func typeOf(loc vfs.Location) uint32 {
 	return st.Mode & unix.S_IFMT
 }
 
-// makeAccess is the right that making a file of typ needs in its
-// directory (get_mode_access).
-func makeAccess(typ uint32) uint64 {
-	switch typ {
-	case unix.S_IFDIR:
-		return unix.LANDLOCK_ACCESS_FS_MAKE_DIR
-	case unix.S_IFCHR:
-		return unix.LANDLOCK_ACCESS_FS_MAKE_CHAR
-	case unix.S_IFBLK:
-		return unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK
-	case unix.S_IFIFO:
-		return unix.LANDLOCK_ACCESS_FS_MAKE_FIFO
-	case unix.S_IFSOCK:
-		return unix.LANDLOCK_ACCESS_FS_MAKE_SOCK
-	case unix.S_IFLNK:
-		return unix.LANDLOCK_ACCESS_FS_MAKE_SYM
-	}
-	return unix.LANDLOCK_ACCESS_FS_MAKE_REG
-}
-
 // removeAccess is the right that removing loc needs in its directory.
 func removeAccess(loc vfs.Location) uint64 {
 	if loc.IsDir() {
@@ -243,9 +223,9 @@ func removeAccess(loc vfs.Location) uint64 {
 func (d *Domain) CheckRefer(r vfs.ReferRequest) error {
 	var req1, req2 uint64
 	if r.Exchange && r.New.Valid() {
-		req1 = makeAccess(typeOf(r.New))
+		req1 = vfs.MakeAccess(typeOf(r.New))
 	}
-	req2 = makeAccess(typeOf(r.Old))
+	req2 = vfs.MakeAccess(typeOf(r.Old))
 	if r.Removable {
 		req1 |= removeAccess(r.Old)
 		if r.New.Valid() {
