@@ -91,8 +91,7 @@ func GuardCheck(ctx *Context, loc Location, access uint64) error {
 }
 
 // MakeAccess is the Landlock right that creating a file of type typ
-// (S_IFMT bits)
-// needs in its directory (get_mode_access).
+// (S_IFMT bits) needs in its directory (get_mode_access).
 func MakeAccess(typ uint32) uint64 {
 	switch typ {
 	case unix.S_IFDIR:
