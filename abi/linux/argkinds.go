@@ -97,6 +97,7 @@ const (
 	ArgSocklenOut                         // socklen_t* written by the call: "[16]"
 	ArgUtsnameOut                         // struct utsname written by the call
 	ArgTimespecOut                        // struct timespec written by the call
+	ArgAccessAtFlags                      // AccessAtFlags (faccessat2: 0x200 is AT_EACCESS there)
 
 	numArgKinds
 )
@@ -116,7 +117,7 @@ var argKindNames = [numArgKinds]string{
 	"CloseRangeFlags", "RenameFlags", "FallocMode", "ItimerWhich", "IovecIn",
 	"IovecOut", "FdPair", "StrArray", "EnvArray", "Hidden", "PollFds",
 	"StatOut", "StatxOut", "RlimitIn", "RlimitOut", "WaitStatus", "Dirents", "SockaddrOut",
-	"SocklenOut", "UtsnameOut", "TimespecOut",
+	"SocklenOut", "UtsnameOut", "TimespecOut", "AccessAtFlags",
 }
 
 // String returns the kind's name without the Arg prefix ("OpenFlags").
@@ -140,7 +141,7 @@ func (k ArgKind) IsOutput() bool {
 }
 
 var kindFlagSets = map[ArgKind]FlagSet{
-	ArgOpenFlags: OpenFlags, ArgAtFlags: AtFlags, ArgStatxFlags: StatxAtFlags,
+	ArgOpenFlags: OpenFlags, ArgAtFlags: AtFlags, ArgStatxFlags: StatxAtFlags, ArgAccessAtFlags: AccessAtFlags,
 	ArgStatxMask: StatxMask, ArgAccessMode: AccessMode, ArgMmapProt: MmapProt,
 	ArgMmapFlags: MmapFlags, ArgMremapFlags: MremapFlags, ArgMsyncFlags: MsyncFlags,
 	ArgMlockallFlags: MlockallFlags, ArgMemfdFlags: MemfdFlags, ArgFlockOp: FlockOp,

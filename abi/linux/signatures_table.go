@@ -369,7 +369,7 @@ var signatureTable = sync.OnceValue(func() map[uint64]sigSpec {
 		unix.SYS_CLOSE_RANGE:             args(a("first", ArgUint32), a("last", ArgUint32), a("flags", ArgCloseRangeFlags)),
 		unix.SYS_OPENAT2:                 args(argDirfd, argPath, a("how", ArgPtr), a("size", ArgUint)),
 		unix.SYS_PIDFD_GETFD:             args(a("pidfd", ArgFd), a("targetfd", ArgInt), argHexFlag),
-		unix.SYS_FACCESSAT2:              args(argDirfd, argPath, a("mode", ArgAccessMode), argAtFlags),
+		unix.SYS_FACCESSAT2:              args(argDirfd, argPath, a("mode", ArgAccessMode), a("flags", ArgAccessAtFlags)),
 		unix.SYS_PROCESS_MADVISE:         args(a("pidfd", ArgFd), a("iovec", ArgPtr), a("vlen", ArgUint), a("advice", ArgMadvAdvice), argHexFlag),
 		unix.SYS_EPOLL_PWAIT2:            args(a("epfd", ArgFd), a("events", ArgPtr), a("maxevents", ArgInt), a("timeout", ArgTimespec), a("sigmask", ArgSigsetIn), argSetsize),
 		unix.SYS_MOUNT_SETATTR:           args(argDirfd, argPath, argAtFlags, a("attr", ArgPtr), a("size", ArgUint)),

@@ -56,6 +56,14 @@ var AtFlags = FlagSet{
 	{Name: "AT_RECURSIVE", Value: unix.AT_RECURSIVE},
 }
 
+// AccessAtFlags is faccessat2(2)'s flags word, where 0x200 means
+// AT_EACCESS (AT_REMOVEDIR elsewhere).
+var AccessAtFlags = FlagSet{
+	{Name: "AT_SYMLINK_NOFOLLOW", Value: unix.AT_SYMLINK_NOFOLLOW},
+	{Name: "AT_EACCESS", Value: unix.AT_EACCESS},
+	{Name: "AT_EMPTY_PATH", Value: unix.AT_EMPTY_PATH},
+}
+
 // AccessMode is access(2)'s mode argument.
 var AccessMode = FlagSet{
 	{Name: "F_OK"},
