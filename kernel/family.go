@@ -424,15 +424,9 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string,
 	for _, a := range img.auxv {
 		p.Auxv = append(p.Auxv, a.Type, a.Value)
 	}
-	if p.files.Shared() {
-		// Like Linux's unshare_files: the new program gets its own copy of
-		// a table shared with CLONE_FILES.
-		shared := p.files
-		p.mu.Lock() // SetRlimit (prlimit from another process) reads p.files
-		p.files = shared.Fork()
-		p.mu.Unlock()
-		shared.Release()
-	}
+	// Like Linux's unshare_files: the new program gets its own copy of a
+	// table shared with CLONE_FILES.
+	p.UnshareFiles()
 	// POSIX timers end with the old program; alarm and the itimers stay.
 	p.DeletePOSIXTimers()
 	p.Membarrier.Store(0) // membarrier_exec_mm
@@ -460,4 +454,18 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string,
 	}
 	p.family.mu.Unlock()
 	t.SetSkipReturn()
+}
+
+// UnshareFiles gives p a copy of its descriptor table when another process
+// shares it (CLONE_FILES): exec, close_range(CLOSE_RANGE_UNSHARE). The
+// table is the process's, so its threads keep sharing it with each other.
+func (p *Process) UnshareFiles() {
+	if !p.files.Shared() {
+		return
+	}
+	shared := p.files
+	p.mu.Lock() // SetRlimit (prlimit from another process) reads p.files
+	p.files = shared.Fork()
+	p.mu.Unlock()
+	shared.Release()
 }

@@ -56,3 +56,7 @@ func TestClonePidfd(t *testing.T) { runBreadth(t, "clone_pidfd.c", false) }
 // (files, address space, tables, fs context, signal handlers) against
 // native.
 func TestKcmp(t *testing.T) { runBreadth(t, "kcmp.c", false) }
+
+// TestCloseRangeUnshare: close_range's CLOSE_RANGE_UNSHARE in a child
+// sharing its parent's table (CLONE_FILES) against native.
+func TestCloseRangeUnshare(t *testing.T) { runBreadth(t, "close_range_unshare.c", false) }
