@@ -73,8 +73,9 @@ func (l Location) IsDevice() bool {
 	return l.Dentry.typ == unix.S_IFCHR || l.Dentry.typ == unix.S_IFBLK
 }
 
-// guardCheck answers EACCES when ctx's policy refuses access at loc.
-func guardCheck(ctx *Context, loc Location, access uint64) error {
+// GuardCheck answers EACCES when ctx's policy refuses access at loc (the
+// vfs operations' hooks, and execve's LANDLOCK_ACCESS_FS_EXECUTE).
+func GuardCheck(ctx *Context, loc Location, access uint64) error {
 	if ctx.Guard == nil || access == 0 {
 		return nil
 	}
@@ -82,12 +83,6 @@ func guardCheck(ctx *Context, loc Location, access uint64) error {
 		return unix.EACCES
 	}
 	return nil
-}
-
-// GuardCheck is guardCheck for the callers outside vfs (execve's
-// LANDLOCK_ACCESS_FS_EXECUTE).
-func GuardCheck(ctx *Context, loc Location, access uint64) error {
-	return guardCheck(ctx, loc, access)
 }
 
 // MakeAccess is the Landlock right that creating a file of type typ

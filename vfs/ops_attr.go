@@ -272,7 +272,7 @@ func TruncateAtWait(ctx *Context, start Location, path string, length int64, wai
 	if err := mayAccess(ctx, loc, unix.W_OK); err != nil {
 		return err
 	}
-	if err := guardCheck(ctx, loc, unix.LANDLOCK_ACCESS_FS_TRUNCATE); err != nil {
+	if err := GuardCheck(ctx, loc, unix.LANDLOCK_ACCESS_FS_TRUNCATE); err != nil {
 		return err
 	}
 	if wait == nil {

@@ -26,7 +26,7 @@ func prepareCreate(ctx *Context, start Location, path string, typ uint32) (paren
 	if p.dir.Mount.ReadOnly() {
 		return p, unix.EROFS
 	}
-	if err := guardCheck(ctx, p.dir, MakeAccess(typ)); err != nil {
+	if err := GuardCheck(ctx, p.dir, MakeAccess(typ)); err != nil {
 		return p, err
 	}
 	if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {
@@ -208,7 +208,7 @@ func UnlinkAt(ctx *Context, start Location, path string, flags int) error {
 	if rmdir {
 		removeRight = unix.LANDLOCK_ACCESS_FS_REMOVE_DIR
 	}
-	if err := guardCheck(ctx, p.dir, removeRight); err != nil {
+	if err := GuardCheck(ctx, p.dir, removeRight); err != nil {
 		return err
 	}
 	if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {

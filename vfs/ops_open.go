@@ -229,7 +229,7 @@ func openCreate(ctx *Context, start Location, path string, how OpenHow, opts res
 			if p.dir.Mount.ReadOnly() {
 				return Location{}, false, unix.EROFS
 			}
-			if err := guardCheck(ctx, p.dir, unix.LANDLOCK_ACCESS_FS_MAKE_REG); err != nil {
+			if err := GuardCheck(ctx, p.dir, unix.LANDLOCK_ACCESS_FS_MAKE_REG); err != nil {
 				return Location{}, false, err
 			}
 			if err := mayAccess(ctx, p.dir, unix.W_OK|unix.X_OK); err != nil {

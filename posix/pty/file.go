@@ -220,24 +220,7 @@ func (m *master) Ioctl(ctx context.Context, cmd uint32, arg uint64) (uint64, err
 		t.mu.Unlock()
 		return 0, kernel.CopyOutValue(task, arg, n)
 	case unix.TCFLSH:
-		// The master's input is the slave's output and the reverse.
-		t.mu.Lock()
-		switch arg {
-		case unix.TCIFLUSH:
-			t.out = nil
-		case unix.TCOFLUSH:
-			t.flushInputLocked()
-		case unix.TCIOFLUSH:
-			t.out = nil
-			t.flushInputLocked()
-		default:
-			t.mu.Unlock()
-			return 0, unix.EINVAL
-		}
-		t.changedLocked()
-		t.mu.Unlock()
-		t.notify()
-		return 0, nil
+		return 0, t.tcflush(arg, true)
 	case unix.TIOCGPGRP, unix.TIOCGSID:
 		t.mu.Lock()
 		session, fg := t.session, t.fg
@@ -321,23 +304,7 @@ func (s *slave) Ioctl(ctx context.Context, cmd uint32, arg uint64) (uint64, erro
 		if err := t.jobControl(ctx, int(unix.SIGTTOU)); err != nil {
 			return 0, err
 		}
-		t.mu.Lock()
-		switch arg {
-		case unix.TCIFLUSH:
-			t.flushInputLocked()
-		case unix.TCOFLUSH:
-			t.out = nil
-		case unix.TCIOFLUSH:
-			t.out = nil
-			t.flushInputLocked()
-		default:
-			t.mu.Unlock()
-			return 0, unix.EINVAL
-		}
-		t.changedLocked()
-		t.mu.Unlock()
-		t.notify()
-		return 0, nil
+		return 0, t.tcflush(arg, false)
 	case unix.TIOCSCTTY:
 		if p.Session() != p.PID {
 			return 0, unix.EPERM

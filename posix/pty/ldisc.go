@@ -326,6 +326,36 @@ func (t *Terminal) setTermiosLocked(tio unix.Termios) {
 // the slave, TCSETSF).
 func (t *Terminal) flushInputLocked() { t.line, t.lines, t.raw = nil, nil, nil }
 
+// tcflush is TCFLSH from the slave's side (TCIFLUSH the input, TCOFLUSH
+// the output) or the master's, where input and output trade places.
+func (t *Terminal) tcflush(arg uint64, master bool) error {
+	var in, out bool
+	switch arg {
+	case unix.TCIFLUSH:
+		in = true
+	case unix.TCOFLUSH:
+		out = true
+	case unix.TCIOFLUSH:
+		in, out = true, true
+	default:
+		return unix.EINVAL
+	}
+	if master {
+		in, out = out, in
+	}
+	t.mu.Lock()
+	if in {
+		t.flushInputLocked()
+	}
+	if out {
+		t.out = nil
+	}
+	t.changedLocked()
+	t.mu.Unlock()
+	t.notify()
+	return nil
+}
+
 // readInput is the slave's read: a line in canonical mode, else what
 // VMIN and VTIME ask for. It answers 0 once the master is gone.
 func (t *Terminal) readInput(ctx context.Context, p []byte, nonblock bool) (int, error) {
@@ -445,16 +475,10 @@ func (t *Terminal) readOutput(ctx context.Context, p []byte, nonblock bool) (int
 			t.mu.Unlock()
 			return 0, unix.EIO
 		}
-		if nonblock {
-			t.mu.Unlock()
-			return 0, unix.EAGAIN
-		}
 		ch := t.changed
 		t.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return 0, unix.EINTR
+		if err := waitChange(ctx, ch, nonblock); err != nil {
+			return 0, err
 		}
 	}
 }

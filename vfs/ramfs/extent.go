@@ -80,13 +80,7 @@ func (n *Inode) unshareLocked() error {
 
 // readExtentLocked reads from an extent file. Caller holds n.mu.
 func (n *Inode) readExtentLocked(p []byte, off int64) (int, error) {
-	if off >= n.size || len(p) == 0 {
-		return 0, nil
-	}
-	if int64(len(p)) > n.size-off {
-		p = p[:n.size-off]
-	}
-	return io.ReadFull(io.NewSectionReader(preader(n.ext.FD), n.ext.Off+off, n.size-off), p)
+	return readRange(preader(n.ext.FD), p, n.ext.Off+off, n.ext.Off+n.size)
 }
 
 // PrivateMapFD implements vfs.PrivateMapper: an extent file maps privately

@@ -3,6 +3,7 @@ package ramfs
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"time"
 
@@ -237,30 +238,24 @@ func (f *regularFile) Read(_ context.Context, p []byte, off int64, _ bool) (int,
 		return copy(p, view[off:size]), nil
 	}
 	n.mu.Unlock()
+	return readRange(preader(fd), p, off, size)
+}
+
+// readRange is read(2) of a file of size bytes whose content r holds from
+// offset 0: up to the end of the file, short (no error) when r ends early
+// or fails after some bytes.
+func readRange(r preader, p []byte, off, size int64) (int, error) {
 	if off >= size || len(p) == 0 {
 		return 0, nil
 	}
 	if int64(len(p)) > size-off {
 		p = p[:size-off]
 	}
-	total := 0
-	for total < len(p) {
-		r, err := unix.Pread(fd, p[total:], off+int64(total))
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			if total > 0 {
-				break
-			}
-			return 0, err
-		}
-		if r == 0 {
-			break
-		}
-		total += r
+	n, err := r.ReadAt(p, off)
+	if n > 0 || err == io.EOF {
+		err = nil
 	}
-	return total, nil
+	return n, err
 }
 
 func (f *regularFile) Write(_ context.Context, p []byte, off int64, _ bool) (int, error) {
