@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -43,7 +44,14 @@ func WriteMarkdown(w io.Writer, m Machine, opts ReportOptions, results []Result)
 	b.WriteString("\n## Results\n\n")
 	b.WriteString("| workload | native | elfloader | elfloader/native | goal | floor | elfloader/floor | notes |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	byName := make(map[string]Result, len(results))
 	for _, r := range results {
+		byName[r.Workload.Name] = r
+	}
+	for _, r := range results {
+		if o := overheadNote(r, byName); o != "" {
+			r.Notes = append(slices.Clip(r.Notes), o)
+		}
 		ratio, goal, floorRatio := "—", "—", "—"
 		if g := r.Workload.Goal; g > 0 && r.Workload.Metric == Throughput {
 			goal = fmt.Sprintf("≥ %.0f%% of native", 100/g)
@@ -96,6 +104,25 @@ func WriteMarkdown(w io.Writer, m Machine, opts ReportOptions, results []Result)
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// overheadNote compares r's elfloader run with the one of the workload it
+// extends (Workload.OverheadOf), against its goal.
+func overheadNote(r Result, byName map[string]Result) string {
+	of := r.Workload.OverheadOf
+	base, ok := byName[of]
+	if of == "" || !ok {
+		return ""
+	}
+	v, ok := medianRatio(r.Elfloader, base.Elfloader, r.Workload.Metric)
+	if !ok {
+		return ""
+	}
+	note := fmt.Sprintf("%+.0f%% over %s under elfloader", 100*(v-1), of)
+	if g := r.Workload.OverheadGoal; g > 0 {
+		note += fmt.Sprintf(" (goal ≤ %+.0f%%)", 100*(g-1))
+	}
+	return note
 }
 
 func notes(r Result) string {

@@ -223,3 +223,20 @@ func TestWriteMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// TestOverheadNote reports a workload's elfloader run against the one it
+// extends, with its goal.
+func TestOverheadNote(t *testing.T) {
+	base := Result{Workload: Workload{Name: "startup-python", Metric: WallTime},
+		Elfloader: &Summary{Unit: "ms", Median: 10}}
+	cov := Result{Workload: Workload{Name: "startup-python-coverage", Metric: WallTime,
+		OverheadOf: "startup-python", OverheadGoal: 1.10},
+		Elfloader: &Summary{Unit: "ms", Median: 10.4}}
+	byName := map[string]Result{base.Workload.Name: base, cov.Workload.Name: cov}
+	if got, want := overheadNote(cov, byName), "+4% over startup-python under elfloader (goal ≤ +10%)"; got != want {
+		t.Errorf("overheadNote = %q, want %q", got, want)
+	}
+	if got := overheadNote(base, byName); got != "" {
+		t.Errorf("overheadNote of a workload extending none = %q, want empty", got)
+	}
+}

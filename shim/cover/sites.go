@@ -2,8 +2,10 @@ package cover
 
 import (
 	"bytes"
+	"cmp"
 	"debug/elf"
 	"encoding/binary"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -56,56 +58,44 @@ type Symbolizer struct {
 // elfSymbols is what the symbolizer keeps of one object. A nil value in
 // the cache records an object that could not be read.
 type elfSymbols struct {
-	loads []elf.ProgHeader // PT_LOAD headers
-	syms  []rawSym         // functions and untyped symbols, by address
+	loads   []elf.ProgHeader // PT_LOAD headers
+	syms    []rawSym         // functions and untyped symbols, by address
+	strtabs [][]byte         // the string tables rawSym.strtab indexes
 }
 
 // rawSym is a symbol whose name stays in its string table until asked
-// for: reading a large table costs no allocation per symbol.
+// for: reading a large table costs no allocation per symbol, and the
+// entry holds no pointer, so sorting a large table moves plain words.
 type rawSym struct {
 	Value, Size uint64
-	Info        byte
-	strtab      []byte
 	nameOff     uint32
+	nameLen     uint32
+	Info        byte
+	strtab      uint8 // index into elfSymbols.strtabs
 }
 
-// Name returns the symbol's name.
-func (s rawSym) Name() string {
-	if int(s.nameOff) >= len(s.strtab) {
-		return ""
-	}
-	b := s.strtab[s.nameOff:]
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return string(b)
+// name returns the symbol's name.
+func (o *elfSymbols) name(s rawSym) string {
+	t := o.strtabs[s.strtab]
+	return string(t[s.nameOff : s.nameOff+s.nameLen])
 }
 
-func (s rawSym) nameLen() int {
-	if int(s.nameOff) >= len(s.strtab) {
-		return 0
-	}
-	if i := bytes.IndexByte(s.strtab[s.nameOff:], 0); i >= 0 {
-		return i
-	}
-	return len(s.strtab) - int(s.nameOff)
-}
-
-// rawSymbols reads a symbol table section and its string table.
-func rawSymbols(f *elf.File, typ elf.SectionType) []rawSym {
+// rawSymbols reads a symbol table section and its string table into o.
+func (o *elfSymbols) rawSymbols(f *elf.File, typ elf.SectionType) {
 	sec := f.SectionByType(typ)
 	if sec == nil || sec.Link == 0 || int(sec.Link) >= len(f.Sections) || sec.Size > 64<<20 {
-		return nil
+		return
 	}
 	data, err := sec.Data()
 	if err != nil {
-		return nil
+		return
 	}
 	strtab, err := f.Sections[sec.Link].Data()
 	if err != nil {
-		return nil
+		return
 	}
-	var out []rawSym
+	tab := uint8(len(o.strtabs))
+	o.strtabs = append(o.strtabs, strtab)
 	for off := 24; off+24 <= len(data); off += 24 { // entry 0 is the null symbol
 		e := data[off : off+24]
 		nameOff := binary.LittleEndian.Uint32(e[0:])
@@ -117,15 +107,18 @@ func rawSymbols(f *elf.File, typ elf.SectionType) []rawSym {
 		if value == 0 || elf.SectionIndex(shndx) == elf.SHN_UNDEF || (typ != elf.STT_FUNC && typ != elf.STT_NOTYPE) {
 			continue
 		}
-		s := rawSym{Value: value, Size: size, Info: info, strtab: strtab, nameOff: nameOff}
-		if typ == elf.STT_NOTYPE {
-			if int(nameOff) >= len(strtab) || strtab[nameOff] == 0 || strtab[nameOff] == '$' || strtab[nameOff] == '.' {
-				continue
-			}
+		if int(nameOff) >= len(strtab) {
+			nameOff = uint32(len(strtab)) // an empty name
 		}
-		out = append(out, s)
+		nameLen := bytes.IndexByte(strtab[nameOff:], 0)
+		if nameLen < 0 {
+			nameLen = len(strtab) - int(nameOff)
+		}
+		if typ == elf.STT_NOTYPE && (nameLen == 0 || strtab[nameOff] == '$' || strtab[nameOff] == '.') {
+			continue
+		}
+		o.syms = append(o.syms, rawSym{Value: value, Size: size, nameOff: nameOff, nameLen: uint32(nameLen), Info: info, strtab: tab})
 	}
-	return out
 }
 
 // Resolve returns the symbol whose code holds file offset off of the ELF
@@ -172,22 +165,35 @@ func readSymbols(path string) (*elfSymbols, error) {
 			obj.loads = append(obj.loads, p.ProgHeader)
 		}
 	}
-	obj.syms = append(rawSymbols(f, elf.SHT_SYMTAB), rawSymbols(f, elf.SHT_DYNSYM)...)
+	obj.rawSymbols(f, elf.SHT_SYMTAB)
+	obj.rawSymbols(f, elf.SHT_DYNSYM)
 	// Sort by address; at equal addresses prefer sized functions, then
-	// global bindings, then the shorter (usually the public) name.
-	sort.SliceStable(obj.syms, func(i, j int) bool {
-		a, b := obj.syms[i], obj.syms[j]
-		if a.Value != b.Value {
-			return a.Value < b.Value
+	// global bindings, then the shorter (usually the public) name; the
+	// table and name offset make the order total.
+	slices.SortFunc(obj.syms, func(a, b rawSym) int {
+		if c := cmp.Compare(a.Value, b.Value); c != 0 {
+			return c
 		}
 		if (a.Size > 0) != (b.Size > 0) {
-			return a.Size > 0
+			if a.Size > 0 {
+				return -1
+			}
+			return 1
 		}
 		ga, gb := elf.ST_BIND(a.Info) == elf.STB_GLOBAL, elf.ST_BIND(b.Info) == elf.STB_GLOBAL
 		if ga != gb {
-			return ga
+			if ga {
+				return -1
+			}
+			return 1
 		}
-		return a.nameLen() < b.nameLen()
+		if c := cmp.Compare(a.nameLen, b.nameLen); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.strtab, b.strtab); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.nameOff, b.nameOff)
 	})
 	return obj, nil
 }
@@ -214,10 +220,10 @@ func (o *elfSymbols) symbolAt(vaddr uint64) string {
 	for j := i - 1; j >= 0 && j >= i-16; j-- {
 		s := o.syms[j]
 		if s.Size > 0 && vaddr < s.Value+s.Size {
-			return s.Name()
+			return o.name(s)
 		}
 	}
-	return nearest.Name()
+	return o.name(nearest)
 }
 
 // resolveSite describes a call site from the VMA that held it.
