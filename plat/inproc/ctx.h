@@ -53,7 +53,35 @@
 #define EP_FP_MASK 352
 /* Scratch word for the control-register compares of ep_host_exit. */
 #define EP_SCRATCH 360
-#define EP_SIZE 384
+/* The light crossing (docs/fastpath.md): when the app's x87, AVX and
+ * ZMM_Hi256 state is in its initial configuration (XINUSE, XGETBV with
+ * ECX=1), the fast exit stores xmm0-15, MXCSR and the opmask registers
+ * with plain moves into the compacted image instead of an XSAVEC, and
+ * ep_enter loads them back the same way instead of an XRSTOR.
+ * EP_FP_LIGHT_BLOCK: the components whose use forces the XSAVEC/XRSTOR
+ * (all ones when the light crossing is off: no XINUSE, no AVX, or AVX-512
+ * without 64-bit opmask moves). EP_FP_LIGHT_BV: the XSTATE_BV a light exit
+ * writes (SSE, plus the opmask with AVX-512). EP_FP_XCOMP: the XCOMP_BV it
+ * writes (compacted, the hot components). EP_FP_KOFF: the opmask
+ * registers' offset in that layout (0: no AVX-512). */
+#define EP_FP_LIGHT_BLOCK 368
+/* Offsets in an XSAVE image: MXCSR and xmm0 in the legacy region, the
+ * header's XSTATE_BV and XCOMP_BV. */
+#define XSAVE_MXCSR 24
+#define XSAVE_XMM0 160
+#define XSAVE_HDR_XSTATE 512
+#define XSAVE_HDR_XCOMP 520
+#define EP_FP_LIGHT_BV 376
+#define EP_FP_XCOMP 384
+#define EP_FP_KOFF 392
+/* EP_FP_LIGHT_OK: set by a light exit, cleared by every other save of the
+ * image (ep_resume, ep_fp_from_std) and by ep_fp_to_std: the CPU's x87,
+ * AVX and ZMM_Hi256 state is then known to be initial (XINUSE clear, Go
+ * touches only AVX, which vzeroupper re-initializes), so a light restore
+ * reproduces the app's state exactly. After a trap the kernel's sigreturn
+ * leaves x87 marked in use: that entry takes the XRSTOR, which clears it. */
+#define EP_FP_LIGHT_OK 400
+#define EP_SIZE 448
 
 #define EP_STATE_HOST 0
 #define EP_STATE_APP 1
@@ -101,7 +129,12 @@ struct ep_ctx {
 	uint8_t *fp_app;
 	uint64_t fp_mask;
 	uint64_t scratch;
-	uint8_t pad2[EP_SIZE - EP_SCRATCH - 8];
+	uint64_t fp_light_block;
+	uint64_t fp_light_bv;
+	uint64_t fp_xcomp;
+	uint64_t fp_koff;
+	uint64_t fp_light_ok;
+	uint8_t pad2[EP_SIZE - EP_FP_LIGHT_OK - 8];
 };
 
 struct ep_ctx *ep_ctx_new(uint32_t fp_size);

@@ -40,6 +40,11 @@ _Static_assert(offsetof(struct ep_ctx, fast_calls) == EP_FAST_CALLS, "fast_calls
 _Static_assert(offsetof(struct ep_ctx, fp_app) == EP_FP_APP, "fp_app");
 _Static_assert(offsetof(struct ep_ctx, fp_mask) == EP_FP_MASK, "fp_mask");
 _Static_assert(offsetof(struct ep_ctx, scratch) == EP_SCRATCH, "scratch");
+_Static_assert(offsetof(struct ep_ctx, fp_light_block) == EP_FP_LIGHT_BLOCK, "fp_light_block");
+_Static_assert(offsetof(struct ep_ctx, fp_light_bv) == EP_FP_LIGHT_BV, "fp_light_bv");
+_Static_assert(offsetof(struct ep_ctx, fp_xcomp) == EP_FP_XCOMP, "fp_xcomp");
+_Static_assert(offsetof(struct ep_ctx, fp_koff) == EP_FP_KOFF, "fp_koff");
+_Static_assert(offsetof(struct ep_ctx, fp_light_ok) == EP_FP_LIGHT_OK, "fp_light_ok");
 
 /* The components Go code running on an app thread between two crossings
  * can change: x87 (fninit), SSE, the upper halves of ymm0-15 and zmm0-15
@@ -56,6 +61,58 @@ static uint64_t xcr0(void) {
 	uint32_t lo, hi;
 	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 	return (uint64_t)hi << 32 | lo;
+}
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+#define XFEATURE_X87 (1u << 0)
+#define XFEATURE_SSE (1u << 1)
+#define XFEATURE_AVX (1u << 2)
+#define XFEATURE_OPMASK (1u << 5)
+#define XFEATURE_ZMM_HI256 (1u << 6)
+
+/* Sets up the light crossing of a context (see EP_FP_LIGHT_BLOCK in ctx.h)
+ * from what CPUID reports: XGETBV with ECX=1 (leaf 0xD.1 EAX bit 2), AVX
+ * (vzeroupper re-initializes the upper halves Go may have used), and with
+ * AVX-512 the 64-bit opmask moves (AVX512BW) and the opmask component's
+ * offset in the compacted layout of the hot components (leaf 0xD.i: size
+ * in EAX, 64-byte alignment in ECX bit 1). */
+static void light_setup(struct ep_ctx *c) {
+	uint32_t r[4];
+	c->fp_light_block = ~0ull;
+	c->fp_xcomp = (1ull << 63) | c->fp_mask;
+	c->fp_koff = 0;
+	if (!(c->fp_mask & XFEATURE_AVX) || !(c->fp_mask & XFEATURE_SSE))
+		return;
+	cpuid(0, 0, r);
+	if (r[0] < 0xd)
+		return;
+	cpuid(0xd, 1, r);
+	if (!(r[0] & (1u << 2)) || !(r[0] & (1u << 1))) /* XGETBV ECX=1, XSAVEC */
+		return;
+	c->fp_light_bv = XFEATURE_SSE;
+	if (c->fp_mask & XFEATURE_OPMASK) {
+		cpuid(7, 0, r);
+		if (!(r[1] & (1u << 30))) /* AVX512BW: kmovq */
+			return;
+		uint64_t off = 576;
+		for (int i = 2; i < 63; i++) {
+			if (!(c->fp_mask & (1ull << i)))
+				continue;
+			cpuid(0xd, i, r);
+			if (r[2] & 2)
+				off = (off + 63) & ~63ull;
+			if (i == 5) {
+				c->fp_koff = off;
+				break;
+			}
+			off += r[0];
+		}
+		c->fp_light_bv |= XFEATURE_OPMASK;
+	}
+	c->fp_light_block = c->fp_mask & (XFEATURE_X87 | XFEATURE_AVX | XFEATURE_ZMM_HI256);
 }
 _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
 
@@ -237,6 +294,7 @@ struct ep_ctx *ep_ctx_new(uint32_t fp_size) {
 	memset(c->fp_app, 0, fp_size);
 	c->self = c;
 	c->fp_mask = xcr0() & FP_HOT_COMPONENTS;
+	light_setup(c);
 	c->regs.eflags = 0x202;
 	/* A valid initial xsave image: every component in its init state, MXCSR default. */
 	uint32_t mxcsr = 0x1f80;
@@ -266,12 +324,23 @@ uint64_t ep_text_start(void) { return (uint64_t)ep_text_begin; }
 uint64_t ep_text_end(void) { return (uint64_t)ep_text_finish; }
 uint64_t ep_fast_entry_addr(void) { return (uint64_t)ep_fast_entry; }
 
+/* Drops an x87 state in its initial configuration from an XSAVE image (as
+ * ep_resume does): the next XRSTOR initializes it and XINUSE reports it
+ * unused, so that crossings can take the light path. */
+static void drop_initial_x87(uint8_t *img) {
+	uint64_t w[3];
+	memcpy(w, img, sizeof(w));
+	if (w[0] == 0x37f && w[1] == 0 && w[2] == 0)
+		img[XSAVE_HDR_XSTATE] &= ~XFEATURE_X87;
+}
+
 /* The app's extended state in the standard (non-compacted) XSAVE format, as
  * signal frames carry it. The host's MXCSR and x87 control word survive. */
 void ep_fp_to_std(struct ep_ctx *c, void *dst) {
 	uint32_t mxcsr;
 	uint16_t fcw;
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
+	c->fp_light_ok = 0; /* fninit below marks x87 in use */
 	/* The hot components from the buffer; the others are still live. */
 	__asm__ volatile("xrstor64 (%0)" ::"r"(c->fp_app), "a"((uint32_t)c->fp_mask), "d"(0) : "memory");
 	__asm__ volatile("xsave64 (%0)" ::"r"(dst), "a"(-1), "d"(-1) : "memory");
@@ -284,9 +353,11 @@ void ep_fp_from_std(struct ep_ctx *c, const void *src) {
 	uint32_t mxcsr;
 	uint16_t fcw;
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
+	c->fp_light_ok = 0;
 	__asm__ volatile("xrstor64 (%0)" ::"r"(src), "a"(-1), "d"(-1) : "memory");
 	__asm__ volatile("xsavec64 (%0)" ::"r"(c->fp_app), "a"(-1), "d"(-1) : "memory");
 	__asm__ volatile("vzeroupper; fninit; ldmxcsr %0; fldcw %1" ::"m"(mxcsr), "m"(fcw));
+	drop_initial_x87(c->fp_app);
 }
 
 /* Atomically replaces the 8 (or 16) aligned bytes at addr if they still

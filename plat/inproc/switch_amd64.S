@@ -35,11 +35,69 @@ ep_enter:
 	stmxcsr EP_HOST_MXCSR(%r12)
 	fnstcw EP_HOST_FCW(%r12)
 	wrgsbase %r12
+	/* The app's extended state: the light restore when the image holds
+	 * only SSE (and the opmask registers) in the hot components' layout,
+	 * else XRSTOR. See EP_FP_LIGHT_BLOCK in ctx.h. */
 	movq EP_FP_APP(%r12), %rcx
-	movl EP_FP_MASK(%r12), %eax
+	cmpq $0, EP_FP_LIGHT_OK(%r12)
+	je 3f
+	movq XSAVE_HDR_XCOMP(%rcx), %rdx
+	cmpq EP_FP_XCOMP(%r12), %rdx
+	jne 3f
+	movq XSAVE_HDR_XSTATE(%rcx), %rax
+	testq EP_FP_LIGHT_BLOCK(%r12), %rax
+	jnz 3f
+	testl $2, %eax
+	jz 3f
+	/* Go may have used the upper halves of ymm/zmm0-15: the app's are in
+	 * their initial state (zero). x87 is the app's own: Go never uses it. */
+	vzeroupper
+	ldmxcsr XSAVE_MXCSR(%rcx)
+	vmovaps 160(%rcx), %xmm0
+	vmovaps 176(%rcx), %xmm1
+	vmovaps 192(%rcx), %xmm2
+	vmovaps 208(%rcx), %xmm3
+	vmovaps 224(%rcx), %xmm4
+	vmovaps 240(%rcx), %xmm5
+	vmovaps 256(%rcx), %xmm6
+	vmovaps 272(%rcx), %xmm7
+	vmovaps 288(%rcx), %xmm8
+	vmovaps 304(%rcx), %xmm9
+	vmovaps 320(%rcx), %xmm10
+	vmovaps 336(%rcx), %xmm11
+	vmovaps 352(%rcx), %xmm12
+	vmovaps 368(%rcx), %xmm13
+	vmovaps 384(%rcx), %xmm14
+	vmovaps 400(%rcx), %xmm15
+	movq EP_FP_KOFF(%r12), %rdx
+	testq %rdx, %rdx
+	jz 4f
+	addq %rcx, %rdx
+	testl $0x20, %eax
+	jz 5f
+	kmovq 0(%rdx), %k0
+	kmovq 8(%rdx), %k1
+	kmovq 16(%rdx), %k2
+	kmovq 24(%rdx), %k3
+	kmovq 32(%rdx), %k4
+	kmovq 40(%rdx), %k5
+	kmovq 48(%rdx), %k6
+	kmovq 56(%rdx), %k7
+	jmp 4f
+5:
+	kxorq %k0, %k0, %k0
+	kxorq %k1, %k1, %k1
+	kxorq %k2, %k2, %k2
+	kxorq %k3, %k3, %k3
+	kxorq %k4, %k4, %k4
+	kxorq %k5, %k5, %k5
+	kxorq %k6, %k6, %k6
+	kxorq %k7, %k7, %k7
+	jmp 4f
+3:	movl EP_FP_MASK(%r12), %eax
 	xorl %edx, %edx
 	xrstor64 (%rcx)
-	movq $EP_STATE_APP, EP_STATE(%r12)
+4:	movq $EP_STATE_APP, EP_STATE(%r12)
 	movb $1, EP_SELECTOR(%r12)
 	movq EP_REGS+R_FS_BASE(%r12), %rax
 	wrfsbase %rax
@@ -78,6 +136,22 @@ ep_resume:
 	movl EP_FP_MASK(%r12), %eax
 	xorl %edx, %edx
 	xsavec64 (%rcx)
+	movq $0, EP_FP_LIGHT_OK(%r12)
+	/* An x87 state in its initial configuration (FCW 0x37f; status, tags,
+	 * last opcode and pointers zero) leaves the image: the next XRSTOR
+	 * initializes it, and XINUSE reports x87 unused again, which lets the
+	 * next crossings take the light path. (A signal's delivery and
+	 * sigreturn mark x87 in use although the app never touched it.) */
+	testb $1, XSAVE_HDR_XSTATE(%rcx)
+	jz 6f
+	cmpq $0x37f, 0(%rcx)
+	jne 6f
+	cmpq $0, 8(%rcx)
+	jne 6f
+	cmpq $0, 16(%rcx)
+	jne 6f
+	andb $0xfe, XSAVE_HDR_XSTATE(%rcx)
+6:
 	/* fall through into the common exit */
 ep_host_exit:
 	vzeroupper
@@ -164,7 +238,53 @@ ep_fast_entry:
 	movq $EP_STATE_HOST, %gs:EP_STATE
 	movq $EP_EVENT_FAST, %gs:EP_EVENT
 	incq %gs:EP_FAST_CALLS
-	jmp ep_resume
+	/* The light save when the app's x87, AVX and ZMM_Hi256 state is in
+	 * its initial configuration (XINUSE), else XSAVEC in ep_resume. */
+	movq %gs:EP_SELF, %r12
+	movq EP_FP_LIGHT_BLOCK(%r12), %rsi
+	cmpq $-1, %rsi
+	je ep_resume
+	movl $1, %ecx
+	xgetbv
+	testq %rsi, %rax
+	jnz ep_resume
+	movq EP_FP_APP(%r12), %rcx
+	vmovaps %xmm0, 160(%rcx)
+	vmovaps %xmm1, 176(%rcx)
+	vmovaps %xmm2, 192(%rcx)
+	vmovaps %xmm3, 208(%rcx)
+	vmovaps %xmm4, 224(%rcx)
+	vmovaps %xmm5, 240(%rcx)
+	vmovaps %xmm6, 256(%rcx)
+	vmovaps %xmm7, 272(%rcx)
+	vmovaps %xmm8, 288(%rcx)
+	vmovaps %xmm9, 304(%rcx)
+	vmovaps %xmm10, 320(%rcx)
+	vmovaps %xmm11, 336(%rcx)
+	vmovaps %xmm12, 352(%rcx)
+	vmovaps %xmm13, 368(%rcx)
+	vmovaps %xmm14, 384(%rcx)
+	vmovaps %xmm15, 400(%rcx)
+	stmxcsr XSAVE_MXCSR(%rcx)
+	movq EP_FP_KOFF(%r12), %rdx
+	testq %rdx, %rdx
+	jz 1f
+	addq %rcx, %rdx
+	kmovq %k0, 0(%rdx)
+	kmovq %k1, 8(%rdx)
+	kmovq %k2, 16(%rdx)
+	kmovq %k3, 24(%rdx)
+	kmovq %k4, 32(%rdx)
+	kmovq %k5, 40(%rdx)
+	kmovq %k6, 48(%rdx)
+	kmovq %k7, 56(%rdx)
+1:	incq EP_KICKS(%r12)
+	movq EP_FP_LIGHT_BV(%r12), %rax
+	movq %rax, XSAVE_HDR_XSTATE(%rcx)
+	movq EP_FP_XCOMP(%r12), %rax
+	movq %rax, XSAVE_HDR_XCOMP(%rcx)
+	movq $1, EP_FP_LIGHT_OK(%r12)
+	jmp ep_host_exit
 	.globl ep_fast_end
 	.hidden ep_fast_end
 ep_fast_end:

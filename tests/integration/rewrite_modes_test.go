@@ -49,6 +49,7 @@ func modePrograms() []modeProgram {
 		{name: "sig_siginfo", build: cModeProgram("sig_siginfo.c", "-pthread")},
 		{name: "sig_restart", build: cModeProgram("sig_restart.c", "-pthread")},
 		{name: "sig_avx", build: cModeProgram("sig_avx.c", "-pthread", "-mavx2")},
+		{name: "fp_syscall", build: cModeProgram("fp_syscall.c", "-pthread")},
 		{name: "fs_ops", build: func(t *testing.T) (string, []string, []string) {
 			bin, _, _ := cModeProgram("fs_ops.c")(t)
 			return bin, []string{filepath.Join(t.TempDir(), "work")}, []string{appScratch("work")}

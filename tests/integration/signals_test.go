@@ -19,6 +19,7 @@ func signalPrograms() []cProgram {
 		{source: "sig_alarm.c"},
 		{source: "time_clocks.c"},
 		{source: "sig_avx.c", flags: []string{"-mavx2"}},
+		{source: "fp_syscall.c"},
 		{source: "sig_chld_info.c"},
 		{source: "sig_async.c"},
 	}
@@ -27,7 +28,8 @@ func signalPrograms() []cProgram {
 // TestSignals compares the signal programs (siginfo fields, SA_RESTART,
 // sigaltstack overflow, SIGSEGV with siglongjmp, sigsuspend/sigtimedwait,
 // thread-directed signals, alarm/setitimer/POSIX timers, AVX state across
-// handlers, abort() in a thread, ucontext edits, SIGPIPE, a fault
+// handlers, vector, opmask, x87 and MXCSR state across fast-path
+// syscalls with signals arriving, abort() in a thread, ucontext edits, SIGPIPE, a fault
 // with its signal blocked, clocks and sleeps, SIGIO of O_ASYNC pipes and
 // sockets) with their native runs in every static variant.
 func TestSignals(t *testing.T) {

@@ -39,14 +39,22 @@ func main() {
 	mux.HandleFunc("/data", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) })
 	mux.HandleFunc("/peer", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, r.RemoteAddr) })
+	// Serve returns as soon as Shutdown closes the listener; main waits
+	// for Shutdown itself, which returns once /quit's response is out
+	// (exiting before raced the response: the client read EOF).
+	shutDown := make(chan struct{})
 	mux.HandleFunc("/quit", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "bye")
-		go srv.Shutdown(context.Background())
+		go func() {
+			srv.Shutdown(context.Background())
+			close(shutDown)
+		}()
 	})
 	srv.Handler = mux
 	if err := srv.Serve(l); err != http.ErrServerClosed {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	<-shutDown
 	fmt.Println("done")
 }
