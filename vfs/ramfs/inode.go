@@ -4,6 +4,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elfloader/elfloader/vfs"
@@ -24,10 +25,13 @@ type Inode struct {
 	nlink               uint64
 	rdev                uint64
 	atime, mtime, ctime unix.Timespec
-	// atimeFreshUntil is when, on monoBase's clock, an atime that relatime
-	// set stops being less than a day old; 0 when atime was set otherwise.
-	atimeFreshUntil time.Duration
-	xattrs          map[string][]byte
+	// atimeFresh is set while an atime that relatime set is less than a
+	// day old: atimeTimer, armed at that update, clears it a day later,
+	// so that a read of a fresh file reads no clock. Cleared as well when
+	// atime is set otherwise.
+	atimeFresh atomic.Bool
+	atimeTimer *time.Timer
+	xattrs     map[string][]byte
 
 	// directories (guarded by fs.mu)
 	entries map[string]*entry
@@ -135,7 +139,7 @@ func (n *Inode) SetAttr(a vfs.SetAttr) error {
 	}
 	if a.Mask&vfs.AttrAtime != 0 {
 		n.atime = a.Atime
-		n.atimeFreshUntil = 0
+		n.atimeFresh.Store(false)
 	}
 	if a.Mask&vfs.AttrMtime != 0 {
 		n.mtime = a.Mtime
