@@ -34,6 +34,7 @@ func (n *node) prepareEntryLocked(name string) (vfs.Inode, bool, error) {
 func (n *node) Create(name string, mode uint32, rdev uint64, cred vfs.Cred) (vfs.Inode, error) {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
+	defer n.forgetLocked(name)
 	pu, _, err := n.prepareEntryLocked(name)
 	if err != nil {
 		return nil, err
@@ -49,6 +50,7 @@ func (n *node) Create(name string, mode uint32, rdev uint64, cred vfs.Cred) (vfs
 func (n *node) Mkdir(name string, mode uint32, cred vfs.Cred) (vfs.Inode, error) {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
+	defer n.forgetLocked(name)
 	pu, hadWhiteout, err := n.prepareEntryLocked(name)
 	if err != nil {
 		return nil, err
@@ -77,6 +79,7 @@ func setOpaque(u vfs.Inode) error {
 func (n *node) Symlink(name, target string, cred vfs.Cred) (vfs.Inode, error) {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
+	defer n.forgetLocked(name)
 	pu, _, err := n.prepareEntryLocked(name)
 	if err != nil {
 		return nil, err
@@ -96,6 +99,7 @@ func (n *node) Link(name string, target vfs.Inode) error {
 	}
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
+	defer n.forgetLocked(name)
 	tu, err := t.copyUpLocked(-1)
 	if err != nil {
 		return err
@@ -117,6 +121,7 @@ func whiteoutLocked(pu vfs.Inode, name string) error {
 func (n *node) Unlink(name string) error {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
+	defer n.forgetLocked(name)
 	c, err := n.lookupLocked(name)
 	if err != nil {
 		return err
@@ -171,6 +176,7 @@ func clearWhiteouts(u vfs.Inode) error {
 func (n *node) Rmdir(name string) error {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
+	defer n.forgetLocked(name)
 	c, err := n.lookupLocked(name)
 	if err != nil {
 		return err
@@ -196,6 +202,8 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 	}
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
+	defer n.forgetLocked(oldName)
+	defer nd.forgetLocked(newName)
 	c, err := n.lookupLocked(oldName)
 	if err != nil {
 		return err

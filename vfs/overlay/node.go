@@ -21,6 +21,15 @@ type node struct {
 	// from nil to non-nil (copy-up).
 	upper vfs.Inode
 	lower vfs.Inode
+
+	// children caches this directory's lookups (guarded by fs.mu): a path
+	// walked again and again (a server opening the same file per request)
+	// costs no upper lookup, whiteout or opacity check and no new node per
+	// component. Every change to this directory's upper entries goes
+	// through the overlay and drops the name (forgetLocked); the lower
+	// layer can change behind the overlay's back, so a hit is checked
+	// against the lower's current answer (see cachedLocked).
+	children map[string]*node
 }
 
 // Identity implements vfs.Identifier.
@@ -134,11 +143,59 @@ func (n *node) SetAttr(a vfs.SetAttr) error {
 	return u.SetAttr(a)
 }
 
-// lookupLocked finds name in directory n across both layers.
+// lookupLocked finds name in directory n across both layers, through
+// the cache of n's children.
 func (n *node) lookupLocked(name string) (*node, error) {
 	if n.typ != unix.S_IFDIR {
 		return nil, unix.ENOTDIR
 	}
+	if c := n.cachedLocked(name); c != nil {
+		return c, nil
+	}
+	c, err := n.lookupLayersLocked(name)
+	if err != nil {
+		return nil, err
+	}
+	if n.children == nil || len(n.children) >= maxCachedChildren {
+		n.children = map[string]*node{}
+	}
+	n.children[name] = c
+	return c, nil
+}
+
+// maxCachedChildren bounds a directory's lookup cache.
+const maxCachedChildren = 4096
+
+// cachedLocked returns the cached child name while it is still what a
+// lookup would find. The upper side is current (the overlay makes every
+// change to it); a child with a lower inode is current while the lower
+// still answers the same inode (hostfs keeps its lookups for a second,
+// then answers a new inode, which rebuilds the child once). A child
+// without a lower is current when it is not a directory: a lookup would
+// not consult the lower for it. An upper-only directory always looks
+// again (the lower may have gained an entry to merge with).
+func (n *node) cachedLocked(name string) *node {
+	c, ok := n.children[name]
+	if !ok {
+		return nil
+	}
+	switch {
+	case c.lower != nil:
+		if lo, err := n.lower.Lookup(name); err == nil && lo == c.lower {
+			return c
+		}
+	case c.typ != unix.S_IFDIR:
+		return c
+	}
+	delete(n.children, name)
+	return nil
+}
+
+// forgetLocked drops name from the lookup cache: its upper entry changes.
+func (n *node) forgetLocked(name string) { delete(n.children, name) }
+
+// lookupLayersLocked finds name in directory n across both layers.
+func (n *node) lookupLayersLocked(name string) (*node, error) {
 	var up, lo vfs.Inode
 	if u := n.upperLocked(); u != nil {
 		c, err := u.Lookup(name)

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/hostfs"
@@ -265,5 +266,93 @@ func TestStatfs(t *testing.T) {
 	}
 	if st.Bfree == 0 || st.Bavail != st.Bfree {
 		t.Errorf("free %d, available %d: want the upper's free space", st.Bfree, st.Bavail)
+	}
+}
+
+// TestLookupCacheFollowsLowerChanges: a path walked again hits the
+// overlay's lookup cache, which still shows what the host changes in the
+// lower layer (after hostfs's LookupTTL), and what the app changes
+// through the overlay at once.
+func TestLookupCacheFollowsLowerChanges(t *testing.T) {
+	dir := lowerTree(t)
+	ctx := newOverlay(t, dir)
+	r := ctx.Root
+	for range 3 {
+		if got, err := read(t, ctx, "/etc/conf.d/a"); err != nil || got != "a" {
+			t.Fatalf("read /etc/conf.d/a = %q, %v", got, err)
+		}
+	}
+	// The host replaces a file and removes another behind the overlay.
+	must(t, os.Remove(filepath.Join(dir, "etc/conf.d/a")))
+	must(t, os.WriteFile(filepath.Join(dir, "etc/conf.d/a"), []byte("host's new a"), 0o600))
+	must(t, os.Remove(filepath.Join(dir, "etc/conf.d/b")))
+	time.Sleep(hostfs.LookupTTL + 100*time.Millisecond)
+	if got, err := read(t, ctx, "/etc/conf.d/a"); err != nil || got != "host's new a" {
+		t.Errorf("after the host replaced it: %q, %v", got, err)
+	}
+	if _, err := read(t, ctx, "/etc/conf.d/b"); !errors.Is(err, unix.ENOENT) {
+		t.Errorf("after the host removed it: %v, want ENOENT", err)
+	}
+	// Changes through the overlay show at once.
+	must(t, vfs.UnlinkAt(ctx, r, "/etc/conf.d/a", 0))
+	if _, err := read(t, ctx, "/etc/conf.d/a"); !errors.Is(err, unix.ENOENT) {
+		t.Errorf("after unlink: %v, want ENOENT", err)
+	}
+	write(t, ctx, "/etc/conf.d/a", unix.O_CREAT|unix.O_EXCL, "app's a")
+	if got, err := read(t, ctx, "/etc/conf.d/a"); err != nil || got != "app's a" {
+		t.Errorf("after create: %q, %v", got, err)
+	}
+	must(t, vfs.RenameAt(ctx, r, "/etc/conf.d/a", r, "/etc/moved", 0))
+	if got, err := read(t, ctx, "/etc/moved"); err != nil || got != "app's a" {
+		t.Errorf("after rename: %q, %v", got, err)
+	}
+	if _, err := read(t, ctx, "/etc/conf.d/a"); !errors.Is(err, unix.ENOENT) {
+		t.Errorf("old name after rename: %v, want ENOENT", err)
+	}
+	// A directory the app made, then the host made in the lower too:
+	// the two merge, as a fresh lookup would show them.
+	must(t, vfs.MkdirAt(ctx, r, "/newdir", 0o755))
+	write(t, ctx, "/newdir/app", unix.O_CREAT, "")
+	if got := list(t, ctx, "/newdir"); strings.Join(got, " ") != "app" {
+		t.Errorf("new upper directory lists %v", got)
+	}
+	must(t, os.MkdirAll(filepath.Join(dir, "newdir"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "newdir/host"), nil, 0o644))
+	time.Sleep(hostfs.LookupTTL + 100*time.Millisecond)
+	if got := list(t, ctx, "/newdir"); strings.Join(got, " ") != "app host" {
+		t.Errorf("merged directory lists %v, want app host", got)
+	}
+}
+
+// BenchmarkOpenLowerFile opens and closes a lower file three directories
+// deep, as a server opening the file it serves per request does.
+func BenchmarkOpenLowerFile(b *testing.B) {
+	dir := b.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "srv/www/site"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "srv/www/site/index.html"), []byte("page"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	lower, err := hostfs.New(dir, hostfs.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ov, err := overlay.New(lower, overlay.Options{Dev: 42})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := vfs.New(ov, vfs.MountOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := v.NewContext()
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := vfs.OpenAt(ctx, ctx.Root, "/srv/www/site/index.html", vfs.OpenHow{Flags: unix.O_RDONLY})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.DecRef()
 	}
 }
