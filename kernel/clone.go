@@ -214,7 +214,7 @@ func (t *Task) robustDied(addr uint64) {
 		}
 		if swapped {
 			if old&linux.FUTEX_WAITERS != 0 {
-				ft.wakeLocked(t.futexKey(addr, false), 1, linux.FUTEX_BITSET_MATCH_ANY)
+				ft.wakeAnyLocked(t, addr, false, 1, linux.FUTEX_BITSET_MATCH_ANY)
 			}
 			return
 		}

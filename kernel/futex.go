@@ -198,6 +198,11 @@ func (ft *FutexTable) Wait(t *Task, addr uint64, private bool, val, bitset uint3
 	if err != nil {
 		return err
 	}
+	if bitset == linux.FUTEX_BITSET_MATCH_ANY && t.hostFutexKey(addr, private) {
+		if served, err := ft.hostWait(t, addr, val, deadline); served {
+			return err
+		}
+	}
 	ft.mu.Lock()
 	cur, err := p.load()
 	if err != nil || cur != val {
@@ -235,7 +240,18 @@ func (ft *FutexTable) Wake(t *Task, addr uint64, private bool, n int, bitset uin
 	}
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	return ft.wakeLocked(t.futexKey(addr, private), n, bitset)
+	return ft.wakeAnyLocked(t, addr, private, n, bitset)
+}
+
+// wakeAnyLocked wakes up to n waiters of the futex at addr whose bitset
+// matches: the table's first, then host waiters (futex_host.go), which
+// wait for any bit.
+func (ft *FutexTable) wakeAnyLocked(t *Task, addr uint64, private bool, n int, bitset uint32) int {
+	woken := ft.wakeLocked(t.futexKey(addr, private), n, bitset)
+	if woken < n && t.hostWakeable(addr, private) {
+		woken += hostFutexWake(addr, n-woken)
+	}
+	return woken
 }
 
 // Requeue implements FUTEX_REQUEUE and (with cmp) FUTEX_CMP_REQUEUE.
@@ -269,6 +285,16 @@ func (ft *FutexTable) Requeue(t *Task, addr, addr2 uint64, private bool, nwake, 
 		w.key = key2
 		ft.enqueue(w)
 		moved++
+	}
+	// Host waiters (futex_host.go) are requeued by the host; into a word
+	// the host does not serve they cannot go, and are woken instead (a
+	// spurious wake-up, which futex callers handle).
+	if t.hostWakeable(addr, private) {
+		if t.hostWakeable(addr2, private) {
+			return woken + moved + hostFutexRequeue(addr, addr2, nwake-woken, nrequeue-moved, cmp), nil
+		}
+		woken += hostFutexWake(addr, nwake-woken)
+		moved += hostFutexWake(addr, nrequeue-moved)
 	}
 	return woken + moved, nil
 }
@@ -316,7 +342,7 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, private bool, n, n2 in
 			break
 		}
 	}
-	woken := ft.wakeLocked(t.futexKey(addr, private), n, linux.FUTEX_BITSET_MATCH_ANY)
+	woken := ft.wakeAnyLocked(t, addr, private, n, linux.FUTEX_BITSET_MATCH_ANY)
 	so, sa := int32(old), int32(cmparg)
 	var hit bool
 	switch cmp {
@@ -336,7 +362,7 @@ func (ft *FutexTable) WakeOp(t *Task, addr, addr2 uint64, private bool, n, n2 in
 		return 0, unix.ENOSYS
 	}
 	if hit {
-		woken += ft.wakeLocked(t.futexKey(addr2, private), n2, linux.FUTEX_BITSET_MATCH_ANY)
+		woken += ft.wakeAnyLocked(t, addr2, private, n2, linux.FUTEX_BITSET_MATCH_ANY)
 	}
 	return woken, nil
 }

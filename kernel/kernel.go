@@ -81,6 +81,7 @@ type Config struct {
 type Kernel struct {
 	cfg       Config
 	funcs     funcTableCache // the objects' function tables, for every process
+	futexHost hostFutexState // whether host futex waits work (futex_host.go)
 	bootTime  time.Time
 	mu        sync.Mutex
 	nextPID   int

@@ -209,6 +209,7 @@ func (t *Task) notify() {
 	default:
 	}
 	t.signalWake()
+	t.interruptHostWait()
 	if t.inApp.Load() && t.ctx != nil {
 		t.k.cfg.Platform.Kick(t.ctx)
 	}

@@ -44,6 +44,8 @@ type Task struct {
 	started       chan struct{}
 	sig           signalState
 	interrupt     chan struct{}
+	futexIntr     atomic.Uint32 // raised by notify during a host futex wait (futex_host.go)
+	futexWaiting  atomic.Bool   // the task is in a host futex wait
 	inApp         atomic.Bool
 	personality   atomic.Uint32 // personality(2), personality.go
 	debugStop     atomic.Bool   // a debugger asked the task to stop (debug.go)
