@@ -322,7 +322,9 @@ func PathOf(ctx *Context, loc Location) (string, error) {
 
 // pathOfLocked is PathOf with treeMu held.
 func pathOfLocked(ctx *Context, loc Location) (string, error) {
-	var parts []string
+	var stack [16]string // most paths: no growing (it was most of an open's PathOf)
+	parts := stack[:0]
+	size := 0
 	dead := false
 	cur := loc
 	reachable := true
@@ -339,6 +341,7 @@ func pathOfLocked(ctx *Context, loc Location) (string, error) {
 			dead = true
 		}
 		parts = append(parts, cur.Dentry.name)
+		size += 1 + len(cur.Dentry.name)
 		if cur.Dentry.parent == nil {
 			reachable = false
 			break
@@ -346,6 +349,7 @@ func pathOfLocked(ctx *Context, loc Location) (string, error) {
 		cur = Location{Mount: cur.Mount, Dentry: cur.Dentry.parent}
 	}
 	var b strings.Builder
+	b.Grow(len(unreachablePrefix) + size + 1)
 	if !reachable {
 		b.WriteString(unreachablePrefix)
 	}
