@@ -35,7 +35,7 @@ var errBadEHFrame = errors.New("malformed .eh_frame")
 // ehFrameFuncs returns the extents of the FDEs in an .eh_frame section
 // whose contents data are loaded at link-time address addr.
 func ehFrameFuncs(data []byte, addr uint64) ([]Func, error) {
-	cies := map[uint64]byte{} // CIE offset -> FDE pointer encoding
+	cies := map[uint64]byte{}            // CIE offset -> FDE pointer encoding
 	out := make([]Func, 0, len(data)/40) // FDEs average ~40 bytes
 	for off := uint64(0); off+4 <= uint64(len(data)); {
 		length := uint64(binary.LittleEndian.Uint32(data[off:]))
