@@ -29,8 +29,9 @@ import (
 // isolated platform and futexes in shared memory stay in the FutexTable;
 // wakes try both (the table's waiters first).
 
-// hostFutexState is whether futex_waitv works on this host: 0 unknown,
-// 1 yes, -1 no (older than Linux 5.16, or refused).
+// hostFutexState is whether host futex waits are used: 0 until the host
+// refuses futex_waitv (ENOSYS before Linux 5.16; EPERM or EINVAL from a
+// filter), then hostFutexNever for good.
 type hostFutexState struct{ state atomic.Int32 }
 
 // futexWaitv is struct futex_waitv.
