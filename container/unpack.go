@@ -105,37 +105,38 @@ type lazyContent interface {
 // when the app first opens it (an indexed image's file, decompressed
 // then). The root must be a ramfs.
 func (s *VFSSink) LazyFile(hdr images.Header, load func() (io.Reader, error)) error {
-	p := guestPath(hdr.Path)
-	f, err := s.create(p, hdr)
-	if err != nil {
-		return err
-	}
-	defer f.DecRef()
-	lc, ok := f.Location().Inode().(lazyContent)
-	if !ok {
-		return fmt.Errorf("%s: the root filesystem cannot load files on demand", p)
-	}
-	if err := lc.SetLazyContent(hdr.Size, load); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	return s.attrs(p, hdr, true)
+	return s.fileWith(hdr, func(in vfs.Inode) error {
+		lc, ok := in.(lazyContent)
+		if !ok {
+			return errors.New("the root filesystem cannot load files on demand")
+		}
+		return lc.SetLazyContent(hdr.Size, load)
+	})
 }
 
 // ExtentFile makes the regular file of hdr with content that is a range
 // of a host file, which open returns on the app's first open of it (an
 // image's stored file, mapped from the image). The root must be a ramfs.
 func (s *VFSSink) ExtentFile(hdr images.Header, open func() (ramfs.Extent, error)) error {
+	return s.fileWith(hdr, func(in vfs.Inode) error {
+		n, ok := in.(*ramfs.Inode)
+		if !ok {
+			return errors.New("the root filesystem cannot hold files mapped from the image")
+		}
+		return n.SetExtentContent(hdr.Size, open)
+	})
+}
+
+// fileWith makes the regular file of hdr, lets set give its inode its
+// content, then applies hdr's attributes.
+func (s *VFSSink) fileWith(hdr images.Header, set func(in vfs.Inode) error) error {
 	p := guestPath(hdr.Path)
 	f, err := s.create(p, hdr)
 	if err != nil {
 		return err
 	}
 	defer f.DecRef()
-	n, ok := f.Location().Inode().(*ramfs.Inode)
-	if !ok {
-		return fmt.Errorf("%s: the root filesystem cannot hold files mapped from the image", p)
-	}
-	if err := n.SetExtentContent(hdr.Size, open); err != nil {
+	if err := set(f.Location().Inode()); err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	return s.attrs(p, hdr, true)

@@ -19,7 +19,7 @@ type Func struct{ Start, Size uint64 }
 // .dynsym, its call-frame information (.eh_frame) and Go's function table.
 func Functions(r io.ReaderAt) ([]Func, error) {
 	out, err := readFunctions(r)
-	slices.SortFunc(out, func(a, b Func) int { return cmp.Compare(a.Start, b.Start) })
+	sortFuncs(out)
 	return out, err
 }
 
@@ -59,7 +59,7 @@ func (t *FuncTable) Containing(addr uint64) (Func, bool) {
 	defer t.mu.Unlock()
 	t.lookups++
 	if !t.sorted && t.lookups > sortAfter {
-		slices.SortFunc(t.funcs, func(a, b Func) int { return cmp.Compare(a.Start, b.Start) })
+		sortFuncs(t.funcs)
 		t.sorted = true
 	}
 	if !t.sorted {
@@ -115,9 +115,7 @@ func readFunctions(r io.ReaderAt) ([]Func, error) {
 	// One extent per start (an exported alias and its FDE coincide; the
 	// larger wins): the lookup's binary search needs starts that do not
 	// repeat.
-	if len(out) > 0 {
-		sortFuncs(out)
-	}
+	sortFuncs(out)
 	return slices.CompactFunc(out, func(a, b Func) bool { return a.Start == b.Start }), nil
 }
 
@@ -128,6 +126,9 @@ func readFunctions(r io.ReaderAt) ([]Func, error) {
 // them out of order) took 0.4–0.9 ms with a comparison sort, on the first
 // trap of its code.
 func sortFuncs(fs []Func) {
+	if len(fs) < 2 {
+		return
+	}
 	var top uint64
 	for _, f := range fs {
 		top |= f.Start

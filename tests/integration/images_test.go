@@ -350,7 +350,9 @@ func TestImageDirectory(t *testing.T) {
 }
 
 // TestImagePython packs python3 with --binary (its standard library is
-// added automatically) and runs a script that imports json.
+// added automatically; the program, ld.so and its libraries are stored
+// files, mapped from the image at boot) and runs scripts that import json,
+// zlib and the extension modules of lib-dynload.
 func TestImagePython(t *testing.T) {
 	skipUnlessDynamic(t)
 	const python = "/usr/bin/python3"
@@ -359,12 +361,20 @@ func TestImagePython(t *testing.T) {
 	}
 	img := filepath.Join(t.TempDir(), "py.img")
 	mustPack(t, "--binary", python, "-o", img, "--compression", "fastest")
+	checkStored(t, img)
+	runImageLikeNative(t, img, python, "import json, zlib; print(1, json.dumps([zlib.crc32(b'x')]))")
 	// The extension modules of lib-dynload load their libraries at import
 	// (libsqlite3, libssl, libffi, liblzma, libbz2): pack follows them.
-	const script = `import sqlite3, ssl, ctypes, lzma, bz2, json
+	runImageLikeNative(t, img, python, `import sqlite3, ssl, ctypes, lzma, bz2, json
 print(sqlite3.connect(":memory:").execute("select 6*7").fetchone()[0])
 print(lzma.decompress(lzma.compress(b"lzma")), bz2.decompress(bz2.compress(b"bz2")))
-print(ctypes.sizeof(ctypes.c_long), ssl.OPENSSL_VERSION.split()[0], json.dumps({"a": [1]}))`
+print(ctypes.sizeof(ctypes.c_long), ssl.OPENSSL_VERSION.split()[0], json.dumps({"a": [1]}))`)
+}
+
+// runImageLikeNative runs python -c script natively and from the image
+// and wants the same output and a clean exit.
+func runImageLikeNative(t *testing.T, img, python, script string) {
+	t.Helper()
 	native, err := exec.Command(python, "-c", script).Output()
 	if err != nil {
 		t.Fatalf("native python3: %v", err)

@@ -80,30 +80,6 @@ func TestImageMapBusybox(t *testing.T) {
 	}
 }
 
-// TestImageMapPython packs the dynamic python3 (the program, ld.so and its
-// libraries are stored files; the standard library's .py files are not)
-// and runs it.
-func TestImageMapPython(t *testing.T) {
-	skipUnlessDynamic(t)
-	const python = "/usr/bin/python3"
-	if _, err := os.Stat(python); err != nil {
-		t.Skipf("%s not installed", python)
-	}
-	img := filepath.Join(t.TempDir(), "py.img")
-	mustPack(t, "--binary", python, "-o", img, "--compression", "fastest")
-	checkStored(t, img)
-	const script = "import json, zlib; print(1, json.dumps([zlib.crc32(b'x')]))"
-	native, err := exec.Command(python, "-c", script).Output()
-	if err != nil {
-		t.Fatalf("native python3: %v", err)
-	}
-	res := testbin.RunElfloader(t, 2*testTimeout, testbin.EnvFlags(), []string{img, "-c", script}, nil, nil)
-	assertNoPanic(t, res.Stderr)
-	if res.Status != 0 || res.Stdout != string(native) {
-		t.Errorf("python3 image: status %d stdout %q, want %q\nstderr: %s", res.Status, res.Stdout, native, res.Stderr)
-	}
-}
-
 // TestImageMapFiles runs tests/c/imgmap.c on a stored file of an image
 // (busybox's bytes at /data/elf) and natively on a copy of the same file:
 // read, private mappings (also writable ones), a write (the file is
