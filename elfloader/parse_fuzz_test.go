@@ -72,7 +72,7 @@ func asETExec(pie []byte) []byte {
 
 // fuzzInterp is a parsed static-PIE stand-in for ld.so, so that plans with
 // an interpreter are fuzzed too.
-func fuzzInterp(f *testing.F) *Binary {
+func fuzzInterp(f testing.TB) *Binary {
 	data := synthELF(func(h *elf.Header64, ph []elf.Prog64) {
 		h.Type = uint16(elf.ET_DYN)
 		ph[phInterp].Type = uint32(elf.PT_NULL)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"debug/elf"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"slices"
 	"sort"
@@ -77,13 +76,24 @@ func (t *FuncTable) Containing(addr uint64) (Func, bool) {
 	return t.funcs[i-1], true
 }
 
-// readFunctions reads the function extents in symbol-table order.
-func readFunctions(r io.ReaderAt) ([]Func, error) {
-	fr := newFileReader(r, "")
+// NewFile opens an ELF object with debug/elf once the tables debug/elf
+// reads while opening (program and section headers, section names) are
+// known to lie inside the file: an object an app maps is app input.
+func NewFile(r io.ReaderAt) (*elf.File, error) {
+	return openELF(newFileReader(r, ""))
+}
+
+func openELF(fr *fileReader) (*elf.File, error) {
 	if err := checkHeaderTables(fr); err != nil {
 		return nil, err
 	}
-	f, err := elf.NewFile(r)
+	return elf.NewFile(fr.r)
+}
+
+// readFunctions reads the function extents in symbol-table order.
+func readFunctions(r io.ReaderAt) ([]Func, error) {
+	fr := newFileReader(r, "")
+	f, err := openELF(fr)
 	if err != nil {
 		return nil, err
 	}
@@ -171,17 +181,10 @@ func sortFuncs(fs []Func) {
 // sectionData reads a section's bytes, bounded and checked against the
 // file's size first.
 func sectionData(fr *fileReader, sec *elf.Section, what string) ([]byte, error) {
-	if sec.Size > maxTableRead {
-		return nil, fmt.Errorf("%s of %d bytes is too large", what, sec.Size)
+	if sec.Flags&elf.SHF_COMPRESSED != 0 {
+		return nil, formatErr(fr.path, ErrUnsupported, "compressed %s is not supported", what)
 	}
-	if err := fr.checkRange(sec.Offset, sec.Size, what); err != nil {
-		return nil, err
-	}
-	data := make([]byte, sec.Size)
-	if _, err := sec.ReadAt(data, 0); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("reading the %s: %w", what, err)
-	}
-	return data, nil
+	return fr.read(sec.Offset, sec.Size, what)
 }
 
 // symbolFuncs reads the function extents of a symbol table.
@@ -234,7 +237,41 @@ func checkHeaderTables(f *fileReader) error {
 	if err := checkTable(f, "program-header table (e_phoff)", phoff, phnum, max(phentsize, phdrSize)); err != nil {
 		return err
 	}
-	return checkTable(f, "section-header table (e_shoff)", shoff, shnum, max(shentsize, shdrSize))
+	if err := checkTable(f, "section-header table (e_shoff)", shoff, shnum, max(shentsize, shdrSize)); err != nil {
+		return err
+	}
+	return checkSectionNames(f, h[:], shoff, shnum, max(shentsize, shdrSize))
+}
+
+// checkSectionNames verifies that the section-name string table
+// (e_shstrndx) lies inside the file: debug/elf reads it whole while
+// opening the file, in chunks of up to 10 MB before it notices that the
+// file ends, so a size field of 2^48 costs an allocation of 10 MB.
+func checkSectionNames(f *fileReader, h []byte, shoff, shnum, shentsize uint64) error {
+	le := binary.LittleEndian
+	index := uint64(le.Uint16(h[62:]))
+	if index == uint64(elf.SHN_XINDEX) && shnum > 0 {
+		sec0, err := f.read(shoff, shdrSize, "section header 0 (e_shoff)")
+		if err != nil {
+			return err
+		}
+		index = uint64(le.Uint32(sec0[40:])) // sh_link
+	}
+	if index == 0 || index >= shnum {
+		return nil // no names, or an index debug/elf refuses itself
+	}
+	sh, err := f.read(shoff+index*shentsize, shdrSize, "section-name table header (e_shstrndx)")
+	if err != nil {
+		return err
+	}
+	if elf.SectionType(le.Uint32(sh[4:])) == elf.SHT_NOBITS {
+		return nil
+	}
+	if elf.SectionFlag(le.Uint64(sh[8:]))&elf.SHF_COMPRESSED != 0 {
+		// debug/elf would inflate it, to a size the file chooses.
+		return formatErr(f.path, ErrUnsupported, "a compressed section-name table is not supported")
+	}
+	return f.checkRange(le.Uint64(sh[24:]), le.Uint64(sh[32:]), "section-name table (e_shstrndx)")
 }
 
 // checkTable verifies that num entries of entsize bytes at off fit in the file.

@@ -75,7 +75,7 @@ func (p *Process) objectFuncs(v VMA) (*elfloader.FuncTable, uint64, bool) {
 		return nil, 0, false
 	}
 	defer r.Close()
-	f, err := elf.NewFile(r)
+	f, err := elfloader.NewFile(r)
 	if err != nil {
 		return nil, 0, false
 	}
