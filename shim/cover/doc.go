@@ -6,7 +6,8 @@
 // enforces a coverage.Profile, and the Overrides that answer chosen calls
 // with ENOSYS ("stub") or a fake success ("fake") for the explore command.
 //
-// It may depend on shim, kernel, abi/linux, coverage, golang.org/x/sys/unix
-// and the standard library (debug/elf). Nothing in the kernel or the handler
+// It may depend on shim, kernel, elfloader (its checked ELF opener),
+// abi/linux, coverage, golang.org/x/sys/unix and the standard library
+// (debug/elf). Nothing in the kernel or the handler
 // libraries depends on it; cmd/elfloader wires it in.
 package cover

@@ -5,11 +5,13 @@ import (
 	"cmp"
 	"debug/elf"
 	"encoding/binary"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/elfloader/elfloader/elfloader"
 	"github.com/elfloader/elfloader/kernel"
 )
 
@@ -81,9 +83,12 @@ func (o *elfSymbols) name(s rawSym) string {
 }
 
 // rawSymbols reads a symbol table section and its string table into o.
+// maxTable bounds the symbol and string tables read from one object.
+const maxTable = 64 << 20
+
 func (o *elfSymbols) rawSymbols(f *elf.File, typ elf.SectionType) {
 	sec := f.SectionByType(typ)
-	if sec == nil || sec.Link == 0 || int(sec.Link) >= len(f.Sections) || sec.Size > 64<<20 {
+	if sec == nil || sec.Link == 0 || int(sec.Link) >= len(f.Sections) || sec.Size > maxTable || f.Sections[sec.Link].Size > maxTable {
 		return
 	}
 	data, err := sec.Data()
@@ -154,11 +159,15 @@ func (s *Symbolizer) object(path string) *elfSymbols {
 }
 
 func readSymbols(path string) (*elfSymbols, error) {
-	f, err := elf.Open(path)
+	file, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer file.Close()
+	f, err := elfloader.NewFile(file) // the app's objects are app input
+	if err != nil {
+		return nil, err
+	}
 	obj := &elfSymbols{}
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_LOAD {
