@@ -209,6 +209,9 @@ func TestPgrpElfloaderStopped(t *testing.T) {
 	r.expect("Stopped")
 	command("jobs", "[1]+  Stopped")
 	command("fg", "cont1")
+	// As in TestPgrpJobControlPty: let the job reach sigwaitinfo after
+	// its print before ^C.
+	time.Sleep(300 * time.Millisecond)
 	r.send("\x03")
 	command("echo status $?", "status 130")
 	command("exit 7", "exit 7")
