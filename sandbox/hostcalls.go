@@ -126,7 +126,7 @@ var allowedCalls = []hostCall{
 	{unix.SYS_RESTART_SYSCALL, "the host restarting an interrupted sleep"},
 	{unix.SYS_FUTEX, "Go runtime, glibc, stubs"},
 	{unix.SYS_FUTEX_WAITV, "app futex waits served by a host wait on the app's word (kernel/futex_host.go)"},
-	{unix.SYS_SCHED_YIELD, "Go runtime"},
+	{unix.SYS_SCHED_YIELD, "Go runtime, app sched_yield (handlers)"},
 	{unix.SYS_SCHED_GETAFFINITY, "Go runtime start-up, app sched_getaffinity (handlers)"},
 	{unix.SYS_SCHED_GETSCHEDULER, "sched_getscheduler of elfloader's parent (posix/sysinfo, read-only)"},
 	{unix.SYS_SCHED_GETPARAM, "sched_getparam of elfloader's parent (posix/sysinfo, read-only)"},

@@ -143,6 +143,19 @@ func main() {
 		}
 		os.Exit(status)
 	}
+	if path := os.Getenv("ELFLOADER_BLOCKPROFILE"); path != "" {
+		// A developer aid: where elfloader's goroutines wait in Go
+		// (channels, selects, mutexes): a task's goroutine that parks
+		// costs host context switches to wake, since it is locked to its
+		// thread.
+		runtime.SetBlockProfileRate(1)
+		status := mainWithArgs(os.Args[1:], os.Stdout, os.Stderr)
+		if f, err := os.Create(path); err == nil {
+			pprof.Lookup("block").WriteTo(f, 0)
+			f.Close()
+		}
+		os.Exit(status)
+	}
 	os.Exit(mainWithArgs(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -1,7 +1,6 @@
 package sysinfo
 
 import (
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -15,13 +14,20 @@ func Register(tb *shim.Table) {
 	tb.Register(unix.SYS_UNAME, shim.Full, "the host kernel's release and version, the app's own host and domain names", sysUname)
 	tb.Register(unix.SYS_SYSINFO, shim.Full, "memory figures from the host; uptime from elfloader's start; procs is the app's task count", sysSysinfo)
 	registerAffinity(tb)
-	tb.Register(unix.SYS_SCHED_YIELD, shim.Full, "", func(t *kernel.Task, a shim.Args) (uint64, error) {
-		runtime.Gosched()
-		return 0, nil
-	})
+	tb.Register(unix.SYS_SCHED_YIELD, shim.Full, "the host's: the task's thread yields its CPU", sysSchedYield)
 	tb.Register(unix.SYS_GETCPU, shim.Full, "", sysGetcpu)
 	registerFacts(tb)
 	registerSyslog(tb)
+}
+
+// sysSchedYield yields the host CPU of the task's thread, which is what
+// the app asks for: spinning locks (Go's runtime, glibc's adaptive
+// mutexes) yield between spins. runtime.Gosched in the task's goroutine,
+// which is locked to its thread, made every yield a hand-off of the P to
+// another thread and back: two host context switches and more.
+func sysSchedYield(t *kernel.Task, a shim.Args) (uint64, error) {
+	unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+	return 0, nil
 }
 
 func putField(dst []byte, s string) {

@@ -159,9 +159,12 @@ func sysNanosleep(t *kernel.Task, a shim.Args) (uint64, error) {
 // remAddr (if set) and the call ends with EINTR once a handler runs.
 func sleep(t *kernel.Task, d time.Duration, remAddr uint64) error {
 	deadline := time.Now().Add(d)
-	err := t.Block(nil, deadline)
-	if err == unix.ETIMEDOUT {
+	err := t.Sleep(d)
+	if err == nil {
 		return nil
+	}
+	if err != kernel.ERESTARTSYS {
+		return err
 	}
 	if remAddr != 0 {
 		left := max(time.Until(deadline), 0)
