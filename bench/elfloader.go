@@ -25,8 +25,8 @@ const modulePath = "github.com/elfloader/elfloader"
 const buildTimeout = 5 * time.Minute
 
 // LocateElfloader returns the elfloader binary to benchmark: $ELFLOADER when
-// set, otherwise a fresh `go build -buildmode=pie` of ./cmd/elfloader from the
-// enclosing checkout of the module, written into cacheDir.
+// set, otherwise a fresh build of ./cmd/elfloader from the enclosing
+// checkout of the module (BuildElfloader), written into cacheDir.
 func LocateElfloader(ctx context.Context, cacheDir string) (string, error) {
 	if p := os.Getenv(ElfloaderEnv); p != "" {
 		st, err := os.Stat(p)
@@ -49,21 +49,26 @@ func LocateElfloader(ctx context.Context, cacheDir string) (string, error) {
 	return BuildElfloader(ctx, root, cacheDir)
 }
 
-// BuildElfloader builds ./cmd/elfloader of the checkout at root as a PIE
-// (so that non-PIE programs can load at their link address) into cacheDir.
+// BuildElfloader builds ./cmd/elfloader of the checkout at root as PIEs
+// (so that non-PIE programs can load at their link address) into
+// cacheDir, as `make build` does: the lean runner (elfloader) and, next to
+// it, elfloader-full, which the runner hands --net=sandbox and pack. It
+// returns the runner's path.
 func BuildElfloader(ctx context.Context, root, cacheDir string) (string, error) {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return "", fmt.Errorf("build elfloader: %w", err)
 	}
-	out := filepath.Join(cacheDir, "elfloader")
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goTool(), "build", "-buildmode=pie", "-o", out, "./cmd/elfloader")
-	cmd.Dir = root
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build elfloader in %s: %w\n%s", root, err, strings.TrimSpace(string(msg)))
+	for _, b := range []struct{ name, tags string }{{"elfloader", "elfloader_lean"}, {"elfloader-full", ""}} {
+		out := filepath.Join(cacheDir, b.name)
+		cmd := exec.CommandContext(ctx, goTool(), "build", "-buildmode=pie", "-tags="+b.tags, "-o", out, "./cmd/elfloader")
+		cmd.Dir = root
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("build %s in %s: %w\n%s", b.name, root, err, strings.TrimSpace(string(msg)))
+		}
 	}
-	return out, nil
+	return filepath.Join(cacheDir, "elfloader"), nil
 }
 
 // goTool is the go command: from $PATH, else the toolchain that built us.

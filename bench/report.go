@@ -27,7 +27,7 @@ func WriteMarkdown(w io.Writer, m Machine, opts ReportOptions, results []Result)
 		"interleaved run by run, after one warm-up run each; the figures are medians, " +
 		"the ratios are elfloader's median over native's (lower is better, 1.00× is native speed; " +
 		"for throughput, native's over elfloader's). The goals are the project's targets from DESIGN.md. " +
-		"The elfloader measured is `$ELFLOADER` when set, else a fresh `go build -buildmode=pie ./cmd/elfloader`; " +
+		"The elfloader measured is `$ELFLOADER` when set, else a fresh build of ./cmd/elfloader as `make build` makes it (the lean runner, with elfloader-full next to it); " +
 		"the C workloads of bench/c are compiled at run time (gcc -static -O2, musl-gcc -static -O2). " +
 		"Timings on shared machines are noisy: compare ratios, not absolute figures, and see the spread below.\n\n")
 

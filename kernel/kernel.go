@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/elfloader/elfloader/abi/linux"
-	"github.com/elfloader/elfloader/netstack"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/procfs"
@@ -42,9 +41,10 @@ type Config struct {
 	VFS *vfs.VFS
 	// Net is the network mode.
 	Net NetMode
-	// Sandbox is the app's own network (its TCP/IP stack) when Net is
-	// NetSandbox; the caller closes it after the run.
-	Sandbox *netstack.Network
+	// Sandbox is the app's own network (its TCP/IP stack, a
+	// *netstack.Network) when Net is NetSandbox; the caller closes it
+	// after the run.
+	Sandbox SandboxNetwork
 	// Mounts describes the mount table for /proc/mounts.
 	Mounts func() []procfs.Mount
 	// Rewriter, when set, rewrites syscall sites into the platform's fast
@@ -267,7 +267,17 @@ const (
 func (k *Kernel) Net() NetMode { return k.cfg.Net }
 
 // Sandbox is the app's own network with NetSandbox, else nil.
-func (k *Kernel) Sandbox() *netstack.Network { return k.cfg.Sandbox }
+func (k *Kernel) Sandbox() SandboxNetwork { return k.cfg.Sandbox }
+
+// SandboxNetwork is what the kernel itself asks of the app's own network
+// (package netstack): its /proc/net files. The socket handlers that serve
+// it (posix/socket) know its concrete type. An interface, so that the
+// kernel does not link a TCP/IP stack into builds without one (the lean
+// runner, docs/binaries.md).
+type SandboxNetwork interface {
+	// ProcNet is the content of /proc/net/NAME, if the network has it.
+	ProcNet(name string) ([]byte, bool)
+}
 
 // ID is a short identifier unique to this kernel on the host (names of
 // host objects it creates for the app, such as abstract unix sockets).

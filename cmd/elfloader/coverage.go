@@ -68,6 +68,9 @@ Flags:
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
+	if o.needsFull() {
+		return execFull("--net=sandbox", stderr)
+	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return 2

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -256,4 +257,9 @@ func modeString(hdr images.Header) string {
 		}
 	}
 	return string(buf)
+}
+
+// warnLogger prints warnings (skipped device nodes …) on w.
+func warnLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

@@ -1,13 +1,15 @@
+//go:build !elfloader_lean
+
 package main
 
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
 
-	flag "github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/container"
@@ -16,39 +18,21 @@ import (
 	"github.com/elfloader/elfloader/vfs"
 )
 
-// sandboxNetOptions are the flags of --net=sandbox (docs/network.md).
-type sandboxNetOptions struct {
-	publish    multiFlag // -p/--publish
-	pcap       string    // --pcap FILE
-	pcapFilter string    // --pcap-filter
-}
-
-func (o *sandboxNetOptions) register(fs *flag.FlagSet) {
-	fs.VarP(&o.publish, "publish", "p", "with --net=sandbox, forward host port to app port: `[HOSTIP:]HOSTPORT:APPPORT[/tcp|udp]` (HOSTIP defaults to 127.0.0.1; repeatable)")
-	fs.StringVar(&o.pcap, "pcap", "", "with --net=sandbox, write every packet of the app's interfaces to `FILE` (pcap)")
-	fs.StringVar(&o.pcapFilter, "pcap-filter", "", "keep only the packets this `FILTER` matches: tcp, udp, icmp, host ADDR, port N, joined by and")
-}
-
-// usageError is a command line elfloader cannot use (status 2); other
-// errors of network are failures to build what it asks for (status 125).
-type usageError struct{ error }
-
 // network reads --net and, for the sandbox, builds the app's network.
-func (o *runOptions) network() (kernel.NetMode, *netstack.Network, error) {
+//
+// The sandbox's /etc/hosts and /etc/resolv.conf go into root (as docker
+// does): a failure there is a warning on stderr.
+func (o *runOptions) network(root *vfs.VFS, hostname string, stderr io.Writer) (kernel.NetMode, appNetwork, error) {
 	mode, outbound, ok := strings.Cut(o.net, ":")
-	sandboxOnly := len(o.sandboxNet.publish) > 0 || o.sandboxNet.pcap != "" || o.sandboxNet.pcapFilter != ""
 	switch {
 	case mode == "sandbox" && (!ok || outbound == "outbound"):
-	case ok:
+	case ok || mode == "sandbox":
 		return 0, nil, usageError{fmt.Errorf("--net %q: want host, none, sandbox or sandbox:outbound", o.net)}
-	case sandboxOnly:
+	case o.wantsSandboxNet():
 		return 0, nil, usageError{fmt.Errorf("-p/--publish, --pcap and --pcap-filter need --net=sandbox")}
-	case mode == "host" || mode == "":
-		return kernel.NetHost, nil, nil
-	case mode == "none":
-		return kernel.NetNone, nil, nil
 	default:
-		return 0, nil, usageError{fmt.Errorf("--net %q: want host, none, sandbox or sandbox:outbound", o.net)}
+		m, err := o.hostNetwork()
+		return m, nil, err
 	}
 	cfg := netstack.Config{Outbound: ok}
 	for _, p := range o.sandboxNet.publish {
@@ -68,6 +52,9 @@ func (o *runOptions) network() (kernel.NetMode, *netstack.Network, error) {
 	n, err := netstack.New(cfg)
 	if err != nil {
 		return 0, nil, err
+	}
+	if err := sandboxEtc(root, hostname, n.Outbound()); err != nil {
+		fmt.Fprintf(stderr, "elfloader: %v (the app sees the root's own files)\n", err)
 	}
 	return kernel.NetSandbox, n, nil
 }

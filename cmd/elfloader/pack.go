@@ -1,3 +1,5 @@
+//go:build !elfloader_lean
+
 package main
 
 // `elfloader pack`: build an elfloader image from a directory, an OCI image
@@ -393,9 +395,4 @@ func applyConfigFlags(cfg *images.Config, o *packOptions) error {
 		cfg.Labels[k] = v
 	}
 	return nil
-}
-
-// warnLogger prints warnings (skipped device nodes …) on w.
-func warnLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

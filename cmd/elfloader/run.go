@@ -345,26 +345,25 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		}
 		return fail(125, err)
 	}
-	netMode, sandboxNet, err := o.network()
+	netMode, sandboxNet, err := o.network(root, host, stderr)
 	if err != nil {
 		if errors.As(err, new(usageError)) {
 			return fail(2, err)
 		}
 		return fail(125, err)
 	}
+	var sandboxHandle kernel.SandboxNetwork // nil, not a nil appNetwork
 	if sandboxNet != nil {
 		// The app's network lives as long as this boot.
 		defer sandboxNet.Close()
-		if err := sandboxEtc(root, host, sandboxNet.Outbound()); err != nil {
-			fmt.Fprintf(stderr, "elfloader: %v (the app sees the root's own files)\n", err)
-		}
+		sandboxHandle = sandboxNet
 	}
 	k, err := kernel.New(kernel.Config{
 		Log:            b.log,
 		IgnoredSignals: ignoredAtStart(),
 		ThreadSetup:    b.threadSetup,
 		Net:            netMode,
-		Sandbox:        sandboxNet,
+		Sandbox:        sandboxHandle,
 		Rewriter:       b.rp.rewriterConfig(),
 		Debugger:       debugger(b.stub),
 		Tracer:         kernelTracer(b.tb),
@@ -483,6 +482,9 @@ Flags:
 	}
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
+	}
+	if o.needsFull() {
+		return execFull("--net=sandbox", stderr)
 	}
 	if bundle.bundle != "" {
 		return runBundle(g, &o, &bundle, fs.Args(), stderr)

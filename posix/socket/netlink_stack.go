@@ -1,3 +1,5 @@
+//go:build !elfloader_lean
+
 package socket
 
 import (
@@ -10,6 +12,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 
+	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/netstack"
 )
 
@@ -17,7 +20,11 @@ import (
 // own stack: its links (RTM_GETLINK, dump or one by index) and addresses
 // (RTM_GETADDR dumps). Other dumps (routes, neighbours) answer an empty
 // dump; other single requests EOPNOTSUPP.
-func sandboxGet(nw *netstack.Network, req []byte, h nlmsg) ([][]byte, error) {
+func sandboxGet(sandbox kernel.SandboxNetwork, req []byte, h nlmsg) ([][]byte, error) {
+	nw, ok := sandbox.(*netstack.Network)
+	if !ok {
+		return nil, unix.EAFNOSUPPORT
+	}
 	dump := h.flags&unix.NLM_F_DUMP == unix.NLM_F_DUMP
 	nics := nw.Stack().NICInfo()
 	ids := make([]int, 0, len(nics))

@@ -1,3 +1,5 @@
+//go:build !elfloader_lean
+
 package socket
 
 import (
@@ -13,6 +15,7 @@ import (
 	"gvisor.dev/gvisor/pkg/waiter"
 
 	"github.com/elfloader/elfloader/kernel"
+	"github.com/elfloader/elfloader/netstack"
 	"github.com/elfloader/elfloader/shim"
 	"github.com/elfloader/elfloader/vfs"
 )
@@ -62,7 +65,7 @@ func newSandboxSocket(t *kernel.Task, domain, base, proto int, flags int) (uint6
 	if domain == unix.AF_INET6 {
 		network = ipv6.ProtocolNumber
 	}
-	nw := t.Kernel().Sandbox()
+	nw, _ := t.Kernel().Sandbox().(*netstack.Network)
 	if nw == nil {
 		return 0, unix.EAFNOSUPPORT // a kernel configured without its network
 	}

@@ -1,3 +1,5 @@
+//go:build !elfloader_lean
+
 package socket
 
 import (
