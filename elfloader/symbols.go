@@ -17,8 +17,10 @@ type Func struct{ Start, Size uint64 }
 // without building their names: its .symtab, or when it is stripped, its
 // .dynsym, its call-frame information (.eh_frame) and Go's function table.
 func Functions(r io.ReaderAt) ([]Func, error) {
-	out, err := readFunctions(r)
-	sortFuncs(out)
+	out, sorted, err := readFunctions(r)
+	if !sorted {
+		sortFuncs(out)
+	}
 	return out, err
 }
 
@@ -41,11 +43,11 @@ const sortAfter = 32
 // ReadFuncTable reads the function symbols of an object (.symtab, else
 // .dynsym), without building their names.
 func ReadFuncTable(r io.ReaderAt) (*FuncTable, error) {
-	funcs, err := readFunctions(r)
+	funcs, sorted, err := readFunctions(r)
 	if err != nil {
 		return nil, err
 	}
-	return &FuncTable{funcs: funcs}, nil
+	return &FuncTable{funcs: funcs, sorted: sorted}, nil
 }
 
 // Len is the number of function extents.
@@ -90,16 +92,18 @@ func openELF(fr *fileReader) (*elf.File, error) {
 	return elf.NewFile(fr.r)
 }
 
-// readFunctions reads the function extents in symbol-table order.
-func readFunctions(r io.ReaderAt) ([]Func, error) {
+// readFunctions reads the function extents: a symbol table's in its
+// order, or a stripped object's already sorted (sorted says which).
+func readFunctions(r io.ReaderAt) (funcs []Func, sorted bool, err error) {
 	fr := newFileReader(r, "")
 	f, err := openELF(fr)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer f.Close()
 	if sec := f.SectionByType(elf.SHT_SYMTAB); sec != nil {
-		return symbolFuncs(fr, sec)
+		funcs, err := symbolFuncs(fr, sec)
+		return funcs, false, err
 	}
 	// Stripped: the exported functions (.dynsym), and every function
 	// with call-frame information or in Go's function table.
@@ -107,14 +111,14 @@ func readFunctions(r io.ReaderAt) ([]Func, error) {
 	if sec := f.SectionByType(elf.SHT_DYNSYM); sec != nil {
 		funcs, err := symbolFuncs(fr, sec)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		out = funcs
 	}
 	if sec := f.Section(".eh_frame"); sec != nil && sec.Type == elf.SHT_PROGBITS {
 		data, err := sectionData(fr, sec, "call-frame information")
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		funcs, _ := ehFrameFuncs(data, sec.Addr) // what parsed before an error is sound
 		out = append(out, funcs...)
@@ -126,7 +130,7 @@ func readFunctions(r io.ReaderAt) ([]Func, error) {
 	// larger wins): the lookup's binary search needs starts that do not
 	// repeat.
 	sortFuncs(out)
-	return slices.CompactFunc(out, func(a, b Func) bool { return a.Start == b.Start }), nil
+	return slices.CompactFunc(out, func(a, b Func) bool { return a.Start == b.Start }), true, nil
 }
 
 // sortFuncs orders extents by start, the larger first at equal starts.
