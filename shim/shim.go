@@ -200,6 +200,9 @@ func (tb *Table) Entries() []Entry {
 
 // errnoOf maps a handler error to an errno.
 func errnoOf(err error) unix.Errno {
+	if e, ok := err.(unix.Errno); ok {
+		return e // most handlers' errors: no errors.As walk (reflection) per call
+	}
 	var e unix.Errno
 	if errors.As(err, &e) {
 		return e
