@@ -14,4 +14,9 @@
 // handler libraries and the kernel, and renders results. The app's
 // filesystem, images and users are package container's; pack's sources are
 // package images' (registries: images/registry).
+//
+// It builds two ways (docs/binaries.md): with the tag elfloader_lean, the
+// lean runner (lean.go, netsandbox_lean.go), which hands --net=sandbox and
+// pack to elfloader-full (forward.go); without it, elfloader-full, every
+// feature (full.go, netsandbox.go, pack.go).
 package main
