@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -46,11 +47,12 @@ type State struct {
 // Store is the runtime root (--root): one directory per container.
 type Store struct{ Root string }
 
-var idPattern = regexp.MustCompile(`^[\w+.-]+$`)
+// idPattern is what a container id may hold, compiled on first use.
+var idPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+.-]+$`) })
 
 // Dir returns the state directory of id.
 func (s Store) Dir(id string) (string, error) {
-	if len(id) > 1024 || !idPattern.MatchString(id) || id == "." || id == ".." {
+	if len(id) > 1024 || !idPattern().MatchString(id) || id == "." || id == ".." {
 		return "", fmt.Errorf("invalid container id %q", id)
 	}
 	return filepath.Join(s.Root, id), nil
