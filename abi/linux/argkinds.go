@@ -1,5 +1,7 @@
 package linux
 
+import "sync"
+
 // ArgKind says how a tracer decodes and prints one syscall argument.
 type ArgKind int
 
@@ -140,48 +142,54 @@ func (k ArgKind) IsOutput() bool {
 	return false
 }
 
-var kindFlagSets = map[ArgKind]FlagSet{
-	ArgOpenFlags: OpenFlags, ArgAtFlags: AtFlags, ArgStatxFlags: StatxAtFlags, ArgAccessAtFlags: AccessAtFlags,
-	ArgStatxMask: StatxMask, ArgAccessMode: AccessMode, ArgMmapProt: MmapProt,
-	ArgMmapFlags: MmapFlags, ArgMremapFlags: MremapFlags, ArgMsyncFlags: MsyncFlags,
-	ArgMlockallFlags: MlockallFlags, ArgMemfdFlags: MemfdFlags, ArgFlockOp: FlockOp,
-	ArgSockType: SockType, ArgSockFlags: SockFlags, ArgMsgFlags: MsgFlags,
-	ArgSaFlags: SaFlags, ArgTimerFlags: TimerFlags, ArgWaitOptions: WaitOptions,
-	ArgGrndFlags: GrndFlags, ArgEpollCreateFlags: EpollCreateFlags,
-	ArgEventfdFlags: EventfdFlags, ArgFdFlags: FdFlagsOpen, ArgTimerfdFlags: TimerfdFlags,
-	ArgTimerfdSettimeFlags: TimerfdSettimeFlags, ArgSignalfdFlags: SignalfdFlags,
-	ArgCloseRangeFlags: CloseRangeFlags, ArgRenameFlags: RenameFlags,
-	ArgFallocMode: FallocateMode,
-}
+var kindFlagSets = sync.OnceValue(func() map[ArgKind]FlagSet {
+	return map[ArgKind]FlagSet{
+		ArgOpenFlags: OpenFlags, ArgAtFlags: AtFlags, ArgStatxFlags: StatxAtFlags, ArgAccessAtFlags: AccessAtFlags,
+		ArgStatxMask: StatxMask, ArgAccessMode: AccessMode, ArgMmapProt: MmapProt,
+		ArgMmapFlags: MmapFlags, ArgMremapFlags: MremapFlags, ArgMsyncFlags: MsyncFlags,
+		ArgMlockallFlags: MlockallFlags, ArgMemfdFlags: MemfdFlags, ArgFlockOp: FlockOp,
+		ArgSockType: SockType, ArgSockFlags: SockFlags, ArgMsgFlags: MsgFlags,
+		ArgSaFlags: SaFlags, ArgTimerFlags: TimerFlags, ArgWaitOptions: WaitOptions,
+		ArgGrndFlags: GrndFlags, ArgEpollCreateFlags: EpollCreateFlags,
+		ArgEventfdFlags: EventfdFlags, ArgFdFlags: FdFlagsOpen, ArgTimerfdFlags: TimerfdFlags,
+		ArgTimerfdSettimeFlags: TimerfdSettimeFlags, ArgSignalfdFlags: SignalfdFlags,
+		ArgCloseRangeFlags: CloseRangeFlags, ArgRenameFlags: RenameFlags,
+		ArgFallocMode: FallocateMode,
+	}
+})
 
-var kindEnums = map[ArgKind]Enum{
-	ArgMadvAdvice: MadvAdvice, ArgFcntlCmd: FcntlCmd, ArgIoctlReq: IoctlReq,
-	ArgPrctlOpt: PrctlOption, ArgArchPrctlCode: ArchPrctlCode, ArgSockDomain: SockDomain,
-	ArgSockLevel: SockLevel, ArgShutdownHow: ShutdownHow, ArgSigHow: SigHow,
-	ArgClockID: ClockID, ArgWhence: Whence, ArgRlimit: Rlimit, ArgRusageWho: RusageWho,
-	ArgEpollCtlOp: EpollCtlOp, ArgItimerWhich: ItimerWhich,
-}
+var kindEnums = sync.OnceValue(func() map[ArgKind]Enum {
+	return map[ArgKind]Enum{
+		ArgMadvAdvice: MadvAdvice, ArgFcntlCmd: FcntlCmd, ArgIoctlReq: IoctlReq,
+		ArgPrctlOpt: PrctlOption, ArgArchPrctlCode: ArchPrctlCode, ArgSockDomain: SockDomain,
+		ArgSockLevel: SockLevel, ArgShutdownHow: ShutdownHow, ArgSigHow: SigHow,
+		ArgClockID: ClockID, ArgWhence: Whence, ArgRlimit: Rlimit, ArgRusageWho: RusageWho,
+		ArgEpollCtlOp: EpollCtlOp, ArgItimerWhich: ItimerWhich,
+	}
+})
 
 // FlagSet returns the flag table a flags kind is printed with, or nil.
-func (k ArgKind) FlagSet() FlagSet { return kindFlagSets[k] }
+func (k ArgKind) FlagSet() FlagSet { return kindFlagSets()[k] }
 
 // Enum returns the enum table an enumerated kind is printed with, or nil.
-func (k ArgKind) Enum() Enum { return kindEnums[k] }
+func (k ArgKind) Enum() Enum { return kindEnums()[k] }
 
 // enumUnknownPrefix is what strace writes in the "/* PREFIX_??? */"
 // comment after an enumerated value it cannot name.
-var enumUnknownPrefix = map[ArgKind]string{
-	ArgMadvAdvice: "MADV", ArgFcntlCmd: "F", ArgPrctlOpt: "PR", ArgArchPrctlCode: "ARCH",
-	ArgSockDomain: "AF", ArgSockLevel: "SOL", ArgShutdownHow: "SHUT", ArgSigHow: "SIG",
-	ArgClockID: "CLOCK", ArgWhence: "SEEK", ArgRlimit: "RLIMIT", ArgRusageWho: "RUSAGE",
-	ArgEpollCtlOp: "EPOLL_CTL", ArgItimerWhich: "ITIMER", ArgFutexOp: "FUTEX",
-	ArgSockOpt: "SO", ArgSockProto: "IPPROTO",
-}
+var enumUnknownPrefix = sync.OnceValue(func() map[ArgKind]string {
+	return map[ArgKind]string{
+		ArgMadvAdvice: "MADV", ArgFcntlCmd: "F", ArgPrctlOpt: "PR", ArgArchPrctlCode: "ARCH",
+		ArgSockDomain: "AF", ArgSockLevel: "SOL", ArgShutdownHow: "SHUT", ArgSigHow: "SIG",
+		ArgClockID: "CLOCK", ArgWhence: "SEEK", ArgRlimit: "RLIMIT", ArgRusageWho: "RUSAGE",
+		ArgEpollCtlOp: "EPOLL_CTL", ArgItimerWhich: "ITIMER", ArgFutexOp: "FUTEX",
+		ArgSockOpt: "SO", ArgSockProto: "IPPROTO",
+	}
+})
 
 // UnknownPrefix returns the constant prefix of an enumerated kind ("ARCH"
 // for ArgArchPrctlCode), for the "/* ARCH_??? */" comment strace prints
 // after values it cannot name; "" for other kinds.
-func (k ArgKind) UnknownPrefix() string { return enumUnknownPrefix[k] }
+func (k ArgKind) UnknownPrefix() string { return enumUnknownPrefix()[k] }
 
 // RetKind says how a tracer prints a successful return value.
 type RetKind int

@@ -5,7 +5,8 @@
 // and so on), and per-syscall argument signatures for tracing.
 //
 // The package holds no behaviour and no mutable state: every table is
-// read-only after package initialisation. Numeric values come from
+// read-only; the larger maps are built on first use (sync.OnceValue), not
+// in every start's package initialisation. Numeric values come from
 // golang.org/x/sys/unix wherever that package defines them for amd64.
 //
 // Dependencies: the standard library and golang.org/x/sys/unix only. Every

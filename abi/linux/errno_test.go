@@ -37,7 +37,7 @@ func TestErrno(t *testing.T) {
 		if e == 41 || e == 58 {
 			continue
 		}
-		if _, ok := errnoTable[e]; !ok {
+		if _, ok := errnoTable()[e]; !ok {
 			t.Errorf("errno %d has no entry", e)
 		}
 	}

@@ -3,6 +3,7 @@ package linux
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Signal numbering on x86-64 Linux.
@@ -29,9 +30,11 @@ var signalNames = [SigRTMin]string{
 	31: "SIGSYS",
 }
 
-var signalAliases = map[string]int{
-	"SIGIOT": 6, "SIGPOLL": 29, "SIGCLD": 17, "SIGUNUSED": 31,
-}
+var signalAliases = sync.OnceValue(func() map[string]int {
+	return map[string]int{
+		"SIGIOT": 6, "SIGPOLL": 29, "SIGCLD": 17, "SIGUNUSED": 31,
+	}
+})
 
 // SignalName returns the name strace prints for sig: "SIGSEGV" for the
 // standard signals, "SIGRTMIN" for 32 and "SIGRT_n" (n = sig-32) for the
@@ -63,7 +66,7 @@ func SignalNumber(name string) (int, bool) {
 			return sig, true
 		}
 	}
-	if sig, ok := signalAliases[upper]; ok {
+	if sig, ok := signalAliases()[upper]; ok {
 		return sig, true
 	}
 	if upper == "SIGRTMIN" {
