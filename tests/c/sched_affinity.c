@@ -46,6 +46,22 @@ static void show_tid(const char *what, pid_t tid) {
 static cpu_set_t reduced; // the first CPU of the mask only
 static pid_t main_tid;
 
+// turn is whose move it is in the sched_yield ping-pong (0 main, 1 the
+// other thread); each side yields its CPU while waiting for its turn.
+static volatile int turn;
+enum { yieldRounds = 200 };
+
+static void *yielder(void *arg) {
+	(void)arg;
+	sched_setaffinity(0, sizeof reduced, &reduced);
+	for (int i = 0; i < yieldRounds; i++) {
+		while (turn != 1)
+			sched_yield();
+		turn = 0;
+	}
+	return NULL;
+}
+
 static void *thread(void *arg) {
 	(void)arg;
 	show_tid("thread inherits", 0);
@@ -128,6 +144,22 @@ int main(void) {
 
 	printf("setaffinity back %s\n", res(sched_setaffinity(0, sizeof s, &s)));
 	show_tid("restored", 0);
+
+	// sched_yield: 0, and two threads on one CPU that hand a turn back
+	// and forth, each yielding while it waits, get through every round.
+	printf("sched_yield %s\n", res(sched_yield()));
+	sched_setaffinity(0, sizeof reduced, &reduced);
+	pthread_t y;
+	pthread_create(&y, NULL, yielder, NULL);
+	int rounds = 0;
+	for (; rounds < yieldRounds; rounds++) {
+		turn = 1;
+		while (turn != 0)
+			sched_yield();
+	}
+	pthread_join(y, NULL);
+	printf("yield ping-pong rounds %d\n", rounds);
+	sched_setaffinity(0, sizeof s, &s);
 
 	// The parent process: policy and parameter, read only.
 	pid_t pp = getppid();
