@@ -194,7 +194,7 @@ func (w *pageWriter) text(s string) { htmlEscaper.WriteString(&w.Builder, s) }
 // num writes an integer.
 func (w *pageWriter) num(n uint64) { w.WriteString(strconv.FormatUint(n, 10)) }
 
-// el writes <tag attrs>escaped text</tag>.
+// el writes the markup open, s escaped, then the markup close.
 func (w *pageWriter) el(open, s, close string) {
 	w.raw(open)
 	w.text(s)

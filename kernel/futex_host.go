@@ -86,10 +86,8 @@ func (ft *FutexTable) hostWait(t *Task, addr uint64, val uint32, deadline time.T
 		{val: uint64(val), uaddr: addr, flags: futex2Size32 | futex2Private},
 		{val: 0, uaddr: uint64(uintptr(unsafe.Pointer(&t.futexIntr))), flags: futex2Size32 | futex2Private},
 	}
-	t.futexIntr.Store(0)
-	t.futexWaiting.Store(true)
 	defer t.futexWaiting.Store(false)
-	if t.HasDeliverable() {
+	if t.armHostWait() {
 		return true, ERESTARTSYS
 	}
 	r, _, e := unix.Syscall6(unix.SYS_FUTEX_WAITV, uintptr(unsafe.Pointer(&w[0])), 2, 0,
@@ -108,6 +106,16 @@ func (ft *FutexTable) hostWait(t *Task, addr uint64, val uint32, deadline time.T
 		return false, nil
 	}
 	return true, e // EAGAIN: the word no longer held val; ETIMEDOUT; EFAULT
+}
+
+// armHostWait prepares a host wait on the task's interrupt word: lowered,
+// and marked as watched so that notify raises and wakes it. It reports
+// whether a signal may already need delivery (then the caller must not
+// wait). The caller clears futexWaiting when its wait ends.
+func (t *Task) armHostWait() (deliverable bool) {
+	t.futexIntr.Store(0)
+	t.futexWaiting.Store(true)
+	return t.HasDeliverable()
 }
 
 // interruptHostWait wakes the task from a host futex wait (notify).
@@ -160,9 +168,7 @@ func (t *Task) Sleep(d time.Duration) error {
 	deadline := time.Now().Add(d)
 	word := uintptr(unsafe.Pointer(&t.futexIntr))
 	for {
-		t.futexIntr.Store(0)
-		t.futexWaiting.Store(true)
-		if t.HasDeliverable() {
+		if t.armHostWait() {
 			t.futexWaiting.Store(false)
 			return ERESTARTSYS
 		}
@@ -180,16 +186,12 @@ func (t *Task) Sleep(d time.Duration) error {
 			// Woken, raised before the wait, a host signal, or the time
 			// is up: the loop's checks say which.
 		default:
-			// The host refused the wait (a filter): sleep as Block does.
-			return blockErr(t.Block(nil, deadline))
+			// The host refused the wait (a filter): sleep as Block does,
+			// its deadline being success.
+			if err := t.Block(nil, deadline); err != unix.ETIMEDOUT {
+				return err
+			}
+			return nil
 		}
 	}
-}
-
-// blockErr maps Block's end of a plain sleep: the deadline is success.
-func blockErr(err error) error {
-	if err == unix.ETIMEDOUT {
-		return nil
-	}
-	return err
 }

@@ -352,18 +352,16 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		}
 		return fail(125, err)
 	}
-	var sandboxHandle kernel.SandboxNetwork // nil, not a nil appNetwork
 	if sandboxNet != nil {
 		// The app's network lives as long as this boot.
 		defer sandboxNet.Close()
-		sandboxHandle = sandboxNet
 	}
 	k, err := kernel.New(kernel.Config{
 		Log:            b.log,
 		IgnoredSignals: ignoredAtStart(),
 		ThreadSetup:    b.threadSetup,
 		Net:            netMode,
-		Sandbox:        sandboxHandle,
+		Sandbox:        sandboxNet,
 		Rewriter:       b.rp.rewriterConfig(),
 		Debugger:       debugger(b.stub),
 		Tracer:         kernelTracer(b.tb),

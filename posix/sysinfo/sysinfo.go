@@ -24,7 +24,9 @@ func Register(tb *shim.Table) {
 // the app asks for: spinning locks (Go's runtime, glibc's adaptive
 // mutexes) yield between spins. runtime.Gosched in the task's goroutine,
 // which is locked to its thread, made every yield a hand-off of the P to
-// another thread and back: two host context switches and more.
+// another thread and back: two host context switches and more. (Under
+// the isolated platform the thread that yields is the one serving the
+// call while the app's own waits for the answer.)
 func sysSchedYield(t *kernel.Task, a shim.Args) (uint64, error) {
 	unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	return 0, nil

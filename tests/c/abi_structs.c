@@ -65,47 +65,36 @@ static void mark(void) {
 		written[i] |= bufs[0][i] != guards[0] || bufs[1][i] != guards[1];
 }
 
-/* PASSES runs expr twice, once per guard; expr writes through buf. */
-#define PASSES(expr)                                            \
-	do {                                                    \
-		for (int pass_ = 0; pass_ < 2; pass_++) {       \
-			unsigned char *buf = bufs[pass_];       \
-			memset(buf, guards[pass_], BUFSZ);      \
-			errno = 0;                              \
-			rets[pass_] = (long)(expr);             \
-			errs[pass_] = errno;                    \
-			(void)buf;                              \
-		}                                               \
-		mark();                                         \
+/* PROBE_N runs expr reps times twice, once per guard (expr writes through
+ * buf), counts a byte written when any pass changed it, and reports;
+ * show_ret prints a non-negative return value. */
+#define PROBE_N(name, expr, reps, show_ret)                              \
+	do {                                                             \
+		memset(written, 0, BUFSZ);                               \
+		for (int rep_ = 0; rep_ < (reps); rep_++) {              \
+			for (int pass_ = 0; pass_ < 2; pass_++) {        \
+				unsigned char *buf = bufs[pass_];        \
+				memset(buf, guards[pass_], BUFSZ);       \
+				errno = 0;                               \
+				rets[pass_] = (long)(expr);              \
+				errs[pass_] = errno;                     \
+				(void)buf;                               \
+			}                                                \
+			mark();                                          \
+		}                                                        \
+		report(name, show_ret);                                  \
 	} while (0)
 
 /* PROBE runs expr twice; expr writes through buf (guard-filled). */
-#define PROBE(name, expr)                                       \
-	do {                                                    \
-		memset(written, 0, BUFSZ);                      \
-		PASSES(expr);                                   \
-		report(name, 0);                                \
-	} while (0)
+#define PROBE(name, expr) PROBE_N(name, expr, 1, 0)
+
+/* PROBE_RET also prints a non-negative return value. */
+#define PROBE_RET(name, expr) PROBE_N(name, expr, 1, 1)
 
 /* PROBE_TIME is PROBE for calls that write times, which change from call
  * to call: a time's byte can equal both guards in its two passes (a CI
- * run saw clock_gettime's tv_nsec do so), so the passes run three times
- * and a byte counts as written when any of them changed it. */
-#define PROBE_TIME(name, expr)                                  \
-	do {                                                    \
-		memset(written, 0, BUFSZ);                      \
-		for (int rep_ = 0; rep_ < 3; rep_++)            \
-			PASSES(expr);                           \
-		report(name, 0);                                \
-	} while (0)
-
-/* PROBE_RET also prints a non-negative return value. */
-#define PROBE_RET(name, expr)                                   \
-	do {                                                    \
-		memset(written, 0, BUFSZ);                      \
-		PASSES(expr);                                   \
-		report(name, 1);                                \
-	} while (0)
+ * run saw clock_gettime's tv_nsec do so), so the passes run three times. */
+#define PROBE_TIME(name, expr) PROBE_N(name, expr, 3, 0)
 
 static void report(const char *name, int show_ret) {
 	printf("%s:", name);
