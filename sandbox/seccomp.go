@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -137,6 +136,15 @@ func splitAt4G(text []TextRange) []TextRange {
 // x32Bit marks the numbers of the x32 ABI.
 const x32Bit = 0x40000000
 
+// callNumbers lists the calls' numbers.
+func callNumbers(calls []hostCall) []uint32 {
+	nrs := make([]uint32, len(calls))
+	for i, c := range calls {
+		nrs[i] = uint32(c.nr)
+	}
+	return nrs
+}
+
 func buildFilter(text []TextRange) ([]unix.SockFilter, error) {
 	var p program
 	// Another ABI (int $0x80 is i386, x32 numbers have bit 30): elfloader
@@ -173,14 +181,9 @@ func buildFilter(text []TextRange) ([]unix.SockFilter, error) {
 	p.ret(unix.SECCOMP_RET_ALLOW)
 	p.place(notClone)
 	p.load(offNr)
-	calls := append([]hostCall(nil), allowedCalls...)
-	sort.Slice(calls, func(i, j int) bool { return calls[i].nr < calls[j].nr })
-	for _, c := range calls {
-		skip := p.newLabel()
-		p.jmp(unix.BPF_JEQ, uint32(c.nr), next, skip)
-		p.ret(unix.SECCOMP_RET_ALLOW)
-		p.place(skip)
-	}
+	refused := p.newLabel()
+	p.retIfMember(callNumbers(allowedCalls), unix.SECCOMP_RET_ALLOW, refused)
+	p.place(refused)
 	// Refused: from elfloader's own code an error, from elsewhere a trap.
 	own := p.newLabel()
 	for _, r := range splitAt4G(text) {
@@ -199,12 +202,9 @@ func buildFilter(text []TextRange) ([]unix.SockFilter, error) {
 	p.jmp(unix.BPF_JEQ, unix.SYS_CLONE3, next, notClone3)
 	p.ret(unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS))
 	p.place(notClone3)
-	for _, c := range ownCodeCalls {
-		skip := p.newLabel()
-		p.jmp(unix.BPF_JEQ, uint32(c.nr), next, skip)
-		p.ret(unix.SECCOMP_RET_ALLOW)
-		p.place(skip)
-	}
+	notOwn := p.newLabel()
+	p.retIfMember(callNumbers(ownCodeCalls), unix.SECCOMP_RET_ALLOW, notOwn)
+	p.place(notOwn)
 	p.ret(unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM))
 	return p.finish()
 }

@@ -27,6 +27,8 @@ func run(t *testing.T, insns []unix.SockFilter, arch uint32, nr uint64, ip uint6
 			acc = binary.LittleEndian.Uint32(data[in.K:])
 		case in.Code == unix.BPF_RET|unix.BPF_K:
 			return in.K
+		case in.Code == unix.BPF_JMP|unix.BPF_JA:
+			pc += int(in.K)
 		case in.Code&0x07 == unix.BPF_JMP:
 			var ok bool
 			switch in.Code &^ (unix.BPF_JMP | unix.BPF_K) {
@@ -94,6 +96,79 @@ func TestHostFilterDecisions(t *testing.T) {
 	for _, c := range cases {
 		if got := run(t, f.insns, c.arch, c.nr, c.ip, c.args...); got != c.want {
 			t.Errorf("%s: action %#x, want %#x", c.name, got, c.want)
+		}
+	}
+}
+
+// TestHostFilterEveryNumber runs the filter for every call number (and
+// a few far ones) from app code: exactly the allowed calls pass.
+func TestHostFilterEveryNumber(t *testing.T) {
+	f, err := NewHostFilter([]TextRange{{0x5555_0000_0000, 0x5555_0010_0000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[uint64]bool{}
+	for _, c := range allowedCalls {
+		allowed[uint64(c.nr)] = true
+	}
+	nrs := []uint64{x32Bit - 1, 1 << 31, 1<<32 - 1}
+	for nr := uint64(0); nr < 1024; nr++ {
+		nrs = append(nrs, nr)
+	}
+	for _, nr := range nrs {
+		if nr == unix.SYS_IOCTL || nr == unix.SYS_CLONE || nr&x32Bit != 0 {
+			continue
+		}
+		want := uint32(unix.SECCOMP_RET_TRAP)
+		if allowed[nr] {
+			want = unix.SECCOMP_RET_ALLOW
+		}
+		if got := run(t, f.insns, unix.AUDIT_ARCH_X86_64, nr, 0x4000_1000); got != want {
+			t.Errorf("call %d from app code: action %#x, want %#x", nr, got, want)
+		}
+	}
+}
+
+// TestRetIfMember checks the comparison tree on sets with the edges of
+// the 32-bit range, runs and gaps, and one large enough for the far jumps.
+func TestRetIfMember(t *testing.T) {
+	large := []uint32{}
+	for i := uint32(0); i < 400; i++ {
+		large = append(large, 3*i+1)
+	}
+	sets := [][]uint32{
+		nil,
+		{0},
+		{1<<32 - 1},
+		{0, 1, 2, 7, 9, 10, 1<<32 - 2, 1<<32 - 1},
+		{5, 3, 4, 4, 100},
+		large,
+	}
+	for _, set := range sets {
+		var p program
+		out := p.newLabel()
+		p.load(offNr)
+		p.retIfMember(set, unix.SECCOMP_RET_ALLOW, out)
+		p.place(out)
+		p.ret(unix.SECCOMP_RET_TRAP)
+		insns, err := p.finish()
+		if err != nil {
+			t.Fatalf("set %v: %v", set, err)
+		}
+		in := map[uint32]bool{}
+		probes := []uint32{0, 1, 2, 1<<32 - 1, 1<<32 - 2, 1 << 31}
+		for _, nr := range set {
+			in[nr] = true
+			probes = append(probes, nr-1, nr, nr+1)
+		}
+		for _, nr := range probes {
+			want := uint32(unix.SECCOMP_RET_TRAP)
+			if in[nr] {
+				want = unix.SECCOMP_RET_ALLOW
+			}
+			if got := run(t, insns, unix.AUDIT_ARCH_X86_64, uint64(nr), 0); got != want {
+				t.Errorf("set of %d: %d gives %#x, want %#x", len(set), nr, got, want)
+			}
 		}
 	}
 }
