@@ -115,12 +115,41 @@ func FuzzParse(f *testing.F) {
 		if _, err := Functions(bytes.NewReader(data)); err != nil {
 			_ = err.Error()
 		}
+		if table, err := ReadFuncTable(bytes.NewReader(data)); err == nil {
+			loaded := bytesImage(data)
+			for _, addr := range []uint64{0, 0x1000, 0x401000, uint64(len(data)) / 2, ^uint64(0)} {
+				table.Containing(addr, loaded)
+			}
+		}
 		// Everything above is bounded by the input: tables and strings
 		// are read only when the file holds them.
 		if used, limit := allocated()-before, 8<<20+64*uint64(len(data)); used > limit {
 			t.Fatalf("%d-byte input allocated %d bytes (limit %d)", len(data), used, limit)
 		}
 	})
+}
+
+// bytesImage reads an ELF file's bytes at link-time addresses through its
+// PT_LOAD headers, or at file offsets when it has none that parse.
+func bytesImage(data []byte) ReadMapped {
+	var progs []*elf.Prog
+	if f, err := NewFile(bytes.NewReader(data)); err == nil {
+		progs = f.Progs
+	}
+	return func(addr uint64, b []byte) error {
+		off := addr
+		for _, p := range progs {
+			if p.Type == elf.PT_LOAD && addr >= p.Vaddr && addr-p.Vaddr < p.Filesz {
+				off = p.Off + (addr - p.Vaddr)
+				break
+			}
+		}
+		if off > uint64(len(data)) || uint64(len(b)) > uint64(len(data))-off {
+			return io.ErrUnexpectedEOF
+		}
+		copy(b, data[off:])
+		return nil
+	}
 }
 
 func checkParse(t *testing.T, data []byte, interp *Binary) {

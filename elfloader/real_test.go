@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -260,36 +261,70 @@ func TestFunctionsOfRealBinaries(t *testing.T) {
 	}
 }
 
-// TestFuncTableAnswersAsSortedSearch compares FuncTable's lookups, by scan
-// and after it sorted itself, with a binary search of Functions' table.
-func TestFuncTableAnswersAsSortedSearch(t *testing.T) {
-	f, err := os.Open("/usr/lib/x86_64-linux-gnu/libc.so.6")
+// fileImage reads an object's bytes at link-time addresses from its file,
+// as the loader maps them.
+func fileImage(t *testing.T, f *os.File) ReadMapped {
+	ef, err := elf.NewFile(f)
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
-	defer f.Close()
-	sorted, err := Functions(f)
-	if err != nil || len(sorted) == 0 {
-		t.Fatalf("Functions: %d, %v", len(sorted), err)
-	}
-	table, err := ReadFuncTable(f)
-	if err != nil || table.Len() != len(sorted) {
-		t.Fatalf("ReadFuncTable: %v, %v", table, err)
-	}
-	// Probe starts, middles, ends and the gaps between, well past sortAfter
-	// lookups.
-	for i := 0; i < len(sorted); i += max(1, len(sorted)/200) {
-		for _, addr := range []uint64{sorted[i].Start, sorted[i].Start + sorted[i].Size/2, sorted[i].Start + sorted[i].Size, sorted[i].Start - 1} {
-			want, wantOK := Func{}, false
-			if j := sort.Search(len(sorted), func(j int) bool { return sorted[j].Start > addr }); j > 0 && addr-sorted[j-1].Start < sorted[j-1].Size {
-				want, wantOK = sorted[j-1], true
+	return func(addr uint64, b []byte) error {
+		for _, p := range ef.Progs {
+			if p.Type == elf.PT_LOAD && addr >= p.Vaddr && addr+uint64(len(b)) <= p.Vaddr+p.Filesz {
+				_, err := f.ReadAt(b, int64(p.Off+addr-p.Vaddr))
+				return err
 			}
-			got, ok := table.Containing(addr)
-			// Overlapping symbols (aliases of different sizes) may answer
-			// with another extent that also holds addr.
-			if ok != wantOK || (ok && got != want && !(addr >= got.Start && addr-got.Start < got.Size)) {
-				t.Fatalf("Containing(%#x) = %+v, %v; want %+v, %v", addr, got, ok, want, wantOK)
+		}
+		return fmt.Errorf("%#x: not loaded", addr)
+	}
+}
+
+// TestFuncTableAnswersAsSortedSearch compares FuncTable's lookups (a
+// stripped library's call-frame extents searched through .eh_frame_hdr
+// where it is loaded) with a binary search of Functions' table, which
+// reads every extent of the file.
+func TestFuncTableAnswersAsSortedSearch(t *testing.T) {
+	for _, path := range []string{"/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6", "/usr/bin/python3.11"} {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Log(err)
+			continue
+		}
+		defer f.Close()
+		sorted, err := Functions(f)
+		if err != nil || len(sorted) == 0 {
+			t.Fatalf("%s: Functions: %d, %v", path, len(sorted), err)
+		}
+		table, err := ReadFuncTable(f)
+		if err != nil || table.fdes == nil {
+			t.Fatalf("%s: ReadFuncTable: %v, %v (want the call-frame extents indexed)", path, table, err)
+		}
+		loaded := fileImage(t, f)
+		// Starts, middles, ends and the gaps between, of every function.
+		for i := range sorted {
+			for _, addr := range []uint64{sorted[i].Start, sorted[i].Start + sorted[i].Size/2, sorted[i].Start + sorted[i].Size, sorted[i].Start - 1} {
+				want, wantOK := Func{}, false
+				if j := sort.Search(len(sorted), func(j int) bool { return sorted[j].Start > addr }); j > 0 && addr-sorted[j-1].Start < sorted[j-1].Size {
+					want, wantOK = sorted[j-1], true
+				}
+				if got, ok := table.Containing(addr, loaded); ok != wantOK || got != want {
+					t.Fatalf("%s: Containing(%#x) = %+v, %v; want %+v, %v", path, addr, got, ok, want, wantOK)
+				}
 			}
+		}
+		// Without the loaded object, or with garbage where it should be,
+		// the table answers nothing.
+		if _, ok := table.Containing(sorted[len(sorted)/2].Start, nil); ok {
+			t.Errorf("%s: an answer without the loaded object", path)
+		}
+		garbage := func(addr uint64, b []byte) error {
+			for i := range b {
+				b[i] = byte(addr) + byte(i)*37
+			}
+			return nil
+		}
+		for i := 0; i < len(sorted); i += 97 {
+			table.Containing(sorted[i].Start+1, garbage) // must not panic or hang
 		}
 	}
 }

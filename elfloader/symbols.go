@@ -17,7 +17,7 @@ type Func struct{ Start, Size uint64 }
 // without building their names: its .symtab, or when it is stripped, its
 // .dynsym, its call-frame information (.eh_frame) and Go's function table.
 func Functions(r io.ReaderAt) ([]Func, error) {
-	out, sorted, err := readFunctions(r)
+	out, sorted, _, err := readFunctions(r, false)
 	if !sorted {
 		sortFuncs(out)
 	}
@@ -29,12 +29,15 @@ func Functions(r io.ReaderAt) ([]Func, error) {
 // program maps, so it must be cheap. It scans the extents in symbol-table
 // order until it has answered sortAfter lookups and only then sorts them:
 // a program's start asks a handful, and sorting thousands of symbols cost
-// more than the scans.
+// more than the scans. A stripped object's call-frame extents are not
+// read up front when .eh_frame_hdr indexes them: a lookup searches that
+// index where the object is loaded.
 type FuncTable struct {
 	mu      sync.Mutex
 	funcs   []Func
 	lookups int
 	sorted  bool
+	fdes    *ehIndex // nil: funcs holds every extent
 }
 
 // sortAfter is how many lookups a FuncTable answers by scanning.
@@ -43,21 +46,32 @@ const sortAfter = 32
 // ReadFuncTable reads the function symbols of an object (.symtab, else
 // .dynsym), without building their names.
 func ReadFuncTable(r io.ReaderAt) (*FuncTable, error) {
-	funcs, sorted, err := readFunctions(r)
+	funcs, sorted, fdes, err := readFunctions(r, true)
 	if err != nil {
 		return nil, err
 	}
-	return &FuncTable{funcs: funcs, sorted: sorted}, nil
+	return &FuncTable{funcs: funcs, sorted: sorted, fdes: fdes}, nil
 }
 
 // Len is the number of function extents.
-func (t *FuncTable) Len() int { return len(t.funcs) }
+func (t *FuncTable) Len() int {
+	if t.fdes != nil {
+		return len(t.funcs) + int(t.fdes.count)
+	}
+	return len(t.funcs)
+}
 
 // Containing returns the function whose extent holds addr (a link-time
-// address), if any.
-func (t *FuncTable) Containing(addr uint64) (Func, bool) {
+// address), if any: of the extents that start at or below addr, the one
+// with the greatest start (the larger of equal starts). read reads the
+// loaded object, for the extents looked up where it is loaded; without
+// it, or when what it reads makes no sense, such a table answers nothing.
+func (t *FuncTable) Containing(addr uint64, read ReadMapped) (Func, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.fdes != nil {
+		return t.containingLoaded(addr, read)
+	}
 	t.lookups++
 	if !t.sorted && t.lookups > sortAfter {
 		sortFuncs(t.funcs)
@@ -78,6 +92,28 @@ func (t *FuncTable) Containing(addr uint64) (Func, bool) {
 	return t.funcs[i-1], true
 }
 
+// containingLoaded is Containing for a table whose call-frame extents
+// are looked up in the loaded object; funcs is sorted.
+func (t *FuncTable) containingLoaded(addr uint64, read ReadMapped) (Func, bool) {
+	if read == nil {
+		return Func{}, false
+	}
+	fde, found, ok := t.fdes.find(addr, read)
+	if !ok {
+		return Func{}, false
+	}
+	best, have := fde, found
+	if i := sort.Search(len(t.funcs), func(i int) bool { return t.funcs[i].Start > addr }); i > 0 {
+		if f := t.funcs[i-1]; !have || f.Start > best.Start || (f.Start == best.Start && f.Size > best.Size) {
+			best, have = f, true
+		}
+	}
+	if !have || addr-best.Start >= best.Size {
+		return Func{}, false
+	}
+	return best, true
+}
+
 // NewFile opens an ELF object with debug/elf once the tables debug/elf
 // reads while opening (program and section headers, section names) are
 // known to lie inside the file: an object an app maps is app input.
@@ -93,17 +129,19 @@ func openELF(fr *fileReader) (*elf.File, error) {
 }
 
 // readFunctions reads the function extents: a symbol table's in its
-// order, or a stripped object's already sorted (sorted says which).
-func readFunctions(r io.ReaderAt) (funcs []Func, sorted bool, err error) {
+// order, or a stripped object's already sorted (sorted says which). With
+// indexed, a stripped object's call-frame extents are left out when
+// .eh_frame_hdr indexes them, and fdes is that index.
+func readFunctions(r io.ReaderAt, indexed bool) (funcs []Func, sorted bool, fdes *ehIndex, err error) {
 	fr := newFileReader(r, "")
 	f, err := openELF(fr)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	defer f.Close()
 	if sec := f.SectionByType(elf.SHT_SYMTAB); sec != nil {
 		funcs, err := symbolFuncs(fr, sec)
-		return funcs, false, err
+		return funcs, false, nil, err
 	}
 	// Stripped: the exported functions (.dynsym), and every function
 	// with call-frame information or in Go's function table.
@@ -111,14 +149,19 @@ func readFunctions(r io.ReaderAt) (funcs []Func, sorted bool, err error) {
 	if sec := f.SectionByType(elf.SHT_DYNSYM); sec != nil {
 		funcs, err := symbolFuncs(fr, sec)
 		if err != nil {
-			return nil, false, err
+			return nil, false, nil, err
 		}
 		out = funcs
 	}
-	if sec := f.Section(".eh_frame"); sec != nil && sec.Type == elf.SHT_PROGBITS {
+	if indexed {
+		if x, ok := readEHIndex(fr, f); ok {
+			fdes = &x
+		}
+	}
+	if sec := f.Section(".eh_frame"); fdes == nil && sec != nil && sec.Type == elf.SHT_PROGBITS {
 		data, err := sectionData(fr, sec, "call-frame information")
 		if err != nil {
-			return nil, false, err
+			return nil, false, nil, err
 		}
 		funcs, _ := ehFrameFuncs(data, sec.Addr) // what parsed before an error is sound
 		out = append(out, funcs...)
@@ -130,7 +173,7 @@ func readFunctions(r io.ReaderAt) (funcs []Func, sorted bool, err error) {
 	// larger wins): the lookup's binary search needs starts that do not
 	// repeat.
 	sortFuncs(out)
-	return slices.CompactFunc(out, func(a, b Func) bool { return a.Start == b.Start }), true, nil
+	return slices.CompactFunc(out, func(a, b Func) bool { return a.Start == b.Start }), true, fdes, nil
 }
 
 // sortFuncs orders extents by start, the larger first at equal starts.

@@ -47,7 +47,9 @@ func (c codeMemory) FuncExtent(addr uint64) (start, size uint64, ok bool) {
 	if !ok {
 		return 0, 0, false
 	}
-	f, ok := funcs.Containing(addr - bias)
+	f, ok := funcs.Containing(addr-bias, func(linkAddr uint64, b []byte) error {
+		return c.p.mm.CopyIn(linkAddr+bias, b)
+	})
 	if !ok {
 		return 0, 0, false
 	}
