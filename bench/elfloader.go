@@ -49,26 +49,25 @@ func LocateElfloader(ctx context.Context, cacheDir string) (string, error) {
 	return BuildElfloader(ctx, root, cacheDir)
 }
 
-// BuildElfloader builds ./cmd/elfloader of the checkout at root as PIEs
-// (so that non-PIE programs can load at their link address) into
-// cacheDir, as `make build` does: the lean runner (elfloader) and, next to
-// it, elfloader-full, which the runner hands --net=sandbox and pack. It
-// returns the runner's path.
+// BuildElfloader builds ./cmd/elfloader of the checkout at root into
+// cacheDir with `make build` (the Makefile holds the build's flags: static
+// PIEs): the lean runner (elfloader) and, next to it, elfloader-full,
+// which the runner hands --net=sandbox and pack. It returns the runner's
+// path.
 func BuildElfloader(ctx context.Context, root, cacheDir string) (string, error) {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return "", fmt.Errorf("build elfloader: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
-	for _, b := range []struct{ name, tags string }{{"elfloader", "elfloader_lean"}, {"elfloader-full", ""}} {
-		out := filepath.Join(cacheDir, b.name)
-		cmd := exec.CommandContext(ctx, goTool(), "build", "-buildmode=pie", "-tags="+b.tags, "-o", out, "./cmd/elfloader")
-		cmd.Dir = root
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("build %s in %s: %w\n%s", b.name, root, err, strings.TrimSpace(string(msg)))
-		}
+	runner := filepath.Join(cacheDir, "elfloader")
+	cmd := exec.CommandContext(ctx, "make", "-s", "build", "GO="+goTool(),
+		"BIN="+runner, "FULL_BIN="+filepath.Join(cacheDir, "elfloader-full"))
+	cmd.Dir = root
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("make build in %s: %w\n%s", root, err, strings.TrimSpace(string(msg)))
 	}
-	return filepath.Join(cacheDir, "elfloader"), nil
+	return runner, nil
 }
 
 // goTool is the go command: from $PATH, else the toolchain that built us.
