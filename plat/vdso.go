@@ -29,14 +29,30 @@ type VDSOAddressSpace interface {
 	VDSO() []VDSOMapping
 }
 
-// HostVDSO lists elfloader's own vDSO mappings (read once).
-var HostVDSO = sync.OnceValue(func() []VDSOMapping {
-	maps, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		return nil
-	}
-	return ParseVDSO(maps)
-})
+// hostVDSO holds elfloader's own vDSO mappings, found once.
+var hostVDSO struct {
+	once     sync.Once
+	mappings []VDSOMapping
+}
+
+// HostVDSO lists elfloader's own vDSO mappings: from the listing
+// NoteHostMaps was given, else read from /proc/self/maps once.
+func HostVDSO() []VDSOMapping {
+	hostVDSO.once.Do(func() {
+		if maps, err := os.ReadFile("/proc/self/maps"); err == nil {
+			hostVDSO.mappings = ParseVDSO(maps)
+		}
+	})
+	return hostVDSO.mappings
+}
+
+// NoteHostMaps gives HostVDSO a /proc/self/maps listing elfloader read
+// for another purpose (its own code, for the host filter), so that it is
+// not read again: the host kernel generates it line by line, 50 µs of a
+// start. The vDSO does not move, so any listing of the process will do.
+func NoteHostMaps(maps []byte) {
+	hostVDSO.once.Do(func() { hostVDSO.mappings = ParseVDSO(maps) })
+}
 
 // ParseVDSO picks the vDSO mappings out of a /proc/PID/maps text.
 func ParseVDSO(maps []byte) []VDSOMapping {

@@ -2,10 +2,10 @@ package sandbox
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -75,16 +75,11 @@ func (f *HostFilter) Install() error {
 	return nil
 }
 
-// OwnText reads elfloader's executable file mappings from /proc/self/maps:
-// its program, the dynamic loader and the C libraries. Call it before any
-// app code is mapped.
-func OwnText() ([]TextRange, error) {
-	f, err := os.Open("/proc/self/maps")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return parseText(f)
+// OwnText picks elfloader's executable file mappings out of a listing of
+// /proc/self/maps: its program, and the dynamic loader and the C libraries
+// when it has them. Read the listing before any app code is mapped.
+func OwnText(maps []byte) ([]TextRange, error) {
+	return parseText(bytes.NewReader(maps))
 }
 
 // parseText picks the executable mappings of files out of a maps listing.

@@ -130,7 +130,12 @@ func (o *runOptions) installHostFilter(log *slog.Logger, stderr io.Writer) error
 	if o.unsafeNoHostFilter {
 		return nil
 	}
-	text, err := sandbox.OwnText()
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return fmt.Errorf("host filter: %w", err)
+	}
+	plat.NoteHostMaps(maps) // the vDSO's mappings, from the same listing
+	text, err := sandbox.OwnText(maps)
 	if err != nil {
 		return fmt.Errorf("host filter: %w", err)
 	}
