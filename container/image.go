@@ -93,7 +93,7 @@ func PrepareImage(imgPath string, args []string, o ImageOptions) (*App, error) {
 		return nil, err
 	}
 	// The image's tree is the app's "/" (BuildRoot's RootFS).
-	root := ramfs.New(ramfs.Options{Dev: vfs.RootDev})
+	root := ramfs.New(ramfs.Options{Dev: vfs.RootDev, PathCacheable: true})
 	var ctx *vfs.Context
 	if img.Indexed() {
 		// The image stays open: its files are decompressed when the app

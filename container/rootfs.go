@@ -159,7 +159,7 @@ func BuildRoot(o *FS, mounts *MountTable, extra ...MountFunc) (*vfs.VFS, string,
 	if err := mount("/dev/pts", pts, false, "devpts", "devpts"); err != nil {
 		return nil, "", err
 	}
-	if err := mount("/tmp", ramfs.New(ramfs.Options{Dev: v.NewAnonDev(), RootMode: 0o1777}), false, "tmpfs", "tmpfs"); err != nil {
+	if err := mount("/tmp", ramfs.New(ramfs.Options{Dev: v.NewAnonDev(), RootMode: 0o1777, PathCacheable: true}), false, "tmpfs", "tmpfs"); err != nil {
 		return nil, "", err
 	}
 	for _, s := range o.Volumes {

@@ -13,7 +13,9 @@
 //     (PathOf),
 //   - path resolution with Linux's rules (symlinks resolved against the
 //     process root, a limit of 40 links, trailing slashes, openat2 RESOLVE_*
-//     flags, ENAMETOOLONG),
+//     flags, ENAMETOOLONG), and a cache of whole resolved paths for walks
+//     that check no permission (pathcache.go: dropped whenever a name is
+//     removed or replaced or a mount changes, trusted for PathCacheTTL),
 //   - the *at operations (OpenAt, StatAt, MkdirAt, RenameAt, ...) taking a
 //     per-process Context (root, cwd, umask, credentials),
 //   - the meaning of the system.posix_acl_* attributes (POSIX ACLs:

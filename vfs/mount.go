@@ -162,6 +162,8 @@ type VFS struct {
 
 	leases leaseTable // open counts and leases of regular files (lease.go)
 
+	paths pathCache // resolved paths (pathcache.go)
+
 	devicesMu sync.RWMutex
 	devices   DeviceOpener // char and block devices by number (SetDevices)
 }
@@ -337,6 +339,15 @@ type Context struct {
 	// Guard is the process's Landlock domain (guard.go), nil without
 	// one. Fork copies it: domains are inherited and never widened.
 	Guard Guard
+}
+
+// pathCache returns the path cache the context's walks may use: none for
+// a caller whose walks check permissions, or without a root.
+func (c *Context) pathCache() *pathCache {
+	if c.Root.Mount == nil || !c.Capable(unix.CAP_DAC_OVERRIDE) {
+		return nil
+	}
+	return &c.Root.Mount.vfs.paths
 }
 
 // Fork returns a copy of the context (for fork/clone without CLONE_FS).

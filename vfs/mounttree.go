@@ -34,6 +34,7 @@ func (v *VFS) Attach(m *Mount, at Location, refuseSame bool) error {
 // (reached through a descriptor opened before it) goes on top of m.
 // Caller holds treeMu.
 func (v *VFS) graft(m *Mount, at Location) {
+	v.paths.namesChanged()
 	key := mountKey{at.Mount, at.Dentry}
 	if old := v.mounts[key]; old != nil {
 		top := m
@@ -103,6 +104,7 @@ func (v *VFS) Move(m *Mount, at Location) error {
 			return unix.ELOOP
 		}
 	}
+	v.paths.namesChanged()
 	delete(v.mounts, mountKey{m.parent, m.point})
 	m.parent, m.point = nil, nil
 	v.graft(m, at)
@@ -204,6 +206,7 @@ func (v *VFS) Unmount(ctx *Context, m *Mount, opts UnmountOptions) error {
 		return unix.EBUSY
 	}
 	tree := v.subtree(m)
+	v.paths.namesChanged()
 	delete(v.mounts, mountKey{m.parent, m.point})
 	m.parent, m.point = nil, nil
 	for _, d := range tree {
@@ -278,6 +281,7 @@ func (v *VFS) SetAttr(m *Mount, set, clear uint64, recursive bool) error {
 			return unix.EBUSY
 		}
 	}
+	v.paths.namesChanged() // MOUNT_ATTR_NOSYMFOLLOW changes walks
 	for _, t := range targets {
 		t.attr.Store(t.attr.Load()&^clear | set)
 	}

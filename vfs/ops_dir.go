@@ -244,6 +244,7 @@ func UnlinkAt(ctx *Context, start Location, path string, flags int) error {
 	v := p.dir.Mount.vfs
 	v.treeMu.Lock()
 	p.dir.Dentry.dropChild(p.name)
+	v.paths.namesChanged()
 	v.treeMu.Unlock()
 	notifyRemoved(child)
 	notifyEntry(p.dir, p.name, unix.IN_DELETE|isDirBit(child.Dentry.typ), 0)
@@ -386,6 +387,7 @@ func RenameAt(ctx *Context, oldStart Location, oldPath string, newStart Location
 	defer notifyRename(op, np, oldLoc, newLoc, newExists, exchange)
 	v.treeMu.Lock()
 	defer v.treeMu.Unlock()
+	v.paths.namesChanged()
 	od := op.dir.Dentry.cachedChild(op.name)
 	nd := np.dir.Dentry.cachedChild(np.name)
 	delete(op.dir.Dentry.children, op.name)

@@ -16,9 +16,12 @@ import (
 //
 //	/dir/file ("hello"), /dir/sub/, /empty/, /link -> dir/file,
 //	/abs -> /dir, /loop1 <-> /loop2, /dangling -> nowhere, /ro (read-only ramfs)
+//
+// Both ramfs instances let the vfs cache paths (as a tmpfs does), so that
+// every test walks through the path cache too.
 func newTree(t *testing.T) (*vfs.VFS, *vfs.Context) {
 	t.Helper()
-	v, err := vfs.New(ramfs.New(ramfs.Options{}), vfs.MountOptions{})
+	v, err := vfs.New(ramfs.New(ramfs.Options{PathCacheable: true}), vfs.MountOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +37,7 @@ func newTree(t *testing.T) (*vfs.VFS, *vfs.Context) {
 	must(t, vfs.SymlinkAt(ctx, "loop2", root, "loop1"))
 	must(t, vfs.SymlinkAt(ctx, "loop1", root, "loop2"))
 	must(t, vfs.SymlinkAt(ctx, "nowhere", root, "dangling"))
-	rofs := ramfs.New(ramfs.Options{})
+	rofs := ramfs.New(ramfs.Options{PathCacheable: true})
 	if _, err := v.MountAt(ctx, "/ro", rofs, vfs.MountOptions{ReadOnly: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,10 +50,15 @@ type walker struct {
 	links int
 	// trailingSlash is set when the final component must be a directory.
 	trailingSlash bool
+	// cacheable says the walk so far may be cached (pathcache.go): it
+	// checked no permission and crossed only PathCacheable filesystems;
+	// seen is the mount last checked.
+	cacheable bool
+	seen      *Mount
 }
 
 func newWalker(ctx *Context, start Location, opts resolveOpts) *walker {
-	w := &walker{ctx: ctx, root: ctx.Root, start: start, opts: opts}
+	w := &walker{ctx: ctx, root: ctx.Root, start: start, opts: opts, cacheable: ctx.Capable(unix.CAP_DAC_OVERRIDE)}
 	if opts.resolve&(unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT) != 0 {
 		w.root = start
 	}
@@ -99,6 +105,7 @@ func (w *walker) begin(abs bool) (Location, error) {
 // walk resolves comps from cur. The final component is followed if it is
 // a symlink and opts.follow or a trailing slash asks for it.
 func (w *walker) walk(cur Location, comps []string) (Location, error) {
+	w.visit(cur)
 	for len(comps) > 0 {
 		name := comps[0]
 		comps = comps[1:]
@@ -117,9 +124,11 @@ func (w *walker) walk(cur Location, comps []string) (Location, error) {
 			}
 			comps = append(tcomps, comps...)
 			cur = target
+			w.visit(cur)
 			continue
 		}
 		cur = next
+		w.visit(cur)
 	}
 	if w.trailingSlash && cur.Dentry.typ != unix.S_IFDIR {
 		return Location{}, unix.ENOTDIR
@@ -142,11 +151,15 @@ func (w *walker) followLink(dir, link Location) (Location, []string, bool, error
 		return Location{}, nil, false, unix.ELOOP
 	}
 	if ml, ok := link.Dentry.inode.(MagicLinker); ok {
+		w.cacheable = false // where it leads depends on the caller
 		if w.opts.resolve&(unix.RESOLVE_NO_MAGICLINKS|unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT) != 0 {
 			return Location{}, nil, false, unix.ELOOP
 		}
 		loc, err := ml.ResolveMagic(w.ctx)
 		return loc, nil, false, err
+	}
+	if _, ok := link.Dentry.inode.(ContextReadlinker); ok {
+		w.cacheable = false
 	}
 	target, err := readlinkOf(w.ctx, link.Dentry.inode)
 	if err != nil {
@@ -213,6 +226,15 @@ func (w *walker) dotdot(cur Location) (Location, error) {
 	return Location{Mount: cur.Mount, Dentry: cur.Dentry.parent}, nil
 }
 
+// visit notes a location the walk reached: a mount of a filesystem that
+// is not PathCacheable makes the walk uncacheable.
+func (w *walker) visit(loc Location) {
+	if w.cacheable && loc.Mount != w.seen {
+		w.seen = loc.Mount
+		w.cacheable = cacheableMount(loc.Mount)
+	}
+}
+
 // identify returns the inode number and type of an inode.
 func identify(in Inode) (uint64, uint32, error) {
 	if id, ok := in.(Identifier); ok {
@@ -243,6 +265,7 @@ func (w *walker) lookup(cur Location, name string) (Location, error) {
 	if d == nil || d.ino != ino || d.typ != typ {
 		if d != nil {
 			d.dead = true
+			v.paths.namesChanged() // replaced behind the vfs's back
 		}
 		d = newDentry(cur.Dentry, name, child, ino, typ)
 		cur.Dentry.setChild(name, d)
@@ -263,8 +286,24 @@ func (w *walker) lookup(cur Location, name string) (Location, error) {
 	return loc, nil
 }
 
-// resolve resolves path from start to a Location.
+// resolve resolves path from start to a Location, through the path cache
+// when the walk may be cached.
 func resolve(ctx *Context, start Location, path string, opts resolveOpts) (Location, error) {
+	cache := ctx.pathCache()
+	var key pathKey
+	var gen uint64
+	var now time.Time
+	if cache != nil {
+		key = pathKey{start: start, root: ctx.Root, path: path, opts: opts}
+		if path != "" && path[0] == '/' && opts.resolve&(unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT) == 0 {
+			key.start = Location{} // the same walk from any start
+		}
+		now = time.Now()
+		if loc, ok := cache.get(key, now); ok {
+			return loc, nil
+		}
+		gen = cache.gen.Load()
+	}
 	comps, abs, trailing, err := splitPath(path)
 	if err != nil {
 		return Location{}, err
@@ -275,7 +314,11 @@ func resolve(ctx *Context, start Location, path string, opts resolveOpts) (Locat
 	if err != nil {
 		return Location{}, err
 	}
-	return w.walk(cur, comps)
+	loc, err := w.walk(cur, comps)
+	if err == nil && cache != nil && w.cacheable {
+		cache.put(key, loc, gen, now)
+	}
+	return loc, err
 }
 
 // parentResult is the outcome of resolving all but the last component.

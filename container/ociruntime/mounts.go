@@ -91,7 +91,7 @@ func tmpfsMount(dst string, mode uint32) container.MountFunc {
 		if err := container.MkdirAll(ctx, dst); err != nil {
 			return fmt.Errorf("tmpfs on %s: %w", dst, err)
 		}
-		if _, err := v.MountAt(ctx, dst, ramfs.New(ramfs.Options{Dev: v.NewAnonDev(), RootMode: mode}), vfs.MountOptions{}); err != nil {
+		if _, err := v.MountAt(ctx, dst, ramfs.New(ramfs.Options{Dev: v.NewAnonDev(), RootMode: mode, PathCacheable: true}), vfs.MountOptions{}); err != nil {
 			return fmt.Errorf("tmpfs on %s: %w", dst, err)
 		}
 		return nil

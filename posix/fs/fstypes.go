@@ -229,7 +229,7 @@ func newDetachedMount(t *kernel.Task, p *fsParams, attr uint64) (*vfs.Mount, err
 	var fs vfs.FileSystem
 	switch p.fsType {
 	case "tmpfs", "ramfs":
-		rfs := ramfs.New(ramfs.Options{Dev: v.NewAnonDev(), RootMode: p.mode})
+		rfs := ramfs.New(ramfs.Options{Dev: v.NewAnonDev(), RootMode: p.mode, PathCacheable: true})
 		if p.uid != 0 || p.gid != 0 {
 			if err := rfs.RootInode().SetAttr(vfs.SetAttr{Mask: vfs.AttrUID | vfs.AttrGID, UID: p.uid, GID: p.gid}); err != nil {
 				return nil, err

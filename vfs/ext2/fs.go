@@ -104,6 +104,9 @@ func (fs *FS) Root() (vfs.Inode, error) { return fs.inode(rootIno) }
 // ReadOnly implements vfs.FileSystem: this reader never writes.
 func (fs *FS) ReadOnly() bool { return true }
 
+// PathCacheable implements vfs.PathCacheable: the image never changes.
+func (fs *FS) PathCacheable() bool { return true }
+
 // Statfs implements vfs.FileSystem with EXT2_SUPER_MAGIC.
 func (fs *FS) Statfs() (vfs.Statfs, error) {
 	return vfs.Statfs{

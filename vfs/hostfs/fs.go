@@ -67,6 +67,10 @@ func (fs *FS) Root() (vfs.Inode, error) { return fs.root, nil }
 // ReadOnly implements vfs.FileSystem.
 func (fs *FS) ReadOnly() bool { return !fs.opts.Writable }
 
+// PathCacheable implements vfs.PathCacheable: the host's own changes show
+// after LookupTTL anyway (plus the vfs's PathCacheTTL).
+func (fs *FS) PathCacheable() bool { return true }
+
 // Statfs implements vfs.FileSystem with the host's numbers.
 func (fs *FS) Statfs() (vfs.Statfs, error) {
 	var s unix.Statfs_t

@@ -22,7 +22,8 @@ type Inode struct {
 	// that a path walked again and again (a server opening the same file
 	// per request) does not cost host syscalls at each component. Changes
 	// made through this vfs drop the entries at once; changes made on the
-	// host behind the app's back show within LookupTTL.
+	// host behind the app's back show within LookupTTL (and the vfs's
+	// vfs.PathCacheTTL for whole paths it walked).
 	mu       sync.Mutex
 	children map[string]cachedChild
 	// roFD is a read-only descriptor of a regular file, opened once and

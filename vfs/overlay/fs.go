@@ -62,6 +62,10 @@ func (fs *FS) Root() (vfs.Inode, error) { return fs.root, nil }
 // ReadOnly implements vfs.FileSystem: an overlay is always writable.
 func (fs *FS) ReadOnly() bool { return false }
 
+// PathCacheable implements vfs.PathCacheable: its names change through the
+// vfs, or in its lower layers as they would show anyway.
+func (fs *FS) PathCacheable() bool { return true }
+
 // Statfs implements vfs.FileSystem with the overlay magic. Linux's
 // overlayfs reports its upper layer's numbers, which for a container are
 // the host disk holding the upper directory; here the upper layer is

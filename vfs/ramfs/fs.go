@@ -26,6 +26,11 @@ type Options struct {
 	AllowSealing bool
 	// NoExecSeal starts regular files with F_SEAL_EXEC (MFD_NOEXEC_SEAL).
 	NoExecSeal bool
+	// PathCacheable says that once it is mounted, its names change only
+	// through the vfs (a tmpfs), so that the vfs may cache paths through
+	// it (vfs.PathCacheable). Leave it off for a tree its owner changes
+	// directly (devpts, devfs).
+	PathCacheable bool
 }
 
 // FS is a ramfs instance.
@@ -58,6 +63,9 @@ func (fs *FS) RootInode() *Inode { return fs.root }
 
 // ReadOnly implements vfs.FileSystem.
 func (fs *FS) ReadOnly() bool { return fs.opts.ReadOnly }
+
+// PathCacheable implements vfs.PathCacheable: Options.PathCacheable.
+func (fs *FS) PathCacheable() bool { return fs.opts.PathCacheable }
 
 // Statfs implements vfs.FileSystem with TMPFS_MAGIC.
 func (fs *FS) Statfs() (vfs.Statfs, error) {
