@@ -51,7 +51,7 @@ func LocateElfloader(ctx context.Context, cacheDir string) (string, error) {
 
 // BuildElfloader builds ./cmd/elfloader of the checkout at root into
 // cacheDir with `make build` (the Makefile holds the build's flags: static
-// PIEs): the lean runner (elfloader) and, next to it, elfloader-full,
+// programs at a fixed address): the lean runner (elfloader) and, next to it, elfloader-full,
 // which the runner hands --net=sandbox and pack. It returns the runner's
 // path.
 func BuildElfloader(ctx context.Context, root, cacheDir string) (string, error) {

@@ -3,6 +3,8 @@ package integration
 import (
 	"bytes"
 	"context"
+	"debug/elf"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,5 +101,40 @@ func TestLeanRunnerHandsOver(t *testing.T) {
 	out, errOut, st := runBinary(t, lean, noPath, "run", "--net=sandbox", "/bin/sh", "-c", "echo $$ $PPID")
 	if st != 0 || len(strings.Fields(out)) != 2 {
 		t.Errorf("run --net=sandbox next to elfloader-full: status %d, stdout %q, stderr %q", st, out, errOut)
+	}
+}
+
+// TestAppLinkedAtElfloadersAddress runs a static non-PIE program linked
+// where elfloader itself is loaded (make build links elfloader at a fixed
+// address, docs/binaries.md): the program cannot share elfloader's address
+// space, so it runs on the isolated platform, with the native output.
+func TestAppLinkedAtElfloadersAddress(t *testing.T) {
+	runner := testbin.Elfloader(t)
+	f, err := elf.Open(runner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Type != elf.ET_EXEC {
+		t.Skip("elfloader is a PIE here: it has no fixed address")
+	}
+	base := ^uint64(0)
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			base = min(base, p.Vaddr)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "hello-at-elfloader")
+	src := testbin.CSource(t, "hello.c")
+	if out, err := exec.Command("gcc", "-static", "-O2", fmt.Sprintf("-Wl,-Ttext-segment=%#x", base), "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	want, _, status := runBinary(t, bin, nil)
+	if status != 0 {
+		t.Fatalf("native run: status %d", status)
+	}
+	got, stderr, status := runBinary(t, runner, nil, append(append([]string{"run"}, testbin.EnvFlags()...), bin)...)
+	if status != 0 || got != want {
+		t.Errorf("under elfloader: status %d, stdout %q (want %q), stderr %q", status, got, want, stderr)
 	}
 }
