@@ -241,7 +241,9 @@ func symbolFuncs(fr *fileReader, sec *elf.Section) ([]Func, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Func
+	// Sized once for every entry (most are functions): growing the slice
+	// entry by entry was half of reading a shared library's table.
+	out := make([]Func, 0, len(data)/entSize)
 	for off := 0; off+entSize <= len(data); off += entSize {
 		info := data[off+4]
 		value := binary.LittleEndian.Uint64(data[off+8:])
