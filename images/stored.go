@@ -9,7 +9,10 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // Stored files (format 1.2, FlagStoredFiles; docs/image-format.md): regular
@@ -178,18 +181,51 @@ func (img *Image) StoredExtent(e IndexEntry) (int64, error) {
 	if ok {
 		return int64(abs), nil
 	}
-	crc := crc32.New(castagnoli)
-	n, err := io.Copy(crc, io.NewSectionReader(img.r, int64(abs), int64(pageUp(uint64(e.Size)))))
+	sum, err := extentCRC(img.r, int64(abs), int64(pageUp(uint64(e.Size))))
 	if err != nil {
 		return 0, fmt.Errorf("%s: read stored file: %w", e.Path, err)
 	}
-	if n != int64(pageUp(uint64(e.Size))) || crc.Sum32() != e.crc {
-		return 0, fmt.Errorf("%w: stored file %s (crc32c %08x, index says %08x)", ErrRootfsChecksum, e.Path, crc.Sum32(), e.crc)
+	if sum != e.crc {
+		return 0, fmt.Errorf("%w: stored file %s (crc32c %08x, index says %08x)", ErrRootfsChecksum, e.Path, sum, e.crc)
 	}
 	s.mu.Lock()
 	s.checked[e.dataOff] = true
 	s.mu.Unlock()
 	return int64(abs), nil
+}
+
+// extentCRC is the CRC-32C of n bytes of r at off. An image file's range is
+// summed where the host maps it (its page cache, read-only, populated at
+// once): reading nginx's libraries through a buffer cost a millisecond of
+// its boot in copies and 300 reads.
+func extentCRC(r io.ReaderAt, off, n int64) (uint32, error) {
+	if f, ok := r.(*os.File); ok && n > 0 && off%StorePage == 0 {
+		if b, err := unix.Mmap(int(f.Fd()), off, int(n), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE); err == nil {
+			defer unix.Munmap(b)
+			return mappedCRC(b)
+		}
+	}
+	crc := crc32.New(castagnoli)
+	got, err := io.CopyBuffer(crc, io.NewSectionReader(r, off, n), make([]byte, 1<<20))
+	if err != nil {
+		return 0, err
+	}
+	if got != n {
+		return 0, io.ErrUnexpectedEOF
+	}
+	return crc.Sum32(), nil
+}
+
+// mappedCRC sums mapped file bytes; a file truncated meanwhile by someone
+// else faults (SIGBUS), which becomes an error instead of a crash.
+func mappedCRC(b []byte) (sum uint32, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the image file changed while it was read: %v", r)
+		}
+	}()
+	return crc32.Checksum(b, castagnoli), nil
 }
 
 // verifyStored checks the SHA-256 of the whole data section (and, through

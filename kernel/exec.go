@@ -108,17 +108,18 @@ func (f *execFile) MapFD() (int, bool) {
 // privateMapper is a file whose bytes can be mapped MAP_PRIVATE from a
 // range of a host file (vfs.PrivateMapper: a file stored in an image).
 type privateMapper interface {
-	PrivateMapFD(off, length int64) (int, int64, bool)
+	PrivateMapFD(off, length int64) (int, int64, int64, bool)
 }
 
 // PrivateMapFD is where to map [off, off+length) of the file privately
-// from: a host descriptor and the offset of the file's byte 0 in it.
-func (f *execFile) PrivateMapFD(off, length int64) (int, int64, bool) {
+// from: a host descriptor, the offset of the file's byte 0 in it, and
+// where the file's pages end in it (-1: the descriptor is the file's).
+func (f *execFile) PrivateMapFD(off, length int64) (int, int64, int64, bool) {
 	if pm, ok := f.ReaderAtCloser.(privateMapper); ok {
 		return pm.PrivateMapFD(off, length)
 	}
 	fd, ok := f.MapFD()
-	return fd, 0, ok
+	return fd, 0, -1, ok
 }
 
 // opener opens a program or interpreter for execution. Its errors carry
@@ -537,7 +538,11 @@ func segmentFD(r io.ReaderAt, m elfloader.Mapping) (fd int, base uint64, ok bool
 		return -1, 0, false
 	}
 	if pm, isPM := r.(privateMapper); isPM {
-		fd, b, ok := pm.PrivateMapFD(int64(m.FileOff), int64(min(pageUp(m.Filesz), m.Len)))
+		length := int64(min(pageUp(m.Filesz), m.Len))
+		fd, b, end, ok := pm.PrivateMapFD(int64(m.FileOff), length)
+		if ok && end >= 0 && int64(m.FileOff)+length > end {
+			return -1, 0, false // past the file's pages: read it instead
+		}
 		return fd, uint64(b), ok
 	}
 	mf, isMF := r.(interface{ MapFD() (int, bool) })

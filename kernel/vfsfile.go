@@ -126,8 +126,9 @@ func (v *VFSFile) SetStatusFlags(fl int) error {
 func (v *VFSFile) MapFD() (int, bool) { return v.F.MapFD() }
 
 // PrivateMapFD is the host descriptor and base offset to map the file's
-// [off, off+length) MAP_PRIVATE from (vfs.PrivateMapper).
-func (v *VFSFile) PrivateMapFD(off, length int64) (int, int64, bool) {
+// [off, off+length) MAP_PRIVATE from, and where its pages end there
+// (vfs.PrivateMapper).
+func (v *VFSFile) PrivateMapFD(off, length int64) (int, int64, int64, bool) {
 	return v.F.PrivateMapFD(off, length)
 }
 

@@ -569,13 +569,14 @@ func (f *File) MapFD() (int, bool) {
 
 // PrivateMapFD returns the host fd and the base offset to map
 // [off, off+length) of the file MAP_PRIVATE from: the file's own host fd
-// (MapFD) at base 0, or a range of another host file (PrivateMapper).
-func (f *File) PrivateMapFD(off, length int64) (fd int, base int64, ok bool) {
+// (MapFD) at base 0, or a range of another host file (PrivateMapper; end
+// is where the file's pages end in it, -1 for a descriptor of its own).
+func (f *File) PrivateMapFD(off, length int64) (fd int, base, end int64, ok bool) {
 	if p, ok := f.impl.(PrivateMapper); ok {
 		return p.PrivateMapFD(off, length)
 	}
 	fd, ok = f.MapFD()
-	return fd, 0, ok
+	return fd, 0, -1, ok
 }
 
 // Statfs implements fstatfs(2).

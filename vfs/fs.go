@@ -122,10 +122,13 @@ type HostFDer interface {
 // PrivateMapper is implemented by files that can be mapped MAP_PRIVATE
 // from a host file that is not theirs alone (a ramfs file stored in an
 // image maps from the image file): file offset off of the mapping
-// [off, off+length) is host offset base+off of fd. ok is false when the
+// [off, off+length) is host offset base+off of fd. end is where the
+// file's pages end in fd (from base): a mapping past it must not show
+// fd's next bytes, but fault as Linux does past a file's last page
+// (SIGBUS); end is -1 when fd holds the file alone. ok is false when the
 // file cannot be mapped so.
 type PrivateMapper interface {
-	PrivateMapFD(off, length int64) (fd int, base int64, ok bool)
+	PrivateMapFD(off, length int64) (fd int, base, end int64, ok bool)
 }
 
 // Waitable is implemented by files with readiness other than "always

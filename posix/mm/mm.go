@@ -67,7 +67,10 @@ func sysMmap(t *kernel.Task, a shim.Args) (uint64, error) {
 		}
 		// A file stored in an image maps privately from the image file
 		// (fileMapFD, private.go); other files from their host fd.
-		if hostFD, base, ok := fileMapFD(f, spec); ok {
+		if hostFD, base, end, ok := fileMapFD(f, spec); ok {
+			if end >= 0 && spec.Offset+(spec.Length+4095)&^4095 > uint64(end) {
+				return mapPastEnd(t, spec, hostFD, base, uint64(end))
+			}
 			spec.HostFD, spec.HostBase = hostFD, base
 			return t.MM().Map(spec)
 		}

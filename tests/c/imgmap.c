@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,23 @@ static uint64_t fnv(const unsigned char *p, size_t n) {
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 1099511628211ull;
 	return h;
+}
+
+static sigjmp_buf busJump;
+
+static void onBus(int sig) { siglongjmp(busJump, sig); }
+
+// touchFaults reads p and reports the signal that stopped it (0: none).
+static int touchFaults(volatile unsigned char *p) {
+	struct sigaction sa = {0}, old;
+	sa.sa_handler = onBus;
+	sigaction(SIGBUS, &sa, &old);
+	int sig = sigsetjmp(busJump, 1);
+	if (sig == 0) {
+		(void)*p;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return sig;
 }
 
 // fileSum reads the whole file with pread and hashes it.
@@ -79,6 +98,18 @@ int main(int argc, char **argv) {
 		munmap(m2, page);
 	}
 	munmap(m, mlen);
+
+	// A private mapping two pages longer than the file (ld.so reserves a
+	// library's whole span so): the file's pages as before, and past them
+	// SIGBUS, never the bytes of whatever follows the file.
+	m = mmap(NULL, mlen + 2 * page, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED) {
+		printf("mmap past the end: errno %d\n", errno);
+		return 1;
+	}
+	printf("map past the end: sum %016llx, next page signal %d, last page signal %d\n",
+	       (unsigned long long)fnv(m, size), touchFaults(m + mlen), touchFaults(m + mlen + page));
+	munmap(m, mlen + 2 * page);
 
 	// A private writable mapping: its stores stay in the process.
 	m = mmap(NULL, mlen, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);

@@ -84,24 +84,24 @@ func (n *Inode) readExtentLocked(p []byte, off int64) (int, error) {
 }
 
 // PrivateMapFD implements vfs.PrivateMapper: an extent file maps privately
-// from its extent, base being the extent's offset in the host file, when
-// [off, off+length) lies in the file's pages (past them Linux faults with
-// SIGBUS, which the next bytes of the host file would not do); other files
-// give their memfd (HostFD), base 0.
-func (f *regularFile) PrivateMapFD(off, length int64) (fd int, base int64, ok bool) {
+// from its extent, base being the extent's offset in the host file and
+// end its pages' end (past them Linux faults with SIGBUS, which the next
+// bytes of the host file would not do: the caller maps that part from
+// elsewhere); other files give their memfd (HostFD), base 0, end -1.
+func (f *regularFile) PrivateMapFD(off, length int64) (fd int, base, end int64, ok bool) {
 	n := f.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.ext != nil {
 		pages := (n.size + pageSize - 1) &^ (pageSize - 1)
-		if off >= 0 && length >= 0 && off <= pages && length <= pages-off {
-			return n.ext.FD, n.ext.Off, true
+		if off >= 0 && length >= 0 && off <= pages {
+			return n.ext.FD, n.ext.Off, pages, true
 		}
 	}
 	if err := n.ensureMemfdLocked(); err != nil {
-		return -1, 0, false
+		return -1, 0, 0, false
 	}
-	return n.memfd, 0, true
+	return n.memfd, 0, -1, true
 }
 
 const pageSize = 4096

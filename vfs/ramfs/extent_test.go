@@ -51,13 +51,14 @@ func TestExtentContent(t *testing.T) {
 			t.Fatalf("size %d: read %d bytes, %v", size, k, err)
 		}
 		pages := int64((size + 4095) &^ 4095)
-		if fd, base, ok := f.PrivateMapFD(0, pages); !ok || fd != int(hf.Fd()) || base != 8192 {
-			t.Fatalf("PrivateMapFD = %d, %d, %v; want the host file at 8192", fd, base, ok)
+		if fd, base, end, ok := f.PrivateMapFD(0, pages); !ok || fd != int(hf.Fd()) || base != 8192 || end != pages {
+			t.Fatalf("PrivateMapFD = %d, %d, %d, %v; want the host file at 8192, its pages ending at %d", fd, base, end, ok, pages)
 		}
-		// Past the file's pages the mapping must fault (SIGBUS): not from
-		// the host file, whose next bytes belong to something else.
-		if fd, base, ok := f.PrivateMapFD(0, pages+4096); ok && (fd == int(hf.Fd()) || base != 0) {
-			t.Fatalf("PrivateMapFD past the file's pages = %d, %d", fd, base)
+		// Past the file's pages the mapping must fault (SIGBUS), not show
+		// the host file's next bytes, which belong to something else: end
+		// tells the caller where to stop.
+		if fd, _, end, ok := f.PrivateMapFD(0, pages+4096); !ok || fd != int(hf.Fd()) || end != pages {
+			t.Fatalf("PrivateMapFD past the file's pages = %d, end %d, %v; want the host file, end %d", fd, end, ok, pages)
 		}
 		if _, err := f.Pwrite(context.Background(), []byte("NEW"), 1); err != nil {
 			t.Fatal(err)
@@ -66,8 +67,8 @@ func TestExtentContent(t *testing.T) {
 		if string(got[:4]) != "eNEW" || k != size {
 			t.Fatalf("after a write: %q..., %d bytes", got[:4], k)
 		}
-		if fd, base, ok := f.PrivateMapFD(0, pages); !ok || fd == int(hf.Fd()) || base != 0 {
-			t.Fatalf("after a write PrivateMapFD = %d, %d, %v; want the file's memfd", fd, base, ok)
+		if fd, base, end, ok := f.PrivateMapFD(0, pages); !ok || fd == int(hf.Fd()) || base != 0 || end != -1 {
+			t.Fatalf("after a write PrivateMapFD = %d, %d, %d, %v; want the file's memfd", fd, base, end, ok)
 		}
 		f.DecRef()
 		if after, _ := os.ReadFile(host); !bytes.Equal(after, img) {
