@@ -194,15 +194,31 @@ func (img *Image) StoredExtent(e IndexEntry) (int64, error) {
 	return int64(abs), nil
 }
 
+// crcWindow is how much of an image file extentCRC maps at a time: the
+// mapped pages count as resident while they are mapped.
+const crcWindow = 8 << 20
+
 // extentCRC is the CRC-32C of n bytes of r at off. An image file's range is
 // summed where the host maps it (its page cache, read-only, populated at
-// once): reading nginx's libraries through a buffer cost a millisecond of
-// its boot in copies and 300 reads.
+// once, crcWindow at a time): reading nginx's libraries through a buffer
+// cost a millisecond of its boot in copies and 300 reads.
 func extentCRC(r io.ReaderAt, off, n int64) (uint32, error) {
 	if f, ok := r.(*os.File); ok && n > 0 && off%StorePage == 0 {
-		if b, err := unix.Mmap(int(f.Fd()), off, int(n), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE); err == nil {
-			defer unix.Munmap(b)
-			return mappedCRC(b)
+		var sum uint32
+		for done := int64(0); done < n; {
+			w := min(n-done, crcWindow)
+			b, err := unix.Mmap(int(f.Fd()), off+done, int(w), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE)
+			if err != nil {
+				break // read it instead, from the start
+			}
+			sum, err = mappedCRC(sum, b)
+			unix.Munmap(b)
+			if err != nil {
+				return 0, err
+			}
+			if done += w; done == n {
+				return sum, nil
+			}
 		}
 	}
 	crc := crc32.New(castagnoli)
@@ -216,16 +232,17 @@ func extentCRC(r io.ReaderAt, off, n int64) (uint32, error) {
 	return crc.Sum32(), nil
 }
 
-// mappedCRC sums mapped file bytes; a file truncated meanwhile by someone
-// else faults (SIGBUS), which becomes an error instead of a crash.
-func mappedCRC(b []byte) (sum uint32, err error) {
+// mappedCRC adds mapped file bytes to a CRC-32C; a file truncated
+// meanwhile by someone else faults (SIGBUS), which becomes an error
+// instead of a crash.
+func mappedCRC(crc uint32, b []byte) (sum uint32, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the image file changed while it was read: %v", r)
 		}
 	}()
-	return crc32.Checksum(b, castagnoli), nil
+	return crc32.Update(crc, castagnoli, b), nil
 }
 
 // verifyStored checks the SHA-256 of the whole data section (and, through
