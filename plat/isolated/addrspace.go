@@ -136,7 +136,7 @@ func (p *Platform) NewStubAddressSpace() (*AddressSpace, error) {
 			return nil, fmt.Errorf("isolated: pidfd of the stub: %w", err)
 		}
 	}
-	return p.adopt(sh, pid, pidfd, p.stubID)
+	return p.adopt(sh, pid, pidfd, p.stubID, nil)
 }
 
 // terminalSignalSet holds the signals a terminal sends to elfloader's
@@ -168,8 +168,10 @@ func forkExecQuiet(path string, argv []string, attr *syscall.ProcAttr) (int, err
 // fileID identifies a file on the host.
 type fileID struct{ dev, ino uint64 }
 
-// adopt waits for a started stub to report ready and makes it an address space.
-func (p *Platform) adopt(sh *shell, pid, pidfd int, exe fileID) (*AddressSpace, error) {
+// adopt waits for a started stub to report ready and makes it an address
+// space. vdso is the vDSO the stub kept when the caller knows it (a fork
+// keeps its parent's at the same addresses); nil reads it from the host.
+func (p *Platform) adopt(sh *shell, pid, pidfd int, exe fileID, vdso *[]plat.VDSOMapping) (*AddressSpace, error) {
 	unix.Close(sh.ctrlFd)
 	unix.Close(sh.stubSock)
 	sh.ctrlFd, sh.stubSock = -1, -1
@@ -187,7 +189,11 @@ func (p *Platform) adopt(sh *shell, pid, pidfd int, exe fileID) (*AddressSpace, 
 		sh.close()
 		return nil, fmt.Errorf("isolated: the stub did not start: %w", err)
 	}
-	as.vdso = stubVDSO(pid)
+	if vdso != nil {
+		as.vdso = *vdso
+	} else {
+		as.vdso = stubVDSO(pid)
+	}
 	p.register(as)
 	return as, nil
 }
@@ -418,7 +424,11 @@ func (as *AddressSpace) ForkStub() (*AddressSpace, error) {
 		sh.close()
 		return nil, err
 	}
-	return as.p.adopt(sh, pid, pidfd, as.exe)
+	// The child keeps the stub's vDSO where the parent has it (the host
+	// forked it; app code cannot move a mapping the kernel records as the
+	// host's).
+	vdso := as.vdso
+	return as.p.adopt(sh, pid, pidfd, as.exe, &vdso)
 }
 
 // checkForkedStub accepts pid as a new address space only when it is a

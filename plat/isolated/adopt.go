@@ -102,7 +102,8 @@ var stubImage = sync.OnceValues(func() (*StubImage, error) {
 type Adoption struct {
 	p     *Platform
 	sh    *shell
-	used  int // bytes of adoption data in slot 1
+	used  int                 // bytes of adoption data in slot 1
+	vdso  *[]plat.VDSOMapping // the host vDSO the child keeps, nil: unknown
 	Image *StubImage
 	// SockFd and CtrlFd are the descriptors the child passes to stub_adopt.
 	SockFd, CtrlFd int
@@ -129,7 +130,31 @@ func (p *Platform) PrepareAdoption(app []plat.Range, sites []Site) (*Adoption, e
 		sh.close()
 		return nil, err
 	}
-	return &Adoption{p: p, sh: sh, used: used, Image: img, SockFd: sh.stubSock, CtrlFd: sh.ctrlFd}, nil
+	return &Adoption{p: p, sh: sh, used: used, vdso: keptVDSO(plat.HostVDSO(), app), Image: img, SockFd: sh.stubSock, CtrlFd: sh.ctrlFd}, nil
+}
+
+// keptVDSO is the part of elfloader's own vDSO a fork child keeps: the
+// mappings inside the app memory it keeps (stub_adopt unmaps everything
+// else), at the same addresses. nil (unknown: the child's are read from
+// the host) when a mapping lies partly in it.
+func keptVDSO(host []plat.VDSOMapping, app []plat.Range) *[]plat.VDSOMapping {
+	kept := []plat.VDSOMapping{}
+	for _, m := range host {
+		covered, touched := false, false
+		for _, r := range app {
+			if m.Start < r.End && r.Start < m.End {
+				touched = true
+				covered = covered || (r.Start <= m.Start && m.End <= r.End)
+			}
+		}
+		switch {
+		case covered:
+			kept = append(kept, m)
+		case touched:
+			return nil
+		}
+	}
+	return &kept
 }
 
 // writeAdoptData encodes the keep list and the sites (stub/adopt.h) and
@@ -194,7 +219,7 @@ func (a *Adoption) Adopt(pid, pidfd int) (*AddressSpace, error) {
 		a.sh.close()
 		return nil, fmt.Errorf("isolated: the forked process: %w", err)
 	}
-	as, err := a.p.adopt(a.sh, pid, pidfd, exe)
+	as, err := a.p.adopt(a.sh, pid, pidfd, exe, a.vdso)
 	if err != nil {
 		return nil, err
 	}
