@@ -225,11 +225,12 @@ static void on_segv(int sig, siginfo_t *si, void *uc) {
 	(void)sig, (void)uc;
 	if (si->si_addr != fault_page)
 		_exit(99);
-	/* The first calls of the site happen here (a site is rewritten when
-	 * it traps the second time), with the interrupted thread's saved rip
-	 * between the window's first two instructions. */
+	/* The first calls of the site happen here (a site is rewritten after
+	 * a few traps: eight calls are more than elfloader waits for), with
+	 * the interrupted thread's saved rip between the window's first two
+	 * instructions. */
 	int ok = 1;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 8; i++)
 		if (win_fault(&ok, SYS_getppid) != getppid())
 			_exit(98);
 	mprotect(fault_page, 4096, PROT_READ);
@@ -284,10 +285,11 @@ static void *evict_reader(void *arg) {
 static void scenario_evict(void) {
 	check(pipe(evict_pipe) == 0, "evict: pipe");
 	/* The window is moved while the program has one thread (a site is
-	 * rewritten when it traps the second time). */
-	check(write(evict_pipe[1], "aa", 2) == 2, "evict: write");
+	 * rewritten after a few traps: eight reads are more than elfloader
+	 * waits for). */
+	check(write(evict_pipe[1], "aaaaaaaa", 8) == 8, "evict: write");
 	char c = 0;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 8; i++)
 		check(win_read(evict_pipe[0], &c, 1) == 1 && c == 'a', "evict: a read before the thread starts");
 	pthread_t th;
 	pthread_create(&th, NULL, evict_reader, NULL);
