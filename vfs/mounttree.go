@@ -104,8 +104,7 @@ func (v *VFS) Move(m *Mount, at Location) error {
 			return unix.ELOOP
 		}
 	}
-	v.paths.namesChanged()
-	delete(v.mounts, mountKey{m.parent, m.point})
+	delete(v.mounts, mountKey{m.parent, m.point}) // graft drops cached paths
 	m.parent, m.point = nil, nil
 	v.graft(m, at)
 	return nil
