@@ -148,6 +148,7 @@ int ep_sud_off(void);
 uint64_t ep_text_start(void);
 uint64_t ep_text_end(void);
 uint64_t ep_fast_entry_addr(void);
+uint64_t ep_enter_addr(void);
 int ep_cas8(uint64_t *addr, uint64_t old, uint64_t new);
 int ep_cas16(void *addr, const uint64_t old[2], const uint64_t new[2]);
 void ep_bench_empty(void);

@@ -168,10 +168,10 @@ func (p *Platform) Kick(ctx plat.Context) error {
 
 // Switch implements plat.Context.
 func (ctx *Context) Switch() plat.Event {
-	c := C.uintptr_t(uintptr(unsafe.Pointer(ctx.c)))
-	ev := C.ep_enter(c)
+	c := uintptr(unsafe.Pointer(ctx.c))
+	ev := enterApp(c)
 	for ev == C.EP_EVENT_FAULT && ctx.refuseEscapedCall() {
-		ev = C.ep_enter(c)
+		ev = enterApp(c)
 	}
 	if ev == C.EP_EVENT_FAST {
 		ctx.p.fastCalls.Add(1)

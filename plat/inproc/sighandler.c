@@ -323,6 +323,7 @@ int ep_sud_off(void) {
 uint64_t ep_text_start(void) { return (uint64_t)ep_text_begin; }
 uint64_t ep_text_end(void) { return (uint64_t)ep_text_finish; }
 uint64_t ep_fast_entry_addr(void) { return (uint64_t)ep_fast_entry; }
+uint64_t ep_enter_addr(void) { return (uint64_t)ep_enter; }
 
 /* Drops an x87 state in its initial configuration from an XSAVE image (as
  * ep_resume does): the next XRSTOR initializes it and XINUSE reports it
