@@ -152,16 +152,17 @@ func (r *Rewriter) AfterTrap(ctx plat.Context, mem plat.CodeMemory) {
 }
 
 // lazyAfter is how many times a site traps before it is rewritten. A
-// program's start-up runs most of its sites once or a few times
-// (posix_spawn of /bin/true: 30 sites, each proven and rewritten for
-// nothing; a static hello's brk runs twice, and its rewrite read the
-// program's symbol table), and an object's first rewrite reads its
-// function table; a site that runs four times is likely to run often,
-// and two more traps are nothing to a site that does (hello 2.54 ->
-// 2.41 ms, busybox true 2.66 -> 2.44 ms against rewriting on the second
-// trap; python3's start unchanged). Tests that need a site rewritten call
-// it eight times (tests/c/fast_shapes.c).
-const lazyAfter = 4
+// program's start-up runs most of its sites a few times: posix_spawn of
+// /bin/true has 30 sites, python3's start 100, most of them called fewer
+// than ten times. A rewrite (the proof, two mprotects, the object's
+// function table on its first) costs as much as 15-30 traps, so the site
+// waits about that many (the rent-or-buy bound: never more than twice
+// the better choice made knowing the future); a site that runs often pays
+// its 32 traps once. Measured against rewriting at the fourth trap:
+// python3 -c pass 11.86 -> 11.45 ms, /bin/true 2.75 -> 2.66 ms, busybox
+// true 2.50 -> 2.45 ms, a static hello unchanged. Tests that need a site
+// rewritten call it REWRITE_CALLS (64) times (tests/c/fast_shapes.c).
+const lazyAfter = 32
 
 // trappedBefore counts a trap of the syscall at sys and reports whether
 // the site has now trapped lazyAfter times.

@@ -38,6 +38,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* More calls of a site than elfloader lets trap before it rewrites the
+ * site (plat/inproc's lazyAfter). */
+#define REWRITE_CALLS 64
+
 long win_loop(long n, int nr);    /* sum of n syscalls nr() */
 long win_read(int fd, void *buf, long n);
 long win_fault(const int *p, int nr);
@@ -187,6 +191,11 @@ static void scenario_restart(void) {
 	sa.sa_handler = on_alarm_write;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGALRM, &sa, NULL);
+	/* Enough reads through the site first for it to be rewritten. */
+	for (int i = 0; i < REWRITE_CALLS; i++) {
+		char c = 0;
+		check(write(fds[1], "r", 1) == 1 && win_read(fds[0], &c, 1) == 1 && c == 'r', "restart: a read before the timers");
+	}
 	for (int i = 0; i < 3; i++) {
 		char buf[4] = {0};
 		arm(20000, 0);
@@ -226,11 +235,11 @@ static void on_segv(int sig, siginfo_t *si, void *uc) {
 	if (si->si_addr != fault_page)
 		_exit(99);
 	/* The first calls of the site happen here (a site is rewritten after
-	 * a few traps: eight calls are more than elfloader waits for), with
+	 * a number of traps: REWRITE_CALLS), with
 	 * the interrupted thread's saved rip between the window's first two
 	 * instructions. */
 	int ok = 1;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < REWRITE_CALLS; i++)
 		if (win_fault(&ok, SYS_getppid) != getppid())
 			_exit(98);
 	mprotect(fault_page, 4096, PROT_READ);
@@ -251,6 +260,9 @@ static void scenario_resume(void) {
 }
 
 static void scenario_fork(void) {
+	/* Enough calls through the site first for it to be rewritten. */
+	for (int i = 0; i < REWRITE_CALLS; i++)
+		check(win_call0(SYS_getpid) == getpid(), "fork: getpid through the site");
 	for (int i = 0; i < 3; i++) {
 		long pid = win_call0(SYS_fork);
 		if (pid == 0)
@@ -285,11 +297,12 @@ static void *evict_reader(void *arg) {
 static void scenario_evict(void) {
 	check(pipe(evict_pipe) == 0, "evict: pipe");
 	/* The window is moved while the program has one thread (a site is
-	 * rewritten after a few traps: eight reads are more than elfloader
-	 * waits for). */
-	check(write(evict_pipe[1], "aaaaaaaa", 8) == 8, "evict: write");
+	 * rewritten after a number of traps: REWRITE_CALLS reads). */
+	char a[REWRITE_CALLS];
+	memset(a, 'a', sizeof(a));
+	check(write(evict_pipe[1], a, sizeof(a)) == (long)sizeof(a), "evict: write");
 	char c = 0;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < REWRITE_CALLS; i++)
 		check(win_read(evict_pipe[0], &c, 1) == 1 && c == 'a', "evict: a read before the thread starts");
 	pthread_t th;
 	pthread_create(&th, NULL, evict_reader, NULL);
