@@ -17,11 +17,11 @@ type Func struct{ Start, Size uint64 }
 // without building their names: its .symtab, or when it is stripped, its
 // .dynsym, its call-frame information (.eh_frame) and Go's function table.
 func Functions(r io.ReaderAt) ([]Func, error) {
-	out, sorted, _, err := readFunctions(r, false)
-	if !sorted {
-		sortFuncs(out)
+	t, err := readFunctions(r, false)
+	if !t.sorted {
+		sortFuncs(t.funcs)
 	}
-	return out, err
+	return t.funcs, err
 }
 
 // FuncTable answers which function of an object contains an address: the
@@ -31,14 +31,19 @@ func Functions(r io.ReaderAt) ([]Func, error) {
 // a program's start asks a handful, and sorting thousands of symbols cost
 // more than the scans. A stripped object's call-frame extents are not
 // read up front when .eh_frame_hdr indexes them: a lookup searches that
-// index where the object is loaded.
+// index where the object is loaded (and scans its exported symbols until
+// sortAfter lookups, like a symbol table).
 type FuncTable struct {
 	mu      sync.Mutex
 	funcs   []Func
 	lookups int
 	sorted  bool
 	fdes    *ehIndex // nil: funcs holds every extent
+	loads   []loadExtent
 }
+
+// loadExtent is where a PT_LOAD segment's file bytes link.
+type loadExtent struct{ off, vaddr, filesz uint64 }
 
 // sortAfter is how many lookups a FuncTable answers by scanning.
 const sortAfter = 32
@@ -46,11 +51,24 @@ const sortAfter = 32
 // ReadFuncTable reads the function symbols of an object (.symtab, else
 // .dynsym), without building their names.
 func ReadFuncTable(r io.ReaderAt) (*FuncTable, error) {
-	funcs, sorted, fdes, err := readFunctions(r, true)
+	t, err := readFunctions(r, true)
 	if err != nil {
 		return nil, err
 	}
-	return &FuncTable{funcs: funcs, sorted: sorted, fdes: fdes}, nil
+	return t, nil
+}
+
+// LinkAddr returns the link-time address of the object's file offset off:
+// the PT_LOAD segment whose file bytes hold it (from its page start) says
+// where it links. A mapping of the object at off then has the load bias
+// start - LinkAddr(off).
+func (t *FuncTable) LinkAddr(off uint64) (uint64, bool) {
+	for _, l := range t.loads {
+		if off >= l.off&^(PageSize-1) && off < l.off+l.filesz {
+			return l.vaddr - (l.off - off), true
+		}
+	}
+	return 0, false
 }
 
 // Len is the number of function extents.
@@ -103,15 +121,42 @@ func (t *FuncTable) containingLoaded(addr uint64, read ReadMapped) (Func, bool) 
 		return Func{}, false
 	}
 	best, have := fde, found
-	if i := sort.Search(len(t.funcs), func(i int) bool { return t.funcs[i].Start > addr }); i > 0 {
-		if f := t.funcs[i-1]; !have || f.Start > best.Start || (f.Start == best.Start && f.Size > best.Size) {
-			best, have = f, true
-		}
+	if f, ok := t.atOrBelow(addr); ok && (!have || f.Start > best.Start || (f.Start == best.Start && f.Size > best.Size)) {
+		best, have = f, true
 	}
 	if !have || addr-best.Start >= best.Size {
 		return Func{}, false
 	}
 	return best, true
+}
+
+// atOrBelow returns the extent of funcs with the greatest start at or
+// below addr, the larger of equal starts: by a scan for the first
+// sortAfter lookups (a stripped object's exported symbols are in hash
+// order, and sorting libc's cost more than a start-up's lookups), then
+// by binary search in the sorted extents, one per start.
+func (t *FuncTable) atOrBelow(addr uint64) (Func, bool) {
+	t.lookups++
+	if !t.sorted && t.lookups > sortAfter {
+		sortFuncs(t.funcs)
+		t.funcs = slices.CompactFunc(t.funcs, func(a, b Func) bool { return a.Start == b.Start })
+		t.sorted = true
+	}
+	if t.sorted {
+		i := sort.Search(len(t.funcs), func(i int) bool { return t.funcs[i].Start > addr })
+		if i == 0 {
+			return Func{}, false
+		}
+		return t.funcs[i-1], true
+	}
+	var best Func
+	have := false
+	for _, f := range t.funcs {
+		if f.Start <= addr && (!have || f.Start > best.Start || (f.Start == best.Start && f.Size > best.Size)) {
+			best, have = f, true
+		}
+	}
+	return best, have
 }
 
 // NewFile opens an ELF object with debug/elf once the tables debug/elf
@@ -129,51 +174,62 @@ func openELF(fr *fileReader) (*elf.File, error) {
 }
 
 // readFunctions reads the function extents: a symbol table's in its
-// order, or a stripped object's already sorted (sorted says which). With
-// indexed, a stripped object's call-frame extents are left out when
-// .eh_frame_hdr indexes them, and fdes is that index.
-func readFunctions(r io.ReaderAt, indexed bool) (funcs []Func, sorted bool, fdes *ehIndex, err error) {
+// order, or a stripped object's already sorted (the table's sorted says
+// which), and where the PT_LOAD segments link. With indexed, a stripped
+// object's call-frame extents are left out when .eh_frame_hdr indexes
+// them (fdes is that index), and its exported symbols stay in their order.
+func readFunctions(r io.ReaderAt, indexed bool) (*FuncTable, error) {
 	fr := newFileReader(r, "")
 	f, err := openELF(fr)
 	if err != nil {
-		return nil, false, nil, err
+		return &FuncTable{}, err
 	}
 	defer f.Close()
+	t := &FuncTable{}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			t.loads = append(t.loads, loadExtent{p.Off, p.Vaddr, p.Filesz})
+		}
+	}
 	if sec := f.SectionByType(elf.SHT_SYMTAB); sec != nil {
-		funcs, err := symbolFuncs(fr, sec)
-		return funcs, false, nil, err
+		t.funcs, err = symbolFuncs(fr, sec)
+		return t, err
 	}
 	// Stripped: the exported functions (.dynsym), and every function
 	// with call-frame information or in Go's function table.
-	var out []Func
 	if sec := f.SectionByType(elf.SHT_DYNSYM); sec != nil {
 		funcs, err := symbolFuncs(fr, sec)
 		if err != nil {
-			return nil, false, nil, err
+			return t, err
 		}
-		out = funcs
+		t.funcs = funcs
 	}
 	if indexed {
 		if x, ok := readEHIndex(fr, f); ok {
-			fdes = &x
+			t.fdes = &x
 		}
 	}
-	if sec := f.Section(".eh_frame"); fdes == nil && sec != nil && sec.Type == elf.SHT_PROGBITS {
+	if sec := f.Section(".eh_frame"); t.fdes == nil && sec != nil && sec.Type == elf.SHT_PROGBITS {
 		data, err := sectionData(fr, sec, "call-frame information")
 		if err != nil {
-			return nil, false, nil, err
+			return t, err
 		}
 		funcs, _ := ehFrameFuncs(data, sec.Addr) // what parsed before an error is sound
-		out = append(out, funcs...)
+		t.funcs = append(t.funcs, funcs...)
 	}
 	if funcs := goFuncs(fr, f); len(funcs) > 0 {
-		out = append(out, funcs...)
+		t.funcs = append(t.funcs, funcs...)
+	}
+	if t.fdes != nil {
+		return t, nil // sorted after sortAfter lookups (atOrBelow)
 	}
 	// One extent per start (an exported alias and its FDE coincide; the
 	// larger wins): the lookup's binary search needs starts that do not
 	// repeat.
-	sortFuncs(out)
-	return slices.CompactFunc(out, func(a, b Func) bool { return a.Start == b.Start }), true, fdes, nil
+	sortFuncs(t.funcs)
+	t.funcs = slices.CompactFunc(t.funcs, func(a, b Func) bool { return a.Start == b.Start })
+	t.sorted = true
+	return t, nil
 }
 
 // sortFuncs orders extents by start, the larger first at equal starts.

@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"debug/elf"
 	"io"
 	"sync"
 
@@ -71,37 +70,26 @@ func (p *Process) objectFuncs(v VMA) (*elfloader.FuncTable, uint64, bool) {
 	if b, ok := p.syms.biases[v]; ok && seen {
 		return funcs, b.bias, b.ok && funcs != nil && funcs.Len() > 0
 	}
-	var bias uint64
-	r, id, err := p.openObject(v.Name)
-	if err != nil {
-		return nil, 0, false
+	if !seen {
+		r, id, err := p.openObject(v.Name)
+		if err != nil {
+			return nil, 0, false
+		}
+		funcs = p.k.funcs.get(id, r)
+		r.Close()
+		p.syms.objects[v.Name] = funcs
 	}
-	defer r.Close()
-	f, err := elfloader.NewFile(r)
-	if err != nil {
+	if funcs == nil {
+		p.syms.biases[v] = biasEntry{}
 		return nil, 0, false
 	}
 	// The mapping holds file offset v.FileOff at v.Start; the PT_LOAD
-	// covering that offset says which virtual address it links at.
-	found := false
-	for _, ph := range f.Progs {
-		if ph.Type == elf.PT_LOAD && v.FileOff >= ph.Off&^(pageSize-1) && v.FileOff < ph.Off+ph.Filesz {
-			linkAddr := ph.Vaddr - (ph.Off - v.FileOff)
-			bias = v.Start - linkAddr
-			found = true
-			break
-		}
-	}
-	f.Close()
+	// covering that offset says which address it links at (the table
+	// keeps the object's PT_LOADs: no second parse of its headers).
+	link, found := funcs.LinkAddr(v.FileOff)
+	bias := v.Start - link
 	p.syms.biases[v] = biasEntry{bias, found}
-	if !found {
-		return nil, 0, false
-	}
-	if !seen {
-		funcs = p.k.funcs.get(id, r)
-		p.syms.objects[v.Name] = funcs
-	}
-	return funcs, bias, funcs != nil && funcs.Len() > 0
+	return funcs, bias, found && funcs.Len() > 0
 }
 
 // objectID identifies a file's contents for the function-table cache: the
