@@ -3,6 +3,7 @@ package inproc
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -270,5 +271,24 @@ func TestRewriteRegisterNumberSite(t *testing.T) {
 				t.Fatalf("restart: %v fast=%v, want a trap", ev, ctx.(*Context).Fast())
 			}
 		})
+	}
+}
+
+func TestHolesNear(t *testing.T) {
+	maps := []byte("00400000-00401000 r-xp 00000000 08:01 1 /bin/x\n" +
+		"7f0000000000-7f0000100000 rw-p 00000000 00:00 0\n" +
+		"7f0000101000-7f0000200000 r-xp 00000000 08:01 2 /lib/libc.so.6\n" +
+		"7f0000200000-7f0000300000 rw-p 00000000 00:00 0 [stack]\n")
+	ranges := parseMapRanges(maps)
+	if len(ranges) != 4 || ranges[2] != (mapRange{0x7f0000101000, 0x7f0000200000}) {
+		t.Fatalf("parseMapRanges: %x", ranges)
+	}
+	got := holesNear(0x7f0000150000, ranges)
+	// The one-page hole below libc is nearest; then the top of the big
+	// hole below the anonymous mapping; then the space above the stack;
+	// then the top of the hole below the program.
+	want := []uint64{0x7f0000100000, 0x7efffffff000, 0x7f0000300000, 0x3ff000}
+	if !slices.Equal(got, want) {
+		t.Errorf("holesNear = %x, want %x", got, want)
 	}
 }

@@ -6,7 +6,12 @@ package inproc
 import "C"
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
+	"os"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -474,22 +479,84 @@ func within(from, target uint64) bool {
 }
 
 // mapNear maps a trampoline page within ±2 GiB of addr, in a hole no app
-// mapping uses (MAP_FIXED_NOREPLACE never replaces anything).
+// mapping uses (MAP_FIXED_NOREPLACE never replaces anything): first at
+// doubling distances, then, when all of those are taken (a library just
+// above eight thread stacks), in the nearest hole the host's map lists.
 func mapNear(addr uint64) (uint64, error) {
 	center := addr &^ (trampPage - 1)
 	for delta := uint64(1 << 20); delta < reach; delta *= 2 {
 		for _, cand := range []uint64{center - delta, center + delta} {
-			if !within(addr, cand) || cand < 1<<16 || cand >= 1<<47 {
-				continue
-			}
-			r, _, e := unix.Syscall6(unix.SYS_MMAP, uintptr(cand), trampPage,
-				unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uintptr(0), 0)
-			if e == 0 {
-				return uint64(r), nil
+			if base, ok := mapTrampolinePage(addr, cand); ok {
+				return base, nil
 			}
 		}
 	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return 0, unix.ENOMEM
+	}
+	for _, cand := range holesNear(center, parseMapRanges(maps)) {
+		if base, ok := mapTrampolinePage(addr, cand); ok {
+			return base, nil
+		}
+	}
 	return 0, unix.ENOMEM
+}
+
+// mapTrampolinePage maps a trampoline page at cand if it is within reach
+// of addr and free.
+func mapTrampolinePage(addr, cand uint64) (uint64, bool) {
+	if !within(addr, cand) || !within(addr, cand+trampPage) || cand < 1<<16 || cand >= 1<<47-trampPage {
+		return 0, false
+	}
+	r, _, e := unix.Syscall6(unix.SYS_MMAP, uintptr(cand), trampPage,
+		unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uintptr(0), 0)
+	return uint64(r), e == 0
+}
+
+// mapRange is one mapping of /proc/self/maps.
+type mapRange struct{ start, end uint64 }
+
+// parseMapRanges reads the address ranges of a /proc/self/maps listing,
+// in its (ascending) order.
+func parseMapRanges(maps []byte) []mapRange {
+	var out []mapRange
+	for _, line := range bytes.Split(maps, []byte("\n")) {
+		field, _, _ := bytes.Cut(line, []byte(" "))
+		lo, hi, ok := bytes.Cut(field, []byte("-"))
+		if !ok {
+			continue
+		}
+		start, err1 := strconv.ParseUint(string(lo), 16, 64)
+		end, err2 := strconv.ParseUint(string(hi), 16, 64)
+		if err1 == nil && err2 == nil && end > start {
+			out = append(out, mapRange{start, end})
+		}
+	}
+	return out
+}
+
+// holesNear returns, for each hole between the mappings that can hold a
+// trampoline page, the page of it nearest to center, nearest first.
+func holesNear(center uint64, mapped []mapRange) []uint64 {
+	var cands []uint64
+	prevEnd := uint64(1 << 16)
+	for _, m := range append(mapped, mapRange{1 << 47, 1 << 47}) {
+		if m.start >= prevEnd+trampPage {
+			// The hole is [prevEnd, m.start): the page nearest center.
+			cand := min(max(center, prevEnd), m.start-trampPage)
+			cands = append(cands, cand)
+		}
+		prevEnd = max(prevEnd, m.end)
+	}
+	dist := func(a uint64) uint64 {
+		if a > center {
+			return a - center
+		}
+		return center - a
+	}
+	slices.SortFunc(cands, func(a, b uint64) int { return cmp.Compare(dist(a), dist(b)) })
+	return cands
 }
 
 // Invalidate implements plat.Rewriter.
