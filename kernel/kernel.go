@@ -82,6 +82,7 @@ type Kernel struct {
 	cfg       Config
 	funcs     funcTableCache // the objects' function tables, for every process
 	futexHost hostFutexState // whether host futex waits work (futex_host.go)
+	goProcs   goProcs        // the Go runtime's processors for the tasks (goprocs.go)
 	bootTime  time.Time
 	mu        sync.Mutex
 	nextPID   int
