@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -354,5 +355,63 @@ func BenchmarkOpenLowerFile(b *testing.B) {
 			b.Fatal(err)
 		}
 		f.DecRef()
+	}
+}
+
+// TestPureLowerListing lists a directory that has no upper directory
+// straight from the lower one: every entry once, "." and ".." with the
+// overlay's inode numbers, also across a copy-up in the middle of the
+// listing; a listing restarted at 0 then shows the merged directory.
+func TestPureLowerListing(t *testing.T) {
+	ctx := newOverlay(t, lowerTree(t))
+	if got, want := list(t, ctx, "/etc"), []string{"conf.d", "hostlink", "hosts"}; !slices.Equal(got, want) {
+		t.Fatalf("/etc lists %q, want %q", got, want)
+	}
+	etc, err := vfs.StatAt(ctx, ctx.Root, "/etc", 0)
+	must(t, err)
+	root, err := vfs.StatAt(ctx, ctx.Root, "/", 0)
+	must(t, err)
+
+	d, err := vfs.OpenAt(ctx, ctx.Root, "/etc", vfs.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY})
+	must(t, err)
+	defer d.DecRef()
+	seen := map[string]uint64{}
+	readSome := func(size int) int {
+		buf := make([]byte, size)
+		n, err := d.Getdents64(buf)
+		must(t, err)
+		entries := vfs.ParseDirents64(buf[:n])
+		for _, e := range entries {
+			if _, dup := seen[e.Name]; dup {
+				t.Errorf("%q listed twice", e.Name)
+			}
+			seen[e.Name] = e.Ino
+		}
+		return len(entries)
+	}
+	if readSome(40) != 1 {
+		t.Fatal("a 40-byte buffer should take one entry")
+	}
+	write(t, ctx, "/etc/new", unix.O_CREAT, "n") // copies /etc up
+	for readSome(256) > 0 {
+	}
+	if len(seen) != 5 || seen["."] != etc.Ino || seen[".."] != root.Ino {
+		t.Errorf("listing across the copy-up: %v (want ., .., conf.d, hostlink, hosts; . = %d, .. = %d)", seen, etc.Ino, root.Ino)
+	}
+	if _, err := d.Seek(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	clear(seen)
+	for readSome(256) > 0 {
+	}
+	if _, ok := seen["new"]; !ok || len(seen) != 6 {
+		t.Errorf("after a rewind: %v, want the new file too", seen)
+	}
+	must(t, vfs.UnlinkAt(ctx, ctx.Root, "/etc/hosts", 0))
+	if got, want := list(t, ctx, "/etc"), []string{"conf.d", "hostlink", "new"}; !slices.Equal(got, want) {
+		t.Errorf("/etc lists %q after an unlink, want %q", got, want)
+	}
+	if got, want := list(t, ctx, "/var"), []string{"empty"}; !slices.Equal(got, want) {
+		t.Errorf("/var lists %q, want %q", got, want)
 	}
 }

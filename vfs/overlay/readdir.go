@@ -96,33 +96,66 @@ func (n *node) mergedLocked() ([]vfs.DirEntry, error) {
 	return out, nil
 }
 
-// dirFile is an open overlay directory; it lists a snapshot taken when
-// reading starts (or restarts at cookie 0).
+// dirFile is an open overlay directory. A directory that has no upper
+// directory (nothing of it was ever created, changed or removed through
+// the overlay) lists its lower directory directly, with the lower's
+// cookies, as Linux's overlayfs reads a "pure" lower directory: python3's
+// start lists a dozen such directories, and merging them copied every
+// entry twice. Once it gains an upper directory, a listing restarted at
+// cookie 0 merges; a merged listing is a snapshot taken when reading
+// starts (or restarts at cookie 0).
 type dirFile struct {
 	n        *node
 	mu       sync.Mutex
 	snapshot []vfs.DirEntry
+	lower    vfs.DirReader // the pure lower directory being listed
+	release  func()        // releases lower's file
 }
 
 func (d *dirFile) Read(context.Context, []byte, int64, bool) (int, error) { return 0, unix.EISDIR }
 func (d *dirFile) Write(context.Context, []byte, int64, bool) (int, error) {
 	return 0, unix.EBADF
 }
-func (d *dirFile) Release()             {}
 func (d *dirFile) Size() (int64, error) { return 0, nil }
+
+func (d *dirFile) Release() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.dropLowerLocked()
+}
+
+func (d *dirFile) dropLowerLocked() {
+	if d.release != nil {
+		d.release()
+	}
+	d.lower, d.release = nil, nil
+}
 
 // ReadDir implements vfs.DirReader.
 func (d *dirFile) ReadDir(cookie int64, yield func(vfs.DirEntry) bool) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if cookie == 0 || d.snapshot == nil {
+	if cookie == 0 || (d.snapshot == nil && d.lower == nil) {
+		d.dropLowerLocked()
+		d.snapshot = nil
 		d.n.fs.mu.Lock()
-		s, err := d.n.mergedLocked()
+		pure := d.n.lower != nil && d.n.upperLocked() == nil
+		var err error
+		if !pure {
+			d.snapshot, err = d.n.mergedLocked()
+		}
 		d.n.fs.mu.Unlock()
 		if err != nil {
 			return err
 		}
-		d.snapshot = s
+		if pure {
+			if err := d.openLowerLocked(); err != nil {
+				return err
+			}
+		}
+	}
+	if d.lower != nil {
+		return d.readLowerLocked(cookie, yield)
 	}
 	for i := cookie; i >= 0 && i < int64(len(d.snapshot)); i++ {
 		if !yield(d.snapshot[i]) {
@@ -130,4 +163,38 @@ func (d *dirFile) ReadDir(cookie int64, yield func(vfs.DirEntry) bool) error {
 		}
 	}
 	return nil
+}
+
+// openLowerLocked opens the lower directory for a pure listing.
+func (d *dirFile) openLowerLocked() error {
+	f, err := d.n.lower.Open(unix.O_RDONLY | unix.O_DIRECTORY)
+	if err != nil {
+		return err
+	}
+	dr, ok := f.(vfs.DirReader)
+	if !ok {
+		f.Release()
+		return unix.ENOTDIR
+	}
+	d.lower, d.release = dr, f.Release
+	return nil
+}
+
+// readLowerLocked lists the lower directory from cookie; "." and ".."
+// carry the overlay's inode numbers, as a merged listing does.
+func (d *dirFile) readLowerLocked(cookie int64, yield func(vfs.DirEntry) bool) error {
+	n := d.n
+	parentIno := n.ino
+	if n.parent != nil {
+		parentIno = n.parent.ino
+	}
+	return d.lower.ReadDir(cookie, func(e vfs.DirEntry) bool {
+		switch e.Name {
+		case ".":
+			e.Ino = n.ino
+		case "..":
+			e.Ino = parentIno
+		}
+		return yield(e)
+	})
 }
