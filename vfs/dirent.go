@@ -79,6 +79,17 @@ func (f *File) Getdents64Writable(buf []byte, writable int) (int, error) {
 // Type and Name are filled in. Malformed trailing bytes are ignored.
 func ParseDirents64(buf []byte) []DirEntry {
 	var out []DirEntry
+	EachDirent64(buf, func(e DirEntry) bool {
+		out = append(out, e)
+		return true
+	})
+	return out
+}
+
+// EachDirent64 decodes linux_dirent64 records one by one into yield, until
+// it returns false (EachDirent64 then returns false too) or the records
+// end. Malformed trailing bytes are ignored.
+func EachDirent64(buf []byte, yield func(DirEntry) bool) bool {
 	for len(buf) >= direntHeader {
 		reclen := int(binary.LittleEndian.Uint16(buf[16:]))
 		if reclen < direntHeader || reclen > len(buf) {
@@ -91,13 +102,15 @@ func ParseDirents64(buf []byte) []DirEntry {
 				break
 			}
 		}
-		out = append(out, DirEntry{
+		if !yield(DirEntry{
 			Ino:  binary.LittleEndian.Uint64(buf[0:]),
 			Next: int64(binary.LittleEndian.Uint64(buf[8:])),
 			Type: buf[18],
 			Name: string(name),
-		})
+		}) {
+			return false
+		}
 		buf = buf[reclen:]
 	}
-	return out
+	return true
 }

@@ -53,7 +53,7 @@ func sysGetdents64(t *kernel.Task, a shim.Args) (uint64, error) {
 	// position stays put for the ones a fault would stop.
 	n := int(min(a[2], 1<<20))
 	writable := t.MM().Prefix(a[1], uint64(n), true)
-	buf := make([]byte, n)
+	buf := t.Scratch(n) // records are written whole, padding cleared
 	got, err := vf.F.Getdents64Writable(buf, int(writable))
 	if err != nil {
 		return 0, err

@@ -91,8 +91,9 @@ func (f *regularFile) Release() {
 
 // dirFile is an open host directory.
 type dirFile struct {
-	mu sync.Mutex
-	fd int
+	mu  sync.Mutex
+	fd  int
+	buf []byte // getdents64's, kept while the directory is open
 }
 
 func (d *dirFile) Read(context.Context, []byte, int64, bool) (int, error) { return 0, unix.EISDIR }
@@ -109,22 +110,19 @@ func (d *dirFile) ReadDir(cookie int64, yield func(vfs.DirEntry) bool) error {
 	if _, err := unix.Seek(d.fd, cookie, unix.SEEK_SET); err != nil {
 		return err
 	}
-	buf := make([]byte, 8192)
+	if d.buf == nil {
+		d.buf = make([]byte, 8192)
+	}
 	for {
-		n, err := unix.Getdents(d.fd, buf)
+		n, err := unix.Getdents(d.fd, d.buf)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if n == 0 || !vfs.EachDirent64(d.buf[:n], yield) {
 			return nil
-		}
-		for _, e := range vfs.ParseDirents64(buf[:n]) {
-			if !yield(e) {
-				return nil
-			}
 		}
 	}
 }
