@@ -80,11 +80,52 @@ __attribute__((noreturn, noinline)) static void fork_child(const struct ep_fork_
 	__builtin_unreachable();
 }
 
-int64_t ep_fork(const struct ep_fork_plan *pl, int32_t *pidfd) {
+static int holds(const struct ep_range *r, uint64_t addr) { return addr >= r->start && addr < r->end; }
+
+static int needed_by_child(const struct ep_range *r, const struct ep_fork_plan *pl, const uint64_t *used, int nused) {
+	uint64_t len = pl->image_end - pl->image_start;
+	for (int i = 0; i < nused; i++)
+		if (used[i] != 0 && holds(r, used[i]))
+			return 1;
+	return holds(r, (uint64_t)pl) || holds(r, (uint64_t)pl + sizeof(*pl) - 1) ||
+	       holds(r, (uint64_t)pl->picture) || holds(r, (uint64_t)pl->picture + len - 1) ||
+	       holds(r, (uint64_t)pl->page_prot) || holds(r, (uint64_t)pl->page_prot + len / 4096 - 1) ||
+	       (r->start < pl->image_end && r->end > pl->image_start);
+}
+
+// advise gives the ranges of skip the child does not use the advice.
+static void advise(const struct ep_range *skip, int64_t nskip, const struct ep_fork_plan *pl, const uint64_t *used, int advice) {
+	for (int64_t i = 0; i < nskip; i++)
+		if (!needed_by_child(&skip[i], pl, used, 4))
+			raw3(SYS_madvise, skip[i].start, skip[i].end - skip[i].start, advice);
+}
+
+// ep_fork forks; the child becomes the stub (fork_child). The ranges in
+// skip (elfloader's own anonymous memory: the Go heap, other threads'
+// stacks) are marked MADV_DONTFORK for the time of the clone: the host
+// does not copy their page tables into the child, which would unmap them
+// at once, and the parent takes no copy-on-write faults on them
+// afterwards. The marks are taken off again at once: a mark stays with
+// its mapping, and elfloader's memory can become the app's or the stack
+// of the next thread that forks (a reservation that brk commits, a
+// thread's stack reused). Not marked are the ranges the child uses: this
+// thread's stack, its TLS and rseq area, its context (the GS base: the
+// kernel reads its Syscall User Dispatch selector at the child's first
+// system calls, until fork_child turns dispatch off; C memory, perhaps in
+// a malloc arena of the thread's own) and the plan.
+int64_t ep_fork(const struct ep_fork_plan *pl, int32_t *pidfd, const struct ep_range *skip, int64_t nskip) {
+	uint64_t used[4] = {0};
+	__asm__ volatile("mov %%rsp, %0" : "=r"(used[0]));
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(used[1]));
+	__asm__ volatile("rdgsbase %0" : "=r"(used[2]));
+	if (&__rseq_offset != NULL && &__rseq_size != NULL && __rseq_size != 0)
+		used[3] = used[1] + __rseq_offset;
+	advise(skip, nskip, pl, used, MADV_DONTFORK);
 	int fd = -1;
 	long pid = raw6(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, (long)&fd, 0, 0, 0);
 	if (pid == 0)
 		fork_child(pl);
+	advise(skip, nskip, pl, used, MADV_DOFORK);
 	*pidfd = fd;
 	return pid;
 }

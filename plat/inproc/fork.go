@@ -7,8 +7,10 @@ package inproc
 import "C"
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"unsafe"
@@ -129,12 +131,69 @@ func (p *Platform) forkProcess(app []plat.Range) (plat.AddressSpace, error) {
 	f.plan.sock = C.int64_t(ad.SockFd)
 	f.plan.ctrl = C.int64_t(ad.CtrlFd)
 	var pidfd C.int32_t
-	pid := int64(C.ep_fork(f.plan, &pidfd))
+	skip := dontForkRanges(app)
+	var first *C.struct_ep_range
+	if len(skip) > 0 {
+		first = &skip[0]
+	}
+	pid := int64(C.ep_fork(f.plan, &pidfd, first, C.int64_t(len(skip))))
 	if pid < 0 {
 		ad.Abort()
 		return nil, fmt.Errorf("inproc: fork: %w", unix.Errno(-pid))
 	}
 	return ad.Adopt(int(pid), int(pidfd))
+}
+
+// dontForkRanges lists elfloader's own anonymous mappings (the Go heap,
+// thread stacks, runtime metadata): none of them is app memory or the
+// stub region, and a fork child, which becomes a stub, unmaps them at
+// once. ep_fork marks them MADV_DONTFORK (but for those its child still
+// uses): the host then neither copies their page tables nor makes the
+// parent take copy-on-write faults on them afterwards. A listing that
+// cannot be read gives none (the fork copies everything, as before).
+func dontForkRanges(app []plat.Range) []C.struct_ep_range {
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return nil
+	}
+	var out []C.struct_ep_range
+	for _, m := range notAppMappings(maps, app) {
+		out = append(out, C.struct_ep_range{start: C.uint64_t(m.start), end: C.uint64_t(m.end)})
+	}
+	return out
+}
+
+// notAppMappings are the unnamed mappings of a /proc/self/maps listing
+// that share no byte with app memory (app, sorted) or the stub region.
+func notAppMappings(maps []byte, app []plat.Range) []mapRange {
+	var out []mapRange
+	for _, m := range anonymousMappings(maps) {
+		if m.end > isolated.StubStart && m.start < isolated.StubEnd {
+			continue
+		}
+		i := sort.Search(len(app), func(i int) bool { return app[i].End > m.start })
+		if i < len(app) && app[i].Start < m.end {
+			continue // app memory (or merged with it): the child needs it
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// anonymousMappings are the mappings of a /proc/self/maps listing with no
+// name (no file, not [stack], [heap], [vdso], ...).
+func anonymousMappings(maps []byte) []mapRange {
+	var out []mapRange
+	for _, line := range bytes.Split(maps, []byte("\n")) {
+		fields := bytes.Fields(line)
+		if len(fields) != 5 {
+			continue // a named mapping (6 fields) or not a mapping line
+		}
+		if r := parseMapRanges(fields[0]); len(r) == 1 {
+			out = append(out, r[0])
+		}
+	}
+	return out
 }
 
 // rewrittenSites lists the rewriter's sites; the caller holds its lock.

@@ -12,5 +12,10 @@ struct ep_fork_plan {
 	uint64_t hwcap2;
 };
 
-int64_t ep_fork(const struct ep_fork_plan *pl, int32_t *pidfd);
+// A host range the fork child does not need (MADV_DONTFORK candidates).
+struct ep_range {
+	uint64_t start, end;
+};
+
+int64_t ep_fork(const struct ep_fork_plan *pl, int32_t *pidfd, const struct ep_range *skip, int64_t nskip);
 #endif

@@ -2,7 +2,9 @@ package inproc
 
 import (
 	"encoding/binary"
+	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -107,5 +109,26 @@ func TestForkAdoptsAppMemory(t *testing.T) {
 			t.Fatalf("child call %d: %v nr %d rip %#x", i, ev, r.OrigRax, r.Rip)
 		}
 		r.SetSyscallReturn(1)
+	}
+}
+
+// TestNotAppMappings picks the mappings a fork child does not need:
+// unnamed ones that hold no app memory and are not the stub region.
+func TestNotAppMappings(t *testing.T) {
+	stub := uint64(isolated.StubStart)
+	maps := []byte(fmt.Sprintf("30000000-30400000 r-xp 00000000 08:01 7 /usr/bin/elfloader\n"+
+		"30400000-30500000 rw-p 00000000 00:00 0\n"+ // Go runtime memory
+		"c000000000-c000400000 rw-p 00000000 00:00 0\n"+ // the Go heap
+		"7f0000000000-7f0000010000 rw-p 00000000 00:00 0\n"+ // app memory
+		"7f0000010000-7f0000030000 rw-p 00000000 00:00 0\n"+ // app memory merged with a thread stack
+		"7f0000100000-7f0000900000 rw-p 00000000 00:00 0\n"+ // a thread stack
+		"%x-%x ---p 00000000 00:00 0\n"+ // the stub region's reservation
+		"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]\n"+
+		"7ffd00100000-7ffd00102000 r-xp 00000000 00:00 0 [vdso]\n", stub, stub+0x10000))
+	app := []plat.Range{{Start: 0x7f0000000000, End: 0x7f0000010000}, {Start: 0x7f0000020000, End: 0x7f0000030000}}
+	got := notAppMappings(maps, app)
+	want := []mapRange{{0x30400000, 0x30500000}, {0xc000000000, 0xc000400000}, {0x7f0000100000, 0x7f0000900000}}
+	if !slices.Equal(got, want) {
+		t.Errorf("notAppMappings = %x, want %x", got, want)
 	}
 }
