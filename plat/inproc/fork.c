@@ -106,9 +106,10 @@ static void advise(const struct ep_range *skip, int64_t nskip, const struct ep_f
 // does not copy their page tables into the child, which would unmap them
 // at once, and the parent takes no copy-on-write faults on them
 // afterwards. The marks are taken off again at once: a mark stays with
-// its mapping, and elfloader's memory can become the app's or the stack
-// of the next thread that forks (a reservation that brk commits, a
-// thread's stack reused). Not marked are the ranges the child uses: this
+// its mapping, and a range marked at one fork was app memory at the next
+// (a shell's children then lacked their TLS), or the stack of the next
+// thread that forks (an idle thread reused). Not marked are the ranges
+// the child uses: this
 // thread's stack, its TLS and rseq area, its context (the GS base: the
 // kernel reads its Syscall User Dispatch selector at the child's first
 // system calls, until fork_child turns dispatch off; C memory, perhaps in
