@@ -54,7 +54,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.traceFile, "trace-file", "", "write the trace to `FILE` instead of stderr (implies --trace)")
 	fs.StringVar(&o.platform, "platform", "inproc", platformHelp)
 	o.rewrite = "lazy"
-	fs.Func("rewrite", "fast syscall path `MODE` (--platform=inproc only): off (every syscall traps), lazy (rewrite a site once it has trapped a few times) or eager (also scan new code) (default lazy)", func(v string) error {
+	fs.Func("rewrite", "fast syscall path `MODE` (--platform=inproc only): off (every syscall traps), lazy (rewrite a site once it has trapped 32 times: start-up sites that run a few times stay traps) or eager (also scan new code) (default lazy)", func(v string) error {
 		o.rewrite, o.rewriteSet = v, true
 		return nil
 	})
