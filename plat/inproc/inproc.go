@@ -7,7 +7,6 @@ package inproc
 import "C"
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -99,18 +98,7 @@ func checkHost() error {
 }
 
 // hostAuxv returns elfloader's own auxiliary vector entry typ (0 if absent).
-func hostAuxv(typ uint64) uint64 {
-	auxv, err := os.ReadFile("/proc/self/auxv")
-	if err != nil {
-		return 0
-	}
-	for i := 0; i+16 <= len(auxv); i += 16 {
-		if binary.LittleEndian.Uint64(auxv[i:]) == typ {
-			return binary.LittleEndian.Uint64(auxv[i+8:])
-		}
-	}
-	return 0
-}
+func hostAuxv(typ uint64) uint64 { return plat.HostAuxv(typ) }
 
 // Name implements plat.Platform.
 func (*Platform) Name() string { return "inproc" }
