@@ -1,10 +1,7 @@
 package plat
 
 import (
-	"bufio"
-	"bytes"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -57,30 +54,15 @@ func NoteHostMaps(maps []byte) {
 // ParseVDSO picks the vDSO mappings out of a /proc/PID/maps text.
 func ParseVDSO(maps []byte) []VDSOMapping {
 	var out []VDSOMapping
-	sc := bufio.NewScanner(bytes.NewReader(maps))
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 {
-			continue
-		}
-		name := fields[5]
-		if name != "[vdso]" && name != "[vvar]" && name != "[vvar_vclock]" {
-			continue
-		}
-		lo, hi, ok := strings.Cut(fields[0], "-")
-		if !ok {
-			continue
-		}
-		start, err1 := strconv.ParseUint(lo, 16, 64)
-		end, err2 := strconv.ParseUint(hi, 16, 64)
-		if err1 != nil || err2 != nil || end <= start {
+	for _, m := range ParseMaps(maps) {
+		if m.Name != "[vdso]" && m.Name != "[vvar]" && m.Name != "[vvar_vclock]" {
 			continue
 		}
 		prot := unix.PROT_READ
-		if strings.Contains(fields[1], "x") {
+		if strings.Contains(m.Perms, "x") {
 			prot |= unix.PROT_EXEC
 		}
-		out = append(out, VDSOMapping{Start: start, End: end, Prot: prot, Name: name})
+		out = append(out, VDSOMapping{Start: m.Start, End: m.End, Prot: prot, Name: m.Name})
 	}
 	return out
 }

@@ -82,6 +82,9 @@ __attribute__((noreturn, noinline)) static void fork_child(const struct ep_fork_
 
 static int holds(const struct ep_range *r, uint64_t addr) { return addr >= r->start && addr < r->end; }
 
+// needed_by_child reports whether r holds memory the child uses before it
+// becomes the stub: used (stack, TLS, rseq area, context) or the plan.
+// (The stub region, where the child maps the stub, is never in skip.)
 static int needed_by_child(const struct ep_range *r, const struct ep_fork_plan *pl, const uint64_t *used, int nused) {
 	uint64_t len = pl->image_end - pl->image_start;
 	for (int i = 0; i < nused; i++)
@@ -89,8 +92,7 @@ static int needed_by_child(const struct ep_range *r, const struct ep_fork_plan *
 			return 1;
 	return holds(r, (uint64_t)pl) || holds(r, (uint64_t)pl + sizeof(*pl) - 1) ||
 	       holds(r, (uint64_t)pl->picture) || holds(r, (uint64_t)pl->picture + len - 1) ||
-	       holds(r, (uint64_t)pl->page_prot) || holds(r, (uint64_t)pl->page_prot + len / 4096 - 1) ||
-	       (r->start < pl->image_end && r->end > pl->image_start);
+	       holds(r, (uint64_t)pl->page_prot) || holds(r, (uint64_t)pl->page_prot + len / 4096 - 1);
 }
 
 // advise gives the ranges of skip the child does not use the advice.
@@ -109,11 +111,10 @@ static void advise(const struct ep_range *skip, int64_t nskip, const struct ep_f
 // its mapping, and a range marked at one fork was app memory at the next
 // (a shell's children then lacked their TLS), or the stack of the next
 // thread that forks (an idle thread reused). Not marked are the ranges
-// the child uses: this
-// thread's stack, its TLS and rseq area, its context (the GS base: the
-// kernel reads its Syscall User Dispatch selector at the child's first
-// system calls, until fork_child turns dispatch off; C memory, perhaps in
-// a malloc arena of the thread's own) and the plan.
+// the child uses: this thread's stack, its TLS and rseq area, its context
+// (the GS base: the kernel reads its Syscall User Dispatch selector at the
+// child's first system calls, until fork_child turns dispatch off; C
+// memory, perhaps in a malloc arena of the thread's own) and the plan.
 int64_t ep_fork(const struct ep_fork_plan *pl, int32_t *pidfd, const struct ep_range *skip, int64_t nskip) {
 	uint64_t used[4] = {0};
 	__asm__ volatile("mov %%rsp, %0" : "=r"(used[0]));

@@ -7,7 +7,6 @@ package inproc
 import "C"
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -94,7 +93,7 @@ func newForkPlan() (*C.struct_ep_fork_plan, error) {
 	plan.entry = C.uint64_t(img.Entry)
 	plan.picture = (*C.uint8_t)(C.CBytes(picture))
 	plan.page_prot = (*C.uint8_t)(C.CBytes(prots))
-	plan.hwcap2 = C.uint64_t(hostAuxv(atHWCAP2))
+	plan.hwcap2 = C.uint64_t(plat.HostAuxv(atHWCAP2))
 	return plan, nil
 }
 
@@ -158,40 +157,24 @@ func dontForkRanges(app []plat.Range) []C.struct_ep_range {
 	}
 	var out []C.struct_ep_range
 	for _, m := range notAppMappings(maps, app) {
-		out = append(out, C.struct_ep_range{start: C.uint64_t(m.start), end: C.uint64_t(m.end)})
+		out = append(out, C.struct_ep_range{start: C.uint64_t(m.Start), end: C.uint64_t(m.End)})
 	}
 	return out
 }
 
 // notAppMappings are the unnamed mappings of a /proc/self/maps listing
 // that share no byte with app memory (app, sorted) or the stub region.
-func notAppMappings(maps []byte, app []plat.Range) []mapRange {
-	var out []mapRange
-	for _, m := range anonymousMappings(maps) {
-		if m.end > isolated.StubStart && m.start < isolated.StubEnd {
+func notAppMappings(maps []byte, app []plat.Range) []plat.HostMapping {
+	var out []plat.HostMapping
+	for _, m := range plat.ParseMaps(maps) {
+		if m.Name != "" || m.End > isolated.StubStart && m.Start < isolated.StubEnd {
 			continue
 		}
-		i := sort.Search(len(app), func(i int) bool { return app[i].End > m.start })
-		if i < len(app) && app[i].Start < m.end {
+		i := sort.Search(len(app), func(i int) bool { return app[i].End > m.Start })
+		if i < len(app) && app[i].Start < m.End {
 			continue // app memory (or merged with it): the child needs it
 		}
 		out = append(out, m)
-	}
-	return out
-}
-
-// anonymousMappings are the mappings of a /proc/self/maps listing with no
-// name (no file, not [stack], [heap], [vdso], ...).
-func anonymousMappings(maps []byte) []mapRange {
-	var out []mapRange
-	for _, line := range bytes.Split(maps, []byte("\n")) {
-		fields := bytes.Fields(line)
-		if len(fields) != 5 {
-			continue // a named mapping (6 fields) or not a mapping line
-		}
-		if r := parseMapRanges(fields[0]); len(r) == 1 {
-			out = append(out, r[0])
-		}
 	}
 	return out
 }

@@ -126,8 +126,11 @@ func TestNotAppMappings(t *testing.T) {
 		"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]\n"+
 		"7ffd00100000-7ffd00102000 r-xp 00000000 00:00 0 [vdso]\n", stub, stub+0x10000))
 	app := []plat.Range{{Start: 0x7f0000000000, End: 0x7f0000010000}, {Start: 0x7f0000020000, End: 0x7f0000030000}}
-	got := notAppMappings(maps, app)
-	want := []mapRange{{0x30400000, 0x30500000}, {0xc000000000, 0xc000400000}, {0x7f0000100000, 0x7f0000900000}}
+	var got [][2]uint64
+	for _, m := range notAppMappings(maps, app) {
+		got = append(got, [2]uint64{m.Start, m.End})
+	}
+	want := [][2]uint64{{0x30400000, 0x30500000}, {0xc000000000, 0xc000400000}, {0x7f0000100000, 0x7f0000900000}}
 	if !slices.Equal(got, want) {
 		t.Errorf("notAppMappings = %x, want %x", got, want)
 	}

@@ -91,14 +91,11 @@ func checkHost() error {
 	if _, err := os.Stat("/proc/self/auxv"); err != nil {
 		return fmt.Errorf("inproc: reading auxv: %w", err)
 	}
-	if hostAuxv(atHWCAP2)&hwcap2FSGSBASE == 0 {
+	if plat.HostAuxv(atHWCAP2)&hwcap2FSGSBASE == 0 {
 		return errors.New("inproc: the CPU or kernel does not allow FSGSBASE instructions in user space")
 	}
 	return nil
 }
-
-// hostAuxv returns elfloader's own auxiliary vector entry typ (0 if absent).
-func hostAuxv(typ uint64) uint64 { return plat.HostAuxv(typ) }
 
 // Name implements plat.Platform.
 func (*Platform) Name() string { return "inproc" }

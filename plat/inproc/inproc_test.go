@@ -279,9 +279,9 @@ func TestHolesNear(t *testing.T) {
 		"7f0000000000-7f0000100000 rw-p 00000000 00:00 0\n" +
 		"7f0000101000-7f0000200000 r-xp 00000000 08:01 2 /lib/libc.so.6\n" +
 		"7f0000200000-7f0000300000 rw-p 00000000 00:00 0 [stack]\n")
-	ranges := parseMapRanges(maps)
-	if len(ranges) != 4 || ranges[2] != (mapRange{0x7f0000101000, 0x7f0000200000}) {
-		t.Fatalf("parseMapRanges: %x", ranges)
+	ranges := plat.ParseMaps(maps)
+	if len(ranges) != 4 || ranges[2].Start != 0x7f0000101000 || ranges[2].End != 0x7f0000200000 {
+		t.Fatalf("ParseMaps: %x", ranges)
 	}
 	got := holesNear(0x7f0000150000, ranges)
 	// The one-page hole below libc is nearest; then the top of the big

@@ -6,12 +6,10 @@ package inproc
 import "C"
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"os"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -495,7 +493,7 @@ func mapNear(addr uint64) (uint64, error) {
 	if err != nil {
 		return 0, unix.ENOMEM
 	}
-	for _, cand := range holesNear(center, parseMapRanges(maps)) {
+	for _, cand := range holesNear(center, plat.ParseMaps(maps)) {
 		if base, ok := mapTrampolinePage(addr, cand); ok {
 			return base, nil
 		}
@@ -514,40 +512,18 @@ func mapTrampolinePage(addr, cand uint64) (uint64, bool) {
 	return uint64(r), e == 0
 }
 
-// mapRange is one mapping of /proc/self/maps.
-type mapRange struct{ start, end uint64 }
-
-// parseMapRanges reads the address ranges of a /proc/self/maps listing,
-// in its (ascending) order.
-func parseMapRanges(maps []byte) []mapRange {
-	var out []mapRange
-	for _, line := range bytes.Split(maps, []byte("\n")) {
-		field, _, _ := bytes.Cut(line, []byte(" "))
-		lo, hi, ok := bytes.Cut(field, []byte("-"))
-		if !ok {
-			continue
-		}
-		start, err1 := strconv.ParseUint(string(lo), 16, 64)
-		end, err2 := strconv.ParseUint(string(hi), 16, 64)
-		if err1 == nil && err2 == nil && end > start {
-			out = append(out, mapRange{start, end})
-		}
-	}
-	return out
-}
-
 // holesNear returns, for each hole between the mappings that can hold a
 // trampoline page, the page of it nearest to center, nearest first.
-func holesNear(center uint64, mapped []mapRange) []uint64 {
+func holesNear(center uint64, mapped []plat.HostMapping) []uint64 {
 	var cands []uint64
 	prevEnd := uint64(1 << 16)
-	for _, m := range append(mapped, mapRange{1 << 47, 1 << 47}) {
-		if m.start >= prevEnd+trampPage {
-			// The hole is [prevEnd, m.start): the page nearest center.
-			cand := min(max(center, prevEnd), m.start-trampPage)
+	for _, m := range append(mapped, plat.HostMapping{Start: 1 << 47, End: 1 << 47}) {
+		if m.Start >= prevEnd+trampPage {
+			// The hole is [prevEnd, m.Start): the page nearest center.
+			cand := min(max(center, prevEnd), m.Start-trampPage)
 			cands = append(cands, cand)
 		}
-		prevEnd = max(prevEnd, m.end)
+		prevEnd = max(prevEnd, m.End)
 	}
 	dist := func(a uint64) uint64 {
 		if a > center {

@@ -29,17 +29,33 @@ func listUpper(u vfs.Inode) ([]vfs.DirEntry, error) {
 	return wh, nil
 }
 
-// readAll lists a directory inode without "." and "..".
-func readAll(in vfs.Inode) ([]vfs.DirEntry, error) {
+// openDir opens a directory inode for listing.
+func openDir(in vfs.Inode) (dirReaderFile, error) {
 	f, err := in.Open(unix.O_RDONLY | unix.O_DIRECTORY)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Release()
-	dr, ok := f.(vfs.DirReader)
+	dr, ok := f.(dirReaderFile)
 	if !ok {
+		f.Release()
 		return nil, unix.ENOTDIR
 	}
+	return dr, nil
+}
+
+// dirReaderFile is an open directory of a layer.
+type dirReaderFile interface {
+	vfs.FileImpl
+	vfs.DirReader
+}
+
+// readAll lists a directory inode without "." and "..".
+func readAll(in vfs.Inode) ([]vfs.DirEntry, error) {
+	dr, err := openDir(in)
+	if err != nil {
+		return nil, err
+	}
+	defer dr.Release()
 	var out []vfs.DirEntry
 	err = dr.ReadDir(0, func(e vfs.DirEntry) bool {
 		if e.Name != "." && e.Name != ".." {
@@ -50,15 +66,19 @@ func readAll(in vfs.Inode) ([]vfs.DirEntry, error) {
 	return out, err
 }
 
+// parentIno is the inode number of the directory's parent (its own for
+// the root).
+func (n *node) parentIno() uint64 {
+	if n.parent != nil {
+		return n.parent.ino
+	}
+	return n.ino
+}
+
 // mergedLocked lists the merged directory: ".", "..", upper entries that
 // are not whiteouts, then lower entries not hidden. Cookies are positions.
 func (n *node) mergedLocked() ([]vfs.DirEntry, error) {
-	out := []vfs.DirEntry{{Name: ".", Ino: n.ino, Type: unix.DT_DIR}}
-	parentIno := n.ino
-	if n.parent != nil {
-		parentIno = n.parent.ino
-	}
-	out = append(out, vfs.DirEntry{Name: "..", Ino: parentIno, Type: unix.DT_DIR})
+	out := []vfs.DirEntry{{Name: ".", Ino: n.ino, Type: unix.DT_DIR}, {Name: "..", Ino: n.parentIno(), Type: unix.DT_DIR}}
 	seen := make(map[string]bool)
 	if u := n.upperLocked(); u != nil {
 		entries, err := readAll(u)
@@ -108,8 +128,7 @@ type dirFile struct {
 	n        *node
 	mu       sync.Mutex
 	snapshot []vfs.DirEntry
-	lower    vfs.DirReader // the pure lower directory being listed
-	release  func()        // releases lower's file
+	lower    dirReaderFile // the pure lower directory being listed
 }
 
 func (d *dirFile) Read(context.Context, []byte, int64, bool) (int, error) { return 0, unix.EISDIR }
@@ -125,10 +144,10 @@ func (d *dirFile) Release() {
 }
 
 func (d *dirFile) dropLowerLocked() {
-	if d.release != nil {
-		d.release()
+	if d.lower != nil {
+		d.lower.Release()
+		d.lower = nil
 	}
-	d.lower, d.release = nil, nil
 }
 
 // ReadDir implements vfs.DirReader.
@@ -149,7 +168,7 @@ func (d *dirFile) ReadDir(cookie int64, yield func(vfs.DirEntry) bool) error {
 			return err
 		}
 		if pure {
-			if err := d.openLowerLocked(); err != nil {
+			if d.lower, err = openDir(d.n.lower); err != nil {
 				return err
 			}
 		}
@@ -165,35 +184,18 @@ func (d *dirFile) ReadDir(cookie int64, yield func(vfs.DirEntry) bool) error {
 	return nil
 }
 
-// openLowerLocked opens the lower directory for a pure listing.
-func (d *dirFile) openLowerLocked() error {
-	f, err := d.n.lower.Open(unix.O_RDONLY | unix.O_DIRECTORY)
-	if err != nil {
-		return err
-	}
-	dr, ok := f.(vfs.DirReader)
-	if !ok {
-		f.Release()
-		return unix.ENOTDIR
-	}
-	d.lower, d.release = dr, f.Release
-	return nil
-}
-
 // readLowerLocked lists the lower directory from cookie; "." and ".."
 // carry the overlay's inode numbers, as a merged listing does.
 func (d *dirFile) readLowerLocked(cookie int64, yield func(vfs.DirEntry) bool) error {
-	n := d.n
-	parentIno := n.ino
-	if n.parent != nil {
-		parentIno = n.parent.ino
-	}
+	d.n.fs.mu.Lock()
+	self, parent := d.n.ino, d.n.parentIno()
+	d.n.fs.mu.Unlock()
 	return d.lower.ReadDir(cookie, func(e vfs.DirEntry) bool {
 		switch e.Name {
 		case ".":
-			e.Ino = n.ino
+			e.Ino = self
 		case "..":
-			e.Ino = parentIno
+			e.Ino = parent
 		}
 		return yield(e)
 	})

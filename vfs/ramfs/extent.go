@@ -99,7 +99,7 @@ func (f *regularFile) PrivateMapFD(off, length int64) (fd int, base, end int64, 
 		}
 	}
 	if err := n.ensureMemfdLocked(); err != nil {
-		return -1, 0, 0, false
+		return -1, 0, -1, false
 	}
 	return n.memfd, 0, -1, true
 }
