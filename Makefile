@@ -100,7 +100,7 @@ bench: deps build
 # Go's standard-library tests and CPython's test suite, natively and under
 # elfloader: docs/conformance.md (slow: tens of minutes).
 conformance: build
-	ELFLOADER_CONFORMANCE_DEPS=1 scripts/deps.sh
+	scripts/deps.sh
 	$(GO) run ./conformance/cmd/conformance -elfloader $(BIN) -o docs/conformance.md
 
 docs: build

@@ -49,10 +49,9 @@ command -v redis-benchmark >/dev/null || need+=(redis-tools)
 [ -x /usr/bin/time ] || need+=(time)
 # headless screenshot of the HTML coverage report (tests skip without it)
 command -v chromium >/dev/null || need+=(chromium)
-# CPython's own test suite for `make conformance`
-if [ "${ELFLOADER_CONFORMANCE_DEPS:-0}" = 1 ]; then
-	[ -f /usr/lib/python3.11/test/test_os.py ] || need+=(libpython3.11-testsuite)
-fi
+# CPython's own test suite: `make conformance`, and TestAppPtyPython runs
+# its test_pty and test_os in a pseudo-terminal
+[ -f /usr/lib/python3.11/test/test_os.py ] || need+=(libpython3.11-testsuite)
 if [ "${ELFLOADER_BENCH_DEPS:-0}" = 1 ]; then
 	command -v hyperfine >/dev/null || need+=(hyperfine)
 fi

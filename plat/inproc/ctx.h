@@ -3,6 +3,13 @@
 #ifndef ELFLOADER_INPROC_CTX_H
 #define ELFLOADER_INPROC_CTX_H
 
+/* arch_prctl (asm/prctl.h, the x86-64 syscall table), for the assembly. */
+#define EP_SYS_ARCH_PRCTL 158
+#define EP_ARCH_SET_GS 0x1001
+#define EP_ARCH_SET_FS 0x1002
+#define EP_ARCH_GET_FS 0x1003
+#define EP_ARCH_GET_GS 0x1004
+
 #define EP_SELF 0
 #define EP_STATE 8
 #define EP_SELECTOR 16
@@ -144,6 +151,11 @@ void ep_ctx_free(struct ep_ctx *c);
 uint64_t ep_enter(uintptr_t c);
 int ep_install(int kick_signal);
 int ep_sud_on(struct ep_ctx *c);
+/* ep_have_fsgsbase says whether the host lets user code use
+ * rd/wr{fs,gs}base (HWCAP2_FSGSBASE); without, the FS base moves with
+ * arch_prctl at each crossing and the GS base is set once per thread. */
+extern int ep_have_fsgsbase;
+long ep_arch_prctl(int code, uint64_t addr);
 int ep_sud_off(void);
 uint64_t ep_text_start(void);
 uint64_t ep_text_end(void);

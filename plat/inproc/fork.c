@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "ctx.h"
 #include "fork.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
@@ -119,7 +120,10 @@ int64_t ep_fork(const struct ep_fork_plan *pl, int32_t *pidfd, const struct ep_r
 	uint64_t used[4] = {0};
 	__asm__ volatile("mov %%rsp, %0" : "=r"(used[0]));
 	__asm__ volatile("mov %%fs:0, %0" : "=r"(used[1]));
-	__asm__ volatile("rdgsbase %0" : "=r"(used[2]));
+	if (ep_have_fsgsbase)
+		__asm__ volatile("rdgsbase %0" : "=r"(used[2]));
+	else
+		ep_arch_prctl(EP_ARCH_GET_GS, (uint64_t)&used[2]);
 	if (&__rseq_offset != NULL && &__rseq_size != NULL && __rseq_size != 0)
 		used[3] = used[1] + __rseq_offset;
 	advise(skip, nskip, pl, used, MADV_DONTFORK);

@@ -134,17 +134,36 @@ extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[], ep_fast_
 static struct sigaction prev[65];
 static int kick_sig;
 
+int ep_have_fsgsbase;
+
+/* The GS base holds the thread's context (ep_ctx_bind, ep_enter). Without
+ * FSGSBASE it is read with arch_prctl from inside the range Syscall User
+ * Dispatch lets through: the handler does not know the selector yet. */
 static inline uint64_t rdgs(void) {
-	uint64_t v;
+	uint64_t v = 0;
+	if (!ep_have_fsgsbase) {
+		ep_arch_prctl(EP_ARCH_GET_GS, (uint64_t)&v);
+		return v;
+	}
 	__asm__ volatile("rdgsbase %0" : "=r"(v));
 	return v;
 }
 static inline uint64_t rdfs(void) {
-	uint64_t v;
+	uint64_t v = 0;
+	if (!ep_have_fsgsbase) {
+		ep_arch_prctl(EP_ARCH_GET_FS, (uint64_t)&v);
+		return v;
+	}
 	__asm__ volatile("rdfsbase %0" : "=r"(v));
 	return v;
 }
-static inline void wrfs(uint64_t v) { __asm__ volatile("wrfsbase %0" ::"r"(v)); }
+static inline void wrfs(uint64_t v) {
+	if (!ep_have_fsgsbase) {
+		ep_arch_prctl(EP_ARCH_SET_FS, v);
+		return;
+	}
+	__asm__ volatile("wrfsbase %0" ::"r"(v));
+}
 
 static void chain(int sig, siginfo_t *si, void *uc) {
 	struct sigaction *p = &prev[sig];
@@ -197,7 +216,14 @@ static void to_host(struct ep_ctx *c, ucontext_t *uc, void *target) {
 
 static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	ucontext_t *uc = ucv;
-	struct ep_ctx *c = (struct ep_ctx *)rdgs();
+	struct ep_ctx *c;
+	if (!ep_have_fsgsbase && sig == SIGSYS && si->si_code == SYS_USER_DISPATCH) {
+		/* Only a thread with dispatch on traps so: its GS base is its
+		 * context, read without the system call rdgs makes. */
+		__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+	} else {
+		c = (struct ep_ctx *)rdgs();
+	}
 	if (c == NULL || c->self != c || c->state != EP_STATE_APP) {
 		if (sig == kick_sig && c != NULL && c->self == c)
 			return; /* a late kick: the kernel sees the pending work anyway */
@@ -244,7 +270,10 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	}
 	c->step_landing = 0;
 	save_regs(&c->regs, g);
-	c->regs.fs_base = rdfs();
+	/* Without FSGSBASE app code cannot move its FS base on its own (every
+	 * arch_prctl is elfloader's): the base ep_enter set stands. */
+	if (ep_have_fsgsbase)
+		c->regs.fs_base = rdfs();
 	c->signo = sig;
 	c->code = si->si_code;
 	c->addr = (uint64_t)si->si_addr;
@@ -311,6 +340,14 @@ void ep_ctx_free(struct ep_ctx *c) {
 
 int ep_sud_on(struct ep_ctx *c) {
 	c->selector = 0;
+	if (!ep_have_fsgsbase) {
+		/* The context lives in the GS base for the thread's life (ep_enter
+		 * sets it each time when it can, without a system call), and the
+		 * host's FS base, Go's TLS for this thread, stays. */
+		if (ep_arch_prctl(EP_ARCH_SET_GS, (uint64_t)c) != 0 ||
+		    ep_arch_prctl(EP_ARCH_GET_FS, (uint64_t)&c->host_fs) != 0)
+			return -1;
+	}
 	return prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
 		     (unsigned long)ep_text_begin,
 		     (unsigned long)(ep_text_finish - ep_text_begin), &c->selector);

@@ -27,14 +27,19 @@ ep_enter:
 	subq $8, %rsp
 	movq %rdi, %r12
 	movq %rsp, EP_HOST_RSP(%r12)
-	rdfsbase %rax
-	movq %rax, EP_HOST_FS(%r12)
 	/* The host's callee-saved FP control state (SysV ABI): MXCSR and the x87
 	 * control word. Vector registers are caller-saved, so Go keeps nothing
 	 * else in them across this call. */
 	stmxcsr EP_HOST_MXCSR(%r12)
 	fnstcw EP_HOST_FCW(%r12)
+	/* Without FSGSBASE, ep_ctx_bind set the GS base and read the host's
+	 * FS base once: both stay the thread's. */
+	cmpl $0, ep_have_fsgsbase(%rip)
+	je 7f
+	rdfsbase %rax
+	movq %rax, EP_HOST_FS(%r12)
 	wrgsbase %r12
+7:
 	/* The app's extended state: the light restore when the image holds
 	 * only SSE (and the opmask registers) in the hot components' layout,
 	 * else XRSTOR. See EP_FP_LIGHT_BLOCK in ctx.h. */
@@ -99,9 +104,17 @@ ep_enter:
 	xrstor64 (%rcx)
 4:	movq $EP_STATE_APP, EP_STATE(%r12)
 	movb $1, EP_SELECTOR(%r12)
-	movq EP_REGS+R_FS_BASE(%r12), %rax
-	wrfsbase %rax
-	pushq EP_REGS+R_EFLAGS(%r12)
+	movq EP_REGS+R_FS_BASE(%r12), %rsi
+	cmpl $0, ep_have_fsgsbase(%rip)
+	je 8f
+	wrfsbase %rsi
+	jmp 9f
+	/* arch_prctl(ARCH_SET_FS): from here, inside the range Syscall User
+	 * Dispatch lets through; it clobbers rax, rcx and r11, loaded below. */
+8:	movl $EP_ARCH_SET_FS, %edi
+	movl $EP_SYS_ARCH_PRCTL, %eax
+	syscall
+9:	pushq EP_REGS+R_EFLAGS(%r12)
 	popfq
 	movq %gs:EP_REGS+R_R15, %r15
 	movq %gs:EP_REGS+R_R14, %r14
@@ -124,6 +137,19 @@ ep_enter:
 ep_enter_jump:
 	jmpq *%gs:EP_REGS+R_RIP
 	.size ep_enter, .-ep_enter
+
+/* long ep_arch_prctl(int code, uint64_t addr): arch_prctl from inside the
+ * range Syscall User Dispatch always lets through (the signal handler
+ * reads the GS base with it before it knows the thread's selector). */
+	.globl ep_arch_prctl
+	.hidden ep_arch_prctl
+	.type ep_arch_prctl,@function
+	.p2align 4
+ep_arch_prctl:
+	movl $EP_SYS_ARCH_PRCTL, %eax
+	syscall
+	ret
+	.size ep_arch_prctl, .-ep_arch_prctl
 
 /* Reached through sigreturn from the trap handler: the kernel restored the
  * app's extended state into the CPU; keep it in ctx and bring back the host's. */
@@ -231,10 +257,20 @@ ep_fast_entry:
 	movq %rdx, %gs:EP_REGS+R_RDX
 	movq %rsi, %gs:EP_REGS+R_RSI
 	movq %rdi, %gs:EP_REGS+R_RDI
+	cmpl $0, ep_have_fsgsbase(%rip)
+	je 8f
 	rdfsbase %rax
 	movq %rax, %gs:EP_REGS+R_FS_BASE
 	movq %gs:EP_HOST_FS, %rax
 	wrfsbase %rax
+	jmp 9f
+	/* Without FSGSBASE the app cannot have moved its FS base (every
+	 * arch_prctl is elfloader's): the saved one stands. */
+8:	movl $EP_ARCH_SET_FS, %edi
+	movq %gs:EP_HOST_FS, %rsi
+	movl $EP_SYS_ARCH_PRCTL, %eax
+	syscall
+9:
 	movq $EP_STATE_HOST, %gs:EP_STATE
 	movq $EP_EVENT_FAST, %gs:EP_EVENT
 	incq %gs:EP_FAST_CALLS

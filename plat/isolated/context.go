@@ -128,6 +128,9 @@ func (ctx *Context) Switch() plat.Event {
 		return plat.EventKick
 	case evFault:
 		ctx.loadFault()
+		if plat.Int80Refused(ctx.fault, &ctx.regs, ctx.as.CopyIn) {
+			return plat.EventSyscall32
+		}
 		return plat.EventFault
 	}
 	ctx.as.kill()

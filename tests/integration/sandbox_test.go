@@ -97,6 +97,11 @@ func TestHostFilterRefusesEscapedCalls(t *testing.T) {
 		{call: "int80", unsafe: true, out: "int80: ok\n"},
 	}
 	for _, c := range cases {
+		if c.call == "int80" && !hostHasInt80(t) {
+			// The host refuses int $0x80 itself (#GP): elfloader serves
+			// it, escaped or not, and the host kernel never sees it.
+			c.out = "int80: ok\n"
+		}
 		name := c.call
 		var flags []string
 		if c.unsafe {

@@ -580,6 +580,7 @@ func (c *redisConn) setKeys(t *testing.T, values []string) {
 // key:1, ... and extra more keys.
 func (c *redisConn) checkKeys(t *testing.T, values []string, extra int) {
 	t.Helper()
+	c.waitLoaded(t)
 	if got := c.do(t, "DBSIZE"); got != strconv.Itoa(len(values)+extra) {
 		t.Errorf("DBSIZE: %s, want %d", got, len(values)+extra)
 	}
@@ -587,6 +588,27 @@ func (c *redisConn) checkKeys(t *testing.T, values []string, extra int) {
 		if got := c.do(t, "GET", fmt.Sprintf("key:%d", i)); got != v {
 			t.Errorf("GET key:%d: %d bytes, want the %d stored", i, len(got), len(v))
 		}
+	}
+}
+
+// waitLoaded waits (up to 30 s) until a server that accepts connections
+// while it reads its dump or append-only file stops answering LOADING, as
+// redis clients do: on a slow host the replay outlasts the connect.
+func (c *redisConn) waitLoaded(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if err := c.send("DBSIZE"); err != nil {
+			t.Fatalf("redis DBSIZE: %v", err)
+		}
+		_, err := c.readReply()
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "LOADING") || time.Now().After(deadline) {
+			t.Fatalf("redis DBSIZE: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
