@@ -244,12 +244,14 @@ func (f *regularFile) Read(_ context.Context, p []byte, off int64, _ bool) (int,
 		}
 		return copy(p, n.data[off:]), nil
 	}
-	if view := n.viewLocked(); view != nil {
-		defer n.mu.Unlock()
-		if off >= size {
-			return 0, nil
+	if len(p) <= viewReadMax {
+		if view := n.viewLocked(); view != nil {
+			defer n.mu.Unlock()
+			if off >= size {
+				return 0, nil
+			}
+			return copy(p, view[off:size]), nil
 		}
-		return copy(p, view[off:size]), nil
 	}
 	n.mu.Unlock()
 	return readRange(preader(fd), p, off, size)

@@ -185,6 +185,12 @@ func TestReadThroughView(t *testing.T) {
 	if b := readAt(4000); string(b) != string(big[4000:8096]) {
 		t.Fatal("read of a memfd file differs from what was written")
 	}
+	// A read larger than the view serves is a pread: the same bytes, and
+	// short at the end of the file.
+	large := make([]byte, len(big))
+	if n, err := f.Pread(bg, large, 100); err != nil || n != len(big)-100 || string(large[:n]) != string(big[100:]) {
+		t.Fatalf("large read: %d bytes, %v; differs from what was written", n, err)
+	}
 	// Grow past the view's 2 MiB granule: a hole, then data at 5 MiB.
 	must(t, f.Truncate(6<<20))
 	if _, err := f.Pwrite(bg, []byte("tail"), 5<<20); err != nil {
