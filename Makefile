@@ -87,12 +87,7 @@ FUZZTIME ?= 12s
 FUZZ_PARALLEL ?= 1
 
 fuzz:
-	@for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "fuzz: $$name in $$pkg for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s \
-			-parallel $(FUZZ_PARALLEL) $$pkg || exit 1; \
-	done
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZ_PARALLEL=$(FUZZ_PARALLEL) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 bench: deps build
 	ELFLOADER=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/benchall
