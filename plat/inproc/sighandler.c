@@ -136,7 +136,7 @@ static int kick_sig;
 
 int ep_have_fsgsbase;
 
-/* The GS base holds the thread's context (ep_ctx_bind, ep_enter). Without
+/* The GS base holds the thread's context (ep_sud_on without FSGSBASE, else ep_enter). Without
  * FSGSBASE it is read with arch_prctl from inside the range Syscall User
  * Dispatch lets through: the handler does not know the selector yet. */
 static inline uint64_t rdgs(void) {

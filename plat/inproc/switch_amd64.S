@@ -32,7 +32,7 @@ ep_enter:
 	 * else in them across this call. */
 	stmxcsr EP_HOST_MXCSR(%r12)
 	fnstcw EP_HOST_FCW(%r12)
-	/* Without FSGSBASE, ep_ctx_bind set the GS base and read the host's
+	/* Without FSGSBASE, ep_sud_on set the GS base and read the host's
 	 * FS base once: both stay the thread's. */
 	cmpl $0, ep_have_fsgsbase(%rip)
 	je 7f
