@@ -32,3 +32,10 @@ var hostAux = sync.OnceValue(func() map[uint64]uint64 {
 // HostAuxv returns the value the host kernel gave elfloader for an auxv
 // type (AT_HWCAP2, AT_MINSIGSTKSZ, ...), 0 when it gave none.
 func HostAuxv(typ uint64) uint64 { return hostAux()[typ] }
+
+// HostFSGSBase reports whether the host lets user code use
+// rd/wr{fs,gs}base (AT_HWCAP2's FSGSBASE bit, Linux's uapi/asm/hwcap2.h).
+func HostFSGSBase() bool {
+	const atHWCAP2, hwcap2FSGSBASE = 26, 1 << 1
+	return HostAuxv(atHWCAP2)&hwcap2FSGSBASE != 0
+}

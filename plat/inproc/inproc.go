@@ -28,8 +28,7 @@ import (
 const KickSignal = unix.Signal(62)
 
 const (
-	atHWCAP2        = 26
-	hwcap2FSGSBASE  = 1 << 1
+	atHWCAP2        = 26 // the fork plan hands it to the stub
 	sigsetSyscall   = uint64(1) << (unix.SIGSYS - 1)
 	sigsetFaults    = uint64(1)<<(unix.SIGSEGV-1) | uint64(1)<<(unix.SIGBUS-1) | uint64(1)<<(unix.SIGFPE-1) | uint64(1)<<(unix.SIGILL-1) | uint64(1)<<(unix.SIGTRAP-1)
 	sigsetKick      = uint64(1) << (KickSignal - 1)
@@ -95,7 +94,7 @@ func checkHost() error {
 	// hypervisors: seen on an AMD EPYC guest), the FS base moves with
 	// arch_prctl at each crossing. ELFLOADER_INPROC_FSGSBASE=0 takes that
 	// path on any host (the tests run it everywhere).
-	if plat.HostAuxv(atHWCAP2)&hwcap2FSGSBASE != 0 && os.Getenv("ELFLOADER_INPROC_FSGSBASE") != "0" {
+	if plat.HostFSGSBase() && os.Getenv("ELFLOADER_INPROC_FSGSBASE") != "0" {
 		C.ep_have_fsgsbase = 1
 	}
 	return nil

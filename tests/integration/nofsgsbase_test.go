@@ -7,12 +7,6 @@ import (
 	"github.com/elfloader/elfloader/tests/testbin"
 )
 
-// AT_HWCAP2 and its FSGSBASE bit (Linux's uapi/asm/hwcap2.h).
-const (
-	atHWCAP2       = 26
-	hwcap2FSGSBASE = 1 << 1
-)
-
 // noFSGSBASEEnv makes the in-process platform move FS bases with
 // arch_prctl, as it must on a host without FSGSBASE in user space.
 const noFSGSBASEEnv = "ELFLOADER_INPROC_FSGSBASE=0"
@@ -26,7 +20,7 @@ const noFSGSBASEEnv = "ELFLOADER_INPROC_FSGSBASE=0"
 // behave as natively; on such a host every test takes this path anyway.
 func TestInprocWithoutFSGSBASE(t *testing.T) {
 	testbin.RequireInproc(t, "the in-process platform's FS base switching")
-	if plat.HostAuxv(atHWCAP2)&hwcap2FSGSBASE == 0 {
+	if !plat.HostFSGSBase() {
 		t.Skip("the host has no FSGSBASE in user space: every test takes this path")
 	}
 	env := []string{statsEnv, noFSGSBASEEnv}
