@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/abi/linux"
+	"github.com/elfloader/elfloader/plat"
 )
 
 // HostFile is an app file backed by a host descriptor: the console
@@ -25,6 +26,11 @@ type HostFile struct {
 	mu    sync.Mutex
 	flags int // status flags as the app sees them (O_ACCMODE, O_NONBLOCK, O_APPEND, O_ASYNC)
 	tty   int // a borrowed descriptor: 1 a terminal, -1 not, 0 not known yet
+
+	// pass and passIndex (index+1 of its word) register the description
+	// for pass-through (passthrough.go); set before it gets a descriptor.
+	pass      *passThrough
+	passIndex uint32
 }
 
 // NewHostFile wraps a borrowed host descriptor (the console); Close leaves
@@ -81,6 +87,9 @@ func (h *HostFile) SetStatusFlags(fl int) error {
 		}
 	}
 	h.flags = h.flags&^settable | fl&settable
+	if h.pass != nil {
+		h.pass.setBit(h.passIndex, plat.PassWordNonblock, h.flags&unix.O_NONBLOCK != 0)
+	}
 	return nil
 }
 
@@ -200,6 +209,9 @@ func (h *HostFile) Write(t *Task, p []byte) (int, error) {
 // is the release function of the description: the last DecRef calls it.
 func (h *HostFile) Close() {
 	h.stopAsync()
+	if h.pass != nil {
+		h.pass.unregister(h.passIndex) // no pass-through call still uses h.fd
+	}
 	if h.owned {
 		unix.Close(h.fd)
 	}

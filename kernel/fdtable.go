@@ -83,6 +83,9 @@ type FDTable struct {
 	fds   []fdEntry // indexed by descriptor; file == nil is free
 	limit int
 	users atomic.Int32 // processes sharing the table (Share/Release)
+	// mirror is the descriptor table of pass-through (passthrough.go),
+	// kept in step with fds under mu once made.
+	mirror atomic.Pointer[passMirror]
 }
 
 // NewFDTable returns an empty table with the given descriptor limit
@@ -158,6 +161,7 @@ func (ft *FDTable) setLocked(fd int, e fdEntry) File {
 	}
 	old := ft.fds[fd].file
 	ft.fds[fd] = e
+	ft.mirrorLocked(fd, e.file)
 	return old
 }
 
@@ -331,6 +335,7 @@ func (ft *FDTable) removeIf(remove func(fd int, e *fdEntry) bool) {
 		if e.file != nil && remove(fd, e) {
 			closed = append(closed, e.file)
 			*e = fdEntry{}
+			ft.mirrorLocked(fd, nil)
 		}
 	}
 	ft.mu.Unlock()
@@ -371,6 +376,7 @@ func (ft *FDTable) Shared() bool { return ft.users.Load() > 1 }
 func (ft *FDTable) Release() {
 	if ft.users.Add(-1) == 0 {
 		ft.CloseAll()
+		ft.dropMirror()
 	}
 }
 

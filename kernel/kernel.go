@@ -50,6 +50,12 @@ type Config struct {
 	// Rewriter, when set, rewrites syscall sites into the platform's fast
 	// path (lazily after traps, eagerly on new code, as it was built).
 	Rewriter plat.Rewriter
+	// PassThrough lets a platform that can (plat.PassThroughContext)
+	// serve reads, writes and a few socket calls on host-backed
+	// descriptors without the kernel (passthrough.go). The caller leaves
+	// it off when every call must reach the dispatcher (tracing,
+	// coverage, a syscall profile).
+	PassThrough bool
 	// ThreadSetup, when set, runs on every OS thread that will run app
 	// code itself (an in-process address space), before any app code runs
 	// there (the host-side confinement: package sandbox). Threads that drive
@@ -104,6 +110,8 @@ type Kernel struct {
 	asyncOnce sync.Once
 	asyncIO   *asyncIO // the O_ASYNC watcher (async.go)
 
+	pass *passThrough // host descriptor pass-through (passthrough.go), nil when off
+
 	// internal is closed when a kernel goroutine panicked (internalErr).
 	internal     chan struct{}
 	internalOnce sync.Once
@@ -138,9 +146,17 @@ func New(cfg Config) (*Kernel, error) {
 	// The first process takes elfloader's own host PID and parent, so the
 	// app looks like the program the user started (and is not an "init"
 	// with init's special signal rules).
-	return &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: os.Getpid(), processes: map[int]*Process{},
+	k := &Kernel{cfg: cfg, bootTime: time.Now(), nextPID: os.Getpid(), processes: map[int]*Process{},
 		tasks: map[int]*Task{}, futexes: newFutexTable(), reported: map[string]bool{},
-		id: newKernelID(), internal: make(chan struct{}), power: powerState{done: make(chan struct{})}}, nil
+		id: newKernelID(), internal: make(chan struct{}), power: powerState{done: make(chan struct{})}}
+	if cfg.PassThrough {
+		pt, err := newPassThrough()
+		if err != nil {
+			return nil, err
+		}
+		k.pass = pt
+	}
+	return k, nil
 }
 
 // Hostname is the node name the app sees.

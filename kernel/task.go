@@ -210,6 +210,9 @@ func (t *Task) run() {
 				ctx.Regs().Rip = rw.Forward(ctx.Regs().Rip)
 			}
 		}
+		if pc, ok := ctx.(plat.PassThroughContext); ok {
+			t.setPassThrough(pc)
+		}
 		ev := ctx.Switch()
 		t.inApp.Store(false)
 		if t.Exited() {

@@ -132,6 +132,13 @@ func (tb *Table) SetFilter(f Filter) { tb.filter = f }
 // handlers (nil: off).
 func (tb *Table) SetOverride(o Override) { tb.override = o }
 
+// SeesEveryCall reports whether every system call must reach the table:
+// a trace, a coverage observer, a filter or a profile is installed (the
+// kernel then lets no platform serve calls on its own).
+func (tb *Table) SeesEveryCall() bool {
+	return tb.trace != nil || tb.observer != nil || tb.filter != nil || tb.override != nil
+}
+
 // Register adds a handler for syscall nr. Where the handler's code lives
 // (package, file, line) is read from the function value itself when the
 // entry is looked up (not at start-up: a run looks up none), so the

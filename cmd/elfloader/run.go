@@ -281,13 +281,25 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	o.recordFastPath(rp.stats())
 	if rp.rewriter != nil && (o.trace || o.traceFile != "" || os.Getenv("ELFLOADER_STATS") != "") {
 		st := rp.stats()
-		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten (%d stones, %d windows), %d refused; %d calls through rewritten sites, %d trapped\n",
-			o.rewrite, st.Sites, st.Stones, st.Windows, st.Refused, st.FastCalls, st.TrappedCalls)
+		pass := ""
+		if st.PassCalls > 0 {
+			pass = fmt.Sprintf("; %d passed through to host descriptors", st.PassCalls)
+		}
+		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten (%d stones, %d windows), %d refused; %d calls through rewritten sites, %d trapped%s\n",
+			o.rewrite, st.Sites, st.Stones, st.Windows, st.Refused, st.FastCalls, st.TrappedCalls, pass)
 	}
 	if h.finish != nil && !b.failed {
 		h.finish(status)
 	}
 	return status
+}
+
+// passThrough says whether the platform may serve calls on host
+// descriptors without the kernel (kernel.Config.PassThrough): not when
+// every call must be seen (trace, coverage, a profile) or stopped at (gdb),
+// nor with ELFLOADER_PASSTHROUGH=0 (for comparisons).
+func (b *booter) passThrough() bool {
+	return os.Getenv("ELFLOADER_PASSTHROUGH") != "0" && !b.tb.SeesEveryCall() && b.stub == nil
 }
 
 // shutdownGrace is --stop-timeout as kernel.Config wants it.
@@ -368,6 +380,7 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		Net:            netMode,
 		Sandbox:        sandboxNet,
 		Rewriter:       b.rp.rewriterConfig(),
+		PassThrough:    b.passThrough(),
 		Debugger:       debugger(b.stub),
 		Tracer:         kernelTracer(b.tb),
 		VFS:            root,

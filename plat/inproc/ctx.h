@@ -88,6 +88,17 @@
  * reproduces the app's state exactly. After a trap the kernel's sigreturn
  * leaves x87 marked in use: that entry takes the XRSTOR, which clears it. */
 #define EP_FP_LIGHT_OK 400
+/* Host descriptor pass-through (pass.c, plat/passthrough.go): the
+ * thread's descriptor and description tables (0: every call goes to Go),
+ * the stage of a pass-through call the thread is in (EP_IN_PASS: 1 in
+ * ep_pass, 2 returning to the app with the result in the registers), set
+ * by the signal handler when a kick arrived during stage 1
+ * (EP_PASS_KICKED), and the count of calls passed through. */
+#define EP_PASS_FDS 408
+#define EP_PASS_OFDS 416
+#define EP_IN_PASS 424
+#define EP_PASS_KICKED 428
+#define EP_PASS_CALLS 432
 #define EP_SIZE 448
 
 #define EP_STATE_HOST 0
@@ -141,7 +152,12 @@ struct ep_ctx {
 	uint64_t fp_xcomp;
 	uint64_t fp_koff;
 	uint64_t fp_light_ok;
-	uint8_t pad2[EP_SIZE - EP_FP_LIGHT_OK - 8];
+	uint32_t *pass_fds;
+	uint64_t *pass_ofds;
+	uint32_t in_pass;
+	uint32_t pass_kicked;
+	uint64_t pass_calls;
+	uint8_t pad2[EP_SIZE - EP_PASS_CALLS - 8];
 };
 
 struct ep_ctx *ep_ctx_new(uint32_t fp_size);
@@ -168,5 +184,7 @@ void ep_bench_xsave(struct ep_ctx *c, long n);
 void ep_bench_fsbase(long n);
 void ep_fp_to_std(struct ep_ctx *c, void *dst);
 void ep_fp_from_std(struct ep_ctx *c, const void *src);
+int ep_pass(struct ep_ctx *c);
+long ep_pass_wait(long nr, long a1, long a2, long a3, long a4);
 #endif
 #endif

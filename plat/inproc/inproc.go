@@ -40,6 +40,7 @@ const (
 // Platform is the in-process platform.
 type Platform struct {
 	fastCalls atomic.Uint64 // syscalls served through rewritten sites
+	passCalls atomic.Uint64 // of those, passed through to host descriptors (pass.c), by released contexts
 	// liveContexts counts the app threads running in this host process
 	// (rewrite_window.go moves instructions only while there is one).
 	liveContexts atomic.Int64
@@ -218,12 +219,20 @@ func (ctx *Context) Fault() plat.Fault {
 	}
 }
 
+// SetPassThrough implements plat.PassThroughContext: the tables the fast
+// entry serves host descriptor calls from (pass.c), or nils.
+func (ctx *Context) SetPassThrough(fds, ofds unsafe.Pointer) {
+	ctx.c.pass_fds = (*C.uint32_t)(fds)
+	ctx.c.pass_ofds = (*C.uint64_t)(ofds)
+}
+
 // Release implements plat.Context.
 func (ctx *Context) Release() {
 	if ctx.c == nil {
 		return
 	}
 	C.ep_sud_off()
+	ctx.p.passCalls.Add(uint64(ctx.c.pass_calls))
 	C.ep_ctx_free(ctx.c)
 	ctx.c = nil
 	ctx.p.liveContexts.Add(-1)

@@ -45,6 +45,11 @@ _Static_assert(offsetof(struct ep_ctx, fp_light_bv) == EP_FP_LIGHT_BV, "fp_light
 _Static_assert(offsetof(struct ep_ctx, fp_xcomp) == EP_FP_XCOMP, "fp_xcomp");
 _Static_assert(offsetof(struct ep_ctx, fp_koff) == EP_FP_KOFF, "fp_koff");
 _Static_assert(offsetof(struct ep_ctx, fp_light_ok) == EP_FP_LIGHT_OK, "fp_light_ok");
+_Static_assert(offsetof(struct ep_ctx, pass_fds) == EP_PASS_FDS, "pass_fds");
+_Static_assert(offsetof(struct ep_ctx, pass_ofds) == EP_PASS_OFDS, "pass_ofds");
+_Static_assert(offsetof(struct ep_ctx, in_pass) == EP_IN_PASS, "in_pass");
+_Static_assert(offsetof(struct ep_ctx, pass_kicked) == EP_PASS_KICKED, "pass_kicked");
+_Static_assert(offsetof(struct ep_ctx, pass_calls) == EP_PASS_CALLS, "pass_calls");
 
 /* The components Go code running on an app thread between two crossings
  * can change: x87 (fninit), SSE, the upper halves of ymm0-15 and zmm0-15
@@ -129,7 +134,7 @@ _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
 #define AUDIT_ARCH_I386 0x40000003u
 #endif
 
-extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[], ep_fast_begin[], ep_fast_end[], ep_fast_entry[];
+extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[], ep_fast_begin[], ep_fast_end[], ep_fast_entry[], ep_pass_jump[], ep_wait_check[], ep_wait_done[], ep_wait_abort[];
 
 static struct sigaction prev[65];
 static int kick_sig;
@@ -233,6 +238,33 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t rip = (uint64_t)g[REG_RIP];
 	c->selector = 0;
+	if (c->in_pass == 1) {
+		/* In a pass-through call (pass.c): ep_fast_entry sees the kick
+		 * when the host call returns and goes to Go. */
+		if (sig == kick_sig) {
+			c->kicks++;
+			c->pass_kicked = 1;
+			if (rip >= (uint64_t)ep_wait_check && rip < (uint64_t)ep_wait_done)
+				g[REG_RIP] = (greg_t)ep_wait_abort; /* not waiting yet: do not */
+			return;
+		}
+		chain(sig, si, ucv);
+		return;
+	}
+	if (c->in_pass == 2 || rip == (uint64_t)ep_pass_jump) {
+		/* Returning to the app from a pass-through call: the saved
+		 * registers are the app's, after its syscall instruction; the
+		 * CPU's extended state is the app's too. Go takes the kick. */
+		if (sig == kick_sig) {
+			c->in_pass = 0;
+			c->kicks++;
+			c->event = EP_EVENT_KICK;
+			to_host(c, uc, ep_resume);
+			return;
+		}
+		chain(sig, si, ucv);
+		return;
+	}
 	if (rip >= (uint64_t)ep_fast_begin && rip < (uint64_t)ep_fast_end) {
 		/* On the way out through the fast entry: the thread is about to
 		 * return to the kernel, which sees whatever a kick wanted. */

@@ -151,6 +151,39 @@ ep_arch_prctl:
 	ret
 	.size ep_arch_prctl, .-ep_arch_prctl
 
+/* long ep_pass_wait(long nr, long a1, long a2, long a3, long a4): a
+ * pass-through call that may block (pass.c). A kick that comes before the
+ * syscall instruction has entered the host kernel finds EP_PASS_KICKED
+ * checked too late; the handler moves such a thread to ep_wait_abort
+ * (rip in [ep_wait_check, ep_wait_done)), and a kick during the wait ends
+ * it with EINTR: either way the call goes to Go, which sees the kick. */
+	.globl ep_pass_wait
+	.hidden ep_pass_wait
+	.type ep_pass_wait,@function
+	.p2align 4
+ep_pass_wait:
+	movq %rdi, %rax
+	movq %rsi, %rdi
+	movq %rdx, %rsi
+	movq %rcx, %rdx
+	movq %r8, %r10
+	.globl ep_wait_check
+	.hidden ep_wait_check
+ep_wait_check:
+	cmpl $0, %gs:EP_PASS_KICKED
+	jne ep_wait_abort
+	syscall
+	.globl ep_wait_done
+	.hidden ep_wait_done
+ep_wait_done:
+	ret
+	.globl ep_wait_abort
+	.hidden ep_wait_abort
+ep_wait_abort:
+	movq $-4, %rax
+	ret
+	.size ep_pass_wait, .-ep_pass_wait
+
 /* Reached through sigreturn from the trap handler: the kernel restored the
  * app's extended state into the CPU; keep it in ctx and bring back the host's. */
 	.globl ep_resume
@@ -257,6 +290,49 @@ ep_fast_entry:
 	movq %rdx, %gs:EP_REGS+R_RDX
 	movq %rsi, %gs:EP_REGS+R_RSI
 	movq %rdi, %gs:EP_REGS+R_RDI
+	/* ebx: the event Go gets (a kick during a pass-through call makes it
+	 * EP_EVENT_KICK); the app's rbx is saved. */
+	movl $EP_EVENT_FAST, %ebx
+	cmpq $0, %gs:EP_PASS_FDS
+	je 10f
+	/* Host descriptor pass-through (pass.c): served here, with the app's
+	 * FS base and extended state untouched, or sent on to Go. A kick
+	 * meanwhile sets EP_PASS_KICKED (stage 1) or, once the result stands
+	 * (stage 2 and the final jump), takes the thread to Go itself. */
+	movl $0, %gs:EP_PASS_KICKED
+	movl $1, %gs:EP_IN_PASS
+	movq %gs:EP_SELF, %rdi
+	call ep_pass
+	testl %eax, %eax
+	jz 11f
+	movl $2, %gs:EP_IN_PASS
+	cmpl $0, %gs:EP_PASS_KICKED
+	jne 12f
+	pushq %gs:EP_REGS+R_EFLAGS
+	popfq
+	movq %gs:EP_REGS+R_RBX, %rbx
+	movq %gs:EP_REGS+R_R11, %r11
+	movq %gs:EP_REGS+R_R10, %r10
+	movq %gs:EP_REGS+R_R9, %r9
+	movq %gs:EP_REGS+R_R8, %r8
+	movq %gs:EP_REGS+R_RDX, %rdx
+	movq %gs:EP_REGS+R_RSI, %rsi
+	movq %gs:EP_REGS+R_RDI, %rdi
+	movq %gs:EP_REGS+R_RCX, %rcx
+	movq %gs:EP_REGS+R_RAX, %rax
+	movq %gs:EP_REGS+R_RSP, %rsp
+	movb $1, %gs:EP_SELECTOR
+	movl $0, %gs:EP_IN_PASS
+	.globl ep_pass_jump
+	.hidden ep_pass_jump
+ep_pass_jump:
+	jmpq *%gs:EP_REGS+R_RIP
+	/* Kicked while the host call ran: the call is made, its result is in
+	 * the saved registers; Go sees the kick, as if it had come right
+	 * after the app's syscall instruction. */
+12:	movl $EP_EVENT_KICK, %ebx
+11:	movl $0, %gs:EP_IN_PASS
+10:
 	cmpl $0, ep_have_fsgsbase(%rip)
 	je 8f
 	rdfsbase %rax
@@ -272,7 +348,7 @@ ep_fast_entry:
 	syscall
 9:
 	movq $EP_STATE_HOST, %gs:EP_STATE
-	movq $EP_EVENT_FAST, %gs:EP_EVENT
+	movq %rbx, %gs:EP_EVENT
 	incq %gs:EP_FAST_CALLS
 	/* The light save when the app's x87, AVX and ZMM_Hi256 state is in
 	 * its initial configuration (XINUSE), else XSAVEC in ep_resume. */

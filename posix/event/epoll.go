@@ -36,6 +36,7 @@ func newEpoll(t *kernel.Task, cloexec bool) (uint64, error) {
 		return 0, err
 	}
 	defer ep.DecRef()
+	t.PassThroughEpoll(ep.HostFile, ep.inner)
 	nfd, err := t.Process().Files().Install(ep, 0, cloexec)
 	return uint64(nfd), err
 }

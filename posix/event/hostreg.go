@@ -127,6 +127,7 @@ func (ep *epollFile) addSub(key regKey, hostFD int, ev *unix.EpollEvent) error {
 		unix.Close(sfd)
 		return err
 	}
+	ep.HostFile.SetPassable(false) // its events are not all in inner now
 	ep.subs[key] = s
 	ep.subByID[s.id] = s
 	return nil
@@ -137,6 +138,7 @@ func (ep *epollFile) dropSub(s *subReg) {
 	delete(ep.subs, s.key)
 	delete(ep.subByID, s.id)
 	unix.Close(s.ep) // leaves extra with it
+	ep.updatePassableLocked()
 }
 
 // pruneSubs drops the further registrations of released files (the host

@@ -90,6 +90,13 @@ func (ep *epollFile) release() {
 	ep.HostFile.Close()
 }
 
+// updatePassableLocked lets the platform take the instance's events from
+// inner directly while every registration is there (kernel.HostFile.SetPassable).
+// Called with ep.mu.
+func (ep *epollFile) updatePassableLocked() {
+	ep.HostFile.SetPassable(len(ep.mem) == 0 && len(ep.subs) == 0)
+}
+
 // epollAlways are the events every registration reports.
 const epollAlways = unix.EPOLLERR | unix.EPOLLHUP
 
@@ -114,6 +121,7 @@ func (ep *epollFile) ctlMemory(op, fd int, f kernel.Waitable, ev *unix.EpollEven
 	case op == unix.EPOLL_CTL_DEL:
 		r.file.EventUnregister(r.waiter)
 		delete(ep.mem, fd)
+		ep.updatePassableLocked()
 		return nil
 	case op != unix.EPOLL_CTL_ADD && op != unix.EPOLL_CTL_MOD:
 		return unix.EINVAL
@@ -128,6 +136,7 @@ func (ep *epollFile) ctlMemory(op, fd int, f kernel.Waitable, ev *unix.EpollEven
 	})
 	// A file already ready reports once, edge-triggered or not.
 	r.pending.Store(true)
+	ep.HostFile.SetPassable(false) // its events are not all in inner now
 	ep.mem[fd] = r
 	f.EventRegister(r.waiter)
 	ep.wake.wake()

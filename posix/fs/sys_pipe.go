@@ -33,5 +33,7 @@ func pipe(t *kernel.Task, addr uint64, flags int) (uint64, error) {
 	defer r.DecRef()
 	w := kernel.NewOwnedHostFile(hfd[1], "pipe", unix.O_WRONLY|flags&unix.O_NONBLOCK)
 	defer w.DecRef()
+	t.PassThrough(r, false)
+	t.PassThrough(w, false)
 	return 0, t.InstallPair(r, w, flags&unix.O_CLOEXEC != 0, addr)
 }

@@ -62,7 +62,13 @@ func newSocket(t *kernel.Task, hostFD, domain, typ, proto int, nonblock bool) *S
 	if nonblock {
 		fl |= unix.O_NONBLOCK
 	}
-	return &Socket{HostFile: kernel.NewOwnedHostFile(hostFD, "socket", fl), Domain: domain, Type: typ, Protocol: proto}
+	s := &Socket{HostFile: kernel.NewOwnedHostFile(hostFD, "socket", fl), Domain: domain, Type: typ, Protocol: proto}
+	if domain != unix.AF_NETLINK {
+		// Its reads and writes are the host's (netlink's are answered
+		// by elfloader): the platform may pass them through.
+		t.PassThrough(s.HostFile, true)
+	}
+	return s
 }
 
 // install gives a new socket a descriptor; the socket's creation

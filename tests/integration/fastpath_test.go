@@ -24,9 +24,10 @@ type fastStats struct {
 	mode                          string
 	sites, refused, fast, trapped uint64
 	stones, windows               uint64
+	passed                        uint64 // served on host descriptors without the kernel
 }
 
-var fastStatsLine = regexp.MustCompile(`(?m)^elfloader: fast path \(--rewrite=(\w+)\): (\d+) sites rewritten \((\d+) stones, (\d+) windows\), (\d+) refused; (\d+) calls through rewritten sites, (\d+) trapped$`)
+var fastStatsLine = regexp.MustCompile(`(?m)^elfloader: fast path \(--rewrite=(\w+)\): (\d+) sites rewritten \((\d+) stones, (\d+) windows\), (\d+) refused; (\d+) calls through rewritten sites, (\d+) trapped(?:; (\d+) passed through to host descriptors)?$`)
 
 // parseFastStats finds the fast-path line in elfloader's stderr.
 func parseFastStats(stderr string) (fastStats, bool) {
@@ -38,7 +39,7 @@ func parseFastStats(stderr string) (fastStats, bool) {
 		v, _ := strconv.ParseUint(s, 10, 64)
 		return v
 	}
-	return fastStats{mode: m[1], sites: n(m[2]), stones: n(m[3]), windows: n(m[4]), refused: n(m[5]), fast: n(m[6]), trapped: n(m[7])}, true
+	return fastStats{mode: m[1], sites: n(m[2]), stones: n(m[3]), windows: n(m[4]), refused: n(m[5]), fast: n(m[6]), trapped: n(m[7]), passed: n(m[8])}, true
 }
 
 // rewriteFlags are the run flags for one rewrite mode; the mode comes last

@@ -1,0 +1,224 @@
+package kernel
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/elfloader/elfloader/plat"
+)
+
+// Host descriptor pass-through: a platform's fast syscall entry may serve
+// read, write, readv, writev, send, recv and TCP_NODELAY/TCP_CORK on an
+// owned host descriptor (a host socket or pipe end) itself, without this
+// kernel, from two tables the kernel keeps (plat/passthrough.go has the
+// layout and the protocol): one word per registered open file description
+// (passThrough, per kernel) and one index per descriptor (passMirror, per
+// FDTable). Only descriptions whose Read and Write are exactly the host
+// call on a non-blocking host descriptor are registered (Task.PassThrough);
+// the platform sends everything else, and every result the kernel would
+// act on (EAGAIN of a blocking call, EPIPE, EFAULT), to the kernel.
+
+// passThrough is the description table: C-visible memory of its own (never
+// the Go heap), PassOFDCapacity words, touched only where used.
+type passThrough struct {
+	mem  []byte
+	ofds []atomic.Uint64
+
+	mu   sync.Mutex
+	free []uint32 // released indexes
+	next uint32   // indexes below next have been handed out
+}
+
+func newPassThrough() (*passThrough, error) {
+	mem, err := mapPassTable(plat.PassOFDCapacity * 8)
+	if err != nil {
+		return nil, fmt.Errorf("kernel: the pass-through description table: %w", err)
+	}
+	return &passThrough{mem: mem, ofds: unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[0])), plat.PassOFDCapacity)}, nil
+}
+
+func mapPassTable(size int) ([]byte, error) {
+	return unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+}
+
+func (pt *passThrough) addr() unsafe.Pointer { return unsafe.Pointer(&pt.mem[0]) }
+
+// register gives h a word (no-op when the table is full): the host
+// descriptor hostFD, its kind (kind: PassWordSocket, PassWordEpoll or 0
+// for a pipe end) and h's O_NONBLOCK.
+func (pt *passThrough) register(h *HostFile, hostFD int, kind uint64) {
+	pt.mu.Lock()
+	var idx uint32
+	switch {
+	case len(pt.free) > 0:
+		idx = pt.free[len(pt.free)-1]
+		pt.free = pt.free[:len(pt.free)-1]
+	case pt.next < plat.PassOFDCapacity:
+		idx = pt.next
+		pt.next++
+	default:
+		pt.mu.Unlock()
+		return
+	}
+	pt.mu.Unlock()
+	w := uint64(uint32(hostFD)) | plat.PassWordValid | kind
+	if h.nonblocking() {
+		w |= plat.PassWordNonblock
+	}
+	pt.ofds[idx].Store(w)
+	h.pass, h.passIndex = pt, idx+1
+}
+
+// setBit turns bit (PassWordNonblock: the app's O_NONBLOCK;
+// PassWordValid: pass-through itself, for calls made from now on) of the
+// description at index on or off.
+func (pt *passThrough) setBit(index uint32, bit uint64, on bool) {
+	w := &pt.ofds[index-1]
+	for {
+		old := w.Load()
+		nw := old &^ bit
+		if on {
+			nw |= bit
+		}
+		if old == nw || w.CompareAndSwap(old, nw) {
+			return
+		}
+	}
+}
+
+// unregister takes the description at index out of the table and waits
+// for the calls the platform has in flight on it (each a non-blocking
+// host call), so that its host descriptor can be closed.
+func (pt *passThrough) unregister(index uint32) {
+	w := &pt.ofds[index-1]
+	for {
+		old := w.Load()
+		if w.CompareAndSwap(old, old&^plat.PassWordValid) {
+			break
+		}
+	}
+	for spins := 0; w.Load()>>plat.PassWordInflightShift != 0; spins++ {
+		if spins < 100 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(10 * time.Microsecond)
+		}
+	}
+	w.Store(0)
+	pt.mu.Lock()
+	pt.free = append(pt.free, index-1)
+	pt.mu.Unlock()
+}
+
+// PassThrough registers an owned host descriptor whose Read and Write are
+// the plain host calls (a socket or a pipe end) for pass-through, when the
+// kernel has it on.
+func (t *Task) PassThrough(h *HostFile, socket bool) {
+	var kind uint64
+	if socket {
+		kind = plat.PassWordSocket
+	}
+	if pt := t.k.pass; pt != nil && h.owned && h.pass == nil {
+		pt.register(h, h.fd, kind)
+	}
+}
+
+// PassThroughEpoll registers an epoll instance h whose registrations are
+// in the host epoll inner, with the app's epoll_data, while
+// SetPassable(true) says so: the platform may take ready events from
+// inner for the app's epoll_wait.
+func (t *Task) PassThroughEpoll(h *HostFile, inner int) {
+	if pt := t.k.pass; pt != nil && h.owned && h.pass == nil {
+		pt.register(h, inner, plat.PassWordEpoll)
+	}
+}
+
+// SetPassable turns pass-through of a registered description on or off
+// (an epoll instance that gained a registration outside its host epoll).
+// The caller holds a reference.
+func (h *HostFile) SetPassable(on bool) {
+	if h.pass != nil {
+		h.pass.setBit(h.passIndex, plat.PassWordValid, on)
+	}
+}
+
+// passMirror is an FDTable's descriptor table: index+1 of each
+// descriptor's description word, 0 for descriptors the platform must send
+// to the kernel.
+type passMirror struct {
+	mem []byte
+	fds []atomic.Uint32
+}
+
+func (m *passMirror) addr() unsafe.Pointer { return unsafe.Pointer(&m.mem[0]) }
+
+// passIndexOf is the description word index+1 of f, or 0.
+func passIndexOf(f File) uint32 {
+	if f == nil {
+		return 0
+	}
+	if hf, ok := f.(interface{ hostFile() *HostFile }); ok {
+		return hf.hostFile().passIndex
+	}
+	return 0
+}
+
+// mirrorLocked updates the descriptor table for fd (ft.mu held).
+func (ft *FDTable) mirrorLocked(fd int, f File) {
+	if m := ft.mirror.Load(); m != nil && fd < plat.PassFDCapacity {
+		m.fds[fd].Store(passIndexOf(f))
+	}
+}
+
+// passMirror returns the table's descriptor table, made on first use.
+func (ft *FDTable) passMirror() *passMirror {
+	if m := ft.mirror.Load(); m != nil {
+		return m
+	}
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if m := ft.mirror.Load(); m != nil {
+		return m
+	}
+	mem, err := mapPassTable(plat.PassFDCapacity * 4)
+	if err != nil {
+		return nil
+	}
+	m := &passMirror{mem: mem, fds: unsafe.Slice((*atomic.Uint32)(unsafe.Pointer(&mem[0])), plat.PassFDCapacity)}
+	for fd, e := range ft.fds {
+		if fd < plat.PassFDCapacity && e.file != nil {
+			m.fds[fd].Store(passIndexOf(e.file))
+		}
+	}
+	ft.mirror.Store(m)
+	return m
+}
+
+// dropMirror unmaps the descriptor table of a table no process uses.
+func (ft *FDTable) dropMirror() {
+	if m := ft.mirror.Swap(nil); m != nil {
+		unix.Munmap(m.mem)
+	}
+}
+
+// setPassThrough gives the platform context the tables for the task's next
+// run of app code, or none when its calls must all reach the kernel.
+func (t *Task) setPassThrough(pc plat.PassThroughContext) {
+	pt := t.k.pass
+	if pt == nil || t.seccomp.Load() != nil || t.k.cfg.Debugger != nil || t.p.files == nil {
+		pc.SetPassThrough(nil, nil)
+		return
+	}
+	m := t.p.files.passMirror()
+	if m == nil {
+		pc.SetPassThrough(nil, nil)
+		return
+	}
+	pc.SetPassThrough(m.addr(), pt.addr())
+}

@@ -1,0 +1,15 @@
+/* The pass-through tables' layout, as plat/passthrough.go defines it
+ * (checked by TestPassLayout). */
+#ifndef ELFLOADER_INPROC_PASS_H
+#define ELFLOADER_INPROC_PASS_H
+
+#define EP_PASS_FD_CAP (1 << 16)
+#define EP_PASS_OFD_CAP (1 << 16)
+#define EP_PASS_FD_MASK 0xffffffffull
+#define EP_PASS_VALID (1ull << 32)
+#define EP_PASS_SOCKET (1ull << 33)
+#define EP_PASS_NONBLOCK (1ull << 34)
+#define EP_PASS_EPOLL (1ull << 35)
+#define EP_PASS_INFLIGHT_ONE (1ull << 40)
+
+#endif

@@ -1,0 +1,22 @@
+package inproc
+
+/*
+#include "pass.h"
+*/
+import "C"
+
+import "github.com/elfloader/elfloader/plat"
+
+// passLayoutPairs pairs each constant of pass.h with plat's (TestPassLayout).
+func passLayoutPairs() map[string][2]uint64 {
+	return map[string][2]uint64{
+		"fd capacity":  {C.EP_PASS_FD_CAP, plat.PassFDCapacity},
+		"ofd capacity": {C.EP_PASS_OFD_CAP, plat.PassOFDCapacity},
+		"fd mask":      {C.EP_PASS_FD_MASK, plat.PassWordFDMask},
+		"valid":        {C.EP_PASS_VALID, plat.PassWordValid},
+		"socket":       {C.EP_PASS_SOCKET, plat.PassWordSocket},
+		"nonblock":     {C.EP_PASS_NONBLOCK, plat.PassWordNonblock},
+		"epoll":        {C.EP_PASS_EPOLL, plat.PassWordEpoll},
+		"inflight":     {C.EP_PASS_INFLIGHT_ONE, plat.PassWordInflightOne},
+	}
+}

@@ -1,0 +1,65 @@
+package plat
+
+import "unsafe"
+
+// Host descriptor pass-through (docs/fastpath.md, "Pass-through"): a
+// platform whose fast syscall entry runs in the app's thread may serve a
+// read, write or socket call on a descriptor backed by a host descriptor
+// itself, without entering the kernel's Go code, when the kernel published
+// two tables for the thread:
+//
+//   - the descriptor table: one uint32 per app descriptor below
+//     PassFDCapacity, 0 for "not passed through", else the index+1 of
+//     the open file description's word in the description table;
+//   - the description table: one uint64 word per open file description
+//     (PassOFDCapacity of them), laid out as the PassWord* constants say.
+//
+// The platform takes a description with one compare-and-swap that adds
+// PassWordInflightOne to a word with PassWordValid set, then checks that
+// the descriptor still names it (the descriptor may have been closed and
+// the index reused meanwhile) and drops the count when the host call
+// returned. The kernel closes a description by clearing PassWordValid and
+// waiting for the in-flight count to drop to zero before it closes the
+// host descriptor: calls on owned host descriptors never block (they are
+// non-blocking on the host), so the wait is a few microseconds at most.
+//
+// Whatever the platform cannot answer exactly as the kernel would (an
+// EAGAIN the app must wait for, EPIPE and its SIGPIPE, EFAULT, a blocking
+// write, an address argument) goes the usual way, to the kernel, which
+// makes the call again: the platform only passes through results that
+// leave nothing for the kernel to do.
+const (
+	// PassFDCapacity is the number of descriptors the descriptor table
+	// covers (descriptors above it always go to the kernel).
+	PassFDCapacity = 1 << 16
+	// PassOFDCapacity is the number of words of the description table.
+	PassOFDCapacity = 1 << 16
+
+	// PassWordFDMask is the host descriptor in a description's word.
+	PassWordFDMask = 0xffff_ffff
+	// PassWordValid: the description may be passed through.
+	PassWordValid = 1 << 32
+	// PassWordSocket: the host descriptor is a socket (writes become
+	// send calls with MSG_NOSIGNAL: never a host SIGPIPE).
+	PassWordSocket = 1 << 33
+	// PassWordNonblock: the app's O_NONBLOCK status flag.
+	PassWordNonblock = 1 << 34
+	// PassWordEpoll: the description is an epoll instance whose every
+	// registration is in the host epoll of the word's descriptor, with
+	// the app's epoll_data: epoll_wait and epoll_pwait may take ready
+	// events from it without waiting (waits go to the kernel).
+	PassWordEpoll = 1 << 35
+	// PassWordInflightOne is one in-flight call; the count is the word's
+	// bits 40 to 63.
+	PassWordInflightOne = 1 << 40
+	// PassWordInflightShift is where the in-flight count starts.
+	PassWordInflightShift = 40
+)
+
+// PassThroughContext is a Context that can pass host descriptor calls
+// through (see above). The kernel calls SetPassThrough before each Switch
+// with the thread's current tables, or nils to send every call to it.
+type PassThroughContext interface {
+	Context
+	SetPassThrough(fds, ofds unsafe.Pointer)
+}

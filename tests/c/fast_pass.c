@@ -1,0 +1,462 @@
+// fast_pass: calls on host-backed descriptors (sockets, pipes, epoll) in
+// loops long enough for their sites to be rewritten, so that elfloader's
+// in-process platform passes them through to the host (docs/fastpath.md,
+// "Pass-through"); every result is checked and the output must be the
+// native run's. Scenarios (argv[1]):
+//   io       reads, writes, readv/writev, send/recv, TCP_NODELAY/TCP_CORK,
+//            EAGAIN, EBADF, ENOTSOCK and EFAULT on sockets and pipes
+//   block    blocking reads and writes (a blocking write writes all),
+//            O_NONBLOCK switched with fcntl
+//   sigpipe  EPIPE with SIGPIPE on pipes and sockets, MSG_NOSIGNAL
+//   epoll    ready events with their data, timeouts, a wait woken by
+//            another thread and one interrupted by a signal
+//   kick     signals sent to threads looping on such calls, or blocked in
+//            epoll_wait: each one is delivered
+//   close    descriptors closed and replaced while other threads use them
+//   exit     the process exits while a thread waits in epoll_wait
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROUNDS 2000
+
+static void fail(const char *what) {
+	printf("FAIL %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void check(int ok, const char *what) {
+	if (!ok) {
+		printf("FAIL %s (errno %s)\n", what, strerror(errno));
+		exit(1);
+	}
+}
+
+static double now(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void tcp_pair(int sv[2]) {
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	if (l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, 1) || getsockname(l, (void *)&a, &al))
+		fail("tcp listener");
+	sv[0] = socket(AF_INET, SOCK_STREAM, 0);
+	if (sv[0] < 0 || connect(sv[0], (void *)&a, sizeof(a)))
+		fail("tcp connect");
+	sv[1] = accept(l, NULL, NULL);
+	if (sv[1] < 0)
+		fail("accept");
+	close(l);
+}
+
+static int io(void) {
+	int sv[2], tc[2], pp[2];
+	char buf[64], a[8], b[8], c[8];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(pp))
+		fail("socketpair/pipe");
+	tcp_pair(tc);
+	for (int i = 0; i < ROUNDS; i++) {
+		char msg[16];
+		snprintf(msg, sizeof(msg), "m%014d", i);
+		check(write(sv[1], msg, 16) == 16, "write socket");
+		check(read(sv[0], buf, sizeof(buf)) == 16 && memcmp(buf, msg, 16) == 0, "read socket");
+		struct iovec out[3] = {{"abc", 3}, {"defgh", 5}, {msg, 16}};
+		check(writev(sv[0], out, 3) == 24, "writev socket");
+		struct iovec in[3] = {{a, 8}, {b, 8}, {c, 8}};
+		check(readv(sv[1], in, 3) == 24 && memcmp(a, "abcdefgh", 8) == 0 && memcmp(b, msg, 8) == 0, "readv socket");
+		int one = i & 1, on = 1, off = 0;
+		check(setsockopt(tc[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0, "TCP_NODELAY");
+		check(setsockopt(tc[0], IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) == 0, "TCP_CORK on");
+		check(send(tc[0], msg, 16, 0) == 16, "send tcp");
+		check(setsockopt(tc[0], IPPROTO_TCP, TCP_CORK, &off, sizeof(off)) == 0, "TCP_CORK off");
+		int got = 0;
+		while (got < 16) {
+			ssize_t n = recv(tc[1], buf + got, 16 - got, 0);
+			check(n > 0, "recv tcp");
+			got += n;
+		}
+		check(memcmp(buf, msg, 16) == 0, "recv tcp data");
+		check(write(pp[1], msg, 16) == 16, "write pipe");
+		check(read(pp[0], buf, sizeof(buf)) == 16 && memcmp(buf, msg, 16) == 0, "read pipe");
+		check(recv(sv[0], buf, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN, "recv MSG_DONTWAIT empty");
+		check(read(pp[1], buf, 1) == -1 && errno == EBADF, "read write end");
+		check(recv(pp[0], buf, 1, MSG_DONTWAIT) == -1 && errno == ENOTSOCK, "recv pipe");
+		check(setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 && errno == EOPNOTSUPP, "TCP_NODELAY unix");
+	}
+	int fl = fcntl(sv[0], F_GETFL);
+	check(fcntl(sv[0], F_SETFL, fl | O_NONBLOCK) == 0, "O_NONBLOCK");
+	for (int i = 0; i < ROUNDS; i++)
+		check(read(sv[0], buf, 1) == -1 && errno == EAGAIN, "read empty non-blocking");
+	/* Bad pointers: EFAULT, and the data stays for the next read. */
+	char *volatile bad = (char *)8;
+	for (int i = 0; i < 50; i++) {
+		check(write(sv[1], "zz", 2) == 2, "write before EFAULT");
+		check(read(sv[0], bad, 2) == -1 && errno == EFAULT, "read EFAULT");
+		check(read(sv[0], buf, 2) == 2 && memcmp(buf, "zz", 2) == 0, "read after EFAULT");
+		check(write(sv[1], bad, 2) == -1 && errno == EFAULT, "write EFAULT");
+	}
+	printf("io ok\n");
+	return 0;
+}
+
+struct blk {
+	int fd;
+	size_t total;
+	int delay_ms;
+};
+
+static void *drain(void *arg) {
+	struct blk *b = arg;
+	static char buf[1 << 16];
+	usleep(b->delay_ms * 1000);
+	size_t got = 0;
+	while (got < b->total) {
+		ssize_t n = read(b->fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	b->total = got;
+	return NULL;
+}
+
+static void *late_write(void *arg) {
+	struct blk *b = arg;
+	usleep(b->delay_ms * 1000);
+	if (write(b->fd, "late", 4) != 4)
+		fail("late write");
+	return NULL;
+}
+
+static int block(void) {
+	int sv[2];
+	char buf[16];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		fail("socketpair");
+	/* Sites rewritten first (recv's has its number as an immediate with
+	 * every libc, threads or not). */
+	for (int i = 0; i < ROUNDS; i++) {
+		check(write(sv[1], "x", 1) == 1, "write");
+		check(recv(sv[0], buf, 1, 0) == 1, "recv");
+	}
+	for (int i = 0; i < 5; i++) {
+		struct blk b = {sv[1], 0, 20};
+		pthread_t th;
+		pthread_create(&th, NULL, late_write, &b);
+		check(recv(sv[0], buf, sizeof(buf), 0) == 4 && memcmp(buf, "late", 4) == 0, "blocking recv");
+		pthread_join(th, NULL);
+	}
+	size_t total = 4 << 20;
+	char *big = calloc(1, total);
+	for (int i = 0; i < 3; i++) {
+		struct blk b = {sv[0], total, 20};
+		pthread_t th;
+		pthread_create(&th, NULL, drain, &b);
+		check(write(sv[1], big, total) == (ssize_t)total, "blocking write writes all");
+		pthread_join(th, NULL);
+		check(b.total == total, "drained all");
+	}
+	int fl = fcntl(sv[1], F_GETFL);
+	check(fcntl(sv[1], F_SETFL, fl | O_NONBLOCK) == 0, "O_NONBLOCK on");
+	ssize_t n = write(sv[1], big, total);
+	check(n > 0 && n < (ssize_t)total, "non-blocking write is partial");
+	check(write(sv[1], big, total) == -1 && errno == EAGAIN, "non-blocking write EAGAIN");
+	{
+		struct blk b = {sv[0], (size_t)n, 0};
+		drain(&b);
+	}
+	check(fcntl(sv[1], F_SETFL, fl) == 0, "O_NONBLOCK off");
+	{
+		struct blk b = {sv[0], total, 20};
+		pthread_t th;
+		pthread_create(&th, NULL, drain, &b);
+		check(write(sv[1], big, total) == (ssize_t)total, "blocking write again writes all");
+		pthread_join(th, NULL);
+	}
+	printf("block ok\n");
+	return 0;
+}
+
+static atomic_int signals;
+
+static void count_signal(int sig) {
+	(void)sig;
+	atomic_fetch_add(&signals, 1);
+}
+
+static int sigpipe(void) {
+	signal(SIGPIPE, count_signal);
+	char buf[4] = "abc";
+	int pp[2], sv[2];
+	if (pipe(pp) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		fail("pipe/socketpair");
+	for (int i = 0; i < 100; i++)
+		check(write(pp[1], buf, 1) == 1 && read(pp[0], buf, 1) == 1, "pipe round");
+	close(pp[0]);
+	for (int i = 0; i < 300; i++)
+		check(write(pp[1], buf, 1) == -1 && errno == EPIPE, "pipe EPIPE");
+	printf("pipe SIGPIPEs %d\n", atomic_exchange(&signals, 0));
+	for (int i = 0; i < 100; i++)
+		check(write(sv[1], buf, 1) == 1 && read(sv[0], buf, 1) == 1, "socket round");
+	close(sv[0]);
+	for (int i = 0; i < 300; i++)
+		check(write(sv[1], buf, 1) == -1 && errno == EPIPE, "socket EPIPE");
+	printf("socket SIGPIPEs %d\n", atomic_exchange(&signals, 0));
+	for (int i = 0; i < 300; i++)
+		check(send(sv[1], buf, 1, MSG_NOSIGNAL) == -1 && errno == EPIPE, "send MSG_NOSIGNAL EPIPE");
+	printf("MSG_NOSIGNAL SIGPIPEs %d\n", atomic_exchange(&signals, 0));
+	return 0;
+}
+
+static void *ping(void *arg) {
+	struct blk *b = arg;
+	usleep(b->delay_ms * 1000);
+	if (write(b->fd, "p", 1) != 1)
+		fail("ping");
+	return NULL;
+}
+
+static int epoll(void) {
+	int sv[2], ep = epoll_create1(EPOLL_CLOEXEC);
+	char c;
+	if (ep < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		fail("epoll/socketpair");
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0x1234567890abcdefull}, out[8];
+	check(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) == 0, "epoll_ctl");
+	check(write(sv[1], "x", 1) == 1, "write");
+	for (int i = 0; i < ROUNDS; i++) {
+		int n = i & 1 ? epoll_wait(ep, out, 8, -1) : epoll_pwait(ep, out, 8, 1000, NULL);
+		check(n == 1 && out[0].data.u64 == 0x1234567890abcdefull && out[0].events == EPOLLIN, "ready event");
+	}
+	check(read(sv[0], &c, 1) == 1, "read");
+	for (int i = 0; i < ROUNDS; i++)
+		check(epoll_wait(ep, out, 8, 0) == 0, "nothing ready");
+	double t0 = now();
+	check(epoll_wait(ep, out, 8, 50) == 0, "timeout");
+	check(now() - t0 >= 0.045, "waited the timeout");
+	for (int i = 0; i < 5; i++) {
+		struct blk b = {sv[1], 0, 20};
+		pthread_t th;
+		pthread_create(&th, NULL, ping, &b);
+		check(epoll_wait(ep, out, 8, -1) == 1 && out[0].data.u64 == 0x1234567890abcdefull, "woken by a write");
+		check(read(sv[0], &c, 1) == 1, "read ping");
+		pthread_join(th, NULL);
+	}
+	struct sigaction sa = {.sa_handler = count_signal};
+	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: epoll_wait never restarts anyway */
+	for (int i = 0; i < 5; i++) {
+		struct itimerval it = {.it_value = {0, 20000}};
+		setitimer(ITIMER_REAL, &it, NULL);
+		check(epoll_wait(ep, out, 8, -1) == -1 && errno == EINTR, "interrupted wait");
+	}
+	printf("epoll ok, %d signals\n", atomic_exchange(&signals, 0));
+	/* A sigmask for the wait: SIGALRM blocked outside, allowed inside. */
+	sigset_t block_alrm, none;
+	sigemptyset(&block_alrm);
+	sigaddset(&block_alrm, SIGALRM);
+	sigemptyset(&none);
+	sigprocmask(SIG_BLOCK, &block_alrm, NULL);
+	for (int i = 0; i < 3; i++) {
+		struct itimerval it = {.it_value = {0, 20000}};
+		setitimer(ITIMER_REAL, &it, NULL);
+		check(epoll_pwait(ep, out, 8, -1, &none) == -1 && errno == EINTR, "pwait with a mask");
+	}
+	printf("epoll_pwait mask ok, %d signals\n", atomic_exchange(&signals, 0));
+	return 0;
+}
+
+static atomic_int stop;
+static int kick_sv[2];
+
+static long spins;
+
+static void *spin_io(void *arg) {
+	(void)arg;
+	char c;
+	while (!atomic_load(&stop)) {
+		spins++;
+		/* send and recv: sites with the number as an immediate, which
+		 * are rewritten while other threads run (read's is not). */
+		if (send(kick_sv[1], "k", 1, 0) != 1 || recv(kick_sv[0], &c, 1, 0) != 1)
+			fail("spin io");
+	}
+	return NULL;
+}
+
+static int kick_ep;
+
+static void *wait_forever(void *arg) {
+	(void)arg;
+	struct epoll_event out[1];
+	int eintr = 0;
+	while (!atomic_load(&stop)) {
+		int n = epoll_wait(kick_ep, out, 1, -1);
+		if (n == -1 && errno == EINTR)
+			eintr++;
+	}
+	return (void *)(long)eintr;
+}
+
+static int wait_signals(int want) {
+	double t0 = now();
+	while (atomic_load(&signals) < want) {
+		if (now() - t0 > 10) {
+			printf("FAIL signal %d not delivered\n", want);
+			exit(1);
+		}
+		sched_yield();
+	}
+	return 0;
+}
+
+static int kick(void) {
+	struct sigaction sa = {.sa_handler = count_signal};
+	sigaction(SIGUSR1, &sa, NULL);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, kick_sv))
+		fail("socketpair");
+	pthread_t th;
+	pthread_create(&th, NULL, spin_io, NULL);
+	usleep(50000);
+	for (int i = 1; i <= 300; i++) {
+		pthread_kill(th, SIGUSR1);
+		wait_signals(i);
+	}
+	atomic_store(&stop, 1);
+	pthread_join(th, NULL);
+	printf("looping thread got %d signals\n", atomic_exchange(&signals, 0));
+	if (getenv("FAST_PASS_DEBUG"))
+		fprintf(stderr, "%ld rounds\n", spins);
+	/* A thread blocked in epoll_wait: the sites are rewritten first. */
+	int sv[2];
+	kick_ep = epoll_create1(0);
+	if (kick_ep < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		fail("epoll");
+	struct epoll_event ev = {.events = EPOLLIN}, out[1];
+	epoll_ctl(kick_ep, EPOLL_CTL_ADD, sv[0], &ev);
+	for (int i = 0; i < 100; i++)
+		check(epoll_wait(kick_ep, out, 1, 0) == 0, "nothing ready");
+	atomic_store(&stop, 0);
+	pthread_create(&th, NULL, wait_forever, NULL);
+	for (int i = 1; i <= 50; i++) {
+		usleep(2000);
+		pthread_kill(th, SIGUSR1);
+		wait_signals(i);
+	}
+	atomic_store(&stop, 1);
+	check(write(sv[1], "x", 1) == 1, "wake");
+	void *eintr;
+	pthread_join(th, &eintr);
+	printf("waiting thread got %d signals, %s\n", atomic_exchange(&signals, 0), (long)eintr > 0 ? "EINTR" : "no EINTR");
+	return 0;
+}
+
+static atomic_int racing_fd = -1;
+
+static void *reader(void *arg) {
+	(void)arg;
+	char buf[8];
+	long bad = 0;
+	while (!atomic_load(&stop)) {
+		ssize_t n = recv(atomic_load(&racing_fd), buf, sizeof(buf), 0);
+		if (n < 0 && errno != EAGAIN && errno != EBADF)
+			bad++;
+	}
+	return (void *)bad;
+}
+
+static int closes(void) {
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+		fail("socketpair");
+	int fd = dup2(sv[0], 100);
+	atomic_store(&racing_fd, fd);
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, reader, NULL);
+	for (int i = 0; i < 2000; i++) {
+		int p[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p))
+			fail("socketpair");
+		if (write(p[1], "data", 4) != 4)
+			fail("write");
+		if (i % 3 == 0)
+			close(100);
+		if (dup2(p[0], 100) != 100)
+			fail("dup2");
+		close(p[0]);
+		close(p[1]);
+	}
+	atomic_store(&stop, 1);
+	long bad = 0;
+	for (int i = 0; i < 2; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		bad += (long)r;
+	}
+	printf("close race: %ld unexpected errors\n", bad);
+	return 0;
+}
+
+static void *block_forever(void *arg) {
+	(void)arg;
+	struct epoll_event out[1];
+	for (;;)
+		epoll_wait(kick_ep, out, 1, -1);
+	return NULL;
+}
+
+static int exits(void) {
+	int sv[2];
+	kick_ep = epoll_create1(0);
+	if (kick_ep < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		fail("epoll");
+	struct epoll_event ev = {.events = EPOLLIN}, out[1];
+	epoll_ctl(kick_ep, EPOLL_CTL_ADD, sv[0], &ev);
+	for (int i = 0; i < 100; i++)
+		check(epoll_wait(kick_ep, out, 1, 0) == 0, "nothing ready");
+	pthread_t th;
+	pthread_create(&th, NULL, block_forever, NULL);
+	usleep(50000);
+	printf("exiting with a thread in epoll_wait\n");
+	fflush(stdout);
+	exit(3);
+}
+
+int main(int argc, char **argv) {
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		return 2;
+	if (!strcmp(argv[1], "io"))
+		return io();
+	if (!strcmp(argv[1], "block"))
+		return block();
+	if (!strcmp(argv[1], "sigpipe"))
+		return sigpipe();
+	if (!strcmp(argv[1], "epoll"))
+		return epoll();
+	if (!strcmp(argv[1], "kick"))
+		return kick();
+	if (!strcmp(argv[1], "close"))
+		return closes();
+	if (!strcmp(argv[1], "exit"))
+		return exits();
+	return 2;
+}
