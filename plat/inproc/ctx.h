@@ -99,6 +99,8 @@
 #define EP_IN_PASS 424
 #define EP_PASS_KICKED 428
 #define EP_PASS_CALLS 432
+/* Of those, the ones passed through by the SIGSYS handler (trapped). */
+#define EP_PASS_TRAPPED 440
 #define EP_SIZE 448
 
 #define EP_STATE_HOST 0
@@ -157,7 +159,7 @@ struct ep_ctx {
 	uint32_t in_pass;
 	uint32_t pass_kicked;
 	uint64_t pass_calls;
-	uint8_t pad2[EP_SIZE - EP_PASS_CALLS - 8];
+	uint64_t pass_trapped;
 };
 
 struct ep_ctx *ep_ctx_new(uint32_t fp_size);
@@ -184,7 +186,9 @@ void ep_bench_xsave(struct ep_ctx *c, long n);
 void ep_bench_fsbase(long n);
 void ep_fp_to_std(struct ep_ctx *c, void *dst);
 void ep_fp_from_std(struct ep_ctx *c, const void *src);
-int ep_pass(struct ep_ctx *c);
+int ep_pass(struct ep_ctx *c, int may_wait);
+void ep_trap_site_add(uint64_t sys);
+int ep_trap_site(uint64_t sys);
 long ep_pass_wait(long nr, long a1, long a2, long a3, long a4);
 #endif
 #endif

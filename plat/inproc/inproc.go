@@ -40,7 +40,8 @@ const (
 // Platform is the in-process platform.
 type Platform struct {
 	fastCalls atomic.Uint64 // syscalls served through rewritten sites
-	passCalls atomic.Uint64 // of those, passed through to host descriptors (pass.c), by released contexts
+	passCalls atomic.Uint64 // calls passed through to host descriptors (pass.c), by released contexts
+	passTraps atomic.Uint64 // of those, trapped calls (not fast ones)
 	// liveContexts counts the app threads running in this host process
 	// (rewrite_window.go moves instructions only while there is one).
 	liveContexts atomic.Int64
@@ -233,6 +234,7 @@ func (ctx *Context) Release() {
 	}
 	C.ep_sud_off()
 	ctx.p.passCalls.Add(uint64(ctx.c.pass_calls))
+	ctx.p.passTraps.Add(uint64(ctx.c.pass_trapped))
 	C.ep_ctx_free(ctx.c)
 	ctx.c = nil
 	ctx.p.liveContexts.Add(-1)

@@ -33,6 +33,7 @@
 #define X_MSG_NOSIGNAL 0x4000
 #define X_MSG_CMSG_CLOEXEC 0x40000000
 #define X_SOL_TCP 6
+#define MAX_LEN (1ul << 30)
 #define X_TCP_NODELAY 1
 #define X_TCP_CORK 3
 
@@ -89,9 +90,9 @@ static inline void give(uint64_t *slot) { __atomic_fetch_sub(slot, EP_PASS_INFLI
 
 /* pass_epoll takes the ready events of an epoll instance whose every
  * registration is in its host epoll, waiting in the host as the app asked
- * (unless it gave epoll_pwait a signal mask: then only ready events or a
- * call that does not wait). A kick ends a wait: the call goes to Go. */
-static int pass_epoll(struct ep_ctx *c, int64_t fd) {
+ * when may_wait (else only ready events, or a call that does not wait). A
+ * kick ends a wait: the call goes to Go. */
+static int pass_epoll(struct ep_ctx *c, int64_t fd, int may_wait) {
 	struct ep_regs *r = &c->regs;
 	uint64_t *slot;
 	uint64_t w = take(c, fd, &slot);
@@ -103,22 +104,24 @@ static int pass_epoll(struct ep_ctx *c, int64_t fd) {
 	}
 	long timeout = (int32_t)r->r10;
 	long ret;
-	if (timeout != 0 && (r->orig_rax == NR_EPOLL_WAIT || r->r8 == 0))
+	if (timeout != 0 && may_wait)
 		/* Wait in the host: a kick ends the wait (ep_pass_wait). */
 		ret = ep_pass_wait(NR_EPOLL_WAIT, (long)(w & EP_PASS_FD_MASK), r->rsi, (long)(int32_t)r->rdx, timeout);
 	else
 		ret = raw6(NR_EPOLL_WAIT, (long)(w & EP_PASS_FD_MASK), r->rsi, (long)(int32_t)r->rdx, 0, 0, 0);
 	give(slot);
-	if (ret < 0 || (ret == 0 && timeout != 0 && r->orig_rax == NR_EPOLL_PWAIT && r->r8 != 0))
-		return 0; /* EINTR (a kick), EFAULT; a wait with a signal mask */
+	if (ret < 0 || (ret == 0 && timeout != 0 && !may_wait))
+		return 0; /* EINTR (a kick), EFAULT; a wait the handler cannot make */
 	r->rax = (uint64_t)ret;
 	c->pass_calls++;
 	return 1;
 }
 
 /* ep_pass serves the call in c->regs when it can: it returns 1 with the
- * result in c->regs.rax, or 0 to send the call to Go unchanged. */
-__attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c) {
+ * result in c->regs.rax, or 0 to send the call to Go unchanged. An epoll
+ * wait may block in the host only with may_wait (not in a signal
+ * handler, where kicks are blocked). */
+__attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) {
 	struct ep_regs *r = &c->regs;
 	uint64_t nr = r->orig_rax;
 	int64_t fd = (int32_t)r->rdi;
@@ -151,12 +154,18 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c) {
 		break;
 	case NR_EPOLL_WAIT:
 	case NR_EPOLL_PWAIT:
-		if ((int32_t)r->rdx <= 0 || (nr == NR_EPOLL_PWAIT && r->r8 != 0 && r->r9 != 8))
-			return 0; /* Go's EINVAL */
-		return pass_epoll(c, fd);
+		/* Go's EINVAL; a signal mask, which Go reads (EFAULT) and
+		 * applies during the wait. */
+		if ((int32_t)r->rdx <= 0 || (nr == NR_EPOLL_PWAIT && r->r8 != 0))
+			return 0;
+		return pass_epoll(c, fd, may_wait);
 	default:
 		return 0;
 	}
+	/* A length beyond any buffer: Go checks it against the app's memory
+	 * (the host's access_ok would judge elfloader's address layout). */
+	if ((nr == NR_READ || nr == NR_WRITE || nr == NR_RECVFROM || nr == NR_SENDTO) && r->rdx > MAX_LEN)
+		return 0;
 	uint64_t *slot;
 	uint64_t w = take(c, fd, &slot);
 	if (w == 0)
@@ -221,3 +230,17 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c) {
 	c->pass_calls++;
 	return 1;
 }
+
+/* Trapped sites the rewriter left on the trap path (a direct-mapped set of
+ * syscall instruction addresses, written by Go: ep_trap_site_add): the
+ * SIGSYS handler passes their calls through itself (sighandler.c). An
+ * entry that outlives its code is harmless: a pass-through call is
+ * served exactly as Go would serve it. */
+#define TRAP_SITES 512
+static uint64_t trap_sites[TRAP_SITES];
+
+static inline unsigned trap_slot(uint64_t sys) { return (unsigned)((sys * 0x9e3779b97f4a7c15ull) >> 55) & (TRAP_SITES - 1); }
+
+void ep_trap_site_add(uint64_t sys) { __atomic_store_n(&trap_sites[trap_slot(sys)], sys, __ATOMIC_RELEASE); }
+
+int ep_trap_site(uint64_t sys) { return __atomic_load_n(&trap_sites[trap_slot(sys)], __ATOMIC_ACQUIRE) == sys; }

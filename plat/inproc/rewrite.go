@@ -151,6 +151,9 @@ func (r *Rewriter) AfterTrap(ctx plat.Context, mem plat.CodeMemory) {
 	if !r.tryPatch(regs.Rip-siteLen, regs.OrigRax, mem) && !r.tryPatchRegNr(sys, mem) &&
 		!r.tryPatchStone(sys, mem) && !r.tryPatchWindow(sys, ctx, mem) {
 		r.countRefused(sys)
+		// It stays on the trap path (for now): its calls on host
+		// descriptors may pass through in the trap handler.
+		C.ep_trap_site_add(C.uint64_t(sys))
 	}
 }
 
@@ -198,7 +201,9 @@ func (r *Rewriter) countRefused(sys uint64) {
 func (r *Rewriter) Stats() plat.RewriteStats {
 	s := plat.RewriteStats{Sites: r.nSites.Load(), Stones: r.nStones.Load(), Windows: r.nWindows.Load(), Refused: r.nRefused.Load(), TrappedCalls: r.nTrapped.Load()}
 	s.PassCalls = r.platform.passCalls.Load()
-	s.FastCalls = r.platform.fastCalls.Load() + s.PassCalls
+	traps := r.platform.passTraps.Load()
+	s.FastCalls = r.platform.fastCalls.Load() + s.PassCalls - traps
+	s.TrappedCalls += traps
 	return s
 }
 

@@ -50,6 +50,7 @@ _Static_assert(offsetof(struct ep_ctx, pass_ofds) == EP_PASS_OFDS, "pass_ofds");
 _Static_assert(offsetof(struct ep_ctx, in_pass) == EP_IN_PASS, "in_pass");
 _Static_assert(offsetof(struct ep_ctx, pass_kicked) == EP_PASS_KICKED, "pass_kicked");
 _Static_assert(offsetof(struct ep_ctx, pass_calls) == EP_PASS_CALLS, "pass_calls");
+_Static_assert(offsetof(struct ep_ctx, pass_trapped) == EP_PASS_TRAPPED, "pass_trapped");
 
 /* The components Go code running on an app thread between two crossings
  * can change: x87 (fninit), SSE, the upper halves of ymm0-15 and zmm0-15
@@ -134,7 +135,8 @@ _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
 #define AUDIT_ARCH_I386 0x40000003u
 #endif
 
-extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[], ep_fast_begin[], ep_fast_end[], ep_fast_entry[], ep_pass_jump[], ep_wait_check[], ep_wait_done[], ep_wait_abort[];
+extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[], ep_fast_begin[], ep_fast_end[], ep_fast_entry[], ep_pass_jump[], ep_wait_check[], ep_wait_done[], ep_wait_abort[],
+    ep_pass_trap_return[], ep_pass_trap_jump[];
 
 static struct sigaction prev[65];
 static int kick_sig;
@@ -219,6 +221,27 @@ static void to_host(struct ep_ctx *c, ucontext_t *uc, void *target) {
 	g[REG_EFL] = 0x246;
 }
 
+/* pass_trapped serves a trapped call on a host descriptor without Go, as
+ * ep_fast_entry does for rewritten sites (pass.c), at a site the rewriter
+ * left on the trap path. The handler returns to ep_pass_trap_return, which
+ * closes the selector after the sigreturn and jumps to the app. */
+static int pass_trapped(struct ep_ctx *c, greg_t *g, uint64_t rip) {
+	save_regs(&c->regs, g);
+	c->regs.orig_rax = c->regs.rax;
+	if (!ep_pass(c, 0))
+		return 0;
+	c->pass_trapped++;
+	if (ep_have_fsgsbase)
+		c->regs.fs_base = rdfs();
+	c->regs.rcx = rip; /* as the syscall instruction leaves them */
+	c->regs.r11 = c->regs.eflags;
+	g[REG_RAX] = (greg_t)c->regs.rax;
+	g[REG_RCX] = (greg_t)c->regs.rcx;
+	g[REG_R11] = (greg_t)c->regs.r11;
+	g[REG_RIP] = (greg_t)ep_pass_trap_return;
+	return 1;
+}
+
 static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	ucontext_t *uc = ucv;
 	struct ep_ctx *c;
@@ -251,7 +274,8 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 		chain(sig, si, ucv);
 		return;
 	}
-	if (c->in_pass == 2 || rip == (uint64_t)ep_pass_jump) {
+	if (c->in_pass == 2 || rip == (uint64_t)ep_pass_jump || rip == (uint64_t)ep_pass_trap_return ||
+	    rip == (uint64_t)ep_pass_trap_jump) {
 		/* Returning to the app from a pass-through call: the saved
 		 * registers are the app's, after its syscall instruction; the
 		 * CPU's extended state is the app's too. Go takes the kick. */
@@ -301,6 +325,9 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 		return;
 	}
 	c->step_landing = 0;
+	if (sig == SIGSYS && si->si_code == SYS_USER_DISPATCH && si->si_arch != AUDIT_ARCH_I386 &&
+	    c->pass_fds != NULL && ep_trap_site(rip - 2) && pass_trapped(c, g, rip))
+		return;
 	save_regs(&c->regs, g);
 	/* Without FSGSBASE app code cannot move its FS base on its own (every
 	 * arch_prctl is elfloader's): the base ep_enter set stands. */

@@ -184,6 +184,19 @@ ep_wait_abort:
 	ret
 	.size ep_pass_wait, .-ep_pass_wait
 
+/* Where the SIGSYS handler returns after passing a trapped call through
+ * (sighandler.c): the app's registers are loaded, the saved ones in ctx
+ * are the same; the selector closes only now, after the sigreturn. */
+	.globl ep_pass_trap_return
+	.hidden ep_pass_trap_return
+	.p2align 4
+ep_pass_trap_return:
+	movb $1, %gs:EP_SELECTOR
+	.globl ep_pass_trap_jump
+	.hidden ep_pass_trap_jump
+ep_pass_trap_jump:
+	jmpq *%gs:EP_REGS+R_RIP
+
 /* Reached through sigreturn from the trap handler: the kernel restored the
  * app's extended state into the CPU; keep it in ctx and bring back the host's. */
 	.globl ep_resume
@@ -302,6 +315,7 @@ ep_fast_entry:
 	movl $0, %gs:EP_PASS_KICKED
 	movl $1, %gs:EP_IN_PASS
 	movq %gs:EP_SELF, %rdi
+	movl $1, %esi
 	call ep_pass
 	testl %eax, %eax
 	jz 11f
