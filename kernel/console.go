@@ -29,8 +29,9 @@ type HostFile struct {
 
 	// pass and passIndex (index+1 of its word) register the description
 	// for pass-through (passthrough.go); set before it gets a descriptor.
-	pass      *passThrough
-	passIndex uint32
+	pass         *passThrough
+	passIndex    uint32
+	unregistered bool // by Unregister, once (the release function runs once)
 }
 
 // NewHostFile wraps a borrowed host descriptor (the console); Close leaves
@@ -205,13 +206,24 @@ func (h *HostFile) Write(t *Task, p []byte) (int, error) {
 	return n, err
 }
 
+// Unregister ends pass-through of the description (kernel/passthrough.go)
+// and waits until no call passed through uses its host descriptor; Close
+// calls it first. The release function of a description whose word names
+// another host descriptor (an epoll instance's inner one) calls it before
+// closing that one.
+func (h *HostFile) Unregister() {
+	if h.pass != nil && !h.unregistered {
+		h.unregistered = true
+		h.pass.unregister(h.passIndex)
+	}
+}
+
 // Close closes an owned host descriptor (a borrowed one stays open). It
 // is the release function of the description: the last DecRef calls it.
 func (h *HostFile) Close() {
 	h.stopAsync()
-	if h.pass != nil {
-		h.pass.unregister(h.passIndex) // no pass-through call still uses h.fd
-	}
+	h.Unregister() // no pass-through call still uses h.fd
+
 	if h.owned {
 		unix.Close(h.fd)
 	}

@@ -33,14 +33,20 @@ type passThrough struct {
 	mu   sync.Mutex
 	free []uint32 // released indexes
 	next uint32   // indexes below next have been handed out
+
+	// kickAppThreads interrupts every thread running app code: a call
+	// in flight that waits in the host (epoll) ends and goes to the
+	// kernel.
+	kickAppThreads func()
 }
 
-func newPassThrough() (*passThrough, error) {
+func newPassThrough(kickAppThreads func()) (*passThrough, error) {
 	mem, err := mapPassTable(plat.PassOFDCapacity * 8)
 	if err != nil {
 		return nil, fmt.Errorf("kernel: the pass-through description table: %w", err)
 	}
-	return &passThrough{mem: mem, ofds: unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[0])), plat.PassOFDCapacity)}, nil
+	return &passThrough{mem: mem, ofds: unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[0])), plat.PassOFDCapacity),
+		kickAppThreads: kickAppThreads}, nil
 }
 
 func mapPassTable(size int) ([]byte, error) {
@@ -93,8 +99,11 @@ func (pt *passThrough) setBit(index uint32, bit uint64, on bool) {
 }
 
 // unregister takes the description at index out of the table and waits
-// for the calls the platform has in flight on it (each a non-blocking
-// host call), so that its host descriptor can be closed.
+// for the calls the platform has in flight on it, so that its host
+// descriptor can be closed: a non-blocking host call ends on its own; an
+// epoll wait in the host (another thread's, on an instance being closed)
+// is ended by kicking the threads in app code, which sends the call to the
+// kernel (where it finds the descriptor closed).
 func (pt *passThrough) unregister(index uint32) {
 	w := &pt.ofds[index-1]
 	for {
@@ -104,9 +113,13 @@ func (pt *passThrough) unregister(index uint32) {
 		}
 	}
 	for spins := 0; w.Load()>>plat.PassWordInflightShift != 0; spins++ {
-		if spins < 100 {
+		switch {
+		case spins < 100:
 			runtime.Gosched()
-		} else {
+		case spins%100 == 0 && pt.kickAppThreads != nil:
+			pt.kickAppThreads()
+			fallthrough
+		default:
 			time.Sleep(10 * time.Microsecond)
 		}
 	}
@@ -114,6 +127,23 @@ func (pt *passThrough) unregister(index uint32) {
 	pt.mu.Lock()
 	pt.free = append(pt.free, index-1)
 	pt.mu.Unlock()
+}
+
+// kickAppThreads interrupts every task running app code (passThrough).
+func (k *Kernel) kickAppThreads() {
+	k.mu.Lock()
+	var in []*Task
+	for _, t := range k.tasks {
+		if t.inApp.Load() {
+			in = append(in, t)
+		}
+	}
+	k.mu.Unlock()
+	for _, t := range in {
+		if ctx := t.ctx; ctx != nil && t.inApp.Load() {
+			k.cfg.Platform.Kick(ctx)
+		}
+	}
 }
 
 // PassThrough registers an owned host descriptor whose Read and Write are

@@ -13,7 +13,7 @@ import (
 // O_NONBLOCK and close (which waits for calls in flight), and an FDTable's
 // descriptor table follows installs, dup2, close, close-on-exec and fork.
 func TestPassThroughTables(t *testing.T) {
-	pt, err := newPassThrough()
+	pt, err := newPassThrough(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

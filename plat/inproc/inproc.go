@@ -40,8 +40,12 @@ const (
 // Platform is the in-process platform.
 type Platform struct {
 	fastCalls atomic.Uint64 // syscalls served through rewritten sites
-	passCalls atomic.Uint64 // calls passed through to host descriptors (pass.c), by released contexts
-	passTraps atomic.Uint64 // of those, trapped calls (not fast ones)
+	// passMu guards the pass-through counters: those of released
+	// contexts, and the live contexts whose own counters (pass.c) count on.
+	passMu    sync.Mutex
+	passCalls uint64 // calls passed through to host descriptors
+	passTraps uint64 // of those, trapped calls (not fast ones)
+	passLive  map[*Context]struct{}
 	// liveContexts counts the app threads running in this host process
 	// (rewrite_window.go moves instructions only while there is one).
 	liveContexts atomic.Int64
@@ -137,7 +141,14 @@ func (p *Platform) NewContext(as plat.AddressSpace) (plat.Context, error) {
 		return nil, fmt.Errorf("inproc: enabling Syscall User Dispatch (Linux 5.11 or later): %w", err)
 	}
 	p.liveContexts.Add(1)
-	return &Context{c: c, tid: unix.Gettid(), p: p}, nil
+	ctx := &Context{c: c, tid: unix.Gettid(), p: p}
+	p.passMu.Lock()
+	if p.passLive == nil {
+		p.passLive = map[*Context]struct{}{}
+	}
+	p.passLive[ctx] = struct{}{}
+	p.passMu.Unlock()
+	return ctx, nil
 }
 
 // Kick implements plat.Platform.
@@ -220,6 +231,20 @@ func (ctx *Context) Fault() plat.Fault {
 	}
 }
 
+// passCounts sums the pass-through counters of every context, live ones
+// included (their threads may still be counting: the figures are a
+// snapshot).
+func (p *Platform) passCounts() (calls, traps uint64) {
+	p.passMu.Lock()
+	defer p.passMu.Unlock()
+	calls, traps = p.passCalls, p.passTraps
+	for ctx := range p.passLive {
+		calls += uint64(ctx.c.pass_calls)
+		traps += uint64(ctx.c.pass_trapped)
+	}
+	return calls, traps
+}
+
 // SetPassThrough implements plat.PassThroughContext: the tables the fast
 // entry serves host descriptor calls from (pass.c), or nils.
 func (ctx *Context) SetPassThrough(fds, ofds unsafe.Pointer) {
@@ -233,8 +258,12 @@ func (ctx *Context) Release() {
 		return
 	}
 	C.ep_sud_off()
-	ctx.p.passCalls.Add(uint64(ctx.c.pass_calls))
-	ctx.p.passTraps.Add(uint64(ctx.c.pass_trapped))
+	p := ctx.p
+	p.passMu.Lock()
+	p.passCalls += uint64(ctx.c.pass_calls)
+	p.passTraps += uint64(ctx.c.pass_trapped)
+	delete(p.passLive, ctx)
+	p.passMu.Unlock()
 	C.ep_ctx_free(ctx.c)
 	ctx.c = nil
 	ctx.p.liveContexts.Add(-1)

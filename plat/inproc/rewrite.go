@@ -200,8 +200,8 @@ func (r *Rewriter) countRefused(sys uint64) {
 // Stats implements plat.Rewriter.
 func (r *Rewriter) Stats() plat.RewriteStats {
 	s := plat.RewriteStats{Sites: r.nSites.Load(), Stones: r.nStones.Load(), Windows: r.nWindows.Load(), Refused: r.nRefused.Load(), TrappedCalls: r.nTrapped.Load()}
-	s.PassCalls = r.platform.passCalls.Load()
-	traps := r.platform.passTraps.Load()
+	var traps uint64
+	s.PassCalls, traps = r.platform.passCounts()
 	s.FastCalls = r.platform.fastCalls.Load() + s.PassCalls - traps
 	s.TrappedCalls += traps
 	return s

@@ -84,6 +84,9 @@ func (ep *epollFile) release() {
 	if ep.wake != nil {
 		ep.wake.close()
 	}
+	// No pass-through call may use inner once it is closed (its number
+	// could name another host descriptor then).
+	ep.HostFile.Unregister()
 	if ep.inner >= 0 {
 		unix.Close(ep.inner)
 	}

@@ -14,6 +14,7 @@
 //            epoll_wait: each one is delivered
 //   close    descriptors closed and replaced while other threads use them
 //   exit     the process exits while a thread waits in epoll_wait
+//   closewait an epoll instance is closed while a thread waits in it
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -303,10 +304,20 @@ static void *spin_io(void *arg) {
 
 static int kick_ep;
 
+/* warm_epoll makes the calling thread's epoll_wait site a rewritten one
+ * (a threaded glibc's is not the one main used before threads existed). */
+static void warm_epoll(void) {
+	struct epoll_event out[1];
+	for (int i = 0; i < 100; i++)
+		check(epoll_wait(kick_ep, out, 1, 0) == 0, "nothing ready");
+}
+
+
 static void *wait_forever(void *arg) {
 	(void)arg;
 	struct epoll_event out[1];
 	int eintr = 0;
+	warm_epoll();
 	while (!atomic_load(&stop)) {
 		int n = epoll_wait(kick_ep, out, 1, -1);
 		if (n == -1 && errno == EINTR)
@@ -344,15 +355,13 @@ static int kick(void) {
 	printf("looping thread got %d signals\n", atomic_exchange(&signals, 0));
 	if (getenv("FAST_PASS_DEBUG"))
 		fprintf(stderr, "%ld rounds\n", spins);
-	/* A thread blocked in epoll_wait: the sites are rewritten first. */
+	/* A thread blocked in epoll_wait (its site rewritten first). */
 	int sv[2];
 	kick_ep = epoll_create1(0);
 	if (kick_ep < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		fail("epoll");
-	struct epoll_event ev = {.events = EPOLLIN}, out[1];
+	struct epoll_event ev = {.events = EPOLLIN};
 	epoll_ctl(kick_ep, EPOLL_CTL_ADD, sv[0], &ev);
-	for (int i = 0; i < 100; i++)
-		check(epoll_wait(kick_ep, out, 1, 0) == 0, "nothing ready");
 	atomic_store(&stop, 0);
 	pthread_create(&th, NULL, wait_forever, NULL);
 	for (int i = 1; i <= 50; i++) {
@@ -418,6 +427,7 @@ static int closes(void) {
 static void *block_forever(void *arg) {
 	(void)arg;
 	struct epoll_event out[1];
+	warm_epoll();
 	for (;;)
 		epoll_wait(kick_ep, out, 1, -1);
 	return NULL;
@@ -428,16 +438,39 @@ static int exits(void) {
 	kick_ep = epoll_create1(0);
 	if (kick_ep < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		fail("epoll");
-	struct epoll_event ev = {.events = EPOLLIN}, out[1];
+	struct epoll_event ev = {.events = EPOLLIN};
 	epoll_ctl(kick_ep, EPOLL_CTL_ADD, sv[0], &ev);
-	for (int i = 0; i < 100; i++)
-		check(epoll_wait(kick_ep, out, 1, 0) == 0, "nothing ready");
 	pthread_t th;
 	pthread_create(&th, NULL, block_forever, NULL);
 	usleep(50000);
 	printf("exiting with a thread in epoll_wait\n");
 	fflush(stdout);
 	exit(3);
+}
+
+static void *wait_once(void *arg) {
+	(void)arg;
+	struct epoll_event out[1];
+	warm_epoll();
+	epoll_wait(kick_ep, out, 1, -1);
+	return NULL;
+}
+
+static int closewait(void) {
+	int sv[2];
+	kick_ep = epoll_create1(0);
+	if (kick_ep < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		fail("epoll");
+	struct epoll_event ev = {.events = EPOLLIN};
+	epoll_ctl(kick_ep, EPOLL_CTL_ADD, sv[0], &ev);
+	pthread_t th;
+	pthread_create(&th, NULL, wait_once, NULL);
+	usleep(50000);
+	/* Natively the waiter keeps waiting (it holds the instance); the
+	 * close must not wait for it. */
+	check(close(kick_ep) == 0, "close epoll");
+	printf("closed under a waiter\n");
+	exit(0);
 }
 
 int main(int argc, char **argv) {
@@ -458,5 +491,7 @@ int main(int argc, char **argv) {
 		return closes();
 	if (!strcmp(argv[1], "exit"))
 		return exits();
+	if (!strcmp(argv[1], "closewait"))
+		return closewait();
 	return 2;
 }

@@ -14,8 +14,8 @@ import (
 // block (and a blocking write writes everything), EPIPE still raises
 // SIGPIPE, bad pointers give EFAULT without losing data, signals reach
 // threads looping on such calls or waiting in epoll_wait, descriptors can
-// be closed and replaced under other threads, and the process can exit
-// while a thread waits. On the in-process platform the calls must really
+// be closed and replaced under other threads (an epoll instance too while
+// a thread waits in it), and the process can exit while a thread waits. On the in-process platform the calls must really
 // have been passed through (at least the count given); on the isolated
 // platform, which has no pass-through, the output alone is compared.
 func TestPassThrough(t *testing.T) {
@@ -30,6 +30,7 @@ func TestPassThrough(t *testing.T) {
 		{"kick", 1000},
 		{"close", 500},
 		{"exit", 50},
+		{"closewait", 50},
 	}
 	inproc := testbin.Platform() == "inproc"
 	for _, v := range fastVariants(t, "gcc-static", "musl-static", "gcc-dynamic") {
