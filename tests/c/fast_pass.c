@@ -433,7 +433,9 @@ static void *block_forever(void *arg) {
 	return NULL;
 }
 
-static int exits(void) {
+/* start_waiter makes kick_ep (watching a socket nothing is written to) and
+ * a thread that waits in it for ever, and gives it time to start waiting. */
+static void start_waiter(void) {
 	int sv[2];
 	kick_ep = epoll_create1(0);
 	if (kick_ep < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
@@ -443,29 +445,17 @@ static int exits(void) {
 	pthread_t th;
 	pthread_create(&th, NULL, block_forever, NULL);
 	usleep(50000);
+}
+
+static int exits(void) {
+	start_waiter();
 	printf("exiting with a thread in epoll_wait\n");
 	fflush(stdout);
 	exit(3);
 }
 
-static void *wait_once(void *arg) {
-	(void)arg;
-	struct epoll_event out[1];
-	warm_epoll();
-	epoll_wait(kick_ep, out, 1, -1);
-	return NULL;
-}
-
 static int closewait(void) {
-	int sv[2];
-	kick_ep = epoll_create1(0);
-	if (kick_ep < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		fail("epoll");
-	struct epoll_event ev = {.events = EPOLLIN};
-	epoll_ctl(kick_ep, EPOLL_CTL_ADD, sv[0], &ev);
-	pthread_t th;
-	pthread_create(&th, NULL, wait_once, NULL);
-	usleep(50000);
+	start_waiter();
 	/* Natively the waiter keeps waiting (it holds the instance); the
 	 * close must not wait for it. */
 	check(close(kick_ep) == 0, "close epoll");
