@@ -8,7 +8,10 @@
 // one open-file-description abstraction (File): vfs files (VFSFile) and
 // host-backed objects (HostFile: pipes, sockets, eventfd, timerfd, signalfd,
 // epoll, the console) alike, with readiness either from a host descriptor
-// (Pollable) or from an in-memory wait queue (Waitable).
+// (Pollable) or from an in-memory wait queue (Waitable). For host
+// descriptor pass-through (passthrough.go) it keeps the tables a platform
+// reads without locks: one word per registered HostFile, one index per
+// descriptor of each FDTable.
 //
 // Processes follow Linux's job control (jobctl.go: stop signals stop
 // every thread, SIGCONT resumes, wait and SIGCHLD report both, orphaned

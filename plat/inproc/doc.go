@@ -8,4 +8,9 @@
 // SIGSYS/SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGTRAP handlers that pass on whatever is
 // not the app's, and the "kick" signal that interrupts a running app thread.
 // Memory is the host process's own: the kernel maps app memory with mmap.
+//
+// Rewritten syscall sites enter through ep_fast_entry instead of the trap
+// (rewrite*.go); calls on host descriptors the kernel registered for
+// pass-through (plat.PassThroughContext) are served there, or in the SIGSYS
+// handler for sites that stay traps, by pass.c without returning to Go.
 package inproc
