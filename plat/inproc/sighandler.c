@@ -291,9 +291,11 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	}
 	if (rip >= (uint64_t)ep_fast_begin && rip < (uint64_t)ep_fast_end) {
 		/* On the way out through the fast entry: the thread is about to
-		 * return to the kernel, which sees whatever a kick wanted. */
+		 * return to the kernel, which sees whatever a kick wanted, or to
+		 * pass the call through, which then goes to the kernel too. */
 		if (sig == kick_sig) {
 			c->kicks++;
+			c->pass_kicked = 1;
 			return;
 		}
 		chain(sig, si, ucv);

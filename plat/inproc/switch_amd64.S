@@ -27,6 +27,8 @@ ep_enter:
 	subq $8, %rsp
 	movq %rdi, %r12
 	movq %rsp, EP_HOST_RSP(%r12)
+	/* Kicks before this one were for Go, which has seen them. */
+	movl $0, EP_PASS_KICKED(%r12)
 	/* The host's callee-saved FP control state (SysV ABI): MXCSR and the x87
 	 * control word. Vector registers are caller-saved, so Go keeps nothing
 	 * else in them across this call. */
@@ -310,9 +312,9 @@ ep_fast_entry:
 	je 10f
 	/* Host descriptor pass-through (pass.c): served here, with the app's
 	 * FS base and extended state untouched, or sent on to Go. A kick
-	 * meanwhile sets EP_PASS_KICKED (stage 1) or, once the result stands
-	 * (stage 2 and the final jump), takes the thread to Go itself. */
-	movl $0, %gs:EP_PASS_KICKED
+	 * since the app's syscall (in this range, or in stage 1) has set
+	 * EP_PASS_KICKED; once the result stands (stage 2 and the final
+	 * jump) a kick takes the thread to Go itself. */
 	movl $1, %gs:EP_IN_PASS
 	movq %gs:EP_SELF, %rdi
 	movl $1, %esi

@@ -47,9 +47,11 @@ func TestPassThrough(t *testing.T) {
 						t.Logf("output: %s", native.Stdout)
 						return
 					}
-					st := compareFast(t, "lazy", []string{bin, sc.name})
-					if st.passed < sc.passed {
-						t.Errorf("%d calls passed through to host descriptors, want at least %d: %+v", st.passed, sc.passed, st)
+					for _, mode := range []string{"lazy", "eager"} {
+						st := compareFast(t, mode, []string{bin, sc.name})
+						if st.passed < sc.passed {
+							t.Errorf("--rewrite=%s: %d calls passed through to host descriptors, want at least %d: %+v", mode, st.passed, sc.passed, st)
+						}
 					}
 				})
 			}
