@@ -195,6 +195,9 @@ func (t *Task) run() {
 		if dbg != nil {
 			dbg.Checkpoint(t)
 		}
+		if rk, ok := t.ctx.(interface{ ResetKick() }); ok {
+			rk.ResetKick() // a kick from now on is not lost (inproc)
+		}
 		t.inApp.Store(true)
 		if t.HasDeliverable() {
 			t.inApp.Store(false)

@@ -91,9 +91,11 @@
 /* Host descriptor pass-through (pass.c, plat/passthrough.go): the
  * thread's descriptor and description tables (0: every call goes to Go),
  * the stage of a pass-through call the thread is in (EP_IN_PASS: 1 in
- * ep_pass, 2 returning to the app with the result in the registers), set
- * by the signal handler when a kick arrived during stage 1
- * (EP_PASS_KICKED), and the count of calls passed through. */
+ * ep_pass, 2 returning to the app with the result in the registers), and
+ * the count of calls passed through. EP_PASS_KICKED latches a kick that
+ * the thread could not act on where it was (in Go after the kernel looked
+ * for work, in the fast entry, in stage 1): ep_enter and the fast entry go
+ * to Go with it; Go clears it (ResetKick) before it looks for work. */
 #define EP_PASS_FDS 408
 #define EP_PASS_OFDS 416
 #define EP_IN_PASS 424

@@ -231,6 +231,12 @@ func (ctx *Context) Fault() plat.Fault {
 	}
 }
 
+// ResetKick clears the thread's kick latch (EP_PASS_KICKED in ctx.h); the
+// kernel calls it before it looks for work for the task, so that a kick
+// sent after that, which the thread takes while still in Go, makes the
+// next Switch return at once with EventKick instead of being lost.
+func (ctx *Context) ResetKick() { ctx.c.pass_kicked = 0 }
+
 // passCounts sums the pass-through counters of every context, live ones
 // included (their threads may still be counting: the figures are a
 // snapshot).

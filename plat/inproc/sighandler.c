@@ -253,8 +253,12 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 		c = (struct ep_ctx *)rdgs();
 	}
 	if (c == NULL || c->self != c || c->state != EP_STATE_APP) {
-		if (sig == kick_sig && c != NULL && c->self == c)
-			return; /* a late kick: the kernel sees the pending work anyway */
+		if (sig == kick_sig && c != NULL && c->self == c) {
+			/* The thread is in Go: after the kernel's last look for
+			 * work, ep_enter sees this and goes back (ResetKick). */
+			c->pass_kicked = 1;
+			return;
+		}
 		chain(sig, si, ucv);
 		return;
 	}

@@ -27,8 +27,6 @@ ep_enter:
 	subq $8, %rsp
 	movq %rdi, %r12
 	movq %rsp, EP_HOST_RSP(%r12)
-	/* Kicks before this one were for Go, which has seen them. */
-	movl $0, EP_PASS_KICKED(%r12)
 	/* The host's callee-saved FP control state (SysV ABI): MXCSR and the x87
 	 * control word. Vector registers are caller-saved, so Go keeps nothing
 	 * else in them across this call. */
@@ -105,6 +103,12 @@ ep_enter:
 	xorl %edx, %edx
 	xrstor64 (%rcx)
 4:	movq $EP_STATE_APP, EP_STATE(%r12)
+	/* A kick that came while the thread was in Go since the kernel
+	 * looked for work (ResetKick) set EP_PASS_KICKED: go back with it
+	 * before the app runs (the app's state is in ctx unchanged). From
+	 * here on, the handler sees state APP and handles a kick itself. */
+	cmpl $0, EP_PASS_KICKED(%r12)
+	jne 20f
 	movb $1, EP_SELECTOR(%r12)
 	movq EP_REGS+R_FS_BASE(%r12), %rsi
 	cmpl $0, ep_have_fsgsbase(%rip)
@@ -139,6 +143,11 @@ ep_enter:
 ep_enter_jump:
 	jmpq *%gs:EP_REGS+R_RIP
 	.size ep_enter, .-ep_enter
+
+20:	movq $EP_STATE_HOST, EP_STATE(%r12)
+	movq $EP_EVENT_KICK, EP_EVENT(%r12)
+	incq EP_KICKS(%r12)
+	jmp ep_host_exit
 
 /* long ep_arch_prctl(int code, uint64_t addr): arch_prctl from inside the
  * range Syscall User Dispatch always lets through (the signal handler
