@@ -39,8 +39,8 @@ const (
 	PassWordFDMask = 0xffff_ffff
 	// PassWordValid: the description may be passed through.
 	PassWordValid = 1 << 32
-	// PassWordSocket: the host descriptor is a socket (writes become
-	// send calls with MSG_NOSIGNAL: never a host SIGPIPE).
+	// PassWordSocket: the host descriptor is a socket (a write becomes
+	// a send with MSG_NOSIGNAL: no host SIGPIPE; socket calls need it).
 	PassWordSocket = 1 << 33
 	// PassWordNonblock: the app's O_NONBLOCK status flag.
 	PassWordNonblock = 1 << 34

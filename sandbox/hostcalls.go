@@ -36,7 +36,7 @@ var allowedCalls = []hostCall{
 	{unix.SYS_READ, "everywhere"},
 	{unix.SYS_WRITE, "everywhere"},
 	{unix.SYS_READV, "pass-through of app readv on host sockets and pipes (plat/inproc/pass.c)"},
-	{unix.SYS_WRITEV, "pass-through of app writev on host pipes (plat/inproc/pass.c)"},
+	{unix.SYS_WRITEV, "pass-through of app writev on host sockets and pipes (plat/inproc/pass.c)"},
 	{unix.SYS_PREAD64, "hostfs reads, process memory"},
 	{unix.SYS_PWRITE64, "hostfs writes"},
 	{unix.SYS_OPENAT, "Go runtime start-up files, hostfs (beneath a root fd)"},

@@ -18,7 +18,6 @@
 #define NR_WRITEV 20
 #define NR_SENDTO 44
 #define NR_RECVFROM 45
-#define NR_SENDMSG 46
 #define NR_SETSOCKOPT 54
 #define NR_EPOLL_WAIT 232
 #define NR_EPOLL_PWAIT 281
@@ -36,16 +35,6 @@
 #define MAX_LEN (1ul << 30)
 #define X_TCP_NODELAY 1
 #define X_TCP_CORK 3
-
-struct x_msghdr {
-	void *name;
-	uint32_t namelen;
-	void *iov;
-	uint64_t iovlen;
-	void *control;
-	uint64_t controllen;
-	int32_t flags;
-};
 
 static inline long raw6(long nr, long a, long b, long c, long d, long e, long f) {
 	register long r10 __asm__("r10") = d;
@@ -191,25 +180,18 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 		ret = raw6(NR_READV, hfd, r->rsi, r->rdx, 0, 0, 0);
 		break;
 	case NR_WRITE:
+		/* A socket's write is a send (sock_write_iter); MSG_NOSIGNAL
+		 * spares the host's SIGPIPE (EPIPE goes to Go, which raises
+		 * the app's). */
 		if (sock)
 			ret = raw6(NR_SENDTO, hfd, r->rsi, r->rdx, X_MSG_NOSIGNAL, 0, 0);
 		else
 			ret = raw6(NR_WRITE, hfd, r->rsi, r->rdx, 0, 0, 0);
 		break;
 	case NR_WRITEV:
-		if (sock) {
-			struct x_msghdr m;
-			m.name = 0;
-			m.namelen = 0;
-			m.iov = (void *)r->rsi;
-			m.iovlen = r->rdx;
-			m.control = 0;
-			m.controllen = 0;
-			m.flags = 0;
-			ret = raw6(NR_SENDMSG, hfd, (long)&m, X_MSG_NOSIGNAL, 0, 0, 0);
-		} else {
-			ret = raw6(NR_WRITEV, hfd, r->rsi, r->rdx, 0, 0, 0);
-		}
+		/* writev itself, as Go's path makes it: a record on a
+		 * SOCK_SEQPACKET socket ends with MSG_EOR as Linux's does. */
+		ret = raw6(NR_WRITEV, hfd, r->rsi, r->rdx, 0, 0, 0);
 		break;
 	case NR_RECVFROM:
 		ret = raw6(NR_RECVFROM, hfd, r->rsi, r->rdx, flags, 0, 0);

@@ -69,9 +69,9 @@ static void tcp_pair(int sv[2]) {
 }
 
 static int io(void) {
-	int sv[2], tc[2], pp[2];
+	int sv[2], tc[2], pp[2], dg[2];
 	char buf[64], a[8], b[8], c[8];
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(pp))
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(pp) || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, dg))
 		fail("socketpair/pipe");
 	tcp_pair(tc);
 	for (int i = 0; i < ROUNDS; i++) {
@@ -101,6 +101,14 @@ static int io(void) {
 		check(read(pp[1], buf, 1) == -1 && errno == EBADF, "read write end");
 		check(recv(pp[0], buf, 1, MSG_DONTWAIT) == -1 && errno == ENOTSOCK, "recv pipe");
 		check(setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 && errno == EOPNOTSUPP, "TCP_NODELAY unix");
+		/* Datagrams: an empty write sends an empty datagram, an empty
+		 * writev nothing; an empty read takes nothing, an empty recv
+		 * takes a datagram. */
+		struct iovec none = {buf, 0};
+		check(write(dg[0], buf, 0) == 0 && recv(dg[1], buf, sizeof(buf), 0) == 0, "empty write");
+		check(writev(dg[0], &none, 1) == 0 && recv(dg[1], buf, sizeof(buf), 0) == -1 && errno == EAGAIN, "empty writev");
+		check(write(dg[0], "xy", 2) == 2 && read(dg[1], buf, 0) == 0, "empty read");
+		check(recv(dg[1], buf, 0, 0) == 0 && recv(dg[1], buf, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN, "empty recv");
 	}
 	int fl = fcntl(sv[0], F_GETFL);
 	check(fcntl(sv[0], F_SETFL, fl | O_NONBLOCK) == 0, "O_NONBLOCK");
