@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include "ctx.h"
+#include "rawsys.h"
 #include "fork.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
@@ -25,18 +26,6 @@
 // glibc's rseq area of the calling thread (weak: other C libraries have none).
 extern const ptrdiff_t __rseq_offset __attribute__((weak));
 extern const unsigned int __rseq_size __attribute__((weak));
-
-static inline long raw6(long nr, long a, long b, long c, long d, long e, long f) {
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
 
 static inline long raw3(long nr, long a, long b, long c) { return raw6(nr, a, b, c, 0, 0, 0); }
 

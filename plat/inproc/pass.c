@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "rawsys.h"
 #include "pass.h"
 
 #define NR_READ 0
@@ -35,18 +36,6 @@
 #define MAX_LEN (1ul << 30)
 #define X_TCP_NODELAY 1
 #define X_TCP_CORK 3
-
-static inline long raw6(long nr, long a, long b, long c, long d, long e, long f) {
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
 
 /* take returns the description word of the app's descriptor fd with one
  * more in-flight call counted, or 0 when fd is not passed through. *slot
@@ -173,12 +162,6 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 	}
 	long ret;
 	switch (nr) {
-	case NR_READ:
-		ret = raw6(NR_READ, hfd, r->rsi, r->rdx, 0, 0, 0);
-		break;
-	case NR_READV:
-		ret = raw6(NR_READV, hfd, r->rsi, r->rdx, 0, 0, 0);
-		break;
 	case NR_WRITE:
 		/* A socket's write is a send (sock_write_iter); MSG_NOSIGNAL
 		 * spares the host's SIGPIPE (EPIPE goes to Go, which raises
@@ -188,19 +171,18 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 		else
 			ret = raw6(NR_WRITE, hfd, r->rsi, r->rdx, 0, 0, 0);
 		break;
-	case NR_WRITEV:
-		/* writev itself, as Go's path makes it: a record on a
-		 * SOCK_SEQPACKET socket ends with MSG_EOR as Linux's does. */
-		ret = raw6(NR_WRITEV, hfd, r->rsi, r->rdx, 0, 0, 0);
-		break;
 	case NR_RECVFROM:
-		ret = raw6(NR_RECVFROM, hfd, r->rsi, r->rdx, flags, 0, 0);
-		break;
 	case NR_SENDTO:
-		ret = raw6(NR_SENDTO, hfd, r->rsi, r->rdx, flags | X_MSG_NOSIGNAL, 0, 0);
+		ret = raw6(nr, hfd, r->rsi, r->rdx, nr == NR_SENDTO ? flags | X_MSG_NOSIGNAL : flags, 0, 0);
 		break;
-	default: /* NR_SETSOCKOPT */
+	case NR_SETSOCKOPT:
 		ret = raw6(NR_SETSOCKOPT, hfd, r->rsi, r->rdx, r->r10, r->r8, 0);
+		break;
+	default:
+		/* read, readv, writev: the call itself on the host descriptor
+		 * (writev, not sendmsg, on a socket: a record on a
+		 * SOCK_SEQPACKET socket ends with MSG_EOR as Linux's does). */
+		ret = raw6(nr, hfd, r->rsi, r->rdx, 0, 0, 0);
 		break;
 	}
 	give(slot);

@@ -472,24 +472,16 @@ static int closewait(void) {
 }
 
 int main(int argc, char **argv) {
+	static const struct {
+		const char *name;
+		int (*run)(void);
+	} scenarios[] = {
+	    {"io", io}, {"block", block}, {"sigpipe", sigpipe}, {"epoll", epoll},
+	    {"kick", kick}, {"close", closes}, {"exit", exits}, {"closewait", closewait},
+	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2)
-		return 2;
-	if (!strcmp(argv[1], "io"))
-		return io();
-	if (!strcmp(argv[1], "block"))
-		return block();
-	if (!strcmp(argv[1], "sigpipe"))
-		return sigpipe();
-	if (!strcmp(argv[1], "epoll"))
-		return epoll();
-	if (!strcmp(argv[1], "kick"))
-		return kick();
-	if (!strcmp(argv[1], "close"))
-		return closes();
-	if (!strcmp(argv[1], "exit"))
-		return exits();
-	if (!strcmp(argv[1], "closewait"))
-		return closewait();
+	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (!strcmp(argv[1], scenarios[i].name))
+			return scenarios[i].run();
 	return 2;
 }
