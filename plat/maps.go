@@ -17,24 +17,31 @@ type HostMapping struct {
 func ParseMaps(maps []byte) []HostMapping {
 	var out []HostMapping
 	for line := range bytes.SplitSeq(maps, []byte("\n")) {
-		fields := bytes.Fields(line)
-		if len(fields) < 5 {
-			continue
+		if m, ok := parseMapsLine(line); ok {
+			out = append(out, m)
 		}
-		lo, hi, ok := bytes.Cut(fields[0], []byte("-"))
-		if !ok {
-			continue
-		}
-		start, err1 := strconv.ParseUint(string(lo), 16, 64)
-		end, err2 := strconv.ParseUint(string(hi), 16, 64)
-		if err1 != nil || err2 != nil || end <= start {
-			continue
-		}
-		m := HostMapping{Start: start, End: end, Perms: string(fields[1])}
-		if len(fields) > 5 {
-			m.Name = string(bytes.Join(fields[5:], []byte(" ")))
-		}
-		out = append(out, m)
 	}
 	return out
+}
+
+// parseMapsLine reads one line of a maps listing.
+func parseMapsLine(line []byte) (HostMapping, bool) {
+	fields := bytes.Fields(line)
+	if len(fields) < 5 {
+		return HostMapping{}, false
+	}
+	lo, hi, ok := bytes.Cut(fields[0], []byte("-"))
+	if !ok {
+		return HostMapping{}, false
+	}
+	start, err1 := strconv.ParseUint(string(lo), 16, 64)
+	end, err2 := strconv.ParseUint(string(hi), 16, 64)
+	if err1 != nil || err2 != nil || end <= start {
+		return HostMapping{}, false
+	}
+	m := HostMapping{Start: start, End: end, Perms: string(fields[1])}
+	if len(fields) > 5 {
+		m.Name = string(bytes.Join(fields[5:], []byte(" ")))
+	}
+	return m, true
 }

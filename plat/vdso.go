@@ -1,9 +1,11 @@
 package plat
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"sync"
+	"unicode"
 
 	"golang.org/x/sys/unix"
 )
@@ -54,8 +56,15 @@ func NoteHostMaps(maps []byte) {
 // ParseVDSO picks the vDSO mappings out of a /proc/PID/maps text.
 func ParseVDSO(maps []byte) []VDSOMapping {
 	var out []VDSOMapping
-	for _, m := range ParseMaps(maps) {
-		if m.Name != "[vdso]" && m.Name != "[vvar]" && m.Name != "[vvar_vclock]" {
+	for line := range bytes.SplitSeq(maps, []byte("\n")) {
+		// Only the few lines that can name the vDSO are parsed: a start
+		// reads the listing of its own 40-odd mappings (allocations are
+		// page faults then).
+		if !bytes.HasSuffix(bytes.TrimRightFunc(line, unicode.IsSpace), []byte("]")) {
+			continue
+		}
+		m, ok := parseMapsLine(line)
+		if !ok || m.Name != "[vdso]" && m.Name != "[vvar]" && m.Name != "[vvar_vclock]" {
 			continue
 		}
 		prot := unix.PROT_READ

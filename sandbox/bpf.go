@@ -21,14 +21,14 @@ const (
 func argLo(i int) uint32 { return uint32(offArgs + 8*i) }
 
 // label names a place in a program under construction.
-type label int
+type label int32
 
 // jump is one jump whose targets are labels, resolved when the program
 // is finished (classic BPF jumps are forward only; a conditional one is
 // at most 255 instructions long, an unconditional one, always, is not
 // bounded).
 type jump struct {
-	at     int
+	at     int32
 	jt, jf label
 	always bool
 }
@@ -37,7 +37,18 @@ type jump struct {
 type program struct {
 	insns  []unix.SockFilter
 	jumps  []jump
-	places []int // label -> instruction index, -1 until placed
+	places []int32 // label -> instruction index, -1 until placed
+}
+
+// newProgram starts a program with room for about n instructions, so
+// that building it allocates little (at start-up, fresh heap pages are
+// page faults).
+func newProgram(n int) *program {
+	return &program{
+		insns:  make([]unix.SockFilter, 0, n),
+		jumps:  make([]jump, 0, n),
+		places: make([]int32, 0, n),
+	}
 }
 
 // next is the label "the instruction after this one", resolved at once.
@@ -49,7 +60,7 @@ func (p *program) newLabel() label {
 }
 
 // place puts l at the next instruction.
-func (p *program) place(l label) { p.places[l] = len(p.insns) }
+func (p *program) place(l label) { p.places[l] = int32(len(p.insns)) }
 
 func (p *program) load(off uint32) {
 	p.insns = append(p.insns, unix.SockFilter{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: off})
@@ -62,13 +73,13 @@ func (p *program) ret(action uint32) {
 // jmp adds a conditional jump (op is BPF_JEQ, BPF_JGE, BPF_JGT or
 // BPF_JSET against k) to jt when it holds, jf otherwise.
 func (p *program) jmp(op uint16, k uint32, jt, jf label) {
-	p.jumps = append(p.jumps, jump{at: len(p.insns), jt: jt, jf: jf})
+	p.jumps = append(p.jumps, jump{at: int32(len(p.insns)), jt: jt, jf: jf})
 	p.insns = append(p.insns, unix.SockFilter{Code: unix.BPF_JMP | op | unix.BPF_K, K: k})
 }
 
 // ja adds an unconditional jump to l.
 func (p *program) ja(l label) {
-	p.jumps = append(p.jumps, jump{at: len(p.insns), jt: l, always: true})
+	p.jumps = append(p.jumps, jump{at: int32(len(p.insns)), jt: l, always: true})
 	p.insns = append(p.insns, unix.SockFilter{Code: unix.BPF_JMP | unix.BPF_JA})
 }
 
@@ -86,7 +97,7 @@ func (p *program) retIfMember(nrs []uint32, action uint32, out label) {
 	set = slices.Compact(set)
 	// The intervals partition the 32-bit values: starts[i] begins interval
 	// i, members[i] says whether its values are in the set.
-	starts, members := []uint32{0}, []bool{false}
+	starts, members := make([]uint32, 1, 2*len(set)+1), make([]bool, 1, 2*len(set)+1)
 	for i, nr := range set {
 		if i == 0 || set[i-1]+1 != nr {
 			if nr == 0 {
@@ -131,7 +142,7 @@ func (p *program) searchIntervals(starts []uint32, members []bool, action uint32
 
 // finish resolves the jumps.
 func (p *program) finish() ([]unix.SockFilter, error) {
-	offset := func(from int, l label) (uint8, error) {
+	offset := func(from int32, l label) (uint8, error) {
 		if l == next {
 			return 0, nil
 		}

@@ -1,13 +1,12 @@
 package sandbox
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
+	"runtime"
 	"strconv"
-	"strings"
+	"unicode"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -57,6 +56,9 @@ func (f *HostFilter) AllowedCalls() int { return len(allowedCalls) + 2 }
 // and processes started later inherit it. It sets no_new_privs, which
 // a filter needs without CAP_SYS_ADMIN.
 func (f *HostFilter) Install() error {
+	// no_new_privs is the calling thread's: both calls from the same one.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("PR_SET_NO_NEW_PRIVS: %w", err)
 	}
@@ -79,31 +81,42 @@ func (f *HostFilter) Install() error {
 // /proc/self/maps: its program, and the dynamic loader and the C libraries
 // when it has them. Read the listing before any app code is mapped.
 func OwnText(maps []byte) ([]TextRange, error) {
-	return parseText(bytes.NewReader(maps))
+	return parseText(maps)
 }
 
 // parseText picks the executable mappings of files out of a maps listing.
-func parseText(r io.Reader) ([]TextRange, error) {
+// It allocates nothing for the lines it leaves out: at start-up every
+// fresh heap page is a page fault.
+func parseText(maps []byte) ([]TextRange, error) {
 	var out []TextRange
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 || !strings.HasPrefix(fields[5], "/") || len(fields[1]) < 3 || fields[1][2] != 'x' {
+	for line := range bytes.SplitSeq(maps, []byte("\n")) {
+		// The first six fields: range, perms, offset, dev, inode, path.
+		var fields [6][]byte
+		n := 0
+		for rest := line; n < len(fields); n++ {
+			rest = bytes.TrimLeftFunc(rest, unicode.IsSpace)
+			if len(rest) == 0 {
+				break
+			}
+			i := bytes.IndexFunc(rest, unicode.IsSpace)
+			if i < 0 {
+				i = len(rest)
+			}
+			fields[n], rest = rest[:i], rest[i:]
+		}
+		if n < 6 || fields[5][0] != '/' || len(fields[1]) < 3 || fields[1][2] != 'x' {
 			continue
 		}
-		lo, hi, ok := strings.Cut(fields[0], "-")
+		lo, hi, ok := bytes.Cut(fields[0], []byte("-"))
 		if !ok {
 			return nil, fmt.Errorf("maps: bad range %q", fields[0])
 		}
-		start, err1 := strconv.ParseUint(lo, 16, 64)
-		end, err2 := strconv.ParseUint(hi, 16, 64)
+		start, err1 := strconv.ParseUint(string(lo), 16, 64)
+		end, err2 := strconv.ParseUint(string(hi), 16, 64)
 		if err1 != nil || err2 != nil || end <= start {
 			return nil, fmt.Errorf("maps: bad range %q", fields[0])
 		}
 		out = append(out, TextRange{start, end})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("maps: %w", err)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("maps: no executable file mapping")
@@ -131,6 +144,10 @@ func splitAt4G(text []TextRange) []TextRange {
 // x32Bit marks the numbers of the x32 ABI.
 const x32Bit = 0x40000000
 
+// filterSizeHint is room for the host filter's program: about 300
+// instructions with a few own-code ranges.
+const filterSizeHint = 384
+
 // callNumbers lists the calls' numbers.
 func callNumbers(calls []hostCall) []uint32 {
 	nrs := make([]uint32, len(calls))
@@ -141,7 +158,7 @@ func callNumbers(calls []hostCall) []uint32 {
 }
 
 func buildFilter(text []TextRange) ([]unix.SockFilter, error) {
-	var p program
+	p := newProgram(filterSizeHint)
 	// Another ABI (int $0x80 is i386, x32 numbers have bit 30): elfloader
 	// makes no such call, so it is app code's and traps.
 	x86_64, native := p.newLabel(), p.newLabel()

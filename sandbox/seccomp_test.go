@@ -196,7 +196,7 @@ func TestParseText(t *testing.T) {
 7ffff7fc1000-7ffff7fc3000 r-xp 00000000 00:00 0 [vdso]
 7ffff7e00000-7ffff7e10000 rwxp 00000000 00:00 0
 `
-	got, err := parseText(strings.NewReader(maps))
+	got, err := parseText([]byte(maps))
 	if err != nil {
 		t.Fatal(err)
 	}
