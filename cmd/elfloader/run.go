@@ -184,6 +184,17 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	if o.gdb.addr != "" {
 		o.rewrite = "off" // breakpoints and single steps need every site as the app wrote it
 	}
+	// The terminals' modes are restored however the run ends, also by a
+	// panic in this goroutine (task goroutines recover theirs).
+	terminals, controllingTerminal := saveTerminals()
+	restore := sync.OnceFunc(func() { restoreTerminals(terminals) })
+	defer restore()
+	// Signals sent to elfloader go to the app, as they would to the
+	// program run natively. The forwarding starts first, as it takes a
+	// while; the app waits for it (fwd.waitReady).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fwd := startSignalForwarding(ctx, controllingTerminal)
 	rp, code := o.openPlatform(stderr)
 	if code != 0 {
 		return code
@@ -235,24 +246,16 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "elfloader: %v\n", err)
 		return 125
 	}
-	// The terminals' modes are restored however the run ends, also by a
-	// panic in this goroutine (task goroutines recover theirs).
-	terminals, controllingTerminal := saveTerminals()
-	restore := sync.OnceFunc(func() { restoreTerminals(terminals) })
-	defer restore()
-	// Signals sent to elfloader go to the app, as they would to the
-	// program run natively.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	fwd := startSignalForwarding(ctx, controllingTerminal)
-	// The host filter goes on once, before the first boot: every boot
-	// after it (reboot(2), --restart) runs under it too.
-	if err := o.installHostFilter(log, stderr); err != nil {
-		fmt.Fprintf(stderr, "elfloader: %v\n", err)
-		return 125
-	}
-	b := &booter{o: o, argv: argv, rp: rp, tb: tb, stub: stub, log: log, threadSetup: threadSetup, fwd: fwd, stderr: stderr, ready: h.ready}
+	// The host filter goes on once, before the first boot's kernel: every
+	// boot after it (reboot(2), --restart) runs under it too. Reading
+	// /proc/self/maps, building the program and installing it take most
+	// of a millisecond, which the first boot's root filesystem overlaps
+	// (booter.hostFilter waits for it).
+	filterErr := make(chan error, 1)
+	go func() { filterErr <- o.installHostFilter(log, stderr) }()
+	b := &booter{o: o, argv: argv, rp: rp, tb: tb, stub: stub, log: log, threadSetup: threadSetup, fwd: fwd, stderr: stderr, ready: h.ready, hostFilter: filterErr}
 	rs := &restarter{policy: policy}
+	fwd.waitReady()
 	var status int
 	for {
 		if sig := fwd.stoppedWhileIdle(); sig != 0 {
@@ -329,6 +332,10 @@ type booter struct {
 	// ready, when set, runs once before the first boot's app starts
 	// (the OCI runtime's create waits for it).
 	ready func(root *vfs.VFS, spec *kernel.ExecSpec) error
+	// hostFilter, until the first boot took it, gives the result of
+	// installing the host filter, which is on before the kernel starts
+	// (nothing maps app code before).
+	hostFilter <-chan error
 }
 
 // boot runs the app once. done is true when elfloader must exit with
@@ -372,6 +379,13 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 	if sandboxNet != nil {
 		// The app's network lives as long as this boot.
 		defer sandboxNet.Close()
+	}
+	if b.hostFilter != nil {
+		err := <-b.hostFilter
+		b.hostFilter = nil
+		if err != nil {
+			return fail(125, err)
+		}
 	}
 	k, err := kernel.New(kernel.Config{
 		Log:            b.log,
