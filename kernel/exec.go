@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/elfloader"
+	"github.com/elfloader/elfloader/internal/hostfile"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/vfs"
 )
@@ -465,7 +466,7 @@ func isRelocatable(b *elfloader.Binary) bool {
 // page: elfloader never maps app memory over address 0.
 func lowestMappableAddress() uint64 {
 	low := uint64(pageSize)
-	if data, err := os.ReadFile("/proc/sys/vm/mmap_min_addr"); err == nil {
+	if data, err := hostfile.ReadFile("/proc/sys/vm/mmap_min_addr"); err == nil {
 		if v, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64); err == nil && v > low {
 			low = v
 		}

@@ -1,9 +1,10 @@
 package kernel
 
 import (
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/elfloader/elfloader/internal/hostfile"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,7 +22,7 @@ type oomScore struct {
 // private: a negative value is taken as set by a privileged parent (the
 // floor follows it), a positive one as raised over a floor of 0.
 func hostOOMScore() oomScore {
-	data, err := os.ReadFile("/proc/self/oom_score_adj")
+	data, err := hostfile.ReadFile("/proc/self/oom_score_adj")
 	if err != nil {
 		return oomScore{}
 	}

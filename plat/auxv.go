@@ -2,8 +2,9 @@ package plat
 
 import (
 	"encoding/binary"
-	"os"
 	"sync"
+
+	"github.com/elfloader/elfloader/internal/hostfile"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,7 +20,7 @@ var hostAux = sync.OnceValue(func() map[uint64]uint64 {
 		}
 		return m
 	}
-	b, err := os.ReadFile("/proc/self/auxv")
+	b, err := hostfile.ReadFile("/proc/self/auxv")
 	if err != nil {
 		return m
 	}

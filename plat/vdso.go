@@ -2,10 +2,11 @@ package plat
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"sync"
 	"unicode"
+
+	"github.com/elfloader/elfloader/internal/hostfile"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,7 +39,7 @@ var hostVDSO struct {
 // NoteHostMaps was given, else read from /proc/self/maps once.
 func HostVDSO() []VDSOMapping {
 	hostVDSO.once.Do(func() {
-		if maps, err := os.ReadFile("/proc/self/maps"); err == nil {
+		if maps, err := hostfile.ReadFile("/proc/self/maps"); err == nil {
 			hostVDSO.mappings = ParseVDSO(maps)
 		}
 	})

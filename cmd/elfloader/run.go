@@ -14,6 +14,7 @@ import (
 
 	"github.com/elfloader/elfloader/container"
 	"github.com/elfloader/elfloader/debug/gdbstub"
+	"github.com/elfloader/elfloader/internal/hostfile"
 	"github.com/elfloader/elfloader/kernel"
 	"github.com/elfloader/elfloader/plat"
 	"github.com/elfloader/elfloader/sandbox"
@@ -130,7 +131,7 @@ func (o *runOptions) installHostFilter(log *slog.Logger, stderr io.Writer) error
 	if o.unsafeNoHostFilter {
 		return nil
 	}
-	maps, err := os.ReadFile("/proc/self/maps")
+	maps, err := hostfile.ReadFile("/proc/self/maps")
 	if err != nil {
 		return fmt.Errorf("host filter: %w", err)
 	}

@@ -7,5 +7,6 @@
 // runs (with sensible defaults when it is unreadable) and never change.
 //
 // It depends on package vfs, vfs/ramfs (the tree is a populated ramfs
-// behind a read-only front) and golang.org/x/sys/unix.
+// behind a read-only front), internal/hostfile (the host's values) and
+// golang.org/x/sys/unix.
 package sysfs

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/elfloader/elfloader/internal/hostfile"
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/ramfs"
 	"golang.org/x/sys/unix"
@@ -44,7 +44,7 @@ func New(dev uint64) vfs.FileSystem {
 func newFS(dev uint64, hostSys string) (*FS, error) {
 	fs := &FS{tree: ramfs.New(ramfs.Options{Dev: dev})}
 	host := func(rel, fallback string) string {
-		data, err := os.ReadFile(filepath.Join(hostSys, rel))
+		data, err := hostfile.ReadFile(filepath.Join(hostSys, rel))
 		if err != nil || len(data) == 0 {
 			return fallback
 		}
