@@ -41,11 +41,11 @@ type passThrough struct {
 }
 
 func newPassThrough(kickAppThreads func()) (*passThrough, error) {
-	mem, err := mapPassTable(plat.PassOFDCapacity * 8)
+	mem, err := mapPassTable(plat.PassTableWords * 8)
 	if err != nil {
 		return nil, fmt.Errorf("kernel: the pass-through description table: %w", err)
 	}
-	return &passThrough{mem: mem, ofds: unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[0])), plat.PassOFDCapacity),
+	return &passThrough{mem: mem, ofds: unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[0])), plat.PassTableWords),
 		kickAppThreads: kickAppThreads}, nil
 }
 
@@ -55,30 +55,52 @@ func mapPassTable(size int) ([]byte, error) {
 
 func (pt *passThrough) addr() unsafe.Pointer { return unsafe.Pointer(&pt.mem[0]) }
 
+// alloc hands out a description word's index (false when the table is
+// full).
+func (pt *passThrough) alloc() (uint32, bool) {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	switch {
+	case len(pt.free) > 0:
+		idx := pt.free[len(pt.free)-1]
+		pt.free = pt.free[:len(pt.free)-1]
+		return idx, true
+	case pt.next < plat.PassOFDCapacity:
+		pt.next++
+		return pt.next - 1, true
+	}
+	return 0, false
+}
+
 // register gives h a word (no-op when the table is full): the host
 // descriptor hostFD, its kind (kind: PassWordSocket, PassWordEpoll or 0
 // for a pipe end) and h's O_NONBLOCK.
 func (pt *passThrough) register(h *HostFile, hostFD int, kind uint64) {
-	pt.mu.Lock()
-	var idx uint32
-	switch {
-	case len(pt.free) > 0:
-		idx = pt.free[len(pt.free)-1]
-		pt.free = pt.free[:len(pt.free)-1]
-	case pt.next < plat.PassOFDCapacity:
-		idx = pt.next
-		pt.next++
-	default:
-		pt.mu.Unlock()
+	idx, ok := pt.alloc()
+	if !ok {
 		return
 	}
-	pt.mu.Unlock()
 	w := uint64(uint32(hostFD)) | plat.PassWordValid | kind
 	if h.nonblocking() {
 		w |= plat.PassWordNonblock
 	}
 	pt.ofds[idx].Store(w)
 	h.pass, h.passIndex = pt, idx+1
+}
+
+// registerFile gives v a PassWordFile word (no-op when the table is full)
+// with its file entry: the host descriptor hostFD to fstat and send from,
+// the st_dev to report and the gate (vfs.HostStatInode).
+func (pt *passThrough) registerFile(v *VFSFile, hostFD int, dev uint64, gate *atomic.Uint64) bool {
+	idx, ok := pt.alloc()
+	if !ok {
+		return false
+	}
+	pt.ofds[plat.PassFileDevWord+idx].Store(dev)
+	pt.ofds[plat.PassFileGateWord+idx].Store(uint64(uintptr(unsafe.Pointer(gate))))
+	pt.ofds[idx].Store(uint64(uint32(hostFD)) | plat.PassWordValid | plat.PassWordFile)
+	v.pass, v.passIndex = pt, idx+1
+	return true
 }
 
 // setBit turns bit (PassWordNonblock: the app's O_NONBLOCK;
@@ -169,6 +191,25 @@ func (t *Task) PassThroughEpoll(h *HostFile, inner int) {
 	}
 }
 
+// PassThroughFile registers a file of the vfs whose fstat the host can
+// answer (vfs.File.HostStat: a regular file of a host directory) as a
+// PassWordFile description: the platform may answer its fstat and send
+// from it with sendfile. Call it before v is installed in a table.
+func (t *Task) PassThroughFile(v *VFSFile) {
+	pt := t.k.pass
+	if pt == nil || v.pass != nil {
+		return
+	}
+	fd, dev, gate, ok := v.F.HostStat()
+	if !ok || gate == nil {
+		return
+	}
+	if pt.registerFile(v, fd, dev, gate) {
+		// Out of the table before the host descriptor is closed.
+		v.F.OnRelease(func() { pt.unregister(v.passIndex) })
+	}
+}
+
 // SetPassable turns pass-through of a registered description on or off
 // (an epoll instance that gained a registration outside its host epoll).
 // The caller holds a reference.
@@ -193,8 +234,11 @@ func passIndexOf(f File) uint32 {
 	if f == nil {
 		return 0
 	}
-	if hf, ok := f.(interface{ hostFile() *HostFile }); ok {
-		return hf.hostFile().passIndex
+	switch f := f.(type) {
+	case interface{ hostFile() *HostFile }:
+		return f.hostFile().passIndex
+	case *VFSFile:
+		return f.passIndex
 	}
 	return 0
 }

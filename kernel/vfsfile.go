@@ -15,6 +15,11 @@ type VFSFile struct {
 	FileOwner
 	F    *vfs.File
 	name string
+
+	// pass and passIndex: the file's description word when it is
+	// passed through (Task.PassThroughFile).
+	pass      *passThrough
+	passIndex uint32
 }
 
 // NewVFSFile wraps an open file description; name is its path for /proc

@@ -49,11 +49,31 @@ const (
 	// the app's epoll_data: epoll_wait and epoll_pwait may take ready
 	// events from it without waiting (waits go to the kernel).
 	PassWordEpoll = 1 << 35
+	// PassWordFile: the description is a regular file of the vfs whose
+	// Stat is the host's fstat of the word's descriptor with st_dev
+	// replaced (the file entry's dev, 0 for the host's) while the file
+	// entry's gate word reads 0. The platform may answer fstat, newfstatat
+	// of "" with AT_EMPTY_PATH, and a sendfile with an offset from it to a
+	// non-blocking socket or pipe end; nothing else (its reads and writes
+	// move the kernel's file offset).
+	PassWordFile = 1 << 36
 	// PassWordInflightOne is one in-flight call; the count is the word's
 	// bits 40 to 63.
 	PassWordInflightOne = 1 << 40
 	// PassWordInflightShift is where the in-flight count starts.
 	PassWordInflightShift = 40
+
+	// The description table is followed by two tables of file entries,
+	// PassOFDCapacity words each, for PassWordFile descriptions: the
+	// st_dev to report (word PassFileDevWord+index) and the address of
+	// the gate word (word PassFileGateWord+index; nonzero from the moment
+	// the file's Stat may differ from the host's in more than st_dev). The
+	// kernel writes both before it sets the description's word.
+	PassFileDevWord  = PassOFDCapacity
+	PassFileGateWord = 2 * PassOFDCapacity
+	// PassTableWords is the size of the description table with its file
+	// entries, in words.
+	PassTableWords = 3 * PassOFDCapacity
 )
 
 // PassThroughContext is a Context that can pass host descriptor calls

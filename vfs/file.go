@@ -38,6 +38,8 @@ type File struct {
 	off int64
 
 	dn dnotifyState // F_NOTIFY registrations (dnotify.go)
+
+	onRelease func() // OnRelease
 }
 
 // NewFile wraps a FileImpl into an open file description. loc may be the
@@ -72,6 +74,9 @@ func (f *File) DecRef() {
 			f.loc.Mount.vfs.leases.closed(f.loc.WatchKey(), f, !f.writable)
 		}
 		f.loc.Mount.unpin(f.writable)
+	}
+	if f.onRelease != nil {
+		f.onRelease()
 	}
 	if f.impl != nil {
 		f.impl.Release()

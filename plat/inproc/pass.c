@@ -15,12 +15,15 @@
 
 #define NR_READ 0
 #define NR_WRITE 1
+#define NR_FSTAT 5
 #define NR_READV 19
 #define NR_WRITEV 20
+#define NR_SENDFILE 40
 #define NR_SENDTO 44
 #define NR_RECVFROM 45
 #define NR_SETSOCKOPT 54
 #define NR_EPOLL_WAIT 232
+#define NR_NEWFSTATAT 262
 #define NR_EPOLL_PWAIT 281
 
 #define X_EINTR 4
@@ -36,6 +39,38 @@
 #define MAX_LEN (1ul << 30)
 #define X_TCP_NODELAY 1
 #define X_TCP_CORK 3
+#define X_AT_SYMLINK_NOFOLLOW 0x100
+#define X_AT_NO_AUTOMOUNT 0x800
+#define X_AT_EMPTY_PATH 0x1000
+
+/* App memory that pass-through itself reads or writes goes through these,
+ * never through a plain load or store: a fault at ep_probe_load or
+ * ep_poke_store is a bad address the app gave, which ep_handler turns into
+ * a return of -1 at ep_probe_fault (an exception table of two entries).
+ * Only outside a signal handler, where SIGSEGV is not blocked.
+ * ep_probe_byte returns the byte at p, ep_poke_u64 0 once v is stored. */
+int ep_probe_byte(uint64_t p);
+int ep_poke_u64(uint64_t p, uint64_t v);
+__asm__(".text\n"
+	".globl ep_probe_byte\n.hidden ep_probe_byte\n.type ep_probe_byte,@function\n"
+	"ep_probe_byte:\n"
+	".globl ep_probe_load\n.hidden ep_probe_load\n"
+	"ep_probe_load:\n"
+	"	movzbl (%rdi), %eax\n"
+	"	ret\n"
+	".size ep_probe_byte, .-ep_probe_byte\n"
+	".globl ep_poke_u64\n.hidden ep_poke_u64\n.type ep_poke_u64,@function\n"
+	"ep_poke_u64:\n"
+	".globl ep_poke_store\n.hidden ep_poke_store\n"
+	"ep_poke_store:\n"
+	"	movq %rsi, (%rdi)\n"
+	"	xorl %eax, %eax\n"
+	"	ret\n"
+	".size ep_poke_u64, .-ep_poke_u64\n"
+	".globl ep_probe_fault\n.hidden ep_probe_fault\n"
+	"ep_probe_fault:\n"
+	"	movl $-1, %eax\n"
+	"	ret\n");
 
 /* take returns the description word of the app's descriptor fd with one
  * more in-flight call counted, or 0 when fd is not passed through. *slot
@@ -95,6 +130,67 @@ static int pass_epoll(struct ep_ctx *c, int64_t fd, int may_wait) {
 	return 1;
 }
 
+/* pass_fstat answers fstat of a PassWordFile description: the host's
+ * fstat of its descriptor with the kernel's st_dev, while the file's gate
+ * is closed (the kernel's Stat would differ in nothing else). */
+static int pass_fstat(struct ep_ctx *c, int64_t fd, uint64_t buf) {
+	uint64_t *slot;
+	uint64_t w = take(c, fd, &slot);
+	if (w == 0)
+		return 0;
+	long ret = -1;
+	if (w & EP_PASS_FILE) {
+		uint64_t idx = (uint64_t)(slot - c->pass_ofds);
+		uint64_t dev = c->pass_ofds[EP_PASS_FILE_DEV + idx];
+		const uint64_t *gate = (const uint64_t *)c->pass_ofds[EP_PASS_FILE_GATE + idx];
+		if (gate != 0 && __atomic_load_n(gate, __ATOMIC_ACQUIRE) == 0) {
+			ret = raw6(NR_FSTAT, (long)(w & EP_PASS_FD_MASK), (long)buf, 0, 0, 0, 0);
+			/* struct stat begins with st_dev. */
+			if (ret == 0 && dev != 0 && ep_poke_u64(buf, dev) != 0)
+				ret = -1;
+		}
+	}
+	give(slot);
+	if (ret != 0)
+		return 0; /* EFAULT, or a file Go stats */
+	c->regs.rax = 0;
+	c->pass_calls++;
+	return 1;
+}
+
+/* pass_sendfile serves sendfile with an offset from a PassWordFile
+ * description to a non-blocking socket or pipe end (without an offset the
+ * call moves the kernel's file offset: Go serves it; a blocking one must
+ * send everything). */
+static int pass_sendfile(struct ep_ctx *c) {
+	struct ep_regs *r = &c->regs;
+	if (r->rdx == 0 || r->r10 > MAX_LEN)
+		return 0;
+	uint64_t *out_slot, *in_slot;
+	uint64_t out = take(c, (int32_t)r->rdi, &out_slot);
+	if (out == 0)
+		return 0;
+	if ((out & (EP_PASS_EPOLL | EP_PASS_FILE)) || !(out & EP_PASS_NONBLOCK)) {
+		give(out_slot);
+		return 0;
+	}
+	uint64_t in = take(c, (int32_t)r->rsi, &in_slot);
+	if (in == 0) {
+		give(out_slot);
+		return 0;
+	}
+	long ret = -X_EPIPE;
+	if (in & EP_PASS_FILE)
+		ret = raw6(NR_SENDFILE, (long)(out & EP_PASS_FD_MASK), (long)(in & EP_PASS_FD_MASK), r->rdx, r->r10, 0, 0);
+	give(in_slot);
+	give(out_slot);
+	if (ret == -X_EPIPE || ret == -X_EFAULT || ret == -X_EINTR)
+		return 0; /* not a file; SIGPIPE (the host's stays blocked); Go's view of app memory */
+	r->rax = (uint64_t)ret;
+	c->pass_calls++;
+	return 1;
+}
+
 /* ep_pass serves the call in c->regs when it can: it returns 1 with the
  * result in c->regs.rax, or 0 to send the call to Go unchanged. An epoll
  * wait may block in the host only with may_wait (not in a signal
@@ -137,6 +233,19 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 		if ((int32_t)r->rdx <= 0 || (nr == NR_EPOLL_PWAIT && r->r8 != 0))
 			return 0;
 		return pass_epoll(c, fd, may_wait);
+	case NR_FSTAT:
+		/* Not in a signal handler (may_wait 0): SIGSEGV is blocked
+		 * there, and ep_poke_u64 may fault. */
+		return may_wait && pass_fstat(c, fd, r->rsi);
+	case NR_NEWFSTATAT:
+		/* Only the descriptor itself: "" with AT_EMPTY_PATH. */
+		if (!may_wait || !((int32_t)r->r10 & X_AT_EMPTY_PATH) ||
+		    ((int32_t)r->r10 & ~(X_AT_EMPTY_PATH | X_AT_SYMLINK_NOFOLLOW | X_AT_NO_AUTOMOUNT)) ||
+		    ep_probe_byte(r->rsi) != 0)
+			return 0;
+		return pass_fstat(c, fd, r->rdx);
+	case NR_SENDFILE:
+		return pass_sendfile(c);
 	default:
 		return 0;
 	}
@@ -148,7 +257,7 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 	uint64_t w = take(c, fd, &slot);
 	if (w == 0)
 		return 0;
-	if (w & EP_PASS_EPOLL) {
+	if (w & (EP_PASS_EPOLL | EP_PASS_FILE)) {
 		give(slot);
 		return 0;
 	}

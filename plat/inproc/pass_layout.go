@@ -17,6 +17,9 @@ func passLayoutPairs() map[string][2]uint64 {
 		"socket":       {C.EP_PASS_SOCKET, plat.PassWordSocket},
 		"nonblock":     {C.EP_PASS_NONBLOCK, plat.PassWordNonblock},
 		"epoll":        {C.EP_PASS_EPOLL, plat.PassWordEpoll},
+		"file":         {C.EP_PASS_FILE, plat.PassWordFile},
 		"inflight":     {C.EP_PASS_INFLIGHT_ONE, plat.PassWordInflightOne},
+		"file dev":     {C.EP_PASS_FILE_DEV, plat.PassFileDevWord},
+		"file gate":    {C.EP_PASS_FILE_GATE, plat.PassFileGateWord},
 	}
 }

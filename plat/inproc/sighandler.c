@@ -135,6 +135,7 @@ _Static_assert(sizeof(struct ep_ctx) == EP_SIZE, "size");
 #define AUDIT_ARCH_I386 0x40000003u
 #endif
 
+extern char ep_probe_load[], ep_poke_store[], ep_probe_fault[];
 extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[], ep_fast_begin[], ep_fast_end[], ep_fast_entry[], ep_pass_jump[], ep_wait_check[], ep_wait_done[], ep_wait_abort[],
     ep_pass_trap_return[], ep_pass_trap_jump[];
 
@@ -268,6 +269,11 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	if (c->in_pass == 1) {
 		/* In a pass-through call (pass.c): ep_fast_entry sees the kick
 		 * when the host call returns and goes to Go. */
+		if ((sig == SIGSEGV || sig == SIGBUS) && (rip == (uint64_t)ep_probe_load || rip == (uint64_t)ep_poke_store)) {
+			/* A bad address of the app's: the access returns -1. */
+			g[REG_RIP] = (greg_t)ep_probe_fault;
+			return;
+		}
 		if (sig == kick_sig) {
 			c->kicks++;
 			c->pass_kicked = 1;

@@ -41,6 +41,7 @@ func openCommon(t *kernel.Task, ctx *vfs.Context, loc vfs.Location, p string, ho
 	}
 	vf := kernel.NewVFSFile(f, name)
 	defer vf.DecRef()
+	t.PassThroughFile(vf)
 	fd, err := t.Process().Files().Install(vf, 0, how.Flags&unix.O_CLOEXEC != 0)
 	return uint64(fd), err
 }

@@ -108,6 +108,9 @@ func sysSendfile(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, err
 	}
 	defer in.DecRef()
+	if !openedFor(in, false) || !openedFor(out, true) {
+		return 0, unix.EBADF // checked first, as do_sendfile does
+	}
 	if isPipeOrFIFO(in) {
 		// Linux splices sendfile's input, and a pipe cannot be spliced
 		// from that way: EINVAL (Go's io.Copy then falls back to read
@@ -130,6 +133,19 @@ func sysSendfile(t *kernel.Task, a shim.Args) (uint64, error) {
 		return 0, werr
 	}
 	return n, err
+}
+
+// openedFor reports whether f, when it is a file of the vfs, was opened
+// for writing (write) or reading.
+func openedFor(f kernel.File, write bool) bool {
+	vf, ok := f.(*kernel.VFSFile)
+	if !ok {
+		return true
+	}
+	if write {
+		return vf.F.Writable()
+	}
+	return vf.F.Readable()
 }
 
 func sysCopyFileRange(t *kernel.Task, a shim.Args) (uint64, error) {

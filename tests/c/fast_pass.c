@@ -15,6 +15,11 @@
 //   close    descriptors closed and replaced while other threads use them
 //   exit     the process exits while a thread waits in epoll_wait
 //   closewait an epoll instance is closed while a thread waits in it
+//   file DIR fstat and newfstatat("", AT_EMPTY_PATH) of a regular file in
+//            DIR (a host directory: elfloader passes them through),
+//            EFAULT, sendfile with and without an offset to non-blocking
+//            and blocking sockets, EBADF for a read-only output, an owner
+//            changed with chown
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -471,6 +479,94 @@ static int closewait(void) {
 	exit(0);
 }
 
+static const char *file_dir;
+
+/* same_stat: the fields fstat and stat of a path agree on (the times of
+ * a file nobody writes too). */
+static int same_stat(const struct stat *a, const struct stat *b) {
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
+	       a->st_nlink == b->st_nlink && a->st_uid == b->st_uid && a->st_gid == b->st_gid &&
+	       a->st_size == b->st_size && a->st_blocks == b->st_blocks && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void recv_all(int fd, char *buf, size_t n) {
+	for (size_t got = 0; got < n;) {
+		ssize_t r = read(fd, buf + got, n - got);
+		check(r > 0, "read sent bytes");
+		got += (size_t)r;
+	}
+}
+
+static int file(void) {
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/fast_pass_file", file_dir);
+	static char data[10000], back[10000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + (i * 7) % 26);
+	int w = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	check(w >= 0 && write(w, data, sizeof(data)) == (ssize_t)sizeof(data) && close(w) == 0, "write file");
+	int fd = open(path, O_RDONLY);
+	check(fd >= 0, "open file");
+	struct stat by_path, st;
+	check(stat(path, &by_path) == 0, "stat path");
+	for (int i = 0; i < ROUNDS; i++) {
+		memset(&st, 0xa5, sizeof(st));
+		check(fstat(fd, &st) == 0 && same_stat(&st, &by_path), "fstat agrees with stat");
+		memset(&st, 0x5a, sizeof(st));
+		check(syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) == 0 && same_stat(&st, &by_path),
+		      "newfstatat \"\" agrees with stat");
+		check(syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 && same_stat(&st, &by_path),
+		      "newfstatat NOFOLLOW agrees");
+	}
+	check(syscall(SYS_fstat, fd, (void *)8) == -1 && errno == EFAULT, "fstat to a bad buffer: EFAULT");
+	check(syscall(SYS_newfstatat, fd, "", (void *)8, AT_EMPTY_PATH) == -1 && errno == EFAULT, "newfstatat bad buffer");
+	check(syscall(SYS_newfstatat, fd, (char *)8, &st, AT_EMPTY_PATH) == -1 && errno == EFAULT, "newfstatat bad path");
+	check(syscall(SYS_newfstatat, fd, "x", &st, AT_EMPTY_PATH) == -1 && errno == ENOTDIR, "newfstatat relative to a file");
+	check(syscall(SYS_newfstatat, fd, "", &st, 0) == -1 && errno == ENOENT, "newfstatat \"\" without AT_EMPTY_PATH");
+	printf("fstat: size %lld, mode %o, nlink %ld\n", (long long)st.st_size, st.st_mode, (long)st.st_nlink);
+
+	int sv[2];
+	tcp_pair(sv);
+	check(fcntl(sv[0], F_SETFL, O_NONBLOCK) == 0, "O_NONBLOCK");
+	long sent_total = 0;
+	for (int i = 0; i < ROUNDS / 4; i++) {
+		off_t off = (i * 997) % 9000;
+		ssize_t n = sendfile(sv[0], fd, &off, 1000);
+		check(n > 0 && off == (i * 997) % 9000 + n, "sendfile with an offset");
+		recv_all(sv[1], back, (size_t)n);
+		check(memcmp(back, data + (i * 997) % 9000, (size_t)n) == 0, "sent bytes");
+		sent_total += n;
+	}
+	check(lseek(fd, 0, SEEK_CUR) == 0, "sendfile with an offset keeps the file offset");
+	off_t off = 9990;
+	check(sendfile(sv[0], fd, &off, 100) == 10 && off == 10000, "sendfile up to the end");
+	recv_all(sv[1], back, 10);
+	check(sendfile(sv[0], fd, &off, 100) == 0 && off == 10000, "sendfile at the end");
+	check(sendfile(sv[0], fd, (off_t *)8, 100) == -1 && errno == EFAULT, "sendfile bad offset: EFAULT");
+	check(lseek(fd, 500, SEEK_SET) == 500, "lseek");
+	check(sendfile(sv[0], fd, NULL, 300) == 300 && lseek(fd, 0, SEEK_CUR) == 800, "sendfile moves the file offset");
+	recv_all(sv[1], back, 300);
+	check(memcmp(back, data + 500, 300) == 0, "bytes from the file offset");
+	off_t boff = 1234;
+	check(sendfile(sv[1], fd, &boff, 1000) == 1000 && boff == 2234, "sendfile to a blocking socket");
+	recv_all(sv[0], back, 1000);
+	check(memcmp(back, data + 1234, 1000) == 0, "bytes sent to a blocking socket");
+	check(sendfile(fd, fd, &off, 1) == -1 && errno == EBADF, "sendfile to a read-only file: EBADF");
+	printf("sendfile: %ld bytes\n", sent_total);
+
+	if (geteuid() == 0) {
+		check(chown(path, 4321, 4322) == 0, "chown");
+		check(fstat(fd, &st) == 0 && st.st_uid == 4321 && st.st_gid == 4322, "fstat sees the new owner");
+		check(syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) == 0 && st.st_uid == 4321, "newfstatat sees it");
+		check(chown(path, 0, 0) == 0, "chown back");
+	}
+	printf("owner ok\n");
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
 int main(int argc, char **argv) {
 	static const struct {
 		const char *name;
@@ -478,8 +574,10 @@ int main(int argc, char **argv) {
 	} scenarios[] = {
 	    {"io", io}, {"block", block}, {"sigpipe", sigpipe}, {"epoll", epoll},
 	    {"kick", kick}, {"close", closes}, {"exit", exits}, {"closewait", closewait},
+	    {"file", file},
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	file_dir = argc > 2 ? argv[2] : ".";
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		if (!strcmp(argv[1], scenarios[i].name))
 			return scenarios[i].run();

@@ -33,28 +33,35 @@ func TestPassThrough(t *testing.T) {
 		{"closewait", 50},
 	}
 	inproc := testbin.Platform() == "inproc"
+	forPassVariants(t, func(t *testing.T, bin string) {
+		for _, sc := range scenarios {
+			t.Run(sc.name, func(t *testing.T) {
+				if !inproc {
+					native, loaded := testbin.CompareWithNative(t, fastTimeout, testbin.EnvFlags(), []string{bin, sc.name}, nil, nil)
+					assertNoPanic(t, loaded.Stderr)
+					t.Logf("output: %s", native.Stdout)
+					return
+				}
+				for _, mode := range []string{"lazy", "eager"} {
+					st := compareFast(t, mode, []string{bin, sc.name})
+					if st.passed < sc.passed {
+						t.Errorf("--rewrite=%s: %d calls passed through to host descriptors, want at least %d: %+v", mode, st.passed, sc.passed, st)
+					}
+				}
+			})
+		}
+	})
+}
+
+// forPassVariants builds fast_pass for glibc static, musl and glibc
+// dynamic, and runs test with each in a subtest.
+func forPassVariants(t *testing.T, test func(t *testing.T, bin string)) {
 	for _, v := range fastVariants(t, "gcc-static", "musl-static", "gcc-dynamic") {
 		t.Run(v.Name, func(t *testing.T) {
 			if !v.Static {
 				skipUnlessDynamic(t)
 			}
-			bin := testbin.Build(t, testbin.CSource(t, "fast_pass.c"), v, "-pthread")
-			for _, sc := range scenarios {
-				t.Run(sc.name, func(t *testing.T) {
-					if !inproc {
-						native, loaded := testbin.CompareWithNative(t, fastTimeout, testbin.EnvFlags(), []string{bin, sc.name}, nil, nil)
-						assertNoPanic(t, loaded.Stderr)
-						t.Logf("output: %s", native.Stdout)
-						return
-					}
-					for _, mode := range []string{"lazy", "eager"} {
-						st := compareFast(t, mode, []string{bin, sc.name})
-						if st.passed < sc.passed {
-							t.Errorf("--rewrite=%s: %d calls passed through to host descriptors, want at least %d: %+v", mode, st.passed, sc.passed, st)
-						}
-					}
-				})
-			}
+			test(t, testbin.Build(t, testbin.CSource(t, "fast_pass.c"), v, "-pthread"))
 		})
 	}
 }
@@ -85,4 +92,32 @@ func TestPassThroughOff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPassThroughFile runs fast_pass's file scenario in a host directory
+// mounted with --volume (hostfs): fstat and newfstatat of "" of a regular
+// file agree with stat of its path (st_dev is the mount's, not the host's),
+// bad pointers give EFAULT, sendfile with an offset sends the right bytes
+// and leaves the file offset alone, without one moves it, reaches a
+// blocking socket in full, and refuses a read-only output (EBADF); after chown the owner fstat reports is the one
+// recorded in memory. On the in-process platform the fstat and sendfile
+// calls must have been passed through.
+func TestPassThroughFile(t *testing.T) {
+	inproc := testbin.Platform() == "inproc"
+	forPassVariants(t, func(t *testing.T, bin string) {
+		dir := t.TempDir()
+		volume := []string{"--volume", dir + ":" + dir + ":rw"}
+		argv := []string{bin, "file", dir}
+		if !inproc {
+			_, loaded := testbin.CompareWithNative(t, fastTimeout, append(testbin.EnvFlags(), volume...), argv, nil, nil)
+			assertNoPanic(t, loaded.Stderr)
+			return
+		}
+		for _, mode := range []string{"lazy", "eager"} {
+			// 3 stats per round of 2000, 500 sendfiles.
+			if st := compareFast(t, mode, argv, volume...); st.passed < 6000 {
+				t.Errorf("--rewrite=%s: %d calls passed through, want at least 6000: %+v", mode, st.passed, st)
+			}
+		}
+	})
 }

@@ -2,8 +2,11 @@ package hostfs
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/elfloader/elfloader/vfs"
 	"golang.org/x/sys/unix"
@@ -24,6 +27,11 @@ type FS struct {
 
 	ownersMu sync.Mutex
 	owners   map[uint64]owner // recorded chown results by host inode
+
+	// gate is HostStatDev's gate: set once an owner is recorded (Stat
+	// then differs from the host's). Mapped on first use.
+	gateOnce sync.Once
+	gate     *atomic.Uint64
 }
 
 type owner struct{ uid, gid uint32 }
@@ -86,6 +94,37 @@ func (fs *FS) Statfs() (vfs.Statfs, error) {
 		out.Flags |= unix.ST_RDONLY
 	}
 	return out, nil
+}
+
+// recordOwner records ino's owner; from then on fstat is answered by this
+// filesystem, not by the host (the gate).
+func (fs *FS) recordOwner(ino uint64, o owner) {
+	if g := fs.statGate(); g != nil {
+		g.Store(1)
+	}
+	fs.ownersMu.Lock()
+	fs.owners[ino] = o
+	fs.ownersMu.Unlock()
+}
+
+// statGate is the gate word (vfs.HostStatInode), in a page of its own
+// outside the Go heap, mapped on first use; nil when the map fails.
+func (fs *FS) statGate() *atomic.Uint64 {
+	fs.gateOnce.Do(func() {
+		mem, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		if err != nil {
+			return
+		}
+		g := (*atomic.Uint64)(unsafe.Pointer(&mem[0]))
+		fs.ownersMu.Lock()
+		if len(fs.owners) > 0 {
+			g.Store(1)
+		}
+		fs.gate = g
+		fs.ownersMu.Unlock()
+		runtime.AddCleanup(fs, func(mem []byte) { unix.Munmap(mem) }, mem)
+	})
+	return fs.gate
 }
 
 func (fs *FS) recordedOwner(ino uint64) (owner, bool) {

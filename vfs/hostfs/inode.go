@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elfloader/elfloader/vfs"
@@ -103,6 +104,16 @@ func (n *Inode) Stat() (vfs.Stat, error) {
 	return out, nil
 }
 
+// HostStatDev implements vfs.HostStatInode for regular files: Stat is the
+// host's with the filesystem's st_dev until an owner is recorded.
+func (n *Inode) HostStatDev() (uint64, *atomic.Uint64, bool) {
+	if n.typ != unix.S_IFREG {
+		return 0, nil, false
+	}
+	g := n.fs.statGate()
+	return n.fs.opts.Dev, g, g != nil
+}
+
 // SetAttr implements vfs.Inode. Mode, size and times go to the host;
 // ownership is recorded in memory.
 func (n *Inode) SetAttr(a vfs.SetAttr) error {
@@ -141,9 +152,7 @@ func (n *Inode) SetAttr(a vfs.SetAttr) error {
 		if a.Mask&vfs.AttrGID != 0 {
 			o.gid = a.GID
 		}
-		n.fs.ownersMu.Lock()
-		n.fs.owners[n.ino] = o
-		n.fs.ownersMu.Unlock()
+		n.fs.recordOwner(n.ino, o)
 	}
 	if a.Mask&(vfs.AttrAtime|vfs.AttrMtime) != 0 && n.typ != unix.S_IFLNK {
 		ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
@@ -229,9 +238,7 @@ func (n *Inode) created(name string, cred vfs.Cred) (vfs.Inode, error) {
 		return nil, err
 	}
 	if hi, ok := c.(*Inode); ok && (cred.UID != uint32(unix.Geteuid()) || cred.GID != uint32(unix.Getegid())) {
-		n.fs.ownersMu.Lock()
-		n.fs.owners[hi.ino] = owner{cred.UID, cred.GID}
-		n.fs.ownersMu.Unlock()
+		n.fs.recordOwner(hi.ino, owner{cred.UID, cred.GID})
 	}
 	return c, nil
 }
