@@ -1,6 +1,13 @@
 package vfs
 
-import "sync/atomic"
+import (
+	"os"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
 
 // HostStatInode is an inode whose Stat is the host's fstat of the host
 // descriptor of any of its open files (HostFDer) with st_dev replaced by
@@ -36,3 +43,43 @@ func (f *File) HostStat() (fd int, dev uint64, gate *atomic.Uint64, ok bool) {
 // f's implementation releases its host descriptor. A file has one; set it
 // while the caller holds f alone.
 func (f *File) OnRelease(fn func()) { f.onRelease = fn }
+
+// Gates hands out gate words (HostStatInode) from pages of their own,
+// outside the Go heap, where the platform may read them. A filesystem
+// keeps one; the words live as long as it does (Unmap when it is
+// collected). The zero Gates is ready to use.
+type Gates struct {
+	mu    sync.Mutex
+	pages [][]byte
+	used  int // words handed out of the last page
+}
+
+// gatesPerPage is the number of words a page of gates holds.
+var gatesPerPage = os.Getpagesize() / 8
+
+// New returns a fresh gate word (0: open), or nil when no page can be
+// mapped.
+func (g *Gates) New() *atomic.Uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.pages) == 0 || g.used == gatesPerPage {
+		mem, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		if err != nil {
+			return nil
+		}
+		g.pages, g.used = append(g.pages, mem), 0
+	}
+	w := (*atomic.Uint64)(unsafe.Pointer(&g.pages[len(g.pages)-1][8*g.used]))
+	g.used++
+	return w
+}
+
+// Unmap releases every page: call it only when no gate word is in use.
+func (g *Gates) Unmap() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, p := range g.pages {
+		unix.Munmap(p)
+	}
+	g.pages, g.used = nil, 0
+}

@@ -15,8 +15,11 @@
 //   close    descriptors closed and replaced while other threads use them
 //   exit     the process exits while a thread waits in epoll_wait
 //   closewait an epoll instance is closed while a thread waits in it
-//   file DIR fstat and newfstatat("", AT_EMPTY_PATH) of a regular file in
-//            DIR (a host directory: elfloader passes them through),
+//   file DIR [existing]
+//            fstat and newfstatat("", AT_EMPTY_PATH) of a regular file in
+//            DIR (a host directory: elfloader passes them through; with
+//            "existing" the file is there, 10000 bytes of the pattern,
+//            and is left so), an append through another descriptor,
 //            EFAULT, sendfile with and without an offset to non-blocking
 //            and blocking sockets, EBADF for a read-only output, an owner
 //            changed with chown
@@ -480,6 +483,7 @@ static int closewait(void) {
 }
 
 static const char *file_dir;
+static int file_existing; /* the file is there (its pattern, 0644): leave it */
 
 /* same_stat: the fields fstat and stat of a path agree on (the times of
  * a file nobody writes too). */
@@ -504,8 +508,10 @@ static int file(void) {
 	static char data[10000], back[10000];
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (char)('a' + (i * 7) % 26);
-	int w = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-	check(w >= 0 && write(w, data, sizeof(data)) == (ssize_t)sizeof(data) && close(w) == 0, "write file");
+	if (!file_existing) {
+		int w = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+		check(w >= 0 && write(w, data, sizeof(data)) == (ssize_t)sizeof(data) && close(w) == 0, "write file");
+	}
 	int fd = open(path, O_RDONLY);
 	check(fd >= 0, "open file");
 	struct stat by_path, st;
@@ -555,6 +561,14 @@ static int file(void) {
 	check(sendfile(fd, fd, &off, 1) == -1 && errno == EBADF, "sendfile to a read-only file: EBADF");
 	printf("sendfile: %ld bytes\n", sent_total);
 
+	/* A write through another description (under an overlay root: the
+	 * copy-up) shows in fstat of this one. */
+	int w = open(path, O_WRONLY | O_APPEND);
+	check(w >= 0 && write(w, "!", 1) == 1, "append");
+	check(fstat(fd, &st) == 0 && st.st_size == 10001, "fstat sees the append");
+	check(syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) == 0 && st.st_size == 10001, "newfstatat sees it");
+	check(ftruncate(w, 10000) == 0 && close(w) == 0 && fstat(fd, &st) == 0 && st.st_size == 10000, "truncate back");
+
 	if (geteuid() == 0) {
 		check(chown(path, 4321, 4322) == 0, "chown");
 		check(fstat(fd, &st) == 0 && st.st_uid == 4321 && st.st_gid == 4322, "fstat sees the new owner");
@@ -563,7 +577,8 @@ static int file(void) {
 	}
 	printf("owner ok\n");
 	close(fd);
-	unlink(path);
+	if (!file_existing)
+		unlink(path);
 	return 0;
 }
 
@@ -578,6 +593,7 @@ int main(int argc, char **argv) {
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	file_dir = argc > 2 ? argv[2] : ".";
+	file_existing = argc > 3 && !strcmp(argv[3], "existing");
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		if (!strcmp(argv[1], scenarios[i].name))
 			return scenarios[i].run();

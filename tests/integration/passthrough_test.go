@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/elfloader/elfloader/tests/testbin"
@@ -94,30 +96,55 @@ func TestPassThroughOff(t *testing.T) {
 	}
 }
 
-// TestPassThroughFile runs fast_pass's file scenario in a host directory
-// mounted with --volume (hostfs): fstat and newfstatat of "" of a regular
-// file agree with stat of its path (st_dev is the mount's, not the host's),
-// bad pointers give EFAULT, sendfile with an offset sends the right bytes
-// and leaves the file offset alone, without one moves it, reaches a
-// blocking socket in full, and refuses a read-only output (EBADF); after chown the owner fstat reports is the one
-// recorded in memory. On the in-process platform the fstat and sendfile
-// calls must have been passed through.
+// TestPassThroughFile runs fast_pass's file scenario on a file of a host
+// directory, once in a --volume (hostfs; the program creates the file)
+// and once under the default root (the overlay over the host's /; the
+// file is there before): fstat and newfstatat of "" agree with stat of
+// the path (st_dev is the mount's, not the host's), bad pointers give
+// EFAULT, sendfile with an offset sends the right bytes and leaves the
+// file offset alone, without one moves it, reaches a blocking socket in
+// full and refuses a read-only output (EBADF); an append through another
+// descriptor (under the overlay: a copy-up) shows in fstat, and after
+// chown the owner fstat reports is the one recorded. On the in-process
+// platform the fstat and sendfile calls must have been passed through.
 func TestPassThroughFile(t *testing.T) {
 	inproc := testbin.Platform() == "inproc"
 	forPassVariants(t, func(t *testing.T, bin string) {
-		dir := t.TempDir()
-		volume := []string{"--volume", dir + ":" + dir + ":rw"}
-		argv := []string{bin, "file", dir}
-		if !inproc {
-			_, loaded := testbin.CompareWithNative(t, fastTimeout, append(testbin.EnvFlags(), volume...), argv, nil, nil)
-			assertNoPanic(t, loaded.Stderr)
-			return
+		volume := t.TempDir()
+		// Not under /tmp: the app's /tmp is its own.
+		root, err := os.MkdirTemp("/var/tmp", "elfloader-passfile-")
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, mode := range []string{"lazy", "eager"} {
-			// 3 stats per round of 2000, 500 sendfiles.
-			if st := compareFast(t, mode, argv, volume...); st.passed < 6000 {
-				t.Errorf("--rewrite=%s: %d calls passed through, want at least 6000: %+v", mode, st.passed, st)
-			}
+		t.Cleanup(func() { os.RemoveAll(root) })
+		page := make([]byte, 10000)
+		for i := range page {
+			page[i] = byte('a' + i*7%26)
+		}
+		if err := os.WriteFile(filepath.Join(root, "fast_pass_file"), page, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name  string
+			argv  []string
+			flags []string
+		}{
+			{"volume", []string{bin, "file", volume}, []string{"--volume", volume + ":" + volume + ":rw"}},
+			{"root", []string{bin, "file", root, "existing"}, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if !inproc {
+					_, loaded := testbin.CompareWithNative(t, fastTimeout, append(testbin.EnvFlags(), tc.flags...), tc.argv, nil, nil)
+					assertNoPanic(t, loaded.Stderr)
+					return
+				}
+				for _, mode := range []string{"lazy", "eager"} {
+					// 3 stats per round of 2000, 500 sendfiles.
+					if st := compareFast(t, mode, tc.argv, tc.flags...); st.passed < 6000 {
+						t.Errorf("--rewrite=%s: %d calls passed through, want at least 6000: %+v", mode, st.passed, st)
+					}
+				}
+			})
 		}
 	})
 }

@@ -2,11 +2,9 @@ package hostfs
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/elfloader/elfloader/vfs"
 	"golang.org/x/sys/unix"
@@ -31,6 +29,7 @@ type FS struct {
 	// gate is HostStatDev's gate: set once an owner is recorded (Stat
 	// then differs from the host's). Mapped on first use.
 	gateOnce sync.Once
+	gates    *vfs.Gates
 	gate     *atomic.Uint64
 }
 
@@ -48,7 +47,7 @@ func New(dir string, opts Options) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hostfs: open %s: %w", dir, err)
 	}
-	fs := &FS{opts: opts, owners: make(map[uint64]owner)}
+	fs := &FS{opts: opts, owners: make(map[uint64]owner), gates: new(vfs.Gates)}
 	root, err := fs.newInode(fd)
 	if err != nil {
 		unix.Close(fd)
@@ -107,22 +106,21 @@ func (fs *FS) recordOwner(ino uint64, o owner) {
 	fs.ownersMu.Unlock()
 }
 
-// statGate is the gate word (vfs.HostStatInode), in a page of its own
-// outside the Go heap, mapped on first use; nil when the map fails.
+// statGate is the gate word (vfs.HostStatInode), mapped on first use;
+// nil when the map fails.
 func (fs *FS) statGate() *atomic.Uint64 {
 	fs.gateOnce.Do(func() {
-		mem, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
-		if err != nil {
+		g := fs.gates.New()
+		if g == nil {
 			return
 		}
-		g := (*atomic.Uint64)(unsafe.Pointer(&mem[0]))
 		fs.ownersMu.Lock()
 		if len(fs.owners) > 0 {
 			g.Store(1)
 		}
 		fs.gate = g
 		fs.ownersMu.Unlock()
-		runtime.AddCleanup(fs, func(mem []byte) { unix.Munmap(mem) }, mem)
+		runtime.AddCleanup(fs, func(gates *vfs.Gates) { gates.Unmap() }, fs.gates)
 	})
 	return fs.gate
 }

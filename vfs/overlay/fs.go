@@ -2,7 +2,9 @@ package overlay
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/elfloader/elfloader/vfs"
 	"github.com/elfloader/elfloader/vfs/ramfs"
@@ -32,6 +34,12 @@ type FS struct {
 	// mu serialises every modification (copy-up, create, remove, rename)
 	// so that the two layers stay consistent.
 	mu sync.Mutex
+
+	// gates are the gate words of lower regular files whose Stat is the
+	// host's (node.HostStatDev), by lower inode number: closed when the
+	// file is copied up. Guarded by mu.
+	gates     *vfs.Gates
+	gateByIno map[uint64]*atomic.Uint64
 }
 
 // New builds an overlay of a fresh ramfs over lower.
@@ -40,7 +48,8 @@ func New(lower vfs.FileSystem, opts Options) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("overlay: lower root: %w", err)
 	}
-	fs := &FS{opts: opts, lower: lower, upper: ramfs.New(ramfs.Options{Dev: opts.Dev})}
+	fs := &FS{opts: opts, lower: lower, upper: ramfs.New(ramfs.Options{Dev: opts.Dev}), gates: new(vfs.Gates)}
+	runtime.AddCleanup(fs, func(gates *vfs.Gates) { gates.Unmap() }, fs.gates)
 	uroot := fs.upper.RootInode()
 	lst, err := lroot.Stat()
 	if err != nil {

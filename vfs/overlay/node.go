@@ -3,6 +3,7 @@ package overlay
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/elfloader/elfloader/vfs"
 	"golang.org/x/sys/unix"
@@ -126,6 +127,40 @@ func (n *node) Stat() (vfs.Stat, error) {
 	st.Ino = n.ino
 	st.Dev = n.fs.opts.Dev
 	return st, nil
+}
+
+// HostStatDev implements vfs.HostStatInode for a regular file still in
+// the lower layer only, whose lower Stat is the host's: Stat is then the
+// host's with the overlay's st_dev (the inode number is the lower's),
+// until a copy-up closes the gate. The lower's own gate must be open now;
+// it stays so, for a read-only lower records no owner.
+func (n *node) HostStatDev() (uint64, *atomic.Uint64, bool) {
+	if n.typ != unix.S_IFREG {
+		return 0, nil, false
+	}
+	hs, ok := n.lower.(vfs.HostStatInode)
+	if !ok {
+		return 0, nil, false
+	}
+	if _, lg, ok := hs.HostStatDev(); !ok || lg.Load() != 0 {
+		return 0, nil, false
+	}
+	n.fs.mu.Lock()
+	defer n.fs.mu.Unlock()
+	if n.upperLocked() != nil || n.lower == nil {
+		return 0, nil, false
+	}
+	g := n.fs.gateByIno[n.ino]
+	if g == nil {
+		if g = n.fs.gates.New(); g == nil {
+			return 0, nil, false
+		}
+		if n.fs.gateByIno == nil {
+			n.fs.gateByIno = make(map[uint64]*atomic.Uint64)
+		}
+		n.fs.gateByIno[n.ino] = g
+	}
+	return n.fs.opts.Dev, g, true
 }
 
 // SetAttr implements vfs.Inode by copying up first.
@@ -288,6 +323,9 @@ func (n *node) copyUpLocked(limit int64) (vfs.Inode, error) {
 	}
 	copyXattrs(n.lower, u)
 	n.upper = u
+	if g := n.fs.gateByIno[n.ino]; g != nil {
+		g.Store(1) // Stat is the upper's from now on
+	}
 	return u, nil
 }
 
