@@ -219,6 +219,15 @@ func (h *HostFile) SetPassable(on bool) {
 	}
 }
 
+// SetPassTimed says whether the socket h has a receive or send timeout,
+// which the kernel keeps: then a blocking read that finds nothing is not
+// waited for by the platform.
+func (h *HostFile) SetPassTimed(on bool) {
+	if h.pass != nil {
+		h.pass.setBit(h.passIndex, plat.PassWordTimed, on)
+	}
+}
+
 // passMirror is an FDTable's descriptor table: index+1 of each
 // descriptor's description word, 0 for descriptors the platform must send
 // to the kernel.

@@ -20,14 +20,16 @@ import "unsafe"
 // the index reused meanwhile) and drops the count when the host call
 // returned. The kernel closes a description by clearing PassWordValid and
 // waiting for the in-flight count to drop to zero before it closes the
-// host descriptor: calls on owned host descriptors never block (they are
-// non-blocking on the host), so the wait is a few microseconds at most.
+// host descriptor: a call that does not wait ends on its own (owned host
+// descriptors are non-blocking on the host); one that waits in the host
+// (an epoll wait, a blocking read or write) is ended by a kick.
 //
-// Whatever the platform cannot answer exactly as the kernel would (an
-// EAGAIN the app must wait for, EPIPE and its SIGPIPE, EFAULT, a blocking
-// write, an address argument) goes the usual way, to the kernel, which
-// makes the call again: the platform only passes through results that
-// leave nothing for the kernel to do.
+// Whatever the platform cannot answer exactly as the kernel would (EPIPE
+// and its SIGPIPE, EFAULT, a timed socket call, an address argument) goes
+// the usual way, to the kernel, which makes the call again: the platform
+// only passes through results that leave nothing for the kernel to do. A
+// kick during a wait sends the call to the kernel too, unless a write has
+// written something: that count is its result, as a signal makes it.
 const (
 	// PassFDCapacity is the number of descriptors the descriptor table
 	// covers (descriptors above it always go to the kernel).
@@ -57,6 +59,11 @@ const (
 	// non-blocking socket or pipe end; nothing else (its reads and writes
 	// move the kernel's file offset).
 	PassWordFile = 1 << 36
+	// PassWordTimed: the socket has a receive or send timeout
+	// (SO_RCVTIMEO, SO_SNDTIMEO), which the kernel keeps: a blocking
+	// read that finds nothing goes to it. Without it the platform may
+	// wait in the host for input (a kick ends the wait).
+	PassWordTimed = 1 << 37
 	// PassWordInflightOne is one in-flight call; the count is the word's
 	// bits 40 to 63.
 	PassWordInflightOne = 1 << 40

@@ -189,6 +189,10 @@ void ep_bench_fsbase(long n);
 void ep_fp_to_std(struct ep_ctx *c, void *dst);
 void ep_fp_from_std(struct ep_ctx *c, const void *src);
 int ep_pass(struct ep_ctx *c, int may_wait);
+/* The signal mask that leaves only the kick open (sighandler.c): a wait
+ * in the SIGSYS handler, where every signal is blocked, takes it with
+ * ppoll. */
+uint64_t ep_kick_only_mask(void);
 void ep_trap_site_add(uint64_t sys);
 int ep_trap_site(uint64_t sys);
 long ep_pass_wait(long nr, long a1, long a2, long a3, long a4);

@@ -16,6 +16,7 @@
 #define NR_READ 0
 #define NR_WRITE 1
 #define NR_FSTAT 5
+#define NR_POLL 7
 #define NR_READV 19
 #define NR_WRITEV 20
 #define NR_SENDFILE 40
@@ -23,6 +24,7 @@
 #define NR_RECVFROM 45
 #define NR_SETSOCKOPT 54
 #define NR_EPOLL_WAIT 232
+#define NR_PPOLL 271
 #define NR_NEWFSTATAT 262
 #define NR_EPOLL_PWAIT 281
 
@@ -31,6 +33,8 @@
 #define X_EFAULT 14
 #define X_EPIPE 32
 
+#define X_POLLIN 0x1
+#define X_POLLOUT 0x4
 #define X_MSG_DONTWAIT 0x40
 #define X_MSG_WAITALL 0x100
 #define X_MSG_NOSIGNAL 0x4000
@@ -191,6 +195,56 @@ static int pass_sendfile(struct ep_ctx *c) {
 	return 1;
 }
 
+/* wait_fd waits in the host until fd is ready for events, or a kick:
+ * then it returns -EINTR (the call goes to Go, or ends short). Outside a
+ * signal handler ep_pass_wait closes the race with a kick; in the SIGSYS
+ * handler (a trapped site), where every signal is blocked, ppoll opens
+ * the kick for the wait alone, and the kick handler, finding the thread
+ * in a pass-through call, only latches it. */
+static long wait_fd(struct ep_ctx *c, long fd, int16_t events, int may_wait) {
+	struct {
+		int32_t fd;
+		int16_t events, revents;
+	} pfd = {(int32_t)fd, events, 0};
+	if (may_wait)
+		return ep_pass_wait(NR_POLL, (long)&pfd, 1, -1, 0);
+	uint64_t mask = ep_kick_only_mask();
+	c->in_pass = 1;
+	long ret = raw6(NR_PPOLL, (long)&pfd, 1, 0, (long)&mask, 8, 0);
+	c->in_pass = 0;
+	return ret;
+}
+
+#define TO_GO (-1l << 40)
+
+/* write_all makes a blocking write (a send with MSG_NOSIGNAL on a
+ * socket) of all r->rdx bytes, waiting in the host for room: a kick ends
+ * the wait with what was written so far, as a signal ends Linux's, or
+ * sends the call to Go (TO_GO) when nothing was; so do EPIPE, EFAULT and
+ * EINTR before the first byte. */
+static long write_all(struct ep_ctx *c, long hfd, int sock, long flags, int may_wait) {
+	struct ep_regs *r = &c->regs;
+	uint64_t done = 0;
+	for (;;) {
+		long ret;
+		if (sock)
+			ret = raw6(NR_SENDTO, hfd, (long)(r->rsi + done), (long)(r->rdx - done), flags | X_MSG_NOSIGNAL, 0, 0);
+		else
+			ret = raw6(NR_WRITE, hfd, (long)(r->rsi + done), (long)(r->rdx - done), 0, 0, 0);
+		if (ret >= 0) {
+			done += (uint64_t)ret;
+			if (done == r->rdx || ret == 0)
+				return (long)done;
+		} else if (ret != -X_EAGAIN) {
+			if (done > 0)
+				return (long)done;
+			return ret == -X_EPIPE || ret == -X_EFAULT || ret == -X_EINTR ? TO_GO : ret;
+		}
+		if (wait_fd(c, hfd, X_POLLOUT, may_wait) < 0)
+			return done > 0 ? (long)done : TO_GO;
+	}
+}
+
 /* ep_pass serves the call in c->regs when it can: it returns 1 with the
  * result in c->regs.rax, or 0 to send the call to Go unchanged. An epoll
  * wait may block in the host only with may_wait (not in a signal
@@ -220,6 +274,7 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 		if (r->r8 != 0)
 			return 0; /* a destination address: Go translates it */
 		sock_only = 1;
+		write = 1;
 		break;
 	case NR_SETSOCKOPT:
 		if ((int32_t)r->rsi != X_SOL_TCP || ((int32_t)r->rdx != X_TCP_NODELAY && (int32_t)r->rdx != X_TCP_CORK))
@@ -264,12 +319,24 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 	int sock = (w & EP_PASS_SOCKET) != 0;
 	int nonblock = (w & EP_PASS_NONBLOCK) != 0 || (flags & X_MSG_DONTWAIT);
 	long hfd = (long)(w & EP_PASS_FD_MASK);
-	if ((sock_only && !sock) || (write && !nonblock)) {
-		/* Go answers ENOTSOCK; a blocking write writes everything. */
+	if ((sock_only && !sock) || (write && !nonblock && (nr == NR_WRITEV || (w & EP_PASS_TIMED)))) {
+		/* Go answers ENOTSOCK; a blocking writev, and a write with a
+		 * send timeout, are Go's. */
 		give(slot);
 		return 0;
 	}
+	if (write && !nonblock) {
+		/* A blocking write or send writes everything. */
+		long ret = write_all(c, hfd, sock, flags, may_wait);
+		give(slot);
+		if (ret == TO_GO)
+			return 0;
+		r->rax = (uint64_t)ret;
+		c->pass_calls++;
+		return 1;
+	}
 	long ret;
+again:
 	switch (nr) {
 	case NR_WRITE:
 		/* A socket's write is a send (sock_write_iter); MSG_NOSIGNAL
@@ -293,6 +360,14 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 		 * SOCK_SEQPACKET socket ends with MSG_EOR as Linux's does). */
 		ret = raw6(nr, hfd, r->rsi, r->rdx, 0, 0, 0);
 		break;
+	}
+	if (ret == -X_EAGAIN && !nonblock && !write && !(w & EP_PASS_TIMED)) {
+		/* A blocking read waits in the host for input, then reads
+		 * again; a kick ends the wait and sends the call to Go, which
+		 * waits there (and delivers the signal, restarts the call). A
+		 * receive timeout is Go's to keep. */
+		if (wait_fd(c, hfd, X_POLLIN, may_wait) >= 0)
+			goto again;
 	}
 	give(slot);
 	if (ret == -X_EAGAIN && !nonblock)

@@ -18,6 +18,7 @@ func passLayoutPairs() map[string][2]uint64 {
 		"nonblock":     {C.EP_PASS_NONBLOCK, plat.PassWordNonblock},
 		"epoll":        {C.EP_PASS_EPOLL, plat.PassWordEpoll},
 		"file":         {C.EP_PASS_FILE, plat.PassWordFile},
+		"timed":        {C.EP_PASS_TIMED, plat.PassWordTimed},
 		"inflight":     {C.EP_PASS_INFLIGHT_ONE, plat.PassWordInflightOne},
 		"file dev":     {C.EP_PASS_FILE_DEV, plat.PassFileDevWord},
 		"file gate":    {C.EP_PASS_FILE_GATE, plat.PassFileGateWord},

@@ -142,6 +142,8 @@ extern char ep_text_begin[], ep_text_finish[], ep_resume[], ep_abort[], ep_fast_
 static struct sigaction prev[65];
 static int kick_sig;
 
+uint64_t ep_kick_only_mask(void) { return kick_sig > 0 ? ~(1ull << (kick_sig - 1)) : ~0ull; }
+
 int ep_have_fsgsbase;
 
 /* The GS base holds the thread's context (ep_sud_on without FSGSBASE, else ep_enter). Without

@@ -191,6 +191,7 @@ func sysSetsockopt(t *kernel.Task, a shim.Args) (uint64, error) {
 		} else {
 			s.sndTimeo = d
 		}
+		s.SetPassTimed(s.rcvTimeo != 0 || s.sndTimeo != 0)
 		s.mu.Unlock()
 	}
 	return 0, nil

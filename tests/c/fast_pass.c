@@ -15,6 +15,11 @@
 //   close    descriptors closed and replaced while other threads use them
 //   exit     the process exits while a thread waits in epoll_wait
 //   closewait an epoll instance is closed while a thread waits in it
+//   waits    threads blocked in read or recv (elfloader waits in the host
+//            for them) get signals: with SA_RESTART the call goes on and
+//            gets the data, without it ends with EINTR; a blocking write
+//            or send that fills the socket ends short at a signal; a
+//            receive timeout still ends a blocked read with EAGAIN
 //   file DIR [existing]
 //            fstat and newfstatat("", AT_EMPTY_PATH) of a regular file in
 //            DIR (a host directory: elfloader passes them through; with
@@ -482,6 +487,125 @@ static int closewait(void) {
 	exit(0);
 }
 
+static int waits_sv[2];
+static atomic_int waits_ready, waits_done;
+
+struct waiter {
+	int use_socket_call; /* recv/send (rewritten sites), else read/write (trapped in threads with glibc) */
+	ssize_t ret;
+	int err;
+	char buf[16];
+};
+
+static void *blocked_reader(void *arg) {
+	struct waiter *w = arg;
+	int sv[2];
+	char c;
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	for (int i = 0; i < ROUNDS; i++)
+		check(write(sv[1], "x", 1) == 1 && (w->use_socket_call ? recv(sv[0], &c, 1, 0) : read(sv[0], &c, 1)) == 1,
+		      "warm the read");
+	close(sv[0]);
+	close(sv[1]);
+	atomic_store(&waits_ready, 1);
+	w->ret = w->use_socket_call ? recv(waits_sv[0], w->buf, sizeof(w->buf), 0) : read(waits_sv[0], w->buf, sizeof(w->buf));
+	w->err = errno;
+	atomic_store(&waits_done, 1);
+	return NULL;
+}
+
+#define BIG_WRITE (8 << 20)
+
+static void *blocked_writer(void *arg) {
+	struct waiter *w = arg;
+	int sv[2];
+	char c;
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	for (int i = 0; i < ROUNDS; i++)
+		check((w->use_socket_call ? send(sv[1], "x", 1, 0) : write(sv[1], "x", 1)) == 1 && read(sv[0], &c, 1) == 1,
+		      "warm the write");
+	close(sv[0]);
+	close(sv[1]);
+	char *big = calloc(1, BIG_WRITE);
+	atomic_store(&waits_ready, 1);
+	w->ret = w->use_socket_call ? send(waits_sv[1], big, BIG_WRITE, 0) : write(waits_sv[1], big, BIG_WRITE);
+	w->err = errno;
+	atomic_store(&waits_done, 1);
+	free(big);
+	return NULL;
+}
+
+/* interrupt starts fn in a thread, lets it block, and signals it: with
+ * SA_RESTART 20 signals, then input; without, until the call returns. */
+static struct waiter interrupt(void *(*fn)(void *), int use_socket_call, int restart) {
+	struct sigaction sa = {.sa_handler = count_signal, .sa_flags = restart ? SA_RESTART : 0};
+	sigaction(SIGUSR1, &sa, NULL);
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, waits_sv) == 0, "socketpair");
+	struct waiter w = {.use_socket_call = use_socket_call};
+	atomic_store(&waits_ready, 0);
+	atomic_store(&waits_done, 0);
+	atomic_store(&signals, 0);
+	pthread_t th;
+	pthread_create(&th, NULL, fn, &w);
+	while (!atomic_load(&waits_ready))
+		usleep(1000);
+	usleep(20000);
+	if (restart) {
+		for (int i = 1; i <= 20; i++) {
+			pthread_kill(th, SIGUSR1);
+			wait_signals(i);
+			usleep(2000);
+		}
+		check(!atomic_load(&waits_done), "a restarted call goes on waiting");
+		check(write(waits_sv[1], "data", 4) == 4, "write data");
+	} else {
+		while (!atomic_load(&waits_done)) {
+			pthread_kill(th, SIGUSR1);
+			usleep(5000);
+		}
+	}
+	pthread_join(th, NULL);
+	return w;
+}
+
+static int waits(void) {
+	for (int sock = 0; sock <= 1; sock++) {
+		const char *call = sock ? "recv" : "read";
+		struct waiter w = interrupt(blocked_reader, sock, 1);
+		check(w.ret == 4 && memcmp(w.buf, "data", 4) == 0, "a restarted read gets the data");
+		close(waits_sv[0]);
+		close(waits_sv[1]);
+		w = interrupt(blocked_reader, sock, 0);
+		check(w.ret == -1 && w.err == EINTR, "a read without SA_RESTART ends with EINTR");
+		close(waits_sv[0]);
+		close(waits_sv[1]);
+		printf("blocked %s: restarted and interrupted\n", call);
+
+		w = interrupt(blocked_writer, sock, 0);
+		check(w.ret > 0 && w.ret < BIG_WRITE, "a signal ends a blocking write short");
+		check(fcntl(waits_sv[0], F_SETFL, O_NONBLOCK) == 0, "O_NONBLOCK");
+		static char buf[1 << 16];
+		ssize_t got = 0, n;
+		while ((n = read(waits_sv[0], buf, sizeof(buf))) > 0)
+			got += n;
+		check(got == w.ret, "the reader gets what the short write wrote");
+		close(waits_sv[0]);
+		close(waits_sv[1]);
+		printf("blocked %s: short at a signal\n", sock ? "send" : "write");
+	}
+	int sv[2];
+	char c;
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	for (int i = 0; i < ROUNDS; i++)
+		check(write(sv[1], "x", 1) == 1 && recv(sv[0], &c, 1, 0) == 1, "warm recv");
+	struct timeval tv = {.tv_usec = 50000};
+	check(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0, "SO_RCVTIMEO");
+	double t0 = now();
+	check(recv(sv[0], &c, 1, 0) == -1 && errno == EAGAIN && now() - t0 >= 0.04, "a receive timeout ends the wait");
+	printf("receive timeout: EAGAIN\n");
+	return 0;
+}
+
 static const char *file_dir;
 static int file_existing; /* the file is there (its pattern, 0644): leave it */
 
@@ -589,7 +713,7 @@ int main(int argc, char **argv) {
 	} scenarios[] = {
 	    {"io", io}, {"block", block}, {"sigpipe", sigpipe}, {"epoll", epoll},
 	    {"kick", kick}, {"close", closes}, {"exit", exits}, {"closewait", closewait},
-	    {"file", file},
+	    {"waits", waits}, {"file", file},
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	file_dir = argc > 2 ? argv[2] : ".";

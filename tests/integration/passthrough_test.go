@@ -17,7 +17,11 @@ import (
 // SIGPIPE, bad pointers give EFAULT without losing data, signals reach
 // threads looping on such calls or waiting in epoll_wait, descriptors can
 // be closed and replaced under other threads (an epoll instance too while
-// a thread waits in it), and the process can exit while a thread waits. On the in-process platform the calls must really
+// a thread waits in it), and the process can exit while a thread waits.
+// Threads blocked in read, recv, write or send (which the platform makes
+// wait in the host) take signals as natively: restarted under
+// SA_RESTART, EINTR without, a short write; SO_RCVTIMEO still times a
+// read out. On the in-process platform the calls must really
 // have been passed through (at least the count given); on the isolated
 // platform, which has no pass-through, the output alone is compared.
 func TestPassThrough(t *testing.T) {
@@ -33,6 +37,7 @@ func TestPassThrough(t *testing.T) {
 		{"close", 500},
 		{"exit", 50},
 		{"closewait", 50},
+		{"waits", 10000},
 	}
 	inproc := testbin.Platform() == "inproc"
 	forPassVariants(t, func(t *testing.T, bin string) {
