@@ -262,7 +262,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 	}
 	p.ppid.Store(int64(os.Getppid()))
 	if k.cfg.Rewriter != nil && mm.Direct() {
-		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p})
+		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p}, k.kickAppThreads)
 		for _, v := range mm.VMAs() {
 			if v.Prot&unix.PROT_EXEC != 0 {
 				k.cfg.Rewriter.Scan(v.Start, v.End, codeMemory{p})

@@ -416,7 +416,7 @@ func (t *Task) replaceImage(img *loadedImage, target *execTarget, envp []string,
 	// was the last user. The task's context follows (Task.afterSyscall).
 	old.drop(p.PID)
 	if t.k.cfg.Rewriter != nil && img.mm.Direct() {
-		img.mm.SetRewriter(t.k.cfg.Rewriter, codeMemory{p})
+		img.mm.SetRewriter(t.k.cfg.Rewriter, codeMemory{p}, t.k.kickAppThreads)
 	}
 	p.Argv, p.Envp, p.ExecPath, p.ExePath = target.argv, envp, target.execFn, target.exePath()
 	p.exeLoc = target.exe.f.loc

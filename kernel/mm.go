@@ -77,6 +77,7 @@ type MM struct {
 	// fast syscall path's rewritten sites); nil without rewriting.
 	code    plat.Rewriter
 	codeMem plat.CodeMemory
+	evicted func() // SetRewriter
 
 	// reserved are ranges of the address space that hold the platform's
 	// own memory (the isolated stub): never app memory.
@@ -170,9 +171,22 @@ func (m *MM) copyForFork() (*MM, error) {
 func (m *MM) AddressSpace() plat.AddressSpace { return m.as }
 
 // SetRewriter connects the platform's site rewriter to this address space.
-func (m *MM) SetRewriter(r plat.Rewriter, mem plat.CodeMemory) {
+// evicted runs after trampolines went away (Evict): threads in app code
+// that may return into one, waiting in the host in a pass-through call,
+// must be sent through the kernel (which forwards them).
+func (m *MM) SetRewriter(r plat.Rewriter, mem plat.CodeMemory, evicted func()) {
 	m.code = r
 	m.codeMem = mem
+	m.evicted = evicted
+}
+
+// evict gives [start, end) back to the app (plat.Rewriter.Evict).
+func (m *MM) evict(start, end uint64) {
+	g := m.code.Generation()
+	m.code.Evict(start, end, m.codeMem)
+	if m.code.Generation() != g && m.evicted != nil {
+		m.evicted()
+	}
 }
 
 // codeChanged tells the rewriter about a range whose code went away or
@@ -337,7 +351,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 	if m.code != nil && s.Flags&(unix.MAP_FIXED|unix.MAP_FIXED_NOREPLACE) != 0 {
 		// Trampolines of the fast path live in holes of the app's
 		// address space; the app may want them back.
-		m.code.Evict(pageDown(s.Addr), pageDown(s.Addr)+length, m.codeMem)
+		m.evict(pageDown(s.Addr), pageDown(s.Addr)+length)
 	}
 	object, err := sharedObjectOf(s)
 	if err != nil {
@@ -589,7 +603,7 @@ func (m *MM) Brk(want uint64) uint64 {
 		lo := m.brkMapped
 		m.mu.RUnlock()
 		if want > lo && want < lo+(1<<40) {
-			m.code.Evict(lo, pageUp(want), m.codeMem)
+			m.evict(lo, pageUp(want))
 		}
 	}
 	m.mu.Lock()
