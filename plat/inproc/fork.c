@@ -13,6 +13,10 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
 #include "ctx.h"
 #include "rawsys.h"
 #include "fork.h"
@@ -53,14 +57,27 @@ __attribute__((noreturn, noinline)) static void fork_child(const struct ep_fork_
 	raw6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, 0, 0, 0, 0, 0);
 	unregister_rseq();
 	uint64_t len = pl->image_end - pl->image_start;
-	if (raw6(SYS_mmap, pl->image_start, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != (long)pl->image_start)
+	if (raw6(SYS_mmap, pl->image_start, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+	    (long)pl->image_start)
 		child_die();
-	volatile uint8_t *dst = (uint8_t *)pl->image_start;
-	for (uint64_t i = 0; i < len; i++)
-		dst[i] = pl->picture[i];
-	for (uint64_t pg = 0; pg < len / 4096; pg++)
-		raw3(SYS_mprotect, pl->image_start + pg * 4096, 4096, pl->page_prot[pg]);
+	// Only the bytes that are not zero (the rest is the stub's bss, zero
+	// pages until touched), into pages populated at once (a page fault
+	// each costs more than the copy), with a string copy (not a loop the
+	// compiler may turn into a call to memcpy).
+	raw3(SYS_madvise, pl->image_start, (pl->data_len + 4095) & ~4095ul, MADV_POPULATE_WRITE);
+	void *dst = (void *)pl->image_start;
+	const void *src = pl->picture;
+	uint64_t n = pl->data_len;
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	// One mprotect per run of pages with the same protection.
+	uint64_t pages = len / 4096;
+	for (uint64_t pg = 0; pg < pages;) {
+		uint64_t end = pg + 1;
+		while (end < pages && pl->page_prot[end] == pl->page_prot[pg])
+			end++;
+		raw3(SYS_mprotect, pl->image_start + pg * 4096, (end - pg) * 4096, pl->page_prot[pg]);
+		pg = end;
+	}
 	__asm__ volatile("mov %0, %%rdi\n"
 			 "mov %1, %%rsi\n"
 			 "mov %2, %%rdx\n"

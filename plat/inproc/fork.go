@@ -92,6 +92,11 @@ func newForkPlan() (*C.struct_ep_fork_plan, error) {
 	plan.image_end = C.uint64_t(img.End)
 	plan.entry = C.uint64_t(img.Entry)
 	plan.picture = (*C.uint8_t)(C.CBytes(picture))
+	dataLen := len(picture)
+	for dataLen > 0 && picture[dataLen-1] == 0 {
+		dataLen--
+	}
+	plan.data_len = C.uint64_t(dataLen)
 	plan.page_prot = (*C.uint8_t)(C.CBytes(prots))
 	plan.hwcap2 = C.uint64_t(plat.HostAuxv(atHWCAP2))
 	return plan, nil

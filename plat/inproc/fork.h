@@ -7,6 +7,7 @@
 struct ep_fork_plan {
 	uint64_t image_start, image_end, entry;
 	const uint8_t *picture;   // image_end - image_start bytes
+	uint64_t data_len;        // of them, the first ones not all zero
 	const uint8_t *page_prot; // one PROT_* per page
 	int64_t sock, ctrl;
 	uint64_t hwcap2;
