@@ -340,8 +340,16 @@ static void ep_handler(int sig, siginfo_t *si, void *ucv) {
 	}
 	c->step_landing = 0;
 	if (sig == SIGSYS && si->si_code == SYS_USER_DISPATCH && si->si_arch != AUDIT_ARCH_I386 &&
-	    c->pass_fds != NULL && ep_trap_site(rip - 2) && pass_trapped(c, g, rip))
+	    c->pass_fds != NULL && ep_trap_site(rip - 2) && pass_trapped(c, g, rip)) {
+		if (c->pass_kicked) {
+			/* A kick came while the call waited in the host (a
+			 * blocking write that ended short): its result stands
+			 * in the saved registers; Go takes the kick now. */
+			c->event = EP_EVENT_KICK;
+			to_host(c, uc, ep_resume);
+		}
 		return;
+	}
 	save_regs(&c->regs, g);
 	/* Without FSGSBASE app code cannot move its FS base on its own (every
 	 * arch_prctl is elfloader's): the base ep_enter set stands. */
