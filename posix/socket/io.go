@@ -131,6 +131,11 @@ func accept(t *kernel.Task, a shim.Args, flags int) (uint64, error) {
 	if s.boundPath != "" {
 		ns.boundPath = s.boundPath
 	}
+	// The new socket inherits the listener's timeouts (sk_clone_lock).
+	s.mu.Lock()
+	ns.rcvTimeo, ns.sndTimeo = s.rcvTimeo, s.sndTimeo
+	s.mu.Unlock()
+	ns.SetPassTimed(ns.rcvTimeo != 0 || ns.sndTimeo != 0)
 	if err := putSockaddr(t, a[1], a[2], fromHost(t, peer)); err != nil {
 		ns.DecRef()
 		return 0, err

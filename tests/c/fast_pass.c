@@ -606,6 +606,23 @@ static int waits(void) {
 	double t0 = now();
 	check(recv(sv[0], &c, 1, 0) == -1 && errno == EAGAIN && now() - t0 >= 0.04, "a receive timeout ends the wait");
 	printf("receive timeout: EAGAIN\n");
+
+	/* An accepted socket inherits the listener's receive timeout. */
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	check(l >= 0 && setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 && bind(l, (void *)&a, sizeof(a)) == 0 &&
+	          listen(l, 1) == 0 && getsockname(l, (void *)&a, &al) == 0,
+	      "listener with SO_RCVTIMEO");
+	int cl = socket(AF_INET, SOCK_STREAM, 0);
+	check(cl >= 0 && connect(cl, (void *)&a, sizeof(a)) == 0, "connect");
+	int acc = accept(l, NULL, NULL);
+	check(acc >= 0, "accept");
+	for (int i = 0; i < ROUNDS; i++)
+		check(write(cl, "x", 1) == 1 && recv(acc, &c, 1, 0) == 1, "warm recv on the accepted socket");
+	t0 = now();
+	check(recv(acc, &c, 1, 0) == -1 && errno == EAGAIN && now() - t0 >= 0.04, "the accepted socket times out too");
+	printf("accepted socket: EAGAIN\n");
 	return 0;
 }
 
