@@ -183,12 +183,13 @@ static int pass_sendfile(struct ep_ctx *c) {
 		give(out_slot);
 		return 0;
 	}
-	long ret = -X_EPIPE;
-	if (in & EP_PASS_FILE)
+	long ret = 0;
+	int passed = (in & EP_PASS_FILE) != 0;
+	if (passed)
 		ret = raw6(NR_SENDFILE, (long)(out & EP_PASS_FD_MASK), (long)(in & EP_PASS_FD_MASK), r->rdx, r->r10, 0, 0);
 	give(in_slot);
 	give(out_slot);
-	if (ret == -X_EPIPE || ret == -X_EFAULT || ret == -X_EINTR)
+	if (!passed || ret == -X_EPIPE || ret == -X_EFAULT || ret == -X_EINTR)
 		return 0; /* not a file; SIGPIPE (the host's stays blocked); Go's view of app memory */
 	r->rax = (uint64_t)ret;
 	c->pass_calls++;

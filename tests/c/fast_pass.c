@@ -498,21 +498,35 @@ struct waiter {
 	char buf[16];
 };
 
-static void *blocked_reader(void *arg) {
-	struct waiter *w = arg;
+/* warm makes the thread's read (recv) or write (send) site pass through
+ * (rewritten, or a trapped site the handler passes), ROUNDS calls on a
+ * pair of its own, then says the thread is about to block. */
+static void warm(int use_socket_call, int writing) {
 	int sv[2];
 	char c;
 	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
-	for (int i = 0; i < ROUNDS; i++)
-		check(write(sv[1], "x", 1) == 1 && (w->use_socket_call ? recv(sv[0], &c, 1, 0) : read(sv[0], &c, 1)) == 1,
-		      "warm the read");
+	for (int i = 0; i < ROUNDS; i++) {
+		ssize_t w = writing && use_socket_call ? send(sv[1], "x", 1, 0) : write(sv[1], "x", 1);
+		ssize_t r = !writing && use_socket_call ? recv(sv[0], &c, 1, 0) : read(sv[0], &c, 1);
+		check(w == 1 && r == 1, writing ? "warm the write" : "warm the read");
+	}
 	close(sv[0]);
 	close(sv[1]);
 	atomic_store(&waits_ready, 1);
-	w->ret = w->use_socket_call ? recv(waits_sv[0], w->buf, sizeof(w->buf), 0) : read(waits_sv[0], w->buf, sizeof(w->buf));
+}
+
+/* returned records the blocked call's result and the handlers run by then. */
+static void returned(struct waiter *w, ssize_t ret) {
+	w->ret = ret;
 	w->err = errno;
 	w->signals_seen = atomic_load(&signals);
 	atomic_store(&waits_done, 1);
+}
+
+static void *blocked_reader(void *arg) {
+	struct waiter *w = arg;
+	warm(w->use_socket_call, 0);
+	returned(w, w->use_socket_call ? recv(waits_sv[0], w->buf, sizeof(w->buf), 0) : read(waits_sv[0], w->buf, sizeof(w->buf)));
 	return NULL;
 }
 
@@ -520,20 +534,9 @@ static void *blocked_reader(void *arg) {
 
 static void *blocked_writer(void *arg) {
 	struct waiter *w = arg;
-	int sv[2];
-	char c;
-	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
-	for (int i = 0; i < ROUNDS; i++)
-		check((w->use_socket_call ? send(sv[1], "x", 1, 0) : write(sv[1], "x", 1)) == 1 && read(sv[0], &c, 1) == 1,
-		      "warm the write");
-	close(sv[0]);
-	close(sv[1]);
 	char *big = calloc(1, BIG_WRITE);
-	atomic_store(&waits_ready, 1);
-	w->ret = w->use_socket_call ? send(waits_sv[1], big, BIG_WRITE, 0) : write(waits_sv[1], big, BIG_WRITE);
-	w->err = errno;
-	w->signals_seen = atomic_load(&signals);
-	atomic_store(&waits_done, 1);
+	warm(w->use_socket_call, 1);
+	returned(w, w->use_socket_call ? send(waits_sv[1], big, BIG_WRITE, 0) : write(waits_sv[1], big, BIG_WRITE));
 	free(big);
 	return NULL;
 }

@@ -110,16 +110,10 @@ func (fs *FS) recordOwner(ino uint64, o owner) {
 // nil when the map fails.
 func (fs *FS) statGate() *atomic.Uint64 {
 	fs.gateOnce.Do(func() {
-		g := fs.gates.New()
-		if g == nil {
+		// recordOwner maps it before the first owner is recorded.
+		if fs.gate = fs.gates.New(); fs.gate == nil {
 			return
 		}
-		fs.ownersMu.Lock()
-		if len(fs.owners) > 0 {
-			g.Store(1)
-		}
-		fs.gate = g
-		fs.ownersMu.Unlock()
 		runtime.AddCleanup(fs, func(gates *vfs.Gates) { gates.Unmap() }, fs.gates)
 	})
 	return fs.gate

@@ -147,7 +147,7 @@ func (n *node) HostStatDev() (uint64, *atomic.Uint64, bool) {
 	}
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
-	if n.upperLocked() != nil || n.lower == nil {
+	if n.upperLocked() != nil {
 		return 0, nil, false
 	}
 	g := n.fs.gateByIno[n.ino]
