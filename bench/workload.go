@@ -127,6 +127,10 @@ type Workload struct {
 	// ("run" when empty; e.g. "coverage" with its flags, ending in "--").
 	ElfloaderCommand []string
 
+	// ElfloaderEnv are environment variables (NAME=value) for the
+	// elfloader side only, set through env(1) (e.g. a comparison knob).
+	ElfloaderEnv []string
+
 	// ElfloaderProgram, when set, replaces the program path in the
 	// elfloader command line (an image file that holds the same program).
 	ElfloaderProgram string
@@ -146,7 +150,11 @@ func (w Workload) ElfloaderArgv(elfloader string, argv []string) []string {
 	if len(cmd) == 0 {
 		cmd = []string{"run"}
 	}
-	full := append(append([]string{elfloader}, cmd...), w.ElfloaderFlags...)
+	var full []string
+	if len(w.ElfloaderEnv) > 0 {
+		full = append([]string{"env"}, w.ElfloaderEnv...)
+	}
+	full = append(append(append(full, elfloader), cmd...), w.ElfloaderFlags...)
 	if w.ElfloaderProgram != "" && len(argv) > 0 {
 		return append(append(full, w.ElfloaderProgram), argv[1:]...)
 	}
@@ -176,7 +184,7 @@ func Workloads() []Workload {
 	return []Workload{
 		{
 			Name:        "syscall",
-			Description: "raw getpid loop (bench/c/getpid_loop.c), ns per call, start-up excluded",
+			Description: "raw getpid loop (bench/c/getpid_loop.c), ns per call, start-up excluded: a window site, answered in the fast entry (pass-through of the identity)",
 			Program:     Program{Source: "getpid_loop.c", Args: []string{getpidIterations}},
 			Metric:      SelfReported,
 			Runs:        5,
@@ -194,11 +202,19 @@ func Workloads() []Workload {
 		},
 		{
 			Name:        "syscall-fast",
-			Description: "glibc's getppid() in a loop (bench/c/getppid_loop.c): a 'mov $nr,%eax; syscall' site the fast path rewrites, ns per call",
+			Description: "glibc's getppid() in a loop (bench/c/getppid_loop.c): a 'mov $nr,%eax; syscall' site the fast path rewrites, answered there from the identity the kernel published (no crossing into Go; see syscall-kernel), ns per call",
 			Program:     Program{Source: "getppid_loop.c", Args: []string{fastIterations}},
 			Metric:      SelfReported,
 			Runs:        5,
 			Goal:        2.5,
+		},
+		{
+			Name:         "syscall-kernel",
+			Description:  "the getppid() loop of syscall-fast with pass-through off (ELFLOADER_PASSTHROUGH=0): every call crosses into the kernel's Go code, ns per call; syscall-fast's calls are answered in the fast entry itself",
+			Program:      Program{Source: "getppid_loop.c", Args: []string{fastIterations}},
+			Metric:       SelfReported,
+			Runs:         5,
+			ElfloaderEnv: []string{"ELFLOADER_PASSTHROUGH=0"},
 		},
 		{
 			Name:        "clock-gettime",
@@ -238,7 +254,7 @@ func Workloads() []Workload {
 		},
 		{
 			Name:             "syscall-fast-coverage",
-			Description:      "the getppid() loop under `elfloader coverage` (recording every call); compare with syscall-fast for the recording overhead",
+			Description:      "the getppid() loop under `elfloader coverage` (recording every call); compare with syscall-kernel (which also crosses into Go at every call) for the recording overhead",
 			Program:          Program{Source: "getppid_loop.c", Args: []string{fastIterations}},
 			Metric:           SelfReported,
 			Runs:             5,

@@ -260,7 +260,7 @@ func (k *Kernel) newProcess(spec ExecSpec) (*Process, error) {
 			p.files.SetLimit(fdLimitOf(r))
 		}
 	}
-	p.ppid.Store(int64(os.Getppid()))
+	p.setPPID(os.Getppid())
 	if k.cfg.Rewriter != nil && mm.Direct() {
 		mm.SetRewriter(k.cfg.Rewriter, codeMemory{p}, k.kickAppThreads)
 		for _, v := range mm.VMAs() {

@@ -229,7 +229,7 @@ func (t *Task) newChild(a CloneArgs, mm *MM, shared bool) (*Process, *Task) {
 	}
 	child.groups = p.childGroups()
 	child.family = family{parent: p, exitSignal: a.ExitSignal, sharedMM: shared, parentTID: t.TID}
-	child.ppid.Store(int64(p.PID))
+	child.setPPID(p.PID)
 
 	nt := t.cloneTask(child, pid, a)
 	child.tasks[pid] = nt

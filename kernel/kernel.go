@@ -150,7 +150,7 @@ func New(cfg Config) (*Kernel, error) {
 		tasks: map[int]*Task{}, futexes: newFutexTable(), reported: map[string]bool{},
 		id: newKernelID(), internal: make(chan struct{}), power: powerState{done: make(chan struct{})}}
 	if cfg.PassThrough {
-		pt, err := newPassThrough(k.kickAppThreads)
+		pt, err := newPassThrough(k.kickAppThreads, k.nextPID)
 		if err != nil {
 			return nil, err
 		}

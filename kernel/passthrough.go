@@ -30,6 +30,10 @@ type passThrough struct {
 	mem  []byte
 	ofds []atomic.Uint64
 
+	// ppids is the parent PID words of identity pass-through
+	// (passident.go).
+	ppids *ppidTable
+
 	mu   sync.Mutex
 	free []uint32 // released indexes
 	next uint32   // indexes below next have been handed out
@@ -40,13 +44,20 @@ type passThrough struct {
 	kickAppThreads func()
 }
 
-func newPassThrough(kickAppThreads func()) (*passThrough, error) {
+// newPassThrough makes the tables of a kernel whose first PID is
+// firstPID.
+func newPassThrough(kickAppThreads func(), firstPID int) (*passThrough, error) {
 	mem, err := mapPassTable(plat.PassTableWords * 8)
 	if err != nil {
 		return nil, fmt.Errorf("kernel: the pass-through description table: %w", err)
 	}
+	ppids, err := newPPIDTable(firstPID)
+	if err != nil {
+		unix.Munmap(mem)
+		return nil, err
+	}
 	return &passThrough{mem: mem, ofds: unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[0])), plat.PassTableWords),
-		kickAppThreads: kickAppThreads}, nil
+		ppids: ppids, kickAppThreads: kickAppThreads}, nil
 }
 
 func mapPassTable(size int) ([]byte, error) {
@@ -294,14 +305,15 @@ func (ft *FDTable) dropMirror() {
 // run of app code, or none when its calls must all reach the kernel.
 func (t *Task) setPassThrough(pc plat.PassThroughContext) {
 	pt := t.k.pass
-	if pt == nil || t.seccomp.Load() != nil || t.k.cfg.Debugger != nil || t.p.files == nil {
-		pc.SetPassThrough(nil, nil)
-		return
+	var m *passMirror
+	if pt != nil && t.seccomp.Load() == nil && t.k.cfg.Debugger == nil && t.p.files != nil {
+		m = t.p.files.passMirror()
 	}
-	m := t.p.files.passMirror()
 	if m == nil {
 		pc.SetPassThrough(nil, nil)
+		t.setPassIdentity(pc, false)
 		return
 	}
 	pc.SetPassThrough(m.addr(), pt.addr())
+	t.setPassIdentity(pc, true)
 }

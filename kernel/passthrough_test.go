@@ -13,7 +13,7 @@ import (
 // O_NONBLOCK and close (which waits for calls in flight), and an FDTable's
 // descriptor table follows installs, dup2, close, close-on-exec and fork.
 func TestPassThroughTables(t *testing.T) {
-	pt, err := newPassThrough(nil)
+	pt, err := newPassThrough(nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

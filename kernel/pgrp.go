@@ -258,7 +258,7 @@ func (p *Process) adopt(c *Process) bool {
 	zombie := c.family.zombie
 	termSig := c.family.termSig
 	c.family.mu.Unlock()
-	c.ppid.Store(int64(p.PID))
+	c.setPPID(p.PID)
 	if zombie {
 		c.notifyExit(p, termSig)
 	}

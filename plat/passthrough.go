@@ -1,6 +1,9 @@
 package plat
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Host descriptor pass-through (docs/fastpath.md, "Pass-through"): a
 // platform whose fast syscall entry runs in the app's thread may serve a
@@ -86,7 +89,13 @@ const (
 // PassThroughContext is a Context that can pass host descriptor calls
 // through (see above). The kernel calls SetPassThrough before each Switch
 // with the thread's current tables, or nils to send every call to it.
+//
+// With the tables, SetPassIdentity gives the thread's identity: the
+// platform answers getpid with pid, gettid with tid and getppid with the
+// word at ppid, which the kernel keeps outside the Go heap and rewrites
+// when the process is reparented (pid 0: those calls go to the kernel).
 type PassThroughContext interface {
 	Context
 	SetPassThrough(fds, ofds unsafe.Pointer)
+	SetPassIdentity(pid, tid uint32, ppid *atomic.Uint32)
 }

@@ -189,7 +189,7 @@ type RewriteStats struct {
 	Refused      uint64 // sites left on the trap path (not provably safe)
 	TrappedCalls uint64 // syscalls that arrived through the trap
 	FastCalls    uint64 // syscalls that arrived through rewritten sites
-	PassCalls    uint64 // of the fast and trapped calls, those served on host descriptors without the kernel (PassThroughContext)
+	PassCalls    uint64 // of the fast and trapped calls, those the platform served without the kernel (PassThroughContext)
 }
 
 // Rewriter is implemented by platforms that rewrite syscall sites into a

@@ -287,7 +287,7 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 		st := rp.stats()
 		pass := ""
 		if st.PassCalls > 0 {
-			pass = fmt.Sprintf("; %d passed through to host descriptors", st.PassCalls)
+			pass = fmt.Sprintf("; %d served without the kernel (pass-through)", st.PassCalls)
 		}
 		fmt.Fprintf(stderr, "elfloader: fast path (--rewrite=%s): %d sites rewritten (%d stones, %d windows), %d refused; %d calls through rewritten sites, %d trapped%s\n",
 			o.rewrite, st.Sites, st.Stones, st.Windows, st.Refused, st.FastCalls, st.TrappedCalls, pass)

@@ -103,7 +103,14 @@
 #define EP_PASS_CALLS 432
 /* Of those, the ones passed through by the SIGSYS handler (trapped). */
 #define EP_PASS_TRAPPED 440
-#define EP_SIZE 448
+/* The thread's identity for getpid, gettid and getppid (pass.c): its
+ * process's PID and its TID (0: those calls go to Go), and the address of
+ * the process's parent PID word, which the kernel rewrites when the
+ * process is reparented. */
+#define EP_PASS_PID 448
+#define EP_PASS_TID 452
+#define EP_PASS_PPID 456
+#define EP_SIZE 464
 
 #define EP_STATE_HOST 0
 #define EP_STATE_APP 1
@@ -162,6 +169,9 @@ struct ep_ctx {
 	uint32_t pass_kicked;
 	uint64_t pass_calls;
 	uint64_t pass_trapped;
+	uint32_t pass_pid;
+	uint32_t pass_tid;
+	const uint32_t *pass_ppid;
 };
 
 struct ep_ctx *ep_ctx_new(uint32_t fp_size);

@@ -43,7 +43,7 @@ type Platform struct {
 	// passMu guards the pass-through counters: those of released
 	// contexts, and the live contexts whose own counters (pass.c) count on.
 	passMu    sync.Mutex
-	passCalls uint64 // calls passed through to host descriptors
+	passCalls uint64 // calls served by pass.c without the kernel
 	passTraps uint64 // of those, trapped calls (not fast ones)
 	passLive  map[*Context]struct{}
 	// liveContexts counts the app threads running in this host process
@@ -256,6 +256,14 @@ func (p *Platform) passCounts() (calls, traps uint64) {
 func (ctx *Context) SetPassThrough(fds, ofds unsafe.Pointer) {
 	ctx.c.pass_fds = (*C.uint32_t)(fds)
 	ctx.c.pass_ofds = (*C.uint64_t)(ofds)
+}
+
+// SetPassIdentity implements plat.PassThroughContext: the identity the
+// fast entry answers getpid, gettid and getppid from (pass.c), or zeros.
+func (ctx *Context) SetPassIdentity(pid, tid uint32, ppid *atomic.Uint32) {
+	ctx.c.pass_pid = C.uint32_t(pid)
+	ctx.c.pass_tid = C.uint32_t(tid)
+	ctx.c.pass_ppid = (*C.uint32_t)(unsafe.Pointer(ppid))
 }
 
 // Release implements plat.Context.

@@ -23,6 +23,9 @@
 #define NR_SENDTO 44
 #define NR_RECVFROM 45
 #define NR_SETSOCKOPT 54
+#define NR_GETPID 39
+#define NR_GETPPID 110
+#define NR_GETTID 186
 #define NR_EPOLL_WAIT 232
 #define NR_PPOLL 271
 #define NR_NEWFSTATAT 262
@@ -246,6 +249,21 @@ static long write_all(struct ep_ctx *c, long hfd, int sock, long flags, int may_
 	}
 }
 
+/* pass_identity answers getpid, gettid and getppid from the identity the
+ * kernel published for the thread (EP_PASS_PID in ctx.h). */
+static int pass_identity(struct ep_ctx *c, uint64_t nr) {
+	if (c->pass_pid == 0)
+		return 0;
+	uint32_t v = c->pass_pid;
+	if (nr == NR_GETTID)
+		v = c->pass_tid;
+	else if (nr == NR_GETPPID)
+		v = __atomic_load_n(c->pass_ppid, __ATOMIC_ACQUIRE);
+	c->regs.rax = v;
+	c->pass_calls++;
+	return 1;
+}
+
 /* ep_pass serves the call in c->regs when it can: it returns 1 with the
  * result in c->regs.rax, or 0 to send the call to Go unchanged. An epoll
  * wait may block in the host only with may_wait (not in a signal
@@ -302,6 +320,10 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 		return pass_fstat(c, fd, r->rdx);
 	case NR_SENDFILE:
 		return pass_sendfile(c);
+	case NR_GETPID:
+	case NR_GETTID:
+	case NR_GETPPID:
+		return pass_identity(c, nr);
 	default:
 		return 0;
 	}

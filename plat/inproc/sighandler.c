@@ -51,6 +51,9 @@ _Static_assert(offsetof(struct ep_ctx, in_pass) == EP_IN_PASS, "in_pass");
 _Static_assert(offsetof(struct ep_ctx, pass_kicked) == EP_PASS_KICKED, "pass_kicked");
 _Static_assert(offsetof(struct ep_ctx, pass_calls) == EP_PASS_CALLS, "pass_calls");
 _Static_assert(offsetof(struct ep_ctx, pass_trapped) == EP_PASS_TRAPPED, "pass_trapped");
+_Static_assert(offsetof(struct ep_ctx, pass_pid) == EP_PASS_PID, "pass_pid");
+_Static_assert(offsetof(struct ep_ctx, pass_tid) == EP_PASS_TID, "pass_tid");
+_Static_assert(offsetof(struct ep_ctx, pass_ppid) == EP_PASS_PPID, "pass_ppid");
 
 /* The components Go code running on an app thread between two crossings
  * can change: x87 (fninit), SSE, the upper halves of ymm0-15 and zmm0-15

@@ -28,12 +28,19 @@
 //            EFAULT, sendfile with and without an offset to non-blocking
 //            and blocking sockets, EBADF for a read-only output, an owner
 //            changed with chown
+//   ident    getpid, gettid and getppid in loops: in the main thread, in
+//            another thread, in a CLONE_VM child, and in a CLONE_VM
+//            grandchild whose parent exits while it loops on getppid (it
+//            must see the subreaper become its parent)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -729,6 +736,78 @@ static int file(void) {
 	return 0;
 }
 
+/* The ident scenario's CLONE_VM children share these (they run on the
+ * parent's TLS: they call nothing that sets errno). */
+static char ident_stack_b[64 << 10] __attribute__((aligned(16)));
+static char ident_stack_c[64 << 10] __attribute__((aligned(16)));
+static atomic_int ident_b_pid, ident_b_ppid, ident_c_pid, ident_c_calls, ident_c_new_ppid;
+
+static int ident_c(void *arg) {
+	(void)arg;
+	int b = getppid();
+	ident_c_pid = getpid();
+	/* Until B is gone (bounded: about ten seconds natively). */
+	for (int i = 0; i < 1000000000; i++) {
+		int p = getppid();
+		ident_c_calls = i + 1;
+		if (p != b) {
+			ident_c_new_ppid = p;
+			return 0;
+		}
+		if (i % 1024 == 1023) {
+			struct timespec ts = {0, 100000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	return 1;
+}
+
+static int ident_b(void *arg) {
+	(void)arg;
+	ident_b_pid = getpid();
+	ident_b_ppid = getppid();
+	if (clone(ident_c, ident_stack_c + sizeof ident_stack_c, CLONE_VM | SIGCHLD, NULL) < 0)
+		return 1;
+	while (ident_c_calls < 5000)
+		sched_yield();
+	return 0; /* C is orphaned while it loops */
+}
+
+static void *ident_thread(void *arg) {
+	int pid = *(int *)arg, tid = gettid(), ok = tid != pid && tid > 0;
+	for (int i = 0; i < 5 * ROUNDS; i++)
+		ok &= getpid() == pid && gettid() == tid;
+	return (void *)(long)ok;
+}
+
+static int ident(void) {
+	int pid = getpid(), ppid = getppid(), ok = gettid() == pid;
+	for (int i = 0; i < 5 * ROUNDS; i++)
+		ok &= getpid() == pid && gettid() == pid && getppid() == ppid;
+	printf("main thread: stable %d\n", ok);
+	pthread_t th;
+	void *thread_ok;
+	if (pthread_create(&th, NULL, ident_thread, &pid) != 0 || pthread_join(th, &thread_ok) != 0)
+		fail("pthread");
+	printf("thread: own tid, same pid %d\n", (int)(long)thread_ok);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		fail("PR_SET_CHILD_SUBREAPER");
+	int b = clone(ident_b, ident_stack_b + sizeof ident_stack_b, CLONE_VM | SIGCHLD, NULL);
+	if (b < 0)
+		fail("clone");
+	int st;
+	if (waitpid(b, &st, 0) != b)
+		fail("waitpid B");
+	printf("clone child: pid %d, parent %d, status %d\n", ident_b_pid == b, ident_b_ppid == pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	int c = waitpid(-1, &st, 0);
+	printf("orphan: reaped by the subreaper %d, status %d, saw its new parent %d after %s calls\n", c == ident_c_pid,
+	       WIFEXITED(st) ? WEXITSTATUS(st) : -1, ident_c_new_ppid == pid, ident_c_calls >= 5000 ? ">=5000" : "<5000");
+	for (int i = 0; i < ROUNDS; i++)
+		ok &= getpid() == pid && getppid() == ppid;
+	printf("main thread after: stable %d\n", ok);
+	return 0;
+}
+
 int main(int argc, char **argv) {
 	static const struct {
 		const char *name;
@@ -736,7 +815,7 @@ int main(int argc, char **argv) {
 	} scenarios[] = {
 	    {"io", io}, {"block", block}, {"sigpipe", sigpipe}, {"epoll", epoll},
 	    {"kick", kick}, {"close", closes}, {"exit", exits}, {"closewait", closewait},
-	    {"waits", waits}, {"file", file},
+	    {"waits", waits}, {"file", file}, {"ident", ident},
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	file_dir = argc > 2 ? argv[2] : ".";

@@ -27,7 +27,7 @@ type fastStats struct {
 	passed                        uint64 // served on host descriptors without the kernel
 }
 
-var fastStatsLine = regexp.MustCompile(`(?m)^elfloader: fast path \(--rewrite=(\w+)\): (\d+) sites rewritten \((\d+) stones, (\d+) windows\), (\d+) refused; (\d+) calls through rewritten sites, (\d+) trapped(?:; (\d+) passed through to host descriptors)?$`)
+var fastStatsLine = regexp.MustCompile(`(?m)^elfloader: fast path \(--rewrite=(\w+)\): (\d+) sites rewritten \((\d+) stones, (\d+) windows\), (\d+) refused; (\d+) calls through rewritten sites, (\d+) trapped(?:; (\d+) served without the kernel \(pass-through\))?$`)
 
 // parseFastStats finds the fast-path line in elfloader's stderr.
 func parseFastStats(stderr string) (fastStats, bool) {
