@@ -183,7 +183,7 @@ func (env *Env) Run(ctx context.Context, w Workload) Result {
 			r.Elfloader = summarize(w.Metric, elf)
 		}
 	}
-	if w.Metric == MaxRSS && r.Native != nil && r.Elfloader != nil {
+	if (w.Metric == MaxRSS || w.Metric == PrivateDirty) && r.Native != nil && r.Elfloader != nil {
 		r.Notes = append(r.Notes, "elfloader adds "+figure(r.Elfloader.Median-r.Native.Median, "MiB"))
 	}
 	return r
@@ -195,8 +195,11 @@ const gnuTime = "/usr/bin/time"
 
 // sample runs argv once and returns the metric's value.
 func sample(ctx context.Context, m Metric, argv []string, timeout time.Duration) (float64, error) {
-	if m == MaxRSS {
+	switch m {
+	case MaxRSS:
 		return sampleMaxRSS(ctx, argv, timeout)
+	case PrivateDirty:
+		return samplePrivateDirty(ctx, argv, timeout)
 	}
 	out, err := RunOnce(ctx, argv, timeout)
 	if err != nil {

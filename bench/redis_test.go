@@ -58,3 +58,15 @@ func TestParseMaxRSS(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePrivateDirty(t *testing.T) {
+	rollup := []byte("00400000-7ffe ---p 00000000 00:00 0  [rollup]\nRss:  11148 kB\nPrivate_Clean:  8848 kB\nPrivate_Dirty:   2048 kB\n")
+	if v, err := ParsePrivateDirty(rollup); err != nil || v != 2 {
+		t.Errorf("ParsePrivateDirty = %v, %v; want 2 MiB", v, err)
+	}
+	for _, bad := range []string{"", "Rss: 1 kB\n", "Private_Dirty: x kB\n"} {
+		if _, err := ParsePrivateDirty([]byte(bad)); err == nil {
+			t.Errorf("ParsePrivateDirty(%q) accepted", bad)
+		}
+	}
+}

@@ -33,6 +33,14 @@ const (
 	// natively the program's, under elfloader elfloader's with the app in
 	// it (in-process), so the difference is what elfloader adds.
 	MaxRSS
+	// PrivateDirty is the private dirty memory (Private_Dirty of
+	// /proc/PID/smaps_rollup), in MiB, of a program that has printed its
+	// first line and waits for the end of its input: natively the
+	// program's, under elfloader elfloader's with the app in it. Unlike
+	// MaxRSS it leaves out clean file pages (the binaries' code and
+	// read-only data), which the page cache shares with every other
+	// process mapping them: it is what one more instance costs.
+	PrivateDirty
 )
 
 // Unit is the unit in which the metric's values are reported.
@@ -46,7 +54,7 @@ func (m Metric) Unit() string {
 		return "req/s"
 	case ReadyTime:
 		return "ms"
-	case MaxRSS:
+	case MaxRSS, PrivateDirty:
 		return "MiB"
 	}
 	return "?"
@@ -539,6 +547,20 @@ func Workloads() []Workload {
 			Description: "peak resident memory (ru_maxrss) of the static hello world (bench/c/hello.c, gcc -static): natively the program's, under elfloader elfloader's process with the app in it",
 			Program:     Program{Source: "hello.c"},
 			Metric:      MaxRSS,
+			Runs:        5,
+		},
+		{
+			Name:        "dirty-hello",
+			Description: "private dirty memory (smaps_rollup Private_Dirty) of a static hello world idling after its line (bench/c/hello_wait.c): what one more instance costs; rss-hello's peak also counts the binaries' clean file pages, which the page cache shares (elfloader's code and read-only data, mapped in up to 2 MiB folios on a filesystem with large folios)",
+			Program:     Program{Source: "hello_wait.c"},
+			Metric:      PrivateDirty,
+			Runs:        5,
+		},
+		{
+			Name:        "dirty-python",
+			Description: "private dirty memory (smaps_rollup Private_Dirty) of /usr/bin/python3 idling after it printed a line, natively and under elfloader",
+			Program:     Program{Path: "/usr/bin/python3", Args: []string{"-c", "import sys; print('ready', flush=True); sys.stdin.read()"}},
+			Metric:      PrivateDirty,
 			Runs:        5,
 		},
 		{
