@@ -99,18 +99,26 @@ func (pt *passThrough) register(h *HostFile, hostFD int, kind uint64) {
 	h.pass, h.passIndex = pt, idx+1
 }
 
-// registerFile gives v a PassWordFile word (no-op when the table is full)
-// with its file entry: the host descriptor hostFD to fstat and send from,
-// the st_dev to report and the gate (vfs.HostStatInode).
-func (pt *passThrough) registerFile(v *VFSFile, hostFD int, dev uint64, gate *atomic.Uint64) bool {
+// fileEntry is what a PassWordFile or PassWordPread description's file
+// entry holds: the st_dev to report, the gate and the access word.
+type fileEntry struct {
+	dev          uint64
+	gate, access *atomic.Uint64
+}
+
+// registerFile gives v a description word of kind (PassWordFile and/or
+// PassWordPread) for the host descriptor hostFD, with its file entry
+// (no-op when the table is full); v.passMu held.
+func (pt *passThrough) registerFile(v *VFSFile, hostFD int, kind uint64, e fileEntry) bool {
 	idx, ok := pt.alloc()
 	if !ok {
 		return false
 	}
-	pt.ofds[plat.PassFileDevWord+idx].Store(dev)
-	pt.ofds[plat.PassFileGateWord+idx].Store(uint64(uintptr(unsafe.Pointer(gate))))
-	pt.ofds[idx].Store(uint64(uint32(hostFD)) | plat.PassWordValid | plat.PassWordFile)
-	v.pass, v.passIndex = pt, idx+1
+	pt.ofds[plat.PassFileDevWord+idx].Store(e.dev)
+	pt.ofds[plat.PassFileGateWord+idx].Store(uint64(uintptr(unsafe.Pointer(e.gate))))
+	pt.ofds[plat.PassFileAccessWord+idx].Store(uint64(uintptr(unsafe.Pointer(e.access))))
+	pt.ofds[idx].Store(uint64(uint32(hostFD)) | plat.PassWordValid | kind)
+	v.passIndex.Store(idx + 1)
 	return true
 }
 
@@ -202,22 +210,68 @@ func (t *Task) PassThroughEpoll(h *HostFile, inner int) {
 	}
 }
 
-// PassThroughFile registers a file of the vfs whose fstat the host can
-// answer (vfs.File.HostStat: a regular file of a host directory) as a
-// PassWordFile description: the platform may answer its fstat and send
-// from it with sendfile. Call it before v is installed in a table.
+// PassThroughFile registers a file of the vfs that the host can serve:
+// one whose fstat the host answers (vfs.File.HostStat: a regular file of
+// a host directory) as a PassWordFile description, the platform may answer
+// its fstat and send from it with sendfile; one whose pread64 is the
+// host's (vfs.File.HostPread: the same files open for reading, a tmpfs
+// file whose bytes are in a memfd) gets PassWordPread. Call it before v is
+// installed in a table; PassThroughRead registers a file that became
+// eligible later.
 func (t *Task) PassThroughFile(v *VFSFile) {
 	pt := t.k.pass
-	if pt == nil || v.pass != nil {
+	if pt == nil || v.passIndex.Load() != 0 {
 		return
 	}
+	v.passMu.Lock()
+	defer v.passMu.Unlock()
+	if v.passIndex.Load() != 0 {
+		return
+	}
+	var kind uint64
+	var e fileEntry
 	fd, dev, gate, ok := v.F.HostStat()
-	if !ok || gate == nil {
+	pfd, pgate, access, pok := v.F.HostPread()
+	switch {
+	case ok && gate != nil:
+		kind, e = plat.PassWordFile, fileEntry{dev: dev, gate: gate, access: v.F.AccessWord()}
+		if pok && pfd == fd {
+			kind |= plat.PassWordPread
+		}
+	case pok && pgate != nil:
+		fd, kind, e = pfd, plat.PassWordPread, fileEntry{gate: pgate, access: access}
+	default:
 		return
 	}
-	if pt.registerFile(v, fd, dev, gate) {
+	if e.access == nil {
+		return
+	}
+	if pt.registerFile(v, fd, kind, e) {
 		// Out of the table before the host descriptor is closed.
-		v.F.OnRelease(func() { pt.unregister(v.passIndex) })
+		v.F.OnRelease(func() { pt.unregister(v.passIndex.Load()) })
+	}
+}
+
+// PassThroughRead registers v, at descriptor fd of the task's table, once
+// it can be passed through (PassThroughFile) when it could not at open: a
+// tmpfs file whose bytes moved into a memfd as it grew. The kernel calls
+// it after it served a pread64 of v itself.
+func (t *Task) PassThroughRead(fd int, v *VFSFile) {
+	if t.k.pass == nil || v.passIndex.Load() != 0 || fd >= plat.PassFDCapacity {
+		return
+	}
+	t.PassThroughFile(v)
+	if v.passIndex.Load() == 0 {
+		return
+	}
+	ft := t.p.files
+	if ft == nil {
+		return
+	}
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if ft.openLocked(fd) && ft.fds[fd].file == File(v) {
+		ft.mirrorLocked(fd, v)
 	}
 }
 
@@ -258,7 +312,7 @@ func passIndexOf(f File) uint32 {
 	case interface{ hostFile() *HostFile }:
 		return f.hostFile().passIndex
 	case *VFSFile:
-		return f.passIndex
+		return f.passIndex.Load()
 	}
 	return 0
 }

@@ -3,6 +3,8 @@ package kernel
 import (
 	"context"
 	"io"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -16,10 +18,11 @@ type VFSFile struct {
 	F    *vfs.File
 	name string
 
-	// pass and passIndex: the file's description word when it is
-	// passed through (Task.PassThroughFile).
-	pass      *passThrough
-	passIndex uint32
+	// passMu orders the registration of the file's description word
+	// (Task.PassThroughFile, which may come late: Task.PassThroughRead);
+	// passIndex is the word's index+1 (0: not passed through).
+	passMu    sync.Mutex
+	passIndex atomic.Uint32
 }
 
 // NewVFSFile wraps an open file description; name is its path for /proc

@@ -67,23 +67,37 @@ const (
 	// read that finds nothing goes to it. Without it the platform may
 	// wait in the host for input (a kick ends the wait).
 	PassWordTimed = 1 << 37
+	// PassWordPread: pread64 of the description is the host's pread64 of
+	// the word's descriptor, for as long as the file entry's gate word and
+	// its access word (below) read 0: the platform may answer pread64
+	// with a non-negative offset. With PassWordFile the gate is the Stat
+	// gate; alone (a tmpfs file whose bytes are in a memfd) it is a gate
+	// the filesystem closes while a read would change more than the
+	// buffer (its access time under relatime). The word's read, write and
+	// sendfile output still go to the kernel.
+	PassWordPread = 1 << 38
 	// PassWordInflightOne is one in-flight call; the count is the word's
 	// bits 40 to 63.
 	PassWordInflightOne = 1 << 40
 	// PassWordInflightShift is where the in-flight count starts.
 	PassWordInflightShift = 40
 
-	// The description table is followed by two tables of file entries,
-	// PassOFDCapacity words each, for PassWordFile descriptions: the
-	// st_dev to report (word PassFileDevWord+index) and the address of
-	// the gate word (word PassFileGateWord+index; nonzero from the moment
-	// the file's Stat may differ from the host's in more than st_dev). The
-	// kernel writes both before it sets the description's word.
-	PassFileDevWord  = PassOFDCapacity
-	PassFileGateWord = 2 * PassOFDCapacity
+	// The description table is followed by three tables of file entries,
+	// PassOFDCapacity words each, for PassWordFile and PassWordPread
+	// descriptions: the st_dev to report (word PassFileDevWord+index),
+	// the address of the gate word (word PassFileGateWord+index; nonzero
+	// from the moment the file's Stat may differ from the host's in more
+	// than st_dev, or a read would change the file), and the address of
+	// the access word (word PassFileAccessWord+index; nonzero while an
+	// inotify watch or a fanotify group may want to hear of reads and
+	// sendfile: the kernel raises those events). The kernel writes them
+	// before it sets the description's word.
+	PassFileDevWord    = PassOFDCapacity
+	PassFileGateWord   = 2 * PassOFDCapacity
+	PassFileAccessWord = 3 * PassOFDCapacity
 	// PassTableWords is the size of the description table with its file
 	// entries, in words.
-	PassTableWords = 3 * PassOFDCapacity
+	PassTableWords = 4 * PassOFDCapacity
 )
 
 // PassThroughContext is a Context that can pass host descriptor calls

@@ -39,9 +39,51 @@ func (f *File) HostStat() (fd int, dev uint64, gate *atomic.Uint64, ok bool) {
 	return fd, dev, gate, ok
 }
 
+// HostPreader is an open regular file whose pread(2) is the host's pread64
+// of the host descriptor fd for as long as the word gate points to reads
+// 0: the filesystem closes it while a read would change more than the
+// buffer (an access time to update) and may open it again. gate lives
+// outside the Go heap (Gates), for the platform's pass-through.
+type HostPreader interface {
+	HostPread() (fd int, gate *atomic.Uint64, ok bool)
+}
+
+// HostPread reports whether the host can answer pread64 of f, and how:
+// the host descriptor, the gate word (HostPreader) and the access word of
+// f's VFS (VFS.AccessWord: inotify and fanotify hear of reads through the
+// vfs alone). Only for a regular file open for reading.
+func (f *File) HostPread() (fd int, gate, access *atomic.Uint64, ok bool) {
+	if !f.readable || !f.loc.Valid() || f.isDir() {
+		return -1, nil, nil, false
+	}
+	if _, seekable := f.seekable(); !seekable {
+		return -1, nil, nil, false
+	}
+	hp, isHost := f.impl.(HostPreader)
+	if !isHost {
+		return -1, nil, nil, false
+	}
+	access = f.AccessWord()
+	if access == nil {
+		return -1, nil, nil, false
+	}
+	fd, gate, ok = hp.HostPread()
+	return fd, gate, access, ok
+}
+
+// AccessWord is the access word of f's VFS (VFS.AccessWord), nil for a
+// file outside the tree.
+func (f *File) AccessWord() *atomic.Uint64 {
+	if !f.loc.Valid() {
+		return nil
+	}
+	return f.loc.Mount.vfs.AccessWord()
+}
+
 // OnRelease sets fn to run when the last reference to f is dropped, before
 // f's implementation releases its host descriptor. A file has one; set it
-// while the caller holds f alone.
+// while the caller holds a reference, and once (the kernel's pass-through
+// registration does, under its own lock).
 func (f *File) OnRelease(fn func()) { f.onRelease = fn }
 
 // Gates hands out gate words (HostStatInode) from pages of their own,

@@ -159,6 +159,7 @@ type VFS struct {
 
 	notify    notifier      // inotify watches
 	listeners fileListeners // fanotify groups (notify.go)
+	access    accessWord    // nonzero while either has members (accessword.go)
 
 	leases leaseTable // open counts and leases of regular files (lease.go)
 

@@ -53,6 +53,7 @@ func (l Location) AddWatch(w Watcher) WatchKey {
 	if _, ok := set[w]; !ok {
 		set[w] = struct{}{}
 		n.count.Add(1)
+		l.Mount.vfs.updateAccessWord()
 	}
 	return key
 }
@@ -69,6 +70,7 @@ func (l Location) RemoveWatch(key WatchKey, w Watcher) {
 	}
 	delete(set, w)
 	n.count.Add(-1)
+	l.Mount.vfs.updateAccessWord()
 	if len(set) == 0 {
 		delete(n.watches, key)
 	}
@@ -218,6 +220,7 @@ func (v *VFS) AddFileListener(l FileListener) {
 	if _, ok := fl.set[l]; !ok {
 		fl.set[l] = struct{}{}
 		fl.count.Add(1)
+		v.updateAccessWord()
 	}
 }
 
@@ -229,6 +232,7 @@ func (v *VFS) RemoveFileListener(l FileListener) {
 	if _, ok := fl.set[l]; ok {
 		delete(fl.set, l)
 		fl.count.Add(-1)
+		v.updateAccessWord()
 	}
 }
 

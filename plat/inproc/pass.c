@@ -16,6 +16,7 @@
 #define NR_READ 0
 #define NR_WRITE 1
 #define NR_FSTAT 5
+#define NR_PREAD64 17
 #define NR_POLL 7
 #define NR_READV 19
 #define NR_WRITEV 20
@@ -137,6 +138,40 @@ static int pass_epoll(struct ep_ctx *c, int64_t fd, int may_wait) {
 	return 1;
 }
 
+/* gates_access_open says whether the access word of the file entry of the
+ * description at slot is open (0; no word: open), gates_open whether its
+ * gate is open too (no gate: closed). */
+static int gates_access_open(struct ep_ctx *c, const uint64_t *slot) {
+	const uint64_t *access = (const uint64_t *)c->pass_ofds[EP_PASS_FILE_ACCESS + (uint64_t)(slot - c->pass_ofds)];
+	return access == 0 || __atomic_load_n(access, __ATOMIC_ACQUIRE) == 0;
+}
+
+static int gates_open(struct ep_ctx *c, const uint64_t *slot) {
+	const uint64_t *gate = (const uint64_t *)c->pass_ofds[EP_PASS_FILE_GATE + (uint64_t)(slot - c->pass_ofds)];
+	return gate != 0 && __atomic_load_n(gate, __ATOMIC_ACQUIRE) == 0 && gates_access_open(c, slot);
+}
+
+/* pass_pread answers pread64 of a PassWordPread description with the
+ * host's pread64 of its descriptor, while its gates are open. */
+static int pass_pread(struct ep_ctx *c, int64_t fd) {
+	struct ep_regs *r = &c->regs;
+	if ((int64_t)r->r10 < 0 || r->rdx > MAX_LEN)
+		return 0; /* Go's EINVAL; a length Go checks against app memory */
+	uint64_t *slot;
+	uint64_t w = take(c, fd, &slot);
+	if (w == 0)
+		return 0;
+	long ret = -X_EINTR;
+	if ((w & EP_PASS_PREAD) && gates_open(c, slot))
+		ret = raw6(NR_PREAD64, (long)(w & EP_PASS_FD_MASK), r->rsi, r->rdx, r->r10, 0, 0);
+	give(slot);
+	if (ret == -X_EFAULT || ret == -X_EINTR || ret == -X_EAGAIN)
+		return 0; /* Go's view of app memory; not passed */
+	r->rax = (uint64_t)ret;
+	c->pass_calls++;
+	return 1;
+}
+
 /* pass_fstat answers fstat of a PassWordFile description: the host's
  * fstat of its descriptor with the kernel's st_dev, while the file's gate
  * is closed (the kernel's Stat would differ in nothing else). */
@@ -177,7 +212,7 @@ static int pass_sendfile(struct ep_ctx *c) {
 	uint64_t out = take(c, (int32_t)r->rdi, &out_slot);
 	if (out == 0)
 		return 0;
-	if ((out & (EP_PASS_EPOLL | EP_PASS_FILE)) || !(out & EP_PASS_NONBLOCK)) {
+	if ((out & (EP_PASS_EPOLL | EP_PASS_FILE | EP_PASS_PREAD)) || !(out & EP_PASS_NONBLOCK)) {
 		give(out_slot);
 		return 0;
 	}
@@ -187,7 +222,9 @@ static int pass_sendfile(struct ep_ctx *c) {
 		return 0;
 	}
 	long ret = 0;
-	int passed = (in & EP_PASS_FILE) != 0;
+	/* The access word: a watcher hears of the input's reads (Go raises
+	 * the event). */
+	int passed = (in & EP_PASS_FILE) != 0 && gates_access_open(c, in_slot);
 	if (passed)
 		ret = raw6(NR_SENDFILE, (long)(out & EP_PASS_FD_MASK), (long)(in & EP_PASS_FD_MASK), r->rdx, r->r10, 0, 0);
 	give(in_slot);
@@ -320,6 +357,8 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 		return pass_fstat(c, fd, r->rdx);
 	case NR_SENDFILE:
 		return pass_sendfile(c);
+	case NR_PREAD64:
+		return pass_pread(c, fd);
 	case NR_GETPID:
 	case NR_GETTID:
 	case NR_GETPPID:
@@ -335,7 +374,7 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 	uint64_t w = take(c, fd, &slot);
 	if (w == 0)
 		return 0;
-	if (w & (EP_PASS_EPOLL | EP_PASS_FILE)) {
+	if (w & (EP_PASS_EPOLL | EP_PASS_FILE | EP_PASS_PREAD)) {
 		give(slot);
 		return 0;
 	}

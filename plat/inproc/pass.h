@@ -12,9 +12,11 @@
 #define EP_PASS_EPOLL (1ull << 35)
 #define EP_PASS_FILE (1ull << 36)
 #define EP_PASS_TIMED (1ull << 37)
+#define EP_PASS_PREAD (1ull << 38)
 #define EP_PASS_INFLIGHT_ONE (1ull << 40)
 /* The file entries after the description table (word offsets). */
 #define EP_PASS_FILE_DEV EP_PASS_OFD_CAP
 #define EP_PASS_FILE_GATE (2 * EP_PASS_OFD_CAP)
+#define EP_PASS_FILE_ACCESS (3 * EP_PASS_OFD_CAP)
 
 #endif

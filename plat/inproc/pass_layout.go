@@ -19,8 +19,10 @@ func passLayoutPairs() map[string][2]uint64 {
 		"epoll":        {C.EP_PASS_EPOLL, plat.PassWordEpoll},
 		"file":         {C.EP_PASS_FILE, plat.PassWordFile},
 		"timed":        {C.EP_PASS_TIMED, plat.PassWordTimed},
+		"pread":        {C.EP_PASS_PREAD, plat.PassWordPread},
 		"inflight":     {C.EP_PASS_INFLIGHT_ONE, plat.PassWordInflightOne},
 		"file dev":     {C.EP_PASS_FILE_DEV, plat.PassFileDevWord},
 		"file gate":    {C.EP_PASS_FILE_GATE, plat.PassFileGateWord},
+		"file access":  {C.EP_PASS_FILE_ACCESS, plat.PassFileAccessWord},
 	}
 }

@@ -107,7 +107,13 @@ func positionalIO(t *kernel.Task, a shim.Args, read bool) (uint64, error) {
 		return 0, err
 	}
 	if read {
-		return result(vf.F.Pread(bg, buf, a.Long(3)))
+		n, err := vf.F.Pread(bg, buf, a.Long(3))
+		if err == nil {
+			// A file that became passable (a tmpfs file grown into a
+			// memfd) is registered now.
+			t.PassThroughRead(a.Int(0), vf)
+		}
+		return result(n, err)
 	}
 	return result(vf.F.Pwrite(bg, buf, a.Long(3)))
 }

@@ -28,6 +28,14 @@
 //            EFAULT, sendfile with and without an offset to non-blocking
 //            and blocking sockets, EBADF for a read-only output, an owner
 //            changed with chown
+//   pread DIR
+//            pread64 of a 1 MiB file made in DIR (the app's tmpfs, /tmp,
+//            or a host directory: elfloader passes them through) in a
+//            loop, with every result checked: short reads at the end,
+//            EINVAL, EBADF, EFAULT, EISDIR, ESPIPE; a write through another
+//            descriptor, a truncation and an unlink show; the access time
+//            moves past a modification at the next read (relatime); an
+//            inotify watch hears IN_ACCESS
 //   ident    getpid, gettid and getppid in loops: in the main thread, in
 //            another thread, in a CLONE_VM child, and in a CLONE_VM
 //            grandchild whose parent exits while it loops on getppid (it
@@ -47,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -736,6 +745,69 @@ static int file(void) {
 	return 0;
 }
 
+static int preads(void) {
+	enum { SIZE = 1 << 20, CHUNK = 4096 };
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/fast_pass_pread", file_dir);
+	static char data[SIZE], back[CHUNK * 2];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7 + i / 4096);
+	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+	check(fd >= 0 && write(fd, data, SIZE) == SIZE, "write the file");
+	long sum = 0;
+	for (int i = 0; i < 5 * ROUNDS; i++) {
+		off_t off = ((off_t)i * 5003) % (SIZE - CHUNK);
+		check(pread(fd, back, CHUNK, off) == CHUNK && memcmp(back, data + off, CHUNK) == 0, "pread");
+		sum += back[0];
+	}
+	check(lseek(fd, 0, SEEK_CUR) == SIZE, "pread leaves the file offset");
+	check(pread(fd, back, CHUNK, SIZE - 100) == 100 && memcmp(back, data + SIZE - 100, 100) == 0, "pread short at the end");
+	check(pread(fd, back, CHUNK, SIZE) == 0 && pread(fd, back, CHUNK, SIZE * 4) == 0, "pread at and past the end");
+	check(pread(fd, back, 0, 0) == 0, "pread of nothing");
+	check(pread(fd, back, CHUNK, -1) == -1 && errno == EINVAL, "pread negative offset: EINVAL");
+	void *volatile bad = (void *)8;
+	check(pread(fd, bad, CHUNK, 0) == -1 && errno == EFAULT, "pread to a bad buffer: EFAULT");
+	int wr = open(path, O_WRONLY);
+	check(wr >= 0 && pread(wr, back, CHUNK, 0) == -1 && errno == EBADF, "pread write-only: EBADF");
+	int dir = open(file_dir, O_RDONLY | O_DIRECTORY);
+	check(dir >= 0 && pread(dir, back, CHUNK, 0) == -1 && errno == EISDIR, "pread a directory: EISDIR");
+	int p[2];
+	check(pipe(p) == 0 && pread(p[0], back, CHUNK, 0) == -1 && errno == ESPIPE, "pread a pipe: ESPIPE");
+	printf("pread: checksum %ld\n", sum % 1000);
+
+	/* Changes through another descriptor show at once. */
+	check(pwrite(wr, "changed", 7, 4096) == 7, "pwrite through another descriptor");
+	for (int i = 0; i < 100; i++)
+		check(pread(fd, back, 7, 4096) == 7 && memcmp(back, "changed", 7) == 0, "pread sees the write");
+	/* relatime: the read after a modification moves atime past it. */
+	struct stat st;
+	check(fstat(fd, &st) == 0, "fstat");
+	struct timespec mtime = st.st_mtim;
+	check(pread(fd, back, 1, 0) == 1 && fstat(fd, &st) == 0, "pread, fstat");
+	int atime_moved = st.st_atim.tv_sec > mtime.tv_sec || (st.st_atim.tv_sec == mtime.tv_sec && st.st_atim.tv_nsec >= mtime.tv_nsec);
+	printf("atime at or past mtime after a read that followed a write: %d\n", atime_moved);
+	check(ftruncate(wr, 100 << 10) == 0, "ftruncate");
+	check(pread(fd, back, CHUNK, 200 << 10) == 0, "pread past the new end");
+	check(pread(fd, back, CHUNK, (100 << 10) - 1024) == 1024, "pread short at the new end");
+	/* IN_ACCESS for a watcher. */
+	int in = inotify_init1(IN_NONBLOCK);
+	int wd = inotify_add_watch(in, path, IN_ACCESS);
+	check(in >= 0 && wd >= 0, "inotify watch");
+	check(pread(fd, back, 16, 0) == 16, "pread watched");
+	char ev[256];
+	ssize_t got = read(in, ev, sizeof(ev));
+	printf("inotify: IN_ACCESS %d\n", got >= (ssize_t)sizeof(struct inotify_event) && (((struct inotify_event *)ev)->mask & IN_ACCESS));
+	close(in);
+	check(unlink(path) == 0, "unlink");
+	for (int i = 0; i < 100; i++)
+		check(pread(fd, back, 16, 64) == 16 && memcmp(back, data + 64, 16) == 0, "pread of an unlinked file");
+	close(wr);
+	close(dir);
+	close(fd);
+	printf("pread: done\n");
+	return 0;
+}
+
 /* The ident scenario's CLONE_VM children share these (they run on the
  * parent's TLS: they call nothing that sets errno). */
 static char ident_stack_b[64 << 10] __attribute__((aligned(16)));
@@ -816,6 +888,7 @@ int main(int argc, char **argv) {
 	    {"io", io}, {"block", block}, {"sigpipe", sigpipe}, {"epoll", epoll},
 	    {"kick", kick}, {"close", closes}, {"exit", exits}, {"closewait", closewait},
 	    {"waits", waits}, {"file", file}, {"ident", ident},
+	    {"pread", preads},
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	file_dir = argc > 2 ? argv[2] : ".";

@@ -117,7 +117,6 @@ func TestPassThroughOff(t *testing.T) {
 // chown the owner fstat reports is the one recorded. On the in-process
 // platform the fstat and sendfile calls must have been passed through.
 func TestPassThroughFile(t *testing.T) {
-	inproc := testbin.Platform() == "inproc"
 	forPassVariants(t, func(t *testing.T, bin string) {
 		volume := t.TempDir()
 		// Not under /tmp: the app's /tmp is its own.
@@ -133,27 +132,63 @@ func TestPassThroughFile(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(root, "fast_pass_file"), page, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for _, tc := range []struct {
-			name  string
-			argv  []string
-			flags []string
-		}{
+		// 3 stats per round of 2000, 500 sendfiles.
+		runPassCases(t, 6000, []passCase{
 			{"volume", []string{bin, "file", volume}, []string{"--volume", volume + ":" + volume + ":rw"}},
 			{"root", []string{bin, "file", root, "existing"}, nil},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				if !inproc {
-					_, loaded := testbin.CompareWithNative(t, fastTimeout, append(testbin.EnvFlags(), tc.flags...), tc.argv, nil, nil)
-					assertNoPanic(t, loaded.Stderr)
-					return
+		})
+	})
+}
+
+// passCase is one run of fast_pass: a name, its argv and elfloader flags.
+type passCase struct {
+	name  string
+	argv  []string
+	flags []string
+}
+
+// runPassCases runs each case in a subtest: the output must be the native
+// run's, and on the in-process platform at least want calls must have
+// been passed through, with --rewrite=lazy and eager.
+func runPassCases(t *testing.T, want uint64, cases []passCase) {
+	inproc := testbin.Platform() == "inproc"
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !inproc {
+				_, loaded := testbin.CompareWithNative(t, fastTimeout, append(testbin.EnvFlags(), tc.flags...), tc.argv, nil, nil)
+				assertNoPanic(t, loaded.Stderr)
+				return
+			}
+			for _, mode := range []string{"lazy", "eager"} {
+				if st := compareFast(t, mode, tc.argv, tc.flags...); st.passed < want {
+					t.Errorf("--rewrite=%s: %d calls passed through, want at least %d: %+v", mode, st.passed, want, st)
 				}
-				for _, mode := range []string{"lazy", "eager"} {
-					// 3 stats per round of 2000, 500 sendfiles.
-					if st := compareFast(t, mode, tc.argv, tc.flags...); st.passed < 6000 {
-						t.Errorf("--rewrite=%s: %d calls passed through, want at least 6000: %+v", mode, st.passed, st)
-					}
-				}
-			})
+			}
+		})
+	}
+}
+
+// TestPassThroughPread runs fast_pass's pread scenario on a file made in
+// the app's /tmp (elfloader's tmpfs: the file's bytes are in a memfd once
+// it grows past 64 KiB, and the first pread the kernel serves registers
+// it), in a --volume (hostfs) and under the default root (the overlay's
+// in-memory upper layer): every result must be the native run's (short
+// reads, errors, a write and a truncation through another descriptor, an
+// unlink, the access time moved by the first read after a modification,
+// IN_ACCESS for an inotify watch), and on the in-process platform the
+// pread loop must have been passed through.
+func TestPassThroughPread(t *testing.T) {
+	forPassVariants(t, func(t *testing.T, bin string) {
+		volume := t.TempDir()
+		root, err := os.MkdirTemp("/var/tmp", "elfloader-passpread-")
+		if err != nil {
+			t.Fatal(err)
 		}
+		t.Cleanup(func() { os.RemoveAll(root) })
+		runPassCases(t, 9000, []passCase{
+			{"tmp", []string{bin, "pread", "/tmp"}, nil},
+			{"volume", []string{bin, "pread", volume}, []string{"--volume", volume + ":" + volume + ":rw"}},
+			{"root", []string{bin, "pread", root}, nil},
+		})
 	})
 }

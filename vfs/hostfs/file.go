@@ -3,6 +3,7 @@ package hostfs
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/elfloader/elfloader/vfs"
 	"golang.org/x/sys/unix"
@@ -126,3 +127,8 @@ func (d *dirFile) ReadDir(cookie int64, yield func(vfs.DirEntry) bool) error {
 		}
 	}
 }
+
+// HostPread implements vfs.HostPreader: Read is the host's pread of the
+// descriptor. The gate is nil: the inode's Stat gate (HostStatInode)
+// governs the file's pass-through.
+func (f *regularFile) HostPread() (int, *atomic.Uint64, bool) { return f.fd, nil, true }

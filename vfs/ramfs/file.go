@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync/atomic"
 	"time"
 	"weak"
 
@@ -201,6 +202,21 @@ func (n *Inode) relatimeLocked() {
 		n.atime = now
 		n.armAtimeDay()
 	}
+	n.syncReadGateLocked()
+}
+
+// syncReadGateLocked opens the pass-through read gate (readGate) when a
+// read would change no attribute, else closes it. Caller holds n.mu.
+func (n *Inode) syncReadGateLocked() {
+	g := n.readGate.Load()
+	if g == nil {
+		return
+	}
+	if n.atimeFresh.Load() && after(n.atime, n.mtime) && after(n.atime, n.ctime) {
+		g.Store(0)
+	} else {
+		g.Store(1)
+	}
 }
 
 // armAtimeDay marks atime fresh for a day. The timer holds the inode
@@ -215,6 +231,9 @@ func (n *Inode) armAtimeDay() {
 	n.atimeTimer = time.AfterFunc(24*time.Hour, func() {
 		if n := w.Value(); n != nil {
 			n.atimeFresh.Store(false)
+			if g := n.readGate.Load(); g != nil {
+				g.Store(1)
+			}
 		}
 	})
 }
@@ -304,6 +323,27 @@ func (f *regularFile) HostFD() (int, bool) {
 		return -1, false
 	}
 	return f.n.memfd, true
+}
+
+// HostPread implements vfs.HostPreader: a file whose bytes are in a memfd
+// (of the file's size: writes and truncation keep it so) reads as the
+// memfd's pread while the inode's read gate is open.
+func (f *regularFile) HostPread() (int, *atomic.Uint64, bool) {
+	n := f.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.memfd < 0 || n.ext != nil || n.lazy != nil {
+		return -1, nil, false
+	}
+	g := n.readGate.Load()
+	if g == nil {
+		if g = n.fs.gates.New(); g == nil {
+			return -1, nil, false
+		}
+		n.readGate.Store(g)
+		n.syncReadGateLocked()
+	}
+	return n.memfd, g, true
 }
 
 // Allocate implements vfs.Allocator.

@@ -1,6 +1,7 @@
 package ramfs
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -41,11 +42,15 @@ type FS struct {
 	// attributes and contents have their own lock.
 	mu   sync.RWMutex
 	root *Inode
+	// gates are the read gates of files whose pread passes to the host
+	// (Inode.readGate), unmapped when the filesystem is collected.
+	gates *vfs.Gates
 }
 
 // New returns an empty ramfs.
 func New(opts Options) *FS {
-	fs := &FS{opts: opts}
+	fs := &FS{opts: opts, gates: new(vfs.Gates)}
+	runtime.AddCleanup(fs, func(g *vfs.Gates) { g.Unmap() }, fs.gates)
 	mode := opts.RootMode
 	if mode == 0 {
 		mode = 0o755

@@ -31,7 +31,12 @@ type Inode struct {
 	// atime is set otherwise.
 	atimeFresh atomic.Bool
 	atimeTimer *time.Timer
-	xattrs     map[string][]byte
+	// readGate, once a file's pread has been handed to the host
+	// (HostPread), is the gate of that pass-through: 0 while a read
+	// would leave every attribute alone (atime fresh, as above, and newer
+	// than mtime and ctime), 1 otherwise (syncReadGateLocked).
+	readGate atomic.Pointer[atomic.Uint64]
+	xattrs   map[string][]byte
 
 	// directories (guarded by fs.mu)
 	entries map[string]*entry
@@ -145,6 +150,7 @@ func (n *Inode) SetAttr(a vfs.SetAttr) error {
 		n.mtime = a.Mtime
 	}
 	n.ctime = now
+	n.syncReadGateLocked()
 	return nil
 }
 
@@ -152,6 +158,7 @@ func (n *Inode) SetAttr(a vfs.SetAttr) error {
 func (n *Inode) touchLocked() {
 	now := vfs.Now()
 	n.mtime, n.ctime = now, now
+	n.syncReadGateLocked()
 }
 
 func (n *Inode) touch() {
@@ -164,6 +171,7 @@ func (n *Inode) changeLinks(delta int) {
 	n.mu.Lock()
 	n.nlink = uint64(int64(n.nlink) + int64(delta))
 	n.ctime = vfs.Now()
+	n.syncReadGateLocked()
 	n.maybeFreeLocked()
 	n.mu.Unlock()
 }
@@ -435,6 +443,7 @@ func (n *Inode) Rename(oldName string, newDir vfs.Inode, newName string, flags u
 	}
 	c.mu.Lock()
 	c.ctime = vfs.Now()
+	c.syncReadGateLocked()
 	c.mu.Unlock()
 	n.touch()
 	if nd != n {
@@ -531,6 +540,7 @@ func (n *Inode) SetXattr(name string, value []byte, flags int) error {
 	}
 	n.xattrs[name] = append([]byte(nil), value...)
 	n.ctime = vfs.Now()
+	n.syncReadGateLocked()
 	return nil
 }
 
@@ -557,5 +567,7 @@ func (n *Inode) RemoveXattr(name string) error {
 		return unix.ENODATA
 	}
 	delete(n.xattrs, name)
+	n.ctime = vfs.Now()
+	n.syncReadGateLocked()
 	return nil
 }
