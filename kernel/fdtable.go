@@ -122,6 +122,7 @@ func (ft *FDTable) openLocked(fd int) bool {
 // Get returns the File at fd with a new reference the caller must drop
 // with DecRef, or EBADF.
 func (ft *FDTable) Get(fd int) (File, error) {
+	ft.drainPassCloses() // another process's look (/proc/PID/fd/N)
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
 	if !ft.openLocked(fd) {
@@ -348,6 +349,7 @@ func (ft *FDTable) removeIf(remove func(fd int, e *fdEntry) bool) {
 // without CLONE_FILES): the same open file descriptions, each with a new
 // reference, and the same FD_CLOEXEC flags. The copy has one user.
 func (ft *FDTable) Fork() *FDTable {
+	ft.drainPassCloses()
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
 	n := &FDTable{limit: ft.limit, fds: make([]fdEntry, len(ft.fds))}
@@ -382,6 +384,7 @@ func (ft *FDTable) Release() {
 
 // Fds lists the open descriptors in increasing order (/proc/PID/fd).
 func (ft *FDTable) Fds() []int {
+	ft.drainPassCloses()
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
 	var out []int

@@ -243,6 +243,11 @@ func (t *Task) PassThroughFile(v *VFSFile) {
 	default:
 		return
 	}
+	if v.F.Readable() && !v.F.Writable() {
+		// Its close only drops the descriptor while no watcher or lock
+		// exists (the platform checks the access word): deferrable.
+		kind |= plat.PassWordClosable
+	}
 	if e.access == nil {
 		return
 	}
@@ -299,6 +304,42 @@ func (h *HostFile) SetPassTimed(on bool) {
 type passMirror struct {
 	mem []byte
 	fds []atomic.Uint32
+	// closes is the close queue (plat.PassCloseSlots slots and the count
+	// of filled ones last): descriptors the platform closed
+	// (PassWordClosable) that the table still holds.
+	closes []atomic.Uint64
+}
+
+// pendingCloses is the number of queued closes (maybe not yet visible in
+// their slots).
+func (m *passMirror) pendingCloses() uint64 { return m.closes[plat.PassCloseSlots].Load() }
+
+// drainPassCloses closes the descriptors the platform closed (the close
+// queue): each one still naming the description it named then, whose
+// entry the platform cleared. The kernel calls it before it serves any
+// call of a process using the table, so the app never sees one open.
+func (ft *FDTable) drainPassCloses() {
+	m := ft.mirror.Load()
+	if m == nil || m.pendingCloses() == 0 {
+		return
+	}
+	for i := range plat.PassCloseSlots {
+		e := m.closes[i].Swap(0)
+		if e == 0 {
+			continue
+		}
+		m.closes[plat.PassCloseSlots].Add(^uint64(0))
+		fd, idx := int(uint32(e))-1, uint32(e>>32)
+		ft.mu.Lock()
+		var f File
+		if ft.openLocked(fd) && passIndexOf(ft.fds[fd].file) == idx && m.fds[fd].Load() == 0 {
+			f = ft.setLocked(fd, fdEntry{})
+		}
+		ft.mu.Unlock()
+		if f != nil {
+			ft.release(f)
+		}
+	}
 }
 
 func (m *passMirror) addr() unsafe.Pointer { return unsafe.Pointer(&m.mem[0]) }
@@ -334,11 +375,12 @@ func (ft *FDTable) passMirror() *passMirror {
 	if m := ft.mirror.Load(); m != nil {
 		return m
 	}
-	mem, err := mapPassTable(plat.PassFDCapacity * 4)
+	mem, err := mapPassTable(plat.PassFDTableBytes)
 	if err != nil {
 		return nil
 	}
-	m := &passMirror{mem: mem, fds: unsafe.Slice((*atomic.Uint32)(unsafe.Pointer(&mem[0])), plat.PassFDCapacity)}
+	m := &passMirror{mem: mem, fds: unsafe.Slice((*atomic.Uint32)(unsafe.Pointer(&mem[0])), plat.PassFDCapacity),
+		closes: unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[plat.PassFDCapacity*4])), plat.PassCloseSlots+1)}
 	for fd, e := range ft.fds {
 		if fd < plat.PassFDCapacity && e.file != nil {
 			m.fds[fd].Store(passIndexOf(e.file))

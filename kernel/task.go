@@ -223,6 +223,13 @@ func (t *Task) run() {
 			// platform its stub may be gone: the event means nothing).
 			break
 		}
+		if ev == plat.EventSyscall || ev == plat.EventSyscall32 {
+			if ft := t.p.files; ft != nil {
+				// Closes the platform deferred (PassWordClosable)
+				// happen before any call the kernel serves.
+				ft.drainPassCloses()
+			}
+		}
 		switch ev {
 		case plat.EventSyscall:
 			if rw := t.p.mm.code; rw != nil {

@@ -76,6 +76,15 @@ const (
 	// buffer (its access time under relatime). The word's read, write and
 	// sendfile output still go to the kernel.
 	PassWordPread = 1 << 38
+	// PassWordClosable: a regular file open read-only (with PassWordFile
+	// or PassWordPread) whose close the platform may defer while the
+	// access word reads 0 (no watcher to hear IN_CLOSE, no lock or lease
+	// ever taken: closing has no effect but the descriptor's): it clears
+	// the descriptor's entry (compare-and-swap from the word's index+1)
+	// and queues the descriptor with the index in the descriptor table's
+	// close queue, which the kernel drains before it serves any call of a
+	// process using the table (the descriptor is free for it then).
+	PassWordClosable = 1 << 39
 	// PassWordInflightOne is one in-flight call; the count is the word's
 	// bits 40 to 63.
 	PassWordInflightOne = 1 << 40
@@ -98,6 +107,21 @@ const (
 	// PassTableWords is the size of the description table with its file
 	// entries, in words.
 	PassTableWords = 4 * PassOFDCapacity
+
+	// The access word's bits (vfs.AccessWatched, vfs.AccessLocked): a
+	// watcher exists (reads, sendfile and closes go to the kernel); a
+	// lock or lease was taken (closes go to the kernel).
+	PassAccessWatched = 1 << 0
+	PassAccessLocked  = 1 << 1
+
+	// The descriptor table (PassFDCapacity uint32 words) is followed by
+	// the close queue: PassCloseSlots uint64 slots, each 0 or a deferred
+	// close (descriptor+1 in the low 32 bits, the description's index+1
+	// in the high 32), then a uint64 count of the filled slots, which the
+	// platform raises after it filled one (PassWordClosable).
+	PassCloseSlots = 256
+	// PassFDTableBytes is the descriptor table's size with its queue.
+	PassFDTableBytes = PassFDCapacity*4 + (PassCloseSlots+1)*8
 )
 
 // PassThroughContext is a Context that can pass host descriptor calls

@@ -183,6 +183,9 @@ func (f *File) SetLease(typ int16, notify func()) error {
 	if !ok {
 		return unix.EINVAL
 	}
+	if typ != unix.F_UNLCK {
+		f.loc.Mount.vfs.markLocked()
+	}
 	lt := &f.loc.Mount.vfs.leases
 	lt.mu.Lock()
 	defer lt.mu.Unlock()

@@ -159,6 +159,9 @@ func (f *File) SetLock(ctx context.Context, owner any, pid int32, lk unix.Flock_
 	default:
 		return unix.EINVAL
 	}
+	if lk.Type != unix.F_UNLCK {
+		f.loc.Mount.vfs.markLocked()
+	}
 	start, end, err := f.lockRange(&lk)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@
 
 #define NR_READ 0
 #define NR_WRITE 1
+#define NR_CLOSE 3
 #define NR_FSTAT 5
 #define NR_PREAD64 17
 #define NR_POLL 7
@@ -143,7 +144,51 @@ static int pass_epoll(struct ep_ctx *c, int64_t fd, int may_wait) {
  * gate is open too (no gate: closed). */
 static int gates_access_open(struct ep_ctx *c, const uint64_t *slot) {
 	const uint64_t *access = (const uint64_t *)c->pass_ofds[EP_PASS_FILE_ACCESS + (uint64_t)(slot - c->pass_ofds)];
-	return access == 0 || __atomic_load_n(access, __ATOMIC_ACQUIRE) == 0;
+	return access == 0 || (__atomic_load_n(access, __ATOMIC_ACQUIRE) & EP_ACCESS_WATCHED) == 0;
+}
+
+/* pass_close defers the close of a PassWordClosable description's
+ * descriptor (plat/passthrough.go): it takes the descriptor out of the
+ * table and queues it for the kernel, which closes it before it serves
+ * the next call of any process using the table. */
+static int pass_close(struct ep_ctx *c, int64_t fd) {
+	if (fd < 0 || fd >= EP_PASS_FD_CAP)
+		return 0;
+	uint32_t idx = __atomic_load_n(&c->pass_fds[fd], __ATOMIC_ACQUIRE);
+	if (idx == 0 || idx > EP_PASS_OFD_CAP)
+		return 0;
+	uint64_t w = __atomic_load_n(&c->pass_ofds[idx - 1], __ATOMIC_ACQUIRE);
+	const uint64_t *access = (const uint64_t *)c->pass_ofds[EP_PASS_FILE_ACCESS + idx - 1];
+	if (!(w & EP_PASS_VALID) || !(w & EP_PASS_CLOSABLE) || access == 0 || __atomic_load_n(access, __ATOMIC_ACQUIRE) != 0)
+		return 0;
+	uint64_t *queue = (uint64_t *)((char *)c->pass_fds + EP_PASS_FD_CAP * 4);
+	if (__atomic_load_n(&queue[EP_PASS_CLOSE_SLOTS], __ATOMIC_ACQUIRE) >= EP_PASS_CLOSE_SLOTS / 2)
+		return 0; /* the kernel drains the queue as it takes this call */
+	/* The descriptor is ours to close once its entry is cleared: a
+	 * change by the kernel meanwhile (a dup2 over it) sends the call to
+	 * the kernel instead. */
+	uint32_t want = idx;
+	if (!__atomic_compare_exchange_n(&c->pass_fds[fd], &want, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	uint64_t entry = ((uint64_t)idx << 32) | (uint64_t)(fd + 1);
+	for (int i = 0; i < EP_PASS_CLOSE_SLOTS; i++) {
+		uint64_t empty = 0;
+		if (__atomic_compare_exchange_n(&queue[i], &empty, entry, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			__atomic_fetch_add(&queue[EP_PASS_CLOSE_SLOTS], 1, __ATOMIC_RELEASE);
+			c->regs.rax = 0;
+			c->pass_calls++;
+			return 1;
+		}
+	}
+	/* The queue filled meanwhile (more than EP_PASS_CLOSE_SLOTS / 2
+	 * threads closing at once): the kernel closes it (unless a dup2
+	 * replaced the descriptor meanwhile, which closed it: done). */
+	uint32_t cleared = 0;
+	if (__atomic_compare_exchange_n(&c->pass_fds[fd], &cleared, idx, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	c->regs.rax = 0;
+	c->pass_calls++;
+	return 1;
 }
 
 static int gates_open(struct ep_ctx *c, const uint64_t *slot) {
@@ -359,6 +404,8 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 		return pass_sendfile(c);
 	case NR_PREAD64:
 		return pass_pread(c, fd);
+	case NR_CLOSE:
+		return pass_close(c, fd);
 	case NR_GETPID:
 	case NR_GETTID:
 	case NR_GETPPID:

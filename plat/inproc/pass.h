@@ -13,10 +13,17 @@
 #define EP_PASS_FILE (1ull << 36)
 #define EP_PASS_TIMED (1ull << 37)
 #define EP_PASS_PREAD (1ull << 38)
+#define EP_PASS_CLOSABLE (1ull << 39)
 #define EP_PASS_INFLIGHT_ONE (1ull << 40)
 /* The file entries after the description table (word offsets). */
 #define EP_PASS_FILE_DEV EP_PASS_OFD_CAP
 #define EP_PASS_FILE_GATE (2 * EP_PASS_OFD_CAP)
 #define EP_PASS_FILE_ACCESS (3 * EP_PASS_OFD_CAP)
+/* The access word's bits. */
+#define EP_ACCESS_WATCHED 1ull
+#define EP_ACCESS_LOCKED 2ull
+/* The close queue after the descriptor table. */
+#define EP_PASS_CLOSE_SLOTS 256
+#define EP_PASS_FD_TABLE_BYTES (EP_PASS_FD_CAP * 4 + (EP_PASS_CLOSE_SLOTS + 1) * 8)
 
 #endif

@@ -24,5 +24,10 @@ func passLayoutPairs() map[string][2]uint64 {
 		"file dev":     {C.EP_PASS_FILE_DEV, plat.PassFileDevWord},
 		"file gate":    {C.EP_PASS_FILE_GATE, plat.PassFileGateWord},
 		"file access":  {C.EP_PASS_FILE_ACCESS, plat.PassFileAccessWord},
+		"closable":     {C.EP_PASS_CLOSABLE, plat.PassWordClosable},
+		"watched":      {C.EP_ACCESS_WATCHED, plat.PassAccessWatched},
+		"locked":       {C.EP_ACCESS_LOCKED, plat.PassAccessLocked},
+		"close slots":  {C.EP_PASS_CLOSE_SLOTS, plat.PassCloseSlots},
+		"fd bytes":     {C.EP_PASS_FD_TABLE_BYTES, plat.PassFDTableBytes},
 	}
 }

@@ -178,17 +178,36 @@ func runPassCases(t *testing.T, want uint64, cases []passCase) {
 // IN_ACCESS for an inotify watch), and on the in-process platform the
 // pread loop must have been passed through.
 func TestPassThroughPread(t *testing.T) {
+	runFileScenario(t, "pread", 9000)
+}
+
+// TestPassThroughClose runs fast_pass's fclose scenario in the same three
+// places: closes of files open read-only, which the platform defers while
+// no watcher or lock exists (the kernel closes them before it serves the
+// process's next call), must look as native closes do: the next open gets
+// the number, a closed descriptor gives EBADF, /proc/self/fd agrees, a
+// dup keeps the file, two threads open and close at once, a watcher hears
+// IN_CLOSE_NOWRITE, and closing another descriptor of a locked file
+// releases the lock at once for a child that asks right after.
+func TestPassThroughClose(t *testing.T) {
+	runFileScenario(t, "fclose", 15000)
+}
+
+// runFileScenario runs fast_pass's scenario with a directory argument in
+// the app's /tmp (tmpfs), a --volume and under the default root, wanting
+// at least want calls passed through.
+func runFileScenario(t *testing.T, scenario string, want uint64) {
 	forPassVariants(t, func(t *testing.T, bin string) {
 		volume := t.TempDir()
-		root, err := os.MkdirTemp("/var/tmp", "elfloader-passpread-")
+		root, err := os.MkdirTemp("/var/tmp", "elfloader-pass"+scenario+"-")
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { os.RemoveAll(root) })
-		runPassCases(t, 9000, []passCase{
-			{"tmp", []string{bin, "pread", "/tmp"}, nil},
-			{"volume", []string{bin, "pread", volume}, []string{"--volume", volume + ":" + volume + ":rw"}},
-			{"root", []string{bin, "pread", root}, nil},
+		runPassCases(t, want, []passCase{
+			{"tmp", []string{bin, scenario, "/tmp"}, nil},
+			{"volume", []string{bin, scenario, volume}, []string{"--volume", volume + ":" + volume + ":rw"}},
+			{"root", []string{bin, scenario, root}, nil},
 		})
 	})
 }
