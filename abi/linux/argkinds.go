@@ -35,42 +35,42 @@ const (
 	ArgMmapFlags                          // MmapFlags
 	ArgMremapFlags                        // MremapFlags
 	ArgMsyncFlags                         // MsyncFlags
-	ArgMadvAdvice                         // MadvAdvice
+	ArgMadvAdvice                         // MadvAdvice()
 	ArgMlockallFlags                      // MlockallFlags
 	ArgMemfdFlags                         // MemfdFlags
 	ArgCloneFlags                         // CloneFlags plus the exit signal (FormatCloneFlags)
-	ArgFcntlCmd                           // FcntlCmd
+	ArgFcntlCmd                           // FcntlCmd()
 	ArgFcntlArg                           // fcntl's third argument, decoded by the command in LenArg
 	ArgFlockOp                            // FlockOp
-	ArgIoctlReq                           // IoctlReq (FormatIoctlReq)
-	ArgPrctlOpt                           // PrctlOption
-	ArgArchPrctlCode                      // ArchPrctlCode
+	ArgIoctlReq                           // IoctlReq() (FormatIoctlReq)
+	ArgPrctlOpt                           // PrctlOption()
+	ArgArchPrctlCode                      // ArchPrctlCode()
 	ArgFutexOp                            // futex op (FormatFutexOp)
-	ArgSockDomain                         // SockDomain
+	ArgSockDomain                         // SockDomain()
 	ArgSockType                           // SockType
-	ArgSockProto                          // protocol: IPProto when the domain (LenArg) is AF_INET/AF_INET6
+	ArgSockProto                          // protocol: IPProto() when the domain (LenArg) is AF_INET/AF_INET6
 	ArgSockFlags                          // SockFlags
-	ArgSockLevel                          // SockLevel
+	ArgSockLevel                          // SockLevel()
 	ArgSockOpt                            // option name in the table of the level in LenArg
 	ArgSockaddr                           // struct sockaddr of LenArg bytes, read before the call
 	ArgMsgFlags                           // MsgFlags
-	ArgShutdownHow                        // ShutdownHow
-	ArgSigHow                             // SigHow
+	ArgShutdownHow                        // ShutdownHow()
+	ArgSigHow                             // SigHow()
 	ArgSignal                             // signal number (SignalName)
 	ArgSigsetIn                           // sigset_t read before the call: "[INT TERM]"
 	ArgSigsetOut                          // sigset_t written by the call
 	ArgSigactionIn                        // struct sigaction read before the call
 	ArgSigactionOut                       // struct sigaction written by the call
 	ArgSaFlags                            // SaFlags
-	ArgClockID                            // ClockID
+	ArgClockID                            // ClockID()
 	ArgTimerFlags                         // TimerFlags
 	ArgTimespec                           // struct timespec read before the call
-	ArgWhence                             // Whence
-	ArgRlimit                             // Rlimit
-	ArgRusageWho                          // RusageWho
+	ArgWhence                             // Whence()
+	ArgRlimit                             // Rlimit()
+	ArgRusageWho                          // RusageWho()
 	ArgWaitOptions                        // WaitOptions
 	ArgGrndFlags                          // GrndFlags
-	ArgEpollCtlOp                         // EpollCtlOp
+	ArgEpollCtlOp                         // EpollCtlOp()
 	ArgEpollEvent                         // struct epoll_event read before the call
 	ArgEpollCreateFlags                   // EpollCreateFlags
 	ArgEventfdFlags                       // EventfdFlags
@@ -81,7 +81,7 @@ const (
 	ArgCloseRangeFlags                    // CloseRangeFlags
 	ArgRenameFlags                        // RenameFlags
 	ArgFallocMode                         // FallocateMode
-	ArgItimerWhich                        // ItimerWhich
+	ArgItimerWhich                        // ItimerWhich()
 	ArgIovecIn                            // struct iovec[LenArg], buffers read before the call
 	ArgIovecOut                           // struct iovec[LenArg], buffers filled by the call (return = bytes)
 	ArgFdPair                             // int[2] written by the call (pipe, socketpair)
@@ -108,15 +108,15 @@ var argKindNames = [numArgKinds]string{
 	"Unknown", "Int", "Long", "Uint", "Uint32", "Hex", "Ptr", "Fd", "DirFd", "Path",
 	"PathOut", "StrBufIn", "StrBufOut", "HexBufOut", "Octal", "Mode", "OpenMode",
 	"OpenFlags", "AtFlags", "StatxFlags", "StatxMask", "AccessMode", "MmapProt",
-	"MmapFlags", "MremapFlags", "MsyncFlags", "MadvAdvice", "MlockallFlags",
-	"MemfdFlags", "CloneFlags", "FcntlCmd", "FcntlArg", "FlockOp", "IoctlReq",
-	"PrctlOpt", "ArchPrctlCode", "FutexOp", "SockDomain", "SockType", "SockProto",
-	"SockFlags", "SockLevel", "SockOpt", "Sockaddr", "MsgFlags", "ShutdownHow",
-	"SigHow", "Signal", "SigsetIn", "SigsetOut", "SigactionIn", "SigactionOut",
-	"SaFlags", "ClockID", "TimerFlags", "Timespec", "Whence", "Rlimit", "RusageWho",
-	"WaitOptions", "GrndFlags", "EpollCtlOp", "EpollEvent", "EpollCreateFlags",
+	"MmapFlags", "MremapFlags", "MsyncFlags", "MadvAdvice()", "MlockallFlags",
+	"MemfdFlags", "CloneFlags", "FcntlCmd()", "FcntlArg", "FlockOp", "IoctlReq()",
+	"PrctlOpt", "ArchPrctlCode()", "FutexOp", "SockDomain()", "SockType", "SockProto",
+	"SockFlags", "SockLevel()", "SockOpt", "Sockaddr", "MsgFlags", "ShutdownHow()",
+	"SigHow()", "Signal", "SigsetIn", "SigsetOut", "SigactionIn", "SigactionOut",
+	"SaFlags", "ClockID()", "TimerFlags", "Timespec", "Whence()", "Rlimit()", "RusageWho()",
+	"WaitOptions", "GrndFlags", "EpollCtlOp()", "EpollEvent", "EpollCreateFlags",
 	"EventfdFlags", "FdFlags", "TimerfdFlags", "TimerfdSettimeFlags", "SignalfdFlags",
-	"CloseRangeFlags", "RenameFlags", "FallocMode", "ItimerWhich", "IovecIn",
+	"CloseRangeFlags", "RenameFlags", "FallocMode", "ItimerWhich()", "IovecIn",
 	"IovecOut", "FdPair", "StrArray", "EnvArray", "Hidden", "PollFds",
 	"StatOut", "StatxOut", "RlimitIn", "RlimitOut", "WaitStatus", "Dirents", "SockaddrOut",
 	"SocklenOut", "UtsnameOut", "TimespecOut", "AccessAtFlags",
@@ -160,11 +160,11 @@ var kindFlagSets = sync.OnceValue(func() map[ArgKind]FlagSet {
 
 var kindEnums = sync.OnceValue(func() map[ArgKind]Enum {
 	return map[ArgKind]Enum{
-		ArgMadvAdvice: MadvAdvice, ArgFcntlCmd: FcntlCmd, ArgIoctlReq: IoctlReq,
-		ArgPrctlOpt: PrctlOption, ArgArchPrctlCode: ArchPrctlCode, ArgSockDomain: SockDomain,
-		ArgSockLevel: SockLevel, ArgShutdownHow: ShutdownHow, ArgSigHow: SigHow,
-		ArgClockID: ClockID, ArgWhence: Whence, ArgRlimit: Rlimit, ArgRusageWho: RusageWho,
-		ArgEpollCtlOp: EpollCtlOp, ArgItimerWhich: ItimerWhich,
+		ArgMadvAdvice: MadvAdvice(), ArgFcntlCmd: FcntlCmd(), ArgIoctlReq: IoctlReq(),
+		ArgPrctlOpt: PrctlOption(), ArgArchPrctlCode: ArchPrctlCode(), ArgSockDomain: SockDomain(),
+		ArgSockLevel: SockLevel(), ArgShutdownHow: ShutdownHow(), ArgSigHow: SigHow(),
+		ArgClockID: ClockID(), ArgWhence: Whence(), ArgRlimit: Rlimit(), ArgRusageWho: RusageWho(),
+		ArgEpollCtlOp: EpollCtlOp(), ArgItimerWhich: ItimerWhich(),
 	}
 })
 

@@ -50,16 +50,16 @@ func TestFormatFlags(t *testing.T) {
 }
 
 func TestFormatEnum(t *testing.T) {
-	if got := FormatEnum(FcntlCmd, unix.F_GETFL); got != "F_GETFL" {
+	if got := FormatEnum(FcntlCmd(), unix.F_GETFL); got != "F_GETFL" {
 		t.Errorf("got %q", got)
 	}
-	if got := FormatEnum(FcntlCmd, 9999); got != "0x270f" {
+	if got := FormatEnum(FcntlCmd(), 9999); got != "0x270f" {
 		t.Errorf("unknown enum = %q", got)
 	}
-	if v, ok := MadvAdvice.Value("MADV_DONTNEED"); !ok || v != unix.MADV_DONTNEED {
+	if v, ok := MadvAdvice().Value("MADV_DONTNEED"); !ok || v != unix.MADV_DONTNEED {
 		t.Errorf("Value = %d, %v", v, ok)
 	}
-	if name, ok := ClockID.Lookup(unix.CLOCK_MONOTONIC); !ok || name != "CLOCK_MONOTONIC" {
+	if name, ok := ClockID().Lookup(unix.CLOCK_MONOTONIC); !ok || name != "CLOCK_MONOTONIC" {
 		t.Errorf("Lookup = %q", name)
 	}
 }

@@ -3,6 +3,7 @@ package linux
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -72,28 +73,32 @@ var AccessMode = FlagSet{
 	{Name: "X_OK", Value: unix.X_OK},
 }
 
-// Whence is lseek(2)'s whence.
-var Whence = Enum{
-	unix.SEEK_SET: "SEEK_SET", unix.SEEK_CUR: "SEEK_CUR", unix.SEEK_END: "SEEK_END",
-	unix.SEEK_DATA: "SEEK_DATA", unix.SEEK_HOLE: "SEEK_HOLE",
-}
+// Whence returns the names of lseek(2)'s whence.
+var Whence = sync.OnceValue(func() Enum {
+	return Enum{
+		unix.SEEK_SET: "SEEK_SET", unix.SEEK_CUR: "SEEK_CUR", unix.SEEK_END: "SEEK_END",
+		unix.SEEK_DATA: "SEEK_DATA", unix.SEEK_HOLE: "SEEK_HOLE",
+	}
+})
 
-// FcntlCmd is fcntl(2)'s cmd.
-var FcntlCmd = Enum{
-	unix.F_DUPFD: "F_DUPFD", unix.F_GETFD: "F_GETFD", unix.F_SETFD: "F_SETFD",
-	unix.F_GETFL: "F_GETFL", unix.F_SETFL: "F_SETFL", unix.F_GETLK: "F_GETLK",
-	unix.F_SETLK: "F_SETLK", unix.F_SETLKW: "F_SETLKW", unix.F_SETOWN: "F_SETOWN",
-	unix.F_GETOWN: "F_GETOWN", unix.F_SETSIG: "F_SETSIG", unix.F_GETSIG: "F_GETSIG",
-	unix.F_SETOWN_EX: "F_SETOWN_EX", unix.F_GETOWN_EX: "F_GETOWN_EX",
-	unix.F_OFD_GETLK: "F_OFD_GETLK", unix.F_OFD_SETLK: "F_OFD_SETLK",
-	unix.F_OFD_SETLKW: "F_OFD_SETLKW", unix.F_SETLEASE: "F_SETLEASE",
-	unix.F_GETLEASE: "F_GETLEASE", unix.F_NOTIFY: "F_NOTIFY",
-	unix.F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC", unix.F_SETPIPE_SZ: "F_SETPIPE_SZ",
-	unix.F_GETPIPE_SZ: "F_GETPIPE_SZ", unix.F_ADD_SEALS: "F_ADD_SEALS",
-	unix.F_GET_SEALS: "F_GET_SEALS", unix.F_GET_RW_HINT: "F_GET_RW_HINT",
-	unix.F_SET_RW_HINT: "F_SET_RW_HINT", unix.F_GET_FILE_RW_HINT: "F_GET_FILE_RW_HINT",
-	unix.F_SET_FILE_RW_HINT: "F_SET_FILE_RW_HINT",
-}
+// FcntlCmd returns the names of fcntl(2)'s cmd.
+var FcntlCmd = sync.OnceValue(func() Enum {
+	return Enum{
+		unix.F_DUPFD: "F_DUPFD", unix.F_GETFD: "F_GETFD", unix.F_SETFD: "F_SETFD",
+		unix.F_GETFL: "F_GETFL", unix.F_SETFL: "F_SETFL", unix.F_GETLK: "F_GETLK",
+		unix.F_SETLK: "F_SETLK", unix.F_SETLKW: "F_SETLKW", unix.F_SETOWN: "F_SETOWN",
+		unix.F_GETOWN: "F_GETOWN", unix.F_SETSIG: "F_SETSIG", unix.F_GETSIG: "F_GETSIG",
+		unix.F_SETOWN_EX: "F_SETOWN_EX", unix.F_GETOWN_EX: "F_GETOWN_EX",
+		unix.F_OFD_GETLK: "F_OFD_GETLK", unix.F_OFD_SETLK: "F_OFD_SETLK",
+		unix.F_OFD_SETLKW: "F_OFD_SETLKW", unix.F_SETLEASE: "F_SETLEASE",
+		unix.F_GETLEASE: "F_GETLEASE", unix.F_NOTIFY: "F_NOTIFY",
+		unix.F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC", unix.F_SETPIPE_SZ: "F_SETPIPE_SZ",
+		unix.F_GETPIPE_SZ: "F_GETPIPE_SZ", unix.F_ADD_SEALS: "F_ADD_SEALS",
+		unix.F_GET_SEALS: "F_GET_SEALS", unix.F_GET_RW_HINT: "F_GET_RW_HINT",
+		unix.F_SET_RW_HINT: "F_SET_RW_HINT", unix.F_GET_FILE_RW_HINT: "F_GET_FILE_RW_HINT",
+		unix.F_SET_FILE_RW_HINT: "F_SET_FILE_RW_HINT",
+	}
+})
 
 // FdFlags is the F_GETFD/F_SETFD word.
 var FdFlags = FlagSet{{Name: "FD_CLOEXEC", Value: unix.FD_CLOEXEC}}
@@ -124,12 +129,14 @@ var FallocateMode = FlagSet{
 	{Name: "FALLOC_FL_UNSHARE_RANGE", Value: unix.FALLOC_FL_UNSHARE_RANGE},
 }
 
-// FileType names the S_IFMT field of a mode.
-var FileType = Enum{
-	unix.S_IFSOCK: "S_IFSOCK", unix.S_IFLNK: "S_IFLNK", unix.S_IFREG: "S_IFREG",
-	unix.S_IFBLK: "S_IFBLK", unix.S_IFDIR: "S_IFDIR", unix.S_IFCHR: "S_IFCHR",
-	unix.S_IFIFO: "S_IFIFO",
-}
+// FileType returns the names of the S_IFMT field of a mode.
+var FileType = sync.OnceValue(func() Enum {
+	return Enum{
+		unix.S_IFSOCK: "S_IFSOCK", unix.S_IFLNK: "S_IFLNK", unix.S_IFREG: "S_IFREG",
+		unix.S_IFBLK: "S_IFBLK", unix.S_IFDIR: "S_IFDIR", unix.S_IFCHR: "S_IFCHR",
+		unix.S_IFIFO: "S_IFIFO",
+	}
+})
 
 // FormatOctal renders a permission mode as strace does for open(2)'s and
 // umask(2)'s mode: a leading 0 and at least three digits ("0644", "022",
@@ -148,7 +155,7 @@ func FormatOctal(v uint64) string {
 func FormatMode(v uint64) string {
 	var parts []string
 	if t := v & unix.S_IFMT; t != 0 {
-		parts = append(parts, FormatEnum(FileType, t))
+		parts = append(parts, FormatEnum(FileType(), t))
 	}
 	for _, bit := range []Flag{
 		{Name: "S_ISUID", Value: unix.S_ISUID},

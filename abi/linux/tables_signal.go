@@ -1,11 +1,17 @@
 package linux
 
-import "golang.org/x/sys/unix"
+import (
+	"sync"
 
-// SigHow is rt_sigprocmask(2)'s how.
-var SigHow = Enum{
-	unix.SIG_BLOCK: "SIG_BLOCK", unix.SIG_UNBLOCK: "SIG_UNBLOCK", unix.SIG_SETMASK: "SIG_SETMASK",
-}
+	"golang.org/x/sys/unix"
+)
+
+// SigHow returns the names of rt_sigprocmask(2)'s how.
+var SigHow = sync.OnceValue(func() Enum {
+	return Enum{
+		unix.SIG_BLOCK: "SIG_BLOCK", unix.SIG_UNBLOCK: "SIG_UNBLOCK", unix.SIG_SETMASK: "SIG_SETMASK",
+	}
+})
 
 // sigaction sa_flags bits (x86-64 values).
 const (
@@ -41,8 +47,8 @@ const (
 	SIG_IGN = 1
 )
 
-// SigHandler names the special sa_handler values.
-var SigHandler = Enum{SIG_DFL: "SIG_DFL", SIG_IGN: "SIG_IGN"}
+// SigHandler returns the names of the special sa_handler values.
+var SigHandler = sync.OnceValue(func() Enum { return Enum{SIG_DFL: "SIG_DFL", SIG_IGN: "SIG_IGN"} })
 
 // struct sigevent's sigev_notify values.
 const (

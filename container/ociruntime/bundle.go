@@ -190,7 +190,7 @@ const fileCapabilities = 1<<unix.CAP_CHOWN | 1<<unix.CAP_DAC_OVERRIDE | 1<<unix.
 func (s *Settings) capabilitySet(names []string) uint64 {
 	var set uint64
 	for _, n := range names {
-		if nr, ok := linux.CapabilityNumbers[strings.ToUpper(n)]; ok {
+		if nr, ok := linux.CapabilityNumbers()[strings.ToUpper(n)]; ok {
 			set |= 1 << nr
 		} else {
 			s.note("process.capabilities: unknown capability %q: left out", n)

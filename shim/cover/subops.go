@@ -122,20 +122,20 @@ func readUint64(mem MemReader, addr uint64) (uint64, bool) {
 func SubOpName(kind string, value uint64) string {
 	switch kind {
 	case KindIoctl:
-		return lookup(linux.IoctlReq, value)
+		return lookup(linux.IoctlReq(), value)
 	case KindFcntl:
-		return lookup(linux.FcntlCmd, value)
+		return lookup(linux.FcntlCmd(), value)
 	case KindPrctl:
-		return lookup(linux.PrctlOption, value)
+		return lookup(linux.PrctlOption(), value)
 	case KindFutex:
-		return lookup(linux.FutexCmd, value)
+		return lookup(linux.FutexCmd(), value)
 	case KindArchPrctl:
-		return lookup(linux.ArchPrctlCode, value)
+		return lookup(linux.ArchPrctlCode(), value)
 	case KindSocket:
 		return socketName(value)
 	case KindSockopt:
 		level, opt := value>>32, value&0xffffffff
-		return linux.FormatEnum(linux.SockLevel, level) + "," + linux.FormatSockOpt(level, opt)
+		return linux.FormatEnum(linux.SockLevel(), level) + "," + linux.FormatSockOpt(level, opt)
 	case KindClone:
 		return linux.FormatCloneFlags(value)
 	case KindMmap:
@@ -143,7 +143,7 @@ func SubOpName(kind string, value uint64) string {
 	case KindMprotect:
 		return linux.FormatFlags(linux.MmapProt, value)
 	case KindMadvise:
-		return lookup(linux.MadvAdvice, value)
+		return lookup(linux.MadvAdvice(), value)
 	case KindOpen:
 		return linux.FormatFlags(linux.OpenFlags, value)
 	}
@@ -157,11 +157,11 @@ func lookup(e linux.Enum, v uint64) string {
 
 func socketName(v uint64) string {
 	domain, typ, proto := v>>40, (v>>32)&0xff, v&0xffffffff
-	parts := []string{linux.FormatEnum(linux.SockDomain, domain), linux.FormatFlags(linux.SockType, typ)}
+	parts := []string{linux.FormatEnum(linux.SockDomain(), domain), linux.FormatFlags(linux.SockType, typ)}
 	if proto != 0 {
 		p := strconv.FormatUint(proto, 10)
 		if domain == unix.AF_INET || domain == unix.AF_INET6 {
-			p = linux.FormatEnum(linux.IPProto, proto)
+			p = linux.FormatEnum(linux.IPProto(), proto)
 		}
 		parts = append(parts, p)
 	}

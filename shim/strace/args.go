@@ -181,7 +181,7 @@ func formatEnum(kind linux.ArgKind, enum linux.Enum, v uint64) string {
 func sockProto(domain, v uint64) string {
 	switch domain & 0xffffffff {
 	case unix.AF_INET, unix.AF_INET6:
-		if name, ok := linux.IPProto.Lookup(v & 0xffffffff); ok {
+		if name, ok := linux.IPProto().Lookup(v & 0xffffffff); ok {
 			return name
 		}
 	}

@@ -165,7 +165,7 @@ var ioctlNoArg = map[uint64]bool{
 func (c *call) ioctlArgs() []string {
 	req := c.args[1] & 0xffffffff
 	parts := []string{c.p.fd(int64(int32(c.args[0]))), linux.FormatIoctlReq(req)}
-	_, known := linux.IoctlReq.Lookup(req)
+	_, known := linux.IoctlReq().Lookup(req)
 	switch {
 	case ioctlNoArg[req]:
 	case ioctlIntArg[req]:

@@ -34,7 +34,7 @@ func (c *call) sockaddr(addr, n uint64) string {
 		return pointer(addr)
 	}
 	family := uint64(le.Uint16(b))
-	head := "{sa_family=" + formatEnum(linux.ArgSockDomain, linux.SockDomain, family)
+	head := "{sa_family=" + formatEnum(linux.ArgSockDomain, linux.SockDomain(), family)
 	body := b[2:]
 	switch family {
 	case unix.AF_UNIX:
@@ -116,7 +116,7 @@ func (c *call) sigaction(addr uint64) string {
 		return pointer(addr)
 	}
 	handler, flags, restorer, mask := le.Uint64(b[0:]), le.Uint64(b[8:]), le.Uint64(b[16:]), le.Uint64(b[24:])
-	h, named := linux.SigHandler.Lookup(handler)
+	h, named := linux.SigHandler().Lookup(handler)
 	if !named {
 		h = pointer(handler)
 	}
