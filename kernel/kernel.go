@@ -81,11 +81,6 @@ type Config struct {
 	// process starts with ignored: those elfloader's own parent ignored,
 	// which a program it exec'd would inherit (signal(7)).
 	IgnoredSignals uint64
-	// GoProcs, when nonzero, is the number of Go processors (GOMAXPROCS)
-	// elfloader may use, which the caller lowered to 1 for start-up: the
-	// kernel raises the count as the app's threads start (goprocs.go).
-	// Zero leaves GOMAXPROCS as it finds it at the first task.
-	GoProcs int
 }
 
 // Kernel is the root of the state an app sees.

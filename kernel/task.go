@@ -178,7 +178,7 @@ func (t *Task) run() {
 	t.ctx = ctx
 	t.noteContext(ctx)
 	defer func() { t.ctx.Release() }()
-	t.k.goProcs.taskStarted(t.k.cfg.GoProcs)
+	t.k.goProcs.taskStarted()
 	defer t.k.goProcs.taskEnded()
 	*ctx.Regs() = t.initial
 	if t.fpImage != nil {

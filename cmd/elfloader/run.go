@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +25,6 @@ import (
 // runOptions are the flags shared by every command that runs a program
 // (run, coverage).
 type runOptions struct {
-	goProcs     int // kernel.Config.GoProcs (lowerGoProcs)
 	trace       bool
 	traceFile   string
 	platform    string
@@ -407,7 +405,6 @@ func (b *booter) boot(ctx context.Context) (end bootEnd, done bool) {
 		Mounts:           mounts.List,
 		ShutdownGrace:    o.shutdownGrace(),
 		FirstProcessStop: stopWithFirstProcess,
-		GoProcs:          o.goProcs,
 	})
 	if err == nil {
 		err = container.MountKernelFS(root, k, &mounts)
@@ -484,10 +481,9 @@ func (o *runOptions) appIdentity(root *vfs.VFS) ([]string, vfs.Cred, error) {
 func (o *runOptions) recordFastPath(st plat.RewriteStats) { o.fastStats = st }
 
 func cmdRun(g *globalOptions, args []string, stdout, stderr io.Writer) int {
-	var o runOptions
-	o.goProcs = lowerGoProcs()
 	fs := newFlagSet("run")
 	fs.SetOutput(stderr)
+	var o runOptions
 	o.register(fs)
 	o.gdb.register(fs)
 	var bundle ociFlags
@@ -540,23 +536,6 @@ Flags:
 		return runDetached(g, &o, args, fs.Args(), stdout, stderr)
 	}
 	return runForeground(&o, fs.Args(), stderr)
-}
-
-// runtimeGoProcs is the runtime's own GOMAXPROCS, as it was before
-// lowerGoProcs first changed it.
-var runtimeGoProcs = sync.OnceValue(func() int { return runtime.GOMAXPROCS(0) })
-
-// lowerGoProcs runs the start-up on one Go processor and returns the count
-// the kernel may raise it to as the app's threads start
-// (kernel.Config.GoProcs); 0, changing nothing, when the user set
-// GOMAXPROCS.
-func lowerGoProcs() int {
-	if os.Getenv("GOMAXPROCS") != "" {
-		return 0
-	}
-	n := runtimeGoProcs()
-	runtime.GOMAXPROCS(1)
-	return n
 }
 
 // runForeground runs PROGRAM or APP.img with its arguments.
