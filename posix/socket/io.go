@@ -199,12 +199,29 @@ func sysSendto(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 	}
+	// A send on a stream socket sends everything, waiting for room as
+	// its socket's mode allows; a signal, a full non-blocking socket or
+	// an error after part of it ends the call with the part (Linux's
+	// unix_stream_sendmsg and tcp_sendmsg).
 	var n int
-	err = wait(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, func() error {
-		var e error
-		n, e = rawSendto(s.FD(), buf, sendFlags(flags), to)
-		return e
-	})
+	for {
+		var m int
+		err = wait(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, func() error {
+			var e error
+			m, e = rawSendto(s.FD(), buf[n:], sendFlags(flags), to)
+			return e
+		})
+		if err != nil {
+			if n > 0 {
+				err = nil
+			}
+			break
+		}
+		n += m
+		if s.Type != unix.SOCK_STREAM || n >= len(buf) || m == 0 {
+			break
+		}
+	}
 	raisePipe(t, err, flags)
 	return uint64(n), err
 }
