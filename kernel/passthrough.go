@@ -259,18 +259,26 @@ func (t *Task) PassThroughFile(v *VFSFile) {
 
 // PassThroughRead registers v, at descriptor fd of the task's table, once
 // it can be passed through (PassThroughFile) when it could not at open: a
-// tmpfs file whose bytes moved into a memfd as it grew. The kernel calls
-// it after it served a pread64 of v itself.
+// tmpfs file whose bytes moved into a memfd as it grew; and gives fd its
+// entry when v is registered but fd has none (a dup or a fork copy made
+// before the registration). The kernel calls it after it served a pread64
+// of v itself.
 func (t *Task) PassThroughRead(fd int, v *VFSFile) {
-	if t.k.pass == nil || v.passIndex.Load() != 0 || fd >= plat.PassFDCapacity {
+	if t.k.pass == nil || fd < 0 || fd >= plat.PassFDCapacity {
 		return
 	}
-	t.PassThroughFile(v)
 	if v.passIndex.Load() == 0 {
-		return
+		t.PassThroughFile(v)
+		if v.passIndex.Load() == 0 {
+			return
+		}
 	}
 	ft := t.p.files
 	if ft == nil {
+		return
+	}
+	m := ft.mirror.Load()
+	if m == nil || m.fds[fd].Load() != 0 {
 		return
 	}
 	ft.mu.Lock()

@@ -761,13 +761,19 @@ static int preads(void) {
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (char)(i * 7 + i / 4096);
 	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
-	check(fd >= 0 && write(fd, data, SIZE) == SIZE, "write the file");
+	int early = dup(fd); /* made while the file is empty */
+	check(fd >= 0 && early >= 0 && write(fd, data, SIZE) == SIZE, "write the file");
 	long sum = 0;
 	for (int i = 0; i < 5 * ROUNDS; i++) {
 		off_t off = ((off_t)i * 5003) % (SIZE - CHUNK);
 		check(pread(fd, back, CHUNK, off) == CHUNK && memcmp(back, data + off, CHUNK) == 0, "pread");
 		sum += back[0];
 	}
+	for (int i = 0; i < 2 * ROUNDS; i++) {
+		off_t off = ((off_t)i * 7919) % (SIZE - CHUNK);
+		check(pread(early, back, CHUNK, off) == CHUNK && memcmp(back, data + off, CHUNK) == 0, "pread of a dup");
+	}
+	check(close(early) == 0, "close the dup");
 	check(lseek(fd, 0, SEEK_CUR) == SIZE, "pread leaves the file offset");
 	check(pread(fd, back, CHUNK, SIZE - 100) == 100 && memcmp(back, data + SIZE - 100, 100) == 0, "pread short at the end");
 	check(pread(fd, back, CHUNK, SIZE) == 0 && pread(fd, back, CHUNK, SIZE * 4) == 0, "pread at and past the end");
