@@ -369,14 +369,42 @@ func sendmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 			return 0, err
 		}
 	}
+	// As sysSendto: a stream socket gets everything, the control data
+	// with the first part.
 	var n int
-	err = wait(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, func() error {
-		var e error
-		n, e = rawSendmsg(s.FD(), bufs, to, control, sendFlags(flags))
-		return e
-	})
+	for {
+		var m int
+		err = wait(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, func() error {
+			var e error
+			m, e = rawSendmsg(s.FD(), bufs, to, control, sendFlags(flags))
+			return e
+		})
+		if err != nil {
+			if n > 0 {
+				err = nil
+			}
+			break
+		}
+		n += m
+		if bufs = skipBytes(bufs, m); s.Type != unix.SOCK_STREAM || len(bufs) == 0 || m == 0 {
+			break
+		}
+		control = nil
+	}
 	raisePipe(t, err, flags)
 	return n, err
+}
+
+// skipBytes drops the first n bytes of bufs, and the buffers left empty.
+func skipBytes(bufs [][]byte, n int) [][]byte {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs = bufs[1:]
+	}
+	if len(bufs) > 0 && n > 0 {
+		bufs = append([][]byte{bufs[0][n:]}, bufs[1:]...)
+	}
+	return bufs
 }
 
 func sysSendmsg(t *kernel.Task, a shim.Args) (uint64, error) {

@@ -17,8 +17,8 @@
 //   closewait an epoll instance is closed while a thread waits in it
 //   waits    threads blocked in read or recv (elfloader waits in the host
 //            for them) get signals: with SA_RESTART the call goes on and
-//            gets the data, without it ends with EINTR; a blocking write
-//            or send that fills the socket ends short at a signal; a
+//            gets the data, without it ends with EINTR; a blocking write,
+//            send or sendmsg that fills the socket ends short at a signal; a
 //            receive timeout still ends a blocked read with EAGAIN
 //   file DIR [existing]
 //            fstat and newfstatat("", AT_EMPTY_PATH) of a regular file in
@@ -560,7 +560,11 @@ static void *blocked_writer(void *arg) {
 	struct waiter *w = arg;
 	char *big = calloc(1, BIG_WRITE);
 	warm(w->use_socket_call, 1);
-	returned(w, w->use_socket_call ? send(waits_sv[1], big, BIG_WRITE, 0) : write(waits_sv[1], big, BIG_WRITE));
+	struct iovec iov[2] = {{big, BIG_WRITE / 2}, {big + BIG_WRITE / 2, BIG_WRITE / 2}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+	returned(w, w->use_socket_call == 2   ? sendmsg(waits_sv[1], &msg, 0)
+		    : w->use_socket_call ? send(waits_sv[1], big, BIG_WRITE, 0)
+					 : write(waits_sv[1], big, BIG_WRITE));
 	free(big);
 	return NULL;
 }
@@ -599,17 +603,20 @@ static struct waiter interrupt(void *(*fn)(void *), int use_socket_call, int res
 }
 
 static int waits(void) {
-	for (int sock = 0; sock <= 1; sock++) {
-		const char *call = sock ? "recv" : "read";
-		struct waiter w = interrupt(blocked_reader, sock, 1);
-		check(w.ret == 4 && memcmp(w.buf, "data", 4) == 0, "a restarted read gets the data");
-		close(waits_sv[0]);
-		close(waits_sv[1]);
-		w = interrupt(blocked_reader, sock, 0);
-		check(w.ret == -1 && w.err == EINTR && w.signals_seen > 0, "a read without SA_RESTART ends with EINTR, after the handler");
-		close(waits_sv[0]);
-		close(waits_sv[1]);
-		printf("blocked %s: restarted and interrupted\n", call);
+	for (int sock = 0; sock <= 2; sock++) {
+		struct waiter w;
+		if (sock < 2) { /* 2: sendmsg alone */
+			const char *call = sock ? "recv" : "read";
+			w = interrupt(blocked_reader, sock, 1);
+			check(w.ret == 4 && memcmp(w.buf, "data", 4) == 0, "a restarted read gets the data");
+			close(waits_sv[0]);
+			close(waits_sv[1]);
+			w = interrupt(blocked_reader, sock, 0);
+			check(w.ret == -1 && w.err == EINTR && w.signals_seen > 0, "a read without SA_RESTART ends with EINTR, after the handler");
+			close(waits_sv[0]);
+			close(waits_sv[1]);
+			printf("blocked %s: restarted and interrupted\n", call);
+		}
 
 		w = interrupt(blocked_writer, sock, 0);
 		check(w.ret > 0 && w.ret < BIG_WRITE && w.signals_seen > 0, "a signal ends a blocking write short, after its handler");
@@ -621,7 +628,7 @@ static int waits(void) {
 		check(got == w.ret, "the reader gets what the short write wrote");
 		close(waits_sv[0]);
 		close(waits_sv[1]);
-		printf("blocked %s: short at a signal\n", sock ? "send" : "write");
+		printf("blocked %s: short at a signal\n", sock == 2 ? "sendmsg" : sock ? "send" : "write");
 	}
 	int sv[2];
 	char c;
