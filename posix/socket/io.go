@@ -199,16 +199,26 @@ func sysSendto(t *kernel.Task, a shim.Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	// A send on a stream socket sends everything, waiting for room as
-	// its socket's mode allows; a signal, a full non-blocking socket or
-	// an error after part of it ends the call with the part (Linux's
-	// unix_stream_sendmsg and tcp_sendmsg).
+	off := 0
+	n, err := sendAll(t, s, flags,
+		func() (int, error) { return rawSendto(s.FD(), buf[off:], sendFlags(flags), to) },
+		func(m int) bool { off += m; return off < len(buf) })
+	return uint64(n), err
+}
+
+// sendAll makes a send: send is one host call of what is left, sent says
+// that m more bytes went and whether any are left. A stream socket gets
+// everything, waiting for room as its mode allows; a signal, a full
+// non-blocking socket or an error after part of it ends the call with the
+// part (Linux's unix_stream_sendmsg and tcp_sendmsg; no SIGPIPE then).
+func sendAll(t *kernel.Task, s *Socket, flags int, send func() (int, error), sent func(m int) bool) (int, error) {
 	var n int
+	var err error
 	for {
 		var m int
 		err = wait(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, func() error {
 			var e error
-			m, e = rawSendto(s.FD(), buf[n:], sendFlags(flags), to)
+			m, e = send()
 			return e
 		})
 		if err != nil {
@@ -218,12 +228,12 @@ func sysSendto(t *kernel.Task, a shim.Args) (uint64, error) {
 			break
 		}
 		n += m
-		if s.Type != unix.SOCK_STREAM || n >= len(buf) || m == 0 {
+		if s.Type != unix.SOCK_STREAM || m == 0 || !sent(m) {
 			break
 		}
 	}
 	raisePipe(t, err, flags)
-	return uint64(n), err
+	return n, err
 }
 
 func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
@@ -369,30 +379,10 @@ func sendmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 			return 0, err
 		}
 	}
-	// As sysSendto: a stream socket gets everything, the control data
-	// with the first part.
-	var n int
-	for {
-		var m int
-		err = wait(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, func() error {
-			var e error
-			m, e = rawSendmsg(s.FD(), bufs, to, control, sendFlags(flags))
-			return e
-		})
-		if err != nil {
-			if n > 0 {
-				err = nil
-			}
-			break
-		}
-		n += m
-		if bufs = skipBytes(bufs, m); s.Type != unix.SOCK_STREAM || len(bufs) == 0 || m == 0 {
-			break
-		}
-		control = nil
-	}
-	raisePipe(t, err, flags)
-	return n, err
+	// The control data goes with the first part (sendAll).
+	return sendAll(t, s, flags,
+		func() (int, error) { return rawSendmsg(s.FD(), bufs, to, control, sendFlags(flags)) },
+		func(m int) bool { bufs, control = skipBytes(bufs, m), nil; return len(bufs) > 0 })
 }
 
 // skipBytes drops the first n bytes of bufs, and the buffers left empty.
