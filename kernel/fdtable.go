@@ -122,7 +122,6 @@ func (ft *FDTable) openLocked(fd int) bool {
 // Get returns the File at fd with a new reference the caller must drop
 // with DecRef, or EBADF.
 func (ft *FDTable) Get(fd int) (File, error) {
-	ft.drainPassCloses() // another process's look (/proc/PID/fd/N)
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
 	if !ft.openLocked(fd) {
@@ -131,6 +130,16 @@ func (ft *FDTable) Get(fd int) (File, error) {
 	f := ft.fds[fd].file
 	f.IncRef()
 	return f, nil
+}
+
+// GetForeign is Get for a caller outside the table's processes (kcmp,
+// pidfd_getfd, /proc/PID/fd): closes the platform deferred for them
+// (PassWordClosable), which their own next call would make, are made
+// first. The table's own calls need not: the task loop makes them before
+// each call.
+func (ft *FDTable) GetForeign(fd int) (File, error) {
+	ft.drainPassCloses()
+	return ft.Get(fd)
 }
 
 // Install puts f at the lowest free descriptor ≥ min, taking a reference of
@@ -349,7 +358,6 @@ func (ft *FDTable) removeIf(remove func(fd int, e *fdEntry) bool) {
 // without CLONE_FILES): the same open file descriptions, each with a new
 // reference, and the same FD_CLOEXEC flags. The copy has one user.
 func (ft *FDTable) Fork() *FDTable {
-	ft.drainPassCloses()
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
 	n := &FDTable{limit: ft.limit, fds: make([]fdEntry, len(ft.fds))}

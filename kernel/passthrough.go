@@ -229,17 +229,17 @@ func (t *Task) PassThroughFile(v *VFSFile) {
 		return
 	}
 	var kind uint64
-	var e fileEntry
+	e := fileEntry{access: v.F.AccessWord()}
 	fd, dev, gate, ok := v.F.HostStat()
-	pfd, pgate, access, pok := v.F.HostPread()
+	pfd, pgate, pok := v.F.HostPread()
 	switch {
 	case ok && gate != nil:
-		kind, e = plat.PassWordFile, fileEntry{dev: dev, gate: gate, access: v.F.AccessWord()}
+		kind, e.dev, e.gate = plat.PassWordFile, dev, gate
 		if pok && pfd == fd {
 			kind |= plat.PassWordPread
 		}
 	case pok && pgate != nil:
-		fd, kind, e = pfd, plat.PassWordPread, fileEntry{gate: pgate, access: access}
+		fd, kind, e.gate = pfd, plat.PassWordPread, pgate
 	default:
 		return
 	}

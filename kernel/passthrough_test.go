@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/elfloader/elfloader/plat"
+	"github.com/elfloader/elfloader/vfs"
 )
 
 // TestPassThroughTables: the description words follow registration,
@@ -98,4 +99,12 @@ func TestPassThroughTables(t *testing.T) {
 		t.Errorf("released word %#x", got)
 	}
 	ft.Release()
+}
+
+// TestAccessBits: the platform reads the vfs's access word with plat's
+// names for its bits.
+func TestAccessBits(t *testing.T) {
+	if vfs.AccessWatched != plat.PassAccessWatched || vfs.AccessLocked != plat.PassAccessLocked {
+		t.Errorf("vfs access bits %#x %#x, plat %#x %#x", vfs.AccessWatched, vfs.AccessLocked, plat.PassAccessWatched, plat.PassAccessLocked)
+	}
 }

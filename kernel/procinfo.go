@@ -233,7 +233,7 @@ func (v procView) FDs() []procfs.FD {
 
 // describeFD is one /proc/PID/fd entry (false if fd closed meanwhile).
 func describeFD(ft *FDTable, fd int) (procfs.FD, bool) {
-	f, err := ft.Get(fd)
+	f, err := ft.GetForeign(fd)
 	if err != nil {
 		return procfs.FD{}, false
 	}

@@ -49,26 +49,21 @@ type HostPreader interface {
 }
 
 // HostPread reports whether the host can answer pread64 of f, and how:
-// the host descriptor, the gate word (HostPreader) and the access word of
-// f's VFS (VFS.AccessWord: inotify and fanotify hear of reads through the
-// vfs alone). Only for a regular file open for reading.
-func (f *File) HostPread() (fd int, gate, access *atomic.Uint64, ok bool) {
+// the host descriptor and the gate word (HostPreader); inotify and
+// fanotify hear of reads through the vfs alone (AccessWord). Only for a
+// regular file open for reading.
+func (f *File) HostPread() (fd int, gate *atomic.Uint64, ok bool) {
 	if !f.readable || !f.loc.Valid() || f.isDir() {
-		return -1, nil, nil, false
+		return -1, nil, false
 	}
 	if _, seekable := f.seekable(); !seekable {
-		return -1, nil, nil, false
+		return -1, nil, false
 	}
 	hp, isHost := f.impl.(HostPreader)
 	if !isHost {
-		return -1, nil, nil, false
+		return -1, nil, false
 	}
-	access = f.AccessWord()
-	if access == nil {
-		return -1, nil, nil, false
-	}
-	fd, gate, ok = hp.HostPread()
-	return fd, gate, access, ok
+	return hp.HostPread()
 }
 
 // AccessWord is the access word of f's VFS (VFS.AccessWord), nil for a

@@ -79,12 +79,12 @@ func sysKcmp(t *kernel.Task, a shim.Args) (uint64, error) {
 	var x, y uint64
 	switch typ {
 	case kcmpFile:
-		f1, err := p1.Files().Get(a.Int(3))
+		f1, err := p1.Files().GetForeign(a.Int(3))
 		if err != nil {
 			return 0, unix.EBADF
 		}
 		defer f1.DecRef()
-		f2, err := p2.Files().Get(a.Int(4))
+		f2, err := p2.Files().GetForeign(a.Int(4))
 		if err != nil {
 			return 0, unix.EBADF
 		}

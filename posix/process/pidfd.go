@@ -192,7 +192,7 @@ func sysPidfdGetfd(t *kernel.Task, a shim.Args) (uint64, error) {
 	if !alive(t, p) || p.Exiting() {
 		return 0, unix.ESRCH
 	}
-	f, err := p.Files().Get(a.Int(1))
+	f, err := p.Files().GetForeign(a.Int(1))
 	if err != nil {
 		return 0, unix.EBADF
 	}
