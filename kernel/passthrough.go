@@ -328,14 +328,26 @@ func (m *passMirror) pendingCloses() uint64 { return m.closes[plat.PassCloseSlot
 // call of a process using the table, so the app never sees one open.
 func (ft *FDTable) drainPassCloses() {
 	m := ft.mirror.Load()
-	if m == nil || m.pendingCloses() == 0 {
+	if m == nil {
 		return
 	}
-	for i := range plat.PassCloseSlots {
+	n := m.pendingCloses()
+	if n == 0 {
+		return
+	}
+	// The platform fills the lowest empty slot: the queued closes sit at
+	// the start, and the scan ends once it took as many as were counted
+	// (one counted later, or filled before it is counted, waits for the
+	// next drain).
+	for i := 0; i < plat.PassCloseSlots && n > 0; i++ {
+		if m.closes[i].Load() == 0 {
+			continue
+		}
 		e := m.closes[i].Swap(0)
 		if e == 0 {
 			continue
 		}
+		n--
 		m.closes[plat.PassCloseSlots].Add(^uint64(0))
 		fd, idx := int(uint32(e))-1, uint32(e>>32)
 		ft.mu.Lock()
