@@ -83,6 +83,8 @@ type FDTable struct {
 	fds   []fdEntry // indexed by descriptor; file == nil is free
 	limit int
 	users atomic.Int32 // processes sharing the table (Share/Release)
+	// lowFree is the lowest free descriptor.
+	lowFree int
 	// mirror is the descriptor table of pass-through (passthrough.go),
 	// kept in step with fds under mu once made.
 	mirror atomic.Pointer[passMirror]
@@ -172,7 +174,23 @@ func (ft *FDTable) setLocked(fd int, e fdEntry) File {
 	old := ft.fds[fd].file
 	ft.fds[fd] = e
 	ft.mirrorLocked(fd, e.file)
+	switch {
+	case e.file == nil && fd < ft.lowFree:
+		ft.lowFree = fd
+	case e.file != nil && fd == ft.lowFree:
+		ft.advanceLowFreeLocked()
+	default:
+		return old
+	}
+	ft.publishLowFreeLocked()
 	return old
+}
+
+// advanceLowFreeLocked moves lowFree to the next free descriptor.
+func (ft *FDTable) advanceLowFreeLocked() {
+	for ft.lowFree < len(ft.fds) && ft.fds[ft.lowFree].file != nil {
+		ft.lowFree++
+	}
 }
 
 // release drops the table's reference on a File that left it, after
@@ -346,8 +364,10 @@ func (ft *FDTable) removeIf(remove func(fd int, e *fdEntry) bool) {
 			closed = append(closed, e.file)
 			*e = fdEntry{}
 			ft.mirrorLocked(fd, nil)
+			ft.lowFree = min(ft.lowFree, fd)
 		}
 	}
+	ft.publishLowFreeLocked()
 	ft.mu.Unlock()
 	for _, f := range closed {
 		ft.release(f)
@@ -368,6 +388,7 @@ func (ft *FDTable) Fork() *FDTable {
 			n.fds[fd] = e
 		}
 	}
+	n.lowFree = ft.lowFree
 	return n
 }
 

@@ -253,7 +253,10 @@ func (t *Task) PassThroughFile(v *VFSFile) {
 	}
 	if pt.registerFile(v, fd, kind, e) {
 		// Out of the table before the host descriptor is closed.
-		v.F.OnRelease(func() { pt.unregister(v.passIndex.Load()) })
+		v.F.OnRelease(func() {
+			v.dropRevival() // before the index can be reused
+			pt.unregister(v.passIndex.Load())
+		})
 	}
 }
 
@@ -316,6 +319,17 @@ type passMirror struct {
 	// of filled ones last): descriptors the platform closed
 	// (PassWordClosable) that the table still holds.
 	closes []atomic.Uint64
+
+	// revive is the revival word and records the revival records
+	// (revive.go); recMu orders record changes with dropMirror (dead:
+	// unmapped), owners[r] is record r's description.
+	revive      *atomic.Uint64
+	records     []atomic.Uint64
+	recordCount atomic.Int32
+	recMu       sync.Mutex
+	dead        bool
+	owners      [plat.PassReviveRecords]*VFSFile
+	nextVictim  int
 }
 
 // pendingCloses is the number of queued closes (maybe not yet visible in
@@ -353,7 +367,7 @@ func (ft *FDTable) drainPassCloses() {
 		ft.mu.Lock()
 		var f File
 		if ft.openLocked(fd) && passIndexOf(ft.fds[fd].file) == idx && m.fds[fd].Load() == 0 {
-			f = ft.setLocked(fd, fdEntry{})
+			f = ft.setLocked(fd, fdEntry{}) // publishes the lowest free descriptor
 		}
 		ft.mu.Unlock()
 		if f != nil {
@@ -400,7 +414,9 @@ func (ft *FDTable) passMirror() *passMirror {
 		return nil
 	}
 	m := &passMirror{mem: mem, fds: unsafe.Slice((*atomic.Uint32)(unsafe.Pointer(&mem[0])), plat.PassFDCapacity),
-		closes: unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[plat.PassFDCapacity*4])), plat.PassCloseSlots+1)}
+		closes:  unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[plat.PassFDCapacity*4])), plat.PassCloseSlots+1),
+		revive:  (*atomic.Uint64)(unsafe.Pointer(&mem[plat.PassReviveOffset])),
+		records: unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[plat.PassReviveRecordsOffset])), plat.PassReviveRecords*plat.PassReviveRecordWords)}
 	for fd, e := range ft.fds {
 		if fd < plat.PassFDCapacity && e.file != nil {
 			m.fds[fd].Store(passIndexOf(e.file))
@@ -413,7 +429,16 @@ func (ft *FDTable) passMirror() *passMirror {
 // dropMirror unmaps the descriptor table of a table no process uses.
 func (ft *FDTable) dropMirror() {
 	if m := ft.mirror.Swap(nil); m != nil {
+		m.recMu.Lock()
+		m.dead = true
+		for r, v := range m.owners {
+			if v != nil {
+				v.revival.Store(nil)
+				m.owners[r] = nil
+			}
+		}
 		unix.Munmap(m.mem)
+		m.recMu.Unlock()
 	}
 }
 
@@ -430,6 +455,7 @@ func (t *Task) setPassThrough(pc plat.PassThroughContext) {
 		t.setPassIdentity(pc, false)
 		return
 	}
+	t.p.files.setRevival(m, t.soloUser())
 	pc.SetPassThrough(m.addr(), pt.addr())
 	t.setPassIdentity(pc, true)
 }

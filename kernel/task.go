@@ -18,7 +18,10 @@ import (
 // which runs the app's code through the platform context.
 type Task struct {
 	codeGen uint64 // the fast path's trampoline generation this thread has seen
-	scratch []byte // Scratch's buffer
+	// reviveGenAtEntry is the revival generation when the call being
+	// served began (revive.go).
+	reviveGenAtEntry uint64
+	scratch          []byte // Scratch's buffer
 	// structBuf carries the structs CopyInStruct and CopyOutStruct move,
 	// so that handlers' structs do not escape to the heap.
 	structBuf [512]byte
@@ -238,12 +241,21 @@ func (t *Task) run() {
 				}
 			}
 			if s := t.seccomp.Load(); s == nil || t.seccompAllows(s, false) {
+				bumped := t.beforeServe()
 				t.k.cfg.Syscalls.Dispatch(t)
+				t.afterServe(bumped)
 			}
 			t.afterSyscall()
 		case plat.EventSyscall32:
 			if s := t.seccomp.Load(); s == nil || t.seccompAllows(s, true) {
+				// i386 numbers: never neutral.
+				if pt := t.k.pass; pt != nil {
+					pt.reviveGen().Add(1)
+				}
 				t.serveInt80(t.k.cfg.Syscalls.Dispatch)
+				if pt := t.k.pass; pt != nil {
+					pt.reviveGen().Add(1)
+				}
 			}
 			t.afterSyscall()
 		case plat.EventFault:

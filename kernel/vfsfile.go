@@ -23,6 +23,8 @@ type VFSFile struct {
 	// passIndex is the word's index+1 (0: not passed through).
 	passMu    sync.Mutex
 	passIndex atomic.Uint32
+	// revival is the file's revival record (revive.go), if any.
+	revival atomic.Pointer[reviveRef]
 }
 
 // NewVFSFile wraps an open file description; name is its path for /proc

@@ -104,9 +104,14 @@ const (
 	PassFileDevWord    = PassOFDCapacity
 	PassFileGateWord   = 2 * PassOFDCapacity
 	PassFileAccessWord = 3 * PassOFDCapacity
+	// PassReviveGenWord is the revival generation (after the file
+	// entries): the kernel raises it whenever it serves a call that may
+	// change what a path names, who may open it, or the state of a
+	// description with a revival record (see PassReviveOffset).
+	PassReviveGenWord = 4 * PassOFDCapacity
 	// PassTableWords is the size of the description table with its file
-	// entries, in words.
-	PassTableWords = 4 * PassOFDCapacity
+	// entries and the revival generation, in words.
+	PassTableWords = 4*PassOFDCapacity + 1
 
 	// The access word's bits (vfs.AccessWatched, vfs.AccessLocked): a
 	// watcher exists (reads, sendfile and closes go to the kernel); a
@@ -120,8 +125,37 @@ const (
 	// in the high 32), then a uint64 count of the filled slots, which the
 	// platform raises after it filled one (PassWordClosable).
 	PassCloseSlots = 256
-	// PassFDTableBytes is the descriptor table's size with its queue.
-	PassFDTableBytes = PassFDCapacity*4 + (PassCloseSlots+1)*8
+
+	// Revival (docs/fastpath.md, "Reopens"): the close queue is followed
+	// by the revival word, 0 when the platform may not revive, else the
+	// lowest descriptor free in the kernel's table + 1 (the kernel sets
+	// it while one thread alone uses the table), then PassReviveRecords
+	// records of PassReviveRecordWords words. A record describes a
+	// description the kernel opened for an open or openat of an absolute
+	// path with flags that create nothing: the description's index+1
+	// (word 0, 0 for a free record; written last), the revival
+	// generation then (1), the open's flags (2), the host file's st_dev
+	// (3), st_ino (4), st_mode | st_uid<<32 (5) and st_gid (6), the
+	// path's length (7), the path (words 8 to 39) and the host path of
+	// the file, NUL-terminated (words 40 to 71). When the app opens the
+	// same path with the same flags while the description's deferred
+	// close is the lowest descriptor of the close queue and lies below
+	// the revival word's descriptor, the generation is unchanged, the
+	// access word reads 0 and the host path still names the same file
+	// with the same owner and mode, the platform may take the close back
+	// out of the queue (compare-and-swap of its slot), restore the
+	// descriptor's entry and return the descriptor: the open the kernel
+	// would have made, without a crossing.
+	PassReviveRecords     = 8
+	PassReviveRecordWords = 72
+	PassRevivePathMax     = 255
+	// PassReviveOffset is the revival word's byte offset in the
+	// descriptor table, PassReviveRecordsOffset the first record's.
+	PassReviveOffset        = PassFDCapacity*4 + (PassCloseSlots+1)*8
+	PassReviveRecordsOffset = PassReviveOffset + 8
+	// PassFDTableBytes is the descriptor table's size with its queue
+	// and the revival records.
+	PassFDTableBytes = PassReviveRecordsOffset + PassReviveRecords*PassReviveRecordWords*8
 )
 
 // PassThroughContext is a Context that can pass host descriptor calls

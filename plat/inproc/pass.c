@@ -15,6 +15,7 @@
 
 #define NR_READ 0
 #define NR_WRITE 1
+#define NR_OPEN 2
 #define NR_CLOSE 3
 #define NR_FSTAT 5
 #define NR_PREAD64 17
@@ -31,6 +32,7 @@
 #define NR_EPOLL_WAIT 232
 #define NR_PPOLL 271
 #define NR_NEWFSTATAT 262
+#define NR_OPENAT 257
 #define NR_EPOLL_PWAIT 281
 
 #define X_EINTR 4
@@ -187,6 +189,93 @@ static int pass_close(struct ep_ctx *c, int64_t fd) {
 	if (__atomic_compare_exchange_n(&c->pass_fds[fd], &cleared, idx, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return 0;
 	c->regs.rax = 0;
+	c->pass_calls++;
+	return 1;
+}
+
+/* The host's struct stat, as far as pass_open reads it. */
+struct host_stat {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, pad;
+	uint64_t rest[15];
+};
+
+/* pass_open answers open and openat of an absolute path with a
+ * description whose deferred close is still queued, when the kernel's own
+ * open would give that description's file at that descriptor
+ * (plat/passthrough.go, PassReviveOffset): it takes the close back. */
+static int pass_open(struct ep_ctx *c, uint64_t path, int64_t oflags) {
+	char *base = (char *)c->pass_fds;
+	uint64_t lowest = __atomic_load_n((uint64_t *)(base + EP_PASS_REVIVE), __ATOMIC_ACQUIRE);
+	if (lowest == 0)
+		return 0;
+	uint64_t *queue = (uint64_t *)(base + EP_PASS_FD_CAP * 4);
+	uint64_t n = __atomic_load_n(&queue[EP_PASS_CLOSE_SLOTS], __ATOMIC_ACQUIRE);
+	if (n == 0 || n > EP_PASS_CLOSE_SLOTS)
+		return 0;
+	/* The lowest queued descriptor: the one a fresh open would get,
+	 * when no descriptor below it is free in the kernel's table. */
+	int best = -1;
+	uint64_t entry = 0;
+	for (int i = 0; i < EP_PASS_CLOSE_SLOTS && n > 0; i++) {
+		uint64_t e = __atomic_load_n(&queue[i], __ATOMIC_ACQUIRE);
+		if (e == 0)
+			continue;
+		n--;
+		if (entry == 0 || (uint32_t)e < (uint32_t)entry) {
+			entry = e;
+			best = i;
+		}
+	}
+	if (entry == 0)
+		return 0;
+	uint64_t fd = (uint32_t)entry - 1, idx = entry >> 32;
+	if (fd + 1 >= lowest || idx == 0 || idx > EP_PASS_OFD_CAP)
+		return 0;
+	uint64_t *rec = 0;
+	for (int i = 0; i < EP_PASS_REVIVE_RECORDS; i++) {
+		uint64_t *r = (uint64_t *)(base + EP_PASS_REVIVE_RECORDS_AT) + i * EP_PASS_REVIVE_RECORD_WORDS;
+		if (__atomic_load_n(&r[0], __ATOMIC_ACQUIRE) == idx) {
+			rec = r;
+			break;
+		}
+	}
+	if (rec == 0 || rec[1] != __atomic_load_n(&c->pass_ofds[EP_PASS_REVIVE_GEN], __ATOMIC_ACQUIRE) ||
+	    (int64_t)(int32_t)rec[2] != oflags)
+		return 0;
+	uint64_t len = rec[7];
+	if (len == 0 || len > EP_PASS_REVIVE_PATH_MAX)
+		return 0;
+	const char *want = (const char *)&rec[8];
+	for (uint64_t i = 0; i <= len; i++) {
+		int b = ep_probe_byte(path + i);
+		if (b < 0 || b != (i == len ? 0 : (unsigned char)want[i]))
+			return 0; /* another path; EFAULT is Go's */
+	}
+	uint64_t w = __atomic_load_n(&c->pass_ofds[idx - 1], __ATOMIC_ACQUIRE);
+	const uint64_t *access = (const uint64_t *)c->pass_ofds[EP_PASS_FILE_ACCESS + idx - 1];
+	if (!(w & EP_PASS_VALID) || !(w & EP_PASS_CLOSABLE) || access == 0 || __atomic_load_n(access, __ATOMIC_ACQUIRE) != 0)
+		return 0;
+	/* The host path still names the file, with its owner and mode. */
+	struct host_stat st;
+	if (raw6(NR_NEWFSTATAT, -100 /* AT_FDCWD */, (long)&rec[40], (long)&st, 0, 0, 0) != 0 ||
+	    st.dev != rec[3] || st.ino != rec[4] || ((uint64_t)st.mode | (uint64_t)st.uid << 32) != rec[5] || st.gid != rec[6])
+		return 0;
+	/* The record may have changed while it was read. */
+	if (__atomic_load_n(&rec[0], __ATOMIC_ACQUIRE) != idx)
+		return 0;
+	if (!__atomic_compare_exchange_n(&queue[best], &entry, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0; /* the kernel drained it meanwhile */
+	__atomic_fetch_sub(&queue[EP_PASS_CLOSE_SLOTS], 1, __ATOMIC_RELEASE);
+	uint32_t empty = 0;
+	if (!__atomic_compare_exchange_n(&c->pass_fds[fd], &empty, (uint32_t)idx, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Not while one thread alone uses the table; queue it back. */
+		uint64_t zero = 0;
+		if (__atomic_compare_exchange_n(&queue[best], &zero, entry, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			__atomic_fetch_add(&queue[EP_PASS_CLOSE_SLOTS], 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	c->regs.rax = fd;
 	c->pass_calls++;
 	return 1;
 }
@@ -406,6 +495,11 @@ __attribute__((no_stack_protector)) int ep_pass(struct ep_ctx *c, int may_wait) 
 		return pass_pread(c, fd);
 	case NR_CLOSE:
 		return pass_close(c, fd);
+	case NR_OPEN:
+		/* Not in a signal handler: the path is read with ep_probe_byte. */
+		return may_wait && pass_open(c, r->rdi, (int32_t)r->rsi);
+	case NR_OPENAT:
+		return may_wait && pass_open(c, r->rsi, (int32_t)r->rdx);
 	case NR_GETPID:
 	case NR_GETTID:
 	case NR_GETPPID:

@@ -24,6 +24,14 @@
 #define EP_ACCESS_LOCKED 2ull
 /* The close queue after the descriptor table. */
 #define EP_PASS_CLOSE_SLOTS 256
-#define EP_PASS_FD_TABLE_BYTES (EP_PASS_FD_CAP * 4 + (EP_PASS_CLOSE_SLOTS + 1) * 8)
+/* The revival generation after the file entries (a word offset). */
+#define EP_PASS_REVIVE_GEN (4 * EP_PASS_OFD_CAP)
+/* The revival word and records after the close queue (byte offsets). */
+#define EP_PASS_REVIVE_RECORDS 8
+#define EP_PASS_REVIVE_RECORD_WORDS 72
+#define EP_PASS_REVIVE_PATH_MAX 255
+#define EP_PASS_REVIVE (EP_PASS_FD_CAP * 4 + (EP_PASS_CLOSE_SLOTS + 1) * 8)
+#define EP_PASS_REVIVE_RECORDS_AT (EP_PASS_REVIVE + 8)
+#define EP_PASS_FD_TABLE_BYTES (EP_PASS_REVIVE_RECORDS_AT + EP_PASS_REVIVE_RECORDS * EP_PASS_REVIVE_RECORD_WORDS * 8)
 
 #endif

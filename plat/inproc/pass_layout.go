@@ -29,5 +29,11 @@ func passLayoutPairs() map[string][2]uint64 {
 		"locked":       {C.EP_ACCESS_LOCKED, plat.PassAccessLocked},
 		"close slots":  {C.EP_PASS_CLOSE_SLOTS, plat.PassCloseSlots},
 		"fd bytes":     {C.EP_PASS_FD_TABLE_BYTES, plat.PassFDTableBytes},
+		"revive gen":   {C.EP_PASS_REVIVE_GEN, plat.PassReviveGenWord},
+		"revive":       {C.EP_PASS_REVIVE, plat.PassReviveOffset},
+		"records at":   {C.EP_PASS_REVIVE_RECORDS_AT, plat.PassReviveRecordsOffset},
+		"records":      {C.EP_PASS_REVIVE_RECORDS, plat.PassReviveRecords},
+		"record words": {C.EP_PASS_REVIVE_RECORD_WORDS, plat.PassReviveRecordWords},
+		"path max":     {C.EP_PASS_REVIVE_PATH_MAX, plat.PassRevivePathMax},
 	}
 }

@@ -43,7 +43,14 @@ func openCommon(t *kernel.Task, ctx *vfs.Context, loc vfs.Location, p string, ho
 	defer vf.DecRef()
 	t.PassThroughFile(vf)
 	fd, err := t.Process().Files().Install(vf, 0, how.Flags&unix.O_CLOEXEC != 0)
-	return uint64(fd), err
+	if err != nil {
+		return 0, err
+	}
+	if how.Resolve == 0 {
+		// A reopen of the same path may take a deferred close back.
+		t.PassThroughOpened(fd, vf, p, how.Flags)
+	}
+	return uint64(fd), nil
 }
 
 // openWait is the context of an open's waits (a FIFO's other end, a

@@ -43,6 +43,14 @@
 //            /proc/self/fd lists what is open, two threads open and close
 //            at once; an inotify watch hears IN_CLOSE_NOWRITE; closing any
 //            descriptor of a file releases the process's record lock
+//   reopen DIR
+//            a file in DIR opened and closed in a loop, the same path
+//            opened again (elfloader takes a deferred close back when the
+//            open would give that file at that number): the description
+//            is fresh after a read, an lseek or a dup of the old one; the
+//            close-on-exec flag follows the new open's flags; the lowest
+//            queued number comes first; a rename over the path and an
+//            unlink show; an inotify watch hears IN_OPEN
 //   ident    getpid, gettid and getppid in loops: in the main thread, in
 //            another thread, in a CLONE_VM child, and in a CLONE_VM
 //            grandchild whose parent exits while it loops on getppid (it
@@ -933,6 +941,102 @@ static int fcloses(void) {
 	return 0;
 }
 
+static int reopens(void) {
+	char path[4096], other[4096];
+	snprintf(path, sizeof(path), "%s/fast_pass_reopen", file_dir);
+	snprintf(other, sizeof(other), "%s/fast_pass_reopen.new", file_dir);
+	static char data[100000]; /* past tmpfs's 64 KiB in Go memory */
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	int w = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	check(w >= 0 && write(w, data, sizeof(data)) == (ssize_t)sizeof(data) && close(w) == 0, "write the file");
+	char b[16];
+	int first = open(path, O_RDONLY | O_NONBLOCK);
+	check(first >= 0 && close(first) == 0, "open, close");
+	struct stat st;
+	int same = 1;
+	for (int i = 0; i < 3 * ROUNDS; i++) {
+		int fd = open(path, O_RDONLY | O_NONBLOCK);
+		same &= fd == first && fstat(fd, &st) == 0 && st.st_size == sizeof(data) &&
+			pread(fd, b, sizeof b, i % 4000) == (ssize_t)sizeof b && memcmp(b, data + i % 4000, sizeof b) == 0;
+		check(close(fd) == 0, "close");
+	}
+	printf("reopen loop: same number and file %d\n", same);
+
+	/* The offset and flags of a reopened file are a fresh open's. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	check(fd == first && read(fd, b, 5) == 5 && close(fd) == 0, "read 5");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	printf("after a read: reads from 0 %d\n", fd == first && read(fd, b, 3) == 3 && memcmp(b, data, 3) == 0);
+	check(close(fd) == 0, "close");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	check(fd == first && lseek(fd, 100, SEEK_SET) == 100 && close(fd) == 0, "lseek");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	printf("after an lseek: offset %ld\n", (long)lseek(fd, 0, SEEK_CUR));
+	check(close(fd) == 0, "close");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	check(fd == first && fcntl(fd, F_SETFL, 0) == 0 && close(fd) == 0, "F_SETFL");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	printf("after F_SETFL: O_NONBLOCK %d\n", (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
+	check(close(fd) == 0, "close");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	int dup_fd = dup(fd);
+	check(fd == first && dup_fd > fd && read(dup_fd, b, 7) == 7 && close(fd) == 0, "dup, read");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	printf("after a dup: own offset %d\n", fd == first && read(fd, b, 2) == 2 && memcmp(b, data, 2) == 0 &&
+		lseek(dup_fd, 0, SEEK_CUR) == 7);
+	check(close(fd) == 0 && close(dup_fd) == 0, "close both");
+
+	/* The close-on-exec flag is the open's. */
+	for (int i = 0; i < 4; i++) {
+		fd = open(path, O_RDONLY | (i % 2 ? O_CLOEXEC : 0));
+		int cloexec = (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
+		check(fd == first && cloexec == i % 2 && close(fd) == 0, "O_CLOEXEC follows the open");
+	}
+	for (int i = 0; i < ROUNDS; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		check(fd == first && close(fd) == 0, "a loop with O_CLOEXEC");
+	}
+	fd = open(path, O_RDONLY);
+	printf("O_CLOEXEC after a loop with it: %d\n", (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+	check(close(fd) == 0, "close");
+
+	/* Two files closed: the lowest number comes back first. */
+	int lo = open(path, O_RDONLY | O_NONBLOCK), hi = open(path, O_RDONLY | O_NONBLOCK);
+	check(lo == first && hi > lo, "two opens");
+	int ok = 1;
+	for (int i = 0; i < ROUNDS; i++) {
+		ok &= close(hi) == 0 && close(lo) == 0;
+		int a = open(path, O_RDONLY | O_NONBLOCK), c = open(path, O_RDONLY | O_NONBLOCK);
+		ok &= a == lo && c == hi;
+	}
+	printf("two closed: lowest first %d\n", ok);
+	check(close(hi) == 0 && close(lo) == 0, "close both");
+
+	/* Renamed over, then unlinked. */
+	w = open(other, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	check(w >= 0 && write(w, "REPLACED", 8) == 8 && close(w) == 0, "write the other file");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	check(fd == first && close(fd) == 0, "open, close");
+	check(rename(other, path) == 0, "rename");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	printf("after a rename over it: %d\n", fd == first && pread(fd, b, 8, 0) == 8 && memcmp(b, "REPLACED", 8) == 0);
+	check(close(fd) == 0, "close");
+	int in = inotify_init1(IN_NONBLOCK);
+	check(in >= 0 && inotify_add_watch(in, path, IN_OPEN) >= 0, "inotify watch");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	check(fd >= 0 && close(fd) == 0, "open, close watched");
+	char ev[256];
+	ssize_t got = read(in, ev, sizeof(ev));
+	printf("inotify: IN_OPEN %d\n", got >= (ssize_t)sizeof(struct inotify_event) && (((struct inotify_event *)ev)->mask & IN_OPEN));
+	close(in);
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	check(fd >= 0 && close(fd) == 0 && unlink(path) == 0, "unlink");
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	printf("after an unlink: ENOENT %d\n", fd == -1 && errno == ENOENT);
+	return 0;
+}
+
 /* The ident scenario's CLONE_VM children share these (they run on the
  * parent's TLS: they call nothing that sets errno). */
 static char ident_stack_b[64 << 10] __attribute__((aligned(16)));
@@ -1013,7 +1117,7 @@ int main(int argc, char **argv) {
 	    {"io", io}, {"block", block}, {"sigpipe", sigpipe}, {"epoll", epoll},
 	    {"kick", kick}, {"close", closes}, {"exit", exits}, {"closewait", closewait},
 	    {"waits", waits}, {"file", file}, {"ident", ident},
-	    {"pread", preads}, {"fclose", fcloses},
+	    {"pread", preads}, {"fclose", fcloses}, {"reopen", reopens},
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	file_dir = argc > 2 ? argv[2] : ".";

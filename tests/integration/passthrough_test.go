@@ -119,12 +119,7 @@ func TestPassThroughOff(t *testing.T) {
 func TestPassThroughFile(t *testing.T) {
 	forPassVariants(t, func(t *testing.T, bin string) {
 		volume := t.TempDir()
-		// Not under /tmp: the app's /tmp is its own.
-		root, err := os.MkdirTemp("/var/tmp", "elfloader-passfile-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(root) })
+		root := hostScratchDir(t, "elfloader-passfile-")
 		page := make([]byte, 10000)
 		for i := range page {
 			page[i] = byte('a' + i*7%26)
@@ -194,17 +189,54 @@ func TestPassThroughClose(t *testing.T) {
 	runFileScenario(t, "fclose", 15000)
 }
 
+// TestPassThroughReopen runs fast_pass's reopen scenario in the same
+// three places: an open of a path whose file's close the platform still
+// holds deferred may take the close back (a host file, the same flags,
+// one thread; docs/fastpath.md, "Reopens"), and must give what a fresh
+// open gives: the lowest number, offset 0 and the open's flags after a
+// read, an lseek, an F_SETFL or a dup of the old description, the new
+// file after a rename over the path, ENOENT after an unlink, IN_OPEN for
+// a watcher.
+// On the in-process platform the loops' calls must have been passed
+// through: pread and close of a file in memory (every open crosses), of a
+// host file open and fstat too.
+func TestPassThroughReopen(t *testing.T) {
+	forPassVariants(t, func(t *testing.T, bin string) {
+		volume := t.TempDir()
+		root := hostScratchDir(t, "elfloader-passreopen-")
+		// The file the program makes is in memory in the app's tmpfs
+		// and under the overlay of the default root; in the volume it
+		// is a host file: 6000 rounds of open, fstat, pread and close,
+		// 2000 of open and close, 2000 of two of each.
+		runPassCases(t, 10000, []passCase{
+			{"tmp", []string{bin, "reopen", "/tmp"}, nil},
+			{"root", []string{bin, "reopen", root}, nil},
+		})
+		runPassCases(t, 30000, []passCase{
+			{"volume", []string{bin, "reopen", volume}, []string{"--volume", volume + ":" + volume + ":rw"}},
+		})
+	})
+}
+
+// hostScratchDir makes a directory that the app sees under the default
+// root as the host's: not under /tmp (the app's /tmp is its own).
+func hostScratchDir(t *testing.T, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("/var/tmp", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
 // runFileScenario runs fast_pass's scenario with a directory argument in
 // the app's /tmp (tmpfs), a --volume and under the default root, wanting
 // at least want calls passed through.
 func runFileScenario(t *testing.T, scenario string, want uint64) {
 	forPassVariants(t, func(t *testing.T, bin string) {
 		volume := t.TempDir()
-		root, err := os.MkdirTemp("/var/tmp", "elfloader-pass"+scenario+"-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(root) })
+		root := hostScratchDir(t, "elfloader-pass"+scenario+"-")
 		runPassCases(t, want, []passCase{
 			{"tmp", []string{bin, scenario, "/tmp"}, nil},
 			{"volume", []string{bin, scenario, volume}, []string{"--volume", volume + ":" + volume + ":rw"}},
