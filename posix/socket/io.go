@@ -15,10 +15,12 @@ import (
 // rules: EAGAIN is the answer only for a non-blocking socket or
 // MSG_DONTWAIT; otherwise the task waits (interruptibly) and retries.
 func wait(t *kernel.Task, s *Socket, events int16, dontwait bool, op func() error) error {
-	var deadline time.Time
-	if d := s.timeout(events); d > 0 {
-		deadline = time.Now().Add(d)
-	}
+	return waitUntil(t, s, events, dontwait, s.deadline(events), op)
+}
+
+// waitUntil is wait with the timeout's deadline given (zero: none), for a
+// call whose waits share one timeout.
+func waitUntil(t *kernel.Task, s *Socket, events int16, dontwait bool, deadline time.Time, op func() error) error {
 	for {
 		err := op()
 		if err == unix.EINTR {
@@ -214,9 +216,20 @@ func sysSendto(t *kernel.Task, a shim.Args) (uint64, error) {
 func sendAll(t *kernel.Task, s *Socket, flags int, send func() (int, error), sent func(m int) bool) (int, error) {
 	var n int
 	var err error
+	// Linux's TCP send keeps one SO_SNDTIMEO for the whole call
+	// (sk_stream_wait_memory counts it down); an AF_UNIX stream socket's
+	// takes it afresh for each wait for room (sock_alloc_send_pskb).
+	whole := s.Domain != unix.AF_UNIX
+	var deadline time.Time
+	if whole {
+		deadline = s.deadline(unix.POLLOUT)
+	}
 	for {
 		var m int
-		err = wait(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, func() error {
+		if !whole {
+			deadline = s.deadline(unix.POLLOUT)
+		}
+		err = waitUntil(t, s, unix.POLLOUT, flags&unix.MSG_DONTWAIT != 0, deadline, func() error {
 			var e error
 			m, e = send()
 			return e
@@ -252,7 +265,10 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 	if a[4] != 0 {
 		from = t.Scratch(maxSockaddr) // the sender's address is wanted
 	}
-	err = wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
+	// One SO_RCVTIMEO for the whole call, MSG_WAITALL's waits too
+	// (tcp_recvmsg, unix_stream_read_generic).
+	deadline := s.deadline(unix.POLLIN)
+	err = waitUntil(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, deadline, func() error {
 		var e error
 		n, fromLen, e = rawRecvfrom(s.FD(), buf, flags&^(unix.MSG_CMSG_CLOEXEC|unix.MSG_WAITALL), from)
 		return e
@@ -262,7 +278,7 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 		// full, the peer closes, or a signal or error stops it.
 		for n > 0 && n < len(buf) {
 			var m int
-			e := wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
+			e := waitUntil(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, deadline, func() error {
 				var e error
 				m, _, e = rawRecvfrom(s.FD(), buf[n:], 0, nil)
 				return e

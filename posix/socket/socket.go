@@ -57,6 +57,15 @@ func (s *Socket) timeout(events int16) time.Duration {
 	return s.sndTimeo
 }
 
+// deadline is when a call that starts now and waits for events times out
+// (SO_RCVTIMEO, SO_SNDTIMEO); zero when it does not.
+func (s *Socket) deadline(events int16) time.Time {
+	if d := s.timeout(events); d > 0 {
+		return time.Now().Add(d)
+	}
+	return time.Time{}
+}
+
 func newSocket(t *kernel.Task, hostFD, domain, typ, proto int, nonblock bool) *Socket {
 	fl := unix.O_RDWR
 	if nonblock {

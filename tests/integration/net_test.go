@@ -29,6 +29,7 @@ func netPrograms() []cProgram {
 		{source: "net_unix.c"},    // unix sockets: path in /tmp, abstract, dgram, seqpacket
 		{source: "net_event.c"},   // eventfd, timerfd, poll/select on a pipe
 		{source: "net_eintr.c"},   // EINTR/SA_RESTART, signalfd in epoll, SO_RCVTIMEO
+		{source: "net_timeo.c"},   // SO_SNDTIMEO/SO_RCVTIMEO bound a whole TCP call
 	}
 }
 

@@ -87,6 +87,7 @@ func TestNetSandboxPrograms(t *testing.T) {
 		{source: "net_udp.c"},          // UDP ping-pong, sendmmsg/recvmmsg
 		{source: "net_epoll.c"},        // epoll echo server, 50 clients, LT/ET/ONESHOT
 		{source: "net_eintr.c"},        // EINTR/SA_RESTART, SO_RCVTIMEO
+		{source: "net_timeo.c"},        // SO_SNDTIMEO/SO_RCVTIMEO bound a whole TCP call
 		{source: "netsandbox_udp.c"},   // datagram edges: no buffer, empty, MSG_TRUNC
 		{source: "netsandbox_errno.c"}, // errno of refused calls, option defaults and ranges
 	}
