@@ -249,6 +249,29 @@ func sendAll(t *kernel.Task, s *Socket, flags int, send func() (int, error), sen
 	return n, err
 }
 
+// receiveAll completes a receive with MSG_WAITALL on a stream socket
+// that got n of its total bytes: it receives more (recv from offset off of
+// the buffer) until the buffer is full, the peer closes, or a signal, an
+// error or the call's timeout (deadline) ends it, and returns the count.
+func receiveAll(t *kernel.Task, s *Socket, flags int, deadline time.Time, n, total int, recv func(off int) (int, error)) int {
+	if flags&unix.MSG_WAITALL == 0 || flags&unix.MSG_PEEK != 0 || s.Type != unix.SOCK_STREAM {
+		return n
+	}
+	for n > 0 && n < total {
+		var m int
+		e := waitUntil(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, deadline, func() error {
+			var e error
+			m, e = recv(n)
+			return e
+		})
+		if e != nil || m == 0 {
+			break
+		}
+		n += m
+	}
+	return n
+}
+
 func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 	s, err := getSocket(t, a.Int(0))
 	if err != nil {
@@ -273,21 +296,11 @@ func sysRecvfrom(t *kernel.Task, a shim.Args) (uint64, error) {
 		n, fromLen, e = rawRecvfrom(s.FD(), buf, flags&^(unix.MSG_CMSG_CLOEXEC|unix.MSG_WAITALL), from)
 		return e
 	})
-	if err == nil && flags&unix.MSG_WAITALL != 0 && flags&unix.MSG_PEEK == 0 && s.Type == unix.SOCK_STREAM {
-		// MSG_WAITALL on a stream: keep receiving until the buffer is
-		// full, the peer closes, or a signal or error stops it.
-		for n > 0 && n < len(buf) {
-			var m int
-			e := waitUntil(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, deadline, func() error {
-				var e error
-				m, _, e = rawRecvfrom(s.FD(), buf[n:], 0, nil)
-				return e
-			})
-			if e != nil || m == 0 {
-				break
-			}
-			n += m
-		}
+	if err == nil {
+		n = receiveAll(t, s, flags, deadline, n, len(buf), func(off int) (int, error) {
+			m, _, e := rawRecvfrom(s.FD(), buf[off:], 0, nil)
+			return m, e
+		})
 	}
 	if err != nil {
 		return 0, err
@@ -436,14 +449,24 @@ func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 	}
 	var n, mflags int
 	var from, received []byte
-	err = wait(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, func() error {
+	deadline := s.deadline(unix.POLLIN)
+	err = waitUntil(t, s, unix.POLLIN, flags&unix.MSG_DONTWAIT != 0, deadline, func() error {
 		var e error
-		n, from, received, mflags, e = rawRecvmsg(s.FD(), bufs, control, flags&^unix.MSG_CMSG_CLOEXEC)
+		n, from, received, mflags, e = rawRecvmsg(s.FD(), bufs, control, flags&^(unix.MSG_CMSG_CLOEXEC|unix.MSG_WAITALL))
 		return e
 	})
 	if err != nil {
 		return 0, err
 	}
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	// The rest of the data only: control messages came with the first.
+	n = receiveAll(t, s, flags, deadline, n, total, func(off int) (int, error) {
+		m, _, _, _, e := rawRecvmsg(s.FD(), skipBytes(bufs, off), nil, 0)
+		return m, e
+	})
 	control = received
 	// The host call always asks for MSG_CMSG_CLOEXEC (elfloader's own
 	// descriptors); msg_flags shows the app's: Linux's recvmsg starts

@@ -4,7 +4,9 @@
  * that sends one byte every 100 ms, both with a 300 ms timeout, end with
  * what they moved once the timeout is over (Linux's tcp_sendmsg and
  * tcp_recvmsg count one timeout down across their waits). The peers stop
- * after four seconds: a per-wait timeout would end the calls only then. */
+ * after four seconds: a per-wait timeout would end the calls only then.
+ * Last, recvmsg with MSG_WAITALL into two buffers waits for all 20 bytes
+ * that arrive in two parts 50 ms apart, over AF_UNIX and TCP. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +74,27 @@ static void set_timeout(int fd, int opt) {
 	}
 }
 
+static void *send_two_parts(void *arg) {
+	int fd = *(int *)arg;
+	if (send(fd, "0123456789", 10, MSG_NOSIGNAL) == 10) {
+		usleep(50 * 1000);
+		send(fd, "abcdefghij", 10, MSG_NOSIGNAL);
+	}
+	return NULL;
+}
+
+static void recvmsg_waitall(const char *what, int r, int w) {
+	pthread_t th;
+	if (pthread_create(&th, NULL, send_two_parts, &w) != 0)
+		exit(1);
+	char a[7], b[13];
+	struct iovec iov[2] = {{a, sizeof a}, {b, sizeof b}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+	ssize_t n = recvmsg(r, &m, MSG_WAITALL);
+	pthread_join(th, NULL);
+	printf("recvmsg MSG_WAITALL over %s: %zd \"%.*s%.*s\"\n", what, n, (int)sizeof a, a, (int)sizeof b, b);
+}
+
 int main(void) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	int c, s;
@@ -112,5 +136,13 @@ int main(void) {
 	       n > 0 && (size_t)n < sizeof buf, dt < 2.5);
 	close(c);
 	close(s);
+
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return 1;
+	recvmsg_waitall("AF_UNIX", sv[0], sv[1]);
+	if (pair_tcp(&c, &s) != 0)
+		return 1;
+	recvmsg_waitall("TCP", s, c);
 	return 0;
 }
