@@ -511,9 +511,11 @@ func Workloads() []Workload {
 			Description: nginxLoadDescription,
 			Program:     Program{Path: "/usr/sbin/nginx"},
 			Metric:      Throughput,
-			Runs:        1,
-			Goal:        1 / 0.9,
-			Load:        nginxLoad(nil),
+			// Three interleaved runs: one 10 s run each moved the ratio
+			// between 68% and 91% on the shared 2-vCPU guest.
+			Runs: 3,
+			Goal: 1 / 0.9,
+			Load: nginxLoad(nil),
 		},
 		{
 			Name: "nginx-sandbox",
