@@ -27,7 +27,8 @@
 //            and is left so), an append through another descriptor,
 //            EFAULT, sendfile with and without an offset to non-blocking
 //            and blocking sockets, EBADF for a read-only output, an owner
-//            changed with chown
+//            changed with chown (another directory's chowned before: a
+//            server's temporary directory)
 //   pread DIR
 //            pread64 of a 1 MiB file made in DIR (the app's tmpfs, /tmp,
 //            or a host directory: elfloader passes them through) in a
@@ -698,9 +699,15 @@ static int file(void) {
 		int w = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
 		check(w >= 0 && write(w, data, sizeof(data)) == (ssize_t)sizeof(data) && close(w) == 0, "write file");
 	}
+	/* A directory given another owner, as a server does with its
+	 * temporary directories: the file's fstat is still the host's. */
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/fast_pass_dir", file_dir);
+	struct stat by_path, st;
+	check(mkdir(dir, 0755) == 0 && chown(dir, 4321, 4322) == 0 && stat(dir, &st) == 0 && st.st_uid == 4321,
+	      "a directory chowned");
 	int fd = open(path, O_RDONLY);
 	check(fd >= 0, "open file");
-	struct stat by_path, st;
 	check(stat(path, &by_path) == 0, "stat path");
 	for (int i = 0; i < ROUNDS; i++) {
 		memset(&st, 0xa5, sizeof(st));
@@ -717,6 +724,7 @@ static int file(void) {
 	check(syscall(SYS_newfstatat, fd, "x", &st, AT_EMPTY_PATH) == -1 && errno == ENOTDIR, "newfstatat relative to a file");
 	check(syscall(SYS_newfstatat, fd, "", &st, 0) == -1 && errno == ENOENT, "newfstatat \"\" without AT_EMPTY_PATH");
 	printf("fstat: size %lld, mode %o, nlink %ld\n", (long long)st.st_size, st.st_mode, (long)st.st_nlink);
+	check(rmdir(dir) == 0, "rmdir");
 
 	int sv[2];
 	tcp_pair(sv);

@@ -33,7 +33,10 @@ type FS struct {
 	gate     *atomic.Uint64
 }
 
-type owner struct{ uid, gid uint32 }
+type owner struct {
+	uid, gid uint32
+	typ      uint32 // the file type (S_IFMT bits) it was recorded for
+}
 
 // resolveFlags is used for every host lookup: stay beneath the directory
 // descriptor and never follow a symlink.
@@ -95,10 +98,12 @@ func (fs *FS) Statfs() (vfs.Statfs, error) {
 	return out, nil
 }
 
-// recordOwner records ino's owner; from then on fstat is answered by this
-// filesystem, not by the host (the gate).
+// recordOwner records ino's owner; from then on fstat of a regular file
+// is answered by this filesystem, not by the host (the gate, which only
+// regular files have: an owner recorded for a directory, as a server
+// chowning its temporary directories makes, leaves it open).
 func (fs *FS) recordOwner(ino uint64, o owner) {
-	if g := fs.statGate(); g != nil {
+	if g := fs.statGate(); g != nil && o.typ == unix.S_IFREG {
 		g.Store(1)
 	}
 	fs.ownersMu.Lock()
@@ -119,11 +124,13 @@ func (fs *FS) statGate() *atomic.Uint64 {
 	return fs.gate
 }
 
-func (fs *FS) recordedOwner(ino uint64) (owner, bool) {
+// recordedOwner is the owner recorded for ino as a file of type typ (a
+// record made for another file that had the inode number is not its).
+func (fs *FS) recordedOwner(ino uint64, typ uint32) (owner, bool) {
 	fs.ownersMu.Lock()
 	defer fs.ownersMu.Unlock()
 	o, ok := fs.owners[ino]
-	return o, ok
+	return o, ok && o.typ == typ
 }
 
 // SyncFS implements vfs.FSSyncer: a writable host directory's filesystem

@@ -98,7 +98,7 @@ func (n *Inode) Stat() (vfs.Stat, error) {
 	if n.fs.opts.Dev != 0 {
 		out.Dev = n.fs.opts.Dev
 	}
-	if o, ok := n.fs.recordedOwner(n.ino); ok {
+	if o, ok := n.fs.recordedOwner(n.ino, st.Mode&unix.S_IFMT); ok {
 		out.UID, out.GID = o.uid, o.gid
 	}
 	return out, nil
@@ -145,7 +145,7 @@ func (n *Inode) SetAttr(a vfs.SetAttr) error {
 		if err != nil {
 			return err
 		}
-		o := owner{st.UID, st.GID}
+		o := owner{st.UID, st.GID, n.typ}
 		if a.Mask&vfs.AttrUID != 0 {
 			o.uid = a.UID
 		}
@@ -238,7 +238,7 @@ func (n *Inode) created(name string, cred vfs.Cred) (vfs.Inode, error) {
 		return nil, err
 	}
 	if hi, ok := c.(*Inode); ok && (cred.UID != uint32(unix.Geteuid()) || cred.GID != uint32(unix.Getegid())) {
-		n.fs.recordOwner(hi.ino, owner{cred.UID, cred.GID})
+		n.fs.recordOwner(hi.ino, owner{cred.UID, cred.GID, hi.typ})
 	}
 	return c, nil
 }
