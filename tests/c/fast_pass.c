@@ -51,7 +51,8 @@
 //            is fresh after a read, an lseek or a dup of the old one; the
 //            close-on-exec flag follows the new open's flags; the lowest
 //            queued number comes first; a rename over the path and an
-//            unlink show; an inotify watch hears IN_OPEN
+//            unlink show; an inotify watch hears IN_OPEN; a bad path
+//            gives EFAULT
 //   ident    getpid, gettid and getppid in loops: in the main thread, in
 //            another thread, in a CLONE_VM child, and in a CLONE_VM
 //            grandchild whose parent exits while it loops on getppid (it
@@ -970,9 +971,15 @@ static int reopens(void) {
 		check(close(fd) == 0, "close");
 	}
 	printf("reopen loop: same number and file %d\n", same);
+	/* A bad path while a close is queued: EFAULT, and the close stays. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	check(fd == first && close(fd) == 0, "open, close");
+	errno = 0;
+	printf("bad path: EFAULT %d\n", syscall(SYS_openat, AT_FDCWD, (char *)8, O_RDONLY | O_NONBLOCK) == -1 && errno == EFAULT);
+	printf("after it: EBADF %d\n", fstat(first, &st) == -1 && errno == EBADF);
 
 	/* The offset and flags of a reopened file are a fresh open's. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_NONBLOCK);
 	check(fd == first && read(fd, b, 5) == 5 && close(fd) == 0, "read 5");
 	fd = open(path, O_RDONLY | O_NONBLOCK);
 	printf("after a read: reads from 0 %d\n", fd == first && read(fd, b, 3) == 3 && memcmp(b, data, 3) == 0);

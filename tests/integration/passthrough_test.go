@@ -196,7 +196,7 @@ func TestPassThroughClose(t *testing.T) {
 // open gives: the lowest number, offset 0 and the open's flags after a
 // read, an lseek, an F_SETFL or a dup of the old description, the new
 // file after a rename over the path, ENOENT after an unlink, IN_OPEN for
-// a watcher.
+// a watcher, EFAULT for a bad path (the close stays done).
 // On the in-process platform the loops' calls must have been passed
 // through: pread and close of a file in memory (every open crosses), of a
 // host file open and fstat too.
