@@ -1,10 +1,10 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -149,14 +149,15 @@ func (pt *passThrough) reviveGen() *atomic.Uint64 { return &pt.ofds[plat.PassRev
 // beforeServe raises the revival generation before the kernel serves a
 // call that is not neutral (and afterServe after it: a record made while
 // it ran carries a generation from before its end), and notes the
-// generation for a record the call may make.
-func (t *Task) beforeServe() (bumped bool) {
+// generation for a record the call may make. An i386 call (compat) is
+// never neutral.
+func (t *Task) beforeServe(compat bool) (bumped bool) {
 	pt := t.k.pass
 	if pt == nil {
 		return false
 	}
 	r := t.ctx.Regs()
-	if !t.reviveNeutral(r.OrigRax, r.SyscallArgs()) {
+	if compat || !t.reviveNeutral(r.OrigRax, r.SyscallArgs()) {
 		pt.reviveGen().Add(1)
 		bumped = true
 	}
@@ -203,8 +204,8 @@ func (t *Task) PassThroughOpened(fd int, v *VFSFile, path string, flags int) {
 		return
 	}
 	hostFD, _, _, ok := v.F.HostStat()
-	if !ok || !t.soloUser() {
-		return // the platform revives only for a table one thread uses
+	if !ok || m.revive.Load() == 0 {
+		return // the platform revives only where it set the revival word
 	}
 	var buf [plat.PassRevivePathMax + 1]byte
 	n, err := unix.Readlink("/proc/self/fd/"+strconv.Itoa(hostFD), buf[:]) // elfloader's own descriptor
@@ -255,15 +256,14 @@ func (t *Task) PassThroughOpened(fd int, v *VFSFile, path string, flags int) {
 	v.revival.Store(&reviveRef{m: m, slot: slot})
 }
 
-// putString stores s NUL-padded in words.
+// putString stores s NUL-padded in words, in memory order.
 func putString(words []atomic.Uint64, s string) {
-	var b [8]byte
 	for i := range words {
-		b = [8]byte{}
+		var b [8]byte
 		if i*8 < len(s) {
 			copy(b[:], s[i*8:])
 		}
-		words[i].Store(*(*uint64)(unsafe.Pointer(&b[0])))
+		words[i].Store(binary.NativeEndian.Uint64(b[:]))
 	}
 }
 
@@ -296,11 +296,13 @@ func (ft *FDTable) publishLowFreeLocked() {
 // setRevival turns the revival word on (the task's thread alone uses the
 // table) or off before the task runs app code.
 func (ft *FDTable) setRevival(m *passMirror, solo bool) {
-	if !solo {
-		if m.revive.Load() != 0 {
-			m.revive.Store(0)
-		}
+	on := m.revive.Load() != 0
+	switch {
+	case !solo && on:
+		m.revive.Store(0)
 		return
+	case !solo || on:
+		return // while on, every change of the table republishes it
 	}
 	ft.mu.Lock()
 	m.revive.Store(uint64(ft.lowFree) + 1)

@@ -241,21 +241,16 @@ func (t *Task) run() {
 				}
 			}
 			if s := t.seccomp.Load(); s == nil || t.seccompAllows(s, false) {
-				bumped := t.beforeServe()
+				bumped := t.beforeServe(false)
 				t.k.cfg.Syscalls.Dispatch(t)
 				t.afterServe(bumped)
 			}
 			t.afterSyscall()
 		case plat.EventSyscall32:
 			if s := t.seccomp.Load(); s == nil || t.seccompAllows(s, true) {
-				// i386 numbers: never neutral.
-				if pt := t.k.pass; pt != nil {
-					pt.reviveGen().Add(1)
-				}
+				bumped := t.beforeServe(true)
 				t.serveInt80(t.k.cfg.Syscalls.Dispatch)
-				if pt := t.k.pass; pt != nil {
-					pt.reviveGen().Add(1)
-				}
+				t.afterServe(bumped)
 			}
 			t.afterSyscall()
 		case plat.EventFault:

@@ -414,6 +414,15 @@ func sendmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 		func(m int) bool { bufs, control = skipBytes(bufs, m), nil; return len(bufs) > 0 })
 }
 
+// totalLen is the number of bytes bufs hold.
+func totalLen(bufs [][]byte) int {
+	n := 0
+	for _, b := range bufs {
+		n += len(b)
+	}
+	return n
+}
+
 // skipBytes drops the first n bytes of bufs, and the buffers left empty.
 func skipBytes(bufs [][]byte, n int) [][]byte {
 	for len(bufs) > 0 && n >= len(bufs[0]) {
@@ -458,12 +467,8 @@ func recvmsg(t *kernel.Task, s *Socket, addr uint64, flags int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	total := 0
-	for _, b := range bufs {
-		total += len(b)
-	}
 	// The rest of the data only: control messages came with the first.
-	n = receiveAll(t, s, flags, deadline, n, total, func(off int) (int, error) {
+	n = receiveAll(t, s, flags, deadline, n, totalLen(bufs), func(off int) (int, error) {
 		m, _, _, _, e := rawRecvmsg(s.FD(), skipBytes(bufs, off), nil, 0)
 		return m, e
 	})

@@ -189,14 +189,6 @@ func (w *iovWriter) Write(p []byte) (int, error) {
 	return done, nil
 }
 
-func totalLen(bufs [][]byte) int {
-	n := 0
-	for _, b := range bufs {
-		n += len(b)
-	}
-	return n
-}
-
 // iovReader is the app's buffers as the stack's payload, read in order
 // without a copy of their own.
 type iovReader struct {

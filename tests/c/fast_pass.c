@@ -857,6 +857,15 @@ static int count_fds(void) {
 	return n;
 }
 
+/* write_pattern fills data (size bytes) with the alphabet from first and
+ * writes it to a new file at path. */
+static void write_pattern(const char *path, char *data, size_t size, char first) {
+	for (size_t i = 0; i < size; i++)
+		data[i] = (char)(first + i % 26);
+	int w = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	check(w >= 0 && write(w, data, size) == (ssize_t)size && close(w) == 0, "write the file");
+}
+
 static char fclose_path[4096];
 
 static void *fclose_loop(void *arg) {
@@ -873,10 +882,7 @@ static void *fclose_loop(void *arg) {
 static int fcloses(void) {
 	snprintf(fclose_path, sizeof(fclose_path), "%s/fast_pass_close", file_dir);
 	static char data[100000]; /* past tmpfs's 64 KiB in Go memory */
-	for (size_t i = 0; i < sizeof(data); i++)
-		data[i] = (char)('A' + i % 26);
-	int w = open(fclose_path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-	check(w >= 0 && write(w, data, sizeof(data)) == (ssize_t)sizeof(data) && close(w) == 0, "write the file");
+	write_pattern(fclose_path, data, sizeof(data), 'A');
 	int before = count_fds();
 	int first = open(fclose_path, O_RDONLY);
 	check(first >= 0 && close(first) == 0, "open, close");
@@ -955,10 +961,7 @@ static int reopens(void) {
 	snprintf(path, sizeof(path), "%s/fast_pass_reopen", file_dir);
 	snprintf(other, sizeof(other), "%s/fast_pass_reopen.new", file_dir);
 	static char data[100000]; /* past tmpfs's 64 KiB in Go memory */
-	for (size_t i = 0; i < sizeof(data); i++)
-		data[i] = (char)('a' + i % 26);
-	int w = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-	check(w >= 0 && write(w, data, sizeof(data)) == (ssize_t)sizeof(data) && close(w) == 0, "write the file");
+	write_pattern(path, data, sizeof(data), 'a');
 	char b[16];
 	int first = open(path, O_RDONLY | O_NONBLOCK);
 	check(first >= 0 && close(first) == 0, "open, close");
@@ -1029,7 +1032,7 @@ static int reopens(void) {
 	check(close(hi) == 0 && close(lo) == 0, "close both");
 
 	/* Renamed over, then unlinked. */
-	w = open(other, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	int w = open(other, O_CREAT | O_TRUNC | O_WRONLY, 0644);
 	check(w >= 0 && write(w, "REPLACED", 8) == 8 && close(w) == 0, "write the other file");
 	fd = open(path, O_RDONLY | O_NONBLOCK);
 	check(fd == first && close(fd) == 0, "open, close");
