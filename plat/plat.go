@@ -132,6 +132,13 @@ type SeparateAddressSpaces interface {
 	NewSeparateAddressSpace() (AddressSpace, error)
 }
 
+// Spares is implemented by platforms that start processes ahead of need
+// (a stub for the next exec): DropSpares ends them once the run is over,
+// and no more are started.
+type Spares interface {
+	DropSpares()
+}
+
 // Range is one mapping of app memory: [Start, End), page-aligned, with its
 // protection (PROT_*).
 type Range struct {

@@ -281,6 +281,9 @@ func runProgram(o *runOptions, argv []string, h hooks, stderr io.Writer) int {
 	if stub != nil {
 		stub.ProcessExited()
 	}
+	if sp, ok := rp.plat.(plat.Spares); ok {
+		sp.DropSpares()
+	}
 	restore()
 	o.recordFastPath(rp.stats())
 	if rp.rewriter != nil && (o.trace || o.traceFile != "" || os.Getenv("ELFLOADER_STATS") != "") {

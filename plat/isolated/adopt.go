@@ -243,5 +243,5 @@ func fileIDOf(path string) (fileID, error) {
 // as: execve in a process that lives in a stub (a fork child of the
 // in-process platform) loads the new program there.
 func (as *AddressSpace) NewAddressSpace() (plat.AddressSpace, error) {
-	return as.p.NewStubAddressSpace()
+	return as.p.newExecAddressSpace()
 }

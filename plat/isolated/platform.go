@@ -31,6 +31,8 @@ type Platform struct {
 	mu        sync.Mutex
 	permitted uint64                // features granted with PermitXFeature
 	live      map[int]*AddressSpace // stub pids
+	spare     *spareStub            // started ahead of the next exec (spare.go)
+	noSpares  bool                  // DropSpares was called
 }
 
 // New checks that the host can run stub processes and prepares the stub
