@@ -48,12 +48,17 @@ static void waitres_(const char *what, pid_t want, pid_t got, int st) {
 	} while (0)
 
 static pid_t thread_child;
+static int forked_pipe[2], done_pipe[2];
+/* Forks, then lives until the main thread's waits are done: its children
+ * go to another thread of the process when it ends (no sleep decides). */
 static void *forker(void *arg) {
 	(void)arg;
 	thread_child = fork();
 	if (thread_child == 0)
 		_exit(9);
-	usleep(100000);
+	char b = 1;
+	if (write(forked_pipe[1], &b, 1) != 1 || read(done_pipe[0], &b, 1) != 1)
+		perror("forker");
 	return NULL;
 }
 
@@ -88,11 +93,22 @@ static void wait_flags(void) {
 
 	// __WNOTHREAD: another thread's child is not the caller's.
 	pthread_t th;
+	char b = 0;
+	if (pipe(forked_pipe) != 0 || pipe(done_pipe) != 0) {
+		perror("pipe");
+		return;
+	}
 	pthread_create(&th, NULL, forker, NULL);
-	usleep(50000);
+	if (read(forked_pipe[0], &b, 1) != 1)
+		perror("read");
+	memset(&si, 0, sizeof si);
+	waitid(P_PID, thread_child, &si, WEXITED | WNOWAIT); /* it has exited, unreaped */
 	WAITRES("thread's child, __WNOTHREAD", thread_child, wait4(-1, &st, __WNOTHREAD | WNOHANG, NULL));
 	WAITRES("thread's child, no flag", thread_child, wait4(-1, &st, 0, NULL));
+	if (write(done_pipe[1], &b, 1) != 1)
+		perror("write");
 	pthread_join(th, NULL);
+	close(forked_pipe[0]), close(forked_pipe[1]), close(done_pipe[0]), close(done_pipe[1]);
 
 	errno = 0;
 	printf("bad wait4 flag: %s\n", res(wait4(-1, &st, 0x100, NULL)));
