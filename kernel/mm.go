@@ -357,7 +357,7 @@ func (m *MM) Map(s MapSpec) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	file, err := keepMappedFile(s)
+	file, err := keepMappedFile(s, !m.Direct())
 	if err != nil {
 		return 0, err
 	}
@@ -564,10 +564,11 @@ func (m *MM) Advise(addr, length uint64, advice int) error {
 
 // discard is MADV_DONTNEED for a platform without it (isolated): private
 // anonymous memory is replaced with fresh zero pages of the same
-// protection, which is what the app sees after Linux's MADV_DONTNEED;
-// shared memory keeps its contents, as in Linux. Private memory that Linux
-// would read back from a file cannot be restored here: EOPNOTSUPP. Caller
-// holds mu (read).
+// protection, private file memory with the file's pages mapped again,
+// which is what the app sees after Linux's MADV_DONTNEED; shared memory
+// keeps its contents, as in Linux. A private file mapping whose
+// descriptor was not kept (past maxKeptFiles) cannot be restored:
+// EOPNOTSUPP. Caller holds mu (read).
 func (m *MM) discard(start, end uint64) error {
 	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].End > start })
 	for ; i < len(m.vmas) && m.vmas[i].Start < end; i++ {
@@ -576,11 +577,16 @@ func (m *MM) discard(start, end uint64) error {
 		switch {
 		case v.Shared || v.Host:
 			continue
-		case !isSpecialOrAnon(v.Name):
+		case isSpecialOrAnon(v.Name):
+			if _, err := m.as.Map(s, e-s, v.Prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
+				return err
+			}
+		case v.file != nil:
+			if _, err := m.as.Map(s, e-s, v.Prot, unix.MAP_PRIVATE|unix.MAP_FIXED, v.file.fd, v.FileOff+(s-v.Start)); err != nil {
+				return err
+			}
+		default:
 			return unix.EOPNOTSUPP
-		}
-		if _, err := m.as.Map(s, e-s, v.Prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -14,7 +14,9 @@ import (
 // when the mapping was made (VMA.file, Linux's vm_file).
 
 // mappedFile is a host descriptor of the file behind a MAP_SHARED file
-// mapping: a duplicate of the descriptor mmap was given, shared by every
+// mapping, or behind a private one where the platform cannot discard
+// pages itself (a stub: MM.discard maps the file's pages again for
+// MADV_DONTNEED): a duplicate of the descriptor mmap was given, shared by every
 // VMA cut from that mapping (and by a fork child's copies). It is closed
 // when no VMA refers to it any more (a finalizer: VMAs are values that
 // splits, merges and forks copy, so nothing counts them).
@@ -33,9 +35,10 @@ const maxKeptFiles = 512
 var keptFiles atomic.Int64
 
 // keepMappedFile duplicates the host descriptor of a MAP_SHARED file
-// mapping for VMA.file; nil for other mappings.
-func keepMappedFile(s MapSpec) (*mappedFile, error) {
-	if s.HostFD < 0 || s.Flags&0x3 == unix.MAP_PRIVATE {
+// mapping for VMA.file, and of a private one with privateToo; nil for
+// other mappings.
+func keepMappedFile(s MapSpec, privateToo bool) (*mappedFile, error) {
+	if s.HostFD < 0 || (s.Flags&0x3 == unix.MAP_PRIVATE && !privateToo) {
 		return nil, nil
 	}
 	if s.file != nil {

@@ -81,7 +81,7 @@ func platformNotes() map[string]map[string]string {
 	return map[string]map[string]string{
 		"isolated": {
 			"mremap":   "moves private anonymous memory by copying; shared and file-backed mappings cannot move (ENOMEM)",
-			"madvise":  "MADV_DONTNEED replaces private anonymous memory with zero pages and fails with EOPNOTSUPP on private file-backed memory (the stub has no madvise); MADV_REMOVE: EOPNOTSUPP",
+			"madvise":  "MADV_DONTNEED replaces private memory with zero pages or the file's pages mapped again (the stub has no madvise; EOPNOTSUPP for a private file mapping past 512 kept descriptors); MADV_REMOVE: EOPNOTSUPP",
 			"read":     copied,
 			"write":    copied,
 			"readv":    copied,
