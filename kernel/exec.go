@@ -694,11 +694,17 @@ func (k *Kernel) fillNewImage(as plat.AddressSpace, t *execTarget, envp []string
 }
 
 // newAddressSpace returns an empty address space for a program that
-// replaces old's: one of the platform that made old, when old says it
-// belongs to another platform than the kernel's (a fork child of the
-// in-process platform lives in a stub process and execs there).
+// replaces old's. A fork child of the in-process platform lives in a stub
+// process; the program it execs runs in process again, as a vfork
+// child's does (a shell's commands get the fast path, not a stub's
+// round trips), the task's thread following it there
+// (Task.followAddressSpace). Otherwise the platform that made old makes
+// it, when old says it belongs to another platform than the kernel's.
 func (k *Kernel) newAddressSpace(old *MM) (plat.AddressSpace, error) {
-	if old != nil {
+	if old != nil && !old.Direct() {
+		if _, inProcess := k.cfg.Platform.(plat.SeparateAddressSpaces); inProcess {
+			return k.cfg.Platform.NewAddressSpace()
+		}
 		if o, ok := old.as.(interface {
 			NewAddressSpace() (plat.AddressSpace, error)
 		}); ok {

@@ -53,6 +53,7 @@ type Task struct {
 	personality   atomic.Uint32 // personality(2), personality.go
 	debugStop     atomic.Bool   // a debugger asked the task to stop (debug.go)
 	skipReturn    bool
+	confined      bool            // ThreadSetup ran on the task's thread (confineThread)
 	bounces       []bounce        // copied app buffers to write back (bounce.go)
 	ioCtx         context.Context // taskContext, made on first use
 	// SyscallNr is the number of the syscall being served (for handlers
@@ -159,11 +160,9 @@ func (t *Task) run() {
 	defer close(t.gone) // last: after finish
 	runtime.LockOSThread()
 	defer t.k.RecoverInternal(fmt.Sprintf("task %d", t.TID))
-	// Confinement is for threads that run app code themselves (in-process);
-	// a thread that drives a stub process must stay able to reach it.
-	if setup := t.k.cfg.ThreadSetup; setup != nil && t.p.mm.Direct() {
-		if err := setup(); err != nil {
-			fmt.Fprintf(t.k.Report(), "elfloader: confining the thread of task %d: %v\n", t.TID, err)
+	if t.p.mm.Direct() {
+		if err := t.confineThread(); err != nil {
+			fmt.Fprintf(t.k.Report(), "elfloader: %v\n", err)
 			t.p.exit(125)
 			return
 		}
@@ -295,6 +294,13 @@ func (t *Task) followAddressSpace() error {
 	} else if t.p.mm.Direct() {
 		return nil // an in-process context serves every in-process address space
 	}
+	if t.p.mm.Direct() {
+		// From a stub into the in-process address space (execve in a
+		// fork child): the thread runs app code itself from now on.
+		if err := t.confineThread(); err != nil {
+			return err
+		}
+	}
 	old := t.ctx
 	nc, err := t.k.cfg.Platform.NewContext(t.p.mm.as)
 	if err != nil {
@@ -305,6 +311,21 @@ func (t *Task) followAddressSpace() error {
 	t.ctx = nc
 	t.noteContext(nc)
 	old.Release()
+	return nil
+}
+
+// confineThread confines the task's OS thread (Config.ThreadSetup) once,
+// before it runs app code itself (in process). A thread that drives a
+// stub process stays unconfined: it must stay able to reach the stub.
+func (t *Task) confineThread() error {
+	setup := t.k.cfg.ThreadSetup
+	if setup == nil || t.confined {
+		return nil
+	}
+	if err := setup(); err != nil {
+		return fmt.Errorf("confining the thread of task %d: %w", t.TID, err)
+	}
+	t.confined = true
 	return nil
 }
 

@@ -86,3 +86,36 @@ func TestForkShells(t *testing.T) {
 		})
 	}
 }
+
+// TestForkExecInProcess: a program that a fork child execs (a shell's
+// command) runs in process again, as a vfork child's does (docs/fork.md):
+// with the fast path, so its calls on host descriptors pass through,
+// which never happens in a stub process. The shell's output and status
+// are the native run's.
+func TestForkExecInProcess(t *testing.T) {
+	testbin.RequireInproc(t, "in-process exec of fork children")
+	if _, err := os.Stat("/bin/dash"); err != nil {
+		t.Skip("/bin/dash is not installed")
+	}
+	for _, v := range fastVariants(t, "gcc-static-pie", "gcc-dynamic") {
+		t.Run(v.Name, func(t *testing.T) {
+			if !v.Static {
+				skipUnlessDynamic(t)
+			}
+			built := testbin.Build(t, testbin.CSource(t, "fast_pass.c"), v, "-pthread")
+			// Where the app sees the host's files (its /tmp is its own).
+			bin := filepath.Join(hostScratchDir(t, "elfloader-forkexec-"), "fast_pass")
+			if data, err := os.ReadFile(built); err != nil {
+				t.Fatal(err)
+			} else if err := os.WriteFile(bin, data, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			// A subshell is a fork child (dash vforks for a plain
+			// command), which execs the program.
+			argv := []string{"/bin/dash", "-c", "(" + bin + " io) && echo the child is done"}
+			if st := compareFast(t, "lazy", argv); st.passed < 1000 {
+				t.Errorf("%d calls passed through, want at least 1000 (the exec'd program ran in a stub?): %+v", st.passed, st)
+			}
+		})
+	}
+}
