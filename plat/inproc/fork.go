@@ -12,7 +12,6 @@ import (
 	"os"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -32,9 +31,7 @@ type forker struct {
 	err  error
 	iso  *isolated.Platform
 	plan *C.struct_ep_fork_plan // C memory: the child reads it after the fork
-	// started is iso once made, for readers outside once (DropSpares).
-	started atomic.Pointer[isolated.Platform]
-	mu      sync.Mutex // one fork at a time (the plan's descriptors)
+	mu   sync.Mutex             // one fork at a time (the plan's descriptors)
 }
 
 // reserveStubRegion keeps the isolated platform's stub region free in
@@ -68,7 +65,6 @@ func (p *Platform) Isolated() (*isolated.Platform, error) {
 			return
 		}
 		f.iso, f.plan = iso, plan
-		f.started.Store(iso)
 	})
 	return f.iso, f.err
 }
@@ -248,12 +244,4 @@ func (p *Platform) NewSeparateAddressSpace() (plat.AddressSpace, error) {
 		return nil, err
 	}
 	return iso.NewAddressSpace()
-}
-
-// DropSpares implements plat.Spares: the isolated platform of fork
-// children, when one was started, ends its spare stub.
-func (p *Platform) DropSpares() {
-	if iso := p.fork.started.Load(); iso != nil {
-		iso.DropSpares()
-	}
 }
